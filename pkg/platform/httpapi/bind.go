@@ -1,0 +1,164 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
+)
+
+var validate = newValidator()
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Report fields by their JSON names, the names clients send.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}
+
+// BindJSON decodes the body strictly (unknown fields are errors) into dst and validates it
+// with its `validate` tags. On failure it answers 400 with field-level errors and returns false.
+func BindJSON(c *gin.Context, dst any) bool {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"})
+			return false
+		}
+		Invalid(c, FieldError{Field: "body", Message: "could not be read"})
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		Invalid(c, decodeError(err))
+		return false
+	}
+	if dec.More() {
+		Invalid(c, FieldError{Field: "body", Message: "must hold exactly one JSON object"})
+		return false
+	}
+	if errs := Validate(dst); len(errs) > 0 {
+		Invalid(c, errs...)
+		return false
+	}
+	return true
+}
+
+// Validate checks v's `validate` tags and returns one FieldError per failing field.
+func Validate(v any) []FieldError {
+	err := validate.Struct(v)
+	if err == nil {
+		return nil
+	}
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return []FieldError{{Field: "body", Message: "is not valid"}}
+	}
+	out := make([]FieldError, 0, len(ves))
+	for _, fe := range ves {
+		out = append(out, FieldError{Field: fieldPath(fe), Message: message(fe)})
+	}
+	return out
+}
+
+// fieldPath drops the top-level struct name: "Req.problem_codes[0]" -> "problem_codes[0]".
+func fieldPath(fe validator.FieldError) string {
+	ns := fe.Namespace()
+	if i := strings.IndexByte(ns, '.'); i >= 0 {
+		return ns[i+1:]
+	}
+	return ns
+}
+
+// patternMessages explains the patterns registered with RegisterPattern.
+var patternMessages = map[string]string{}
+
+// RegisterPattern adds a `validate` tag that accepts strings matching pattern; message says
+// what a valid value looks like. Call it from init, before serving.
+func RegisterPattern(tag, pattern, message string) {
+	re := regexp.MustCompile(pattern)
+	if err := validate.RegisterValidation(tag, func(fl validator.FieldLevel) bool {
+		return re.MatchString(fl.Field().String())
+	}); err != nil {
+		panic(err)
+	}
+	patternMessages[tag] = message
+}
+
+func message(fe validator.FieldError) string {
+	if m, ok := patternMessages[fe.Tag()]; ok {
+		return m
+	}
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "min":
+		if fe.Kind() == reflect.Slice || fe.Kind() == reflect.String {
+			return fmt.Sprintf("must have at least %s items or characters", fe.Param())
+		}
+		return "must be at least " + fe.Param()
+	case "max":
+		if fe.Kind() == reflect.Slice || fe.Kind() == reflect.String {
+			return fmt.Sprintf("must have at most %s items or characters", fe.Param())
+		}
+		return "must be at most " + fe.Param()
+	case "oneof":
+		return "must be one of: " + fe.Param()
+	case "datetime":
+		return "must be a date in the form " + fe.Param()
+	case "uuid", "uuid4":
+		return "must be a UUID"
+	case "unique":
+		return "must not repeat values"
+	default:
+		return "is not valid (" + fe.Tag() + ")"
+	}
+}
+
+func decodeError(err error) FieldError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typ):
+		return FieldError{Field: typ.Field, Message: "must be of type " + jsonType(typ.Type)}
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return FieldError{Field: "body", Message: "is not well-formed JSON"}
+	case errors.Is(err, io.EOF):
+		return FieldError{Field: "body", Message: "is required"}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "is not a known field"}
+	default:
+		return FieldError{Field: "body", Message: "is not valid JSON for this request"}
+	}
+}
+
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	default:
+		return "number"
+	}
+}

@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Check is one dependency that /readyz asks about.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Options configures a service's API engine.
+type Options struct {
+	Log          *slog.Logger
+	Registerer   prometheus.Registerer
+	Checks       []Check
+	OpenAPI      []byte // the service's OpenAPI document, served at /openapi.yaml
+	MaxBodyBytes int64  // default 1 MiB; upload routes raise their own limit
+	CheckTimeout time.Duration
+}
+
+// NewEngine returns a gin engine with the platform's middleware and infrastructure routes:
+// GET /healthz (process alive), GET /readyz (dependencies reachable), GET /openapi.yaml.
+func NewEngine(o Options) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = 2 * time.Second
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), accessLog(o.Log), recovery(o.Log))
+	if o.Registerer != nil {
+		r.Use(NewMetrics(o.Registerer).middleware())
+	}
+	r.Use(bodyLimit(o.MaxBodyBytes))
+	r.NoRoute(func(c *gin.Context) { NotFound(c, "Resource") })
+	r.NoMethod(func(c *gin.Context) {
+		Abort(c, Problem{Type: TypeNotFound, Status: http.StatusMethodNotAllowed, Title: "Method not allowed"})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", readyz(o))
+	if o.OpenAPI != nil {
+		r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", o.OpenAPI) })
+	}
+	return r
+}
+
+// readyz reports each dependency as "ok" or "unreachable"; the cause goes to the log only.
+func readyz(o Options) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), o.CheckTimeout)
+		defer cancel()
+		status, code := "ok", http.StatusOK
+		checks := make(map[string]string, len(o.Checks))
+		for _, ch := range o.Checks {
+			if err := ch.Ping(ctx); err != nil {
+				o.Log.WarnContext(ctx, "readiness check failed", "dependency", ch.Name, "error", err.Error())
+				checks[ch.Name], status, code = "unreachable", "unavailable", http.StatusServiceUnavailable
+				continue
+			}
+			checks[ch.Name] = "ok"
+		}
+		c.JSON(code, gin.H{"status": status, "checks": checks})
+	}
+}
+
+// Serve runs h on addr until ctx ends, then shuts down gracefully within grace.
+func Serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Handler, grace time.Duration) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ServeListener(ctx, log, name, lis, h, grace)
+}
+
+// ServeListener is Serve on an open listener (tests pass port 0 listeners).
+func ServeListener(ctx context.Context, log *slog.Logger, name string, lis net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large extracts stream for a while
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	log.Info("listening", "server", name, "addr", lis.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "server", name)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

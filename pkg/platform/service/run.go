@@ -1,0 +1,251 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/metrics"
+	"github.com/familypath/familypath/pkg/platform/redisx"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
+)
+
+// Definition is what a service brings; the platform does the rest.
+type Definition struct {
+	// Name is the service's name, its Postgres schema and its Temporal task queue.
+	Name string
+	// Migrations holds NNNN_name.sql files for the service's schema.
+	Migrations fs.FS
+	// OpenAPI is the service's OpenAPI 3 document, served at /openapi.yaml.
+	OpenAPI []byte
+	// Routes adds the service's API routes to the engine.
+	Routes func(d *Deps, r *gin.Engine) error
+	// Activities registers the service's activities on its task queue.
+	Activities func(d *Deps, r worker.Registry) error
+}
+
+// Deps are the open connections a service's code uses.
+type Deps struct {
+	Settings Settings
+	Log      *slog.Logger
+	DB       *gorm.DB
+	Redis    *redis.Client
+	Temporal client.Client
+	Metrics  *prometheus.Registry
+	// Idempotency is the middleware for creating routes.
+	Idempotency *httpapi.Idempotency
+}
+
+// Main runs the subcommand named in os.Args and exits with its status.
+func Main(def Definition) {
+	if err := Run(context.Background(), def, os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", def.Name, err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// Run runs one subcommand: serve, worker, migrate or version.
+func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) error {
+	if len(args) < 1 {
+		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|version\n", def.Name)
+		return errUsage
+	}
+	mode := args[0]
+	needs := map[string]Needs{
+		"serve":   {DB: true, Redis: true, Temporal: true},
+		"worker":  {DB: true, Redis: true, Temporal: true},
+		"migrate": {DB: true},
+	}
+	if mode == "version" {
+		fmt.Fprintln(stderr, def.Name, Version)
+		return nil
+	}
+	need, ok := needs[mode]
+	if !ok {
+		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate or version)\n", def.Name, mode)
+		return errUsage
+	}
+	settings, err := LoadSettings(config.FromOS(), def.Name, need)
+	if err != nil {
+		return err
+	}
+	log := logging.New(stderr, settings.LogLevel, def.Name, mode)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	d, closeDeps, err := open(ctx, def, settings, need, log)
+	if err != nil {
+		log.Error("start failed", "error", err.Error())
+		return err
+	}
+	defer closeDeps()
+
+	switch mode {
+	case "migrate":
+		return migrate(ctx, def, d)
+	case "serve":
+		return serve(ctx, def, d)
+	default:
+		return runWorker(ctx, def, d)
+	}
+}
+
+func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog.Logger) (*Deps, func(), error) {
+	d := &Deps{Settings: s, Log: log, Metrics: metrics.NewRegistry()}
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	var err error
+	if need.DB {
+		if d.DB, err = db.Open(ctx, s.DatabaseURL, db.Options{Log: log}); err != nil {
+			return nil, closeAll, err
+		}
+		closers = append(closers, func() {
+			if sqlDB, e := d.DB.DB(); e == nil {
+				_ = sqlDB.Close()
+			}
+		})
+	}
+	if need.Redis {
+		if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
+			closeAll()
+			return nil, func() {}, err
+		}
+		closers = append(closers, func() { _ = d.Redis.Close() })
+		d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: def.Name, Log: log}
+	}
+	if need.Temporal {
+		if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, log); err != nil {
+			closeAll()
+			return nil, func() {}, err
+		}
+		closers = append(closers, d.Temporal.Close)
+	}
+	return d, closeAll, nil
+}
+
+func (d *Deps) checks() []metrics.Check {
+	var cs []metrics.Check
+	if d.DB != nil {
+		cs = append(cs, metrics.Check{Name: "postgres", Ping: func(ctx context.Context) error { return db.Ping(ctx, d.DB) }})
+	}
+	if d.Redis != nil {
+		cs = append(cs, metrics.Check{Name: "redis", Ping: func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() }})
+	}
+	if d.Temporal != nil {
+		cs = append(cs, metrics.Check{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, d.Temporal) }})
+	}
+	return cs
+}
+
+func migrate(ctx context.Context, def Definition, d *Deps) error {
+	ms, err := db.LoadMigrations(def.Migrations)
+	if err != nil {
+		return err
+	}
+	v, err := db.Migrate(ctx, d.DB, def.Name, ms)
+	if err != nil {
+		return err
+	}
+	d.Log.Info("schema migrated", "schema", def.Name, "version", v)
+	return nil
+}
+
+// NewEngine builds the service's API with the platform's conventions and its routes.
+func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
+	var checks []httpapi.Check
+	for _, c := range d.checks() {
+		checks = append(checks, httpapi.Check(c))
+	}
+	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: checks, OpenAPI: def.OpenAPI})
+	if def.Routes != nil {
+		if err := def.Routes(d, r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func serve(ctx context.Context, def Definition, d *Deps) error {
+	engine, err := NewEngine(def, d)
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return httpapi.Serve(ctx, d.Log, "api", d.Settings.HTTPAddr, engine, d.Settings.ShutdownGrace)
+	})
+	g.Go(func() error { return serveOps(ctx, d) })
+	return g.Wait()
+}
+
+func serveOps(ctx context.Context, d *Deps) error {
+	return httpapi.Serve(ctx, d.Log, "metrics", d.Settings.MetricsAddr, metrics.Handler(d.Log, d.Metrics, d.checks()), d.Settings.ShutdownGrace)
+}
+
+// DescribeActivityName is the activity every service worker hosts on its own task queue, so
+// that operators and end-to-end tests can prove a worker of that service is polling.
+func DescribeActivityName(service string) string { return service + ".Describe" }
+
+// RegisterWorker registers the Describe activity and the service's own activities.
+func RegisterWorker(def Definition, d *Deps, r worker.Registry) error {
+	r.RegisterActivityWithOptions(func(ctx context.Context) (*familypathv1.ServiceDescription, error) {
+		v, err := db.SchemaVersion(ctx, d.DB, def.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &familypathv1.ServiceDescription{Service: def.Name, Version: Version, SchemaVersion: v}, nil
+	}, activity.RegisterOptions{Name: DescribeActivityName(def.Name)})
+	if def.Activities != nil {
+		return def.Activities(d, r)
+	}
+	return nil
+}
+
+func runWorker(ctx context.Context, def Definition, d *Deps) error {
+	w := worker.New(d.Temporal, def.Name, worker.Options{})
+	if err := RegisterWorker(def, d, w); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveOps(ctx, d) })
+	g.Go(func() error { return RunTemporalWorker(ctx, w) })
+	return g.Wait()
+}
+
+// RunTemporalWorker runs w until ctx ends, then stops it (letting running activities finish
+// within the worker's stop timeout).
+func RunTemporalWorker(ctx context.Context, w worker.Worker) error {
+	if err := w.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}

@@ -1,0 +1,75 @@
+// Package service is the one way every familypath binary starts: subcommands serve, worker
+// and migrate; settings from the environment, validated at start; JSON logs; graceful
+// shutdown on SIGTERM.
+package service
+
+import (
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+)
+
+// Version is set at build time with -ldflags "-X github.com/familypath/familypath/pkg/platform/service.Version=...".
+var Version = "dev"
+
+// Settings are the variables every service reads. Names are documented in docs/configuration.md.
+type Settings struct {
+	Service       string
+	LogLevel      string
+	HTTPAddr      string // API listen address (serve)
+	MetricsAddr   string // metrics, /healthz and /readyz for workers
+	DatabaseURL   string
+	RedisURL      string
+	Temporal      temporalx.Config
+	ShutdownGrace time.Duration
+}
+
+// Needs says which dependencies a mode requires, so that e.g. `migrate` does not demand
+// Temporal settings.
+type Needs struct{ DB, Redis, Temporal bool }
+
+// LoadSettings reads the settings a mode needs and reports every problem at once.
+func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
+	s := Settings{
+		Service:       svc,
+		LogLevel:      env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		HTTPAddr:      env.Addr("HTTP_ADDR", ":8080"),
+		MetricsAddr:   env.Addr("METRICS_ADDR", ":9090"),
+		ShutdownGrace: env.Duration("SHUTDOWN_GRACE", DefaultShutdownGrace),
+	}
+	if needs.DB {
+		s.DatabaseURL = env.URL("DATABASE_URL", "", "postgres", "postgresql")
+	}
+	if needs.Redis {
+		s.RedisURL = env.URL("REDIS_URL", "", "redis", "rediss")
+	}
+	if needs.Temporal {
+		s.Temporal = LoadTemporal(env)
+	}
+	return s, env.Err()
+}
+
+// LoadTemporal reads the Temporal connection settings.
+func LoadTemporal(env *config.Env) temporalx.Config {
+	t := temporalx.Config{
+		Address:       env.Addr("TEMPORAL_ADDRESS", ""),
+		Namespace:     env.String("TEMPORAL_NAMESPACE", "default"),
+		TLS:           env.Bool("TEMPORAL_TLS", false),
+		TLSCertFile:   env.String("TEMPORAL_TLS_CERT", ""),
+		TLSKeyFile:    env.String("TEMPORAL_TLS_KEY", ""),
+		TLSCAFile:     env.String("TEMPORAL_TLS_CA", ""),
+		TLSServerName: env.String("TEMPORAL_TLS_SERVER_NAME", ""),
+		APIKey:        env.String("TEMPORAL_API_KEY", ""),
+	}
+	if t.Address == "" {
+		env.Required("TEMPORAL_ADDRESS")
+	}
+	if (t.TLSCertFile == "") != (t.TLSKeyFile == "") {
+		env.Fail("TEMPORAL_TLS_CERT", "and TEMPORAL_TLS_KEY must be set together")
+	}
+	return t
+}
+
+// DefaultShutdownGrace is how long servers get to finish requests after SIGTERM.
+const DefaultShutdownGrace = 20 * time.Second

@@ -1,0 +1,49 @@
+// Package contract names what crosses between workflows and services: task queues, workflow
+// types and ids, activity, signal, query and update names. Workflows call activities by these
+// names, never by importing service code; the messages themselves are in gen/familypath/v1.
+//
+// Every name here is stored in workflow histories that live for years: add names, never
+// rename or remove one that has been deployed.
+package contract
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Task queues: one per service, and one for the workflows' own worker.
+const (
+	QueueFamilyLifecycle = "family-lifecycle"
+	QueueIdentification  = "identification"
+	QueueAttachment      = "attachment"
+	QueueCase            = "case"
+	QueueTracking        = "tracking"
+	QueueClaims          = "claims"
+)
+
+// Workflow types.
+const (
+	WorkflowFamilyLifecycle = "FamilyLifecycle"
+)
+
+// Messages of the FamilyLifecycle workflow.
+const (
+	SignalEvidenceReceived = "evidence-received"
+	QueryFamilyState       = "family-state"
+)
+
+// Activities, by the service hosting them.
+const (
+	ActivityIdentificationDescribeCandidate = "identification.DescribeCandidate"
+)
+
+var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
+
+// FamilyWorkflowID is the workflow id of a family: "family/<opaque id>". The id must be an
+// opaque identifier (lower-case letters, digits and dashes), never a name or reference number.
+func FamilyWorkflowID(familyID string) (string, error) {
+	if !opaqueID.MatchString(familyID) {
+		return "", fmt.Errorf("family id must be opaque: 8 to 64 lower-case letters, digits or dashes")
+	}
+	return "family/" + familyID, nil
+}

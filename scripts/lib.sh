@@ -1,0 +1,81 @@
+# Shared shell helpers for make up / make down / make test. Source, don't run.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.sh
+source "$ROOT/scripts/versions.sh"
+TOOLS_CACHE="${FAMILYPATH_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/familypath/tools}"
+
+log() { printf '%s %s\n' "[familypath]" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ensure_go_tool NAME MODULE VERSION: prints the path of the pinned binary, installing it
+# into $TOOLS_CACHE/NAME-VERSION the first time.
+ensure_go_tool() {
+  local name=$1 module=$2 version=$3
+  local dir="$TOOLS_CACHE/$name-$version"
+  if [[ ! -x "$dir/$name" ]]; then
+    command -v go >/dev/null || die "Go is required (https://go.dev/doc/install); install it and retry"
+    log "installing $name $version into $dir (first run only)"
+    mkdir -p "$dir"
+    GOBIN="$dir" GOFLAGS=-buildvcs=false GOWORK=off go install "$module@$version" >&2 \
+      || die "could not install $module@$version"
+  fi
+  printf '%s\n' "$dir/$name"
+}
+
+temporal_bin() { ensure_go_tool temporal "$TEMPORAL_CLI_MODULE" "$TEMPORAL_CLI_VERSION"; }
+buf_bin() { ensure_go_tool buf "$BUF_MODULE" "$BUF_VERSION"; }
+protoc_gen_go_bin() { ensure_go_tool protoc-gen-go "$PROTOC_GEN_GO_MODULE" "$PROTOC_GEN_GO_VERSION"; }
+
+apt_install() {
+  log "installing Debian packages: $*"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2 \
+    || die "apt-get install $* failed"
+}
+
+# pg_bindir prints the folder holding initdb/pg_ctl, installing PostgreSQL when absent.
+pg_bindir() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [[ -x "$d/initdb" && -x "$d/pg_ctl" ]] && { printf '%s\n' "$d"; return; }
+  done
+  if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+    dirname "$(command -v initdb)"; return
+  fi
+  apt_install postgresql >/dev/null
+  pg_bindir
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  command -v redis-server >/dev/null || die "redis-server not found after install"
+}
+
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port_excluding "P1 P2 ...": prints a loopback port nobody listens on and not in the list.
+# Never a fixed port: other programs may hold any of them.
+free_port_excluding() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    [[ " $1 " == *" $p "* ]] && continue
+    port_free "$p" && { printf '%s\n' "$p"; return; }
+  done
+  die "no free loopback port found"
+}
+
+# wait_for NAME SECONDS CMD...: retries CMD until it succeeds or SECONDS pass.
+wait_for() {
+  local name=$1 secs=$2; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) < deadline )) || die "$name did not become ready within ${secs}s"
+    sleep 0.2
+  done
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# The local stack: Postgres, Redis and the Temporal dev server on free loopback ports (unless
+# DATABASE_URL / REDIS_URL / TEMPORAL_ADDRESS are given), then every service's serve and
+# worker and the workflow worker. Used by `make up`, `make down` and `make test`.
+#
+#   scripts/stack.sh up   [RUN_DIR]   start what is not running, (re)start the services, load demo data
+#   scripts/stack.sh deps [RUN_DIR]   start only Postgres, Redis and Temporal
+#   scripts/stack.sh down [RUN_DIR]   stop exactly what up/deps started
+#   scripts/stack.sh env  [RUN_DIR]   print the stack's environment (source it to talk to the stack)
+#
+# Everything a run makes lives in RUN_DIR (default .run/): data, logs/, pids/, stack.env.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SERVICES=(identification attachment case tracking claims)
+
+cmd=${1:-up}
+RUN=${2:-$ROOT/.run}
+mkdir -p "$RUN/logs" "$RUN/pids" "$RUN/bin"
+RUN=$(cd "$RUN" && pwd)
+STATE="$RUN/stack.env"
+HEADLESS=${FAMILYPATH_HEADLESS:-0} # 1: no Temporal UI (tests)
+FAST_PG=${FAMILYPATH_FAST_PG:-0}   # 1: fsync off (throwaway test databases only)
+
+# What the caller gave wins over what a previous run recorded.
+EXT_DATABASE_URL=${DATABASE_URL:-}
+EXT_REDIS_URL=${REDIS_URL:-}
+EXT_TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-}
+unset DATABASE_URL REDIS_URL TEMPORAL_ADDRESS
+[[ -f "$STATE" ]] && source "$STATE"
+
+pidfile() { printf '%s\n' "$RUN/pids/$1.pid"; }
+
+# alive NAME: the process recorded for NAME is running (and is still that program).
+alive() {
+  local f pid; f=$(pidfile "$1")
+  [[ -f "$f" ]] || return 1
+  pid=$(head -n1 "$f")
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$(cat "$f.match" 2>/dev/null || echo "$1")"
+}
+
+# launch NAME MATCH CMD...: start CMD detached, logging to logs/NAME.log, and record its pid.
+launch() {
+  local name=$1 match=$2; shift 2
+  setsid nohup "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
+  echo $! > "$(pidfile "$name")"
+  printf '%s\n' "$match" > "$(pidfile "$name").match"
+}
+
+save_state() {
+  {
+    echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
+    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
+             "${SERVICES[@]/%/_URL}"; do
+      v=${v^^}
+      if [[ -n "${!v:-}" ]]; then printf "export %s=%q\n" "$v" "${!v}"; fi
+    done
+  } | sort -u > "$STATE"
+}
+
+# ---- Postgres ----------------------------------------------------------------------------
+
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# pg_home: a folder Postgres's own user can write. Postgres refuses to run as root, so as
+# root the data folder belongs to the postgres user; when it cannot reach the project's
+# folder (a clone under /root), the data goes to /var/tmp instead.
+pg_home() {
+  local home="$RUN/postgres"
+  if [[ $(id -u) -eq 0 ]]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    mkdir -p "$home" && chown postgres "$home"
+    if ! as_pg test -w "$home"; then
+      home="/var/tmp/familypath-$(printf '%s' "$RUN" | sha1sum | cut -c1-12)/postgres"
+      mkdir -p "$home" && chown postgres "$home" "$(dirname "$home")"
+    fi
+  fi
+  printf '%s\n' "$home"
+}
+
+start_postgres() {
+  if [[ -n "$EXT_DATABASE_URL" ]]; then DATABASE_URL=$EXT_DATABASE_URL; log "Postgres: using DATABASE_URL"; return; fi
+  local bin home; bin=$(pg_bindir); home=$(pg_home)
+  printf '%s\n' "$home" > "$RUN/pids/postgres.home"
+  if ! as_pg "$bin/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
+    if [[ ! -f "$home/data/PG_VERSION" ]]; then
+      as_pg "$bin/initdb" -D "$home/data" -U postgres --auth=trust -E UTF8 --no-locale >"$RUN/logs/initdb.log" 2>&1 \
+        || die "initdb failed: see $RUN/logs/initdb.log"
+    fi
+    alloc_port PG_PORT
+    local opts="-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200"
+    [[ "$FAST_PG" == 1 ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    as_pg "$bin/pg_ctl" -D "$home/data" -l "$home/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+      || die "Postgres did not start: see $home/postgres.log"
+    ln -sf "$home/postgres.log" "$RUN/logs/postgres.log"
+  fi
+  "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='familypath'" postgres | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres familypath
+  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/familypath?sslmode=disable"
+  log "Postgres: 127.0.0.1:$PG_PORT (data in $home/data)"
+}
+
+stop_postgres() {
+  [[ -f "$RUN/pids/postgres.home" ]] || return 0
+  local home bin; home=$(cat "$RUN/pids/postgres.home"); bin=$(pg_bindir)
+  as_pg "$bin/pg_ctl" -D "$home/data" status >/dev/null 2>&1 && as_pg "$bin/pg_ctl" -D "$home/data" -m fast -w stop >/dev/null
+  rm -f "$RUN/pids/postgres.home"
+  log "Postgres stopped"
+}
+
+# ---- Redis -------------------------------------------------------------------------------
+
+start_redis() {
+  if [[ -n "$EXT_REDIS_URL" ]]; then REDIS_URL=$EXT_REDIS_URL; log "Redis: using REDIS_URL"; return; fi
+  ensure_redis
+  if ! alive redis; then
+    alloc_port REDIS_PORT
+    mkdir -p "$RUN/redis"
+    # Redis keeps only what may be lost (caches, idempotency keys): no persistence.
+    launch redis redis-server redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir "$RUN/redis" --protected-mode yes
+    wait_for Redis 20 port_open "$REDIS_PORT"
+  fi
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  log "Redis: 127.0.0.1:$REDIS_PORT"
+}
+
+# ---- Temporal ----------------------------------------------------------------------------
+
+start_temporal() {
+  TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+  if [[ -n "$EXT_TEMPORAL_ADDRESS" ]]; then TEMPORAL_ADDRESS=$EXT_TEMPORAL_ADDRESS; log "Temporal: using TEMPORAL_ADDRESS"; return; fi
+  local temporal; temporal=$(temporal_bin)
+  if ! alive temporal; then
+    alloc_port TEMPORAL_PORT; alloc_port TEMPORAL_HTTP_PORT; alloc_port TEMPORAL_METRICS_PORT; alloc_port TEMPORAL_UI_PORT
+    mkdir -p "$RUN/temporal"
+    local ui=(--ui-port "$TEMPORAL_UI_PORT")
+    [[ "$HEADLESS" == 1 ]] && { ui=(--headless); TEMPORAL_UI_PORT=""; }
+    # The database file persists workflows across restarts of the dev server.
+    launch temporal "server start-dev" "$temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
+      --http-port "$TEMPORAL_HTTP_PORT" --metrics-port "$TEMPORAL_METRICS_PORT" "${ui[@]}" \
+      --db-filename "$RUN/temporal/temporal.db" --namespace "$TEMPORAL_NAMESPACE" --log-level warn
+    wait_for "Temporal dev server" 90 "$temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+  fi
+  TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+  TEMPORAL_UI_URL=""
+  [[ -n "${TEMPORAL_UI_PORT:-}" ]] && TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
+  log "Temporal: $TEMPORAL_ADDRESS${TEMPORAL_UI_URL:+ (UI $TEMPORAL_UI_URL)}"
+}
+
+# ---- Binaries and services ---------------------------------------------------------------
+
+build() {
+  log "building binaries into $RUN/bin"
+  (cd "$ROOT" && for s in "${SERVICES[@]}"; do go build -o "$RUN/bin/$s" "./services/$s/cmd/$s" || exit 1; done \
+    && go build -o "$RUN/bin/workflow-worker" ./workflows/cmd/workflow-worker) || die "build failed"
+}
+
+register_search_attributes() {
+  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE \
+    "$RUN/bin/workflow-worker" register-search-attributes >>"$RUN/logs/register-search-attributes.log" 2>&1 \
+    || die "registering search attributes failed: see $RUN/logs/register-search-attributes.log"
+}
+
+# svc_env: the `env` command line that gives a service the stack's settings.
+svc_env() {
+  SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
+    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" LOG_LEVEL="${LOG_LEVEL:-info}")
+}
+
+stop_one() {
+  local name=$1 f pid i
+  f=$(pidfile "$name")
+  if alive "$name"; then
+    pid=$(head -n1 "$f")
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$f" "$f.match"
+}
+
+start_services() {
+  local s port mport
+  svc_env
+  for s in "${SERVICES[@]}"; do
+    "${SVC_ENV[@]}" "$RUN/bin/$s" migrate >>"$RUN/logs/$s-migrate.log" 2>&1 || die "$s migrate failed: see $RUN/logs/$s-migrate.log"
+  done
+  for s in "${SERVICES[@]}" ; do
+    stop_one "$s-serve"; stop_one "$s-worker"
+    alloc_port port; alloc_port mport
+    launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" HTTP_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
+    alloc_port mport
+    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+    printf -v "${s^^}_URL" '%s' "http://127.0.0.1:$port"
+  done
+  stop_one workflow-worker
+  alloc_port mport
+  launch workflow-worker "$RUN/bin/workflow-worker worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/workflow-worker" worker
+  for s in "${SERVICES[@]}"; do
+    local url="${s^^}_URL"
+    wait_for "$s API" 30 curl -fsS "${!url}/readyz"
+  done
+}
+
+load_demo_data() {
+  # A handful of synthetic candidate families. Fixed Idempotency-Keys make this a no-op
+  # the second time (the service derives the family id from the key).
+  local i codes=("EDUCATION WORKLESSNESS" "CRIME DOMESTIC_ABUSE HEALTH" "CHILDREN_NEED_HELP EDUCATION")
+  for i in 0 1 2; do
+    local list; list=$(printf '"%s",' ${codes[$i]}); list="[${list%,}]"
+    curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-candidate-family-000$i" \
+      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",\"problem_codes\":$list}" \
+      || die "loading demo data failed: see $RUN/logs/identification-serve.log"
+  done
+  log "demo data: 3 candidate families recorded and their workflows started"
+}
+
+print_urls() {
+  cat <<MSG
+
+familypath is up. APIs (each also serves /openapi.yaml, /healthz, /readyz):
+$(for s in "${SERVICES[@]}"; do v="${s^^}_URL"; printf '  %-15s %s\n' "$s" "${!v}"; done)
+  Temporal UI     ${TEMPORAL_UI_URL:-(headless)}
+  Temporal        ${TEMPORAL_ADDRESS} (namespace ${TEMPORAL_NAMESPACE})
+  Postgres        ${DATABASE_URL}
+  Redis           ${REDIS_URL}
+Logs: $RUN/logs/   Environment: source $STATE   Stop: make down
+MSG
+}
+
+# alloc_port VAR: sets VAR to a free loopback port not yet handed out in this run.
+alloc_port() { local p; p=$(free_port_excluding "${_ports:-}"); _ports="${_ports:-} $p "; printf -v "$1" '%s' "$p"; }
+port_open() { ! port_free "$1"; }
+
+deps_up() {
+  start_postgres
+  start_redis
+  start_temporal
+  save_state
+}
+
+down() {
+  local f name
+  for f in "$RUN"/pids/*.pid; do
+    [[ -e "$f" ]] || continue
+    name=$(basename "$f" .pid)
+    stop_one "$name"
+    log "stopped $name"
+  done
+  stop_postgres
+  rm -f "$STATE"
+}
+
+case "$cmd" in
+  up)
+    command -v curl >/dev/null || apt_install curl
+    deps_up
+    build
+    register_search_attributes
+    start_services
+    save_state
+    load_demo_data
+    print_urls
+    ;;
+  deps) deps_up ;;
+  services)
+    build; register_search_attributes; start_services; save_state ;;
+  down) down ;;
+  env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
+  *) die "unknown command $cmd (want up, deps, services, down or env)" ;;
+esac

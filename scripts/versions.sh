@@ -1,0 +1,9 @@
+# Pinned tool versions: the one place they are set. Sourced by scripts/lib.sh.
+# Tools are installed into a per-user cache keyed by version (outside the clone), so fresh
+# clones on the same machine reuse them.
+TEMPORAL_CLI_MODULE=github.com/temporalio/cli/cmd/temporal
+TEMPORAL_CLI_VERSION=v1.5.1
+BUF_MODULE=github.com/bufbuild/buf/cmd/buf
+BUF_VERSION=v1.75.0
+PROTOC_GEN_GO_MODULE=google.golang.org/protobuf/cmd/protoc-gen-go
+PROTOC_GEN_GO_VERSION=v1.36.11

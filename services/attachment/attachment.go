@@ -1,0 +1,22 @@
+// Package attachment is the attachment service. Attaches families to the programme (through the family's workflow), keeps the attachment register and runs attachment compliance checks.
+package attachment
+
+import (
+	_ "embed"
+
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/attachment/migrations"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Definition is the attachment service for the platform's runner.
+func Definition() service.Definition {
+	return service.Definition{
+		Name:       contract.QueueAttachment,
+		Migrations: migrations.FS,
+		OpenAPI:    openAPI,
+	}
+}

@@ -1,0 +1,22 @@
+// Package caseservice is the case service. Holds each family's case: members, lead professional, allocations, assessment, family plan, notes and evidence; answers whether a user may see a family.
+package caseservice
+
+import (
+	_ "embed"
+
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/case/migrations"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Definition is the case service for the platform's runner.
+func Definition() service.Definition {
+	return service.Definition{
+		Name:       contract.QueueCase,
+		Migrations: migrations.FS,
+		OpenAPI:    openAPI,
+	}
+}

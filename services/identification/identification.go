@@ -1,0 +1,44 @@
+// Package identification is the identification service: it takes agency extracts, links
+// people, groups families, judges them, and starts each family's FamilyLifecycle workflow.
+// Today it holds the walking skeleton's path: record a candidate family and start its workflow.
+package identification
+
+import (
+	_ "embed"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/identification/internal/candidates"
+	"github.com/familypath/familypath/services/identification/migrations"
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+func init() {
+	httpapi.RegisterPattern("planid", `^[a-z0-9][a-z0-9-]*$`, "must be a plan id: lower-case letters, digits and dashes")
+	httpapi.RegisterPattern("problemcode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a problem code: upper-case letters, digits and underscores")
+}
+
+// Definition is the identification service for the platform's runner.
+func Definition() service.Definition {
+	return service.Definition{
+		Name:       contract.QueueIdentification,
+		Migrations: migrations.FS,
+		OpenAPI:    openAPI,
+		Routes: func(d *service.Deps, r *gin.Engine) error {
+			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Log: d.Log}
+			api.Routes(r, d.Idempotency.Require())
+			return nil
+		},
+		Activities: func(d *service.Deps, r worker.Registry) error {
+			acts := &candidates.Activities{Store: candidates.Store{DB: d.DB}}
+			r.RegisterActivityWithOptions(acts.DescribeCandidate, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
+			return nil
+		},
+	}
+}

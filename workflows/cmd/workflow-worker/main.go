@@ -1,0 +1,82 @@
+// Command workflow-worker runs the family workflows on task queue family-lifecycle.
+//
+//	workflow-worker worker                      poll family-lifecycle
+//	workflow-worker register-search-attributes  add the custom search attributes to the namespace
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/metrics"
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/workflows/family"
+	"go.temporal.io/sdk/worker"
+	"golang.org/x/sync/errgroup"
+)
+
+const name = "workflow-worker"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: %s worker|register-search-attributes|version", name)
+	}
+	if args[0] == "version" {
+		fmt.Println(name, service.Version)
+		return nil
+	}
+	if args[0] != "worker" && args[0] != "register-search-attributes" {
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes or version)", args[0])
+	}
+	env := config.FromOS()
+	tcfg := service.LoadTemporal(env)
+	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, level, name, args[0])
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	c, err := temporalx.Dial(ctx, tcfg, nil, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	if args[0] == "register-search-attributes" {
+		added, err := temporalx.RegisterSearchAttributes(ctx, c, tcfg.Namespace)
+		if err != nil {
+			return err
+		}
+		log.Info("search attributes registered", "namespace", tcfg.Namespace, "added", added, "total", len(temporalx.SearchAttributes()))
+		return nil
+	}
+
+	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{})
+	family.Register(w)
+	reg := metrics.NewRegistry()
+	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, checks), service.DefaultShutdownGrace)
+	})
+	g.Go(func() error { return service.RunTemporalWorker(ctx, w) })
+	return g.Wait()
+}
