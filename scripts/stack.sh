@@ -53,7 +53,7 @@ save_state() {
     for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
-      if [[ -n "${!v:-}" ]]; then printf "export %s=%q\n" "$v" "${!v}"; fi
+      if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi
     done
   } | sort -u > "$STATE"
 }

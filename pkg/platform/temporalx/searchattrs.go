@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -38,11 +37,6 @@ func SearchAttributes() []SearchAttribute {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// CLIType is the type name the Temporal CLI uses (`--search-attribute Name=Keyword`).
-func (a SearchAttribute) CLIType() string {
-	return strings.TrimPrefix(a.Type.String(), "INDEXED_VALUE_TYPE_")
 }
 
 // RegisterSearchAttributes adds the attributes missing from the namespace and checks the

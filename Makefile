@@ -1,0 +1,35 @@
+# familypath: the two commands are `make up` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help up down test proto proto-baseline build clean logs env
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+up: ## start everything (Postgres, Redis, Temporal dev server, all services) with demo data
+	@scripts/stack.sh up
+
+down: ## stop exactly what `make up` started
+	@scripts/stack.sh down
+
+test: ## run every check and test, as CI does
+	@scripts/test.sh
+
+proto: ## regenerate proto/gen from proto/familypath
+	@scripts/proto.sh generate
+
+proto-baseline: ## accept the current contracts as the breaking-change baseline (deliberately)
+	@scripts/proto.sh baseline
+
+build: ## build every binary into .run/bin
+	@mkdir -p .run/bin && for s in identification attachment case tracking claims; do go build -o .run/bin/$$s ./services/$$s/cmd/$$s || exit 1; done && go build -o .run/bin/workflow-worker ./workflows/cmd/workflow-worker
+
+env: ## print the running stack's environment (eval "$$(make -s env)")
+	@scripts/stack.sh env
+
+logs: ## follow every log of the running stack
+	@tail -F .run/logs/*.log
+
+clean: down ## stop the stack and delete its data
+	@rm -rf .run

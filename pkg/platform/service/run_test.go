@@ -1,0 +1,41 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/config"
+)
+
+func TestSettingsNameEveryMissingVariable(t *testing.T) {
+	_, err := LoadSettings(config.FromMap(map[string]string{"HTTP_ADDR": "8080", "TEMPORAL_TLS_CERT": "/c"}), "case",
+		Needs{DB: true, Redis: true, Temporal: true})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, v := range []string{"DATABASE_URL", "REDIS_URL", "TEMPORAL_ADDRESS", "HTTP_ADDR", "TEMPORAL_TLS_CERT"} {
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("error does not name %s:\n%v", v, err)
+		}
+	}
+}
+
+func TestMigrateNeedsOnlyTheDatabase(t *testing.T) {
+	s, err := LoadSettings(config.FromMap(map[string]string{"DATABASE_URL": "postgres://u@h:5/db"}), "case", Needs{DB: true})
+	if err != nil || s.DatabaseURL == "" {
+		t.Fatalf("migrate settings: %+v, %v", s, err)
+	}
+}
+
+func TestRunRejectsUnknownSubcommands(t *testing.T) {
+	var out bytes.Buffer
+	if err := Run(context.Background(), Definition{Name: "case"}, []string{"serve-all"}, &out); err == nil || !strings.Contains(out.String(), "unknown subcommand") {
+		t.Errorf("got %v, %q", err, out.String())
+	}
+	out.Reset()
+	if err := Run(context.Background(), Definition{Name: "case"}, nil, &out); err == nil || !strings.Contains(out.String(), "usage") {
+		t.Errorf("got %v, %q", err, out.String())
+	}
+}

@@ -1,0 +1,9 @@
+package attachment
+
+import (
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+)
+
+func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }

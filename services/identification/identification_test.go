@@ -1,0 +1,209 @@
+package identification
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/redisx"
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/services/identification/internal/candidates"
+	"github.com/familypath/familypath/services/identification/migrations"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/workflowservice/v1"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
+
+// api builds the service's real engine against real Postgres, Redis and Temporal.
+func api(t *testing.T) (http.Handler, *service.Deps) {
+	t.Helper()
+	ctx := context.Background()
+	addr, ns := testenv.TemporalAddress(t)
+	env := config.FromMap(map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr, "TEMPORAL_NAMESPACE": ns})
+	s, err := service.LoadSettings(env, "identification", service.Needs{DB: true, Redis: true, Temporal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &service.Deps{Settings: s, Log: logging.New(testWriter{t}, "warn", "identification", "test"), Metrics: prometheus.NewRegistry()}
+	if d.DB, err = db.Open(ctx, s.DatabaseURL, db.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := db.LoadMigrations(migrations.FS)
+	if _, err := db.Migrate(ctx, d.DB, "identification", ms); err != nil {
+		t.Fatal(err)
+	}
+	if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
+		t.Fatal(err)
+	}
+	if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, d.Log); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Temporal.Close(); _ = d.Redis.Close() })
+	if _, err := temporalx.RegisterSearchAttributes(ctx, d.Temporal, ns); err != nil {
+		t.Fatal(err)
+	}
+	d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: "identification", Log: d.Log}
+	engine, err := service.NewEngine(Definition(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine, d
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func call(h http.Handler, method, path, body, key string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set(httpapi.HeaderIdempotencyKey, key)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
+	h, d := api(t)
+	key := "test-" + testenv.Unique()
+	body := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["WORKLESSNESS","EDUCATION"]}`
+
+	first := call(h, "POST", "/v1/candidate-families", body, key)
+	if first.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", first.Code, first.Body)
+	}
+	var got candidates.CandidateBody
+	if err := json.Unmarshal(first.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.WorkflowID != "family/"+got.ID || got.ProblemCodes[0] != "EDUCATION" || got.WorkflowStartedAt == nil {
+		t.Errorf("created %+v", got)
+	}
+	if first.Header().Get("Location") != "/v1/candidate-families/"+got.ID || first.Header().Get("ETag") == "" {
+		t.Errorf("headers %v", first.Header())
+	}
+
+	// The workflow runs, with its phase visible to operators; no personal data is involved.
+	desc, err := d.Temporal.DescribeWorkflowExecution(context.Background(), got.WorkflowID, "")
+	if err != nil {
+		t.Fatalf("workflow not started: %v", err)
+	}
+	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	if phase := string(sa["FamilyPhase"].GetData()); !strings.Contains(phase, "FAMILY_PHASE_IDENTIFIED") {
+		t.Errorf("FamilyPhase search attribute = %s", phase)
+	}
+
+	// A retry, even after Redis lost the answer, finds the same family and the same workflow.
+	if err := d.Redis.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	again := call(h, "POST", "/v1/candidate-families", body, key)
+	var same candidates.CandidateBody
+	_ = json.Unmarshal(again.Body.Bytes(), &same)
+	if again.Code != http.StatusCreated || same.ID != got.ID {
+		t.Errorf("retry: %d %s", again.Code, again.Body)
+	}
+	runs, err := d.Temporal.ListWorkflow(context.Background(), listRequest(got.WorkflowID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(runs.GetExecutions()); n > 1 {
+		t.Errorf("%d runs of the family's workflow, want 1", n)
+	}
+
+	other := strings.Replace(body, "WORKLESSNESS", "CRIME", 1)
+	if w := call(h, "POST", "/v1/candidate-families", other, key); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("same key, other request: %d %s", w.Code, w.Body)
+	}
+	if w := call(h, "GET", "/v1/candidate-families/"+got.ID, "", ""); w.Code != 200 || w.Header().Get("ETag") == "" {
+		t.Errorf("get: %d", w.Code)
+	}
+}
+
+func TestCreateRejectsBadRequestsFieldByField(t *testing.T) {
+	h, _ := api(t)
+	w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"Bad Plan","reference_date":"01/10/2016","problem_codes":["education"]}`, "test-"+testenv.Unique())
+	if w.Code != 400 {
+		t.Fatalf("status %d", w.Code)
+	}
+	var p httpapi.Problem
+	_ = json.Unmarshal(w.Body.Bytes(), &p)
+	fields := map[string]bool{}
+	for _, e := range p.Errors {
+		fields[e.Field] = true
+	}
+	for _, f := range []string{"plan_id", "reference_date", "problem_codes"} {
+		if !fields[f] {
+			t.Errorf("no error for %s: %+v", f, p.Errors)
+		}
+	}
+	if w := call(h, "POST", "/v1/candidate-families", `{}`, ""); w.Code != 400 || !strings.Contains(w.Body.String(), "Idempotency-Key") {
+		t.Errorf("missing key: %d %s", w.Code, w.Body)
+	}
+	if w := call(h, "GET", "/v1/candidate-families/not-a-uuid", "", ""); w.Code != 400 {
+		t.Errorf("bad id: %d", w.Code)
+	}
+	if w := call(h, "GET", "/v1/candidate-families/0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", "", ""); w.Code != 404 {
+		t.Errorf("unknown id: %d", w.Code)
+	}
+}
+
+func TestListPagesNewestFirstWithoutGapsOrRepeats(t *testing.T) {
+	h, _ := api(t)
+	want := map[string]bool{}
+	for i := 0; i < 5; i++ {
+		w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["CRIME","HEALTH"]}`, "test-"+testenv.Unique())
+		var b candidates.CandidateBody
+		_ = json.Unmarshal(w.Body.Bytes(), &b)
+		want[b.ID] = true
+	}
+	seen := map[string]bool{}
+	path := "/v1/candidate-families?limit=2"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("too many pages")
+		}
+		w := call(h, "GET", path, "", "")
+		var page httpapi.Page[candidates.CandidateBody]
+		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || w.Code != 200 {
+			t.Fatalf("list: %d %s", w.Code, w.Body)
+		}
+		for _, it := range page.Items {
+			if seen[it.ID] {
+				t.Errorf("%s listed twice", it.ID)
+			}
+			seen[it.ID] = true
+		}
+		path = ""
+		if page.NextCursor != "" {
+			path = "/v1/candidate-families?limit=2&cursor=" + page.NextCursor
+		}
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("%s never listed", id)
+		}
+	}
+}
+
+func listRequest(workflowID string) *workflowservice.ListWorkflowExecutionsRequest {
+	return &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowId = '" + workflowID + "'"}
+}
