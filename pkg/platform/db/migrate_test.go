@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	"gorm.io/gorm"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -20,12 +21,17 @@ func files(m map[string]string) fstest.MapFS {
 	return fs
 }
 
-func TestMigrateAppliesOnceInOrderAndRefusesEditedMigrations(t *testing.T) {
-	ctx := context.Background()
-	gdb, err := Open(ctx, testenv.Database(t), Options{})
+func openTestDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	gdb, err := Open(context.Background(), testenv.Database(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return gdb
+}
+
+func TestMigrateAppliesOnceInOrderAndRefusesEditedMigrations(t *testing.T) {
+	ctx, gdb := context.Background(), openTestDB(t)
 	ms, err := LoadMigrations(files(map[string]string{
 		"0002_more.sql":   "ALTER TABLE svc.things ADD COLUMN label text;",
 		"0001_things.sql": "CREATE TABLE svc.things (id int PRIMARY KEY);",
@@ -61,11 +67,7 @@ func TestMigrateAppliesOnceInOrderAndRefusesEditedMigrations(t *testing.T) {
 }
 
 func TestMigrateRollsBackAFailingMigration(t *testing.T) {
-	ctx := context.Background()
-	gdb, err := Open(ctx, testenv.Database(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, gdb := context.Background(), openTestDB(t)
 	ms, _ := LoadMigrations(files(map[string]string{
 		"0001_ok.sql":     "CREATE TABLE svc.a (id int);",
 		"0002_broken.sql": "CREATE TABLE svc.b (id int); SELECT no_such_function();",
