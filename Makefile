@@ -22,8 +22,8 @@ proto: ## regenerate proto/gen from proto/familypath
 proto-baseline: ## accept the current contracts as the breaking-change baseline (deliberately)
 	@scripts/proto.sh baseline
 
-build: ## build every binary into .run/bin
-	@mkdir -p .run/bin && for s in identification attachment case tracking claims; do go build -o .run/bin/$$s ./services/$$s/cmd/$$s || exit 1; done && go build -o .run/bin/workflow-worker ./workflows/cmd/workflow-worker
+build: ## build every binary (static, as the Dockerfile does) into .run/bin
+	@scripts/binaries.sh build .run/bin
 
 env: ## print the running stack's environment (eval "$$(make -s env)")
 	@scripts/stack.sh env

@@ -154,8 +154,7 @@ start_temporal() {
 
 build() {
   log "building binaries into $RUN/bin"
-  (cd "$ROOT" && for s in "${SERVICES[@]}"; do go build -o "$RUN/bin/$s" "./services/$s/cmd/$s" || exit 1; done \
-    && go build -o "$RUN/bin/workflow-worker" ./workflows/cmd/workflow-worker) || die "build failed"
+  "$ROOT/scripts/binaries.sh" build "$RUN/bin" || die "build failed"
 }
 
 register_search_attributes() {

@@ -48,7 +48,7 @@ func api(t *testing.T) (http.Handler, *service.Deps) {
 	if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
 		t.Fatal(err)
 	}
-	if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, d.Log); err != nil {
+	if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, d.Log, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Temporal.Close(); _ = d.Redis.Close() })

@@ -141,7 +141,7 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 		d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: def.Name, Log: log}
 	}
 	if need.Temporal {
-		if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, log); err != nil {
+		if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, log, d.Metrics); err != nil {
 			closeAll()
 			return nil, func() {}, err
 		}

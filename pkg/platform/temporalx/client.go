@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
@@ -43,12 +44,17 @@ func (cs Codecs) DataConverter() converter.DataConverter {
 }
 
 // Dial connects a client. It checks the connection, so a wrong address fails at start.
-func Dial(ctx context.Context, cfg Config, codecs Codecs, log *slog.Logger) (client.Client, error) {
+// With a registerer, the SDK's metrics (and so those of every worker built on the client)
+// are exported to it.
+func Dial(ctx context.Context, cfg Config, codecs Codecs, log *slog.Logger, reg prometheus.Registerer) (client.Client, error) {
 	opts := client.Options{
 		HostPort:      cfg.Address,
 		Namespace:     cfg.Namespace,
 		DataConverter: codecs.DataConverter(),
 		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if reg != nil {
+		opts.MetricsHandler = NewPrometheusMetrics(reg)
 	}
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {

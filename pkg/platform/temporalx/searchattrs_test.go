@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestRegisterSearchAttributesIsIdempotentAgainstARealServer(t *testing.T) {
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
-	c, err := Dial(ctx, Config{Address: addr, Namespace: ns}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, err := Dial(ctx, Config{Address: addr, Namespace: ns}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

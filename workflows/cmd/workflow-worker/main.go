@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
@@ -19,6 +20,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/workflows/family"
+	"github.com/familypath/familypath/workflows/operations"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 )
@@ -47,6 +49,7 @@ func run(args []string) error {
 	tcfg := service.LoadTemporal(env)
 	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
+	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -54,7 +57,8 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	c, err := temporalx.Dial(ctx, tcfg, nil, log)
+	reg := metrics.NewRegistry()
+	c, err := temporalx.Dial(ctx, tcfg, nil, log, reg)
 	if err != nil {
 		return err
 	}
@@ -71,7 +75,8 @@ func run(args []string) error {
 
 	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{})
 	family.Register(w)
-	reg := metrics.NewRegistry()
+	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
+		CacheFor: time.Minute, Log: log, Now: time.Now})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
