@@ -1,0 +1,169 @@
+{{/* Names and labels. */}}
+{{- define "familypath.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "familypath.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "familypath.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "familypath.image" -}}
+{{- $tag := .root.Values.image.tag | default .root.Chart.AppVersion -}}
+{{- if .root.Values.image.registry -}}
+{{- printf "%s/%s:%s" (trimSuffix "/" .root.Values.image.registry) .binary $tag -}}
+{{- else -}}
+{{- printf "familypath/%s:%s" .binary $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The components: each service's api and worker, and the workflow worker, with the defaults
+merged under their own overrides. Returned as YAML; use with fromYaml.
+*/}}
+{{- define "familypath.components" -}}
+{{- $root := . -}}
+components:
+{{- range $svc := list "identification" "attachment" "case" "tracking" "claims" }}
+{{- $own := index $root.Values.services $svc }}
+{{- range $mode := list "api" "worker" }}
+- name: {{ printf "%s-%s" $svc $mode }}
+  binary: {{ $svc }}
+  mode: {{ $mode }}
+  args: [{{ ternary "serve" "worker" (eq $mode "api") }}]
+  needsData: true
+  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (deepCopy (index $own $mode | default dict)) | toJson }}
+{{- end }}
+{{- end }}
+- name: workflow-worker
+  binary: workflow-worker
+  mode: worker
+  args: [worker]
+  needsData: false
+  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace") | toJson }}
+{{- end -}}
+
+{{/* Pod security shared by every pod: Pod Security Standards "restricted". */}}
+{{- define "familypath.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "familypath.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Settings every process reads (docs/configuration.md). Secrets only by reference. */}}
+{{- define "familypath.env" -}}
+{{- $v := .root.Values -}}
+- name: TEMPORAL_ADDRESS
+  value: {{ required "temporal.address is required (host:port of your Temporal frontend)" $v.temporal.address | quote }}
+- name: TEMPORAL_NAMESPACE
+  value: {{ $v.temporal.namespace | quote }}
+- name: LOG_LEVEL
+  value: {{ $v.logLevel | quote }}
+- name: METRICS_ADDR
+  value: ":9090"
+{{- if eq .mode "api" }}
+- name: HTTP_ADDR
+  value: ":8080"
+{{- end }}
+{{- if .needsData }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "postgres.existingSecret is required (a Secret holding the DATABASE_URL)" $v.postgres.existingSecret }}
+      key: {{ $v.postgres.key }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "redis.existingSecret is required (a Secret holding the REDIS_URL)" $v.redis.existingSecret }}
+      key: {{ $v.redis.key }}
+{{- end }}
+{{- if $v.temporal.tls.enabled }}
+- name: TEMPORAL_TLS
+  value: "true"
+{{- if $v.temporal.tls.serverName }}
+- name: TEMPORAL_TLS_SERVER_NAME
+  value: {{ $v.temporal.tls.serverName | quote }}
+{{- end }}
+{{- if $v.temporal.tls.existingSecret }}
+- name: TEMPORAL_TLS_CERT
+  value: /etc/familypath/temporal-tls/tls.crt
+- name: TEMPORAL_TLS_KEY
+  value: /etc/familypath/temporal-tls/tls.key
+- name: TEMPORAL_TLS_CA
+  value: /etc/familypath/temporal-tls/ca.crt
+{{- end }}
+{{- end }}
+{{- if $v.temporal.apiKey.existingSecret }}
+- name: TEMPORAL_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.temporal.apiKey.existingSecret }}
+      key: {{ $v.temporal.apiKey.key }}
+{{- end }}
+{{- if eq .binary "workflow-worker" }}
+- name: OVERDUE_GRACE
+  value: {{ $v.workflowWorker.overdueGrace | quote }}
+{{- end }}
+{{- range .values.extraEnv }}
+- name: {{ .name }}
+  value: {{ .value | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "familypath.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if ne .mode "job" }}
+- name: plans
+  mountPath: /etc/familypath/plans
+  readOnly: true
+{{- end }}
+{{- if and .root.Values.temporal.tls.enabled .root.Values.temporal.tls.existingSecret }}
+- name: temporal-tls
+  mountPath: /etc/familypath/temporal-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "familypath.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if ne .mode "job" }}{{/* hooks run before the ConfigMap exists */}}
+- name: plans
+  configMap:
+    name: {{ include "familypath.fullname" .root }}-plans
+{{- end }}
+{{- if and .root.Values.temporal.tls.enabled .root.Values.temporal.tls.existingSecret }}
+- name: temporal-tls
+  secret:
+    secretName: {{ .root.Values.temporal.tls.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
