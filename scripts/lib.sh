@@ -28,6 +28,7 @@ ensure_go_tool() {
 temporal_bin() { ensure_go_tool temporal "$TEMPORAL_CLI_MODULE" "$TEMPORAL_CLI_VERSION"; }
 buf_bin() { ensure_go_tool buf "$BUF_MODULE" "$BUF_VERSION"; }
 protoc_gen_go_bin() { ensure_go_tool protoc-gen-go "$PROTOC_GEN_GO_MODULE" "$PROTOC_GEN_GO_VERSION"; }
+helm_bin() { ensure_go_tool helm "$HELM_MODULE" "$HELM_VERSION"; }
 
 apt_install() {
   log "installing Debian packages: $*"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: everything CI runs. Static checks, the proto contracts, each module on its own,
 # then unit and integration tests against real Postgres, Redis and a Temporal dev server
-# started on free ports, then the end-to-end tests against every binary running as in `make up`.
+# started on free ports, the deployment checks (chart, k8s/, Dockerfile, Tiltfile), then the
+# end-to-end tests against every binary, built statically as the Dockerfile builds them and
+# running as in `make up`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
@@ -26,7 +28,8 @@ export FAMILYPATH_HEADLESS=1 FAMILYPATH_FAST_PG=1
 scripts/stack.sh deps "$RUN"
 set -a; source "$RUN/stack.env"; set +a
 
-log "unit and integration tests"
+log "unit, integration and deployment tests"
+HELM=$(helm_bin); export HELM   # deploytest renders the chart with the pinned helm
 go test -count=1 "${PKGS[@]}"
 
 log "end-to-end tests against the running binaries"

@@ -7,3 +7,5 @@ BUF_MODULE=github.com/bufbuild/buf/cmd/buf
 BUF_VERSION=v1.75.0
 PROTOC_GEN_GO_MODULE=google.golang.org/protobuf/cmd/protoc-gen-go
 PROTOC_GEN_GO_VERSION=v1.36.11
+HELM_MODULE=helm.sh/helm/v3/cmd/helm
+HELM_VERSION=v3.22.0

@@ -10,6 +10,11 @@
 {{- define "familypath.labels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{ include "familypath.commonLabels" . }}
+{{- end -}}
+
+{{/* Labels beside the selector labels (pod templates carry selector + common). */}}
+{{- define "familypath.commonLabels" -}}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}

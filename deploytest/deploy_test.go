@@ -1,0 +1,247 @@
+package deploytest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+var services = []string{"identification", "attachment", "case", "tracking", "claims"}
+
+// binaries lists the product's binaries from the one build script.
+func binaries(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(repo(t), "scripts", "binaries.sh"), "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		names = append(names, strings.Fields(l)[0])
+	}
+	sort.Strings(names)
+	return names
+}
+
+// render renders the chart with a values file (and --set pairs) for KubeVersion.
+func render(t *testing.T, values string, set ...string) []object {
+	t.Helper()
+	chart := filepath.Join(repo(t), "charts", "familypath")
+	args := []string{"template", "familypath", chart, "--kube-version", KubeVersion}
+	if values != "" {
+		args = append(args, "-f", filepath.Join(chart, values))
+	}
+	for _, s := range set {
+		args = append(args, "--set", s)
+	}
+	return decodeAll(t, "chart with "+values, helm(t, args...))
+}
+
+func TestChartLintsStrictly(t *testing.T) {
+	chart := filepath.Join(repo(t), "charts", "familypath")
+	for _, v := range []string{"values-development.yaml", "values-production.yaml"} {
+		helm(t, "lint", "--strict", "--kube-version", KubeVersion, chart, "-f", filepath.Join(chart, v))
+	}
+}
+
+func TestChartRejectsUnknownAndMissingValues(t *testing.T) {
+	chart := filepath.Join(repo(t), "charts", "familypath")
+	for name, args := range map[string][]string{
+		"unknown key":        {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "services.case.api.replica=2"},
+		"wrong type":         {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.replicas=two"},
+		"secret in env":      {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.extraEnv[0].name=DATABASE_URL,defaults.extraEnv[0].value=x"},
+		"no Temporal":        {"--set", "postgres.existingSecret=a,redis.existingSecret=b"},
+		"no Postgres Secret": {"--set", "temporal.address=t:7233,redis.existingSecret=b"},
+	} {
+		cmd := exec.Command(os.Getenv("HELM"), append([]string{"template", "x", chart, "--kube-version", KubeVersion}, args...)...)
+		if out, err := cmd.CombinedOutput(); err == nil {
+			t.Errorf("%s: rendered without error:\n%.300s", name, out)
+		}
+	}
+}
+
+func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
+	for _, values := range []string{"values-development.yaml", "values-production.yaml"} {
+		t.Run(values, func(t *testing.T) {
+			objs := render(t, values)
+			byKind := map[string][]string{}
+			for _, o := range objs {
+				byKind[o.Kind] = append(byKind[o.Kind], o.Name)
+				if o.Kind == "Secret" {
+					t.Errorf("the chart renders Secret %s: it must only reference existing Secrets", o.Name)
+				}
+				if sa, ok := o.Value.(*corev1.ServiceAccount); ok && (sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken) {
+					t.Errorf("ServiceAccount %s mounts its token", o.Name)
+				}
+			}
+			for where, spec := range podSpecs(objs) {
+				for _, b := range restricted(spec) {
+					t.Errorf("%s breaks Pod Security restricted: %s", where, b)
+				}
+				for _, b := range houseRules(spec, strings.HasPrefix(where, "Deployment/")) {
+					t.Errorf("%s: %s", where, b)
+				}
+			}
+
+			// One Deployment, Service and ServiceAccount per component.
+			var want []string
+			for _, s := range services {
+				want = append(want, "familypath-"+s+"-api", "familypath-"+s+"-worker")
+			}
+			want = append(want, "familypath-workflow-worker")
+			sort.Strings(want)
+			for _, kind := range []string{"Deployment", "Service"} {
+				got := slices.Sorted(slices.Values(byKind[kind]))
+				if !slices.Equal(got, want) {
+					t.Errorf("%ss: %v, want %v", kind, got, want)
+				}
+			}
+			for _, n := range want {
+				if !slices.Contains(byKind["ServiceAccount"], n) {
+					t.Errorf("no ServiceAccount %s", n)
+				}
+			}
+			if !slices.Contains(byKind["NetworkPolicy"], "familypath-default-deny") {
+				t.Error("no default-deny NetworkPolicy")
+			}
+			if values == "values-production.yaml" {
+				for _, kind := range []string{"HorizontalPodAutoscaler", "PodDisruptionBudget"} {
+					if len(byKind[kind]) != len(want) {
+						t.Errorf("%d %ss, want one per component (%d)", len(byKind[kind]), kind, len(want))
+					}
+				}
+				checkAlerts(t, objs)
+			}
+			checkHooks(t, objs)
+			checkProbes(t, objs)
+		})
+	}
+}
+
+// The alert rules use the metric names the code exports.
+func checkAlerts(t *testing.T, objs []object) {
+	t.Helper()
+	exprs := map[string]string{}
+	for _, o := range objs {
+		if r, ok := o.Value.(*prometheusRule); ok {
+			for _, g := range r.Spec.Groups {
+				for _, rule := range g.Rules {
+					exprs[rule.Alert] = rule.Expr
+				}
+			}
+		}
+	}
+	for alert, metric := range map[string]string{
+		"FamilypathActivityFailures":     "temporal_activity_execution_failed_total",
+		"FamilypathWorkflowTaskFailures": "temporal_workflow_task_execution_failed_total",
+		"FamilypathOverdueFamilies":      "familypath_overdue_families",
+	} {
+		if !strings.Contains(exprs[alert], metric) {
+			t.Errorf("alert %s: expr %q does not use %s", alert, exprs[alert], metric)
+		}
+	}
+}
+
+// Migrations run per service and the search attributes are registered by the code's own
+// definitions (workflow-worker register-search-attributes), before install and upgrade.
+func checkHooks(t *testing.T, objs []object) {
+	t.Helper()
+	jobs := map[string]*batchv1.Job{}
+	for _, o := range objs {
+		if j, ok := o.Value.(*batchv1.Job); ok {
+			jobs[o.Name] = j
+			if !strings.Contains(j.Annotations["helm.sh/hook"], "pre-upgrade") {
+				t.Errorf("Job %s is not a pre-upgrade hook", o.Name)
+			}
+		}
+	}
+	for _, s := range services {
+		j := jobs["familypath-"+s+"-migrate"]
+		if j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"migrate"}) {
+			t.Errorf("no migrate Job for %s", s)
+		}
+	}
+	j := jobs["familypath-register-search-attributes"]
+	if j == nil || !strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/workflow-worker:") ||
+		!slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"register-search-attributes"}) {
+		t.Error("no Job running workflow-worker register-search-attributes")
+	}
+}
+
+// Liveness is cheap (/healthz), readiness checks dependencies (/readyz), and a startup probe guards slow starts.
+func checkProbes(t *testing.T, objs []object) {
+	t.Helper()
+	for _, o := range objs {
+		d, ok := o.Value.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		if c.StartupProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" ||
+			c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+			t.Errorf("Deployment %s: probes are not startup + /healthz liveness + /readyz readiness", o.Name)
+		}
+	}
+}
+
+func TestDevelopmentManifestsAreValidAndRestricted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repo(t), "k8s", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no k8s/ manifests: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := decodeAll(t, filepath.Base(f), b)
+		for _, o := range objs {
+			names[o.Kind+"/"+o.Name] = true
+		}
+		for where, spec := range podSpecs(objs) {
+			for _, b := range restricted(spec) {
+				t.Errorf("%s %s breaks Pod Security restricted: %s", filepath.Base(f), where, b)
+			}
+			for _, b := range houseRules(spec, true) {
+				t.Errorf("%s %s: %s", filepath.Base(f), where, b)
+			}
+		}
+	}
+	// The development values reach these by name.
+	for _, n := range []string{"Service/temporal", "Service/postgres-dev", "Service/redis-dev", "Secret/familypath-dev-postgres", "Secret/familypath-dev-redis"} {
+		if !names[n] {
+			t.Errorf("k8s/ has no %s", n)
+		}
+	}
+}
+
+func TestDockerfileHasOneTargetPerBinary(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repo(t), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, m := range regexp.MustCompile(`(?m)^FROM runtime AS (\S+)$`).FindAllStringSubmatch(string(b), -1) {
+		targets = append(targets, m[1])
+		if !strings.Contains(string(b), "COPY --from=build /out/"+m[1]+" ") {
+			t.Errorf("target %s does not copy /out/%s", m[1], m[1])
+		}
+	}
+	sort.Strings(targets)
+	if want := binaries(t); !slices.Equal(targets, want) {
+		t.Errorf("Dockerfile targets %v, binaries %v", targets, want)
+	}
+	if !strings.Contains(string(b), "scripts/binaries.sh build /out") {
+		t.Error("the Dockerfile does not build with scripts/binaries.sh")
+	}
+}
