@@ -38,19 +38,16 @@ func (c Calendar) endOfNthTermAfter(from Moment, n int) (Moment, bool) {
 
 // startOfNthTermBefore is the start of the n-th latest term that started before to.
 func (c Calendar) startOfNthTermBefore(to Moment, n int) Moment {
-	var starts []Moment
-	for _, t := range c {
+	last := -1 // the latest term that started before to
+	for i, t := range c {
 		if t.Start.Before(to.Time) {
-			starts = append(starts, t.Start)
+			last = i
 		}
 	}
-	if len(starts) == 0 {
+	if last < 0 {
 		return to
 	}
-	if n > len(starts) {
-		return starts[0]
-	}
-	return starts[len(starts)-n]
+	return c[max(0, last-n+1)].Start
 }
 
 // term returns the term with the code.

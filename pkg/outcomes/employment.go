@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"time"
 )
 
 // Flags on an adult's employment judgement.
@@ -29,13 +31,13 @@ type EmploymentStatus struct {
 // projectionWeeks caps how far ahead a projection looks.
 const projectionWeeks = 104
 
-func employment(p *Plan, f *Family, at Moment) []EmploymentStatus {
+func (c *ctx) employment(at Moment) []EmploymentStatus {
 	var out []EmploymentStatus
-	for _, m := range f.Members {
-		if m.isChild(at, p.Eligibility.ChildMaxAge) {
+	for _, m := range c.f.Members {
+		if child, _ := c.isChild(m.ID, at); child {
 			continue
 		}
-		if st, ok := adultEmployment(p, f, m.ID, at); ok {
+		if st, ok := c.adultEmployment(m.ID, at); ok {
 			out = append(out, st)
 		}
 	}
@@ -45,34 +47,37 @@ func employment(p *Plan, f *Family, at Moment) []EmploymentStatus {
 // adultEmployment judges one adult: only adults who have left a legacy out-of-work benefit
 // can qualify, and only positive evidence of work counts. Leaving for Universal Credit is
 // never work.
-func adultEmployment(p *Plan, f *Family, person string, at Moment) (EmploymentStatus, bool) {
+func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool) {
+	p := c.p
 	st := EmploymentStatus{Person: person}
 	var left *Fact
-	var work []Fact
-	var uc []Fact
-	for i := range f.Facts {
-		fact := f.Facts[i]
-		if fact.Person != person || fact.Start == nil || fact.Start.After(at.Time) {
+	var work, uc []*Fact
+	for i := range c.f.Facts {
+		fact := &c.f.Facts[i]
+		if fact.Feed != "dwp_benefits" || fact.Person != person || fact.Start == nil || fact.Start.After(at.Time) {
 			continue
 		}
 		switch {
-		case fact.Feed == "dwp_benefits" && fact.Type == "UC":
+		case fact.Type == "UC":
 			uc = append(uc, fact)
-		case fact.Feed == "dwp_benefits" && ruleFor(p, fact.Type) != nil:
+		case ruleFor(p, fact.Type) != nil:
 			if fact.End == nil || fact.End.After(at.Time) {
-				st.Explanation = fmt.Sprintf("still claiming %s at %s", fact.Type, at)
+				st.Explanation = "still claiming " + fact.Type + " at " + at.String()
 				st.FormerBenefit, st.Facts = fact.Type, []string{fact.ID}
 				return st, true
 			}
 			if left == nil || fact.End.After(left.End.Time) {
-				left = &fact
+				left = fact
 			}
-		case fact.Feed == "employment":
-			work = append(work, fact)
 		}
 	}
 	if left == nil {
 		return st, false // never on a legacy benefit: the CE route does not apply
+	}
+	for i := range c.f.Facts {
+		if fact := &c.f.Facts[i]; fact.Feed == "employment" && fact.Person == person && fact.Start != nil && !fact.Start.After(at.Time) {
+			work = append(work, fact)
+		}
 	}
 	rule := ruleFor(p, left.Type)
 	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, left.End, rule.String()
@@ -91,18 +96,19 @@ func adultEmployment(p *Plan, f *Family, person string, at Moment) (EmploymentSt
 		if !slices.Contains(st.Flags, FlagMovedToUC) {
 			st.Flags = append(st.Flags, FlagPossibleUCMove)
 		}
-		st.Explanation = fmt.Sprintf("left %s on %s with no evidence of work since: leaving a benefit is not work", left.Type, left.End)
+		st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
 		return st, true
 	}
 	achieved, weeks, projected := scanWeeks(rule, *left.End, spans, at)
 	st.WeeksInWork, st.AchievedAt, st.ProjectedAt = weeks, achieved, projected
+	since := "left " + left.Type + " on " + left.End.String() + "; "
 	switch {
 	case achieved != nil:
-		st.Explanation = fmt.Sprintf("left %s on %s; %s met on %s", left.Type, left.End, rule, achieved)
+		st.Explanation = since + st.Rule + " met on " + achieved.String()
 	case projected != nil:
-		st.Explanation = fmt.Sprintf("left %s on %s; %d weeks counted so far; %s met on %s if work continues", left.Type, left.End, weeks, rule, projected)
+		st.Explanation = since + strconv.Itoa(weeks) + " weeks counted so far; " + st.Rule + " met on " + projected.String() + " if work continues"
 	default:
-		st.Explanation = fmt.Sprintf("left %s on %s; %d weeks counted; %s not met", left.Type, left.End, weeks, rule)
+		st.Explanation = since + strconv.Itoa(weeks) + " weeks counted; " + st.Rule + " not met"
 	}
 	return st, true
 }
@@ -128,7 +134,7 @@ func (r *EmploymentRule) String() string {
 type span struct{ start, end *Moment }
 
 // workSpans merges the employment spells that run after from.
-func workSpans(work []Fact, from Moment) []span {
+func workSpans(work []*Fact, from Moment) []span {
 	var spans []span
 	for _, w := range work {
 		if w.End != nil && !w.End.After(from.Time) {
@@ -170,10 +176,12 @@ func covered(spans []span, from, to Moment) bool {
 func scanWeeks(r *EmploymentRule, left Moment, spans []span, at Moment) (achieved *Moment, weeks int, projected *Moment) {
 	ongoing := spans[len(spans)-1].end == nil || spans[len(spans)-1].end.After(at.Time)
 	var hist []bool
-	run, firstFuture := 0, -1
+	run, inWindow, firstFuture := 0, 0, -1
+	l := left.In(London)
+	end := left
 	for i := 0; ; i++ {
-		start := Moment{left.In(London).AddDate(0, 0, 7*i)}
-		end := Moment{left.In(London).AddDate(0, 0, 7*(i+1))}
+		start := end
+		end = Moment{time.Date(l.Year(), l.Month(), l.Day()+7*(i+1), 0, 0, 0, 0, London)}
 		future := end.After(at.Time)
 		if future && firstFuture < 0 {
 			firstFuture = i
@@ -185,17 +193,16 @@ func scanWeeks(r *EmploymentRule, left Moment, spans []span, at Moment) (achieve
 		hist = append(hist, in)
 		if in {
 			run++
+			inWindow++
 		} else {
 			run = 0
 		}
+		if r.WithinWeeks > 0 && len(hist) > r.WithinWeeks && hist[len(hist)-1-r.WithinWeeks] {
+			inWindow-- // the week that left the window
+		}
 		count := run
 		if r.ConsecutiveWeeks == 0 {
-			count = 0
-			for _, w := range hist[max(0, len(hist)-r.WithinWeeks):] {
-				if w {
-					count++
-				}
-			}
+			count = inWindow
 		}
 		if !future {
 			weeks = count

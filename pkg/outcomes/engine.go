@@ -1,9 +1,9 @@
 package outcomes
 
 import (
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -34,11 +34,11 @@ type Judgement struct {
 
 // EligibilityResult says whether the family is eligible at the moment, and on what evidence.
 type EligibilityResult struct {
-	Eligible     bool              `json:"eligible"`
-	Problems     []ProblemEvidence `json:"problems"`
-	Dependants   bool              `json:"has_dependent_child_or_pregnancy"`
-	Explanation  []string          `json:"explanation"`
-	MinProblems  int               `json:"min_problems"`
+	Eligible    bool              `json:"eligible"`
+	Problems    []ProblemEvidence `json:"problems"`
+	Dependants  bool              `json:"has_dependent_child_or_pregnancy"`
+	Explanation []string          `json:"explanation"`
+	MinProblems int               `json:"min_problems"`
 }
 
 // ProblemEvidence is a problem evidenced at the moment, with the indicators that met it.
@@ -82,55 +82,145 @@ type Result struct {
 // Judge judges a family at a moment under a plan. It is pure: the same inputs always give
 // the same judgement.
 func Judge(p *Plan, f *Family, at Moment) Judgement {
+	c := newCtx(p, f)
 	j := Judgement{Plan: p.Ref(), FamilyID: f.ID, At: at}
-	j.Eligibility = eligibility(p, f, at)
+	j.Eligibility = c.eligibility(at)
 	if a := f.Attachment; a != nil {
-		j.Readiness = readiness(p, f, a)
+		j.Readiness = c.readiness(a)
 		if !a.Date.After(at.Time) {
-			j.Problems = problemStatuses(p, f, a, at)
+			j.Problems = c.problemStatuses(a, at)
 		}
 	}
 	if p.ContinuousEmployment != nil {
-		j.Employment = employment(p, f, at)
+		j.Employment = c.employment(at)
 	}
 	j.Result = result(p, f, j, at)
 	return j
 }
 
-func eligibility(p *Plan, f *Family, at Moment) EligibilityResult {
-	r := EligibilityResult{MinProblems: p.Eligibility.MinProblems, Problems: evidenced(p, f, at)}
-	for _, m := range f.Members {
-		if m.isChild(at, p.Eligibility.ChildMaxAge) || (p.Eligibility.PregnancyCounts && m.Pregnant) {
+// ctx is one judgement's working set: the family's facts by feed and its members' ages,
+// worked out once instead of for every indicator.
+type ctx struct {
+	p        *Plan
+	f        *Family
+	members  []memberAges
+	indFacts [][]*Fact // by Indicator.index: the facts of its feed and event types
+	windows  []window  // look-back starts already worked out
+}
+
+// window memoises a look-back's start: most indicators share a few periods.
+type window struct {
+	period   Period
+	at, from Moment
+}
+
+// from returns the start of a look-back ending at a moment.
+func (c *ctx) from(p Period, at Moment) Moment {
+	for _, w := range c.windows {
+		if w.period == p && w.at.Equal(at.Time) {
+			return w.from
+		}
+	}
+	from := p.before(at, c.p.Terms)
+	c.windows = append(c.windows, window{period: p, at: at, from: from})
+	return from
+}
+
+type memberAges struct {
+	id        string
+	birth     *Moment
+	adultFrom Moment
+	role      string
+}
+
+func newCtx(p *Plan, f *Family) *ctx {
+	c := &ctx{p: p, f: f, members: make([]memberAges, len(f.Members)), indFacts: make([][]*Fact, p.indicators)}
+	// Two passes: count, then fill one backing array, so that bucketing allocates once.
+	counts := make([]int, p.indicators)
+	total := 0
+	for i := range f.Facts {
+		for _, ind := range p.byFeed[f.Facts[i].Feed] {
+			if slices.Contains(ind.EventTypes, f.Facts[i].Type) {
+				counts[ind.index]++
+				total++
+			}
+		}
+	}
+	backing := make([]*Fact, total)
+	for i, n := range counts {
+		c.indFacts[i], backing = backing[:0:n], backing[n:]
+	}
+	for i := range f.Facts {
+		for _, ind := range p.byFeed[f.Facts[i].Feed] {
+			if slices.Contains(ind.EventTypes, f.Facts[i].Type) {
+				c.indFacts[ind.index] = append(c.indFacts[ind.index], &f.Facts[i])
+			}
+		}
+	}
+	for i, m := range f.Members {
+		c.members[i] = memberAges{id: m.ID, birth: m.BirthDate, role: m.Role}
+		if m.BirthDate != nil {
+			c.members[i].adultFrom = Moment{m.BirthDate.In(London).AddDate(p.Eligibility.ChildMaxAge, 0, 0)}
+		}
+	}
+	return c
+}
+
+// isChild says whether a person is a dependent child at a moment.
+func (c *ctx) isChild(person string, when Moment) (child, known bool) {
+	for _, m := range c.members {
+		if m.id == person {
+			if m.birth == nil {
+				return m.role == "child", true
+			}
+			return when.Before(m.adultFrom.Time) && !when.Before(m.birth.Time), true
+		}
+	}
+	return false, false
+}
+
+func (c *ctx) eligibility(at Moment) EligibilityResult {
+	p := c.p
+	r := EligibilityResult{MinProblems: p.Eligibility.MinProblems, Problems: c.evidenced(at)}
+	for _, m := range c.f.Members {
+		if child, _ := c.isChild(m.ID, at); child || (p.Eligibility.PregnancyCounts && m.Pregnant) {
 			r.Dependants = true
 		}
 	}
 	for _, pe := range r.Problems {
-		var inds []string
-		for _, h := range pe.Indicators {
-			inds = append(inds, fmt.Sprintf("%s (evidence %s)", h.Code, strings.Join(h.Facts, ", ")))
+		var b strings.Builder
+		b.WriteString(pe.Code + ": met by ")
+		for i, h := range pe.Indicators {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(h.Code + " (evidence " + strings.Join(h.Facts, ", ") + ")")
 		}
-		r.Explanation = append(r.Explanation, fmt.Sprintf("%s: met by %s", pe.Code, strings.Join(inds, "; ")))
+		r.Explanation = append(r.Explanation, b.String())
 	}
 	n := len(r.Problems)
 	switch {
 	case n < p.Eligibility.MinProblems:
-		r.Explanation = append(r.Explanation, fmt.Sprintf("not eligible: %d problems evidenced at %s, the plan needs %d", n, at, p.Eligibility.MinProblems))
+		r.Explanation = append(r.Explanation, "not eligible: "+strconv.Itoa(n)+" problems evidenced at "+at.String()+", the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
 	case !r.Dependants:
 		r.Explanation = append(r.Explanation, "not eligible: no dependent child"+map[bool]string{true: " or pregnancy", false: ""}[p.Eligibility.PregnancyCounts])
 	default:
 		r.Eligible = true
-		r.Explanation = append(r.Explanation, fmt.Sprintf("eligible: %d problems evidenced (the plan needs %d), with a dependent child or pregnancy", n, p.Eligibility.MinProblems))
+		r.Explanation = append(r.Explanation, "eligible: "+strconv.Itoa(n)+" problems evidenced (the plan needs "+strconv.Itoa(p.Eligibility.MinProblems)+"), with a dependent child or pregnancy")
 	}
 	return r
 }
 
 // evidenced returns the plan's problems that have at least one indicator met at the moment.
-func evidenced(p *Plan, f *Family, at Moment) []ProblemEvidence {
+func (c *ctx) evidenced(at Moment) []ProblemEvidence {
 	var out []ProblemEvidence
-	for _, pr := range p.Problems {
+	for i := range c.p.Problems {
+		pr := &c.p.Problems[i]
 		var hits []IndicatorHit
-		for _, ind := range pr.Indicators {
-			if facts := indicatorFacts(p, f, ind, at); len(facts) > 0 {
+		for j := range pr.Indicators {
+			ind := &pr.Indicators[j]
+			var facts []string
+			if c.indicatorMet(ind, at, &facts) {
 				hits = append(hits, IndicatorHit{Code: ind.Code, Facts: facts})
 			}
 		}
@@ -141,98 +231,112 @@ func evidenced(p *Plan, f *Family, at Moment) []ProblemEvidence {
 	return out
 }
 
+// evidencedCount counts the problems evidenced at a moment.
+func (c *ctx) evidencedCount(at Moment) int {
+	n := 0
+	for i := range c.p.Problems {
+		for j := range c.p.Problems[i].Indicators {
+			if c.indicatorMet(&c.p.Problems[i].Indicators[j], at, nil) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
 // subjectMatches says whether a fact's person is the indicator's subject at the fact's time.
-func subjectMatches(p *Plan, f *Family, ind Indicator, fact Fact, when Moment) bool {
+func (c *ctx) subjectMatches(ind *Indicator, fact *Fact, when Moment) bool {
 	if ind.Subject == "any" {
 		return true
 	}
-	for _, m := range f.Members {
-		if m.ID == fact.Person {
-			return m.isChild(when, p.Eligibility.ChildMaxAge) == (ind.Subject == "child")
-		}
-	}
-	return false
+	child, known := c.isChild(fact.Person, when)
+	return known && child == (ind.Subject == "child")
 }
 
-func factMatches(ind Indicator, fact Fact) bool {
-	return fact.Feed == ind.Feed && slices.Contains(ind.EventTypes, fact.Type)
-}
+// facts returns the facts of the indicator's feed and event types (sorted out once per
+// judgement: eligibility, readiness and progress all ask).
+func (c *ctx) facts(ind *Indicator) []*Fact { return c.indFacts[ind.index] }
 
-// indicatorFacts returns the ids of the facts that meet an indicator at a moment.
-func indicatorFacts(p *Plan, f *Family, ind Indicator, at Moment) []string {
+// indicatorMet says whether an indicator is met at a moment and, when ids is not nil,
+// collects the ids of the facts that meet it.
+func (c *ctx) indicatorMet(ind *Indicator, at Moment, ids *[]string) bool {
 	if ind.Attendance != nil {
-		return attendanceFacts(p, f, ind, at)
+		return c.attendanceMet(ind, at, ids)
 	}
-	from := ind.Lookback.before(at, p.Terms)
-	var ids []string
-	for _, fact := range f.Facts {
-		if !factMatches(ind, fact) {
-			continue
-		}
+	from := c.from(ind.Lookback, at)
+	met := false
+	for _, fact := range c.facts(ind) {
+		var hit bool
 		switch {
 		case fact.Date != nil: // an event inside (from, at]
-			if fact.Date.After(from.Time) && !fact.Date.After(at.Time) && subjectMatches(p, f, ind, fact, *fact.Date) {
-				ids = append(ids, fact.ID)
-			}
+			hit = fact.Date.After(from.Time) && !fact.Date.After(at.Time) && c.subjectMatches(ind, fact, *fact.Date)
 		case fact.Start != nil: // a spell overlapping (from, at]
-			if !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) && subjectMatches(p, f, ind, fact, *fact.Start) {
-				ids = append(ids, fact.ID)
+			hit = !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) && c.subjectMatches(ind, fact, *fact.Start)
+		}
+		if hit {
+			if ids == nil {
+				return true
 			}
+			met = true
+			*ids = append(*ids, fact.ID)
 		}
 	}
-	return ids
+	return met
 }
 
 // attendanceFacts applies an attendance indicator per child over the look-back terms
 // (those that started before the moment).
-func attendanceFacts(p *Plan, f *Family, ind Indicator, at Moment) []string {
-	from := ind.Lookback.before(at, p.Terms)
+func (c *ctx) attendanceMet(ind *Indicator, at Moment, ids *[]string) bool {
+	from := c.from(ind.Lookback, at)
 	type totals struct {
+		person                  string
 		possible, missed, fixed int
 		perm, alt               bool
 		ids                     []string
 	}
-	byChild := map[string]*totals{}
-	var order []string
-	for _, fact := range f.Facts {
-		if !factMatches(ind, fact) {
+	children := make([]totals, 0, 4)
+	for _, fact := range c.facts(ind) {
+		t, ok := c.p.term(fact.Term)
+		if !ok || t.Start.Before(from.Time) || !t.Start.Before(at.Time) || !c.subjectMatches(ind, fact, t.Start) {
 			continue
 		}
-		t, ok := p.Terms.term(fact.Term)
-		if !ok || t.Start.Before(from.Time) || !t.Start.Before(at.Time) || !subjectMatches(p, f, ind, fact, t.Start) {
-			continue
+		i := slices.IndexFunc(children, func(t totals) bool { return t.person == fact.Person })
+		if i < 0 {
+			children = append(children, totals{person: fact.Person})
+			i = len(children) - 1
 		}
-		tt := byChild[fact.Person]
-		if tt == nil {
-			tt = &totals{}
-			byChild[fact.Person] = tt
-			order = append(order, fact.Person)
-		}
+		tt := &children[i]
 		tt.possible += fact.SessionsPossible
 		tt.missed += fact.SessionsUnauthorised + fact.SessionsAuthorised
 		tt.fixed += fact.FixedTermExclusions
 		tt.perm = tt.perm || fact.PermanentExclusion
 		tt.alt = tt.alt || fact.AlternativeProvision
-		tt.ids = append(tt.ids, fact.ID)
+		if ids != nil {
+			tt.ids = append(tt.ids, fact.ID)
+		}
 	}
-	var ids []string
+	met := false
 	a := ind.Attendance
-	for _, c := range order {
-		t := byChild[c]
+	for _, t := range children {
 		absent := a.MaxAbsenceRate > 0 && t.possible > 0 && float64(t.missed) >= a.MaxAbsenceRate*float64(t.possible)
 		excluded := a.MinFixedExclusions > 0 && t.fixed >= a.MinFixedExclusions
 		if absent || excluded || (a.PermanentExclusion && t.perm) || (a.AlternativeProvided && t.alt) {
-			ids = append(ids, t.ids...)
+			met = true
+			if ids == nil {
+				return true
+			}
+			*ids = append(*ids, t.ids...)
 		}
 	}
-	return ids
+	return met
 }
 
-func readiness(p *Plan, f *Family, a *Attachment) *Readiness {
+func (c *ctx) readiness(a *Attachment) *Readiness {
+	p := c.p
 	r := &Readiness{}
-	ev := evidenced(p, f, a.Date)
-	if len(ev) < p.Eligibility.MinProblems {
-		r.Missing = append(r.Missing, fmt.Sprintf("evidence against %d or more problems (%d evidenced at %s)", p.Eligibility.MinProblems, len(ev), a.Date))
+	if n := c.evidencedCount(a.Date); n < p.Eligibility.MinProblems {
+		r.Missing = append(r.Missing, "evidence against "+strconv.Itoa(p.Eligibility.MinProblems)+" or more problems ("+strconv.Itoa(n)+" evidenced at "+a.Date.String()+")")
 	}
 	if !a.Assessment {
 		r.Missing = append(r.Missing, "a whole-family assessment")
@@ -249,22 +353,23 @@ func readiness(p *Plan, f *Family, a *Attachment) *Readiness {
 
 // problemStatuses judges each baseline problem: its clock starts at its last occurrence in
 // any member (so a recurrence restarts it) and runs for the outcome's sustained period.
-func problemStatuses(p *Plan, f *Family, a *Attachment, at Moment) []ProblemStatus {
+func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
 	var out []ProblemStatus
 	for _, code := range a.Baseline {
-		pr, ok := p.Problem(code)
+		pr, ok := c.p.Problem(code)
 		if !ok {
 			out = append(out, ProblemStatus{Code: code, Status: Outstanding, Explanation: "the plan has no problem " + code})
 			continue
 		}
-		out = append(out, problemStatus(p, f, pr, at))
+		out = append(out, c.problemStatus(pr, at))
 	}
 	return out
 }
 
-func problemStatus(p *Plan, f *Family, pr *Problem, at Moment) ProblemStatus {
+func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
+	p, f := c.p, c.f
 	st := ProblemStatus{Code: pr.Code}
-	last, ongoing, facts := lastOccurrence(p, f, pr, at)
+	last, ongoing, facts := c.lastOccurrence(pr, at)
 	st.Facts = facts
 	switch {
 	case ongoing:
@@ -295,39 +400,37 @@ func problemStatus(p *Plan, f *Family, pr *Problem, at Moment) ProblemStatus {
 	st.SustainedAt = &until
 	if at.Before(until.Time) {
 		st.Status = SignificantProgress
-		st.Explanation = fmt.Sprintf("outcome met since %s; sustained on %s (%s) if it holds", start, until, pr.Outcome.Sustained)
+		st.Explanation = "outcome met since " + start.String() + "; sustained on " + until.String() + " (" + pr.Outcome.Sustained.String() + ") if it holds"
 		return st
 	}
 	st.Status = Sustained
-	st.Explanation = fmt.Sprintf("outcome met since %s and held for %s: sustained on %s", start, pr.Outcome.Sustained, until)
+	st.Explanation = "outcome met since " + start.String() + " and held for " + pr.Outcome.Sustained.String() + ": sustained on " + until.String()
 	return st
 }
 
 // lastOccurrence is when the problem was last present (an event's date, a spell's end, a
 // bad term's end), whether it is present now, and the facts behind it.
-func lastOccurrence(p *Plan, f *Family, pr *Problem, at Moment) (*Moment, bool, []string) {
-	var last *Moment
-	var ids []string
+func (c *ctx) lastOccurrence(pr *Problem, at Moment) (*Moment, bool, []string) {
+	var last Moment
+	found := false
+	ids := make([]string, 0, 8)
 	ongoing := false
 	note := func(m Moment, id string) {
 		if m.After(at.Time) {
 			return
 		}
-		if last == nil || m.After(last.Time) {
-			mm := m
-			last = &mm
+		if !found || m.After(last.Time) {
+			last, found = m, true
 		}
 		ids = append(ids, id)
 	}
-	for _, ind := range pr.Indicators {
-		for _, fact := range f.Facts {
-			if !factMatches(ind, fact) {
-				continue
-			}
+	for i := range pr.Indicators {
+		ind := &pr.Indicators[i]
+		for _, fact := range c.facts(ind) {
 			switch {
 			case ind.Attendance != nil:
-				t, ok := p.Terms.term(fact.Term)
-				if !ok || !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !subjectMatches(p, f, ind, fact, t.Start) {
+				t, ok := c.p.term(fact.Term)
+				if !ok || !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !c.subjectMatches(ind, fact, t.Start) {
 					continue
 				}
 				if t.End.After(at.Time) {
@@ -337,11 +440,11 @@ func lastOccurrence(p *Plan, f *Family, pr *Problem, at Moment) (*Moment, bool, 
 				}
 				note(t.End, fact.ID)
 			case fact.Date != nil:
-				if subjectMatches(p, f, ind, fact, *fact.Date) {
+				if c.subjectMatches(ind, fact, *fact.Date) {
 					note(*fact.Date, fact.ID)
 				}
 			case fact.Start != nil:
-				if fact.Start.After(at.Time) || !subjectMatches(p, f, ind, fact, *fact.Start) {
+				if fact.Start.After(at.Time) || !c.subjectMatches(ind, fact, *fact.Start) {
 					continue
 				}
 				if fact.End == nil || fact.End.After(at.Time) {
@@ -354,11 +457,15 @@ func lastOccurrence(p *Plan, f *Family, pr *Problem, at Moment) (*Moment, bool, 
 		}
 	}
 	sort.Strings(ids)
-	return last, ongoing, slices.Compact(ids)
+	ids = slices.Compact(ids)
+	if !found {
+		return nil, ongoing, ids
+	}
+	return &last, ongoing, ids
 }
 
 // badTerm says whether one census term shows the problem.
-func badTerm(a *Attendance, fact Fact) bool {
+func badTerm(a *Attendance, fact *Fact) bool {
 	missed := fact.SessionsUnauthorised + fact.SessionsAuthorised
 	return (a.MaxAbsenceRate > 0 && fact.SessionsPossible > 0 && float64(missed) >= a.MaxAbsenceRate*float64(fact.SessionsPossible)) ||
 		(a.MinFixedExclusions > 0 && fact.FixedTermExclusions > 0) ||
@@ -374,7 +481,7 @@ func result(p *Plan, f *Family, j Judgement, at Moment) Result {
 	}
 	var ssp, sspProjected *Moment
 	if len(a.Baseline) < p.Eligibility.MinProblems {
-		r.Explanation = append(r.Explanation, fmt.Sprintf("no result by SSP: the baseline holds %d problems and the plan needs %d", len(a.Baseline), p.Eligibility.MinProblems))
+		r.Explanation = append(r.Explanation, "no result by SSP: the baseline holds "+strconv.Itoa(len(a.Baseline))+" problems and the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
 	} else {
 		allSustained, latest := true, a.Date
 		for _, ps := range j.Problems {

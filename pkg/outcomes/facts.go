@@ -48,12 +48,3 @@ type Attachment struct {
 	FamilyPlan       bool     `json:"family_plan"`
 	LeadProfessional bool     `json:"lead_professional"`
 }
-
-// isChild says whether a member is a dependent child at a moment.
-func (m Member) isChild(at Moment, maxAge int) bool {
-	if m.BirthDate == nil {
-		return m.Role == "child"
-	}
-	adultFrom := m.BirthDate.In(London).AddDate(maxAge, 0, 0)
-	return at.Before(adultFrom) && !at.Before(m.BirthDate.Time)
-}

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -47,6 +49,19 @@ type Plan struct {
 	Hash string `yaml:"-"`
 	// File is where the plan was loaded from.
 	File string `yaml:"-"`
+
+	terms      map[string]Term         // Terms by code
+	indicators int                     // how many indicators; each has its index
+	byFeed     map[string][]*Indicator // indicators by the feed they read
+}
+
+// term returns the plan's term with the code.
+func (p *Plan) term(code string) (Term, bool) {
+	if p.terms == nil {
+		return p.Terms.term(code)
+	}
+	t, ok := p.terms[code]
+	return t, ok
 }
 
 // Ref names the exact plan a judgement used.
@@ -88,6 +103,8 @@ type Indicator struct {
 	// Attendance applies to school_census rows: the problem is present when, over the
 	// look-back terms, missed sessions reach the rate or exclusions reach the count.
 	Attendance *Attendance `yaml:"attendance"`
+
+	index int // position among the plan's indicators
 }
 
 // Attendance thresholds over school census terms.
@@ -210,6 +227,19 @@ func Parse(file string, data []byte) (*Plan, error) {
 		return nil, v.errs
 	}
 	p.Terms = p.Terms.sorted()
+	p.byFeed = map[string][]*Indicator{}
+	for i := range p.Problems {
+		for j := range p.Problems[i].Indicators {
+			ind := &p.Problems[i].Indicators[j]
+			ind.index = p.indicators
+			p.indicators++
+			p.byFeed[ind.Feed] = append(p.byFeed[ind.Feed], ind)
+		}
+	}
+	p.terms = make(map[string]Term, len(p.Terms))
+	for _, t := range p.Terms {
+		p.terms[t.Code] = t
+	}
 	return &p, nil
 }
 
@@ -250,6 +280,33 @@ func Load(fsys fs.FS) (*Plans, error) {
 		key := p.ID + "@" + strconv.Itoa(p.Version)
 		if prev, dup := ps.byKey[key]; dup {
 			errs = append(errs, Error{File: n, Line: 1, Field: "id", Msg: fmt.Sprintf("%s version %d is also published by %s", p.ID, p.Version, path.Base(prev.File))})
+			continue
+		}
+		ps.byKey[key] = p
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return ps, nil
+}
+
+// LoadWithFolder loads the shipped plans and, when dir is not empty, the plan files of a
+// mounted folder (the chart's ConfigMap), so a council can publish a new version without a
+// release. The same id and version in both must be the same bytes.
+func LoadWithFolder(shipped fs.FS, dir string) (*Plans, error) {
+	ps, err := Load(shipped)
+	if err != nil || dir == "" {
+		return ps, err
+	}
+	mounted, err := Load(os.DirFS(dir))
+	if err != nil {
+		return nil, err
+	}
+	var errs Errors
+	for key, p := range mounted.byKey {
+		if prev, ok := ps.byKey[key]; ok && prev.Hash != p.Hash {
+			errs = append(errs, Error{File: filepath.Join(dir, p.File), Line: 1, Field: "version",
+				Msg: fmt.Sprintf("%s version %d differs from the shipped %s: a published version never changes; publish a new version", p.ID, p.Version, prev.File)})
 			continue
 		}
 		ps.byKey[key] = p

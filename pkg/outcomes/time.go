@@ -3,6 +3,7 @@ package outcomes
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London must load on minimal images without zoneinfo
@@ -42,7 +43,13 @@ func Date(y int, m time.Month, d int) Moment { return Moment{time.Date(y, m, d, 
 // String writes a London-midnight moment as a date, any other as RFC 3339 in UTC.
 func (m Moment) String() string {
 	l := m.In(London)
-	if l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0 {
+	if h, mi, s := l.Clock(); h == 0 && mi == 0 && s == 0 && l.Nanosecond() == 0 {
+		y, mo, d := l.Date()
+		b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + int(mo)/10), byte('0' + int(mo)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+		if y >= 0 && y <= 9999 {
+			return string(b[:])
+		}
 		return l.Format(time.DateOnly)
 	}
 	return m.UTC().Format(time.RFC3339)
@@ -104,7 +111,7 @@ func (p Period) String() string {
 		name string
 	}{{p.Terms, "terms"}, {p.Months, "months"}, {p.Weeks, "weeks"}, {p.Days, "days"}, {p.Minutes, "minutes"}, {p.Seconds, "seconds"}} {
 		if u.n != 0 {
-			return fmt.Sprintf("%d %s", u.n, u.name)
+			return strconv.Itoa(u.n) + " " + u.name
 		}
 	}
 	return "no period"
