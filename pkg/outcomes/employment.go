@@ -88,7 +88,8 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 			st.Facts = append(st.Facts, u.ID)
 		}
 	}
-	spans := workSpans(work, *left.End)
+	leftDay := civilDay(*left.End)
+	spans := workSpans(work, leftDay)
 	for _, w := range work {
 		st.Facts = append(st.Facts, w.ID)
 	}
@@ -99,7 +100,7 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 		st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
 		return st, true
 	}
-	achieved, weeks, projected := scanWeeks(rule, *left.End, spans, at)
+	achieved, weeks, projected := scanWeeks(rule, leftDay, spans, at)
 	st.WeeksInWork, st.AchievedAt, st.ProjectedAt = weeks, achieved, projected
 	since := "left " + left.Type + " on " + left.End.String() + "; "
 	switch {
@@ -130,28 +131,44 @@ func (r *EmploymentRule) String() string {
 	return fmt.Sprintf("%d weeks in work within the last %d", r.WeeksInWork, r.WithinWeeks)
 }
 
-// span is a merged stretch of work [start, end); end is nil while it goes on.
-type span struct{ start, end *Moment }
+// span is a merged stretch of work over London calendar days [start, end); open while it goes on.
+type span struct {
+	start, end int
+	open       bool
+}
 
-// workSpans merges the employment spells that run after from.
-func workSpans(work []*Fact, from Moment) []span {
-	var spans []span
+// civilDay numbers London calendar days, so that weeks are counted in whole days without
+// calendar arithmetic per week.
+func civilDay(m Moment) int {
+	y, mo, d := m.In(London).Date()
+	return int(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// dayMoment is midnight in London at the start of a civil day.
+func dayMoment(day int) Moment {
+	y, mo, d := time.Unix(int64(day)*86400, 0).UTC().Date()
+	return Moment{time.Date(y, mo, d, 0, 0, 0, 0, London)}
+}
+
+// workSpans merges the employment spells that run after from (a civil day).
+func workSpans(work []*Fact, from int) []span {
+	spans := make([]span, 0, len(work))
 	for _, w := range work {
-		if w.End != nil && !w.End.After(from.Time) {
-			continue
+		s := span{start: max(civilDay(*w.Start), from), open: w.End == nil}
+		if w.End != nil {
+			s.end = civilDay(*w.End)
+			if s.end <= from {
+				continue
+			}
 		}
-		s := w.Start
-		if s.Before(from.Time) {
-			s = &from
-		}
-		spans = append(spans, span{start: s, end: w.End})
+		spans = append(spans, s)
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start.Time) })
-	var merged []span
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	merged := spans[:0]
 	for _, s := range spans {
-		if n := len(merged); n > 0 && (merged[n-1].end == nil || !s.start.After(merged[n-1].end.Time)) {
-			if merged[n-1].end != nil && (s.end == nil || s.end.After(merged[n-1].end.Time)) {
-				merged[n-1].end = s.end
+		if n := len(merged); n > 0 && (merged[n-1].open || s.start <= merged[n-1].end) {
+			if !merged[n-1].open && (s.open || s.end > merged[n-1].end) {
+				merged[n-1].end, merged[n-1].open = s.end, s.open
 			}
 			continue
 		}
@@ -160,29 +177,35 @@ func workSpans(work []*Fact, from Moment) []span {
 	return merged
 }
 
-// covered says whether [from, to) lies inside one merged span.
-func covered(spans []span, from, to Moment) bool {
+// covered says whether the days [from, to) lie inside one merged span.
+func covered(spans []span, from, to int) bool {
 	for _, s := range spans {
-		if !s.start.After(from.Time) && (s.end == nil || !s.end.Before(to.Time)) {
+		if s.start <= from && (s.open || s.end >= to) {
 			return true
 		}
 	}
 	return false
 }
 
-// scanWeeks counts weeks from the benefit's end (week i is [left+7i days, left+7(i+1) days))
-// and finds the first week end at which the rule is met. Weeks that end after the moment are
+// scanWeeks counts weeks from the benefit's end (week i is days [left+7i, left+7i+7)) and
+// finds the first week end at which the rule is met. Weeks that end after the moment are
 // counted only for the projection, and only while work is still going on.
-func scanWeeks(r *EmploymentRule, left Moment, spans []span, at Moment) (achieved *Moment, weeks int, projected *Moment) {
-	ongoing := spans[len(spans)-1].end == nil || spans[len(spans)-1].end.After(at.Time)
+func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved *Moment, weeks int, projected *Moment) {
+	last := spans[len(spans)-1]
+	atDay := civilDay(at)
+	if !dayMoment(atDay).Equal(at.Time) {
+		atDay++ // a moment inside a day: that day has not ended
+	}
+	ongoing := last.open || last.end > atDay
+	need := r.ConsecutiveWeeks
+	if need == 0 {
+		need = r.WeeksInWork
+	}
 	var hist []bool
 	run, inWindow, firstFuture := 0, 0, -1
-	l := left.In(London)
-	end := left
 	for i := 0; ; i++ {
-		start := end
-		end = Moment{time.Date(l.Year(), l.Month(), l.Day()+7*(i+1), 0, 0, 0, 0, London)}
-		future := end.After(at.Time)
+		start, end := left+7*i, left+7*(i+1)
+		future := end > atDay
 		if future && firstFuture < 0 {
 			firstFuture = i
 		}
@@ -207,15 +230,12 @@ func scanWeeks(r *EmploymentRule, left Moment, spans []span, at Moment) (achieve
 		if !future {
 			weeks = count
 		}
-		need := r.ConsecutiveWeeks
-		if need == 0 {
-			need = r.WeeksInWork
-		}
 		if count >= need {
+			m := dayMoment(end)
 			if future {
-				return nil, weeks, &end
+				return nil, weeks, &m
 			}
-			return &end, count, nil
+			return &m, count, nil
 		}
 	}
 }
