@@ -50,8 +50,14 @@ func realisticFamilies(n int) []*Family {
 }
 
 // BenchmarkJudge10000Families judges 10,000 realistic families once per iteration, on one
-// core (run with -cpu 1). The figure is recorded in docs/outcomes.md.
+// core (run with -cpu 1), with explanations (Judge) and without their words (Evaluate).
+// The figures are recorded in docs/outcomes.md.
 func BenchmarkJudge10000Families(b *testing.B) {
+	b.Run("Evaluate", func(b *testing.B) { benchJudge(b, Evaluate) })
+	b.Run("Judge", func(b *testing.B) { benchJudge(b, Judge) })
+}
+
+func benchJudge(b *testing.B, judge func(*Plan, *Family, Moment) Judgement) {
 	p := plan(b, "lancashire-phase2")
 	fams := realisticFamilies(10000)
 	at := d("2016-10-01")
@@ -64,7 +70,7 @@ func BenchmarkJudge10000Families(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		for _, f := range fams {
-			_ = Judge(p, f, at)
+			_ = judge(p, f, at)
 		}
 	}
 	b.ReportMetric(float64(facts)/float64(len(fams)), "facts/family")

@@ -62,7 +62,9 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 			uc = append(uc, fact)
 		case ruleFor(p, fact.Type) != nil:
 			if fact.End == nil || fact.End.After(at.Time) {
-				st.Explanation = "still claiming " + fact.Type + " at " + at.String()
+				if c.words {
+					st.Explanation = "still claiming " + fact.Type + " at " + at.String()
+				}
 				st.FormerBenefit, st.Facts = fact.Type, []string{fact.ID}
 				return st, true
 			}
@@ -80,7 +82,7 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 		}
 	}
 	rule := ruleFor(p, left.Type)
-	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, left.End, rule.String()
+	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, left.End, rule.text
 	st.Facts = append(st.Facts, left.ID)
 	for _, u := range uc {
 		if window, _ := p.ContinuousEmployment.UCMoveWindow.after(*left.End, p.Terms); !u.Start.Before(left.End.Time) && !u.Start.After(window.Time) {
@@ -97,19 +99,23 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 		if !slices.Contains(st.Flags, FlagMovedToUC) {
 			st.Flags = append(st.Flags, FlagPossibleUCMove)
 		}
-		st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
+		if c.words {
+			st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
+		}
 		return st, true
 	}
 	achieved, weeks, projected := scanWeeks(rule, leftDay, spans, at)
 	st.WeeksInWork, st.AchievedAt, st.ProjectedAt = weeks, achieved, projected
-	since := "left " + left.Type + " on " + left.End.String() + "; "
-	switch {
-	case achieved != nil:
-		st.Explanation = since + st.Rule + " met on " + achieved.String()
-	case projected != nil:
-		st.Explanation = since + strconv.Itoa(weeks) + " weeks counted so far; " + st.Rule + " met on " + projected.String() + " if work continues"
-	default:
-		st.Explanation = since + strconv.Itoa(weeks) + " weeks counted; " + st.Rule + " not met"
+	if c.words {
+		since := "left " + left.Type + " on " + left.End.String() + "; "
+		switch {
+		case achieved != nil:
+			st.Explanation = since + st.Rule + " met on " + achieved.String()
+		case projected != nil:
+			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted so far; " + st.Rule + " met on " + projected.String() + " if work continues"
+		default:
+			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted; " + st.Rule + " not met"
+		}
 	}
 	return st, true
 }
@@ -125,6 +131,9 @@ func ruleFor(p *Plan, benefit string) *EmploymentRule {
 
 // String says the rule in words.
 func (r *EmploymentRule) String() string {
+	if r.text != "" {
+		return r.text
+	}
 	if r.ConsecutiveWeeks > 0 {
 		return fmt.Sprintf("%d consecutive weeks in work", r.ConsecutiveWeeks)
 	}

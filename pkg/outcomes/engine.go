@@ -81,8 +81,16 @@ type Result struct {
 
 // Judge judges a family at a moment under a plan. It is pure: the same inputs always give
 // the same judgement.
-func Judge(p *Plan, f *Family, at Moment) Judgement {
+func Judge(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, true) }
+
+// Evaluate is Judge without the explanations' words: the same statuses, dates, evidence
+// ids and missing items, for batch work (projections over every family) that does not
+// show them to a person.
+func Evaluate(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, false) }
+
+func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
 	c := newCtx(p, f)
+	c.words = words
 	j := Judgement{Plan: p.Ref(), FamilyID: f.ID, At: at}
 	j.Eligibility = c.eligibility(at)
 	if a := f.Attachment; a != nil {
@@ -94,7 +102,7 @@ func Judge(p *Plan, f *Family, at Moment) Judgement {
 	if p.ContinuousEmployment != nil {
 		j.Employment = c.employment(at)
 	}
-	j.Result = result(p, f, j, at)
+	j.Result = c.result(j, at)
 	return j
 }
 
@@ -106,6 +114,7 @@ type ctx struct {
 	members  []memberAges
 	indFacts [][]*Fact // by Indicator.index: the facts of its feed and event types
 	windows  []window  // look-back starts already worked out
+	words    bool      // write explanations
 }
 
 // window memoises a look-back's start: most indicators share a few periods.
@@ -188,6 +197,9 @@ func (c *ctx) eligibility(at Moment) EligibilityResult {
 		}
 	}
 	for _, pe := range r.Problems {
+		if !c.words {
+			break
+		}
 		var b strings.Builder
 		b.WriteString(pe.Code + ": met by ")
 		for i, h := range pe.Indicators {
@@ -199,13 +211,16 @@ func (c *ctx) eligibility(at Moment) EligibilityResult {
 		r.Explanation = append(r.Explanation, b.String())
 	}
 	n := len(r.Problems)
+	r.Eligible = n >= p.Eligibility.MinProblems && r.Dependants
+	if !c.words {
+		return r
+	}
 	switch {
 	case n < p.Eligibility.MinProblems:
 		r.Explanation = append(r.Explanation, "not eligible: "+strconv.Itoa(n)+" problems evidenced at "+at.String()+", the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
 	case !r.Dependants:
 		r.Explanation = append(r.Explanation, "not eligible: no dependent child"+map[bool]string{true: " or pregnancy", false: ""}[p.Eligibility.PregnancyCounts])
 	default:
-		r.Eligible = true
 		r.Explanation = append(r.Explanation, "eligible: "+strconv.Itoa(n)+" problems evidenced (the plan needs "+strconv.Itoa(p.Eligibility.MinProblems)+"), with a dependent child or pregnancy")
 	}
 	return r
@@ -373,17 +388,25 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	st.Facts = facts
 	switch {
 	case ongoing:
-		st.Status, st.Explanation = Outstanding, "still present at "+at.String()+" (evidence "+strings.Join(facts, ", ")+")"
+		st.Status = Outstanding
+		if c.words {
+			st.Explanation = "still present at " + at.String() + " (evidence " + strings.Join(facts, ", ") + ")"
+		}
 		return st
 	case last == nil:
-		st.Status, st.Explanation = Outstanding, "no evidence of this problem is recorded, so progress cannot be shown"
+		st.Status = Outstanding
+		if c.words {
+			st.Explanation = "no evidence of this problem is recorded, so progress cannot be shown"
+		}
 		return st
 	}
 	start := *last
 	if pr.Outcome.AfterClosure {
 		if f.CaseClosed == nil || f.CaseClosed.After(at.Time) {
 			st.Status, st.ClockStart = SignificantProgress, &start
-			st.Explanation = "outcome met since " + start.String() + "; the " + pr.Outcome.Sustained.String() + " sustained period starts when the case closes"
+			if c.words {
+				st.Explanation = "outcome met since " + start.String() + "; the " + pr.Outcome.Sustained.String() + " sustained period starts when the case closes"
+			}
 			return st
 		}
 		if f.CaseClosed.After(start.Time) {
@@ -394,17 +417,23 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	until, ok := pr.Outcome.Sustained.after(start, p.Terms)
 	if !ok {
 		st.Status = SignificantProgress
-		st.Explanation = "outcome met since " + start.String() + "; the plan's term dates do not reach the end of " + pr.Outcome.Sustained.String()
+		if c.words {
+			st.Explanation = "outcome met since " + start.String() + "; the plan's term dates do not reach the end of " + pr.Outcome.Sustained.String()
+		}
 		return st
 	}
 	st.SustainedAt = &until
 	if at.Before(until.Time) {
 		st.Status = SignificantProgress
-		st.Explanation = "outcome met since " + start.String() + "; sustained on " + until.String() + " (" + pr.Outcome.Sustained.String() + ") if it holds"
+		if c.words {
+			st.Explanation = "outcome met since " + start.String() + "; sustained on " + until.String() + " (" + pr.Outcome.Sustained.String() + ") if it holds"
+		}
 		return st
 	}
 	st.Status = Sustained
-	st.Explanation = "outcome met since " + start.String() + " and held for " + pr.Outcome.Sustained.String() + ": sustained on " + until.String()
+	if c.words {
+		st.Explanation = "outcome met since " + start.String() + " and held for " + pr.Outcome.Sustained.String() + ": sustained on " + until.String()
+	}
 	return st
 }
 
@@ -472,16 +501,21 @@ func badTerm(a *Attendance, fact *Fact) bool {
 		(a.PermanentExclusion && fact.PermanentExclusion) || (a.AlternativeProvided && fact.AlternativeProvision)
 }
 
-func result(p *Plan, f *Family, j Judgement, at Moment) Result {
+func (c *ctx) result(j Judgement, at Moment) Result {
+	p, f := c.p, c.f
 	var r Result
 	a := f.Attachment
 	if a == nil || a.Date.After(at.Time) {
-		r.Explanation = []string{"not attached: no result can be claimed"}
+		if c.words {
+			r.Explanation = append(r.Explanation, "not attached: no result can be claimed")
+		}
 		return r
 	}
 	var ssp, sspProjected *Moment
 	if len(a.Baseline) < p.Eligibility.MinProblems {
-		r.Explanation = append(r.Explanation, "no result by SSP: the baseline holds "+strconv.Itoa(len(a.Baseline))+" problems and the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
+		if c.words {
+			r.Explanation = append(r.Explanation, "no result by SSP: the baseline holds "+strconv.Itoa(len(a.Baseline))+" problems and the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
+		}
 	} else {
 		allSustained, latest := true, a.Date
 		for _, ps := range j.Problems {
@@ -519,10 +553,14 @@ func result(p *Plan, f *Family, j Judgement, at Moment) Result {
 	switch {
 	case ssp != nil && (ce == nil || !ce.Before(ssp.Time)):
 		r.Route, r.AchievedAt, r.Blocking = RouteSSP, ssp, nil
-		r.Explanation = append(r.Explanation, "SSP achieved on "+ssp.String()+": every baseline problem sustained")
+		if c.words {
+			r.Explanation = append(r.Explanation, "SSP achieved on "+ssp.String()+": every baseline problem sustained")
+		}
 	case ce != nil:
 		r.Route, r.AchievedAt, r.Blocking = RouteCE, ce, nil
-		r.Explanation = append(r.Explanation, "CE achieved on "+ce.String()+" by adult "+ceWho)
+		if c.words {
+			r.Explanation = append(r.Explanation, "CE achieved on "+ce.String()+" by adult "+ceWho)
+		}
 	default:
 		for _, m := range []*Moment{sspProjected, ceProjected} {
 			if m != nil && (r.EarliestClaimAt == nil || m.Before(r.EarliestClaimAt.Time)) {
@@ -530,10 +568,14 @@ func result(p *Plan, f *Family, j Judgement, at Moment) Result {
 			}
 		}
 		if r.EarliestClaimAt != nil {
-			r.Explanation = append(r.Explanation, "earliest claim on "+r.EarliestClaimAt.String()+" if progress holds")
+			if c.words {
+				r.Explanation = append(r.Explanation, "earliest claim on "+r.EarliestClaimAt.String()+" if progress holds")
+			}
 		}
 		if len(r.Blocking) > 0 {
-			r.Explanation = append(r.Explanation, "blocked by outstanding problems: "+strings.Join(r.Blocking, ", "))
+			if c.words {
+				r.Explanation = append(r.Explanation, "blocked by outstanding problems: "+strings.Join(r.Blocking, ", "))
+			}
 		}
 	}
 	return r

@@ -1,6 +1,7 @@
 package outcomes
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -311,5 +312,31 @@ func TestResultProjectsTheEarliestClaimAndBlockingProblems(t *testing.T) {
 	}
 	if j = Judge(p, f, d("2017-05-01")); j.Result.Route != RouteSSP || j.Result.AchievedAt.String() != "2017-05-01" {
 		t.Errorf("result: %+v", j.Result)
+	}
+}
+
+// Evaluate gives the same judgement as Judge, without the words.
+func TestEvaluateMatchesJudgeWithoutWords(t *testing.T) {
+	p := plan(t, "lancashire-phase2")
+	for i, f := range realisticFamilies(200) {
+		at := d("2016-10-01")
+		j, e := Judge(p, f, at), Evaluate(p, f, at)
+		if len(e.Eligibility.Explanation) != 0 || len(e.Result.Explanation) != 0 {
+			t.Fatalf("family %d: Evaluate wrote words", i)
+		}
+		strip(&j)
+		if !reflect.DeepEqual(j, e) {
+			t.Fatalf("family %d: Evaluate differs from Judge:\n%+v\n%+v", i, j, e)
+		}
+	}
+}
+
+func strip(j *Judgement) {
+	j.Eligibility.Explanation, j.Result.Explanation = nil, nil
+	for i := range j.Problems {
+		j.Problems[i].Explanation = ""
+	}
+	for i := range j.Employment {
+		j.Employment[i].Explanation = ""
 	}
 }

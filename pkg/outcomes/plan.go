@@ -137,6 +137,8 @@ type EmploymentRule struct {
 	WeeksInWork      int      `yaml:"weeks_in_work"`
 	WithinWeeks      int      `yaml:"within_weeks"`
 	ConsecutiveWeeks int      `yaml:"consecutive_weeks"`
+
+	text string // String(), worked out at load
 }
 
 // Money in pence.
@@ -227,6 +229,11 @@ func Parse(file string, data []byte) (*Plan, error) {
 		return nil, v.errs
 	}
 	p.Terms = p.Terms.sorted()
+	if ce := p.ContinuousEmployment; ce != nil {
+		for i := range ce.Rules {
+			ce.Rules[i].text = ce.Rules[i].String()
+		}
+	}
 	p.byFeed = map[string][]*Indicator{}
 	for i := range p.Problems {
 		for j := range p.Problems[i].Indicators {
