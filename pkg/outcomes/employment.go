@@ -18,11 +18,11 @@ const (
 type EmploymentStatus struct {
 	Person        string   `json:"person"`
 	FormerBenefit string   `json:"former_benefit,omitempty"`
-	LeftBenefitOn *Moment  `json:"left_benefit_on,omitempty"`
+	LeftBenefitOn Moment   `json:"left_benefit_on,omitzero"`
 	Rule          string   `json:"rule,omitempty"`
 	WeeksInWork   int      `json:"weeks_in_work"`
-	AchievedAt    *Moment  `json:"achieved_at,omitempty"`
-	ProjectedAt   *Moment  `json:"projected_at,omitempty"`
+	AchievedAt    Moment   `json:"achieved_at,omitzero"`
+	ProjectedAt   Moment   `json:"projected_at,omitzero"`
 	Flags         []string `json:"flags,omitempty"`
 	Explanation   string   `json:"explanation"`
 	Facts         []string `json:"facts,omitempty"`
@@ -82,7 +82,7 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 		}
 	}
 	rule := ruleFor(p, left.Type)
-	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, left.End, rule.text
+	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, *left.End, rule.text
 	st.Facts = append(st.Facts, left.ID)
 	for _, u := range uc {
 		if window, _ := p.ContinuousEmployment.UCMoveWindow.after(*left.End, p.Terms); !u.Start.Before(left.End.Time) && !u.Start.After(window.Time) {
@@ -109,9 +109,9 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 	if c.words {
 		since := "left " + left.Type + " on " + left.End.String() + "; "
 		switch {
-		case achieved != nil:
+		case !achieved.IsZero():
 			st.Explanation = since + st.Rule + " met on " + achieved.String()
-		case projected != nil:
+		case !projected.IsZero():
 			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted so far; " + st.Rule + " met on " + projected.String() + " if work continues"
 		default:
 			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted; " + st.Rule + " not met"
@@ -199,7 +199,7 @@ func covered(spans []span, from, to int) bool {
 // scanWeeks counts weeks from the benefit's end (week i is days [left+7i, left+7i+7)) and
 // finds the first week end at which the rule is met. Weeks that end after the moment are
 // counted only for the projection, and only while work is still going on.
-func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved *Moment, weeks int, projected *Moment) {
+func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved Moment, weeks int, projected Moment) {
 	last := spans[len(spans)-1]
 	atDay := civilDay(at)
 	if !dayMoment(atDay).Equal(at.Time) {
@@ -219,7 +219,7 @@ func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved *
 			firstFuture = i
 		}
 		if future && (!ongoing || i-firstFuture > projectionWeeks) {
-			return nil, weeks, nil
+			return Moment{}, weeks, Moment{}
 		}
 		in := covered(spans, start, end) || (future && ongoing)
 		hist = append(hist, in)
@@ -240,11 +240,10 @@ func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved *
 			weeks = count
 		}
 		if count >= need {
-			m := dayMoment(end)
 			if future {
-				return nil, weeks, &m
+				return Moment{}, weeks, dayMoment(end)
 			}
-			return &m, count, nil
+			return dayMoment(end), count, Moment{}
 		}
 	}
 }

@@ -63,8 +63,8 @@ type Readiness struct {
 type ProblemStatus struct {
 	Code        string   `json:"code"`
 	Status      string   `json:"status"`
-	ClockStart  *Moment  `json:"clock_start,omitempty"`
-	SustainedAt *Moment  `json:"sustained_at,omitempty"`
+	ClockStart  Moment   `json:"clock_start,omitzero"`
+	SustainedAt Moment   `json:"sustained_at,omitzero"`
 	Explanation string   `json:"explanation"`
 	Facts       []string `json:"facts,omitempty"`
 }
@@ -73,8 +73,8 @@ type ProblemStatus struct {
 // claim could be made if progress holds, and what blocks it.
 type Result struct {
 	Route           string   `json:"route,omitempty"`
-	AchievedAt      *Moment  `json:"achieved_at,omitempty"`
-	EarliestClaimAt *Moment  `json:"earliest_claim_at,omitempty"`
+	AchievedAt      Moment   `json:"achieved_at,omitzero"`
+	EarliestClaimAt Moment   `json:"earliest_claim_at,omitzero"`
 	Blocking        []string `json:"blocking,omitempty"`
 	Explanation     []string `json:"explanation"`
 }
@@ -384,7 +384,7 @@ func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
 func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	p, f := c.p, c.f
 	st := ProblemStatus{Code: pr.Code}
-	last, ongoing, facts := c.lastOccurrence(pr, at)
+	last, found, ongoing, facts := c.lastOccurrence(pr, at)
 	st.Facts = facts
 	switch {
 	case ongoing:
@@ -393,17 +393,17 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 			st.Explanation = "still present at " + at.String() + " (evidence " + strings.Join(facts, ", ") + ")"
 		}
 		return st
-	case last == nil:
+	case !found:
 		st.Status = Outstanding
 		if c.words {
 			st.Explanation = "no evidence of this problem is recorded, so progress cannot be shown"
 		}
 		return st
 	}
-	start := *last
+	start := last
 	if pr.Outcome.AfterClosure {
 		if f.CaseClosed == nil || f.CaseClosed.After(at.Time) {
-			st.Status, st.ClockStart = SignificantProgress, &start
+			st.Status, st.ClockStart = SignificantProgress, start
 			if c.words {
 				st.Explanation = "outcome met since " + start.String() + "; the " + pr.Outcome.Sustained.String() + " sustained period starts when the case closes"
 			}
@@ -413,7 +413,7 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 			start = *f.CaseClosed
 		}
 	}
-	st.ClockStart = &start
+	st.ClockStart = start
 	until, ok := pr.Outcome.Sustained.after(start, p.Terms)
 	if !ok {
 		st.Status = SignificantProgress
@@ -422,7 +422,7 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 		}
 		return st
 	}
-	st.SustainedAt = &until
+	st.SustainedAt = until
 	if at.Before(until.Time) {
 		st.Status = SignificantProgress
 		if c.words {
@@ -439,11 +439,8 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 
 // lastOccurrence is when the problem was last present (an event's date, a spell's end, a
 // bad term's end), whether it is present now, and the facts behind it.
-func (c *ctx) lastOccurrence(pr *Problem, at Moment) (*Moment, bool, []string) {
-	var last Moment
-	found := false
-	ids := make([]string, 0, 8)
-	ongoing := false
+func (c *ctx) lastOccurrence(pr *Problem, at Moment) (last Moment, found, ongoing bool, ids []string) {
+	ids = make([]string, 0, 8)
 	note := func(m Moment, id string) {
 		if m.After(at.Time) {
 			return
@@ -486,11 +483,7 @@ func (c *ctx) lastOccurrence(pr *Problem, at Moment) (*Moment, bool, []string) {
 		}
 	}
 	sort.Strings(ids)
-	ids = slices.Compact(ids)
-	if !found {
-		return nil, ongoing, ids
-	}
-	return &last, ongoing, ids
+	return last, found, ongoing, slices.Compact(ids)
 }
 
 // badTerm says whether one census term shows the problem.
@@ -511,7 +504,7 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 		}
 		return r
 	}
-	var ssp, sspProjected *Moment
+	var ssp, sspProjected Moment
 	if len(a.Baseline) < p.Eligibility.MinProblems {
 		if c.words {
 			r.Explanation = append(r.Explanation, "no result by SSP: the baseline holds "+strconv.Itoa(len(a.Baseline))+" problems and the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
@@ -520,7 +513,7 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 		allSustained, latest := true, a.Date
 		for _, ps := range j.Problems {
 			switch {
-			case ps.SustainedAt == nil:
+			case ps.SustainedAt.IsZero():
 				allSustained = false
 				r.Blocking = append(r.Blocking, ps.Code)
 			default:
@@ -528,46 +521,44 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 					allSustained = false
 				}
 				if ps.SustainedAt.After(latest.Time) {
-					latest = *ps.SustainedAt
+					latest = ps.SustainedAt
 				}
 			}
 		}
 		if allSustained {
-			ssp = &latest
+			ssp = latest
 		} else if len(r.Blocking) == 0 {
-			sspProjected = &latest
+			sspProjected = latest
 		}
 	}
-	var ce, ceProjected *Moment
+	var ce, ceProjected Moment
 	var ceWho string
 	for _, e := range j.Employment {
-		if e.AchievedAt != nil && (ce == nil || e.AchievedAt.Before(ce.Time)) {
-			m := maxMoment(*e.AchievedAt, a.Date)
-			ce, ceWho = &m, e.Person
+		if !e.AchievedAt.IsZero() && (ce.IsZero() || e.AchievedAt.Before(ce.Time)) {
+			ce, ceWho = maxMoment(e.AchievedAt, a.Date), e.Person
 		}
-		if e.ProjectedAt != nil && (ceProjected == nil || e.ProjectedAt.Before(ceProjected.Time)) {
-			m := maxMoment(*e.ProjectedAt, a.Date)
-			ceProjected = &m
+		if !e.ProjectedAt.IsZero() && (ceProjected.IsZero() || e.ProjectedAt.Before(ceProjected.Time)) {
+			ceProjected = maxMoment(e.ProjectedAt, a.Date)
 		}
 	}
 	switch {
-	case ssp != nil && (ce == nil || !ce.Before(ssp.Time)):
+	case !ssp.IsZero() && (ce.IsZero() || !ce.Before(ssp.Time)):
 		r.Route, r.AchievedAt, r.Blocking = RouteSSP, ssp, nil
 		if c.words {
 			r.Explanation = append(r.Explanation, "SSP achieved on "+ssp.String()+": every baseline problem sustained")
 		}
-	case ce != nil:
+	case !ce.IsZero():
 		r.Route, r.AchievedAt, r.Blocking = RouteCE, ce, nil
 		if c.words {
 			r.Explanation = append(r.Explanation, "CE achieved on "+ce.String()+" by adult "+ceWho)
 		}
 	default:
-		for _, m := range []*Moment{sspProjected, ceProjected} {
-			if m != nil && (r.EarliestClaimAt == nil || m.Before(r.EarliestClaimAt.Time)) {
+		for _, m := range [2]Moment{sspProjected, ceProjected} {
+			if !m.IsZero() && (r.EarliestClaimAt.IsZero() || m.Before(r.EarliestClaimAt.Time)) {
 				r.EarliestClaimAt = m
 			}
 		}
-		if r.EarliestClaimAt != nil {
+		if !r.EarliestClaimAt.IsZero() {
 			if c.words {
 				r.Explanation = append(r.Explanation, "earliest claim on "+r.EarliestClaimAt.String()+" if progress holds")
 			}

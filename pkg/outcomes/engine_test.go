@@ -106,7 +106,7 @@ func TestChildProtectionSustainedAfterTwelveMonths(t *testing.T) {
 			t.Errorf("at %s: %s (%s), want %s", at, st.Status, st.Explanation, want)
 		}
 	}
-	if st := status(Judge(p, f, d("2016-06-01")), "CHILDREN_NEED_HELP"); st.SustainedAt == nil || st.SustainedAt.String() != "2017-05-01" {
+	if st := status(Judge(p, f, d("2016-06-01")), "CHILDREN_NEED_HELP"); st.SustainedAt.IsZero() || st.SustainedAt.String() != "2017-05-01" {
 		t.Errorf("sustained at %v", st.SustainedAt)
 	}
 }
@@ -223,7 +223,7 @@ func TestMoveToUniversalCreditIsNeverWork(t *testing.T) {
 		benefit("b1", "ESA", "2015-01-05", "2016-02-01"),
 		benefit("b2", "UC", "2016-02-08", ""))
 	j := Judge(p, f, d("2017-02-01"))
-	if j.Result.Route != "" || len(j.Employment) != 1 || j.Employment[0].AchievedAt != nil ||
+	if j.Result.Route != "" || len(j.Employment) != 1 || !j.Employment[0].AchievedAt.IsZero() ||
 		!strings.Contains(strings.Join(j.Employment[0].Flags, ","), FlagMovedToUC) {
 		t.Errorf("UC move: result %+v employment %+v", j.Result, j.Employment)
 	}
@@ -303,7 +303,7 @@ func TestResultProjectsTheEarliestClaimAndBlockingProblems(t *testing.T) {
 		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2015-12-01")},
 		Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01")})
 	j := Judge(p, f, d("2016-06-01"))
-	if j.Result.EarliestClaimAt != nil || len(j.Result.Blocking) != 1 || j.Result.Blocking[0] != "HEALTH" {
+	if !j.Result.EarliestClaimAt.IsZero() || len(j.Result.Blocking) != 1 || j.Result.Blocking[0] != "HEALTH" {
 		t.Errorf("with health open: %+v", j.Result)
 	}
 	f.Facts[2].End = dp("2016-08-01")
