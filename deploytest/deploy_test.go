@@ -60,7 +60,7 @@ func TestChartRejectsUnknownAndMissingValues(t *testing.T) {
 		"wrong type":         {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.replicas=two"},
 		"secret in env":      {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.extraEnv[0].name=DATABASE_URL,defaults.extraEnv[0].value=x"},
 		"no Temporal":        {"--set", "postgres.existingSecret=a,redis.existingSecret=b"},
-		"no Postgres Secret": {"--set", "temporal.address=t:7233,redis.existingSecret=b"},
+		"no Postgres Secret": {"--set", "temporal.address=temporal.example:443,redis.existingSecret=b"},
 	} {
 		cmd := exec.Command(os.Getenv("HELM"), append([]string{"template", "x", chart, "--kube-version", KubeVersion}, args...)...)
 		if out, err := cmd.CombinedOutput(); err == nil {
