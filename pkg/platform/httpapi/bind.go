@@ -33,14 +33,8 @@ func newValidator() *validator.Validate {
 // BindJSON decodes the body strictly (unknown fields are errors) into dst and validates it
 // with its `validate` tags. On failure it answers 400 with field-level errors and returns false.
 func BindJSON(c *gin.Context, dst any) bool {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"})
-			return false
-		}
-		Invalid(c, FieldError{Field: "body", Message: "could not be read"})
+	body, ok := readBody(c)
+	if !ok {
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -58,6 +52,23 @@ func BindJSON(c *gin.Context, dst any) bool {
 		return false
 	}
 	return true
+}
+
+// readBody reads the whole request body (within the body limit) and puts it back, so that
+// middleware and handler can both read it. It answers 413 or 400 and returns false on failure.
+func readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"})
+			return nil, false
+		}
+		Invalid(c, FieldError{Field: "body", Message: "could not be read"})
+		return nil, false
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
 }
 
 // Validate checks v's `validate` tags and returns one FieldError per failing field.

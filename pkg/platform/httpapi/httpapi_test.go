@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +52,7 @@ type thing struct {
 	Count int      `json:"count" validate:"min=0,max=10"`
 }
 
-func engine(checks ...Check) *gin.Engine {
+func engine(checks ...metrics.Check) *gin.Engine {
 	r := NewEngine(Options{Log: quiet, Registerer: prometheus.NewRegistry(), Checks: checks, OpenAPI: []byte("openapi: 3.0.3"), MaxBodyBytes: 256})
 	r.POST("/things", func(c *gin.Context) {
 		var v thing
@@ -130,8 +131,8 @@ func TestIfMatch(t *testing.T) {
 }
 
 func TestReadyzReportsEachDependency(t *testing.T) {
-	ok := Check{Name: "postgres", Ping: func(context.Context) error { return nil }}
-	down := Check{Name: "redis", Ping: func(context.Context) error { return errors.New("dial tcp: refused") }}
+	ok := metrics.Check{Name: "postgres", Ping: func(context.Context) error { return nil }}
+	down := metrics.Check{Name: "redis", Ping: func(context.Context) error { return errors.New("dial tcp: refused") }}
 	if w := do(t, engine(ok), "GET", "/readyz", ""); w.Code != 200 {
 		t.Errorf("ready: %d", w.Code)
 	}

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -54,17 +52,10 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 			Invalid(c, FieldError{Field: "header " + HeaderIdempotencyKey, Message: "is required on this request: 8 to 128 letters, digits or ._:- (a UUID is ideal)"})
 			return
 		}
-		body, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"})
-				return
-			}
-			Invalid(c, FieldError{Field: "body", Message: "could not be read"})
+		body, ok := readBody(c)
+		if !ok {
 			return
 		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
 		fp := hex.EncodeToString(sum[:])
 		rkey := "idem:" + i.Service + ":" + c.FullPath() + ":" + key

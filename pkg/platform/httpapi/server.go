@@ -8,24 +8,18 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// Check is one dependency that /readyz asks about.
-type Check struct {
-	Name string
-	Ping func(ctx context.Context) error
-}
 
 // Options configures a service's API engine.
 type Options struct {
 	Log          *slog.Logger
 	Registerer   prometheus.Registerer
-	Checks       []Check
+	Checks       []metrics.Check
 	OpenAPI      []byte // the service's OpenAPI document, served at /openapi.yaml
 	MaxBodyBytes int64  // default 1 MiB; upload routes raise their own limit
-	CheckTimeout time.Duration
 }
 
 // NewEngine returns a gin engine with the platform's middleware and infrastructure routes:
@@ -34,9 +28,6 @@ func NewEngine(o Options) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
-	}
-	if o.CheckTimeout == 0 {
-		o.CheckTimeout = 2 * time.Second
 	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -52,30 +43,11 @@ func NewEngine(o Options) *gin.Engine {
 	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", readyz(o))
+	r.GET("/readyz", func(c *gin.Context) { c.JSON(metrics.Ready(c.Request.Context(), o.Log, o.Checks)) })
 	if o.OpenAPI != nil {
 		r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", o.OpenAPI) })
 	}
 	return r
-}
-
-// readyz reports each dependency as "ok" or "unreachable"; the cause goes to the log only.
-func readyz(o Options) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), o.CheckTimeout)
-		defer cancel()
-		status, code := "ok", http.StatusOK
-		checks := make(map[string]string, len(o.Checks))
-		for _, ch := range o.Checks {
-			if err := ch.Ping(ctx); err != nil {
-				o.Log.WarnContext(ctx, "readiness check failed", "dependency", ch.Name, "error", err.Error())
-				checks[ch.Name], status, code = "unreachable", "unavailable", http.StatusServiceUnavailable
-				continue
-			}
-			checks[ch.Name] = "ok"
-		}
-		c.JSON(code, gin.H{"status": status, "checks": checks})
-	}
 }
 
 // Serve runs h on addr until ctx ends, then shuts down gracefully within grace.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -36,21 +35,28 @@ func Handler(log *slog.Logger, reg *prometheus.Registry, checks []Check) http.Ha
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		status, code := "ok", http.StatusOK
-		res := map[string]string{}
-		for _, c := range checks {
-			if err := c.Ping(ctx); err != nil {
-				log.WarnContext(ctx, "readiness check failed", "dependency", c.Name, "error", err.Error())
-				res[c.Name], status, code = "unreachable", "unavailable", http.StatusServiceUnavailable
-				continue
-			}
-			res[c.Name] = "ok"
-		}
-		writeJSON(w, code, map[string]any{"status": status, "checks": res})
+		code, body := Ready(r.Context(), log, checks)
+		writeJSON(w, code, body)
 	})
 	return mux
+}
+
+// Ready asks each dependency (2 s in all) and answers the readiness status code and body:
+// each dependency "ok" or "unreachable"; the cause goes to the log only.
+func Ready(ctx context.Context, log *slog.Logger, checks []Check) (int, map[string]any) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	status, code := "ok", http.StatusOK
+	res := make(map[string]string, len(checks))
+	for _, c := range checks {
+		if err := c.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "readiness check failed", "dependency", c.Name, "error", err.Error())
+			res[c.Name], status, code = "unreachable", "unavailable", http.StatusServiceUnavailable
+			continue
+		}
+		res[c.Name] = "ok"
+	}
+	return code, map[string]any{"status": status, "checks": res}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -58,6 +64,3 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-// Listen opens the metrics port; callers serve Handler on it.
-func Listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }

@@ -179,11 +179,7 @@ func migrate(ctx context.Context, def Definition, d *Deps) error {
 
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
-	var checks []httpapi.Check
-	for _, c := range d.checks() {
-		checks = append(checks, httpapi.Check(c))
-	}
-	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: checks, OpenAPI: def.OpenAPI})
+	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI})
 	if def.Routes != nil {
 		if err := def.Routes(d, r); err != nil {
 			return nil, err
