@@ -58,43 +58,39 @@ func (m *PrometheusMetrics) labels() prometheus.Labels {
 
 // Counter returns the counter name + "_total".
 func (m *PrometheusMetrics) Counter(name string) client.MetricsCounter {
-	v := m.vecs
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	c, ok := v.counters[name]
-	if !ok {
-		c = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name + "_total", Help: "Temporal SDK counter " + name + "."}, sdkLabels)
-		c = register(v.reg, c)
-		v.counters[name] = c
-	}
+	c := vec(m.vecs, m.vecs.counters, name, func() *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name + "_total", Help: "Temporal SDK counter " + name + "."}, sdkLabels)
+	})
 	return counter{c.With(m.labels())}
 }
 
 // Gauge returns the gauge name.
 func (m *PrometheusMetrics) Gauge(name string) client.MetricsGauge {
-	v := m.vecs
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	g, ok := v.gauges[name]
-	if !ok {
-		g = register(v.reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: "Temporal SDK gauge " + name + "."}, sdkLabels))
-		v.gauges[name] = g
-	}
+	g := vec(m.vecs, m.vecs.gauges, name, func() *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: "Temporal SDK gauge " + name + "."}, sdkLabels)
+	})
 	return gauge{g.With(m.labels())}
 }
 
 // Timer returns the histogram name + "_seconds".
 func (m *PrometheusMetrics) Timer(name string) client.MetricsTimer {
-	v := m.vecs
+	h := vec(m.vecs, m.vecs.histograms, name, func() *prometheus.HistogramVec {
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name + "_seconds", Help: "Temporal SDK timer " + name + ".",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, sdkLabels)
+	})
+	return timer{h.With(m.labels())}
+}
+
+// vec returns the metric vector registered under name, making and registering it the first time.
+func vec[V prometheus.Collector](v *sdkVecs, known map[string]V, name string, make func() V) V {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	h, ok := v.histograms[name]
-	if !ok {
-		h = register(v.reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name + "_seconds", Help: "Temporal SDK timer " + name + ".",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, sdkLabels))
-		v.histograms[name] = h
+	if c, ok := known[name]; ok {
+		return c
 	}
-	return timer{h.With(m.labels())}
+	c := register(v.reg, make())
+	known[name] = c
+	return c
 }
 
 // register registers c, or returns the collector already registered under its name.
