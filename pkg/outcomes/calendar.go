@@ -59,17 +59,3 @@ func (c Calendar) term(code string) (Term, bool) {
 	}
 	return Term{}, false
 }
-
-// lastEnded returns the codes of up to n latest terms that ended at or before at, oldest first.
-func (c Calendar) lastEnded(at Moment, n int) []Term {
-	var ended []Term
-	for _, t := range c {
-		if !t.End.After(at.Time) {
-			ended = append(ended, t)
-		}
-	}
-	if len(ended) > n {
-		ended = ended[len(ended)-n:]
-	}
-	return ended
-}

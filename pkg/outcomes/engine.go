@@ -113,26 +113,7 @@ type ctx struct {
 	f        *Family
 	members  []memberAges
 	indFacts [][]*Fact // by Indicator.index: the facts of its feed and event types
-	windows  []window  // look-back starts already worked out
 	words    bool      // write explanations
-}
-
-// window memoises a look-back's start: most indicators share a few periods.
-type window struct {
-	period   Period
-	at, from Moment
-}
-
-// from returns the start of a look-back ending at a moment.
-func (c *ctx) from(p Period, at Moment) Moment {
-	for _, w := range c.windows {
-		if w.period == p && w.at.Equal(at.Time) {
-			return w.from
-		}
-	}
-	from := p.before(at, c.p.Terms)
-	c.windows = append(c.windows, window{period: p, at: at, from: from})
-	return from
 }
 
 type memberAges struct {
@@ -279,7 +260,7 @@ func (c *ctx) indicatorMet(ind *Indicator, at Moment, ids *[]string) bool {
 	if ind.Attendance != nil {
 		return c.attendanceMet(ind, at, ids)
 	}
-	from := c.from(ind.Lookback, at)
+	from := ind.Lookback.before(at, c.p.Terms)
 	met := false
 	for _, fact := range c.facts(ind) {
 		var hit bool
@@ -303,7 +284,7 @@ func (c *ctx) indicatorMet(ind *Indicator, at Moment, ids *[]string) bool {
 // attendanceFacts applies an attendance indicator per child over the look-back terms
 // (those that started before the moment).
 func (c *ctx) attendanceMet(ind *Indicator, at Moment, ids *[]string) bool {
-	from := c.from(ind.Lookback, at)
+	from := ind.Lookback.before(at, c.p.Terms)
 	type totals struct {
 		person                  string
 		possible, missed, fixed int

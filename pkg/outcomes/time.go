@@ -101,9 +101,6 @@ func (p Period) units() (n int, set int) {
 	return n, set
 }
 
-// IsZero reports whether no unit is set.
-func (p Period) IsZero() bool { _, set := p.units(); return set == 0 }
-
 // String says the period in words, e.g. "12 months".
 func (p Period) String() string {
 	for _, u := range []struct {
