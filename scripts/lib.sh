@@ -60,11 +60,14 @@ ensure_redis() {
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # free_port_excluding "P1 P2 ...": prints a loopback port nobody listens on and not in the list.
-# Never a fixed port: other programs may hold any of them.
+# Never a fixed port: other programs may hold any of them. Ports come from below the kernel's
+# ephemeral range, so an outgoing connection cannot take the port between choosing and binding.
 free_port_excluding() {
-  local p i
+  local p i low=32768
+  read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  (( low > 11000 )) || die "the ephemeral port range starts at $low: no room for fixed-free ports below it"
   for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( 10000 + (RANDOM * 32768 + RANDOM) % (low - 10000) ))
     [[ " $1 " == *" $p "* ]] && continue
     port_free "$p" && { printf '%s\n' "$p"; return; }
   done

@@ -22,7 +22,15 @@ log "each module builds on its own (GOWORK=off)"
 for m in "${MODULES[@]}"; do (cd "$m" && GOWORK=off go build ./... ) || die "module $m does not build on its own"; done
 
 RUN="$ROOT/.run/test-$$"
-cleanup() { scripts/stack.sh down "$RUN" >/dev/null 2>&1 || true; rm -rf "$RUN"; }
+cleanup() {
+  local rc=$?
+  if (( rc != 0 )) && [[ -d "$RUN/logs" ]]; then
+    log "the run failed; the last lines of each log:"
+    tail -n 15 "$RUN"/logs/*.log >&2 || true
+  fi
+  scripts/stack.sh down "$RUN" >/dev/null 2>&1 || true
+  rm -rf "$RUN"
+}
 trap cleanup EXIT
 export FAMILYPATH_HEADLESS=1 FAMILYPATH_FAST_PG=1
 scripts/stack.sh deps "$RUN"
@@ -35,6 +43,6 @@ go test -count=1 "${PKGS[@]}"
 log "end-to-end tests against the running binaries"
 scripts/stack.sh services "$RUN"
 set -a; source "$RUN/stack.env"; set +a
-go test -count=1 -tags e2e ./e2e/... || { log "logs of the failed run:"; tail -n 20 "$RUN"/logs/*.log >&2; exit 1; }
+go test -count=1 -tags e2e ./e2e/...
 
 log "all tests passed in $(( $(date +%s) - start ))s"
