@@ -3,7 +3,6 @@ package outcomes
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -28,33 +27,44 @@ type EmploymentStatus struct {
 	Facts         []string `json:"facts,omitempty"`
 }
 
+// The feeds continuous employment reads (../shared/data-contracts.md).
+const (
+	feedBenefits   = "dwp_benefits"
+	feedEmployment = "employment"
+)
+
 // projectionWeeks caps how far ahead a projection looks.
 const projectionWeeks = 104
 
 func (c *ctx) employment(at Moment) []EmploymentStatus {
-	var out []EmploymentStatus
-	for _, m := range c.f.Members {
-		if child, _ := c.isChild(m.ID, at); child {
+	var buf [4]EmploymentStatus // gathered on the stack, returned at its exact size
+	out := buf[:0]
+	for i, m := range c.f.Members {
+		if child, _ := c.childAt(int32(i), at); child {
 			continue
 		}
-		if st, ok := c.adultEmployment(m.ID, at); ok {
+		if st, ok := c.adultEmployment(int32(i), m.ID, at); ok {
 			out = append(out, st)
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	return slices.Clone(out)
 }
 
 // adultEmployment judges one adult: only adults who have left a legacy out-of-work benefit
 // can qualify, and only positive evidence of work counts. Leaving for Universal Credit is
 // never work.
-func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool) {
+func (c *ctx) adultEmployment(member int32, person string, at Moment) (EmploymentStatus, bool) {
 	p := c.p
 	st := EmploymentStatus{Person: person}
 	var left *Fact
-	var work, uc []*Fact
-	for i := range c.f.Facts {
+	var workBuf, ucBuf [8]*Fact
+	work, uc := workBuf[:0], ucBuf[:0]
+	for _, i := range c.benefits {
 		fact := &c.f.Facts[i]
-		if fact.Feed != "dwp_benefits" || fact.Person != person || fact.Start == nil || fact.Start.After(at.Time) {
+		if c.facts[i].member != member || fact.Start == nil || fact.Start.After(at.Time) {
 			continue
 		}
 		switch {
@@ -65,7 +75,9 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 				if c.words {
 					st.Explanation = "still claiming " + fact.Type + " at " + at.String()
 				}
-				st.FormerBenefit, st.Facts = fact.Type, []string{fact.ID}
+				start := len(c.ids)
+				c.ids = append(c.ids, fact.ID)
+				st.FormerBenefit, st.Facts = fact.Type, c.carve(start)
 				return st, true
 			}
 			if left == nil || fact.End.After(left.End.Time) {
@@ -76,28 +88,35 @@ func (c *ctx) adultEmployment(person string, at Moment) (EmploymentStatus, bool)
 	if left == nil {
 		return st, false // never on a legacy benefit: the CE route does not apply
 	}
-	for i := range c.f.Facts {
-		if fact := &c.f.Facts[i]; fact.Feed == "employment" && fact.Person == person && fact.Start != nil && !fact.Start.After(at.Time) {
+	for _, i := range c.work {
+		if fact := &c.f.Facts[i]; c.facts[i].member == member && fact.Start != nil && !fact.Start.After(at.Time) {
 			work = append(work, fact)
 		}
 	}
 	rule := ruleFor(p, left.Type)
 	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, *left.End, rule.text
-	st.Facts = append(st.Facts, left.ID)
+	start := len(c.ids)
+	c.ids = append(c.ids, left.ID)
+	movedToUC := false
 	for _, u := range uc {
 		if window, _ := p.ContinuousEmployment.UCMoveWindow.after(*left.End, p.Terms); !u.Start.Before(left.End.Time) && !u.Start.After(window.Time) {
-			st.Flags = append(st.Flags, FlagMovedToUC)
-			st.Facts = append(st.Facts, u.ID)
+			movedToUC = true
+			c.ids = append(c.ids, u.ID)
 		}
 	}
-	leftDay := civilDay(*left.End)
-	spans := workSpans(work, leftDay)
-	for _, w := range work {
-		st.Facts = append(st.Facts, w.ID)
+	if movedToUC {
+		st.Flags = []string{FlagMovedToUC}
 	}
+	leftDay := civilDay(*left.End)
+	var spanBuf [8]span
+	spans := workSpans(spanBuf[:0], work, leftDay)
+	for _, w := range work {
+		c.ids = append(c.ids, w.ID)
+	}
+	st.Facts = c.carve(start)
 	if len(spans) == 0 {
-		if !slices.Contains(st.Flags, FlagMovedToUC) {
-			st.Flags = append(st.Flags, FlagPossibleUCMove)
+		if !movedToUC {
+			st.Flags = []string{FlagPossibleUCMove}
 		}
 		if c.words {
 			st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
@@ -159,9 +178,8 @@ func dayMoment(day int) Moment {
 	return Moment{time.Date(y, mo, d, 0, 0, 0, 0, London)}
 }
 
-// workSpans merges the employment spells that run after from (a civil day).
-func workSpans(work []*Fact, from int) []span {
-	spans := make([]span, 0, len(work))
+// workSpans merges the employment spells that run after from (a civil day), into spans.
+func workSpans(spans []span, work []*Fact, from int) []span {
 	for _, w := range work {
 		s := span{start: max(civilDay(*w.Start), from), open: w.End == nil}
 		if w.End != nil {
@@ -172,7 +190,7 @@ func workSpans(work []*Fact, from int) []span {
 		}
 		spans = append(spans, s)
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	merged := spans[:0]
 	for _, s := range spans {
 		if n := len(merged); n > 0 && (merged[n-1].open || s.start <= merged[n-1].end) {
@@ -210,7 +228,8 @@ func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved M
 	if need == 0 {
 		need = r.WeeksInWork
 	}
-	var hist []bool
+	var histBuf [128]bool
+	hist := histBuf[:0]
 	run, inWindow, firstFuture := 0, 0, -1
 	for i := 0; ; i++ {
 		start, end := left+7*i, left+7*(i+1)

@@ -2,9 +2,9 @@ package outcomes
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Status of a baseline problem.
@@ -90,6 +90,7 @@ func Evaluate(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, 
 
 func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
 	c := newCtx(p, f)
+	defer c.release()
 	c.words = words
 	j := Judgement{Plan: p.Ref(), FamilyID: f.ID, At: at}
 	j.Eligibility = c.eligibility(at)
@@ -106,14 +107,70 @@ func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
 	return j
 }
 
-// ctx is one judgement's working set: the family's facts by feed and its members' ages,
-// worked out once instead of for every indicator.
+// ctx is one judgement's working set: the family's facts sorted out by indicator, each
+// fact's member and term, and members' ages, worked out once instead of for every rule.
 type ctx struct {
 	p        *Plan
 	f        *Family
 	members  []memberAges
-	indFacts [][]*Fact // by Indicator.index: the facts of its feed and event types
-	words    bool      // write explanations
+	facts    []factInfo // by position in f.Facts
+	indFacts [][]int32  // by Indicator.index: positions of the facts of its feed and event types
+	// ids backs every list of evidence ids in the judgement: each list is carved from it with
+	// a full slice expression, so that a judgement allocates a few arrays instead of one a list.
+	ids   []string
+	words bool // write explanations
+
+	counts, backing []int32   // newCtx's scratch, kept for the next judgement
+	factInds        [][]int32 // newCtx's scratch: each fact's indicators
+	benefits, work  []int32   // positions of benefit spells and work spells, for continuous employment
+	lookbacks       []lookback
+}
+
+// lookback remembers where a look-back window starts for a moment under a plan's calendar:
+// judgements ask the same few (period, moment) pairs for every indicator and, in a batch, for
+// every family; each answer is calendar arithmetic. Kept in the pooled ctx, up to maxLookbacks.
+type lookback struct {
+	plan     *Plan
+	period   Period
+	at, from Moment
+}
+
+const maxLookbacks = 32
+
+// ctxs keeps working sets between judgements: what a judgement returns never points into
+// them (evidence ids have their own array), so only scratch is reused.
+var ctxs = sync.Pool{New: func() any { return new(ctx) }}
+
+// release returns the working set to the pool, dropping its references to the family.
+func (c *ctx) release() {
+	clear(c.members)
+	c.p, c.f, c.ids = nil, nil, nil
+	ctxs.Put(c)
+}
+
+// resize returns s with length n, reusing its array when it is big enough.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// lookbackStart is where the period looking back from at starts.
+func (c *ctx) lookbackStart(p Period, at Moment) Moment {
+	for i := range c.lookbacks {
+		if l := &c.lookbacks[i]; l.plan == c.p && l.period == p && l.at.Equal(at.Time) {
+			return l.from
+		}
+	}
+	from := p.before(at, c.p.Terms)
+	if len(c.lookbacks) == maxLookbacks {
+		c.lookbacks = c.lookbacks[:0]
+	}
+	c.lookbacks = append(c.lookbacks, lookback{plan: c.p, period: p, at: at, from: from})
+	return from
 }
 
 type memberAges struct {
@@ -123,57 +180,94 @@ type memberAges struct {
 	role      string
 }
 
+// factInfo is what a judgement needs to know of a fact beyond its fields.
+type factInfo struct {
+	member int32 // position in the family's members; -1 when the person is not a member
+	term   int32 // position in the plan's terms; -1 when the fact names none the plan knows
+}
+
 func newCtx(p *Plan, f *Family) *ctx {
-	c := &ctx{p: p, f: f, members: make([]memberAges, len(f.Members)), indFacts: make([][]*Fact, p.indicators)}
-	// Two passes: count, then fill one backing array, so that bucketing allocates once.
-	counts := make([]int, p.indicators)
-	total := 0
-	for i := range f.Facts {
-		for _, ind := range p.byFeed[f.Facts[i].Feed] {
-			if slices.Contains(ind.EventTypes, f.Facts[i].Type) {
-				counts[ind.index]++
-				total++
-			}
-		}
-	}
-	backing := make([]*Fact, total)
-	for i, n := range counts {
-		c.indFacts[i], backing = backing[:0:n], backing[n:]
-	}
-	for i := range f.Facts {
-		for _, ind := range p.byFeed[f.Facts[i].Feed] {
-			if slices.Contains(ind.EventTypes, f.Facts[i].Type) {
-				c.indFacts[ind.index] = append(c.indFacts[ind.index], &f.Facts[i])
-			}
-		}
-	}
+	c := ctxs.Get().(*ctx)
+	c.p, c.f, c.ids = p, f, make([]string, 0, 2*len(f.Facts))
+	c.members, c.facts = resize(c.members, len(f.Members)), resize(c.facts, len(f.Facts))
+	c.indFacts, c.counts = resize(c.indFacts, p.indicators), resize(c.counts, p.indicators)
+	c.factInds = resize(c.factInds, len(f.Facts))
+	c.benefits, c.work = c.benefits[:0], c.work[:0]
 	for i, m := range f.Members {
 		c.members[i] = memberAges{id: m.ID, birth: m.BirthDate, role: m.Role}
 		if m.BirthDate != nil {
 			c.members[i].adultFrom = Moment{m.BirthDate.In(London).AddDate(p.Eligibility.ChildMaxAge, 0, 0)}
 		}
 	}
+	// One lookup a fact; then count and fill one backing array, so that bucketing allocates once.
+	counts := c.counts
+	total := int32(0)
+	for i := range f.Facts {
+		fact := &f.Facts[i]
+		c.facts[i] = factInfo{member: c.memberIndex(fact.Person), term: -1}
+		if fact.Term != "" {
+			c.facts[i].term = p.termAt(fact.Term)
+		}
+		switch fact.Feed {
+		case feedBenefits:
+			c.benefits = append(c.benefits, int32(i))
+		case feedEmployment:
+			c.work = append(c.work, int32(i))
+		}
+		c.factInds[i] = p.byFact[feedType{fact.Feed, fact.Type}]
+		for _, ind := range c.factInds[i] {
+			counts[ind]++
+			total++
+		}
+	}
+	c.backing = resize(c.backing, int(total))
+	backing := c.backing
+	for i, n := range counts {
+		c.indFacts[i], backing = backing[:0:n], backing[n:]
+	}
+	for i, inds := range c.factInds {
+		for _, ind := range inds {
+			c.indFacts[ind] = append(c.indFacts[ind], int32(i))
+		}
+	}
 	return c
 }
 
-// isChild says whether a person is a dependent child at a moment.
-func (c *ctx) isChild(person string, when Moment) (child, known bool) {
-	for _, m := range c.members {
-		if m.id == person {
-			if m.birth == nil {
-				return m.role == "child", true
-			}
-			return when.Before(m.adultFrom.Time) && !when.Before(m.birth.Time), true
+func (c *ctx) memberIndex(person string) int32 {
+	for i := range c.members {
+		if c.members[i].id == person {
+			return int32(i)
 		}
 	}
-	return false, false
+	return -1
+}
+
+// childAt says whether a member (by position) is a dependent child at a moment.
+func (c *ctx) childAt(member int32, when Moment) (child, known bool) {
+	if member < 0 {
+		return false, false
+	}
+	m := &c.members[member]
+	if m.birth == nil {
+		return m.role == "child", true
+	}
+	return when.Before(m.adultFrom.Time) && !when.Before(m.birth.Time), true
+}
+
+// carve returns the evidence ids appended to c.ids since start, as a list of their own.
+func (c *ctx) carve(start int) []string {
+	end := len(c.ids)
+	if end == start {
+		return nil
+	}
+	return c.ids[start:end:end]
 }
 
 func (c *ctx) eligibility(at Moment) EligibilityResult {
 	p := c.p
 	r := EligibilityResult{MinProblems: p.Eligibility.MinProblems, Problems: c.evidenced(at)}
-	for _, m := range c.f.Members {
-		if child, _ := c.isChild(m.ID, at); child || (p.Eligibility.PregnancyCounts && m.Pregnant) {
+	for i, m := range c.f.Members {
+		if child, _ := c.childAt(int32(i), at); child || (p.Eligibility.PregnancyCounts && m.Pregnant) {
 			r.Dependants = true
 		}
 	}
@@ -208,21 +302,41 @@ func (c *ctx) eligibility(at Moment) EligibilityResult {
 }
 
 // evidenced returns the plan's problems that have at least one indicator met at the moment.
+// Hits gather on the stack first, so that the answer takes two exact-size arrays.
 func (c *ctx) evidenced(at Moment) []ProblemEvidence {
-	var out []ProblemEvidence
+	var hitBuf [24]IndicatorHit
+	var lastBuf [12]int // per problem, where its hits end; -1 when it has none
+	hits, last := hitBuf[:0], lastBuf[:0]
 	for i := range c.p.Problems {
 		pr := &c.p.Problems[i]
-		var hits []IndicatorHit
+		first := len(hits)
 		for j := range pr.Indicators {
 			ind := &pr.Indicators[j]
-			var facts []string
-			if c.indicatorMet(ind, at, &facts) {
-				hits = append(hits, IndicatorHit{Code: ind.Code, Facts: facts})
+			start := len(c.ids)
+			if c.indicatorMet(ind, at, true) {
+				hits = append(hits, IndicatorHit{Code: ind.Code, Facts: c.carve(start)})
 			}
 		}
-		if len(hits) > 0 {
-			out = append(out, ProblemEvidence{Code: pr.Code, Indicators: hits})
+		last = append(last, -1)
+		if len(hits) > first {
+			last[i] = len(hits)
 		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	hits = slices.Clone(hits)
+	var out []ProblemEvidence
+	first := 0
+	for i, end := range last {
+		if end < 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]ProblemEvidence, 0, len(last)-i)
+		}
+		out = append(out, ProblemEvidence{Code: c.p.Problems[i].Code, Indicators: hits[first:end:end]})
+		first = end
 	}
 	return out
 }
@@ -232,7 +346,7 @@ func (c *ctx) evidencedCount(at Moment) int {
 	n := 0
 	for i := range c.p.Problems {
 		for j := range c.p.Problems[i].Indicators {
-			if c.indicatorMet(&c.p.Problems[i].Indicators[j], at, nil) {
+			if c.indicatorMet(&c.p.Problems[i].Indicators[j], at, false) {
 				n++
 				break
 			}
@@ -241,91 +355,105 @@ func (c *ctx) evidencedCount(at Moment) int {
 	return n
 }
 
-// subjectMatches says whether a fact's person is the indicator's subject at the fact's time.
-func (c *ctx) subjectMatches(ind *Indicator, fact *Fact, when Moment) bool {
+// subjectMatches says whether a fact's person (by the fact's position) is the indicator's
+// subject at the fact's time.
+func (c *ctx) subjectMatches(ind *Indicator, fact int32, when Moment) bool {
 	if ind.Subject == "any" {
 		return true
 	}
-	child, known := c.isChild(fact.Person, when)
+	child, known := c.childAt(c.facts[fact].member, when)
 	return known && child == (ind.Subject == "child")
 }
 
-// facts returns the facts of the indicator's feed and event types (sorted out once per
-// judgement: eligibility, readiness and progress all ask).
-func (c *ctx) facts(ind *Indicator) []*Fact { return c.indFacts[ind.index] }
-
-// indicatorMet says whether an indicator is met at a moment and, when ids is not nil,
-// collects the ids of the facts that meet it.
-func (c *ctx) indicatorMet(ind *Indicator, at Moment, ids *[]string) bool {
+// indicatorMet says whether an indicator is met at a moment and, when collect is set,
+// appends the ids of the facts that meet it to c.ids.
+func (c *ctx) indicatorMet(ind *Indicator, at Moment, collect bool) bool {
 	if ind.Attendance != nil {
-		return c.attendanceMet(ind, at, ids)
+		return c.attendanceMet(ind, at, collect)
 	}
-	from := ind.Lookback.before(at, c.p.Terms)
+	from := c.lookbackStart(ind.Lookback, at)
 	met := false
-	for _, fact := range c.facts(ind) {
+	for _, i := range c.indFacts[ind.index] {
+		fact := &c.f.Facts[i]
 		var hit bool
 		switch {
 		case fact.Date != nil: // an event inside (from, at]
-			hit = fact.Date.After(from.Time) && !fact.Date.After(at.Time) && c.subjectMatches(ind, fact, *fact.Date)
+			hit = fact.Date.After(from.Time) && !fact.Date.After(at.Time) && c.subjectMatches(ind, i, *fact.Date)
 		case fact.Start != nil: // a spell overlapping (from, at]
-			hit = !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) && c.subjectMatches(ind, fact, *fact.Start)
+			hit = !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) && c.subjectMatches(ind, i, *fact.Start)
 		}
 		if hit {
-			if ids == nil {
+			if !collect {
 				return true
 			}
 			met = true
-			*ids = append(*ids, fact.ID)
+			c.ids = append(c.ids, fact.ID)
 		}
 	}
 	return met
 }
 
-// attendanceFacts applies an attendance indicator per child over the look-back terms
-// (those that started before the moment).
-func (c *ctx) attendanceMet(ind *Indicator, at Moment, ids *[]string) bool {
-	from := ind.Lookback.before(at, c.p.Terms)
+// attendanceMet applies an attendance indicator per child over the look-back terms (those
+// that started before the moment): totals per child first, then the ids of the children
+// that meet it.
+func (c *ctx) attendanceMet(ind *Indicator, at Moment, collect bool) bool {
+	from := c.lookbackStart(ind.Lookback, at)
 	type totals struct {
-		person                  string
+		member                  int32
 		possible, missed, fixed int
-		perm, alt               bool
-		ids                     []string
+		perm, alt, met          bool
 	}
-	children := make([]totals, 0, 4)
-	for _, fact := range c.facts(ind) {
-		t, ok := c.p.term(fact.Term)
-		if !ok || t.Start.Before(from.Time) || !t.Start.Before(at.Time) || !c.subjectMatches(ind, fact, t.Start) {
+	var buf [8]totals
+	children := buf[:0]
+	inWindow := func(i int32) bool {
+		ti := c.facts[i].term
+		if ti < 0 {
+			return false
+		}
+		t := &c.p.Terms[ti]
+		return !t.Start.Before(from.Time) && t.Start.Before(at.Time) && c.subjectMatches(ind, i, t.Start)
+	}
+	for _, i := range c.indFacts[ind.index] {
+		if !inWindow(i) {
 			continue
 		}
-		i := slices.IndexFunc(children, func(t totals) bool { return t.person == fact.Person })
-		if i < 0 {
-			children = append(children, totals{person: fact.Person})
-			i = len(children) - 1
+		fact, member := &c.f.Facts[i], c.facts[i].member
+		k := slices.IndexFunc(children, func(t totals) bool { return t.member == member })
+		if k < 0 {
+			children = append(children, totals{member: member})
+			k = len(children) - 1
 		}
-		tt := &children[i]
+		tt := &children[k]
 		tt.possible += fact.SessionsPossible
 		tt.missed += fact.SessionsUnauthorised + fact.SessionsAuthorised
 		tt.fixed += fact.FixedTermExclusions
 		tt.perm = tt.perm || fact.PermanentExclusion
 		tt.alt = tt.alt || fact.AlternativeProvision
-		if ids != nil {
-			tt.ids = append(tt.ids, fact.ID)
-		}
 	}
 	met := false
 	a := ind.Attendance
-	for _, t := range children {
+	for k := range children {
+		t := &children[k]
 		absent := a.MaxAbsenceRate > 0 && t.possible > 0 && float64(t.missed) >= a.MaxAbsenceRate*float64(t.possible)
 		excluded := a.MinFixedExclusions > 0 && t.fixed >= a.MinFixedExclusions
 		if absent || excluded || (a.PermanentExclusion && t.perm) || (a.AlternativeProvided && t.alt) {
-			met = true
-			if ids == nil {
+			if !collect {
 				return true
 			}
-			*ids = append(*ids, t.ids...)
+			met, t.met = true, true
 		}
 	}
-	return met
+	if !met {
+		return false
+	}
+	for k := range children { // ids child by child, in the order the children first appear
+		for _, i := range c.indFacts[ind.index] {
+			if children[k].met && c.facts[i].member == children[k].member && inWindow(i) {
+				c.ids = append(c.ids, c.f.Facts[i].ID)
+			}
+		}
+	}
+	return true
 }
 
 func (c *ctx) readiness(a *Attachment) *Readiness {
@@ -350,7 +478,7 @@ func (c *ctx) readiness(a *Attachment) *Readiness {
 // problemStatuses judges each baseline problem: its clock starts at its last occurrence in
 // any member (so a recurrence restarts it) and runs for the outcome's sustained period.
 func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
-	var out []ProblemStatus
+	out := make([]ProblemStatus, 0, len(a.Baseline))
 	for _, code := range a.Baseline {
 		pr, ok := c.p.Problem(code)
 		if !ok {
@@ -421,7 +549,7 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 // lastOccurrence is when the problem was last present (an event's date, a spell's end, a
 // bad term's end), whether it is present now, and the facts behind it.
 func (c *ctx) lastOccurrence(pr *Problem, at Moment) (last Moment, found, ongoing bool, ids []string) {
-	ids = make([]string, 0, 8)
+	start := len(c.ids)
 	note := func(m Moment, id string) {
 		if m.After(at.Time) {
 			return
@@ -429,42 +557,49 @@ func (c *ctx) lastOccurrence(pr *Problem, at Moment) (last Moment, found, ongoin
 		if !found || m.After(last.Time) {
 			last, found = m, true
 		}
-		ids = append(ids, id)
+		c.ids = append(c.ids, id)
 	}
-	for i := range pr.Indicators {
-		ind := &pr.Indicators[i]
-		for _, fact := range c.facts(ind) {
+	for j := range pr.Indicators {
+		ind := &pr.Indicators[j]
+		for _, i := range c.indFacts[ind.index] {
+			fact := &c.f.Facts[i]
 			switch {
 			case ind.Attendance != nil:
-				t, ok := c.p.term(fact.Term)
-				if !ok || !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !c.subjectMatches(ind, fact, t.Start) {
+				ti := c.facts[i].term
+				if ti < 0 {
+					continue
+				}
+				t := &c.p.Terms[ti]
+				if !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !c.subjectMatches(ind, i, t.Start) {
 					continue
 				}
 				if t.End.After(at.Time) {
 					ongoing = true
-					ids = append(ids, fact.ID)
+					c.ids = append(c.ids, fact.ID)
 					continue
 				}
 				note(t.End, fact.ID)
 			case fact.Date != nil:
-				if c.subjectMatches(ind, fact, *fact.Date) {
+				if c.subjectMatches(ind, i, *fact.Date) {
 					note(*fact.Date, fact.ID)
 				}
 			case fact.Start != nil:
-				if fact.Start.After(at.Time) || !c.subjectMatches(ind, fact, *fact.Start) {
+				if fact.Start.After(at.Time) || !c.subjectMatches(ind, i, *fact.Start) {
 					continue
 				}
 				if fact.End == nil || fact.End.After(at.Time) {
 					ongoing = true
-					ids = append(ids, fact.ID)
+					c.ids = append(c.ids, fact.ID)
 					continue
 				}
 				note(*fact.End, fact.ID)
 			}
 		}
 	}
-	sort.Strings(ids)
-	return last, found, ongoing, slices.Compact(ids)
+	mine := c.ids[start:]
+	slices.Sort(mine)
+	c.ids = c.ids[:start+len(slices.Compact(mine))]
+	return last, found, ongoing, c.carve(start)
 }
 
 // badTerm says whether one census term shows the problem.

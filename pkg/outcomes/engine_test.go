@@ -340,3 +340,20 @@ func strip(j *Judgement) {
 		j.Employment[i].Explanation = ""
 	}
 }
+
+// Judgements reuse pooled working sets: a judgement must never change one returned before it.
+func TestJudgementsKeepTheirOwnMemory(t *testing.T) {
+	p := plan(t, "lancashire-phase2")
+	fams := realisticFamilies(200)
+	at := d("2016-10-01")
+	first := make([]Judgement, len(fams))
+	for i, f := range fams {
+		first[i] = Judge(p, f, at)
+	}
+	for i := len(fams) - 1; i >= 0; i-- { // other families in between, in another order
+		_ = Evaluate(p, fams[i], d("2017-09-01"))
+		if again := Judge(p, fams[i], at); !reflect.DeepEqual(again, first[i]) {
+			t.Fatalf("family %s: judging other families changed its judgement:\n%+v\n%+v", fams[i].ID, first[i], again)
+		}
+	}
+}

@@ -50,18 +50,20 @@ type Plan struct {
 	// File is where the plan was loaded from.
 	File string `yaml:"-"`
 
-	terms      map[string]Term         // Terms by code
-	indicators int                     // how many indicators; each has its index
-	byFeed     map[string][]*Indicator // indicators by the feed they read
+	termIndex  map[string]int32     // positions in Terms by code
+	indicators int                  // how many indicators; each has its index
+	byFact     map[feedType][]int32 // indicator indexes by the feed and event type they read
 }
 
-// term returns the plan's term with the code.
-func (p *Plan) term(code string) (Term, bool) {
-	if p.terms == nil {
-		return p.Terms.term(code)
+// feedType is what an indicator reads: one event type of one feed.
+type feedType struct{ feed, typ string }
+
+// termAt returns the position in Terms of the term with the code, or -1.
+func (p *Plan) termAt(code string) int32 {
+	if i, ok := p.termIndex[code]; ok {
+		return i
 	}
-	t, ok := p.terms[code]
-	return t, ok
+	return -1
 }
 
 // Ref names the exact plan a judgement used.
@@ -234,18 +236,21 @@ func Parse(file string, data []byte) (*Plan, error) {
 			ce.Rules[i].text = ce.Rules[i].String()
 		}
 	}
-	p.byFeed = map[string][]*Indicator{}
+	p.byFact = map[feedType][]int32{}
 	for i := range p.Problems {
 		for j := range p.Problems[i].Indicators {
 			ind := &p.Problems[i].Indicators[j]
 			ind.index = p.indicators
 			p.indicators++
-			p.byFeed[ind.Feed] = append(p.byFeed[ind.Feed], ind)
+			for _, typ := range ind.EventTypes {
+				k := feedType{ind.Feed, typ}
+				p.byFact[k] = append(p.byFact[k], int32(ind.index))
+			}
 		}
 	}
-	p.terms = make(map[string]Term, len(p.Terms))
-	for _, t := range p.Terms {
-		p.terms[t.Code] = t
+	p.termIndex = make(map[string]int32, len(p.Terms))
+	for i, t := range p.Terms {
+		p.termIndex[t.Code] = int32(i)
 	}
 	return &p, nil
 }
