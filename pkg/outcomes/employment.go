@@ -3,7 +3,6 @@ package outcomes
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -50,7 +49,11 @@ func (c *ctx) employment(at Moment) []EmploymentStatus {
 	if len(out) == 0 {
 		return nil
 	}
-	return slices.Clone(out)
+	kept := slices.Clone(out) // a variable of its own, so that buf stays on the stack
+	if c.words {
+		c.t.flush(func(i int, s string) { kept[i].Explanation = s })
+	}
+	return kept
 }
 
 // adultEmployment judges one adult: only adults who have left a legacy out-of-work benefit
@@ -73,7 +76,7 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 		case ruleFor(p, fact.Type) != nil:
 			if fact.End == nil || fact.End.After(at.Time) {
 				if c.words {
-					st.Explanation = "still claiming " + fact.Type + " at " + at.String()
+					c.t.s("still claiming ", fact.Type, " at ").m(at).end()
 				}
 				start := len(c.ids)
 				c.ids = append(c.ids, fact.ID)
@@ -119,22 +122,23 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 			st.Flags = []string{FlagPossibleUCMove}
 		}
 		if c.words {
-			st.Explanation = "left " + left.Type + " on " + left.End.String() + " with no evidence of work since: leaving a benefit is not work"
+			c.t.s("left ", left.Type, " on ").m(*left.End).s(" with no evidence of work since: leaving a benefit is not work").end()
 		}
 		return st, true
 	}
 	achieved, weeks, projected := scanWeeks(rule, leftDay, spans, at)
 	st.WeeksInWork, st.AchievedAt, st.ProjectedAt = weeks, achieved, projected
 	if c.words {
-		since := "left " + left.Type + " on " + left.End.String() + "; "
+		c.t.s("left ", left.Type, " on ").m(*left.End).s("; ")
 		switch {
 		case !achieved.IsZero():
-			st.Explanation = since + st.Rule + " met on " + achieved.String()
+			c.t.s(st.Rule, " met on ").m(achieved)
 		case !projected.IsZero():
-			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted so far; " + st.Rule + " met on " + projected.String() + " if work continues"
+			c.t.n(weeks).s(" weeks counted so far; ", st.Rule, " met on ").m(projected).s(" if work continues")
 		default:
-			st.Explanation = since + strconv.Itoa(weeks) + " weeks counted; " + st.Rule + " not met"
+			c.t.n(weeks).s(" weeks counted; ", st.Rule, " not met")
 		}
+		c.t.end()
 	}
 	return st, true
 }
@@ -168,7 +172,7 @@ type span struct {
 // civilDay numbers London calendar days, so that weeks are counted in whole days without
 // calendar arithmetic per week.
 func civilDay(m Moment) int {
-	y, mo, d := m.In(London).Date()
+	y, mo, d := m.londonWall().Date()
 	return int(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 

@@ -3,7 +3,6 @@ package outcomes
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -119,6 +118,7 @@ type ctx struct {
 	// a full slice expression, so that a judgement allocates a few arrays instead of one a list.
 	ids   []string
 	words bool // write explanations
+	t     text // builds them
 
 	counts, backing []int32   // newCtx's scratch, kept for the next judgement
 	factInds        [][]int32 // newCtx's scratch: each fact's indicators
@@ -188,7 +188,8 @@ type factInfo struct {
 
 func newCtx(p *Plan, f *Family) *ctx {
 	c := ctxs.Get().(*ctx)
-	c.p, c.f, c.ids = p, f, make([]string, 0, 2*len(f.Facts))
+	c.p, c.f = p, f
+	c.ids = make([]string, 0, len(f.Facts)+8) // about what a judgement cites; more grows it
 	c.members, c.facts = resize(c.members, len(f.Members)), resize(c.facts, len(f.Facts))
 	c.indFacts, c.counts = resize(c.indFacts, p.indicators), resize(c.counts, p.indicators)
 	c.factInds = resize(c.factInds, len(f.Facts))
@@ -214,7 +215,11 @@ func newCtx(p *Plan, f *Family) *ctx {
 		case feedEmployment:
 			c.work = append(c.work, int32(i))
 		}
-		c.factInds[i] = p.byFact[feedType{fact.Feed, fact.Type}]
+		if i > 0 && fact.Feed == f.Facts[i-1].Feed && fact.Type == f.Facts[i-1].Type {
+			c.factInds[i] = c.factInds[i-1] // extracts come in runs of one feed and type
+		} else {
+			c.factInds[i] = p.byFact[feedType{fact.Feed, fact.Type}]
+		}
 		for _, ind := range c.factInds[i] {
 			counts[ind]++
 			total++
@@ -271,33 +276,34 @@ func (c *ctx) eligibility(at Moment) EligibilityResult {
 			r.Dependants = true
 		}
 	}
-	for _, pe := range r.Problems {
-		if !c.words {
-			break
-		}
-		var b strings.Builder
-		b.WriteString(pe.Code + ": met by ")
-		for i, h := range pe.Indicators {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			b.WriteString(h.Code + " (evidence " + strings.Join(h.Facts, ", ") + ")")
-		}
-		r.Explanation = append(r.Explanation, b.String())
-	}
 	n := len(r.Problems)
 	r.Eligible = n >= p.Eligibility.MinProblems && r.Dependants
 	if !c.words {
 		return r
 	}
+	for _, pe := range r.Problems {
+		c.t.s(pe.Code, ": met by ")
+		for i, h := range pe.Indicators {
+			if i > 0 {
+				c.t.s("; ")
+			}
+			c.t.s(h.Code, " (evidence ").list(h.Facts).s(")")
+		}
+		c.t.end()
+	}
 	switch {
 	case n < p.Eligibility.MinProblems:
-		r.Explanation = append(r.Explanation, "not eligible: "+strconv.Itoa(n)+" problems evidenced at "+at.String()+", the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
+		c.t.s("not eligible: ").n(n).s(" problems evidenced at ").m(at).s(", the plan needs ").n(p.Eligibility.MinProblems)
 	case !r.Dependants:
-		r.Explanation = append(r.Explanation, "not eligible: no dependent child"+map[bool]string{true: " or pregnancy", false: ""}[p.Eligibility.PregnancyCounts])
+		c.t.s("not eligible: no dependent child")
+		if p.Eligibility.PregnancyCounts {
+			c.t.s(" or pregnancy")
+		}
 	default:
-		r.Explanation = append(r.Explanation, "eligible: "+strconv.Itoa(n)+" problems evidenced (the plan needs "+strconv.Itoa(p.Eligibility.MinProblems)+"), with a dependent child or pregnancy")
+		c.t.s("eligible: ").n(n).s(" problems evidenced (the plan needs ").n(p.Eligibility.MinProblems).s("), with a dependent child or pregnancy")
 	}
+	c.t.end()
+	r.Explanation = c.t.lines()
 	return r
 }
 
@@ -325,7 +331,7 @@ func (c *ctx) evidenced(at Moment) []ProblemEvidence {
 	if len(hits) == 0 {
 		return nil
 	}
-	hits = slices.Clone(hits)
+	kept := slices.Clone(hits) // a variable of its own, so that hitBuf stays on the stack
 	var out []ProblemEvidence
 	first := 0
 	for i, end := range last {
@@ -335,7 +341,7 @@ func (c *ctx) evidenced(at Moment) []ProblemEvidence {
 		if out == nil {
 			out = make([]ProblemEvidence, 0, len(last)-i)
 		}
-		out = append(out, ProblemEvidence{Code: c.p.Problems[i].Code, Indicators: hits[first:end:end]})
+		out = append(out, ProblemEvidence{Code: c.p.Problems[i].Code, Indicators: kept[first:end:end]})
 		first = end
 	}
 	return out
@@ -482,10 +488,17 @@ func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
 	for _, code := range a.Baseline {
 		pr, ok := c.p.Problem(code)
 		if !ok {
-			out = append(out, ProblemStatus{Code: code, Status: Outstanding, Explanation: "the plan has no problem " + code})
+			st := ProblemStatus{Code: code, Status: Outstanding, Explanation: "the plan has no problem " + code}
+			if c.words {
+				c.t.s(st.Explanation).end()
+			}
+			out = append(out, st)
 			continue
 		}
 		out = append(out, c.problemStatus(pr, at))
+	}
+	if c.words {
+		c.t.flush(func(i int, s string) { out[i].Explanation = s })
 	}
 	return out
 }
@@ -499,13 +512,13 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	case ongoing:
 		st.Status = Outstanding
 		if c.words {
-			st.Explanation = "still present at " + at.String() + " (evidence " + strings.Join(facts, ", ") + ")"
+			c.t.s("still present at ").m(at).s(" (evidence ").list(facts).s(")").end()
 		}
 		return st
 	case !found:
 		st.Status = Outstanding
 		if c.words {
-			st.Explanation = "no evidence of this problem is recorded, so progress cannot be shown"
+			c.t.s("no evidence of this problem is recorded, so progress cannot be shown").end()
 		}
 		return st
 	}
@@ -514,7 +527,7 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 		if f.CaseClosed == nil || f.CaseClosed.After(at.Time) {
 			st.Status, st.ClockStart = SignificantProgress, start
 			if c.words {
-				st.Explanation = "outcome met since " + start.String() + "; the " + pr.Outcome.Sustained.String() + " sustained period starts when the case closes"
+				c.t.s("outcome met since ").m(start).s("; the ").p(pr.Outcome.Sustained).s(" sustained period starts when the case closes").end()
 			}
 			return st
 		}
@@ -527,7 +540,7 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	if !ok {
 		st.Status = SignificantProgress
 		if c.words {
-			st.Explanation = "outcome met since " + start.String() + "; the plan's term dates do not reach the end of " + pr.Outcome.Sustained.String()
+			c.t.s("outcome met since ").m(start).s("; the plan's term dates do not reach the end of ").p(pr.Outcome.Sustained).end()
 		}
 		return st
 	}
@@ -535,13 +548,13 @@ func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
 	if at.Before(until.Time) {
 		st.Status = SignificantProgress
 		if c.words {
-			st.Explanation = "outcome met since " + start.String() + "; sustained on " + until.String() + " (" + pr.Outcome.Sustained.String() + ") if it holds"
+			c.t.s("outcome met since ").m(start).s("; sustained on ").m(until).s(" (").p(pr.Outcome.Sustained).s(") if it holds").end()
 		}
 		return st
 	}
 	st.Status = Sustained
 	if c.words {
-		st.Explanation = "outcome met since " + start.String() + " and held for " + pr.Outcome.Sustained.String() + ": sustained on " + until.String()
+		c.t.s("outcome met since ").m(start).s(" and held for ").p(pr.Outcome.Sustained).s(": sustained on ").m(until).end()
 	}
 	return st
 }
@@ -623,7 +636,7 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 	var ssp, sspProjected Moment
 	if len(a.Baseline) < p.Eligibility.MinProblems {
 		if c.words {
-			r.Explanation = append(r.Explanation, "no result by SSP: the baseline holds "+strconv.Itoa(len(a.Baseline))+" problems and the plan needs "+strconv.Itoa(p.Eligibility.MinProblems))
+			c.t.s("no result by SSP: the baseline holds ").n(len(a.Baseline)).s(" problems and the plan needs ").n(p.Eligibility.MinProblems).end()
 		}
 	} else {
 		allSustained, latest := true, a.Date
@@ -661,12 +674,12 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 	case !ssp.IsZero() && (ce.IsZero() || !ce.Before(ssp.Time)):
 		r.Route, r.AchievedAt, r.Blocking = RouteSSP, ssp, nil
 		if c.words {
-			r.Explanation = append(r.Explanation, "SSP achieved on "+ssp.String()+": every baseline problem sustained")
+			c.t.s("SSP achieved on ").m(ssp).s(": every baseline problem sustained").end()
 		}
 	case !ce.IsZero():
 		r.Route, r.AchievedAt, r.Blocking = RouteCE, ce, nil
 		if c.words {
-			r.Explanation = append(r.Explanation, "CE achieved on "+ce.String()+" by adult "+ceWho)
+			c.t.s("CE achieved on ").m(ce).s(" by adult ", ceWho).end()
 		}
 	default:
 		for _, m := range [2]Moment{sspProjected, ceProjected} {
@@ -676,14 +689,17 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 		}
 		if !r.EarliestClaimAt.IsZero() {
 			if c.words {
-				r.Explanation = append(r.Explanation, "earliest claim on "+r.EarliestClaimAt.String()+" if progress holds")
+				c.t.s("earliest claim on ").m(r.EarliestClaimAt).s(" if progress holds").end()
 			}
 		}
 		if len(r.Blocking) > 0 {
 			if c.words {
-				r.Explanation = append(r.Explanation, "blocked by outstanding problems: "+strings.Join(r.Blocking, ", "))
+				c.t.s("blocked by outstanding problems: ").list(r.Blocking).end()
 			}
 		}
+	}
+	if c.words {
+		r.Explanation = c.t.lines()
 	}
 	return r
 }

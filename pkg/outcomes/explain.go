@@ -3,8 +3,60 @@ package outcomes
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
+
+// text builds a batch of explanations in a judgement's reused buffer: dates, periods and
+// numbers are appended in place, each explanation is closed with end, and flush turns the
+// whole batch into strings that share one allocation.
+type text struct {
+	b    []byte
+	ends []int // where each explanation of the batch ends in b
+}
+
+func (t *text) s(parts ...string) *text {
+	for _, p := range parts {
+		t.b = append(t.b, p...)
+	}
+	return t
+}
+func (t *text) m(m Moment) *text { t.b = m.appendTo(t.b); return t }
+func (t *text) p(p Period) *text { t.b = p.appendTo(t.b); return t }
+func (t *text) n(n int) *text    { t.b = strconv.AppendInt(t.b, int64(n), 10); return t }
+func (t *text) list(ids []string) *text {
+	for i, id := range ids {
+		if i > 0 {
+			t.b = append(t.b, ", "...)
+		}
+		t.b = append(t.b, id...)
+	}
+	return t
+}
+
+// end closes one explanation of the batch.
+func (t *text) end() { t.ends = append(t.ends, len(t.b)) }
+
+// flush hands each explanation of the batch to put, in the order they were closed, and
+// empties the buffer for the next batch.
+func (t *text) flush(put func(i int, s string)) {
+	all, start := string(t.b), 0
+	for i, e := range t.ends {
+		put(i, all[start:e])
+		start = e
+	}
+	t.b, t.ends = t.b[:0], t.ends[:0]
+}
+
+// lines flushes the batch as a list.
+func (t *text) lines() []string {
+	if len(t.ends) == 0 {
+		return nil
+	}
+	out := make([]string, len(t.ends))
+	t.flush(func(i int, s string) { out[i] = s })
+	return out
+}
 
 // WriteText writes a judgement as text an analyst can read.
 func (j Judgement) WriteText(w io.Writer) error {

@@ -41,18 +41,26 @@ func ParseMoment(s string) (Moment, error) {
 func Date(y int, m time.Month, d int) Moment { return Moment{time.Date(y, m, d, 0, 0, 0, 0, London)} }
 
 // String writes a London-midnight moment as a date, any other as RFC 3339 in UTC.
-func (m Moment) String() string {
-	l := m.In(London)
+func (m Moment) String() string { return string(m.appendTo(make([]byte, 0, 20))) }
+
+// londonWall is the moment's London wall clock as a UTC time: one zone lookup, after which
+// Date and Clock need none (each would look the zone up again on a London time).
+func (m Moment) londonWall() time.Time {
+	_, offset := m.In(London).Zone()
+	return m.UTC().Add(time.Duration(offset) * time.Second)
+}
+
+// appendTo appends String() to b.
+func (m Moment) appendTo(b []byte) []byte {
+	l := m.londonWall()
 	if h, mi, s := l.Clock(); h == 0 && mi == 0 && s == 0 && l.Nanosecond() == 0 {
-		y, mo, d := l.Date()
-		b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-			byte('0' + int(mo)/10), byte('0' + int(mo)%10), '-', byte('0' + d/10), byte('0' + d%10)}
-		if y >= 0 && y <= 9999 {
-			return string(b[:])
+		if y, mo, d := l.Date(); y >= 0 && y <= 9999 {
+			return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+				byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-', byte('0'+d/10), byte('0'+d%10))
 		}
-		return l.Format(time.DateOnly)
+		return m.In(London).AppendFormat(b, time.DateOnly)
 	}
-	return m.UTC().Format(time.RFC3339)
+	return m.UTC().AppendFormat(b, time.RFC3339)
 }
 
 // MarshalJSON writes String().
@@ -102,16 +110,19 @@ func (p Period) units() (n int, set int) {
 }
 
 // String says the period in words, e.g. "12 months".
-func (p Period) String() string {
+func (p Period) String() string { return string(p.appendTo(nil)) }
+
+// appendTo appends String() to b.
+func (p Period) appendTo(b []byte) []byte {
 	for _, u := range []struct {
 		n    int
 		name string
 	}{{p.Terms, "terms"}, {p.Months, "months"}, {p.Weeks, "weeks"}, {p.Days, "days"}, {p.Minutes, "minutes"}, {p.Seconds, "seconds"}} {
 		if u.n != 0 {
-			return strconv.Itoa(u.n) + " " + u.name
+			return append(append(strconv.AppendInt(b, int64(u.n), 10), ' '), u.name...)
 		}
 	}
-	return "no period"
+	return append(b, "no period"...)
 }
 
 // after returns the moment the period ends when it starts at from. Calendar units step
