@@ -1,0 +1,3 @@
+module github.com/familypath/familypath/pkg/extracts
+
+go 1.26.0
