@@ -53,7 +53,16 @@ type thing struct {
 }
 
 func engine(checks ...metrics.Check) *gin.Engine {
-	r := NewEngine(Options{Log: quiet, Registerer: prometheus.NewRegistry(), Checks: checks, OpenAPI: []byte("openapi: 3.0.3"), MaxBodyBytes: 256})
+	r := NewEngine(Options{Log: quiet, Registerer: prometheus.NewRegistry(), Checks: checks, OpenAPI: []byte("openapi: 3.0.3"), MaxBodyBytes: 256,
+		RouteBodyLimits: map[string]int64{"POST /uploads/:kind": 1024}})
+	r.POST("/uploads/:kind", func(c *gin.Context) {
+		n, err := io.Copy(io.Discard, c.Request.Body)
+		if err != nil {
+			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"bytes": n})
+	})
 	r.POST("/things", func(c *gin.Context) {
 		var v thing
 		if BindJSON(c, &v) {
@@ -103,6 +112,12 @@ func TestValidationAnswersFieldLevelProblems(t *testing.T) {
 func TestBodyLimitPanicAndUnknownRoutesGiveGenericProblems(t *testing.T) {
 	if w := do(t, engine(), "POST", "/things", `{"name":"`+strings.Repeat("x", 300)+`"}`); w.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d", w.Code)
+	}
+	if w := do(t, engine(), "POST", "/uploads/a", strings.Repeat("x", 1000)); w.Code != http.StatusCreated {
+		t.Errorf("a route with its own limit refused a body under it: %d", w.Code)
+	}
+	if w := do(t, engine(), "POST", "/uploads/a", strings.Repeat("x", 1025)); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a route with its own limit took a body over it: %d", w.Code)
 	}
 	w := do(t, engine(), "GET", "/panic", "")
 	if w.Code != 500 || strings.Contains(w.Body.String(), "secret") {

@@ -91,9 +91,14 @@ func typeName(v any) string {
 	}
 }
 
-// bodyLimit caps request bodies; larger bodies fail with 413 when read.
-func bodyLimit(max int64) gin.HandlerFunc {
+// bodyLimit caps request bodies, per route where a route has its own limit; larger bodies
+// fail with 413 when read.
+func bodyLimit(def int64, routes map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		max := def
+		if l, ok := routes[c.Request.Method+" "+c.FullPath()]; ok {
+			max = l
+		}
 		if c.Request.ContentLength > max {
 			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large",
 				Detail: "The limit is " + strconv.FormatInt(max, 10) + " bytes."})

@@ -19,7 +19,9 @@ type Options struct {
 	Registerer   prometheus.Registerer
 	Checks       []metrics.Check
 	OpenAPI      []byte // the service's OpenAPI document, served at /openapi.yaml
-	MaxBodyBytes int64  // default 1 MiB; upload routes raise their own limit
+	MaxBodyBytes int64  // default 1 MiB
+	// RouteBodyLimits raises the limit of named routes ("POST /v1/uploads") that stream files.
+	RouteBodyLimits map[string]int64
 }
 
 // NewEngine returns a gin engine with the platform's middleware and infrastructure routes:
@@ -36,7 +38,7 @@ func NewEngine(o Options) *gin.Engine {
 	if o.Registerer != nil {
 		r.Use(NewMetrics(o.Registerer).middleware())
 	}
-	r.Use(bodyLimit(o.MaxBodyBytes))
+	r.Use(bodyLimit(o.MaxBodyBytes, o.RouteBodyLimits))
 	r.NoRoute(func(c *gin.Context) { NotFound(c, "Resource") })
 	r.NoMethod(func(c *gin.Context) {
 		Abort(c, Problem{Type: TypeNotFound, Status: http.StatusMethodNotAllowed, Title: "Method not allowed"})

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/familypath/familypath/pkg/platform/config"
@@ -41,6 +43,35 @@ type Definition struct {
 	Routes func(d *Deps, r *gin.Engine) error
 	// Activities registers the service's activities on its task queue.
 	Activities func(d *Deps, r worker.Registry) error
+	// BodyLimits raises the request body limit of named routes ("POST /v1/uploads"), for
+	// uploads that stream large files; every other route keeps the platform's 1 MiB.
+	BodyLimits map[string]int64
+	// Commands are the service's own subcommands beside serve, worker and migrate (batch
+	// work an analyst runs, for example), each with the dependencies it needs.
+	Commands map[string]Command
+}
+
+// Command is a service's own subcommand.
+type Command struct {
+	Summary string // one line for the usage text
+	Needs   Needs
+	// Run does the work with the opened dependencies and the arguments after the subcommand;
+	// it writes what it reports to out.
+	Run func(ctx context.Context, d *Deps, args []string, out io.Writer) error
+}
+
+// commandsUsage lists a service's own subcommands for the usage text.
+func commandsUsage(def Definition) string {
+	names := make([]string, 0, len(def.Commands))
+	for name := range def.Commands {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("|" + n)
+	}
+	return b.String()
 }
 
 // Deps are the open connections a service's code uses.
@@ -70,7 +101,7 @@ var errUsage = errors.New("usage")
 // Run runs one subcommand: serve, worker, migrate or version.
 func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) error {
 	if len(args) < 1 {
-		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|version\n", def.Name)
+		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|version%s\n", def.Name, commandsUsage(def))
 		return errUsage
 	}
 	mode := args[0]
@@ -83,9 +114,13 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 		fmt.Fprintln(stderr, def.Name, Version)
 		return nil
 	}
+	cmd, own := def.Commands[mode]
+	if own {
+		needs[mode] = cmd.Needs
+	}
 	need, ok := needs[mode]
 	if !ok {
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate or version)\n", def.Name, mode)
+		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate or version%s)\n", def.Name, mode, commandsUsage(def))
 		return errUsage
 	}
 	settings, err := LoadSettings(config.FromOS(), def.Name, need)
@@ -103,10 +138,12 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	}
 	defer closeDeps()
 
-	switch mode {
-	case "migrate":
+	switch {
+	case own:
+		return cmd.Run(ctx, d, args[1:], stderr)
+	case mode == "migrate":
 		return migrate(ctx, def, d)
-	case "serve":
+	case mode == "serve":
 		return serve(ctx, def, d)
 	default:
 		return runWorker(ctx, def, d)
@@ -179,7 +216,7 @@ func migrate(ctx context.Context, def Definition, d *Deps) error {
 
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
-	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI})
+	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits})
 	if def.Routes != nil {
 		if err := def.Routes(d, r); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -37,5 +38,26 @@ func TestRunRejectsUnknownSubcommands(t *testing.T) {
 	out.Reset()
 	if err := Run(context.Background(), Definition{Name: "case"}, nil, &out); err == nil || !strings.Contains(out.String(), "usage") {
 		t.Errorf("got %v, %q", err, out.String())
+	}
+}
+
+func TestRunRunsAServicesOwnCommands(t *testing.T) {
+	var got []string
+	def := Definition{Name: "case", Commands: map[string]Command{
+		"reassign": {Summary: "move a caseload", Run: func(_ context.Context, d *Deps, args []string, _ io.Writer) error {
+			got = append(args, d.Settings.Service)
+			return nil
+		}},
+	}}
+	if err := Run(context.Background(), def, []string{"reassign", "--from", "a"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "--from a case" {
+		t.Errorf("the command got %v", got)
+	}
+	var out bytes.Buffer
+	_ = Run(context.Background(), def, nil, &out)
+	if !strings.Contains(out.String(), "|reassign") {
+		t.Errorf("usage does not list the command: %q", out.String())
 	}
 }
