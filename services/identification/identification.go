@@ -1,15 +1,20 @@
 // Package identification is the identification service: it takes agency extracts, links
 // people, groups families, judges them, and starts each family's FamilyLifecycle workflow.
-// Today it holds the walking skeleton's path: record a candidate family and start its workflow.
+// Today it loads agency extracts (uploads and the ingest command), and holds the walking
+// skeleton's path: record a candidate family and start its workflow.
 package identification
 
 import (
+	"context"
 	_ "embed"
+	"io"
+	"os"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
+	"github.com/familypath/familypath/services/identification/internal/ingest"
 	"github.com/familypath/familypath/services/identification/migrations"
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
@@ -30,10 +35,22 @@ func Definition() service.Definition {
 		Name:       contract.QueueIdentification,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		BodyLimits: map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
+			(&ingest.API{Store: ingest.Store{DB: d.DB}, Log: d.Log}).Routes(r)
 			return nil
+		},
+		Commands: map[string]service.Command{
+			"ingest": {Summary: "load extract files", Needs: service.Needs{DB: true},
+				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
+					return ingest.Command(ctx, ingest.Store{DB: d.DB}, args, out)
+				}},
+			"upload-report": {Summary: "an upload's report as CSV on standard output", Needs: service.Needs{DB: true},
+				Run: func(ctx context.Context, d *service.Deps, args []string, _ io.Writer) error {
+					return ingest.ReportCommand(ctx, ingest.Store{DB: d.DB}, args, os.Stdout)
+				}},
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			acts := &candidates.Activities{Store: candidates.Store{DB: d.DB}}

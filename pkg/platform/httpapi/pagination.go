@@ -82,3 +82,18 @@ func NewPage[T any](rows []T, limit int, position func(T) any) Page[T] {
 	}
 	return p
 }
+
+// After decodes the page's cursor into a position (nil on the first page); on a cursor this
+// API did not issue it answers 400 and returns false.
+func After[P any](c *gin.Context, p PageRequest) (*P, bool) {
+	var pos P
+	has, err := p.DecodeCursor(&pos)
+	if err != nil {
+		Invalid(c, FieldError{Field: "cursor", Message: "is not a cursor this API issued"})
+		return nil, false
+	}
+	if !has {
+		return nil, true
+	}
+	return &pos, true
+}

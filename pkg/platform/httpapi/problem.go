@@ -81,3 +81,6 @@ func Internal(c *gin.Context) {
 	Abort(c, Problem{Type: TypeInternal, Title: "Internal error", Status: http.StatusInternalServerError,
 		Detail: "The error has been logged with this request's id."})
 }
+
+// TypeUnsupportedMedia is the problem type for a body in a format the route does not take.
+const TypeUnsupportedMedia = "https://familypath.dev/problems/unsupported-media-type"

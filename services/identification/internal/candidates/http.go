@@ -112,22 +112,7 @@ func (a *API) create(c *gin.Context) {
 }
 
 func (a *API) candidate(c *gin.Context) (*Candidate, bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
-		return nil, false
-	}
-	cand, err := a.Store.Get(c, id)
-	if errors.Is(err, ErrNotFound) {
-		httpapi.NotFound(c, "Candidate family")
-		return nil, false
-	}
-	if err != nil {
-		a.Log.ErrorContext(c, "read candidate family", "error", err.Error())
-		httpapi.Internal(c)
-		return nil, false
-	}
-	return cand, true
+	return httpapi.ByID(c, a.Log, "Candidate family", a.Store.Get, ErrNotFound)
 }
 
 func (a *API) get(c *gin.Context) {
@@ -144,15 +129,9 @@ func (a *API) list(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var pos Position
-	has, err := page.DecodeCursor(&pos)
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "cursor", Message: "is not a cursor this API issued"})
+	after, ok := httpapi.After[Position](c, page)
+	if !ok {
 		return
-	}
-	var after *Position
-	if has {
-		after = &pos
 	}
 	rows, err := a.Store.List(c, after, page.Limit)
 	if err != nil {

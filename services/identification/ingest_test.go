@@ -1,0 +1,198 @@
+package identification
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/services/identification/internal/ingest"
+)
+
+const socialCareCSV = "forename,surname,dob,sex,postcode,lcs_id,episode_type,start_date,end_date\n" +
+	"Amy,Smith,2008-06-15,F,PR1 2AB,LCS-1,CP_PLAN,2015-01-01,2016-05-01\n" +
+	"Bo,Jones,2008-02-30,F,PR1 2AB,LCS-2,CIN,2015-03-01,\n" + // unknown dob: loaded, reported
+	"Cy,Brown,2009-01-01,M,PR1 2AB,LCS-3,HOLIDAY,2015-01-01,\n" + // rejected: episode type
+	"Di,Evans,2009-01-01,M,\"PR1\t2AB\",LCS-4,S47,2016-01-01,2015-01-01\n" // rejected: end before start
+
+func upload(h http.Handler, query, contentType string, body io.Reader, actor string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/v1/uploads?"+query, body)
+	req.Header.Set("Content-Type", contentType)
+	if actor != "" {
+		req.Header.Set(httpapi.HeaderActor, actor)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+	}
+	return v
+}
+
+func rowsLoaded(t *testing.T, d *service.Deps) (rows, uploads, issues int64) {
+	t.Helper()
+	db := d.DB.WithContext(context.Background())
+	db.Table("identification.extract_rows").Count(&rows)
+	db.Table("identification.uploads").Count(&uploads)
+	db.Table("identification.upload_issues").Count(&issues)
+	return
+}
+
+func TestUploadLoadsAcceptedRowsWithTheirReportOnceOnly(t *testing.T) {
+	h, d := api(t)
+	w := upload(h, "feed=social_care&as_of=2016-10-01&file_name=csc-2016-10.csv", "text/csv", strings.NewReader(socialCareCSV), "analyst.one")
+	if w.Code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", w.Code, w.Body)
+	}
+	up := decode[ingest.UploadBody](t, w)
+	if up.RowsRead != 4 || up.RowsAccepted != 2 || up.RowsRejected != 2 || up.UnknownValues != 1 || up.LoadedBy != "analyst.one" ||
+		up.FileName != "csc-2016-10.csv" || up.AsOf != "2016-10-01" || up.Bytes != int64(len(socialCareCSV)) || up.AlreadyLoaded {
+		t.Errorf("upload %+v", up)
+	}
+	if rows, uploads, issues := rowsLoaded(t, d); rows != 2 || uploads != 1 || issues != 3 {
+		t.Errorf("stored %d rows, %d uploads, %d issues; want 2, 1, 3", rows, uploads, issues)
+	}
+	var stored struct {
+		SourceID, Postcode, EventType string
+		Dob                           *string
+	}
+	d.DB.Raw("SELECT source_id, postcode, event_type, dob::text FROM identification.extract_rows WHERE row_number = 2").Scan(&stored)
+	if stored.SourceID != "LCS-2" || stored.EventType != "CIN" || stored.Dob != nil || stored.Postcode != "PR1 2AB" {
+		t.Errorf("row 2 stored as %+v", stored)
+	}
+
+	// The report, as JSON pages and as CSV.
+	page := decode[httpapi.Page[ingest.IssueBody]](t, call(h, "GET", "/v1/uploads/"+up.ID+"/issues?kind=REJECTED_ROW", "", ""))
+	if len(page.Items) != 2 || page.Items[0].Line != 4 || page.Items[0].Field != "episode_type" || page.Items[1].Line != 5 {
+		t.Errorf("rejected rows %+v", page.Items)
+	}
+	req := httptest.NewRequest("GET", "/v1/uploads/"+up.ID+"/issues", nil)
+	req.Header.Set("Accept", "text/csv")
+	csvw := httptest.NewRecorder()
+	h.ServeHTTP(csvw, req)
+	if want := "line,row,field,kind,reason\n3,2,dob,UNKNOWN_VALUE,"; csvw.Code != 200 || !strings.HasPrefix(csvw.Body.String(), want) || strings.Count(csvw.Body.String(), "\n") != 4 {
+		t.Errorf("CSV report %d:\n%s", csvw.Code, csvw.Body)
+	}
+	if strings.Contains(csvw.Body.String()+w.Body.String(), "HOLIDAY") || strings.Contains(csvw.Body.String(), "2008-02-30") {
+		t.Error("the report quotes values from the file")
+	}
+
+	// The same file again is a no-op answered with the first load.
+	again := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.two")
+	if first := decode[ingest.UploadBody](t, again); again.Code != http.StatusOK || first.ID != up.ID || !first.AlreadyLoaded || first.LoadedBy != "analyst.one" {
+		t.Errorf("re-upload: %d %s", again.Code, again.Body)
+	}
+	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
+		t.Errorf("a re-upload wrote: %d rows, %d uploads", rows, uploads)
+	}
+	list := decode[httpapi.Page[ingest.UploadBody]](t, call(h, "GET", "/v1/uploads?feed=social_care", "", ""))
+	if len(list.Items) != 1 || list.Items[0].ID != up.ID {
+		t.Errorf("list %+v", list)
+	}
+}
+
+func TestUploadsThatCannotBeReadLoadNothing(t *testing.T) {
+	h, d := api(t)
+	cases := []struct {
+		name, query, ctype, actor string
+		body                      io.Reader
+		status                    int
+	}{
+		{"required column missing", "feed=social_care", "text/csv", "a", strings.NewReader("forename,lcs_id\nAmy,LCS-1\n"), 422},
+		{"empty file", "feed=police", "text/csv", "a", strings.NewReader(""), 422},
+		{"unknown feed", "feed=library_loans", "text/csv", "a", strings.NewReader(socialCareCSV), 400},
+		{"no actor", "feed=social_care", "text/csv", "", strings.NewReader(socialCareCSV), 400},
+		{"not CSV or JSON Lines", "feed=social_care", "application/pdf", "a", strings.NewReader(socialCareCSV), 415},
+		{"cut short", "feed=social_care", "text/csv", "a", io.MultiReader(strings.NewReader(socialCareCSV), failingReader{}), 400},
+	}
+	for _, c := range cases {
+		w := upload(h, c.query, c.ctype, c.body, c.actor)
+		if w.Code != c.status || w.Header().Get("Content-Type") != httpapi.ProblemContentType {
+			t.Errorf("%s: %d %s", c.name, w.Code, w.Body)
+		}
+	}
+	if rows, uploads, issues := rowsLoaded(t, d); rows+uploads+issues != 0 {
+		t.Errorf("failed uploads left %d rows, %d uploads, %d issues", rows, uploads, issues)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestUploadJSONLinesAndConcurrentCopiesOfOneFile(t *testing.T) {
+	h, d := api(t)
+	jsonl := `{"forename":"Amy","nhs_number":"943 476 5919","need":"SUBSTANCE_MISUSE","start_date":"2015-01-01"}` + "\n" +
+		`{"need":"TEENAGE_PREGNANCY","start_date":"2016-01-01","end_date":null}` + "\n"
+	var wg sync.WaitGroup
+	ids := make([]string, 4)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := upload(h, "feed=health", "application/x-ndjson", strings.NewReader(jsonl), "a")
+			if w.Code != 201 && w.Code != 200 {
+				t.Errorf("upload %d: %d %s", i, w.Code, w.Body)
+			}
+			ids[i] = decode[ingest.UploadBody](t, w).ID
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Errorf("concurrent uploads of one file answered different uploads: %v", ids)
+		}
+	}
+	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
+		t.Errorf("concurrent uploads of one file stored %d rows in %d uploads; want 2 in 1", rows, uploads)
+	}
+}
+
+func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
+	_, d := api(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	csc := write("social_care-2016-10.csv", socialCareCSV)
+	bad := write("police.csv", "forename\nAmy\n")
+	unnamed := write("extract.csv", socialCareCSV)
+	store := ingest.Store{DB: d.DB}
+	var out bytes.Buffer
+	err := ingest.Command(context.Background(), store, []string{"--loaded-by", "batch", csc, bad, unnamed}, &out)
+	if err == nil || !strings.Contains(err.Error(), "2 of 3 files not loaded") {
+		t.Errorf("err %v", err)
+	}
+	for _, want := range []string{"social_care-2016-10.csv: loaded as upload", "4 rows, 2 accepted, 2 rejected", "police.csv: not loaded: event_type: a required column is missing", "extract.csv: not loaded: the file's name does not start with a feed's name"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := ingest.Command(context.Background(), store, []string{csc}, &out); err != nil || !strings.Contains(out.String(), "already loaded as upload") {
+		t.Errorf("second run: %v\n%s", err, out.String())
+	}
+	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
+		t.Errorf("stored %d rows in %d uploads", rows, uploads)
+	}
+}

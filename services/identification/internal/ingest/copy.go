@@ -1,0 +1,167 @@
+package ingest
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// rowColumns are extract_rows' columns in the order rowText writes them.
+const rowColumns = `upload_id, row_number, line, feed, source_id, forename, surname, dob, sex, address_line1,
+	address_line2, town, postcode, uprn, event_type, event_date, start_date, end_date, school_urn, term,
+	sessions_possible, sessions_unauthorised, sessions_authorised, fixed_term_exclusions, permanent_exclusion,
+	alternative_provision, role, incident_ref, team, uc_regime, employer, evidence, hours_per_week,
+	person_ref_a, person_ref_b`
+
+// copyRows streams the reader's accepted rows into extract_rows with COPY (text format):
+// rows are written as the file is read, so memory stays flat whatever the file's size.
+func copyRows(ctx context.Context, conn *pgx.Conn, upload uuid.UUID, feed string, rd *extracts.Reader) error {
+	src := &rowText{rd: rd, upload: upload.String(), feed: feed, census: feed == extracts.SchoolCensus}
+	_, err := conn.PgConn().CopyFrom(ctx, src, "COPY identification.extract_rows ("+rowColumns+") FROM STDIN")
+	if src.err != nil {
+		return &InputError{Err: src.err}
+	}
+	return err
+}
+
+// InputError is a file that could not be read to its end (a client that went away, a body
+// over the limit): nothing of it was loaded.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return "reading the file: " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// copyIssues writes the upload's report.
+func copyIssues(ctx context.Context, conn *pgx.Conn, upload uuid.UUID, issues []extracts.Issue) error {
+	if len(issues) == 0 {
+		return nil
+	}
+	id := upload.String()
+	var b []byte
+	for i, is := range issues {
+		b = append(b, id...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, int64(i+1), 10)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, int64(is.Line), 10)
+		b = append(b, '\t')
+		if is.Row > 0 {
+			b = strconv.AppendInt(b, int64(is.Row), 10)
+		} else {
+			b = append(b, `\N`...)
+		}
+		b = append(b, '\t')
+		b = appendText(b, is.Field, false)
+		b = append(b, '\t')
+		b = appendText(b, is.Kind, false)
+		b = append(b, '\t')
+		b = appendText(b, is.Reason, false)
+		b = append(b, '\n')
+	}
+	_, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(string(b)),
+		"COPY identification.upload_issues (upload_id, seq, line, row_number, field, kind, reason) FROM STDIN")
+	return err
+}
+
+// rowText is an io.Reader of COPY text-format lines, one per accepted row.
+type rowText struct {
+	rd     *extracts.Reader
+	upload string
+	feed   string
+	census bool
+	buf    []byte
+	off    int
+	done   bool
+	err    error
+}
+
+func (t *rowText) Read(p []byte) (int, error) {
+	for t.off >= len(t.buf) {
+		if t.done {
+			return 0, io.EOF
+		}
+		t.buf, t.off = t.buf[:0], 0
+		for len(t.buf) < 64<<10 {
+			row, err := t.rd.Next()
+			if err == io.EOF {
+				t.done = true
+				break
+			}
+			if err != nil {
+				t.err = err
+				return 0, err
+			}
+			t.buf = t.appendRow(t.buf, row)
+		}
+	}
+	n := copy(p, t.buf[t.off:])
+	t.off += n
+	return n, nil
+}
+
+func (t *rowText) appendRow(b []byte, r *extracts.Row) []byte {
+	b = append(b, t.upload...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(r.Row), 10)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(r.Line), 10)
+	b = append(b, '\t')
+	b = append(b, t.feed...)
+	for _, s := range [...]string{r.SourceID, r.Forename, r.Surname, r.DOB, r.Sex, r.AddressLine1, r.AddressLine2,
+		r.Town, r.Postcode, r.UPRN, r.EventType, r.EventDate, r.StartDate, r.EndDate, r.SchoolURN, r.Term} {
+		b = append(b, '\t')
+		b = appendText(b, s, true)
+	}
+	if t.census {
+		for _, n := range [...]int32{r.SessionsPossible, r.SessionsUnauthorised, r.SessionsAuthorised, r.FixedTermExclusions} {
+			b = append(b, '\t')
+			b = strconv.AppendInt(b, int64(n), 10)
+		}
+		b = append(b, '\t', boolText(r.PermanentExclusion), '\t', boolText(r.AlternativeProvision))
+	} else {
+		b = append(b, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"...)
+	}
+	for _, s := range [...]string{r.Role, r.IncidentRef, r.Team, r.UCRegime, r.Employer, r.Evidence, r.HoursPerWeek, r.PersonRefA, r.PersonRefB} {
+		b = append(b, '\t')
+		b = appendText(b, s, true)
+	}
+	return append(b, '\n')
+}
+
+func boolText(v bool) byte {
+	if v {
+		return 't'
+	}
+	return 'f'
+}
+
+// appendText writes a value in COPY's text format: backslash, tab and line breaks escaped;
+// an empty value is NULL when nullEmpty is set.
+func appendText(b []byte, s string, nullEmpty bool) []byte {
+	if s == "" && nullEmpty {
+		return append(b, `\N`...)
+	}
+	if !strings.ContainsAny(s, "\\\t\n\r") {
+		return append(b, s...)
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, `\\`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
