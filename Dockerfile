@@ -13,6 +13,9 @@ ENV GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 COPY go.work ./
 COPY proto/go.mod proto/go.sum proto/
 COPY pkg/platform/go.mod pkg/platform/go.sum pkg/platform/
+COPY pkg/outcomes/go.mod pkg/outcomes/go.sum pkg/outcomes/
+COPY pkg/extracts/go.mod pkg/extracts/go.sum pkg/extracts/
+COPY plans/go.mod plans/
 COPY workflows/go.mod workflows/go.sum workflows/
 COPY e2e/go.mod e2e/go.sum e2e/
 COPY services/identification/go.mod services/identification/go.sum services/identification/

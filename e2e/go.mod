@@ -3,8 +3,14 @@ module github.com/familypath/familypath/e2e
 go 1.26.0
 
 require (
+	github.com/familypath/familypath/pkg/extracts v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	go.temporal.io/api v1.63.5
+)
+
+require (
+	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect
+	github.com/familypath/familypath/plans v0.0.0 // indirect
 )
 
 require (
@@ -34,4 +40,9 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace github.com/familypath/familypath/proto => ../proto
+replace (
+	github.com/familypath/familypath/pkg/extracts => ../pkg/extracts
+	github.com/familypath/familypath/pkg/outcomes => ../pkg/outcomes
+	github.com/familypath/familypath/plans => ../plans
+	github.com/familypath/familypath/proto => ../proto
+)

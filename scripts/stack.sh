@@ -216,6 +216,15 @@ load_demo_data() {
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
   done
   log "demo data: 3 candidate families recorded and their workflows started"
+  # A small synthetic county (everyone in it made up), loaded as an analyst would. The
+  # same seed writes the same files, so the second `make up` finds them loaded and skips them.
+  local county="$RUN/demo-county"
+  "$RUN/bin/identification" county --out "$county" --households 300 --seed 2016 >>"$RUN/logs/demo-data.log" 2>&1 \
+    || die "writing the demo county failed: see $RUN/logs/demo-data.log"
+  svc_env
+  "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2016-10-01 --loaded-by demo "$county"/*.csv >>"$RUN/logs/demo-data.log" 2>&1 \
+    || die "loading the demo county failed: see $RUN/logs/demo-data.log"
+  log "demo data: a synthetic county of 300 households loaded ($county; uploads at $IDENTIFICATION_URL/v1/uploads)"
 }
 
 print_urls() {

@@ -16,6 +16,11 @@ require (
 )
 
 require (
+	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect
+	github.com/familypath/familypath/plans v0.0.0 // indirect
+)
+
+require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bytedance/sonic v1.14.0 // indirect
 	github.com/bytedance/sonic/loader v0.3.0 // indirect
@@ -84,6 +89,8 @@ require (
 
 replace (
 	github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts
+	github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
+	github.com/familypath/familypath/plans => ../../plans
 	github.com/familypath/familypath/proto => ../../proto
 )

@@ -47,6 +47,10 @@ func Definition() service.Definition {
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
 					return ingest.Command(ctx, ingest.Store{DB: d.DB}, args, out)
 				}},
+			"county": {Summary: "write a synthetic county's extracts and ground truth",
+				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
+					return ingest.CountyCommand(ctx, args, out)
+				}},
 			"upload-report": {Summary: "an upload's report as CSV on standard output", Needs: service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, _ io.Writer) error {
 					return ingest.ReportCommand(ctx, ingest.Store{DB: d.DB}, args, os.Stdout)

@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/google/uuid"
@@ -25,6 +26,7 @@ func Command(ctx context.Context, s Store, args []string, out io.Writer) error {
 	feed := fs.String("feed", "", "the feed of every file (default: from each file's name, e.g. school_census-2016-10.csv)")
 	asOf := fs.String("as-of", "", "the extracts' date, YYYY-MM-DD (dates of birth after it are reported as unknown)")
 	loadedBy := fs.String("loaded-by", currentUser(), "who loads the files, recorded with each upload")
+	parallel := fs.Int("parallel", 2, "how many files load at once (each in its own transaction)")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: identification ingest [--feed FEED] [--as-of YYYY-MM-DD] [--loaded-by NAME] FILE.csv|FILE.jsonl ...")
 		fs.PrintDefaults()
@@ -36,11 +38,33 @@ func Command(ctx context.Context, s Store, args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("no files given")
 	}
+	// Files load side by side (Postgres works on one while this process reads the next);
+	// what each reports is printed in the order the files were given.
+	paths := fs.Args()
+	reports := make([]strings.Builder, len(paths))
+	errs := make([]error, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, *parallel); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = ingestFile(ctx, s, paths[i], *feed, *asOf, *loadedBy, &reports[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	failed := 0
-	for _, path := range fs.Args() {
-		if err := ingestFile(ctx, s, path, *feed, *asOf, *loadedBy, out); err != nil {
+	for i, path := range paths {
+		fmt.Fprint(out, reports[i].String())
+		if errs[i] != nil {
 			failed++
-			fmt.Fprintf(out, "%s: not loaded: %v\n", filepath.Base(path), err)
+			fmt.Fprintf(out, "%s: not loaded: %v\n", filepath.Base(path), errs[i])
 		}
 	}
 	if failed > 0 {

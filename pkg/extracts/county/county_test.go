@@ -1,0 +1,108 @@
+package county
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/extracts"
+)
+
+func TestTheSameSeedMakesTheSameCountyAndHouseholdsDoNotDependOnSize(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	if _, err := WriteFiles(a, extracts.CSV, Config{Seed: 7, Households: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteFiles(b, extracts.CSV, Config{Seed: 7, Households: 200}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"police.csv", "school_census.csv", "truth/households.csv", "truth/rows.csv"} {
+		x, _ := os.ReadFile(filepath.Join(a, f))
+		y, _ := os.ReadFile(filepath.Join(b, f))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs with one seed", f)
+		}
+	}
+	var small, large []*Household
+	_ = Generate(Config{Seed: 7, Households: 20}, func(h *Household, _ []Row) error { small = append(small, h); return nil })
+	_ = Generate(Config{Seed: 7, Households: 40}, func(h *Household, _ []Row) error { large = append(large, h); return nil })
+	for i := range small {
+		if !reflect.DeepEqual(small[i], large[i]) {
+			t.Fatalf("household %d differs between a county of 20 and one of 40", i)
+		}
+	}
+}
+
+// Every file the county writes must pass the contract's reader: errors are in person fields
+// (reported, loaded as unknown), never rows the contract rejects.
+func TestEveryFeedFileKeepsTheContract(t *testing.T) {
+	for _, format := range []extracts.Format{extracts.CSV, extracts.JSONLines} {
+		dir := t.TempDir()
+		s, err := WriteFiles(dir, format, Config{Seed: 3, Households: 1500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unknown := 0
+		for _, f := range extracts.Feeds() {
+			file, err := os.Open(filepath.Join(dir, f.Name+"."+string(format)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := extracts.NewReader(file, f.Name, format, extracts.Options{AsOf: "2016-10-01"})
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			for {
+				if _, err := r.Next(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			file.Close()
+			n := r.Counts()
+			if n.Rejected != 0 || n.Rows != s.Rows[f.Name] {
+				t.Errorf("%s %s: %+v, issues %v", format, f.Name, n, r.Issues()[:min(3, len(r.Issues()))])
+			}
+			unknown += n.UnknownValues
+		}
+		if unknown == 0 {
+			t.Errorf("%s: no agency errors reached a person field", format)
+		}
+		if s.TotalRows() < 4*s.Households || s.Eligible == 0 || s.Rows[extracts.NotOnRoll] == 0 {
+			t.Errorf("%s: summary %+v", format, s)
+		}
+	}
+}
+
+// The truth is judged by the engine on the true facts: a planted problem is found, nothing
+// is found that was not planted, and eligibility follows (2+ problems and a dependant).
+func TestTheTruthMatchesWhatWasPlanted(t *testing.T) {
+	households, eligible, problems := 0, 0, 0
+	err := Generate(Config{Seed: 11, Households: 3000, Clean: true}, func(h *Household, _ []Row) error {
+		households++
+		if !slices.Equal(sortedCopy(h.Problems), h.Planted) {
+			t.Errorf("%s: planted %v, the engine finds %v", h.ID, h.Planted, h.Problems)
+		}
+		if h.Eligible != (len(h.Problems) >= 2 && h.Dependants) {
+			t.Errorf("%s: eligible %v with %v", h.ID, h.Eligible, h.Problems)
+		}
+		if h.Eligible {
+			eligible++
+		}
+		problems += len(h.Problems)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if share := float64(eligible) / float64(households); share < 0.05 || share > 0.15 {
+		t.Errorf("%d of %d households eligible: want about a tenth", eligible, households)
+	}
+}
+
+func sortedCopy(s []string) []string { c := slices.Clone(s); slices.Sort(c); return c }

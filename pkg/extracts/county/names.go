@@ -1,0 +1,97 @@
+package county
+
+import (
+	"embed"
+	"math/rand/v2"
+	"slices"
+	"strings"
+)
+
+//go:embed names/*.txt
+var namesFS embed.FS
+
+// lists are the hand-built name and place lists (names/PROVENANCE.md).
+type lists struct {
+	female, male, surnames ranked
+	streets                []string
+	nicknames              map[string][]string
+	towns                  []town
+}
+
+type town struct {
+	name     string
+	outwards []string
+}
+
+func loadLists() *lists {
+	l := &lists{
+		female: rank(lines("forenames_female.txt")), male: rank(lines("forenames_male.txt")),
+		surnames: rank(unique(lines("surnames.txt"))), streets: lines("streets.txt"),
+		nicknames: map[string][]string{},
+	}
+	for _, ln := range lines("nicknames.txt") {
+		formal, nicks, _ := strings.Cut(ln, ":")
+		for _, n := range strings.Split(nicks, ",") {
+			l.nicknames[formal] = append(l.nicknames[formal], strings.TrimSpace(n))
+		}
+	}
+	for _, ln := range lines("places.txt") {
+		name, codes, _ := strings.Cut(ln, ":")
+		t := town{name: name}
+		for _, c := range strings.Split(codes, ",") {
+			t.outwards = append(t.outwards, strings.TrimSpace(c))
+		}
+		l.towns = append(l.towns, t)
+	}
+	return l
+}
+
+func lines(file string) []string {
+	b, err := namesFS.ReadFile("names/" + file)
+	if err != nil {
+		panic(err) // embedded: present at build
+	}
+	var out []string
+	for _, ln := range strings.Split(string(b), "\n") {
+		if ln = strings.TrimSpace(ln); ln != "" {
+			out = append(out, ln)
+		}
+	}
+	return out
+}
+
+func unique(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ranked is a list in rank order with cumulative weights: the first names are drawn far
+// more often than the last (P(rank k) ~ 1/(k+3)), so common names collide as they do in a
+// county's data.
+type ranked struct {
+	items []string
+	cum   []float64
+}
+
+func rank(items []string) ranked {
+	r := ranked{items: items, cum: make([]float64, len(items))}
+	total := 0.0
+	for k := range items {
+		total += 1 / float64(k+3)
+		r.cum[k] = total
+	}
+	return r
+}
+
+func (r ranked) pick(rng *rand.Rand) string {
+	x := rng.Float64() * r.cum[len(r.cum)-1]
+	k, _ := slices.BinarySearch(r.cum, x)
+	return r.items[min(k, len(r.items)-1)]
+}
