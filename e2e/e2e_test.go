@@ -6,12 +6,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 )
 
 func env(t *testing.T, k string) string {
@@ -90,7 +93,68 @@ func TestCandidateFamilyReachesItsWorkflowAndBack(t *testing.T) {
 	if state.Phase != "IDENTIFIED" || state.WaitingFor != "attachment by a lead professional" {
 		t.Errorf("state %+v", state)
 	}
+	historyIsCiphertext(t, "family/"+created.ID, "EDUCATION", "HEALTH", "CRIME")
 }
+
+// historyIsCiphertext reads a workflow's history as Temporal stores it (with no key) and
+// fails on any payload that is not encrypted or any of the given words in plaintext, and on
+// an id, memo or search attribute that is not codes, dates and opaque ids.
+func historyIsCiphertext(t *testing.T, id string, words ...string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: env(t, "TEMPORAL_ADDRESS"), Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	payloads := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Search attributes are not payloads (stored as JSON by design, checked below).
+		if st := ev.GetWorkflowExecutionStartedEventAttributes(); st != nil {
+			st.SearchAttributes = nil
+		}
+		if ev.GetUpsertWorkflowSearchAttributesEventAttributes() != nil {
+			continue
+		}
+		b, _ := proto.Marshal(ev) // payload bytes appear in the wire form as stored
+		for _, w := range words {
+			if bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s event %d (%s) holds %q in plaintext", id, ev.GetEventId(), ev.GetEventType(), w)
+			}
+		}
+		if bytes.Contains(b, []byte("json/plain")) || bytes.Contains(b, []byte("json/protobuf")) || bytes.Contains(b, []byte("binary/plain")) {
+			t.Errorf("%s event %d (%s) holds an unencrypted payload", id, ev.GetEventId(), ev.GetEventType())
+		}
+		payloads += bytes.Count(b, []byte("binary/encrypted"))
+	}
+	if payloads == 0 {
+		t.Errorf("%s: no encrypted payload in its history", id)
+	}
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if len(info.GetMemo().GetFields()) > 0 {
+		t.Errorf("%s has a memo: %v", id, info.GetMemo())
+	}
+	for name, p := range info.GetSearchAttributes().GetIndexedFields() {
+		if name == "BuildIds" { // Temporal's own: which worker build ran it
+			continue
+		}
+		if !opaque.Match(p.GetData()) {
+			t.Errorf("%s: search attribute %s = %s is not a code, number, date or opaque id", id, name, p.GetData())
+		}
+	}
+}
+
+// opaque is what a search attribute may hold: codes, numbers, dates and ids, never words.
+var opaque = regexp.MustCompile(`^(\[?"[A-Z0-9_:./-]*"\]?|-?[0-9]+|"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"|"[a-z0-9-]+"|\[("[A-Za-z0-9_-]+",?)*\])$`)
 
 // Every service's API is ready and every worker polls its task queue.
 func TestEveryServiceIsReadyAndEveryWorkerPolls(t *testing.T) {

@@ -50,7 +50,7 @@ launch() {
 save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
-    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
+    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
       if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi
@@ -158,7 +158,7 @@ build() {
 }
 
 register_search_attributes() {
-  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE \
+  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE PAYLOAD_KEYS_FILE=$PAYLOAD_KEYS_FILE \
     "$RUN/bin/workflow-worker" register-search-attributes >>"$RUN/logs/register-search-attributes.log" 2>&1 \
     || die "registering search attributes failed: see $RUN/logs/register-search-attributes.log"
 }
@@ -166,7 +166,7 @@ register_search_attributes() {
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
-    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" LOG_LEVEL="${LOG_LEVEL:-info}")
+    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}")
 }
 
 stop_one() {
@@ -244,10 +244,26 @@ MSG
 alloc_port() { local p; p=$(free_port_excluding "${_ports:-}"); _ports="${_ports:-} $p "; printf -v "$1" '%s' "$p"; }
 port_open() { ! port_free "$1"; }
 
+# ensure_payload_keys: the key ring that encrypts every Temporal payload. Yours when
+# PAYLOAD_KEYS_FILE is given; otherwise a development ring made once per stack folder and
+# kept with its Temporal database (so old histories still decrypt). Never for production.
+ensure_payload_keys() {
+  if [[ -z "${PAYLOAD_KEYS_FILE:-}" ]]; then
+    PAYLOAD_KEYS_FILE="$RUN/payload-keys"
+    if [[ ! -s "$PAYLOAD_KEYS_FILE" ]]; then
+      (umask 077; printf 'dev-%s:%s\n' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" >"$PAYLOAD_KEYS_FILE")
+      log "payload keys: a development key ring in $PAYLOAD_KEYS_FILE"
+    fi
+  fi
+  [[ -r "$PAYLOAD_KEYS_FILE" ]] || die "PAYLOAD_KEYS_FILE $PAYLOAD_KEYS_FILE cannot be read"
+  export PAYLOAD_KEYS_FILE
+}
+
 deps_up() {
   start_postgres
   start_redis
   start_temporal
+  ensure_payload_keys
   save_state
 }
 

@@ -32,7 +32,8 @@ func api(t *testing.T) (http.Handler, *service.Deps) {
 	t.Helper()
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
-	env := config.FromMap(map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr, "TEMPORAL_NAMESPACE": ns})
+	env := config.FromMap(map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
+		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t)})
 	s, err := service.LoadSettings(env, "identification", service.Needs{DB: true, Redis: true, Temporal: true})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
@@ -23,7 +24,11 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns}, nil, log, nil)
+	keys, err := keyring.Parse(testenv.PayloadKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,6 +131,11 @@ seccompProfile:
       name: {{ $v.temporal.apiKey.existingSecret }}
       key: {{ $v.temporal.apiKey.key }}
 {{- end }}
+- name: PAYLOAD_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "temporal.payloadKeys.existingSecret is required (a Secret holding the key ring that encrypts Temporal payloads)" $v.temporal.payloadKeys.existingSecret }}
+      key: {{ $v.temporal.payloadKeys.key }}
 {{- if eq .binary "workflow-worker" }}
 - name: OVERDUE_GRACE
   value: {{ $v.workflowWorker.overdueGrace | quote }}

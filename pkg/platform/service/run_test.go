@@ -16,7 +16,7 @@ func TestSettingsNameEveryMissingVariable(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, v := range []string{"DATABASE_URL", "REDIS_URL", "TEMPORAL_ADDRESS", "HTTP_ADDR", "TEMPORAL_TLS_CERT"} {
+	for _, v := range []string{"DATABASE_URL", "REDIS_URL", "TEMPORAL_ADDRESS", "HTTP_ADDR", "TEMPORAL_TLS_CERT", "PAYLOAD_KEYS"} {
 		if !strings.Contains(err.Error(), v) {
 			t.Errorf("error does not name %s:\n%v", v, err)
 		}

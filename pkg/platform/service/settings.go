@@ -4,9 +4,11 @@
 package service
 
 import (
+	"os"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 )
 
@@ -65,10 +67,35 @@ func LoadTemporal(env *config.Env) temporalx.Config {
 	if t.Address == "" {
 		env.Required("TEMPORAL_ADDRESS")
 	}
+	t.PayloadKeys = loadPayloadKeys(env)
 	if (t.TLSCertFile == "") != (t.TLSKeyFile == "") {
 		env.Fail("TEMPORAL_TLS_CERT", "and TEMPORAL_TLS_KEY must be set together")
 	}
 	return t
+}
+
+// loadPayloadKeys reads the key ring that encrypts Temporal payloads: PAYLOAD_KEYS_FILE (a
+// mounted Secret) or PAYLOAD_KEYS. Required: no process talks to Temporal in plaintext.
+func loadPayloadKeys(env *config.Env) *keyring.Keyring {
+	text := env.String("PAYLOAD_KEYS", "")
+	if file := env.String("PAYLOAD_KEYS_FILE", ""); file != "" {
+		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file
+		if err != nil {
+			env.Fail("PAYLOAD_KEYS_FILE", "cannot be read")
+			return nil
+		}
+		text = string(b)
+	}
+	if text == "" {
+		env.Fail("PAYLOAD_KEYS", "or PAYLOAD_KEYS_FILE is required: the key ring that encrypts Temporal payloads (docs/configuration.md)")
+		return nil
+	}
+	ring, err := keyring.Parse(text)
+	if err != nil {
+		env.Fail("PAYLOAD_KEYS", "%s", err.Error())
+		return nil
+	}
+	return ring
 }
 
 // DefaultShutdownGrace is how long servers get to finish requests after SIGTERM.

@@ -12,10 +12,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Config says how to reach Temporal. TLS and API key come from files or variables that a
@@ -29,10 +31,14 @@ type Config struct {
 	TLSServerName string
 	TLS           bool   // TLS without a client certificate (e.g. Temporal Cloud with an API key)
 	APIKey        string // Temporal Cloud API key
+	// PayloadKeys encrypts every payload and failure message of every client and worker
+	// (required: service.LoadTemporal refuses to start without it).
+	PayloadKeys *keyring.Keyring
 }
 
-// Codecs is the one seam where payload codecs plug in (encryption comes with the security
-// work). Every client and worker of the product gets its data converter from here.
+// Codecs is the one seam where payload codecs plug in. Every client and worker of the
+// product gets its data converter from here: the payload encryption of Config.PayloadKeys,
+// then any codecs given.
 type Codecs []converter.PayloadCodec
 
 // DataConverter wraps the default converter (which handles proto messages) with the codecs.
@@ -47,11 +53,18 @@ func (cs Codecs) DataConverter() converter.DataConverter {
 // With a registerer, the SDK's metrics (and so those of every worker built on the client)
 // are exported to it.
 func Dial(ctx context.Context, cfg Config, codecs Codecs, log *slog.Logger, reg prometheus.Registerer) (client.Client, error) {
+	if cfg.PayloadKeys != nil {
+		codecs = append(Codecs{EncryptionCodec{Keys: cfg.PayloadKeys}}, codecs...)
+	}
+	dc := codecs.DataConverter()
 	opts := client.Options{
 		HostPort:      cfg.Address,
 		Namespace:     cfg.Namespace,
-		DataConverter: codecs.DataConverter(),
-		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		DataConverter: dc,
+		// Failure messages and stack traces can carry data: they travel as encoded
+		// attributes, through the same codecs as every payload.
+		FailureConverter: temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}),
+		Logger:           tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 	}
 	if reg != nil {
 		opts.MetricsHandler = NewPrometheusMetrics(reg)

@@ -26,7 +26,8 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if os.Getenv("DATABASE_URL") == "" || os.Getenv("REDIS_URL") == "" || os.Getenv("TEMPORAL_ADDRESS") == "" {
+	if os.Getenv("DATABASE_URL") == "" || os.Getenv("REDIS_URL") == "" || os.Getenv("TEMPORAL_ADDRESS") == "" ||
+		os.Getenv("PAYLOAD_KEYS_FILE")+os.Getenv("PAYLOAD_KEYS") == "" {
 		stop, err := startDeps()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv:", err)
@@ -132,6 +133,20 @@ func TemporalAddress(t testing.TB) (string, string) {
 		ns = "default"
 	}
 	return mustEnv(t, "TEMPORAL_ADDRESS"), ns
+}
+
+// PayloadKeys returns the key ring (its text) that the stack made to encrypt Temporal
+// payloads; every client and worker of a test uses it, as in production.
+func PayloadKeys(t testing.TB) string {
+	t.Helper()
+	if v := os.Getenv("PAYLOAD_KEYS"); v != "" {
+		return v
+	}
+	b, err := os.ReadFile(mustEnv(t, "PAYLOAD_KEYS_FILE"))
+	if err != nil {
+		t.Fatalf("read PAYLOAD_KEYS_FILE: %v", err)
+	}
+	return string(b)
 }
 
 // Unique returns a random suffix for keys, ids and task queues of one test.
