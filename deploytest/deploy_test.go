@@ -97,7 +97,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 			for _, s := range services {
 				want = append(want, "familypath-"+s+"-api", "familypath-"+s+"-worker")
 			}
-			want = append(want, "familypath-workflow-worker")
+			want = append(want, "familypath-workflow-worker", "familypath-codec-server")
 			sort.Strings(want)
 			for _, kind := range []string{"Deployment", "Service"} {
 				got := slices.Sorted(slices.Values(byKind[kind]))
@@ -123,6 +123,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 			}
 			checkHooks(t, objs)
 			checkProbes(t, objs)
+			checkAccessSettings(t, objs)
 		})
 	}
 }
@@ -243,5 +244,41 @@ func TestDockerfileHasOneTargetPerBinary(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "scripts/binaries.sh build /out") {
 		t.Error("the Dockerfile does not build with scripts/binaries.sh")
+	}
+}
+
+// Every API and the codec server verify tokens from the configured issuer; every API but the
+// case API asks the case API about access; the codec server serves HTTP and is reachable.
+func checkAccessSettings(t *testing.T, objs []object) {
+	t.Helper()
+	for _, o := range objs {
+		d, ok := o.Value.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		env := map[string]string{}
+		for _, e := range c.Env {
+			env[e.Name] = e.Value
+		}
+		servesHTTP := strings.HasSuffix(o.Name, "-api") || o.Name == "familypath-codec-server"
+		if servesHTTP != (env["OIDC_ISSUER"] != "" && env["OIDC_AUDIENCE"] != "" && env["OIDC_JWKS_URL"] != "") {
+			t.Errorf("%s: OIDC settings %v, serves HTTP %v", o.Name, env["OIDC_ISSUER"] != "", servesHTTP)
+		}
+		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api"
+		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
+			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
+		}
+		if o.Name == "familypath-codec-server" && (!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {
+			t.Errorf("codec server: args %v, CODEC_ADDR %q", c.Args, env["CODEC_ADDR"])
+		}
+	}
+}
+
+func TestCodecServerOnlyWhenEnabled(t *testing.T) {
+	for _, o := range render(t, "values-development.yaml", "codecServer.enabled=false") {
+		if strings.Contains(o.Name, "codec-server") {
+			t.Errorf("%s/%s rendered with the codec server disabled", o.Kind, o.Name)
+		}
 	}
 }

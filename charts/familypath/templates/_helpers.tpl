@@ -59,6 +59,27 @@ components:
   args: [worker]
   needsData: false
   values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace") | toJson }}
+{{- if $root.Values.codecServer.enabled }}
+- name: codec-server
+  binary: workflow-worker
+  mode: codec
+  args: [codec-server]
+  needsData: false
+  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (deepCopy $root.Values.codecServer.overrides) | toJson }}
+{{- end }}
+{{- end -}}
+
+{{/* Components that serve HTTP on port 8080 and verify access tokens. */}}
+{{- define "familypath.servesHTTP" -}}
+{{- if or (eq .mode "api") (eq .mode "codec") }}true{{ end -}}
+{{- end -}}
+
+{{- define "familypath.jwksUrl" -}}
+{{- if .Values.oidc.jwksConfigMap -}}
+file:///etc/familypath/oidc/jwks.json
+{{- else -}}
+{{- required "oidc.jwksUrl is required (https:// address of your identity provider's JWKS)" .Values.oidc.jwksUrl -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Pod security shared by every pod: Pod Security Standards "restricted". */}}
@@ -136,7 +157,29 @@ seccompProfile:
     secretKeyRef:
       name: {{ required "temporal.payloadKeys.existingSecret is required (a Secret holding the key ring that encrypts Temporal payloads)" $v.temporal.payloadKeys.existingSecret }}
       key: {{ $v.temporal.payloadKeys.key }}
-{{- if eq .binary "workflow-worker" }}
+{{- if include "familypath.servesHTTP" . }}
+- name: OIDC_ISSUER
+  value: {{ required "oidc.issuer is required (your identity provider's issuer)" $v.oidc.issuer | quote }}
+- name: OIDC_AUDIENCE
+  value: {{ required "oidc.audience is required (the audience of familypath's access tokens)" $v.oidc.audience | quote }}
+- name: OIDC_JWKS_URL
+  value: {{ include "familypath.jwksUrl" .root | quote }}
+{{- with $v.oidc.algorithms }}
+- name: OIDC_ALGORITHMS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- end }}
+{{- if and (eq .mode "api") (ne .binary "case") }}
+- name: CASE_URL
+  value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
+{{- end }}
+{{- if eq .mode "codec" }}
+- name: CODEC_ADDR
+  value: ":8080"
+- name: CODEC_CORS_ORIGINS
+  value: {{ join "," $v.codecServer.corsOrigins | quote }}
+{{- end }}
+{{- if and (eq .binary "workflow-worker") (eq .mode "worker") }}
 - name: OVERDUE_GRACE
   value: {{ $v.workflowWorker.overdueGrace | quote }}
 {{- end }}
@@ -159,6 +202,11 @@ seccompProfile:
   mountPath: /etc/familypath/temporal-tls
   readOnly: true
 {{- end }}
+{{- if and (include "familypath.servesHTTP" .) .root.Values.oidc.jwksConfigMap }}
+- name: oidc
+  mountPath: /etc/familypath/oidc
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{- define "familypath.volumes" -}}
@@ -175,5 +223,10 @@ seccompProfile:
   secret:
     secretName: {{ .root.Values.temporal.tls.existingSecret }}
     defaultMode: 0440
+{{- end }}
+{{- if and (include "familypath.servesHTTP" .) .root.Values.oidc.jwksConfigMap }}
+- name: oidc
+  configMap:
+    name: {{ .root.Values.oidc.jwksConfigMap }}
 {{- end }}
 {{- end -}}
