@@ -13,11 +13,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/proto/contract"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -33,6 +35,25 @@ func env(t *testing.T, k string) string {
 	return v
 }
 
+// analyst is who requests go as unless they carry their own Authorization header.
+var analyst = auth.Principal{Subject: "e2e.analyst", Roles: []string{auth.RoleDataAnalyst}}
+
+// token mints an access token from the stack's development issuer (the folder beside its JWKS).
+func token(t *testing.T, p auth.Principal) string {
+	t.Helper()
+	jwks := strings.TrimPrefix(env(t, "OIDC_JWKS_URL"), "file://")
+	d, err := auth.OpenDevIssuer(filepath.Dir(jwks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.Mint(p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// request sends a request as the analyst, or as the Authorization header among headers.
 func request(t *testing.T, method, url, body string, headers ...string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -40,6 +61,7 @@ func request(t *testing.T, method, url, body string, headers ...string) (int, []
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token(t, analyst))
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

@@ -32,7 +32,7 @@ func TestCountyExtractsUploadThroughTheAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 			url := base + "/v1/uploads?feed=" + feed + "&as_of=2016-10-01&file_name=" + feed + "." + string(format)
-			code, body := request(t, "POST", url, string(file), "Content-Type", media, "X-Familypath-Actor", "e2e.analyst")
+			code, body := request(t, "POST", url, string(file), "Content-Type", media)
 			var up struct {
 				ID            string `json:"id"`
 				RowsRead      int    `json:"rows_read"`
@@ -44,7 +44,7 @@ func TestCountyExtractsUploadThroughTheAPI(t *testing.T) {
 			if code != 201 || up.RowsRead != s.Rows[feed] || up.RowsAccepted != s.Rows[feed] || up.RowsRejected != 0 {
 				t.Fatalf("%s %s: %d %s (the county wrote %d rows)", format, feed, code, body, s.Rows[feed])
 			}
-			code, body = request(t, "POST", url, string(file), "Content-Type", media, "X-Familypath-Actor", "e2e.analyst")
+			code, body = request(t, "POST", url, string(file), "Content-Type", media)
 			var again struct {
 				ID            string `json:"id"`
 				AlreadyLoaded bool   `json:"already_loaded"`

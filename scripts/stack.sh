@@ -51,6 +51,7 @@ save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
     for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE \
+             OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
       if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi
@@ -166,7 +167,8 @@ register_search_attributes() {
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
-    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}")
+    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
+    OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
 }
 
 stop_one() {
@@ -187,17 +189,28 @@ start_services() {
   for s in "${SERVICES[@]}"; do
     "${SVC_ENV[@]}" "$RUN/bin/$s" migrate >>"$RUN/logs/$s-migrate.log" 2>&1 || die "$s migrate failed: see $RUN/logs/$s-migrate.log"
   done
+  # Every API's port first: the others ask the case API "may this user see family X?".
+  declare -A api_port
   for s in "${SERVICES[@]}" ; do
     stop_one "$s-serve"; stop_one "$s-worker"
-    alloc_port port; alloc_port mport
-    launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" HTTP_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
+    alloc_port port; api_port[$s]=$port
+    printf -v "${s^^}_URL" '%s' "http://127.0.0.1:$port"
+  done
+  for s in "${SERVICES[@]}" ; do
+    alloc_port mport
+    launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:${api_port[$s]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
     alloc_port mport
     launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
-    printf -v "${s^^}_URL" '%s' "http://127.0.0.1:$port"
   done
   stop_one workflow-worker
   alloc_port mport
   launch workflow-worker "$RUN/bin/workflow-worker worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/workflow-worker" worker
+  # The codec server: decodes payloads for administrators (temporal CLI --codec-endpoint).
+  stop_one codec-server
+  alloc_port port; alloc_port mport
+  launch codec-server "$RUN/bin/workflow-worker codec-server" "${SVC_ENV[@]}" CODEC_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" \
+    CODEC_CORS_ORIGINS="${TEMPORAL_UI_URL:-}" "$RUN/bin/workflow-worker" codec-server
+  CODEC_URL="http://127.0.0.1:$port"
   for s in "${SERVICES[@]}"; do
     local url="${s^^}_URL"
     wait_for "$s API" 30 curl -fsS "${!url}/readyz"
@@ -207,10 +220,11 @@ start_services() {
 load_demo_data() {
   # A handful of synthetic candidate families. Fixed Idempotency-Keys make this a no-op
   # the second time (the service derives the family id from the key).
-  local i codes=("EDUCATION WORKLESSNESS" "CRIME DOMESTIC_ABUSE HEALTH" "CHILDREN_NEED_HELP EDUCATION")
+  local i codes=("EDUCATION WORKLESSNESS" "CRIME DOMESTIC_ABUSE HEALTH" "CHILDREN_NEED_HELP EDUCATION") token
+  token=$(dev_token data_analyst demo.loader) || { log "demo data: skipped (the APIs take tokens from your OIDC issuer, not the development one)"; return; }
   for i in 0 1 2; do
     local list; list=$(printf '"%s",' ${codes[$i]}); list="[${list%,}]"
-    curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" \
+    curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/json' -H "Idempotency-Key: demo-candidate-family-000$i" \
       -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",\"problem_codes\":$list}" \
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
@@ -232,7 +246,8 @@ print_urls() {
 
 familypath is up. APIs (each also serves /openapi.yaml, /healthz, /readyz):
 $(for s in "${SERVICES[@]}"; do v="${s^^}_URL"; printf '  %-15s %s\n' "$s" "${!v}"; done)
-  Temporal UI     ${TEMPORAL_UI_URL:-(headless)}
+  Temporal UI     ${TEMPORAL_UI_URL:-(headless)} (payloads are encrypted: see docs/runbook.md to decode)
+  Codec server    ${CODEC_URL} (administrators: make token ROLE=administrator)
   Temporal        ${TEMPORAL_ADDRESS} (namespace ${TEMPORAL_NAMESPACE})
   Postgres        ${DATABASE_URL}
   Redis           ${REDIS_URL}
@@ -259,11 +274,36 @@ ensure_payload_keys() {
   export PAYLOAD_KEYS_FILE
 }
 
+# ensure_oidc: which access tokens the APIs and the codec server accept. Yours when
+# OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL are given; otherwise the development issuer
+# (a signing key in $RUN/oidc), whose tokens `make token ROLE=...` mints.
+ensure_oidc() {
+  if [[ -z "${OIDC_ISSUER:-}" ]]; then
+    local line settings
+    settings=$("$(devtoken_bin)" init -dir "$RUN/oidc") || die "making the development OIDC issuer failed"
+    while IFS= read -r line; do export "${line?}"; done <<<"$settings"
+  fi
+}
+
+# devtoken_bin: the development issuer's command, built once per stack folder.
+devtoken_bin() {
+  [[ -x "$RUN/bin/devtoken" ]] || (cd "$ROOT" && go build -o "$RUN/bin/devtoken" ./pkg/platform/auth/cmd/devtoken) >&2 \
+    || die "building devtoken failed"
+  printf '%s\n' "$RUN/bin/devtoken"
+}
+
+# dev_token ROLE SUBJECT: a token from the development issuer (fails when the stack uses another issuer).
+dev_token() {
+  [[ -f "$RUN/oidc/signing-key.pem" && "$OIDC_ISSUER" == "https://familypath.invalid/dev-issuer" ]] || return 1
+  "$(devtoken_bin)" mint -dir "$RUN/oidc" -role "$1" -sub "$2"
+}
+
 deps_up() {
   start_postgres
   start_redis
   start_temporal
   ensure_payload_keys
+  ensure_oidc
   save_state
 }
 

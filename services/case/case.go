@@ -4,9 +4,12 @@ package caseservice
 import (
 	_ "embed"
 
+	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/familypath/familypath/services/case/migrations"
+	"github.com/gin-gonic/gin"
 )
 
 //go:embed openapi.yaml
@@ -18,5 +21,12 @@ func Definition() service.Definition {
 		Name:       contract.QueueCase,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Relationships: func(d *service.Deps) httpapi.Relationships {
+			return allocations.Local{Store: allocations.Store{DB: d.DB}}
+		},
+		Routes: func(d *service.Deps, r *gin.Engine) error {
+			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
+			return nil
+		},
 	}
 }

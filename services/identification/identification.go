@@ -37,9 +37,9 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		BodyLimits: map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Log: d.Log}
+			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
-			(&ingest.API{Store: ingest.Store{DB: d.DB}, Log: d.Log}).Routes(r)
+			(&ingest.API{Store: ingest.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Commands: map[string]service.Command{

@@ -8,18 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/familypath/familypath/pkg/platform/config"
-	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
-	"github.com/familypath/familypath/pkg/platform/logging"
-	"github.com/familypath/familypath/pkg/platform/redisx"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
-	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
-	"github.com/familypath/familypath/services/identification/migrations"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/workflowservice/v1"
 )
 
@@ -27,48 +21,25 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
-// api builds the service's real engine against real Postgres, Redis and Temporal.
-func api(t *testing.T) (http.Handler, *service.Deps) {
+// api builds the service's real engine against real Postgres, Redis and Temporal. Requests
+// without an Authorization header go as a data analyst; tests of access send their own.
+func api(t *testing.T) (*testAPI, *service.Deps) {
 	t.Helper()
-	ctx := context.Background()
-	addr, ns := testenv.TemporalAddress(t)
-	env := config.FromMap(map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
-		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t)})
-	s, err := service.LoadSettings(env, "identification", service.Needs{DB: true, Redis: true, Temporal: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &service.Deps{Settings: s, Log: logging.New(testWriter{t}, "warn", "identification", "test"), Metrics: prometheus.NewRegistry()}
-	if d.DB, err = db.Open(ctx, s.DatabaseURL, db.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	ms, _ := db.LoadMigrations(migrations.FS)
-	if _, err := db.Migrate(ctx, d.DB, "identification", ms); err != nil {
-		t.Fatal(err)
-	}
-	if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
-		t.Fatal(err)
-	}
-	if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, d.Log, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Temporal.Close(); _ = d.Redis.Close() })
-	if _, err := temporalx.RegisterSearchAttributes(ctx, d.Temporal, ns); err != nil {
-		t.Fatal(err)
-	}
-	d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: "identification", Log: d.Log}
-	engine, err := service.NewEngine(Definition(), d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return engine, d
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	return &testAPI{a}, a.Deps
 }
 
-type testWriter struct{ t *testing.T }
+type testAPI struct{ *servicetest.API }
 
-func (w testWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
+func (h *testAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, has := r.Header["Authorization"]; !has {
+		r.Header.Set("Authorization", "Bearer "+h.Token(analyst("analyst.test")))
+	}
+	h.Handler.ServeHTTP(w, r)
+}
+
+func analyst(subject string) auth.Principal {
+	return auth.Principal{Subject: subject, Roles: []string{auth.RoleDataAnalyst}}
 }
 
 func call(h http.Handler, method, path, body, key string) *httptest.ResponseRecorder {

@@ -25,11 +25,13 @@ const socialCareCSV = "forename,surname,dob,sex,postcode,lcs_id,episode_type,sta
 	"Cy,Brown,2009-01-01,M,PR1 2AB,LCS-3,HOLIDAY,2015-01-01,\n" + // rejected: episode type
 	"Di,Evans,2009-01-01,M,\"PR1\t2AB\",LCS-4,S47,2016-01-01,2015-01-01\n" // rejected: end before start
 
-func upload(h http.Handler, query, contentType string, body io.Reader, actor string) *httptest.ResponseRecorder {
+// upload sends a file as the analyst actor (no token when actor is empty).
+func upload(h *testAPI, query, contentType string, body io.Reader, actor string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("POST", "/v1/uploads?"+query, body)
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "")
 	if actor != "" {
-		req.Header.Set(httpapi.HeaderActor, actor)
+		req.Header.Set("Authorization", "Bearer "+h.Token(analyst(actor)))
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
@@ -117,7 +119,7 @@ func TestUploadsThatCannotBeReadLoadNothing(t *testing.T) {
 		{"required column missing", "feed=social_care", "text/csv", "a", strings.NewReader("forename,lcs_id\nAmy,LCS-1\n"), 422},
 		{"empty file", "feed=police", "text/csv", "a", strings.NewReader(""), 422},
 		{"unknown feed", "feed=library_loans", "text/csv", "a", strings.NewReader(socialCareCSV), 400},
-		{"no actor", "feed=social_care", "text/csv", "", strings.NewReader(socialCareCSV), 400},
+		{"no token", "feed=social_care", "text/csv", "", strings.NewReader(socialCareCSV), 401},
 		{"not CSV or JSON Lines", "feed=social_care", "application/pdf", "a", strings.NewReader(socialCareCSV), 415},
 		{"cut short", "feed=social_care", "text/csv", "a", io.MultiReader(strings.NewReader(socialCareCSV), failingReader{}), 400},
 	}

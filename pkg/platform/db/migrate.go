@@ -60,6 +60,13 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 // An applied migration whose file has changed is an error: published migrations are immutable.
 // It returns the schema's version afterwards.
 func Migrate(ctx context.Context, gdb *gorm.DB, schema string, ms []Migration) (int64, error) {
+	return MigrateSet(ctx, gdb, schema, "schema", ms)
+}
+
+// MigrateSet is Migrate for a set of migrations kept apart from the service's own, such as
+// the platform's audit trail in every schema: its versions are tracked in <set>_migrations.
+// Each migration runs with the schema as search_path, so a set's SQL names no schema.
+func MigrateSet(ctx context.Context, gdb *gorm.DB, schema, set string, ms []Migration) (int64, error) {
 	var version int64
 	err := gdb.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		lockKey := "familypath.migrate." + schema
@@ -69,18 +76,19 @@ func Migrate(ctx context.Context, gdb *gorm.DB, schema string, ms []Migration) (
 		defer conn.Exec("SELECT pg_advisory_unlock(hashtext(?))", lockKey)
 
 		ident := quoteIdent(schema)
+		tracking := ident + "." + quoteIdent(set+"_migrations")
 		if err := conn.Exec("CREATE SCHEMA IF NOT EXISTS " + ident).Error; err != nil {
 			return fmt.Errorf("create schema %s: %w", schema, err)
 		}
-		if err := conn.Exec(`CREATE TABLE IF NOT EXISTS ` + ident + `.schema_migrations (
+		if err := conn.Exec(`CREATE TABLE IF NOT EXISTS ` + tracking + ` (
 			version    bigint PRIMARY KEY,
 			name       text NOT NULL,
 			checksum   text NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now())`).Error; err != nil {
-			return fmt.Errorf("create %s.schema_migrations: %w", schema, err)
+			return fmt.Errorf("create %s.%s_migrations: %w", schema, set, err)
 		}
 		var applied []Migration
-		if err := conn.Raw("SELECT version, name, checksum FROM " + ident + ".schema_migrations ORDER BY version").Scan(&applied).Error; err != nil {
+		if err := conn.Raw("SELECT version, name, checksum FROM " + tracking + " ORDER BY version").Scan(&applied).Error; err != nil {
 			return err
 		}
 		done := map[int64]string{}
@@ -96,10 +104,13 @@ func Migrate(ctx context.Context, gdb *gorm.DB, schema string, ms []Migration) (
 				continue
 			}
 			err := conn.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec("SET LOCAL search_path TO " + ident).Error; err != nil {
+					return err
+				}
 				if err := tx.Exec(m.SQL).Error; err != nil {
 					return fmt.Errorf("apply migration %04d_%s.sql: %w", m.Version, m.Name, err)
 				}
-				return tx.Exec("INSERT INTO "+ident+".schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+				return tx.Exec("INSERT INTO "+tracking+" (version, name, checksum) VALUES (?, ?, ?)",
 					m.Version, m.Name, m.Checksum).Error
 			})
 			if err != nil {

@@ -255,3 +255,15 @@ paths:
 		t.Error("accepted a non-OpenAPI-3 document")
 	}
 }
+
+func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
+	h := engine()
+	for _, path := range []string{"/healthz", "/no-such-route"} {
+		w := do(t, h, "GET", path, "")
+		for k, v := range map[string]string{"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if got := w.Header().Get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, got, v)
+			}
+		}
+	}
+}

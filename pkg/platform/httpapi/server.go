@@ -34,7 +34,7 @@ func NewEngine(o Options) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(o.Log), recovery(o.Log))
+	r.Use(requestID(), securityHeaders(), accessLog(o.Log), recovery(o.Log))
 	if o.Registerer != nil {
 		r.Use(NewMetrics(o.Registerer).middleware())
 	}

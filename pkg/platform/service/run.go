@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/familypath/familypath/pkg/platform/access"
+	"github.com/familypath/familypath/pkg/platform/audit"
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
@@ -49,6 +53,9 @@ type Definition struct {
 	// Commands are the service's own subcommands beside serve, worker and migrate (batch
 	// work an analyst runs, for example), each with the dependencies it needs.
 	Commands map[string]Command
+	// Relationships answers "may this user see family X?" from the service's own data (the
+	// case service); every other service asks the case service at CASE_URL.
+	Relationships func(d *Deps) httpapi.Relationships
 }
 
 // Command is a service's own subcommand.
@@ -84,6 +91,10 @@ type Deps struct {
 	Metrics  *prometheus.Registry
 	// Idempotency is the middleware for creating routes.
 	Idempotency *httpapi.Idempotency
+	// Guard authenticates API requests, decides access and keeps the audit trail (serve).
+	Guard *httpapi.Guard
+	// Audit is the service's audit trail.
+	Audit audit.Trail
 }
 
 // Main runs the subcommand named in os.Args and exits with its status.
@@ -101,14 +112,16 @@ var errUsage = errors.New("usage")
 // Run runs one subcommand: serve, worker, migrate or version.
 func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) error {
 	if len(args) < 1 {
-		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|version%s\n", def.Name, commandsUsage(def))
+		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|audit-verify|version%s\n", def.Name, commandsUsage(def))
 		return errUsage
 	}
 	mode := args[0]
 	needs := map[string]Needs{
-		"serve":   {DB: true, Redis: true, Temporal: true},
+		"serve":   {DB: true, Redis: true, Temporal: true, Auth: true},
 		"worker":  {DB: true, Redis: true, Temporal: true},
 		"migrate": {DB: true},
+		// audit-verify walks the service's audit trail and exits non-zero on a break.
+		"audit-verify": {DB: true},
 	}
 	if mode == "version" {
 		fmt.Fprintln(stderr, def.Name, Version)
@@ -120,7 +133,7 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	}
 	need, ok := needs[mode]
 	if !ok {
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate or version%s)\n", def.Name, mode, commandsUsage(def))
+		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate, audit-verify or version%s)\n", def.Name, mode, commandsUsage(def))
 		return errUsage
 	}
 	settings, err := LoadSettings(config.FromOS(), def.Name, need)
@@ -143,6 +156,8 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 		return cmd.Run(ctx, d, args[1:], stderr)
 	case mode == "migrate":
 		return migrate(ctx, def, d)
+	case mode == "audit-verify":
+		return verifyAudit(ctx, d, os.Stdout)
 	case mode == "serve":
 		return serve(ctx, def, d)
 	default:
@@ -184,7 +199,31 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 		}
 		closers = append(closers, d.Temporal.Close)
 	}
+	if need.DB {
+		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name}
+	}
+	if need.Auth {
+		v, err := auth.NewVerifier(ctx, s.OIDC)
+		if err != nil {
+			closeAll()
+			return nil, func() {}, err
+		}
+		d.Guard = NewGuard(def, d, v)
+	}
 	return d, closeAll, nil
+}
+
+// NewGuard is the service's access control: tokens checked by v, refusals and record
+// access in the service's audit trail, relationships from the service itself or the case
+// service.
+func NewGuard(def Definition, d *Deps, v *auth.Verifier) *httpapi.Guard {
+	g := &httpapi.Guard{Verifier: v, Trail: d.Audit, Log: d.Log}
+	if def.Relationships != nil {
+		g.Relationships = def.Relationships(d)
+	} else if d.Settings.CaseURL != "" {
+		g.Relationships = &access.Client{CaseURL: d.Settings.CaseURL, Redis: d.Redis, Log: d.Log}
+	}
+	return g
 }
 
 func (d *Deps) checks() []metrics.Check {
@@ -210,13 +249,54 @@ func migrate(ctx context.Context, def Definition, d *Deps) error {
 	if err != nil {
 		return err
 	}
+	if err := MigrateAudit(ctx, d.DB, def.Name); err != nil {
+		return err
+	}
 	d.Log.Info("schema migrated", "schema", def.Name, "version", v)
 	return nil
+}
+
+// verifyAudit prints what the audit trail's verification found, as JSON; a broken chain
+// is an error (exit status 1).
+func verifyAudit(ctx context.Context, d *Deps, out io.Writer) error {
+	rep, err := d.Audit.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	fmt.Fprintln(out, string(b))
+	if !rep.OK() {
+		return fmt.Errorf("the audit trail is broken at event %d: %s", rep.BrokenAt, rep.Problem)
+	}
+	return nil
+}
+
+// MigrateAudit creates or updates the audit trail in a service's schema.
+func MigrateAudit(ctx context.Context, gdb *gorm.DB, schema string) error {
+	ms, err := db.LoadMigrations(must(fs.Sub(audit.MigrationsFS(), "migrations")))
+	if err != nil {
+		return err
+	}
+	_, err = db.MigrateSet(ctx, gdb, schema, "audit", ms)
+	return err
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
 	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits})
+	if d.Guard == nil {
+		return nil, errors.New("the API needs its guard (OIDC settings)")
+	}
+	// Every route from here on needs a verified access token.
+	r.Use(d.Guard.Authenticate())
+	auditRoutes(r, d)
 	if def.Routes != nil {
 		if err := def.Routes(d, r); err != nil {
 			return nil, err

@@ -5,8 +5,10 @@ package service
 
 import (
 	"os"
+	"strings"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -25,11 +27,15 @@ type Settings struct {
 	RedisURL      string
 	Temporal      temporalx.Config
 	ShutdownGrace time.Duration
+	OIDC          auth.Config // which access tokens the API accepts (serve)
+	// CaseURL is the case service's API, which answers every other service's "may this user
+	// see family X?" (serve; the case service answers itself).
+	CaseURL string
 }
 
 // Needs says which dependencies a mode requires, so that e.g. `migrate` does not demand
 // Temporal settings.
-type Needs struct{ DB, Redis, Temporal bool }
+type Needs struct{ DB, Redis, Temporal, Auth bool }
 
 // LoadSettings reads the settings a mode needs and reports every problem at once.
 func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
@@ -49,6 +55,12 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	if needs.Temporal {
 		s.Temporal = LoadTemporal(env)
 	}
+	if needs.Auth {
+		s.OIDC = LoadOIDC(env)
+		if svc != "case" {
+			s.CaseURL = env.URL("CASE_URL", "", "http", "https")
+		}
+	}
 	return s, env.Err()
 }
 
@@ -67,16 +79,29 @@ func LoadTemporal(env *config.Env) temporalx.Config {
 	if t.Address == "" {
 		env.Required("TEMPORAL_ADDRESS")
 	}
-	t.PayloadKeys = loadPayloadKeys(env)
+	t.PayloadKeys = LoadPayloadKeys(env)
 	if (t.TLSCertFile == "") != (t.TLSKeyFile == "") {
 		env.Fail("TEMPORAL_TLS_CERT", "and TEMPORAL_TLS_KEY must be set together")
 	}
 	return t
 }
 
-// loadPayloadKeys reads the key ring that encrypts Temporal payloads: PAYLOAD_KEYS_FILE (a
+// LoadOIDC reads which access tokens to accept (docs/configuration.md).
+func LoadOIDC(env *config.Env) auth.Config {
+	c := auth.Config{
+		Issuer:   env.Required("OIDC_ISSUER"),
+		Audience: env.Required("OIDC_AUDIENCE"),
+		JWKSURL:  env.Required("OIDC_JWKS_URL"),
+	}
+	if algs := env.String("OIDC_ALGORITHMS", ""); algs != "" {
+		c.Algorithms = strings.Split(algs, ",")
+	}
+	return c
+}
+
+// LoadPayloadKeys reads the key ring that encrypts Temporal payloads: PAYLOAD_KEYS_FILE (a
 // mounted Secret) or PAYLOAD_KEYS. Required: no process talks to Temporal in plaintext.
-func loadPayloadKeys(env *config.Env) *keyring.Keyring {
+func LoadPayloadKeys(env *config.Env) *keyring.Keyring {
 	text := env.String("PAYLOAD_KEYS", "")
 	if file := env.String("PAYLOAD_KEYS_FILE", ""); file != "" {
 		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file

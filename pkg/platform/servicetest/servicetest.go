@@ -1,24 +1,47 @@
-// Package servicetest holds checks every service runs on itself.
+// Package servicetest holds checks every service runs on itself, and the harness that
+// builds a service's real API (real Postgres, Redis and Temporal from testenv, tokens from a
+// development issuer) for its integration tests.
 package servicetest
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/redisx"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // OpenAPIMatchesRoutes fails when the service's served routes and its OpenAPI document differ.
 func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 	t.Helper()
+	dev, err := auth.OpenDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(context.Background(), dev.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := &service.Deps{
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:     prometheus.NewRegistry(),
 		Idempotency: &httpapi.Idempotency{Service: def.Name},
 	}
+	d.Guard = service.NewGuard(def, d, v)
 	engine, err := service.NewEngine(def, d)
 	if err != nil {
 		t.Fatal(err)
@@ -30,4 +53,106 @@ func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 	for _, d := range diff {
 		t.Error(d)
 	}
+}
+
+// API is a service's real engine over real dependencies, in a database of its own.
+type API struct {
+	Handler http.Handler
+	Deps    *service.Deps
+	Issuer  *auth.DevIssuer
+	t       *testing.T
+}
+
+// Options adjust the harness: settings beside the test dependencies' (CASE_URL, say).
+type Options struct{ Env map[string]string }
+
+// New migrates a fresh database for def (its schema and its audit trail) and builds its API.
+func New(t *testing.T, def service.Definition, o Options) *API {
+	t.Helper()
+	ctx := context.Background()
+	addr, ns := testenv.TemporalAddress(t)
+	dev, err := auth.OpenDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	oidc := dev.Config()
+	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
+		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
+		"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL, "CASE_URL": "http://127.0.0.1:1"}
+	for k, v := range o.Env {
+		vars[k] = v
+	}
+	s, err := service.LoadSettings(config.FromMap(vars), def.Name, service.Needs{DB: true, Redis: true, Temporal: true, Auth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &service.Deps{Settings: s, Log: logging.New(testWriter{t}, "warn", def.Name, "test"), Metrics: prometheus.NewRegistry()}
+	if d.DB, err = db.Open(ctx, s.DatabaseURL, db.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.LoadMigrations(def.Migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx, d.DB, def.Name, ms); err != nil {
+		t.Fatal(err)
+	}
+	if err := service.MigrateAudit(ctx, d.DB, def.Name); err != nil {
+		t.Fatal(err)
+	}
+	if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
+		t.Fatal(err)
+	}
+	if d.Temporal, err = temporalx.Dial(ctx, s.Temporal, nil, d.Log, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Temporal.Close(); _ = d.Redis.Close() })
+	if _, err := temporalx.RegisterSearchAttributes(ctx, d.Temporal, ns); err != nil {
+		t.Fatal(err)
+	}
+	d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: def.Name, Log: d.Log}
+	d.Audit.DB, d.Audit.Schema = d.DB, def.Name
+	v, err := auth.NewVerifier(ctx, oidc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Guard = service.NewGuard(def, d, v)
+	engine, err := service.NewEngine(def, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &API{Handler: engine, Deps: d, Issuer: dev, t: t}
+}
+
+// Token mints an access token for p.
+func (a *API) Token(p auth.Principal) string {
+	a.t.Helper()
+	tok, err := a.Issuer.Mint(p, time.Hour)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return tok
+}
+
+// Do sends a request as p (no Authorization header when p has no subject); headers are
+// name, value pairs.
+func (a *API) Do(p auth.Principal, method, path, body string, headers ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if p.Subject != "" {
+		req.Header.Set("Authorization", "Bearer "+a.Token(p))
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	a.Handler.ServeHTTP(w, req)
+	return w
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }

@@ -2,6 +2,7 @@
 //
 //	workflow-worker worker                      poll family-lifecycle
 //	workflow-worker register-search-attributes  add the custom search attributes to the namespace
+//	workflow-worker codec-server                decode payloads for the Temporal UI and CLI (OIDC, administrators)
 package main
 
 import (
@@ -9,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/logging"
@@ -36,14 +39,17 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: %s worker|register-search-attributes|version", name)
+		return fmt.Errorf("usage: %s worker|register-search-attributes|codec-server|version", name)
 	}
 	if args[0] == "version" {
 		fmt.Println(name, service.Version)
 		return nil
 	}
+	if args[0] == "codec-server" {
+		return codecServer()
+	}
 	if args[0] != "worker" && args[0] != "register-search-attributes" {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes or version)", args[0])
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server or version)", args[0])
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
@@ -83,5 +89,35 @@ func run(args []string) error {
 		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, checks), service.DefaultShutdownGrace)
 	})
 	g.Go(func() error { return service.RunTemporalWorker(ctx, w) })
+	return g.Wait()
+}
+
+// codecServer serves the remote codec for the Temporal UI and CLI: it needs the payload keys
+// and the OIDC issuer, not a Temporal connection.
+func codecServer() error {
+	env := config.FromOS()
+	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	addr := env.Addr("CODEC_ADDR", ":8088")
+	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
+	origins := strings.Split(env.String("CODEC_CORS_ORIGINS", ""), ",")
+	oidc := service.LoadOIDC(env)
+	tcfg := temporalx.Config{PayloadKeys: service.LoadPayloadKeys(env)}
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, level, name, "codec-server")
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	v, err := auth.NewVerifier(ctx, oidc)
+	if err != nil {
+		return err
+	}
+	reg := metrics.NewRegistry()
+	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, log)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return httpapi.Serve(ctx, log, "codec", addr, h, service.DefaultShutdownGrace) })
+	g.Go(func() error {
+		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, nil), service.DefaultShutdownGrace)
+	})
 	return g.Wait()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -21,15 +22,35 @@ import (
 type API struct {
 	Store      Store
 	Lifecycles Lifecycles
+	Guard      *httpapi.Guard
 	Log        *slog.Logger
 }
 
-// Routes adds the routes; create needs the idempotency middleware.
+// Routes adds the routes; create needs the idempotency middleware. Candidate families are
+// identification's own work (data analysts); a family's lifecycle is also part of its case
+// record, so the family's caseworkers may read it too.
 func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
-	r.POST("/v1/candidate-families", idempotent, a.create)
-	r.GET("/v1/candidate-families", a.list)
-	r.GET("/v1/candidate-families/:id", a.get)
+	analysts := a.Guard.Require(policy.IdentifyRun)
+	r.POST("/v1/candidate-families", analysts, idempotent, a.create)
+	r.GET("/v1/candidate-families", analysts, a.list)
+	r.GET("/v1/candidate-families/:id", analysts, a.get)
 	r.GET("/v1/candidate-families/:id/lifecycle", a.lifecycle)
+}
+
+// mayReadLifecycle lets data analysts, and those the policy lets read the family's record,
+// read its lifecycle; either way the read is audited. The id is checked before the family
+// is looked up, so a refusal does not tell whether the family exists.
+func (a *API) mayReadLifecycle(c *gin.Context) bool {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return false
+	}
+	if d := policy.Decide(httpapi.Principal(c), policy.IdentifyRun, policy.None); d.Allowed {
+		return a.Guard.Record(c, string(policy.FamilyRead), "family", id.String(), d.Reason)
+	}
+	_, ok := a.Guard.Family(c, policy.FamilyRead, id.String())
+	return ok
 }
 
 // CreateRequest records a candidate family (synthetic until identification runs link people).
@@ -161,6 +182,9 @@ type LifecycleBody struct {
 }
 
 func (a *API) lifecycle(c *gin.Context) {
+	if !a.mayReadLifecycle(c) {
+		return
+	}
 	cand, ok := a.candidate(c)
 	if !ok {
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 )
@@ -26,16 +27,18 @@ const UploadRoute = "POST /v1/uploads"
 // API serves the upload routes.
 type API struct {
 	Store Store
+	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
 
 // Routes adds the routes. Uploads are idempotent by content (the same file again is a no-op),
 // so they take no Idempotency-Key: the body streams straight to Postgres, never buffered.
 func (a *API) Routes(r gin.IRouter) {
-	r.POST("/v1/uploads", a.upload)
-	r.GET("/v1/uploads", a.list)
-	r.GET("/v1/uploads/:id", a.get)
-	r.GET("/v1/uploads/:id/issues", a.issues)
+	r.POST("/v1/uploads", a.Guard.Require(policy.ExtractLoad), a.upload)
+	read := a.Guard.Require(policy.ExtractRead)
+	r.GET("/v1/uploads", read, a.list)
+	r.GET("/v1/uploads/:id", read, a.get)
+	r.GET("/v1/uploads/:id/issues", read, a.issues)
 }
 
 // UploadBody is an upload as the API shows it.

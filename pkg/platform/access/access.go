@@ -1,0 +1,100 @@
+// Package access asks the case service "what is this user's relationship to family X?" for
+// the other services, as architecture.md's "Who owns what" says: the case service owns
+// allocations. The caller's own access token is passed on, so the case service answers for
+// exactly that user. Answers are kept in Redis briefly; when neither Redis nor the case
+// service can answer, the caller gets an error and refuses (access fails closed).
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/redis/go-redis/v9"
+)
+
+// RelationshipPath is the case service's route that answers for the calling user.
+const RelationshipPath = "/v1/families/:id/relationship"
+
+// RelationshipBody is its answer.
+type RelationshipBody struct {
+	FamilyID     string `json:"family_id"`
+	Relationship string `json:"relationship"` // none, same_team, allocated, lead_professional
+}
+
+// Client asks the case service, through a short Redis cache.
+type Client struct {
+	CaseURL string
+	Redis   *redis.Client
+	Log     *slog.Logger
+	HTTP    *http.Client  // default: 3 s timeout
+	TTL     time.Duration // default 30 s: a reallocation reaches other services within it
+}
+
+// Family returns p's relationship to the family.
+func (c *Client) Family(ctx context.Context, p auth.Principal, token, familyID string) (policy.Relationship, error) {
+	key := cacheKey(p, familyID)
+	if c.Redis != nil {
+		if v, err := c.Redis.Get(ctx, key).Result(); err == nil {
+			return policy.ParseRelationship(v), nil
+		} else if !errors.Is(err, redis.Nil) {
+			c.Log.WarnContext(ctx, "access cache unavailable; asking the case service", "error", err.Error())
+		}
+	}
+	rel, err := c.ask(ctx, token, familyID)
+	if err != nil {
+		return policy.None, err
+	}
+	if c.Redis != nil {
+		ttl := c.TTL
+		if ttl == 0 {
+			ttl = 30 * time.Second
+		}
+		_ = c.Redis.Set(ctx, key, rel.String(), ttl).Err()
+	}
+	return rel, nil
+}
+
+func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Relationship, error) {
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 3 * time.Second}
+	}
+	u := strings.TrimSuffix(c.CaseURL, "/") + strings.Replace(RelationshipPath, ":id", url.PathEscape(familyID), 1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return policy.None, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return policy.None, fmt.Errorf("ask the case service: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return policy.None, fmt.Errorf("the case service answered %d", resp.StatusCode)
+	}
+	var b RelationshipBody
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&b); err != nil {
+		return policy.None, fmt.Errorf("the case service's answer: %w", err)
+	}
+	return policy.ParseRelationship(b.Relationship), nil
+}
+
+// cacheKey names the answer for this user (subject, team, agency, roles) and family,
+// hashed so that Redis holds no ids of people in clear.
+func cacheKey(p auth.Principal, familyID string) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{p.Subject, p.Team, p.Agency, strings.Join(p.Roles, ","), familyID}, "\x00")))
+	return "familypath:access:v1:" + hex.EncodeToString(sum[:16])
+}

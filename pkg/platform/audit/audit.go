@@ -1,0 +1,149 @@
+// Package audit keeps each service's audit trail: every read and change of a case record and
+// every refused access, with who, when, what and why, never the data itself. The trail is
+// append-only (triggers refuse UPDATE, DELETE and TRUNCATE) and tamper-evident: each event's
+// hash covers the previous event's hash, so editing, removing or reordering any row breaks
+// the chain from that row on, which Verify finds.
+//
+// Every service has its own trail in its own schema (table audit_events), created by the
+// platform's migrations (Migrations) when the service migrates.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Migrations creates the audit trail in a service's schema; service.migrate applies them
+// with the schema as search_path.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MigrationsFS returns the platform's audit migrations (NNNN_name.sql at the top).
+func MigrationsFS() embed.FS { return migrations }
+
+// Outcomes of an audited access.
+const (
+	Allowed = "allowed"
+	Refused = "refused"
+)
+
+// Anonymous is the actor of a request whose token could not be verified.
+const Anonymous = "anonymous"
+
+// Event is one audited access. Resource ids are the opaque ids the platform issues (a
+// family's uuid), never a name or reference number; Reason says why in words of the code
+// (the relationship that allowed a read, the check that refused it), never request data.
+type Event struct {
+	Seq          int64     `json:"seq"`
+	At           time.Time `json:"at"`
+	Actor        string    `json:"actor"`
+	Roles        []string  `json:"roles"`
+	Action       string    `json:"action"`        // read, create, update, delete, export, decode, ...
+	ResourceType string    `json:"resource_type"` // family, upload, audit-events, payloads, ...
+	ResourceID   string    `json:"resource_id"`
+	Outcome      string    `json:"outcome"` // allowed or refused
+	Reason       string    `json:"reason"`
+	RequestID    string    `json:"request_id"`
+	PrevHash     string    `json:"prev_hash"` // hex
+	Hash         string    `json:"hash"`      // hex
+}
+
+// Trail appends to and reads one service's audit trail.
+type Trail struct {
+	DB     *gorm.DB
+	Schema string // the service's schema
+}
+
+var (
+	safeWord  = regexp.MustCompile(`^[A-Za-z0-9._@:/-]{0,128}$`)
+	printable = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`) // subjects and route templates
+)
+
+// Append records an event, setting its Seq, At and hashes. Concurrent appends are put in
+// one order by a transaction-scoped advisory lock on the service's chain.
+func (t Trail) Append(ctx context.Context, e Event) (Event, error) {
+	if e.Actor == "" || e.Action == "" || e.ResourceType == "" || (e.Outcome != Allowed && e.Outcome != Refused) {
+		return e, errors.New("audit event needs an actor, an action, a resource type and an outcome")
+	}
+	if !printable.MatchString(e.Actor) || (e.ResourceID != "" && !printable.MatchString(e.ResourceID)) {
+		return e, errors.New("audit event actor or resource id is not printable ASCII of 1 to 256 characters")
+	}
+	for _, w := range append([]string{e.Action, e.ResourceType, e.RequestID}, e.Roles...) {
+		if !safeWord.MatchString(w) {
+			return e, errors.New("audit event field is not an id or a code") // never echo it
+		}
+	}
+	if e.Roles == nil {
+		e.Roles = []string{}
+	}
+	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "familypath.audit."+t.Schema).Error; err != nil {
+			return err
+		}
+		var head struct {
+			Seq  int64
+			Hash []byte
+		}
+		if err := tx.Raw("SELECT seq, hash FROM " + t.table() + " ORDER BY seq DESC LIMIT 1").Scan(&head).Error; err != nil {
+			return err
+		}
+		e.Seq = head.Seq + 1
+		e.PrevHash = hex.EncodeToString(head.Hash)
+		if head.Hash == nil {
+			e.PrevHash = genesis
+		}
+		e.At = time.Now().UTC().Truncate(time.Microsecond) // what Postgres keeps
+		e.Hash = hashOf(e)
+		prev, _ := hex.DecodeString(e.PrevHash)
+		sum, _ := hex.DecodeString(e.Hash)
+		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash)
+			VALUES (?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.At, e.Actor, pgArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum).Error
+	})
+	if err != nil {
+		return e, fmt.Errorf("append to the audit trail: %w", err)
+	}
+	return e, nil
+}
+
+func (t Trail) table() string { return `"` + t.Schema + `".audit_events` }
+
+// genesis is the previous hash of the first event.
+var genesis = hex.EncodeToString(make([]byte, sha256.Size))
+
+// hashOf is SHA-256 over the event's canonical JSON (fixed field order, hashes of its own
+// excluded) and the previous hash.
+func hashOf(e Event) string {
+	canonical, _ := json.Marshal(struct {
+		Seq          int64    `json:"seq"`
+		At           string   `json:"at"`
+		Actor        string   `json:"actor"`
+		Roles        []string `json:"roles"`
+		Action       string   `json:"action"`
+		ResourceType string   `json:"resource_type"`
+		ResourceID   string   `json:"resource_id"`
+		Outcome      string   `json:"outcome"`
+		Reason       string   `json:"reason"`
+		RequestID    string   `json:"request_id"`
+		PrevHash     string   `json:"prev_hash"`
+	}{e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Roles, e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, e.PrevHash})
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// pgArray writes a text[] literal of safe words (Append checked them).
+func pgArray(ws []string) string {
+	b, _ := json.Marshal(ws)
+	s := string(b)
+	return "{" + s[1:len(s)-1] + "}"
+}

@@ -1,0 +1,162 @@
+// Package policy is the one place that says who may do what, deny by default. A decision
+// takes the caller's roles (from the access token), the action, and the caller's
+// relationship to the record (from the case service's allocations, or a claim's audit
+// assignment). Field-level rules hide restricted fields unless role and relationship allow.
+// Every rule is in the tables below; policy_test.go covers every role x relationship x
+// action.
+package policy
+
+import (
+	"slices"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+)
+
+// Action is something a caller asks to do.
+type Action string
+
+// Actions. Record actions (Family*, Claim*) need a relationship; the others are by role alone.
+const (
+	FamilyRead     Action = "family.read"     // a case record: members, assessment, plan, notes, lifecycle
+	FamilyWrite    Action = "family.write"    // change a case record, add notes and evidence, ask to attach
+	FamilyAllocate Action = "family.allocate" // set a family's team, lead professional and caseworkers
+	ClaimRead      Action = "claim.read"      // a claim's evidence pack and decision trail
+	ClaimDecide    Action = "claim.decide"    // an auditor's decision on a sampled claim
+	ExtractLoad    Action = "extract.load"    // upload agency extracts
+	ExtractRead    Action = "extract.read"    // uploads and their reports
+	IdentifyRun    Action = "identify.run"    // record candidate families, run identification
+	ReviewDecide   Action = "review.decide"   // decide a pair in the linkage review queue
+	ReportRead     Action = "report.read"     // aggregate reports and the dashboard (no personal data)
+	AuditRead      Action = "audit.read"      // a service's audit trail
+	PayloadDecode  Action = "payload.decode"  // decoded Temporal payloads through the codec server
+)
+
+// Actions lists every action (for the table test).
+var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
+	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode}
+
+// Relationship is the caller's relationship to one record, strongest first.
+type Relationship int
+
+// Relationships, as the case service (families) and the claims service (claims) answer them.
+const (
+	None             Relationship = iota
+	SameTeam                      // the family is allocated to the caller's team
+	Allocated                     // the caller is an allocated caseworker of the family
+	LeadProfessional              // the caller is the family's lead professional
+	AuditAssigned                 // the claim is in audit and assigned to the caller
+)
+
+var relationshipNames = map[Relationship]string{None: "none", SameTeam: "same_team", Allocated: "allocated", LeadProfessional: "lead_professional", AuditAssigned: "audit_assigned"}
+
+// Relationships lists every relationship (for the table test).
+var Relationships = []Relationship{None, SameTeam, Allocated, LeadProfessional, AuditAssigned}
+
+func (r Relationship) String() string { return relationshipNames[r] }
+
+// ParseRelationship reads a relationship's name (None for anything unknown).
+func ParseRelationship(s string) Relationship {
+	for r, n := range relationshipNames {
+		if n == s {
+			return r
+		}
+	}
+	return None
+}
+
+// byRole: actions a role may take on no record in particular.
+var byRole = map[string][]Action{
+	auth.RoleCaseworker:       {},
+	auth.RoleTeamManager:      {ReportRead},
+	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead},
+	auth.RoleAuditor:          {AuditRead},
+	auth.RoleProgrammeManager: {ReportRead},
+	auth.RolePartnerWorker:    {},
+	auth.RoleAdministrator:    {PayloadDecode, ExtractRead},
+}
+
+// onRecord: for each role and action on a record, the relationships that allow it.
+var onRecord = map[string]map[Action][]Relationship{
+	auth.RoleCaseworker: {
+		FamilyRead:  {SameTeam, Allocated, LeadProfessional},
+		FamilyWrite: {Allocated, LeadProfessional},
+	},
+	auth.RoleTeamManager: {
+		FamilyRead:     {SameTeam, Allocated, LeadProfessional},
+		FamilyWrite:    {SameTeam, Allocated, LeadProfessional},
+		FamilyAllocate: {SameTeam},
+	},
+	auth.RolePartnerWorker: {
+		FamilyRead:  {LeadProfessional},
+		FamilyWrite: {LeadProfessional},
+	},
+	auth.RoleAuditor: {
+		ClaimRead:   {AuditAssigned},
+		ClaimDecide: {AuditAssigned},
+	},
+	auth.RoleAdministrator: {
+		FamilyAllocate: {None, SameTeam, Allocated, LeadProfessional}, // allocate any family, read none
+	},
+}
+
+// Decision is an answer and the reason, in words safe for the audit trail.
+type Decision struct {
+	Allowed bool
+	Reason  string
+}
+
+// RecordAction says whether the action is about one record (it needs a relationship).
+func RecordAction(a Action) bool {
+	for _, acts := range onRecord {
+		if _, ok := acts[a]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Decide answers whether p may take action a on a record to which it has relationship rel
+// (None for actions on no record).
+func Decide(p auth.Principal, a Action, rel Relationship) Decision {
+	if len(p.Roles) == 0 {
+		return Decision{Reason: "no role"}
+	}
+	for _, role := range p.Roles {
+		if slices.Contains(byRole[role], a) {
+			return Decision{Allowed: true, Reason: "role " + role}
+		}
+		if slices.Contains(onRecord[role][a], rel) {
+			return Decision{Allowed: true, Reason: "role " + role + " as " + rel.String()}
+		}
+	}
+	if RecordAction(a) {
+		return Decision{Reason: "no role allows " + string(a) + " as " + rel.String()}
+	}
+	return Decision{Reason: "no role allows " + string(a)}
+}
+
+// FieldClass is how sensitive one field of a case record is.
+type FieldClass int
+
+// Field classes (docs/data-protection.md lists each field's class).
+const (
+	Ordinary   FieldClass = iota // who may read the record may read it
+	Special                      // special category (health, crime, abuse): those working with the family
+	Restricted                   // whereabouts of someone at risk (a refuge address): lead professional and allocated caseworkers only
+)
+
+// FieldVisible says whether a caller allowed to read a record sees a field of the class.
+func FieldVisible(p auth.Principal, class FieldClass, rel Relationship) bool {
+	if !Decide(p, FamilyRead, rel).Allowed {
+		return false
+	}
+	switch class {
+	case Ordinary:
+		return true
+	case Special:
+		return rel >= Allocated && rel <= LeadProfessional || (p.Has(auth.RoleTeamManager) && rel == SameTeam)
+	case Restricted:
+		return rel == Allocated || rel == LeadProfessional
+	}
+	return false
+}

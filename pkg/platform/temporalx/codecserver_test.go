@@ -1,0 +1,91 @@
+package temporalx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/keyring"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+func TestCodecServerDecodesOnlyForAdministratorsAndAuditsEveryRequest(t *testing.T) {
+	line, _ := keyring.Generate("t1")
+	keys, _ := keyring.Parse(line)
+	codec := EncryptionCodec{Keys: keys}
+	dev, err := auth.OpenDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(context.Background(), dev.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit bytes.Buffer
+	srv := httptest.NewServer(CodecServer(codec, v, []string{"https://temporal-ui.example"}, slog.New(slog.NewJSONHandler(&audit, nil))))
+	defer srv.Close()
+
+	plain, _ := converter.GetDefaultDataConverter().ToPayload("a family's evidence")
+	enc, _ := codec.Encode([]*commonpb.Payload{plain})
+	js, _ := protojson.Marshal(enc[0])
+	body := `{"payloads":[` + string(js) + `]}`
+	token := func(roles ...string) string {
+		s, _ := dev.Mint(auth.Principal{Subject: "ops.one", Roles: roles}, time.Hour)
+		return s
+	}
+	post := func(path, auth, origin string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Namespace", "familypath")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, _ := post("/decode", "", ""); resp.StatusCode != 401 {
+		t.Errorf("no token: %d", resp.StatusCode)
+	}
+	if resp, _ := post("/decode", token(auth.RoleCaseworker), ""); resp.StatusCode != 403 {
+		t.Errorf("a caseworker: %d", resp.StatusCode)
+	}
+	if resp, _ := post("/decode", token(auth.RoleAdministrator), "https://evil.example"); resp.StatusCode != 403 {
+		t.Errorf("another origin: %d", resp.StatusCode)
+	}
+	resp, out := post("/decode", token(auth.RoleAdministrator), "https://temporal-ui.example")
+	var decoded struct {
+		Payloads []json.RawMessage `json:"payloads"`
+	}
+	_ = json.Unmarshal([]byte(out), &decoded)
+	if resp.StatusCode != 200 || len(decoded.Payloads) != 1 || resp.Header.Get("Access-Control-Allow-Origin") != "https://temporal-ui.example" {
+		t.Fatalf("an administrator: %d %s", resp.StatusCode, out)
+	}
+	var p commonpb.Payload
+	_ = protojson.Unmarshal(decoded.Payloads[0], &p)
+	var s string
+	if err := converter.GetDefaultDataConverter().FromPayload(&p, &s); err != nil || s != "a family's evidence" {
+		t.Errorf("decoded %q, %v", s, err)
+	}
+	log := audit.String()
+	if strings.Count(log, `"audit":true`) != 4 || !strings.Contains(log, `"actor":"ops.one"`) || strings.Contains(log, "evidence") {
+		t.Errorf("audit log:\n%s", log)
+	}
+}

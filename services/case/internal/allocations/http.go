@@ -1,0 +1,181 @@
+package allocations
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/access"
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+)
+
+func init() {
+	httpapi.RegisterPattern("subject", `^[A-Za-z0-9][A-Za-z0-9._@:|-]{0,127}$`, "must be a user's subject: letters, digits and . _ @ : | -")
+	httpapi.RegisterPattern("team", `^[a-z0-9][a-z0-9-]{0,63}$`, "must be a team code: lower-case letters, digits and dashes")
+}
+
+// Agencies a lead professional may come from (../shared/domain.md §3).
+var Agencies = []string{"COUNCIL_FAMILY_SERVICE", "POLICE", "HEALTH", "DISTRICT_COUNCIL", "FIRE_AND_RESCUE"}
+
+// API serves allocations and the relationship check.
+type API struct {
+	Store Store
+	Guard *httpapi.Guard
+	Log   *slog.Logger
+}
+
+// Routes adds the routes.
+func (a *API) Routes(r gin.IRouter) {
+	r.GET(access.RelationshipPath, a.relationship)
+	r.GET("/v1/families/:id/allocation", a.get)
+	r.PUT("/v1/families/:id/allocation", a.put)
+}
+
+// LeadProfessional names the family's lead professional and their agency.
+type LeadProfessional struct {
+	Subject string `json:"subject" validate:"required,subject"`
+	Agency  string `json:"agency" validate:"required,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE"`
+}
+
+// AllocationRequest sets who works with a family, whole.
+type AllocationRequest struct {
+	Team             string            `json:"team" validate:"required,team"`
+	LeadProfessional *LeadProfessional `json:"lead_professional"`
+	Caseworkers      []string          `json:"caseworkers" validate:"max=50,unique,dive,subject"`
+}
+
+// AllocationBody is a family's allocation as the API shows it.
+type AllocationBody struct {
+	FamilyID         string            `json:"family_id"`
+	Team             string            `json:"team"`
+	LeadProfessional *LeadProfessional `json:"lead_professional,omitempty"`
+	Caseworkers      []string          `json:"caseworkers"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+}
+
+func body(f *Family) AllocationBody {
+	b := AllocationBody{FamilyID: f.ID.String(), Team: f.Team, Caseworkers: f.Caseworkers, UpdatedAt: f.UpdatedAt.UTC()}
+	if f.LeadProfessional != nil {
+		b.LeadProfessional = &LeadProfessional{Subject: *f.LeadProfessional, Agency: *f.LeadProfessionalAgency}
+	}
+	if b.Caseworkers == nil {
+		b.Caseworkers = []string{}
+	}
+	return b
+}
+
+func familyID(c *gin.Context) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return id, false
+	}
+	return id, true
+}
+
+// relationship answers the caller's own relationship to the family (other services pass
+// their caller's token on). It tells nothing about the family but that.
+func (a *API) relationship(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	rel, err := a.Store.Relationship(c, httpapi.Principal(c), id)
+	if err != nil {
+		a.Log.ErrorContext(c, "read relationship", "error", err.Error())
+		httpapi.Unavailable(c, "The relationship cannot be read now; retry shortly.")
+		return
+	}
+	c.JSON(http.StatusOK, access.RelationshipBody{FamilyID: id.String(), Relationship: rel.String()})
+}
+
+func (a *API) get(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyRead, id.String()); !ok {
+		return
+	}
+	f, err := a.Store.Get(c, id)
+	if errors.Is(err, ErrNotFound) {
+		httpapi.NotFound(c, "Family")
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "read allocation", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	httpapi.SetETag(c, f.Version)
+	c.JSON(http.StatusOK, body(f))
+}
+
+// put creates a family's allocation (administrators), or replaces it (its team's manager,
+// administrators) with If-Match.
+func (a *API) put(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	var req AllocationRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyAllocate, id.String()); !ok {
+		return
+	}
+	current, err := a.Store.Get(c, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		a.Log.ErrorContext(c, "read allocation", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	var read int64
+	if current != nil {
+		if !httpapi.RequireIfMatch(c, current.Version) {
+			return
+		}
+		read = current.Version
+	}
+	f := Family{ID: id, Team: req.Team, Caseworkers: req.Caseworkers}
+	if lp := req.LeadProfessional; lp != nil {
+		f.LeadProfessional, f.LeadProfessionalAgency = &lp.Subject, &lp.Agency
+	}
+	saved, err := a.Store.Put(c, f, read, httpapi.Principal(c).Subject)
+	if errors.Is(err, ErrStale) {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed,
+			Title: "The allocation has changed", Detail: "Read it again, then retry your change with its new ETag."})
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "write allocation", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	status := http.StatusOK
+	if current == nil {
+		status = http.StatusCreated
+		c.Header("Location", "/v1/families/"+id.String()+"/allocation")
+	}
+	httpapi.SetETag(c, saved.Version)
+	c.JSON(status, body(saved))
+}
+
+// Local answers relationships from the case service's own allocations.
+type Local struct{ Store Store }
+
+// Family implements httpapi.Relationships.
+func (l Local) Family(ctx context.Context, p auth.Principal, _ string, familyID string) (policy.Relationship, error) {
+	id, err := uuid.Parse(familyID)
+	if err != nil {
+		return policy.None, nil
+	}
+	return l.Store.Relationship(ctx, p, id)
+}

@@ -1,0 +1,130 @@
+// Package allocations holds who works with each family (team, lead professional, allocated
+// caseworkers) and answers a user's relationship to a family from it.
+package allocations
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// ErrNotFound: no family with that id has a case.
+var ErrNotFound = errors.New("family not found")
+
+// ErrStale: the family changed since the version the caller read.
+var ErrStale = errors.New("family changed")
+
+// Family is one family's allocation.
+type Family struct {
+	ID                     uuid.UUID
+	Team                   string
+	LeadProfessional       *string
+	LeadProfessionalAgency *string
+	Caseworkers            []string `gorm:"-"`
+	Version                int64
+	CreatedAt, UpdatedAt   time.Time
+}
+
+// Store reads and writes allocations.
+type Store struct{ DB *gorm.DB }
+
+// Get reads a family's allocation.
+func (s Store) Get(ctx context.Context, id uuid.UUID) (*Family, error) {
+	var f Family
+	err := s.DB.WithContext(ctx).Table(`"case".families`).Where("id = ?", id).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DB.WithContext(ctx).Table(`"case".allocations`).Where("family_id = ?", id).Order("subject").Pluck("subject", &f.Caseworkers).Error; err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Put sets a family's allocation whole: created at version 1, or replaced when the caller
+// read the current version (optimistic locking). It returns the new state.
+func (s Store) Put(ctx context.Context, f Family, readVersion int64, by string) (*Family, error) {
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if readVersion == 0 {
+			res := tx.Exec(`INSERT INTO "case".families (id, team, lead_professional, lead_professional_agency) VALUES (?, ?, ?, ?)
+				ON CONFLICT (id) DO NOTHING`, f.ID, f.Team, f.LeadProfessional, f.LeadProfessionalAgency)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrStale
+			}
+		} else {
+			res := tx.Exec(`UPDATE "case".families SET team = ?, lead_professional = ?, lead_professional_agency = ?, version = version + 1,
+				updated_at = now() WHERE id = ? AND version = ?`, f.Team, f.LeadProfessional, f.LeadProfessionalAgency, f.ID, readVersion)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrStale
+			}
+		}
+		if err := tx.Exec(`DELETE FROM "case".allocations WHERE family_id = ? AND NOT (subject = ANY(?::text[]))`, f.ID, textArray(f.Caseworkers)).Error; err != nil {
+			return err
+		}
+		for _, sub := range f.Caseworkers {
+			if err := tx.Exec(`INSERT INTO "case".allocations (family_id, subject, allocated_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+				f.ID, sub, by).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, f.ID)
+}
+
+// Relationship is p's relationship to the family: lead professional, allocated caseworker,
+// a member of its team, or none (also for a family with no case: nothing tells the caller
+// whether it exists).
+func (s Store) Relationship(ctx context.Context, p auth.Principal, id uuid.UUID) (policy.Relationship, error) {
+	f, err := s.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return policy.None, nil
+	}
+	if err != nil {
+		return policy.None, err
+	}
+	return Relate(p, f), nil
+}
+
+// Relate is the relationship rule itself.
+func Relate(p auth.Principal, f *Family) policy.Relationship {
+	switch {
+	case f.LeadProfessional != nil && *f.LeadProfessional == p.Subject:
+		return policy.LeadProfessional
+	case slices.Contains(f.Caseworkers, p.Subject):
+		return policy.Allocated
+	case p.Team != "" && p.Team == f.Team:
+		return policy.SameTeam
+	}
+	return policy.None
+}
+
+// textArray writes a text[] literal; subjects are checked by the API (no quotes or commas).
+func textArray(ss []string) string {
+	out := "{"
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += `"` + s + `"`
+	}
+	return out + "}"
+}
