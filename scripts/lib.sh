@@ -29,6 +29,9 @@ temporal_bin() { ensure_go_tool temporal "$TEMPORAL_CLI_MODULE" "$TEMPORAL_CLI_V
 buf_bin() { ensure_go_tool buf "$BUF_MODULE" "$BUF_VERSION"; }
 protoc_gen_go_bin() { ensure_go_tool protoc-gen-go "$PROTOC_GEN_GO_MODULE" "$PROTOC_GEN_GO_VERSION"; }
 helm_bin() { ensure_go_tool helm "$HELM_MODULE" "$HELM_VERSION"; }
+staticcheck_bin() { ensure_go_tool staticcheck "$STATICCHECK_MODULE" "$STATICCHECK_VERSION"; }
+gosec_bin() { ensure_go_tool gosec "$GOSEC_MODULE" "$GOSEC_VERSION"; }
+govulncheck_bin() { ensure_go_tool govulncheck "$GOVULNCHECK_MODULE" "$GOVULNCHECK_VERSION"; }
 
 apt_install() {
   log "installing Debian packages: $*"

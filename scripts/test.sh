@@ -17,6 +17,7 @@ unformatted=$(gofmt -l "${MODULES[@]}")
 go vet "${PKGS[@]}"
 go vet -tags e2e ./e2e/...
 scripts/proto.sh check
+scripts/security.sh
 
 log "each module builds on its own (GOWORK=off)"
 for m in "${MODULES[@]}"; do (cd "$m" && GOWORK=off go build ./... ) || die "module $m does not build on its own"; done

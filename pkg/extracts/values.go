@@ -305,7 +305,7 @@ func count(dst *int32, v string) string {
 	if !ok || len(v) > 9 {
 		return "is not a whole number (0 or more)"
 	}
-	*dst = int32(n)
+	*dst = int32(n) // #nosec G115 -- at most 9 digits
 	return ""
 }
 

@@ -244,7 +244,7 @@ func Parse(file string, data []byte) (*Plan, error) {
 			p.indicators++
 			for _, typ := range ind.EventTypes {
 				k := feedType{ind.Feed, typ}
-				p.byFact[k] = append(p.byFact[k], int32(ind.index))
+				p.byFact[k] = append(p.byFact[k], int32(ind.index)) // #nosec G115 -- a plan has a few dozen indicators
 			}
 		}
 	}

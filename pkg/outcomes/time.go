@@ -55,6 +55,7 @@ func (m Moment) appendTo(b []byte) []byte {
 	l := m.londonWall()
 	if h, mi, s := l.Clock(); h == 0 && mi == 0 && s == 0 && l.Nanosecond() == 0 {
 		if y, mo, d := l.Date(); y >= 0 && y <= 9999 {
+			// #nosec G115 -- digits of a year checked to be 0 to 9999, a month and a day
 			return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
 				byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-', byte('0'+d/10), byte('0'+d%10))
 		}

@@ -64,7 +64,7 @@ components:
   binary: workflow-worker
   mode: codec
   args: [codec-server]
-  needsData: false
+  needsData: true
   values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (deepCopy $root.Values.codecServer.overrides) | toJson }}
 {{- end }}
 {{- end -}}

@@ -16,20 +16,34 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	"gorm.io/gorm"
 )
 
-// Migrations creates the audit trail in a service's schema; service.migrate applies them
-// with the schema as search_path.
+// migrations create the audit trail in a schema; they name no schema (db.MigrateSet runs
+// them with the schema as search_path).
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// MigrationsFS returns the platform's audit migrations (NNNN_name.sql at the top).
-func MigrationsFS() embed.FS { return migrations }
+// Migrate creates or updates the audit trail in schema (a service's, or the codec server's),
+// tracking its versions in <schema>.audit_migrations.
+func Migrate(ctx context.Context, gdb *gorm.DB, schema string) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	ms, err := db.LoadMigrations(sub)
+	if err != nil {
+		return err
+	}
+	_, err = db.MigrateSet(ctx, gdb, schema, "audit", ms)
+	return err
+}
 
 // Outcomes of an audited access.
 const (

@@ -41,6 +41,7 @@ type Guard struct {
 	Verifier      *auth.Verifier
 	Trail         Recorder
 	Relationships Relationships // nil in a service that serves no family records
+	Limiter       *RateLimiter  // per caller: the token's subject, or the client address without one
 	Log           *slog.Logger
 }
 
@@ -55,14 +56,20 @@ func (g *Guard) Authenticate() gin.HandlerFunc {
 			p, err = g.Verifier.Verify(c.Request.Context(), token)
 		}
 		if err != nil {
+			if !g.Limiter.Allow(c, "addr:"+c.ClientIP()) {
+				return
+			}
 			reason := "no bearer token"
 			if ok {
 				reason = err.Error()
 			}
-			g.record(c, auth.Principal{Subject: audit.Anonymous}, "request", "route", routeOf(c), audit.Refused, reason)
+			_ = g.record(c, auth.Principal{Subject: audit.Anonymous}, "request", "route", routeOf(c), audit.Refused, reason) // logged inside
 			c.Header("WWW-Authenticate", `Bearer realm="familypath", error="invalid_token"`)
 			Abort(c, Problem{Type: TypeUnauthenticated, Title: "Authentication required", Status: http.StatusUnauthorized,
 				Detail: "Send a valid access token: Authorization: Bearer <token>."})
+			return
+		}
+		if !g.Limiter.Allow(c, "sub:"+p.Subject) {
 			return
 		}
 		c.Set(principalKey, p)
@@ -103,7 +110,7 @@ func (g *Guard) Family(c *gin.Context, a policy.Action, familyID string) (policy
 		var err error
 		if rel, err = g.Relationships.Family(c.Request.Context(), p, s, familyID); err != nil {
 			g.Log.WarnContext(c.Request.Context(), "relationship unknown: access refused", "error", err.Error())
-			g.record(c, p, string(a), "family", familyID, audit.Refused, "relationship could not be checked")
+			_ = g.record(c, p, string(a), "family", familyID, audit.Refused, "relationship could not be checked") // logged inside
 			Unavailable(c, "Access to this family cannot be checked now; try again shortly.")
 			return policy.None, false
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/familypath/familypath/pkg/platform/testenv"
@@ -265,5 +266,70 @@ func TestEveryAnswerCarriesTheSecurityHeaders(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", path, k, got, v)
 			}
 		}
+	}
+}
+
+func TestRateLimitCountsEachCallerAcrossReplicas(t *testing.T) {
+	opts, _ := redis.ParseURL(testenv.RedisURL(t))
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	service := "ratelimit-" + testenv.Unique()
+	replica := func() *gin.Engine {
+		r := engine()
+		at := time.Date(2026, 11, 24, 9, 30, 15, 0, time.UTC) // one window for the whole test
+		lim := &RateLimiter{Redis: rdb, Service: service, PerMinute: 3, Log: quiet, Now: func() time.Time { return at }}
+		r.GET("/limited/:who", func(c *gin.Context) {
+			if lim.Allow(c, c.Param("who")) {
+				c.Status(http.StatusNoContent)
+			}
+		})
+		return r
+	}
+	a, b := replica(), replica()
+	codes := []int{}
+	for i := 0; i < 4; i++ {
+		h := a
+		if i%2 == 1 {
+			h = b
+		}
+		codes = append(codes, do(t, h, "GET", "/limited/alice", "").Code)
+	}
+	if codes[0] != 204 || codes[2] != 204 || codes[3] != 429 {
+		t.Errorf("alice: %v", codes)
+	}
+	w := do(t, a, "GET", "/limited/alice", "")
+	if w.Header().Get("Retry-After") == "" || problemOf(t, w).Type != TypeRateLimited {
+		t.Errorf("over the limit: %d %v", w.Code, w.Header())
+	}
+	if w := do(t, a, "GET", "/limited/bob", ""); w.Code != 204 {
+		t.Errorf("bob is limited by alice's requests: %d", w.Code)
+	}
+	// Redis down: requests go through (limits protect; they do not decide access).
+	down := &RateLimiter{Redis: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond}), Service: service, PerMinute: 1, Log: quiet}
+	r := engine()
+	r.GET("/x", func(c *gin.Context) {
+		first := down.Allow(c, "carol") // over the limit of 1 on the second, were Redis counting
+		if first && down.Allow(c, "carol") {
+			c.Status(http.StatusNoContent)
+		}
+	})
+	if w := do(t, r, "GET", "/x", ""); w.Code != 204 {
+		t.Errorf("redis down: %d", w.Code)
+	}
+}
+
+func TestRequestsHaveADeadline(t *testing.T) {
+	r := NewEngine(Options{Log: quiet, RequestTimeout: 50 * time.Millisecond, RouteBodyLimits: map[string]int64{"POST /stream": 1 << 20}})
+	deadline := func(c *gin.Context) {
+		_, ok := c.Request.Context().Deadline()
+		c.String(http.StatusOK, "%v", ok)
+	}
+	r.GET("/work", deadline)
+	r.POST("/stream", deadline)
+	if w := do(t, r, "GET", "/work", ""); w.Body.String() != "true" {
+		t.Error("an ordinary request has no deadline")
+	}
+	if w := do(t, r, "POST", "/stream", ""); w.Body.String() != "false" {
+		t.Error("a streaming upload is cut off by the request timeout")
 	}
 }

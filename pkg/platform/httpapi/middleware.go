@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -151,6 +152,20 @@ func securityHeaders() gin.HandlerFunc {
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		c.Next()
+	}
+}
+
+// requestTimeout gives each request's context a deadline, so no call it makes waits forever.
+func requestTimeout(d time.Duration, streaming map[string]int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := streaming[c.Request.Method+" "+c.FullPath()]; ok {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
 }

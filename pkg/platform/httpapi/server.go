@@ -22,6 +22,10 @@ type Options struct {
 	MaxBodyBytes int64  // default 1 MiB
 	// RouteBodyLimits raises the limit of named routes ("POST /v1/uploads") that stream files.
 	RouteBodyLimits map[string]int64
+	// RequestTimeout bounds every request's work (its calls to Postgres, Redis, Temporal and
+	// other services end with it); routes with their own body limit stream files and are
+	// bounded by the server's read timeout instead. Default 30 s.
+	RequestTimeout time.Duration
 }
 
 // NewEngine returns a gin engine with the platform's middleware and infrastructure routes:
@@ -38,7 +42,10 @@ func NewEngine(o Options) *gin.Engine {
 	if o.Registerer != nil {
 		r.Use(NewMetrics(o.Registerer).middleware())
 	}
-	r.Use(bodyLimit(o.MaxBodyBytes, o.RouteBodyLimits))
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	r.Use(bodyLimit(o.MaxBodyBytes, o.RouteBodyLimits), requestTimeout(o.RequestTimeout, o.RouteBodyLimits))
 	r.NoRoute(func(c *gin.Context) { NotFound(c, "Resource") })
 	r.NoMethod(func(c *gin.Context) {
 		Abort(c, Problem{Type: TypeNotFound, Status: http.StatusMethodNotAllowed, Title: "Method not allowed"})

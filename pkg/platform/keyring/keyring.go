@@ -83,7 +83,7 @@ func (k *Keyring) ActiveID() string { return k.active }
 func (k *Keyring) Seal(plaintext, aad []byte) []byte {
 	aead := k.aeads[k.active]
 	out := make([]byte, 0, 2+len(k.active)+aead.NonceSize()+len(plaintext)+aead.Overhead())
-	out = append(out, version, byte(len(k.active)))
+	out = append(out, version, byte(len(k.active))) // #nosec G115 -- key ids are at most 32 bytes (idPattern)
 	out = append(out, k.active...)
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {

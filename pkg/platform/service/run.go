@@ -157,7 +157,7 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	case mode == "migrate":
 		return migrate(ctx, def, d)
 	case mode == "audit-verify":
-		return verifyAudit(ctx, d, os.Stdout)
+		return PrintAuditReport(ctx, d.Audit, os.Stdout)
 	case mode == "serve":
 		return serve(ctx, def, d)
 	default:
@@ -217,7 +217,8 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 // access in the service's audit trail, relationships from the service itself or the case
 // service.
 func NewGuard(def Definition, d *Deps, v *auth.Verifier) *httpapi.Guard {
-	g := &httpapi.Guard{Verifier: v, Trail: d.Audit, Log: d.Log}
+	g := &httpapi.Guard{Verifier: v, Trail: d.Audit, Log: d.Log,
+		Limiter: &httpapi.RateLimiter{Redis: d.Redis, Service: def.Name, PerMinute: d.Settings.RateLimitPerMinute, Log: d.Log}}
 	if def.Relationships != nil {
 		g.Relationships = def.Relationships(d)
 	} else if d.Settings.CaseURL != "" {
@@ -256,10 +257,10 @@ func migrate(ctx context.Context, def Definition, d *Deps) error {
 	return nil
 }
 
-// verifyAudit prints what the audit trail's verification found, as JSON; a broken chain
-// is an error (exit status 1).
-func verifyAudit(ctx context.Context, d *Deps, out io.Writer) error {
-	rep, err := d.Audit.Verify(ctx)
+// PrintAuditReport prints what the audit trail's verification found, as JSON; a broken
+// chain is an error (exit status 1).
+func PrintAuditReport(ctx context.Context, trail audit.Trail, out io.Writer) error {
+	rep, err := trail.Verify(ctx)
 	if err != nil {
 		return err
 	}
@@ -273,24 +274,13 @@ func verifyAudit(ctx context.Context, d *Deps, out io.Writer) error {
 
 // MigrateAudit creates or updates the audit trail in a service's schema.
 func MigrateAudit(ctx context.Context, gdb *gorm.DB, schema string) error {
-	ms, err := db.LoadMigrations(must(fs.Sub(audit.MigrationsFS(), "migrations")))
-	if err != nil {
-		return err
-	}
-	_, err = db.MigrateSet(ctx, gdb, schema, "audit", ms)
-	return err
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
+	return audit.Migrate(ctx, gdb, schema)
 }
 
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
-	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits})
+	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits,
+		RequestTimeout: d.Settings.RequestTimeout})
 	if d.Guard == nil {
 		return nil, errors.New("the API needs its guard (OIDC settings)")
 	}

@@ -31,6 +31,10 @@ type Settings struct {
 	// CaseURL is the case service's API, which answers every other service's "may this user
 	// see family X?" (serve; the case service answers itself).
 	CaseURL string
+	// RateLimitPerMinute caps each caller's requests to the API (serve); 0 turns it off.
+	RateLimitPerMinute int
+	// RequestTimeout bounds each API request's work (serve).
+	RequestTimeout time.Duration
 }
 
 // Needs says which dependencies a mode requires, so that e.g. `migrate` does not demand
@@ -56,6 +60,8 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 		s.Temporal = LoadTemporal(env)
 	}
 	if needs.Auth {
+		s.RateLimitPerMinute = env.Int("RATE_LIMIT_PER_MINUTE", 600)
+		s.RequestTimeout = env.Duration("REQUEST_TIMEOUT", 30*time.Second)
 		s.OIDC = LoadOIDC(env)
 		if svc != "case" {
 			s.CaseURL = env.URL("CASE_URL", "", "http", "https")

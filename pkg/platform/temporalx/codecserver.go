@@ -2,13 +2,17 @@ package temporalx
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"go.temporal.io/sdk/converter"
 )
@@ -20,14 +24,16 @@ const CodecServerRole = auth.RoleAdministrator
 // CodecServer serves Temporal's remote codec protocol (POST /encode and /decode) for the
 // Temporal UI and CLI, behind OIDC: each request must carry an administrator's access token
 // (the UI passes the signed-in user's; the CLI takes --codec-auth). Cross-origin requests
-// are answered only for the listed UI origins. Every answer is recorded as an audit event
-// (who, namespace, how many payloads), never the data.
-func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []string, log *slog.Logger) http.Handler {
+// are answered only for the listed UI origins. Every request and every refusal is recorded
+// in the codec server's audit trail (who, the namespace, how many payloads), never the data;
+// when it cannot be recorded, nothing is decoded.
+func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []string, trail AuditTrail, log *slog.Logger) http.Handler {
 	inner := converter.NewPayloadCodecHTTPHandler(codec)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		action := strings.TrimPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/"):], "/")
 		if o := r.Header.Get("Origin"); o != "" {
 			if !slices.Contains(origins, o) {
-				log.Warn("audit: codec request refused", "audit", true, "outcome", "origin not allowed")
+				_ = record(r, trail, log, auth.Principal{Subject: audit.Anonymous}, action, audit.Refused, "origin not allowed")
 				http.Error(w, "origin not allowed", http.StatusForbidden)
 				return
 			}
@@ -41,7 +47,6 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		action := strings.TrimPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/"):], "/")
 		if r.Method != http.MethodPost || (action != "encode" && action != "decode") {
 			http.NotFound(w, r)
 			return
@@ -54,12 +59,12 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 		}
 		switch {
 		case !ok || err != nil:
-			log.Warn("audit: codec request refused", "audit", true, "action", action, "outcome", "unauthenticated", "reason", reasonOf(err))
+			_ = record(r, trail, log, auth.Principal{Subject: audit.Anonymous}, action, audit.Refused, reasonOf(err))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="familypath-codec"`)
 			http.Error(w, "an access token is required", http.StatusUnauthorized)
 			return
 		case !p.Has(CodecServerRole):
-			log.Warn("audit: codec request refused", "audit", true, "action", action, "actor", p.Subject, "outcome", "forbidden")
+			_ = record(r, trail, log, p, action, audit.Refused, "the administrator role is required")
 			http.Error(w, "the administrator role is required", http.StatusForbidden)
 			return
 		}
@@ -72,13 +77,36 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 			Payloads []json.RawMessage `json:"payloads"`
 		}
 		_ = json.Unmarshal(body, &req)
+		reason := fmt.Sprintf("role administrator; %d payloads", len(req.Payloads))
+		if err := record(r, trail, log, p, action, audit.Allowed, reason); err != nil {
+			http.Error(w, "the request could not be recorded; retry shortly", http.StatusServiceUnavailable)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		inner.ServeHTTP(rec, r)
-		log.Info("audit: codec request", "audit", true, "action", action, "actor", p.Subject, "namespace", r.Header.Get("X-Namespace"),
-			"payloads", len(req.Payloads), "status", rec.status)
+		inner.ServeHTTP(w, r)
 	})
 }
+
+// AuditTrail is where the codec server records each request (audit.Trail).
+type AuditTrail interface {
+	Append(ctx context.Context, e audit.Event) (audit.Event, error)
+}
+
+// record appends one event: action encode or decode of the payloads of a namespace.
+func record(r *http.Request, trail AuditTrail, log *slog.Logger, p auth.Principal, action, outcome, reason string) error {
+	ns := r.Header.Get("X-Namespace")
+	if !namespacePattern.MatchString(ns) {
+		ns = "unnamed"
+	}
+	_, err := trail.Append(r.Context(), audit.Event{Actor: p.Subject, Roles: p.Roles, Action: "payload." + action,
+		ResourceType: "payloads", ResourceID: "namespace:" + ns, Outcome: outcome, Reason: reason})
+	if err != nil {
+		log.Error("codec audit append failed", "error", err.Error(), "outcome", outcome)
+	}
+	return err
+}
+
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 func reasonOf(err error) string {
 	if err == nil {
@@ -86,10 +114,3 @@ func reasonOf(err error) string {
 	}
 	return err.Error()
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }

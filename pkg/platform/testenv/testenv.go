@@ -50,16 +50,16 @@ func startDeps() (func(), error) {
 	}
 	script := filepath.Join(root, "scripts", "stack.sh")
 	stop := func() {
-		_ = exec.Command(script, "down", dir).Run()
+		_ = exec.Command(script, "down", dir).Run() // #nosec G204 -- the repository's own script
 		_ = os.RemoveAll(dir)
 	}
-	cmd := exec.Command(script, "deps", dir)
+	cmd := exec.Command(script, "deps", dir) // #nosec G204 -- the repository's own script
 	cmd.Env = append(os.Environ(), "FAMILYPATH_HEADLESS=1", "FAMILYPATH_FAST_PG=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		stop()
 		return nil, fmt.Errorf("start dependencies: %v\n%s", err, out)
 	}
-	state, err := os.ReadFile(filepath.Join(dir, "stack.env"))
+	state, err := os.ReadFile(filepath.Join(dir, "stack.env")) // #nosec G304 -- the folder this function made
 	if err != nil {
 		stop()
 		return nil, err

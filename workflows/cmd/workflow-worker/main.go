@@ -3,6 +3,7 @@
 //	workflow-worker worker                      poll family-lifecycle
 //	workflow-worker register-search-attributes  add the custom search attributes to the namespace
 //	workflow-worker codec-server                decode payloads for the Temporal UI and CLI (OIDC, administrators)
+//	workflow-worker audit-verify                verify the codec server's audit trail
 package main
 
 import (
@@ -14,8 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/metrics"
@@ -39,7 +42,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: %s worker|register-search-attributes|codec-server|version", name)
+		return fmt.Errorf("usage: %s worker|register-search-attributes|codec-server|audit-verify|version", name)
 	}
 	if args[0] == "version" {
 		fmt.Println(name, service.Version)
@@ -48,8 +51,11 @@ func run(args []string) error {
 	if args[0] == "codec-server" {
 		return codecServer()
 	}
+	if args[0] == "audit-verify" {
+		return verifyCodecAudit()
+	}
 	if args[0] != "worker" && args[0] != "register-search-attributes" {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server or version)", args[0])
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)", args[0])
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
@@ -92,10 +98,14 @@ func run(args []string) error {
 	return g.Wait()
 }
 
-// codecServer serves the remote codec for the Temporal UI and CLI: it needs the payload keys
-// and the OIDC issuer, not a Temporal connection.
+// codecSchema holds the codec server's audit trail.
+const codecSchema = "codec_server"
+
+// codecServer serves the remote codec for the Temporal UI and CLI: it needs the payload keys,
+// the OIDC issuer and Postgres for its audit trail, not a Temporal connection.
 func codecServer() error {
 	env := config.FromOS()
+	dbURL := env.URL("DATABASE_URL", "", "postgres", "postgresql")
 	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	addr := env.Addr("CODEC_ADDR", ":8088")
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
@@ -112,12 +122,36 @@ func codecServer() error {
 	if err != nil {
 		return err
 	}
+	gdb, err := db.Open(ctx, dbURL, db.Options{Log: log, MaxOpenConns: 5})
+	if err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, gdb, codecSchema); err != nil { // idempotent, under an advisory lock
+		return err
+	}
 	reg := metrics.NewRegistry()
-	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, log)
+	trail := audit.Trail{DB: gdb, Schema: codecSchema}
+	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, trail, log)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpapi.Serve(ctx, log, "codec", addr, h, service.DefaultShutdownGrace) })
 	g.Go(func() error {
-		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, nil), service.DefaultShutdownGrace)
+		ready := []metrics.Check{{Name: "postgres", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }}}
+		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, ready), service.DefaultShutdownGrace)
 	})
 	return g.Wait()
+}
+
+// verifyCodecAudit walks the codec server's audit trail; a break is an error.
+func verifyCodecAudit() error {
+	env := config.FromOS()
+	dbURL := env.URL("DATABASE_URL", "", "postgres", "postgresql")
+	if err := env.Err(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	gdb, err := db.Open(ctx, dbURL, db.Options{MaxOpenConns: 1})
+	if err != nil {
+		return err
+	}
+	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema}, os.Stdout)
 }
