@@ -219,7 +219,7 @@ func TestDevelopmentManifestsAreValidAndRestricted(t *testing.T) {
 		}
 	}
 	// The development values reach these by name.
-	for _, n := range []string{"Service/temporal", "Service/postgres-dev", "Service/redis-dev", "Secret/familypath-dev-postgres", "Secret/familypath-dev-redis"} {
+	for _, n := range []string{"Service/temporal", "Service/postgres-dev", "Service/redis-dev", "Secret/familypath-dev-postgres", "Secret/familypath-dev-redis", "Secret/familypath-dev-field-keys"} {
 		if !names[n] {
 			t.Errorf("k8s/ has no %s", n)
 		}
@@ -268,6 +268,14 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api"
 		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
 			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
+		}
+		// Only the services' pods hold the key ring that seals personal data.
+		hasFieldKeys := false
+		for _, e := range c.Env {
+			hasFieldKeys = hasFieldKeys || (e.Name == "FIELD_KEYS" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil)
+		}
+		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
+			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
 		}
 		if o.Name == "familypath-codec-server" && (!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {
 			t.Errorf("codec server: args %v, CODEC_ADDR %q", c.Args, env["CODEC_ADDR"])

@@ -19,6 +19,9 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
   FAMILYPATH_HEADLESS=1 scripts/stack.sh deps "$work/stack" >/dev/null
   set -a; source "$work/stack/stack.env"; set +a
 fi
+if [[ -z "${FIELD_KEYS_FILE:-}${FIELD_KEYS:-}" ]]; then # rows' identities are sealed as in production
+  FIELD_KEYS="bench:$(head -c 32 /dev/urandom | base64 -w0)"; export FIELD_KEYS
+fi
 command -v psql >/dev/null || apt_install postgresql-client
 go build -o "$work/identification" ./services/identification/cmd/identification
 "$work/identification" migrate 2>/dev/null

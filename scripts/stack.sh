@@ -50,7 +50,7 @@ launch() {
 save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
-    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE \
+    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
              OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
@@ -167,7 +167,7 @@ register_search_attributes() {
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
-    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
+    TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" FIELD_KEYS_FILE="$FIELD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
     OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
 }
 
@@ -259,19 +259,20 @@ MSG
 alloc_port() { local p; p=$(free_port_excluding "${_ports:-}"); _ports="${_ports:-} $p "; printf -v "$1" '%s' "$p"; }
 port_open() { ! port_free "$1"; }
 
-# ensure_payload_keys: the key ring that encrypts every Temporal payload. Yours when
-# PAYLOAD_KEYS_FILE is given; otherwise a development ring made once per stack folder and
-# kept with its Temporal database (so old histories still decrypt). Never for production.
-ensure_payload_keys() {
-  if [[ -z "${PAYLOAD_KEYS_FILE:-}" ]]; then
-    PAYLOAD_KEYS_FILE="$RUN/payload-keys"
-    if [[ ! -s "$PAYLOAD_KEYS_FILE" ]]; then
-      (umask 077; printf 'dev-%s:%s\n' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" >"$PAYLOAD_KEYS_FILE")
-      log "payload keys: a development key ring in $PAYLOAD_KEYS_FILE"
+# ensure_key_ring VAR FILE WHAT: the key ring named by VAR (a file). Yours when VAR is given;
+# otherwise a development ring made once per stack folder and kept with the data it opens
+# (Temporal's histories, Postgres's sealed columns). Never for production.
+ensure_key_ring() {
+  local var=$1 file=$2 what=$3
+  if [[ -z "${!var:-}" ]]; then
+    printf -v "$var" '%s' "$RUN/$file"
+    if [[ ! -s "$RUN/$file" ]]; then
+      (umask 077; printf 'dev-%s:%s\n' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" >"$RUN/$file")
+      log "$what: a development key ring in $RUN/$file"
     fi
   fi
-  [[ -r "$PAYLOAD_KEYS_FILE" ]] || die "PAYLOAD_KEYS_FILE $PAYLOAD_KEYS_FILE cannot be read"
-  export PAYLOAD_KEYS_FILE
+  [[ -r "${!var}" ]] || die "$var ${!var} cannot be read"
+  export "${var?}"
 }
 
 # ensure_oidc: which access tokens the APIs and the codec server accept. Yours when
@@ -302,7 +303,8 @@ deps_up() {
   start_postgres
   start_redis
   start_temporal
-  ensure_payload_keys
+  ensure_key_ring PAYLOAD_KEYS_FILE payload-keys "payload keys (Temporal)"
+  ensure_key_ring FIELD_KEYS_FILE field-keys "field keys (personal data in Postgres)"
   ensure_oidc
   save_state
 }

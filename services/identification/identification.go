@@ -36,20 +36,28 @@ func Definition() service.Definition {
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
 		BodyLimits: map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
+		// Agency extracts: who each row is about is sealed under FIELD_KEYS.
+		PersonalData: true,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
-			(&ingest.API{Store: ingest.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&ingest.API{Store: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Commands: map[string]service.Command{
-			"ingest": {Summary: "load extract files", Needs: service.Needs{DB: true},
+			"ingest": {Summary: "load extract files", Needs: service.Needs{DB: true, PersonalData: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
-					return ingest.Command(ctx, ingest.Store{DB: d.DB}, args, out)
+					return ingest.Command(ctx, ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, args, out)
 				}},
 			"county": {Summary: "write a synthetic county's extracts and ground truth",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
 					return ingest.CountyCommand(ctx, args, out)
+				}},
+			"reseal-identities": {Summary: "seal every extract row's identity again under FIELD_KEYS' first key (after a rotation)",
+				Needs: service.Needs{DB: true, PersonalData: true},
+				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
+					_, err := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}.Reseal(ctx, 5000, out)
+					return err
 				}},
 			"upload-report": {Summary: "an upload's report as CSV on standard output", Needs: service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, _ io.Writer) error {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
 )
@@ -70,13 +71,26 @@ func TestUploadLoadsAcceptedRowsWithTheirReportOnceOnly(t *testing.T) {
 	if rows, uploads, issues := rowsLoaded(t, d); rows != 2 || uploads != 1 || issues != 3 {
 		t.Errorf("stored %d rows, %d uploads, %d issues; want 2, 1, 3", rows, uploads, issues)
 	}
+	// Who a row is about is sealed, bound to its row; the rest is in clear.
 	var stored struct {
-		SourceID, Postcode, EventType string
-		Dob                           *string
+		UploadID  string
+		EventType string
+		Identity  []byte
 	}
-	d.DB.Raw("SELECT source_id, postcode, event_type, dob::text FROM identification.extract_rows WHERE row_number = 2").Scan(&stored)
-	if stored.SourceID != "LCS-2" || stored.EventType != "CIN" || stored.Dob != nil || stored.Postcode != "PR1 2AB" {
-		t.Errorf("row 2 stored as %+v", stored)
+	d.DB.Raw("SELECT upload_id::text, event_type, identity FROM identification.extract_rows WHERE row_number = 2").Scan(&stored)
+	id, err := ingest.OpenIdentity(d.Settings.FieldKeys, stored.UploadID, 2, stored.Identity)
+	if err != nil || stored.EventType != "CIN" || id.SourceID != "LCS-2" || id.Forename != "Bo" || id.DOB != "" || id.Postcode != "PR1 2AB" {
+		t.Errorf("row 2 stored as %+v, identity %+v (%v)", stored.EventType, id, err)
+	}
+	if _, err := ingest.OpenIdentity(d.Settings.FieldKeys, stored.UploadID, 1, stored.Identity); err == nil {
+		t.Error("row 2's identity opens as row 1's")
+	}
+	var whole []string
+	d.DB.Raw("SELECT r::text FROM identification.extract_rows r").Scan(&whole)
+	for _, plain := range []string{"Amy", "Smith", "Jones", "LCS-1", "LCS-2", "PR1 2AB", "2008-06-15"} {
+		if strings.Contains(strings.Join(whole, "\n"), plain) {
+			t.Errorf("extract_rows holds %q in clear", plain)
+		}
 	}
 
 	// The report, as JSON pages and as CSV.
@@ -179,7 +193,7 @@ func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
 	csc := write("social_care-2016-10.csv", socialCareCSV)
 	bad := write("police.csv", "forename\nAmy\n")
 	unnamed := write("extract.csv", socialCareCSV)
-	store := ingest.Store{DB: d.DB}
+	store := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
 	var out bytes.Buffer
 	err := ingest.Command(context.Background(), store, []string{"--loaded-by", "batch", csc, bad, unnamed}, &out)
 	if err == nil || !strings.Contains(err.Error(), "2 of 3 files not loaded") {
@@ -196,5 +210,40 @@ func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
 	}
 	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
 		t.Errorf("stored %d rows in %d uploads", rows, uploads)
+	}
+}
+
+// A field key rotation: a new key goes first in the ring, reseal moves every row to it, and
+// then the ring without the old key opens every row.
+func TestIdentitiesResealUnderANewKey(t *testing.T) {
+	h, d := api(t)
+	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body)
+	}
+	newLine, _ := keyring.Generate("rotated")
+	both, err := keyring.Parse(newLine + "\n" + h.FieldKeys) // the new key first: it seals
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := ingest.Store{DB: d.DB, Keys: both}
+	var out bytes.Buffer
+	n, err := store.Reseal(context.Background(), 1, &out)
+	if err != nil || n != 2 || !strings.Contains(out.String(), "rotated=2") {
+		t.Fatalf("reseal: %d %v\n%s", n, err, out.String())
+	}
+	onlyNew, _ := keyring.Parse(newLine)
+	var rows []struct {
+		UploadID  string
+		RowNumber int
+		Identity  []byte
+	}
+	d.DB.Raw("SELECT upload_id::text, row_number, identity FROM identification.extract_rows").Scan(&rows)
+	for _, r := range rows {
+		if id, err := ingest.OpenIdentity(onlyNew, r.UploadID, r.RowNumber, r.Identity); err != nil || id.SourceID == "" {
+			t.Errorf("row %d does not open with the new key alone: %v", r.RowNumber, err)
+		}
+	}
+	if n, err := store.Reseal(context.Background(), 100, &out); err != nil || n != 0 {
+		t.Errorf("second reseal: %d %v", n, err)
 	}
 }

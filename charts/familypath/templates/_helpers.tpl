@@ -157,6 +157,13 @@ seccompProfile:
     secretKeyRef:
       name: {{ required "temporal.payloadKeys.existingSecret is required (a Secret holding the key ring that encrypts Temporal payloads)" $v.temporal.payloadKeys.existingSecret }}
       key: {{ $v.temporal.payloadKeys.key }}
+{{- if and (ne .binary "workflow-worker") (ne .mode "job") }}
+- name: FIELD_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "fieldKeys.existingSecret is required (a Secret holding the key ring that seals personal data in Postgres)" $v.fieldKeys.existingSecret }}
+      key: {{ $v.fieldKeys.key }}
+{{- end }}
 {{- if include "familypath.servesHTTP" . }}
 - name: OIDC_ISSUER
   value: {{ required "oidc.issuer is required (your identity provider's issuer)" $v.oidc.issuer | quote }}

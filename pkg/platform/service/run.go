@@ -56,6 +56,9 @@ type Definition struct {
 	// Relationships answers "may this user see family X?" from the service's own data (the
 	// case service); every other service asks the case service at CASE_URL.
 	Relationships func(d *Deps) httpapi.Relationships
+	// PersonalData: the service's serve and worker read or write sealed personal data, so
+	// they need FIELD_KEYS (its own commands say so in their Needs).
+	PersonalData bool
 }
 
 // Command is a service's own subcommand.
@@ -126,6 +129,11 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	if mode == "version" {
 		fmt.Fprintln(stderr, def.Name, Version)
 		return nil
+	}
+	for _, m := range []string{"serve", "worker"} {
+		n := needs[m]
+		n.PersonalData = def.PersonalData
+		needs[m] = n
 	}
 	cmd, own := def.Commands[mode]
 	if own {

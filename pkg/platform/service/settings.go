@@ -35,11 +35,17 @@ type Settings struct {
 	RateLimitPerMinute int
 	// RequestTimeout bounds each API request's work (serve).
 	RequestTimeout time.Duration
+	// FieldKeys seal personal data in Postgres (modes that need PersonalData).
+	FieldKeys *keyring.Keyring
 }
 
 // Needs says which dependencies a mode requires, so that e.g. `migrate` does not demand
 // Temporal settings.
-type Needs struct{ DB, Redis, Temporal, Auth bool }
+type Needs struct {
+	DB, Redis, Temporal, Auth bool
+	// PersonalData: the mode reads or writes sealed personal data (FIELD_KEYS).
+	PersonalData bool
+}
 
 // LoadSettings reads the settings a mode needs and reports every problem at once.
 func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
@@ -58,6 +64,9 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	}
 	if needs.Temporal {
 		s.Temporal = LoadTemporal(env)
+	}
+	if needs.PersonalData {
+		s.FieldKeys = LoadFieldKeys(env)
 	}
 	if needs.Auth {
 		s.RateLimitPerMinute = env.Int("RATE_LIMIT_PER_MINUTE", 600)
@@ -108,22 +117,33 @@ func LoadOIDC(env *config.Env) auth.Config {
 // LoadPayloadKeys reads the key ring that encrypts Temporal payloads: PAYLOAD_KEYS_FILE (a
 // mounted Secret) or PAYLOAD_KEYS. Required: no process talks to Temporal in plaintext.
 func LoadPayloadKeys(env *config.Env) *keyring.Keyring {
-	text := env.String("PAYLOAD_KEYS", "")
-	if file := env.String("PAYLOAD_KEYS_FILE", ""); file != "" {
+	return loadKeyring(env, "PAYLOAD_KEYS", "the key ring that encrypts Temporal payloads")
+}
+
+// LoadFieldKeys reads the key ring that seals personal data in Postgres (FIELD_KEYS_FILE or
+// FIELD_KEYS); a separate ring from the payload keys, rotated on its own.
+func LoadFieldKeys(env *config.Env) *keyring.Keyring {
+	return loadKeyring(env, "FIELD_KEYS", "the key ring that seals personal data in Postgres")
+}
+
+// loadKeyring reads ring NAME from the file NAME_FILE (a mounted Secret) or NAME itself.
+func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
+	text := env.String(name, "")
+	if file := env.String(name+"_FILE", ""); file != "" {
 		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file
 		if err != nil {
-			env.Fail("PAYLOAD_KEYS_FILE", "cannot be read")
+			env.Fail(name+"_FILE", "cannot be read")
 			return nil
 		}
 		text = string(b)
 	}
 	if text == "" {
-		env.Fail("PAYLOAD_KEYS", "or PAYLOAD_KEYS_FILE is required: the key ring that encrypts Temporal payloads (docs/configuration.md)")
+		env.Fail(name, "or %s_FILE is required: %s (docs/configuration.md)", name, what)
 		return nil
 	}
 	ring, err := keyring.Parse(text)
 	if err != nil {
-		env.Fail("PAYLOAD_KEYS", "%s", err.Error())
+		env.Fail(name, "%s", err.Error())
 		return nil
 	}
 	return ring

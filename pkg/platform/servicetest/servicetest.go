@@ -17,6 +17,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/redisx"
 	"github.com/familypath/familypath/pkg/platform/service"
@@ -60,7 +61,10 @@ type API struct {
 	Handler http.Handler
 	Deps    *service.Deps
 	Issuer  *auth.DevIssuer
-	t       *testing.T
+	// FieldKeys is the text of the test's FIELD_KEYS ring (services with personal data), so
+	// that a test can rotate it.
+	FieldKeys string
+	t         *testing.T
 }
 
 // Options adjust the harness: settings beside the test dependencies' (CASE_URL, say).
@@ -79,10 +83,18 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
 		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
 		"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL, "CASE_URL": "http://127.0.0.1:1"}
+	if def.PersonalData {
+		ring, err := keyring.Generate("test-fields")
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars["FIELD_KEYS"] = ring
+	}
 	for k, v := range o.Env {
 		vars[k] = v
 	}
-	s, err := service.LoadSettings(config.FromMap(vars), def.Name, service.Needs{DB: true, Redis: true, Temporal: true, Auth: true})
+	needs := service.Needs{DB: true, Redis: true, Temporal: true, Auth: true, PersonalData: def.PersonalData}
+	s, err := service.LoadSettings(config.FromMap(vars), def.Name, needs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +133,7 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &API{Handler: engine, Deps: d, Issuer: dev, t: t}
+	return &API{Handler: engine, Deps: d, Issuer: dev, FieldKeys: vars["FIELD_KEYS"], t: t}
 }
 
 // Token mints an access token for p.

@@ -2,26 +2,27 @@ package ingest
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
 // rowColumns are extract_rows' columns in the order rowText writes them.
-const rowColumns = `upload_id, row_number, line, feed, source_id, forename, surname, dob, sex, address_line1,
-	address_line2, town, postcode, uprn, event_type, event_date, start_date, end_date, school_urn, term,
-	sessions_possible, sessions_unauthorised, sessions_authorised, fixed_term_exclusions, permanent_exclusion,
-	alternative_provision, role, incident_ref, team, uc_regime, employer, evidence, hours_per_week,
-	person_ref_a, person_ref_b`
+const rowColumns = `upload_id, row_number, line, feed, sex, town, event_type, event_date, start_date, end_date,
+	school_urn, term, sessions_possible, sessions_unauthorised, sessions_authorised, fixed_term_exclusions,
+	permanent_exclusion, alternative_provision, role, team, uc_regime, hours_per_week, identity`
 
 // copyRows streams the reader's accepted rows into extract_rows with COPY (text format):
 // rows are written as the file is read, so memory stays flat whatever the file's size.
-func copyRows(ctx context.Context, conn *pgx.Conn, upload uuid.UUID, feed string, rd *extracts.Reader) error {
-	src := &rowText{rd: rd, upload: upload.String(), feed: feed, census: feed == extracts.SchoolCensus}
+// Each row's identity is sealed on the way (identity.go).
+func copyRows(ctx context.Context, conn *pgx.Conn, keys *keyring.Keyring, upload uuid.UUID, feed string, rd *extracts.Reader) error {
+	src := &rowText{rd: rd, keys: keys, upload: upload.String(), feed: feed, census: feed == extracts.SchoolCensus}
 	_, err := conn.PgConn().CopyFrom(ctx, src, "COPY identification.extract_rows ("+rowColumns+") FROM STDIN")
 	if src.err != nil {
 		return &InputError{Err: src.err}
@@ -71,6 +72,8 @@ func copyIssues(ctx context.Context, conn *pgx.Conn, upload uuid.UUID, issues []
 // rowText is an io.Reader of COPY text-format lines, one per accepted row.
 type rowText struct {
 	rd     *extracts.Reader
+	keys   *keyring.Keyring
+	plain  []byte // the identity being sealed, reused
 	upload string
 	feed   string
 	census bool
@@ -112,8 +115,7 @@ func (t *rowText) appendRow(b []byte, r *extracts.Row) []byte {
 	b = strconv.AppendInt(b, int64(r.Line), 10)
 	b = append(b, '\t')
 	b = append(b, t.feed...)
-	for _, s := range [...]string{r.SourceID, r.Forename, r.Surname, r.DOB, r.Sex, r.AddressLine1, r.AddressLine2,
-		r.Town, r.Postcode, r.UPRN, r.EventType, r.EventDate, r.StartDate, r.EndDate, r.SchoolURN, r.Term} {
+	for _, s := range [...]string{r.Sex, r.Town, r.EventType, r.EventDate, r.StartDate, r.EndDate, r.SchoolURN, r.Term} {
 		b = append(b, '\t')
 		b = appendText(b, s, true)
 	}
@@ -126,10 +128,14 @@ func (t *rowText) appendRow(b []byte, r *extracts.Row) []byte {
 	} else {
 		b = append(b, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"...)
 	}
-	for _, s := range [...]string{r.Role, r.IncidentRef, r.Team, r.UCRegime, r.Employer, r.Evidence, r.HoursPerWeek, r.PersonRefA, r.PersonRefB} {
+	for _, s := range [...]string{r.Role, r.Team, r.UCRegime, r.HoursPerWeek} {
 		b = append(b, '\t')
 		b = appendText(b, s, true)
 	}
+	t.plain = identityOf(r).appendEncoded(t.plain[:0])
+	sealed := t.keys.Seal(t.plain, identityAAD(t.upload, r.Row))
+	b = append(b, "\t\\\\x"...) // bytea in hex; COPY's text format doubles the backslash
+	b = hex.AppendEncode(b, sealed)
 	return append(b, '\n')
 }
 

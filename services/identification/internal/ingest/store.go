@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -70,12 +71,18 @@ type Meta struct {
 var ErrNotFound = errors.New("upload not found")
 
 // Store loads extracts and reads uploads.
-type Store struct{ DB *gorm.DB }
+type Store struct {
+	DB   *gorm.DB
+	Keys *keyring.Keyring // FIELD_KEYS: seals each row's identity (Load); report-only commands leave it nil
+}
 
 // Load reads one extract from src and loads it whole or not at all. It returns the upload
 // and whether it was already loaded (the same feed and content), in which case nothing was
 // written. A file that cannot be read at all is a *extracts.HeaderError.
 func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, error) {
+	if s.Keys == nil {
+		return nil, false, errors.New("ingest: no field keys to seal rows with")
+	}
 	h := sha256.New()
 	counted := &countingReader{r: src}
 	rd, err := extracts.NewReader(io.TeeReader(counted, h), m.Feed, m.Format, extracts.Options{AsOf: m.AsOf})
@@ -98,7 +105,7 @@ func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, 
 			return err
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-		if err := copyRows(ctx, conn, up.ID, m.Feed, rd); err != nil {
+		if err := copyRows(ctx, conn, s.Keys, up.ID, m.Feed, rd); err != nil {
 			return err
 		}
 		if err := copyIssues(ctx, conn, up.ID, rd.Issues()); err != nil {

@@ -1,0 +1,86 @@
+package ingest
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/platform/keyring"
+)
+
+// Identity is the part of an extract row that says who the row is about, or holds free text
+// about them: identifiers, names, date of birth, address, the agency's references. It is
+// stored sealed (AES-256-GCM, FIELD_KEYS) in extract_rows.identity, bound to its row (upload
+// id and row number as associated data, so a value copied to another row does not open).
+// The rest of the row (codes, dates of events, counts, town, sex) stays in clear: alone it
+// says nothing about whom, and identification's queries read it.
+type Identity struct {
+	SourceID, Forename, Surname, DOB, AddressLine1, AddressLine2, Postcode, UPRN string
+	IncidentRef, Employer, Evidence, PersonRefA, PersonRefB                      string
+}
+
+// identityOf takes the identifying fields of a row.
+func identityOf(r *extracts.Row) Identity {
+	return Identity{SourceID: r.SourceID, Forename: r.Forename, Surname: r.Surname, DOB: r.DOB, AddressLine1: r.AddressLine1,
+		AddressLine2: r.AddressLine2, Postcode: r.Postcode, UPRN: r.UPRN, IncidentRef: r.IncidentRef, Employer: r.Employer,
+		Evidence: r.Evidence, PersonRefA: r.PersonRefA, PersonRefB: r.PersonRefB}
+}
+
+func (id *Identity) fields() [13]*string {
+	return [...]*string{&id.SourceID, &id.Forename, &id.Surname, &id.DOB, &id.AddressLine1, &id.AddressLine2, &id.Postcode,
+		&id.UPRN, &id.IncidentRef, &id.Employer, &id.Evidence, &id.PersonRefA, &id.PersonRefB}
+}
+
+// identityVersion is the first byte of the encoding, so that its layout can change.
+const identityVersion = 1
+
+// appendEncoded writes the fields in order, each as a uvarint length and its bytes.
+func (id Identity) appendEncoded(b []byte) []byte {
+	b = append(b, identityVersion)
+	for _, f := range id.fields() {
+		b = binary.AppendUvarint(b, uint64(len(*f))) // #nosec G115 -- a length is never negative
+		b = append(b, *f...)
+	}
+	return b
+}
+
+var errIdentity = errors.New("extract row identity: malformed")
+
+func decodeIdentity(b []byte) (Identity, error) {
+	var id Identity
+	if len(b) == 0 || b[0] != identityVersion {
+		return id, errIdentity
+	}
+	b = b[1:]
+	for _, f := range id.fields() {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n { // #nosec G115 -- k <= len(b)
+			return id, errIdentity
+		}
+		*f = string(b[k : k+int(n)]) // #nosec G115 -- n is within len(b), checked above
+		b = b[k+int(n):]             // #nosec G115 -- as above
+	}
+	if len(b) != 0 {
+		return id, errIdentity
+	}
+	return id, nil
+}
+
+// identityAAD binds a sealed identity to its row.
+func identityAAD(upload string, row int) []byte {
+	return binary.AppendUvarint([]byte("extract_rows.identity/"+upload+"/"), uint64(row)) // #nosec G115 -- row numbers count from 1
+}
+
+// SealIdentity seals a row's identity for its place (upload, row number).
+func SealIdentity(keys *keyring.Keyring, upload string, row int, id Identity) []byte {
+	return keys.Seal(id.appendEncoded(nil), identityAAD(upload, row))
+}
+
+// OpenIdentity opens the identity stored for a row (upload, row number).
+func OpenIdentity(keys *keyring.Keyring, upload string, row int, sealed []byte) (Identity, error) {
+	plain, err := keys.Open(sealed, identityAAD(upload, row))
+	if err != nil {
+		return Identity{}, err
+	}
+	return decodeIdentity(plain)
+}
