@@ -124,6 +124,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 			checkHooks(t, objs)
 			checkProbes(t, objs)
 			checkAccessSettings(t, objs)
+			checkRetention(t, objs)
 		})
 	}
 }
@@ -289,4 +290,29 @@ func TestCodecServerOnlyWhenEnabled(t *testing.T) {
 			t.Errorf("%s/%s rendered with the codec server disabled", o.Kind, o.Name)
 		}
 	}
+}
+
+// Retention runs monthly as identification's `retention` command with the period set, and
+// without the key ring (it deletes; it never opens sealed data).
+func checkRetention(t *testing.T, objs []object) {
+	t.Helper()
+	for _, o := range objs {
+		cj, ok := o.Value.(*batchv1.CronJob)
+		if !ok || o.Name != "familypath-retention" {
+			continue
+		}
+		c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
+		env := map[string]string{}
+		for _, e := range c.Env {
+			env[e.Name] = e.Value
+		}
+		if !strings.Contains(c.Image, "/identification:") || c.Args[0] != "retention" || env["RETENTION_EXTRACT_MONTHS"] != "24" {
+			t.Errorf("retention CronJob: %s %v months=%q", c.Image, c.Args, env["RETENTION_EXTRACT_MONTHS"])
+		}
+		if _, has := env["FIELD_KEYS"]; has {
+			t.Error("the retention job holds the field keys")
+		}
+		return
+	}
+	t.Error("no retention CronJob")
 }

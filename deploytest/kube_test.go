@@ -63,6 +63,8 @@ func newOf(kind string) (any, error) {
 		return &corev1.Secret{}, nil
 	case "Job":
 		return &batchv1.Job{}, nil
+	case "CronJob":
+		return &batchv1.CronJob{}, nil
 	case "HorizontalPodAutoscaler":
 		return &autoscalingv2.HorizontalPodAutoscaler{}, nil
 	case "PodDisruptionBudget":
@@ -155,6 +157,8 @@ func podSpecs(objs []object) map[string]*corev1.PodSpec {
 			out["Deployment/"+o.Name] = &v.Spec.Template.Spec
 		case *batchv1.Job:
 			out["Job/"+o.Name] = &v.Spec.Template.Spec
+		case *batchv1.CronJob:
+			out["CronJob/"+o.Name] = &v.Spec.JobTemplate.Spec.Template.Spec
 		}
 	}
 	return out

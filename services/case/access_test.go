@@ -180,3 +180,44 @@ func TestAllocationChangesNeedTheTeamsManagerAndTheCurrentVersion(t *testing.T) 
 		t.Errorf("bad body: %d %s", w.Code, w.Body)
 	}
 }
+
+func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	restriction := "/v1/families/" + fam + "/restriction"
+	if w := a.Do(lead, "PUT", restriction, `{"restricted":true,"ground":"ACCURACY_CONTESTED"}`); w.Code != 403 {
+		t.Errorf("a caseworker restricts: %d", w.Code)
+	}
+	if w := a.Do(admin, "PUT", restriction, `{"restricted":true}`); w.Code != 400 || !strings.Contains(w.Body.String(), `"field":"ground"`) {
+		t.Errorf("no ground: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/restriction", `{"restricted":true,"ground":"OBJECTION_PENDING"}`); w.Code != 404 {
+		t.Errorf("a family with no case: %d", w.Code)
+	}
+	w := a.Do(admin, "PUT", restriction, `{"restricted":true,"ground":"ACCURACY_CONTESTED"}`)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"ground":"ACCURACY_CONTESTED"`) {
+		t.Fatalf("restrict: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(w.Body.String(), `"relationship":"lead_professional","restricted":true`) {
+		t.Errorf("relationship while restricted: %s", w.Body)
+	}
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/allocation", ""); w.Code != 200 || !strings.Contains(w.Body.String(), `"restriction":{`) {
+		t.Errorf("the record is not readable while restricted: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(admin, "PUT", restriction, `{"restricted":false}`); w.Code != 200 || strings.Contains(w.Body.String(), `"restriction"`) {
+		t.Errorf("lift: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(w.Body.String(), `"restricted":false`) {
+		t.Errorf("relationship after lifting: %s", w.Body)
+	}
+	events, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{ResourceID: fam, Limit: 100})
+	var restricts []string
+	for _, e := range events {
+		if e.Action == "family.restrict" {
+			restricts = append(restricts, e.Actor+"/"+e.Outcome)
+		}
+	}
+	if strings.Join(restricts, " ") != "cw.lead/refused admin.one/allowed admin.one/allowed" {
+		t.Errorf("restriction changes audited: %v", restricts)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
@@ -58,6 +59,20 @@ func Definition() service.Definition {
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
 					_, err := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}.Reseal(ctx, 5000, out)
 					return err
+				}},
+			"subject-access": {Summary: "export everything held about one person (a subject access request), as JSON",
+				Needs: service.Needs{DB: true, PersonalData: true},
+				Run: func(ctx context.Context, d *service.Deps, args []string, report io.Writer) error {
+					return ingest.SubjectAccessCommand(ctx, ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, d.Audit, args, os.Stdout, report)
+				}},
+			"retention": {Summary: "remove uploads past their retention period (RETENTION_EXTRACT_MONTHS, default 24)", Needs: service.Needs{DB: true},
+				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
+					env := config.FromOS()
+					months := env.Int("RETENTION_EXTRACT_MONTHS", 24)
+					if err := env.Err(); err != nil {
+						return err
+					}
+					return ingest.RetentionCommand(ctx, ingest.Store{DB: d.DB}, d.Audit, months, args, out)
 				}},
 			"upload-report": {Summary: "an upload's report as CSV on standard output", Needs: service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, _ io.Writer) error {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/service"
@@ -245,5 +246,76 @@ func TestIdentitiesResealUnderANewKey(t *testing.T) {
 	}
 	if n, err := store.Reseal(context.Background(), 100, &out); err != nil || n != 0 {
 		t.Errorf("second reseal: %d %v", n, err)
+	}
+}
+
+func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {
+	h, d := api(t)
+	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body)
+	}
+	store := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
+	var out, report bytes.Buffer
+	err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit,
+		[]string{"--requested-by", "dpo.one", "--reference", "SAR-2026-0042", "--surname", "smith", "--dob", "2008-06-15"}, &out, &report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var export struct {
+		Reference   string                    `json:"reference"`
+		ExtractRows []ingest.SubjectAccessRow `json:"extract_rows"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &export); err != nil || export.Reference != "SAR-2026-0042" || len(export.ExtractRows) != 1 ||
+		export.ExtractRows[0].Forename != "Amy" || export.ExtractRows[0].EventType != "CP_PLAN" || export.ExtractRows[0].RowNumber != 1 {
+		t.Fatalf("export %s (%v)", out.String(), err)
+	}
+	out.Reset()
+	if err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit,
+		[]string{"--requested-by", "dpo.one", "--reference", "SAR-2026-0043", "--source-id", "lcs-2"}, &out, &report); err != nil ||
+		!strings.Contains(out.String(), `"source_id": "LCS-2"`) {
+		t.Errorf("by source id: %v\n%s", err, out.String())
+	}
+	events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "subject-access-request"})
+	if len(events) != 2 || events[0].Actor != "dpo.one" || events[0].Reason != "1 extract rows exported" {
+		t.Errorf("audited %+v", events)
+	}
+	for _, e := range events {
+		if strings.Contains(e.Reason+e.ResourceID, "Smith") || strings.Contains(e.Reason+e.ResourceID, "2008") {
+			t.Errorf("the audit trail names the data subject: %+v", e)
+		}
+	}
+	if err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit, []string{"--requested-by", "x", "--reference", "R1", "--surname", "Smith"}, &out, &report); err == nil {
+		t.Error("a surname without a date of birth was accepted")
+	}
+}
+
+func TestRetentionRemovesOnlyUploadsPastTheirPeriod(t *testing.T) {
+	h, d := api(t)
+	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
+		t.Fatalf("upload: %d", w.Code)
+	}
+	recent := strings.Replace(socialCareCSV, "LCS-1", "LCS-9", 1)
+	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(recent), "analyst.one"); w.Code != 201 {
+		t.Fatalf("upload: %d", w.Code)
+	}
+	// The first was loaded 25 months ago.
+	d.DB.Exec(`UPDATE identification.uploads SET loaded_at = now() - interval '25 months' WHERE id = (SELECT id FROM identification.uploads ORDER BY loaded_at LIMIT 1)`)
+	store := ingest.Store{DB: d.DB}
+	var out bytes.Buffer
+	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, []string{"--dry-run"}, &out); err != nil || !strings.Contains(out.String(), "would remove 1 uploads") {
+		t.Fatalf("dry run: %v %s", err, out.String())
+	}
+	if rows, uploads, _ := rowsLoaded(t, d); rows != 4 || uploads != 2 {
+		t.Fatalf("the dry run removed something: %d rows, %d uploads", rows, uploads)
+	}
+	out.Reset()
+	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, nil, &out); err != nil || !strings.Contains(out.String(), "removed 1 uploads") {
+		t.Fatalf("retention: %v %s", err, out.String())
+	}
+	if rows, uploads, issues := rowsLoaded(t, d); rows != 2 || uploads != 1 || issues != 3 {
+		t.Errorf("after retention: %d rows, %d uploads, %d issues", rows, uploads, issues)
+	}
+	if events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "uploads"}); len(events) != 1 || events[0].Action != "retention.delete" {
+		t.Errorf("audited %+v", events)
 	}
 }

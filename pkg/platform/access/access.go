@@ -27,10 +27,14 @@ import (
 // RelationshipPath is the case service's route that answers for the calling user.
 const RelationshipPath = "/v1/families/:id/relationship"
 
+// cache keys: "familypath:access:v2:<hash>" holds "<relationship>" or "<relationship>|restricted".
+
 // RelationshipBody is its answer.
 type RelationshipBody struct {
 	FamilyID     string `json:"family_id"`
 	Relationship string `json:"relationship"` // none, same_team, allocated, lead_professional
+	// Restricted: processing of the family's data is restricted (UK GDPR Article 18).
+	Restricted bool `json:"restricted"`
 }
 
 // Client asks the case service, through a short Redis cache.
@@ -42,31 +46,36 @@ type Client struct {
 	TTL     time.Duration // default 30 s: a reallocation reaches other services within it
 }
 
-// Family returns p's relationship to the family.
-func (c *Client) Family(ctx context.Context, p auth.Principal, token, familyID string) (policy.Relationship, error) {
+// Family returns p's relationship to the family and whether its processing is restricted.
+func (c *Client) Family(ctx context.Context, p auth.Principal, token, familyID string) (policy.Access, error) {
 	key := cacheKey(p, familyID)
 	if c.Redis != nil {
 		if v, err := c.Redis.Get(ctx, key).Result(); err == nil {
-			return policy.ParseRelationship(v), nil
+			rel, restricted, _ := strings.Cut(v, "|")
+			return policy.Access{Relationship: policy.ParseRelationship(rel), Restricted: restricted == "restricted"}, nil
 		} else if !errors.Is(err, redis.Nil) {
 			c.Log.WarnContext(ctx, "access cache unavailable; asking the case service", "error", err.Error())
 		}
 	}
-	rel, err := c.ask(ctx, token, familyID)
+	acc, err := c.ask(ctx, token, familyID)
 	if err != nil {
-		return policy.None, err
+		return policy.Access{}, err
 	}
 	if c.Redis != nil {
 		ttl := c.TTL
 		if ttl == 0 {
 			ttl = 30 * time.Second
 		}
-		_ = c.Redis.Set(ctx, key, rel.String(), ttl).Err()
+		v := acc.Relationship.String()
+		if acc.Restricted {
+			v += "|restricted"
+		}
+		_ = c.Redis.Set(ctx, key, v, ttl).Err()
 	}
-	return rel, nil
+	return acc, nil
 }
 
-func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Relationship, error) {
+func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Access, error) {
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 3 * time.Second}
@@ -74,27 +83,27 @@ func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Relati
 	u := strings.TrimSuffix(c.CaseURL, "/") + strings.Replace(RelationshipPath, ":id", url.PathEscape(familyID), 1)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return policy.None, err
+		return policy.Access{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return policy.None, fmt.Errorf("ask the case service: %w", err)
+		return policy.Access{}, fmt.Errorf("ask the case service: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return policy.None, fmt.Errorf("the case service answered %d", resp.StatusCode)
+		return policy.Access{}, fmt.Errorf("the case service answered %d", resp.StatusCode)
 	}
 	var b RelationshipBody
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&b); err != nil {
-		return policy.None, fmt.Errorf("the case service's answer: %w", err)
+		return policy.Access{}, fmt.Errorf("the case service's answer: %w", err)
 	}
-	return policy.ParseRelationship(b.Relationship), nil
+	return policy.Access{Relationship: policy.ParseRelationship(b.Relationship), Restricted: b.Restricted}, nil
 }
 
 // cacheKey names the answer for this user (subject, team, agency, roles) and family,
 // hashed so that Redis holds no ids of people in clear.
 func cacheKey(p auth.Principal, familyID string) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{p.Subject, p.Team, p.Agency, strings.Join(p.Roles, ","), familyID}, "\x00")))
-	return "familypath:access:v1:" + hex.EncodeToString(sum[:16])
+	return "familypath:access:v2:" + hex.EncodeToString(sum[:16])
 }

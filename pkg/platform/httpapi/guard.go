@@ -12,10 +12,11 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// TypeUnauthenticated and TypeForbidden are the problem types of refused requests.
+// The problem types of refused requests.
 const (
 	TypeUnauthenticated = "https://familypath.dev/problems/unauthenticated"
 	TypeForbidden       = "https://familypath.dev/problems/forbidden"
+	TypeRestricted      = "https://familypath.dev/problems/restricted" // 423: processing of the family's data is restricted
 )
 
 const (
@@ -31,7 +32,7 @@ type Recorder interface {
 // Relationships answers a caller's relationship to a family: the case service from its own
 // allocations, every other service by asking the case service (access.Client).
 type Relationships interface {
-	Family(ctx context.Context, p auth.Principal, token, familyID string) (policy.Relationship, error)
+	Family(ctx context.Context, p auth.Principal, token, familyID string) (policy.Access, error)
 }
 
 // Guard is a service API's access control: every request under /v1 carries a verified
@@ -103,27 +104,33 @@ func (g *Guard) Require(a policy.Action) gin.HandlerFunc {
 // records the access and returns the caller's relationship, for field-level rules.
 func (g *Guard) Family(c *gin.Context, a policy.Action, familyID string) (policy.Relationship, bool) {
 	p := Principal(c)
-	rel := policy.None
+	var acc policy.Access
 	if g.Relationships != nil && policy.RecordAction(a) {
 		token, _ := c.Get(tokenKey)
 		s, _ := token.(string)
 		var err error
-		if rel, err = g.Relationships.Family(c.Request.Context(), p, s, familyID); err != nil {
+		if acc, err = g.Relationships.Family(c.Request.Context(), p, s, familyID); err != nil {
 			g.Log.WarnContext(c.Request.Context(), "relationship unknown: access refused", "error", err.Error())
 			_ = g.record(c, p, string(a), "family", familyID, audit.Refused, "relationship could not be checked") // logged inside
 			Unavailable(c, "Access to this family cannot be checked now; try again shortly.")
 			return policy.None, false
 		}
 	}
-	d := policy.Decide(p, a, rel)
+	d := policy.DecideFamily(p, a, acc)
+	if d.Restricted {
+		_ = g.record(c, p, string(a), "family", familyID, audit.Refused, d.Reason) // logged inside
+		Abort(c, Problem{Type: TypeRestricted, Title: "Processing is restricted", Status: http.StatusLocked,
+			Detail: "Processing of this family's data is restricted: it can be read, not changed, until the restriction is lifted."})
+		return acc.Relationship, false
+	}
 	if !d.Allowed {
 		g.refuse(c, p, a, "family", familyID, d.Reason)
-		return rel, false
+		return acc.Relationship, false
 	}
 	if !g.Record(c, string(a), "family", familyID, d.Reason) {
-		return rel, false
+		return acc.Relationship, false
 	}
-	return rel, true
+	return acc.Relationship, true
 }
 
 // Record writes an allowed access to the audit trail; when it cannot be written the access

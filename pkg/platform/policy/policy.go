@@ -20,6 +20,7 @@ const (
 	FamilyRead     Action = "family.read"     // a case record: members, assessment, plan, notes, lifecycle
 	FamilyWrite    Action = "family.write"    // change a case record, add notes and evidence, ask to attach
 	FamilyAllocate Action = "family.allocate" // set a family's team, lead professional and caseworkers
+	FamilyRestrict Action = "family.restrict" // restrict (or lift the restriction of) processing of a family's data
 	ClaimRead      Action = "claim.read"      // a claim's evidence pack and decision trail
 	ClaimDecide    Action = "claim.decide"    // an auditor's decision on a sampled claim
 	ExtractLoad    Action = "extract.load"    // upload agency extracts
@@ -32,7 +33,7 @@ const (
 )
 
 // Actions lists every action (for the table test).
-var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
+var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, FamilyRestrict, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
 	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode}
 
 // Relationship is the caller's relationship to one record, strongest first.
@@ -94,15 +95,17 @@ var onRecord = map[string]map[Action][]Relationship{
 		ClaimRead:   {AuditAssigned},
 		ClaimDecide: {AuditAssigned},
 	},
-	auth.RoleAdministrator: {
-		FamilyAllocate: {None, SameTeam, Allocated, LeadProfessional}, // allocate any family, read none
+	auth.RoleAdministrator: { // allocate any family and restrict its processing (for the data protection officer); read none
+		FamilyAllocate: {None, SameTeam, Allocated, LeadProfessional},
+		FamilyRestrict: {None, SameTeam, Allocated, LeadProfessional},
 	},
 }
 
 // Decision is an answer and the reason, in words safe for the audit trail.
 type Decision struct {
-	Allowed bool
-	Reason  string
+	Allowed    bool
+	Reason     string
+	Restricted bool // refused only because processing is restricted
 }
 
 // RecordAction says whether the action is about one record (it needs a relationship).
@@ -133,6 +136,23 @@ func Decide(p auth.Principal, a Action, rel Relationship) Decision {
 		return Decision{Reason: "no role allows " + string(a) + " as " + rel.String()}
 	}
 	return Decision{Reason: "no role allows " + string(a)}
+}
+
+// Access is what the case service knows of a caller and a family: the caller's relationship
+// to it, and whether processing of the family's data is restricted (UK GDPR Article 18).
+type Access struct {
+	Relationship Relationship
+	Restricted   bool
+}
+
+// DecideFamily is Decide for an action on a family's record: while processing is restricted
+// the record is kept and may be read, but not changed.
+func DecideFamily(p auth.Principal, a Action, acc Access) Decision {
+	d := Decide(p, a, acc.Relationship)
+	if d.Allowed && acc.Restricted && a == FamilyWrite {
+		return Decision{Reason: "processing of this family's data is restricted", Restricted: true}
+	}
+	return d
 }
 
 // FieldClass is how sensitive one field of a case record is.

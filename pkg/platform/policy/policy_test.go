@@ -27,7 +27,8 @@ var allowed = map[string][]string{
 	auth.RoleAuditor:          {"audit.read", "claim.read@audit_assigned", "claim.decide@audit_assigned"},
 	auth.RoleProgrammeManager: {"report.read"},
 	auth.RoleAdministrator: {"payload.decode", "extract.read",
-		"family.allocate@none", "family.allocate@same_team", "family.allocate@allocated", "family.allocate@lead_professional"},
+		"family.allocate@none", "family.allocate@same_team", "family.allocate@allocated", "family.allocate@lead_professional",
+		"family.restrict@none", "family.restrict@same_team", "family.restrict@allocated", "family.restrict@lead_professional"},
 }
 
 func TestEveryRoleRelationshipAndAction(t *testing.T) {
@@ -97,5 +98,22 @@ func TestRestrictedFieldsNeedACloseRelationship(t *testing.T) {
 				t.Errorf("%s as %s sees %q, want %q", r, rel, string(g), string(w))
 			}
 		}
+	}
+}
+
+func TestARestrictedFamilyIsReadButNotChanged(t *testing.T) {
+	lead := auth.Principal{Subject: "u", Roles: []string{auth.RoleCaseworker}}
+	restricted := Access{Relationship: LeadProfessional, Restricted: true}
+	if !DecideFamily(lead, FamilyRead, restricted).Allowed {
+		t.Error("the lead professional cannot read a restricted family")
+	}
+	if d := DecideFamily(lead, FamilyWrite, restricted); d.Allowed || !d.Restricted {
+		t.Errorf("the lead professional changes a restricted family: %+v", d)
+	}
+	if !DecideFamily(lead, FamilyWrite, Access{Relationship: LeadProfessional}).Allowed {
+		t.Error("the lead professional cannot change an unrestricted family")
+	}
+	if d := DecideFamily(auth.Principal{Subject: "s", Roles: []string{auth.RoleCaseworker}}, FamilyWrite, Access{Restricted: true}); d.Allowed || d.Restricted {
+		t.Errorf("a stranger is refused for restriction, not for having no relationship: %+v", d)
 	}
 }

@@ -35,6 +35,48 @@ func (a *API) Routes(r gin.IRouter) {
 	r.GET(access.RelationshipPath, a.relationship)
 	r.GET("/v1/families/:id/allocation", a.get)
 	r.PUT("/v1/families/:id/allocation", a.put)
+	r.PUT("/v1/families/:id/restriction", a.restrict)
+}
+
+// Grounds for restricting processing (UK GDPR Article 18(1)).
+var Grounds = []string{"ACCURACY_CONTESTED", "UNLAWFUL_PROCESSING", "NEEDED_FOR_LEGAL_CLAIMS", "OBJECTION_PENDING"}
+
+// RestrictionRequest restricts processing (restricted with a ground) or lifts it.
+type RestrictionRequest struct {
+	Restricted bool   `json:"restricted"`
+	Ground     string `json:"ground" validate:"required_if=Restricted true,excluded_if=Restricted false,omitempty,oneof=ACCURACY_CONTESTED UNLAWFUL_PROCESSING NEEDED_FOR_LEGAL_CLAIMS OBJECTION_PENDING"`
+}
+
+// restrict sets or lifts the restriction of processing of a family's data (administrators,
+// for the data protection officer). Audited like every change of a case record.
+func (a *API) restrict(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	var req RestrictionRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyRestrict, id.String()); !ok {
+		return
+	}
+	ground := req.Ground
+	if !req.Restricted {
+		ground = ""
+	}
+	f, err := a.Store.Restrict(c, id, ground)
+	if errors.Is(err, ErrNotFound) {
+		httpapi.NotFound(c, "Family")
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "restrict processing", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	httpapi.SetETag(c, f.Version)
+	c.JSON(http.StatusOK, body(f))
 }
 
 // LeadProfessional names the family's lead professional and their agency.
@@ -56,7 +98,15 @@ type AllocationBody struct {
 	Team             string            `json:"team"`
 	LeadProfessional *LeadProfessional `json:"lead_professional,omitempty"`
 	Caseworkers      []string          `json:"caseworkers"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	// Restriction is present while processing of the family's data is restricted.
+	Restriction *Restriction `json:"restriction,omitempty"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+// Restriction says since when and on what ground processing is restricted.
+type Restriction struct {
+	Since  time.Time `json:"since"`
+	Ground string    `json:"ground"`
 }
 
 func body(f *Family) AllocationBody {
@@ -66,6 +116,9 @@ func body(f *Family) AllocationBody {
 	}
 	if b.Caseworkers == nil {
 		b.Caseworkers = []string{}
+	}
+	if f.RestrictedAt != nil {
+		b.Restriction = &Restriction{Since: f.RestrictedAt.UTC(), Ground: *f.RestrictionGround}
 	}
 	return b
 }
@@ -86,13 +139,13 @@ func (a *API) relationship(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rel, err := a.Store.Relationship(c, httpapi.Principal(c), id)
+	acc, err := a.Store.Access(c, httpapi.Principal(c), id)
 	if err != nil {
 		a.Log.ErrorContext(c, "read relationship", "error", err.Error())
 		httpapi.Unavailable(c, "The relationship cannot be read now; retry shortly.")
 		return
 	}
-	c.JSON(http.StatusOK, access.RelationshipBody{FamilyID: id.String(), Relationship: rel.String()})
+	c.JSON(http.StatusOK, access.RelationshipBody{FamilyID: id.String(), Relationship: acc.Relationship.String(), Restricted: acc.Restricted})
 }
 
 func (a *API) get(c *gin.Context) {
@@ -172,10 +225,10 @@ func (a *API) put(c *gin.Context) {
 type Local struct{ Store Store }
 
 // Family implements httpapi.Relationships.
-func (l Local) Family(ctx context.Context, p auth.Principal, _ string, familyID string) (policy.Relationship, error) {
+func (l Local) Family(ctx context.Context, p auth.Principal, _ string, familyID string) (policy.Access, error) {
 	id, err := uuid.Parse(familyID)
 	if err != nil {
-		return policy.None, nil
+		return policy.Access{}, nil
 	}
-	return l.Store.Relationship(ctx, p, id)
+	return l.Store.Access(ctx, p, id)
 }

@@ -27,6 +27,8 @@ type Family struct {
 	LeadProfessional       *string
 	LeadProfessionalAgency *string
 	Caseworkers            []string `gorm:"-"`
+	RestrictedAt           *time.Time
+	RestrictionGround      *string // why processing is restricted (UK GDPR Article 18), nil when it is not
 	Version                int64
 	CreatedAt, UpdatedAt   time.Time
 }
@@ -90,18 +92,38 @@ func (s Store) Put(ctx context.Context, f Family, readVersion int64, by string) 
 	return s.Get(ctx, f.ID)
 }
 
-// Relationship is p's relationship to the family: lead professional, allocated caseworker,
-// a member of its team, or none (also for a family with no case: nothing tells the caller
-// whether it exists).
-func (s Store) Relationship(ctx context.Context, p auth.Principal, id uuid.UUID) (policy.Relationship, error) {
+// Access is p's relationship to the family (lead professional, allocated caseworker, a
+// member of its team, or none: also for a family with no case, so nothing tells the caller
+// whether it exists), and whether its processing is restricted.
+func (s Store) Access(ctx context.Context, p auth.Principal, id uuid.UUID) (policy.Access, error) {
 	f, err := s.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return policy.None, nil
+		return policy.Access{}, nil
 	}
 	if err != nil {
-		return policy.None, err
+		return policy.Access{}, err
 	}
-	return Relate(p, f), nil
+	return policy.Access{Relationship: Relate(p, f), Restricted: f.RestrictedAt != nil}, nil
+}
+
+// Restrict sets (ground non-empty) or lifts (ground empty) the restriction of processing of
+// a family with a case.
+func (s Store) Restrict(ctx context.Context, id uuid.UUID, ground string) (*Family, error) {
+	var res *gorm.DB
+	if ground == "" {
+		res = s.DB.WithContext(ctx).Exec(`UPDATE "case".families SET restricted_at = NULL, restriction_ground = NULL,
+			version = version + 1, updated_at = now() WHERE id = ?`, id)
+	} else {
+		res = s.DB.WithContext(ctx).Exec(`UPDATE "case".families SET restricted_at = coalesce(restricted_at, now()), restriction_ground = ?,
+			version = version + 1, updated_at = now() WHERE id = ?`, ground, id)
+	}
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	return s.Get(ctx, id)
 }
 
 // Relate is the relationship rule itself.

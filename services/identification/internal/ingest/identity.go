@@ -15,8 +15,19 @@ import (
 // The rest of the row (codes, dates of events, counts, town, sex) stays in clear: alone it
 // says nothing about whom, and identification's queries read it.
 type Identity struct {
-	SourceID, Forename, Surname, DOB, AddressLine1, AddressLine2, Postcode, UPRN string
-	IncidentRef, Employer, Evidence, PersonRefA, PersonRefB                      string
+	SourceID     string `json:"source_id,omitempty"`
+	Forename     string `json:"forename,omitempty"`
+	Surname      string `json:"surname,omitempty"`
+	DOB          string `json:"dob,omitempty"`
+	AddressLine1 string `json:"address_line1,omitempty"`
+	AddressLine2 string `json:"address_line2,omitempty"`
+	Postcode     string `json:"postcode,omitempty"`
+	UPRN         string `json:"uprn,omitempty"`
+	IncidentRef  string `json:"incident_ref,omitempty"`
+	Employer     string `json:"employer,omitempty"`
+	Evidence     string `json:"evidence,omitempty"`
+	PersonRefA   string `json:"person_ref_a,omitempty"`
+	PersonRefB   string `json:"person_ref_b,omitempty"`
 }
 
 // identityOf takes the identifying fields of a row.
