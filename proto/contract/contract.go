@@ -29,12 +29,21 @@ const (
 // Messages of the FamilyLifecycle workflow.
 const (
 	SignalEvidenceReceived = "evidence-received"
+	SignalClaimOutcome     = "claim-outcome"
 	QueryFamilyState       = "family-state"
+	UpdateAttach           = "attach"
+	UpdateClose            = "close"
 )
 
 // Activities, by the service hosting them.
 const (
 	ActivityIdentificationDescribeCandidate = "identification.DescribeCandidate"
+	ActivityCaseGatherAttachment            = "case.GatherAttachment"
+	ActivityTrackingJudgeReadiness          = "tracking.JudgeReadiness"
+	ActivityTrackingJudgeFamily             = "tracking.JudgeFamily"
+	ActivityAttachmentRecordAttachment      = "attachment.RecordAttachment"
+	ActivityClaimsRecordAttachmentFee       = "claims.RecordAttachmentFee"
+	ActivityClaimsCreateClaim               = "claims.CreateClaim"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)

@@ -46,8 +46,15 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 			return err
 		}
 	}
-	setWaiting(ctx, state, waitingAttachment)
-	return awaitEvidence(ctx, state)
+	if workflow.GetVersion(ctx, changeAttachAndTrack, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		setWaiting(ctx, state, waitingAttachment)
+		return awaitEvidence(ctx, state) // recorded before attachment existed: evidence only
+	}
+	p := &programme{state: state}
+	if err := p.listen(ctx); err != nil {
+		return err
+	}
+	return p.run(ctx)
 }
 
 // describe asks identification for the candidate's problem codes and shows them to operators.

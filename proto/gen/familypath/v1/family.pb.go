@@ -107,6 +107,165 @@ func (FamilyPhase) EnumDescriptor() ([]byte, []int) {
 	return file_familypath_v1_family_proto_rawDescGZIP(), []int{0}
 }
 
+// ProblemStatus is one baseline problem's progress, as tracking judges it.
+type ProblemStatus int32
+
+const (
+	ProblemStatus_PROBLEM_STATUS_UNSPECIFIED ProblemStatus = 0
+	ProblemStatus_PROBLEM_STATUS_OUTSTANDING ProblemStatus = 1
+	// Outcome met; sustaining until sustained_at.
+	ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS ProblemStatus = 2
+	ProblemStatus_PROBLEM_STATUS_SUSTAINED            ProblemStatus = 3
+)
+
+// Enum value maps for ProblemStatus.
+var (
+	ProblemStatus_name = map[int32]string{
+		0: "PROBLEM_STATUS_UNSPECIFIED",
+		1: "PROBLEM_STATUS_OUTSTANDING",
+		2: "PROBLEM_STATUS_SIGNIFICANT_PROGRESS",
+		3: "PROBLEM_STATUS_SUSTAINED",
+	}
+	ProblemStatus_value = map[string]int32{
+		"PROBLEM_STATUS_UNSPECIFIED":          0,
+		"PROBLEM_STATUS_OUTSTANDING":          1,
+		"PROBLEM_STATUS_SIGNIFICANT_PROGRESS": 2,
+		"PROBLEM_STATUS_SUSTAINED":            3,
+	}
+)
+
+func (x ProblemStatus) Enum() *ProblemStatus {
+	p := new(ProblemStatus)
+	*p = x
+	return p
+}
+
+func (x ProblemStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProblemStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_familypath_v1_family_proto_enumTypes[1].Descriptor()
+}
+
+func (ProblemStatus) Type() protoreflect.EnumType {
+	return &file_familypath_v1_family_proto_enumTypes[1]
+}
+
+func (x ProblemStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProblemStatus.Descriptor instead.
+func (ProblemStatus) EnumDescriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{1}
+}
+
+// ResultRoute is how a family's result is claimed.
+type ResultRoute int32
+
+const (
+	ResultRoute_RESULT_ROUTE_UNSPECIFIED ResultRoute = 0
+	// Significant and sustained progress on every baseline problem.
+	ResultRoute_RESULT_ROUTE_SSP ResultRoute = 1
+	// Continuous employment of an adult.
+	ResultRoute_RESULT_ROUTE_CE ResultRoute = 2
+)
+
+// Enum value maps for ResultRoute.
+var (
+	ResultRoute_name = map[int32]string{
+		0: "RESULT_ROUTE_UNSPECIFIED",
+		1: "RESULT_ROUTE_SSP",
+		2: "RESULT_ROUTE_CE",
+	}
+	ResultRoute_value = map[string]int32{
+		"RESULT_ROUTE_UNSPECIFIED": 0,
+		"RESULT_ROUTE_SSP":         1,
+		"RESULT_ROUTE_CE":          2,
+	}
+)
+
+func (x ResultRoute) Enum() *ResultRoute {
+	p := new(ResultRoute)
+	*p = x
+	return p
+}
+
+func (x ResultRoute) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResultRoute) Descriptor() protoreflect.EnumDescriptor {
+	return file_familypath_v1_family_proto_enumTypes[2].Descriptor()
+}
+
+func (ResultRoute) Type() protoreflect.EnumType {
+	return &file_familypath_v1_family_proto_enumTypes[2]
+}
+
+func (x ResultRoute) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResultRoute.Descriptor instead.
+func (ResultRoute) EnumDescriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{2}
+}
+
+// ClaimOutcomeKind is what happened to a claim in its window.
+type ClaimOutcomeKind int32
+
+const (
+	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_UNSPECIFIED  ClaimOutcomeKind = 0
+	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_SUBMITTED    ClaimOutcomeKind = 1
+	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT ClaimOutcomeKind = 2
+	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID         ClaimOutcomeKind = 3
+)
+
+// Enum value maps for ClaimOutcomeKind.
+var (
+	ClaimOutcomeKind_name = map[int32]string{
+		0: "CLAIM_OUTCOME_KIND_UNSPECIFIED",
+		1: "CLAIM_OUTCOME_KIND_SUBMITTED",
+		2: "CLAIM_OUTCOME_KIND_FAILED_AUDIT",
+		3: "CLAIM_OUTCOME_KIND_PAID",
+	}
+	ClaimOutcomeKind_value = map[string]int32{
+		"CLAIM_OUTCOME_KIND_UNSPECIFIED":  0,
+		"CLAIM_OUTCOME_KIND_SUBMITTED":    1,
+		"CLAIM_OUTCOME_KIND_FAILED_AUDIT": 2,
+		"CLAIM_OUTCOME_KIND_PAID":         3,
+	}
+)
+
+func (x ClaimOutcomeKind) Enum() *ClaimOutcomeKind {
+	p := new(ClaimOutcomeKind)
+	*p = x
+	return p
+}
+
+func (x ClaimOutcomeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClaimOutcomeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_familypath_v1_family_proto_enumTypes[3].Descriptor()
+}
+
+func (ClaimOutcomeKind) Type() protoreflect.EnumType {
+	return &file_familypath_v1_family_proto_enumTypes[3]
+}
+
+func (x ClaimOutcomeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClaimOutcomeKind.Descriptor instead.
+func (ClaimOutcomeKind) EnumDescriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{3}
+}
+
 // FamilyLifecycleInput starts (or continues as new) a family's workflow.
 type FamilyLifecycleInput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -266,8 +425,42 @@ type FamilyState struct {
 	WaitingFor string `protobuf:"bytes,7,opt,name=waiting_for,json=waitingFor,proto3" json:"waiting_for,omitempty"`
 	// Evidence signals received since the workflow started.
 	EvidenceReceivedCount int32 `protobuf:"varint,8,opt,name=evidence_received_count,json=evidenceReceivedCount,proto3" json:"evidence_received_count,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The Outcomes Plan version pinned at attachment ("lancashire-phase2@1"): every later
+	// judgement of the family uses it.
+	PlanVersion string                 `protobuf:"bytes,9,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	AttachedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	// Problems present at attachment: a claim must show progress on each.
+	BaselineProblems []string `protobuf:"bytes,11,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	// The latest judgement of each baseline problem, with its absolute deadlines.
+	Problems []*ProblemJudgement `protobuf:"bytes,12,rep,name=problems,proto3" json:"problems,omitempty"`
+	// When the workflow next wakes to ask tracking again (the earliest deadline), if waiting.
+	NextActionAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_action_at,json=nextActionAt,proto3" json:"next_action_at,omitempty"`
+	// The family's claim, once claims created it.
+	ClaimId    string      `protobuf:"bytes,14,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	ClaimRoute ResultRoute `protobuf:"varint,15,opt,name=claim_route,json=claimRoute,proto3,enum=familypath.v1.ResultRoute" json:"claim_route,omitempty"`
+	// Why the last claim failed audit (a reason code), when it did.
+	LastAuditFailure string `protobuf:"bytes,16,opt,name=last_audit_failure,json=lastAuditFailure,proto3" json:"last_audit_failure,omitempty"`
+	// How the family left the programme, for the exit phases.
+	ExitReason string                 `protobuf:"bytes,17,opt,name=exit_reason,json=exitReason,proto3" json:"exit_reason,omitempty"`
+	ExitedAt   *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=exited_at,json=exitedAt,proto3" json:"exited_at,omitempty"`
+	// Flags from the latest judgement, e.g. POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED.
+	Flags []string `protobuf:"bytes,19,rep,name=flags,proto3" json:"flags,omitempty"`
+	// When the programme ends for this family's plan: unclaimed families close then.
+	ProgrammeEndsAt *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=programme_ends_at,json=programmeEndsAt,proto3" json:"programme_ends_at,omitempty"`
+	// The attachment register's id of the family's attachment.
+	AttachmentId string `protobuf:"bytes,21,opt,name=attachment_id,json=attachmentId,proto3" json:"attachment_id,omitempty"`
+	// Whether claims has recorded the attachment fee.
+	FeeRecorded bool `protobuf:"varint,22,opt,name=fee_recorded,json=feeRecorded,proto3" json:"fee_recorded,omitempty"`
+	// New evidence has arrived since the last judgement.
+	EvidencePending bool `protobuf:"varint,23,opt,name=evidence_pending,json=evidencePending,proto3" json:"evidence_pending,omitempty"`
+	// Claims made for the family (a failed audit returns it to tracking; a later claim is a new attempt).
+	ClaimAttempts int32 `protobuf:"varint,24,opt,name=claim_attempts,json=claimAttempts,proto3" json:"claim_attempts,omitempty"`
+	// The audit status of the family's current claim: NOT_SAMPLED, PASSED or FAILED ("" before a claim).
+	AuditStatus string `protobuf:"bytes,25,opt,name=audit_status,json=auditStatus,proto3" json:"audit_status,omitempty"`
+	// The family's team code (from the case), for operators' searches.
+	Team          string `protobuf:"bytes,26,opt,name=team,proto3" json:"team,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FamilyState) Reset() {
@@ -356,6 +549,1379 @@ func (x *FamilyState) GetEvidenceReceivedCount() int32 {
 	return 0
 }
 
+func (x *FamilyState) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *FamilyState) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *FamilyState) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *FamilyState) GetProblems() []*ProblemJudgement {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+func (x *FamilyState) GetNextActionAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextActionAt
+	}
+	return nil
+}
+
+func (x *FamilyState) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *FamilyState) GetClaimRoute() ResultRoute {
+	if x != nil {
+		return x.ClaimRoute
+	}
+	return ResultRoute_RESULT_ROUTE_UNSPECIFIED
+}
+
+func (x *FamilyState) GetLastAuditFailure() string {
+	if x != nil {
+		return x.LastAuditFailure
+	}
+	return ""
+}
+
+func (x *FamilyState) GetExitReason() string {
+	if x != nil {
+		return x.ExitReason
+	}
+	return ""
+}
+
+func (x *FamilyState) GetExitedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExitedAt
+	}
+	return nil
+}
+
+func (x *FamilyState) GetFlags() []string {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
+func (x *FamilyState) GetProgrammeEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ProgrammeEndsAt
+	}
+	return nil
+}
+
+func (x *FamilyState) GetAttachmentId() string {
+	if x != nil {
+		return x.AttachmentId
+	}
+	return ""
+}
+
+func (x *FamilyState) GetFeeRecorded() bool {
+	if x != nil {
+		return x.FeeRecorded
+	}
+	return false
+}
+
+func (x *FamilyState) GetEvidencePending() bool {
+	if x != nil {
+		return x.EvidencePending
+	}
+	return false
+}
+
+func (x *FamilyState) GetClaimAttempts() int32 {
+	if x != nil {
+		return x.ClaimAttempts
+	}
+	return 0
+}
+
+func (x *FamilyState) GetAuditStatus() string {
+	if x != nil {
+		return x.AuditStatus
+	}
+	return ""
+}
+
+func (x *FamilyState) GetTeam() string {
+	if x != nil {
+		return x.Team
+	}
+	return ""
+}
+
+// ProblemJudgement is one baseline problem's status and its absolute deadlines.
+type ProblemJudgement struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Code   string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Status ProblemStatus          `protobuf:"varint,2,opt,name=status,proto3,enum=familypath.v1.ProblemStatus" json:"status,omitempty"`
+	// When the problem's sustaining clock started (its outcome was met).
+	ClockStart *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=clock_start,json=clockStart,proto3" json:"clock_start,omitempty"`
+	// When it will be sustained if progress holds; a recurrence moves it.
+	SustainedAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=sustained_at,json=sustainedAt,proto3" json:"sustained_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProblemJudgement) Reset() {
+	*x = ProblemJudgement{}
+	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProblemJudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProblemJudgement) ProtoMessage() {}
+
+func (x *ProblemJudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProblemJudgement.ProtoReflect.Descriptor instead.
+func (*ProblemJudgement) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProblemJudgement) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ProblemJudgement) GetStatus() ProblemStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProblemStatus_PROBLEM_STATUS_UNSPECIFIED
+}
+
+func (x *ProblemJudgement) GetClockStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClockStart
+	}
+	return nil
+}
+
+func (x *ProblemJudgement) GetSustainedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SustainedAt
+	}
+	return nil
+}
+
+// AttachRequest is the attach update, sent by the attachment service for a caseworker.
+type AttachRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The attachment service's request id: the same request twice attaches once.
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestedAt   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachRequest) Reset() {
+	*x = AttachRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachRequest) ProtoMessage() {}
+
+func (x *AttachRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachRequest.ProtoReflect.Descriptor instead.
+func (*AttachRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AttachRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AttachRequest) GetRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestedAt
+	}
+	return nil
+}
+
+// AttachResult answers the attach update: attached, or exactly what is missing.
+type AttachResult struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Attached bool                   `protobuf:"varint,1,opt,name=attached,proto3" json:"attached,omitempty"`
+	// What stops attachment, in the plan's words (codes), e.g. "WHOLE_FAMILY_ASSESSMENT".
+	Missing          []string               `protobuf:"bytes,2,rep,name=missing,proto3" json:"missing,omitempty"`
+	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	BaselineProblems []string               `protobuf:"bytes,4,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	PlanVersion      string                 `protobuf:"bytes,5,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	// True when the family was already attached (a repeated request): nothing changed.
+	AlreadyAttached bool `protobuf:"varint,6,opt,name=already_attached,json=alreadyAttached,proto3" json:"already_attached,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AttachResult) Reset() {
+	*x = AttachResult{}
+	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachResult) ProtoMessage() {}
+
+func (x *AttachResult) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachResult.ProtoReflect.Descriptor instead.
+func (*AttachResult) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AttachResult) GetAttached() bool {
+	if x != nil {
+		return x.Attached
+	}
+	return false
+}
+
+func (x *AttachResult) GetMissing() []string {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+func (x *AttachResult) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *AttachResult) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *AttachResult) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *AttachResult) GetAlreadyAttached() bool {
+	if x != nil {
+		return x.AlreadyAttached
+	}
+	return false
+}
+
+// GatherAttachmentRequest asks the case service what attachment needs from the case.
+type GatherAttachmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId      string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GatherAttachmentRequest) Reset() {
+	*x = GatherAttachmentRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GatherAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GatherAttachmentRequest) ProtoMessage() {}
+
+func (x *GatherAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GatherAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*GatherAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GatherAttachmentRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+// AttachmentFacts is what the case records for attachment: codes and booleans only.
+type AttachmentFacts struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	WholeFamilyAssessment bool                   `protobuf:"varint,1,opt,name=whole_family_assessment,json=wholeFamilyAssessment,proto3" json:"whole_family_assessment,omitempty"`
+	FamilyPlan            bool                   `protobuf:"varint,2,opt,name=family_plan,json=familyPlan,proto3" json:"family_plan,omitempty"`
+	LeadProfessional      bool                   `protobuf:"varint,3,opt,name=lead_professional,json=leadProfessional,proto3" json:"lead_professional,omitempty"`
+	// The lead professional's agency code, e.g. COUNCIL_FAMILY_SERVICE.
+	LeadAgency string `protobuf:"bytes,4,opt,name=lead_agency,json=leadAgency,proto3" json:"lead_agency,omitempty"`
+	// The family's team code, for operators' search attribute.
+	Team          string `protobuf:"bytes,5,opt,name=team,proto3" json:"team,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachmentFacts) Reset() {
+	*x = AttachmentFacts{}
+	mi := &file_familypath_v1_family_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachmentFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachmentFacts) ProtoMessage() {}
+
+func (x *AttachmentFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachmentFacts.ProtoReflect.Descriptor instead.
+func (*AttachmentFacts) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AttachmentFacts) GetWholeFamilyAssessment() bool {
+	if x != nil {
+		return x.WholeFamilyAssessment
+	}
+	return false
+}
+
+func (x *AttachmentFacts) GetFamilyPlan() bool {
+	if x != nil {
+		return x.FamilyPlan
+	}
+	return false
+}
+
+func (x *AttachmentFacts) GetLeadProfessional() bool {
+	if x != nil {
+		return x.LeadProfessional
+	}
+	return false
+}
+
+func (x *AttachmentFacts) GetLeadAgency() string {
+	if x != nil {
+		return x.LeadAgency
+	}
+	return ""
+}
+
+func (x *AttachmentFacts) GetTeam() string {
+	if x != nil {
+		return x.Team
+	}
+	return ""
+}
+
+// JudgeReadinessRequest asks tracking whether the family can be attached now.
+type JudgeReadinessRequest struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId           string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	PlanId             string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	EvidenceSnapshotId string                 `protobuf:"bytes,3,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
+	Facts              *AttachmentFacts       `protobuf:"bytes,4,opt,name=facts,proto3" json:"facts,omitempty"`
+	At                 *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *JudgeReadinessRequest) Reset() {
+	*x = JudgeReadinessRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JudgeReadinessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JudgeReadinessRequest) ProtoMessage() {}
+
+func (x *JudgeReadinessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JudgeReadinessRequest.ProtoReflect.Descriptor instead.
+func (*JudgeReadinessRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *JudgeReadinessRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *JudgeReadinessRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *JudgeReadinessRequest) GetEvidenceSnapshotId() string {
+	if x != nil {
+		return x.EvidenceSnapshotId
+	}
+	return ""
+}
+
+func (x *JudgeReadinessRequest) GetFacts() *AttachmentFacts {
+	if x != nil {
+		return x.Facts
+	}
+	return nil
+}
+
+func (x *JudgeReadinessRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// Readiness is tracking's answer: ready with the baseline and the plan version to pin, or
+// what is missing.
+type Readiness struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Ready            bool                   `protobuf:"varint,1,opt,name=ready,proto3" json:"ready,omitempty"`
+	Missing          []string               `protobuf:"bytes,2,rep,name=missing,proto3" json:"missing,omitempty"`
+	BaselineProblems []string               `protobuf:"bytes,3,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	PlanVersion      string                 `protobuf:"bytes,4,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	ProgrammeEndsAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=programme_ends_at,json=programmeEndsAt,proto3" json:"programme_ends_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Readiness) Reset() {
+	*x = Readiness{}
+	mi := &file_familypath_v1_family_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Readiness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Readiness) ProtoMessage() {}
+
+func (x *Readiness) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Readiness.ProtoReflect.Descriptor instead.
+func (*Readiness) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Readiness) GetReady() bool {
+	if x != nil {
+		return x.Ready
+	}
+	return false
+}
+
+func (x *Readiness) GetMissing() []string {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+func (x *Readiness) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *Readiness) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *Readiness) GetProgrammeEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ProgrammeEndsAt
+	}
+	return nil
+}
+
+// RecordAttachmentRequest asks the attachment service to record the attachment (idempotent
+// by family id).
+type RecordAttachmentRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId         string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	BaselineProblems []string               `protobuf:"bytes,3,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	PlanVersion      string                 `protobuf:"bytes,4,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	RequestId        string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RecordAttachmentRequest) Reset() {
+	*x = RecordAttachmentRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttachmentRequest) ProtoMessage() {}
+
+func (x *RecordAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*RecordAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RecordAttachmentRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *RecordAttachmentRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *RecordAttachmentRequest) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *RecordAttachmentRequest) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *RecordAttachmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type RecordAttachmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AttachmentId  string                 `protobuf:"bytes,1,opt,name=attachment_id,json=attachmentId,proto3" json:"attachment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttachmentResponse) Reset() {
+	*x = RecordAttachmentResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttachmentResponse) ProtoMessage() {}
+
+func (x *RecordAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*RecordAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RecordAttachmentResponse) GetAttachmentId() string {
+	if x != nil {
+		return x.AttachmentId
+	}
+	return ""
+}
+
+// RecordAttachmentFeeRequest asks claims to record the attachment fee in the ledger
+// (idempotent by attachment id).
+type RecordAttachmentFeeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId      string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	AttachmentId  string                 `protobuf:"bytes,2,opt,name=attachment_id,json=attachmentId,proto3" json:"attachment_id,omitempty"`
+	AttachedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	PlanVersion   string                 `protobuf:"bytes,4,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttachmentFeeRequest) Reset() {
+	*x = RecordAttachmentFeeRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttachmentFeeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttachmentFeeRequest) ProtoMessage() {}
+
+func (x *RecordAttachmentFeeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttachmentFeeRequest.ProtoReflect.Descriptor instead.
+func (*RecordAttachmentFeeRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RecordAttachmentFeeRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *RecordAttachmentFeeRequest) GetAttachmentId() string {
+	if x != nil {
+		return x.AttachmentId
+	}
+	return ""
+}
+
+func (x *RecordAttachmentFeeRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *RecordAttachmentFeeRequest) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+type RecordAttachmentFeeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LedgerEntryId string                 `protobuf:"bytes,1,opt,name=ledger_entry_id,json=ledgerEntryId,proto3" json:"ledger_entry_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttachmentFeeResponse) Reset() {
+	*x = RecordAttachmentFeeResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttachmentFeeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttachmentFeeResponse) ProtoMessage() {}
+
+func (x *RecordAttachmentFeeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttachmentFeeResponse.ProtoReflect.Descriptor instead.
+func (*RecordAttachmentFeeResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RecordAttachmentFeeResponse) GetLedgerEntryId() string {
+	if x != nil {
+		return x.LedgerEntryId
+	}
+	return ""
+}
+
+// JudgeFamilyRequest asks tracking to judge an attached family at a moment under its pinned
+// plan version, from the family's latest evidence (which tracking fetches by reference).
+type JudgeFamilyRequest struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId           string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	PlanVersion        string                 `protobuf:"bytes,2,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	BaselineProblems   []string               `protobuf:"bytes,3,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	AttachedAt         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	At                 *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	EvidenceSnapshotId string                 `protobuf:"bytes,6,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *JudgeFamilyRequest) Reset() {
+	*x = JudgeFamilyRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JudgeFamilyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JudgeFamilyRequest) ProtoMessage() {}
+
+func (x *JudgeFamilyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JudgeFamilyRequest.ProtoReflect.Descriptor instead.
+func (*JudgeFamilyRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *JudgeFamilyRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *JudgeFamilyRequest) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *JudgeFamilyRequest) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *JudgeFamilyRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *JudgeFamilyRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *JudgeFamilyRequest) GetEvidenceSnapshotId() string {
+	if x != nil {
+		return x.EvidenceSnapshotId
+	}
+	return ""
+}
+
+// FamilyJudgement is tracking's judgement: per-problem statuses with absolute deadlines, and
+// the result when one is achieved.
+type FamilyJudgement struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Problems    []*ProblemJudgement    `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	ResultRoute ResultRoute            `protobuf:"varint,2,opt,name=result_route,json=resultRoute,proto3,enum=familypath.v1.ResultRoute" json:"result_route,omitempty"`
+	AchievedAt  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=achieved_at,json=achievedAt,proto3" json:"achieved_at,omitempty"`
+	// The earliest moment a claim could be made if progress holds.
+	EarliestClaimAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=earliest_claim_at,json=earliestClaimAt,proto3" json:"earliest_claim_at,omitempty"`
+	Blocking        []string               `protobuf:"bytes,5,rep,name=blocking,proto3" json:"blocking,omitempty"`
+	Flags           []string               `protobuf:"bytes,6,rep,name=flags,proto3" json:"flags,omitempty"`
+	// When to ask again (the earliest deadline that would change the judgement); absent when
+	// only new evidence can change it.
+	ReviewAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=review_at,json=reviewAt,proto3" json:"review_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FamilyJudgement) Reset() {
+	*x = FamilyJudgement{}
+	mi := &file_familypath_v1_family_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FamilyJudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FamilyJudgement) ProtoMessage() {}
+
+func (x *FamilyJudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FamilyJudgement.ProtoReflect.Descriptor instead.
+func (*FamilyJudgement) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *FamilyJudgement) GetProblems() []*ProblemJudgement {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+func (x *FamilyJudgement) GetResultRoute() ResultRoute {
+	if x != nil {
+		return x.ResultRoute
+	}
+	return ResultRoute_RESULT_ROUTE_UNSPECIFIED
+}
+
+func (x *FamilyJudgement) GetAchievedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AchievedAt
+	}
+	return nil
+}
+
+func (x *FamilyJudgement) GetEarliestClaimAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EarliestClaimAt
+	}
+	return nil
+}
+
+func (x *FamilyJudgement) GetBlocking() []string {
+	if x != nil {
+		return x.Blocking
+	}
+	return nil
+}
+
+func (x *FamilyJudgement) GetFlags() []string {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
+func (x *FamilyJudgement) GetReviewAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReviewAt
+	}
+	return nil
+}
+
+// CreateClaimRequest asks claims to create the family's claim: exactly one per family
+// (claims keys it by family id), with its evidence frozen by reference.
+type CreateClaimRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	// The family's claim attempt (1, then 2 after a failed audit, ...): claims keys a claim by
+	// family and attempt, so a retried request never makes a second claim.
+	Attempt            int32                  `protobuf:"varint,7,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Route              ResultRoute            `protobuf:"varint,2,opt,name=route,proto3,enum=familypath.v1.ResultRoute" json:"route,omitempty"`
+	AchievedAt         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=achieved_at,json=achievedAt,proto3" json:"achieved_at,omitempty"`
+	PlanVersion        string                 `protobuf:"bytes,4,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
+	EvidenceSnapshotId string                 `protobuf:"bytes,5,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
+	Problems           []*ProblemJudgement    `protobuf:"bytes,6,rep,name=problems,proto3" json:"problems,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *CreateClaimRequest) Reset() {
+	*x = CreateClaimRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateClaimRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateClaimRequest) ProtoMessage() {}
+
+func (x *CreateClaimRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateClaimRequest.ProtoReflect.Descriptor instead.
+func (*CreateClaimRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateClaimRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *CreateClaimRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *CreateClaimRequest) GetRoute() ResultRoute {
+	if x != nil {
+		return x.Route
+	}
+	return ResultRoute_RESULT_ROUTE_UNSPECIFIED
+}
+
+func (x *CreateClaimRequest) GetAchievedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AchievedAt
+	}
+	return nil
+}
+
+func (x *CreateClaimRequest) GetPlanVersion() string {
+	if x != nil {
+		return x.PlanVersion
+	}
+	return ""
+}
+
+func (x *CreateClaimRequest) GetEvidenceSnapshotId() string {
+	if x != nil {
+		return x.EvidenceSnapshotId
+	}
+	return ""
+}
+
+func (x *CreateClaimRequest) GetProblems() []*ProblemJudgement {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+type CreateClaimResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	// The claim window it joins.
+	WindowId string `protobuf:"bytes,2,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	// True when the family's claim existed already (a retry): nothing new was created.
+	Existing      bool `protobuf:"varint,3,opt,name=existing,proto3" json:"existing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateClaimResponse) Reset() {
+	*x = CreateClaimResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateClaimResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateClaimResponse) ProtoMessage() {}
+
+func (x *CreateClaimResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateClaimResponse.ProtoReflect.Descriptor instead.
+func (*CreateClaimResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateClaimResponse) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *CreateClaimResponse) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *CreateClaimResponse) GetExisting() bool {
+	if x != nil {
+		return x.Existing
+	}
+	return false
+}
+
+// ClaimOutcome is the signal the ClaimWindow workflow sends a family's workflow.
+type ClaimOutcome struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	Kind    ClaimOutcomeKind       `protobuf:"varint,2,opt,name=kind,proto3,enum=familypath.v1.ClaimOutcomeKind" json:"kind,omitempty"`
+	// For a failed audit: the auditor's reason code.
+	ReasonCode    string                 `protobuf:"bytes,3,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimOutcome) Reset() {
+	*x = ClaimOutcome{}
+	mi := &file_familypath_v1_family_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimOutcome) ProtoMessage() {}
+
+func (x *ClaimOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimOutcome.ProtoReflect.Descriptor instead.
+func (*ClaimOutcome) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ClaimOutcome) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *ClaimOutcome) GetKind() ClaimOutcomeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ClaimOutcomeKind_CLAIM_OUTCOME_KIND_UNSPECIFIED
+}
+
+func (x *ClaimOutcome) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *ClaimOutcome) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// CloseRequest is the update that ends a family's time in the programme without a result.
+type CloseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One of FAMILY_PHASE_WITHDRAWN, FAMILY_PHASE_MOVED_OUT_OF_AREA,
+	// FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT, FAMILY_PHASE_NOT_ATTACHABLE.
+	Exit FamilyPhase `protobuf:"varint,1,opt,name=exit,proto3,enum=familypath.v1.FamilyPhase" json:"exit,omitempty"`
+	// A reason code, e.g. FAMILY_DECLINED.
+	ReasonCode    string                 `protobuf:"bytes,2,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	ClosedAt      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseRequest) Reset() {
+	*x = CloseRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseRequest) ProtoMessage() {}
+
+func (x *CloseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
+func (*CloseRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CloseRequest) GetExit() FamilyPhase {
+	if x != nil {
+		return x.Exit
+	}
+	return FamilyPhase_FAMILY_PHASE_UNSPECIFIED
+}
+
+func (x *CloseRequest) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *CloseRequest) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+// CloseResult answers the close update.
+type CloseResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Phase         FamilyPhase            `protobuf:"varint,1,opt,name=phase,proto3,enum=familypath.v1.FamilyPhase" json:"phase,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseResult) Reset() {
+	*x = CloseResult{}
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseResult) ProtoMessage() {}
+
+func (x *CloseResult) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseResult.ProtoReflect.Descriptor instead.
+func (*CloseResult) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CloseResult) GetPhase() FamilyPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return FamilyPhase_FAMILY_PHASE_UNSPECIFIED
+}
+
 // DescribeCandidateRequest asks identification for what it recorded about a candidate family.
 type DescribeCandidateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -366,7 +1932,7 @@ type DescribeCandidateRequest struct {
 
 func (x *DescribeCandidateRequest) Reset() {
 	*x = DescribeCandidateRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -378,7 +1944,7 @@ func (x *DescribeCandidateRequest) String() string {
 func (*DescribeCandidateRequest) ProtoMessage() {}
 
 func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -391,7 +1957,7 @@ func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateRequest.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{3}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DescribeCandidateRequest) GetFamilyId() string {
@@ -414,7 +1980,7 @@ type DescribeCandidateResponse struct {
 
 func (x *DescribeCandidateResponse) Reset() {
 	*x = DescribeCandidateResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +1992,7 @@ func (x *DescribeCandidateResponse) String() string {
 func (*DescribeCandidateResponse) ProtoMessage() {}
 
 func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +2005,7 @@ func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateResponse.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{4}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DescribeCandidateResponse) GetFamilyId() string {
@@ -483,7 +2049,7 @@ type ServiceDescription struct {
 
 func (x *ServiceDescription) Reset() {
 	*x = ServiceDescription{}
-	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +2061,7 @@ func (x *ServiceDescription) String() string {
 func (*ServiceDescription) ProtoMessage() {}
 
 func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +2074,7 @@ func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceDescription.ProtoReflect.Descriptor instead.
 func (*ServiceDescription) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{5}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ServiceDescription) GetService() string {
@@ -547,7 +2113,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x14evidence_snapshot_id\x18\x01 \x01(\tR\x12evidenceSnapshotId\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12;\n" +
 	"\vrecorded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"recordedAt\"\xe6\x02\n" +
+	"recordedAt\"\x81\t\n" +
 	"\vFamilyState\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x120\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\x12\x17\n" +
@@ -557,7 +2123,130 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\ridentified_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fidentifiedAt\x12\x1f\n" +
 	"\vwaiting_for\x18\a \x01(\tR\n" +
 	"waitingFor\x126\n" +
-	"\x17evidence_received_count\x18\b \x01(\x05R\x15evidenceReceivedCount\"7\n" +
+	"\x17evidence_received_count\x18\b \x01(\x05R\x15evidenceReceivedCount\x12!\n" +
+	"\fplan_version\x18\t \x01(\tR\vplanVersion\x12;\n" +
+	"\vattached_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12+\n" +
+	"\x11baseline_problems\x18\v \x03(\tR\x10baselineProblems\x12;\n" +
+	"\bproblems\x18\f \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\x12@\n" +
+	"\x0enext_action_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\fnextActionAt\x12\x19\n" +
+	"\bclaim_id\x18\x0e \x01(\tR\aclaimId\x12;\n" +
+	"\vclaim_route\x18\x0f \x01(\x0e2\x1a.familypath.v1.ResultRouteR\n" +
+	"claimRoute\x12,\n" +
+	"\x12last_audit_failure\x18\x10 \x01(\tR\x10lastAuditFailure\x12\x1f\n" +
+	"\vexit_reason\x18\x11 \x01(\tR\n" +
+	"exitReason\x127\n" +
+	"\texited_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\bexitedAt\x12\x14\n" +
+	"\x05flags\x18\x13 \x03(\tR\x05flags\x12F\n" +
+	"\x11programme_ends_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\x0fprogrammeEndsAt\x12#\n" +
+	"\rattachment_id\x18\x15 \x01(\tR\fattachmentId\x12!\n" +
+	"\ffee_recorded\x18\x16 \x01(\bR\vfeeRecorded\x12)\n" +
+	"\x10evidence_pending\x18\x17 \x01(\bR\x0fevidencePending\x12%\n" +
+	"\x0eclaim_attempts\x18\x18 \x01(\x05R\rclaimAttempts\x12!\n" +
+	"\faudit_status\x18\x19 \x01(\tR\vauditStatus\x12\x12\n" +
+	"\x04team\x18\x1a \x01(\tR\x04team\"\xd8\x01\n" +
+	"\x10ProblemJudgement\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
+	"\vclock_start\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"clockStart\x12=\n" +
+	"\fsustained_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vsustainedAt\"m\n" +
+	"\rAttachRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12=\n" +
+	"\frequested_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\"\xfc\x01\n" +
+	"\fAttachResult\x12\x1a\n" +
+	"\battached\x18\x01 \x01(\bR\battached\x12\x18\n" +
+	"\amissing\x18\x02 \x03(\tR\amissing\x12;\n" +
+	"\vattached_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12+\n" +
+	"\x11baseline_problems\x18\x04 \x03(\tR\x10baselineProblems\x12!\n" +
+	"\fplan_version\x18\x05 \x01(\tR\vplanVersion\x12)\n" +
+	"\x10already_attached\x18\x06 \x01(\bR\x0falreadyAttached\"6\n" +
+	"\x17GatherAttachmentRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\"\xcc\x01\n" +
+	"\x0fAttachmentFacts\x126\n" +
+	"\x17whole_family_assessment\x18\x01 \x01(\bR\x15wholeFamilyAssessment\x12\x1f\n" +
+	"\vfamily_plan\x18\x02 \x01(\bR\n" +
+	"familyPlan\x12+\n" +
+	"\x11lead_professional\x18\x03 \x01(\bR\x10leadProfessional\x12\x1f\n" +
+	"\vlead_agency\x18\x04 \x01(\tR\n" +
+	"leadAgency\x12\x12\n" +
+	"\x04team\x18\x05 \x01(\tR\x04team\"\xe1\x01\n" +
+	"\x15JudgeReadinessRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
+	"\x14evidence_snapshot_id\x18\x03 \x01(\tR\x12evidenceSnapshotId\x124\n" +
+	"\x05facts\x18\x04 \x01(\v2\x1e.familypath.v1.AttachmentFactsR\x05facts\x12*\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xd3\x01\n" +
+	"\tReadiness\x12\x14\n" +
+	"\x05ready\x18\x01 \x01(\bR\x05ready\x12\x18\n" +
+	"\amissing\x18\x02 \x03(\tR\amissing\x12+\n" +
+	"\x11baseline_problems\x18\x03 \x03(\tR\x10baselineProblems\x12!\n" +
+	"\fplan_version\x18\x04 \x01(\tR\vplanVersion\x12F\n" +
+	"\x11programme_ends_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0fprogrammeEndsAt\"\xe2\x01\n" +
+	"\x17RecordAttachmentRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12;\n" +
+	"\vattached_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12+\n" +
+	"\x11baseline_problems\x18\x03 \x03(\tR\x10baselineProblems\x12!\n" +
+	"\fplan_version\x18\x04 \x01(\tR\vplanVersion\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"?\n" +
+	"\x18RecordAttachmentResponse\x12#\n" +
+	"\rattachment_id\x18\x01 \x01(\tR\fattachmentId\"\xbe\x01\n" +
+	"\x1aRecordAttachmentFeeRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12#\n" +
+	"\rattachment_id\x18\x02 \x01(\tR\fattachmentId\x12;\n" +
+	"\vattached_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12!\n" +
+	"\fplan_version\x18\x04 \x01(\tR\vplanVersion\"E\n" +
+	"\x1bRecordAttachmentFeeResponse\x12&\n" +
+	"\x0fledger_entry_id\x18\x01 \x01(\tR\rledgerEntryId\"\x9c\x02\n" +
+	"\x12JudgeFamilyRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12!\n" +
+	"\fplan_version\x18\x02 \x01(\tR\vplanVersion\x12+\n" +
+	"\x11baseline_problems\x18\x03 \x03(\tR\x10baselineProblems\x12;\n" +
+	"\vattached_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12*\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
+	"\x14evidence_snapshot_id\x18\x06 \x01(\tR\x12evidenceSnapshotId\"\xfd\x02\n" +
+	"\x0fFamilyJudgement\x12;\n" +
+	"\bproblems\x18\x01 \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\x12=\n" +
+	"\fresult_route\x18\x02 \x01(\x0e2\x1a.familypath.v1.ResultRouteR\vresultRoute\x12;\n" +
+	"\vachieved_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"achievedAt\x12F\n" +
+	"\x11earliest_claim_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0fearliestClaimAt\x12\x1a\n" +
+	"\bblocking\x18\x05 \x03(\tR\bblocking\x12\x14\n" +
+	"\x05flags\x18\x06 \x03(\tR\x05flags\x127\n" +
+	"\treview_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\breviewAt\"\xcc\x02\n" +
+	"\x12CreateClaimRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x18\n" +
+	"\aattempt\x18\a \x01(\x05R\aattempt\x120\n" +
+	"\x05route\x18\x02 \x01(\x0e2\x1a.familypath.v1.ResultRouteR\x05route\x12;\n" +
+	"\vachieved_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"achievedAt\x12!\n" +
+	"\fplan_version\x18\x04 \x01(\tR\vplanVersion\x120\n" +
+	"\x14evidence_snapshot_id\x18\x05 \x01(\tR\x12evidenceSnapshotId\x12;\n" +
+	"\bproblems\x18\x06 \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\"i\n" +
+	"\x13CreateClaimResponse\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x1b\n" +
+	"\twindow_id\x18\x02 \x01(\tR\bwindowId\x12\x1a\n" +
+	"\bexisting\x18\x03 \x01(\bR\bexisting\"\xab\x01\n" +
+	"\fClaimOutcome\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x123\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1f.familypath.v1.ClaimOutcomeKindR\x04kind\x12\x1f\n" +
+	"\vreason_code\x18\x03 \x01(\tR\n" +
+	"reasonCode\x12*\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x98\x01\n" +
+	"\fCloseRequest\x12.\n" +
+	"\x04exit\x18\x01 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x04exit\x12\x1f\n" +
+	"\vreason_code\x18\x02 \x01(\tR\n" +
+	"reasonCode\x127\n" +
+	"\tclosed_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\"?\n" +
+	"\vCloseResult\x120\n" +
+	"\x05phase\x18\x01 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\"7\n" +
 	"\x18DescribeCandidateRequest\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\"\xa8\x01\n" +
 	"\x19DescribeCandidateResponse\x12\x1b\n" +
@@ -583,7 +2272,21 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x1eFAMILY_PHASE_MOVED_OUT_OF_AREA\x10\n" +
 	"\x12+\n" +
 	"'FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT\x10\v\x12 \n" +
-	"\x1cFAMILY_PHASE_PROGRAMME_ENDED\x10\fBGZEgithub.com/familypath/familypath/proto/gen/familypath/v1;familypathv1b\x06proto3"
+	"\x1cFAMILY_PHASE_PROGRAMME_ENDED\x10\f*\x96\x01\n" +
+	"\rProblemStatus\x12\x1e\n" +
+	"\x1aPROBLEM_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aPROBLEM_STATUS_OUTSTANDING\x10\x01\x12'\n" +
+	"#PROBLEM_STATUS_SIGNIFICANT_PROGRESS\x10\x02\x12\x1c\n" +
+	"\x18PROBLEM_STATUS_SUSTAINED\x10\x03*V\n" +
+	"\vResultRoute\x12\x1c\n" +
+	"\x18RESULT_ROUTE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10RESULT_ROUTE_SSP\x10\x01\x12\x13\n" +
+	"\x0fRESULT_ROUTE_CE\x10\x02*\x9a\x01\n" +
+	"\x10ClaimOutcomeKind\x12\"\n" +
+	"\x1eCLAIM_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cCLAIM_OUTCOME_KIND_SUBMITTED\x10\x01\x12#\n" +
+	"\x1fCLAIM_OUTCOME_KIND_FAILED_AUDIT\x10\x02\x12\x1b\n" +
+	"\x17CLAIM_OUTCOME_KIND_PAID\x10\x03BGZEgithub.com/familypath/familypath/proto/gen/familypath/v1;familypathv1b\x06proto3"
 
 var (
 	file_familypath_v1_family_proto_rawDescOnce sync.Once
@@ -597,29 +2300,81 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 	return file_familypath_v1_family_proto_rawDescData
 }
 
-var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_familypath_v1_family_proto_goTypes = []any{
-	(FamilyPhase)(0),                  // 0: familypath.v1.FamilyPhase
-	(*FamilyLifecycleInput)(nil),      // 1: familypath.v1.FamilyLifecycleInput
-	(*EvidenceReceived)(nil),          // 2: familypath.v1.EvidenceReceived
-	(*FamilyState)(nil),               // 3: familypath.v1.FamilyState
-	(*DescribeCandidateRequest)(nil),  // 4: familypath.v1.DescribeCandidateRequest
-	(*DescribeCandidateResponse)(nil), // 5: familypath.v1.DescribeCandidateResponse
-	(*ServiceDescription)(nil),        // 6: familypath.v1.ServiceDescription
-	(*timestamppb.Timestamp)(nil),     // 7: google.protobuf.Timestamp
+	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
+	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
+	(ResultRoute)(0),                    // 2: familypath.v1.ResultRoute
+	(ClaimOutcomeKind)(0),               // 3: familypath.v1.ClaimOutcomeKind
+	(*FamilyLifecycleInput)(nil),        // 4: familypath.v1.FamilyLifecycleInput
+	(*EvidenceReceived)(nil),            // 5: familypath.v1.EvidenceReceived
+	(*FamilyState)(nil),                 // 6: familypath.v1.FamilyState
+	(*ProblemJudgement)(nil),            // 7: familypath.v1.ProblemJudgement
+	(*AttachRequest)(nil),               // 8: familypath.v1.AttachRequest
+	(*AttachResult)(nil),                // 9: familypath.v1.AttachResult
+	(*GatherAttachmentRequest)(nil),     // 10: familypath.v1.GatherAttachmentRequest
+	(*AttachmentFacts)(nil),             // 11: familypath.v1.AttachmentFacts
+	(*JudgeReadinessRequest)(nil),       // 12: familypath.v1.JudgeReadinessRequest
+	(*Readiness)(nil),                   // 13: familypath.v1.Readiness
+	(*RecordAttachmentRequest)(nil),     // 14: familypath.v1.RecordAttachmentRequest
+	(*RecordAttachmentResponse)(nil),    // 15: familypath.v1.RecordAttachmentResponse
+	(*RecordAttachmentFeeRequest)(nil),  // 16: familypath.v1.RecordAttachmentFeeRequest
+	(*RecordAttachmentFeeResponse)(nil), // 17: familypath.v1.RecordAttachmentFeeResponse
+	(*JudgeFamilyRequest)(nil),          // 18: familypath.v1.JudgeFamilyRequest
+	(*FamilyJudgement)(nil),             // 19: familypath.v1.FamilyJudgement
+	(*CreateClaimRequest)(nil),          // 20: familypath.v1.CreateClaimRequest
+	(*CreateClaimResponse)(nil),         // 21: familypath.v1.CreateClaimResponse
+	(*ClaimOutcome)(nil),                // 22: familypath.v1.ClaimOutcome
+	(*CloseRequest)(nil),                // 23: familypath.v1.CloseRequest
+	(*CloseResult)(nil),                 // 24: familypath.v1.CloseResult
+	(*DescribeCandidateRequest)(nil),    // 25: familypath.v1.DescribeCandidateRequest
+	(*DescribeCandidateResponse)(nil),   // 26: familypath.v1.DescribeCandidateResponse
+	(*ServiceDescription)(nil),          // 27: familypath.v1.ServiceDescription
+	(*timestamppb.Timestamp)(nil),       // 28: google.protobuf.Timestamp
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	7, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
-	3, // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
-	7, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
-	0, // 3: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	7, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	28, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	6,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
+	28, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
+	28, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	28, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	7,  // 6: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
+	28, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	2,  // 8: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
+	28, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	28, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	1,  // 11: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
+	28, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	28, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	28, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	28, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	11, // 16: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
+	28, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	28, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	28, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	28, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	28, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	28, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	7,  // 23: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
+	2,  // 24: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
+	28, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	28, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	28, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	2,  // 28: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
+	28, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	7,  // 30: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
+	3,  // 31: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
+	28, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	0,  // 33: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
+	28, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	0,  // 35: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
+	36, // [36:36] is the sub-list for method output_type
+	36, // [36:36] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -632,8 +2387,8 @@ func file_familypath_v1_family_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   6,
+			NumEnums:      4,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

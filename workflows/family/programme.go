@@ -1,0 +1,439 @@
+package family
+
+import (
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Phases shortened for reading.
+const (
+	identified     = familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED
+	attached       = familypathv1.FamilyPhase_FAMILY_PHASE_ATTACHED
+	tracking       = familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING
+	claimCandidate = familypathv1.FamilyPhase_FAMILY_PHASE_CLAIM_CANDIDATE
+	claimed        = familypathv1.FamilyPhase_FAMILY_PHASE_CLAIMED
+	submitted      = familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED
+	paid           = familypathv1.FamilyPhase_FAMILY_PHASE_PAID
+	programmeEnded = familypathv1.FamilyPhase_FAMILY_PHASE_PROGRAMME_ENDED
+)
+
+// closingExits are the exits the close update takes.
+var closingExits = []familypathv1.FamilyPhase{
+	familypathv1.FamilyPhase_FAMILY_PHASE_NOT_ATTACHABLE,
+	familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN,
+	familypathv1.FamilyPhase_FAMILY_PHASE_MOVED_OUT_OF_AREA,
+	familypathv1.FamilyPhase_FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT,
+}
+
+// ended says whether the family has left the programme (paid, or by an exit).
+func ended(p familypathv1.FamilyPhase) bool {
+	return p == paid || p == programmeEnded || contains(closingExits, p)
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// Texts operators read in the UI (codes and dates only).
+const (
+	waitingTracking = "tracking to judge the family"
+	waitingEvidence = "new evidence (no deadline pending)"
+	waitingClaim    = "claims to record the claim"
+	waitingWindow   = "the claim window's outcome"
+	waitingPayment  = "payment of the submitted claim"
+)
+
+// programme carries one family through attachment, tracking, claims and exits. Messages
+// (signals, updates) change its state in their handlers; run, the main loop, acts on it.
+type programme struct {
+	state *familypathv1.FamilyState
+	// attaching: an attach update is running its activities; a second one waits for it.
+	attaching bool
+	// outcomes are claim outcomes received and not yet applied, in arrival order.
+	outcomes []*familypathv1.ClaimOutcome
+}
+
+// activity options by kind: a caseworker waits on the update's activities, so they give
+// up within two minutes and the caseworker retries; the main loop's activities retry until
+// the service answers (operators see them pending in the UI).
+func updateActivity(ctx workflow.Context, queue string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue: queue, StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 20 * time.Second,
+			NonRetryableErrorTypes: []string{"NotFound", "InvalidArgument"}},
+	})
+}
+
+func loopActivity(ctx workflow.Context, queue string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue: queue, StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+			NonRetryableErrorTypes: []string{"InvalidArgument"}},
+	})
+}
+
+// listen registers the messages of an identified or attached family.
+func (p *programme) listen(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateAttach, p.attach,
+		workflow.UpdateHandlerOptions{Validator: p.validateAttach}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateClose, p.close,
+		workflow.UpdateHandlerOptions{Validator: p.validateClose}); err != nil {
+		return err
+	}
+	evidence := workflow.GetSignalChannel(ctx, contract.SignalEvidenceReceived)
+	outcomes := workflow.GetSignalChannel(ctx, contract.SignalClaimOutcome)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var sig familypathv1.EvidenceReceived
+			evidence.Receive(ctx, &sig)
+			p.takeEvidence(&sig)
+		}
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var o familypathv1.ClaimOutcome
+			outcomes.Receive(ctx, &o)
+			p.outcomes = append(p.outcomes, &o)
+		}
+	})
+	return nil
+}
+
+func (p *programme) takeEvidence(sig *familypathv1.EvidenceReceived) {
+	if sig.GetEvidenceSnapshotId() != "" {
+		p.state.EvidenceSnapshotId = sig.GetEvidenceSnapshotId()
+	}
+	p.state.EvidenceReceivedCount++
+	p.state.EvidencePending = true
+}
+
+func (p *programme) validateAttach(_ workflow.Context, req *familypathv1.AttachRequest) error {
+	if ended(p.state.GetPhase()) {
+		return temporal.NewApplicationError("the family has left the programme ("+p.state.GetPhase().String()+")", "FamilyEnded")
+	}
+	if req.GetRequestId() == "" {
+		return temporal.NewApplicationError("attach needs a request id", "InvalidArgument")
+	}
+	return nil
+}
+
+// attach gathers the case's facts, asks tracking whether the family can be attached, and
+// records the attachment; it answers attached, or exactly what is missing. A repeated
+// request (or one racing another) attaches once.
+func (p *programme) attach(ctx workflow.Context, req *familypathv1.AttachRequest) (*familypathv1.AttachResult, error) {
+	if err := workflow.Await(ctx, func() bool { return !p.attaching }); err != nil {
+		return nil, err
+	}
+	if p.state.GetPhase() != identified {
+		return p.attachedResult(true), nil
+	}
+	p.attaching = true
+	defer func() { p.attaching = false }()
+	id := p.state.GetFamilyId()
+	var facts familypathv1.AttachmentFacts
+	if err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueCase), contract.ActivityCaseGatherAttachment,
+		&familypathv1.GatherAttachmentRequest{FamilyId: id}).Get(ctx, &facts); err != nil {
+		return nil, err
+	}
+	var ready familypathv1.Readiness
+	if err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueTracking), contract.ActivityTrackingJudgeReadiness,
+		&familypathv1.JudgeReadinessRequest{FamilyId: id, PlanId: p.state.GetPlanId(), EvidenceSnapshotId: p.state.GetEvidenceSnapshotId(),
+			Facts: &facts, At: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &ready); err != nil {
+		return nil, err
+	}
+	if !ready.GetReady() {
+		return &familypathv1.AttachResult{Missing: ready.GetMissing()}, nil
+	}
+	at := timestamppb.New(workflow.Now(ctx))
+	var rec familypathv1.RecordAttachmentResponse
+	if err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueAttachment), contract.ActivityAttachmentRecordAttachment,
+		&familypathv1.RecordAttachmentRequest{FamilyId: id, AttachedAt: at, BaselineProblems: ready.GetBaselineProblems(),
+			PlanVersion: ready.GetPlanVersion(), RequestId: req.GetRequestId()}).Get(ctx, &rec); err != nil {
+		return nil, err
+	}
+	s := p.state
+	s.Phase, s.AttachedAt, s.AttachmentId = attached, at, rec.GetAttachmentId()
+	s.BaselineProblems, s.PlanVersion, s.ProgrammeEndsAt = ready.GetBaselineProblems(), ready.GetPlanVersion(), ready.GetProgrammeEndsAt()
+	s.Team = facts.GetTeam()
+	s.EvidencePending = true // judge at once
+	if err := p.publish(ctx); err != nil {
+		return nil, err
+	}
+	return p.attachedResult(false), nil
+}
+
+func (p *programme) attachedResult(already bool) *familypathv1.AttachResult {
+	s := p.state
+	return &familypathv1.AttachResult{Attached: true, AlreadyAttached: already, AttachedAt: s.GetAttachedAt(),
+		BaselineProblems: s.GetBaselineProblems(), PlanVersion: s.GetPlanVersion()}
+}
+
+func (p *programme) validateClose(_ workflow.Context, req *familypathv1.CloseRequest) error {
+	switch ph := p.state.GetPhase(); {
+	case !contains(closingExits, req.GetExit()):
+		return temporal.NewApplicationError("close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA or CASE_CLOSED_WITHOUT_RESULT", "InvalidArgument")
+	case req.GetReasonCode() == "":
+		return temporal.NewApplicationError("close needs a reason code", "InvalidArgument")
+	case ended(ph):
+		return temporal.NewApplicationError("the family has left the programme ("+ph.String()+")", "FamilyEnded")
+	case ph == claimCandidate || ph == claimed || ph == submitted:
+		return temporal.NewApplicationError("a claim is in progress: close the family after its outcome", "ClaimInProgress")
+	case req.GetExit() == familypathv1.FamilyPhase_FAMILY_PHASE_NOT_ATTACHABLE && ph != identified:
+		return temporal.NewApplicationError("an attached family is not 'not attachable'", "InvalidArgument")
+	}
+	return nil
+}
+
+// close ends the family's time in the programme without a result.
+func (p *programme) close(ctx workflow.Context, req *familypathv1.CloseRequest) (*familypathv1.CloseResult, error) {
+	p.exit(req.GetExit(), req.GetReasonCode(), workflow.Now(ctx))
+	return &familypathv1.CloseResult{Phase: p.state.GetPhase()}, p.publish(ctx)
+}
+
+func (p *programme) exit(phase familypathv1.FamilyPhase, reason string, at time.Time) {
+	p.state.Phase, p.state.ExitReason, p.state.ExitedAt = phase, reason, timestamppb.New(at)
+	p.state.NextActionAt = nil
+}
+
+// run acts on the state until the family leaves the programme.
+func (p *programme) run(ctx workflow.Context) error {
+	for !ended(p.state.GetPhase()) {
+		if ph := p.state.GetPhase(); ph == identified || ph == attached || ph == tracking {
+			p.outcomes = nil // outcomes of a claim the family no longer has change nothing
+		}
+		var err error
+		switch p.state.GetPhase() {
+		case identified:
+			err = p.wait(ctx, waitingAttachment, time.Time{}, "")
+			p.state.EvidencePending = false // before attachment, evidence only moves the snapshot
+		case attached, tracking:
+			err = p.track(ctx)
+		case claimCandidate:
+			err = p.claim(ctx)
+		case claimed, submitted:
+			err = p.awaitOutcome(ctx)
+		default:
+			return temporal.NewNonRetryableApplicationError("unknown phase "+p.state.GetPhase().String(), "InvalidState", nil)
+		}
+		if err != nil {
+			return err
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !ended(p.state.GetPhase()) && len(p.outcomes) == 0 {
+			return p.continueAsNew(ctx)
+		}
+	}
+	// Let a running update (a late attach answered "already", say) finish before closing.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// track records the fee if due, asks tracking for a judgement, and either moves to a claim
+// or waits for the judgement's next deadline, new evidence, or the programme's end.
+func (p *programme) track(ctx workflow.Context) error {
+	s := p.state
+	if !s.GetFeeRecorded() {
+		setWaiting(ctx, s, "claims to record the attachment fee")
+		var fee familypathv1.RecordAttachmentFeeResponse
+		if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsRecordAttachmentFee,
+			&familypathv1.RecordAttachmentFeeRequest{FamilyId: s.GetFamilyId(), AttachmentId: s.GetAttachmentId(),
+				AttachedAt: s.GetAttachedAt(), PlanVersion: s.GetPlanVersion()}).Get(ctx, &fee); err != nil {
+			return err
+		}
+		s.FeeRecorded = true
+	}
+	if s.GetPhase() == attached {
+		s.Phase = tracking
+	}
+	now := workflow.Now(ctx)
+	if end := s.GetProgrammeEndsAt(); end != nil && !now.Before(end.AsTime()) {
+		p.exit(programmeEnded, "PROGRAMME_ENDED", now)
+		return p.publish(ctx)
+	}
+	setWaiting(ctx, s, waitingTracking)
+	s.EvidencePending = false
+	var j familypathv1.FamilyJudgement
+	if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueTracking), contract.ActivityTrackingJudgeFamily,
+		&familypathv1.JudgeFamilyRequest{FamilyId: s.GetFamilyId(), PlanVersion: s.GetPlanVersion(), BaselineProblems: s.GetBaselineProblems(),
+			AttachedAt: s.GetAttachedAt(), At: timestamppb.New(now), EvidenceSnapshotId: s.GetEvidenceSnapshotId()}).Get(ctx, &j); err != nil {
+		return err
+	}
+	if ended(s.GetPhase()) { // closed while tracking judged
+		return nil
+	}
+	s.Problems, s.Flags = j.GetProblems(), j.GetFlags()
+	if j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED {
+		s.Phase, s.ClaimRoute, s.NextActionAt = claimCandidate, j.GetResultRoute(), nil
+		return p.publish(ctx)
+	}
+	wake, why := nextWake(&j, s.GetProgrammeEndsAt())
+	if err := p.publish(ctx); err != nil {
+		return err
+	}
+	return p.wait(ctx, why, wake, "judge again: "+why)
+}
+
+// nextWake is the earlier of the judgement's review time and the programme's end.
+func nextWake(j *familypathv1.FamilyJudgement, end *timestamppb.Timestamp) (time.Time, string) {
+	var wake time.Time
+	why := waitingEvidence
+	if r := j.GetReviewAt(); r != nil {
+		wake, why = r.AsTime(), "review "+reviewReason(j)+" at "+r.AsTime().Format(time.DateOnly)
+	}
+	if end != nil && (wake.IsZero() || end.AsTime().Before(wake)) {
+		wake, why = end.AsTime(), "programme end at "+end.AsTime().Format(time.DateOnly)
+	}
+	return wake, why
+}
+
+// reviewReason names the problem whose deadline falls at the review time, for operators.
+func reviewReason(j *familypathv1.FamilyJudgement) string {
+	for _, pr := range j.GetProblems() {
+		if pr.GetSustainedAt() != nil && pr.GetSustainedAt().AsTime().Equal(j.GetReviewAt().AsTime()) {
+			return pr.GetCode() + " sustained"
+		}
+	}
+	return "deadline"
+}
+
+// claim asks claims to create the family's claim (keyed by family and attempt, so a retry
+// or a replay after a crash makes no second claim), then waits for its window.
+func (p *programme) claim(ctx workflow.Context) error {
+	s := p.state
+	setWaiting(ctx, s, waitingClaim)
+	attempt := s.GetClaimAttempts() + 1
+	var resp familypathv1.CreateClaimResponse
+	if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
+		&familypathv1.CreateClaimRequest{FamilyId: s.GetFamilyId(), Attempt: attempt, Route: s.GetClaimRoute(), PlanVersion: s.GetPlanVersion(),
+			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &resp); err != nil {
+		return err
+	}
+	s.ClaimAttempts, s.ClaimId, s.Phase, s.AuditStatus = attempt, resp.GetClaimId(), claimed, "PENDING"
+	return p.publish(ctx)
+}
+
+// awaitOutcome waits for the claim window's outcome of the family's claim and applies it:
+// submitted, then paid; or a failed audit, which returns the family to tracking with the
+// reason. Outcomes of another claim, and repeats, change nothing.
+func (p *programme) awaitOutcome(ctx workflow.Context) error {
+	s := p.state
+	why := waitingWindow
+	if s.GetPhase() == submitted {
+		why = waitingPayment
+	}
+	if err := p.wait(ctx, why, time.Time{}, ""); err != nil {
+		return err
+	}
+	for len(p.outcomes) > 0 {
+		o := p.outcomes[0]
+		p.outcomes = p.outcomes[1:]
+		if o.GetClaimId() != s.GetClaimId() {
+			continue
+		}
+		switch o.GetKind() {
+		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_SUBMITTED:
+			if s.GetPhase() == claimed {
+				s.Phase = submitted
+				if s.GetAuditStatus() == "PENDING" {
+					s.AuditStatus = "PASSED"
+				}
+			}
+		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT:
+			if s.GetPhase() == claimed {
+				s.Phase, s.AuditStatus, s.LastAuditFailure, s.ClaimId = tracking, "FAILED", o.GetReasonCode(), ""
+				s.ClaimRoute, s.EvidencePending = familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED, true
+			}
+		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID:
+			if s.GetPhase() == submitted || s.GetPhase() == claimed {
+				p.exit(paid, "RESULT_PAID", o.GetAt().AsTime())
+			}
+		}
+	}
+	return p.publish(ctx)
+}
+
+// wait blocks until something needs the main loop: a phase change (an update), new
+// evidence while tracking, a claim outcome, the wake time (when set), or a suggestion to
+// continue as new. The timer carries a summary for operators.
+func (p *programme) wait(ctx workflow.Context, why string, wake time.Time, timerSummary string) error {
+	s := p.state
+	setWaiting(ctx, s, why)
+	phase := s.GetPhase()
+	s.NextActionAt = nil
+	if !wake.IsZero() {
+		s.NextActionAt = timestamppb.New(wake)
+	}
+	if err := p.publish(ctx); err != nil {
+		return err
+	}
+	woken := func() bool {
+		return s.GetPhase() != phase || len(p.outcomes) > 0 || (s.GetEvidencePending() && phase != identified) ||
+			workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}
+	if wake.IsZero() {
+		return workflow.Await(ctx, woken)
+	}
+	d := wake.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return nil
+	}
+	_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: timerSummary}}, woken)
+	return err
+}
+
+// publish shows the state to operators: search attributes (codes, dates, counts only).
+func (p *programme) publish(ctx workflow.Context) error {
+	s := p.state
+	outstanding := int64(0)
+	for _, pr := range s.GetProblems() {
+		if pr.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED {
+			outstanding++
+		}
+	}
+	if len(s.GetProblems()) == 0 {
+		outstanding = int64(len(s.GetProblemCodes()))
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		temporalx.SAFamilyPhase.ValueSet(s.GetPhase().String()),
+		temporalx.SAOutstandingProblemCount.ValueSet(outstanding),
+	}
+	if s.GetPlanVersion() != "" {
+		updates = append(updates, temporalx.SAPlanVersion.ValueSet(s.GetPlanVersion()))
+	}
+	if s.GetTeam() != "" {
+		updates = append(updates, temporalx.SATeam.ValueSet(s.GetTeam()))
+	}
+	if s.GetAuditStatus() != "" {
+		updates = append(updates, temporalx.SAAuditStatus.ValueSet(s.GetAuditStatus()))
+	}
+	if s.GetNextActionAt() != nil {
+		updates = append(updates, temporalx.SANextActionDate.ValueSet(s.GetNextActionAt().AsTime()))
+	} else {
+		updates = append(updates, temporalx.SANextActionDate.ValueUnset())
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// continueAsNew starts a fresh run with the whole state (deadlines, the pinned plan
+// version, pending evidence and outcomes) once running updates have finished.
+func (p *programme) continueAsNew(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	s := p.state
+	return workflow.NewContinueAsNewError(ctx, contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{
+		FamilyId: s.GetFamilyId(), PlanId: s.GetPlanId(), EvidenceSnapshotId: s.GetEvidenceSnapshotId(),
+		IdentifiedAt: s.GetIdentifiedAt(), Continued: s,
+	})
+}

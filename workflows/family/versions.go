@@ -1,0 +1,13 @@
+package family
+
+// Change ids of the FamilyLifecycle workflow, oldest first: the one registry of
+// workflow.GetVersion ids. Every change to deployed workflow logic adds an id here and
+// branches on workflow.GetVersion(ctx, id, workflow.DefaultVersion, N), so that histories
+// recorded by older code replay on newer workers (testdata/histories and replay_test.go).
+// Never remove, rename or reuse one while a workflow that recorded it may still run.
+const (
+	// changeAttachAndTrack: attachment by update, judgement by tracking with timers on its
+	// deadlines, claims and their outcomes, exits. Before it, an identified family only
+	// took evidence signals.
+	changeAttachAndTrack = "family-attach-and-track"
+)
