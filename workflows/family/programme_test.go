@@ -219,7 +219,9 @@ func TestChildProtectionFamilySustainedAfterTwelveMonthsIsClaimedOnceAndPaid(t *
 	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
 	env := newProgramme(t, s)
 	var attach *sent
-	at(env, start.Add(time.Hour), func() { attach = send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		attach = send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	at(env, day(2017, 1, 1), func() {
 		if res := attachResult(t, attach); !res.GetAttached() || res.GetPlanVersion() != "lancashire-phase2@1" || len(res.GetBaselineProblems()) != 2 {
 			t.Errorf("attach: %v", res)
@@ -250,7 +252,9 @@ func TestChildProtectionFamilySustainedAfterTwelveMonthsIsClaimedOnceAndPaid(t *
 func TestRecurrenceInMonthElevenRestartsTheClock(t *testing.T) {
 	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "e-recurrence", day(2017, 4, 1))}
 	env := newProgramme(t, s)
-	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	at(env, day(2017, 4, 1), func() {
 		env.SignalWorkflow(contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-recurrence", Source: "case"})
 	})
@@ -279,7 +283,9 @@ func TestJSALeaverClaimedByContinuousEmploymentAtTwentySixWeeks(t *testing.T) {
 		return &familypathv1.FamilyJudgement{ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_CE, AchievedAt: timestamppb.New(due)}
 	}}
 	env := newProgramme(t, s)
-	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	outcome(env, "claim-1", paidKind, due.AddDate(0, 2, 0), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
@@ -295,7 +301,9 @@ func TestPossibleUCMoveIsNeverClaimedAndTheProgrammeEndClosesTheFamily(t *testin
 		return &familypathv1.FamilyJudgement{Flags: []string{"POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"}, Blocking: []string{"WORKLESSNESS"}}
 	}}
 	env := newProgramme(t, s)
-	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	at(env, day(2018, 1, 1), func() {
 		st := query(t, env)
 		if st.GetWaitingFor() != "programme end at 2020-03-31" || len(st.GetFlags()) != 1 {
@@ -314,7 +322,9 @@ func TestPossibleUCMoveIsNeverClaimedAndTheProgrammeEndClosesTheFamily(t *testin
 func TestFailedAuditReturnsTheFamilyToTrackingThenALaterClaimPasses(t *testing.T) {
 	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
 	env := newProgramme(t, s)
-	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	outcome(env, "claim-1", failedKind, day(2017, 6, 15), "EVIDENCE_INCOMPLETE")
 	at(env, day(2017, 6, 16), func() {
 		st := query(t, env)
