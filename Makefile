@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up down test proto proto-baseline build clean logs env token
+.PHONY: help up down test proto proto-baseline build clean logs env token histories
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ env: ## print the running stack's environment (eval "$$(make -s env)")
 
 token: ## print an access token from the development issuer: make token ROLE=caseworker [TEAM=..] [AGENCY=..] [SUB=..]
 	@go run ./pkg/platform/auth/cmd/devtoken mint -dir .run/oidc -role "$(ROLE)" $(if $(TEAM),-team "$(TEAM)") $(if $(AGENCY),-agency "$(AGENCY)") $(if $(SUB),-sub "$(SUB)")
+
+histories: ## record workflow histories for the replay tests (a throwaway dev server, synthetic data)
+	@scripts/histories.sh
 
 logs: ## follow every log of the running stack
 	@tail -F .run/logs/*.log

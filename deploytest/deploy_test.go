@@ -161,8 +161,13 @@ func checkHooks(t *testing.T, objs []object) {
 	for _, o := range objs {
 		if j, ok := o.Value.(*batchv1.Job); ok {
 			jobs[o.Name] = j
-			if !strings.Contains(j.Annotations["helm.sh/hook"], "pre-upgrade") {
-				t.Errorf("Job %s is not a pre-upgrade hook", o.Name)
+			hook := j.Annotations["helm.sh/hook"]
+			if o.Name == "familypath-schedule-claim-windows" {
+				if hook != "post-install,post-upgrade" { // it reads the plans ConfigMap of the release
+					t.Errorf("Job %s is a %q hook, want post-install,post-upgrade", o.Name, hook)
+				}
+			} else if hook != "pre-install,pre-upgrade" {
+				t.Errorf("Job %s is a %q hook, want pre-install,pre-upgrade", o.Name, hook)
 			}
 		}
 	}
@@ -171,6 +176,10 @@ func checkHooks(t *testing.T, objs []object) {
 		if j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"migrate"}) {
 			t.Errorf("no migrate Job for %s", s)
 		}
+	}
+	if j := jobs["familypath-schedule-claim-windows"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-claim-windows"}) ||
+		!slices.ContainsFunc(j.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.ConfigMap != nil }) {
+		t.Error("no post-install Job running workflow-worker schedule-claim-windows with the plans mounted")
 	}
 	j := jobs["familypath-register-search-attributes"]
 	if j == nil || !strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/workflow-worker:") ||

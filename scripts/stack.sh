@@ -164,6 +164,13 @@ register_search_attributes() {
     || die "registering search attributes failed: see $RUN/logs/register-search-attributes.log"
 }
 
+# schedule_claim_windows: one Temporal Schedule per open or future claim window of each plan.
+schedule_claim_windows() {
+  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE PAYLOAD_KEYS_FILE=$PAYLOAD_KEYS_FILE \
+    "$RUN/bin/workflow-worker" schedule-claim-windows >>"$RUN/logs/schedule-claim-windows.log" 2>&1 \
+    || die "scheduling the claim windows failed: see $RUN/logs/schedule-claim-windows.log"
+}
+
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
@@ -327,6 +334,7 @@ case "$cmd" in
     deps_up
     build
     register_search_attributes
+    schedule_claim_windows
     start_services
     save_state
     load_demo_data
@@ -334,7 +342,7 @@ case "$cmd" in
     ;;
   deps) deps_up ;;
   services)
-    build; register_search_attributes; start_services; save_state ;;
+    build; register_search_attributes; schedule_claim_windows; start_services; save_state ;;
   down) down ;;
   env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
   *) die "unknown command $cmd (want up, deps, services, down or env)" ;;

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/prometheus/client_golang v1.23.2
 	go.temporal.io/api v1.63.5
@@ -21,6 +22,7 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
+	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
 	github.com/gin-gonic/gin v1.11.0 // indirect
@@ -61,7 +63,7 @@ require (
 	github.com/redis/go-redis/v9 v9.17.2 // indirect
 	github.com/robfig/cron v1.2.0 // indirect
 	github.com/stretchr/objx v0.5.2 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/stretchr/testify v1.11.1
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
@@ -83,3 +85,7 @@ replace (
 	github.com/familypath/familypath/pkg/platform => ../pkg/platform
 	github.com/familypath/familypath/proto => ../proto
 )
+
+replace github.com/familypath/familypath/pkg/outcomes => ../pkg/outcomes
+
+replace github.com/familypath/familypath/plans => ../plans

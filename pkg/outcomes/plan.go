@@ -335,6 +335,20 @@ func (ps *Plans) Get(id string, version int) (*Plan, bool) {
 	return p, ok
 }
 
+// IDs lists the plan ids in the set, sorted.
+func (ps *Plans) IDs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range ps.byKey {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			ids = append(ids, p.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 // Latest returns the highest version of a plan id.
 func (ps *Plans) Latest(id string) (*Plan, bool) {
 	var best *Plan

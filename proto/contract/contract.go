@@ -24,6 +24,14 @@ const (
 // Workflow types.
 const (
 	WorkflowFamilyLifecycle = "FamilyLifecycle"
+	WorkflowClaimWindow     = "ClaimWindow"
+)
+
+// Messages of the ClaimWindow workflow.
+const (
+	SignalAuditDecision   = "audit-decision"
+	SignalWindowPaid      = "window-paid"
+	QueryClaimWindowState = "claim-window-state"
 )
 
 // Messages of the FamilyLifecycle workflow.
@@ -44,9 +52,18 @@ const (
 	ActivityAttachmentRecordAttachment      = "attachment.RecordAttachment"
 	ActivityClaimsRecordAttachmentFee       = "claims.RecordAttachmentFee"
 	ActivityClaimsCreateClaim               = "claims.CreateClaim"
+	ActivityClaimsTakeWindowClaims          = "claims.TakeWindowClaims"
+	ActivityClaimsRecordAuditSample         = "claims.RecordAuditSample"
+	ActivityClaimsRemindAuditors            = "claims.RemindAuditors"
+	ActivityClaimsSubmitWindow              = "claims.SubmitWindow"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
+
+// ClaimWindowWorkflowID is the workflow id of a plan's claim window.
+func ClaimWindowWorkflowID(planID, windowID string) string {
+	return "claim-window/" + planID + "/" + windowID
+}
 
 // FamilyWorkflowID is the workflow id of a family: "family/<opaque id>". The id must be an
 // opaque identifier (lower-case letters, digits and dashes), never a name or reference number.

@@ -41,18 +41,24 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 	}); err != nil {
 		return err
 	}
+	legacy := workflow.GetVersion(ctx, changeAttachAndTrack, workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	var p *programme
+	if !legacy {
+		// Messages are taken from the first moment: an attach sent while identification still
+		// describes the family must not be refused as unknown.
+		p = &programme{state: state}
+		if err := p.listen(ctx); err != nil {
+			return err
+		}
+	}
 	if in.GetContinued() == nil {
 		if err := describe(ctx, state); err != nil {
 			return err
 		}
 	}
-	if workflow.GetVersion(ctx, changeAttachAndTrack, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if legacy {
 		setWaiting(ctx, state, waitingAttachment)
 		return awaitEvidence(ctx, state) // recorded before attachment existed: evidence only
-	}
-	p := &programme{state: state}
-	if err := p.listen(ctx); err != nil {
-		return err
 	}
 	return p.run(ctx)
 }

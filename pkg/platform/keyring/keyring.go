@@ -33,9 +33,15 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 // are skipped. Errors name the line, never the key.
 func Parse(text string) (*Keyring, error) {
 	k := &Keyring{aeads: map[string]cipher.AEAD{}}
-	for n, line := range strings.Split(strings.ReplaceAll(text, ",", "\n"), "\n") {
+	var lines []string // comment lines may hold commas; key lines may be comma-separated
+	for _, l := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			lines = append(lines, strings.Split(l, ",")...)
+		}
+	}
+	for n, line := range lines {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+		if line == "" {
 			continue
 		}
 		id, b64, ok := strings.Cut(line, ":")

@@ -4,17 +4,20 @@
 //	workflow-worker register-search-attributes  add the custom search attributes to the namespace
 //	workflow-worker codec-server                decode payloads for the Temporal UI and CLI (OIDC, administrators)
 //	workflow-worker audit-verify                verify the codec server's audit trail
+//	workflow-worker schedule-claim-windows      one Temporal Schedule per open or future claim window of each plan
 package main
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
@@ -24,9 +27,12 @@ import (
 	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
 	"github.com/familypath/familypath/workflows/operations"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 )
@@ -42,7 +48,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: %s worker|register-search-attributes|codec-server|audit-verify|version", name)
+		return fmt.Errorf("usage: %s worker|register-search-attributes|schedule-claim-windows|codec-server|audit-verify|version", name)
 	}
 	if args[0] == "version" {
 		fmt.Println(name, service.Version)
@@ -54,14 +60,15 @@ func run(args []string) error {
 	if args[0] == "audit-verify" {
 		return verifyCodecAudit()
 	}
-	if args[0] != "worker" && args[0] != "register-search-attributes" {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)", args[0])
+	if args[0] != "worker" && args[0] != "register-search-attributes" && args[0] != "schedule-claim-windows" {
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, schedule-claim-windows, codec-server, audit-verify or version)", args[0])
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
 	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
+	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -85,8 +92,13 @@ func run(args []string) error {
 		return nil
 	}
 
+	if args[0] == "schedule-claim-windows" {
+		return scheduleClaimWindows(ctx, c, plansDir, log)
+	}
+
 	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{})
 	family.Register(w)
+	claimwindow.Register(w)
 	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
 		CacheFor: time.Minute, Log: log, Now: time.Now})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
@@ -154,4 +166,22 @@ func verifyCodecAudit() error {
 		return err
 	}
 	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema}, os.Stdout)
+}
+
+// scheduleClaimWindows schedules the claim windows of the latest version of every plan
+// (shipped, and in FAMILYPATH_PLANS_DIR).
+func scheduleClaimWindows(ctx context.Context, c client.Client, plansDir string, log *slog.Logger) error {
+	ps, err := outcomes.LoadWithFolder(plans.FS, plansDir)
+	if err != nil {
+		return err
+	}
+	for _, id := range ps.IDs() {
+		p, _ := ps.Latest(id)
+		rep, err := operations.ScheduleClaimWindows(ctx, c, p, time.Now())
+		if err != nil {
+			return fmt.Errorf("schedule the claim windows of %s: %w", id, err)
+		}
+		log.Info("claim windows scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ package familypathv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -2098,11 +2099,868 @@ func (x *ServiceDescription) GetSchemaVersion() int64 {
 	return 0
 }
 
+// ClaimWindowInput starts the ClaimWindow workflow of one national claim window (a Temporal
+// Schedule per window in the plan starts it when the window opens).
+type ClaimWindowInput struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	PlanId   string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// When the batch must be submitted by.
+	ClosesAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=closes_at,json=closesAt,proto3" json:"closes_at,omitempty"`
+	// At least this share of the batch is audited (0.10 = 10%), rounded up.
+	AuditSampleRate float64 `protobuf:"fixed64,4,opt,name=audit_sample_rate,json=auditSampleRate,proto3" json:"audit_sample_rate,omitempty"`
+	// How long auditors have before the audit is escalated (default 14 days), and how often
+	// they are reminded meanwhile (default 3 days).
+	DecisionDue   *durationpb.Duration `protobuf:"bytes,5,opt,name=decision_due,json=decisionDue,proto3" json:"decision_due,omitempty"`
+	ReminderEvery *durationpb.Duration `protobuf:"bytes,6,opt,name=reminder_every,json=reminderEvery,proto3" json:"reminder_every,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimWindowInput) Reset() {
+	*x = ClaimWindowInput{}
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimWindowInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimWindowInput) ProtoMessage() {}
+
+func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimWindowInput.ProtoReflect.Descriptor instead.
+func (*ClaimWindowInput) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ClaimWindowInput) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *ClaimWindowInput) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ClaimWindowInput) GetClosesAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosesAt
+	}
+	return nil
+}
+
+func (x *ClaimWindowInput) GetAuditSampleRate() float64 {
+	if x != nil {
+		return x.AuditSampleRate
+	}
+	return 0
+}
+
+func (x *ClaimWindowInput) GetDecisionDue() *durationpb.Duration {
+	if x != nil {
+		return x.DecisionDue
+	}
+	return nil
+}
+
+func (x *ClaimWindowInput) GetReminderEvery() *durationpb.Duration {
+	if x != nil {
+		return x.ReminderEvery
+	}
+	return nil
+}
+
+// TakeWindowClaimsRequest asks claims for the claims ready for a window (claims marks them
+// as the window's, so each claim is in one window only).
+type TakeWindowClaimsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WindowId      string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	PlanId        string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeWindowClaimsRequest) Reset() {
+	*x = TakeWindowClaimsRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeWindowClaimsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeWindowClaimsRequest) ProtoMessage() {}
+
+func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeWindowClaimsRequest.ProtoReflect.Descriptor instead.
+func (*TakeWindowClaimsRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *TakeWindowClaimsRequest) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *TakeWindowClaimsRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+// WindowClaim is one claim of a window's batch: ids and codes only.
+type WindowClaim struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId  string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	FamilyId string                 `protobuf:"bytes,2,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	Route    ResultRoute            `protobuf:"varint,3,opt,name=route,proto3,enum=familypath.v1.ResultRoute" json:"route,omitempty"`
+	// Risks that make claims audit this claim whatever the random draw, e.g.
+	// CE_NEAR_UC_MIGRATION, NEW_LEAD_AGENCY.
+	RiskFlags     []string `protobuf:"bytes,4,rep,name=risk_flags,json=riskFlags,proto3" json:"risk_flags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowClaim) Reset() {
+	*x = WindowClaim{}
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowClaim) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowClaim) ProtoMessage() {}
+
+func (x *WindowClaim) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowClaim.ProtoReflect.Descriptor instead.
+func (*WindowClaim) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WindowClaim) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *WindowClaim) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *WindowClaim) GetRoute() ResultRoute {
+	if x != nil {
+		return x.Route
+	}
+	return ResultRoute_RESULT_ROUTE_UNSPECIFIED
+}
+
+func (x *WindowClaim) GetRiskFlags() []string {
+	if x != nil {
+		return x.RiskFlags
+	}
+	return nil
+}
+
+type WindowClaims struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Claims        []*WindowClaim         `protobuf:"bytes,1,rep,name=claims,proto3" json:"claims,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowClaims) Reset() {
+	*x = WindowClaims{}
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowClaims) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowClaims) ProtoMessage() {}
+
+func (x *WindowClaims) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowClaims.ProtoReflect.Descriptor instead.
+func (*WindowClaims) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *WindowClaims) GetClaims() []*WindowClaim {
+	if x != nil {
+		return x.Claims
+	}
+	return nil
+}
+
+// SampledClaim is a claim drawn for audit and why: RANDOM, or the risk flag that picked it.
+type SampledClaim struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId       string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SampledClaim) Reset() {
+	*x = SampledClaim{}
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SampledClaim) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SampledClaim) ProtoMessage() {}
+
+func (x *SampledClaim) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SampledClaim.ProtoReflect.Descriptor instead.
+func (*SampledClaim) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SampledClaim) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *SampledClaim) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AuditSample is a window's audit sample, recorded with the seed that drew it, so that the
+// draw can be checked and repeated.
+type AuditSample struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	Seed     uint64                 `protobuf:"varint,2,opt,name=seed,proto3" json:"seed,omitempty"`
+	// At least ceil(rate x batch size).
+	Required      int32           `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Sampled       []*SampledClaim `protobuf:"bytes,4,rep,name=sampled,proto3" json:"sampled,omitempty"`
+	BatchSize     int32           `protobuf:"varint,5,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditSample) Reset() {
+	*x = AuditSample{}
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditSample) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditSample) ProtoMessage() {}
+
+func (x *AuditSample) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditSample.ProtoReflect.Descriptor instead.
+func (*AuditSample) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AuditSample) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *AuditSample) GetSeed() uint64 {
+	if x != nil {
+		return x.Seed
+	}
+	return 0
+}
+
+func (x *AuditSample) GetRequired() int32 {
+	if x != nil {
+		return x.Required
+	}
+	return 0
+}
+
+func (x *AuditSample) GetSampled() []*SampledClaim {
+	if x != nil {
+		return x.Sampled
+	}
+	return nil
+}
+
+func (x *AuditSample) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
+type RecordAuditSampleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAuditSampleResponse) Reset() {
+	*x = RecordAuditSampleResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAuditSampleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAuditSampleResponse) ProtoMessage() {}
+
+func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAuditSampleResponse.ProtoReflect.Descriptor instead.
+func (*RecordAuditSampleResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
+}
+
+// AuditDecision is the signal claims sends a window's workflow when an auditor decides a
+// sampled claim.
+type AuditDecision struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	Passed  bool                   `protobuf:"varint,2,opt,name=passed,proto3" json:"passed,omitempty"`
+	// Why it failed, e.g. EVIDENCE_INCOMPLETE.
+	ReasonCode    string                 `protobuf:"bytes,3,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	DecidedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditDecision) Reset() {
+	*x = AuditDecision{}
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditDecision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditDecision) ProtoMessage() {}
+
+func (x *AuditDecision) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditDecision.ProtoReflect.Descriptor instead.
+func (*AuditDecision) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AuditDecision) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *AuditDecision) GetPassed() bool {
+	if x != nil {
+		return x.Passed
+	}
+	return false
+}
+
+func (x *AuditDecision) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *AuditDecision) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+// AuditReminder asks claims to remind the auditors of a window's undecided claims, or (escalate)
+// to escalate them to the audit manager.
+type AuditReminder struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	WindowId            string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	OutstandingClaimIds []string               `protobuf:"bytes,2,rep,name=outstanding_claim_ids,json=outstandingClaimIds,proto3" json:"outstanding_claim_ids,omitempty"`
+	Escalate            bool                   `protobuf:"varint,3,opt,name=escalate,proto3" json:"escalate,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *AuditReminder) Reset() {
+	*x = AuditReminder{}
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditReminder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditReminder) ProtoMessage() {}
+
+func (x *AuditReminder) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditReminder.ProtoReflect.Descriptor instead.
+func (*AuditReminder) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *AuditReminder) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *AuditReminder) GetOutstandingClaimIds() []string {
+	if x != nil {
+		return x.OutstandingClaimIds
+	}
+	return nil
+}
+
+func (x *AuditReminder) GetEscalate() bool {
+	if x != nil {
+		return x.Escalate
+	}
+	return false
+}
+
+type AuditReminderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditReminderResponse) Reset() {
+	*x = AuditReminderResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditReminderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditReminderResponse) ProtoMessage() {}
+
+func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditReminderResponse.ProtoReflect.Descriptor instead.
+func (*AuditReminderResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
+}
+
+// SubmitWindowRequest asks claims to submit the window's batch: the claims that passed audit
+// or were not sampled. Undecided sampled claims are carried to the next window.
+type SubmitWindowRequest struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	WindowId            string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	ClaimIds            []string               `protobuf:"bytes,2,rep,name=claim_ids,json=claimIds,proto3" json:"claim_ids,omitempty"`
+	FailedClaimIds      []string               `protobuf:"bytes,3,rep,name=failed_claim_ids,json=failedClaimIds,proto3" json:"failed_claim_ids,omitempty"`
+	CarriedOverClaimIds []string               `protobuf:"bytes,4,rep,name=carried_over_claim_ids,json=carriedOverClaimIds,proto3" json:"carried_over_claim_ids,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *SubmitWindowRequest) Reset() {
+	*x = SubmitWindowRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitWindowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitWindowRequest) ProtoMessage() {}
+
+func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitWindowRequest.ProtoReflect.Descriptor instead.
+func (*SubmitWindowRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SubmitWindowRequest) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *SubmitWindowRequest) GetClaimIds() []string {
+	if x != nil {
+		return x.ClaimIds
+	}
+	return nil
+}
+
+func (x *SubmitWindowRequest) GetFailedClaimIds() []string {
+	if x != nil {
+		return x.FailedClaimIds
+	}
+	return nil
+}
+
+func (x *SubmitWindowRequest) GetCarriedOverClaimIds() []string {
+	if x != nil {
+		return x.CarriedOverClaimIds
+	}
+	return nil
+}
+
+type SubmitWindowResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubmissionId  string                 `protobuf:"bytes,1,opt,name=submission_id,json=submissionId,proto3" json:"submission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitWindowResponse) Reset() {
+	*x = SubmitWindowResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitWindowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitWindowResponse) ProtoMessage() {}
+
+func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitWindowResponse.ProtoReflect.Descriptor instead.
+func (*SubmitWindowResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SubmitWindowResponse) GetSubmissionId() string {
+	if x != nil {
+		return x.SubmissionId
+	}
+	return ""
+}
+
+// WindowPaid is the signal claims sends when the window's results are paid.
+type WindowPaid struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PaidAt        *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WindowPaid) Reset() {
+	*x = WindowPaid{}
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowPaid) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowPaid) ProtoMessage() {}
+
+func (x *WindowPaid) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowPaid.ProtoReflect.Descriptor instead.
+func (*WindowPaid) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+// ClaimWindowState answers the window's state query.
+type ClaimWindowState struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	// TAKING, AUDITING, SUBMITTING, AWAITING_PAYMENT, PAID.
+	Stage         string           `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	BatchSize     int32            `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	Sample        *AuditSample     `protobuf:"bytes,4,opt,name=sample,proto3" json:"sample,omitempty"`
+	Decisions     []*AuditDecision `protobuf:"bytes,5,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	SubmissionId  string           `protobuf:"bytes,6,opt,name=submission_id,json=submissionId,proto3" json:"submission_id,omitempty"`
+	Escalated     bool             `protobuf:"varint,7,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	WaitingFor    string           `protobuf:"bytes,8,opt,name=waiting_for,json=waitingFor,proto3" json:"waiting_for,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimWindowState) Reset() {
+	*x = ClaimWindowState{}
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimWindowState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimWindowState) ProtoMessage() {}
+
+func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimWindowState.ProtoReflect.Descriptor instead.
+func (*ClaimWindowState) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ClaimWindowState) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *ClaimWindowState) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *ClaimWindowState) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
+func (x *ClaimWindowState) GetSample() *AuditSample {
+	if x != nil {
+		return x.Sample
+	}
+	return nil
+}
+
+func (x *ClaimWindowState) GetDecisions() []*AuditDecision {
+	if x != nil {
+		return x.Decisions
+	}
+	return nil
+}
+
+func (x *ClaimWindowState) GetSubmissionId() string {
+	if x != nil {
+		return x.SubmissionId
+	}
+	return ""
+}
+
+func (x *ClaimWindowState) GetEscalated() bool {
+	if x != nil {
+		return x.Escalated
+	}
+	return false
+}
+
+func (x *ClaimWindowState) GetWaitingFor() string {
+	if x != nil {
+		return x.WaitingFor
+	}
+	return ""
+}
+
 var File_familypath_v1_family_proto protoreflect.FileDescriptor
 
 const file_familypath_v1_family_proto_rawDesc = "" +
 	"\n" +
-	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n" +
+	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n" +
 	"\x14FamilyLifecycleInput\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x17\n" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
@@ -2257,7 +3115,69 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x12ServiceDescription\x12\x18\n" +
 	"\aservice\x18\x01 \x01(\tR\aservice\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12%\n" +
-	"\x0eschema_version\x18\x03 \x01(\x03R\rschemaVersion*\x9d\x03\n" +
+	"\x0eschema_version\x18\x03 \x01(\x03R\rschemaVersion\"\xad\x02\n" +
+	"\x10ClaimWindowInput\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x127\n" +
+	"\tcloses_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bclosesAt\x12*\n" +
+	"\x11audit_sample_rate\x18\x04 \x01(\x01R\x0fauditSampleRate\x12<\n" +
+	"\fdecision_due\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\vdecisionDue\x12@\n" +
+	"\x0ereminder_every\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\rreminderEvery\"O\n" +
+	"\x17TakeWindowClaimsRequest\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\"\x96\x01\n" +
+	"\vWindowClaim\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x1b\n" +
+	"\tfamily_id\x18\x02 \x01(\tR\bfamilyId\x120\n" +
+	"\x05route\x18\x03 \x01(\x0e2\x1a.familypath.v1.ResultRouteR\x05route\x12\x1d\n" +
+	"\n" +
+	"risk_flags\x18\x04 \x03(\tR\triskFlags\"B\n" +
+	"\fWindowClaims\x122\n" +
+	"\x06claims\x18\x01 \x03(\v2\x1a.familypath.v1.WindowClaimR\x06claims\"A\n" +
+	"\fSampledClaim\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xb0\x01\n" +
+	"\vAuditSample\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x12\n" +
+	"\x04seed\x18\x02 \x01(\x04R\x04seed\x12\x1a\n" +
+	"\brequired\x18\x03 \x01(\x05R\brequired\x125\n" +
+	"\asampled\x18\x04 \x03(\v2\x1b.familypath.v1.SampledClaimR\asampled\x12\x1d\n" +
+	"\n" +
+	"batch_size\x18\x05 \x01(\x05R\tbatchSize\"\x1b\n" +
+	"\x19RecordAuditSampleResponse\"\x9e\x01\n" +
+	"\rAuditDecision\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
+	"\x06passed\x18\x02 \x01(\bR\x06passed\x12\x1f\n" +
+	"\vreason_code\x18\x03 \x01(\tR\n" +
+	"reasonCode\x129\n" +
+	"\n" +
+	"decided_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\"|\n" +
+	"\rAuditReminder\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x122\n" +
+	"\x15outstanding_claim_ids\x18\x02 \x03(\tR\x13outstandingClaimIds\x12\x1a\n" +
+	"\bescalate\x18\x03 \x01(\bR\bescalate\"\x17\n" +
+	"\x15AuditReminderResponse\"\xae\x01\n" +
+	"\x13SubmitWindowRequest\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x1b\n" +
+	"\tclaim_ids\x18\x02 \x03(\tR\bclaimIds\x12(\n" +
+	"\x10failed_claim_ids\x18\x03 \x03(\tR\x0efailedClaimIds\x123\n" +
+	"\x16carried_over_claim_ids\x18\x04 \x03(\tR\x13carriedOverClaimIds\";\n" +
+	"\x14SubmitWindowResponse\x12#\n" +
+	"\rsubmission_id\x18\x01 \x01(\tR\fsubmissionId\"A\n" +
+	"\n" +
+	"WindowPaid\x123\n" +
+	"\apaid_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\xb8\x02\n" +
+	"\x10ClaimWindowState\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x14\n" +
+	"\x05stage\x18\x02 \x01(\tR\x05stage\x12\x1d\n" +
+	"\n" +
+	"batch_size\x18\x03 \x01(\x05R\tbatchSize\x122\n" +
+	"\x06sample\x18\x04 \x01(\v2\x1a.familypath.v1.AuditSampleR\x06sample\x12:\n" +
+	"\tdecisions\x18\x05 \x03(\v2\x1c.familypath.v1.AuditDecisionR\tdecisions\x12#\n" +
+	"\rsubmission_id\x18\x06 \x01(\tR\fsubmissionId\x12\x1c\n" +
+	"\tescalated\x18\a \x01(\bR\tescalated\x12\x1f\n" +
+	"\vwaiting_for\x18\b \x01(\tR\n" +
+	"waitingFor*\x9d\x03\n" +
 	"\vFamilyPhase\x12\x1c\n" +
 	"\x18FAMILY_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FAMILY_PHASE_IDENTIFIED\x10\x01\x12\x19\n" +
@@ -2301,7 +3221,7 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
@@ -2331,50 +3251,75 @@ var file_familypath_v1_family_proto_goTypes = []any{
 	(*DescribeCandidateRequest)(nil),    // 25: familypath.v1.DescribeCandidateRequest
 	(*DescribeCandidateResponse)(nil),   // 26: familypath.v1.DescribeCandidateResponse
 	(*ServiceDescription)(nil),          // 27: familypath.v1.ServiceDescription
-	(*timestamppb.Timestamp)(nil),       // 28: google.protobuf.Timestamp
+	(*ClaimWindowInput)(nil),            // 28: familypath.v1.ClaimWindowInput
+	(*TakeWindowClaimsRequest)(nil),     // 29: familypath.v1.TakeWindowClaimsRequest
+	(*WindowClaim)(nil),                 // 30: familypath.v1.WindowClaim
+	(*WindowClaims)(nil),                // 31: familypath.v1.WindowClaims
+	(*SampledClaim)(nil),                // 32: familypath.v1.SampledClaim
+	(*AuditSample)(nil),                 // 33: familypath.v1.AuditSample
+	(*RecordAuditSampleResponse)(nil),   // 34: familypath.v1.RecordAuditSampleResponse
+	(*AuditDecision)(nil),               // 35: familypath.v1.AuditDecision
+	(*AuditReminder)(nil),               // 36: familypath.v1.AuditReminder
+	(*AuditReminderResponse)(nil),       // 37: familypath.v1.AuditReminderResponse
+	(*SubmitWindowRequest)(nil),         // 38: familypath.v1.SubmitWindowRequest
+	(*SubmitWindowResponse)(nil),        // 39: familypath.v1.SubmitWindowResponse
+	(*WindowPaid)(nil),                  // 40: familypath.v1.WindowPaid
+	(*ClaimWindowState)(nil),            // 41: familypath.v1.ClaimWindowState
+	(*timestamppb.Timestamp)(nil),       // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 43: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	28, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	42, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
 	6,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
-	28, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	42, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	28, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	28, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	42, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	42, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
 	7,  // 6: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	28, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	42, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
 	2,  // 8: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	28, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	28, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	42, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	42, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
 	1,  // 11: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	28, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	28, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	28, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	28, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	42, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	42, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	42, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	42, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
 	11, // 16: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	28, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	28, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	28, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	28, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	28, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	28, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	42, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	42, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	42, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	42, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	42, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	42, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
 	7,  // 23: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
 	2,  // 24: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	28, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	28, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	28, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	42, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	42, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	42, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
 	2,  // 28: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	28, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	42, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
 	7,  // 30: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
 	3,  // 31: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	28, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	42, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
 	0,  // 33: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	28, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	42, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
 	0,  // 35: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	36, // [36:36] is the sub-list for method output_type
-	36, // [36:36] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	42, // 36: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	43, // 37: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	43, // 38: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 39: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	30, // 40: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	32, // 41: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	42, // 42: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	42, // 43: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	33, // 44: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	35, // 45: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -2388,7 +3333,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   24,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
