@@ -3,6 +3,7 @@ package claimwindow
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 )
@@ -20,15 +21,7 @@ func Required(n int, rate float64) int {
 // so a recorded seed lets anyone check the draw. Claims are returned in claim id order.
 func Draw(claims []*familypathv1.WindowClaim, rate float64, seed uint64) []*familypathv1.SampledClaim {
 	sorted := slices.Clone(claims)
-	slices.SortFunc(sorted, func(a, b *familypathv1.WindowClaim) int {
-		switch {
-		case a.GetClaimId() < b.GetClaimId():
-			return -1
-		case a.GetClaimId() > b.GetClaimId():
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(sorted, func(a, b *familypathv1.WindowClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) })
 	var picked []*familypathv1.SampledClaim
 	var rest []*familypathv1.WindowClaim
 	for _, c := range sorted {
@@ -43,14 +36,6 @@ func Draw(claims []*familypathv1.WindowClaim, rate float64, seed uint64) []*fami
 	for i := 0; len(picked) < Required(len(claims), rate) && i < len(rest); i++ {
 		picked = append(picked, &familypathv1.SampledClaim{ClaimId: rest[i].GetClaimId(), Reason: "RANDOM"})
 	}
-	slices.SortFunc(picked, func(a, b *familypathv1.SampledClaim) int {
-		switch {
-		case a.GetClaimId() < b.GetClaimId():
-			return -1
-		case a.GetClaimId() > b.GetClaimId():
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(picked, func(a, b *familypathv1.SampledClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) })
 	return picked
 }
