@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up down test proto proto-baseline build clean logs env token histories
+.PHONY: help up down test proto proto-baseline build clean logs env token histories bench-workflows
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ token: ## print an access token from the development issuer: make token ROLE=cas
 
 histories: ## record workflow histories for the replay tests (a throwaway dev server, synthetic data)
 	@scripts/histories.sh
+
+bench-workflows: ## the workflow worker under load: 10,000 workflows and a signal each (docs/workflows.md)
+	@scripts/workflow-bench.sh
 
 logs: ## follow every log of the running stack
 	@tail -F .run/logs/*.log

@@ -69,6 +69,8 @@ func run(args []string) error {
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
 	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
+	// The SDK's default of 2 workflow-task pollers stalls signal handling (docs/workflows.md#speed).
+	pollers := env.Int("WORKFLOW_TASK_POLLERS", 16)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func run(args []string) error {
 		return scheduleClaimWindows(ctx, c, plansDir, log)
 	}
 
-	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{})
+	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers})
 	family.Register(w)
 	claimwindow.Register(w)
 	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
