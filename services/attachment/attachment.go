@@ -6,7 +6,10 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/attachment/internal/register"
 	"github.com/familypath/familypath/services/attachment/migrations"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
 )
 
 //go:embed openapi.yaml
@@ -18,5 +21,10 @@ func Definition() service.Definition {
 		Name:       contract.QueueAttachment,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Activities: func(d *service.Deps, r worker.Registry) error {
+			r.RegisterActivityWithOptions(register.Activities{DB: d.DB}.RecordAttachment,
+				activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
+			return nil
+		},
 	}
 }

@@ -1,9 +1,47 @@
 package attachment
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/attachment/internal/register"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// The register holds one attachment per family: a retried or repeated request answers the
+// first one.
+func TestAttachmentIsRecordedOncePerFamily(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := register.Activities{DB: a.Deps.DB}
+	family := uuid.NewString()
+	req := &familypathv1.RecordAttachmentRequest{FamilyId: family, AttachedAt: timestamppb.New(time.Date(2016, 10, 3, 10, 0, 0, 0, time.UTC)),
+		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-1"}
+	first, err := acts.RecordAttachment(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.RequestId, req.PlanVersion = "attach-2", "lancashire-phase2@2"
+	again, err := acts.RecordAttachment(context.Background(), req)
+	if err != nil || again.GetAttachmentId() != first.GetAttachmentId() {
+		t.Fatalf("repeat: %v %v", again, err)
+	}
+	var rows []struct {
+		PlanVersion, RequestID string
+	}
+	a.Deps.DB.Raw("SELECT plan_version, request_id FROM attachment.attachments WHERE family_id = ?", family).Scan(&rows)
+	if len(rows) != 1 || rows[0].PlanVersion != "lancashire-phase2@1" || rows[0].RequestID != "attach-1" {
+		t.Errorf("register %+v", rows)
+	}
+	if _, err := acts.RecordAttachment(context.Background(), &familypathv1.RecordAttachmentRequest{FamilyId: "not-a-uuid"}); err == nil {
+		t.Error("a bad request was recorded")
+	}
+}

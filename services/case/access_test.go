@@ -11,6 +11,8 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
@@ -219,5 +221,19 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	}
 	if strings.Join(restricts, " ") != "cw.lead/refused admin.one/allowed admin.one/allowed" {
 		t.Errorf("restriction changes audited: %v", restricts)
+	}
+}
+
+func TestGatherAttachmentAnswersFromTheAllocation(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	acts := allocations.Activities{Store: allocations.Store{DB: a.Deps.DB}}
+	facts, err := acts.GatherAttachment(context.Background(), &familypathv1.GatherAttachmentRequest{FamilyId: fam})
+	if err != nil || !facts.GetLeadProfessional() || facts.GetLeadAgency() != "COUNCIL_FAMILY_SERVICE" || facts.GetTeam() != "preston-1" ||
+		facts.GetWholeFamilyAssessment() || facts.GetFamilyPlan() {
+		t.Errorf("facts %v %v", facts, err)
+	}
+	if none, err := acts.GatherAttachment(context.Background(), &familypathv1.GatherAttachmentRequest{FamilyId: uuid.NewString()}); err != nil || none.GetLeadProfessional() {
+		t.Errorf("no case: %v %v", none, err)
 	}
 }

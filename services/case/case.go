@@ -10,6 +10,8 @@ import (
 	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/familypath/familypath/services/case/migrations"
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
 )
 
 //go:embed openapi.yaml
@@ -23,6 +25,11 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		Relationships: func(d *service.Deps) httpapi.Relationships {
 			return allocations.Local{Store: allocations.Store{DB: d.DB}}
+		},
+		Activities: func(d *service.Deps, r worker.Registry) error {
+			r.RegisterActivityWithOptions(allocations.Activities{Store: allocations.Store{DB: d.DB}}.GatherAttachment,
+				activity.RegisterOptions{Name: contract.ActivityCaseGatherAttachment})
+			return nil
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)

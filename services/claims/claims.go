@@ -3,10 +3,16 @@ package claims
 
 import (
 	_ "embed"
+	"os"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/familypath/familypath/services/claims/migrations"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
 )
 
 //go:embed openapi.yaml
@@ -18,5 +24,15 @@ func Definition() service.Definition {
 		Name:       contract.QueueClaims,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Activities: func(d *service.Deps, r worker.Registry) error {
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			acts := ledger.Activities{DB: d.DB, Plans: ps}
+			r.RegisterActivityWithOptions(acts.RecordAttachmentFee, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee})
+			r.RegisterActivityWithOptions(acts.CreateClaim, activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim})
+			return nil
+		},
 	}
 }

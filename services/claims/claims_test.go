@@ -1,9 +1,105 @@
 package claims
 
 import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/plans"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// plansWithCap loads the shipped plans and a copy of Lancashire's with a family cap of 2.
+func plansWithCap(t *testing.T) *outcomes.Plans {
+	t.Helper()
+	b, err := fs.ReadFile(plans.FS, "lancashire-phase2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(strings.Replace(string(b), "id: lancashire-phase2", "id: capped-test", 1), "family_cap: 8620", "family_cap: 2", 1)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "capped-test.yaml"), []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := outcomes.LoadWithFolder(plans.FS, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func claimFor(family string, attempt int32, plan string) *familypathv1.CreateClaimRequest {
+	return &familypathv1.CreateClaimRequest{FamilyId: family, Attempt: attempt, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, PlanVersion: plan,
+		EvidenceSnapshotId: "s-1", AchievedAt: timestamppb.New(time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC)),
+		Problems: []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}}}
+}
+
+func TestAttachmentFeeIsEnteredOnceAtThePlansRate(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	req := &familypathv1.RecordAttachmentFeeRequest{FamilyId: uuid.NewString(), AttachmentId: "att-1", AttachedAt: timestamppb.Now(), PlanVersion: "lancashire-phase2@1"}
+	first, err := acts.RecordAttachmentFee(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := acts.RecordAttachmentFee(context.Background(), req); err != nil || again.GetLedgerEntryId() != first.GetLedgerEntryId() {
+		t.Errorf("repeat: %v %v", again, err)
+	}
+	var pence []int64
+	a.Deps.DB.Raw("SELECT amount_pence FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE'").Scan(&pence)
+	if len(pence) != 1 || pence[0] != 100000 {
+		t.Errorf("ledger %v, want one fee of £1,000", pence)
+	}
+	req.PlanVersion = "lancashire-phase2@9"
+	if _, err := acts.RecordAttachmentFee(context.Background(), req); err == nil {
+		t.Error("a fee under an unpublished plan version was entered")
+	}
+}
+
+// A claim is made once per family and attempt; a family has one live claim at a time; a
+// failed audit lets it claim again; the plan's family cap holds.
+func TestClaimsAreExactlyOncePerFamilyAndCapped(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	ctx := context.Background()
+	f1, f2, f3 := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	first, err := acts.CreateClaim(ctx, claimFor(f1, 1, "capped-test@1"))
+	if err != nil || first.GetExisting() {
+		t.Fatalf("first: %v %v", first, err)
+	}
+	if again, err := acts.CreateClaim(ctx, claimFor(f1, 1, "capped-test@1")); err != nil || !again.GetExisting() || again.GetClaimId() != first.GetClaimId() {
+		t.Errorf("retry: %v %v", again, err)
+	}
+	if _, err := acts.CreateClaim(ctx, claimFor(f1, 2, "capped-test@1")); err == nil {
+		t.Error("a second live claim for a family")
+	}
+	a.Deps.DB.Exec("UPDATE claims.claims SET status = 'FAILED_AUDIT' WHERE id = ?", first.GetClaimId())
+	if second, err := acts.CreateClaim(ctx, claimFor(f1, 2, "capped-test@1")); err != nil || second.GetClaimId() == first.GetClaimId() {
+		t.Errorf("after a failed audit: %v %v", second, err)
+	}
+	if _, err := acts.CreateClaim(ctx, claimFor(f2, 1, "capped-test@1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.CreateClaim(ctx, claimFor(f3, 1, "capped-test@1")); err == nil {
+		t.Error("a third family claimed under a cap of 2")
+	}
+	var problems string
+	a.Deps.DB.Raw("SELECT problems::text FROM claims.claims WHERE family_id = ?", f2).Scan(&problems)
+	if !strings.Contains(problems, "PROBLEM_STATUS_SUSTAINED") {
+		t.Errorf("frozen judgement %s", problems)
+	}
+}

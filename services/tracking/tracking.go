@@ -3,10 +3,16 @@ package tracking
 
 import (
 	_ "embed"
+	"os"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/tracking/internal/judging"
 	"github.com/familypath/familypath/services/tracking/migrations"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
 )
 
 //go:embed openapi.yaml
@@ -18,5 +24,14 @@ func Definition() service.Definition {
 		Name:       contract.QueueTracking,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Activities: func(d *service.Deps, r worker.Registry) error {
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			r.RegisterActivityWithOptions(judging.Activities{Plans: ps}.JudgeReadiness,
+				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeReadiness})
+			return nil
+		},
 	}
 }

@@ -151,7 +151,7 @@ func (p *programme) attach(ctx workflow.Context, req *familypathv1.AttachRequest
 	var ready familypathv1.Readiness
 	if err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueTracking), contract.ActivityTrackingJudgeReadiness,
 		&familypathv1.JudgeReadinessRequest{FamilyId: id, PlanId: p.state.GetPlanId(), EvidenceSnapshotId: p.state.GetEvidenceSnapshotId(),
-			Facts: &facts, At: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &ready); err != nil {
+			Facts: &facts, At: timestamppb.New(workflow.Now(ctx)), ProblemCodes: p.state.GetProblemCodes()}).Get(ctx, &ready); err != nil {
 		return nil, err
 	}
 	if !ready.GetReady() {

@@ -1020,8 +1020,10 @@ type JudgeReadinessRequest struct {
 	EvidenceSnapshotId string                 `protobuf:"bytes,3,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
 	Facts              *AttachmentFacts       `protobuf:"bytes,4,opt,name=facts,proto3" json:"facts,omitempty"`
 	At                 *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The problems evidenced at identification (codes).
+	ProblemCodes  []string `protobuf:"bytes,6,rep,name=problem_codes,json=problemCodes,proto3" json:"problem_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JudgeReadinessRequest) Reset() {
@@ -1085,6 +1087,13 @@ func (x *JudgeReadinessRequest) GetFacts() *AttachmentFacts {
 func (x *JudgeReadinessRequest) GetAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.At
+	}
+	return nil
+}
+
+func (x *JudgeReadinessRequest) GetProblemCodes() []string {
+	if x != nil {
+		return x.ProblemCodes
 	}
 	return nil
 }
@@ -3031,13 +3040,14 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x11lead_professional\x18\x03 \x01(\bR\x10leadProfessional\x12\x1f\n" +
 	"\vlead_agency\x18\x04 \x01(\tR\n" +
 	"leadAgency\x12\x12\n" +
-	"\x04team\x18\x05 \x01(\tR\x04team\"\xe1\x01\n" +
+	"\x04team\x18\x05 \x01(\tR\x04team\"\x86\x02\n" +
 	"\x15JudgeReadinessRequest\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x17\n" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
 	"\x14evidence_snapshot_id\x18\x03 \x01(\tR\x12evidenceSnapshotId\x124\n" +
 	"\x05facts\x18\x04 \x01(\v2\x1e.familypath.v1.AttachmentFactsR\x05facts\x12*\n" +
-	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xd3\x01\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
+	"\rproblem_codes\x18\x06 \x03(\tR\fproblemCodes\"\xd3\x01\n" +
 	"\tReadiness\x12\x14\n" +
 	"\x05ready\x18\x01 \x01(\bR\x05ready\x12\x18\n" +
 	"\amissing\x18\x02 \x03(\tR\amissing\x12+\n" +

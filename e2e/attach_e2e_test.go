@@ -1,0 +1,90 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// The attach update crosses the running services: the family's workflow asks the case
+// worker what the case holds (a lead professional allocated through the case API, no
+// assessment or plan yet) and the tracking worker whether that is enough, and answers with
+// exactly what is missing; the family stays identified. (The attachment API that sends this
+// update for a caseworker comes with the caseworker APIs.)
+func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
+	ident, cases := env(t, "IDENTIFICATION_URL"), env(t, "CASE_URL")
+	code, body := request(t, "POST", ident+"/v1/candidate-families",
+		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["EDUCATION","CRIME"]}`,
+		"Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
+	var created struct {
+		ID         string `json:"id"`
+		WorkflowID string `json:"workflow_id"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
+	if code, body := request(t, "PUT", cases+"/v1/families/"+created.ID+"/allocation",
+		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, "Authorization", "Bearer "+token(t, admin)); code != http.StatusCreated {
+		t.Fatalf("allocate: %d %s", code, body)
+	}
+	keys, err := keyring.Parse(payloadKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := temporalx.Dial(ctx, temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys}, nil, quietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: created.WorkflowID, UpdateName: contract.UpdateAttach,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.AttachRequest{RequestId: "e2e-attach-1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res familypathv1.AttachResult
+	if err := h.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.GetAttached() || !slices.Equal(res.GetMissing(), []string{"WHOLE_FAMILY_ASSESSMENT", "FAMILY_PLAN"}) {
+		t.Errorf("attach answered %v", &res)
+	}
+	v, err := c.QueryWorkflow(ctx, created.WorkflowID, "", contract.QueryFamilyState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st familypathv1.FamilyState
+	if err := v.Get(&st); err != nil || st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED {
+		t.Errorf("state %v %v", &st, err)
+	}
+}
+
+// payloadKeys is the running stack's payload key ring.
+func payloadKeys(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(env(t, "PAYLOAD_KEYS_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
