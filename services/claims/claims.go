@@ -32,6 +32,10 @@ func Definition() service.Definition {
 			acts := ledger.Activities{DB: d.DB, Plans: ps}
 			r.RegisterActivityWithOptions(acts.RecordAttachmentFee, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee})
 			r.RegisterActivityWithOptions(acts.CreateClaim, activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim})
+			r.RegisterActivityWithOptions(acts.TakeWindowClaims, activity.RegisterOptions{Name: contract.ActivityClaimsTakeWindowClaims})
+			r.RegisterActivityWithOptions(acts.RecordAuditSample, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAuditSample})
+			r.RegisterActivityWithOptions(acts.RemindAuditors, activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors})
+			r.RegisterActivityWithOptions(acts.SubmitWindow, activity.RegisterOptions{Name: contract.ActivityClaimsSubmitWindow})
 			return nil
 		},
 	}

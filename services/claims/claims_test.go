@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,74 @@ func TestClaimsAreExactlyOncePerFamilyAndCapped(t *testing.T) {
 	a.Deps.DB.Raw("SELECT problems::text FROM claims.claims WHERE family_id = ?", f2).Scan(&problems)
 	if !strings.Contains(problems, "PROBLEM_STATUS_SUSTAINED") {
 		t.Errorf("frozen judgement %s", problems)
+	}
+}
+
+// A window takes the ready claims once, its sample is kept with its seed, and its submission
+// sets each claim's status once; a carried-over claim joins the next window.
+func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	ctx := context.Background()
+	var ids []string
+	for i, route := range []familypathv1.ResultRoute{familypathv1.ResultRoute_RESULT_ROUTE_SSP, familypathv1.ResultRoute_RESULT_ROUTE_CE, familypathv1.ResultRoute_RESULT_ROUTE_SSP} {
+		req := claimFor(uuid.NewString(), 1, "lancashire-phase2@1")
+		req.Route = route
+		c, err := acts.CreateClaim(ctx, req)
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		ids = append(ids, c.GetClaimId())
+	}
+	take := &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"}
+	batch, err := acts.TakeWindowClaims(ctx, take)
+	if err != nil || len(batch.GetClaims()) != 3 {
+		t.Fatalf("batch %v %v", batch, err)
+	}
+	flagged := 0
+	for _, c := range batch.GetClaims() {
+		if c.GetRoute() == familypathv1.ResultRoute_RESULT_ROUTE_CE && slices.Equal(c.GetRiskFlags(), []string{ledger.RiskContinuousEmployment}) {
+			flagged++
+		}
+	}
+	if again, _ := acts.TakeWindowClaims(ctx, take); flagged != 1 || len(again.GetClaims()) != 3 {
+		t.Errorf("flagged %d; retry took %d", flagged, len(again.GetClaims()))
+	}
+	if other, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(other.GetClaims()) != 0 {
+		t.Errorf("a claim in two windows: %v", other)
+	}
+	sample := &familypathv1.AuditSample{WindowId: "2017-07", Seed: 18446744073709551615, BatchSize: 3, Required: 1,
+		Sampled: []*familypathv1.SampledClaim{{ClaimId: ids[1], Reason: ledger.RiskContinuousEmployment}}}
+	for i := 0; i < 2; i++ {
+		if _, err := acts.RecordAuditSample(ctx, sample); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seeds []string
+	a.Deps.DB.Raw("SELECT seed::text FROM claims.audit_samples").Scan(&seeds)
+	if len(seeds) != 1 || seeds[0] != "18446744073709551615" {
+		t.Errorf("samples %v", seeds)
+	}
+	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{WindowId: "2017-07", OutstandingClaimIds: []string{ids[1]}, Escalate: true}); err != nil {
+		t.Fatal(err)
+	}
+	submit := &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: []string{ids[0]}, FailedClaimIds: []string{ids[1]}, CarriedOverClaimIds: []string{ids[2]}}
+	first, err := acts.SubmitWindow(ctx, submit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := acts.SubmitWindow(ctx, submit); err != nil || again.GetSubmissionId() != first.GetSubmissionId() {
+		t.Errorf("resubmit: %v %v", again, err)
+	}
+	status := func(id string) string {
+		var s string
+		a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id = ?", id).Scan(&s)
+		return s
+	}
+	if status(ids[0]) != "SUBMITTED" || status(ids[1]) != "FAILED_AUDIT" || status(ids[2]) != "READY" {
+		t.Errorf("statuses %s %s %s", status(ids[0]), status(ids[1]), status(ids[2]))
+	}
+	if next, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(next.GetClaims()) != 1 || next.GetClaims()[0].GetClaimId() != ids[2] {
+		t.Errorf("the next window took %v", next)
 	}
 }

@@ -1,0 +1,98 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// RiskContinuousEmployment marks a continuous-employment claim: the council has no Universal
+// Credit data, so a move to UC can look like work (../shared/domain.md §4); every such claim
+// is audited.
+const RiskContinuousEmployment = "CE_POSSIBLE_UC_MOVE"
+
+var submissionNamespace = uuid.MustParse("b7e2c4a1-3f5d-4c8e-9a6b-1d0e2f3a4b5c")
+
+// TakeWindowClaims gives a window the plan's claims that are ready, marking them as the
+// window's; a retry answers the same batch (the claims already marked for the window).
+func (a Activities) TakeWindowClaims(ctx context.Context, r *familypathv1.TakeWindowClaimsRequest) (*familypathv1.WindowClaims, error) {
+	if r.GetWindowId() == "" || r.GetPlanId() == "" {
+		return nil, invalid("a window id and a plan id are needed")
+	}
+	var rows []struct {
+		ID, FamilyID, Route string
+	}
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE claims.claims SET status = 'IN_WINDOW', window_id = ? WHERE status = 'READY' AND plan_version LIKE ?`,
+			r.GetWindowId(), r.GetPlanId()+"@%").Error; err != nil {
+			return err
+		}
+		return tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, route FROM claims.claims WHERE window_id = ? AND status = 'IN_WINDOW' ORDER BY id`,
+			r.GetWindowId()).Scan(&rows).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &familypathv1.WindowClaims{}
+	for _, row := range rows {
+		c := &familypathv1.WindowClaim{ClaimId: row.ID, FamilyId: row.FamilyID, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP}
+		if row.Route == "CE" {
+			c.Route, c.RiskFlags = familypathv1.ResultRoute_RESULT_ROUTE_CE, []string{RiskContinuousEmployment}
+		}
+		out.Claims = append(out.Claims, c)
+	}
+	return out, nil
+}
+
+// RecordAuditSample keeps a window's audit sample and its seed; the first record stands.
+func (a Activities) RecordAuditSample(ctx context.Context, s *familypathv1.AuditSample) (*familypathv1.RecordAuditSampleResponse, error) {
+	sampled := make([]map[string]string, 0, len(s.GetSampled()))
+	for _, c := range s.GetSampled() {
+		sampled = append(sampled, map[string]string{"claim_id": c.GetClaimId(), "reason": c.GetReason()})
+	}
+	b, _ := json.Marshal(sampled)
+	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_samples (window_id, seed, batch_size, required, sampled) VALUES (?, ?, ?, ?, ?::jsonb)
+		ON CONFLICT (window_id) DO NOTHING`, s.GetWindowId(), strconv.FormatUint(s.GetSeed(), 10), s.GetBatchSize(), s.GetRequired(), string(b)).Error
+	return &familypathv1.RecordAuditSampleResponse{}, err
+}
+
+// RemindAuditors records a reminder (or an escalation) of a window's undecided claims; the
+// auditors' queue shows them, and its notifications come with the auditors' API.
+func (a Activities) RemindAuditors(ctx context.Context, r *familypathv1.AuditReminder) (*familypathv1.AuditReminderResponse, error) {
+	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_reminders (window_id, outstanding, escalated) VALUES (?, ?::text[], ?)`,
+		r.GetWindowId(), "{"+strings.Join(r.GetOutstandingClaimIds(), ",")+"}", r.GetEscalate()).Error
+	return &familypathv1.AuditReminderResponse{}, err
+}
+
+// SubmitWindow submits a window's batch once: the submitted claims are SUBMITTED, the failed
+// ones FAILED_AUDIT, the carried-over ones READY for the next window.
+func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWindowRequest) (*familypathv1.SubmitWindowResponse, error) {
+	id := uuid.NewSHA1(submissionNamespace, []byte(r.GetWindowId()))
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`INSERT INTO claims.submissions (window_id, id, claim_ids) VALUES (?, ?, ?::text[]) ON CONFLICT (window_id) DO NOTHING`,
+			r.GetWindowId(), id, "{"+strings.Join(r.GetClaimIds(), ",")+"}")
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // submitted before: nothing changes
+		}
+		for status, ids := range map[string][]string{"SUBMITTED": r.GetClaimIds(), "FAILED_AUDIT": r.GetFailedClaimIds()} {
+			if len(ids) > 0 {
+				if err := tx.Exec(`UPDATE claims.claims SET status = ? WHERE window_id = ? AND id::text IN ?`, status, r.GetWindowId(), ids).Error; err != nil {
+					return err
+				}
+			}
+		}
+		if ids := r.GetCarriedOverClaimIds(); len(ids) > 0 {
+			return tx.Exec(`UPDATE claims.claims SET status = 'READY', window_id = NULL WHERE window_id = ? AND id::text IN ?`, r.GetWindowId(), ids).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &familypathv1.SubmitWindowResponse{SubmissionId: id.String()}, nil
+}
