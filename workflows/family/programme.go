@@ -1,6 +1,7 @@
 package family
 
 import (
+	"errors"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -44,6 +45,9 @@ func contains[T comparable](xs []T, x T) bool {
 	}
 	return false
 }
+
+// flagFamilyCap marks a family with a result that the plan's family cap leaves unclaimed.
+const flagFamilyCap = "FAMILY_CAP_REACHED"
 
 // Texts operators read in the UI (codes and dates only).
 const (
@@ -314,9 +318,27 @@ func (p *programme) claim(ctx workflow.Context) error {
 	setWaiting(ctx, s, waitingClaim)
 	attempt := s.GetClaimAttempts() + 1
 	var resp familypathv1.CreateClaimResponse
-	if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
+	err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
 		&familypathv1.CreateClaimRequest{FamilyId: s.GetFamilyId(), Attempt: attempt, Route: s.GetClaimRoute(), PlanVersion: s.GetPlanVersion(),
-			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &resp); err != nil {
+			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &resp)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == "FamilyCapReached" {
+		// A result no claim can be made for: the family waits, visible to operators, until
+		// it is closed or the programme ends.
+		if !contains(s.GetFlags(), flagFamilyCap) {
+			s.Flags = append(s.Flags, flagFamilyCap)
+		}
+		var end time.Time
+		if e := s.GetProgrammeEndsAt(); e != nil {
+			end = e.AsTime()
+		}
+		if !end.IsZero() && !workflow.Now(ctx).Before(end) {
+			p.exit(programmeEnded, "PROGRAMME_ENDED", workflow.Now(ctx))
+			return p.publish(ctx)
+		}
+		return p.wait(ctx, "a claim place: the plan's family cap is reached", end, "programme end")
+	}
+	if err != nil {
 		return err
 	}
 	s.ClaimAttempts, s.ClaimId, s.Phase, s.AuditStatus = attempt, resp.GetClaimId(), claimed, "PENDING"

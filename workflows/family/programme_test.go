@@ -9,8 +9,10 @@ import (
 
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -416,5 +418,26 @@ func TestContinuedRunKeepsEveryDeadlineAndThePinnedPlan(t *testing.T) {
 	if s.calls["fee"] != 0 || s.calls["record"] != 0 || len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 5, 1)) ||
 		slices.ContainsFunc(s.judgedFor, func(v string) bool { return v != "lancashire-phase2@1" }) {
 		t.Errorf("calls %v, claims %v, judged under %v", s.calls, s.claims, s.judgedFor)
+	}
+}
+
+// Over the plan's family cap, claims refuses the claim: the family waits, flagged, and
+// closes when the programme ends, instead of failing.
+func TestAFamilyOverTheCapWaitsFlaggedUntilTheProgrammeEnds(t *testing.T) {
+	s := &services{end: day(2018, 3, 31), judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	env.OnActivity(contract.ActivityClaimsCreateClaim, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("the plan's family cap is reached", "FamilyCapReached", nil))
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	at(env, day(2017, 6, 1), func() {
+		if st := query(t, env); st.GetPhase() != claimCandidate || !slices.Contains(st.GetFlags(), "FAMILY_CAP_REACHED") {
+			t.Errorf("over the cap: %v", st)
+		}
+	})
+	env.ExecuteWorkflow(Lifecycle, input())
+	if st := finalState(t, env); st.GetPhase() != programmeEnded {
+		t.Errorf("final %v", st)
 	}
 }
