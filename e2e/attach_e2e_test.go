@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"testing"
 	"time"
 
@@ -19,14 +18,13 @@ import (
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
-	"go.temporal.io/sdk/client"
 )
 
-// The attach update crosses the running services: the family's workflow asks the case
-// worker what the case holds (a lead professional allocated through the case API, no
-// assessment or plan yet) and the tracking worker whether that is enough, and answers with
-// exactly what is missing; the family stays identified. (The attachment API that sends this
-// update for a caseworker comes with the caseworker APIs.)
+// The lead professional's attach request crosses the running services: the attachment API
+// sends the attach update to the family's workflow, which asks the case worker what the case
+// holds (a lead professional allocated through the case API, no assessment or plan yet) and
+// the tracking worker whether that is enough; the API answers 422 naming exactly what is
+// missing, and the family stays identified. Another team's caseworker is refused.
 func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 	ident, cases := env(t, "IDENTIFICATION_URL"), env(t, "CASE_URL")
 	code, body := request(t, "POST", ident+"/v1/candidate-families",
@@ -44,6 +42,24 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, "Authorization", "Bearer "+token(t, admin)); code != http.StatusCreated {
 		t.Fatalf("allocate: %d %s", code, body)
 	}
+	// The lead professional asks the attachment API; the update crosses the services.
+	lead := auth.Principal{Subject: "e2e.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	stranger := auth.Principal{Subject: "e2e.other", Roles: []string{auth.RoleCaseworker}, Team: "burnley-2"}
+	attachURL := env(t, "ATTACHMENT_URL") + "/v1/families/" + created.ID + "/attachment"
+	if code, _ := request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, stranger), "Idempotency-Key", "e2e-attach-0"); code != http.StatusForbidden {
+		t.Errorf("another team's caseworker: %d", code)
+	}
+	code, body = request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
+	var problem struct {
+		Type   string `json:"type"`
+		Errors []struct {
+			Field string `json:"field"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(body, &problem)
+	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 2 || problem.Errors[0].Field != "WHOLE_FAMILY_ASSESSMENT" || problem.Errors[1].Field != "FAMILY_PLAN" {
+		t.Errorf("attach answered %d %s", code, body)
+	}
 	keys, err := keyring.Parse(payloadKeys(t))
 	if err != nil {
 		t.Fatal(err)
@@ -55,18 +71,6 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: created.WorkflowID, UpdateName: contract.UpdateAttach,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.AttachRequest{RequestId: "e2e-attach-1"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res familypathv1.AttachResult
-	if err := h.Get(ctx, &res); err != nil {
-		t.Fatal(err)
-	}
-	if res.GetAttached() || !slices.Equal(res.GetMissing(), []string{"WHOLE_FAMILY_ASSESSMENT", "FAMILY_PLAN"}) {
-		t.Errorf("attach answered %v", &res)
-	}
 	v, err := c.QueryWorkflow(ctx, created.WorkflowID, "", contract.QueryFamilyState)
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,10 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/attachment/internal/attach"
 	"github.com/familypath/familypath/services/attachment/internal/register"
 	"github.com/familypath/familypath/services/attachment/migrations"
+	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 )
@@ -21,6 +23,10 @@ func Definition() service.Definition {
 		Name:       contract.QueueAttachment,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Routes: func(d *service.Deps, r *gin.Engine) error {
+			(&attach.API{Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
+			return nil
+		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			r.RegisterActivityWithOptions(register.Activities{DB: d.DB}.RecordAttachment,
 				activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})

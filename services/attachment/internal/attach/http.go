@@ -1,0 +1,102 @@
+// Package attach serves the caseworker's attach request: it goes to the family's workflow as
+// the attach update, which gathers the case, judges readiness and records the attachment,
+// and answers attached or exactly what is missing (architecture.md, "Paths that span services").
+package attach
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// TypeNotReady is the problem type of an attach request the family is not ready for.
+const TypeNotReady = "https://familypath.dev/problems/attachment-not-ready"
+
+// Why each requirement is missing, for the caseworker's screen.
+var missingWords = map[string]string{
+	"PROBLEM_EVIDENCE":        "evidence against 2 or more problems is needed",
+	"WHOLE_FAMILY_ASSESSMENT": "a whole-family assessment is needed",
+	"FAMILY_PLAN":             "a family plan linked to the Outcomes Plan is needed",
+	"LEAD_PROFESSIONAL":       "a lead professional is needed",
+}
+
+// API serves attach requests.
+type API struct {
+	Temporal client.Client
+	Guard    *httpapi.Guard
+	Log      *slog.Logger
+}
+
+// Routes adds the route; it needs the idempotency middleware (the key is the request's id,
+// so a retried request attaches once).
+func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
+	r.POST("/v1/families/:id/attachment", idempotent, a.attach)
+}
+
+// AttachmentBody answers an attach request that attached (or had attached) the family.
+type AttachmentBody struct {
+	FamilyID         string    `json:"family_id"`
+	AttachedAt       time.Time `json:"attached_at"`
+	BaselineProblems []string  `json:"baseline_problems"`
+	PlanVersion      string    `json:"plan_version"`
+	AlreadyAttached  bool      `json:"already_attached"`
+}
+
+func (a *API) attach(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	wf, _ := contract.FamilyWorkflowID(id.String())
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute) // the update's activities give up within 2
+	defer cancel()
+	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateAttach,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args:         []any{&familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}}})
+	var res familypathv1.AttachResult
+	if err == nil {
+		err = h.Get(ctx, &res)
+	}
+	var nf *serviceerror.NotFound
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &nf):
+		httpapi.NotFound(c, "Family")
+	case errors.As(err, &appErr) && appErr.Type() == "FamilyEnded":
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "The family has left the programme"})
+	case err != nil:
+		a.Log.ErrorContext(c, "attach update", "error", err.Error())
+		httpapi.Unavailable(c, "The family's workflow or a service it asks did not answer; nothing was attached. Retry shortly.")
+	case !res.GetAttached():
+		var errs []httpapi.FieldError
+		for _, m := range res.GetMissing() {
+			errs = append(errs, httpapi.FieldError{Field: m, Message: missingWords[m]})
+		}
+		httpapi.Abort(c, httpapi.Problem{Type: TypeNotReady, Status: http.StatusUnprocessableEntity, Title: "The family cannot be attached yet",
+			Detail: "See errors for each requirement that is missing.", Errors: errs})
+	default:
+		status := http.StatusCreated
+		if res.GetAlreadyAttached() {
+			status = http.StatusOK
+		}
+		c.JSON(status, AttachmentBody{FamilyID: id.String(), AttachedAt: res.GetAttachedAt().AsTime().UTC(),
+			BaselineProblems: res.GetBaselineProblems(), PlanVersion: res.GetPlanVersion(), AlreadyAttached: res.GetAlreadyAttached()})
+	}
+}
