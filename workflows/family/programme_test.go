@@ -441,3 +441,30 @@ func TestAFamilyOverTheCapWaitsFlaggedUntilTheProgrammeEnds(t *testing.T) {
 		t.Errorf("final %v", st)
 	}
 }
+
+// Attendance improves over three consecutive terms: tracking names each term's end as the
+// next review; the workflow wakes at each, and claims after the third.
+func TestAttendanceSustainedOverThreeTermsIsClaimedAfterTheThird(t *testing.T) {
+	terms := []time.Time{day(2016, 12, 20), day(2017, 4, 7), day(2017, 7, 21)} // autumn, spring, summer ends
+	s := &services{judge: func(at time.Time, _ string) *familypathv1.FamilyJudgement {
+		for _, end := range terms {
+			if at.Before(end) {
+				return &familypathv1.FamilyJudgement{ReviewAt: timestamppb.New(end), Blocking: []string{"EDUCATION"},
+					Problems: []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
+						ClockStart: timestamppb.New(day(2016, 9, 5)), SustainedAt: timestamppb.New(terms[2])}}}
+			}
+		}
+		return &familypathv1.FamilyJudgement{ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, AchievedAt: timestamppb.New(terms[2])}
+	}}
+	env := newProgramme(t, s)
+	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	outcome(env, "claim-1", paidKind, day(2017, 10, 1), "")
+	env.ExecuteWorkflow(Lifecycle, input())
+	finalState(t, env)
+	if len(s.judgedAt) != 4 || !s.judgedAt[1].Equal(terms[0]) || !s.judgedAt[2].Equal(terms[1]) || !s.judgedAt[3].Equal(terms[2]) {
+		t.Errorf("judged at %v", s.judgedAt)
+	}
+	if len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(terms[2]) {
+		t.Errorf("claims %v", s.claims)
+	}
+}
