@@ -457,7 +457,9 @@ func TestAttendanceSustainedOverThreeTermsIsClaimedAfterTheThird(t *testing.T) {
 		return &familypathv1.FamilyJudgement{ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, AchievedAt: timestamppb.New(terms[2])}
 	}}
 	env := newProgramme(t, s)
-	at(env, start.Add(time.Hour), func() { send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"}) })
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
 	outcome(env, "claim-1", paidKind, day(2017, 10, 1), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	finalState(t, env)
