@@ -1,0 +1,192 @@
+package linkage
+
+import (
+	"math"
+	"strings"
+)
+
+// Person is a record prepared for comparison: fields normalised and phonetic keys computed
+// once, so that scoring a pair does no string work beyond the comparators.
+type Person struct {
+	Forename, Surname     string
+	ForenameSX, SurnameSX string // Soundex keys
+	Year, Month, Day      int    // date of birth; 0 when unknown
+	Postcode              string // upper-case, no spaces
+	Sex                   byte   // 'M', 'F', or 0 when unknown
+}
+
+// Prepare normalises a record's fields (dob YYYY-MM-DD or "", postcode any spacing).
+func Prepare(forename, surname, dob, sex, postcode string) Person {
+	p := Person{Forename: Normalise(forename), Surname: Normalise(surname)}
+	p.ForenameSX, p.SurnameSX = Soundex(p.Forename), Soundex(p.Surname)
+	if len(dob) == 10 && dob[4] == '-' && dob[7] == '-' {
+		y, m, d := atoi(dob[0:4]), atoi(dob[5:7]), atoi(dob[8:10])
+		if y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31 { // the extract reader has checked the calendar
+			p.Year, p.Month, p.Day = y, m, d
+		}
+	}
+	p.Postcode = strings.ToUpper(strings.ReplaceAll(postcode, " ", ""))
+	if sex == "M" || sex == "F" {
+		p.Sex = sex[0]
+	}
+	return p
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// Fields compared, in Comparison order.
+const (
+	FieldForename = iota
+	FieldSurname
+	FieldDOB
+	FieldPostcode
+	FieldSex
+	NumFields
+)
+
+// Levels of agreement, the same scale for every field (not every field uses every level).
+const (
+	Exact   = iota // the same
+	Close          // names: Jaro-Winkler >= 0.92; dob: day and month swapped; postcode: same sector
+	Partial        // names: >= 0.80 or the same Soundex; dob: one part differs; postcode: same district
+	Differ
+	Missing // either side unknown: weight 0
+	NumLevels
+)
+
+// Comparison is the level each field agreed at: the comparisons that made a pair's score.
+type Comparison [NumFields]uint8
+
+// Model holds the Fellegi-Sunter weight of each field at each level: log2(m/u), where m is
+// the chance of that agreement between records of one person and u between records of two.
+type Model struct {
+	Weights [NumFields][NumLevels]float64
+}
+
+// Probabilities are m and u for each field and level (Missing is ignored).
+type Probabilities struct {
+	M, U [NumFields][NumLevels]float64
+}
+
+// NewModel turns probabilities into weights.
+func NewModel(p Probabilities) *Model {
+	m := &Model{}
+	for f := 0; f < NumFields; f++ {
+		for l := 0; l < Missing; l++ {
+			if p.M[f][l] > 0 && p.U[f][l] > 0 {
+				m.Weights[f][l] = math.Log2(p.M[f][l] / p.U[f][l])
+			}
+		}
+	}
+	return m
+}
+
+// DefaultProbabilities are starting values for a county's agency data, before they are
+// estimated from the data itself: names and dates of birth agree exactly for most records of
+// one person and rarely for two people; a postcode changes with every move.
+func DefaultProbabilities() Probabilities {
+	var p Probabilities
+	set := func(f int, m, u [4]float64) {
+		copy(p.M[f][:4], m[:])
+		copy(p.U[f][:4], u[:])
+	}
+	set(FieldForename, [4]float64{0.86, 0.06, 0.04, 0.04}, [4]float64{0.008, 0.004, 0.03, 0.958})
+	set(FieldSurname, [4]float64{0.88, 0.05, 0.03, 0.04}, [4]float64{0.004, 0.002, 0.02, 0.974})
+	set(FieldDOB, [4]float64{0.93, 0.02, 0.03, 0.02}, [4]float64{0.0002, 0.00002, 0.004, 0.99578})
+	set(FieldPostcode, [4]float64{0.70, 0.08, 0.07, 0.15}, [4]float64{0.0005, 0.004, 0.03, 0.9655})
+	set(FieldSex, [4]float64{0.97, 0, 0, 0.03}, [4]float64{0.5, 0, 0, 0.5})
+	return p
+}
+
+// Score compares two prepared records: the match weight (the sum of each field's weight at
+// its level) and the comparisons that made it.
+func (m *Model) Score(a, b *Person) (float64, Comparison) {
+	var c Comparison
+	c[FieldForename] = nameLevel(a.Forename, b.Forename, a.ForenameSX, b.ForenameSX)
+	c[FieldSurname] = nameLevel(a.Surname, b.Surname, a.SurnameSX, b.SurnameSX)
+	c[FieldDOB] = dobLevel(a, b)
+	c[FieldPostcode] = postcodeLevel(a.Postcode, b.Postcode)
+	switch {
+	case a.Sex == 0 || b.Sex == 0:
+		c[FieldSex] = Missing
+	case a.Sex == b.Sex:
+		c[FieldSex] = Exact
+	default:
+		c[FieldSex] = Differ
+	}
+	w := 0.0
+	for f, l := range c {
+		w += m.Weights[f][l]
+	}
+	return w, c
+}
+
+func nameLevel(a, b, asx, bsx string) uint8 {
+	switch {
+	case a == "" || b == "":
+		return Missing
+	case a == b:
+		return Exact
+	}
+	jw := JaroWinkler(a, b)
+	switch {
+	case jw >= 0.92:
+		return Close
+	case jw >= 0.80 || asx == bsx:
+		return Partial
+	}
+	return Differ
+}
+
+func dobLevel(a, b *Person) uint8 {
+	switch {
+	case a.Year == 0 || b.Year == 0:
+		return Missing
+	case a.Year == b.Year && a.Month == b.Month && a.Day == b.Day:
+		return Exact
+	case a.Year == b.Year && a.Month == b.Day && a.Day == b.Month:
+		return Close // day and month transposed
+	}
+	same := 0
+	if a.Year == b.Year {
+		same++
+	}
+	if a.Month == b.Month {
+		same++
+	}
+	if a.Day == b.Day {
+		same++
+	}
+	if same == 2 {
+		return Partial
+	}
+	return Differ
+}
+
+// postcodeLevel compares UK postcodes without spaces: the inward code is the last three
+// characters; the sector is the outward code and the inward code's digit.
+func postcodeLevel(a, b string) uint8 {
+	switch {
+	case len(a) < 5 || len(b) < 5:
+		return Missing
+	case a == b:
+		return Exact
+	}
+	ao, bo := a[:len(a)-3], b[:len(b)-3]
+	switch {
+	case ao == bo && a[len(a)-3] == b[len(b)-3]:
+		return Close
+	case ao == bo:
+		return Partial
+	}
+	return Differ
+}

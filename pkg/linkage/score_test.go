@@ -1,0 +1,57 @@
+package linkage
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
+	m := NewModel(DefaultProbabilities())
+	amy := Prepare("Amy", "Smith", "2008-06-15", "F", "PR1 2AB")
+	for _, c := range []struct {
+		name       string
+		other      Person
+		match      bool
+		comparison Comparison
+	}{
+		{"same record", Prepare("AMY", "SMITH", "2008-06-15", "F", "pr12ab"), true, Comparison{Exact, Exact, Exact, Exact, Exact}},
+		{"typo and move", Prepare("Amy", "Smyth", "2008-06-15", "F", "BB4 6QT"), true, Comparison{Exact, Partial, Exact, Differ, Exact}},
+		{"impossible date: unknown", Prepare("Amy", "Smith", "2008-15-06", "F", "PR1 2AB"), true, Comparison{Exact, Exact, Missing, Exact, Exact}},
+		{"transposed dob", Prepare("Amy", "Smith", "2008-06-06", "", "PR1 2AB"), true, Comparison{Exact, Exact, Partial, Exact, Missing}},
+		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact}},
+		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ}},
+	} {
+		w, cmp := m.Score(&amy, &c.other)
+		if cmp != c.comparison {
+			t.Errorf("%s: comparison %v, want %v", c.name, cmp, c.comparison)
+		}
+		if (w > 10) != c.match {
+			t.Errorf("%s: weight %.1f", c.name, w)
+		}
+	}
+	real := Prepare("Amy", "Smith", "2008-12-06", "F", "PR1 2AB")
+	flipped := Prepare("Amy", "Smith", "2008-06-12", "F", "PR1 2AB")
+	if _, c := m.Score(&real, &flipped); c[FieldDOB] != Close {
+		t.Errorf("day and month transposed: %v", c)
+	}
+}
+
+// The pair-scoring kernel: pairs a second on one core and allocations a pair
+// (go test ./pkg/linkage -run XXX -bench Score -cpu 1).
+func BenchmarkScore(b *testing.B) {
+	m := NewModel(DefaultProbabilities())
+	var people []Person
+	for i := 0; i < 1024; i++ {
+		people = append(people, Prepare(fmt.Sprintf("Name%c%c", 'A'+i%26, 'A'+i/26%26), []string{"Smith", "Smyth", "Jones", "Brown"}[i%4],
+			fmt.Sprintf("20%02d-%02d-%02d", i%18, 1+i%12, 1+i%28), "MF"[i%2:i%2+1], fmt.Sprintf("PR%d %dAB", i%9, i%7)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var sink float64
+	for i := 0; i < b.N; i++ {
+		w, _ := m.Score(&people[i&1023], &people[(i*7+3)&1023])
+		sink += w
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+	_ = sink
+}
