@@ -2,6 +2,7 @@ package linkage
 
 import (
 	"bytes"
+	"math"
 	"slices"
 )
 
@@ -70,4 +71,11 @@ func Estimate(pairs []Comparison, p Probabilities, iterations int) (Probabilitie
 		}
 	}
 	return p, lambda
+}
+
+// Threshold is the match weight above which a pair is a match with at least the given
+// probability, for a share of matches among the pairs scored (EM's estimate):
+// log2(p/(1-p)) - log2(share/(1-share)).
+func Threshold(share, probability float64) float64 {
+	return math.Log2(probability/(1-probability)) - math.Log2(share/(1-share))
 }
