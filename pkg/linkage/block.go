@@ -24,6 +24,9 @@ func BlockingKeys(p *Person, dst []string) []string {
 	if p.Postcode != "" && p.Forename != "" {
 		dst = append(dst, "p"+p.Postcode+p.Forename[:1])
 	}
+	if p.Source != "" {
+		dst = append(dst, "i"+p.Source)
+	}
 	if p.ForenameSX != "" && p.Surname != "" && p.Month != 0 {
 		dst = append(dst, "f"+p.ForenameSX+p.Surname[:1]+strconv.Itoa(p.Month))
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/familypath/familypath/pkg/linkage"
 )
 
+// idColumn is each feed's own person identifier (data contracts).
+var idColumn = map[string]string{"school_census": "upn", "social_care": "lcs_id", "police": "pnc_id", "dwp_benefits": "nino", "health": "nhs_number"}
+
 // countyPeople reads every row of a synthetic county that names a person, prepared for
 // linkage, with the id of the person it really is.
 func countyPeople(t testing.TB, households int) ([]linkage.Person, []string) {
@@ -28,7 +31,8 @@ func countyPeople(t testing.TB, households int) ([]linkage.Person, []string) {
 			if col["surname"] == "" && col["forename"] == "" {
 				continue
 			}
-			people = append(people, linkage.Prepare(col["forename"], col["surname"], col["dob"], col["sex"], col["postcode"]))
+			id := col[idColumn[r.Feed]]
+			people = append(people, linkage.Prepare(col["forename"], col["surname"], col["dob"], col["sex"], col["postcode"]).WithSource(r.Feed, id))
 			truth = append(truth, r.Person.ID)
 		}
 		return nil
@@ -99,5 +103,5 @@ func Example() {
 	b := linkage.Prepare("AMY", "SMYTH", "2008-06-15", "F", "BB4 6QT")
 	w, c := m.Score(&a, &b)
 	fmt.Printf("%.1f %v\n", w, c)
-	// Output: 17.8 [0 2 0 3 0]
+	// Output: 17.8 [0 2 0 3 0 4]
 }

@@ -13,6 +13,18 @@ type Person struct {
 	Year, Month, Day      int    // date of birth; 0 when unknown
 	Postcode              string // upper-case, no spaces
 	Sex                   byte   // 'M', 'F', or 0 when unknown
+	// Source is the record's own identifier in its feed, "feed:id" (a UPN in the school
+	// census, an NHS number in health, ...), or "" when it has none.
+	Source  string
+	feedLen int // the length of Source's feed part
+}
+
+// WithSource sets the record's identifier in its feed.
+func (p Person) WithSource(feed, id string) Person {
+	if id != "" {
+		p.Source, p.feedLen = feed+":"+strings.ToUpper(strings.ReplaceAll(id, " ", "")), len(feed)
+	}
+	return p
 }
 
 // Prepare normalises a record's fields (dob YYYY-MM-DD or "", postcode any spacing).
@@ -50,6 +62,7 @@ const (
 	FieldDOB
 	FieldPostcode
 	FieldSex
+	FieldIdentifier // the feed's own identifier: exact within a feed, Missing across feeds
 	NumFields
 )
 
@@ -104,6 +117,7 @@ func DefaultProbabilities() Probabilities {
 	set(FieldDOB, [4]float64{0.93, 0.02, 0.03, 0.02}, [4]float64{0.0002, 0.00002, 0.004, 0.99578})
 	set(FieldPostcode, [4]float64{0.70, 0.08, 0.07, 0.15}, [4]float64{0.0005, 0.004, 0.03, 0.9655})
 	set(FieldSex, [4]float64{0.97, 0, 0, 0.03}, [4]float64{0.5, 0, 0, 0.5})
+	set(FieldIdentifier, [4]float64{0.97, 0, 0, 0.03}, [4]float64{0.0001, 0, 0, 0.9999})
 	return p
 }
 
@@ -123,6 +137,7 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 	default:
 		c[FieldSex] = Differ
 	}
+	c[FieldIdentifier] = identifierLevel(a, b)
 	w := 0.0
 	for f, l := range c {
 		w += m.Weights[f][l]
@@ -187,6 +202,18 @@ func postcodeLevel(a, b string) uint8 {
 		return Close
 	case ao == bo:
 		return Partial
+	}
+	return Differ
+}
+
+// identifierLevel compares the records' own identifiers when they come from the same feed
+// (an agency keys each person once; different feeds' identifiers say nothing of each other).
+func identifierLevel(a, b *Person) uint8 {
+	if a.Source == "" || b.Source == "" || a.feedLen != b.feedLen || a.Source[:a.feedLen] != b.Source[:b.feedLen] {
+		return Missing
+	}
+	if a.Source == b.Source {
+		return Exact
 	}
 	return Differ
 }

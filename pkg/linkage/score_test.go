@@ -14,12 +14,12 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 		match      bool
 		comparison Comparison
 	}{
-		{"same record", Prepare("AMY", "SMITH", "2008-06-15", "F", "pr12ab"), true, Comparison{Exact, Exact, Exact, Exact, Exact}},
-		{"typo and move", Prepare("Amy", "Smyth", "2008-06-15", "F", "BB4 6QT"), true, Comparison{Exact, Partial, Exact, Differ, Exact}},
-		{"impossible date: unknown", Prepare("Amy", "Smith", "2008-15-06", "F", "PR1 2AB"), true, Comparison{Exact, Exact, Missing, Exact, Exact}},
-		{"transposed dob", Prepare("Amy", "Smith", "2008-06-06", "", "PR1 2AB"), true, Comparison{Exact, Exact, Partial, Exact, Missing}},
-		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact}},
-		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ}},
+		{"same record", Prepare("AMY", "SMITH", "2008-06-15", "F", "pr12ab"), true, Comparison{Exact, Exact, Exact, Exact, Exact, Missing}},
+		{"typo and move", Prepare("Amy", "Smyth", "2008-06-15", "F", "BB4 6QT"), true, Comparison{Exact, Partial, Exact, Differ, Exact, Missing}},
+		{"impossible date: unknown", Prepare("Amy", "Smith", "2008-15-06", "F", "PR1 2AB"), true, Comparison{Exact, Exact, Missing, Exact, Exact, Missing}},
+		{"transposed dob", Prepare("Amy", "Smith", "2008-06-06", "", "PR1 2AB"), true, Comparison{Exact, Exact, Partial, Exact, Missing, Missing}},
+		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact, Missing}},
+		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ, Missing}},
 	} {
 		w, cmp := m.Score(&amy, &c.other)
 		if cmp != c.comparison {
@@ -28,6 +28,21 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 		if (w > 10) != c.match {
 			t.Errorf("%s: weight %.1f", c.name, w)
 		}
+	}
+	ided := Prepare("Amy", "Smith", "2008-06-15", "F", "PR1 2AB").WithSource("health", "943 476 5919")
+	if _, c := m.Score(&ided, &amy); c[FieldIdentifier] != Missing {
+		t.Errorf("an identifier on one side only: %v", c)
+	}
+	same, other := Prepare("A", "S", "", "", "").WithSource("health", "9434765919"), Prepare("Amy", "Smith", "", "", "").WithSource("health", "1234567890")
+	if _, c := m.Score(&ided, &same); c[FieldIdentifier] != Exact {
+		t.Errorf("the same NHS number: %v", c)
+	}
+	if _, c := m.Score(&ided, &other); c[FieldIdentifier] != Differ {
+		t.Errorf("another NHS number: %v", c)
+	}
+	school := Prepare("Amy", "Smith", "", "", "").WithSource("school_census", "9434765919")
+	if _, c := m.Score(&ided, &school); c[FieldIdentifier] != Missing {
+		t.Errorf("identifiers of two feeds: %v", c)
 	}
 	real := Prepare("Amy", "Smith", "2008-12-06", "F", "PR1 2AB")
 	flipped := Prepare("Amy", "Smith", "2008-06-12", "F", "PR1 2AB")
