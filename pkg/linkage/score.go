@@ -127,6 +127,14 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 	var c Comparison
 	c[FieldForename] = nameLevel(a.Forename, b.Forename, a.ForenameSX, b.ForenameSX)
 	c[FieldSurname] = nameLevel(a.Surname, b.Surname, a.SurnameSX, b.SurnameSX)
+	if c[FieldForename] == Differ && c[FieldSurname] == Differ {
+		// Forename and surname keyed the wrong way round: compare them crossed.
+		f := nameLevel(a.Forename, b.Surname, a.ForenameSX, b.SurnameSX)
+		l := nameLevel(a.Surname, b.Forename, a.SurnameSX, b.ForenameSX)
+		if f <= Close && l <= Close {
+			c[FieldForename], c[FieldSurname] = Partial, Partial // agreement, weighed as weaker than in place
+		}
+	}
 	c[FieldDOB] = dobLevel(a, b)
 	c[FieldPostcode] = postcodeLevel(a.Postcode, b.Postcode)
 	switch {

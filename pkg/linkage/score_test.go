@@ -18,6 +18,7 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 		{"typo and move", Prepare("Amy", "Smyth", "2008-06-15", "F", "BB4 6QT"), true, Comparison{Exact, Partial, Exact, Differ, Exact, Missing}},
 		{"impossible date: unknown", Prepare("Amy", "Smith", "2008-15-06", "F", "PR1 2AB"), true, Comparison{Exact, Exact, Missing, Exact, Exact, Missing}},
 		{"transposed dob", Prepare("Amy", "Smith", "2008-06-06", "", "PR1 2AB"), true, Comparison{Exact, Exact, Partial, Exact, Missing, Missing}},
+		{"names swapped", Prepare("Smith", "Amy", "2008-06-15", "F", "PR1 2AB"), true, Comparison{Partial, Partial, Exact, Exact, Exact, Missing}},
 		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact, Missing}},
 		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ, Missing}},
 	} {
