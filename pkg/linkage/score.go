@@ -83,6 +83,31 @@ type Comparison [NumFields]uint8
 // the chance of that agreement between records of one person and u between records of two.
 type Model struct {
 	Weights [NumFields][NumLevels]float64
+	// Frequencies, when set, adjust exact name agreement by how common the name is: two
+	// records agreeing on "SMITH" say less than two agreeing on "GRIMSHAW" (term frequency).
+	Frequencies *Frequencies
+	m           Probabilities
+}
+
+// Frequencies are the shares of records holding each forename and surname.
+type Frequencies struct {
+	forename, surname map[string]float64
+}
+
+// CountFrequencies counts the names of a run's records.
+func CountFrequencies(people []Person) *Frequencies {
+	f := &Frequencies{forename: map[string]float64{}, surname: map[string]float64{}}
+	for i := range people {
+		f.forename[people[i].Forename]++
+		f.surname[people[i].Surname]++
+	}
+	n := float64(len(people))
+	for _, m := range []map[string]float64{f.forename, f.surname} {
+		for k := range m {
+			m[k] /= n
+		}
+	}
+	return f
 }
 
 // Probabilities are m and u for each field and level (Missing is ignored).
@@ -92,7 +117,7 @@ type Probabilities struct {
 
 // NewModel turns probabilities into weights.
 func NewModel(p Probabilities) *Model {
-	m := &Model{}
+	m := &Model{m: p}
 	for f := 0; f < NumFields; f++ {
 		for l := 0; l < Missing; l++ {
 			if p.M[f][l] > 0 && p.U[f][l] > 0 {
@@ -149,6 +174,15 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 	w := 0.0
 	for f, l := range c {
 		w += m.Weights[f][l]
+	}
+	if tf := m.Frequencies; tf != nil {
+		// Exact agreement on a name: u is the chance that two records share this name.
+		if c[FieldForename] == Exact {
+			w += tfWeight(m.m.M[FieldForename][Exact], tf.forename[a.Forename]) - m.Weights[FieldForename][Exact]
+		}
+		if c[FieldSurname] == Exact {
+			w += tfWeight(m.m.M[FieldSurname][Exact], tf.surname[a.Surname]) - m.Weights[FieldSurname][Exact]
+		}
 	}
 	return w, c
 }
@@ -224,4 +258,11 @@ func identifierLevel(a, b *Person) uint8 {
 		return Exact
 	}
 	return Differ
+}
+
+func tfWeight(m, share float64) float64 {
+	if share < 1e-6 {
+		share = 1e-6
+	}
+	return math.Log2(m / share)
 }

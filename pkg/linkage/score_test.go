@@ -54,12 +54,21 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 
 // The pair-scoring kernel: pairs a second on one core and allocations a pair
 // (go test ./pkg/linkage -run XXX -bench Score -cpu 1).
-func BenchmarkScore(b *testing.B) {
+func BenchmarkScore(b *testing.B) { benchmarkScore(b, false) }
+
+// BenchmarkScoreWithFrequencies adds the term-frequency adjustment (two map look-ups on
+// exact name agreement).
+func BenchmarkScoreWithFrequencies(b *testing.B) { benchmarkScore(b, true) }
+
+func benchmarkScore(b *testing.B, tf bool) {
 	m := NewModel(DefaultProbabilities())
 	var people []Person
 	for i := 0; i < 1024; i++ {
 		people = append(people, Prepare(fmt.Sprintf("Name%c%c", 'A'+i%26, 'A'+i/26%26), []string{"Smith", "Smyth", "Jones", "Brown"}[i%4],
 			fmt.Sprintf("20%02d-%02d-%02d", i%18, 1+i%12, 1+i%28), "MF"[i%2:i%2+1], fmt.Sprintf("PR%d %dAB", i%9, i%7)))
+	}
+	if tf {
+		m.Frequencies = CountFrequencies(people)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
