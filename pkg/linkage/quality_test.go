@@ -97,6 +97,20 @@ func TestLinkageQualityOnTheSyntheticCounty(t *testing.T) {
 		f1s = append(f1s, f1)
 		t.Logf("%s (%.1f): precision %.4f, recall %.4f, F1 %.4f", m.name, m.threshold, precision, recall, f1)
 	}
+	// The review queue: pairs neither clearly a match nor clearly not (match probability
+	// between 5% and 95%), and the share of records they involve.
+	model := linkage.NewModel(estimated)
+	model.Frequencies = linkage.CountFrequencies(people)
+	lo, hi := linkage.Threshold(share, 0.05), linkage.Threshold(share, 0.95)
+	inQueue := map[int32]bool{}
+	queued := 0
+	for _, p := range pairs {
+		if w, _ := model.Score(&people[p[0]], &people[p[1]]); w > lo && w <= hi {
+			queued++
+			inQueue[p[0]], inQueue[p[1]] = true, true
+		}
+	}
+	t.Logf("review queue (match probability 5%% to 95%%, weights %.1f to %.1f): %d pairs, %.4f of records", lo, hi, queued, float64(len(inQueue))/float64(len(people)))
 	if blockingRecall < 0.95 || f1s[0] < 0.9 || f1s[1] < 0.9 || f1s[2] < 0.97 {
 		t.Errorf("below the floor: blocking keeps %.3f, F1 %v", blockingRecall, f1s)
 	}
