@@ -122,7 +122,7 @@ func (t Trail) Append(ctx context.Context, e Event) (Event, error) {
 		sum, _ := hex.DecodeString(e.Hash)
 		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash)
 			VALUES (?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, e.At, e.Actor, pgArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum).Error
+			e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum).Error
 	})
 	if err != nil {
 		return e, fmt.Errorf("append to the audit trail: %w", err)
@@ -153,11 +153,4 @@ func hashOf(e Event) string {
 	}{e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Roles, e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, e.PrevHash})
 	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:])
-}
-
-// pgArray writes a text[] literal of safe words (Append checked them).
-func pgArray(ws []string) string {
-	b, _ := json.Marshal(ws)
-	s := string(b)
-	return "{" + s[1:len(s)-1] + "}"
 }

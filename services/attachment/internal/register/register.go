@@ -3,8 +3,8 @@ package register
 
 import (
 	"context"
-	"strings"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -28,7 +28,7 @@ func (a Activities) RecordAttachment(ctx context.Context, r *familypathv1.Record
 	id := uuid.NewSHA1(idNamespace, family[:])
 	err = a.DB.WithContext(ctx).Exec(`INSERT INTO attachment.attachments (family_id, id, attached_at, baseline_problems, plan_version, request_id)
 		VALUES (?, ?, ?, ?::text[], ?, ?) ON CONFLICT (family_id) DO NOTHING`,
-		family, id, r.GetAttachedAt().AsTime(), "{"+strings.Join(r.GetBaselineProblems(), ",")+"}", r.GetPlanVersion(), r.GetRequestId()).Error
+		family, id, r.GetAttachedAt().AsTime(), db.TextArray(r.GetBaselineProblems()), r.GetPlanVersion(), r.GetRequestId()).Error
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -75,7 +76,7 @@ func (s Store) Put(ctx context.Context, f Family, readVersion int64, by string) 
 				return ErrStale
 			}
 		}
-		if err := tx.Exec(`DELETE FROM "case".allocations WHERE family_id = ? AND NOT (subject = ANY(?::text[]))`, f.ID, textArray(f.Caseworkers)).Error; err != nil {
+		if err := tx.Exec(`DELETE FROM "case".allocations WHERE family_id = ? AND NOT (subject = ANY(?::text[]))`, f.ID, db.TextArray(f.Caseworkers)).Error; err != nil {
 			return err
 		}
 		for _, sub := range f.Caseworkers {
@@ -137,16 +138,4 @@ func Relate(p auth.Principal, f *Family) policy.Relationship {
 		return policy.SameTeam
 	}
 	return policy.None
-}
-
-// textArray writes a text[] literal; subjects are checked by the API (no quotes or commas).
-func textArray(ss []string) string {
-	out := "{"
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += `"` + s + `"`
-	}
-	return out + "}"
 }

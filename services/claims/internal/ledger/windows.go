@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -65,7 +65,7 @@ func (a Activities) RecordAuditSample(ctx context.Context, s *familypathv1.Audit
 // auditors' queue shows them, and its notifications come with the auditors' API.
 func (a Activities) RemindAuditors(ctx context.Context, r *familypathv1.AuditReminder) (*familypathv1.AuditReminderResponse, error) {
 	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_reminders (window_id, outstanding, escalated) VALUES (?, ?::text[], ?)`,
-		r.GetWindowId(), "{"+strings.Join(r.GetOutstandingClaimIds(), ",")+"}", r.GetEscalate()).Error
+		r.GetWindowId(), db.TextArray(r.GetOutstandingClaimIds()), r.GetEscalate()).Error
 	return &familypathv1.AuditReminderResponse{}, err
 }
 
@@ -75,7 +75,7 @@ func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWind
 	id := uuid.NewSHA1(submissionNamespace, []byte(r.GetWindowId()))
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`INSERT INTO claims.submissions (window_id, id, claim_ids) VALUES (?, ?, ?::text[]) ON CONFLICT (window_id) DO NOTHING`,
-			r.GetWindowId(), id, "{"+strings.Join(r.GetClaimIds(), ",")+"}")
+			r.GetWindowId(), id, db.TextArray(r.GetClaimIds()))
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // submitted before: nothing changes
 		}
