@@ -76,6 +76,9 @@ type Ref struct {
 // Ref returns the plan's id, version and hash.
 func (p *Plan) Ref() Ref { return Ref{ID: p.ID, Version: p.Version, Hash: p.Hash} }
 
+// Key names the plan version as workflows pin it and claims record it: "lancashire-phase2@1".
+func (p *Plan) Key() string { return p.ID + "@" + strconv.Itoa(p.Version) }
+
 // Eligibility says when a family is eligible.
 type Eligibility struct {
 	MinProblems int `yaml:"min_problems"`
@@ -289,7 +292,7 @@ func Load(fsys fs.FS) (*Plans, error) {
 			errs = append(errs, pe...)
 			continue
 		}
-		key := p.ID + "@" + strconv.Itoa(p.Version)
+		key := p.Key()
 		if prev, dup := ps.byKey[key]; dup {
 			errs = append(errs, Error{File: n, Line: 1, Field: "id", Msg: fmt.Sprintf("%s version %d is also published by %s", p.ID, p.Version, path.Base(prev.File))})
 			continue
@@ -331,7 +334,12 @@ func LoadWithFolder(shipped fs.FS, dir string) (*Plans, error) {
 
 // Get returns a plan version.
 func (ps *Plans) Get(id string, version int) (*Plan, bool) {
-	p, ok := ps.byKey[id+"@"+strconv.Itoa(version)]
+	return ps.ByKey(id + "@" + strconv.Itoa(version))
+}
+
+// ByKey returns the plan version a key (Plan.Key) names.
+func (ps *Plans) ByKey(key string) (*Plan, bool) {
+	p, ok := ps.byKey[key]
 	return p, ok
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -35,14 +34,9 @@ func invalid(msg string) error {
 
 // plan finds a pinned plan version ("lancashire-phase2@1").
 func (a Activities) plan(version string) (*outcomes.Plan, error) {
-	id, v, ok := strings.Cut(version, "@")
-	n, err := strconv.Atoi(v)
-	if !ok || err != nil {
-		return nil, invalid("plan version must be <plan id>@<version>")
-	}
-	p, found := a.Plans.Get(id, n)
+	p, found := a.Plans.ByKey(version)
 	if !found {
-		return nil, invalid("no published plan " + version)
+		return nil, invalid("no published plan version " + version)
 	}
 	return p, nil
 }

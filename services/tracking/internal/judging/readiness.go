@@ -4,7 +4,6 @@ package judging
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -52,7 +51,7 @@ func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadi
 	if len(missing) > 0 {
 		return &familypathv1.Readiness{Missing: missing}, nil
 	}
-	rd := &familypathv1.Readiness{Ready: true, BaselineProblems: codes, PlanVersion: p.ID + "@" + strconv.Itoa(p.Version)}
+	rd := &familypathv1.Readiness{Ready: true, BaselineProblems: codes, PlanVersion: p.Key()}
 	if n := len(p.ClaimWindows); n > 0 {
 		rd.ProgrammeEndsAt = timestamppb.New(p.ClaimWindows[n-1].Closes.Time)
 	}
