@@ -2,6 +2,7 @@ package family
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -34,16 +35,7 @@ var closingExits = []familypathv1.FamilyPhase{
 
 // ended says whether the family has left the programme (paid, or by an exit).
 func ended(p familypathv1.FamilyPhase) bool {
-	return p == paid || p == programmeEnded || contains(closingExits, p)
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
+	return p == paid || p == programmeEnded || slices.Contains(closingExits, p)
 }
 
 // flagFamilyCap marks a family with a result that the plan's family cap leaves unclaimed.
@@ -187,7 +179,7 @@ func (p *programme) attachedResult(already bool) *familypathv1.AttachResult {
 
 func (p *programme) validateClose(_ workflow.Context, req *familypathv1.CloseRequest) error {
 	switch ph := p.state.GetPhase(); {
-	case !contains(closingExits, req.GetExit()):
+	case !slices.Contains(closingExits, req.GetExit()):
 		return temporal.NewApplicationError("close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA or CASE_CLOSED_WITHOUT_RESULT", "InvalidArgument")
 	case req.GetReasonCode() == "":
 		return temporal.NewApplicationError("close needs a reason code", "InvalidArgument")
@@ -325,7 +317,7 @@ func (p *programme) claim(ctx workflow.Context) error {
 	if errors.As(err, &appErr) && appErr.Type() == "FamilyCapReached" {
 		// A result no claim can be made for: the family waits, visible to operators, until
 		// it is closed or the programme ends.
-		if !contains(s.GetFlags(), flagFamilyCap) {
+		if !slices.Contains(s.GetFlags(), flagFamilyCap) {
 			s.Flags = append(s.Flags, flagFamilyCap)
 		}
 		var end time.Time

@@ -8,7 +8,6 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/db"
-	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 )
 
@@ -24,7 +23,7 @@ func trail(t *testing.T) audit.Trail {
 	if _, err := db.Migrate(ctx, gdb, "svc", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.MigrateAudit(ctx, gdb, "svc"); err != nil {
+	if err := audit.Migrate(ctx, gdb, "svc"); err != nil {
 		t.Fatal(err)
 	}
 	return audit.Trail{DB: gdb, Schema: "svc"}

@@ -258,7 +258,7 @@ func migrate(ctx context.Context, def Definition, d *Deps) error {
 	if err != nil {
 		return err
 	}
-	if err := MigrateAudit(ctx, d.DB, def.Name); err != nil {
+	if err := audit.Migrate(ctx, d.DB, def.Name); err != nil {
 		return err
 	}
 	d.Log.Info("schema migrated", "schema", def.Name, "version", v)
@@ -278,11 +278,6 @@ func PrintAuditReport(ctx context.Context, trail audit.Trail, out io.Writer) err
 		return fmt.Errorf("the audit trail is broken at event %d: %s", rep.BrokenAt, rep.Problem)
 	}
 	return nil
-}
-
-// MigrateAudit creates or updates the audit trail in a service's schema.
-func MigrateAudit(ctx context.Context, gdb *gorm.DB, schema string) error {
-	return audit.Migrate(ctx, gdb, schema)
 }
 
 // NewEngine builds the service's API with the platform's conventions and its routes.

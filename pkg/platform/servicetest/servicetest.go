@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/db"
@@ -29,14 +30,7 @@ import (
 // OpenAPIMatchesRoutes fails when the service's served routes and its OpenAPI document differ.
 func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 	t.Helper()
-	dev, err := auth.OpenDevIssuer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(context.Background(), dev.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, v := devIssuer(t)
 	d := &service.Deps{
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:     prometheus.NewRegistry(),
@@ -54,6 +48,20 @@ func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 	for _, d := range diff {
 		t.Error(d)
 	}
+}
+
+// devIssuer makes a development issuer for one test, and a verifier of its tokens.
+func devIssuer(t *testing.T) (*auth.DevIssuer, *auth.Verifier) {
+	t.Helper()
+	dev, err := auth.OpenDevIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(context.Background(), dev.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dev, v
 }
 
 // API is a service's real engine over real dependencies, in a database of its own.
@@ -75,10 +83,7 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	t.Helper()
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
-	dev, err := auth.OpenDevIssuer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev, v := devIssuer(t)
 	oidc := dev.Config()
 	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
 		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
@@ -109,7 +114,7 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if _, err := db.Migrate(ctx, d.DB, def.Name, ms); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.MigrateAudit(ctx, d.DB, def.Name); err != nil {
+	if err := audit.Migrate(ctx, d.DB, def.Name); err != nil {
 		t.Fatal(err)
 	}
 	if d.Redis, err = redisx.Open(ctx, s.RedisURL); err != nil {
@@ -124,10 +129,6 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	}
 	d.Idempotency = &httpapi.Idempotency{Redis: d.Redis, Service: def.Name, Log: d.Log}
 	d.Audit.DB, d.Audit.Schema = d.DB, def.Name
-	v, err := auth.NewVerifier(ctx, oidc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d.Guard = service.NewGuard(def, d, v)
 	engine, err := service.NewEngine(def, d)
 	if err != nil {
