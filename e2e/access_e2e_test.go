@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,15 +19,7 @@ import (
 // each read and refusal, with a chain that verifies.
 func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 	ident, cases := env(t, "IDENTIFICATION_URL"), env(t, "CASE_URL")
-	code, body := request(t, "POST", ident+"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["EDUCATION","CRIME"]}`,
-		"Idempotency-Key", fmt.Sprintf("e2e-access-%d", time.Now().UnixNano()))
-	var fam struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(body, &fam); err != nil || code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
+	fam := newFamily(t, "EDUCATION", "CRIME")
 	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
 	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
 	lead := auth.Principal{Subject: "e2e.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
@@ -36,7 +27,7 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 	partner := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 
-	code, body = request(t, "PUT", cases+"/v1/families/"+fam.ID+"/allocation",
+	code, body := request(t, "PUT", cases+"/v1/families/"+fam.ID+"/allocation",
 		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(admin)...)
 	if code != http.StatusCreated {
 		t.Fatalf("allocate: %d %s", code, body)

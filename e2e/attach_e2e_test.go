@@ -6,16 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
-	"github.com/familypath/familypath/pkg/platform/keyring"
-	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 )
@@ -26,17 +21,8 @@ import (
 // the tracking worker whether that is enough; the API answers 422 naming exactly what is
 // missing, and the family stays identified. Another team's caseworker is refused.
 func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
-	ident, cases := env(t, "IDENTIFICATION_URL"), env(t, "CASE_URL")
-	code, body := request(t, "POST", ident+"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["EDUCATION","CRIME"]}`,
-		"Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
-	var created struct {
-		ID         string `json:"id"`
-		WorkflowID string `json:"workflow_id"`
-	}
-	if err := json.Unmarshal(body, &created); err != nil || code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
+	cases := env(t, "CASE_URL")
+	created := newFamily(t, "EDUCATION", "CRIME")
 	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
 	if code, body := request(t, "PUT", cases+"/v1/families/"+created.ID+"/allocation",
 		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, "Authorization", "Bearer "+token(t, admin)); code != http.StatusCreated {
@@ -49,7 +35,7 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 	if code, _ := request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, stranger), "Idempotency-Key", "e2e-attach-0"); code != http.StatusForbidden {
 		t.Errorf("another team's caseworker: %d", code)
 	}
-	code, body = request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
+	code, body := request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
 	var problem struct {
 		Type   string `json:"type"`
 		Errors []struct {
@@ -60,17 +46,9 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 2 || problem.Errors[0].Field != "WHOLE_FAMILY_ASSESSMENT" || problem.Errors[1].Field != "FAMILY_PLAN" {
 		t.Errorf("attach answered %d %s", code, body)
 	}
-	keys, err := keyring.Parse(payloadKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys}, nil, quietLog(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := temporalClient(t)
 	v, err := c.QueryWorkflow(ctx, created.WorkflowID, "", contract.QueryFamilyState)
 	if err != nil {
 		t.Fatal(err)
@@ -80,15 +58,3 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("state %v %v", &st, err)
 	}
 }
-
-// payloadKeys is the running stack's payload key ring.
-func payloadKeys(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(env(t, "PAYLOAD_KEYS_FILE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -5,11 +5,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
 	commonpb "go.temporal.io/api/common/v1"
@@ -21,16 +19,8 @@ import (
 // The running codec server decodes a family workflow's stored (encrypted) input for an
 // administrator, the way the Temporal UI asks it, and refuses a caseworker.
 func TestCodecServerDecodesAFamilysHistoryForAdministratorsOnly(t *testing.T) {
-	base, codec := env(t, "IDENTIFICATION_URL"), env(t, "CODEC_URL")
-	code, body := request(t, "POST", base+"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["EDUCATION","HEALTH"]}`,
-		"Idempotency-Key", fmt.Sprintf("e2e-codec-%d", time.Now().UnixNano()))
-	var fam struct {
-		WorkflowID string `json:"workflow_id"`
-	}
-	if err := json.Unmarshal(body, &fam); err != nil || code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
+	codec := env(t, "CODEC_URL")
+	fam := newFamily(t, "EDUCATION", "HEALTH")
 	c, err := client.Dial(client.Options{HostPort: env(t, "TEMPORAL_ADDRESS"), Namespace: "default"}) // no codec: raw history
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +40,7 @@ func TestCodecServerDecodesAFamilysHistoryForAdministratorsOnly(t *testing.T) {
 
 	admin := auth.Principal{Subject: "e2e.ops", Roles: []string{auth.RoleAdministrator}}
 	caseworker := auth.Principal{Subject: "e2e.cw", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
-	code, body = request(t, "POST", codec+"/decode", req, "Authorization", "Bearer "+token(t, admin), "X-Namespace", "default")
+	code, body := request(t, "POST", codec+"/decode", req, "Authorization", "Bearer "+token(t, admin), "X-Namespace", "default")
 	var decoded struct {
 		Payloads []json.RawMessage `json:"payloads"`
 	}

@@ -10,7 +10,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -207,4 +210,46 @@ func TestEveryServiceIsReadyAndEveryWorkerPolls(t *testing.T) {
 			t.Errorf("task queue %s: no poller (%v)", q, err)
 		}
 	}
+}
+
+// family is a candidate family recorded through identification's API.
+type family struct {
+	ID         string `json:"id"`
+	WorkflowID string `json:"workflow_id"`
+}
+
+// newFamily records a candidate family with the problem codes, as the analyst, with a fresh
+// Idempotency-Key; its workflow starts.
+func newFamily(t *testing.T, codes ...string) family {
+	t.Helper()
+	list, _ := json.Marshal(codes)
+	code, body := request(t, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families",
+		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":`+string(list)+`}`,
+		"Idempotency-Key", fmt.Sprintf("e2e-%s-%d", t.Name(), time.Now().UnixNano()))
+	var f family
+	if err := json.Unmarshal(body, &f); err != nil || code != http.StatusCreated {
+		t.Fatalf("create a family: %d %s", code, body)
+	}
+	return f
+}
+
+// temporalClient is a client of the running stack's Temporal, with its payload keys as every
+// process of the stack has them; it is closed when the test ends.
+func temporalClient(t *testing.T) client.Client {
+	t.Helper()
+	b, err := os.ReadFile(env(t, "PAYLOAD_KEYS_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keyring.Parse(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := temporalx.Dial(context.Background(), temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys},
+		nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/db"
-	"github.com/familypath/familypath/pkg/platform/keyring"
-	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
@@ -39,15 +37,7 @@ func TestClaimWindowRunsOnTheRunningWorkers(t *testing.T) {
 			t.Fatal(i, err)
 		}
 	}
-	keys, err := keyring.Parse(payloadKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys}, nil, quietLog(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := temporalClient(t)
 	wid := contract.ClaimWindowWorkflowID(plan, "w1")
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: contract.QueueFamilyLifecycle}, contract.WorkflowClaimWindow,
 		&familypathv1.ClaimWindowInput{WindowId: plan + "-w1", PlanId: plan, ClosesAt: timestamppb.New(time.Now().Add(time.Hour)), AuditSampleRate: 0.10,
