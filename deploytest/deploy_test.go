@@ -267,10 +267,7 @@ func checkAccessSettings(t *testing.T, objs []object) {
 			continue
 		}
 		c := d.Spec.Template.Spec.Containers[0]
-		env := map[string]string{}
-		for _, e := range c.Env {
-			env[e.Name] = e.Value
-		}
+		env := envOf(c)
 		servesHTTP := strings.HasSuffix(o.Name, "-api") || o.Name == "familypath-codec-server"
 		if servesHTTP != (env["OIDC_ISSUER"] != "" && env["OIDC_AUDIENCE"] != "" && env["OIDC_JWKS_URL"] != "") {
 			t.Errorf("%s: OIDC settings %v, serves HTTP %v", o.Name, env["OIDC_ISSUER"] != "", servesHTTP)
@@ -311,10 +308,7 @@ func checkRetention(t *testing.T, objs []object) {
 			continue
 		}
 		c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
-		env := map[string]string{}
-		for _, e := range c.Env {
-			env[e.Name] = e.Value
-		}
+		env := envOf(c)
 		if !strings.Contains(c.Image, "/identification:") || c.Args[0] != "retention" || env["RETENTION_EXTRACT_MONTHS"] != "24" {
 			t.Errorf("retention CronJob: %s %v months=%q", c.Image, c.Args, env["RETENTION_EXTRACT_MONTHS"])
 		}
@@ -324,4 +318,13 @@ func checkRetention(t *testing.T, objs []object) {
 		return
 	}
 	t.Error("no retention CronJob")
+}
+
+// envOf is a container's plain settings by name (a setting from a Secret is there, empty).
+func envOf(c corev1.Container) map[string]string {
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	return env
 }
