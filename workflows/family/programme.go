@@ -418,23 +418,32 @@ func (p *programme) publish(ctx workflow.Context) error {
 	if len(s.GetProblems()) == 0 {
 		outstanding = int64(len(s.GetProblemCodes()))
 	}
-	updates := []temporal.SearchAttributeUpdate{
-		temporalx.SAFamilyPhase.ValueSet(s.GetPhase().String()),
-		temporalx.SAOutstandingProblemCount.ValueSet(outstanding),
+	// Only what changed is upserted: a family's history lives for years, and an upsert that
+	// changes nothing would still be an event in it. Runs recorded before that upserted all.
+	all := workflow.GetVersion(ctx, changePublishChangesOnly, workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	shown := workflow.GetTypedSearchAttributes(ctx)
+	var updates []temporal.SearchAttributeUpdate
+	keyword := func(k temporal.SearchAttributeKeyKeyword, v string) {
+		if cur, ok := shown.GetKeyword(k); v != "" && (all || !ok || cur != v) {
+			updates = append(updates, k.ValueSet(v))
+		}
 	}
-	if s.GetPlanVersion() != "" {
-		updates = append(updates, temporalx.SAPlanVersion.ValueSet(s.GetPlanVersion()))
+	keyword(temporalx.SAFamilyPhase, s.GetPhase().String())
+	if cur, ok := shown.GetInt64(temporalx.SAOutstandingProblemCount); all || !ok || cur != outstanding {
+		updates = append(updates, temporalx.SAOutstandingProblemCount.ValueSet(outstanding))
 	}
-	if s.GetTeam() != "" {
-		updates = append(updates, temporalx.SATeam.ValueSet(s.GetTeam()))
-	}
-	if s.GetAuditStatus() != "" {
-		updates = append(updates, temporalx.SAAuditStatus.ValueSet(s.GetAuditStatus()))
-	}
-	if s.GetNextActionAt() != nil {
-		updates = append(updates, temporalx.SANextActionDate.ValueSet(s.GetNextActionAt().AsTime()))
-	} else {
+	keyword(temporalx.SAPlanVersion, s.GetPlanVersion())
+	keyword(temporalx.SATeam, s.GetTeam())
+	keyword(temporalx.SAAuditStatus, s.GetAuditStatus())
+	cur, has := shown.GetTime(temporalx.SANextActionDate)
+	switch next := s.GetNextActionAt(); {
+	case next != nil && (all || !has || !cur.Equal(next.AsTime())):
+		updates = append(updates, temporalx.SANextActionDate.ValueSet(next.AsTime()))
+	case next == nil && (all || has):
 		updates = append(updates, temporalx.SANextActionDate.ValueUnset())
+	}
+	if len(updates) == 0 {
+		return nil
 	}
 	return workflow.UpsertTypedSearchAttributes(ctx, updates...)
 }

@@ -10,4 +10,7 @@ const (
 	// deadlines, claims and their outcomes, exits. Before it, an identified family only
 	// took evidence signals.
 	changeAttachAndTrack = "family-attach-and-track"
+	// changePublishChangesOnly: search attributes are upserted only when one changes. Before
+	// it, every step upserted them all (an event each time).
+	changePublishChangesOnly = "family-publish-changes-only"
 )
