@@ -37,12 +37,15 @@ type RelationshipBody struct {
 	Restricted bool `json:"restricted"`
 }
 
+// defaultHTTP is shared, so that connections to the case service are reused.
+var defaultHTTP = &http.Client{Timeout: 3 * time.Second}
+
 // Client asks the case service, through a short Redis cache.
 type Client struct {
 	CaseURL string
 	Redis   *redis.Client
 	Log     *slog.Logger
-	HTTP    *http.Client  // default: 3 s timeout
+	HTTP    *http.Client  // default: one client for all, 3 s timeout
 	TTL     time.Duration // default 30 s: a reallocation reaches other services within it
 }
 
@@ -78,7 +81,7 @@ func (c *Client) Family(ctx context.Context, p auth.Principal, token, familyID s
 func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Access, error) {
 	hc := c.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: 3 * time.Second}
+		hc = defaultHTTP
 	}
 	u := strings.TrimSuffix(c.CaseURL, "/") + strings.Replace(RelationshipPath, ":id", url.PathEscape(familyID), 1)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
