@@ -24,10 +24,13 @@ const (
 	RoleProgrammeManager = "programme_manager"
 	RolePartnerWorker    = "partner_agency_worker" // a lead professional of a partner agency
 	RoleAdministrator    = "administrator"         // operations: deploys, unsticks workflows
+	// RoleService is another familypath service calling with its own credentials (an
+	// OAuth 2.0 client credentials token): tracking reading the evidence it judges.
+	RoleService = "service"
 )
 
 // Roles lists every role.
-var Roles = []string{RoleCaseworker, RoleTeamManager, RoleDataAnalyst, RoleAuditor, RoleProgrammeManager, RolePartnerWorker, RoleAdministrator}
+var Roles = []string{RoleCaseworker, RoleTeamManager, RoleDataAnalyst, RoleAuditor, RoleProgrammeManager, RolePartnerWorker, RoleAdministrator, RoleService}
 
 // Principal is who a verified token speaks for.
 type Principal struct {

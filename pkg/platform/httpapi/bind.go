@@ -88,13 +88,18 @@ func Validate(v any) []FieldError {
 	return out
 }
 
-// fieldPath drops the top-level struct name: "Req.problem_codes[0]" -> "problem_codes[0]".
+// fieldPath is the field's path as the client wrote it: the top-level struct's name and the
+// names of embedded structs (Go names, upper-case; JSON names are lower-case) are dropped:
+// "Req.Evidence.facts[0].person" -> "facts[0].person".
 func fieldPath(fe validator.FieldError) string {
-	ns := fe.Namespace()
-	if i := strings.IndexByte(ns, '.'); i >= 0 {
-		return ns[i+1:]
+	parts := strings.Split(fe.Namespace(), ".")
+	kept := parts[:0]
+	for _, p := range parts[1:] {
+		if p != "" && (p[0] < 'A' || p[0] > 'Z') {
+			kept = append(kept, p)
+		}
 	}
-	return ns
+	return strings.Join(kept, ".")
 }
 
 // patternMessages explains the patterns registered with RegisterPattern.

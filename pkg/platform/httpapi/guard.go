@@ -133,6 +133,19 @@ func (g *Guard) Family(c *gin.Context, a policy.Action, familyID string) (policy
 	return acc.Relationship, true
 }
 
+// Decide decides an action on a record other than a family's (a claim, say) given the
+// caller's relationship to it, which the service works out from its own data. A refusal is
+// answered (403) and recorded; an allowed action is recorded before it happens.
+func (g *Guard) Decide(c *gin.Context, a policy.Action, resourceType, id string, rel policy.Relationship) bool {
+	p := Principal(c)
+	d := policy.Decide(p, a, rel)
+	if !d.Allowed {
+		g.refuse(c, p, a, resourceType, id, d.Reason)
+		return false
+	}
+	return g.Record(c, string(a), resourceType, id, d.Reason)
+}
+
 // Record writes an allowed access to the audit trail; when it cannot be written the access
 // is refused (503): no unaudited reads of case records.
 func (g *Guard) Record(c *gin.Context, action, resourceType, id, reason string) bool {

@@ -30,11 +30,13 @@ const (
 	ReportRead     Action = "report.read"     // aggregate reports and the dashboard (no personal data)
 	AuditRead      Action = "audit.read"      // a service's audit trail
 	PayloadDecode  Action = "payload.decode"  // decoded Temporal payloads through the codec server
+	EvidenceRead   Action = "evidence.read"   // a family's evidence snapshot (the facts its judgements rest on)
+	ClaimPay       Action = "claim.pay"       // record that a claim window's results were paid
 )
 
 // Actions lists every action (for the table test).
 var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, FamilyRestrict, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
-	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode}
+	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay}
 
 // Relationship is the caller's relationship to one record, strongest first.
 type Relationship int
@@ -69,11 +71,12 @@ func ParseRelationship(s string) Relationship {
 var byRole = map[string][]Action{
 	auth.RoleCaseworker:       {},
 	auth.RoleTeamManager:      {ReportRead},
-	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead},
+	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead, EvidenceRead},
 	auth.RoleAuditor:          {AuditRead},
-	auth.RoleProgrammeManager: {ReportRead},
+	auth.RoleProgrammeManager: {ReportRead, ClaimPay},
 	auth.RolePartnerWorker:    {},
 	auth.RoleAdministrator:    {PayloadDecode, ExtractRead},
+	auth.RoleService:          {EvidenceRead},
 }
 
 // onRecord: for each role and action on a record, the relationships that allow it.

@@ -24,6 +24,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/familypath/familypath/pkg/platform/redisx"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/pkg/platform/upstream"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,9 @@ type Definition struct {
 	// PersonalData: the service's serve and worker read or write sealed personal data, so
 	// they need FIELD_KEYS (its own commands say so in their Needs).
 	PersonalData bool
+	// Calls names the services whose APIs the worker's activities read, with the service's
+	// own token (Deps.Upstream).
+	Calls []string
 }
 
 // Command is a service's own subcommand.
@@ -135,6 +139,9 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 		n.PersonalData = def.PersonalData
 		needs[m] = n
 	}
+	w := needs["worker"]
+	w.Calls = def.Calls
+	needs["worker"] = w
 	cmd, own := def.Commands[mode]
 	if own {
 		needs[mode] = cmd.Needs
@@ -233,6 +240,11 @@ func NewGuard(def Definition, d *Deps, v *auth.Verifier) *httpapi.Guard {
 		g.Relationships = &access.Client{CaseURL: d.Settings.CaseURL, Redis: d.Redis, Log: d.Log}
 	}
 	return g
+}
+
+// Upstream is a service named in the Definition's Calls, reached with this service's token.
+func (d *Deps) Upstream(name string) *upstream.Service {
+	return &upstream.Service{Name: name, URL: d.Settings.Upstreams[name], Token: d.Settings.ServiceToken}
 }
 
 func (d *Deps) checks() []metrics.Check {

@@ -37,6 +37,10 @@ type Settings struct {
 	RequestTimeout time.Duration
 	// FieldKeys seal personal data in Postgres (modes that need PersonalData).
 	FieldKeys *keyring.Keyring
+	// Upstreams are the other services this one's worker reads from (<NAME>_URL each), and
+	// ServiceToken the service's own credentials for them (modes that need Calls).
+	Upstreams    map[string]string
+	ServiceToken auth.TokenSource
 }
 
 // Needs says which dependencies a mode requires, so that e.g. `migrate` does not demand
@@ -45,6 +49,8 @@ type Needs struct {
 	DB, Redis, Temporal, Auth bool
 	// PersonalData: the mode reads or writes sealed personal data (FIELD_KEYS).
 	PersonalData bool
+	// Calls names the services the mode reads from with its own token.
+	Calls []string
 }
 
 // LoadSettings reads the settings a mode needs and reports every problem at once.
@@ -67,6 +73,13 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	}
 	if needs.PersonalData {
 		s.FieldKeys = LoadFieldKeys(env)
+	}
+	if len(needs.Calls) > 0 {
+		s.Upstreams = map[string]string{}
+		for _, name := range needs.Calls {
+			s.Upstreams[name] = env.URL(strings.ToUpper(name)+"_URL", "", "http", "https")
+		}
+		s.ServiceToken = LoadServiceToken(env, svc)
 	}
 	if needs.Auth {
 		s.RateLimitPerMinute = env.Int("RATE_LIMIT_PER_MINUTE", 600)
@@ -99,6 +112,41 @@ func LoadTemporal(env *config.Env) temporalx.Config {
 		env.Fail("TEMPORAL_TLS_CERT", "and TEMPORAL_TLS_KEY must be set together")
 	}
 	return t
+}
+
+// LoadServiceToken reads the service's own credentials: an OAuth 2.0 client of the council's
+// identity provider (SERVICE_TOKEN_URL, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET or
+// SERVICE_CLIENT_SECRET_FILE), or for development only the development issuer's folder
+// (DEV_ISSUER_DIR, set by `make up` and the tests).
+func LoadServiceToken(env *config.Env, svc string) auth.TokenSource {
+	if dir := env.String("DEV_ISSUER_DIR", ""); dir != "" {
+		d, err := auth.OpenDevIssuer(dir)
+		if err != nil {
+			env.Fail("DEV_ISSUER_DIR", "cannot be opened: %v", err)
+			return nil
+		}
+		return d.ServiceToken(svc)
+	}
+	c := &auth.ClientCredentials{
+		TokenURL: env.URL("SERVICE_TOKEN_URL", "", "https", "http"),
+		ClientID: env.Required("SERVICE_CLIENT_ID"),
+		Scope:    env.String("SERVICE_TOKEN_SCOPE", ""),
+	}
+	if c.TokenURL == "" {
+		env.Required("SERVICE_TOKEN_URL")
+	}
+	c.ClientSecret = env.String("SERVICE_CLIENT_SECRET", "")
+	if file := env.String("SERVICE_CLIENT_SECRET_FILE", ""); file != "" {
+		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted secret
+		if err != nil {
+			env.Fail("SERVICE_CLIENT_SECRET_FILE", "cannot be read")
+		}
+		c.ClientSecret = strings.TrimSpace(string(b))
+	}
+	if c.ClientSecret == "" {
+		env.Fail("SERVICE_CLIENT_SECRET", "or SERVICE_CLIENT_SECRET_FILE is required")
+	}
+	return c
 }
 
 // LoadOIDC reads which access tokens to accept (docs/configuration.md).
