@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -392,3 +393,6 @@ func (p *Plan) Problem(code string) (*Problem, bool) {
 	}
 	return nil, false
 }
+
+// KnownEvent says whether feed is a data contract's feed and kind one of its event types.
+func KnownEvent(feed, kind string) bool { return slices.Contains(feedEventTypes[feed], kind) }

@@ -4,7 +4,9 @@ go 1.26.0
 
 require (
 	github.com/familypath/familypath/pkg/extracts v0.0.0
+	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
 	github.com/google/uuid v1.6.0
@@ -15,11 +17,7 @@ require (
 	gorm.io/gorm v1.31.1
 )
 
-require (
-	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect
-	github.com/familypath/familypath/plans v0.0.0 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
-)
+require github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

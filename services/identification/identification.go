@@ -10,11 +10,14 @@ import (
 	"io"
 	"os"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
+	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
 	"github.com/familypath/familypath/services/identification/migrations"
 	"github.com/gin-gonic/gin"
@@ -40,8 +43,15 @@ func Definition() service.Definition {
 		// Agency extracts: who each row is about is sealed under FIELD_KEYS.
 		PersonalData: true,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			snapshots := evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
+			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Evidence: snapshots, Plans: ps,
+				Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
+			(&evidence.API{Store: snapshots, Guard: d.Guard, Log: d.Log}).Routes(r)
 			(&ingest.API{Store: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},

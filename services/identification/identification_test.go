@@ -53,10 +53,22 @@ func call(h http.Handler, method, path, body, key string) *httptest.ResponseReco
 	return w
 }
 
+// family is a synthetic family's evidence (everyone in it made up) under the Lancashire plan
+// on 2016-10-01: a child on a child protection plan and an adult on JSA, so CHILDREN_NEED_HELP
+// and WORKLESSNESS. extra facts are added to the list.
+func family(extra ...string) string {
+	facts := append([]string{
+		`{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"}`,
+		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"}`}, extra...)
+	return `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",` +
+		`"members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],` +
+		`"facts":[` + strings.Join(facts, ",") + `]}`
+}
+
 func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 	h, d := api(t)
 	key := "test-" + testenv.Unique()
-	body := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["WORKLESSNESS","EDUCATION"]}`
+	body := family()
 
 	first := call(h, "POST", "/v1/candidate-families", body, key)
 	if first.Code != http.StatusCreated {
@@ -66,7 +78,7 @@ func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 	if err := json.Unmarshal(first.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.WorkflowID != "family/"+got.ID || got.ProblemCodes[0] != "EDUCATION" || got.WorkflowStartedAt == nil {
+	if got.WorkflowID != "family/"+got.ID || strings.Join(got.ProblemCodes, ",") != "CHILDREN_NEED_HELP,WORKLESSNESS" || got.WorkflowStartedAt == nil {
 		t.Errorf("created %+v", got)
 	}
 	if first.Header().Get("Location") != "/v1/candidate-families/"+got.ID || first.Header().Get("ETag") == "" {
@@ -101,7 +113,7 @@ func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 		t.Errorf("%d runs of the family's workflow, want 1", n)
 	}
 
-	other := strings.Replace(body, "WORKLESSNESS", "CRIME", 1)
+	other := family(`{"id":"police:1","person":"p-1","feed":"police","type":"ASB_INTERVENTION","date":"2016-08-01"}`)
 	if w := call(h, "POST", "/v1/candidate-families", other, key); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("same key, other request: %d %s", w.Code, w.Body)
 	}
@@ -112,7 +124,7 @@ func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 
 func TestCreateRejectsBadRequestsFieldByField(t *testing.T) {
 	h, _ := api(t)
-	w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"Bad Plan","reference_date":"01/10/2016","problem_codes":["education"]}`, "test-"+testenv.Unique())
+	w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"Bad Plan","reference_date":"01/10/2016"}`, "test-"+testenv.Unique())
 	if w.Code != 400 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -122,7 +134,7 @@ func TestCreateRejectsBadRequestsFieldByField(t *testing.T) {
 	for _, e := range p.Errors {
 		fields[e.Field] = true
 	}
-	for _, f := range []string{"plan_id", "reference_date", "problem_codes"} {
+	for _, f := range []string{"plan_id", "reference_date", "members", "facts"} {
 		if !fields[f] {
 			t.Errorf("no error for %s: %+v", f, p.Errors)
 		}
@@ -142,7 +154,7 @@ func TestListPagesNewestFirstWithoutGapsOrRepeats(t *testing.T) {
 	h, _ := api(t)
 	want := map[string]bool{}
 	for i := 0; i < 5; i++ {
-		w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["CRIME","HEALTH"]}`, "test-"+testenv.Unique())
+		w := call(h, "POST", "/v1/candidate-families", family(), "test-"+testenv.Unique())
 		var b candidates.CandidateBody
 		_ = json.Unmarshal(w.Body.Bytes(), &b)
 		want[b.ID] = true

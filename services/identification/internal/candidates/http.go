@@ -4,15 +4,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
@@ -21,6 +23,8 @@ import (
 // API serves the candidate-family routes.
 type API struct {
 	Store      Store
+	Evidence   evidence.Store
+	Plans      *outcomes.Plans
 	Lifecycles Lifecycles
 	Guard      *httpapi.Guard
 	Log        *slog.Logger
@@ -35,6 +39,7 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.GET("/v1/candidate-families", analysts, a.list)
 	r.GET("/v1/candidate-families/:id", analysts, a.get)
 	r.GET("/v1/candidate-families/:id/lifecycle", a.lifecycle)
+	r.POST("/v1/candidate-families/:id/evidence", analysts, a.refresh)
 }
 
 // mayReadLifecycle lets data analysts, and those the policy lets read the family's record,
@@ -53,11 +58,19 @@ func (a *API) mayReadLifecycle(c *gin.Context) bool {
 	return ok
 }
 
-// CreateRequest records a candidate family (synthetic until identification runs link people).
+// CreateRequest records a candidate family from its evidence (the members and evidence rows
+// an analyst's matching found; identification runs will send the same): identification
+// judges eligibility at the reference date with the plan's latest version.
 type CreateRequest struct {
-	PlanID        string   `json:"plan_id" validate:"required,min=3,max=64,planid"`
-	ReferenceDate string   `json:"reference_date" validate:"required,datetime=2006-01-02"`
-	ProblemCodes  []string `json:"problem_codes" validate:"required,min=2,max=20,unique,dive,problemcode"`
+	PlanID string `json:"plan_id" validate:"required,min=3,max=64,planid"`
+	EvidenceRequest
+}
+
+// EvidenceRequest is new evidence for a recorded family (a data refresh).
+type EvidenceRequest struct {
+	ReferenceDate string            `json:"reference_date" validate:"required,datetime=2006-01-02"`
+	Members       []outcomes.Member `json:"members" validate:"required"`
+	Facts         []outcomes.Fact   `json:"facts" validate:"required"`
 }
 
 // CandidateBody is a candidate family as the API shows it.
@@ -84,26 +97,59 @@ func body(c *Candidate) CandidateBody {
 // (even after Redis lost its record) finds the row it created instead of making another.
 var idNamespace = uuid.MustParse("5b0f7c1e-3d5a-4f7e-9a41-6d1c2b8e9f30")
 
+// bindEvidence reads a request carrying evidence and checks the evidence field by field.
+func bindEvidence(c *gin.Context, req any, ev *EvidenceRequest) (*evidence.Content, bool) {
+	if !httpapi.BindJSON(c, req) {
+		return nil, false
+	}
+	content := &evidence.Content{Members: ev.Members, Facts: ev.Facts}
+	if errs := content.Check(); len(errs) > 0 {
+		httpapi.Invalid(c, errs...)
+		return nil, false
+	}
+	return content, true
+}
+
+// snapshot keeps the content as the family's latest evidence snapshot, with the problems the
+// plan finds in it at the reference date.
+func (a *API) snapshot(c *gin.Context, family uuid.UUID, plan *outcomes.Plan, ref time.Time, elig outcomes.EligibilityResult,
+	content *evidence.Content) (*evidence.Snapshot, error) {
+	return a.Evidence.Record(c, &evidence.Snapshot{FamilyID: family, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref,
+		ProblemCodes: evidence.Codes(elig), RecordedBy: httpapi.Principal(c).Subject}, content)
+}
+
 func (a *API) create(c *gin.Context) {
 	var req CreateRequest
-	if !httpapi.BindJSON(c, &req) {
+	content, ok := bindEvidence(c, &req, &req.EvidenceRequest)
+	if !ok {
+		return
+	}
+	plan, ok := a.Plans.Latest(req.PlanID)
+	if !ok {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "plan_id", Message: "is not a published plan"})
 		return
 	}
 	ref, _ := time.Parse(time.DateOnly, req.ReferenceDate)
-	codes := slices.Clone(req.ProblemCodes)
-	slices.Sort(codes)
-	sum := sha256.Sum256([]byte(req.PlanID + "|" + req.ReferenceDate + "|" + strings.Join(codes, ",")))
-
 	id := uuid.NewSHA1(idNamespace, []byte(c.GetHeader(httpapi.HeaderIdempotencyKey)))
+	elig := evidence.Eligibility(plan, id.String(), content, ref)
+	if !elig.Eligible {
+		notEligible(c, plan, elig)
+		return
+	}
 	wfID, err := contract.FamilyWorkflowID(id.String())
 	if err != nil {
 		httpapi.Internal(c)
 		return
 	}
-	cand, err := a.Store.Create(c, &Candidate{
-		ID: id, PlanID: req.PlanID, EvidenceSnapshotID: uuid.NewSHA1(id, []byte("evidence")), ProblemCodes: codes,
-		ReferenceDate: ref, WorkflowID: wfID, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC(),
-	})
+	sum := sha256.Sum256([]byte(req.PlanID + "|" + req.ReferenceDate + "|" + content.Hash()))
+	hash := hex.EncodeToString(sum[:])
+	cand, err := a.Store.Get(c, id)
+	switch {
+	case err == nil && cand.RequestHash != hash:
+		err = ErrRequestMismatch
+	case errors.Is(err, ErrNotFound): // a new family: its first snapshot, then its row
+		cand, err = a.record(c, id, wfID, plan, ref, elig, content, hash)
+	}
 	if errors.Is(err, ErrRequestMismatch) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeIdempotency, Status: http.StatusUnprocessableEntity,
 			Title: "Idempotency-Key reused", Detail: "This key was used for a different request; use a new key for a new request."})
@@ -130,6 +176,85 @@ func (a *API) create(c *gin.Context) {
 	c.Header("Location", "/v1/candidate-families/"+cand.ID.String())
 	httpapi.SetETag(c, cand.Version)
 	c.JSON(http.StatusCreated, body(cand))
+}
+
+// record keeps a new family's first evidence snapshot and its row (a retry finds both).
+func (a *API) record(c *gin.Context, id uuid.UUID, wfID string, plan *outcomes.Plan, ref time.Time, elig outcomes.EligibilityResult,
+	content *evidence.Content, hash string) (*Candidate, error) {
+	snap, err := a.snapshot(c, id, plan, ref, elig, content)
+	if err != nil {
+		return nil, err
+	}
+	return a.Store.Create(c, &Candidate{
+		ID: id, PlanID: plan.ID, EvidenceSnapshotID: snap.ID, ProblemCodes: snap.ProblemCodes,
+		ReferenceDate: ref, WorkflowID: wfID, RequestHash: hash, CreatedAt: time.Now().UTC(),
+	})
+}
+
+// TypeNotEligible is the problem type of evidence that does not make a family eligible.
+const TypeNotEligible = "https://familypath.dev/problems/not-eligible"
+
+// notEligible answers 422 with what the plan needs and what the evidence shows (counts and
+// codes only).
+func notEligible(c *gin.Context, plan *outcomes.Plan, e outcomes.EligibilityResult) {
+	codes := evidence.Codes(e)
+	detail := fmt.Sprintf("Under %s the evidence shows %d of the %d problems needed (%s)", plan.Key(), len(codes), e.MinProblems, strings.Join(codes, ", "))
+	if !e.Dependants {
+		detail += " and no dependent child or pregnancy"
+	}
+	httpapi.Abort(c, httpapi.Problem{Type: TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible", Detail: detail + "."})
+}
+
+// RefreshBody answers new evidence: the family's latest snapshot, whether it is new, and
+// whether the family's workflow was told.
+type RefreshBody struct {
+	Snapshot evidence.Summary `json:"snapshot"`
+	Changed  bool             `json:"changed"`
+}
+
+// refresh records new evidence for a family. Unchanged evidence changes nothing (200); new
+// evidence becomes the family's latest snapshot and its workflow is signalled with the
+// snapshot's id (201). The family's latest delivered snapshot is kept on its row, so a
+// retry after a failed signal delivers it.
+func (a *API) refresh(c *gin.Context) {
+	cand, ok := a.candidate(c)
+	if !ok {
+		return
+	}
+	var req EvidenceRequest
+	content, ok := bindEvidence(c, &req, &req)
+	if !ok {
+		return
+	}
+	plan, ok := a.Plans.Latest(cand.PlanID)
+	if !ok {
+		httpapi.Internal(c)
+		return
+	}
+	ref, _ := time.Parse(time.DateOnly, req.ReferenceDate)
+	elig := evidence.Eligibility(plan, cand.ID.String(), content, ref)
+	snap, err := a.snapshot(c, cand.ID, plan, ref, elig, content)
+	if err != nil {
+		a.Log.ErrorContext(c, "record evidence snapshot", "family_id", cand.ID.String(), "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	changed := snap.ID != cand.EvidenceSnapshotID
+	if changed {
+		if err := a.Lifecycles.SignalEvidence(c, cand.WorkflowID, snap.ID.String(), snap.CreatedAt); err != nil {
+			a.Log.ErrorContext(c, "signal family workflow", "family_id", cand.ID.String(), "error", err.Error())
+			httpapi.Unavailable(c, "The evidence was recorded but the family's workflow could not be told; send it again.")
+			return
+		}
+		if err := a.Store.MarkEvidenceDelivered(c, cand.ID, snap.ID); err != nil {
+			a.Log.WarnContext(c, "mark evidence delivered", "family_id", cand.ID.String(), "error", err.Error())
+		}
+	}
+	status := http.StatusOK
+	if changed {
+		status = http.StatusCreated
+	}
+	c.JSON(status, RefreshBody{Snapshot: evidence.SummaryOf(snap), Changed: changed})
 }
 
 func (a *API) candidate(c *gin.Context) (*Candidate, bool) {

@@ -39,6 +39,12 @@ func (l Lifecycles) Start(ctx context.Context, c *Candidate) error {
 	return err
 }
 
+// SignalEvidence tells the family's workflow of new evidence, by its snapshot's id.
+func (l Lifecycles) SignalEvidence(ctx context.Context, workflowID, snapshotID string, at time.Time) error {
+	return l.Temporal.SignalWorkflow(ctx, workflowID, "", contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{
+		EvidenceSnapshotId: snapshotID, Source: contract.QueueIdentification, RecordedAt: timestamppb.New(at)})
+}
+
 // State asks the family's workflow for its state.
 func (l Lifecycles) State(ctx context.Context, workflowID string) (*familypathv1.FamilyState, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

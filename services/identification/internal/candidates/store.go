@@ -73,6 +73,13 @@ func (s Store) MarkWorkflowStarted(ctx context.Context, id uuid.UUID, at time.Ti
 		Updates(map[string]any{"workflow_started_at": at, "version": gorm.Expr("version + 1")}).Error
 }
 
+// MarkEvidenceDelivered records that the family's workflow was told of snapshot id (its
+// latest evidence).
+func (s Store) MarkEvidenceDelivered(ctx context.Context, id, snapshot uuid.UUID) error {
+	return s.DB.WithContext(ctx).Model(&Candidate{}).Where("id = ?", id).
+		Updates(map[string]any{"evidence_snapshot_id": snapshot, "version": gorm.Expr("version + 1")}).Error
+}
+
 // Position is where a page of candidates ends (newest first).
 type Position struct {
 	CreatedAt time.Time `json:"t"`

@@ -1,0 +1,143 @@
+package identification
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/audit"
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/identification/internal/candidates"
+	"github.com/familypath/familypath/services/identification/internal/evidence"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+)
+
+func TestEvidenceThatDoesNotMakeAFamilyEligibleIsRefused(t *testing.T) {
+	h, _ := api(t)
+	one := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],` +
+		`"facts":[{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"}]}`
+	w := call(h, "POST", "/v1/candidate-families", one, "test-"+testenv.Unique())
+	var p httpapi.Problem
+	_ = json.Unmarshal(w.Body.Bytes(), &p)
+	if w.Code != http.StatusUnprocessableEntity || p.Type != candidates.TypeNotEligible ||
+		!strings.Contains(p.Detail, "1 of the 2 problems needed (WORKLESSNESS)") {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+}
+
+func TestEvidenceIsCheckedFieldByField(t *testing.T) {
+	h, _ := api(t)
+	bad := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","members":[{"id":"Jane Smith"},{"id":"p-2","birth_date":"2008-06-15"}],` +
+		`"facts":[{"id":"f-1","person":"p-9","feed":"police","type":"JSA","date":"2016-01-04"},{"id":"f-2","person":"p-2","feed":"police","type":"ASB_INTERVENTION"}]}`
+	w := call(h, "POST", "/v1/candidate-families", bad, "test-"+testenv.Unique())
+	var p httpapi.Problem
+	_ = json.Unmarshal(w.Body.Bytes(), &p)
+	fields := map[string]bool{}
+	for _, e := range p.Errors {
+		fields[e.Field] = true
+	}
+	for _, f := range []string{"members[0].id", "facts[0].person", "facts[0].type", "facts[1]"} {
+		if !fields[f] {
+			t.Errorf("no error for %s: %s", f, w.Body)
+		}
+	}
+	if w.Code != 400 || strings.Contains(w.Body.String(), "Jane") {
+		t.Errorf("%d %s", w.Code, w.Body) // the error names the field, never echoes the value
+	}
+}
+
+// A data refresh: unchanged evidence changes nothing; changed evidence is a new snapshot
+// and exactly one signal to the family's workflow.
+func TestRefreshSignalsTheWorkflowOnlyWhenTheEvidenceChanged(t *testing.T) {
+	h, d := api(t)
+	w := call(h, "POST", "/v1/candidate-families", family(), "test-"+testenv.Unique())
+	var fam candidates.CandidateBody
+	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
+		t.Fatalf("create: %d %s", w.Code, w.Body)
+	}
+	refresh := func(body string) (int, candidates.RefreshBody) {
+		t.Helper()
+		body = strings.Replace(body, `"plan_id":"lancashire-phase2",`, "", 1)
+		w := call(h, "POST", "/v1/candidate-families/"+fam.ID+"/evidence", body, "")
+		var r candidates.RefreshBody
+		_ = json.Unmarshal(w.Body.Bytes(), &r)
+		return w.Code, r
+	}
+	if code, r := refresh(family()); code != 200 || r.Changed || r.Snapshot.ID != fam.EvidenceSnapshotID {
+		t.Errorf("unchanged: %d %+v", code, r)
+	}
+	offence := `{"id":"police:1","person":"p-2","feed":"police","type":"PROVEN_OFFENCE","date":"2016-08-01"}`
+	code, r := refresh(family(offence))
+	if code != 201 || !r.Changed || r.Snapshot.ID == fam.EvidenceSnapshotID || r.Snapshot.FactCount != 3 ||
+		strings.Join(r.Snapshot.ProblemCodes, ",") != "CRIME,CHILDREN_NEED_HELP,WORKLESSNESS" {
+		t.Errorf("changed: %d %+v", code, r)
+	}
+	if code, again := refresh(family(offence)); code != 200 || again.Snapshot.ID != r.Snapshot.ID {
+		t.Errorf("repeated: %d %+v", code, again)
+	}
+	if n := signals(t, d.Temporal, fam.WorkflowID); n != 1 {
+		t.Errorf("%d evidence signals, want 1", n)
+	}
+}
+
+// signals counts the evidence signals in a workflow's history.
+func signals(t *testing.T, c client.Client, id string) int {
+	t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == contract.SignalEvidenceReceived {
+			n++
+		}
+	}
+	return n
+}
+
+// Tracking reads a snapshot with its own service token; a caseworker cannot; the read is in
+// the audit trail.
+func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
+	h, d := api(t)
+	w := call(h, "POST", "/v1/candidate-families", family(), "test-"+testenv.Unique())
+	var fam candidates.CandidateBody
+	_ = json.Unmarshal(w.Body.Bytes(), &fam)
+	path := evidence.SnapshotPath + fam.EvidenceSnapshotID
+
+	tok, err := h.Issuer.ServiceToken("tracking").Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var snap evidence.SnapshotBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &snap); err != nil || rec.Code != 200 || len(snap.Members) != 2 || len(snap.Facts) != 2 ||
+		snap.PlanVersion != "lancashire-phase2@1" || snap.FamilyID != fam.ID {
+		t.Fatalf("service read: %d %s", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Error("a snapshot may be cached")
+	}
+	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
+	if w := h.Do(caseworker, "GET", path, ""); w.Code != 403 {
+		t.Errorf("caseworker: %d", w.Code)
+	}
+	events, err := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "evidence_snapshot", ResourceID: fam.EvidenceSnapshotID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Actor != "service:tracking" {
+		t.Errorf("audit events %+v", events)
+	}
+}

@@ -1,0 +1,89 @@
+package evidence
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+)
+
+// SnapshotPath is the route tracking reads a snapshot from.
+const SnapshotPath = "/v1/evidence-snapshots/"
+
+// API serves evidence snapshots to those allowed to read them: tracking (its service token)
+// and data analysts. Every read is in the audit trail; a read that cannot be recorded is refused.
+type API struct {
+	Store Store
+	Guard *httpapi.Guard
+	Log   *slog.Logger
+}
+
+// Routes adds the routes.
+func (a *API) Routes(r gin.IRouter) {
+	r.GET(SnapshotPath+":id", a.Guard.Require(policy.EvidenceRead), a.get)
+}
+
+// SnapshotBody is a snapshot with its content.
+type SnapshotBody struct {
+	ID            string            `json:"id"`
+	FamilyID      string            `json:"family_id"`
+	PlanID        string            `json:"plan_id"`
+	PlanVersion   string            `json:"plan_version"`
+	ReferenceDate string            `json:"reference_date"`
+	ProblemCodes  []string          `json:"problem_codes"`
+	ContentHash   string            `json:"content_hash"`
+	CreatedAt     time.Time         `json:"created_at"`
+	Members       []outcomes.Member `json:"members"`
+	Facts         []outcomes.Fact   `json:"facts"`
+}
+
+// Summary is a snapshot without its content (answers to those who recorded it).
+type Summary struct {
+	ID            string    `json:"id"`
+	FamilyID      string    `json:"family_id"`
+	PlanVersion   string    `json:"plan_version"`
+	ReferenceDate string    `json:"reference_date"`
+	ProblemCodes  []string  `json:"problem_codes"`
+	ContentHash   string    `json:"content_hash"`
+	MemberCount   int       `json:"member_count"`
+	FactCount     int       `json:"fact_count"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// SummaryOf is s without its content.
+func SummaryOf(s *Snapshot) Summary {
+	return Summary{ID: s.ID.String(), FamilyID: s.FamilyID.String(), PlanVersion: s.PlanVersion,
+		ReferenceDate: s.ReferenceDate.Format(time.DateOnly), ProblemCodes: s.ProblemCodes, ContentHash: s.ContentHash,
+		MemberCount: s.MemberCount, FactCount: s.FactCount, CreatedAt: s.CreatedAt.UTC()}
+}
+
+func (a *API) get(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return
+	}
+	// Recorded before the read: a read that cannot be recorded does not happen.
+	if !a.Guard.Record(c, string(policy.EvidenceRead), "evidence_snapshot", id.String(), "role allows reading evidence snapshots") {
+		return
+	}
+	snap, content, err := a.Store.Get(c, id)
+	if err == ErrNotFound {
+		httpapi.NotFound(c, "Evidence snapshot")
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "read evidence snapshot", "snapshot_id", id.String(), "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, SnapshotBody{ID: snap.ID.String(), FamilyID: snap.FamilyID.String(), PlanID: snap.PlanID,
+		PlanVersion: snap.PlanVersion, ReferenceDate: snap.ReferenceDate.Format(time.DateOnly), ProblemCodes: snap.ProblemCodes,
+		ContentHash: snap.ContentHash, CreatedAt: snap.CreatedAt.UTC(), Members: content.Members, Facts: content.Facts})
+}
