@@ -5,7 +5,11 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
+	github.com/familypath/familypath/services/identification v0.0.0
+	github.com/lib/pq v1.12.3
 )
+
+require github.com/familypath/familypath/pkg/extracts v0.0.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -77,14 +81,17 @@ require (
 	google.golang.org/protobuf v1.36.11
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	gorm.io/driver/postgres v1.6.0 // indirect
-	gorm.io/gorm v1.31.1 // indirect
+	gorm.io/gorm v1.31.1
 )
 
 replace (
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
 	github.com/familypath/familypath/proto => ../../proto
+	github.com/familypath/familypath/services/identification => ../identification
 )
 
 replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 
 replace github.com/familypath/familypath/plans => ../../plans
+
+replace github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts

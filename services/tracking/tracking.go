@@ -24,6 +24,8 @@ func Definition() service.Definition {
 		Name:       contract.QueueTracking,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		// JudgeFamily reads the evidence snapshots identification keeps.
+		Calls: []string{contract.QueueIdentification},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {
@@ -31,6 +33,8 @@ func Definition() service.Definition {
 			}
 			r.RegisterActivityWithOptions(judging.Activities{Plans: ps}.JudgeReadiness,
 				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeReadiness})
+			judge := judging.Judge{Plans: ps, Identification: d.Upstream(contract.QueueIdentification), Status: judging.StatusStore{DB: d.DB}}
+			r.RegisterActivityWithOptions(judge.JudgeFamily, activity.RegisterOptions{Name: contract.ActivityTrackingJudgeFamily})
 			return nil
 		},
 	}

@@ -1,0 +1,127 @@
+package judging
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/upstream"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// snapshotPath is identification's route for an evidence snapshot.
+const snapshotPath = "/v1/evidence-snapshots/"
+
+// Evidence is an evidence snapshot's content as identification serves it.
+type Evidence struct {
+	FamilyID string            `json:"family_id"`
+	Members  []outcomes.Member `json:"members"`
+	Facts    []outcomes.Fact   `json:"facts"`
+}
+
+// Judge judges attached families: the family workflow's tracking.JudgeFamily.
+type Judge struct {
+	Plans *outcomes.Plans
+	// Identification serves the evidence snapshots (read with tracking's service token).
+	Identification *upstream.Service
+	Status         StatusStore
+}
+
+// JudgeFamily judges the family at r.At under the plan version pinned at its attachment, on
+// the evidence snapshot the workflow holds, and returns each baseline problem's status with
+// absolute deadlines, the result when one is achieved, and when to ask again. The judgement
+// is kept in tracking's read model for reports. Evidence that cannot be found, or a plan
+// version this deployment does not have, are not retried: the workflow shows the failure to
+// operators (docs/runbook.md).
+func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error) {
+	p, ok := j.Plans.ByKey(r.GetPlanVersion())
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError("plan version "+r.GetPlanVersion()+" is not loaded", "PlanVersionMissing", nil)
+	}
+	if r.GetAttachedAt() == nil || r.GetAt() == nil || r.GetEvidenceSnapshotId() == "" {
+		return nil, temporal.NewNonRetryableApplicationError("attached_at, at and evidence_snapshot_id are required", "InvalidArgument", nil)
+	}
+	var ev Evidence
+	err := j.Identification.GetJSON(ctx, snapshotPath+r.GetEvidenceSnapshotId(), &ev)
+	if errors.Is(err, upstream.ErrNotFound) {
+		return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+r.GetEvidenceSnapshotId()+" not found", "EvidenceNotFound", nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ev.FamilyID != r.GetFamilyId() {
+		return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
+	}
+	f := &outcomes.Family{ID: r.GetFamilyId(), Members: ev.Members, Facts: ev.Facts, Attachment: &outcomes.Attachment{
+		Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
+		// Attachment was judged ready when it happened; these only matter for readiness.
+		Assessment: true, FamilyPlan: true, LeadProfessional: true,
+	}}
+	at := r.GetAt().AsTime()
+	out := Translate(outcomes.Evaluate(p, f, outcomes.Moment{Time: at}), at)
+	if err := j.Status.Save(ctx, r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var statusOf = map[string]familypathv1.ProblemStatus{
+	outcomes.Outstanding:         familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING,
+	outcomes.SignificantProgress: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
+	outcomes.Sustained:           familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED,
+}
+
+var routeOf = map[string]familypathv1.ResultRoute{
+	outcomes.RouteSSP: familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+	outcomes.RouteCE:  familypathv1.ResultRoute_RESULT_ROUTE_CE,
+}
+
+// Translate turns the engine's judgement at `at` into the workflow's message. review_at is
+// the earliest moment after `at` at which the judgement would change without new evidence:
+// a problem becoming sustained, the projected claim date, or an adult's projected
+// continuous employment; absent when only new evidence can change it.
+func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement {
+	out := &familypathv1.FamilyJudgement{Blocking: j.Result.Blocking}
+	var review time.Time
+	consider := func(m outcomes.Moment) {
+		if !m.IsZero() && m.After(at) && (review.IsZero() || m.Before(review)) {
+			review = m.Time
+		}
+	}
+	for _, ps := range j.Problems {
+		pj := &familypathv1.ProblemJudgement{Code: ps.Code, Status: statusOf[ps.Status], ClockStart: stamp(ps.ClockStart), SustainedAt: stamp(ps.SustainedAt)}
+		out.Problems = append(out.Problems, pj)
+		if ps.Status != outcomes.Sustained {
+			consider(ps.SustainedAt)
+		}
+	}
+	for _, e := range j.Employment {
+		consider(e.ProjectedAt)
+		for _, f := range e.Flags {
+			if !slices.Contains(out.Flags, f) {
+				out.Flags = append(out.Flags, f)
+			}
+		}
+	}
+	if route, ok := routeOf[j.Result.Route]; ok {
+		out.ResultRoute, out.AchievedAt = route, stamp(j.Result.AchievedAt)
+		return out
+	}
+	out.EarliestClaimAt = stamp(j.Result.EarliestClaimAt)
+	consider(j.Result.EarliestClaimAt)
+	if !review.IsZero() {
+		out.ReviewAt = timestamppb.New(review)
+	}
+	return out
+}
+
+func stamp(m outcomes.Moment) *timestamppb.Timestamp {
+	if m.IsZero() {
+		return nil
+	}
+	return timestamppb.New(m.Time)
+}

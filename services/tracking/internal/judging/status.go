@@ -1,0 +1,78 @@
+package judging
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/lib/pq"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+)
+
+// StatusStore keeps tracking's read model: each attached family's latest judgement.
+type StatusStore struct{ DB *gorm.DB }
+
+// problemRow is one problem in family_status.problems.
+type problemRow struct {
+	Code        string     `json:"code"`
+	Status      string     `json:"status"`
+	ClockStart  *time.Time `json:"clock_start,omitempty"`
+	SustainedAt *time.Time `json:"sustained_at,omitempty"`
+}
+
+func timeOf(ts *timestamppb.Timestamp) *time.Time {
+	if ts == nil {
+		return nil
+	}
+	t := ts.AsTime()
+	return &t
+}
+
+// Save keeps the judgement unless a judgement of a later moment is already kept (activity
+// retries and replays may arrive out of order).
+func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyRequest, j *familypathv1.FamilyJudgement) error {
+	problems := make([]problemRow, 0, len(j.GetProblems()))
+	outstanding := 0
+	for _, p := range j.GetProblems() {
+		if p.GetStatus() == familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING {
+			outstanding++
+		}
+		problems = append(problems, problemRow{Code: p.GetCode(), Status: p.GetStatus().String(),
+			ClockStart: timeOf(p.GetClockStart()), SustainedAt: timeOf(p.GetSustainedAt())})
+	}
+	pj, err := json.Marshal(problems)
+	if err != nil {
+		return err
+	}
+	var route *string
+	switch j.GetResultRoute() {
+	case familypathv1.ResultRoute_RESULT_ROUTE_SSP:
+		v := "SSP"
+		route = &v
+	case familypathv1.ResultRoute_RESULT_ROUTE_CE:
+		v := "CE"
+		route = &v
+	}
+	return s.DB.WithContext(ctx).Exec(`
+INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
+    result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems)
+VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, attached_at = EXCLUDED.attached_at,
+    baseline = EXCLUDED.baseline, evidence_snapshot_id = EXCLUDED.evidence_snapshot_id, judged_for = EXCLUDED.judged_for,
+    judged_at = now(), result_route = EXCLUDED.result_route, achieved_at = EXCLUDED.achieved_at,
+    earliest_claim_at = EXCLUDED.earliest_claim_at, review_at = EXCLUDED.review_at, outstanding = EXCLUDED.outstanding,
+    blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems
+WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
+		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), r.GetEvidenceSnapshotId(),
+		r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
+		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj)).Error
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

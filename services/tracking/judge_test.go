@@ -1,0 +1,157 @@
+package tracking
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/pkg/platform/upstream"
+	"github.com/familypath/familypath/plans"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/identification"
+	"github.com/familypath/familypath/services/tracking/internal/judging"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// judgeWithIdentification is tracking's JudgeFamily over its own real database, reading
+// evidence from identification's real API (its own database, served on loopback) with the
+// service token identification's issuer gives tracking.
+func judgeWithIdentification(t *testing.T) (judging.Judge, *servicetest.API, *servicetest.API) {
+	t.Helper()
+	ident := servicetest.New(t, identification.Definition(), servicetest.Options{})
+	srv := httptest.NewServer(ident.Handler)
+	t.Cleanup(srv.Close)
+	tr := servicetest.New(t, Definition(), servicetest.Options{})
+	ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return judging.Judge{Plans: ps, Status: judging.StatusStore{DB: tr.Deps.DB},
+		Identification: &upstream.Service{Name: "identification", URL: srv.URL, Token: ident.Issuer.ServiceToken("tracking")}}, ident, tr
+}
+
+var analyst = auth.Principal{Subject: "analyst.test", Roles: []string{auth.RoleDataAnalyst}}
+
+// evidence is a synthetic family (everyone made up): a child on a child protection plan
+// from 2016-03-01 and an adult on JSA from 2016-01-04, each ending when given.
+func evidence(cpEnds, jsaEnds string) string {
+	end := func(d string) string {
+		if d == "" {
+			return ""
+		}
+		return `,"end":"` + d + `"`
+	}
+	return `"reference_date":"2016-10-01","members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],` +
+		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"` + end(cpEnds) + `},` +
+		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"` + end(jsaEnds) + `}]}`
+}
+
+func day(s string) *timestamppb.Timestamp {
+	m, err := outcomes.ParseMoment(s)
+	if err != nil {
+		panic(err)
+	}
+	return timestamppb.New(m.Time)
+}
+
+func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
+	judge, ident, tr := judgeWithIdentification(t)
+	ctx := context.Background()
+	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence("", ""), "Idempotency-Key", "test-"+testenv.Unique())
+	var fam struct {
+		ID                 string `json:"id"`
+		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
+		t.Fatalf("identify: %d %s", w.Code, w.Body)
+	}
+	req := &familypathv1.JudgeFamilyRequest{FamilyId: fam.ID, PlanVersion: "lancashire-phase2@1", EvidenceSnapshotId: fam.EvidenceSnapshotID,
+		BaselineProblems: []string{"CHILDREN_NEED_HELP", "WORKLESSNESS"}, AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
+
+	// At attachment both problems are present: nothing to wait for but new evidence.
+	j, err := judge.JudgeFamily(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.GetProblems()) != 2 || j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
+		j.GetReviewAt() != nil || j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED || len(j.GetBlocking()) != 2 {
+		t.Fatalf("at attachment: %v", j)
+	}
+
+	// New evidence: the plan ended 2016-12-01 (12 months to sustain), JSA ended 2017-01-02 (6 months).
+	w = ident.Do(analyst, "POST", "/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence("2016-12-01", "2017-01-02"))
+	var refreshed struct {
+		Snapshot struct {
+			ID string `json:"id"`
+		} `json:"snapshot"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &refreshed); err != nil || w.Code != 201 {
+		t.Fatalf("refresh: %d %s", w.Code, w.Body)
+	}
+	req.EvidenceSnapshotId, req.At = refreshed.Snapshot.ID, day("2017-02-01")
+	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range j.GetProblems() {
+		if p.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS {
+			t.Errorf("%s: %v", p.GetCode(), p.GetStatus())
+		}
+	}
+	if !j.GetReviewAt().AsTime().Equal(day("2017-07-02").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Errorf("review %v, earliest claim %v", j.GetReviewAt().AsTime(), j.GetEarliestClaimAt().AsTime())
+	}
+
+	// When the last deadline falls due the result is achieved, and the read model shows it.
+	req.At = day("2017-12-01")
+	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP || !j.GetAchievedAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Fatalf("at the deadline: %v", j)
+	}
+	// An older judgement arriving late (a retried activity) does not overwrite it.
+	req.At = day("2017-02-01")
+	if _, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	var route string
+	var outstanding int
+	if err := tr.Deps.DB.Raw("SELECT result_route, outstanding FROM tracking.family_status WHERE family_id = ?", fam.ID).Row().Scan(&route, &outstanding); err != nil {
+		t.Fatal(err)
+	}
+	if route != "SSP" || outstanding != 0 {
+		t.Errorf("read model: route %q, outstanding %d", route, outstanding)
+	}
+}
+
+func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
+	judge, _, _ := judgeWithIdentification(t)
+	base := &familypathv1.JudgeFamilyRequest{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanVersion: "lancashire-phase2@1",
+		EvidenceSnapshotId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e45", AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
+	for name, want := range map[string]string{"missing snapshot": "EvidenceNotFound", "unknown plan": "PlanVersionMissing"} {
+		req := proto.Clone(base).(*familypathv1.JudgeFamilyRequest)
+		if name == "unknown plan" {
+			req.PlanVersion = "lancashire-phase2@99"
+		}
+		_, err := judge.JudgeFamily(context.Background(), req)
+		var app *temporal.ApplicationError
+		if !errors.As(err, &app) || app.Type() != want || !app.NonRetryable() {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "p-1") {
+			t.Errorf("%s: the error names a person", name)
+		}
+	}
+}
