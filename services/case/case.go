@@ -8,6 +8,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/allocations"
+	"github.com/familypath/familypath/services/case/internal/record"
 	"github.com/familypath/familypath/services/case/migrations"
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
@@ -33,6 +34,7 @@ func Definition() service.Definition {
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&record.API{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/case/internal/record"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 )
@@ -12,10 +13,9 @@ import (
 // Activities are the case service's activities of a family's workflow.
 type Activities struct{ Store Store }
 
-// GatherAttachment answers what the case holds for attachment. The lead professional and
-// team come from the allocation; the whole-family assessment and the family plan are
-// recorded by the caseworker APIs (not yet built), so until then they are reported as not
-// there, and attachment answers that they are missing.
+// GatherAttachment answers what the case holds for attachment: the lead professional and
+// team from the allocation, and whether the whole-family assessment and a family plan with
+// an outcome are recorded (the caseworker APIs of internal/record).
 func (a Activities) GatherAttachment(ctx context.Context, r *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
 	id, err := uuid.Parse(r.GetFamilyId())
 	if err != nil {
@@ -28,7 +28,11 @@ func (a Activities) GatherAttachment(ctx context.Context, r *familypathv1.Gather
 	if err != nil {
 		return nil, err
 	}
-	facts := &familypathv1.AttachmentFacts{Team: f.Team, LeadProfessional: f.LeadProfessional != nil}
+	assessed, planned, err := record.Has(ctx, a.Store.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	facts := &familypathv1.AttachmentFacts{Team: f.Team, LeadProfessional: f.LeadProfessional != nil, WholeFamilyAssessment: assessed, FamilyPlan: planned}
 	if f.LeadProfessionalAgency != nil {
 		facts.LeadAgency = *f.LeadProfessionalAgency
 	}
