@@ -9,8 +9,10 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/claims/internal/auditing"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/familypath/familypath/services/claims/migrations"
+	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 )
@@ -24,6 +26,14 @@ func Definition() service.Definition {
 		Name:       contract.QueueClaims,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		Routes: func(d *service.Deps, r *gin.Engine) error {
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			(&auditing.API{DB: d.DB, Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			return nil
+		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {

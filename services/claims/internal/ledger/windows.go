@@ -8,6 +8,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
 	"gorm.io/gorm"
 )
 
@@ -49,15 +50,21 @@ func (a Activities) TakeWindowClaims(ctx context.Context, r *familypathv1.TakeWi
 	return out, nil
 }
 
-// RecordAuditSample keeps a window's audit sample and its seed; the first record stands.
+// RecordAuditSample keeps a window's audit sample and its seed, and the id of the window's
+// workflow (the claims API signals it); the first record stands.
 func (a Activities) RecordAuditSample(ctx context.Context, s *familypathv1.AuditSample) (*familypathv1.RecordAuditSampleResponse, error) {
+	var workflowID *string
+	if activity.IsActivity(ctx) {
+		id := activity.GetInfo(ctx).WorkflowExecution.ID
+		workflowID = &id
+	}
 	sampled := make([]map[string]string, 0, len(s.GetSampled()))
 	for _, c := range s.GetSampled() {
 		sampled = append(sampled, map[string]string{"claim_id": c.GetClaimId(), "reason": c.GetReason()})
 	}
 	b, _ := json.Marshal(sampled)
-	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_samples (window_id, seed, batch_size, required, sampled) VALUES (?, ?, ?, ?, ?::jsonb)
-		ON CONFLICT (window_id) DO NOTHING`, s.GetWindowId(), strconv.FormatUint(s.GetSeed(), 10), s.GetBatchSize(), s.GetRequired(), string(b)).Error
+	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_samples (window_id, seed, batch_size, required, sampled, workflow_id) VALUES (?, ?, ?, ?, ?::jsonb, ?)
+		ON CONFLICT (window_id) DO NOTHING`, s.GetWindowId(), strconv.FormatUint(s.GetSeed(), 10), s.GetBatchSize(), s.GetRequired(), string(b), workflowID).Error
 	return &familypathv1.RecordAuditSampleResponse{}, err
 }
 

@@ -1,0 +1,94 @@
+package claims
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
+	"github.com/google/uuid"
+)
+
+// Decisions and payments are kept in claims' tables before the window's workflow is told;
+// with no window workflow running here the telling fails (503) and what was kept stays. The
+// end-to-end test (e2e/lifecycle_e2e_test.go) runs the whole path with the workflow.
+func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	ctx := context.Background()
+	var ids []string
+	for range 2 {
+		c, err := acts.CreateClaim(ctx, claimFor(uuid.NewString(), 1, "lancashire-phase2@1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.GetClaimId())
+	}
+	if _, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.RecordAuditSample(ctx, &familypathv1.AuditSample{WindowId: "2017-07", BatchSize: 2, Required: 1,
+		Sampled: []*familypathv1.SampledClaim{{ClaimId: ids[0], Reason: "RANDOM"}}}); err != nil {
+		t.Fatal(err)
+	}
+	auditor := auth.Principal{Subject: "auditor.1", Roles: []string{auth.RoleAuditor}}
+	caseworker := auth.Principal{Subject: "cw.1", Roles: []string{auth.RoleCaseworker}}
+	manager := auth.Principal{Subject: "pm.1", Roles: []string{auth.RoleProgrammeManager}}
+	decide := func(p auth.Principal, id, body string) int {
+		return a.Do(p, "POST", "/v1/claims/"+id+"/audit-decision", body).Code
+	}
+	if code := decide(auditor, ids[1], `{"passed":true}`); code != 403 {
+		t.Errorf("a claim outside the sample: %d", code)
+	}
+	if code := decide(caseworker, ids[0], `{"passed":true}`); code != 403 {
+		t.Errorf("a caseworker: %d", code)
+	}
+	if code := decide(auditor, ids[0], `{"passed":false}`); code != 400 {
+		t.Errorf("a failure without its reason: %d", code)
+	}
+	if code := decide(auditor, ids[0], `{"passed":false,"reason_code":"EVIDENCE_INCOMPLETE"}`); code != 503 {
+		t.Errorf("first decision with no window to tell: %d", code)
+	}
+	if code := decide(auditor, ids[0], `{"passed":true}`); code != 409 {
+		t.Errorf("a different second decision: %d", code)
+	}
+	var kept []string
+	a.Deps.DB.Raw("SELECT reason_code FROM claims.audit_decisions WHERE claim_id = ?", ids[0]).Scan(&kept)
+	if len(kept) != 1 || kept[0] != "EVIDENCE_INCOMPLETE" {
+		t.Errorf("decisions kept: %v", kept)
+	}
+
+	pay := func(p auth.Principal) (int, map[string]any) {
+		w := a.Do(p, "POST", "/v1/plans/lancashire-phase2/claim-windows/2017-07/payment", `{"paid_at":"2017-09-01T00:00:00Z"}`)
+		var b map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &b)
+		return w.Code, b
+	}
+	if code, _ := pay(manager); code != 409 {
+		t.Errorf("payment before submission: %d", code)
+	}
+	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: []string{ids[1]}, FailedClaimIds: []string{ids[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := pay(caseworker); code != 403 {
+		t.Errorf("a caseworker records a payment: %d", code)
+	}
+	for range 2 { // kept once: the retry after the failed telling finds the same payment
+		if code, _ := pay(manager); code != 503 {
+			t.Errorf("payment with no window to tell: %d", code)
+		}
+	}
+	var results []struct {
+		SourceID    string
+		AmountPence int64
+	}
+	a.Deps.DB.Raw("SELECT source_id, amount_pence FROM claims.ledger WHERE kind = 'RESULT'").Scan(&results)
+	var paid string
+	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id = ?", ids[1]).Scan(&paid)
+	if len(results) != 1 || results[0].SourceID != ids[1] || results[0].AmountPence != acts.Plans.All()[0].Money.ResultPence || paid != "PAID" {
+		t.Errorf("ledger %v, claim %s", results, paid)
+	}
+}

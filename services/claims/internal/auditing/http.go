@@ -1,0 +1,250 @@
+// Package auditing is the claims API's part of a claim window: auditors' decisions on the
+// window's sampled claims, and the record of the window's payment. Each is kept in claims'
+// own tables first, then sent to the window's ClaimWindow workflow as a signal; a retry after
+// a failed signal sends it again (the workflow takes the first decision on a claim and the
+// first payment, and ignores repeats).
+package auditing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+)
+
+func init() {
+	httpapi.RegisterPattern("reasoncode", `^[A-Z][A-Z0-9_]{2,47}$`, "must be a reason code: upper-case letters, digits and underscores")
+}
+
+// API serves the routes.
+type API struct {
+	DB       *gorm.DB
+	Plans    *outcomes.Plans
+	Temporal client.Client
+	Guard    *httpapi.Guard
+	Log      *slog.Logger
+}
+
+// Routes adds the routes.
+func (a *API) Routes(r gin.IRouter) {
+	r.POST("/v1/claims/:id/audit-decision", a.decide)
+	r.POST("/v1/plans/:plan/claim-windows/:window/payment", a.Guard.Require(policy.ClaimPay), a.pay)
+}
+
+// DecisionRequest is an auditor's decision on a sampled claim.
+type DecisionRequest struct {
+	Passed bool `json:"passed"`
+	// ReasonCode says why a claim failed (EVIDENCE_INCOMPLETE, say); required when it failed.
+	ReasonCode string `json:"reason_code" validate:"required_if=Passed false,omitempty,reasoncode"`
+}
+
+// DecisionBody is the decision as recorded.
+type DecisionBody struct {
+	ClaimID    string    `json:"claim_id"`
+	WindowID   string    `json:"window_id"`
+	Passed     bool      `json:"passed"`
+	ReasonCode string    `json:"reason_code,omitempty"`
+	DecidedBy  string    `json:"decided_by"`
+	DecidedAt  time.Time `json:"decided_at"`
+}
+
+// sampledClaim is a claim with its window, and whether the window's audit sample holds it.
+type sampledClaim struct {
+	WindowID    string
+	PlanVersion string
+	Sampled     bool
+}
+
+func (a *API) claim(ctx context.Context, id uuid.UUID) (*sampledClaim, error) {
+	var rows []sampledClaim
+	err := a.DB.WithContext(ctx).Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version,
+		EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text))) AS sampled
+		FROM claims.claims c WHERE c.id = ?`, id).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// decide records an auditor's decision. A claim in a window's audit sample is assigned to
+// the council's internal auditors (policy's audit_assigned); any other claim is not theirs
+// to decide. The first decision stands: the same again answers 200, a different one 409.
+func (a *API) decide(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return
+	}
+	cl, err := a.claim(c, id)
+	if err != nil {
+		a.Log.ErrorContext(c, "read claim", "claim_id", id.String(), "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	rel := policy.None
+	if cl != nil && cl.Sampled {
+		rel = policy.AuditAssigned
+	}
+	// Decided before the claim's existence is told, so a refusal says nothing about it.
+	if !a.Guard.Decide(c, policy.ClaimDecide, "claim", id.String(), rel) {
+		return
+	}
+	var req DecisionRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	planID, _, _ := strings.Cut(cl.PlanVersion, "@")
+	d := DecisionBody{ClaimID: id.String(), WindowID: cl.WindowID, Passed: req.Passed, ReasonCode: req.ReasonCode,
+		DecidedBy: httpapi.Principal(c).Subject, DecidedAt: time.Now().UTC()}
+	var reason *string
+	if !req.Passed {
+		reason = &req.ReasonCode
+	}
+	if err := a.DB.WithContext(c).Exec(`INSERT INTO claims.audit_decisions (claim_id, window_id, passed, reason_code, decided_by, decided_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO NOTHING`, id, cl.WindowID, req.Passed, reason, d.DecidedBy, d.DecidedAt).Error; err != nil {
+		a.Log.ErrorContext(c, "record audit decision", "claim_id", id.String(), "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	var kept []struct {
+		Passed     bool
+		ReasonCode *string
+		DecidedBy  string
+		DecidedAt  time.Time
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT passed, reason_code, decided_by, decided_at FROM claims.audit_decisions WHERE claim_id = ?`, id).
+		Scan(&kept).Error; err != nil || len(kept) == 0 {
+		httpapi.Internal(c)
+		return
+	}
+	k := kept[0]
+	if k.Passed != req.Passed || (k.ReasonCode != nil && *k.ReasonCode != req.ReasonCode) {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already decided",
+			Detail: "This claim was decided differently before; the first decision stands."})
+		return
+	}
+	d.DecidedBy, d.DecidedAt = k.DecidedBy, k.DecidedAt.UTC()
+	err = a.Temporal.SignalWorkflow(c, a.windowWorkflow(c, planID, cl.WindowID), "", contract.SignalAuditDecision,
+		&familypathv1.AuditDecision{ClaimId: id.String(), Passed: req.Passed, ReasonCode: req.ReasonCode, DecidedAt: timestamppb.New(d.DecidedAt)})
+	if err != nil {
+		a.Log.ErrorContext(c, "signal claim window", "claim_id", id.String(), "error", err.Error())
+		httpapi.Unavailable(c, "The decision was recorded but the claim window could not be told; send it again.")
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// PaymentRequest records that a window's submitted results were paid.
+type PaymentRequest struct {
+	PaidAt time.Time `json:"paid_at" validate:"required"`
+}
+
+// PaymentBody is the payment as recorded: the results it paid and their amount.
+type PaymentBody struct {
+	PlanID      string    `json:"plan_id"`
+	WindowID    string    `json:"window_id"`
+	PaidAt      time.Time `json:"paid_at"`
+	ClaimsPaid  int       `json:"claims_paid"`
+	AmountPence int64     `json:"amount_pence"`
+}
+
+// ErrNothingSubmitted is a payment of a window with no submitted claims.
+var ErrNothingSubmitted = errors.New("nothing submitted")
+
+// pay records the window's payment once: its submitted claims become PAID, each with a
+// result entry in the ledger at its plan version's rate, in one transaction; then the
+// window's workflow is told, which tells each family.
+func (a *API) pay(c *gin.Context) {
+	planID, windowID := c.Param("plan"), c.Param("window")
+	var req PaymentRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	body := PaymentBody{PlanID: planID, WindowID: windowID}
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		var done []PaymentBody
+		if err := tx.Raw(`SELECT plan_id, window_id, paid_at, claims_paid, amount_pence FROM claims.window_payments WHERE plan_id = ? AND window_id = ? FOR UPDATE`,
+			planID, windowID).Scan(&done).Error; err != nil {
+			return err
+		}
+		if len(done) > 0 {
+			body = done[0]
+			return nil
+		}
+		var claims []struct {
+			ID, FamilyID, PlanVersion string
+		}
+		if err := tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, plan_version FROM claims.claims
+			WHERE window_id = ? AND plan_version LIKE ? AND status = 'SUBMITTED' ORDER BY id FOR UPDATE`, windowID, planID+"@%").Scan(&claims).Error; err != nil {
+			return err
+		}
+		if len(claims) == 0 {
+			return ErrNothingSubmitted
+		}
+		for _, cl := range claims {
+			p, ok := a.Plans.ByKey(cl.PlanVersion)
+			if !ok {
+				return errors.New("plan version " + cl.PlanVersion + " is not loaded")
+			}
+			if err := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
+				VALUES (?, 'RESULT', ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
+				uuid.NewSHA1(resultNamespace, []byte(cl.ID)), cl.FamilyID, cl.ID, p.Money.ResultPence, cl.PlanVersion, req.PaidAt).Error; err != nil {
+				return err
+			}
+			body.AmountPence += p.Money.ResultPence
+		}
+		if err := tx.Exec(`UPDATE claims.claims SET status = 'PAID' WHERE window_id = ? AND plan_version LIKE ? AND status = 'SUBMITTED'`,
+			windowID, planID+"@%").Error; err != nil {
+			return err
+		}
+		body.PaidAt, body.ClaimsPaid = req.PaidAt.UTC(), len(claims)
+		return tx.Exec(`INSERT INTO claims.window_payments (plan_id, window_id, paid_at, claims_paid, amount_pence, recorded_by) VALUES (?, ?, ?, ?, ?, ?)`,
+			planID, windowID, body.PaidAt, body.ClaimsPaid, body.AmountPence, httpapi.Principal(c).Subject).Error
+	})
+	if errors.Is(err, ErrNothingSubmitted) {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to pay",
+			Detail: "The window has no submitted claims: it has not been submitted yet, or does not exist."})
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "record window payment", "window_id", windowID, "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	err = a.Temporal.SignalWorkflow(c, a.windowWorkflow(c, planID, windowID), "", contract.SignalWindowPaid,
+		&familypathv1.WindowPaid{PaidAt: timestamppb.New(body.PaidAt)})
+	if err != nil {
+		a.Log.ErrorContext(c, "signal claim window", "window_id", windowID, "error", err.Error())
+		httpapi.Unavailable(c, "The payment was recorded but the claim window could not be told; send it again.")
+		return
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// windowWorkflow is the id of the workflow running the window: the one that recorded its audit
+// sample (a Schedule's run has its time appended to the id), or the plain id for a window
+// started by hand.
+func (a *API) windowWorkflow(ctx context.Context, planID, windowID string) string {
+	var ids []string
+	a.DB.WithContext(ctx).Raw(`SELECT workflow_id FROM claims.audit_samples WHERE window_id = ? AND workflow_id IS NOT NULL`, windowID).Scan(&ids)
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	return contract.ClaimWindowWorkflowID(planID, windowID)
+}
+
+// resultNamespace derives a result's ledger entry id from its claim's, so it is entered once.
+var resultNamespace = uuid.MustParse("4e0c5d2a-8b1f-4f3e-a6d7-2c9b0e1f5a38")
