@@ -284,6 +284,16 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
 			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
 		}
+		// Only the tracking worker calls another service (identification, for evidence), with
+		// its own credentials: a client of the identity provider, or the development issuer.
+		tracking := o.Name == "familypath-tracking-worker"
+		if tracking != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
+			t.Errorf("%s: IDENTIFICATION_URL %q", o.Name, env["IDENTIFICATION_URL"])
+		}
+		_, hasClient := env["SERVICE_CLIENT_SECRET"]
+		if tracking && !(env["SERVICE_TOKEN_URL"] != "" && hasClient || env["DEV_ISSUER_DIR"] != "") {
+			t.Errorf("%s: no service credentials", o.Name)
+		}
 		if o.Name == "familypath-codec-server" && (!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {
 			t.Errorf("codec server: args %v, CODEC_ADDR %q", c.Args, env["CODEC_ADDR"])
 		}

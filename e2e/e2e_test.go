@@ -82,19 +82,9 @@ func request(t *testing.T, method, url, body string, headers ...string) (int, []
 // for the family's problem codes; the state is read back through the API, which queries it.
 func TestCandidateFamilyReachesItsWorkflowAndBack(t *testing.T) {
 	base := env(t, "IDENTIFICATION_URL")
-	key := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
-	code, body := request(t, "POST", base+"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":["EDUCATION","CRIME","HEALTH"]}`,
-		"Idempotency-Key", key)
-	if code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	var created struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(body, &created); err != nil {
-		t.Fatal(err)
-	}
+	created := newFamily(t, "EDUCATION", "CRIME", "HEALTH")
+	var code int
+	var body []byte
 
 	var state struct {
 		Phase        string   `json:"phase"`
@@ -178,8 +168,9 @@ func historyIsCiphertext(t *testing.T, id string, words ...string) {
 	}
 }
 
-// opaque is what a search attribute may hold: codes, numbers, dates and ids, never words.
-var opaque = regexp.MustCompile(`^(\[?"[A-Z0-9_:./-]*"\]?|-?[0-9]+|"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"|"[a-z0-9-]+"|\[("[A-Za-z0-9_-]+",?)*\])$`)
+// opaque is what a search attribute may hold: codes, numbers, dates, ids and plan versions
+// ("lancashire-phase2@1"), never words.
+var opaque = regexp.MustCompile(`^(\[?"[A-Z0-9_:./-]*"\]?|-?[0-9]+|"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"|"[a-z0-9-]+(@[0-9]+)?"|\[("[A-Za-z0-9_-]+",?)*\])$`)
 
 // Every service's API is ready and every worker polls its task queue.
 func TestEveryServiceIsReadyAndEveryWorkerPolls(t *testing.T) {
@@ -218,17 +209,37 @@ type family struct {
 	WorkflowID string `json:"workflow_id"`
 }
 
-// newFamily records a candidate family with the problem codes, as the analyst, with a fresh
-// Idempotency-Key; its workflow starts.
+// evidenceFor is a synthetic fact (everyone made up) evidencing each problem under the
+// Lancashire plan on 2016-10-01: p-1 is the adult, p-2 the child.
+var evidenceFor = map[string]string{
+	"EDUCATION":          `{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"}`,
+	"CRIME":              `{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"}`,
+	"HEALTH":             `{"id":"health:1","person":"p-1","feed":"health","type":"ADULT_MENTAL_HEALTH","date":"2016-05-01"}`,
+	"WORKLESSNESS":       `{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-02-01"}`,
+	"CHILDREN_NEED_HELP": `{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"}`,
+	"DOMESTIC_ABUSE":     `{"id":"police:2","person":"p-1","feed":"police","type":"DVA_INCIDENT","date":"2016-08-01"}`,
+}
+
+// newFamily records a candidate family whose evidence shows the problems, as the analyst,
+// with a fresh Idempotency-Key; its workflow starts.
 func newFamily(t *testing.T, codes ...string) family {
 	t.Helper()
-	list, _ := json.Marshal(codes)
-	code, body := request(t, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","problem_codes":`+string(list)+`}`,
+	facts := make([]string, len(codes))
+	for i, c := range codes {
+		facts[i] = evidenceFor[c]
+	}
+	return recordFamily(t, `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",`+
+		`"members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2007-09-14"}],"facts":[`+strings.Join(facts, ",")+`]}`)
+}
+
+// recordFamily sends a candidate family's evidence to identification's API.
+func recordFamily(t *testing.T, body string) family {
+	t.Helper()
+	code, resp := request(t, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families", body,
 		"Idempotency-Key", fmt.Sprintf("e2e-%s-%d", t.Name(), time.Now().UnixNano()))
 	var f family
-	if err := json.Unmarshal(body, &f); err != nil || code != http.StatusCreated {
-		t.Fatalf("create a family: %d %s", code, body)
+	if err := json.Unmarshal(resp, &f); err != nil || code != http.StatusCreated {
+		t.Fatalf("create a family: %d %s", code, resp)
 	}
 	return f
 }

@@ -51,7 +51,7 @@ save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
     for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
-             OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL \
+             OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
       if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi
@@ -176,6 +176,17 @@ svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
     TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" FIELD_KEYS_FILE="$FIELD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
     OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
+  # A council's own plan files beside the shipped ones (the tests add a seconds-scale plan).
+  [[ -n "${FAMILYPATH_PLANS_DIR:-}" ]] && SVC_ENV+=(FAMILYPATH_PLANS_DIR="$FAMILYPATH_PLANS_DIR")
+  # The workers' own service tokens: the development issuer's, or your identity provider's client.
+  if [[ -f "$RUN/oidc/signing-key.pem" && "$OIDC_ISSUER" == "https://familypath.invalid/dev-issuer" ]]; then
+    SVC_ENV+=(DEV_ISSUER_DIR="$RUN/oidc")
+  fi
+  local v
+  for v in SERVICE_TOKEN_URL SERVICE_CLIENT_ID SERVICE_CLIENT_SECRET SERVICE_CLIENT_SECRET_FILE SERVICE_TOKEN_SCOPE; do
+    [[ -n "${!v:-}" ]] && SVC_ENV+=("$v=${!v}")
+  done
+  return 0
 }
 
 stop_one() {
@@ -207,7 +218,7 @@ start_services() {
     alloc_port mport
     launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:${api_port[$s]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
     alloc_port mport
-    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
   done
   stop_one workflow-worker
   alloc_port mport
@@ -225,15 +236,21 @@ start_services() {
 }
 
 load_demo_data() {
-  # A handful of synthetic candidate families. Fixed Idempotency-Keys make this a no-op
-  # the second time (the service derives the family id from the key).
-  local i codes=("EDUCATION WORKLESSNESS" "CRIME DOMESTIC_ABUSE HEALTH" "CHILDREN_NEED_HELP EDUCATION") token
+  # A handful of synthetic families (everyone in them made up), each sent as an analyst's
+  # matching would send it: members and evidence rows. Identification judges them eligible
+  # under the Lancashire plan on 2016-10-01. Fixed Idempotency-Keys make this a no-op the
+  # second time (the service derives the family id from the key).
+  local i token members='"members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2007-09-14"}]'
+  local facts=(
+    '{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"},{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-02-01"}'
+    '{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"},{"id":"police:2","person":"p-1","feed":"police","type":"DVA_INCIDENT","date":"2016-08-01"},{"id":"health:1","person":"p-1","feed":"health","type":"ADULT_MENTAL_HEALTH","date":"2016-05-01"}'
+    '{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"},{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"}'
+  )
   token=$(dev_token data_analyst demo.loader) || { log "demo data: skipped (the APIs take tokens from your OIDC issuer, not the development one)"; return; }
   for i in 0 1 2; do
-    local list; list=$(printf '"%s",' ${codes[$i]}); list="[${list%,}]"
     curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" -H "Authorization: Bearer $token" \
-      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-candidate-family-000$i" \
-      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",\"problem_codes\":$list}" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-family-000$i" \
+      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",$members,\"facts\":[${facts[$i]}]}" \
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
   done
   log "demo data: 3 candidate families recorded and their workflows started"

@@ -180,6 +180,31 @@ seccompProfile:
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 {{- end }}
+{{- if and (eq .mode "worker") (eq .binary "tracking") }}
+- name: IDENTIFICATION_URL
+  value: {{ printf "http://%s-identification-api:8080" (include "familypath.fullname" .root) | quote }}
+{{- if $v.serviceCredentials.devIssuerSecret }}
+- name: DEV_ISSUER_DIR
+  value: /etc/familypath/dev-issuer
+{{- else }}
+- name: SERVICE_TOKEN_URL
+  value: {{ required "serviceCredentials.tokenUrl is required (the identity provider's token endpoint, for the services' own tokens)" $v.serviceCredentials.tokenUrl | quote }}
+- name: SERVICE_CLIENT_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "serviceCredentials.existingSecret is required (a Secret holding the services' OAuth client id and secret)" $v.serviceCredentials.existingSecret }}
+      key: {{ $v.serviceCredentials.clientIdKey }}
+- name: SERVICE_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.serviceCredentials.existingSecret }}
+      key: {{ $v.serviceCredentials.clientSecretKey }}
+{{- with $v.serviceCredentials.scope }}
+- name: SERVICE_TOKEN_SCOPE
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if eq .mode "codec" }}
 - name: CODEC_ADDR
   value: ":8080"
@@ -216,6 +241,11 @@ seccompProfile:
   mountPath: /etc/familypath/oidc
   readOnly: true
 {{- end }}
+{{- if and (eq .mode "worker") (eq .binary "tracking") .root.Values.serviceCredentials.devIssuerSecret }}
+- name: dev-issuer
+  mountPath: /etc/familypath/dev-issuer
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{- define "familypath.volumes" -}}
@@ -237,5 +267,10 @@ seccompProfile:
 - name: oidc
   configMap:
     name: {{ .root.Values.oidc.jwksConfigMap }}
+{{- end }}
+{{- if and (eq .mode "worker") (eq .binary "tracking") .root.Values.serviceCredentials.devIssuerSecret }}
+- name: dev-issuer
+  secret:
+    secretName: {{ .root.Values.serviceCredentials.devIssuerSecret }}
 {{- end }}
 {{- end -}}

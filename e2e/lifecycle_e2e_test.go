@@ -1,0 +1,151 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// One family's whole programme through the running system, under the test plan whose
+// sustained periods are 20 seconds (e2e/testdata/plans): identified from its evidence;
+// allocated, assessed and planned through the case API; attached through the attachment
+// API; a data refresh shows the child protection plan ended, the workflow waits on
+// tracking's deadline and, when it falls due, claims; the window (its schedule triggered as
+// an operator would) samples the claim; the auditor passes it through the claims API; the
+// window submits; the programme manager records the payment; the family is paid. Every step
+// is an API call; the only reads of Temporal are the queries an operator would make.
+func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
+	now := time.Now().UTC()
+	day := func(d time.Duration) string { return now.Add(d).Format(time.DateOnly) }
+	// A child on a child protection plan for five months, and an anti-social behaviour
+	// intervention two months ago: CHILDREN_NEED_HELP and CRIME (everyone made up).
+	evidence := func(cpEnd string) string {
+		end := ""
+		if cpEnd != "" {
+			end = `,"end":"` + cpEnd + `"`
+		}
+		return `"reference_date":"` + day(0) + `","members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2014-09-14"}],` +
+			`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"` + day(-150*24*time.Hour) + `"` + end + `},` +
+			`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"` + day(-60*24*time.Hour) + `"}]}`
+	}
+	fam := recordFamily(t, `{"plan_id":"e2e-seconds",`+evidence(""))
+
+	// The case: allocated to a lead professional, assessed and planned.
+	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
+	lead := auth.Principal{Subject: "e2e.lead.paid", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	cases := env(t, "CASE_URL") + "/v1/families/" + fam.ID
+	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
+	must := func(want int, method, url, body string, headers ...string) []byte {
+		t.Helper()
+		code, resp := request(t, method, url, body, headers...)
+		if code != want {
+			t.Fatalf("%s %s: %d %s", method, url, code, resp)
+		}
+		return resp
+	}
+	must(http.StatusCreated, "PUT", cases+"/allocation", `{"team":"preston-1","lead_professional":{"subject":"e2e.lead.paid","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(admin)...)
+	must(http.StatusOK, "PUT", cases+"/assessment", `{"completed_on":"`+day(0)+`","needs":[{"member":"p-2","problem":"CHILDREN_NEED_HELP","level":"HIGH"},`+
+		`{"member":"p-2","problem":"CRIME","level":"MEDIUM"}]}`, as(lead)...)
+	must(http.StatusOK, "PUT", cases+"/plan", `{"agreed_on":"`+day(0)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
+		`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`, as(lead)...)
+
+	// Attached through the attachment API.
+	must(http.StatusCreated, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+fam.ID+"/attachment", "",
+		append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
+	c := temporalClient(t)
+	waitFor(t, c, fam.WorkflowID, "tracking, waiting for evidence", 60*time.Second, func(s *familypathv1.FamilyState) bool {
+		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() && len(s.GetProblems()) == 2
+	})
+
+	// A data refresh: the child protection plan ended now. Tracking says when CHILDREN_NEED_HELP
+	// will be sustained; the workflow waits for it, judges again, and claims.
+	ended := time.Now().UTC().Format(time.RFC3339)
+	must(http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
+	st := waitFor(t, c, fam.WorkflowID, "a claim", 90*time.Second, func(s *familypathv1.FamilyState) bool {
+		return s.GetClaimId() != "" && s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_CLAIMED
+	})
+	if st.GetClaimRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP {
+		t.Errorf("claimed by %v", st.GetClaimRoute())
+	}
+
+	// The window runs now (its schedule triggered), takes the claim and samples it. The
+	// schedule's run has its own id (the scheduled time appended), read from the schedule as
+	// an operator would (`temporal schedule describe`).
+	schedule := c.ScheduleClient().GetHandle(context.Background(), contract.ClaimWindowWorkflowID("e2e-seconds", "e2e-later"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := schedule.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatalf("trigger the window's schedule: %v", err)
+	}
+	var window familypathv1.ClaimWindowState
+	windowID := ""
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		if windowID == "" {
+			if d, err := schedule.Describe(ctx); err == nil && len(d.Info.RecentActions) > 0 {
+				windowID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
+			}
+		} else if v, err := c.QueryWorkflow(ctx, windowID, "", contract.QueryClaimWindowState); err == nil && v.Get(&window) == nil && window.GetStage() == "AUDITING" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window %q never reached its audit: %v", windowID, &window)
+		}
+	}
+	if len(window.GetSample().GetSampled()) != 1 || window.GetSample().GetSampled()[0].GetClaimId() != st.GetClaimId() {
+		t.Fatalf("sample %v, want the family's claim %s", window.GetSample(), st.GetClaimId())
+	}
+
+	// The auditor passes it; the window submits; the family is told.
+	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
+	claims := env(t, "CLAIMS_URL")
+	if code, _ := request(t, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(lead)...); code != http.StatusForbidden {
+		t.Errorf("a caseworker decided an audit: %d", code)
+	}
+	must(http.StatusOK, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(auditor)...)
+	waitFor(t, c, fam.WorkflowID, "submission", 60*time.Second, func(s *familypathv1.FamilyState) bool {
+		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED
+	})
+
+	// The payment arrives; the programme manager records it; the family is paid.
+	manager := auth.Principal{Subject: "e2e.manager", Roles: []string{auth.RoleProgrammeManager}}
+	var paid struct {
+		ClaimsPaid  int   `json:"claims_paid"`
+		AmountPence int64 `json:"amount_pence"`
+	}
+	if err := json.Unmarshal(must(http.StatusOK, "POST", claims+"/v1/plans/e2e-seconds/claim-windows/e2e-later/payment",
+		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(manager)...), &paid); err != nil || paid.ClaimsPaid != 1 || paid.AmountPence != 80000 {
+		t.Errorf("payment %+v %v", paid, err)
+	}
+	waitFor(t, c, fam.WorkflowID, "payment", 60*time.Second, func(s *familypathv1.FamilyState) bool {
+		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_PAID
+	})
+	historyIsCiphertext(t, fam.WorkflowID, "CP_PLAN", "ASB_INTERVENTION", "p-2")
+}
+
+// waitFor queries the family's workflow until ok holds, and returns that state.
+func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.Duration, ok func(*familypathv1.FamilyState) bool) *familypathv1.FamilyState {
+	t.Helper()
+	var st familypathv1.FamilyState
+	for deadline := time.Now().Add(limit); ; time.Sleep(500 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		v, err := c.QueryWorkflow(ctx, workflowID, "", contract.QueryFamilyState)
+		if err == nil && v.Get(&st) == nil && ok(&st) {
+			cancel()
+			return &st
+		}
+		cancel()
+		if time.Now().After(deadline) {
+			t.Fatalf("the family never reached %s: phase %v, waiting for %q (%v)", what, st.GetPhase(), st.GetWaitingFor(), err)
+		}
+	}
+}
