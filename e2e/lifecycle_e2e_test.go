@@ -59,9 +59,12 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	must(http.StatusOK, "PUT", cases+"/plan", `{"agreed_on":"`+day(0)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
 		`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`, as(lead)...)
 
-	// Attached through the attachment API.
-	must(http.StatusCreated, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+fam.ID+"/attachment", "",
-		append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
+	// Attached through the attachment API; a correction is refused before attachment and made after.
+	attachment := env(t, "ATTACHMENT_URL") + "/v1/families/" + fam.ID + "/attachment"
+	correction := `{"baseline_problems":["CRIME","CHILDREN_NEED_HELP"],"reason_code":"BASELINE_RECORDED_WRONGLY"}`
+	must(http.StatusConflict, "POST", attachment+"/corrections", correction, append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-0-%d", now.UnixNano()))...)
+	must(http.StatusCreated, "POST", attachment, "", append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
+	must(http.StatusOK, "POST", attachment+"/corrections", correction, append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-1-%d", now.UnixNano()))...)
 	c := temporalClient(t)
 	waitFor(t, c, fam.WorkflowID, "tracking, waiting for evidence", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() && len(s.GetProblems()) == 2

@@ -41,6 +41,7 @@ const (
 	QueryFamilyState       = "family-state"
 	UpdateAttach           = "attach"
 	UpdateClose            = "close"
+	UpdateCorrect          = "correct"
 )
 
 // Activities, by the service hosting them.
@@ -50,6 +51,7 @@ const (
 	ActivityTrackingJudgeReadiness          = "tracking.JudgeReadiness"
 	ActivityTrackingJudgeFamily             = "tracking.JudgeFamily"
 	ActivityAttachmentRecordAttachment      = "attachment.RecordAttachment"
+	ActivityAttachmentCorrectAttachment     = "attachment.CorrectAttachment"
 	ActivityClaimsRecordAttachmentFee       = "claims.RecordAttachmentFee"
 	ActivityClaimsCreateClaim               = "claims.CreateClaim"
 	ActivityClaimsTakeWindowClaims          = "claims.TakeWindowClaims"

@@ -28,8 +28,9 @@ func Definition() service.Definition {
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
-			r.RegisterActivityWithOptions(register.Activities{DB: d.DB}.RecordAttachment,
-				activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
+			acts := register.Activities{DB: d.DB}
+			r.RegisterActivityWithOptions(acts.RecordAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
+			r.RegisterActivityWithOptions(acts.CorrectAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentCorrectAttachment})
 			return nil
 		},
 	}

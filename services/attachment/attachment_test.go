@@ -45,3 +45,33 @@ func TestAttachmentIsRecordedOncePerFamily(t *testing.T) {
 		t.Error("a bad request was recorded")
 	}
 }
+
+// A correction changes the register once per request and keeps what it replaced.
+func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := register.Activities{DB: a.Deps.DB}
+	ctx := context.Background()
+	family := uuid.NewString()
+	if _, err := acts.RecordAttachment(ctx, &familypathv1.RecordAttachmentRequest{FamilyId: family, AttachedAt: timestamppb.New(time.Date(2016, 10, 3, 0, 0, 0, 0, time.UTC)),
+		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-1"}); err != nil {
+		t.Fatal(err)
+	}
+	fix := &familypathv1.CorrectAttachmentRequest{FamilyId: family, RequestId: "fix-1", BaselineProblems: []string{"CRIME", "EDUCATION", "HEALTH"},
+		ReasonCode: "BASELINE_RECORDED_WRONGLY"}
+	for range 2 {
+		if _, err := acts.CorrectAttachment(ctx, fix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var baseline []string
+	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ?", family).Scan(&baseline)
+	var corrections []string
+	a.Deps.DB.Raw("SELECT array_to_string(baseline_problems_before, ',') FROM attachment.corrections WHERE family_id = ?", family).Scan(&corrections)
+	if len(baseline) != 3 || len(corrections) != 1 || corrections[0] != "CRIME,EDUCATION" {
+		t.Errorf("baseline %v, corrections %v", baseline, corrections)
+	}
+	if _, err := acts.CorrectAttachment(ctx, &familypathv1.CorrectAttachmentRequest{FamilyId: uuid.NewString(), RequestId: "fix-2",
+		BaselineProblems: []string{"CRIME", "HEALTH"}, ReasonCode: "X_Y"}); err == nil {
+		t.Error("corrected a family with no attachment")
+	}
+}

@@ -3,10 +3,12 @@ module github.com/familypath/familypath/services/attachment
 go 1.26.0
 
 require (
+	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
 	github.com/google/uuid v1.6.0
+	github.com/lib/pq v1.12.3
 	go.temporal.io/api v1.63.5
 	go.temporal.io/sdk v1.50.0
 	google.golang.org/protobuf v1.36.11
@@ -82,3 +84,7 @@ replace (
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
 	github.com/familypath/familypath/proto => ../../proto
 )
+
+replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
+
+replace github.com/familypath/familypath/plans => ../../plans

@@ -12,7 +12,6 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/config"
-	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
@@ -27,11 +26,6 @@ import (
 
 //go:embed openapi.yaml
 var openAPI []byte
-
-func init() {
-	httpapi.RegisterPattern("planid", `^[a-z0-9][a-z0-9-]*$`, "must be a plan id: lower-case letters, digits and dashes")
-	httpapi.RegisterPattern("problemcode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a problem code: upper-case letters, digits and underscores")
-}
 
 // Definition is the identification service for the platform's runner.
 func Definition() service.Definition {

@@ -58,6 +58,9 @@ type programme struct {
 	attaching bool
 	// outcomes are claim outcomes received and not yet applied, in arrival order.
 	outcomes []*familypathv1.ClaimOutcome
+	// correctable: this run recorded changeCorrectData (the correct update, and a judgement
+	// overtaken by a correction or new evidence is judged again).
+	correctable bool
 }
 
 // activity options by kind: a caseworker waits on the update's activities, so they give
@@ -88,6 +91,13 @@ func (p *programme) listen(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateClose, p.close,
 		workflow.UpdateHandlerOptions{Validator: p.validateClose}); err != nil {
 		return err
+	}
+	p.correctable = workflow.GetVersion(ctx, changeCorrectData, workflow.DefaultVersion, 1) == 1
+	if p.correctable {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateCorrect, p.correct,
+			workflow.UpdateHandlerOptions{Validator: p.validateCorrect}); err != nil {
+			return err
+		}
 	}
 	evidence := workflow.GetSignalChannel(ctx, contract.SignalEvidenceReceived)
 	outcomes := workflow.GetSignalChannel(ctx, contract.SignalClaimOutcome)
@@ -197,6 +207,52 @@ func (p *programme) validateClose(_ workflow.Context, req *familypathv1.CloseReq
 func (p *programme) close(ctx workflow.Context, req *familypathv1.CloseRequest) (*familypathv1.CloseResult, error) {
 	p.exit(req.GetExit(), req.GetReasonCode(), workflow.Now(ctx))
 	return &familypathv1.CloseResult{Phase: p.state.GetPhase()}, p.publish(ctx)
+}
+
+func (p *programme) validateCorrect(ctx workflow.Context, req *familypathv1.CorrectRequest) error {
+	baseline := req.GetBaselineProblems()
+	sorted := slices.Clone(baseline)
+	slices.Sort(sorted)
+	switch ph := p.state.GetPhase(); {
+	case req.GetRequestId() == "" || req.GetReasonCode() == "":
+		return temporal.NewApplicationError("a correction needs a request id and a reason code", "InvalidArgument")
+	case len(baseline) == 0 && req.GetAttachedAt() == nil:
+		return temporal.NewApplicationError("a correction changes the baseline problems, the attachment date, or both", "InvalidArgument")
+	case len(baseline) == 1 || len(slices.Compact(sorted)) != len(baseline):
+		return temporal.NewApplicationError("a baseline holds 2 or more different problems", "InvalidArgument")
+	case req.GetAttachedAt() != nil && (req.GetAttachedAt().AsTime().After(workflow.Now(ctx)) || req.GetAttachedAt().AsTime().Before(p.state.GetIdentifiedAt().AsTime())):
+		return temporal.NewApplicationError("the attachment date must be between identification and now", "InvalidArgument")
+	case ended(ph):
+		return temporal.NewApplicationError("the family has left the programme ("+ph.String()+")", "FamilyEnded")
+	case ph == identified:
+		return temporal.NewApplicationError("the family is not attached: nothing to correct", "NotAttached")
+	case ph != attached && ph != tracking:
+		return temporal.NewApplicationError("a claim is in progress: its evidence is frozen", "ClaimInProgress")
+	}
+	return nil
+}
+
+// correct applies a correction of the attachment: the workflow's state at once (so the main
+// loop judges again under it), then the attachment register; if the register cannot be
+// corrected, the state goes back and the update fails (the caller retries).
+func (p *programme) correct(ctx workflow.Context, req *familypathv1.CorrectRequest) (*familypathv1.CorrectResult, error) {
+	s := p.state
+	baseline, at := s.GetBaselineProblems(), s.GetAttachedAt()
+	if len(req.GetBaselineProblems()) > 0 {
+		s.BaselineProblems = req.GetBaselineProblems()
+	}
+	if req.GetAttachedAt() != nil {
+		s.AttachedAt = req.GetAttachedAt()
+	}
+	err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueAttachment), contract.ActivityAttachmentCorrectAttachment,
+		&familypathv1.CorrectAttachmentRequest{FamilyId: s.GetFamilyId(), RequestId: req.GetRequestId(), BaselineProblems: req.GetBaselineProblems(),
+			AttachedAt: req.GetAttachedAt(), ReasonCode: req.GetReasonCode()}).Get(ctx, nil)
+	if err != nil {
+		s.BaselineProblems, s.AttachedAt = baseline, at
+		return nil, err
+	}
+	s.EvidencePending = true // judge again under the corrected attachment
+	return &familypathv1.CorrectResult{BaselineProblems: s.GetBaselineProblems(), AttachedAt: s.GetAttachedAt()}, p.publish(ctx)
 }
 
 func (p *programme) exit(phase familypathv1.FamilyPhase, reason string, at time.Time) {

@@ -79,6 +79,10 @@ func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 		s.count("record")
 		return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-1"}, nil
 	}, contract.ActivityAttachmentRecordAttachment)
+	reg(func(_ context.Context, r *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
+		s.count("correct")
+		return &familypathv1.CorrectAttachmentResponse{}, nil
+	}, contract.ActivityAttachmentCorrectAttachment)
 	reg(func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
 		s.count("fee")
 		return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
@@ -468,5 +472,55 @@ func TestAttendanceSustainedOverThreeTermsIsClaimedAfterTheThird(t *testing.T) {
 	}
 	if len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(terms[2]) {
 		t.Errorf("claims %v", s.claims)
+	}
+}
+
+// A baseline recorded wrongly is corrected after attachment: the register is told, the family
+// is judged again at once under the corrected baseline, and the claim rests on it. Corrections
+// that make no sense, or come once a claim exists, are refused by the validator.
+func TestCorrectionChangesTheBaselineAndTheFamilyIsJudgedAgain(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	var baselines [][]string
+	var judgedAt []time.Time
+	inner := s.judge
+	env := newProgramme(t, s)
+	env.OnActivity(contract.ActivityTrackingJudgeFamily, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error) {
+			s.mu.Lock()
+			baselines, judgedAt = append(baselines, r.GetBaselineProblems()), append(judgedAt, r.GetAt().AsTime())
+			s.mu.Unlock()
+			return inner(r.GetAt().AsTime(), r.GetEvidenceSnapshotId()), nil
+		})
+	var tooSmall, before, fixed, late *sent
+	at(env, start.Add(time.Hour), func() {
+		before = send(env, contract.UpdateCorrect, "fix-0", &familypathv1.CorrectRequest{RequestId: "fix-0", ReasonCode: "X", BaselineProblems: []string{"CRIME", "EDUCATION"}})
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	at(env, day(2016, 11, 1), func() {
+		tooSmall = send(env, contract.UpdateCorrect, "fix-1", &familypathv1.CorrectRequest{RequestId: "fix-1", ReasonCode: "X", BaselineProblems: []string{"CRIME"}})
+		fixed = send(env, contract.UpdateCorrect, "fix-2", &familypathv1.CorrectRequest{RequestId: "fix-2", ReasonCode: "BASELINE_RECORDED_WRONGLY",
+			BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"}})
+	})
+	at(env, day(2017, 5, 2), func() {
+		late = send(env, contract.UpdateCorrect, "fix-3", &familypathv1.CorrectRequest{RequestId: "fix-3", ReasonCode: "X", BaselineProblems: []string{"CRIME", "HEALTH"}})
+	})
+	outcome(env, "claim-1", paidKind, day(2017, 6, 1), "")
+	env.ExecuteWorkflow(Lifecycle, input())
+	st := finalState(t, env)
+	var res familypathv1.CorrectResult
+	if err := fixed.result(t, &res); err != nil || len(res.GetBaselineProblems()) != 3 {
+		t.Fatalf("correction: %v %v", &res, err)
+	}
+	for name, u := range map[string]*sent{"before attachment": before, "one problem": tooSmall, "with a claim": late} {
+		if err := u.result(t, nil); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if s.calls["correct"] != 1 || len(st.GetBaselineProblems()) != 3 || len(s.claims) != 1 {
+		t.Errorf("corrections %d, baseline %v, claims %d", s.calls["correct"], st.GetBaselineProblems(), len(s.claims))
+	}
+	// Judged at attachment under the old baseline, at once after the correction under the new.
+	if len(baselines) < 2 || len(baselines[0]) != 2 || len(baselines[1]) != 3 || !judgedAt[1].Equal(day(2016, 11, 1)) {
+		t.Errorf("judged with %v at %v", baselines, judgedAt)
 	}
 }

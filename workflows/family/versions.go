@@ -13,4 +13,7 @@ const (
 	// changePublishChangesOnly: search attributes are upserted only when one changes. Before
 	// it, every step upserted them all (an event each time).
 	changePublishChangesOnly = "family-publish-changes-only"
+	// changeCorrectData: the `correct` update (baseline problems and attachment date, before
+	// any claim). Before it, a family's workflow had no such handler.
+	changeCorrectData = "family-correct-data"
 )

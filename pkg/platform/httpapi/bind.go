@@ -105,6 +105,12 @@ func fieldPath(fe validator.FieldError) string {
 // patternMessages explains the patterns registered with RegisterPattern.
 var patternMessages = map[string]string{}
 
+// The programme's codes, shared by every service's requests.
+func init() {
+	RegisterPattern("planid", `^[a-z0-9][a-z0-9-]*$`, "must be a plan id: lower-case letters, digits and dashes")
+	RegisterPattern("problemcode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a problem code: upper-case letters, digits and underscores")
+}
+
 // RegisterPattern adds a `validate` tag that accepts strings matching pattern; message says
 // what a valid value looks like. Call it from init, before serving.
 func RegisterPattern(tag, pattern, message string) {

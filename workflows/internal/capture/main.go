@@ -111,9 +111,14 @@ func startWorkers(c client.Client) (func(), error) {
 			},
 			contract.ActivityTrackingJudgeFamily: judge,
 		},
-		contract.QueueAttachment: {contract.ActivityAttachmentRecordAttachment: func(_ context.Context, r *familypathv1.RecordAttachmentRequest) (*familypathv1.RecordAttachmentResponse, error) {
-			return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-" + r.GetFamilyId()[len(r.GetFamilyId())-4:]}, nil
-		}},
+		contract.QueueAttachment: {
+			contract.ActivityAttachmentRecordAttachment: func(_ context.Context, r *familypathv1.RecordAttachmentRequest) (*familypathv1.RecordAttachmentResponse, error) {
+				return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-" + r.GetFamilyId()[len(r.GetFamilyId())-4:]}, nil
+			},
+			contract.ActivityAttachmentCorrectAttachment: func(context.Context, *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
+				return &familypathv1.CorrectAttachmentResponse{}, nil
+			},
+		},
 		contract.QueueClaims: {
 			contract.ActivityClaimsRecordAttachmentFee: func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
 				return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
@@ -225,13 +230,21 @@ func claimedAndPaid(ctx context.Context, c client.Client) (string, error) {
 	return id, c.GetWorkflow(ctx, id, "").Get(ctx, nil)
 }
 
-// withdrawn: attached, then withdrawn while tracking waits on a deadline.
+// withdrawn: attached, its baseline corrected, then withdrawn while tracking waits on a deadline.
 func withdrawn(ctx context.Context, c client.Client) (string, error) {
 	id, err := startFamily(ctx, c, withdrawnFamily)
 	if err != nil {
 		return "", err
 	}
 	if err := attach(ctx, c, id); err != nil {
+		return "", err
+	}
+	fix, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateCorrect, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{&familypathv1.CorrectRequest{RequestId: "fix-1", BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"}, ReasonCode: "BASELINE_RECORDED_WRONGLY"}}})
+	if err != nil {
+		return "", err
+	}
+	if err := fix.Get(ctx, nil); err != nil {
 		return "", err
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateClose, WaitForStage: client.WorkflowUpdateStageCompleted,

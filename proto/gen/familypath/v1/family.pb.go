@@ -1932,6 +1932,248 @@ func (x *CloseResult) GetPhase() FamilyPhase {
 	return FamilyPhase_FAMILY_PHASE_UNSPECIFIED
 }
 
+// CorrectRequest corrects what was recorded at attachment (the update `correct`), before any
+// claim: the baseline problems, the attachment date, or both, with a reason code. The family
+// is judged again at once under the corrected data.
+type CorrectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The attachment service's request id: the same request twice corrects once.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The corrected baseline (2 or more problem codes); empty leaves it as it is.
+	BaselineProblems []string `protobuf:"bytes,2,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	// The corrected attachment date; absent leaves it as it is.
+	AttachedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	// Why, e.g. BASELINE_RECORDED_WRONGLY.
+	ReasonCode    string `protobuf:"bytes,4,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectRequest) Reset() {
+	*x = CorrectRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectRequest) ProtoMessage() {}
+
+func (x *CorrectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectRequest.ProtoReflect.Descriptor instead.
+func (*CorrectRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CorrectRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CorrectRequest) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *CorrectRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *CorrectRequest) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+// CorrectResult answers the correct update: the attachment as it now stands.
+type CorrectResult struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	BaselineProblems []string               `protobuf:"bytes,1,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CorrectResult) Reset() {
+	*x = CorrectResult{}
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectResult) ProtoMessage() {}
+
+func (x *CorrectResult) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectResult.ProtoReflect.Descriptor instead.
+func (*CorrectResult) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CorrectResult) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *CorrectResult) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+// CorrectAttachmentRequest asks attachment to correct its register, once per request id.
+type CorrectAttachmentRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	FamilyId         string                 `protobuf:"bytes,1,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	RequestId        string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	BaselineProblems []string               `protobuf:"bytes,3,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	ReasonCode       string                 `protobuf:"bytes,5,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CorrectAttachmentRequest) Reset() {
+	*x = CorrectAttachmentRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectAttachmentRequest) ProtoMessage() {}
+
+func (x *CorrectAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*CorrectAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CorrectAttachmentRequest) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *CorrectAttachmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CorrectAttachmentRequest) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
+func (x *CorrectAttachmentRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *CorrectAttachmentRequest) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+// CorrectAttachmentResponse says the register holds the correction.
+type CorrectAttachmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectAttachmentResponse) Reset() {
+	*x = CorrectAttachmentResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectAttachmentResponse) ProtoMessage() {}
+
+func (x *CorrectAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*CorrectAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
+}
+
 // DescribeCandidateRequest asks identification for what it recorded about a candidate family.
 type DescribeCandidateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1942,7 +2184,7 @@ type DescribeCandidateRequest struct {
 
 func (x *DescribeCandidateRequest) Reset() {
 	*x = DescribeCandidateRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2196,7 @@ func (x *DescribeCandidateRequest) String() string {
 func (*DescribeCandidateRequest) ProtoMessage() {}
 
 func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2209,7 @@ func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateRequest.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DescribeCandidateRequest) GetFamilyId() string {
@@ -1990,7 +2232,7 @@ type DescribeCandidateResponse struct {
 
 func (x *DescribeCandidateResponse) Reset() {
 	*x = DescribeCandidateResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2244,7 @@ func (x *DescribeCandidateResponse) String() string {
 func (*DescribeCandidateResponse) ProtoMessage() {}
 
 func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2257,7 @@ func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateResponse.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DescribeCandidateResponse) GetFamilyId() string {
@@ -2059,7 +2301,7 @@ type ServiceDescription struct {
 
 func (x *ServiceDescription) Reset() {
 	*x = ServiceDescription{}
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2071,7 +2313,7 @@ func (x *ServiceDescription) String() string {
 func (*ServiceDescription) ProtoMessage() {}
 
 func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2084,7 +2326,7 @@ func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceDescription.ProtoReflect.Descriptor instead.
 func (*ServiceDescription) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ServiceDescription) GetService() string {
@@ -2128,7 +2370,7 @@ type ClaimWindowInput struct {
 
 func (x *ClaimWindowInput) Reset() {
 	*x = ClaimWindowInput{}
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2382,7 @@ func (x *ClaimWindowInput) String() string {
 func (*ClaimWindowInput) ProtoMessage() {}
 
 func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2395,7 @@ func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowInput.ProtoReflect.Descriptor instead.
 func (*ClaimWindowInput) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ClaimWindowInput) GetWindowId() string {
@@ -2210,7 +2452,7 @@ type TakeWindowClaimsRequest struct {
 
 func (x *TakeWindowClaimsRequest) Reset() {
 	*x = TakeWindowClaimsRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2464,7 @@ func (x *TakeWindowClaimsRequest) String() string {
 func (*TakeWindowClaimsRequest) ProtoMessage() {}
 
 func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2477,7 @@ func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeWindowClaimsRequest.ProtoReflect.Descriptor instead.
 func (*TakeWindowClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TakeWindowClaimsRequest) GetWindowId() string {
@@ -2267,7 +2509,7 @@ type WindowClaim struct {
 
 func (x *WindowClaim) Reset() {
 	*x = WindowClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2279,7 +2521,7 @@ func (x *WindowClaim) String() string {
 func (*WindowClaim) ProtoMessage() {}
 
 func (x *WindowClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2292,7 +2534,7 @@ func (x *WindowClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaim.ProtoReflect.Descriptor instead.
 func (*WindowClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WindowClaim) GetClaimId() string {
@@ -2332,7 +2574,7 @@ type WindowClaims struct {
 
 func (x *WindowClaims) Reset() {
 	*x = WindowClaims{}
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2344,7 +2586,7 @@ func (x *WindowClaims) String() string {
 func (*WindowClaims) ProtoMessage() {}
 
 func (x *WindowClaims) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2357,7 +2599,7 @@ func (x *WindowClaims) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaims.ProtoReflect.Descriptor instead.
 func (*WindowClaims) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WindowClaims) GetClaims() []*WindowClaim {
@@ -2378,7 +2620,7 @@ type SampledClaim struct {
 
 func (x *SampledClaim) Reset() {
 	*x = SampledClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2390,7 +2632,7 @@ func (x *SampledClaim) String() string {
 func (*SampledClaim) ProtoMessage() {}
 
 func (x *SampledClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2403,7 +2645,7 @@ func (x *SampledClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampledClaim.ProtoReflect.Descriptor instead.
 func (*SampledClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SampledClaim) GetClaimId() string {
@@ -2436,7 +2678,7 @@ type AuditSample struct {
 
 func (x *AuditSample) Reset() {
 	*x = AuditSample{}
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2448,7 +2690,7 @@ func (x *AuditSample) String() string {
 func (*AuditSample) ProtoMessage() {}
 
 func (x *AuditSample) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2461,7 +2703,7 @@ func (x *AuditSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditSample.ProtoReflect.Descriptor instead.
 func (*AuditSample) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AuditSample) GetWindowId() string {
@@ -2507,7 +2749,7 @@ type RecordAuditSampleResponse struct {
 
 func (x *RecordAuditSampleResponse) Reset() {
 	*x = RecordAuditSampleResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2761,7 @@ func (x *RecordAuditSampleResponse) String() string {
 func (*RecordAuditSampleResponse) ProtoMessage() {}
 
 func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2774,7 @@ func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAuditSampleResponse.ProtoReflect.Descriptor instead.
 func (*RecordAuditSampleResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
 }
 
 // AuditDecision is the signal claims sends a window's workflow when an auditor decides a
@@ -2550,7 +2792,7 @@ type AuditDecision struct {
 
 func (x *AuditDecision) Reset() {
 	*x = AuditDecision{}
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +2804,7 @@ func (x *AuditDecision) String() string {
 func (*AuditDecision) ProtoMessage() {}
 
 func (x *AuditDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +2817,7 @@ func (x *AuditDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditDecision.ProtoReflect.Descriptor instead.
 func (*AuditDecision) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AuditDecision) GetClaimId() string {
@@ -2619,7 +2861,7 @@ type AuditReminder struct {
 
 func (x *AuditReminder) Reset() {
 	*x = AuditReminder{}
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +2873,7 @@ func (x *AuditReminder) String() string {
 func (*AuditReminder) ProtoMessage() {}
 
 func (x *AuditReminder) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +2886,7 @@ func (x *AuditReminder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminder.ProtoReflect.Descriptor instead.
 func (*AuditReminder) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AuditReminder) GetWindowId() string {
@@ -2676,7 +2918,7 @@ type AuditReminderResponse struct {
 
 func (x *AuditReminderResponse) Reset() {
 	*x = AuditReminderResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +2930,7 @@ func (x *AuditReminderResponse) String() string {
 func (*AuditReminderResponse) ProtoMessage() {}
 
 func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +2943,7 @@ func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminderResponse.ProtoReflect.Descriptor instead.
 func (*AuditReminderResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
 }
 
 // SubmitWindowRequest asks claims to submit the window's batch: the claims that passed audit
@@ -2718,7 +2960,7 @@ type SubmitWindowRequest struct {
 
 func (x *SubmitWindowRequest) Reset() {
 	*x = SubmitWindowRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +2972,7 @@ func (x *SubmitWindowRequest) String() string {
 func (*SubmitWindowRequest) ProtoMessage() {}
 
 func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +2985,7 @@ func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowRequest.ProtoReflect.Descriptor instead.
 func (*SubmitWindowRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SubmitWindowRequest) GetWindowId() string {
@@ -2783,7 +3025,7 @@ type SubmitWindowResponse struct {
 
 func (x *SubmitWindowResponse) Reset() {
 	*x = SubmitWindowResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +3037,7 @@ func (x *SubmitWindowResponse) String() string {
 func (*SubmitWindowResponse) ProtoMessage() {}
 
 func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +3050,7 @@ func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowResponse.ProtoReflect.Descriptor instead.
 func (*SubmitWindowResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SubmitWindowResponse) GetSubmissionId() string {
@@ -2828,7 +3070,7 @@ type WindowPaid struct {
 
 func (x *WindowPaid) Reset() {
 	*x = WindowPaid{}
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2840,7 +3082,7 @@ func (x *WindowPaid) String() string {
 func (*WindowPaid) ProtoMessage() {}
 
 func (x *WindowPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2853,7 +3095,7 @@ func (x *WindowPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowPaid.ProtoReflect.Descriptor instead.
 func (*WindowPaid) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
@@ -2881,7 +3123,7 @@ type ClaimWindowState struct {
 
 func (x *ClaimWindowState) Reset() {
 	*x = ClaimWindowState{}
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2893,7 +3135,7 @@ func (x *ClaimWindowState) String() string {
 func (*ClaimWindowState) ProtoMessage() {}
 
 func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2906,7 +3148,7 @@ func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowState.ProtoReflect.Descriptor instead.
 func (*ClaimWindowState) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ClaimWindowState) GetWindowId() string {
@@ -3114,7 +3356,29 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"reasonCode\x127\n" +
 	"\tclosed_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\"?\n" +
 	"\vCloseResult\x120\n" +
-	"\x05phase\x18\x01 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\"7\n" +
+	"\x05phase\x18\x01 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\"\xba\x01\n" +
+	"\x0eCorrectRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12+\n" +
+	"\x11baseline_problems\x18\x02 \x03(\tR\x10baselineProblems\x12;\n" +
+	"\vattached_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12\x1f\n" +
+	"\vreason_code\x18\x04 \x01(\tR\n" +
+	"reasonCode\"y\n" +
+	"\rCorrectResult\x12+\n" +
+	"\x11baseline_problems\x18\x01 \x03(\tR\x10baselineProblems\x12;\n" +
+	"\vattached_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\"\xe1\x01\n" +
+	"\x18CorrectAttachmentRequest\x12\x1b\n" +
+	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12+\n" +
+	"\x11baseline_problems\x18\x03 \x03(\tR\x10baselineProblems\x12;\n" +
+	"\vattached_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12\x1f\n" +
+	"\vreason_code\x18\x05 \x01(\tR\n" +
+	"reasonCode\"\x1b\n" +
+	"\x19CorrectAttachmentResponse\"7\n" +
 	"\x18DescribeCandidateRequest\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\"\xa8\x01\n" +
 	"\x19DescribeCandidateResponse\x12\x1b\n" +
@@ -3231,7 +3495,7 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
@@ -3258,78 +3522,85 @@ var file_familypath_v1_family_proto_goTypes = []any{
 	(*ClaimOutcome)(nil),                // 22: familypath.v1.ClaimOutcome
 	(*CloseRequest)(nil),                // 23: familypath.v1.CloseRequest
 	(*CloseResult)(nil),                 // 24: familypath.v1.CloseResult
-	(*DescribeCandidateRequest)(nil),    // 25: familypath.v1.DescribeCandidateRequest
-	(*DescribeCandidateResponse)(nil),   // 26: familypath.v1.DescribeCandidateResponse
-	(*ServiceDescription)(nil),          // 27: familypath.v1.ServiceDescription
-	(*ClaimWindowInput)(nil),            // 28: familypath.v1.ClaimWindowInput
-	(*TakeWindowClaimsRequest)(nil),     // 29: familypath.v1.TakeWindowClaimsRequest
-	(*WindowClaim)(nil),                 // 30: familypath.v1.WindowClaim
-	(*WindowClaims)(nil),                // 31: familypath.v1.WindowClaims
-	(*SampledClaim)(nil),                // 32: familypath.v1.SampledClaim
-	(*AuditSample)(nil),                 // 33: familypath.v1.AuditSample
-	(*RecordAuditSampleResponse)(nil),   // 34: familypath.v1.RecordAuditSampleResponse
-	(*AuditDecision)(nil),               // 35: familypath.v1.AuditDecision
-	(*AuditReminder)(nil),               // 36: familypath.v1.AuditReminder
-	(*AuditReminderResponse)(nil),       // 37: familypath.v1.AuditReminderResponse
-	(*SubmitWindowRequest)(nil),         // 38: familypath.v1.SubmitWindowRequest
-	(*SubmitWindowResponse)(nil),        // 39: familypath.v1.SubmitWindowResponse
-	(*WindowPaid)(nil),                  // 40: familypath.v1.WindowPaid
-	(*ClaimWindowState)(nil),            // 41: familypath.v1.ClaimWindowState
-	(*timestamppb.Timestamp)(nil),       // 42: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 43: google.protobuf.Duration
+	(*CorrectRequest)(nil),              // 25: familypath.v1.CorrectRequest
+	(*CorrectResult)(nil),               // 26: familypath.v1.CorrectResult
+	(*CorrectAttachmentRequest)(nil),    // 27: familypath.v1.CorrectAttachmentRequest
+	(*CorrectAttachmentResponse)(nil),   // 28: familypath.v1.CorrectAttachmentResponse
+	(*DescribeCandidateRequest)(nil),    // 29: familypath.v1.DescribeCandidateRequest
+	(*DescribeCandidateResponse)(nil),   // 30: familypath.v1.DescribeCandidateResponse
+	(*ServiceDescription)(nil),          // 31: familypath.v1.ServiceDescription
+	(*ClaimWindowInput)(nil),            // 32: familypath.v1.ClaimWindowInput
+	(*TakeWindowClaimsRequest)(nil),     // 33: familypath.v1.TakeWindowClaimsRequest
+	(*WindowClaim)(nil),                 // 34: familypath.v1.WindowClaim
+	(*WindowClaims)(nil),                // 35: familypath.v1.WindowClaims
+	(*SampledClaim)(nil),                // 36: familypath.v1.SampledClaim
+	(*AuditSample)(nil),                 // 37: familypath.v1.AuditSample
+	(*RecordAuditSampleResponse)(nil),   // 38: familypath.v1.RecordAuditSampleResponse
+	(*AuditDecision)(nil),               // 39: familypath.v1.AuditDecision
+	(*AuditReminder)(nil),               // 40: familypath.v1.AuditReminder
+	(*AuditReminderResponse)(nil),       // 41: familypath.v1.AuditReminderResponse
+	(*SubmitWindowRequest)(nil),         // 42: familypath.v1.SubmitWindowRequest
+	(*SubmitWindowResponse)(nil),        // 43: familypath.v1.SubmitWindowResponse
+	(*WindowPaid)(nil),                  // 44: familypath.v1.WindowPaid
+	(*ClaimWindowState)(nil),            // 45: familypath.v1.ClaimWindowState
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	42, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	46, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
 	6,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
-	42, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	46, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	42, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	42, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	46, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
 	7,  // 6: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	42, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	46, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
 	2,  // 8: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	42, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	42, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	46, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	46, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
 	1,  // 11: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	42, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	42, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	42, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	42, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	46, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	46, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	46, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
 	11, // 16: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	42, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	42, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	42, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	42, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	42, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	42, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	46, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	46, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	46, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
 	7,  // 23: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
 	2,  // 24: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	42, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	42, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	42, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	46, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	46, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	46, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
 	2,  // 28: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	42, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	46, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
 	7,  // 30: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
 	3,  // 31: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	42, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	46, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
 	0,  // 33: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	42, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	46, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
 	0,  // 35: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	42, // 36: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	43, // 37: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	43, // 38: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
-	2,  // 39: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
-	30, // 40: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
-	32, // 41: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	42, // 42: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
-	42, // 43: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
-	33, // 44: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
-	35, // 45: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
-	46, // [46:46] is the sub-list for method output_type
-	46, // [46:46] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	46, // 36: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 37: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 38: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	46, // 39: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	47, // 40: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	47, // 41: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 42: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	34, // 43: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	36, // 44: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	46, // 45: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	46, // 46: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	37, // 47: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	39, // 48: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -3343,7 +3614,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
@@ -44,6 +45,81 @@ type API struct {
 // so a retried request attaches once).
 func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/families/:id/attachment", idempotent, a.attach)
+	r.POST("/v1/families/:id/attachment/corrections", idempotent, a.correct)
+}
+
+// update sends an update to the family's workflow and waits for its answer in out. The
+// update's activities give up within 2 minutes, so 3 minutes is enough to wait.
+func (a *API) update(c *gin.Context, family uuid.UUID, name string, arg, out any) error {
+	wf, _ := contract.FamilyWorkflowID(family.String())
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute)
+	defer cancel()
+	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name,
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg}})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, out)
+}
+
+// CorrectionRequest corrects what was recorded at attachment, before any claim.
+type CorrectionRequest struct {
+	BaselineProblems []string `json:"baseline_problems" validate:"omitempty,min=2,max=20,unique,dive,problemcode"`
+	AttachedOn       string   `json:"attached_on" validate:"omitempty,datetime=2006-01-02"`
+	ReasonCode       string   `json:"reason_code" validate:"required,problemcode"`
+}
+
+// CorrectionBody answers a correction: the attachment as it now stands.
+type CorrectionBody struct {
+	FamilyID         string    `json:"family_id"`
+	AttachedAt       time.Time `json:"attached_at"`
+	BaselineProblems []string  `json:"baseline_problems"`
+}
+
+// correct sends the correct update to the family's workflow, which corrects the register and
+// judges the family again; the validator's refusals come back as 409 (the family's state does
+// not allow it) or 422 (the correction itself is wrong).
+func (a *API) correct(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	var req CorrectionRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if len(req.BaselineProblems) == 0 && req.AttachedOn == "" {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "baseline_problems", Message: "or attached_on is needed: there is nothing to correct"})
+		return
+	}
+	upd := &familypathv1.CorrectRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), BaselineProblems: req.BaselineProblems, ReasonCode: req.ReasonCode}
+	if req.AttachedOn != "" {
+		day, _ := outcomes.ParseMoment(req.AttachedOn) // midnight in London, the programme's calendar
+		upd.AttachedAt = timestamppb.New(day.Time)
+	}
+	var res familypathv1.CorrectResult
+	err = a.update(c, id, contract.UpdateCorrect, upd, &res)
+	var nf *serviceerror.NotFound
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &nf):
+		httpapi.NotFound(c, "Family")
+	case errors.As(err, &appErr) && appErr.Type() == "InvalidArgument":
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusUnprocessableEntity, Title: "The correction cannot be made",
+			Detail: appErr.Message()})
+	case errors.As(err, &appErr) && (appErr.Type() == "NotAttached" || appErr.Type() == "ClaimInProgress" || appErr.Type() == "FamilyEnded"):
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "The family's attachment cannot be corrected now",
+			Detail: appErr.Message()})
+	case err != nil:
+		a.Log.ErrorContext(c, "correct update", "error", err.Error())
+		httpapi.Unavailable(c, "The family's workflow or the attachment register did not answer; nothing was corrected. Retry shortly.")
+	default:
+		c.JSON(http.StatusOK, CorrectionBody{FamilyID: id.String(), AttachedAt: res.GetAttachedAt().AsTime().UTC(), BaselineProblems: res.GetBaselineProblems()})
+	}
 }
 
 // AttachmentBody answers an attach request that attached (or had attached) the family.
@@ -64,16 +140,8 @@ func (a *API) attach(c *gin.Context) {
 	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
-	wf, _ := contract.FamilyWorkflowID(id.String())
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute) // the update's activities give up within 2
-	defer cancel()
-	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateAttach,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args:         []any{&familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}}})
 	var res familypathv1.AttachResult
-	if err == nil {
-		err = h.Get(ctx, &res)
-	}
+	err = a.update(c, id, contract.UpdateAttach, &familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}, &res)
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {

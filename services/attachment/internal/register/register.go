@@ -3,10 +3,12 @@ package register
 
 import (
 	"context"
+	"time"
 
 	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 )
@@ -33,4 +35,44 @@ func (a Activities) RecordAttachment(ctx context.Context, r *familypathv1.Record
 		return nil, err
 	}
 	return &familypathv1.RecordAttachmentResponse{AttachmentId: id.String()}, nil
+}
+
+// CorrectAttachment corrects the family's register row as the workflow's `correct` update
+// says, keeping what it was before, once per request: a retry changes nothing more.
+func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
+	family, err := uuid.Parse(r.GetFamilyId())
+	if err != nil || r.GetRequestId() == "" || r.GetReasonCode() == "" || (len(r.GetBaselineProblems()) == 0 && r.GetAttachedAt() == nil) {
+		return nil, temporal.NewNonRetryableApplicationError("a correction needs a family id, a request id, a reason and something to correct", "InvalidArgument", nil)
+	}
+	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var before []struct {
+			BaselineProblems pq.StringArray `gorm:"type:text[]"`
+			AttachedAt       time.Time
+		}
+		if err := tx.Raw(`SELECT baseline_problems, attached_at FROM attachment.attachments WHERE family_id = ? FOR UPDATE`, family).Scan(&before).Error; err != nil {
+			return err
+		}
+		if len(before) == 0 {
+			return temporal.NewNonRetryableApplicationError("the family has no attachment to correct", "NotFound", nil)
+		}
+		baseline, at := []string(before[0].BaselineProblems), before[0].AttachedAt
+		if len(r.GetBaselineProblems()) > 0 {
+			baseline = r.GetBaselineProblems()
+		}
+		if r.GetAttachedAt() != nil {
+			at = r.GetAttachedAt().AsTime()
+		}
+		res := tx.Exec(`INSERT INTO attachment.corrections (request_id, family_id, baseline_problems_before, attached_at_before,
+			baseline_problems_after, attached_at_after, reason_code) VALUES (?, ?, ?::text[], ?, ?::text[], ?, ?) ON CONFLICT (request_id) DO NOTHING`,
+			r.GetRequestId(), family, db.TextArray(before[0].BaselineProblems), before[0].AttachedAt, db.TextArray(baseline), at, r.GetReasonCode())
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // corrected before by this request
+		}
+		return tx.Exec(`UPDATE attachment.attachments SET baseline_problems = ?::text[], attached_at = ? WHERE family_id = ?`,
+			db.TextArray(baseline), at, family).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &familypathv1.CorrectAttachmentResponse{}, nil
 }
