@@ -272,7 +272,7 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		if servesHTTP != (env["OIDC_ISSUER"] != "" && env["OIDC_AUDIENCE"] != "" && env["OIDC_JWKS_URL"] != "") {
 			t.Errorf("%s: OIDC settings %v, serves HTTP %v", o.Name, env["OIDC_ISSUER"] != "", servesHTTP)
 		}
-		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api"
+		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || o.Name == "familypath-tracking-worker"
 		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
 			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
 		}
@@ -284,7 +284,7 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
 			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
 		}
-		// Only the tracking worker calls another service (identification, for evidence), with
+		// Only the tracking worker calls other services (identification and case, for evidence), with
 		// its own credentials: a client of the identity provider, or the development issuer.
 		tracking := o.Name == "familypath-tracking-worker"
 		if tracking != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {

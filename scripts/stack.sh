@@ -218,7 +218,7 @@ start_services() {
     alloc_port mport
     launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:${api_port[$s]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
     alloc_port mport
-    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" CASE_URL="$CASE_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
   done
   stop_one workflow-worker
   alloc_port mport

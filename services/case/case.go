@@ -34,7 +34,7 @@ func Definition() service.Definition {
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&record.API{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&record.API{DB: d.DB, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 	}

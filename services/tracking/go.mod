@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
+	github.com/familypath/familypath/services/case v0.0.0
 	github.com/familypath/familypath/services/identification v0.0.0
 	github.com/lib/pq v1.12.3
 )
@@ -87,6 +88,7 @@ require (
 replace (
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
 	github.com/familypath/familypath/proto => ../../proto
+	github.com/familypath/familypath/services/case => ../case
 	github.com/familypath/familypath/services/identification => ../identification
 )
 

@@ -16,6 +16,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/upstream"
 	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	caseservice "github.com/familypath/familypath/services/case"
 	"github.com/familypath/familypath/services/identification"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
 	"go.temporal.io/sdk/temporal"
@@ -25,21 +26,27 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// judgeWithIdentification is tracking's JudgeFamily over its own real database, reading
-// evidence from identification's real API (its own database, served on loopback) with the
-// service token identification's issuer gives tracking.
-func judgeWithIdentification(t *testing.T) (judging.Judge, *servicetest.API, *servicetest.API) {
+// owners are the real services tracking reads from, each over its own database and served on
+// loopback: identification (evidence snapshots) and case (caseworkers' evidence).
+type owners struct{ ident, cases *servicetest.API }
+
+// judgeWithOwners is tracking's JudgeFamily over its own real database, reading from the
+// owners' real APIs with the service tokens their issuers give tracking.
+func judgeWithOwners(t *testing.T) (judging.Judge, owners, *servicetest.API) {
 	t.Helper()
-	ident := servicetest.New(t, identification.Definition(), servicetest.Options{})
-	srv := httptest.NewServer(ident.Handler)
-	t.Cleanup(srv.Close)
+	o := owners{ident: servicetest.New(t, identification.Definition(), servicetest.Options{}), cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{})}
+	serve := func(name string, a *servicetest.API) *upstream.Service {
+		srv := httptest.NewServer(a.Handler)
+		t.Cleanup(srv.Close)
+		return &upstream.Service{Name: name, URL: srv.URL, Token: a.Issuer.ServiceToken("tracking")}
+	}
 	tr := servicetest.New(t, Definition(), servicetest.Options{})
 	ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return judging.Judge{Plans: ps, Status: judging.StatusStore{DB: tr.Deps.DB},
-		Identification: &upstream.Service{Name: "identification", URL: srv.URL, Token: ident.Issuer.ServiceToken("tracking")}}, ident, tr
+		Identification: serve("identification", o.ident), Case: serve("case", o.cases)}, o, tr
 }
 
 var analyst = auth.Principal{Subject: "analyst.test", Roles: []string{auth.RoleDataAnalyst}}
@@ -67,7 +74,8 @@ func day(s string) *timestamppb.Timestamp {
 }
 
 func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
-	judge, ident, tr := judgeWithIdentification(t)
+	judge, o, tr := judgeWithOwners(t)
+	ident := o.ident
 	ctx := context.Background()
 	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence("", ""), "Idempotency-Key", "test-"+testenv.Unique())
 	var fam struct {
@@ -113,6 +121,26 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		t.Errorf("review %v, earliest claim %v", j.GetReviewAt().AsTime(), j.GetEarliestClaimAt().AsTime())
 	}
 
+	// The lead professional records that the adult was not in work or training on 2017-03-01
+	// (a caseworker's NEET fact): worklessness recurred, its 6 months run from then.
+	admin := auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdministrator}}
+	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}}
+	if w := o.cases.Do(admin, "PUT", "/v1/families/"+fam.ID+"/allocation", `{"team":"preston-1","lead_professional":{"subject":"cw.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`); w.Code != 201 {
+		t.Fatalf("allocate: %d %s", w.Code, w.Body)
+	}
+	// (The family's workflow, started by identification, takes the signal; no worker runs it here.)
+	if w := o.cases.Do(lead, "POST", "/v1/families/"+fam.ID+"/evidence",
+		`{"member":"p-1","feed":"caseworker","type":"NEET","date":"2017-03-01","document_ref":"docs://case/17"}`); w.Code != 201 {
+		t.Fatalf("case evidence: %d %s", w.Code, w.Body)
+	}
+	req.At = day("2017-04-01")
+	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if !j.GetReviewAt().AsTime().Equal(day("2017-09-01").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Errorf("with the case's evidence: review %v, earliest claim %v", j.GetReviewAt().AsTime(), j.GetEarliestClaimAt().AsTime())
+	}
+
 	// When the last deadline falls due the result is achieved, and the read model shows it.
 	req.At = day("2017-12-01")
 	if j, err = judge.JudgeFamily(ctx, req); err != nil {
@@ -137,7 +165,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 }
 
 func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
-	judge, _, _ := judgeWithIdentification(t)
+	judge, _, _ := judgeWithOwners(t)
 	base := &familypathv1.JudgeFamilyRequest{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanVersion: "lancashire-phase2@1",
 		EvidenceSnapshotId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e45", AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
 	for name, want := range map[string]string{"missing snapshot": "EvidenceNotFound", "unknown plan": "PlanVersionMissing"} {

@@ -24,8 +24,8 @@ func Definition() service.Definition {
 		Name:       contract.QueueTracking,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
-		// JudgeFamily reads the evidence snapshots identification keeps.
-		Calls: []string{contract.QueueIdentification},
+		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
+		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {
@@ -33,7 +33,7 @@ func Definition() service.Definition {
 			}
 			r.RegisterActivityWithOptions(judging.Activities{Plans: ps}.JudgeReadiness,
 				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeReadiness})
-			judge := judging.Judge{Plans: ps, Identification: d.Upstream(contract.QueueIdentification), Status: judging.StatusStore{DB: d.DB}}
+			judge := judging.Judge{Plans: ps, Identification: d.Upstream(contract.QueueIdentification), Case: d.Upstream(contract.QueueCase), Status: judging.StatusStore{DB: d.DB}}
 			r.RegisterActivityWithOptions(judge.JudgeFamily, activity.RegisterOptions{Name: contract.ActivityTrackingJudgeFamily})
 			return nil
 		},

@@ -181,6 +181,8 @@ seccompProfile:
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 {{- end }}
 {{- if and (eq .mode "worker") (eq .binary "tracking") }}
+- name: CASE_URL
+  value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 - name: IDENTIFICATION_URL
   value: {{ printf "http://%s-identification-api:8080" (include "familypath.fullname" .root) | quote }}
 {{- if $v.serviceCredentials.devIssuerSecret }}

@@ -355,10 +355,13 @@ type EvidenceReceived struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	EvidenceSnapshotId string                 `protobuf:"bytes,1,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
 	// Which service recorded it: "identification" (a data refresh) or "case" (a caseworker).
-	Source        string                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Source     string                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	// The case's evidence (or status change) that was recorded, when the source is "case"; the
+	// evidence_snapshot_id is then empty: identification's latest snapshot stays the family's.
+	CaseEvidenceId string `protobuf:"bytes,4,opt,name=case_evidence_id,json=caseEvidenceId,proto3" json:"case_evidence_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *EvidenceReceived) Reset() {
@@ -410,6 +413,13 @@ func (x *EvidenceReceived) GetRecordedAt() *timestamppb.Timestamp {
 		return x.RecordedAt
 	}
 	return nil
+}
+
+func (x *EvidenceReceived) GetCaseEvidenceId() string {
+	if x != nil {
+		return x.CaseEvidenceId
+	}
+	return ""
 }
 
 // FamilyState is the answer of the workflow's state query.
@@ -3217,12 +3227,13 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
 	"\x14evidence_snapshot_id\x18\x03 \x01(\tR\x12evidenceSnapshotId\x12?\n" +
 	"\ridentified_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fidentifiedAt\x128\n" +
-	"\tcontinued\x18\x05 \x01(\v2\x1a.familypath.v1.FamilyStateR\tcontinued\"\x99\x01\n" +
+	"\tcontinued\x18\x05 \x01(\v2\x1a.familypath.v1.FamilyStateR\tcontinued\"\xc3\x01\n" +
 	"\x10EvidenceReceived\x120\n" +
 	"\x14evidence_snapshot_id\x18\x01 \x01(\tR\x12evidenceSnapshotId\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12;\n" +
 	"\vrecorded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"recordedAt\"\x81\t\n" +
+	"recordedAt\x12(\n" +
+	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\x81\t\n" +
 	"\vFamilyState\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x120\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\x12\x17\n" +

@@ -36,6 +36,9 @@ func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/families/:id/allocation", a.get)
 	r.PUT("/v1/families/:id/allocation", a.put)
 	r.PUT("/v1/families/:id/restriction", a.restrict)
+	r.GET("/v1/caseload", a.caseload)
+	r.GET("/v1/families", a.search)
+	r.POST("/v1/caseloads/:subject/reassignment", a.reassign)
 }
 
 // Grounds for restricting processing (UK GDPR Article 18(1)).

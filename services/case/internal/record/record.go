@@ -15,6 +15,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 )
 
@@ -82,9 +83,10 @@ var ErrNoCase = errors.New("the family has no case")
 
 // API serves the record's parts.
 type API struct {
-	DB    *gorm.DB
-	Guard *httpapi.Guard
-	Log   *slog.Logger
+	DB       *gorm.DB
+	Temporal client.Client // tells the family's workflow of new evidence and status changes
+	Guard    *httpapi.Guard
+	Log      *slog.Logger
 }
 
 // Routes adds the routes.
@@ -93,6 +95,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/families/:id/assessment", func(c *gin.Context) { get(a, c, assessmentPart, &Assessment{}) })
 	r.PUT("/v1/families/:id/plan", func(c *gin.Context) { put(a, c, planPart, &Plan{}) })
 	r.GET("/v1/families/:id/plan", func(c *gin.Context) { get(a, c, planPart, &Plan{}) })
+	a.caseworkRoutes(r)
 }
 
 func familyID(c *gin.Context) (uuid.UUID, bool) {

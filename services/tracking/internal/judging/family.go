@@ -23,16 +23,24 @@ type Evidence struct {
 	Facts    []outcomes.Fact   `json:"facts"`
 }
 
+// CaseEvidence is the case service's evidence for a family: caseworkers' facts and when the
+// case closed.
+type CaseEvidence struct {
+	Facts      []outcomes.Fact `json:"facts"`
+	CaseClosed *string         `json:"case_closed,omitempty"`
+}
+
 // Judge judges attached families: the family workflow's tracking.JudgeFamily.
 type Judge struct {
 	Plans *outcomes.Plans
-	// Identification serves the evidence snapshots (read with tracking's service token).
-	Identification *upstream.Service
-	Status         StatusStore
+	// Identification serves the evidence snapshots and Case the caseworkers' evidence, both
+	// read with tracking's service token.
+	Identification, Case *upstream.Service
+	Status               StatusStore
 }
 
 // JudgeFamily judges the family at r.At under the plan version pinned at its attachment, on
-// the evidence snapshot the workflow holds, and returns each baseline problem's status with
+// the evidence snapshot the workflow holds with the case's evidence and closure date, and returns each baseline problem's status with
 // absolute deadlines, the result when one is achieved, and when to ask again. The judgement
 // is kept in tracking's read model for reports. Evidence that cannot be found, or a plan
 // version this deployment does not have, are not retried: the workflow shows the failure to
@@ -56,11 +64,22 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	if ev.FamilyID != r.GetFamilyId() {
 		return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
 	}
-	f := &outcomes.Family{ID: r.GetFamilyId(), Members: ev.Members, Facts: ev.Facts, Attachment: &outcomes.Attachment{
+	var ce CaseEvidence
+	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &ce); err != nil && !errors.Is(err, upstream.ErrNotFound) {
+		return nil, err // no case: no caseworkers' evidence
+	}
+	f := &outcomes.Family{ID: r.GetFamilyId(), Members: ev.Members, Facts: append(ev.Facts, ce.Facts...), Attachment: &outcomes.Attachment{
 		Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
 		// Attachment was judged ready when it happened; these only matter for readiness.
 		Assessment: true, FamilyPlan: true, LeadProfessional: true,
 	}}
+	if ce.CaseClosed != nil {
+		closed, err := outcomes.ParseMoment(*ce.CaseClosed)
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError("the case's closure date is not a date", "InvalidArgument", nil)
+		}
+		f.CaseClosed = &closed
+	}
 	at := r.GetAt().AsTime()
 	out := Translate(outcomes.Evaluate(p, f, outcomes.Moment{Time: at}), at)
 	if err := j.Status.Save(ctx, r, out); err != nil {

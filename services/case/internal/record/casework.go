@@ -1,0 +1,345 @@
+package record
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+)
+
+// NoteRequest is a case note.
+type NoteRequest struct {
+	Class string `json:"class" validate:"required,oneof=ORDINARY SPECIAL RESTRICTED"`
+	Body  string `json:"body" validate:"required,max=20000"`
+}
+
+// NoteBody is a note as the caller may see it: the body of a note whose class the caller's
+// relationship does not allow is withheld.
+type NoteBody struct {
+	ID        string    `json:"id"`
+	Class     string    `json:"class"`
+	Body      *string   `json:"body"`
+	Withheld  bool      `json:"withheld,omitempty"`
+	Author    string    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+var noteClasses = map[string]policy.FieldClass{"ORDINARY": policy.Ordinary, "SPECIAL": policy.Special, "RESTRICTED": policy.Restricted}
+
+// EvidenceRequest is progress or employment evidence a caseworker records: a fact the Outcomes
+// Plan reads, and the reference of the document that shows it.
+type EvidenceRequest struct {
+	Member      string `json:"member" validate:"required,memberid"`
+	Feed        string `json:"feed" validate:"required,oneof=caseworker employment"`
+	Type        string `json:"type" validate:"required,casecode"`
+	Date        string `json:"date" validate:"required_without=Start,omitempty,datetime=2006-01-02"`
+	Start       string `json:"start" validate:"omitempty,datetime=2006-01-02"`
+	End         string `json:"end" validate:"omitempty,datetime=2006-01-02"`
+	DocumentRef string `json:"document_ref" validate:"required,max=500"`
+}
+
+// EvidenceBody is recorded evidence.
+type EvidenceBody struct {
+	ID          string     `json:"id"`
+	Member      string     `json:"member"`
+	Feed        string     `json:"feed"`
+	Type        string     `json:"type"`
+	Date        *time.Time `json:"date,omitempty"`
+	Start       *time.Time `json:"start,omitempty"`
+	End         *time.Time `json:"end,omitempty"`
+	DocumentRef string     `json:"document_ref"`
+	RecordedBy  string     `json:"recorded_by"`
+	RecordedAt  time.Time  `json:"recorded_at"`
+}
+
+// CaseEvidence is what tracking reads when it judges: the caseworkers' facts (as the engine
+// reads them) and the date the case closed, if it has.
+type CaseEvidence struct {
+	FamilyID   string          `json:"family_id"`
+	Facts      []outcomes.Fact `json:"facts"`
+	CaseClosed *string         `json:"case_closed,omitempty"`
+	Items      []EvidenceBody  `json:"items"`
+}
+
+// StatusRequest moves the case: open, stepped down (to universal services), or closed, with
+// a reason and the date it took effect.
+type StatusRequest struct {
+	Status string `json:"status" validate:"required,oneof=OPEN STEPPED_DOWN CLOSED"`
+	Reason string `json:"reason_code" validate:"required_unless=Status OPEN,omitempty,casecode"`
+	On     string `json:"on" validate:"required,datetime=2006-01-02"`
+}
+
+func (a *API) caseworkRoutes(r gin.IRouter) {
+	r.POST("/v1/families/:id/notes", a.addNote)
+	r.GET("/v1/families/:id/notes", a.listNotes)
+	r.POST("/v1/families/:id/evidence", a.addEvidence)
+	r.GET("/v1/families/:id/evidence", a.readEvidence)
+	r.PUT("/v1/families/:id/status", a.putStatus)
+}
+
+// hasCase answers 404 when the family has no case.
+func (a *API) hasCase(c *gin.Context, id uuid.UUID) bool {
+	var n int64
+	if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM "case".families WHERE id = ?`, id).Scan(&n).Error; err != nil {
+		httpapi.Internal(c)
+		return false
+	}
+	if n == 0 {
+		httpapi.NotFound(c, "The family's case (allocate the family first)")
+		return false
+	}
+	return true
+}
+
+func (a *API) history(tx *gorm.DB, family uuid.UUID, kind string, content any, by string) error {
+	return tx.Exec(`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, 1, ?::jsonb, ?)`,
+		family, kind, jsonOf(content), by).Error
+}
+
+func (a *API) addNote(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	var req NoteRequest
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, id) {
+		return
+	}
+	n := NoteBody{ID: uuid.NewString(), Class: req.Class, Body: &req.Body, Author: httpapi.Principal(c).Subject, CreatedAt: time.Now().UTC()}
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			n.ID, id, n.Class, req.Body, n.Author, n.CreatedAt).Error; err != nil {
+			return err
+		}
+		return a.history(tx, id, "NOTE", map[string]string{"note_id": n.ID, "class": n.Class}, n.Author) // the body stays in notes
+	})
+	if err != nil {
+		a.Log.ErrorContext(c, "add note", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	c.Header("Location", "/v1/families/"+id.String()+"/notes")
+	c.JSON(http.StatusCreated, n)
+}
+
+func (a *API) listNotes(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	rel, ok := a.Guard.Family(c, policy.FamilyRead, id.String())
+	if !ok {
+		return
+	}
+	var notes []NoteBody
+	var rows []struct {
+		ID, Class, Body, Author string
+		CreatedAt               time.Time
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, class, body, author, created_at FROM "case".notes WHERE family_id = ? ORDER BY created_at, id`, id).
+		Scan(&rows).Error; err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	p := httpapi.Principal(c)
+	for _, r := range rows {
+		n := NoteBody{ID: r.ID, Class: r.Class, Author: r.Author, CreatedAt: r.CreatedAt.UTC()}
+		if policy.FieldVisible(p, noteClasses[r.Class], rel) {
+			body := r.Body
+			n.Body = &body
+		} else {
+			n.Withheld = true
+		}
+		notes = append(notes, n)
+	}
+	if notes == nil {
+		notes = []NoteBody{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": notes})
+}
+
+// addEvidence records the evidence and tells the family's workflow (by the evidence's id),
+// which asks tracking to judge again. The evidence is kept even when the workflow cannot be
+// told (503): sending it again tells it.
+func (a *API) addEvidence(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	var req EvidenceRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if !outcomes.KnownEvent(req.Feed, req.Type) {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "type", Message: "must be an event type of the feed (see data-contracts.md)"})
+		return
+	}
+	if req.Start != "" && req.End != "" && req.End < req.Start {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "end", Message: "must not be before start"})
+		return
+	}
+	if !a.hasCase(c, id) {
+		return
+	}
+	e := EvidenceBody{ID: uuid.NewString(), Member: req.Member, Feed: req.Feed, Type: req.Type, Date: day(req.Date), Start: day(req.Start), End: day(req.End),
+		DocumentRef: req.DocumentRef, RecordedBy: httpapi.Principal(c).Subject, RecordedAt: time.Now().UTC()}
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, id, e.Member, e.Feed, e.Type, e.Date, e.Start, e.End, e.DocumentRef, e.RecordedBy, e.RecordedAt).Error; err != nil {
+			return err
+		}
+		return a.history(tx, id, "EVIDENCE", e, e.RecordedBy)
+	})
+	if err != nil {
+		a.Log.ErrorContext(c, "add evidence", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	if !a.tell(c, id, e.ID, e.RecordedAt) {
+		return
+	}
+	c.JSON(http.StatusCreated, e)
+}
+
+// tell signals the family's workflow that its case evidence changed.
+func (a *API) tell(c *gin.Context, family uuid.UUID, ref string, at time.Time) bool {
+	wf, _ := contract.FamilyWorkflowID(family.String())
+	err := a.Temporal.SignalWorkflow(c, wf, "", contract.SignalEvidenceReceived,
+		&familypathv1.EvidenceReceived{Source: contract.QueueCase, CaseEvidenceId: ref, RecordedAt: timestamppb.New(at)})
+	if err != nil {
+		a.Log.ErrorContext(c, "signal family workflow", "family_id", family.String(), "error", err.Error())
+		httpapi.Unavailable(c, "Recorded, but the family's workflow could not be told; send it again.")
+		return false
+	}
+	return true
+}
+
+func day(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	m, err := outcomes.ParseMoment(s) // midnight in London, the programme's calendar
+	if err != nil {
+		return nil
+	}
+	t := m.UTC()
+	return &t
+}
+
+// readEvidence answers the family's case evidence: to tracking's service token (it judges
+// with it) and to those who may read the family's record. Audited either way.
+func (a *API) readEvidence(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	p := httpapi.Principal(c)
+	if d := policy.Decide(p, policy.EvidenceRead, policy.None); d.Allowed {
+		if !a.Guard.Record(c, string(policy.EvidenceRead), "family", id.String(), d.Reason) {
+			return
+		}
+	} else if _, ok := a.Guard.Family(c, policy.FamilyRead, id.String()); !ok {
+		return
+	}
+	ev, err := a.caseEvidence(c, id)
+	if errors.Is(err, ErrNoCase) {
+		httpapi.NotFound(c, "The family's case")
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "read evidence", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, ev)
+}
+
+func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) {
+	var fam []struct {
+		Status      string
+		StatusSince *time.Time
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT status, status_since FROM "case".families WHERE id = ?`, id).Scan(&fam).Error; err != nil {
+		return nil, err
+	}
+	if len(fam) == 0 {
+		return nil, ErrNoCase
+	}
+	var rows []struct {
+		ID, Member, Feed, Type, DocumentRef, RecordedBy string
+		Date, StartAt, EndAt                            *time.Time
+		RecordedAt                                      time.Time
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, member, feed, type, document_ref, recorded_by, date, start_at, end_at, recorded_at
+		FROM "case".evidence WHERE family_id = ? ORDER BY recorded_at, id`, id).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := &CaseEvidence{FamilyID: id.String(), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
+	moment := func(t *time.Time) *outcomes.Moment {
+		if t == nil {
+			return nil
+		}
+		return &outcomes.Moment{Time: *t}
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
+			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()})
+		out.Facts = append(out.Facts, outcomes.Fact{ID: "case:" + r.ID, Person: r.Member, Feed: r.Feed, Type: r.Type,
+			Date: moment(r.Date), Start: moment(r.StartAt), End: moment(r.EndAt)})
+	}
+	if fam[0].Status == "CLOSED" && fam[0].StatusSince != nil {
+		s := fam[0].StatusSince.Format(time.DateOnly)
+		out.CaseClosed = &s
+	}
+	return out, nil
+}
+
+// putStatus moves the case; a close (or reopening) reaches the family's workflow, which asks
+// tracking to judge again (a plan whose outcomes are sustained after closure starts its
+// clocks at the closure date).
+func (a *API) putStatus(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	var req StatusRequest
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, id) {
+		return
+	}
+	by := httpapi.Principal(c).Subject
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE "case".families SET status = ?, status_reason = NULLIF(?, ''), status_since = ?, version = version + 1, updated_at = now() WHERE id = ?`,
+			req.Status, req.Reason, req.On, id).Error; err != nil {
+			return err
+		}
+		return a.history(tx, id, "STATUS", req, by)
+	})
+	if err != nil {
+		a.Log.ErrorContext(c, "put status", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	if !a.tell(c, id, "status:"+req.Status+":"+req.On, time.Now().UTC()) {
+		return
+	}
+	c.JSON(http.StatusOK, req)
+}
