@@ -3,8 +3,11 @@ package attachment
 
 import (
 	_ "embed"
+	"os"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/attachment/internal/attach"
 	"github.com/familypath/familypath/services/attachment/internal/register"
@@ -25,6 +28,11 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&attach.API{Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			(&register.ProfileAPI{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {

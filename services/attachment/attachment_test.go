@@ -2,9 +2,11 @@ package attachment
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -73,5 +75,39 @@ func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 	if _, err := acts.CorrectAttachment(ctx, &familypathv1.CorrectAttachmentRequest{FamilyId: uuid.NewString(), RequestId: "fix-2",
 		BaselineProblems: []string{"CRIME", "HEALTH"}, ReasonCode: "X_Y"}); err == nil {
 		t.Error("corrected a family with no attachment")
+	}
+}
+
+// The attachment profile counts the register's attachments per programme year against the
+// plan's agreed profile (Lancashire's seed figures).
+func TestAttachmentProfileCountsEachProgrammeYear(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := register.Activities{DB: a.Deps.DB}
+	for i, d := range []time.Time{time.Date(2016, 3, 31, 12, 0, 0, 0, time.UTC), time.Date(2016, 4, 1, 9, 0, 0, 0, time.UTC), time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := acts.RecordAttachment(context.Background(), &familypathv1.RecordAttachmentRequest{FamilyId: uuid.NewString(), AttachedAt: timestamppb.New(d),
+			BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-" + string(rune('a'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
+	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/attachment-profile", "")
+	var got struct {
+		Years []register.YearCount `json:"years"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 || len(got.Years) != 5 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if y := got.Years[0]; y.Year != "2015/16" || y.Actual != 1 || y.Profile != 1470 || y.Variance != -1469 {
+		t.Errorf("2015/16: %+v", y)
+	}
+	if y := got.Years[1]; y.Actual != 2 || y.Profile != 2833 {
+		t.Errorf("2016/17: %+v", y)
+	}
+	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
+	if w := a.Do(caseworker, "GET", "/v1/plans/lancashire-phase2/attachment-profile", ""); w.Code != 403 {
+		t.Errorf("caseworker: %d", w.Code)
+	}
+	if w := a.Do(manager, "GET", "/v1/plans/nope/attachment-profile", ""); w.Code != 404 {
+		t.Errorf("unknown plan: %d", w.Code)
 	}
 }

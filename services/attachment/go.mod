@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
 	github.com/google/uuid v1.6.0
