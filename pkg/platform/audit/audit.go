@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/db"
@@ -86,20 +87,38 @@ var (
 // Append records an event, setting its Seq, At and hashes. Concurrent appends are put in
 // one order by a transaction-scoped advisory lock on the service's chain.
 func (t Trail) Append(ctx context.Context, e Event) (Event, error) {
+	if err := check(&e); err != nil {
+		return e, err
+	}
+	events := []Event{e}
+	if err := t.appendAll(ctx, events); err != nil {
+		return e, err
+	}
+	return events[0], nil
+}
+
+// check refuses an event that is incomplete or holds anything but ids and codes.
+func check(e *Event) error {
 	if e.Actor == "" || e.Action == "" || e.ResourceType == "" || (e.Outcome != Allowed && e.Outcome != Refused) {
-		return e, errors.New("audit event needs an actor, an action, a resource type and an outcome")
+		return errors.New("audit event needs an actor, an action, a resource type and an outcome")
 	}
 	if !printable.MatchString(e.Actor) || (e.ResourceID != "" && !printable.MatchString(e.ResourceID)) {
-		return e, errors.New("audit event actor or resource id is not printable ASCII of 1 to 256 characters")
+		return errors.New("audit event actor or resource id is not printable ASCII of 1 to 256 characters")
 	}
 	for _, w := range append([]string{e.Action, e.ResourceType, e.RequestID}, e.Roles...) {
 		if !safeWord.MatchString(w) {
-			return e, errors.New("audit event field is not an id or a code") // never echo it
+			return errors.New("audit event field is not an id or a code") // never echo it
 		}
 	}
 	if e.Roles == nil {
 		e.Roles = []string{}
 	}
+	return nil
+}
+
+// appendAll chains the checked events, in order, after the trail's head in one transaction,
+// setting each one's Seq, At and hashes: all are recorded or none.
+func (t Trail) appendAll(ctx context.Context, events []Event) error {
 	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "familypath.audit."+t.Schema).Error; err != nil {
 			return err
@@ -111,23 +130,30 @@ func (t Trail) Append(ctx context.Context, e Event) (Event, error) {
 		if err := tx.Raw("SELECT seq, hash FROM " + t.table() + " ORDER BY seq DESC LIMIT 1").Scan(&head).Error; err != nil {
 			return err
 		}
-		e.Seq = head.Seq + 1
-		e.PrevHash = hex.EncodeToString(head.Hash)
+		prevHash := hex.EncodeToString(head.Hash)
 		if head.Hash == nil {
-			e.PrevHash = genesis
+			prevHash = genesis
 		}
-		e.At = time.Now().UTC().Truncate(time.Microsecond) // what Postgres keeps
-		e.Hash = hashOf(e)
-		prev, _ := hex.DecodeString(e.PrevHash)
-		sum, _ := hex.DecodeString(e.Hash)
+		at := time.Now().UTC().Truncate(time.Microsecond) // what Postgres keeps
+		values := make([]string, 0, len(events))
+		args := make([]any, 0, 12*len(events))
+		for i := range events {
+			e := &events[i]
+			e.Seq, e.PrevHash, e.At = head.Seq+int64(i)+1, prevHash, at
+			e.Hash = hashOf(*e)
+			prevHash = e.Hash
+			prev, _ := hex.DecodeString(e.PrevHash)
+			sum, _ := hex.DecodeString(e.Hash)
+			values = append(values, "(?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum)
+		}
 		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash)
-			VALUES (?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum).Error
+			VALUES `+strings.Join(values, ", "), args...).Error
 	})
 	if err != nil {
-		return e, fmt.Errorf("append to the audit trail: %w", err)
+		return fmt.Errorf("append to the audit trail: %w", err)
 	}
-	return e, nil
+	return nil
 }
 
 func (t Trail) table() string { return `"` + t.Schema + `".audit_events` }

@@ -109,3 +109,41 @@ func TestEventsHoldIdsAndCodesOnly(t *testing.T) {
 		}
 	}
 }
+
+// Many appends at once through a Batcher share transactions and still make one unbroken
+// chain, each caller getting its own event back with its place in it.
+func TestBatcherKeepsOneChainUnderConcurrentAppends(t *testing.T) {
+	tr := trail(t)
+	b := &audit.Batcher{Trail: tr, MaxBatch: 16}
+	const n = 200
+	var wg sync.WaitGroup
+	seqs := make(chan int64, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := b.Append(context.Background(), audit.Event{Actor: fmt.Sprintf("user-%d", i), Action: "family.read", ResourceType: "family", Outcome: audit.Allowed})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			seqs <- e.Seq
+		}()
+	}
+	wg.Wait()
+	close(seqs)
+	seen := map[int64]bool{}
+	for s := range seqs {
+		if seen[s] {
+			t.Errorf("seq %d given twice", s)
+		}
+		seen[s] = true
+	}
+	rep, err := tr.Verify(context.Background())
+	if err != nil || rep.BrokenAt != 0 || rep.Events != n || len(seen) != n {
+		t.Errorf("verify %+v %v, %d distinct seqs", rep, err, len(seen))
+	}
+	if _, err := b.Append(context.Background(), audit.Event{Actor: "x"}); err == nil {
+		t.Error("an incomplete event was accepted")
+	}
+}
