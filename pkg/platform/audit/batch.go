@@ -46,7 +46,7 @@ func (b *Batcher) Append(ctx context.Context, e Event) (Event, error) {
 	}
 	if !b.running {
 		b.running = true
-		go b.write()
+		go b.write() // #nosec G118 -- the writer serves many requests: no one request's context may end it
 	}
 	select { // under the lock, so the writer cannot stop between its start and this event
 	case b.queue <- p:
