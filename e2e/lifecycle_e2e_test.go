@@ -152,3 +152,78 @@ func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.
 		}
 	}
 }
+
+// A family referred by a partner agency (not found by matching): the case service opens its
+// case and starts its workflow from the referral; once allocated, assessed and planned it is
+// attached, and tracking judges it on the case's evidence alone (it has no identification
+// snapshot).
+func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
+	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format(time.DateOnly) }
+	police := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
+	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
+	cases := env(t, "CASE_URL")
+	code, body := request(t, "POST", cases+"/v1/referrals", `{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
+		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
+		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30)+`","document_ref":"police://asb/1"},`+
+		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20)+`","document_ref":"police://dva/1"}]}`,
+		append(as(police), "Idempotency-Key", fmt.Sprintf("e2e-referral-%d", time.Now().UnixNano()))...)
+	var ref struct {
+		FamilyID   string `json:"family_id"`
+		WorkflowID string `json:"workflow_id"`
+	}
+	if err := json.Unmarshal(body, &ref); err != nil || code != http.StatusCreated {
+		t.Fatalf("refer: %d %s", code, body)
+	}
+	// The team's manager gives the referred family a lead professional (the referral opened it
+	// in the team, so the change sends the version read).
+	manager := auth.Principal{Subject: "e2e.manager.preston", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
+	lead := auth.Principal{Subject: "e2e.lead.referred", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	base := cases + "/v1/families/" + ref.FamilyID
+	etag := readETag(t, base+"/allocation", as(manager))
+	for _, step := range []struct {
+		who           auth.Principal
+		method, url   string
+		body, ifMatch string
+	}{
+		{manager, "PUT", base + "/allocation", `{"team":"preston-1","lead_professional":{"subject":"e2e.lead.referred","agency":"COUNCIL_FAMILY_SERVICE"}}`, etag},
+		{lead, "PUT", base + "/assessment", `{"completed_on":"` + day(0) + `","needs":[{"member":"r-2","problem":"CRIME","level":"HIGH"}]}`, ""},
+		{lead, "PUT", base + "/plan", `{"agreed_on":"` + day(0) + `","outcomes":[{"problem":"CRIME","description":"No further incidents"}]}`, ""},
+	} {
+		headers := as(step.who)
+		if step.ifMatch != "" {
+			headers = append(headers, "If-Match", step.ifMatch)
+		}
+		if code, resp := request(t, step.method, step.url, step.body, headers...); code != http.StatusOK && code != http.StatusCreated {
+			t.Fatalf("%s %s: %d %s", step.method, step.url, code, resp)
+		}
+	}
+	if code, resp := request(t, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+ref.FamilyID+"/attachment", "",
+		append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-referred-%d", time.Now().UnixNano()))...); code != http.StatusCreated {
+		t.Fatalf("attach: %d %s", code, resp)
+	}
+	// Its evidence is weeks old and the test plan sustains in 20 s: judged, it is claimed at once.
+	st := waitFor(t, temporalClient(t), ref.WorkflowID, "a judgement", 60*time.Second, func(s *familypathv1.FamilyState) bool {
+		return len(s.GetProblems()) == 2 && s.GetPhase() >= familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING
+	})
+	if st.GetReferralId() == "" || st.GetEvidenceSnapshotId() != "" || st.GetPhase() > familypathv1.FamilyPhase_FAMILY_PHASE_PAID {
+		t.Errorf("referred state %v", st)
+	}
+}
+
+// readETag reads a resource's ETag.
+func readETag(t *testing.T, url string, headers []string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
+		t.Fatalf("GET %s: %d, ETag %q", url, resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	return resp.Header.Get("ETag")
+}

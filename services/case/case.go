@@ -3,9 +3,12 @@ package caseservice
 
 import (
 	_ "embed"
+	"os"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/familypath/familypath/services/case/internal/record"
@@ -23,7 +26,9 @@ func Definition() service.Definition {
 	return service.Definition{
 		Name:       contract.QueueCase,
 		Migrations: migrations.FS,
-		OpenAPI:    openAPI,
+		// Members' names and birth dates are sealed under FIELD_KEYS.
+		PersonalData: true,
+		OpenAPI:      openAPI,
 		Relationships: func(d *service.Deps) httpapi.Relationships {
 			return allocations.Local{Store: allocations.Store{DB: d.DB}}
 		},
@@ -34,7 +39,11 @@ func Definition() service.Definition {
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&record.API{DB: d.DB, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			return nil
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/auth"
@@ -181,5 +182,32 @@ func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "p-1") {
 			t.Errorf("%s: the error names a person", name)
 		}
+	}
+}
+
+// A referred family (no identification snapshot) is judged on its case's members and evidence.
+func TestJudgeFamilyJudgesAReferredFamilyOnItsCase(t *testing.T) {
+	judge, o, _ := judgeWithOwners(t)
+	police := auth.Principal{Subject: "pc.1", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
+	w := o.cases.Do(police, "POST", "/v1/referrals", `{"plan_id":"lancashire-phase2","team":"preston-1","reason_code":"POLICE_CONCERN",`+
+		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2012-09-14"}],`+
+		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`","document_ref":"police://1"},`+
+		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+time.Now().AddDate(0, -2, 0).Format(time.DateOnly)+`","document_ref":"police://2"}]}`,
+		"Idempotency-Key", "test-"+testenv.Unique())
+	var ref struct {
+		FamilyID string `json:"family_id"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &ref); err != nil || w.Code != 201 {
+		t.Fatalf("refer: %d %s", w.Code, w.Body)
+	}
+	now := time.Now()
+	j, err := judge.JudgeFamily(context.Background(), &familypathv1.JudgeFamilyRequest{FamilyId: ref.FamilyID, PlanVersion: "lancashire-phase2@1",
+		BaselineProblems: []string{"CRIME", "DOMESTIC_ABUSE"}, AttachedAt: timestamppb.New(now), At: timestamppb.New(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both outcomes met since the incidents, sustained 6 months after each: the later is the claim date.
+	if len(j.GetProblems()) != 2 || j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS || j.GetEarliestClaimAt() == nil {
+		t.Errorf("judgement %v", j)
 	}
 }

@@ -52,7 +52,7 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 		}
 	}
 	if in.GetContinued() == nil {
-		if err := describe(ctx, state); err != nil {
+		if err := takeProblems(ctx, state, in.GetReferral()); err != nil {
 			return err
 		}
 	}
@@ -61,6 +61,27 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 		return awaitEvidence(ctx, state) // recorded before attachment existed: evidence only
 	}
 	return p.run(ctx)
+}
+
+// takeProblems takes the family's problems: from its referral (a professional referred it to the
+// case service), or from identification, which found it.
+func takeProblems(ctx workflow.Context, state *familypathv1.FamilyState, referral *familypathv1.Referral) error {
+	// Only referred families (which did not exist before this change) take this branch; the
+	// version marks their histories.
+	if referral != nil && workflow.GetVersion(ctx, changeReferrals, workflow.DefaultVersion, 1) == 1 {
+		state.ReferralId, state.ProblemCodes = referral.GetReferralId(), referral.GetProblemCodes()
+		return publishIdentified(ctx, state)
+	}
+	return describe(ctx, state)
+}
+
+// publishIdentified shows an identified family's phase, plan and problem count to operators.
+func publishIdentified(ctx workflow.Context, state *familypathv1.FamilyState) error {
+	return workflow.UpsertTypedSearchAttributes(ctx,
+		temporalx.SAFamilyPhase.ValueSet(state.GetPhase().String()),
+		temporalx.SAPlanVersion.ValueSet(state.GetPlanId()),
+		temporalx.SAOutstandingProblemCount.ValueSet(int64(len(state.GetProblemCodes()))),
+	)
 }
 
 // describe asks identification for the candidate's problem codes and shows them to operators.
@@ -82,11 +103,7 @@ func describe(ctx workflow.Context, state *familypathv1.FamilyState) error {
 		return err
 	}
 	state.ProblemCodes = desc.GetProblemCodes()
-	return workflow.UpsertTypedSearchAttributes(ctx,
-		temporalx.SAFamilyPhase.ValueSet(state.GetPhase().String()),
-		temporalx.SAPlanVersion.ValueSet(state.GetPlanId()),
-		temporalx.SAOutstandingProblemCount.ValueSet(int64(len(state.GetProblemCodes()))),
-	)
+	return publishIdentified(ctx, state)
 }
 
 // awaitEvidence takes evidence signals, continuing as new (with the whole state) when the

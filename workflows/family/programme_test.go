@@ -524,3 +524,26 @@ func TestCorrectionChangesTheBaselineAndTheFamilyIsJudgedAgain(t *testing.T) {
 		t.Errorf("judged with %v at %v", baselines, judgedAt)
 	}
 }
+
+// A family referred by a professional takes its problems from the referral: identification,
+// which never saw it, is not asked; it is attached and tracked like any other.
+func TestReferredFamilyTakesItsProblemsFromTheReferral(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	env.OnActivity(contract.ActivityIdentificationDescribeCandidate, mock.Anything, mock.Anything).Return(nil,
+		temporal.NewNonRetryableApplicationError("a referred family is not identification's", "NotFound", nil))
+	in := input()
+	in.EvidenceSnapshotId = ""
+	in.Referral = &familypathv1.Referral{ReferralId: "ref-1", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}
+	at(env, start.Add(time.Hour), func() {
+		if st := query(t, env); st.GetReferralId() != "ref-1" || len(st.GetProblemCodes()) != 2 {
+			t.Errorf("referred: %v", st)
+		}
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	outcome(env, "claim-1", paidKind, day(2017, 6, 1), "")
+	env.ExecuteWorkflow(Lifecycle, in)
+	if st := finalState(t, env); st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID || len(s.claims) != 1 {
+		t.Errorf("final %v, claims %d", st, len(s.claims))
+	}
+}

@@ -16,4 +16,7 @@ const (
 	// changeCorrectData: the `correct` update (baseline problems and attachment date, before
 	// any claim). Before it, a family's workflow had no such handler.
 	changeCorrectData = "family-correct-data"
+	// changeReferrals: a family referred by a professional takes its problems from the
+	// referral instead of asking identification. Before it, every family was identified.
+	changeReferrals = "family-referrals"
 )

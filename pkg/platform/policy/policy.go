@@ -32,11 +32,12 @@ const (
 	PayloadDecode  Action = "payload.decode"  // decoded Temporal payloads through the codec server
 	EvidenceRead   Action = "evidence.read"   // a family's evidence snapshot (the facts its judgements rest on)
 	ClaimPay       Action = "claim.pay"       // record that a claim window's results were paid
+	FamilyRefer    Action = "family.refer"    // refer a family to the programme (a professional's referral opens its case)
 )
 
 // Actions lists every action (for the table test).
 var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, FamilyRestrict, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
-	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay}
+	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay, FamilyRefer}
 
 // Relationship is the caller's relationship to one record, strongest first.
 type Relationship int
@@ -69,12 +70,12 @@ func ParseRelationship(s string) Relationship {
 
 // byRole: actions a role may take on no record in particular.
 var byRole = map[string][]Action{
-	auth.RoleCaseworker:       {},
-	auth.RoleTeamManager:      {ReportRead},
+	auth.RoleCaseworker:       {FamilyRefer},
+	auth.RoleTeamManager:      {ReportRead, FamilyRefer},
 	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead, EvidenceRead},
 	auth.RoleAuditor:          {AuditRead},
 	auth.RoleProgrammeManager: {ReportRead, ClaimPay},
-	auth.RolePartnerWorker:    {},
+	auth.RolePartnerWorker:    {FamilyRefer},
 	auth.RoleAdministrator:    {PayloadDecode, ExtractRead},
 	auth.RoleService:          {EvidenceRead},
 }

@@ -13,16 +13,17 @@ import (
 // "action" (any relationship) or "action@relationship". Everything not listed is refused.
 var allowed = map[string][]string{
 	auth.RoleCaseworker: {
+		"family.refer",
 		"family.read@same_team", "family.read@allocated", "family.read@lead_professional",
 		"family.write@allocated", "family.write@lead_professional",
 	},
 	auth.RoleTeamManager: {
-		"report.read",
+		"report.read", "family.refer",
 		"family.read@same_team", "family.read@allocated", "family.read@lead_professional",
 		"family.write@same_team", "family.write@allocated", "family.write@lead_professional",
 		"family.allocate@same_team",
 	},
-	auth.RolePartnerWorker:    {"family.read@lead_professional", "family.write@lead_professional"},
+	auth.RolePartnerWorker:    {"family.refer", "family.read@lead_professional", "family.write@lead_professional"},
 	auth.RoleDataAnalyst:      {"extract.load", "extract.read", "identify.run", "review.decide", "report.read", "evidence.read"},
 	auth.RoleAuditor:          {"audit.read", "claim.read@audit_assigned", "claim.decide@audit_assigned"},
 	auth.RoleProgrammeManager: {"report.read", "claim.pay"},

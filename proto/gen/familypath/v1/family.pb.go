@@ -279,7 +279,10 @@ type FamilyLifecycleInput struct {
 	// When identification recorded the family.
 	IdentifiedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=identified_at,json=identifiedAt,proto3" json:"identified_at,omitempty"`
 	// The state carried over when the workflow continues as new; absent on the first start.
-	Continued     *FamilyState `protobuf:"bytes,5,opt,name=continued,proto3" json:"continued,omitempty"`
+	Continued *FamilyState `protobuf:"bytes,5,opt,name=continued,proto3" json:"continued,omitempty"`
+	// Present when a professional referred the family (the case service opened it) instead of
+	// identification finding it: the workflow takes the problems from here.
+	Referral      *Referral `protobuf:"bytes,6,opt,name=referral,proto3" json:"referral,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -349,6 +352,67 @@ func (x *FamilyLifecycleInput) GetContinued() *FamilyState {
 	return nil
 }
 
+func (x *FamilyLifecycleInput) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+// Referral is a family referred by a professional: the case service's referral id and the
+// problems the referral evidenced (judged by the engine on the referral's evidence).
+type Referral struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ReferralId    string                 `protobuf:"bytes,1,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	ProblemCodes  []string               `protobuf:"bytes,2,rep,name=problem_codes,json=problemCodes,proto3" json:"problem_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Referral) Reset() {
+	*x = Referral{}
+	mi := &file_familypath_v1_family_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Referral) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Referral) ProtoMessage() {}
+
+func (x *Referral) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Referral.ProtoReflect.Descriptor instead.
+func (*Referral) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Referral) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *Referral) GetProblemCodes() []string {
+	if x != nil {
+		return x.ProblemCodes
+	}
+	return nil
+}
+
 // EvidenceReceived is the signal sent when new evidence about a family exists.
 // It names the evidence by reference; the workflow never carries the evidence itself.
 type EvidenceReceived struct {
@@ -366,7 +430,7 @@ type EvidenceReceived struct {
 
 func (x *EvidenceReceived) Reset() {
 	*x = EvidenceReceived{}
-	mi := &file_familypath_v1_family_proto_msgTypes[1]
+	mi := &file_familypath_v1_family_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -378,7 +442,7 @@ func (x *EvidenceReceived) String() string {
 func (*EvidenceReceived) ProtoMessage() {}
 
 func (x *EvidenceReceived) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[1]
+	mi := &file_familypath_v1_family_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -391,7 +455,7 @@ func (x *EvidenceReceived) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvidenceReceived.ProtoReflect.Descriptor instead.
 func (*EvidenceReceived) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{1}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EvidenceReceived) GetEvidenceSnapshotId() string {
@@ -469,14 +533,16 @@ type FamilyState struct {
 	// The audit status of the family's current claim: NOT_SAMPLED, PASSED or FAILED ("" before a claim).
 	AuditStatus string `protobuf:"bytes,25,opt,name=audit_status,json=auditStatus,proto3" json:"audit_status,omitempty"`
 	// The family's team code (from the case), for operators' searches.
-	Team          string `protobuf:"bytes,26,opt,name=team,proto3" json:"team,omitempty"`
+	Team string `protobuf:"bytes,26,opt,name=team,proto3" json:"team,omitempty"`
+	// The case service's referral, when a professional referred the family.
+	ReferralId    string `protobuf:"bytes,27,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FamilyState) Reset() {
 	*x = FamilyState{}
-	mi := &file_familypath_v1_family_proto_msgTypes[2]
+	mi := &file_familypath_v1_family_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +554,7 @@ func (x *FamilyState) String() string {
 func (*FamilyState) ProtoMessage() {}
 
 func (x *FamilyState) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[2]
+	mi := &file_familypath_v1_family_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +567,7 @@ func (x *FamilyState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FamilyState.ProtoReflect.Descriptor instead.
 func (*FamilyState) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{2}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *FamilyState) GetFamilyId() string {
@@ -686,6 +752,13 @@ func (x *FamilyState) GetTeam() string {
 	return ""
 }
 
+func (x *FamilyState) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
 // ProblemJudgement is one baseline problem's status and its absolute deadlines.
 type ProblemJudgement struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -701,7 +774,7 @@ type ProblemJudgement struct {
 
 func (x *ProblemJudgement) Reset() {
 	*x = ProblemJudgement{}
-	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	mi := &file_familypath_v1_family_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -713,7 +786,7 @@ func (x *ProblemJudgement) String() string {
 func (*ProblemJudgement) ProtoMessage() {}
 
 func (x *ProblemJudgement) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[3]
+	mi := &file_familypath_v1_family_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -726,7 +799,7 @@ func (x *ProblemJudgement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProblemJudgement.ProtoReflect.Descriptor instead.
 func (*ProblemJudgement) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{3}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProblemJudgement) GetCode() string {
@@ -769,7 +842,7 @@ type AttachRequest struct {
 
 func (x *AttachRequest) Reset() {
 	*x = AttachRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	mi := &file_familypath_v1_family_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -781,7 +854,7 @@ func (x *AttachRequest) String() string {
 func (*AttachRequest) ProtoMessage() {}
 
 func (x *AttachRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[4]
+	mi := &file_familypath_v1_family_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -794,7 +867,7 @@ func (x *AttachRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttachRequest.ProtoReflect.Descriptor instead.
 func (*AttachRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{4}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AttachRequest) GetRequestId() string {
@@ -828,7 +901,7 @@ type AttachResult struct {
 
 func (x *AttachResult) Reset() {
 	*x = AttachResult{}
-	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	mi := &file_familypath_v1_family_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +913,7 @@ func (x *AttachResult) String() string {
 func (*AttachResult) ProtoMessage() {}
 
 func (x *AttachResult) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[5]
+	mi := &file_familypath_v1_family_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +926,7 @@ func (x *AttachResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttachResult.ProtoReflect.Descriptor instead.
 func (*AttachResult) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{5}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AttachResult) GetAttached() bool {
@@ -908,7 +981,7 @@ type GatherAttachmentRequest struct {
 
 func (x *GatherAttachmentRequest) Reset() {
 	*x = GatherAttachmentRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[6]
+	mi := &file_familypath_v1_family_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +993,7 @@ func (x *GatherAttachmentRequest) String() string {
 func (*GatherAttachmentRequest) ProtoMessage() {}
 
 func (x *GatherAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[6]
+	mi := &file_familypath_v1_family_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1006,7 @@ func (x *GatherAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GatherAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*GatherAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{6}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GatherAttachmentRequest) GetFamilyId() string {
@@ -959,7 +1032,7 @@ type AttachmentFacts struct {
 
 func (x *AttachmentFacts) Reset() {
 	*x = AttachmentFacts{}
-	mi := &file_familypath_v1_family_proto_msgTypes[7]
+	mi := &file_familypath_v1_family_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1044,7 @@ func (x *AttachmentFacts) String() string {
 func (*AttachmentFacts) ProtoMessage() {}
 
 func (x *AttachmentFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[7]
+	mi := &file_familypath_v1_family_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1057,7 @@ func (x *AttachmentFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttachmentFacts.ProtoReflect.Descriptor instead.
 func (*AttachmentFacts) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{7}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AttachmentFacts) GetWholeFamilyAssessment() bool {
@@ -1038,7 +1111,7 @@ type JudgeReadinessRequest struct {
 
 func (x *JudgeReadinessRequest) Reset() {
 	*x = JudgeReadinessRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[8]
+	mi := &file_familypath_v1_family_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +1123,7 @@ func (x *JudgeReadinessRequest) String() string {
 func (*JudgeReadinessRequest) ProtoMessage() {}
 
 func (x *JudgeReadinessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[8]
+	mi := &file_familypath_v1_family_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +1136,7 @@ func (x *JudgeReadinessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JudgeReadinessRequest.ProtoReflect.Descriptor instead.
 func (*JudgeReadinessRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{8}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *JudgeReadinessRequest) GetFamilyId() string {
@@ -1123,7 +1196,7 @@ type Readiness struct {
 
 func (x *Readiness) Reset() {
 	*x = Readiness{}
-	mi := &file_familypath_v1_family_proto_msgTypes[9]
+	mi := &file_familypath_v1_family_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1208,7 @@ func (x *Readiness) String() string {
 func (*Readiness) ProtoMessage() {}
 
 func (x *Readiness) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[9]
+	mi := &file_familypath_v1_family_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1221,7 @@ func (x *Readiness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Readiness.ProtoReflect.Descriptor instead.
 func (*Readiness) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{9}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Readiness) GetReady() bool {
@@ -1201,7 +1274,7 @@ type RecordAttachmentRequest struct {
 
 func (x *RecordAttachmentRequest) Reset() {
 	*x = RecordAttachmentRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[10]
+	mi := &file_familypath_v1_family_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1286,7 @@ func (x *RecordAttachmentRequest) String() string {
 func (*RecordAttachmentRequest) ProtoMessage() {}
 
 func (x *RecordAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[10]
+	mi := &file_familypath_v1_family_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1299,7 @@ func (x *RecordAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{10}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RecordAttachmentRequest) GetFamilyId() string {
@@ -1273,7 +1346,7 @@ type RecordAttachmentResponse struct {
 
 func (x *RecordAttachmentResponse) Reset() {
 	*x = RecordAttachmentResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[11]
+	mi := &file_familypath_v1_family_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1358,7 @@ func (x *RecordAttachmentResponse) String() string {
 func (*RecordAttachmentResponse) ProtoMessage() {}
 
 func (x *RecordAttachmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[11]
+	mi := &file_familypath_v1_family_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1371,7 @@ func (x *RecordAttachmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttachmentResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttachmentResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{11}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RecordAttachmentResponse) GetAttachmentId() string {
@@ -1322,7 +1395,7 @@ type RecordAttachmentFeeRequest struct {
 
 func (x *RecordAttachmentFeeRequest) Reset() {
 	*x = RecordAttachmentFeeRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[12]
+	mi := &file_familypath_v1_family_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1334,7 +1407,7 @@ func (x *RecordAttachmentFeeRequest) String() string {
 func (*RecordAttachmentFeeRequest) ProtoMessage() {}
 
 func (x *RecordAttachmentFeeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[12]
+	mi := &file_familypath_v1_family_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1347,7 +1420,7 @@ func (x *RecordAttachmentFeeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttachmentFeeRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttachmentFeeRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{12}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RecordAttachmentFeeRequest) GetFamilyId() string {
@@ -1387,7 +1460,7 @@ type RecordAttachmentFeeResponse struct {
 
 func (x *RecordAttachmentFeeResponse) Reset() {
 	*x = RecordAttachmentFeeResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[13]
+	mi := &file_familypath_v1_family_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1472,7 @@ func (x *RecordAttachmentFeeResponse) String() string {
 func (*RecordAttachmentFeeResponse) ProtoMessage() {}
 
 func (x *RecordAttachmentFeeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[13]
+	mi := &file_familypath_v1_family_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1485,7 @@ func (x *RecordAttachmentFeeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttachmentFeeResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttachmentFeeResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{13}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecordAttachmentFeeResponse) GetLedgerEntryId() string {
@@ -1438,7 +1511,7 @@ type JudgeFamilyRequest struct {
 
 func (x *JudgeFamilyRequest) Reset() {
 	*x = JudgeFamilyRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[14]
+	mi := &file_familypath_v1_family_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1450,7 +1523,7 @@ func (x *JudgeFamilyRequest) String() string {
 func (*JudgeFamilyRequest) ProtoMessage() {}
 
 func (x *JudgeFamilyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[14]
+	mi := &file_familypath_v1_family_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1463,7 +1536,7 @@ func (x *JudgeFamilyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JudgeFamilyRequest.ProtoReflect.Descriptor instead.
 func (*JudgeFamilyRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{14}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *JudgeFamilyRequest) GetFamilyId() string {
@@ -1528,7 +1601,7 @@ type FamilyJudgement struct {
 
 func (x *FamilyJudgement) Reset() {
 	*x = FamilyJudgement{}
-	mi := &file_familypath_v1_family_proto_msgTypes[15]
+	mi := &file_familypath_v1_family_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1540,7 +1613,7 @@ func (x *FamilyJudgement) String() string {
 func (*FamilyJudgement) ProtoMessage() {}
 
 func (x *FamilyJudgement) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[15]
+	mi := &file_familypath_v1_family_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1553,7 +1626,7 @@ func (x *FamilyJudgement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FamilyJudgement.ProtoReflect.Descriptor instead.
 func (*FamilyJudgement) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{15}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *FamilyJudgement) GetProblems() []*ProblemJudgement {
@@ -1624,7 +1697,7 @@ type CreateClaimRequest struct {
 
 func (x *CreateClaimRequest) Reset() {
 	*x = CreateClaimRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[16]
+	mi := &file_familypath_v1_family_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1636,7 +1709,7 @@ func (x *CreateClaimRequest) String() string {
 func (*CreateClaimRequest) ProtoMessage() {}
 
 func (x *CreateClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[16]
+	mi := &file_familypath_v1_family_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1722,7 @@ func (x *CreateClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateClaimRequest.ProtoReflect.Descriptor instead.
 func (*CreateClaimRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{16}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateClaimRequest) GetFamilyId() string {
@@ -1714,7 +1787,7 @@ type CreateClaimResponse struct {
 
 func (x *CreateClaimResponse) Reset() {
 	*x = CreateClaimResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[17]
+	mi := &file_familypath_v1_family_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1799,7 @@ func (x *CreateClaimResponse) String() string {
 func (*CreateClaimResponse) ProtoMessage() {}
 
 func (x *CreateClaimResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[17]
+	mi := &file_familypath_v1_family_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1812,7 @@ func (x *CreateClaimResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateClaimResponse.ProtoReflect.Descriptor instead.
 func (*CreateClaimResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{17}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateClaimResponse) GetClaimId() string {
@@ -1777,7 +1850,7 @@ type ClaimOutcome struct {
 
 func (x *ClaimOutcome) Reset() {
 	*x = ClaimOutcome{}
-	mi := &file_familypath_v1_family_proto_msgTypes[18]
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1789,7 +1862,7 @@ func (x *ClaimOutcome) String() string {
 func (*ClaimOutcome) ProtoMessage() {}
 
 func (x *ClaimOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[18]
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1802,7 +1875,7 @@ func (x *ClaimOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimOutcome.ProtoReflect.Descriptor instead.
 func (*ClaimOutcome) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{18}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ClaimOutcome) GetClaimId() string {
@@ -1848,7 +1921,7 @@ type CloseRequest struct {
 
 func (x *CloseRequest) Reset() {
 	*x = CloseRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1860,7 +1933,7 @@ func (x *CloseRequest) String() string {
 func (*CloseRequest) ProtoMessage() {}
 
 func (x *CloseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1873,7 +1946,7 @@ func (x *CloseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
 func (*CloseRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{19}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CloseRequest) GetExit() FamilyPhase {
@@ -1907,7 +1980,7 @@ type CloseResult struct {
 
 func (x *CloseResult) Reset() {
 	*x = CloseResult{}
-	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1919,7 +1992,7 @@ func (x *CloseResult) String() string {
 func (*CloseResult) ProtoMessage() {}
 
 func (x *CloseResult) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1932,7 +2005,7 @@ func (x *CloseResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseResult.ProtoReflect.Descriptor instead.
 func (*CloseResult) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{20}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CloseResult) GetPhase() FamilyPhase {
@@ -1961,7 +2034,7 @@ type CorrectRequest struct {
 
 func (x *CorrectRequest) Reset() {
 	*x = CorrectRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1973,7 +2046,7 @@ func (x *CorrectRequest) String() string {
 func (*CorrectRequest) ProtoMessage() {}
 
 func (x *CorrectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1986,7 +2059,7 @@ func (x *CorrectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectRequest.ProtoReflect.Descriptor instead.
 func (*CorrectRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CorrectRequest) GetRequestId() string {
@@ -2028,7 +2101,7 @@ type CorrectResult struct {
 
 func (x *CorrectResult) Reset() {
 	*x = CorrectResult{}
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2113,7 @@ func (x *CorrectResult) String() string {
 func (*CorrectResult) ProtoMessage() {}
 
 func (x *CorrectResult) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2126,7 @@ func (x *CorrectResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectResult.ProtoReflect.Descriptor instead.
 func (*CorrectResult) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CorrectResult) GetBaselineProblems() []string {
@@ -2084,7 +2157,7 @@ type CorrectAttachmentRequest struct {
 
 func (x *CorrectAttachmentRequest) Reset() {
 	*x = CorrectAttachmentRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2096,7 +2169,7 @@ func (x *CorrectAttachmentRequest) String() string {
 func (*CorrectAttachmentRequest) ProtoMessage() {}
 
 func (x *CorrectAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2109,7 +2182,7 @@ func (x *CorrectAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*CorrectAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CorrectAttachmentRequest) GetFamilyId() string {
@@ -2156,7 +2229,7 @@ type CorrectAttachmentResponse struct {
 
 func (x *CorrectAttachmentResponse) Reset() {
 	*x = CorrectAttachmentResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2168,7 +2241,7 @@ func (x *CorrectAttachmentResponse) String() string {
 func (*CorrectAttachmentResponse) ProtoMessage() {}
 
 func (x *CorrectAttachmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2181,7 +2254,7 @@ func (x *CorrectAttachmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectAttachmentResponse.ProtoReflect.Descriptor instead.
 func (*CorrectAttachmentResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
 }
 
 // DescribeCandidateRequest asks identification for what it recorded about a candidate family.
@@ -2194,7 +2267,7 @@ type DescribeCandidateRequest struct {
 
 func (x *DescribeCandidateRequest) Reset() {
 	*x = DescribeCandidateRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2279,7 @@ func (x *DescribeCandidateRequest) String() string {
 func (*DescribeCandidateRequest) ProtoMessage() {}
 
 func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2292,7 @@ func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateRequest.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DescribeCandidateRequest) GetFamilyId() string {
@@ -2242,7 +2315,7 @@ type DescribeCandidateResponse struct {
 
 func (x *DescribeCandidateResponse) Reset() {
 	*x = DescribeCandidateResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2327,7 @@ func (x *DescribeCandidateResponse) String() string {
 func (*DescribeCandidateResponse) ProtoMessage() {}
 
 func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2340,7 @@ func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateResponse.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DescribeCandidateResponse) GetFamilyId() string {
@@ -2311,7 +2384,7 @@ type ServiceDescription struct {
 
 func (x *ServiceDescription) Reset() {
 	*x = ServiceDescription{}
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2323,7 +2396,7 @@ func (x *ServiceDescription) String() string {
 func (*ServiceDescription) ProtoMessage() {}
 
 func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2336,7 +2409,7 @@ func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceDescription.ProtoReflect.Descriptor instead.
 func (*ServiceDescription) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ServiceDescription) GetService() string {
@@ -2380,7 +2453,7 @@ type ClaimWindowInput struct {
 
 func (x *ClaimWindowInput) Reset() {
 	*x = ClaimWindowInput{}
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2392,7 +2465,7 @@ func (x *ClaimWindowInput) String() string {
 func (*ClaimWindowInput) ProtoMessage() {}
 
 func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2405,7 +2478,7 @@ func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowInput.ProtoReflect.Descriptor instead.
 func (*ClaimWindowInput) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ClaimWindowInput) GetWindowId() string {
@@ -2462,7 +2535,7 @@ type TakeWindowClaimsRequest struct {
 
 func (x *TakeWindowClaimsRequest) Reset() {
 	*x = TakeWindowClaimsRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2474,7 +2547,7 @@ func (x *TakeWindowClaimsRequest) String() string {
 func (*TakeWindowClaimsRequest) ProtoMessage() {}
 
 func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2487,7 +2560,7 @@ func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeWindowClaimsRequest.ProtoReflect.Descriptor instead.
 func (*TakeWindowClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TakeWindowClaimsRequest) GetWindowId() string {
@@ -2519,7 +2592,7 @@ type WindowClaim struct {
 
 func (x *WindowClaim) Reset() {
 	*x = WindowClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2531,7 +2604,7 @@ func (x *WindowClaim) String() string {
 func (*WindowClaim) ProtoMessage() {}
 
 func (x *WindowClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2544,7 +2617,7 @@ func (x *WindowClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaim.ProtoReflect.Descriptor instead.
 func (*WindowClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WindowClaim) GetClaimId() string {
@@ -2584,7 +2657,7 @@ type WindowClaims struct {
 
 func (x *WindowClaims) Reset() {
 	*x = WindowClaims{}
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2669,7 @@ func (x *WindowClaims) String() string {
 func (*WindowClaims) ProtoMessage() {}
 
 func (x *WindowClaims) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2682,7 @@ func (x *WindowClaims) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaims.ProtoReflect.Descriptor instead.
 func (*WindowClaims) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WindowClaims) GetClaims() []*WindowClaim {
@@ -2630,7 +2703,7 @@ type SampledClaim struct {
 
 func (x *SampledClaim) Reset() {
 	*x = SampledClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2642,7 +2715,7 @@ func (x *SampledClaim) String() string {
 func (*SampledClaim) ProtoMessage() {}
 
 func (x *SampledClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2655,7 +2728,7 @@ func (x *SampledClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampledClaim.ProtoReflect.Descriptor instead.
 func (*SampledClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *SampledClaim) GetClaimId() string {
@@ -2688,7 +2761,7 @@ type AuditSample struct {
 
 func (x *AuditSample) Reset() {
 	*x = AuditSample{}
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2700,7 +2773,7 @@ func (x *AuditSample) String() string {
 func (*AuditSample) ProtoMessage() {}
 
 func (x *AuditSample) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2713,7 +2786,7 @@ func (x *AuditSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditSample.ProtoReflect.Descriptor instead.
 func (*AuditSample) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AuditSample) GetWindowId() string {
@@ -2759,7 +2832,7 @@ type RecordAuditSampleResponse struct {
 
 func (x *RecordAuditSampleResponse) Reset() {
 	*x = RecordAuditSampleResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2771,7 +2844,7 @@ func (x *RecordAuditSampleResponse) String() string {
 func (*RecordAuditSampleResponse) ProtoMessage() {}
 
 func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2784,7 +2857,7 @@ func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAuditSampleResponse.ProtoReflect.Descriptor instead.
 func (*RecordAuditSampleResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
 }
 
 // AuditDecision is the signal claims sends a window's workflow when an auditor decides a
@@ -2802,7 +2875,7 @@ type AuditDecision struct {
 
 func (x *AuditDecision) Reset() {
 	*x = AuditDecision{}
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2814,7 +2887,7 @@ func (x *AuditDecision) String() string {
 func (*AuditDecision) ProtoMessage() {}
 
 func (x *AuditDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2827,7 +2900,7 @@ func (x *AuditDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditDecision.ProtoReflect.Descriptor instead.
 func (*AuditDecision) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AuditDecision) GetClaimId() string {
@@ -2871,7 +2944,7 @@ type AuditReminder struct {
 
 func (x *AuditReminder) Reset() {
 	*x = AuditReminder{}
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2883,7 +2956,7 @@ func (x *AuditReminder) String() string {
 func (*AuditReminder) ProtoMessage() {}
 
 func (x *AuditReminder) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2896,7 +2969,7 @@ func (x *AuditReminder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminder.ProtoReflect.Descriptor instead.
 func (*AuditReminder) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AuditReminder) GetWindowId() string {
@@ -2928,7 +3001,7 @@ type AuditReminderResponse struct {
 
 func (x *AuditReminderResponse) Reset() {
 	*x = AuditReminderResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2940,7 +3013,7 @@ func (x *AuditReminderResponse) String() string {
 func (*AuditReminderResponse) ProtoMessage() {}
 
 func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2953,7 +3026,7 @@ func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminderResponse.ProtoReflect.Descriptor instead.
 func (*AuditReminderResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{38}
 }
 
 // SubmitWindowRequest asks claims to submit the window's batch: the claims that passed audit
@@ -2970,7 +3043,7 @@ type SubmitWindowRequest struct {
 
 func (x *SubmitWindowRequest) Reset() {
 	*x = SubmitWindowRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[38]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2982,7 +3055,7 @@ func (x *SubmitWindowRequest) String() string {
 func (*SubmitWindowRequest) ProtoMessage() {}
 
 func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[38]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2995,7 +3068,7 @@ func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowRequest.ProtoReflect.Descriptor instead.
 func (*SubmitWindowRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{38}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SubmitWindowRequest) GetWindowId() string {
@@ -3035,7 +3108,7 @@ type SubmitWindowResponse struct {
 
 func (x *SubmitWindowResponse) Reset() {
 	*x = SubmitWindowResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[39]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3047,7 +3120,7 @@ func (x *SubmitWindowResponse) String() string {
 func (*SubmitWindowResponse) ProtoMessage() {}
 
 func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[39]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3060,7 +3133,7 @@ func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowResponse.ProtoReflect.Descriptor instead.
 func (*SubmitWindowResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{39}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SubmitWindowResponse) GetSubmissionId() string {
@@ -3080,7 +3153,7 @@ type WindowPaid struct {
 
 func (x *WindowPaid) Reset() {
 	*x = WindowPaid{}
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3165,7 @@ func (x *WindowPaid) String() string {
 func (*WindowPaid) ProtoMessage() {}
 
 func (x *WindowPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3178,7 @@ func (x *WindowPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowPaid.ProtoReflect.Descriptor instead.
 func (*WindowPaid) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
@@ -3133,7 +3206,7 @@ type ClaimWindowState struct {
 
 func (x *ClaimWindowState) Reset() {
 	*x = ClaimWindowState{}
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3145,7 +3218,7 @@ func (x *ClaimWindowState) String() string {
 func (*ClaimWindowState) ProtoMessage() {}
 
 func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3158,7 +3231,7 @@ func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowState.ProtoReflect.Descriptor instead.
 func (*ClaimWindowState) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ClaimWindowState) GetWindowId() string {
@@ -3221,19 +3294,24 @@ var File_familypath_v1_family_proto protoreflect.FileDescriptor
 
 const file_familypath_v1_family_proto_rawDesc = "" +
 	"\n" +
-	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x01\n" +
+	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x02\n" +
 	"\x14FamilyLifecycleInput\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x17\n" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
 	"\x14evidence_snapshot_id\x18\x03 \x01(\tR\x12evidenceSnapshotId\x12?\n" +
 	"\ridentified_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fidentifiedAt\x128\n" +
-	"\tcontinued\x18\x05 \x01(\v2\x1a.familypath.v1.FamilyStateR\tcontinued\"\xc3\x01\n" +
+	"\tcontinued\x18\x05 \x01(\v2\x1a.familypath.v1.FamilyStateR\tcontinued\x123\n" +
+	"\breferral\x18\x06 \x01(\v2\x17.familypath.v1.ReferralR\breferral\"P\n" +
+	"\bReferral\x12\x1f\n" +
+	"\vreferral_id\x18\x01 \x01(\tR\n" +
+	"referralId\x12#\n" +
+	"\rproblem_codes\x18\x02 \x03(\tR\fproblemCodes\"\xc3\x01\n" +
 	"\x10EvidenceReceived\x120\n" +
 	"\x14evidence_snapshot_id\x18\x01 \x01(\tR\x12evidenceSnapshotId\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12;\n" +
 	"\vrecorded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordedAt\x12(\n" +
-	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\x81\t\n" +
+	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\xa2\t\n" +
 	"\vFamilyState\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x120\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\x12\x17\n" +
@@ -3265,7 +3343,9 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x10evidence_pending\x18\x17 \x01(\bR\x0fevidencePending\x12%\n" +
 	"\x0eclaim_attempts\x18\x18 \x01(\x05R\rclaimAttempts\x12!\n" +
 	"\faudit_status\x18\x19 \x01(\tR\vauditStatus\x12\x12\n" +
-	"\x04team\x18\x1a \x01(\tR\x04team\"\xd8\x01\n" +
+	"\x04team\x18\x1a \x01(\tR\x04team\x12\x1f\n" +
+	"\vreferral_id\x18\x1b \x01(\tR\n" +
+	"referralId\"\xd8\x01\n" +
 	"\x10ProblemJudgement\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
@@ -3506,112 +3586,114 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
 	(ResultRoute)(0),                    // 2: familypath.v1.ResultRoute
 	(ClaimOutcomeKind)(0),               // 3: familypath.v1.ClaimOutcomeKind
 	(*FamilyLifecycleInput)(nil),        // 4: familypath.v1.FamilyLifecycleInput
-	(*EvidenceReceived)(nil),            // 5: familypath.v1.EvidenceReceived
-	(*FamilyState)(nil),                 // 6: familypath.v1.FamilyState
-	(*ProblemJudgement)(nil),            // 7: familypath.v1.ProblemJudgement
-	(*AttachRequest)(nil),               // 8: familypath.v1.AttachRequest
-	(*AttachResult)(nil),                // 9: familypath.v1.AttachResult
-	(*GatherAttachmentRequest)(nil),     // 10: familypath.v1.GatherAttachmentRequest
-	(*AttachmentFacts)(nil),             // 11: familypath.v1.AttachmentFacts
-	(*JudgeReadinessRequest)(nil),       // 12: familypath.v1.JudgeReadinessRequest
-	(*Readiness)(nil),                   // 13: familypath.v1.Readiness
-	(*RecordAttachmentRequest)(nil),     // 14: familypath.v1.RecordAttachmentRequest
-	(*RecordAttachmentResponse)(nil),    // 15: familypath.v1.RecordAttachmentResponse
-	(*RecordAttachmentFeeRequest)(nil),  // 16: familypath.v1.RecordAttachmentFeeRequest
-	(*RecordAttachmentFeeResponse)(nil), // 17: familypath.v1.RecordAttachmentFeeResponse
-	(*JudgeFamilyRequest)(nil),          // 18: familypath.v1.JudgeFamilyRequest
-	(*FamilyJudgement)(nil),             // 19: familypath.v1.FamilyJudgement
-	(*CreateClaimRequest)(nil),          // 20: familypath.v1.CreateClaimRequest
-	(*CreateClaimResponse)(nil),         // 21: familypath.v1.CreateClaimResponse
-	(*ClaimOutcome)(nil),                // 22: familypath.v1.ClaimOutcome
-	(*CloseRequest)(nil),                // 23: familypath.v1.CloseRequest
-	(*CloseResult)(nil),                 // 24: familypath.v1.CloseResult
-	(*CorrectRequest)(nil),              // 25: familypath.v1.CorrectRequest
-	(*CorrectResult)(nil),               // 26: familypath.v1.CorrectResult
-	(*CorrectAttachmentRequest)(nil),    // 27: familypath.v1.CorrectAttachmentRequest
-	(*CorrectAttachmentResponse)(nil),   // 28: familypath.v1.CorrectAttachmentResponse
-	(*DescribeCandidateRequest)(nil),    // 29: familypath.v1.DescribeCandidateRequest
-	(*DescribeCandidateResponse)(nil),   // 30: familypath.v1.DescribeCandidateResponse
-	(*ServiceDescription)(nil),          // 31: familypath.v1.ServiceDescription
-	(*ClaimWindowInput)(nil),            // 32: familypath.v1.ClaimWindowInput
-	(*TakeWindowClaimsRequest)(nil),     // 33: familypath.v1.TakeWindowClaimsRequest
-	(*WindowClaim)(nil),                 // 34: familypath.v1.WindowClaim
-	(*WindowClaims)(nil),                // 35: familypath.v1.WindowClaims
-	(*SampledClaim)(nil),                // 36: familypath.v1.SampledClaim
-	(*AuditSample)(nil),                 // 37: familypath.v1.AuditSample
-	(*RecordAuditSampleResponse)(nil),   // 38: familypath.v1.RecordAuditSampleResponse
-	(*AuditDecision)(nil),               // 39: familypath.v1.AuditDecision
-	(*AuditReminder)(nil),               // 40: familypath.v1.AuditReminder
-	(*AuditReminderResponse)(nil),       // 41: familypath.v1.AuditReminderResponse
-	(*SubmitWindowRequest)(nil),         // 42: familypath.v1.SubmitWindowRequest
-	(*SubmitWindowResponse)(nil),        // 43: familypath.v1.SubmitWindowResponse
-	(*WindowPaid)(nil),                  // 44: familypath.v1.WindowPaid
-	(*ClaimWindowState)(nil),            // 45: familypath.v1.ClaimWindowState
-	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
+	(*Referral)(nil),                    // 5: familypath.v1.Referral
+	(*EvidenceReceived)(nil),            // 6: familypath.v1.EvidenceReceived
+	(*FamilyState)(nil),                 // 7: familypath.v1.FamilyState
+	(*ProblemJudgement)(nil),            // 8: familypath.v1.ProblemJudgement
+	(*AttachRequest)(nil),               // 9: familypath.v1.AttachRequest
+	(*AttachResult)(nil),                // 10: familypath.v1.AttachResult
+	(*GatherAttachmentRequest)(nil),     // 11: familypath.v1.GatherAttachmentRequest
+	(*AttachmentFacts)(nil),             // 12: familypath.v1.AttachmentFacts
+	(*JudgeReadinessRequest)(nil),       // 13: familypath.v1.JudgeReadinessRequest
+	(*Readiness)(nil),                   // 14: familypath.v1.Readiness
+	(*RecordAttachmentRequest)(nil),     // 15: familypath.v1.RecordAttachmentRequest
+	(*RecordAttachmentResponse)(nil),    // 16: familypath.v1.RecordAttachmentResponse
+	(*RecordAttachmentFeeRequest)(nil),  // 17: familypath.v1.RecordAttachmentFeeRequest
+	(*RecordAttachmentFeeResponse)(nil), // 18: familypath.v1.RecordAttachmentFeeResponse
+	(*JudgeFamilyRequest)(nil),          // 19: familypath.v1.JudgeFamilyRequest
+	(*FamilyJudgement)(nil),             // 20: familypath.v1.FamilyJudgement
+	(*CreateClaimRequest)(nil),          // 21: familypath.v1.CreateClaimRequest
+	(*CreateClaimResponse)(nil),         // 22: familypath.v1.CreateClaimResponse
+	(*ClaimOutcome)(nil),                // 23: familypath.v1.ClaimOutcome
+	(*CloseRequest)(nil),                // 24: familypath.v1.CloseRequest
+	(*CloseResult)(nil),                 // 25: familypath.v1.CloseResult
+	(*CorrectRequest)(nil),              // 26: familypath.v1.CorrectRequest
+	(*CorrectResult)(nil),               // 27: familypath.v1.CorrectResult
+	(*CorrectAttachmentRequest)(nil),    // 28: familypath.v1.CorrectAttachmentRequest
+	(*CorrectAttachmentResponse)(nil),   // 29: familypath.v1.CorrectAttachmentResponse
+	(*DescribeCandidateRequest)(nil),    // 30: familypath.v1.DescribeCandidateRequest
+	(*DescribeCandidateResponse)(nil),   // 31: familypath.v1.DescribeCandidateResponse
+	(*ServiceDescription)(nil),          // 32: familypath.v1.ServiceDescription
+	(*ClaimWindowInput)(nil),            // 33: familypath.v1.ClaimWindowInput
+	(*TakeWindowClaimsRequest)(nil),     // 34: familypath.v1.TakeWindowClaimsRequest
+	(*WindowClaim)(nil),                 // 35: familypath.v1.WindowClaim
+	(*WindowClaims)(nil),                // 36: familypath.v1.WindowClaims
+	(*SampledClaim)(nil),                // 37: familypath.v1.SampledClaim
+	(*AuditSample)(nil),                 // 38: familypath.v1.AuditSample
+	(*RecordAuditSampleResponse)(nil),   // 39: familypath.v1.RecordAuditSampleResponse
+	(*AuditDecision)(nil),               // 40: familypath.v1.AuditDecision
+	(*AuditReminder)(nil),               // 41: familypath.v1.AuditReminder
+	(*AuditReminderResponse)(nil),       // 42: familypath.v1.AuditReminderResponse
+	(*SubmitWindowRequest)(nil),         // 43: familypath.v1.SubmitWindowRequest
+	(*SubmitWindowResponse)(nil),        // 44: familypath.v1.SubmitWindowResponse
+	(*WindowPaid)(nil),                  // 45: familypath.v1.WindowPaid
+	(*ClaimWindowState)(nil),            // 46: familypath.v1.ClaimWindowState
+	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 48: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	46, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
-	6,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
-	46, // 2: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	46, // 4: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	46, // 5: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
-	7,  // 6: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	46, // 7: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
-	2,  // 8: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	46, // 9: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	46, // 10: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
-	1,  // 11: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	46, // 12: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	46, // 13: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	46, // 14: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	46, // 15: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
-	11, // 16: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	46, // 17: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	46, // 18: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	46, // 19: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 20: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 21: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 22: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
-	7,  // 23: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
-	2,  // 24: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	46, // 25: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	46, // 26: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	46, // 27: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
-	2,  // 28: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	46, // 29: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
-	7,  // 30: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
-	3,  // 31: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	46, // 32: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
-	0,  // 33: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	46, // 34: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
-	0,  // 35: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	46, // 36: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 37: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 38: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	46, // 39: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	47, // 40: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	47, // 41: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
-	2,  // 42: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
-	34, // 43: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
-	36, // 44: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	46, // 45: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
-	46, // 46: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
-	37, // 47: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
-	39, // 48: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
-	49, // [49:49] is the sub-list for method output_type
-	49, // [49:49] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	47, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
+	5,  // 2: familypath.v1.FamilyLifecycleInput.referral:type_name -> familypath.v1.Referral
+	47, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	0,  // 4: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
+	47, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	47, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	8,  // 7: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
+	47, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	2,  // 9: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
+	47, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	47, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	1,  // 12: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
+	47, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	47, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	47, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	47, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	12, // 17: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
+	47, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	47, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	47, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	8,  // 24: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
+	2,  // 25: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
+	47, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	47, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	47, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	2,  // 29: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
+	47, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	8,  // 31: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
+	3,  // 32: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
+	47, // 33: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	0,  // 34: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
+	47, // 35: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	0,  // 36: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
+	47, // 37: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 38: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 39: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	47, // 40: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	48, // 41: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	48, // 42: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 43: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	35, // 44: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	37, // 45: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	47, // 46: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	47, // 47: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	38, // 48: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	40, // 49: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -3625,7 +3707,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

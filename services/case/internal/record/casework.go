@@ -64,10 +64,13 @@ type EvidenceBody struct {
 // CaseEvidence is what tracking reads when it judges: the caseworkers' facts (as the engine
 // reads them) and the date the case closed, if it has.
 type CaseEvidence struct {
-	FamilyID   string          `json:"family_id"`
-	Facts      []outcomes.Fact `json:"facts"`
-	CaseClosed *string         `json:"case_closed,omitempty"`
-	Items      []EvidenceBody  `json:"items"`
+	FamilyID string `json:"family_id"`
+	// Members are the case's members as the engine reads them (a referred family has no
+	// identification snapshot: these are its members).
+	Members    []outcomes.Member `json:"members"`
+	Facts      []outcomes.Fact   `json:"facts"`
+	CaseClosed *string           `json:"case_closed,omitempty"`
+	Items      []EvidenceBody    `json:"items"`
 }
 
 // StatusRequest moves the case: open, stepped down (to universal services), or closed, with
@@ -290,13 +293,11 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 		FROM "case".evidence WHERE family_id = ? ORDER BY recorded_at, id`, id).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := &CaseEvidence{FamilyID: id.String(), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
-	moment := func(t *time.Time) *outcomes.Moment {
-		if t == nil {
-			return nil
-		}
-		return &outcomes.Moment{Time: *t}
+	ms, err := loadMembers(c, a.DB, a.Keys, id)
+	if err != nil {
+		return nil, err
 	}
+	out := &CaseEvidence{FamilyID: id.String(), Members: engineMembers(ms), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
 	for _, r := range rows {
 		out.Items = append(out.Items, EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
 			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()})

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -84,18 +86,22 @@ var ErrNoCase = errors.New("the family has no case")
 // API serves the record's parts.
 type API struct {
 	DB       *gorm.DB
-	Temporal client.Client // tells the family's workflow of new evidence and status changes
+	Keys     *keyring.Keyring // seals members' identities (FIELD_KEYS)
+	Temporal client.Client    // tells the family's workflow of new evidence and status changes
+	Plans    *outcomes.Plans  // judges a referral's eligibility
 	Guard    *httpapi.Guard
 	Log      *slog.Logger
 }
 
-// Routes adds the routes.
-func (a *API) Routes(r gin.IRouter) {
+// Routes adds the routes; referrals need the idempotency middleware.
+func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
+	r.POST("/v1/referrals", a.Guard.Require(policy.FamilyRefer), idempotent, a.refer)
 	r.PUT("/v1/families/:id/assessment", func(c *gin.Context) { put(a, c, assessmentPart, &Assessment{}) })
 	r.GET("/v1/families/:id/assessment", func(c *gin.Context) { get(a, c, assessmentPart, &Assessment{}) })
 	r.PUT("/v1/families/:id/plan", func(c *gin.Context) { put(a, c, planPart, &Plan{}) })
 	r.GET("/v1/families/:id/plan", func(c *gin.Context) { get(a, c, planPart, &Plan{}) })
 	a.caseworkRoutes(r)
+	a.membersRoutes(r)
 }
 
 func familyID(c *gin.Context) (uuid.UUID, bool) {

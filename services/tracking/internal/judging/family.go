@@ -26,8 +26,21 @@ type Evidence struct {
 // CaseEvidence is the case service's evidence for a family: caseworkers' facts and when the
 // case closed.
 type CaseEvidence struct {
-	Facts      []outcomes.Fact `json:"facts"`
-	CaseClosed *string         `json:"case_closed,omitempty"`
+	Members    []outcomes.Member `json:"members"`
+	Facts      []outcomes.Fact   `json:"facts"`
+	CaseClosed *string           `json:"case_closed,omitempty"`
+}
+
+// mergeMembers is identification's members and then the case's members it does not have
+// (a referred family's are all the case's).
+func mergeMembers(identified, cased []outcomes.Member) []outcomes.Member {
+	out := slices.Clone(identified)
+	for _, m := range cased {
+		if !slices.ContainsFunc(out, func(o outcomes.Member) bool { return o.ID == m.ID }) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Judge judges attached families: the family workflow's tracking.JudgeFamily.
@@ -50,25 +63,27 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError("plan version "+r.GetPlanVersion()+" is not loaded", "PlanVersionMissing", nil)
 	}
-	if r.GetAttachedAt() == nil || r.GetAt() == nil || r.GetEvidenceSnapshotId() == "" {
-		return nil, temporal.NewNonRetryableApplicationError("attached_at, at and evidence_snapshot_id are required", "InvalidArgument", nil)
+	if r.GetAttachedAt() == nil || r.GetAt() == nil {
+		return nil, temporal.NewNonRetryableApplicationError("attached_at and at are required", "InvalidArgument", nil)
 	}
-	var ev Evidence
-	err := j.Identification.GetJSON(ctx, snapshotPath+r.GetEvidenceSnapshotId(), &ev)
-	if errors.Is(err, upstream.ErrNotFound) {
-		return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+r.GetEvidenceSnapshotId()+" not found", "EvidenceNotFound", nil)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if ev.FamilyID != r.GetFamilyId() {
-		return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
+	var ev Evidence // a referred family has no identification snapshot: the case holds its evidence
+	if id := r.GetEvidenceSnapshotId(); id != "" {
+		err := j.Identification.GetJSON(ctx, snapshotPath+id, &ev)
+		if errors.Is(err, upstream.ErrNotFound) {
+			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+id+" not found", "EvidenceNotFound", nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ev.FamilyID != r.GetFamilyId() {
+			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
+		}
 	}
 	var ce CaseEvidence
 	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &ce); err != nil && !errors.Is(err, upstream.ErrNotFound) {
 		return nil, err // no case: no caseworkers' evidence
 	}
-	f := &outcomes.Family{ID: r.GetFamilyId(), Members: ev.Members, Facts: append(ev.Facts, ce.Facts...), Attachment: &outcomes.Attachment{
+	f := &outcomes.Family{ID: r.GetFamilyId(), Members: mergeMembers(ev.Members, ce.Members), Facts: append(ev.Facts, ce.Facts...), Attachment: &outcomes.Attachment{
 		Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
 		// Attachment was judged ready when it happened; these only matter for readiness.
 		Assessment: true, FamilyPlan: true, LeadProfessional: true,

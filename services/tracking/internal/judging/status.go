@@ -55,6 +55,10 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 		v := "CE"
 		route = &v
 	}
+	var snapshot *string // a referred family's evidence is all in its case
+	if id := r.GetEvidenceSnapshotId(); id != "" {
+		snapshot = &id
+	}
 	return s.DB.WithContext(ctx).Exec(`
 INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
     result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems)
@@ -65,7 +69,7 @@ ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, atta
     earliest_claim_at = EXCLUDED.earliest_claim_at, review_at = EXCLUDED.review_at, outstanding = EXCLUDED.outstanding,
     blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
-		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), r.GetEvidenceSnapshotId(),
+		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
 		r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
 		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj)).Error
 }

@@ -1,0 +1,149 @@
+package record
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Member is a family member as the case knows them, linked to identification's person.
+type Member struct {
+	PersonID     string `json:"person_id" validate:"required,memberid"`
+	Role         string `json:"role" validate:"required,oneof=ADULT CHILD"`
+	Relationship string `json:"relationship" validate:"required,oneof=PARENT_CARER CHILD OTHER_ADULT OTHER_CHILD"`
+	Pregnant     bool   `json:"pregnant"`
+	// KnownAs and BirthDate identify the member: sealed at rest, shown only to those whose
+	// relationship allows special category fields.
+	KnownAs   string `json:"known_as" validate:"max=200"`
+	BirthDate string `json:"birth_date" validate:"omitempty,datetime=2006-01-02"`
+	Withheld  bool   `json:"withheld,omitempty"`
+}
+
+// MembersRequest sets the family's members, whole.
+type MembersRequest struct {
+	Members []Member `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
+}
+
+type identity struct {
+	KnownAs   string `json:"known_as,omitempty"`
+	BirthDate string `json:"birth_date,omitempty"`
+}
+
+// sealed binds a member's identity to the family and person, so a value copied to another
+// row does not open.
+func aad(family uuid.UUID, person string) []byte { return append(family[:], person...) }
+
+func (a *API) membersRoutes(r gin.IRouter) {
+	r.PUT("/v1/families/:id/members", a.putMembers)
+	r.GET("/v1/families/:id/members", a.getMembers)
+}
+
+func (a *API) putMembers(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
+		return
+	}
+	var req MembersRequest
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, id) {
+		return
+	}
+	by := httpapi.Principal(c).Subject
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM "case".members WHERE family_id = ?`, id).Error; err != nil {
+			return err
+		}
+		for _, m := range req.Members {
+			plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
+			if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(id, m.PersonID)), by).Error; err != nil {
+				return err
+			}
+		}
+		ids := make([]string, len(req.Members))
+		for i, m := range req.Members {
+			ids[i] = m.PersonID
+		}
+		return a.history(tx, id, "MEMBERS", map[string]any{"person_ids": ids}, by) // who, never their names
+	})
+	if err != nil {
+		a.Log.ErrorContext(c, "put members", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"members": req.Members})
+}
+
+func (a *API) getMembers(c *gin.Context) {
+	id, ok := familyID(c)
+	if !ok {
+		return
+	}
+	rel, ok := a.Guard.Family(c, policy.FamilyRead, id.String())
+	if !ok {
+		return
+	}
+	ms, err := loadMembers(c, a.DB, a.Keys, id)
+	if err != nil {
+		a.Log.ErrorContext(c, "read members", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	if !policy.FieldVisible(httpapi.Principal(c), policy.Special, rel) {
+		for i := range ms {
+			ms[i].KnownAs, ms[i].BirthDate, ms[i].Withheld = "", "", true
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"members": ms})
+}
+
+// loadMembers reads and opens the family's members.
+func loadMembers(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, id uuid.UUID) ([]Member, error) {
+	var rows []struct {
+		PersonID, Role, Relationship string
+		Pregnant                     bool
+		Identity                     []byte
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT person_id, role, relationship, pregnant, identity FROM "case".members WHERE family_id = ? ORDER BY person_id`, id).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	ms := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		plain, err := keys.Open(r.Identity, aad(id, r.PersonID))
+		if err != nil {
+			return nil, err
+		}
+		var idn identity
+		if err := json.Unmarshal(plain, &idn); err != nil {
+			return nil, err
+		}
+		ms = append(ms, Member{PersonID: r.PersonID, Role: r.Role, Relationship: r.Relationship, Pregnant: r.Pregnant, KnownAs: idn.KnownAs, BirthDate: idn.BirthDate})
+	}
+	return ms, nil
+}
+
+// engineMembers is the members as the Outcomes Plan engine reads them (ids, birth dates, roles).
+func engineMembers(ms []Member) []outcomes.Member {
+	out := make([]outcomes.Member, 0, len(ms))
+	for _, m := range ms {
+		om := outcomes.Member{ID: m.PersonID, Pregnant: m.Pregnant}
+		if b, err := outcomes.ParseMoment(m.BirthDate); err == nil && m.BirthDate != "" {
+			om.BirthDate = &b
+		} else {
+			om.Role = map[string]string{"ADULT": "adult", "CHILD": "child"}[m.Role]
+		}
+		out = append(out, om)
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package record
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
+)
+
+// ReferralFact is a piece of the referrer's evidence: a fact of any data contract feed and
+// the reference of the document that shows it.
+type ReferralFact struct {
+	Member      string `json:"member" validate:"required,memberid"`
+	Feed        string `json:"feed" validate:"required,max=32"`
+	Type        string `json:"type" validate:"required,casecode"`
+	Date        string `json:"date" validate:"required_without=Start,omitempty,datetime=2006-01-02"`
+	Start       string `json:"start" validate:"omitempty,datetime=2006-01-02"`
+	End         string `json:"end" validate:"omitempty,datetime=2006-01-02"`
+	DocumentRef string `json:"document_ref" validate:"required,max=500"`
+}
+
+// ReferralRequest refers a family: its plan, the team to take it, why, who is in it, and the
+// evidence of its problems.
+type ReferralRequest struct {
+	PlanID     string         `json:"plan_id" validate:"required,planid"`
+	Team       string         `json:"team" validate:"required,team"`
+	ReasonCode string         `json:"reason_code" validate:"required,casecode"`
+	Members    []Member       `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
+	Facts      []ReferralFact `json:"facts" validate:"required,min=1,max=500,dive"`
+}
+
+// ReferralBody answers a referral.
+type ReferralBody struct {
+	ReferralID   string   `json:"referral_id"`
+	FamilyID     string   `json:"family_id"`
+	WorkflowID   string   `json:"workflow_id"`
+	ProblemCodes []string `json:"problem_codes"`
+}
+
+// referralNamespace derives a referral's family id from its Idempotency-Key, so that a retry
+// finds the family it opened.
+var referralNamespace = uuid.MustParse("c1f4e8a2-6d3b-4a9e-8b7c-2e5f0a1d3c49")
+
+// TypeNotEligible is the problem type of a referral whose evidence does not make the family
+// eligible under the plan.
+const TypeNotEligible = "https://familypath.dev/problems/not-eligible"
+
+// refer opens a referred family's case (team, members, the referrer's evidence as case
+// evidence) once its evidence makes it eligible under the plan's latest version, and starts
+// its FamilyLifecycle with the referral. A retry with the same key answers the same family.
+func (a *API) refer(c *gin.Context) {
+	var req ReferralRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	for i, f := range req.Facts {
+		if !outcomes.KnownEvent(f.Feed, f.Type) {
+			httpapi.Invalid(c, httpapi.FieldError{Field: fmt.Sprintf("facts[%d].type", i), Message: "must be an event type of the feed (see data-contracts.md)"})
+			return
+		}
+	}
+	plan, ok := a.Plans.Latest(req.PlanID)
+	if !ok {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "plan_id", Message: "is not a published plan"})
+		return
+	}
+	family := uuid.NewSHA1(referralNamespace, []byte(c.GetHeader(httpapi.HeaderIdempotencyKey)))
+	facts := make([]outcomes.Fact, len(req.Facts))
+	for i, f := range req.Facts {
+		facts[i] = outcomes.Fact{ID: fmt.Sprintf("referral:%d", i), Person: f.Member, Feed: f.Feed, Type: f.Type, Date: moment(day(f.Date)), Start: moment(day(f.Start)), End: moment(day(f.End))}
+	}
+	now := time.Now()
+	today := outcomes.Date(now.In(outcomes.London).Date())
+	elig := outcomes.Evaluate(plan, &outcomes.Family{ID: family.String(), Members: engineMembers(req.Members), Facts: facts}, today).Eligibility
+	if !elig.Eligible {
+		httpapi.Abort(c, httpapi.Problem{Type: TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible",
+			Detail: fmt.Sprintf("Under %s the referral's evidence shows %d of the %d problems needed; dependent child or pregnancy: %v.",
+				plan.Key(), len(elig.Problems), elig.MinProblems, elig.Dependants)})
+		return
+	}
+	codes := make([]string, len(elig.Problems))
+	for i, p := range elig.Problems {
+		codes[i] = p.Code
+	}
+	body, _ := json.Marshal(req)
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	by := httpapi.Principal(c).Subject
+	referral := uuid.NewSHA1(family, []byte("referral"))
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		var existing []string
+		if err := tx.Raw(`SELECT request_hash FROM "case".referrals WHERE id = ?`, referral).Scan(&existing).Error; err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			if existing[0] != hash {
+				return errKeyReused
+			}
+			return nil // opened before: start the workflow again (idempotent)
+		}
+		if err := tx.Exec(`INSERT INTO "case".families (id, team) VALUES (?, ?)`, family, req.Team).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO "case".referrals (id, family_id, plan_id, problem_codes, reason_code, referred_by, request_hash) VALUES (?, ?, ?, ?::text[], ?, ?, ?)`,
+			referral, family, plan.ID, db.TextArray(codes), req.ReasonCode, by, hash).Error; err != nil {
+			return err
+		}
+		for _, m := range req.Members {
+			plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
+			if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				family, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(family, m.PersonID)), by).Error; err != nil {
+				return err
+			}
+		}
+		for _, f := range req.Facts {
+			if err := tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				uuid.New(), family, f.Member, f.Feed, f.Type, day(f.Date), day(f.Start), day(f.End), f.DocumentRef, by).Error; err != nil {
+				return err
+			}
+		}
+		return a.history(tx, family, "REFERRAL", map[string]any{"referral_id": referral, "plan_id": plan.ID, "problem_codes": codes, "reason_code": req.ReasonCode}, by)
+	})
+	if err == errKeyReused {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeIdempotency, Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused",
+			Detail: "This key was used for a different referral; use a new key for a new referral."})
+		return
+	}
+	if err != nil {
+		a.Log.ErrorContext(c, "record referral", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	if !a.Guard.Record(c, string(policy.FamilyRefer), "family", family.String(), "referred ("+req.ReasonCode+")") {
+		return
+	}
+	wf, _ := contract.FamilyWorkflowID(family.String())
+	_, err = a.Temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
+		ID: wf, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			temporalx.SAFamilyPhase.ValueSet(familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED.String()),
+			temporalx.SAPlanVersion.ValueSet(plan.ID)),
+		StaticSummary: "Family lifecycle under plan " + plan.ID + " (referred)",
+	}, contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: family.String(), PlanId: plan.ID,
+		IdentifiedAt: timestamppb.New(now.UTC()), Referral: &familypathv1.Referral{ReferralId: referral.String(), ProblemCodes: codes}})
+	if err != nil {
+		a.Log.ErrorContext(c, "start family workflow", "family_id", family.String(), "error", err.Error())
+		httpapi.Unavailable(c, "The referral was recorded but the family's workflow could not be started; retry with the same Idempotency-Key.")
+		return
+	}
+	c.Header("Location", "/v1/families/"+family.String()+"/allocation")
+	c.JSON(http.StatusCreated, ReferralBody{ReferralID: referral.String(), FamilyID: family.String(), WorkflowID: wf, ProblemCodes: codes})
+}
+
+var errKeyReused = fmt.Errorf("idempotency key reused")
+
+func moment(t *time.Time) *outcomes.Moment {
+	if t == nil {
+		return nil
+	}
+	return &outcomes.Moment{Time: *t}
+}

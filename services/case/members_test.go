@@ -1,0 +1,42 @@
+package caseservice
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+)
+
+// Members are kept sealed, shown whole to those working with the family, without names and
+// birth dates to a caseworker who only shares the team, and served to tracking with their ages.
+func TestMembersAreSealedAndShownByRelationship(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	teammate := auth.Principal{Subject: "cw.other", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	body := `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER","known_as":"Sam Example","birth_date":"1984-05-02"},` +
+		`{"person_id":"p-2","role":"CHILD","relationship":"CHILD","known_as":"Alex Example","birth_date":"2012-09-14"}]}`
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body); w.Code != 200 {
+		t.Fatalf("members: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER"},{"person_id":"p-1","role":"CHILD","relationship":"CHILD"}]}`); w.Code != 400 {
+		t.Errorf("a person twice: %d", w.Code)
+	}
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/members", ""); !strings.Contains(w.Body.String(), "Sam Example") {
+		t.Errorf("lead: %s", w.Body)
+	}
+	if w := a.Do(teammate, "GET", "/v1/families/"+fam+"/members", ""); w.Code != 200 || strings.Contains(w.Body.String(), "Example") || strings.Contains(w.Body.String(), "1984") ||
+		!strings.Contains(w.Body.String(), `"withheld":true`) {
+		t.Errorf("teammate: %d %s", w.Code, w.Body)
+	}
+	var stored int64
+	a.Deps.DB.Raw(`SELECT count(*) FROM "case".members WHERE position('Example' in encode(identity, 'escape')) > 0`).Scan(&stored)
+	if stored != 0 {
+		t.Error("a name is stored in clear")
+	}
+	service := auth.Principal{Subject: "service:tracking", Roles: []string{auth.RoleService}}
+	if w := a.Do(service, "GET", "/v1/families/"+fam+"/evidence", ""); !strings.Contains(w.Body.String(), `"birth_date":"2012-09-14"`) || strings.Contains(w.Body.String(), "Example") {
+		t.Errorf("tracking's read: %s", w.Body)
+	}
+}
