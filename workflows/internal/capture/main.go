@@ -72,6 +72,7 @@ func run() error {
 	for name, scenario := range map[string]func(context.Context, client.Client) (string, error){
 		"family-claimed-and-paid": claimedAndPaid,
 		"family-withdrawn":        withdrawn,
+		"family-referred":         referred,
 		"claim-window":            window,
 	} {
 		id, err := scenario(ctx, c)
@@ -90,6 +91,7 @@ func run() error {
 const (
 	paidFamily      = "00000000-0000-4000-8000-000000000001"
 	withdrawnFamily = "00000000-0000-4000-8000-000000000002"
+	referredFamily  = "00000000-0000-4000-8000-000000000003"
 )
 
 // startWorkers runs the workflows and synthetic activities on their task queues. Deadlines
@@ -226,6 +228,38 @@ func claimedAndPaid(ctx context.Context, c client.Client) (string, error) {
 		if err := c.SignalWorkflow(ctx, id, "", contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: claim.GetClaimId(), Kind: k, At: timestamppb.Now()}); err != nil {
 			return "", err
 		}
+	}
+	return id, c.GetWorkflow(ctx, id, "").Get(ctx, nil)
+}
+
+// referred: a family referred by a professional (its problems from the referral), attached,
+// judged, then withdrawn.
+func referred(ctx context.Context, c client.Client) (string, error) {
+	id, err := contract.FamilyWorkflowID(referredFamily)
+	if err != nil {
+		return "", err
+	}
+	_ = c.TerminateWorkflow(ctx, id, "", "a new capture")
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: referredFamily, PlanId: "lancashire-phase2",
+			IdentifiedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)),
+			Referral:     &familypathv1.Referral{ReferralId: "referral-1", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}}); err != nil {
+		return "", err
+	}
+	if err := attach(ctx, c, id); err != nil {
+		return "", err
+	}
+	if _, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool { return len(s.GetProblems()) > 0 }); err != nil {
+		return "", err
+	}
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateClose, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{&familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN, ReasonCode: "FAMILY_DECLINED"}}})
+	if err != nil {
+		return "", err
+	}
+	if err := h.Get(ctx, nil); err != nil {
+		return "", err
 	}
 	return id, c.GetWorkflow(ctx, id, "").Get(ctx, nil)
 }
