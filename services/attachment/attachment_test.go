@@ -111,3 +111,41 @@ func TestAttachmentProfileCountsEachProgrammeYear(t *testing.T) {
 		t.Errorf("unknown plan: %d", w.Code)
 	}
 }
+
+// A compliance check samples a share of the period's attachments (at least one, the same for
+// the same seed) and keeps each case's review; only internal auditors draw and review.
+func TestComplianceCheckSamplesAndRecordsReviews(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts := register.Activities{DB: a.Deps.DB}
+	for i := range 12 {
+		if _, err := acts.RecordAttachment(context.Background(), &familypathv1.RecordAttachmentRequest{FamilyId: uuid.NewString(),
+			AttachedAt: timestamppb.New(time.Date(2016, 6, 1+i, 0, 0, 0, 0, time.UTC)), BaselineProblems: []string{"CRIME", "EDUCATION"},
+			PlanVersion: "lancashire-phase2@1", RequestId: "attach"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auditor := auth.Principal{Subject: "aud.1", Roles: []string{auth.RoleAuditor}}
+	w := a.Do(auditor, "POST", "/v1/compliance-checks", `{"plan_id":"lancashire-phase2","from":"2016-06-01","to":"2016-07-01","rate":0.1}`)
+	var check register.CheckBody
+	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 201 || check.Population != 12 || len(check.Cases) != 2 {
+		t.Fatalf("draw: %d %s", w.Code, w.Body)
+	}
+	if got := register.Draw(12, 0.1, check.Seed); len(got) != 2 {
+		t.Errorf("the draw does not repeat: %v", got)
+	}
+	path := "/v1/compliance-checks/" + check.ID + "/cases/" + check.Cases[0].FamilyID
+	if w := a.Do(auditor, "PUT", path, `{"problem_evidence":true,"whole_family_assessment":false,"family_plan":true,"lead_professional":true}`); w.Code != 400 {
+		t.Errorf("a failed requirement without a finding: %d", w.Code)
+	}
+	w = a.Do(auditor, "PUT", path, `{"problem_evidence":true,"whole_family_assessment":false,"family_plan":true,"lead_professional":true,"finding_code":"ASSESSMENT_AFTER_ATTACHMENT"}`)
+	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 200 || check.Reviewed != 1 || check.Compliant != 0 {
+		t.Errorf("review: %d %s", w.Code, w.Body)
+	}
+	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
+	if w := a.Do(caseworker, "POST", "/v1/compliance-checks", `{"plan_id":"lancashire-phase2","from":"2016-06-01","to":"2016-07-01","rate":0.1}`); w.Code != 403 {
+		t.Errorf("caseworker: %d", w.Code)
+	}
+	if w := a.Do(auditor, "PUT", "/v1/compliance-checks/"+check.ID+"/cases/"+uuid.NewString(), `{"problem_evidence":true,"whole_family_assessment":true,"family_plan":true,"lead_professional":true}`); w.Code != 404 {
+		t.Errorf("a case not in the sample: %d", w.Code)
+	}
+}

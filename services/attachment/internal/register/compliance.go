@@ -1,0 +1,209 @@
+package register
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// ComplianceAPI serves attachment compliance checks: internal auditors draw a sample of a
+// period's attachments and record, case by case, whether each requirement held.
+type ComplianceAPI struct {
+	DB    *gorm.DB
+	Guard *httpapi.Guard
+}
+
+// Routes adds the routes.
+func (a *ComplianceAPI) Routes(r gin.IRouter) {
+	auditors := a.Guard.Require(policy.AuditRead)
+	r.POST("/v1/compliance-checks", auditors, a.create)
+	r.GET("/v1/compliance-checks/:check", auditors, a.get)
+	r.PUT("/v1/compliance-checks/:check/cases/:family", auditors, a.review)
+}
+
+// CheckRequest draws a check's sample: a share of the period's attachments (at least one).
+type CheckRequest struct {
+	PlanID string  `json:"plan_id" validate:"required,planid"`
+	From   string  `json:"from" validate:"required,datetime=2006-01-02"`
+	To     string  `json:"to" validate:"required,datetime=2006-01-02"`
+	Rate   float64 `json:"rate" validate:"required,gt=0,lte=1"`
+}
+
+// CaseFinding is one sampled case and what its review found.
+type CaseFinding struct {
+	FamilyID         string     `json:"family_id"`
+	ProblemEvidence  *bool      `json:"problem_evidence"`
+	Assessment       *bool      `json:"whole_family_assessment"`
+	FamilyPlan       *bool      `json:"family_plan"`
+	LeadProfessional *bool      `json:"lead_professional"`
+	FindingCode      *string    `json:"finding_code,omitempty"`
+	ReviewedBy       *string    `json:"reviewed_by,omitempty"`
+	ReviewedAt       *time.Time `json:"reviewed_at,omitempty"`
+}
+
+// CheckBody is a check with its cases and how far it has got.
+type CheckBody struct {
+	ID         string        `json:"id"`
+	PlanID     string        `json:"plan_id"`
+	From       string        `json:"from"`
+	To         string        `json:"to"`
+	Population int           `json:"population"`
+	Seed       int64         `json:"seed"`
+	Reviewed   int           `json:"reviewed"`
+	Compliant  int           `json:"compliant"` // reviewed cases meeting all four requirements
+	Cases      []CaseFinding `json:"cases"`
+}
+
+// Draw picks ceil(rate × n) of n items (at least one when n > 0), the same for the same seed.
+func Draw(n int, rate float64, seed int64) []int {
+	k := int(math.Ceil(rate * float64(n)))
+	if k > n {
+		k = n
+	}
+	r := mrand.New(mrand.NewPCG(uint64(seed), 0x5eed)) // #nosec G404 G115 -- a recorded, repeatable draw, not a secret; the seed is drawn non-negative
+	return r.Perm(n)[:k]
+}
+
+func (a *ComplianceAPI) create(c *gin.Context) {
+	var req CheckRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if req.To <= req.From {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "to", Message: "must be after from"})
+		return
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	seed := int64(binary.BigEndian.Uint64(b[:]) >> 1)
+	id := uuid.New()
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		var families []string
+		if err := tx.Raw(`SELECT family_id::text FROM attachment.attachments WHERE plan_version LIKE ? AND attached_at >= ? AND attached_at < ? ORDER BY family_id`,
+			req.PlanID+"@%", req.From, req.To).Scan(&families).Error; err != nil {
+			return err
+		}
+		if len(families) == 0 {
+			return errNoAttachments
+		}
+		if err := tx.Exec(`INSERT INTO attachment.compliance_checks (id, plan_id, period_from, period_to, population, seed, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, req.PlanID, req.From, req.To, len(families), seed, httpapi.Principal(c).Subject).Error; err != nil {
+			return err
+		}
+		for _, i := range Draw(len(families), req.Rate, seed) {
+			if err := tx.Exec(`INSERT INTO attachment.compliance_cases (check_id, family_id) VALUES (?, ?)`, id, families[i]).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errNoAttachments) {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to check",
+			Detail: "No attachments under the plan in the period."})
+		return
+	}
+	if err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	c.Header("Location", "/v1/compliance-checks/"+id.String())
+	a.answer(c, id, http.StatusCreated)
+}
+
+var errNoAttachments = errors.New("no attachments in the period")
+
+func (a *ComplianceAPI) get(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("check"))
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "check", Message: "must be a UUID"})
+		return
+	}
+	a.answer(c, id, http.StatusOK)
+}
+
+func (a *ComplianceAPI) answer(c *gin.Context, id uuid.UUID, status int) {
+	var checks []struct {
+		ID, PlanID string
+		PeriodFrom time.Time
+		PeriodTo   time.Time
+		Population int
+		Seed       int64
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, plan_id, period_from, period_to, population, seed FROM attachment.compliance_checks WHERE id = ?`, id).
+		Scan(&checks).Error; err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	if len(checks) == 0 {
+		httpapi.NotFound(c, "Compliance check")
+		return
+	}
+	ch := checks[0]
+	out := CheckBody{ID: ch.ID, PlanID: ch.PlanID, From: ch.PeriodFrom.Format(time.DateOnly), To: ch.PeriodTo.Format(time.DateOnly), Population: ch.Population, Seed: ch.Seed}
+	if err := a.DB.WithContext(c).Raw(`SELECT family_id::text AS family_id, problem_evidence, assessment, family_plan, lead_professional, finding_code, reviewed_by, reviewed_at
+		FROM attachment.compliance_cases WHERE check_id = ? ORDER BY family_id`, id).Scan(&out.Cases).Error; err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	for _, cs := range out.Cases {
+		if cs.ReviewedAt != nil {
+			out.Reviewed++
+			if *cs.ProblemEvidence && *cs.Assessment && *cs.FamilyPlan && *cs.LeadProfessional {
+				out.Compliant++
+			}
+		}
+	}
+	c.JSON(status, out)
+}
+
+// ReviewRequest is the reviewer's finding on one sampled case.
+type ReviewRequest struct {
+	ProblemEvidence  *bool  `json:"problem_evidence" validate:"required"`
+	Assessment       *bool  `json:"whole_family_assessment" validate:"required"`
+	FamilyPlan       *bool  `json:"family_plan" validate:"required"`
+	LeadProfessional *bool  `json:"lead_professional" validate:"required"`
+	FindingCode      string `json:"finding_code" validate:"omitempty,problemcode"`
+}
+
+func (a *ComplianceAPI) review(c *gin.Context) {
+	check, err1 := uuid.Parse(c.Param("check"))
+	family, err2 := uuid.Parse(c.Param("family"))
+	if err1 != nil || err2 != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "path", Message: "check and family must be UUIDs"})
+		return
+	}
+	var req ReviewRequest
+	if !httpapi.BindJSON(c, &req) {
+		return
+	}
+	if !(*req.ProblemEvidence && *req.Assessment && *req.FamilyPlan && *req.LeadProfessional) && req.FindingCode == "" {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "finding_code", Message: "is required when a requirement was not met"})
+		return
+	}
+	var finding *string
+	if req.FindingCode != "" {
+		finding = &req.FindingCode
+	}
+	res := a.DB.WithContext(c).Exec(`UPDATE attachment.compliance_cases SET problem_evidence = ?, assessment = ?, family_plan = ?, lead_professional = ?,
+		finding_code = ?, reviewed_by = ?, reviewed_at = now() WHERE check_id = ? AND family_id = ?`,
+		*req.ProblemEvidence, *req.Assessment, *req.FamilyPlan, *req.LeadProfessional, finding, httpapi.Principal(c).Subject, check, family)
+	if res.Error != nil {
+		httpapi.Internal(c)
+		return
+	}
+	if res.RowsAffected == 0 {
+		httpapi.NotFound(c, "Sampled case")
+		return
+	}
+	a.answer(c, check, http.StatusOK)
+}
