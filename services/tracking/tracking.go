@@ -10,7 +10,9 @@ import (
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
+	"github.com/familypath/familypath/services/tracking/internal/reports"
 	"github.com/familypath/familypath/services/tracking/migrations"
+	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 )
@@ -26,6 +28,10 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
+		Routes: func(d *service.Deps, r *gin.Engine) error {
+			(&reports.API{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
+			return nil
+		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {

@@ -96,8 +96,9 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 		f.CaseClosed = &closed
 	}
 	at := r.GetAt().AsTime()
-	out := Translate(outcomes.Evaluate(p, f, outcomes.Moment{Time: at}), at)
-	if err := j.Status.Save(ctx, r, out); err != nil {
+	judged := outcomes.Evaluate(p, f, outcomes.Moment{Time: at})
+	out := Translate(judged, at)
+	if err := j.Status.Save(ctx, r, out, employmentDate(judged.Employment)); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -151,6 +152,20 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 		out.ReviewAt = timestamppb.New(review)
 	}
 	return out
+}
+
+// employmentDate is the earliest moment an adult's work made or would make a CE result.
+func employmentDate(es []outcomes.EmploymentStatus) *time.Time {
+	var first *time.Time
+	for _, e := range es {
+		for _, m := range []outcomes.Moment{e.AchievedAt, e.ProjectedAt} {
+			if !m.IsZero() && (first == nil || m.Before(*first)) {
+				t := m.Time
+				first = &t
+			}
+		}
+	}
+	return first
 }
 
 func stamp(m outcomes.Moment) *timestamppb.Timestamp {

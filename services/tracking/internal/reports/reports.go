@@ -1,0 +1,184 @@
+// Package reports answers tracking's reports from its read model (family_status): as JSON,
+// or as CSV when the client accepts text/csv. Ids, codes, counts and dates only; managers
+// and analysts read them (report.read).
+package reports
+
+import (
+	"encoding/csv"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+)
+
+// API serves the reports.
+type API struct {
+	DB    *gorm.DB
+	Guard *httpapi.Guard
+	Log   *slog.Logger
+}
+
+// Routes adds the routes.
+func (a *API) Routes(r gin.IRouter) {
+	g := r.Group("/v1/reports", a.Guard.Require(policy.ReportRead))
+	g.GET("/claim-projection", a.projection)
+	g.GET("/outstanding-problems", a.outstanding)
+	g.GET("/blocked-by-one-problem", a.blockedByOne)
+	g.GET("/continuous-employment", a.employment)
+}
+
+// table is a report: a header and rows of text, answered as CSV or as JSON objects.
+type table struct {
+	name   string
+	header []string
+	rows   [][]string
+}
+
+func (a *API) answer(c *gin.Context, t table) {
+	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="`+t.name+`-`+time.Now().UTC().Format(time.DateOnly)+`.csv"`)
+		w := csv.NewWriter(c.Writer)
+		_ = w.Write(t.header)
+		_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
+		return
+	}
+	items := make([]map[string]string, len(t.rows))
+	for i, row := range t.rows {
+		items[i] = make(map[string]string, len(t.header))
+		for j, h := range t.header {
+			items[i][h] = row[j]
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"report": t.name, "items": items})
+}
+
+func day(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// planFilter narrows a query to one plan (?plan=lancashire-phase2) when asked.
+func planFilter(c *gin.Context, q *gorm.DB) *gorm.DB {
+	if p := c.Query("plan"); p != "" {
+		return q.Where("plan_version LIKE ?", p+"@%")
+	}
+	return q
+}
+
+func (a *API) fail(c *gin.Context, err error) {
+	a.Log.ErrorContext(c, "report", "error", err.Error())
+	httpapi.Internal(c)
+}
+
+// projection is the tracking report: each attached family with its outstanding problems and
+// its result, or the earliest date it could be claimed if progress holds.
+func (a *API) projection(c *gin.Context) {
+	var rows []struct {
+		FamilyID, PlanVersion string
+		AttachedAt            time.Time
+		Outstanding           int
+		ResultRoute           *string
+		AchievedAt            *time.Time
+		EarliestClaimAt       *time.Time
+		Blocking              pq.StringArray `gorm:"type:text[]"`
+	}
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).
+		Select("family_id::text AS family_id, plan_version, attached_at, outstanding, result_route, achieved_at, earliest_claim_at, blocking").
+		Order("coalesce(achieved_at, earliest_claim_at) NULLS LAST, family_id")
+	if err := q.Scan(&rows).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := table{name: "claim-projection", header: []string{"family_id", "plan_version", "attached_at", "outstanding_problems", "result_route", "achieved_at", "earliest_claim_at", "blocking"}}
+	for _, r := range rows {
+		route := ""
+		if r.ResultRoute != nil {
+			route = *r.ResultRoute
+		}
+		t.rows = append(t.rows, []string{r.FamilyID, r.PlanVersion, day(&r.AttachedAt), strconv.Itoa(r.Outstanding), route, day(r.AchievedAt), day(r.EarliestClaimAt),
+			strings.Join(r.Blocking, " ")})
+	}
+	a.answer(c, t)
+}
+
+// outstanding counts attached families without a result by their number of outstanding problems.
+func (a *API) outstanding(c *gin.Context) {
+	var rows []struct{ Outstanding, Families int }
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL").
+		Select("outstanding, count(*) AS families").Group("outstanding").Order("outstanding")
+	if err := q.Scan(&rows).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := table{name: "outstanding-problems", header: []string{"outstanding_problems", "families"}}
+	for _, r := range rows {
+		t.rows = append(t.rows, []string{strconv.Itoa(r.Outstanding), strconv.Itoa(r.Families)})
+	}
+	a.answer(c, t)
+}
+
+// blockedByOne is the seeds' table: families without a result that exactly one problem blocks,
+// counted by that problem.
+func (a *API) blockedByOne(c *gin.Context) {
+	var rows []struct {
+		Problem  string
+		Families int
+	}
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL AND cardinality(blocking) = 1").
+		Select("blocking[1] AS problem, count(*) AS families").Group("blocking[1]").Order("families DESC, problem")
+	if err := q.Scan(&rows).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := table{name: "blocked-by-one-problem", header: []string{"problem", "families"}}
+	for _, r := range rows {
+		t.rows = append(t.rows, []string{r.Problem, strconv.Itoa(r.Families)})
+	}
+	a.answer(c, t)
+}
+
+// flagPossibleUCMove is the engine's flag on an adult who left a legacy benefit when Universal
+// Credit may have replaced it: not claimable until work is evidenced.
+const flagPossibleUCMove = "POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"
+
+// employment lists continuous-employment candidates: families whose adult's work made or would
+// make a CE result, and those flagged as a possible move to UC, which are kept out (not
+// claimable) until work is evidenced.
+func (a *API) employment(c *gin.Context) {
+	var rows []struct {
+		FamilyID, PlanVersion string
+		CEProjectedAt         *time.Time
+		ResultRoute           *string
+		Flagged               bool
+	}
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).
+		Where("ce_projected_at IS NOT NULL OR ? = ANY(flags)", flagPossibleUCMove).
+		Select("family_id::text AS family_id, plan_version, ce_projected_at, result_route, ? = ANY(flags) AS flagged", flagPossibleUCMove).
+		Order("flagged, ce_projected_at NULLS LAST, family_id")
+	if err := q.Scan(&rows).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := table{name: "continuous-employment", header: []string{"family_id", "plan_version", "ce_date", "claimed_by", "possible_uc_move", "status"}}
+	for _, r := range rows {
+		route, status := "", "CANDIDATE"
+		if r.ResultRoute != nil {
+			route, status = *r.ResultRoute, "ACHIEVED"
+		}
+		if r.Flagged {
+			status = "KEPT_OUT_UNTIL_WORK_EVIDENCED"
+		}
+		t.rows = append(t.rows, []string{r.FamilyID, r.PlanVersion, day(r.CEProjectedAt), route, strconv.FormatBool(r.Flagged), status})
+	}
+	a.answer(c, t)
+}

@@ -1,0 +1,96 @@
+package tracking
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/tracking/internal/judging"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// The reports read tracking's read model: five families judged as the judging activity keeps
+// them, answered as JSON and CSV to a programme manager, and refused to a caseworker.
+func TestReportsCountAndProjectTheReadModel(t *testing.T) {
+	tr := servicetest.New(t, Definition(), servicetest.Options{})
+	store := judging.StatusStore{DB: tr.Deps.DB}
+	outstanding := familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING
+	progress := familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS
+	problems := func(ss ...familypathv1.ProblemStatus) []*familypathv1.ProblemJudgement {
+		var out []*familypathv1.ProblemJudgement
+		for i, s := range ss {
+			out = append(out, &familypathv1.ProblemJudgement{Code: []string{"CRIME", "EDUCATION"}[i], Status: s})
+		}
+		return out
+	}
+	ce := time.Date(2017, 9, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range []struct {
+		j  *familypathv1.FamilyJudgement
+		ce *time.Time
+	}{
+		{&familypathv1.FamilyJudgement{Problems: problems(outstanding, outstanding), Blocking: []string{"CRIME", "EDUCATION"}}, nil},
+		{&familypathv1.FamilyJudgement{Problems: problems(progress, outstanding), Blocking: []string{"EDUCATION"}, EarliestClaimAt: timestamppb.New(ce)}, &ce},
+		{&familypathv1.FamilyJudgement{Problems: problems(progress, outstanding), Blocking: []string{"EDUCATION"}}, nil},
+		{&familypathv1.FamilyJudgement{Problems: problems(progress, progress), ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, AchievedAt: timestamppb.New(ce)}, nil},
+		{&familypathv1.FamilyJudgement{Problems: problems(progress, progress), Flags: []string{"POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"}}, nil},
+	} {
+		req := &familypathv1.JudgeFamilyRequest{FamilyId: uuid.NewString(), PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "EDUCATION"},
+			AttachedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)),
+			EvidenceSnapshotId: uuid.NewString()}
+		if err := store.Save(context.Background(), req, f.j, f.ce); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
+	get := func(path string) map[string]int {
+		t.Helper()
+		w := tr.Do(manager, "GET", "/v1/reports/"+path+"?plan=lancashire-phase2", "")
+		var r struct {
+			Items []map[string]string `json:"items"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || w.Code != 200 {
+			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
+		}
+		out := map[string]int{}
+		for _, it := range r.Items {
+			key := it["outstanding_problems"] + it["problem"] + it["status"]
+			out[key]++
+			if n, ok := it["families"]; ok {
+				out[key] = atoi(n)
+			}
+		}
+		return out
+	}
+	if got := get("outstanding-problems"); got["0"] != 1 || got["1"] != 2 || got["2"] != 1 {
+		t.Errorf("outstanding: %v", got)
+	}
+	if got := get("blocked-by-one-problem"); len(got) != 1 || got["EDUCATION"] != 2 {
+		t.Errorf("blocked by one: %v", got)
+	}
+	if got := get("continuous-employment"); got["CANDIDATE"] != 1 || got["KEPT_OUT_UNTIL_WORK_EVIDENCED"] != 1 {
+		t.Errorf("continuous employment: %v", got)
+	}
+	w := tr.Do(manager, "GET", "/v1/reports/claim-projection", "", "Accept", "text/csv")
+	lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
+	if w.Code != 200 || len(lines) != 6 || !strings.HasPrefix(lines[0], "family_id,plan_version,attached_at") || !strings.Contains(w.Body.String(), ",SSP,2017-09-01") {
+		t.Errorf("projection CSV: %d %q", w.Code, lines)
+	}
+	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
+	if w := tr.Do(caseworker, "GET", "/v1/reports/claim-projection", ""); w.Code != 403 {
+		t.Errorf("caseworker: %d", w.Code)
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
