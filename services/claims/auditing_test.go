@@ -3,11 +3,13 @@ package claims
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/claims/internal/auditing"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/google/uuid"
 )
@@ -72,6 +74,13 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	}
 	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: []string{ids[1]}, FailedClaimIds: []string{ids[0]}}); err != nil {
 		t.Fatal(err)
+	}
+	// The submission file lists the submitted claim (not the failed one), not sampled.
+	sub := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/claim-windows/2017-07/submission", "")
+	lines := strings.Split(strings.TrimSpace(sub.Body.String()), "\n")
+	if sub.Code != 200 || len(lines) != 2 || lines[0] != strings.Join(auditing.SubmissionColumns, ",") ||
+		!strings.Contains(lines[1], ids[1]) || !strings.Contains(lines[1], "EDUCATION:SUSTAINED,NOT_SAMPLED") {
+		t.Errorf("submission file: %d %q", sub.Code, lines)
 	}
 	if code, _ := pay(caseworker); code != 403 {
 		t.Errorf("a caseworker records a payment: %d", code)

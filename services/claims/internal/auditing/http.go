@@ -42,6 +42,7 @@ type API struct {
 func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/claims/:id/audit-decision", a.decide)
 	r.POST("/v1/plans/:plan/claim-windows/:window/payment", a.Guard.Require(policy.ClaimPay), a.pay)
+	r.GET("/v1/plans/:plan/claim-windows/:window/submission", a.Guard.Require(policy.ReportRead), a.submission)
 }
 
 // DecisionRequest is an auditor's decision on a sampled claim.

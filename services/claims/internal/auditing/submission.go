@@ -1,0 +1,75 @@
+package auditing
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/gin-gonic/gin"
+)
+
+// SubmissionColumns are the submission file's columns, in order (docs/services/claims.md).
+var SubmissionColumns = []string{"submission_id", "window_id", "claim_id", "family_id", "attempt", "route", "plan_version",
+	"achieved_at", "problems", "audit", "submitted_at"}
+
+// submission answers a window's submission file as CSV: one row per claim submitted in the
+// window, with its route, when its result was achieved, each baseline problem's status, and
+// whether it was sampled for audit (and passed).
+func (a *API) submission(c *gin.Context) {
+	planID, windowID := c.Param("plan"), c.Param("window")
+	var subs []struct {
+		ID          string
+		SubmittedAt time.Time
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE window_id = ?`, windowID).Scan(&subs).Error; err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	if len(subs) == 0 {
+		httpapi.NotFound(c, "The window's submission")
+		return
+	}
+	var rows []struct {
+		ID, FamilyID, Route, PlanVersion string
+		Attempt                          int
+		AchievedAt                       time.Time
+		Problems                         string
+		Sampled                          bool
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
+		EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text))) AS sampled
+		FROM claims.claims c WHERE c.window_id = ? AND c.plan_version LIKE ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID+"@%").Scan(&rows).Error; err != nil {
+		httpapi.Internal(c)
+		return
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="submission-`+planID+`-`+windowID+`.csv"`)
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write(SubmissionColumns)
+	for _, r := range rows {
+		audit := "NOT_SAMPLED"
+		if r.Sampled {
+			audit = "SAMPLED_PASSED" // a sampled claim is submitted only when it passed
+		}
+		_ = w.Write([]string{subs[0].ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
+			r.AchievedAt.UTC().Format(time.DateOnly), problemList(r.Problems), audit, subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
+	}
+	w.Flush()
+}
+
+// problemList writes a claim's frozen judgements as "CODE:STATUS" separated by spaces.
+func problemList(frozen string) string {
+	var ps []struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal([]byte(frozen), &ps) // written by CreateClaim: well formed
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Code + ":" + strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")
+	}
+	return strings.Join(out, " ")
+}
