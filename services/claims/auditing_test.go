@@ -42,6 +42,17 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	decide := func(p auth.Principal, id, body string) int {
 		return a.Do(p, "POST", "/v1/claims/"+id+"/audit-decision", body).Code
 	}
+	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{WindowId: "2017-07", OutstandingClaimIds: []string{ids[0]}, Escalate: true}); err != nil {
+		t.Fatal(err)
+	}
+	q := a.Do(auditor, "GET", "/v1/audit-queue", "")
+	var queue struct {
+		Items []auditing.QueueItem `json:"items"`
+	}
+	if err := json.Unmarshal(q.Body.Bytes(), &queue); err != nil || q.Code != 200 || len(queue.Items) != 1 || queue.Items[0].ClaimID != ids[0] ||
+		queue.Items[0].Reminders != 1 || !queue.Items[0].Escalated || queue.Items[0].SampleReason != "RANDOM" {
+		t.Errorf("queue: %d %s", q.Code, q.Body)
+	}
 	if code := decide(auditor, ids[1], `{"passed":true}`); code != 403 {
 		t.Errorf("a claim outside the sample: %d", code)
 	}
@@ -56,6 +67,9 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	}
 	if code := decide(auditor, ids[0], `{"passed":true}`); code != 409 {
 		t.Errorf("a different second decision: %d", code)
+	}
+	if q := a.Do(auditor, "GET", "/v1/audit-queue", ""); !strings.Contains(q.Body.String(), `"items":[]`) {
+		t.Errorf("queue after the decision: %s", q.Body)
 	}
 	var kept []string
 	a.Deps.DB.Raw("SELECT reason_code FROM claims.audit_decisions WHERE claim_id = ?", ids[0]).Scan(&kept)

@@ -40,6 +40,7 @@ type API struct {
 
 // Routes adds the routes.
 func (a *API) Routes(r gin.IRouter) {
+	r.GET("/v1/audit-queue", a.Guard.Require(policy.AuditRead), a.queue)
 	r.POST("/v1/claims/:id/audit-decision", a.decide)
 	r.POST("/v1/plans/:plan/claim-windows/:window/payment", a.Guard.Require(policy.ClaimPay), a.pay)
 	r.GET("/v1/plans/:plan/claim-windows/:window/submission", a.Guard.Require(policy.ReportRead), a.submission)
