@@ -272,7 +272,8 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		if servesHTTP != (env["OIDC_ISSUER"] != "" && env["OIDC_AUDIENCE"] != "" && env["OIDC_JWKS_URL"] != "") {
 			t.Errorf("%s: OIDC settings %v, serves HTTP %v", o.Name, env["OIDC_ISSUER"] != "", servesHTTP)
 		}
-		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || o.Name == "familypath-tracking-worker"
+		readsEvidence := o.Name == "familypath-tracking-worker" || o.Name == "familypath-claims-worker"
+		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || readsEvidence
 		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
 			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
 		}
@@ -284,14 +285,14 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
 			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
 		}
-		// Only the tracking worker calls other services (identification and case, for evidence), with
-		// its own credentials: a client of the identity provider, or the development issuer.
-		tracking := o.Name == "familypath-tracking-worker"
-		if tracking != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
+		// Only the tracking and claims workers call other services (identification and case, for
+		// evidence), with their own credentials: a client of the identity provider, or the
+		// development issuer.
+		if readsEvidence != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
 			t.Errorf("%s: IDENTIFICATION_URL %q", o.Name, env["IDENTIFICATION_URL"])
 		}
 		_, hasClient := env["SERVICE_CLIENT_SECRET"]
-		if tracking && !(env["SERVICE_TOKEN_URL"] != "" && hasClient || env["DEV_ISSUER_DIR"] != "") {
+		if readsEvidence && !(env["SERVICE_TOKEN_URL"] != "" && hasClient || env["DEV_ISSUER_DIR"] != "") {
 			t.Errorf("%s: no service credentials", o.Name)
 		}
 		if o.Name == "familypath-codec-server" && (!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {

@@ -10,7 +10,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/claims/internal/auditing"
-	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/google/uuid"
 )
 
@@ -19,7 +18,7 @@ import (
 // end-to-end test (e2e/lifecycle_e2e_test.go) runs the whole path with the workflow.
 func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	acts, _ := activities(t, a)
 	ctx := context.Background()
 	var ids []string
 	for range 2 {

@@ -26,6 +26,9 @@ func Definition() service.Definition {
 		Name:       contract.QueueClaims,
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
+		// Evidence packs: CreateClaim reads the family's evidence from its owners, and seals it.
+		Calls:        []string{contract.QueueIdentification, contract.QueueCase},
+		PersonalData: true,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {
@@ -39,7 +42,8 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			acts := ledger.Activities{DB: d.DB, Plans: ps}
+			acts := ledger.Activities{DB: d.DB, Plans: ps, Packs: &ledger.Freezer{Identification: d.Upstream(contract.QueueIdentification),
+				Case: d.Upstream(contract.QueueCase), Keys: d.Settings.FieldKeys}}
 			r.RegisterActivityWithOptions(acts.RecordAttachmentFee, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee})
 			r.RegisterActivityWithOptions(acts.CreateClaim, activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim})
 			r.RegisterActivityWithOptions(acts.TakeWindowClaims, activity.RegisterOptions{Name: contract.ActivityClaimsTakeWindowClaims})

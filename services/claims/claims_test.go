@@ -45,13 +45,13 @@ func plansWithCap(t *testing.T) *outcomes.Plans {
 
 func claimFor(family string, attempt int32, plan string) *familypathv1.CreateClaimRequest {
 	return &familypathv1.CreateClaimRequest{FamilyId: family, Attempt: attempt, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, PlanVersion: plan,
-		EvidenceSnapshotId: "s-1", AchievedAt: timestamppb.New(time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC)),
-		Problems: []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}}}
+		AchievedAt: timestamppb.New(time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC)),
+		Problems:   []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}}}
 }
 
 func TestAttachmentFeeIsEnteredOnceAtThePlansRate(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	acts, _ := activities(t, a)
 	req := &familypathv1.RecordAttachmentFeeRequest{FamilyId: uuid.NewString(), AttachmentId: "att-1", AttachedAt: timestamppb.Now(), PlanVersion: "lancashire-phase2@1"}
 	first, err := acts.RecordAttachmentFee(context.Background(), req)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestAttachmentFeeIsEnteredOnceAtThePlansRate(t *testing.T) {
 // failed audit lets it claim again; the plan's family cap holds.
 func TestClaimsAreExactlyOncePerFamilyAndCapped(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	acts, _ := activities(t, a)
 	ctx := context.Background()
 	f1, f2, f3 := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	first, err := acts.CreateClaim(ctx, claimFor(f1, 1, "capped-test@1"))
@@ -109,7 +109,7 @@ func TestClaimsAreExactlyOncePerFamilyAndCapped(t *testing.T) {
 // sets each claim's status once; a carried-over claim joins the next window.
 func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t)}
+	acts, _ := activities(t, a)
 	ctx := context.Background()
 	var ids []string
 	for i, route := range []familypathv1.ResultRoute{familypathv1.ResultRoute_RESULT_ROUTE_SSP, familypathv1.ResultRoute_RESULT_ROUTE_CE, familypathv1.ResultRoute_RESULT_ROUTE_SSP} {

@@ -5,6 +5,13 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
+	github.com/familypath/familypath/services/case v0.0.0
+	github.com/familypath/familypath/services/identification v0.0.0
+)
+
+require (
+	github.com/familypath/familypath/pkg/extracts v0.0.0 // indirect
+	github.com/lib/pq v1.12.3 // indirect
 )
 
 require (
@@ -88,3 +95,9 @@ replace (
 replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 
 replace github.com/familypath/familypath/plans => ../../plans
+
+replace github.com/familypath/familypath/services/case => ../case
+
+replace github.com/familypath/familypath/services/identification => ../identification
+
+replace github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts

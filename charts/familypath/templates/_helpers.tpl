@@ -180,7 +180,7 @@ seccompProfile:
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 {{- end }}
-{{- if and (eq .mode "worker") (eq .binary "tracking") }}
+{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) }}
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 - name: IDENTIFICATION_URL
@@ -243,7 +243,7 @@ seccompProfile:
   mountPath: /etc/familypath/oidc
   readOnly: true
 {{- end }}
-{{- if and (eq .mode "worker") (eq .binary "tracking") .root.Values.serviceCredentials.devIssuerSecret }}
+{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
 - name: dev-issuer
   mountPath: /etc/familypath/dev-issuer
   readOnly: true
@@ -270,7 +270,7 @@ seccompProfile:
   configMap:
     name: {{ .root.Values.oidc.jwksConfigMap }}
 {{- end }}
-{{- if and (eq .mode "worker") (eq .binary "tracking") .root.Values.serviceCredentials.devIssuerSecret }}
+{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
 - name: dev-issuer
   secret:
     secretName: {{ .root.Values.serviceCredentials.devIssuerSecret }}

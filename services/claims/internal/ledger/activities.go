@@ -4,7 +4,6 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 
@@ -12,7 +11,6 @@ import (
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/protobuf/encoding/protojson"
 	"gorm.io/gorm"
 )
 
@@ -20,6 +18,8 @@ import (
 type Activities struct {
 	DB    *gorm.DB
 	Plans *outcomes.Plans
+	// Packs freezes each claim's evidence pack when the claim is made.
+	Packs *Freezer
 }
 
 // Ids derived from what they record, so that every retry finds the same row.
@@ -80,13 +80,16 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 	if err != nil {
 		return nil, err
 	}
-	var problems []json.RawMessage
-	for _, pr := range r.GetProblems() {
-		b, _ := protojson.Marshal(pr)
-		problems = append(problems, b)
+	pack, err := a.Packs.Freeze(ctx, r, route, p)
+	if err != nil {
+		return nil, err
 	}
-	frozen, _ := json.Marshal(problems)
+	frozen := pack.Problems
 	id := uuid.NewSHA1(claimNamespace, []byte(family.String()+"/"+strconv.Itoa(int(r.GetAttempt()))))
+	sealed, err := a.Packs.Seal(id, pack)
+	if err != nil {
+		return nil, err
+	}
 	resp := &familypathv1.CreateClaimResponse{ClaimId: id.String()}
 	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// One claim at a time: the cap is checked and the claim made under one lock.
@@ -114,9 +117,13 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 		if p.FamilyCap > 0 && families >= int64(p.FamilyCap) {
 			return temporal.NewNonRetryableApplicationError("the plan's family cap is reached", "FamilyCapReached", nil)
 		}
-		return tx.Exec(`INSERT INTO claims.claims (id, family_id, attempt, route, plan_version, evidence_snapshot_id, achieved_at, problems)
+		if err := tx.Exec(`INSERT INTO claims.claims (id, family_id, attempt, route, plan_version, evidence_snapshot_id, achieved_at, problems)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)`, id, family, r.GetAttempt(), route, r.GetPlanVersion(), r.GetEvidenceSnapshotId(),
-			r.GetAchievedAt().AsTime(), string(frozen)).Error
+			r.GetAchievedAt().AsTime(), string(frozen)).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO claims.evidence_packs (claim_id, plan_version, plan_hash, sealed, frozen_at) VALUES (?, ?, ?, ?, ?)`,
+			id, pack.PlanVersion, pack.PlanHash, sealed, pack.FrozenAt).Error
 	})
 	if errors.Is(err, ErrLiveClaim) {
 		return nil, temporal.NewNonRetryableApplicationError(ErrLiveClaim.Error(), "LiveClaim", nil)
