@@ -34,7 +34,7 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			(&auditing.API{DB: d.DB, Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&auditing.API{DB: d.DB, Plans: ps, Packs: &ledger.Freezer{Keys: d.Settings.FieldKeys}, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {

@@ -70,6 +70,23 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 		pack.Route != "SSP" || len(pack.Problems) == 0 {
 		t.Errorf("pack %+v", pack)
 	}
+	auditor := auth.Principal{Subject: "aud.1", Roles: []string{auth.RoleAuditor}}
+	w = a.Do(auditor, "GET", "/v1/claims/"+c.GetClaimId()+"/spot-check", "")
+	var export struct {
+		Pack struct {
+			EvidenceSnapshot struct {
+				Facts []struct{ ID string } `json:"facts"`
+			} `json:"evidence_snapshot"`
+		} `json:"evidence_pack"`
+		Trail []struct{ Step string } `json:"decision_trail"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &export); err != nil || w.Code != 200 || len(export.Pack.EvidenceSnapshot.Facts) != 2 ||
+		len(export.Trail) != 1 || export.Trail[0].Step != "CLAIMED" {
+		t.Errorf("spot check: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(analyst, "GET", "/v1/claims/"+c.GetClaimId()+"/spot-check", ""); w.Code != 403 {
+		t.Errorf("an analyst exports a claim: %d", w.Code)
+	}
 	req.EvidenceSnapshotId, req.Attempt = uuid.NewString(), 2
 	if _, err := acts.CreateClaim(context.Background(), req); err == nil {
 		t.Error("a claim on evidence that does not exist was made")

@@ -96,7 +96,7 @@ var onRecord = map[string]map[Action][]Relationship{
 		FamilyWrite: {LeadProfessional},
 	},
 	auth.RoleAuditor: {
-		ClaimRead:   {AuditAssigned},
+		ClaimRead:   {None, SameTeam, Allocated, LeadProfessional, AuditAssigned}, // spot checks of any claim (each read audited)
 		ClaimDecide: {AuditAssigned},
 	},
 	auth.RoleAdministrator: { // allocate any family and restrict its processing (for the data protection officer); read none

@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	},
 	auth.RolePartnerWorker:    {"family.refer", "family.read@lead_professional", "family.write@lead_professional"},
 	auth.RoleDataAnalyst:      {"extract.load", "extract.read", "identify.run", "review.decide", "report.read", "evidence.read"},
-	auth.RoleAuditor:          {"audit.read", "claim.read@audit_assigned", "claim.decide@audit_assigned"},
+	auth.RoleAuditor:          {"audit.read", "claim.read", "claim.decide@audit_assigned"},
 	auth.RoleProgrammeManager: {"report.read", "claim.pay"},
 	auth.RoleService:          {"evidence.read"},
 	auth.RoleAdministrator: {"payload.decode", "extract.read",

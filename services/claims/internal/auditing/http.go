@@ -18,6 +18,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
@@ -32,6 +33,7 @@ func init() {
 // API serves the routes.
 type API struct {
 	DB       *gorm.DB
+	Packs    *ledger.Freezer // opens claims' evidence packs for spot checks
 	Plans    *outcomes.Plans
 	Temporal client.Client
 	Guard    *httpapi.Guard
@@ -42,6 +44,7 @@ type API struct {
 func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/audit-queue", a.Guard.Require(policy.AuditRead), a.queue)
 	r.POST("/v1/claims/:id/audit-decision", a.decide)
+	r.GET("/v1/claims/:id/spot-check", a.spotCheck)
 	r.POST("/v1/plans/:plan/claim-windows/:window/payment", a.Guard.Require(policy.ClaimPay), a.pay)
 	r.GET("/v1/plans/:plan/claim-windows/:window/submission", a.Guard.Require(policy.ReportRead), a.submission)
 }
