@@ -10,6 +10,7 @@ import (
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/claims/internal/auditing"
+	"github.com/familypath/familypath/services/claims/internal/dashboard"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/familypath/familypath/services/claims/migrations"
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,7 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
+			(&dashboard.API{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
 			(&auditing.API{DB: d.DB, Plans: ps, Packs: &ledger.Freezer{Keys: d.Settings.FieldKeys}, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},

@@ -1,0 +1,135 @@
+// Package dashboard answers the programme dashboard's figures from claims' own records (the
+// payments ledger, the claims and their submissions): per programme year, attachments against
+// the agreed profile, results against the profile and the aspiration, cumulative results
+// against the target, and income against the budget's assumption. Counts and pence only.
+package dashboard
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+)
+
+// API serves the dashboard's figures.
+type API struct {
+	DB    *gorm.DB
+	Plans *outcomes.Plans
+	Guard *httpapi.Guard
+	Log   *slog.Logger
+}
+
+// Routes adds the route.
+func (a *API) Routes(r gin.IRouter) {
+	r.GET("/v1/plans/:plan/dashboard", a.Guard.Require(policy.ReportRead), a.dashboard)
+}
+
+// Year is one programme year's figures.
+type Year struct {
+	Year                  string `json:"year"`
+	Starts                string `json:"starts"`
+	Ends                  string `json:"ends"`
+	AttachmentsProfile    int    `json:"attachments_profile"`
+	Attachments           int    `json:"attachments"`
+	ResultsProfile        int    `json:"results_profile"`
+	ResultsAspirational   int    `json:"results_aspirational"`
+	Results               int    `json:"results"` // claims submitted in the year
+	CumulativeTarget      int    `json:"cumulative_results_target"`
+	CumulativeResults     int    `json:"cumulative_results"`
+	IncomeFeesPence       int64  `json:"income_attachment_fees_pence"`
+	IncomeResultsPence    int64  `json:"income_results_pence"` // results paid in the year
+	BudgetAssumptionPence int64  `json:"budget_assumption_pence"`
+}
+
+// Dashboard is the plan's figures, year by year, with totals.
+type Dashboard struct {
+	PlanID               string  `json:"plan_id"`
+	ConversionAssumption float64 `json:"conversion_assumption"`
+	FamilyCap            int     `json:"family_cap"`
+	FamiliesClaimed      int     `json:"families_claimed"`
+	Years                []Year  `json:"years"`
+	AsOf                 string  `json:"as_of"`
+}
+
+// BudgetAssumption is what the budget expects a year to earn: the fee for each attachment
+// plus a result for the assumed share of them (the seeds' 70% conversion).
+func BudgetAssumption(attachments int, m outcomes.Money) int64 {
+	return int64(attachments)*m.AttachmentFeePence + int64(math.Round(float64(attachments)*m.ConversionAssumption))*m.ResultPence
+}
+
+func (a *API) dashboard(c *gin.Context) {
+	p, ok := a.Plans.Latest(c.Param("plan"))
+	if !ok {
+		httpapi.NotFound(c, "Plan")
+		return
+	}
+	d, err := Figures(c, a.DB, p)
+	if err != nil {
+		a.Log.ErrorContext(c, "dashboard", "error", err.Error())
+		httpapi.Internal(c)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// Figures computes the dashboard of plan p (every version of it) from the database.
+func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, error) {
+	like := p.ID + "@%"
+	d := &Dashboard{PlanID: p.ID, ConversionAssumption: p.Money.ConversionAssumption, FamilyCap: p.FamilyCap, AsOf: time.Now().UTC().Format(time.RFC3339)}
+	if err := db.WithContext(ctx).Raw(`SELECT count(DISTINCT family_id) FROM claims.claims WHERE plan_version LIKE ? AND status IN ('SUBMITTED', 'PAID')`, like).
+		Scan(&d.FamiliesClaimed).Error; err != nil {
+		return nil, err
+	}
+	// Results count in the year their claim window opens (the plan's national windows).
+	var perWindow []struct {
+		WindowID string
+		Results  int
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT window_id, count(*) AS results FROM claims.claims WHERE plan_version LIKE ? AND status IN ('SUBMITTED', 'PAID')
+		GROUP BY window_id`, like).Scan(&perWindow).Error; err != nil {
+		return nil, err
+	}
+	opens := map[string]time.Time{}
+	for _, w := range p.ClaimWindows {
+		opens[w.ID] = w.Opens.Time
+	}
+	cumTarget, cumResults := 0, 0
+	for i, y := range p.Profiles {
+		end := p.EffectiveTo.Time
+		if i+1 < len(p.Profiles) {
+			end = p.Profiles[i+1].Starts.Time
+		}
+		var f struct {
+			Attachments int
+			Fees        int64
+			Paid        int64
+		}
+		results := 0
+		for _, w := range perWindow {
+			if o, ok := opens[w.WindowID]; ok && !o.Before(y.Starts.Time) && o.Before(end) {
+				results += w.Results
+			}
+		}
+		if err := db.WithContext(ctx).Raw(`SELECT
+			(SELECT count(*) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS attachments,
+			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS fees,
+			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'RESULT' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS paid`,
+			like, y.Starts.Time, end, like, y.Starts.Time, end, like, y.Starts.Time, end).Scan(&f).Error; err != nil {
+			return nil, err
+		}
+		cumTarget += y.Results
+		cumResults += results
+		d.Years = append(d.Years, Year{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(),
+			AttachmentsProfile: y.Attachments, Attachments: f.Attachments, ResultsProfile: y.Results, ResultsAspirational: y.Aspirational,
+			Results: results, CumulativeTarget: cumTarget, CumulativeResults: cumResults, IncomeFeesPence: f.Fees, IncomeResultsPence: f.Paid,
+			BudgetAssumptionPence: BudgetAssumption(f.Attachments, p.Money)})
+	}
+	return d, nil
+}
