@@ -7,9 +7,11 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -75,7 +77,15 @@ type Verifier struct {
 	cfg    Config
 	keys   *keySet
 	parser *jwt.Parser
+
+	// verified remembers tokens already verified, by their SHA-256, until they expire: a
+	// front end sends the same token with every request, and a signature check costs more
+	// than the request's own work. Bounded: emptied when it reaches verifiedMax.
+	mu       sync.Mutex
+	verified map[[32]byte]Principal
 }
+
+const verifiedMax = 10000
 
 // NewVerifier reads the issuer's keys and returns a verifier; it fails when they cannot be read.
 func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
@@ -108,6 +118,27 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 
 // Verify checks a token and returns its principal.
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
+	sum := sha256.Sum256([]byte(token))
+	v.mu.Lock()
+	p, ok := v.verified[sum]
+	v.mu.Unlock()
+	if ok && time.Now().Before(p.ExpiresAt) {
+		return p, nil
+	}
+	p, err := v.verify(ctx, token)
+	if err != nil {
+		return p, err
+	}
+	v.mu.Lock()
+	if v.verified == nil || len(v.verified) >= verifiedMax {
+		v.verified = map[[32]byte]Principal{}
+	}
+	v.verified[sum] = p
+	v.mu.Unlock()
+	return p, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (Principal, error) {
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)

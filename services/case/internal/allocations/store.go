@@ -12,6 +12,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -39,17 +40,21 @@ type Store struct{ DB *gorm.DB }
 
 // Get reads a family's allocation.
 func (s Store) Get(ctx context.Context, id uuid.UUID) (*Family, error) {
-	var f Family
-	err := s.DB.WithContext(ctx).Table(`"case".families`).Where("id = ?", id).Take(&f).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+	// One round trip: the family and its caseworkers (every access check reads this).
+	var rows []struct {
+		Family
+		Allocated pq.StringArray `gorm:"type:text[]"`
 	}
+	err := s.DB.WithContext(ctx).Raw(`SELECT f.*, ARRAY(SELECT a.subject FROM "case".allocations a WHERE a.family_id = f.id ORDER BY a.subject) AS allocated
+		FROM "case".families f WHERE f.id = ?`, id).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.DB.WithContext(ctx).Table(`"case".allocations`).Where("family_id = ?", id).Order("subject").Pluck("subject", &f.Caseworkers).Error; err != nil {
-		return nil, err
+	if len(rows) == 0 {
+		return nil, ErrNotFound
 	}
+	f := rows[0].Family
+	f.Caseworkers = rows[0].Allocated
 	return &f, nil
 }
 
