@@ -396,3 +396,12 @@ func (p *Plan) Problem(code string) (*Problem, bool) {
 
 // KnownEvent says whether feed is a data contract's feed and kind one of its event types.
 func KnownEvent(feed, kind string) bool { return slices.Contains(feedEventTypes[feed], kind) }
+
+// YearEnd is when the plan's i-th programme year ends: the next year's start, or the plan's
+// end for the last.
+func (p *Plan) YearEnd(i int) Moment {
+	if i+1 < len(p.Profiles) {
+		return p.Profiles[i+1].Starts
+	}
+	return p.EffectiveTo
+}

@@ -48,10 +48,7 @@ func (a *ProfileAPI) profile(c *gin.Context) {
 	now := time.Now().UTC()
 	out := make([]YearCount, 0, len(p.Profiles))
 	for i, y := range p.Profiles {
-		end := p.EffectiveTo.Time
-		if i+1 < len(p.Profiles) {
-			end = p.Profiles[i+1].Starts.Time
-		}
+		end := p.YearEnd(i).Time
 		var n int64
 		if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM attachment.attachments WHERE plan_version LIKE ? AND attached_at >= ? AND attached_at < ?`,
 			p.ID+"@%", y.Starts.Time, end).Scan(&n).Error; err != nil {

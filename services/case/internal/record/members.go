@@ -63,12 +63,8 @@ func (a *API) putMembers(c *gin.Context) {
 		if err := tx.Exec(`DELETE FROM "case".members WHERE family_id = ?`, id).Error; err != nil {
 			return err
 		}
-		for _, m := range req.Members {
-			plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
-			if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				id, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(id, m.PersonID)), by).Error; err != nil {
-				return err
-			}
+		if err := a.insertMembers(tx, id, req.Members, by); err != nil {
+			return err
 		}
 		ids := make([]string, len(req.Members))
 		for i, m := range req.Members {
@@ -82,6 +78,18 @@ func (a *API) putMembers(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"members": req.Members})
+}
+
+// insertMembers adds the members to the family, each one's identity sealed.
+func (a *API) insertMembers(tx *gorm.DB, family uuid.UUID, members []Member, by string) error {
+	for _, m := range members {
+		plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
+		if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(family, m.PersonID)), by).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *API) getMembers(c *gin.Context) {

@@ -122,12 +122,8 @@ func (a *API) refer(c *gin.Context) {
 			referral, family, plan.ID, db.TextArray(codes), req.ReasonCode, by, hash).Error; err != nil {
 			return err
 		}
-		for _, m := range req.Members {
-			plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
-			if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				family, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(family, m.PersonID)), by).Error; err != nil {
-				return err
-			}
+		if err := a.insertMembers(tx, family, req.Members, by); err != nil {
+			return err
 		}
 		for _, f := range req.Facts {
 			if err := tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -102,10 +102,7 @@ func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, er
 	}
 	cumTarget, cumResults := 0, 0
 	for i, y := range p.Profiles {
-		end := p.EffectiveTo.Time
-		if i+1 < len(p.Profiles) {
-			end = p.Profiles[i+1].Starts.Time
-		}
+		end := p.YearEnd(i).Time
 		var f struct {
 			Attachments int
 			Fees        int64
