@@ -40,6 +40,15 @@ type EligibilityResult struct {
 	MinProblems int               `json:"min_problems"`
 }
 
+// Codes are the problems evidenced, in the plan's order.
+func (e EligibilityResult) Codes() []string {
+	codes := make([]string, len(e.Problems))
+	for i, pr := range e.Problems {
+		codes[i] = pr.Code
+	}
+	return codes
+}
+
 // ProblemEvidence is a problem evidenced at the moment, with the indicators that met it.
 type ProblemEvidence struct {
 	Code       string         `json:"code"`

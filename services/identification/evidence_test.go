@@ -26,7 +26,7 @@ func TestEvidenceThatDoesNotMakeAFamilyEligibleIsRefused(t *testing.T) {
 	w := call(h, "POST", "/v1/candidate-families", one, "test-"+testenv.Unique())
 	var p httpapi.Problem
 	_ = json.Unmarshal(w.Body.Bytes(), &p)
-	if w.Code != http.StatusUnprocessableEntity || p.Type != candidates.TypeNotEligible ||
+	if w.Code != http.StatusUnprocessableEntity || p.Type != httpapi.TypeNotEligible ||
 		!strings.Contains(p.Detail, "1 of the 2 problems needed (WORKLESSNESS)") {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}

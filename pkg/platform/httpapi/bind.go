@@ -109,6 +109,8 @@ var patternMessages = map[string]string{}
 func init() {
 	RegisterPattern("planid", `^[a-z0-9][a-z0-9-]*$`, "must be a plan id: lower-case letters, digits and dashes")
 	RegisterPattern("problemcode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a problem code: upper-case letters, digits and underscores")
+	// Reason, event type and finding codes.
+	RegisterPattern("code", `^[A-Z][A-Z0-9_]{1,47}$`, "must be a code: upper-case letters, digits and underscores")
 }
 
 // RegisterPattern adds a `validate` tag that accepts strings matching pattern; message says

@@ -14,9 +14,8 @@ import (
 // answers and logs ("Upload"); the id itself is never echoed.
 func ByID[T any](c *gin.Context, log *slog.Logger, what string, get func(context.Context, uuid.UUID) (T, error), notFound error) (T, bool) {
 	var zero T
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		Invalid(c, FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := PathUUID(c, "id")
+	if !ok {
 		return zero, false
 	}
 	v, err := get(c, id)
@@ -30,4 +29,14 @@ func ByID[T any](c *gin.Context, log *slog.Logger, what string, get func(context
 		return zero, false
 	}
 	return v, true
+}
+
+// PathUUID reads the path parameter name as a UUID, or answers 400 naming it and returns false.
+func PathUUID(c *gin.Context, name string) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		Invalid(c, FieldError{Field: name, Message: "must be a UUID"})
+		return id, false
+	}
+	return id, true
 }

@@ -45,6 +45,8 @@ const (
 	TypeUnavailable        = "https://familypath.dev/problems/unavailable"
 	TypeInternal           = "https://familypath.dev/problems/internal"
 	TypeTooLarge           = "https://familypath.dev/problems/too-large"
+	// TypeNotEligible: a family's evidence does not meet the Outcomes Plan's eligibility.
+	TypeNotEligible = "https://familypath.dev/problems/not-eligible"
 )
 
 // Abort writes p as the response and stops the handler chain.

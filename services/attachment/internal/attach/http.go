@@ -80,9 +80,8 @@ type CorrectionBody struct {
 // judges the family again; the validator's refusals come back as 409 (the family's state does
 // not allow it) or 422 (the correction itself is wrong).
 func (a *API) correct(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return
 	}
 	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
@@ -102,7 +101,7 @@ func (a *API) correct(c *gin.Context) {
 		upd.AttachedAt = timestamppb.New(day.Time)
 	}
 	var res familypathv1.CorrectResult
-	err = a.update(c, id, contract.UpdateCorrect, upd, &res)
+	err := a.update(c, id, contract.UpdateCorrect, upd, &res)
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {
@@ -132,16 +131,15 @@ type AttachmentBody struct {
 }
 
 func (a *API) attach(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return
 	}
 	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
 	var res familypathv1.AttachResult
-	err = a.update(c, id, contract.UpdateAttach, &familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}, &res)
+	err := a.update(c, id, contract.UpdateAttach, &familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}, &res)
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {

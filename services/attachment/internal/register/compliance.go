@@ -123,9 +123,8 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 var errNoAttachments = errors.New("no attachments in the period")
 
 func (a *ComplianceAPI) get(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("check"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "check", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "check")
+	if !ok {
 		return
 	}
 	a.answer(c, id, http.StatusOK)
@@ -176,10 +175,12 @@ type ReviewRequest struct {
 }
 
 func (a *ComplianceAPI) review(c *gin.Context) {
-	check, err1 := uuid.Parse(c.Param("check"))
-	family, err2 := uuid.Parse(c.Param("family"))
-	if err1 != nil || err2 != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "path", Message: "check and family must be UUIDs"})
+	check, ok := httpapi.PathUUID(c, "check")
+	if !ok {
+		return
+	}
+	family, ok := httpapi.PathUUID(c, "family")
+	if !ok {
 		return
 	}
 	var req ReviewRequest

@@ -53,7 +53,7 @@ type RestrictionRequest struct {
 // restrict sets or lifts the restriction of processing of a family's data (administrators,
 // for the data protection officer). Audited like every change of a case record.
 func (a *API) restrict(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -126,19 +126,10 @@ func body(f *Family) AllocationBody {
 	return b
 }
 
-func familyID(c *gin.Context) (uuid.UUID, bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
-		return id, false
-	}
-	return id, true
-}
-
 // relationship answers the caller's own relationship to the family (other services pass
 // their caller's token on). It tells nothing about the family but that.
 func (a *API) relationship(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -152,7 +143,7 @@ func (a *API) relationship(c *gin.Context) {
 }
 
 func (a *API) get(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -176,7 +167,7 @@ func (a *API) get(c *gin.Context) {
 // put creates a family's allocation (administrators), or replaces it (its team's manager,
 // administrators) with If-Match.
 func (a *API) put(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}

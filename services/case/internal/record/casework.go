@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
@@ -35,17 +36,50 @@ type NoteBody struct {
 
 var noteClasses = map[string]policy.FieldClass{"ORDINARY": policy.Ordinary, "SPECIAL": policy.Special, "RESTRICTED": policy.Restricted}
 
-// EvidenceRequest is progress or employment evidence a caseworker records: a fact the Outcomes
-// Plan reads, and the reference of the document that shows it.
-type EvidenceRequest struct {
+// FactRequest is a piece of evidence as a professional records it: a fact the Outcomes Plan
+// reads (data-contracts.md: a feed's event, or a spell) and the reference of the document
+// that shows it.
+type FactRequest struct {
 	Member      string `json:"member" validate:"required,memberid"`
-	Feed        string `json:"feed" validate:"required,oneof=caseworker employment"`
-	Type        string `json:"type" validate:"required,casecode"`
+	Feed        string `json:"feed" validate:"required,max=32"`
+	Type        string `json:"type" validate:"required,code"`
 	Date        string `json:"date" validate:"required_without=Start,omitempty,datetime=2006-01-02"`
 	Start       string `json:"start" validate:"omitempty,datetime=2006-01-02"`
 	End         string `json:"end" validate:"omitempty,datetime=2006-01-02"`
 	DocumentRef string `json:"document_ref" validate:"required,max=500"`
 }
+
+// check reports what the tags cannot: an event type of its feed, an end not before its start.
+func (f FactRequest) check(at string) []httpapi.FieldError {
+	var errs []httpapi.FieldError
+	if !outcomes.KnownEvent(f.Feed, f.Type) {
+		errs = append(errs, httpapi.FieldError{Field: at + "type", Message: "must be an event type of the feed (see data-contracts.md)"})
+	}
+	if f.Start != "" && f.End != "" && f.End < f.Start {
+		errs = append(errs, httpapi.FieldError{Field: at + "end", Message: "must not be before start"})
+	}
+	return errs
+}
+
+// body is the fact as recorded, by whom and when.
+func (f FactRequest) body(by string, at time.Time) EvidenceBody {
+	return EvidenceBody{ID: uuid.NewString(), Member: f.Member, Feed: f.Feed, Type: f.Type, Date: day(f.Date), Start: day(f.Start), End: day(f.End),
+		DocumentRef: f.DocumentRef, RecordedBy: by, RecordedAt: at}
+}
+
+// fact is the recorded evidence as the engine reads it.
+func (e EvidenceBody) fact() outcomes.Fact {
+	return outcomes.Fact{ID: "case:" + e.ID, Person: e.Member, Feed: e.Feed, Type: e.Type, Date: moment(e.Date), Start: moment(e.Start), End: moment(e.End)}
+}
+
+// insertEvidence records a piece of evidence of the family.
+func insertEvidence(tx *gorm.DB, family uuid.UUID, e EvidenceBody) error {
+	return tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type, e.Date, e.Start, e.End, e.DocumentRef, e.RecordedBy, e.RecordedAt).Error
+}
+
+// caseworkerFeeds are the feeds a caseworker's own evidence comes from (progress and employment).
+var caseworkerFeeds = []string{"caseworker", "employment"}
 
 // EvidenceBody is recorded evidence.
 type EvidenceBody struct {
@@ -77,7 +111,7 @@ type CaseEvidence struct {
 // a reason and the date it took effect.
 type StatusRequest struct {
 	Status string `json:"status" validate:"required,oneof=OPEN STEPPED_DOWN CLOSED"`
-	Reason string `json:"reason_code" validate:"required_unless=Status OPEN,omitempty,casecode"`
+	Reason string `json:"reason_code" validate:"required_unless=Status OPEN,omitempty,code"`
 	On     string `json:"on" validate:"required,datetime=2006-01-02"`
 }
 
@@ -109,7 +143,7 @@ func (a *API) history(tx *gorm.DB, family uuid.UUID, kind string, content any, b
 }
 
 func (a *API) addNote(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -138,7 +172,7 @@ func (a *API) addNote(c *gin.Context) {
 }
 
 func (a *API) listNotes(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -177,33 +211,31 @@ func (a *API) listNotes(c *gin.Context) {
 // which asks tracking to judge again. The evidence is kept even when the workflow cannot be
 // told (503): sending it again tells it.
 func (a *API) addEvidence(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
 	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
-	var req EvidenceRequest
+	var req FactRequest
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
-	if !outcomes.KnownEvent(req.Feed, req.Type) {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "type", Message: "must be an event type of the feed (see data-contracts.md)"})
-		return
+	errs := req.check("")
+	if !slices.Contains(caseworkerFeeds, req.Feed) {
+		errs = append(errs, httpapi.FieldError{Field: "feed", Message: "must be caseworker or employment"})
 	}
-	if req.Start != "" && req.End != "" && req.End < req.Start {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "end", Message: "must not be before start"})
+	if len(errs) > 0 {
+		httpapi.Invalid(c, errs...)
 		return
 	}
 	if !a.hasCase(c, id) {
 		return
 	}
-	e := EvidenceBody{ID: uuid.NewString(), Member: req.Member, Feed: req.Feed, Type: req.Type, Date: day(req.Date), Start: day(req.Start), End: day(req.End),
-		DocumentRef: req.DocumentRef, RecordedBy: httpapi.Principal(c).Subject, RecordedAt: time.Now().UTC()}
+	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, id, e.Member, e.Feed, e.Type, e.Date, e.Start, e.End, e.DocumentRef, e.RecordedBy, e.RecordedAt).Error; err != nil {
+		if err := insertEvidence(tx, id, e); err != nil {
 			return err
 		}
 		return a.history(tx, id, "EVIDENCE", e, e.RecordedBy)
@@ -247,7 +279,7 @@ func day(s string) *time.Time {
 // readEvidence answers the family's case evidence: to tracking's service token (it judges
 // with it) and to those who may read the family's record. Audited either way.
 func (a *API) readEvidence(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -299,10 +331,9 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 	}
 	out := &CaseEvidence{FamilyID: id.String(), Members: engineMembers(ms), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
 	for _, r := range rows {
-		out.Items = append(out.Items, EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
-			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()})
-		out.Facts = append(out.Facts, outcomes.Fact{ID: "case:" + r.ID, Person: r.Member, Feed: r.Feed, Type: r.Type,
-			Date: moment(r.Date), Start: moment(r.StartAt), End: moment(r.EndAt)})
+		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
+			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()}
+		out.Items, out.Facts = append(out.Items, e), append(out.Facts, e.fact())
 	}
 	if fam[0].Status == "CLOSED" && fam[0].StatusSince != nil {
 		s := fam[0].StatusSince.Format(time.DateOnly)
@@ -315,7 +346,7 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 // tracking to judge again (a plan whose outcomes are sustained after closure starts its
 // clocks at the closure date).
 func (a *API) putStatus(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}

@@ -47,7 +47,7 @@ func (a *API) membersRoutes(r gin.IRouter) {
 }
 
 func (a *API) putMembers(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -93,7 +93,7 @@ func (a *API) insertMembers(tx *gorm.DB, family uuid.UUID, members []Member, by 
 }
 
 func (a *API) getMembers(c *gin.Context) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}

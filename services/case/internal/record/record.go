@@ -23,13 +23,12 @@ import (
 
 func init() {
 	httpapi.RegisterPattern("memberid", `^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$`, "must be a member's opaque id")
-	httpapi.RegisterPattern("casecode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a code: upper-case letters, digits and underscores")
 }
 
 // Need is one member's need under one problem.
 type Need struct {
 	Member  string `json:"member" validate:"required,memberid"`
-	Problem string `json:"problem" validate:"required,casecode"`
+	Problem string `json:"problem" validate:"required,code"`
 	Level   string `json:"level" validate:"required,oneof=LOW MEDIUM HIGH"`
 	Summary string `json:"summary" validate:"max=2000"`
 }
@@ -42,7 +41,7 @@ type Assessment struct {
 
 // Outcome is an outcome of the family plan, tied to a problem of the Outcomes Plan.
 type Outcome struct {
-	Problem     string `json:"problem" validate:"required,casecode"`
+	Problem     string `json:"problem" validate:"required,code"`
 	Description string `json:"description" validate:"required,max=2000"`
 }
 
@@ -104,17 +103,9 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	a.membersRoutes(r)
 }
 
-func familyID(c *gin.Context) (uuid.UUID, bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
-	}
-	return id, err == nil
-}
-
 // put replaces the part whole (If-Match, when sent, must be the current version's ETag).
 func put(a *API, c *gin.Context, p part, v any) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}
@@ -178,7 +169,7 @@ var errPrecondition = errors.New("precondition failed")
 
 // get reads the part (the read is audited by the guard).
 func get(a *API, c *gin.Context, p part, v any) {
-	id, ok := familyID(c)
+	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
 		return
 	}

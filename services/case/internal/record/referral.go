@@ -24,26 +24,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// ReferralFact is a piece of the referrer's evidence: a fact of any data contract feed and
-// the reference of the document that shows it.
-type ReferralFact struct {
-	Member      string `json:"member" validate:"required,memberid"`
-	Feed        string `json:"feed" validate:"required,max=32"`
-	Type        string `json:"type" validate:"required,casecode"`
-	Date        string `json:"date" validate:"required_without=Start,omitempty,datetime=2006-01-02"`
-	Start       string `json:"start" validate:"omitempty,datetime=2006-01-02"`
-	End         string `json:"end" validate:"omitempty,datetime=2006-01-02"`
-	DocumentRef string `json:"document_ref" validate:"required,max=500"`
-}
-
 // ReferralRequest refers a family: its plan, the team to take it, why, who is in it, and the
 // evidence of its problems.
 type ReferralRequest struct {
-	PlanID     string         `json:"plan_id" validate:"required,planid"`
-	Team       string         `json:"team" validate:"required,team"`
-	ReasonCode string         `json:"reason_code" validate:"required,casecode"`
-	Members    []Member       `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
-	Facts      []ReferralFact `json:"facts" validate:"required,min=1,max=500,dive"`
+	PlanID     string        `json:"plan_id" validate:"required,planid"`
+	Team       string        `json:"team" validate:"required,team"`
+	ReasonCode string        `json:"reason_code" validate:"required,code"`
+	Members    []Member      `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
+	Facts      []FactRequest `json:"facts" validate:"required,min=1,max=500,dive"`
 }
 
 // ReferralBody answers a referral.
@@ -58,10 +46,6 @@ type ReferralBody struct {
 // finds the family it opened.
 var referralNamespace = uuid.MustParse("c1f4e8a2-6d3b-4a9e-8b7c-2e5f0a1d3c49")
 
-// TypeNotEligible is the problem type of a referral whose evidence does not make the family
-// eligible under the plan.
-const TypeNotEligible = "https://familypath.dev/problems/not-eligible"
-
 // refer opens a referred family's case (team, members, the referrer's evidence as case
 // evidence) once its evidence makes it eligible under the plan's latest version, and starts
 // its FamilyLifecycle with the referral. A retry with the same key answers the same family.
@@ -70,11 +54,13 @@ func (a *API) refer(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
+	var errs []httpapi.FieldError
 	for i, f := range req.Facts {
-		if !outcomes.KnownEvent(f.Feed, f.Type) {
-			httpapi.Invalid(c, httpapi.FieldError{Field: fmt.Sprintf("facts[%d].type", i), Message: "must be an event type of the feed (see data-contracts.md)"})
-			return
-		}
+		errs = append(errs, f.check(fmt.Sprintf("facts[%d].", i))...)
+	}
+	if len(errs) > 0 {
+		httpapi.Invalid(c, errs...)
+		return
 	}
 	plan, ok := a.Plans.Latest(req.PlanID)
 	if !ok {
@@ -82,27 +68,26 @@ func (a *API) refer(c *gin.Context) {
 		return
 	}
 	family := uuid.NewSHA1(referralNamespace, []byte(c.GetHeader(httpapi.HeaderIdempotencyKey)))
+	now := time.Now()
+	by := httpapi.Principal(c).Subject
+	evidence := make([]EvidenceBody, len(req.Facts))
 	facts := make([]outcomes.Fact, len(req.Facts))
 	for i, f := range req.Facts {
-		facts[i] = outcomes.Fact{ID: fmt.Sprintf("referral:%d", i), Person: f.Member, Feed: f.Feed, Type: f.Type, Date: moment(day(f.Date)), Start: moment(day(f.Start)), End: moment(day(f.End))}
+		evidence[i] = f.body(by, now.UTC())
+		facts[i] = evidence[i].fact()
 	}
-	now := time.Now()
 	today := outcomes.Date(now.In(outcomes.London).Date())
 	elig := outcomes.Evaluate(plan, &outcomes.Family{ID: family.String(), Members: engineMembers(req.Members), Facts: facts}, today).Eligibility
 	if !elig.Eligible {
-		httpapi.Abort(c, httpapi.Problem{Type: TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible",
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible",
 			Detail: fmt.Sprintf("Under %s the referral's evidence shows %d of the %d problems needed; dependent child or pregnancy: %v.",
 				plan.Key(), len(elig.Problems), elig.MinProblems, elig.Dependants)})
 		return
 	}
-	codes := make([]string, len(elig.Problems))
-	for i, p := range elig.Problems {
-		codes[i] = p.Code
-	}
+	codes := elig.Codes()
 	body, _ := json.Marshal(req)
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
-	by := httpapi.Principal(c).Subject
 	referral := uuid.NewSHA1(family, []byte("referral"))
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		var existing []string
@@ -125,9 +110,8 @@ func (a *API) refer(c *gin.Context) {
 		if err := a.insertMembers(tx, family, req.Members, by); err != nil {
 			return err
 		}
-		for _, f := range req.Facts {
-			if err := tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				uuid.New(), family, f.Member, f.Feed, f.Type, day(f.Date), day(f.Start), day(f.End), f.DocumentRef, by).Error; err != nil {
+		for _, e := range evidence {
+			if err := insertEvidence(tx, family, e); err != nil {
 				return err
 			}
 		}

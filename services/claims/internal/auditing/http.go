@@ -26,10 +26,6 @@ import (
 	"gorm.io/gorm"
 )
 
-func init() {
-	httpapi.RegisterPattern("reasoncode", `^[A-Z][A-Z0-9_]{2,47}$`, "must be a reason code: upper-case letters, digits and underscores")
-}
-
 // API serves the routes.
 type API struct {
 	DB       *gorm.DB
@@ -53,7 +49,7 @@ func (a *API) Routes(r gin.IRouter) {
 type DecisionRequest struct {
 	Passed bool `json:"passed"`
 	// ReasonCode says why a claim failed (EVIDENCE_INCOMPLETE, say); required when it failed.
-	ReasonCode string `json:"reason_code" validate:"required_if=Passed false,omitempty,reasoncode"`
+	ReasonCode string `json:"reason_code" validate:"required_if=Passed false,omitempty,code"`
 }
 
 // DecisionBody is the decision as recorded.
@@ -66,6 +62,10 @@ type DecisionBody struct {
 	DecidedAt  time.Time `json:"decided_at"`
 }
 
+// sampledExpr says whether claim c is in its window's audit sample (SQL).
+const sampledExpr = `EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id
+	AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text)))`
+
 // sampledClaim is a claim with its window, and whether the window's audit sample holds it.
 type sampledClaim struct {
 	WindowID    string
@@ -75,8 +75,7 @@ type sampledClaim struct {
 
 func (a *API) claim(ctx context.Context, id uuid.UUID) (*sampledClaim, error) {
 	var rows []sampledClaim
-	err := a.DB.WithContext(ctx).Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version,
-		EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text))) AS sampled
+	err := a.DB.WithContext(ctx).Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version, `+sampledExpr+` AS sampled
 		FROM claims.claims c WHERE c.id = ?`, id).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -88,9 +87,8 @@ func (a *API) claim(ctx context.Context, id uuid.UUID) (*sampledClaim, error) {
 // the council's internal auditors (policy's audit_assigned); any other claim is not theirs
 // to decide. The first decision stands: the same again answers 200, a different one 409.
 func (a *API) decide(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return
 	}
 	cl, err := a.claim(c, id)

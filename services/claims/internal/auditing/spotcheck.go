@@ -30,9 +30,8 @@ type SpotCheck struct {
 // spotCheck exports any claim's evidence pack and decision trail to internal auditors; the
 // read is in the audit trail before the pack is opened.
 func (a *API) spotCheck(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return
 	}
 	cl, err := a.claim(c, id)

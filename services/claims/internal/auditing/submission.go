@@ -40,8 +40,7 @@ func (a *API) submission(c *gin.Context) {
 		Sampled                          bool
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
-		EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text))) AS sampled
-		FROM claims.claims c WHERE c.window_id = ? AND c.plan_version LIKE ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID+"@%").Scan(&rows).Error; err != nil {
+		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND c.plan_version LIKE ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID+"@%").Scan(&rows).Error; err != nil {
 		httpapi.Internal(c)
 		return
 	}

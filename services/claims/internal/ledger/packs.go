@@ -29,17 +29,12 @@ type Pack struct {
 	PlanHash    string          `json:"plan_hash"` // the plan file's content hash: the exact rules
 	AchievedAt  time.Time       `json:"achieved_at"`
 	Problems    json.RawMessage `json:"problems"` // the judgement of each baseline problem
-	Snapshot    *struct {
-		ID      string            `json:"id"`
-		Members []outcomes.Member `json:"members"`
-		Facts   []outcomes.Fact   `json:"facts"`
-	} `json:"evidence_snapshot,omitempty"`
-	Case struct {
-		Members    []outcomes.Member `json:"members"`
-		Facts      []outcomes.Fact   `json:"facts"`
-		CaseClosed *string           `json:"case_closed,omitempty"`
-	} `json:"case_evidence"`
-	FrozenAt time.Time `json:"frozen_at"`
+	// The evidence as its owners served it, as the engine reads it: identification's snapshot
+	// (absent for a referred family) and the case's evidence with its closure date.
+	SnapshotID string           `json:"evidence_snapshot_id,omitempty"`
+	Snapshot   *outcomes.Family `json:"evidence_snapshot,omitempty"`
+	Case       outcomes.Family  `json:"case_evidence"`
+	FrozenAt   time.Time        `json:"frozen_at"`
 }
 
 // Freeze reads and assembles the pack for the claim request under plan p.
@@ -53,11 +48,7 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 	pack := &Pack{FamilyID: r.GetFamilyId(), Route: route, PlanVersion: p.Key(), PlanHash: p.Hash, AchievedAt: r.GetAchievedAt().AsTime().UTC(),
 		Problems: pb, FrozenAt: time.Now().UTC()}
 	if id := r.GetEvidenceSnapshotId(); id != "" {
-		pack.Snapshot = &struct {
-			ID      string            `json:"id"`
-			Members []outcomes.Member `json:"members"`
-			Facts   []outcomes.Fact   `json:"facts"`
-		}{ID: id}
+		pack.SnapshotID, pack.Snapshot = id, &outcomes.Family{}
 		err := f.Identification.GetJSON(ctx, "/v1/evidence-snapshots/"+id, pack.Snapshot)
 		if errors.Is(err, upstream.ErrNotFound) {
 			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+id+" not found", "EvidenceNotFound", nil)
@@ -65,7 +56,6 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 		if err != nil {
 			return nil, err
 		}
-		pack.Snapshot.ID = id
 	}
 	if err := f.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &pack.Case); err != nil && !errors.Is(err, upstream.ErrNotFound) {
 		return nil, err

@@ -46,15 +46,14 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 // read its lifecycle; either way the read is audited. The id is checked before the family
 // is looked up, so a refusal does not tell whether the family exists.
 func (a *API) mayReadLifecycle(c *gin.Context) bool {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return false
 	}
 	if d := policy.Decide(httpapi.Principal(c), policy.IdentifyRun, policy.None); d.Allowed {
 		return a.Guard.Record(c, string(policy.FamilyRead), "family", id.String(), d.Reason)
 	}
-	_, ok := a.Guard.Family(c, policy.FamilyRead, id.String())
+	_, ok = a.Guard.Family(c, policy.FamilyRead, id.String())
 	return ok
 }
 
@@ -115,7 +114,7 @@ func bindEvidence(c *gin.Context, req any, ev *EvidenceRequest) (*evidence.Conte
 func (a *API) snapshot(c *gin.Context, family uuid.UUID, plan *outcomes.Plan, ref time.Time, elig outcomes.EligibilityResult,
 	content *evidence.Content) (*evidence.Snapshot, error) {
 	return a.Evidence.Record(c, &evidence.Snapshot{FamilyID: family, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref,
-		ProblemCodes: evidence.Codes(elig), RecordedBy: httpapi.Principal(c).Subject}, content)
+		ProblemCodes: elig.Codes(), RecordedBy: httpapi.Principal(c).Subject}, content)
 }
 
 func (a *API) create(c *gin.Context) {
@@ -191,18 +190,15 @@ func (a *API) record(c *gin.Context, id uuid.UUID, wfID string, plan *outcomes.P
 	})
 }
 
-// TypeNotEligible is the problem type of evidence that does not make a family eligible.
-const TypeNotEligible = "https://familypath.dev/problems/not-eligible"
-
 // notEligible answers 422 with what the plan needs and what the evidence shows (counts and
 // codes only).
 func notEligible(c *gin.Context, plan *outcomes.Plan, e outcomes.EligibilityResult) {
-	codes := evidence.Codes(e)
+	codes := e.Codes()
 	detail := fmt.Sprintf("Under %s the evidence shows %d of the %d problems needed (%s)", plan.Key(), len(codes), e.MinProblems, strings.Join(codes, ", "))
 	if !e.Dependants {
 		detail += " and no dependent child or pregnancy"
 	}
-	httpapi.Abort(c, httpapi.Problem{Type: TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible", Detail: detail + "."})
+	httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible", Detail: detail + "."})
 }
 
 // RefreshBody answers new evidence: the family's latest snapshot, whether it is new, and

@@ -9,7 +9,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 )
 
 // SnapshotPath is the route tracking reads a snapshot from.
@@ -63,9 +62,8 @@ func SummaryOf(s *Snapshot) Summary {
 }
 
 func (a *API) get(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "id", Message: "must be a UUID"})
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
 		return
 	}
 	// Recorded before the read: a read that cannot be recorded does not happen.

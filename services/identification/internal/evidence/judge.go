@@ -79,12 +79,3 @@ func Eligibility(p *outcomes.Plan, familyID string, c *Content, ref time.Time) o
 	f := &outcomes.Family{ID: familyID, Members: c.Members, Facts: c.Facts}
 	return outcomes.Evaluate(p, f, at).Eligibility
 }
-
-// Codes are the problems an eligibility result evidences, in the plan's order.
-func Codes(e outcomes.EligibilityResult) []string {
-	codes := make([]string, len(e.Problems))
-	for i, pr := range e.Problems {
-		codes[i] = pr.Code
-	}
-	return codes
-}

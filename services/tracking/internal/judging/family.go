@@ -16,21 +16,6 @@ import (
 // snapshotPath is identification's route for an evidence snapshot.
 const snapshotPath = "/v1/evidence-snapshots/"
 
-// Evidence is an evidence snapshot's content as identification serves it.
-type Evidence struct {
-	FamilyID string            `json:"family_id"`
-	Members  []outcomes.Member `json:"members"`
-	Facts    []outcomes.Fact   `json:"facts"`
-}
-
-// CaseEvidence is the case service's evidence for a family: caseworkers' facts and when the
-// case closed.
-type CaseEvidence struct {
-	Members    []outcomes.Member `json:"members"`
-	Facts      []outcomes.Fact   `json:"facts"`
-	CaseClosed *string           `json:"case_closed,omitempty"`
-}
-
 // mergeMembers is identification's members and then the case's members it does not have
 // (a referred family's are all the case's).
 func mergeMembers(identified, cased []outcomes.Member) []outcomes.Member {
@@ -53,8 +38,8 @@ type Judge struct {
 }
 
 // JudgeFamily judges the family at r.At under the plan version pinned at its attachment, on
-// the evidence snapshot the workflow holds with the case's evidence and closure date, and returns each baseline problem's status with
-// absolute deadlines, the result when one is achieved, and when to ask again. The judgement
+// the evidence snapshot the workflow holds with the case's evidence and closure date, and
+// returns each baseline problem's status with absolute deadlines, the result when one is achieved, and when to ask again. The judgement
 // is kept in tracking's read model for reports. Evidence that cannot be found, or a plan
 // version this deployment does not have, are not retried: the workflow shows the failure to
 // operators (docs/runbook.md).
@@ -66,7 +51,9 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	if r.GetAttachedAt() == nil || r.GetAt() == nil {
 		return nil, temporal.NewNonRetryableApplicationError("attached_at and at are required", "InvalidArgument", nil)
 	}
-	var ev Evidence // a referred family has no identification snapshot: the case holds its evidence
+	// Both owners answer a family as the engine reads it (family_id, members, facts; the case
+	// also case_closed). A referred family has no identification snapshot: the case holds it all.
+	var ev, cased outcomes.Family
 	if id := r.GetEvidenceSnapshotId(); id != "" {
 		err := j.Identification.GetJSON(ctx, snapshotPath+id, &ev)
 		if errors.Is(err, upstream.ErrNotFound) {
@@ -75,26 +62,19 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 		if err != nil {
 			return nil, err
 		}
-		if ev.FamilyID != r.GetFamilyId() {
+		if ev.ID != r.GetFamilyId() {
 			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
 		}
 	}
-	var ce CaseEvidence
-	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &ce); err != nil && !errors.Is(err, upstream.ErrNotFound) {
+	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &cased); err != nil && !errors.Is(err, upstream.ErrNotFound) {
 		return nil, err // no case: no caseworkers' evidence
 	}
-	f := &outcomes.Family{ID: r.GetFamilyId(), Members: mergeMembers(ev.Members, ce.Members), Facts: append(ev.Facts, ce.Facts...), Attachment: &outcomes.Attachment{
-		Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
-		// Attachment was judged ready when it happened; these only matter for readiness.
-		Assessment: true, FamilyPlan: true, LeadProfessional: true,
-	}}
-	if ce.CaseClosed != nil {
-		closed, err := outcomes.ParseMoment(*ce.CaseClosed)
-		if err != nil {
-			return nil, temporal.NewNonRetryableApplicationError("the case's closure date is not a date", "InvalidArgument", nil)
-		}
-		f.CaseClosed = &closed
-	}
+	f := &outcomes.Family{ID: r.GetFamilyId(), Members: mergeMembers(ev.Members, cased.Members), Facts: append(ev.Facts, cased.Facts...),
+		CaseClosed: cased.CaseClosed, Attachment: &outcomes.Attachment{
+			Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
+			// Attachment was judged ready when it happened; these only matter for readiness.
+			Assessment: true, FamilyPlan: true, LeadProfessional: true,
+		}}
 	at := r.GetAt().AsTime()
 	judged := outcomes.Evaluate(p, f, outcomes.Moment{Time: at})
 	out := Translate(judged, at)
