@@ -10,16 +10,32 @@ import (
 const MaxBlock = 2000
 
 // BlockingKeys are a prepared record's blocking keys: two records are a candidate pair when
-// they share one. Each tolerates a different kind of error: a misspelt forename (surname
-// sound and birth year), a misspelt surname (date of birth), a wrong date (postcode and
-// forename initial), a move with a typo (forename sound, surname initial and birth month).
+// they share one. Each tolerates a different kind of error, and each stays small in a
+// county of a million rows (a date of birth is shared by dozens of children, so it is
+// split by names): a misspelt or familiar forename (date of birth and surname sound); a
+// misspelt or changed surname, or names swapped (date of birth and both initials, in
+// order); a wrong day or month of birth (surname sound, forename initial and birth year);
+// a wrong date of birth or a changed surname (the postcode and forename initial); an
+// unknown date of birth after a move within the area (both names' sounds and the postcode
+// district); the feed's own identifier.
 func BlockingKeys(p *Person, dst []string) []string {
 	dst = dst[:0]
-	if p.SurnameSX != "" && p.Year != 0 {
-		dst = append(dst, "s"+p.SurnameSX+strconv.Itoa(p.Year))
-	}
+	dob := ""
 	if p.Year != 0 {
-		dst = append(dst, "d"+strconv.Itoa(p.Year*10000+p.Month*100+p.Day))
+		dob = strconv.Itoa(p.Year*10000 + p.Month*100 + p.Day)
+	}
+	if dob != "" && p.SurnameSX != "" {
+		dst = append(dst, "b"+dob+p.SurnameSX)
+	}
+	if dob != "" && p.Forename != "" && p.Surname != "" {
+		i, j := p.Forename[:1], p.Surname[:1]
+		if i > j {
+			i, j = j, i
+		}
+		dst = append(dst, "d"+dob+i+j)
+	}
+	if p.SurnameSX != "" && p.Forename != "" && p.Year != 0 {
+		dst = append(dst, "s"+p.SurnameSX+p.Forename[:1]+strconv.Itoa(p.Year))
 	}
 	if p.Postcode != "" && p.Forename != "" {
 		dst = append(dst, "p"+p.Postcode+p.Forename[:1])
@@ -27,8 +43,8 @@ func BlockingKeys(p *Person, dst []string) []string {
 	if p.Source != "" {
 		dst = append(dst, "i"+p.Source)
 	}
-	if p.ForenameSX != "" && p.Surname != "" && p.Month != 0 {
-		dst = append(dst, "f"+p.ForenameSX+p.Surname[:1]+strconv.Itoa(p.Month))
+	if p.ForenameSX != "" && p.SurnameSX != "" && len(p.Postcode) >= 5 {
+		dst = append(dst, "n"+p.ForenameSX+p.SurnameSX+p.Postcode[:len(p.Postcode)-3])
 	}
 	return dst
 }
@@ -62,4 +78,36 @@ func CandidatePairs(people []Person) [][2]int32 {
 		return int(x[1] - y[1])
 	})
 	return slices.Compact(pairs)
+}
+
+// PairsSharing lists pairs of records with the same key (key returns "" for none), up to
+// limit pairs, skipping blocks over MaxBlock: the pairs of one blocking rule, for
+// estimating m from the fields that rule does not block on (EstimateM).
+func PairsSharing(people []Person, key func(*Person) string, limit int) [][2]int32 {
+	blocks := map[string][]int32{}
+	var order []string
+	for i := range people {
+		if k := key(&people[i]); k != "" {
+			if _, ok := blocks[k]; !ok {
+				order = append(order, k)
+			}
+			blocks[k] = append(blocks[k], int32(i)) // #nosec G115 -- a run holds well under 2^31 records
+		}
+	}
+	var pairs [][2]int32
+	for _, k := range order { // in order of first record, so the same records give the same pairs
+		members := blocks[k]
+		if len(members) > MaxBlock {
+			continue
+		}
+		for a := 0; a < len(members); a++ {
+			for b := a + 1; b < len(members); b++ {
+				if len(pairs) == limit {
+					return pairs
+				}
+				pairs = append(pairs, [2]int32{members[a], members[b]})
+			}
+		}
+	}
+	return pairs
 }

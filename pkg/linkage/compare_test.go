@@ -44,3 +44,20 @@ func FuzzJaroWinkler(f *testing.F) {
 		}
 	})
 }
+
+func TestFamiliarForenames(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"JIM", "JAMES", true}, {"LIZ", "BETH", true}, {"ALEX", "ALEXANDRA", true}, {"ALEX", "ALEXANDER", true},
+		{"BILL", "LIAM", true}, {"JIM", "JOHN", false}, {"SMITH", "JAMES", false}, {"", "", false}} {
+		if got := Familiar(c.a, c.b); got != c.want {
+			t.Errorf("Familiar(%s, %s) = %v", c.a, c.b, got)
+		}
+	}
+	m := NewModel(DefaultProbabilities())
+	a, b := Prepare("Jim", "Smith", "1980-01-02", "M", ""), Prepare("James", "Smith", "1980-01-02", "M", "")
+	if _, c := m.Score(&a, &b); c[FieldForename] != Close {
+		t.Errorf("a familiar form: %v", c)
+	}
+}

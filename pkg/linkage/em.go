@@ -6,12 +6,66 @@ import (
 	"slices"
 )
 
-// Estimate fits the Fellegi-Sunter model to the comparisons of candidate pairs by
-// expectation-maximisation, starting from p: it returns the estimated m and u of each field
-// and level, and the share of pairs that are matches. Missing levels carry no information
-// and are left out. Comparisons are counted by pattern first, so each iteration costs the
-// number of distinct patterns (a few hundred at most), not the number of pairs.
-func Estimate(pairs []Comparison, p Probabilities, iterations int) (Probabilities, float64) {
+// EstimateM fits the Fellegi-Sunter model's m and the share of pairs that are matches to
+// the comparisons of pairs by expectation-maximisation, from p, with u held at p.U (from
+// RandomU). Missing levels carry no information and are left out. Comparisons are counted
+// by pattern first, so each iteration costs the number of distinct patterns (a few
+// hundred at most), not the number of pairs. Give it pairs blocked on other fields than those whose m it is to estimate, with
+// the blocking fields set Missing: then non-matches agree on the rest about as often as
+// random pairs do, and the latent class stays "one person" (left free, u can settle on a
+// class such as "a shared forename").
+func EstimateM(pairs []Comparison, p Probabilities, iterations int) (Probabilities, float64) {
+	return estimate(pairs, p, iterations, false, true)
+}
+
+// EstimateShare is EstimateM with m held too: only the share of matches is fitted.
+func EstimateShare(pairs []Comparison, p Probabilities, iterations int) float64 {
+	_, share := estimate(pairs, p, iterations, true, true)
+	return share
+}
+
+// RandomU is the chance of each field's levels between two records drawn at random (almost
+// always two people): u, estimated from samples pairs of a seeded stream, so the same
+// records give the same u.
+func RandomU(people []Person, samples int) [NumFields][NumLevels]float64 {
+	var u [NumFields][NumLevels]float64
+	n := len(people)
+	if n < 2 {
+		return DefaultProbabilities().U
+	}
+	var counts [NumFields][NumLevels]float64
+	m := NewModel(DefaultProbabilities())
+	x := uint64(0x9E3779B97F4A7C15)
+	next := func() int {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return int(x % uint64(n)) // #nosec G115 -- n > 0
+	}
+	for s := 0; s < samples; s++ {
+		a, b := next(), next()
+		if a == b {
+			continue
+		}
+		_, c := m.Score(&people[a], &people[b])
+		for f, l := range c {
+			counts[f][l]++
+		}
+	}
+	for f := range counts {
+		total := 0.0
+		for l := 0; l < Missing; l++ {
+			total += counts[f][l]
+		}
+		for l := 0; l < Missing; l++ {
+			// Half a pair for a level never seen, so that no weight is infinite.
+			u[f][l] = (counts[f][l] + 0.5) / (total + 0.5*Missing)
+		}
+	}
+	return u
+}
+
+func estimate(pairs []Comparison, p Probabilities, iterations int, fixedM, fixedU bool) (Probabilities, float64) {
 	counts := map[Comparison]float64{}
 	for _, c := range pairs {
 		counts[c]++
@@ -58,10 +112,10 @@ func Estimate(pairs []Comparison, p Probabilities, iterations int) (Probabilitie
 		}
 		for f := 0; f < NumFields; f++ {
 			for l := 0; l < Missing; l++ {
-				if mTot[f] > 0 {
+				if mTot[f] > 0 && !fixedM {
 					p.M[f][l] = mSum[f][l] / mTot[f]
 				}
-				if uTot[f] > 0 {
+				if uTot[f] > 0 && !fixedU {
 					p.U[f][l] = uSum[f][l] / uTot[f]
 				}
 			}

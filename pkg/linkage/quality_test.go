@@ -2,7 +2,8 @@ package linkage_test
 
 import (
 	"fmt"
-	"strings"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
@@ -44,11 +45,18 @@ func countyPeople(t testing.TB, households int) ([]linkage.Person, []string) {
 	return people, truth
 }
 
-// How well blocking and the default model link the synthetic county's rows, against its
-// ground truth (pairwise). The figures are logged (go test -v -run Quality ./pkg/linkage);
-// the floors here only catch a regression; the goals are in docs/services/identification.md.
-func TestLinkageQualityOnTheSyntheticCounty(t *testing.T) {
-	people, truth := countyPeople(t, 3000)
+// How well blocking finds the synthetic county's true pairs, and how the default model
+// scores them, against its ground truth (pairwise). The figures are logged (go test -v -run
+// Quality ./pkg/linkage); the floors here only catch a regression. The whole pipeline's
+// quality (EM-fitted model, clustering, households) is measured in
+// services/identification/internal/batch; goals and history in docs/services/identification.md.
+// FAMILYPATH_COUNTY_HOUSEHOLDS sizes the county (default 3,000; 200,500 is a million rows).
+func TestBlockingAndScoringOnTheSyntheticCounty(t *testing.T) {
+	households := 3000
+	if n, err := strconv.Atoi(os.Getenv("FAMILYPATH_COUNTY_HOUSEHOLDS")); err == nil && n > 0 {
+		households = n
+	}
+	people, truth := countyPeople(t, households)
 	pairs := linkage.CandidatePairs(people)
 	truePairs := 0
 	byPerson := map[string]int{}
@@ -56,63 +64,28 @@ func TestLinkageQualityOnTheSyntheticCounty(t *testing.T) {
 		truePairs += byPerson[id]
 		byPerson[id]++
 	}
-	comparisons := make([]linkage.Comparison, len(pairs))
-	kept := 0
-	for i, p := range pairs {
-		_, comparisons[i] = linkage.NewModel(linkage.DefaultProbabilities()).Score(&people[p[0]], &people[p[1]])
-		if truth[p[0]] == truth[p[1]] {
+	model := linkage.NewModel(linkage.DefaultProbabilities())
+	kept, tp, fp := 0, 0, 0
+	for _, p := range pairs {
+		same := truth[p[0]] == truth[p[1]]
+		if same {
 			kept++
+		}
+		if w, _ := model.Score(&people[p[0]], &people[p[1]]); w > 10 {
+			if same {
+				tp++
+			} else {
+				fp++
+			}
 		}
 	}
 	blockingRecall := float64(kept) / float64(truePairs)
-	t.Logf("%d rows, %d true pairs; blocking: %d candidate pairs (%.1f a row), keeps %.4f of true pairs",
-		len(people), truePairs, len(pairs), float64(len(pairs))/float64(len(people)), blockingRecall)
-	estimated, share := linkage.Estimate(comparisons, linkage.DefaultProbabilities(), 30)
-	t.Logf("EM: match share of candidate pairs %.4f (truth %.4f)", share, float64(kept)/float64(len(pairs)))
-	var f1s []float64
-	for _, m := range []struct {
-		name      string
-		p         linkage.Probabilities
-		threshold float64
-	}{{"default m and u, weight > 10", linkage.DefaultProbabilities(), 10},
-		{"estimated by EM, match more likely than not", estimated, linkage.Threshold(share, 0.5)},
-		{"estimated by EM, with name frequencies", estimated, linkage.Threshold(share, 0.5)}} {
-		model := linkage.NewModel(m.p)
-		if strings.Contains(m.name, "frequencies") {
-			model.Frequencies = linkage.CountFrequencies(people)
-		}
-		tp, fp := 0, 0
-		for _, p := range pairs {
-			if w, _ := model.Score(&people[p[0]], &people[p[1]]); w > m.threshold {
-				if truth[p[0]] == truth[p[1]] {
-					tp++
-				} else {
-					fp++
-				}
-			}
-		}
-		precision := float64(tp) / float64(tp+fp)
-		recall := float64(tp) / float64(truePairs)
-		f1 := 2 * precision * recall / (precision + recall)
-		f1s = append(f1s, f1)
-		t.Logf("%s (%.1f): precision %.4f, recall %.4f, F1 %.4f", m.name, m.threshold, precision, recall, f1)
-	}
-	// The review queue: pairs neither clearly a match nor clearly not (match probability
-	// between 5% and 95%), and the share of records they involve.
-	model := linkage.NewModel(estimated)
-	model.Frequencies = linkage.CountFrequencies(people)
-	lo, hi := linkage.Threshold(share, 0.05), linkage.Threshold(share, 0.95)
-	inQueue := map[int32]bool{}
-	queued := 0
-	for _, p := range pairs {
-		if w, _ := model.Score(&people[p[0]], &people[p[1]]); w > lo && w <= hi {
-			queued++
-			inQueue[p[0]], inQueue[p[1]] = true, true
-		}
-	}
-	t.Logf("review queue (match probability 5%% to 95%%, weights %.1f to %.1f): %d pairs, %.4f of records", lo, hi, queued, float64(len(inQueue))/float64(len(people)))
-	if blockingRecall < 0.95 || f1s[0] < 0.9 || f1s[1] < 0.9 || f1s[2] < 0.97 {
-		t.Errorf("below the floor: blocking keeps %.3f, F1 %v", blockingRecall, f1s)
+	precision, recall := float64(tp)/float64(tp+fp), float64(tp)/float64(truePairs)
+	f1 := 2 * precision * recall / (precision + recall)
+	t.Logf("%d rows, %d true pairs; blocking: %d candidate pairs (%.1f a row), keeps %.4f of true pairs; default model, weight > 10: precision %.4f, recall %.4f, F1 %.4f",
+		len(people), truePairs, len(pairs), float64(len(pairs))/float64(len(people)), blockingRecall, precision, recall, f1)
+	if blockingRecall < 0.99 || float64(len(pairs)) > 5*float64(len(people)) || f1 < 0.9 {
+		t.Errorf("below the floor: blocking keeps %.3f with %d pairs, F1 %.3f", blockingRecall, len(pairs), f1)
 	}
 }
 

@@ -15,14 +15,15 @@ type Person struct {
 	Sex                   byte   // 'M', 'F', or 0 when unknown
 	// Source is the record's own identifier in its feed, "feed:id" (a UPN in the school
 	// census, an NHS number in health, ...), or "" when it has none.
-	Source  string
-	feedLen int // the length of Source's feed part
+	Source string
+	feed   uint32     // a hash of Source's feed part: identifiers of one feed compare, of two do not
+	groups nameGroups // the forename's familiar-name groups (nicknames.go)
 }
 
 // WithSource sets the record's identifier in its feed.
 func (p Person) WithSource(feed, id string) Person {
 	if id != "" {
-		p.Source, p.feedLen = feed+":"+strings.ToUpper(strings.ReplaceAll(id, " ", "")), len(feed)
+		p.Source, p.feed = feed+":"+strings.ToUpper(strings.ReplaceAll(id, " ", "")), feedCode(feed)
 	}
 	return p
 }
@@ -31,6 +32,7 @@ func (p Person) WithSource(feed, id string) Person {
 func Prepare(forename, surname, dob, sex, postcode string) Person {
 	p := Person{Forename: Normalise(forename), Surname: Normalise(surname)}
 	p.ForenameSX, p.SurnameSX = Soundex(p.Forename), Soundex(p.Surname)
+	p.groups = familiar[p.Forename]
 	if len(dob) == 10 && dob[4] == '-' && dob[7] == '-' {
 		y, m, d := atoi(dob[0:4]), atoi(dob[5:7]), atoi(dob[8:10])
 		if y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31 { // the extract reader has checked the calendar
@@ -69,7 +71,7 @@ const (
 // Levels of agreement, the same scale for every field (not every field uses every level).
 const (
 	Exact   = iota // the same
-	Close          // names: Jaro-Winkler >= 0.92; dob: day and month swapped; postcode: same sector
+	Close          // names: Jaro-Winkler >= 0.92 or (forenames) familiar forms of one name; dob: day and month swapped; postcode: same sector
 	Partial        // names: >= 0.80 or the same Soundex; dob: one part differs; postcode: same district
 	Differ
 	Missing // either side unknown: weight 0
@@ -149,8 +151,18 @@ func DefaultProbabilities() Probabilities {
 // Score compares two prepared records: the match weight (the sum of each field's weight at
 // its level) and the comparisons that made it.
 func (m *Model) Score(a, b *Person) (float64, Comparison) {
+	c := Compare(a, b)
+	return m.Weigh(a, b, c), c
+}
+
+// Compare finds the level each field of two records agrees at. It does not depend on the
+// model, so a run compares its pairs once and weighs them under each model it fits.
+func Compare(a, b *Person) Comparison {
 	var c Comparison
 	c[FieldForename] = nameLevel(a.Forename, b.Forename, a.ForenameSX, b.ForenameSX)
+	if c[FieldForename] > Close && c[FieldForename] != Missing && a.groups.shares(b.groups) {
+		c[FieldForename] = Close // a familiar form: JIM for JAMES
+	}
 	c[FieldSurname] = nameLevel(a.Surname, b.Surname, a.SurnameSX, b.SurnameSX)
 	if c[FieldForename] == Differ && c[FieldSurname] == Differ {
 		// Forename and surname keyed the wrong way round: compare them crossed.
@@ -171,6 +183,13 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 		c[FieldSex] = Differ
 	}
 	c[FieldIdentifier] = identifierLevel(a, b)
+	return c
+}
+
+// Weigh is the match weight of two records compared as c: the sum of each field's weight
+// at its level, with exact name agreement weighed by the name's frequency when the model
+// has them.
+func (m *Model) Weigh(a, b *Person, c Comparison) float64 {
 	w := 0.0
 	for f, l := range c {
 		w += m.Weights[f][l]
@@ -184,7 +203,7 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 			w += tfWeight(m.m.M[FieldSurname][Exact], tf.surname[a.Surname]) - m.Weights[FieldSurname][Exact]
 		}
 	}
-	return w, c
+	return w
 }
 
 func nameLevel(a, b, asx, bsx string) uint8 {
@@ -251,7 +270,7 @@ func postcodeLevel(a, b string) uint8 {
 // identifierLevel compares the records' own identifiers when they come from the same feed
 // (an agency keys each person once; different feeds' identifiers say nothing of each other).
 func identifierLevel(a, b *Person) uint8 {
-	if a.Source == "" || b.Source == "" || a.feedLen != b.feedLen || a.Source[:a.feedLen] != b.Source[:b.feedLen] {
+	if a.feed != b.feed || a.Source == "" || b.Source == "" {
 		return Missing
 	}
 	if a.Source == b.Source {
@@ -265,4 +284,13 @@ func tfWeight(m, share float64) float64 {
 		share = 1e-6
 	}
 	return math.Log2(m / share)
+}
+
+// feedCode is a feed name's FNV-1a hash: the contract's nine feeds hash apart.
+func feedCode(feed string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(feed); i++ {
+		h = (h ^ uint32(feed[i])) * 16777619
+	}
+	return h
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/identification/internal/batch"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
@@ -57,6 +58,10 @@ func Definition() service.Definition {
 			"county": {Summary: "write a synthetic county's extracts and ground truth",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
 					return ingest.CountyCommand(ctx, args, out)
+				}},
+			"batch": {Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
+				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
+					return batch.Command(ctx, args, out)
 				}},
 			"reseal-identities": {Summary: "seal every extract row's identity again under FIELD_KEYS' first key (after a rotation)",
 				Needs: service.Needs{DB: true, PersonalData: true},

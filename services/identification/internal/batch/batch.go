@@ -1,0 +1,179 @@
+// Package batch is `identification batch`: the whole identification pipeline over a folder
+// of extract files, for analysts, without the stack (no database, no Temporal). It writes
+// people, families and the review queue as CSV, and the rows the files could not give.
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/familypath/familypath/services/identification/internal/matching"
+)
+
+// File is one extract file of a batch.
+type File struct {
+	Path, Feed string
+	Format     extracts.Format
+	Counts     extracts.Counts
+	Issues     []extracts.Issue
+}
+
+// Read reads every extract file in dir (named after its feed: school_census.csv,
+// police-2016-09.jsonl), side by side, into one run's records. A file that cannot be read
+// at all fails the batch, naming the file; rows a file rejects are in its Issues.
+func Read(dir, asOf string) ([]matching.Record, []File, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []File
+	for _, e := range entries {
+		name := e.Name()
+		format := extracts.CSV
+		switch strings.ToLower(filepath.Ext(name)) {
+		case ".jsonl", ".ndjson":
+			format = extracts.JSONLines
+		case ".csv":
+		default:
+			continue
+		}
+		if feed := ingest.FeedOfFile(name); feed != "" && !e.IsDir() {
+			files = append(files, File{Path: filepath.Join(dir, name), Feed: feed, Format: format})
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("%s holds no extract files (names start with a feed's name and end in .csv or .jsonl)", dir)
+	}
+	parts := make([][]matching.Record, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = readFile(&files[i], int32(i), asOf) // #nosec G115 -- a folder holds few files
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	var records []matching.Record
+	for _, p := range parts {
+		records = append(records, p...)
+	}
+	return records, files, nil
+}
+
+func readFile(f *File, source int32, asOf string) ([]matching.Record, error) {
+	in, err := os.Open(f.Path) // #nosec G304 -- the analyst names the folder
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	rd, err := extracts.NewReader(in, f.Feed, f.Format, extracts.Options{AsOf: asOf})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
+	}
+	var out []matching.Record
+	for {
+		row, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
+		}
+		out = append(out, matching.Record{Feed: f.Feed, Source: source, Row: *row})
+	}
+	f.Counts, f.Issues = rd.Counts(), rd.Issues()
+	return out, nil
+}
+
+// Output is a batch's result, with what it was made from.
+type Output struct {
+	Files   []File
+	Records []matching.Record
+	*matching.Result
+	labels []string // each file's label in evidence row ids
+	// Timings are how long each stage took, in order.
+	Timings []Timing
+}
+
+// Timing is one stage's time.
+type Timing struct {
+	Stage    string
+	Duration time.Duration
+}
+
+// timer records stages as they end.
+type timer struct {
+	out  *[]Timing
+	last time.Time
+}
+
+func (t *timer) stage(name string) {
+	now := time.Now()
+	*t.out = append(*t.out, Timing{name, now.Sub(t.last)})
+	t.last = now
+}
+
+// Run reads the folder and identifies its families under plan at the reference date.
+func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.Settings) (*Output, error) {
+	var timings []Timing
+	clock := &timer{out: &timings, last: time.Now()}
+	records, files, err := Read(dir, at.Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	clock.stage("read files")
+	o := &Output{Files: files, Records: records, labels: labels(files)}
+	o.Result = matching.Identify(records, matching.Options{Plan: plan, At: at, Settings: settings, Stage: clock.stage,
+		PersonIDs: func(p *matching.People) []string { return numbered("P", p.Count) },
+		FamilyIDs: func(h []matching.Household) []string { return numbered("F", len(h)) },
+		FactID:    func(i int32, _ string) string { return o.rowRef(i) },
+	})
+	o.Timings = timings
+	return o, nil
+}
+
+// labels name each file in row references: its feed, or feed.name when a feed has several
+// files.
+func labels(files []File) []string {
+	perFeed := map[string]int{}
+	for _, f := range files {
+		perFeed[f.Feed]++
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Feed
+		if perFeed[f.Feed] > 1 {
+			out[i] = f.Feed + "." + strings.TrimSuffix(filepath.Base(f.Path), filepath.Ext(f.Path))
+		}
+	}
+	return out
+}
+
+// rowRef is a record's place: feed:row (its file's label and its data row number).
+func (o *Output) rowRef(i int32) string {
+	return o.labels[o.Records[i].Source] + ":" + strconv.Itoa(o.Records[i].Row.Row)
+}
+
+// numbered names n things prefix000001 upwards.
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%06d", prefix, i+1)
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package matching
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/extracts"
+)
+
+// background is n other people, each in two feeds, so that the run has a population to
+// estimate its model from (names' frequencies, random pairs).
+func background(n int) []Record {
+	fore := []string{"Amy", "Ben", "Cara", "Dan", "Eve", "Finn", "Gail", "Hugh", "Ivy", "Jack", "Kim", "Leo"}
+	sur := []string{"Ashworth", "Booth", "Clegg", "Dewhurst", "Entwistle", "Fletcher", "Greenwood", "Howarth", "Ingham", "Jolly"}
+	var out []Record
+	for i := 0; i < n; i++ {
+		f, s := fore[i%len(fore)], sur[(i/len(fore))%len(sur)]
+		dob := fmt.Sprintf("19%02d-%02d-%02d", 50+i%50, 1+i%12, 1+i%28)
+		pc := fmt.Sprintf("BB%d %dQT", 1+i%9, i%10)
+		out = append(out, rec(extracts.Health, "", f, s, dob, pc, fmt.Sprint(i%150+1, " Long Row"), "2015-01-01"),
+			rec(extracts.Housing, "", f, s, dob, pc, fmt.Sprint(i%150+1, " Long Row"), "2015-02-01"))
+	}
+	return out
+}
+
+func rec(feed, id, fore, sur, dob, postcode, line1, start string) Record {
+	return Record{Feed: feed, Row: extracts.Row{SourceID: id, Forename: fore, Surname: sur, DOB: dob, Sex: "M",
+		Postcode: postcode, AddressLine1: line1, StartDate: start, EventType: "JSA"}}
+}
+
+// Two different identifiers of one agency are never one person, however alike the rest:
+// a record like both joins one of them only.
+func TestDifferentIdentifiersOfOneAgencyStayApart(t *testing.T) {
+	records := []Record{
+		rec(extracts.Police, "2001/0000001A", "John", "Grimshaw", "1980-01-02", "PR1 2AB", "1 Mill Lane", "2016-01-01"),
+		rec(extracts.Police, "", "John", "Grimshaw", "1980-01-02", "PR1 2AB", "1 Mill Lane", "2016-02-01"),
+		rec(extracts.Police, "2001/0000002B", "John", "Grimshaw", "1980-01-02", "PR1 2AB", "1 Mill Lane", "2016-03-01"),
+	}
+	records = append(records, background(400)...)
+	p := LinkPeople(records, Settings{})
+	if p.Of[0] == p.Of[2] {
+		t.Fatalf("two PNC ids in one person: %v", p.Of)
+	}
+	if p.Of[1] != p.Of[0] && p.Of[1] != p.Of[2] {
+		t.Errorf("the record without an id joined neither: %v", p.Of)
+	}
+}
+
+// A family that moved: the adults' records are all from the old address, the child's census
+// rows from the new one, and one old record of the child's puts it at the old address while
+// the adults lived there; they are one household. A stranger later at the old address is not.
+func TestHouseholdsFollowOverlappingSpellsAtAnAddress(t *testing.T) {
+	records := []Record{
+		rec(extracts.DWPBenefits, "AB123456C", "Tyler", "Turner", "1980-05-01", "PR6 7LT", "180 Station Road", "2015-06-20"),
+		{Feed: extracts.SocialCare, Row: extracts.Row{SourceID: "LCS1", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
+			Postcode: "PR6 7LT", AddressLine1: "180 Station Road", StartDate: "2014-01-01", EndDate: "2015-09-01", EventType: "CIN"}},
+		{Feed: extracts.SchoolCensus, Row: extracts.Row{SourceID: "A123", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
+			Postcode: "LA3 8XE", AddressLine1: "19 Station Road", Term: "2016-AUT", EventType: "ATTENDANCE"}},
+	}
+	others := background(400)
+	records = append(records, others...)
+	households := func(hs []Household, upTo int32) int { // households among the first records
+		n := 0
+		for _, h := range hs {
+			if h.Records[0] < upTo {
+				n++
+			}
+		}
+		return n
+	}
+	p := LinkPeople(records, Settings{})
+	if hs := GroupHouseholds(records, p); households(hs, 3) != 1 {
+		t.Fatalf("%d households", households(hs, 3))
+	}
+	stranger := rec(extracts.Health, "9434765919", "Omar", "Iqbal", "1970-01-01", "PR6 7LT", "180 Station Road", "2010-01-01")
+	stranger.EndDate = "2011-01-01"
+	records = append(records[:3:3], stranger, rec(extracts.Health, "9434765919", "Omar", "Iqbal", "1970-01-01", "BB1 1AA", "2 Other Street", "2012-01-01"))
+	records = append(records, others...)
+	p = LinkPeople(records, Settings{})
+	if hs := GroupHouseholds(records, p); households(hs, 5) != 2 {
+		t.Errorf("someone who left the address before the family came joined it: %d households", households(hs, 5))
+	}
+}

@@ -1,0 +1,339 @@
+package matching
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/familypath/familypath/pkg/linkage"
+)
+
+// Key is a record's fingerprint, hashed: what remembered decisions and stable ids are keyed by.
+type Key [16]byte
+
+// Pair is two fingerprints in order, the key of a reviewer's decision about them.
+type Pair [2]Key
+
+// PairOf orders two keys.
+func PairOf(a, b Key) Pair {
+	if slices.Compare(a[:], b[:]) > 0 {
+		a, b = b, a
+	}
+	return Pair{a, b}
+}
+
+// Settings tune linking. The zero value links with the defaults.
+type Settings struct {
+	// Accept and Review are match probabilities: a pair more likely than Accept to be one
+	// person is linked; one between Review and Accept goes to the review queue; the rest are
+	// not linked. Defaults 0.95 and 0.50.
+	Accept, Review float64
+	// Decisions are reviewers' remembered decisions, true for "the same person"; they win
+	// over any score, in every run.
+	Decisions map[Pair]bool
+	// Hash turns a fingerprint into a Key: keyed (HMAC) in the service, so that no key says
+	// whom it is about; SHA-256 by default.
+	Hash func([]byte) Key
+	// MaxPerson caps how many distinct records one person may gather, against chains of
+	// weak links joining strangers. Default 1,000.
+	MaxPerson int
+}
+
+func (s *Settings) defaults() {
+	if s.Accept == 0 {
+		s.Accept = 0.95
+	}
+	if s.Review == 0 {
+		s.Review = 0.50
+	}
+	if s.Hash == nil {
+		s.Hash = func(b []byte) Key {
+			sum := sha256.Sum256(b)
+			return Key(sum[:16])
+		}
+	}
+	if s.MaxPerson == 0 {
+		s.MaxPerson = 1000
+	}
+}
+
+// How a record was joined to its person.
+const (
+	ByScore      = "score"      // a pair's match weight above the acceptance threshold
+	ByIdentifier = "identifier" // the same identifier in one agency's records
+	ByDecision   = "decision"   // a reviewer said so
+)
+
+// Link is a pair of records linked into one person, with what made it.
+type Link struct {
+	A, B       int32 // records
+	Weight     float64
+	Comparison linkage.Comparison
+	By         string
+}
+
+// Uncertain is a pair for a reviewer: two records whose people stay apart unless someone
+// decides they are one.
+type Uncertain struct {
+	A, B        int32 // records
+	Weight      float64
+	Probability float64
+	Comparison  linkage.Comparison
+}
+
+// People is how a run's records resolve into people.
+type People struct {
+	Of    []int32 // the person of each record, numbered from 0 in order of first record
+	Count int
+	Keys  []Key     // each record's fingerprint key
+	Best  []float64 // each record's strongest accepted link weight; NaN when it links to no other distinct record
+	Links []Link
+	// Review holds one pair for each two people an uncertain pair joins, the strongest.
+	Review []Uncertain
+	Stats  LinkStats
+}
+
+// LinkStats say what linking did.
+type LinkStats struct {
+	Records, Distinct, CandidatePairs int
+	MatchShare                        float64 // EM's estimate of the share of candidate pairs that match
+	Prior                             float64 // the chance that two random distinct records are one person
+	AcceptWeight, ReviewWeight        float64
+	Probabilities                     linkage.Probabilities
+	Refused                           int // links not made because they would join different identifiers or decided non-matches, or pass MaxPerson
+}
+
+// Probability is a weight's match probability, for the run's prior.
+func (s LinkStats) Probability(w float64) float64 {
+	return 1 / (1 + math.Exp2(-(w + math.Log2(s.Prior/(1-s.Prior)))))
+}
+
+// LinkPeople resolves records into people: records with the same fingerprint are one
+// profile; profiles sharing an agency's identifier are one person; other profiles are
+// compared in blocks, scored by a Fellegi-Sunter model whose m and u are estimated from the
+// run's own pairs (EM) with term-frequency adjustment of names, and linked strongest first,
+// never joining two different identifiers of one agency or a pair a reviewer kept apart.
+func LinkPeople(records []Record, s Settings) *People {
+	s.defaults()
+	n := len(records)
+	out := &People{Of: make([]int32, n), Keys: make([]Key, n), Best: make([]float64, n)}
+	// Profiles: one per distinct fingerprint.
+	profileOf := make([]int32, n)
+	index := map[Key]int32{}
+	var profiles []linkage.Person
+	var first []int32 // a record of each profile
+	for i := range records {
+		k := s.Hash(records[i].Fingerprint())
+		out.Keys[i] = k
+		p, ok := index[k]
+		if !ok {
+			p = int32(len(profiles)) // #nosec G115 -- a run holds well under 2^31 records
+			index[k] = p
+			profiles = append(profiles, records[i].person())
+			first = append(first, int32(i)) // #nosec G115 -- as above
+		}
+		profileOf[i] = p
+	}
+	out.Stats.Records, out.Stats.Distinct = n, len(profiles)
+	c := newClusters(profiles, s.MaxPerson)
+	for p := range profiles {
+		c.addIdentifier(int32(p), profiles[p].Source) // #nosec G115 -- as above
+	}
+	for pr, same := range s.Decisions {
+		a, okA := index[pr[0]]
+		b, okB := index[pr[1]]
+		if !same && okA && okB {
+			c.keepApart(a, b)
+		}
+	}
+
+	pairs := linkage.CandidatePairs(profiles)
+	comparisons := make([]linkage.Comparison, len(pairs))
+	for i, pr := range pairs {
+		comparisons[i] = linkage.Compare(&profiles[pr[0]], &profiles[pr[1]])
+	}
+	out.Stats.CandidatePairs = len(pairs)
+	model, share := estimate(profiles, comparisons)
+	out.Stats.MatchShare, out.Stats.Probabilities = share, model.probabilities
+	// The weights are against random pairs (u from random pairs), so the prior is the
+	// chance that two random profiles are one person: the matches expected among the
+	// candidate pairs, of all pairs.
+	d := float64(len(profiles))
+	out.Stats.Prior = min(0.5, share*float64(len(pairs))/max(1, d*(d-1)/2))
+	accept, review := linkage.Threshold(out.Stats.Prior, s.Accept), linkage.Threshold(out.Stats.Prior, s.Review)
+	out.Stats.AcceptWeight, out.Stats.ReviewWeight = accept, review
+
+	type scored struct {
+		a, b int32
+		w    float64
+		c    linkage.Comparison
+		by   string
+	}
+	var strong, weak []scored
+	for i, pr := range pairs {
+		cmpn := comparisons[i]
+		w := model.Weigh(&profiles[pr[0]], &profiles[pr[1]], cmpn)
+		sc := scored{pr[0], pr[1], w, cmpn, ByScore}
+		if len(s.Decisions) > 0 {
+			if _, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]; decided {
+				continue // a reviewer's decision wins over the score (below)
+			}
+		}
+		switch {
+		case cmpn[linkage.FieldIdentifier] == linkage.Exact:
+			// joined by identifier above
+		case w > accept && cmpn[linkage.FieldDOB] <= linkage.Close:
+			strong = append(strong, sc)
+		case w > review:
+			weak = append(weak, sc)
+		}
+	}
+	// Reviewers' matches, in a fixed order, whether or not a blocking key brought them together.
+	var decided []scored
+	for pr, same := range s.Decisions {
+		a, okA := index[pr[0]]
+		b, okB := index[pr[1]]
+		if same && okA && okB && a != b {
+			_, cmpn := model.Score(&profiles[a], &profiles[b])
+			decided = append(decided, scored{min(a, b), max(a, b), math.Inf(1), cmpn, ByDecision})
+		}
+	}
+	slices.SortFunc(decided, func(x, y scored) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
+	// Decisions first (their weight is infinite), then strongest first.
+	slices.SortStableFunc(strong, func(x, y scored) int { return cmp.Compare(y.w, x.w) })
+	strong = append(decided, strong...)
+	best := make([]float64, len(profiles))
+	for i := range best {
+		best[i] = math.NaN()
+	}
+	// One agency's identifier is reliable when present: profiles sharing it are one person,
+	// whatever blocking finds.
+	byID := map[string]int32{}
+	for p := range profiles {
+		id := profiles[p].Source
+		if id == "" {
+			continue
+		}
+		if q, ok := byID[id]; ok {
+			if c.union(q, int32(p)) { // #nosec G115 -- as above
+				w, cmpn := model.Score(&profiles[q], &profiles[p])
+				out.Links = append(out.Links, Link{A: first[q], B: first[p], Weight: w, Comparison: cmpn, By: ByIdentifier})
+				keepBest(best, q, w)
+				keepBest(best, int32(p), w) // #nosec G115 -- as above
+			}
+			continue
+		}
+		byID[id] = int32(p) // #nosec G115 -- as above
+	}
+
+	for _, sc := range strong {
+		if !c.union(sc.a, sc.b) {
+			continue
+		}
+		out.Links = append(out.Links, Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.by})
+		keepBest(best, sc.a, sc.w)
+		keepBest(best, sc.b, sc.w)
+	}
+	out.Stats.Refused = c.refused
+	// The review queue: uncertain pairs between people still apart, one per two people.
+	seen := map[[2]int32]int{}
+	for _, sc := range weak {
+		ra, rb := c.find(sc.a), c.find(sc.b)
+		if ra == rb {
+			continue
+		}
+		if ra > rb {
+			ra, rb = rb, ra
+		}
+		u := Uncertain{A: first[sc.a], B: first[sc.b], Weight: sc.w, Probability: out.Stats.Probability(sc.w), Comparison: sc.c}
+		if i, ok := seen[[2]int32{ra, rb}]; ok {
+			if sc.w > out.Review[i].Weight {
+				out.Review[i] = u
+			}
+			continue
+		}
+		seen[[2]int32{ra, rb}] = len(out.Review)
+		out.Review = append(out.Review, u)
+	}
+	// People numbered in order of their first record.
+	number := make([]int32, len(profiles))
+	for i := range number {
+		number[i] = -1
+	}
+	for i := range records {
+		root := c.find(profileOf[i])
+		if number[root] < 0 {
+			number[root] = int32(out.Count) // #nosec G115 -- as above
+			out.Count++
+		}
+		out.Of[i] = number[root]
+		out.Best[i] = best[profileOf[i]]
+	}
+	return out
+}
+
+// estimatedModel is the run's model with the probabilities it was made from.
+type estimatedModel struct {
+	*linkage.Model
+	probabilities linkage.Probabilities
+}
+
+// estimate fits the model to the run, as Splink does: u from random pairs of its profiles;
+// m of each field by EM (u held) over pairs blocked on other fields, with those fields left
+// out (names, postcode, sex and identifier from pairs sharing a date of birth; the date of
+// birth from pairs sharing a postcode, names left out too, since people at one address
+// share a surname); the match share by EM over the candidate pairs; and exact name
+// agreement weighed by the names' frequencies among the profiles.
+func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estimatedModel, float64) {
+	start := linkage.DefaultProbabilities()
+	start.U = linkage.RandomU(profiles, randomPairs)
+	fit := func(key func(*linkage.Person) string, without ...int) linkage.Probabilities {
+		blocked := linkage.PairsSharing(profiles, key, randomPairs)
+		comparisons := make([]linkage.Comparison, len(blocked))
+		for i, pr := range blocked {
+			comparisons[i] = linkage.Compare(&profiles[pr[0]], &profiles[pr[1]])
+			for _, f := range without {
+				comparisons[i][f] = linkage.Missing
+			}
+		}
+		if len(comparisons) < 1000 {
+			return start // too few pairs to estimate from: the defaults
+		}
+		p, _ := linkage.EstimateM(comparisons, start, 30)
+		return p
+	}
+	p := start
+	byDOB := fit(dobKey, linkage.FieldDOB)
+	for _, f := range []int{linkage.FieldForename, linkage.FieldSurname, linkage.FieldPostcode, linkage.FieldSex, linkage.FieldIdentifier} {
+		p.M[f] = byDOB.M[f]
+	}
+	byPostcode := fit(func(x *linkage.Person) string { return x.Postcode }, linkage.FieldPostcode, linkage.FieldForename, linkage.FieldSurname)
+	p.M[linkage.FieldDOB] = byPostcode.M[linkage.FieldDOB]
+
+	share := linkage.EstimateShare(candidates, p, 30)
+	if len(candidates) == 0 || share <= 0 || share >= 1 || math.IsNaN(share) {
+		share = 0.1 // too few pairs to estimate from
+	}
+	model := linkage.NewModel(p)
+	model.Frequencies = linkage.CountFrequencies(profiles)
+	return estimatedModel{model, p}, share
+}
+
+// dobKey is a profile's full date of birth, "" when unknown.
+func dobKey(p *linkage.Person) string {
+	if p.Year == 0 {
+		return ""
+	}
+	return strconv.Itoa(p.Year*10000 + p.Month*100 + p.Day)
+}
+
+// randomPairs is how many random pairs estimate u: enough for a rate of one in 100,000.
+const randomPairs = 2_000_000
+
+func keepBest(best []float64, p int32, w float64) {
+	if math.IsNaN(best[p]) || w > best[p] {
+		best[p] = w
+	}
+}
