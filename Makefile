@@ -31,8 +31,8 @@ env: ## print the running stack's environment (eval "$$(make -s env)")
 token: ## print an access token from the development issuer: make token ROLE=caseworker [TEAM=..] [AGENCY=..] [SUB=..]
 	@go run ./pkg/platform/auth/cmd/devtoken mint -dir .run/oidc -role "$(ROLE)" $(if $(TEAM),-team "$(TEAM)") $(if $(AGENCY),-agency "$(AGENCY)") $(if $(SUB),-sub "$(SUB)")
 
-histories: ## record workflow histories for the replay tests (a throwaway dev server, synthetic data)
-	@scripts/histories.sh
+histories: ## record workflow histories for the replay tests (a throwaway dev server, synthetic data): [ARGS="-only NAME,..."]
+	@scripts/histories.sh $(ARGS)
 
 bench-workflows: ## the workflow worker under load: 10,000 workflows and a signal each (docs/workflows.md)
 	@scripts/workflow-bench.sh

@@ -25,6 +25,12 @@ const (
 const (
 	WorkflowFamilyLifecycle = "FamilyLifecycle"
 	WorkflowClaimWindow     = "ClaimWindow"
+	WorkflowIdentification  = "IdentificationRun"
+)
+
+// Messages of the IdentificationRun workflow.
+const (
+	QueryIdentificationRunState = "identification-run-state"
 )
 
 // Messages of the ClaimWindow workflow.
@@ -47,6 +53,9 @@ const (
 // Activities, by the service hosting them.
 const (
 	ActivityIdentificationDescribeCandidate = "identification.DescribeCandidate"
+	ActivityIdentificationLinkRun           = "identification.LinkRun"
+	ActivityIdentificationStartFamilies     = "identification.StartFamilies"
+	ActivityIdentificationFinishRun         = "identification.FinishRun"
 	ActivityCaseGatherAttachment            = "case.GatherAttachment"
 	ActivityTrackingJudgeReadiness          = "tracking.JudgeReadiness"
 	ActivityTrackingJudgeFamily             = "tracking.JudgeFamily"
@@ -66,6 +75,9 @@ var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
 func ClaimWindowWorkflowID(planID, windowID string) string {
 	return "claim-window/" + planID + "/" + windowID
 }
+
+// IdentificationRunWorkflowID is the workflow id of an identification run: its opaque id.
+func IdentificationRunWorkflowID(runID string) string { return "identification-run/" + runID }
 
 // FamilyWorkflowID is the workflow id of a family: "family/<opaque id>". The id must be an
 // opaque identifier (lower-case letters, digits and dashes), never a name or reference number.

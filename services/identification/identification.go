@@ -1,7 +1,8 @@
 // Package identification is the identification service: it takes agency extracts, links
-// people, groups families, judges them, and starts each family's FamilyLifecycle workflow.
-// Today it loads agency extracts (uploads and the ingest command), and holds the walking
-// skeleton's path: record a candidate family and start its workflow.
+// people, groups families, judges them, and starts each family's FamilyLifecycle workflow
+// (identification runs, internal/runs, over the pipeline of internal/matching); analysts
+// run the same pipeline over files with the batch command. It also records a candidate
+// family from evidence sent directly, and refreshes it.
 package identification
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/familypath/familypath/services/identification/internal/runs"
 	"github.com/familypath/familypath/services/identification/migrations"
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/activity"
@@ -47,7 +49,10 @@ func Definition() service.Definition {
 				Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
 			(&evidence.API{Store: snapshots, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&ingest.API{Store: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Guard: d.Guard, Log: d.Log}).Routes(r)
+			extracts := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
+			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&runs.API{Store: runs.Store{DB: d.DB}, Review: runs.Review{DB: d.DB, Keys: d.Settings.FieldKeys}, Extracts: extracts,
+				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			return nil
 		},
 		Commands: map[string]service.Command{
@@ -91,6 +96,17 @@ func Definition() service.Definition {
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			acts := &candidates.Activities{Store: candidates.Store{DB: d.DB}}
 			r.RegisterActivityWithOptions(acts.DescribeCandidate, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
+			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			if err != nil {
+				return err
+			}
+			run := &runs.Activities{
+				Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
+					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps},
+				Fanout: runs.Fanout{DB: d.DB, Temporal: d.Temporal}, Store: runs.Store{DB: d.DB}}
+			r.RegisterActivityWithOptions(run.LinkRun, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})
+			r.RegisterActivityWithOptions(run.StartFamilies, activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies})
+			r.RegisterActivityWithOptions(run.FinishRun, activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun})
 			return nil
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/workflows/claimwindow"
+	"github.com/familypath/familypath/workflows/identification"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -42,6 +43,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 			}
 			Register(r)
 			claimwindow.Register(r)
+			identification.Register(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Errorf("%s does not replay: %v", f, err)
 			}

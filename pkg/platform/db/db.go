@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -105,4 +107,25 @@ func TextArray(ss []string) string {
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+// WithPgx runs f on one pgx connection of gdb's pool: COPY, and reading many rows fast,
+// need pgx itself, not database/sql.
+func WithPgx(ctx context.Context, gdb *gorm.DB, f func(*pgx.Conn) error) error {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("the database driver is %T, not pgx", dc)
+		}
+		return f(c.Conn())
+	})
 }

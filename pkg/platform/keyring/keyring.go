@@ -10,11 +10,14 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +25,7 @@ import (
 type Keyring struct {
 	active string
 	aeads  map[string]cipher.AEAD
+	macs   map[string][]byte // per key, the HMAC key its pseudonyms are made with
 }
 
 // version is the first byte of every sealed value, so the format itself can change.
@@ -32,7 +36,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 // Parse reads a ring: one "id:base64key" a line, newest first; blank lines and # comments
 // are skipped. Errors name the line, never the key.
 func Parse(text string) (*Keyring, error) {
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}, macs: map[string][]byte{}}
 	var lines []string // comment lines may hold commas; key lines may be comma-separated
 	for _, l := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
@@ -58,6 +62,7 @@ func Parse(text string) (*Keyring, error) {
 		block, _ := aes.NewCipher(key)
 		aead, _ := cipher.NewGCM(block)
 		k.aeads[id] = aead
+		k.macs[id] = derive(key, "familypath pseudonym v1")
 		if k.active == "" {
 			k.active = id
 		}
@@ -78,6 +83,46 @@ func Generate(id string) (string, error) {
 		return "", err
 	}
 	return id + ":" + base64.StdEncoding.EncodeToString(key), nil
+}
+
+// derive makes a key for one purpose from a ring key, so that no key serves two.
+func derive(key []byte, purpose string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(purpose))
+	return h.Sum(nil)
+}
+
+// Pseudonym is a keyed hash (HMAC-SHA-256, truncated to 16 bytes) of data under the active
+// key: the same data always gives the same pseudonym, and nobody without the key can tell
+// what data a pseudonym stands for or check a guess. For looking up what is known of a
+// person without keeping who they are in clear.
+func (k *Keyring) Pseudonym(data []byte) [16]byte { return k.PseudonymUnder(k.active, data) }
+
+// PseudonymUnder is Pseudonym under a named key of the ring (a zero value for a key the
+// ring does not hold): pseudonyms made before a rotation are found by the old key until
+// they are made again under the new one.
+func (k *Keyring) PseudonymUnder(id string, data []byte) [16]byte {
+	var out [16]byte
+	key, ok := k.macs[id]
+	if !ok {
+		return out
+	}
+	h := hmac.New(sha256.New, key)
+	h.Write(data)
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// IDs are the ring's key ids, the active first.
+func (k *Keyring) IDs() []string {
+	ids := []string{k.active}
+	for id := range k.aeads {
+		if id != k.active {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids[1:])
+	return ids
 }
 
 // ActiveID names the key that encrypts.

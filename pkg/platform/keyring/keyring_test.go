@@ -89,3 +89,27 @@ func TestCommentsMayHoldCommas(t *testing.T) {
 		t.Fatalf("%v %v", ring, err)
 	}
 }
+
+func TestPseudonymsAreKeyedAndStable(t *testing.T) {
+	a, _ := Generate("a")
+	b, _ := Generate("b")
+	ring, err := Parse(b + "\n" + a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := Parse(a)
+	data := []byte("school_census:A123\x00AMY\x00SMITH")
+	again := append([]byte(nil), data...)
+	if ring.Pseudonym(data) != ring.Pseudonym(again) || ring.Pseudonym(data) == ring.Pseudonym([]byte("other")) {
+		t.Error("a pseudonym is not a function of its data")
+	}
+	if ring.Pseudonym(data) == old.Pseudonym(data) {
+		t.Error("two keys give the same pseudonym")
+	}
+	if ring.PseudonymUnder("a", data) != old.Pseudonym(data) {
+		t.Error("the old key's pseudonym is not found after a rotation")
+	}
+	if ids := ring.IDs(); len(ids) != 2 || ids[0] != "b" {
+		t.Errorf("ids %v", ids)
+	}
+}

@@ -1,4 +1,5 @@
-// Command workflow-worker runs the family workflows on task queue family-lifecycle.
+// Command workflow-worker runs the workflows (FamilyLifecycle, ClaimWindow, IdentificationRun)
+// on task queue family-lifecycle.
 //
 //	workflow-worker worker                      poll family-lifecycle
 //	workflow-worker register-search-attributes  add the custom search attributes to the namespace
@@ -31,6 +32,7 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
+	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/operations"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -101,6 +103,7 @@ func run(args []string) error {
 	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers})
 	family.Register(w)
 	claimwindow.Register(w)
+	identification.Register(w)
 	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
 		CacheFor: time.Minute, Log: log, Now: time.Now})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
+	"github.com/familypath/familypath/workflows/identification"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
@@ -45,6 +47,7 @@ func main() {
 func run() error {
 	out := flag.String("out", "workflows/family/testdata/histories", "where to write the histories")
 	keyFile := flag.String("keys", "workflows/family/testdata/payload-keys.test", "the test-only payload key ring")
+	only := flag.String("only", "", "capture only these scenarios (comma-separated names); default all")
 	flag.Parse()
 	text, err := os.ReadFile(*keyFile)
 	if err != nil {
@@ -74,7 +77,11 @@ func run() error {
 		"family-withdrawn":        withdrawn,
 		"family-referred":         referred,
 		"claim-window":            window,
+		"identification-run":      identificationRun,
 	} {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), name) {
+			continue
+		}
 		id, err := scenario(ctx, c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -100,10 +107,26 @@ func startWorkers(c client.Client) (func(), error) {
 	wf := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{})
 	family.Register(wf)
 	claimwindow.Register(wf)
+	identification.Register(wf)
 	queues := map[string]map[string]any{
-		contract.QueueIdentification: {contract.ActivityIdentificationDescribeCandidate: func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-			return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), PlanId: "lancashire-phase2", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
-		}},
+		contract.QueueIdentification: {
+			contract.ActivityIdentificationDescribeCandidate: func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+				return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), PlanId: "lancashire-phase2", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
+			},
+			contract.ActivityIdentificationLinkRun: func(context.Context, *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
+				return &familypathv1.LinkRunResponse{Counts: &familypathv1.RunCounts{Records: 1500, People: 980, Households: 300, Families: 240,
+					Eligible: 3, EligibleNotOpenToService: 1, ReviewPairs: 12, Changed: 3}}, nil
+			},
+			contract.ActivityIdentificationStartFamilies: func(_ context.Context, r *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
+				if r.GetAfterFamilyId() == "" { // two pages: two families, then one
+					return &familypathv1.StartFamiliesResponse{Started: 1, Signalled: 1, LastFamilyId: "00000000-0000-4000-8000-000000000011"}, nil
+				}
+				return &familypathv1.StartFamiliesResponse{Unchanged: 1, LastFamilyId: "00000000-0000-4000-8000-000000000012", Done: true}, nil
+			},
+			contract.ActivityIdentificationFinishRun: func(context.Context, *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
+				return &familypathv1.FinishRunResponse{}, nil
+			},
+		},
 		contract.QueueCase: {contract.ActivityCaseGatherAttachment: func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
 			return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "team-a"}, nil
 		}},
@@ -377,4 +400,16 @@ func save(ctx context.Context, c client.Client, id, file string) error {
 		return fmt.Errorf("%s holds an unencrypted payload", id)
 	}
 	return os.WriteFile(file, append(b, '\n'), 0o600)
+}
+
+// identificationRun: a run over synthetic counts, whose fan-out takes two pages.
+func identificationRun(ctx context.Context, c client.Client) (string, error) {
+	id := contract.IdentificationRunWorkflowID("00000000-0000-4000-8000-0000000000f1")
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowIdentification, &familypathv1.IdentificationRunInput{RunId: "00000000-0000-4000-8000-0000000000f1"})
+	if err != nil {
+		return "", err
+	}
+	return id, run.Get(ctx, nil)
 }

@@ -140,7 +140,7 @@ func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.
 	o := &Output{Files: files, Records: records, labels: labels(files)}
 	o.Result = matching.Identify(records, matching.Options{Plan: plan, At: at, Settings: settings, Stage: clock.stage,
 		PersonIDs: func(p *matching.People) []string { return numbered("P", p.Count) },
-		FamilyIDs: func(h []matching.Household) []string { return numbered("F", len(h)) },
+		FamilyIDs: func(h []matching.Household, _ []string) []string { return numbered("F", len(h)) },
 		FactID:    func(i int32, _ string) string { return o.rowRef(i) },
 	})
 	o.Timings = timings

@@ -16,6 +16,7 @@ import (
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
@@ -85,6 +86,10 @@ func (s Store) Record(ctx context.Context, snap *Snapshot, c *Content) (out *Sna
 		return nil, err
 	}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Shared with other refreshes, exclusive with an identification run keeping its snapshots.
+		if err := tx.Exec("SELECT pg_advisory_xact_lock_shared(?)", runLock).Error; err != nil {
+			return err
+		}
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 7))", snap.FamilyID.String()).Error; err != nil {
 			return err
 		}
@@ -106,6 +111,69 @@ func (s Store) Record(ctx context.Context, snap *Snapshot, c *Content) (out *Sna
 		return nil
 	})
 	return out, err
+}
+
+// runLock is the advisory lock a run holds while it keeps many families' snapshots at once
+// (RecordAll): a family's own lock, one each, would fill Postgres's lock table.
+const runLock = 0x1de5_0a75
+
+// RecordAll keeps many families' snapshots in the pgx transaction tx, as Record keeps one:
+// a family whose latest snapshot holds the same content keeps it. It answers each family's
+// snapshot, and whether it is new.
+func (s Store) RecordAll(ctx context.Context, tx pgx.Tx, snaps []*Snapshot, contents []*Content) ([]*Snapshot, []bool, error) {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", runLock); err != nil {
+		return nil, nil, err
+	}
+	families := make([]uuid.UUID, len(snaps))
+	for i, sn := range snaps {
+		families[i] = sn.FamilyID
+	}
+	type latest struct {
+		id         uuid.UUID
+		hash, plan string
+	}
+	found := map[uuid.UUID]latest{}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (family_id) family_id, id, content_hash, plan_id FROM identification.evidence_snapshots
+		WHERE family_id = ANY($1) ORDER BY family_id, created_at DESC, id DESC`, families)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var f uuid.UUID
+		var l latest
+		if err := rows.Scan(&f, &l.id, &l.hash, &l.plan); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		found[f] = l
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	fresh := make([]bool, len(snaps))
+	var copyRows [][]any
+	now := time.Now().UTC()
+	for i, sn := range snaps {
+		sn.ContentHash, sn.MemberCount, sn.FactCount = contents[i].Hash(), len(contents[i].Members), len(contents[i].Facts)
+		if l, ok := found[sn.FamilyID]; ok && l.hash == sn.ContentHash && l.plan == sn.PlanID {
+			sn.ID = l.id
+			continue
+		}
+		plain, err := json.Marshal(contents[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		sn.ID, sn.CreatedAt = uuid.New(), now
+		sn.Sealed = s.Keys.Seal(plain, sn.ID[:])
+		fresh[i] = true
+		copyRows = append(copyRows, []any{sn.ID, sn.FamilyID, sn.PlanID, sn.PlanVersion, sn.ReferenceDate, []string(sn.ProblemCodes),
+			sn.ContentHash, sn.Sealed, sn.MemberCount, sn.FactCount, sn.RecordedBy, sn.CreatedAt})
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"identification", "evidence_snapshots"},
+		[]string{"id", "family_id", "plan_id", "plan_version", "reference_date", "problem_codes", "content_hash", "sealed",
+			"member_count", "fact_count", "recorded_by", "created_at"}, pgx.CopyFromRows(copyRows))
+	return snaps, fresh, err
 }
 
 // Get returns a snapshot and its opened content.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/audit"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -58,18 +58,8 @@ func normaliseID(s string) string { return strings.ToUpper(strings.ReplaceAll(s,
 // identity (there is no index over sealed values: the whole table is read, about 2 seconds a
 // million rows here).
 func (s Store) SubjectAccess(ctx context.Context, q SubjectQuery) ([]SubjectAccessRow, error) {
-	sqlDB, err := s.DB.DB()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
 	var found []SubjectAccessRow
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+	err := s.withConn(ctx, func(pc *pgx.Conn) error {
 		rows, err := pc.Query(ctx, `SELECT r.upload_id::text, r.row_number, r.identity, u.feed, u.file_name, u.loaded_at,
 			coalesce(r.sex, ''), coalesce(r.town, ''), coalesce(r.event_type, ''), coalesce(r.event_date::text, ''), coalesce(r.start_date::text, ''),
 			coalesce(r.end_date::text, ''), coalesce(r.school_urn, ''), coalesce(r.term, ''), r.sessions_possible, r.sessions_unauthorised,

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
@@ -144,24 +144,9 @@ func finish(up *Upload, n extracts.Counts, bytes int64, h hash.Hash) {
 	up.UnknownValues, up.IgnoredColumns = n.UnknownValues, n.IgnoredColumns
 }
 
-// withConn runs f on one pgx connection of the pool (COPY needs pgx itself, not database/sql).
+// withConn runs f on one pgx connection of the pool (COPY needs pgx itself).
 func (s Store) withConn(ctx context.Context, f func(*pgx.Conn) error) error {
-	sqlDB, err := s.DB.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("the database driver is %T, not pgx", dc)
-		}
-		return f(c.Conn())
-	})
+	return db.WithPgx(ctx, s.DB, f)
 }
 
 // Digest returns the SHA-256 of what is read, in the form uploads record.

@@ -14,10 +14,10 @@ type Options struct {
 	Plan     *outcomes.Plan
 	At       outcomes.Moment
 	Settings Settings
-	// PersonIDs names each person (by index); FamilyIDs each household. Fact names an
-	// evidence row of a person.
+	// PersonIDs names each person (by index); FamilyIDs each household, given the people's
+	// names. FactID names an evidence row of a person.
 	PersonIDs func(*People) []string
-	FamilyIDs func([]Household) []string
+	FamilyIDs func(households []Household, personIDs []string) []string
 	FactID    func(record int32, person string) string
 	// Stage, when set, is told as each stage ends (link, group, judge, review), so that a
 	// caller can time them; this package reads no clock.
@@ -60,7 +60,7 @@ func Identify(records []Record, o Options) *Result {
 	o.stage("link people")
 	res.PersonIDs = o.PersonIDs(res.People)
 	res.Households = GroupHouseholds(records, res.People)
-	res.FamilyIDs = o.FamilyIDs(res.Households)
+	res.FamilyIDs = o.FamilyIDs(res.Households, res.PersonIDs)
 	o.stage("group households")
 	names := Names{Person: func(p int32) string { return res.PersonIDs[p] }, Fact: o.FactID}
 	householdOf := make([]int32, res.People.Count)

@@ -1,0 +1,78 @@
+package runs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Activities are the IdentificationRun workflow's activities, on task queue identification.
+type Activities struct {
+	Linker Linker
+	Fanout Fanout
+	Store  Store
+}
+
+// LinkRun links, groups and judges the run's rows and keeps the result (once). It beats its
+// heart at each stage, so a worker that dies is noticed within the heartbeat timeout and the
+// activity runs again elsewhere.
+func (a *Activities) LinkRun(ctx context.Context, req *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
+	id, err := uuid.Parse(req.GetRunId())
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
+	}
+	l := a.Linker
+	stop := beat(ctx)
+	defer stop()
+	l.Progress = func(stage string) { activity.RecordHeartbeat(ctx, stage) }
+	counts, err := l.Link(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, temporal.NewNonRetryableApplicationError("no such run", "NotFound", err)
+	case errors.Is(err, ErrPlanMissing):
+		return nil, temporal.NewNonRetryableApplicationError("the run's plan version is not published here", "PlanVersionMissing", err)
+	case err != nil:
+		return nil, err
+	}
+	return &familypathv1.LinkRunResponse{Counts: counts}, nil
+}
+
+// beat records a heartbeat every few seconds while a long stage runs (linking a million
+// rows takes a quarter of a minute), until stopped.
+func beat(ctx context.Context) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, "working")
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// StartFamilies tells a page of the run's eligible families' workflows.
+func (a *Activities) StartFamilies(ctx context.Context, req *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
+	return a.Fanout.Page(ctx, req)
+}
+
+// FinishRun records the fan-out's counts and completes the run.
+func (a *Activities) FinishRun(ctx context.Context, req *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
+	id, err := uuid.Parse(req.GetRunId())
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
+	}
+	return &familypathv1.FinishRunResponse{}, a.Store.Finish(ctx, id, req.GetStarted(), req.GetSignalled(), req.GetUnchanged(), req.GetClosed(), time.Now().UTC())
+}

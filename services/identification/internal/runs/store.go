@@ -1,0 +1,157 @@
+// Package runs is the identification run: the pipeline (internal/matching) over rows loaded
+// into Postgres, its result kept (people with stable ids, households, families with their
+// evidence snapshots, the review queue), and every eligible family's FamilyLifecycle
+// workflow told, by the IdentificationRun workflow's activities. Reviewers' decisions on
+// the review queue are kept here and win in every later run.
+package runs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Run statuses.
+const (
+	StatusRunning   = "RUNNING"
+	StatusLinked    = "LINKED"
+	StatusCompleted = "COMPLETED"
+)
+
+// Run is one identification run. Ids, codes and counts only.
+type Run struct {
+	ID                       uuid.UUID      `gorm:"type:uuid;primaryKey"`
+	PlanID                   string         `gorm:"not null"`
+	PlanVersion              string         `gorm:"not null"`
+	ReferenceDate            time.Time      `gorm:"type:date;not null"`
+	UploadIDs                pq.StringArray `gorm:"column:upload_ids;type:uuid[];not null"`
+	Status                   string         `gorm:"not null"`
+	WorkflowID               string         `gorm:"not null"`
+	RequestHash              string         `gorm:"not null"`
+	RequestedBy              string         `gorm:"not null"`
+	KeyID                    *string
+	Records                  *int64
+	People                   *int64
+	Households               *int64
+	Families                 *int64
+	Eligible                 *int64
+	EligibleNotOpenToService *int64 `gorm:"column:eligible_not_open_to_service"`
+	ReviewPairs              *int64
+	Changed                  *int64
+	Started, Signalled       int64
+	Unchanged, Closed        int64
+	CreatedAt                time.Time `gorm:"not null"`
+	LinkedAt, FinishedAt     *time.Time
+}
+
+// TableName puts the table in the service's own schema.
+func (Run) TableName() string { return "identification.runs" }
+
+// ErrNotFound is returned when no run has the id.
+var ErrNotFound = errors.New("identification run not found")
+
+// ErrRequestMismatch is returned when a run's id is reused for a different request.
+var ErrRequestMismatch = errors.New("the id was already used for a different request")
+
+// Store reads and writes runs.
+type Store struct{ DB *gorm.DB }
+
+// Create inserts r, or returns the run the same request created before.
+func (s Store) Create(ctx context.Context, r *Run) (*Run, error) {
+	if err := s.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(r).Error; err != nil {
+		return nil, err
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if got.RequestHash != r.RequestHash {
+		return nil, ErrRequestMismatch
+	}
+	return got, nil
+}
+
+// Get returns one run.
+func (s Store) Get(ctx context.Context, id uuid.UUID) (*Run, error) {
+	var r Run
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &r, err
+}
+
+// Position is where a page of runs ends (newest first).
+type Position struct {
+	CreatedAt time.Time `json:"t"`
+	ID        uuid.UUID `json:"id"`
+}
+
+// List returns up to limit+1 runs after pos, newest first.
+func (s Store) List(ctx context.Context, after *Position, limit int) ([]Run, error) {
+	q := s.DB.WithContext(ctx).Order("created_at DESC, id DESC").Limit(limit + 1)
+	if after != nil {
+		q = q.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
+	}
+	var out []Run
+	return out, q.Find(&out).Error
+}
+
+// Finish records the fan-out's counts and completes the run (once).
+func (s Store) Finish(ctx context.Context, id uuid.UUID, started, signalled, unchanged, closed int64, at time.Time) error {
+	return s.DB.WithContext(ctx).Model(&Run{}).Where("id = ? AND status = ?", id, StatusLinked).
+		Updates(map[string]any{"status": StatusCompleted, "started": started, "signalled": signalled, "unchanged": unchanged,
+			"closed": closed, "finished_at": at}).Error
+}
+
+// Family is a run's family as judged, with what the fan-out did for it.
+type Family struct {
+	RunID              uuid.UUID      `gorm:"type:uuid;primaryKey"`
+	FamilyID           uuid.UUID      `gorm:"type:uuid;primaryKey"`
+	Members            int            `gorm:"not null"`
+	Eligible           bool           `gorm:"not null"`
+	OpenToService      bool           `gorm:"not null"`
+	ProblemCodes       pq.StringArray `gorm:"type:text[];not null"`
+	EvidenceSnapshotID *uuid.UUID     `gorm:"type:uuid"`
+	Changed            bool           `gorm:"not null"`
+	Fanout             string         `gorm:"not null"`
+}
+
+// TableName puts the table in the service's own schema.
+func (Family) TableName() string { return "identification.run_families" }
+
+// Fan-out outcomes of a run's family.
+const (
+	FanoutPending     = "PENDING"
+	FanoutStarted     = "STARTED"
+	FanoutSignalled   = "SIGNALLED"
+	FanoutUnchanged   = "UNCHANGED"
+	FanoutClosed      = "CLOSED"
+	FanoutNotEligible = "NOT_ELIGIBLE"
+)
+
+// FamilyFilter selects a run's families.
+type FamilyFilter struct {
+	Eligible, OpenToService *bool
+}
+
+// Families returns up to limit+1 of a run's families after a family id, in id order.
+func (s Store) Families(ctx context.Context, run uuid.UUID, f FamilyFilter, after *uuid.UUID, limit int) ([]Family, error) {
+	q := s.DB.WithContext(ctx).Where("run_id = ?", run).Order("family_id").Limit(limit + 1)
+	if f.Eligible != nil {
+		q = q.Where("eligible = ?", *f.Eligible)
+	}
+	if f.OpenToService != nil {
+		q = q.Where("open_to_service = ?", *f.OpenToService)
+	}
+	if after != nil {
+		q = q.Where("family_id > ?", *after)
+	}
+	var out []Family
+	return out, q.Find(&out).Error
+}
