@@ -263,6 +263,14 @@ load_demo_data() {
   "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2016-10-01 --loaded-by demo "$county"/*.csv >>"$RUN/logs/demo-data.log" 2>&1 \
     || die "loading the demo county failed: see $RUN/logs/demo-data.log"
   log "demo data: a synthetic county of 300 households loaded ($county; uploads at $IDENTIFICATION_URL/v1/uploads)"
+  # An identification run over the county's newest uploads: it links the people, groups the
+  # households, judges the families and starts each eligible family's workflow. The fixed key
+  # makes a second `make up` find the same run.
+  curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/identification-runs" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: demo-run-2016-10-01" \
+    -d '{"plan_id":"lancashire-phase2","reference_date":"2016-10-01"}' \
+    || die "starting the demo identification run failed: see $RUN/logs/identification-serve.log"
+  log "demo data: an identification run over the county started ($IDENTIFICATION_URL/v1/identification-runs; workflow identification-run/<id> in the UI)"
 }
 
 print_urls() {

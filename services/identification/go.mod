@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/familypath/familypath/pkg/extracts v0.0.0
+	github.com/familypath/familypath/pkg/linkage v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
@@ -85,6 +86,7 @@ require (
 
 replace (
 	github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts
+	github.com/familypath/familypath/pkg/linkage => ../../pkg/linkage
 	github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
 	github.com/familypath/familypath/plans => ../../plans

@@ -56,6 +56,9 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 			return err
 		}
 	}
+	if p != nil {
+		p.described = true
+	}
 	if legacy {
 		setWaiting(ctx, state, waitingAttachment)
 		return awaitEvidence(ctx, state) // recorded before attachment existed: evidence only

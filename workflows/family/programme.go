@@ -61,6 +61,9 @@ type programme struct {
 	// correctable: this run recorded changeCorrectData (the correct update, and a judgement
 	// overtaken by a correction or new evidence is judged again).
 	correctable bool
+	// described: the family's problems are known (identification described it, its referral
+	// gave them, or the run continued from one that knew them).
+	described bool
 }
 
 // activity options by kind: a caseworker waits on the update's activities, so they give
@@ -140,6 +143,13 @@ func (p *programme) validateAttach(_ workflow.Context, req *familypathv1.AttachR
 // records the attachment; it answers attached, or exactly what is missing. A repeated
 // request (or one racing another) attaches once.
 func (p *programme) attach(ctx workflow.Context, req *familypathv1.AttachRequest) (*familypathv1.AttachResult, error) {
+	// An attach that arrives while identification still describes the family (its worker busy
+	// with a run, say) waits for the problems, rather than being judged on none.
+	if workflow.GetVersion(ctx, changeAttachAwaitsProblems, workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.Await(ctx, func() bool { return p.described }); err != nil {
+			return nil, err
+		}
+	}
 	if err := workflow.Await(ctx, func() bool { return !p.attaching }); err != nil {
 		return nil, err
 	}

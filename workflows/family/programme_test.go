@@ -35,6 +35,9 @@ type services struct {
 	claims    []*familypathv1.CreateClaimRequest
 	judgedAt  []time.Time
 	judgedFor []string // plan versions asked for
+	// describeFailures: identification fails to describe the family this many times first.
+	describeFailures int
+	readinessCodes   [][]string // the problem codes each readiness judgement was asked with
 }
 
 func (s *services) count(name string) {
@@ -46,6 +49,12 @@ func (s *services) count(name string) {
 func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 	reg := func(fn any, name string) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.describeFailures > 0 {
+			s.describeFailures--
+			return nil, temporal.NewApplicationError("identification is busy", "Unavailable")
+		}
 		return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
 	}, contract.ActivityIdentificationDescribeCandidate)
 	reg(func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
@@ -56,6 +65,9 @@ func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 	}, contract.ActivityCaseGatherAttachment)
 	reg(func(_ context.Context, r *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
 		s.count("readiness")
+		s.mu.Lock()
+		s.readinessCodes = append(s.readinessCodes, r.GetProblemCodes())
+		s.mu.Unlock()
 		var missing []string
 		if !r.GetFacts().GetWholeFamilyAssessment() {
 			missing = append(missing, "WHOLE_FAMILY_ASSESSMENT")
@@ -546,4 +558,27 @@ func TestReferredFamilyTakesItsProblemsFromTheReferral(t *testing.T) {
 	if st := finalState(t, env); st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID || len(s.claims) != 1 {
 		t.Errorf("final %v, claims %d", st, len(s.claims))
 	}
+}
+
+// An attach that arrives while identification has not yet described the family (its
+// worker busy, the activity retrying) waits for the family's problems and is judged on them.
+func TestAnAttachBeforeTheFamilyIsDescribedWaitsForItsProblems(t *testing.T) {
+	s := &services{facts: ready(), describeFailures: 3, judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	var attach *sent
+	at(env, start.Add(time.Millisecond), func() {
+		attach = send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	at(env, day(2016, 10, 2), func() {
+		if res := attachResult(t, attach); !res.GetAttached() {
+			t.Errorf("attach: %v", res)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.readinessCodes) != 1 || len(s.readinessCodes[0]) != 2 {
+			t.Errorf("readiness judged with problems %v", s.readinessCodes)
+		}
+		env.CancelWorkflow()
+	})
+	env.ExecuteWorkflow(Lifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanId: "lancashire-phase2"})
 }

@@ -19,4 +19,8 @@ const (
 	// changeReferrals: a family referred by a professional takes its problems from the
 	// referral instead of asking identification. Before it, every family was identified.
 	changeReferrals = "family-referrals"
+	// changeAttachAwaitsProblems: an attach update that arrives before the family's problems
+	// are known (identification still describing it) waits for them. Before it, such an
+	// attach was judged on no problems and answered "evidence against 2 or more problems".
+	changeAttachAwaitsProblems = "family-attach-awaits-problems"
 )

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 )
 
@@ -126,6 +127,10 @@ func (a *API) create(c *gin.Context) {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary: fmt.Sprintf("Identification run under %s at %s over %d uploads", run.PlanVersion, req.ReferenceDate, len(uploads))},
 		contract.WorkflowIdentification, &familypathv1.IdentificationRunInput{RunId: run.ID.String()})
+	var done *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &done) {
+		err = nil // a retry after the run's workflow finished: it ran once
+	}
 	if err != nil {
 		a.Log.ErrorContext(c, "start identification run", "run_id", run.ID.String(), "error", err.Error())
 		httpapi.Unavailable(c, "The run was recorded but its workflow could not be started; retry with the same Idempotency-Key.")
