@@ -3,6 +3,8 @@ module github.com/familypath/familypath/e2e
 go 1.26.0
 
 require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/familypath/familypath/pkg/extracts v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	go.temporal.io/api v1.63.5
@@ -13,6 +15,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect
 	github.com/familypath/familypath/plans v0.0.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect

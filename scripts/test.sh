@@ -42,6 +42,8 @@ HELM=$(helm_bin); export HELM   # deploytest renders the chart with the pinned h
 go test -count=1 "${PKGS[@]}"
 
 log "end-to-end tests against the running binaries"
+# The dashboard's page is tested in headless Chromium from Debian's packages.
+command -v chromium >/dev/null || apt_install chromium
 # Beside the shipped plans, a test plan whose sustained periods are seconds long.
 export FAMILYPATH_PLANS_DIR="$ROOT/e2e/testdata/plans"
 scripts/stack.sh services "$RUN"

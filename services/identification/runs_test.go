@@ -138,6 +138,12 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 			t.Errorf("family %s: %d signals, %+v", f.FamilyID, n, f)
 		}
 	}
+	var links struct{ Scored, Identified, Levels int64 }
+	d.DB.Raw(`SELECT count(*) FILTER (WHERE linked_by = 'score' AND weight > 0) AS scored, count(*) FILTER (WHERE linked_by = 'identifier') AS identified,
+		count(*) FILTER (WHERE cardinality(levels) = 6) AS levels FROM identification.run_links WHERE run_id = ?`, first.ID).Scan(&links)
+	if links.Scored == 0 || links.Identified == 0 || links.Levels != links.Scored+links.Identified {
+		t.Errorf("the run's links, with their scores and comparisons: %+v", links)
+	}
 	closed := eligibleFamilies(t, h, first.ID, "eligible=true&open_to_service=false")
 	if int64(len(closed)) != first.Counts.GetEligibleNotOpenToService() || len(closed) == 0 || len(closed) == len(families) {
 		t.Errorf("%d families open to no service, counted %d, of %d", len(closed), first.Counts.GetEligibleNotOpenToService(), len(families))

@@ -76,6 +76,36 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 	if got := get("continuous-employment"); got["CANDIDATE"] != 1 || got["KEPT_OUT_UNTIL_WORK_EVIDENCED"] != 1 {
 		t.Errorf("continuous employment: %v", got)
 	}
+	// The management pack of October 2016 (all five attached then) and of September 2017 (one
+	// result achieved, by SSP; one family claimable within a month of August's end).
+	pack := func(month string) map[string]string {
+		t.Helper()
+		w := tr.Do(manager, "GET", "/v1/reports/management-pack?plan=lancashire-phase2&month="+month, "")
+		var r struct {
+			Items []map[string]string `json:"items"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || w.Code != 200 {
+			t.Fatalf("pack: %d %s", w.Code, w.Body)
+		}
+		out := map[string]string{}
+		for _, it := range r.Items {
+			out[it["section"]+": "+it["measure"]] = it["value"]
+		}
+		return out
+	}
+	oct := pack("2016-10")
+	if oct["attachments: attached in the month"] != "5" || oct["progress to claims: results achieved by the month's end"] != "0" ||
+		oct["attached families by outstanding problems: 1 outstanding"] != "2" || oct["blocked by one problem: EDUCATION"] != "2" {
+		t.Errorf("October 2016: %v", oct)
+	}
+	sep, aug := pack("2017-09"), pack("2017-08")
+	if sep["progress to claims: results achieved in the month: significant and sustained progress"] != "1" || sep["attachments: attached in the month"] != "0" ||
+		sep["attachments: attached by the month's end"] != "5" || aug["potential claims: claimable within 1 month of the month's end, if progress holds"] != "1" {
+		t.Errorf("September 2017: %v; August: %v", sep, aug)
+	}
+	if w := tr.Do(manager, "GET", "/v1/reports/management-pack?month=May", ""); w.Code != 400 {
+		t.Errorf("a bad month: %d", w.Code)
+	}
 	w := tr.Do(manager, "GET", "/v1/reports/claim-projection", "", "Accept", "text/csv")
 	lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
 	if w.Code != 200 || len(lines) != 6 || !strings.HasPrefix(lines[0], "family_id,plan_version,attached_at") || !strings.Contains(w.Body.String(), ",SSP,2017-09-01") {

@@ -76,6 +76,16 @@ func (a *API) dashboard(c *gin.Context) {
 		httpapi.Internal(c)
 		return
 	}
+	// Managers read it as a page; the front end and analysts as JSON.
+	if c.NegotiateFormat(gin.MIMEJSON, gin.MIMEHTML) == gin.MIMEHTML {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Header("Content-Security-Policy", ContentSecurityPolicy)
+		c.Status(http.StatusOK)
+		if err := NewPage(d, p).Render(c.Writer); err != nil {
+			a.Log.ErrorContext(c, "dashboard page", "error", err.Error())
+		}
+		return
+	}
 	c.JSON(http.StatusOK, d)
 }
 

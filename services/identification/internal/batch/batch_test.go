@@ -54,7 +54,10 @@ func TestBatchWritesPeopleFamiliesAndTheReviewQueue(t *testing.T) {
 		t.Errorf("%d eligible; %s", eligible, log.String())
 	}
 	truth := readAll(t, filepath.Join(in, "truth", "people.csv"))
-	for _, name := range []string{PeopleFile, FamiliesFile, ReviewFile, RejectedFile} {
+	if links := readAll(t, filepath.Join(out, LinksFile)); len(links) == 0 || links[0][3] == "" {
+		t.Errorf("links.csv: %d links", len(links))
+	}
+	for _, name := range []string{PeopleFile, LinksFile, FamiliesFile, ReviewFile, RejectedFile} {
 		b, err := os.ReadFile(filepath.Join(out, name)) // #nosec G304 -- the test's folder
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // The files a batch writes (columns in docs/services/identification.md).
 const (
 	PeopleFile   = "people.csv"
+	LinksFile    = "links.csv"
 	FamiliesFile = "families.csv"
 	ReviewFile   = "review.csv"
 	RejectedFile = "rejected.csv"
@@ -28,6 +29,7 @@ func (o *Output) Write(dir string) error {
 	}
 	return errors.Join(
 		writeCSV(filepath.Join(dir, PeopleFile), o.people),
+		writeCSV(filepath.Join(dir, LinksFile), o.links),
 		writeCSV(filepath.Join(dir, FamiliesFile), o.families),
 		writeCSV(filepath.Join(dir, ReviewFile), o.review),
 		writeCSV(filepath.Join(dir, RejectedFile), o.rejected),
@@ -56,6 +58,24 @@ func (o *Output) people(write func([]string) error) error {
 	for i := range o.Records {
 		r := &o.Records[i]
 		if err := write([]string{o.labels[r.Source], strconv.Itoa(r.Row.Row), o.PersonIDs[o.People.Of[i]], score(o.People.Best[i])}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// links: one row per link made, with the score and the comparisons that made it.
+func (o *Output) links(write func([]string) error) error {
+	if err := write([]string{"row_a", "row_b", "person_id", "linked_by", "weight",
+		"forename_level", "surname_level", "dob_level", "postcode_level", "sex_level", "identifier_level"}); err != nil {
+		return err
+	}
+	for _, l := range o.People.Links {
+		row := []string{o.rowRef(l.A), o.rowRef(l.B), o.PersonIDs[o.People.Of[l.A]], l.By, score(l.Weight)}
+		for f := range linkage.NumFields {
+			row = append(row, levelNames[l.Comparison[f]])
+		}
+		if err := write(row); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 )
@@ -43,28 +44,37 @@ func (f Fanout) Page(ctx context.Context, req *familypathv1.StartFamiliesRequest
 		return nil, err
 	}
 	out := &familypathv1.StartFamiliesResponse{Done: len(page) < int(max(1, req.GetLimit()))}
-	var plan string
+	var r Run
+	if err := f.DB.WithContext(ctx).Select("plan_id").Where("id = ?", run).Take(&r).Error; err != nil {
+		return nil, err
+	}
+	// Families are told side by side: each signal-with-start is a round trip to Temporal,
+	// and one at a time the fan-out is bound by their latency, not by Temporal's capacity.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Parallel)
 	for i := range page {
 		fam := &page[i]
-		if fam.Fanout == FanoutPending {
-			if plan == "" {
-				var r Run
-				if err := f.DB.WithContext(ctx).Select("plan_id").Where("id = ?", run).Take(&r).Error; err != nil {
-					return nil, err
-				}
-				plan = r.PlanID
-			}
-			outcome, err := f.tell(ctx, fam, plan)
+		if fam.Fanout != FanoutPending {
+			continue // told before a retry of this page
+		}
+		g.Go(func() error {
+			outcome, err := f.tell(gctx, fam, r.PlanID)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if err := f.DB.WithContext(ctx).Model(&Family{}).Where("run_id = ? AND family_id = ?", run, fam.FamilyID).
+			if err := f.DB.WithContext(gctx).Model(&Family{}).Where("run_id = ? AND family_id = ?", run, fam.FamilyID).
 				Update("fanout", outcome).Error; err != nil {
-				return nil, err
+				return err
 			}
 			fam.Fanout = outcome
-		}
-		switch fam.Fanout {
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i := range page {
+		switch page[i].Fanout {
 		case FanoutStarted:
 			out.Started++
 		case FanoutSignalled:
@@ -74,10 +84,13 @@ func (f Fanout) Page(ctx context.Context, req *familypathv1.StartFamiliesRequest
 		case FanoutClosed:
 			out.Closed++
 		}
-		out.LastFamilyId = fam.FamilyID.String()
+		out.LastFamilyId = page[i].FamilyID.String()
 	}
 	return out, nil
 }
+
+// Parallel is how many families of a page are told at once.
+const Parallel = 32
 
 // tell does what one family needs, and marks its candidate row told of the snapshot.
 func (f Fanout) tell(ctx context.Context, fam *Family, plan string) (string, error) {

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/linkage"
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/keyring"
@@ -198,6 +200,9 @@ func (l Linker) keep(ctx context.Context, tx pgx.Tx, run *Run, plan *outcomes.Pl
 	if err := keepPeople(ctx, tx, run.ID, l.Keys.ActiveID(), res); err != nil {
 		return err
 	}
+	if err := keepLinks(ctx, tx, run.ID, records, uploads, res); err != nil {
+		return err
+	}
 	if err := keepHouseholds(ctx, tx, run.ID, res, changes); err != nil {
 		return err
 	}
@@ -240,6 +245,31 @@ func keepPeople(ctx context.Context, tx pgx.Tx, run uuid.UUID, keyID string, res
 		SELECT pseudonym, $1, person_id, $2 FROM run_people
 		ON CONFLICT (pseudonym) DO UPDATE SET key_id = excluded.key_id, person_id = excluded.person_id, last_run = excluded.last_run`, keyID, run)
 	return err
+}
+
+// keepLinks records the links the run made, each with its score and comparisons.
+func keepLinks(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matching.Record, uploads []uuid.UUID, res *matching.Result) error {
+	rows := make([][]any, 0, len(res.People.Links))
+	for _, l := range res.People.Links {
+		a, b := &records[l.A], &records[l.B]
+		var weight any = l.Weight
+		if math.IsInf(l.Weight, 0) || math.IsNaN(l.Weight) {
+			weight = nil
+		}
+		rows = append(rows, []any{run, uploads[a.Source], a.Row.Row, uploads[b.Source], b.Row.Row, weight, levels(l.Comparison), l.By})
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "run_links"},
+		[]string{"run_id", "upload_a", "row_a", "upload_b", "row_b", "weight", "levels", "linked_by"}, pgx.CopyFromRows(rows))
+	return err
+}
+
+// levels is a comparison as stored: each field's level.
+func levels(c linkage.Comparison) []int16 {
+	out := make([]int16, len(c))
+	for f, l := range c {
+		out[f] = int16(l)
+	}
+	return out
 }
 
 // keepHouseholds records who is in which household, and how the families changed.
@@ -353,14 +383,10 @@ func keepReview(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matchin
 	}
 	for i, it := range res.Review {
 		pair := matching.PairOf(res.People.Keys[it.A], res.People.Keys[it.B])
-		levels := make([]int16, len(it.Comparison))
-		for f, lv := range it.Comparison {
-			levels[f] = int16(lv)
-		}
 		a, b := &records[it.A], &records[it.B]
 		rows = append(rows, []any{run, i + 1, append(pair[0][:], pair[1][:]...), uploads[a.Source], a.Row.Row, uploads[b.Source], b.Row.Row,
 			res.PersonIDs[res.People.Of[it.A]], res.PersonIDs[res.People.Of[it.B]], family(it.FamilyA), family(it.FamilyB),
-			it.Weight, it.Probability, levels, it.Value})
+			it.Weight, it.Probability, levels(it.Comparison), it.Value})
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "review_pairs"},
 		[]string{"run_id", "rank", "pair_key", "upload_a", "row_a", "upload_b", "row_b", "person_a", "person_b", "family_a", "family_b",

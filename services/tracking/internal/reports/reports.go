@@ -32,6 +32,7 @@ func (a *API) Routes(r gin.IRouter) {
 	g.GET("/outstanding-problems", a.outstanding)
 	g.GET("/blocked-by-one-problem", a.blockedByOne)
 	g.GET("/continuous-employment", a.employment)
+	g.GET("/management-pack", a.pack)
 }
 
 // table is a report: a header and rows of text, answered as CSV or as JSON objects.

@@ -1,0 +1,59 @@
+package dashboard
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+)
+
+// The page shows the seeds' table (a row a programme year, a total), money against the
+// budget, and charts whose text alternatives say what they show.
+func TestThePageShowsTheSeedsTableAndChartsWithTheirText(t *testing.T) {
+	d := &Dashboard{PlanID: "lancashire-phase2", ConversionAssumption: 0.7, FamilyCap: 8620, FamiliesClaimed: 2097, AsOf: "2018-03-31T00:00:00Z",
+		Years: []Year{
+			{Year: "2015/16", Starts: "2015-04-01", AttachmentsProfile: 1470, Attachments: 1470},
+			{Year: "2016/17", Starts: "2016-04-01", AttachmentsProfile: 2833, Attachments: 4747, ResultsProfile: 338, Results: 338, ResultsAspirational: 338,
+				IncomeFeesPence: 474_700_000, IncomeResultsPence: 27_040_000, BudgetAssumptionPence: 740_532_000},
+			{Year: "2017/18", Starts: "2017-04-01", AttachmentsProfile: 2190, Attachments: 4435, ResultsProfile: 1500, Results: 1759, ResultsAspirational: 2250},
+			{Year: "2018/19", Starts: "2018-04-01", AttachmentsProfile: 1696, ResultsProfile: 2600, ResultsAspirational: 2600},
+			{Year: "2019/20", Starts: "2019-04-01", AttachmentsProfile: 431, ResultsProfile: 2512, ResultsAspirational: 3432},
+		}}
+	var b bytes.Buffer
+	if err := NewPage(d, &outcomes.Plan{Title: "Lancashire Phase 2"}).Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		`<html lang="en-GB">`, "<title>Programme dashboard: Lancashire Phase 2</title>",
+		`<th scope="row">Year 2 (2016/17)</th><td>2,833</td><td>4,747</td>`,                      // the seeds' second row
+		`<th scope="row">Total</th><td>8,620</td>`,                                               // the profile's total
+		"2,097</strong> results claimed to date, against an aspirational profile of 2,588 (81%)", // the seeds' figures
+		"£4,747,000", "70% of attachments converting",
+		`role="img" aria-labelledby="attachments-chart-title attachments-chart-desc"`,
+		"2016/17: profile 2,833, actual 4,747",
+		"by the end of 2017/18: 2,097 claimed, profile 1,838, aspiration 2,588",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+// The page's Content-Security-Policy allows its inline style sheet by its hash, and nothing else.
+func TestThePolicyAllowsExactlyThePagesStyle(t *testing.T) {
+	var b bytes.Buffer
+	if err := NewPage(&Dashboard{AsOf: "2018-03-31T00:00:00Z"}, &outcomes.Plan{}).Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	css := html[strings.Index(html, "<style>")+len("<style>") : strings.Index(html, "</style>")]
+	sum := sha256.Sum256([]byte(css))
+	if !strings.Contains(ContentSecurityPolicy, "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") ||
+		!strings.HasPrefix(ContentSecurityPolicy, "default-src 'none'") || strings.Contains(html, "<script") {
+		t.Errorf("policy %q does not match the page's style", ContentSecurityPolicy)
+	}
+}

@@ -1,0 +1,86 @@
+package reports
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/gin-gonic/gin"
+)
+
+// pack is the monthly management pack (domain.md, "what managers watch"): for a month
+// (?month=YYYY-MM, default the current one), attachments, progress to claims, potential
+// claims in the months ahead, attached families by number of outstanding problems, and the
+// seeds' table of families blocked by one problem. Dates come from the read model (when a
+// family was attached, achieved its result, could first be claimed); counts of outstanding
+// problems are as tracking judges them now. One row a measure: section, measure, value.
+func (a *API) pack(c *gin.Context) {
+	month := time.Now().UTC().Format("2006-01")
+	if m := c.Query("month"); m != "" {
+		month = m
+	}
+	start, err := time.ParseInLocation("2006-01", month, time.UTC)
+	if err != nil {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "month", Message: "must be a month, YYYY-MM"})
+		return
+	}
+	end := start.AddDate(0, 1, 0)
+	var f struct {
+		AttachedInMonth, AttachedByEnd                         int
+		AchievedInMonth, AchievedSSPInMonth, AchievedCEInMonth int
+		AchievedByEnd, Sustaining                              int
+		Next1, Next3, Next6                                    int
+	}
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Select(`
+		count(*) FILTER (WHERE attached_at >= @start AND attached_at < @end) AS attached_in_month,
+		count(*) FILTER (WHERE attached_at < @end) AS attached_by_end,
+		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end) AS achieved_in_month,
+		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end AND result_route = 'SSP') AS achieved_ssp_in_month,
+		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end AND result_route = 'CE') AS achieved_ce_in_month,
+		count(*) FILTER (WHERE achieved_at < @end) AS achieved_by_end,
+		count(*) FILTER (WHERE result_route IS NULL AND outstanding = 0) AS sustaining,
+		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in1) AS next1,
+		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in3) AS next3,
+		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in6) AS next6`,
+		map[string]any{"start": start, "end": end, "in1": end.AddDate(0, 1, 0), "in3": end.AddDate(0, 3, 0), "in6": end.AddDate(0, 6, 0)})
+	if err := q.Scan(&f).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	var outstanding []struct{ Outstanding, Families int }
+	if err := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL").
+		Select("outstanding, count(*) AS families").Group("outstanding").Order("outstanding").Scan(&outstanding).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	var blocked []struct {
+		Problem  string
+		Families int
+	}
+	if err := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL AND cardinality(blocking) = 1").
+		Select("blocking[1] AS problem, count(*) AS families").Group("blocking[1]").Order("families DESC, problem").Scan(&blocked).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := table{name: "management-pack-" + month, header: []string{"section", "measure", "value"}}
+	add := func(section, measure string, v int) {
+		t.rows = append(t.rows, []string{section, measure, strconv.Itoa(v)})
+	}
+	add("attachments", "attached in the month", f.AttachedInMonth)
+	add("attachments", "attached by the month's end", f.AttachedByEnd)
+	add("progress to claims", "results achieved in the month", f.AchievedInMonth)
+	add("progress to claims", "results achieved in the month: significant and sustained progress", f.AchievedSSPInMonth)
+	add("progress to claims", "results achieved in the month: continuous employment", f.AchievedCEInMonth)
+	add("progress to claims", "results achieved by the month's end", f.AchievedByEnd)
+	add("progress to claims", "every baseline problem met, sustaining (no result yet)", f.Sustaining)
+	add("potential claims", "claimable within 1 month of the month's end, if progress holds", f.Next1)
+	add("potential claims", "claimable within 3 months", f.Next3)
+	add("potential claims", "claimable within 6 months", f.Next6)
+	for _, o := range outstanding {
+		add("attached families by outstanding problems", strconv.Itoa(o.Outstanding)+" outstanding", o.Families)
+	}
+	for _, b := range blocked {
+		add("blocked by one problem", b.Problem, b.Families)
+	}
+	a.answer(c, t)
+}
