@@ -20,7 +20,6 @@ import (
 func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 	ident, cases := env(t, "IDENTIFICATION_URL"), env(t, "CASE_URL")
 	fam := newFamily(t, "EDUCATION", "CRIME")
-	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
 	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
 	lead := auth.Principal{Subject: "e2e.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	stranger := auth.Principal{Subject: "e2e.stranger", Roles: []string{auth.RoleCaseworker}, Team: "burnley-2"}
@@ -28,20 +27,20 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 
 	code, body := request(t, "PUT", cases+"/v1/families/"+fam.ID+"/allocation",
-		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(admin)...)
+		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(t, admin)...)
 	if code != http.StatusCreated {
 		t.Fatalf("allocate: %d %s", code, body)
 	}
 	lifecycle := ident + "/v1/candidate-families/" + fam.ID + "/lifecycle"
 	deadline := time.Now().Add(30 * time.Second)
-	for code, body = request(t, "GET", lifecycle, "", as(lead)...); code != http.StatusOK; code, body = request(t, "GET", lifecycle, "", as(lead)...) {
+	for code, body = request(t, "GET", lifecycle, "", as(t, lead)...); code != http.StatusOK; code, body = request(t, "GET", lifecycle, "", as(t, lead)...) {
 		if time.Now().After(deadline) { // the workflow may not have answered its first query yet
 			t.Fatalf("lead professional: %d %s", code, body)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	for name, p := range map[string]auth.Principal{"another team's caseworker": stranger, "partner not leading": partner} {
-		if code, body := request(t, "GET", lifecycle, "", as(p)...); code != http.StatusForbidden {
+		if code, body := request(t, "GET", lifecycle, "", as(t, p)...); code != http.StatusForbidden {
 			t.Errorf("%s: %d %s", name, code, body)
 		}
 	}
@@ -49,7 +48,7 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 		t.Errorf("bad token: %d", code)
 	}
 
-	code, body = request(t, "GET", ident+"/v1/audit-events?resource_id="+fam.ID+"&limit=200", "", as(auditor)...)
+	code, body = request(t, "GET", ident+"/v1/audit-events?resource_id="+fam.ID+"&limit=200", "", as(t, auditor)...)
 	var page struct {
 		Items []struct {
 			Actor, Outcome, Reason string
@@ -67,7 +66,7 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 			t.Errorf("audit trail lacks %s: %v", want, seen)
 		}
 	}
-	code, body = request(t, "GET", ident+"/v1/audit-trail/verification", "", as(auditor)...)
+	code, body = request(t, "GET", ident+"/v1/audit-trail/verification", "", as(t, auditor)...)
 	if code != 200 || !strings.Contains(string(body), `"head_hash"`) || strings.Contains(string(body), "broken_at") {
 		t.Errorf("verification: %d %s", code, body)
 	}

@@ -26,45 +26,19 @@ import (
 // is an API call; the only reads of Temporal are the queries an operator would make.
 func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	now := time.Now().UTC()
-	day := func(d time.Duration) string { return now.Add(d).Format(time.DateOnly) }
-	// A child on a child protection plan for five months, and an anti-social behaviour
-	// intervention two months ago: CHILDREN_NEED_HELP and CRIME (everyone made up).
-	evidence := func(cpEnd string) string {
-		end := ""
-		if cpEnd != "" {
-			end = `,"end":"` + cpEnd + `"`
-		}
-		return `"reference_date":"` + day(0) + `","members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2014-09-14"}],` +
-			`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"` + day(-150*24*time.Hour) + `"` + end + `},` +
-			`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"` + day(-60*24*time.Hour) + `"}]}`
-	}
+	evidence := protectionEvidence
 	fam := recordFamily(t, `{"plan_id":"e2e-seconds",`+evidence(""))
 
 	// The case: allocated to a lead professional, assessed and planned.
-	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
 	lead := auth.Principal{Subject: "e2e.lead.paid", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
-	cases := env(t, "CASE_URL") + "/v1/families/" + fam.ID
-	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
-	must := func(want int, method, url, body string, headers ...string) []byte {
-		t.Helper()
-		code, resp := request(t, method, url, body, headers...)
-		if code != want {
-			t.Fatalf("%s %s: %d %s", method, url, code, resp)
-		}
-		return resp
-	}
-	must(http.StatusCreated, "PUT", cases+"/allocation", `{"team":"preston-1","lead_professional":{"subject":"e2e.lead.paid","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(admin)...)
-	must(http.StatusOK, "PUT", cases+"/assessment", `{"completed_on":"`+day(0)+`","needs":[{"member":"p-2","problem":"CHILDREN_NEED_HELP","level":"HIGH"},`+
-		`{"member":"p-2","problem":"CRIME","level":"MEDIUM"}]}`, as(lead)...)
-	must(http.StatusOK, "PUT", cases+"/plan", `{"agreed_on":"`+day(0)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
-		`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`, as(lead)...)
+	openCase(t, fam.ID, lead)
 
 	// Attached through the attachment API; a correction is refused before attachment and made after.
 	attachment := env(t, "ATTACHMENT_URL") + "/v1/families/" + fam.ID + "/attachment"
 	correction := `{"baseline_problems":["CRIME","CHILDREN_NEED_HELP"],"reason_code":"BASELINE_RECORDED_WRONGLY"}`
-	must(http.StatusConflict, "POST", attachment+"/corrections", correction, append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-0-%d", now.UnixNano()))...)
-	must(http.StatusCreated, "POST", attachment, "", append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
-	must(http.StatusOK, "POST", attachment+"/corrections", correction, append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-1-%d", now.UnixNano()))...)
+	must(t, http.StatusConflict, "POST", attachment+"/corrections", correction, append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-0-%d", now.UnixNano()))...)
+	must(t, http.StatusCreated, "POST", attachment, "", append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
+	must(t, http.StatusOK, "POST", attachment+"/corrections", correction, append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-1-%d", now.UnixNano()))...)
 	c := temporalClient(t)
 	waitFor(t, c, fam.WorkflowID, "tracking, waiting for evidence", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() && len(s.GetProblems()) == 2
@@ -73,7 +47,7 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	// A data refresh: the child protection plan ended now. Tracking says when CHILDREN_NEED_HELP
 	// will be sustained; the workflow waits for it, judges again, and claims.
 	ended := time.Now().UTC().Format(time.RFC3339)
-	must(http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
+	must(t, http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
 	st := waitFor(t, c, fam.WorkflowID, "a claim", 90*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetClaimId() != "" && s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_CLAIMED
 	})
@@ -81,29 +55,8 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 		t.Errorf("claimed by %v", st.GetClaimRoute())
 	}
 
-	// The window runs now (its schedule triggered), takes the claim and samples it. The
-	// schedule's run has its own id (the scheduled time appended), read from the schedule as
-	// an operator would (`temporal schedule describe`).
-	schedule := c.ScheduleClient().GetHandle(context.Background(), contract.ClaimWindowWorkflowID("e2e-seconds", "e2e-later"))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := schedule.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
-		t.Fatalf("trigger the window's schedule: %v", err)
-	}
-	var window familypathv1.ClaimWindowState
-	windowID := ""
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		if windowID == "" {
-			if d, err := schedule.Describe(ctx); err == nil && len(d.Info.RecentActions) > 0 {
-				windowID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
-			}
-		} else if v, err := c.QueryWorkflow(ctx, windowID, "", contract.QueryClaimWindowState); err == nil && v.Get(&window) == nil && window.GetStage() == "AUDITING" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window %q never reached its audit: %v", windowID, &window)
-		}
-	}
+	// The window runs now (its schedule triggered), takes the claim and samples it.
+	window := runWindow(t, c, "e2e-seconds", "e2e-later")
 	if len(window.GetSample().GetSampled()) != 1 || window.GetSample().GetSampled()[0].GetClaimId() != st.GetClaimId() {
 		t.Fatalf("sample %v, want the family's claim %s", window.GetSample(), st.GetClaimId())
 	}
@@ -111,10 +64,10 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	// The auditor passes it; the window submits; the family is told.
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 	claims := env(t, "CLAIMS_URL")
-	if code, _ := request(t, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(lead)...); code != http.StatusForbidden {
+	if code, _ := request(t, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, lead)...); code != http.StatusForbidden {
 		t.Errorf("a caseworker decided an audit: %d", code)
 	}
-	must(http.StatusOK, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(auditor)...)
+	must(t, http.StatusOK, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, auditor)...)
 	waitFor(t, c, fam.WorkflowID, "submission", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED
 	})
@@ -125,8 +78,8 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 		ClaimsPaid  int   `json:"claims_paid"`
 		AmountPence int64 `json:"amount_pence"`
 	}
-	if err := json.Unmarshal(must(http.StatusOK, "POST", claims+"/v1/plans/e2e-seconds/claim-windows/e2e-later/payment",
-		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(manager)...), &paid); err != nil || paid.ClaimsPaid != 1 || paid.AmountPence != 80000 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "POST", claims+"/v1/plans/e2e-seconds/claim-windows/e2e-later/payment",
+		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(t, manager)...), &paid); err != nil || paid.ClaimsPaid != 1 || paid.AmountPence != 80000 {
 		t.Errorf("payment %+v %v", paid, err)
 	}
 	waitFor(t, c, fam.WorkflowID, "payment", 60*time.Second, func(s *familypathv1.FamilyState) bool {
@@ -158,15 +111,13 @@ func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.
 // attached, and tracking judges it on the case's evidence alone (it has no identification
 // snapshot).
 func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
-	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format(time.DateOnly) }
 	police := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
-	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
 	cases := env(t, "CASE_URL")
 	code, body := request(t, "POST", cases+"/v1/referrals", `{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
 		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
-		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30)+`","document_ref":"police://asb/1"},`+
-		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20)+`","document_ref":"police://dva/1"}]}`,
-		append(as(police), "Idempotency-Key", fmt.Sprintf("e2e-referral-%d", time.Now().UnixNano()))...)
+		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30*24*time.Hour)+`","document_ref":"police://asb/1"},`+
+		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20*24*time.Hour)+`","document_ref":"police://dva/1"}]}`,
+		append(as(t, police), "Idempotency-Key", fmt.Sprintf("e2e-referral-%d", time.Now().UnixNano()))...)
 	var ref struct {
 		FamilyID   string `json:"family_id"`
 		WorkflowID string `json:"workflow_id"`
@@ -179,7 +130,7 @@ func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 	manager := auth.Principal{Subject: "e2e.manager.preston", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
 	lead := auth.Principal{Subject: "e2e.lead.referred", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	base := cases + "/v1/families/" + ref.FamilyID
-	etag := readETag(t, base+"/allocation", as(manager))
+	etag := readETag(t, base+"/allocation", as(t, manager))
 	for _, step := range []struct {
 		who           auth.Principal
 		method, url   string
@@ -189,7 +140,7 @@ func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 		{lead, "PUT", base + "/assessment", `{"completed_on":"` + day(0) + `","needs":[{"member":"r-2","problem":"CRIME","level":"HIGH"}]}`, ""},
 		{lead, "PUT", base + "/plan", `{"agreed_on":"` + day(0) + `","outcomes":[{"problem":"CRIME","description":"No further incidents"}]}`, ""},
 	} {
-		headers := as(step.who)
+		headers := as(t, step.who)
 		if step.ifMatch != "" {
 			headers = append(headers, "If-Match", step.ifMatch)
 		}
@@ -198,7 +149,7 @@ func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 		}
 	}
 	if code, resp := request(t, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+ref.FamilyID+"/attachment", "",
-		append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-referred-%d", time.Now().UnixNano()))...); code != http.StatusCreated {
+		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-referred-%d", time.Now().UnixNano()))...); code != http.StatusCreated {
 		t.Fatalf("attach: %d %s", code, resp)
 	}
 	// Its evidence is weeks old and the test plan sustains in 20 s: judged, it is claimed at once.

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,9 +12,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
-	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
-	"go.temporal.io/sdk/client"
 )
 
 // reconcilePlan has one programme year from 2020 and a claim window of its own
@@ -31,26 +28,7 @@ const reconcilePlan, reconcileWindow = "e2e-reconcile", "e2e-reconcile-window"
 // and the ledger's money; no family is claimed twice, and the family cap holds.
 func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T) {
 	now := time.Now().UTC()
-	day := func(d time.Duration) string { return now.Add(d).Format(time.DateOnly) }
-	evidence := func(cpEnd string) string {
-		end := ""
-		if cpEnd != "" {
-			end = `,"end":"` + cpEnd + `"`
-		}
-		return `"reference_date":"` + day(0) + `","members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2014-09-14"}],` +
-			`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"` + day(-150*24*time.Hour) + `"` + end + `},` +
-			`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"` + day(-60*24*time.Hour) + `"}]}`
-	}
-	as := func(p auth.Principal) []string { return []string{"Authorization", "Bearer " + token(t, p)} }
-	must := func(want int, method, url, body string, headers ...string) []byte {
-		t.Helper()
-		code, resp := request(t, method, url, body, headers...)
-		if code != want {
-			t.Fatalf("%s %s: %d %s", method, url, code, resp)
-		}
-		return resp
-	}
-	admin := auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdministrator}}
+	evidence := protectionEvidence
 	lead := auth.Principal{Subject: "e2e.lead.reconcile", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	manager := auth.Principal{Subject: "e2e.manager", Roles: []string{auth.RoleProgrammeManager}}
 	c := temporalClient(t)
@@ -61,14 +39,9 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 	}
 	attached, resolved := families[:5], families[:4]
 	for i, fam := range attached {
-		cases := env(t, "CASE_URL") + "/v1/families/" + fam.ID
-		must(http.StatusCreated, "PUT", cases+"/allocation", `{"team":"preston-1","lead_professional":{"subject":"e2e.lead.reconcile","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(admin)...)
-		must(http.StatusOK, "PUT", cases+"/assessment", `{"completed_on":"`+day(0)+`","needs":[{"member":"p-2","problem":"CHILDREN_NEED_HELP","level":"HIGH"},`+
-			`{"member":"p-2","problem":"CRIME","level":"MEDIUM"}]}`, as(lead)...)
-		must(http.StatusOK, "PUT", cases+"/plan", `{"agreed_on":"`+day(0)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
-			`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`, as(lead)...)
-		must(http.StatusCreated, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+fam.ID+"/attachment", "",
-			append(as(lead), "Idempotency-Key", fmt.Sprintf("e2e-reconcile-attach-%d-%d", i, now.UnixNano()))...)
+		openCase(t, fam.ID, lead)
+		must(t, http.StatusCreated, "POST", env(t, "ATTACHMENT_URL")+"/v1/families/"+fam.ID+"/attachment", "",
+			append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-reconcile-attach-%d-%d", i, now.UnixNano()))...)
 	}
 	for _, fam := range attached {
 		waitFor(t, c, fam.WorkflowID, "tracking", 60*time.Second, func(s *familypathv1.FamilyState) bool {
@@ -78,7 +51,7 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 	// Four families' child protection plans end now: sustained 20 seconds on, each is claimed.
 	ended := time.Now().UTC().Format(time.RFC3339)
 	for _, fam := range resolved {
-		must(http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
+		must(t, http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
 	}
 	claimOf := map[string]string{}
 	for _, fam := range resolved {
@@ -90,41 +63,22 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 
 	// The window runs (its schedule triggered), samples at least one claim; the auditor passes
 	// each claim drawn; the window submits; the payment is recorded; the families are paid.
-	schedule := c.ScheduleClient().GetHandle(context.Background(), contract.ClaimWindowWorkflowID(reconcilePlan, reconcileWindow))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := schedule.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
-		t.Fatalf("trigger the window's schedule: %v", err)
-	}
-	var window familypathv1.ClaimWindowState
-	windowRun := ""
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		if windowRun == "" {
-			if d, err := schedule.Describe(ctx); err == nil && len(d.Info.RecentActions) > 0 {
-				windowRun = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
-			}
-		} else if v, err := c.QueryWorkflow(ctx, windowRun, "", contract.QueryClaimWindowState); err == nil && v.Get(&window) == nil && window.GetStage() == "AUDITING" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window never reached its audit: %v", &window)
-		}
-	}
+	window := runWindow(t, c, reconcilePlan, reconcileWindow)
 	if window.GetBatchSize() != int32(len(resolved)) || len(window.GetSample().GetSampled()) < 1 {
 		t.Fatalf("window batch %d, sample %v", window.GetBatchSize(), window.GetSample())
 	}
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 	claims := env(t, "CLAIMS_URL")
 	for _, s := range window.GetSample().GetSampled() {
-		must(http.StatusOK, "POST", claims+"/v1/claims/"+s.GetClaimId()+"/audit-decision", `{"passed":true}`, as(auditor)...)
+		must(t, http.StatusOK, "POST", claims+"/v1/claims/"+s.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, auditor)...)
 	}
 	for _, fam := range resolved {
 		waitFor(t, c, fam.WorkflowID, "submission", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 			return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED
 		})
 	}
-	must(http.StatusOK, "POST", claims+"/v1/plans/"+reconcilePlan+"/claim-windows/"+reconcileWindow+"/payment",
-		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(manager)...)
+	must(t, http.StatusOK, "POST", claims+"/v1/plans/"+reconcilePlan+"/claim-windows/"+reconcileWindow+"/payment",
+		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(t, manager)...)
 	for _, fam := range resolved {
 		waitFor(t, c, fam.WorkflowID, "payment", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 			return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_PAID
@@ -144,17 +98,17 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 			Budget            int64 `json:"budget_assumption_pence"`
 		} `json:"years"`
 	}
-	if err := json.Unmarshal(must(http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/dashboard", "", as(manager)...), &dash); err != nil || len(dash.Years) != 1 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/dashboard", "", as(t, manager)...), &dash); err != nil || len(dash.Years) != 1 {
 		t.Fatalf("dashboard: %+v %v", dash, err)
 	}
 	var register struct {
 		Years []struct{ Actual int } `json:"years"`
 	}
-	if err := json.Unmarshal(must(http.StatusOK, "GET", env(t, "ATTACHMENT_URL")+"/v1/plans/"+reconcilePlan+"/attachment-profile", "", as(manager)...), &register); err != nil || len(register.Years) != 1 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "ATTACHMENT_URL")+"/v1/plans/"+reconcilePlan+"/attachment-profile", "", as(t, manager)...), &register); err != nil || len(register.Years) != 1 {
 		t.Fatalf("attachment profile: %+v %v", register, err)
 	}
-	rows, err := csv.NewReader(strings.NewReader(string(must(http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claim-windows/"+reconcileWindow+"/submission", "",
-		append(as(manager), "Accept", "text/csv")...)))).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(string(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claim-windows/"+reconcileWindow+"/submission", "",
+		append(as(t, manager), "Accept", "text/csv")...)))).ReadAll()
 	if err != nil || len(rows) < 1 {
 		t.Fatalf("submission file: %v", err)
 	}
@@ -169,7 +123,7 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 				Step string `json:"step"`
 			} `json:"decision_trail"`
 		}
-		body := must(http.StatusOK, "GET", claims+"/v1/claims/"+claimOf[fam.ID]+"/spot-check", "", as(auditor)...)
+		body := must(t, http.StatusOK, "GET", claims+"/v1/claims/"+claimOf[fam.ID]+"/spot-check", "", as(t, auditor)...)
 		steps := map[string]bool{}
 		_ = json.Unmarshal(body, &trail)
 		for _, s := range trail.Trail {
