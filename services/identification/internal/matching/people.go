@@ -125,13 +125,14 @@ func LinkPeople(records []Record, s Settings) *People {
 	var profiles []linkage.Person
 	var first []int32 // a record of each profile
 	for i := range records {
-		k := s.Hash(records[i].Fingerprint())
+		person := records[i].person()
+		k := s.Hash(records[i].fingerprint(&person))
 		out.Keys[i] = k
 		p, ok := index[k]
 		if !ok {
 			p = int32(len(profiles)) // #nosec G115 -- a run holds well under 2^31 records
 			index[k] = p
-			profiles = append(profiles, records[i].person())
+			profiles = append(profiles, person)
 			first = append(first, int32(i)) // #nosec G115 -- as above
 		}
 		profileOf[i] = p

@@ -61,12 +61,11 @@ func identifierKey(feed, id string) string {
 	return identifierFeed(feed) + ":" + id
 }
 
-// Fingerprint is the content that says who a record is about, normalised: rows with the same
-// fingerprint (a pupil's three census terms, next month's copy of a benefit spell) are the
-// same person's. The caller hashes it (keyed, in the service), so that a reviewer's
-// decision about two records is remembered for every later row like them.
-func (r *Record) Fingerprint() []byte {
-	p := r.person()
+// fingerprint is the content that says who a record (prepared as p) is about, normalised:
+// rows with the same fingerprint (a pupil's three census terms, next month's copy of a
+// benefit spell) are the same person's. Settings.Hash turns it into a Key (keyed, in the
+// service), so that a reviewer's decision about two records holds for every later row like them.
+func (r *Record) fingerprint(p *linkage.Person) []byte {
 	b := make([]byte, 0, 96)
 	for _, s := range []string{p.Source, p.Forename, p.Surname, r.DOB, r.Sex, p.Postcode} {
 		b = append(b, s...)
