@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/plans"
@@ -53,6 +55,12 @@ func loadCounty(t *testing.T, d *service.Deps, n int) []string {
 // the worker's own activities: link, tell the eligible families a page at a time, finish.
 func runOnce(t *testing.T, h *testAPI, d *service.Deps, uploads []string) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
 	t.Helper()
+	return runUnder(t, h, d, d.Settings.FieldKeys, uploads)
+}
+
+// runUnder is runOnce with the worker holding keys as its FIELD_KEYS ring.
+func runUnder(t *testing.T, h *testAPI, d *service.Deps, keys *keyring.Keyring, uploads []string) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
+	t.Helper()
 	body := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["` + strings.Join(uploads, `","`) + `"]}`
 	w := call(h, "POST", "/v1/identification-runs", body, "test-"+testenv.Unique())
 	if w.Code != http.StatusAccepted {
@@ -64,8 +72,8 @@ func runOnce(t *testing.T, h *testAPI, d *service.Deps, uploads []string) (runs.
 		t.Fatal(err)
 	}
 	acts := &runs.Activities{
-		Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
-			Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps},
+		Linker: runs.Linker{DB: d.DB, Keys: keys, Extracts: ingest.Store{DB: d.DB, Keys: keys},
+			Evidence: evidence.Store{DB: d.DB, Keys: keys}, Plans: ps},
 		Fanout: runs.Fanout{DB: d.DB, Temporal: d.Temporal}, Store: runs.Store{DB: d.DB}}
 	ctx := context.Background()
 	linked, err := acts.Linker.Link(ctx, uuid.MustParse(run.ID))
@@ -241,5 +249,51 @@ func TestReviewersDecisionsAreKeptAndWinInTheNextRun(t *testing.T) {
 		(SELECT pair_key FROM identification.review_pairs WHERE run_id = ? AND rank = 1)`, second.ID, first.ID).Scan(&again)
 	if again != 0 || second.Counts.GetReviewPairs() >= first.Counts.GetReviewPairs() {
 		t.Errorf("the decided pair is asked again (%d); queue %d then %d", again, first.Counts.GetReviewPairs(), second.Counts.GetReviewPairs())
+	}
+}
+
+// After a FIELD_KEYS rotation, people, families and reviewers' decisions are found by their
+// old pseudonyms while the old key is in the ring, kept under the new key, and still found
+// once the old key is gone.
+func TestPeopleFamiliesAndDecisionsOutliveAKeyRotation(t *testing.T) {
+	h, d := api(t)
+	uploads := loadCounty(t, d, 300)
+	first, _, _ := runOnce(t, h, d, uploads)
+	if w := call(h, "POST", "/v1/identification-runs/"+first.ID+"/review-queue/1/decision", `{"decision":"same"}`, ""); w.Code != 201 {
+		t.Fatalf("decide: %d %s", w.Code, w.Body)
+	}
+	applied, _, _ := runOnce(t, h, d, uploads) // the decision takes effect
+	families := fmt.Sprint(ids(eligibleFamilies(t, h, applied.ID, "eligible=true")))
+	asked := func(run string) int64 {
+		var n int64
+		d.DB.Raw(`SELECT count(*) FROM identification.review_pairs WHERE run_id = ? AND pair_key IN
+			(SELECT p.pair_key FROM identification.review_pairs p WHERE p.run_id = ? AND p.rank = 1)`, run, first.ID).Scan(&n)
+		return n
+	}
+	newLine, _ := keyring.Generate("rotated")
+	both, err := keyring.Parse(newLine + "\n" + h.FieldKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotating, changed, _ := runUnder(t, h, d, both, uploads)
+	if got := fmt.Sprint(ids(eligibleFamilies(t, h, rotating.ID, "eligible=true"))); changed != 0 || got != families {
+		t.Errorf("during the rotation: %d families' evidence changed; ids the same: %v", changed, got == families)
+	}
+	var rekeyed int64
+	d.DB.Raw(`SELECT count(*) FROM identification.review_decisions WHERE key_id = 'rotated'`).Scan(&rekeyed)
+	if rekeyed != 1 {
+		t.Errorf("%d decisions kept under the new key", rekeyed)
+	}
+	// The old key goes (its rows resealed first); the next run knows everyone still.
+	if _, err := (ingest.Store{DB: d.DB, Keys: both}).Reseal(context.Background(), 1000, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	onlyNew, _ := keyring.Parse(newLine)
+	after, changed, _ := runUnder(t, h, d, onlyNew, uploads)
+	if got := fmt.Sprint(ids(eligibleFamilies(t, h, after.ID, "eligible=true"))); changed != 0 || got != families {
+		t.Errorf("with the new key alone: %d families' evidence changed; ids the same: %v", changed, got == families)
+	}
+	if asked(applied.ID)+asked(rotating.ID)+asked(after.ID) != 0 {
+		t.Error("the decided pair is asked again")
 	}
 }

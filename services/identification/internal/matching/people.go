@@ -36,6 +36,9 @@ type Settings struct {
 	// Hash turns a fingerprint into a Key: keyed (HMAC) in the service, so that no key says
 	// whom it is about; SHA-256 by default.
 	Hash func([]byte) Key
+	// Aliases, when set, are the Keys a fingerprint had under earlier hash keys (after a key
+	// rotation): decisions and people known by them are found, and answered under Hash's.
+	Aliases func([]byte) []Key
 	// MaxPerson caps how many distinct records one person may gather, against chains of
 	// weak links joining strangers. Default 1,000.
 	MaxPerson int
@@ -87,9 +90,14 @@ type Uncertain struct {
 type People struct {
 	Of    []int32 // the person of each record, numbered from 0 in order of first record
 	Count int
-	Keys  []Key     // each record's fingerprint key
-	Best  []float64 // each record's strongest accepted link weight; NaN when it links to no other distinct record
-	Links []Link
+	Keys  []Key // each record's fingerprint key
+	// Aliases are each record's keys under earlier hash keys (Settings.Aliases), or nil.
+	Aliases [][]Key
+	// Decisions are the reviewers' decisions the run applied, under the run's own keys
+	// (decisions made under an earlier key are answered here under the current one).
+	Decisions map[Pair]bool
+	Best      []float64 // each record's strongest accepted link weight; NaN when it links to no other distinct record
+	Links     []Link
 	// Review holds one pair for each two people an uncertain pair joins, the strongest.
 	Review []Uncertain
 	Stats  LinkStats
@@ -124,10 +132,21 @@ func LinkPeople(records []Record, s Settings) *People {
 	index := map[Key]int32{}
 	var profiles []linkage.Person
 	var first []int32 // a record of each profile
+	if s.Aliases != nil {
+		out.Aliases = make([][]Key, n)
+	}
+	alias := map[Key]Key{} // an earlier key to the run's own
 	for i := range records {
 		person := records[i].person()
-		k := s.Hash(records[i].fingerprint(&person))
+		fp := records[i].fingerprint(&person)
+		k := s.Hash(fp)
 		out.Keys[i] = k
+		if s.Aliases != nil {
+			out.Aliases[i] = s.Aliases(fp)
+			for _, a := range out.Aliases[i] {
+				alias[a] = k
+			}
+		}
 		p, ok := index[k]
 		if !ok {
 			p = int32(len(profiles)) // #nosec G115 -- a run holds well under 2^31 records
@@ -138,6 +157,8 @@ func LinkPeople(records []Record, s Settings) *People {
 		profileOf[i] = p
 	}
 	out.Stats.Records, out.Stats.Distinct = n, len(profiles)
+	s.Decisions = translate(s.Decisions, alias)
+	out.Decisions = s.Decisions
 	c := newClusters(profiles, s.MaxPerson)
 	for p := range profiles {
 		c.addIdentifier(int32(p), profiles[p].Source) // #nosec G115 -- as above
@@ -337,4 +358,23 @@ func keepBest(best []float64, p int32, w float64) {
 	if math.IsNaN(best[p]) || w > best[p] {
 		best[p] = w
 	}
+}
+
+// translate answers decisions under the run's own keys: a pair decided under an earlier key
+// is the same pair under the current one.
+func translate(decisions map[Pair]bool, alias map[Key]Key) map[Pair]bool {
+	if len(alias) == 0 {
+		return decisions
+	}
+	out := make(map[Pair]bool, len(decisions))
+	current := func(k Key) Key {
+		if c, ok := alias[k]; ok {
+			return c
+		}
+		return k
+	}
+	for p, same := range decisions {
+		out[PairOf(current(p[0]), current(p[1]))] = same
+	}
+	return out
 }

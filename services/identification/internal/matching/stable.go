@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// StablePeople names each person with the id most of their records' keys had before (in
-// known), so that a person keeps their id from run to run; a person none of whose records
+// StablePeople names each person with the id most of their records' keys (or, after a key
+// rotation, their aliases) had before (in known), so that a person keeps their id from run to run; a person none of whose records
 // was seen before gets a new id. When two people claim one old id (a person split by a
 // reviewer's decision, say), the one with more of its keys keeps it.
 func StablePeople(p *People, known map[Key]string, newID func() string) []string {
@@ -18,7 +18,11 @@ func StablePeople(p *People, known map[Key]string, newID func() string) []string
 			continue // one vote a distinct record
 		}
 		seen[k] = true
-		if id, ok := known[k]; ok {
+		id, ok := known[k]
+		for j := 0; !ok && p.Aliases != nil && j < len(p.Aliases[i]); j++ {
+			id, ok = known[p.Aliases[i][j]] // known before a key rotation
+		}
+		if ok {
 			person := p.Of[i]
 			if votes[person] == nil {
 				votes[person] = map[string]int{}

@@ -82,7 +82,8 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	at := outcomes.Date(run.ReferenceDate.Year(), run.ReferenceDate.Month(), run.ReferenceDate.Day())
 	res := matching.Identify(records, matching.Options{
 		Plan: plan, At: at,
-		Settings:  matching.Settings{Decisions: prior.decisions, Hash: func(b []byte) matching.Key { return l.Keys.Pseudonym(b) }},
+		Settings: matching.Settings{Decisions: prior.decisions, Hash: func(b []byte) matching.Key { return l.Keys.Pseudonym(b) },
+			Aliases: l.aliases()},
 		PersonIDs: func(p *matching.People) []string { return matching.StablePeople(p, prior.people, uuid.NewString) },
 		FamilyIDs: func(h []matching.Household, people []string) []string {
 			ids, ch := matching.StableFamilies(h, people, prior.families, prior.sizes, uuid.NewString)
@@ -104,7 +105,10 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	}
 	err = db.WithPgx(ctx, l.DB, func(conn *pgx.Conn) error {
 		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			return l.keep(ctx, tx, run, plan, records, uploads, res, changes, counts)
+			if err := l.keep(ctx, tx, run, plan, records, uploads, res, changes, counts); err != nil {
+				return err
+			}
+			return l.rekeyDecisions(ctx, tx, prior.rekey, res)
 		})
 	})
 	if err != nil {
@@ -112,6 +116,22 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	}
 	l.progress("result kept")
 	return counts, nil
+}
+
+// aliases are a record's pseudonyms under the ring's other keys, while a rotation is under
+// way (nil with one key): people and decisions known by the old key are found.
+func (l Linker) aliases() func([]byte) []matching.Key {
+	ids := l.Keys.IDs()[1:]
+	if len(ids) == 0 {
+		return nil
+	}
+	return func(b []byte) []matching.Key {
+		out := make([]matching.Key, len(ids))
+		for i, id := range ids {
+			out[i] = l.Keys.PseudonymUnder(id, b)
+		}
+		return out
+	}
 }
 
 // factID names an evidence row by its content and its person (a pseudonymous id): the same
@@ -130,6 +150,7 @@ type earlier struct {
 	families  map[string]string       // person id to family id, in the latest run before
 	sizes     map[string]int          // people in each of those families
 	decisions map[matching.Pair]bool  // reviewers' latest decisions
+	rekey     []Decision              // decisions made under another key of the ring, to keep under the active one
 }
 
 // before reads what earlier runs found: people by their records' pseudonyms (under the
@@ -138,7 +159,7 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 	e := &earlier{people: map[matching.Key]string{}, families: map[string]string{}, sizes: map[string]int{}, decisions: map[matching.Pair]bool{}}
 	key := l.Keys.ActiveID()
 	err := db.WithPgx(ctx, l.DB, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, `SELECT pseudonym, person_id::text FROM identification.person_keys WHERE key_id = $1`, key)
+		rows, err := conn.Query(ctx, `SELECT pseudonym, person_id::text FROM identification.person_keys WHERE key_id = ANY($1)`, l.Keys.IDs())
 		if err != nil {
 			return err
 		}
@@ -167,16 +188,18 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 		if err != nil {
 			return err
 		}
-		rows, err = conn.Query(ctx, `SELECT DISTINCT ON (pair_key) pair_key, same_person FROM identification.review_decisions
-			WHERE key_id = $1 ORDER BY pair_key, decided_at DESC`, key)
+		rows, err = conn.Query(ctx, `SELECT DISTINCT ON (pair_key) pair_key, key_id, same_person, reason, decided_by, decided_at, run_id, rank
+			FROM identification.review_decisions WHERE key_id = ANY($1) ORDER BY pair_key, decided_at DESC`, l.Keys.IDs())
 		if err != nil {
 			return err
 		}
-		var pair []byte
-		var same bool
-		_, err = pgx.ForEachRow(rows, []any{&pair, &same}, func() error {
-			if len(pair) == 32 {
-				e.decisions[matching.PairOf(matching.Key(pair[:16]), matching.Key(pair[16:]))] = same
+		var d Decision
+		_, err = pgx.ForEachRow(rows, []any{&d.PairKey, &d.KeyID, &d.SamePerson, &d.Reason, &d.DecidedBy, &d.DecidedAt, &d.RunID, &d.Rank}, func() error {
+			if len(d.PairKey) == 32 {
+				e.decisions[matching.PairOf(matching.Key(d.PairKey[:16]), matching.Key(d.PairKey[16:]))] = d.SamePerson
+				if d.KeyID != key {
+					e.rekey = append(e.rekey, d)
+				}
 			}
 			return nil
 		})
@@ -404,4 +427,33 @@ func countsOf(r *Run) *familypathv1.RunCounts {
 	}
 	return &familypathv1.RunCounts{Records: v(r.Records), People: v(r.People), Households: v(r.Households), Families: v(r.Families),
 		Eligible: v(r.Eligible), EligibleNotOpenToService: v(r.EligibleNotOpenToService), ReviewPairs: v(r.ReviewPairs), Changed: v(r.Changed)}
+}
+
+// rekeyDecisions keeps, under the active key, the decisions made under another key of the ring
+// that this run found its records by, so that they outlive the old key. A decision whose
+// records were not in the run is left as it is (a later run may find them).
+func (l Linker) rekeyDecisions(ctx context.Context, tx pgx.Tx, old []Decision, res *matching.Result) error {
+	if len(old) == 0 {
+		return nil
+	}
+	current := map[matching.Key]matching.Key{}
+	for i, aliases := range res.People.Aliases {
+		for _, a := range aliases {
+			current[a] = res.People.Keys[i]
+		}
+	}
+	for _, d := range old {
+		a, okA := current[matching.Key(d.PairKey[:16])]
+		b, okB := current[matching.Key(d.PairKey[16:])]
+		if !okA || !okB {
+			continue
+		}
+		p := matching.PairOf(a, b)
+		if _, err := tx.Exec(ctx, `INSERT INTO identification.review_decisions
+			(pair_key, key_id, same_person, reason, decided_by, decided_at, run_id, rank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT DO NOTHING`, append(p[0][:], p[1][:]...), l.Keys.ActiveID(), d.SamePerson, d.Reason, d.DecidedBy, d.DecidedAt, d.RunID, d.Rank); err != nil {
+			return err
+		}
+	}
+	return nil
 }
