@@ -19,6 +19,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
 	"github.com/familypath/familypath/services/identification/internal/runs"
@@ -74,7 +75,7 @@ func runUnder(t *testing.T, h *testAPI, d *service.Deps, keys *keyring.Keyring, 
 	acts := &runs.Activities{
 		Linker: runs.Linker{DB: d.DB, Keys: keys, Extracts: ingest.Store{DB: d.DB, Keys: keys},
 			Evidence: evidence.Store{DB: d.DB, Keys: keys}, Plans: ps},
-		Fanout: runs.Fanout{DB: d.DB, Temporal: d.Temporal}, Store: runs.Store{DB: d.DB}}
+		Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB}}
 	ctx := context.Background()
 	linked, err := acts.Linker.Link(ctx, uuid.MustParse(run.ID))
 	if err != nil {
