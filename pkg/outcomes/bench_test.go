@@ -19,7 +19,7 @@ func realisticFamilies(n int) []*Family {
 	terms := []string{"2014-AUT", "2015-SPR", "2015-SUM", "2015-AUT", "2016-SPR", "2016-SUM"}
 	fams := make([]*Family, n)
 	for i := range fams {
-		f := &Family{ID: fmt.Sprintf("f%05d", i)}
+		f := &Family{ID: fmt.Sprintf("f%05d", i), Coverage: received("2016-09-01")}
 		f.Members = []Member{{ID: "a1", BirthDate: day("1975-01-01", 5000)}, {ID: "a2", BirthDate: day("1975-01-01", 5000)}}
 		for c := 0; c < 1+rng.IntN(3); c++ {
 			f.Members = append(f.Members, Member{ID: fmt.Sprintf("c%d", c), BirthDate: day("2002-01-01", 4000)})

@@ -2,7 +2,9 @@ package outcomes
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -14,16 +16,19 @@ const (
 
 // EmploymentStatus is one adult's continuous employment judgement.
 type EmploymentStatus struct {
-	Person        string   `json:"person"`
-	FormerBenefit string   `json:"former_benefit,omitempty"`
-	LeftBenefitOn Moment   `json:"left_benefit_on,omitzero"`
-	Rule          string   `json:"rule,omitempty"`
-	WeeksInWork   int      `json:"weeks_in_work"`
-	AchievedAt    Moment   `json:"achieved_at,omitzero"`
-	ProjectedAt   Moment   `json:"projected_at,omitzero"`
-	Flags         []string `json:"flags,omitempty"`
-	Explanation   string   `json:"explanation"`
-	Facts         []string `json:"facts,omitempty"`
+	Person        string `json:"person"`
+	FormerBenefit string `json:"former_benefit,omitempty"`
+	LeftBenefitOn Moment `json:"left_benefit_on,omitzero"`
+	Rule          string `json:"rule,omitempty"`
+	// DaysInWork counts the days of work that count at the moment judged (within the window,
+	// or the current run of consecutive days); WeeksInWork is the same in whole weeks.
+	DaysInWork  int      `json:"days_in_work"`
+	WeeksInWork int      `json:"weeks_in_work"`
+	AchievedAt  Moment   `json:"achieved_at,omitzero"`
+	ProjectedAt Moment   `json:"projected_at,omitzero"`
+	Flags       []string `json:"flags,omitempty"`
+	Explanation string   `json:"explanation"`
+	Facts       []string `json:"facts,omitempty"`
 }
 
 // The feeds continuous employment reads (../shared/data-contracts.md).
@@ -32,8 +37,8 @@ const (
 	feedEmployment = "employment"
 )
 
-// projectionWeeks caps how far ahead a projection looks.
-const projectionWeeks = 104
+// projectionDays caps how far ahead a projection looks (104 weeks).
+const projectionDays = 728
 
 func (c *ctx) employment(at Moment) []EmploymentStatus {
 	var buf [4]EmploymentStatus // gathered on the stack, returned at its exact size
@@ -58,13 +63,15 @@ func (c *ctx) employment(at Moment) []EmploymentStatus {
 
 // adultEmployment judges one adult: only adults who have left a legacy out-of-work benefit
 // can qualify, and only positive evidence of work counts. Leaving for Universal Credit is
-// never work.
+// never work; UC in the working regime is. Days of work count from the later of the
+// benefit's end and attachment, and an open spell of work counts only as far as its feed's
+// data reaches (ruling 1): it is projected beyond.
 func (c *ctx) adultEmployment(member int32, person string, at Moment) (EmploymentStatus, bool) {
 	p := c.p
 	st := EmploymentStatus{Person: person}
 	var left *Fact
-	var workBuf, ucBuf [8]*Fact
-	work, uc := workBuf[:0], ucBuf[:0]
+	var ucBuf [8]*Fact
+	uc := ucBuf[:0]
 	for _, i := range c.benefits {
 		fact := &c.f.Facts[i]
 		if c.facts[i].member != member || fact.Start == nil || fact.Start.After(at.Time) {
@@ -76,7 +83,7 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 		case ruleFor(p, fact.Type) != nil:
 			if fact.End == nil || fact.End.After(at.Time) {
 				if c.words {
-					c.t.s("still claiming ", fact.Type, " at ").m(at).end()
+					c.t.s("still claiming ", fact.Type, " at ").m(at).s(" (evidence ", fact.ID, ")").end()
 				}
 				start := len(c.ids)
 				c.ids = append(c.ids, fact.ID)
@@ -90,11 +97,6 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 	}
 	if left == nil {
 		return st, false // never on a legacy benefit: the CE route does not apply
-	}
-	for _, i := range c.work {
-		if fact := &c.f.Facts[i]; c.facts[i].member == member && fact.Start != nil && !fact.Start.After(at.Time) {
-			work = append(work, fact)
-		}
 	}
 	rule := ruleFor(p, left.Type)
 	st.FormerBenefit, st.LeftBenefitOn, st.Rule = left.Type, *left.End, rule.text
@@ -110,35 +112,46 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 	if movedToUC {
 		st.Flags = []string{FlagMovedToUC}
 	}
-	leftDay := civilDay(*left.End)
-	var spanBuf [8]span
-	spans := workSpans(spanBuf[:0], work, leftDay)
-	for _, w := range work {
-		c.ids = append(c.ids, w.ID)
+	from := civilDay(*left.End)
+	if a := c.f.Attachment; a != nil {
+		from = max(from, civilDay(a.Date)) // work before attachment was not the programme's doing
 	}
+	var spanBuf [8]span
+	spans := spanBuf[:0]
+	for _, i := range c.work {
+		fact := &c.f.Facts[i]
+		if c.facts[i].member != member || fact.Start == nil || fact.Start.After(at.Time) {
+			continue
+		}
+		if s, ok := c.workSpan(fact, from); ok {
+			spans = append(spans, s)
+			c.ids = append(c.ids, fact.ID)
+		}
+	}
+	spans = mergeSpans(spans)
 	st.Facts = c.carve(start)
 	if len(spans) == 0 {
 		if !movedToUC {
 			st.Flags = []string{FlagPossibleUCMove}
 		}
 		if c.words {
-			c.t.s("left ", left.Type, " on ").m(*left.End).s(" with no evidence of work since: leaving a benefit is not work").end()
+			c.t.s("left ", left.Type, " on ").m(*left.End).s(" with no evidence of work since: leaving a benefit is not work (evidence ").list(st.Facts).s(")").end()
 		}
 		return st, true
 	}
-	achieved, weeks, projected := scanWeeks(rule, leftDay, spans, at)
-	st.WeeksInWork, st.AchievedAt, st.ProjectedAt = weeks, achieved, projected
+	achieved, days, projected := countDays(rule, from, spans, civilDay(at))
+	st.DaysInWork, st.WeeksInWork, st.AchievedAt, st.ProjectedAt = days, days/7, achieved, projected
 	if c.words {
 		c.t.s("left ", left.Type, " on ").m(*left.End).s("; ")
 		switch {
 		case !achieved.IsZero():
 			c.t.s(st.Rule, " met on ").m(achieved)
 		case !projected.IsZero():
-			c.t.n(weeks).s(" weeks counted so far; ", st.Rule, " met on ").m(projected).s(" if work continues")
+			c.t.count(days, "day").s(" of work counted so far; ", st.Rule, " met on ").m(projected).s(" if work continues")
 		default:
-			c.t.n(weeks).s(" weeks counted; ", st.Rule, " not met")
+			c.t.count(days, "day").s(" of work counted; ", st.Rule, " not met")
 		}
-		c.t.end()
+		c.t.s(" (evidence ").list(st.Facts).s(")").end()
 	}
 	return st, true
 }
@@ -152,25 +165,26 @@ func ruleFor(p *Plan, benefit string) *EmploymentRule {
 	return nil
 }
 
-// String says the rule in words.
+// String says the rule in words, in the days it is counted in (ruling 3).
 func (r *EmploymentRule) String() string {
 	if r.text != "" {
 		return r.text
 	}
 	if r.ConsecutiveWeeks > 0 {
-		return fmt.Sprintf("%d consecutive weeks in work", r.ConsecutiveWeeks)
+		return fmt.Sprintf("%d consecutive weeks in work (%d consecutive days)", r.ConsecutiveWeeks, 7*r.ConsecutiveWeeks)
 	}
-	return fmt.Sprintf("%d weeks in work within the last %d", r.WeeksInWork, r.WithinWeeks)
+	return fmt.Sprintf("%d weeks in work within the last %d (%d days of the last %d)", r.WeeksInWork, r.WithinWeeks, 7*r.WeeksInWork, 7*r.WithinWeeks)
 }
 
-// span is a merged stretch of work over London calendar days [start, end); open while it goes on.
+// span is a merged stretch of work over London calendar days [start, end): for a spell still
+// open, end is where its evidence stops (its feed's coverage), and a projection carries it on.
 type span struct {
 	start, end int
 	open       bool
 }
 
-// civilDay numbers London calendar days, so that weeks are counted in whole days without
-// calendar arithmetic per week.
+// civilDay numbers London calendar days, so that days are counted without calendar
+// arithmetic per day.
 func civilDay(m Moment) int {
 	y, mo, d := m.londonWall().Date()
 	return int(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
@@ -182,24 +196,33 @@ func dayMoment(day int) Moment {
 	return Moment{time.Date(y, mo, d, 0, 0, 0, 0, London)}
 }
 
-// workSpans merges the employment spells that run after from (a civil day), into spans.
-func workSpans(spans []span, work []*Fact, from int) []span {
-	for _, w := range work {
-		s := span{start: max(civilDay(*w.Start), from), open: w.End == nil}
-		if w.End != nil {
-			s.end = civilDay(*w.End)
-			if s.end <= from {
-				continue
-			}
+// workSpan is a spell of work from the civil day `from` on: an ended spell to its end, an
+// open one as far as its feed's data reaches (nothing when none is held).
+func (c *ctx) workSpan(w *Fact, from int) (span, bool) {
+	s := span{start: max(civilDay(*w.Start), from)}
+	switch {
+	case w.End != nil:
+		s.end = civilDay(*w.End)
+	default:
+		s.open = true
+		s.end = s.start
+		if cov, ok := c.f.Coverage.through(w.Feed); ok {
+			s.end = max(s.start, civilDay(cov))
 		}
-		spans = append(spans, s)
 	}
+	return s, s.end > s.start || s.open
+}
+
+// mergeSpans sorts spans and merges those that touch or overlap; a merged span is open when
+// the span that reaches furthest is.
+func mergeSpans(spans []span) []span {
 	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	merged := spans[:0]
 	for _, s := range spans {
-		if n := len(merged); n > 0 && (merged[n-1].open || s.start <= merged[n-1].end) {
-			if !merged[n-1].open && (s.open || s.end > merged[n-1].end) {
-				merged[n-1].end, merged[n-1].open = s.end, s.open
+		if n := len(merged); n > 0 && s.start <= merged[n-1].end {
+			last := &merged[n-1]
+			if s.end > last.end || (s.end == last.end && s.open) {
+				last.end, last.open = s.end, s.open
 			}
 			continue
 		}
@@ -208,65 +231,100 @@ func workSpans(spans []span, work []*Fact, from int) []span {
 	return merged
 }
 
-// covered says whether the days [from, to) lie inside one merged span.
-func covered(spans []span, from, to int) bool {
-	for _, s := range spans {
-		if s.start <= from && (s.open || s.end >= to) {
-			return true
-		}
+// countDays applies a rule in days (ruling 3): "n weeks in work within the last m" is 7n days
+// of work within the 7m days ending on the day judged; "n consecutive weeks" is 7n days in a
+// row. Days are [from, ...); a window "ending on day E" is the days before E. It answers the
+// first day the rule was met by the day judged (today: days before it), the days counted
+// today, and, when not met and work goes on, the day it would be met if it continues.
+func countDays(r *EmploymentRule, from int, spans []span, today int) (achieved Moment, days int, projected Moment) {
+	need, window := 7*r.WeeksInWork, 7*r.WithinWeeks
+	if r.ConsecutiveWeeks > 0 {
+		need, window = 7*r.ConsecutiveWeeks, 0
 	}
-	return false
+	if e, ok := firstMet(spans, need, window, from, today); ok {
+		return dayMoment(e), daysAt(spans, window, today), Moment{}
+	}
+	days = daysAt(spans, window, today)
+	last := spans[len(spans)-1]
+	if !last.open && last.end <= today {
+		return Moment{}, days, Moment{}
+	}
+	// Projected: the work going on continues.
+	var buf [8]span
+	ahead := append(buf[:0], spans...)
+	if last.open {
+		ahead[len(ahead)-1].end = math.MaxInt32
+	}
+	if e, ok := firstMet(ahead, need, window, today+1, today+projectionDays); ok {
+		return Moment{}, days, dayMoment(e)
+	}
+	return Moment{}, days, Moment{}
 }
 
-// scanWeeks counts weeks from the benefit's end (week i is days [left+7i, left+7i+7)) and
-// finds the first week end at which the rule is met. Weeks that end after the moment are
-// counted only for the projection, and only while work is still going on.
-func scanWeeks(r *EmploymentRule, left int, spans []span, at Moment) (achieved Moment, weeks int, projected Moment) {
-	last := spans[len(spans)-1]
-	atDay := civilDay(at)
-	if !dayMoment(atDay).Equal(at.Time) {
-		atDay++ // a moment inside a day: that day has not ended
-	}
-	ongoing := last.open || last.end > atDay
-	need := r.ConsecutiveWeeks
-	if need == 0 {
-		need = r.WeeksInWork
-	}
-	var histBuf [128]bool
-	hist := histBuf[:0]
-	run, inWindow, firstFuture := 0, 0, -1
-	for i := 0; ; i++ {
-		start, end := left+7*i, left+7*(i+1)
-		future := end > atDay
-		if future && firstFuture < 0 {
-			firstFuture = i
-		}
-		if future && (!ongoing || i-firstFuture > projectionWeeks) {
-			return Moment{}, weeks, Moment{}
-		}
-		in := covered(spans, start, end) || (future && ongoing)
-		hist = append(hist, in)
-		if in {
-			run++
-			inWindow++
-		} else {
-			run = 0
-		}
-		if r.WithinWeeks > 0 && len(hist) > r.WithinWeeks && hist[len(hist)-1-r.WithinWeeks] {
-			inWindow-- // the week that left the window
-		}
-		count := run
-		if r.ConsecutiveWeeks == 0 {
-			count = inWindow
-		}
-		if !future {
-			weeks = count
-		}
-		if count >= need {
-			if future {
-				return Moment{}, weeks, dayMoment(end)
+// daysAt is the days counted for a window ending on day e: work days among the window's days,
+// or (window 0) the run of consecutive work days ending the day before e.
+func daysAt(spans []span, window, e int) int {
+	if window == 0 {
+		for _, s := range spans {
+			if s.start < e && s.end >= e {
+				return e - s.start
 			}
-			return dayMoment(end), count, Moment{}
+		}
+		return 0
+	}
+	return workIn(spans, e-window, e)
+}
+
+// workIn counts the work days in [a, b).
+func workIn(spans []span, a, b int) int {
+	n := 0
+	for _, s := range spans {
+		if lo, hi := max(s.start, a), min(s.end, b); hi > lo {
+			n += hi - lo
 		}
 	}
+	return n
+}
+
+// firstMet is the first day e in [lo, hi] at which the days counted reach need. The count
+// changes by at most one a day and its slope changes only at a span's ends (and, for a
+// window, those ends shifted by the window), so it is checked at those points and solved
+// between them.
+func firstMet(spans []span, need, window, lo, hi int) (int, bool) {
+	if window == 0 {
+		for _, s := range spans {
+			if e := max(s.start+need, lo); e <= min(s.end, hi) {
+				return e, true
+			}
+		}
+		return 0, false
+	}
+	var buf [36]int
+	points := append(buf[:0], lo, hi)
+	for _, s := range spans {
+		for _, p := range [4]int{s.start, s.end, s.start + window, s.end + window} {
+			if p > lo && p < hi {
+				points = append(points, p)
+			}
+		}
+	}
+	sort.Ints(points)
+	for k := 0; k+1 < len(points); k++ {
+		a, b := points[k], points[k+1]
+		if a == b {
+			continue
+		}
+		fa := workIn(spans, a-window, a)
+		if fa >= need {
+			return a, true
+		}
+		slope := workIn(spans, a+1-window, a+1) - fa
+		if slope > 0 && fa+slope*(b-a) >= need {
+			return a + (need-fa+slope-1)/slope, true
+		}
+	}
+	if workIn(spans, hi-window, hi) >= need {
+		return hi, true
+	}
+	return 0, false
 }

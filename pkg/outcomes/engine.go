@@ -19,9 +19,19 @@ const (
 	RouteCE  = "CE"  // continuous employment
 )
 
+// EngineVersion names the rules as this engine applies them. It changes with every change
+// to how a family is judged, and every judgement records it beside the plan's version and
+// hash, so that a claim can be judged again years later and a change of rules found.
+//   - 1: the rules until 2026-12 (no engine version was recorded).
+//   - 2: the evidence-gap rulings (docs/outcomes.md): coverage, census rows for every term
+//     counted, worklessness in the UC gap, continuous employment in days, progress counted
+//     from attachment, blocking lists outstanding problems only.
+const EngineVersion = "2"
+
 // Judgement is the engine's answer for one family at one moment, with its reasons.
 type Judgement struct {
 	Plan        Ref                `json:"plan"`
+	Engine      string             `json:"engine"`
 	FamilyID    string             `json:"family_id"`
 	At          Moment             `json:"at"`
 	Eligibility EligibilityResult  `json:"eligibility"`
@@ -32,7 +42,9 @@ type Judgement struct {
 }
 
 // EligibilityResult says whether the family is eligible at the moment, and on what evidence.
+// For an attached family it is judged at the attachment date, when the baseline was frozen.
 type EligibilityResult struct {
+	At          Moment            `json:"at"`
 	Eligible    bool              `json:"eligible"`
 	Problems    []ProblemEvidence `json:"problems"`
 	Dependants  bool              `json:"has_dependent_child_or_pregnancy"`
@@ -69,22 +81,39 @@ type Readiness struct {
 
 // ProblemStatus is one baseline problem's progress.
 type ProblemStatus struct {
-	Code        string   `json:"code"`
-	Status      string   `json:"status"`
-	ClockStart  Moment   `json:"clock_start,omitzero"`
-	SustainedAt Moment   `json:"sustained_at,omitzero"`
-	Explanation string   `json:"explanation"`
-	Facts       []string `json:"facts,omitempty"`
+	Code        string `json:"code"`
+	Status      string `json:"status"`
+	ClockStart  Moment `json:"clock_start,omitzero"`
+	SustainedAt Moment `json:"sustained_at,omitzero"`
+	// RecurredAt is the latest recurrence after attachment, which restarted the clock.
+	RecurredAt Moment `json:"recurred_at,omitzero"`
+	// Waiting says what a problem in significant progress waits for (Waiting*), and
+	// Awaiting the data it needs before it can be sustained.
+	Waiting     string     `json:"waiting,omitempty"`
+	Awaiting    []Awaiting `json:"awaiting,omitempty"`
+	Flags       []string   `json:"flags,omitempty"`
+	Explanation string     `json:"explanation"`
+	Facts       []string   `json:"facts,omitempty"`
 }
 
 // Result is the family's result: achieved (route and moment), or the earliest moment a
-// claim could be made if progress holds, and what blocks it.
+// claim could be made if progress holds, the outstanding problems that block it, and the
+// problems in significant progress with what each waits for.
 type Result struct {
-	Route           string   `json:"route,omitempty"`
-	AchievedAt      Moment   `json:"achieved_at,omitzero"`
-	EarliestClaimAt Moment   `json:"earliest_claim_at,omitzero"`
-	Blocking        []string `json:"blocking,omitempty"`
-	Explanation     []string `json:"explanation"`
+	Route           string    `json:"route,omitempty"`
+	AchievedAt      Moment    `json:"achieved_at,omitzero"`
+	EarliestClaimAt Moment    `json:"earliest_claim_at,omitzero"`
+	Blocking        []string  `json:"blocking,omitempty"`
+	Pending         []Pending `json:"pending,omitempty"`
+	Explanation     []string  `json:"explanation"`
+}
+
+// Pending is a baseline problem in significant progress: the day it will be sustained if it
+// holds (when known) and what it waits for (Waiting*).
+type Pending struct {
+	Code        string `json:"code"`
+	SustainedAt Moment `json:"sustained_at,omitzero"`
+	Waiting     string `json:"waiting"`
 }
 
 // Judge judges a family at a moment under a plan. It is pure: the same inputs always give
@@ -100,11 +129,17 @@ func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
 	c := newCtx(p, f)
 	defer c.release()
 	c.words = words
-	j := Judgement{Plan: p.Ref(), FamilyID: f.ID, At: at}
-	j.Eligibility = c.eligibility(at)
-	if a := f.Attachment; a != nil {
+	j := Judgement{Plan: p.Ref(), Engine: EngineVersion, FamilyID: f.ID, At: at}
+	a := f.Attachment
+	attached := a != nil && !a.Date.After(at.Time)
+	if attached {
+		j.Eligibility = c.eligibility(a.Date, true)
+	} else {
+		j.Eligibility = c.eligibility(at, false)
+	}
+	if a != nil {
 		j.Readiness = c.readiness(a)
-		if !a.Date.After(at.Time) {
+		if attached {
 			j.Problems = c.problemStatuses(a, at)
 		}
 	}
@@ -132,7 +167,11 @@ type ctx struct {
 	counts, backing []int32   // newCtx's scratch, kept for the next judgement
 	factInds        [][]int32 // newCtx's scratch: each fact's indicators
 	benefits, work  []int32   // positions of benefit spells and work spells, for continuous employment
+	progress        []int32   // positions of caseworkers' evidence of training, volunteering or job search
 	lookbacks       []lookback
+	occs            []occurrence // history's scratch: the problem's occurrences
+	// awaits backs every Awaiting list of the judgement, as ids backs the evidence ids.
+	awaits []Awaiting
 }
 
 // lookback remembers where a look-back window starts for a moment under a plan's calendar:
@@ -153,7 +192,7 @@ var ctxs = sync.Pool{New: func() any { return new(ctx) }}
 // release returns the working set to the pool, dropping its references to the family.
 func (c *ctx) release() {
 	clear(c.members)
-	c.p, c.f, c.ids = nil, nil, nil
+	c.p, c.f, c.ids, c.awaits = nil, nil, nil, nil
 	ctxs.Put(c)
 }
 
@@ -198,11 +237,11 @@ type factInfo struct {
 func newCtx(p *Plan, f *Family) *ctx {
 	c := ctxs.Get().(*ctx)
 	c.p, c.f = p, f
-	c.ids = make([]string, 0, len(f.Facts)+8) // about what a judgement cites; more grows it
+	c.ids = make([]string, 0, 2*len(f.Facts)+8) // about what a judgement cites (eligibility and progress); more grows it
 	c.members, c.facts = resize(c.members, len(f.Members)), resize(c.facts, len(f.Facts))
 	c.indFacts, c.counts = resize(c.indFacts, p.indicators), resize(c.counts, p.indicators)
 	c.factInds = resize(c.factInds, len(f.Facts))
-	c.benefits, c.work = c.benefits[:0], c.work[:0]
+	c.benefits, c.work, c.progress = c.benefits[:0], c.work[:0], c.progress[:0]
 	for i, m := range f.Members {
 		c.members[i] = memberAges{id: m.ID, birth: m.BirthDate, role: m.Role}
 		if m.BirthDate != nil {
@@ -218,15 +257,24 @@ func newCtx(p *Plan, f *Family) *ctx {
 		if fact.Term != "" {
 			c.facts[i].term = p.termAt(fact.Term)
 		}
-		switch fact.Feed {
-		case feedBenefits:
-			c.benefits = append(c.benefits, int32(i))
-		case feedEmployment:
+		working := fact.Feed == feedBenefits && fact.Type == "UC" && fact.UCRegime == "WORKING"
+		switch {
+		case working: // UC in the working regime is evidence of work, not an out-of-work benefit
 			c.work = append(c.work, int32(i))
+		case fact.Feed == feedBenefits:
+			c.benefits = append(c.benefits, int32(i))
+		case fact.Feed == feedEmployment:
+			c.work = append(c.work, int32(i))
+		case fact.Feed == caseworkerFeed && slices.Contains(progressToWork, fact.Type):
+			c.progress = append(c.progress, int32(i))
 		}
-		if i > 0 && fact.Feed == f.Facts[i-1].Feed && fact.Type == f.Facts[i-1].Type {
+		prev := &f.Facts[max(i-1, 0)]
+		switch {
+		case working:
+			c.factInds[i] = nil
+		case i > 0 && fact.Feed == prev.Feed && fact.Type == prev.Type && fact.UCRegime == prev.UCRegime:
 			c.factInds[i] = c.factInds[i-1] // extracts come in runs of one feed and type
-		} else {
+		default:
 			c.factInds[i] = p.byFact[feedType{fact.Feed, fact.Type}]
 		}
 		for _, ind := range c.factInds[i] {
@@ -277,9 +325,10 @@ func (c *ctx) carve(start int) []string {
 	return c.ids[start:end:end]
 }
 
-func (c *ctx) eligibility(at Moment) EligibilityResult {
+// eligibility judges eligibility at a moment: the attachment date for an attached family.
+func (c *ctx) eligibility(at Moment, atAttachment bool) EligibilityResult {
 	p := c.p
-	r := EligibilityResult{MinProblems: p.Eligibility.MinProblems, Problems: c.evidenced(at)}
+	r := EligibilityResult{At: at, MinProblems: p.Eligibility.MinProblems, Problems: c.evidenced(at)}
 	for i, m := range c.f.Members {
 		if child, _ := c.childAt(int32(i), at); child || (p.Eligibility.PregnancyCounts && m.Pregnant) {
 			r.Dependants = true
@@ -300,16 +349,22 @@ func (c *ctx) eligibility(at Moment) EligibilityResult {
 		}
 		c.t.end()
 	}
+	if atAttachment {
+		c.t.s("at attachment on ").m(at).s(", ")
+	}
 	switch {
 	case n < p.Eligibility.MinProblems:
-		c.t.s("not eligible: ").n(n).s(" problems evidenced at ").m(at).s(", the plan needs ").n(p.Eligibility.MinProblems)
+		c.t.s("not eligible: ").count(n, "problem").s(" evidenced at ").m(at).s(", the plan needs ").n(p.Eligibility.MinProblems)
 	case !r.Dependants:
 		c.t.s("not eligible: no dependent child")
 		if p.Eligibility.PregnancyCounts {
 			c.t.s(" or pregnancy")
 		}
 	default:
-		c.t.s("eligible: ").n(n).s(" problems evidenced (the plan needs ").n(p.Eligibility.MinProblems).s("), with a dependent child or pregnancy")
+		c.t.s("eligible: ").count(n, "problem").s(" evidenced (the plan needs ").n(p.Eligibility.MinProblems).s("), with a dependent child")
+		if p.Eligibility.PregnancyCounts {
+			c.t.s(" or pregnancy")
+		}
 	}
 	c.t.end()
 	r.Explanation = c.t.lines()
@@ -373,6 +428,9 @@ func (c *ctx) evidencedCount(at Moment) int {
 // subjectMatches says whether a fact's person (by the fact's position) is the indicator's
 // subject at the fact's time.
 func (c *ctx) subjectMatches(ind *Indicator, fact int32, when Moment) bool {
+	if role := c.f.Facts[fact].Role; len(ind.Roles) > 0 && role != "" && !slices.Contains(ind.Roles, role) {
+		return false
+	}
 	if ind.Subject == "any" {
 		return true
 	}
@@ -490,148 +548,6 @@ func (c *ctx) readiness(a *Attachment) *Readiness {
 	return r
 }
 
-// problemStatuses judges each baseline problem: its clock starts at its last occurrence in
-// any member (so a recurrence restarts it) and runs for the outcome's sustained period.
-func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
-	out := make([]ProblemStatus, 0, len(a.Baseline))
-	for _, code := range a.Baseline {
-		pr, ok := c.p.Problem(code)
-		if !ok {
-			st := ProblemStatus{Code: code, Status: Outstanding, Explanation: "the plan has no problem " + code}
-			if c.words {
-				c.t.s(st.Explanation).end()
-			}
-			out = append(out, st)
-			continue
-		}
-		out = append(out, c.problemStatus(pr, at))
-	}
-	if c.words {
-		c.t.flush(func(i int, s string) { out[i].Explanation = s })
-	}
-	return out
-}
-
-func (c *ctx) problemStatus(pr *Problem, at Moment) ProblemStatus {
-	p, f := c.p, c.f
-	st := ProblemStatus{Code: pr.Code}
-	last, found, ongoing, facts := c.lastOccurrence(pr, at)
-	st.Facts = facts
-	switch {
-	case ongoing:
-		st.Status = Outstanding
-		if c.words {
-			c.t.s("still present at ").m(at).s(" (evidence ").list(facts).s(")").end()
-		}
-		return st
-	case !found:
-		st.Status = Outstanding
-		if c.words {
-			c.t.s("no evidence of this problem is recorded, so progress cannot be shown").end()
-		}
-		return st
-	}
-	start := last
-	if pr.Outcome.AfterClosure {
-		if f.CaseClosed == nil || f.CaseClosed.After(at.Time) {
-			st.Status, st.ClockStart = SignificantProgress, start
-			if c.words {
-				c.t.s("outcome met since ").m(start).s("; the ").p(pr.Outcome.Sustained).s(" sustained period starts when the case closes").end()
-			}
-			return st
-		}
-		if f.CaseClosed.After(start.Time) {
-			start = *f.CaseClosed
-		}
-	}
-	st.ClockStart = start
-	until, ok := pr.Outcome.Sustained.after(start, p.Terms)
-	if !ok {
-		st.Status = SignificantProgress
-		if c.words {
-			c.t.s("outcome met since ").m(start).s("; the plan's term dates do not reach the end of ").p(pr.Outcome.Sustained).end()
-		}
-		return st
-	}
-	st.SustainedAt = until
-	if at.Before(until.Time) {
-		st.Status = SignificantProgress
-		if c.words {
-			c.t.s("outcome met since ").m(start).s("; sustained on ").m(until).s(" (").p(pr.Outcome.Sustained).s(") if it holds").end()
-		}
-		return st
-	}
-	st.Status = Sustained
-	if c.words {
-		c.t.s("outcome met since ").m(start).s(" and held for ").p(pr.Outcome.Sustained).s(": sustained on ").m(until).end()
-	}
-	return st
-}
-
-// lastOccurrence is when the problem was last present (an event's date, a spell's end, a
-// bad term's end), whether it is present now, and the facts behind it.
-func (c *ctx) lastOccurrence(pr *Problem, at Moment) (last Moment, found, ongoing bool, ids []string) {
-	start := len(c.ids)
-	note := func(m Moment, id string) {
-		if m.After(at.Time) {
-			return
-		}
-		if !found || m.After(last.Time) {
-			last, found = m, true
-		}
-		c.ids = append(c.ids, id)
-	}
-	for j := range pr.Indicators {
-		ind := &pr.Indicators[j]
-		for _, i := range c.indFacts[ind.index] {
-			fact := &c.f.Facts[i]
-			switch {
-			case ind.Attendance != nil:
-				ti := c.facts[i].term
-				if ti < 0 {
-					continue
-				}
-				t := &c.p.Terms[ti]
-				if !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !c.subjectMatches(ind, i, t.Start) {
-					continue
-				}
-				if t.End.After(at.Time) {
-					ongoing = true
-					c.ids = append(c.ids, fact.ID)
-					continue
-				}
-				note(t.End, fact.ID)
-			case fact.Date != nil:
-				if c.subjectMatches(ind, i, *fact.Date) {
-					note(*fact.Date, fact.ID)
-				}
-			case fact.Start != nil:
-				if fact.Start.After(at.Time) || !c.subjectMatches(ind, i, *fact.Start) {
-					continue
-				}
-				if fact.End == nil || fact.End.After(at.Time) {
-					ongoing = true
-					c.ids = append(c.ids, fact.ID)
-					continue
-				}
-				note(*fact.End, fact.ID)
-			}
-		}
-	}
-	mine := c.ids[start:]
-	slices.Sort(mine)
-	c.ids = c.ids[:start+len(slices.Compact(mine))]
-	return last, found, ongoing, c.carve(start)
-}
-
-// badTerm says whether one census term shows the problem.
-func badTerm(a *Attendance, fact *Fact) bool {
-	missed := fact.SessionsUnauthorised + fact.SessionsAuthorised
-	return (a.MaxAbsenceRate > 0 && fact.SessionsPossible > 0 && float64(missed) >= a.MaxAbsenceRate*float64(fact.SessionsPossible)) ||
-		(a.MinFixedExclusions > 0 && fact.FixedTermExclusions > 0) ||
-		(a.PermanentExclusion && fact.PermanentExclusion) || (a.AlternativeProvided && fact.AlternativeProvision)
-}
-
 func (c *ctx) result(j Judgement, at Moment) Result {
 	p, f := c.p, c.f
 	var r Result
@@ -642,33 +558,7 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 		}
 		return r
 	}
-	var ssp, sspProjected Moment
-	if len(a.Baseline) < p.Eligibility.MinProblems {
-		if c.words {
-			c.t.s("no result by SSP: the baseline holds ").n(len(a.Baseline)).s(" problems and the plan needs ").n(p.Eligibility.MinProblems).end()
-		}
-	} else {
-		allSustained, latest := true, a.Date
-		for _, ps := range j.Problems {
-			switch {
-			case ps.SustainedAt.IsZero():
-				allSustained = false
-				r.Blocking = append(r.Blocking, ps.Code)
-			default:
-				if ps.Status != Sustained {
-					allSustained = false
-				}
-				if ps.SustainedAt.After(latest.Time) {
-					latest = ps.SustainedAt
-				}
-			}
-		}
-		if allSustained {
-			ssp = latest
-		} else if len(r.Blocking) == 0 {
-			sspProjected = latest
-		}
-	}
+	ssp, sspProjected := c.sspDates(&r, j.Problems, a)
 	var ce, ceProjected Moment
 	var ceWho string
 	for _, e := range j.Employment {
@@ -681,12 +571,12 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 	}
 	switch {
 	case !ssp.IsZero() && (ce.IsZero() || !ce.Before(ssp.Time)):
-		r.Route, r.AchievedAt, r.Blocking = RouteSSP, ssp, nil
+		r.Route, r.AchievedAt, r.Blocking, r.Pending = RouteSSP, ssp, nil, nil
 		if c.words {
 			c.t.s("SSP achieved on ").m(ssp).s(": every baseline problem sustained").end()
 		}
 	case !ce.IsZero():
-		r.Route, r.AchievedAt, r.Blocking = RouteCE, ce, nil
+		r.Route, r.AchievedAt, r.Blocking, r.Pending = RouteCE, ce, nil, nil
 		if c.words {
 			c.t.s("CE achieved on ").m(ce).s(" by adult ", ceWho).end()
 		}
@@ -696,21 +586,104 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 				r.EarliestClaimAt = m
 			}
 		}
-		if !r.EarliestClaimAt.IsZero() {
-			if c.words {
-				c.t.s("earliest claim on ").m(r.EarliestClaimAt).s(" if progress holds").end()
-			}
-		}
-		if len(r.Blocking) > 0 {
-			if c.words {
-				c.t.s("blocked by outstanding problems: ").list(r.Blocking).end()
-			}
+		if c.words {
+			c.unresolvedText(&r, j.Problems)
 		}
 	}
 	if c.words {
+		if p.ContinuousEmployment == nil {
+			c.t.s("continuous employment is not a route under plan ", p.Key()).end()
+		}
 		r.Explanation = c.t.lines()
 	}
 	return r
+}
+
+// sspDates is when SSP was achieved (every baseline problem sustained), or when it would be
+// if progress holds (every problem in significant progress with a known date); it fills
+// Blocking with the outstanding problems and Pending with those in significant progress.
+func (c *ctx) sspDates(r *Result, problems []ProblemStatus, a *Attachment) (achieved, projected Moment) {
+	minimum := c.p.Eligibility.MinProblems
+	if len(a.Baseline) < minimum {
+		if c.words {
+			c.t.s("no result by SSP: the baseline holds ").count(len(a.Baseline), "problem").s(" and the plan needs ").n(minimum).end()
+		}
+		return Moment{}, Moment{}
+	}
+	outstanding, progressing := 0, 0
+	for _, ps := range problems {
+		switch ps.Status {
+		case Outstanding:
+			outstanding++
+		case SignificantProgress:
+			progressing++
+		}
+	}
+	if outstanding > 0 { // each list at its size: one allocation each
+		r.Blocking = make([]string, 0, outstanding)
+	}
+	if progressing > 0 {
+		r.Pending = make([]Pending, 0, progressing)
+	}
+	allSustained, dated, latest := true, true, a.Date
+	for _, ps := range problems {
+		if ps.Status != Sustained {
+			allSustained = false
+		}
+		switch {
+		case ps.Status == Outstanding:
+			r.Blocking = append(r.Blocking, ps.Code)
+			continue
+		case ps.Status == SignificantProgress:
+			r.Pending = append(r.Pending, Pending{Code: ps.Code, SustainedAt: ps.SustainedAt, Waiting: ps.Waiting})
+		}
+		if ps.SustainedAt.IsZero() {
+			dated = false
+		} else if ps.SustainedAt.After(latest.Time) {
+			latest = ps.SustainedAt
+		}
+	}
+	switch {
+	case allSustained:
+		return latest, Moment{}
+	case len(r.Blocking) == 0 && dated:
+		return Moment{}, latest
+	}
+	return Moment{}, Moment{}
+}
+
+// unresolvedText says why a family has no result yet: the earliest claim, the outstanding
+// problems that block it, and each problem in significant progress with its date or wait.
+func (c *ctx) unresolvedText(r *Result, problems []ProblemStatus) {
+	if !r.EarliestClaimAt.IsZero() {
+		c.t.s("earliest claim on ").m(r.EarliestClaimAt).s(" if progress holds")
+		if slices.ContainsFunc(r.Pending, func(p Pending) bool { return p.Waiting == WaitingData }) {
+			c.t.s(" and the data awaited arrives")
+		}
+		c.t.end()
+	}
+	if len(r.Blocking) > 0 {
+		c.t.s("blocked by outstanding problems: ").list(r.Blocking).end()
+	}
+	for _, pe := range r.Pending {
+		c.t.s(pe.Code, ": ")
+		switch pe.Waiting {
+		case WaitingSustaining:
+			c.t.s("in significant progress, sustained on ").m(pe.SustainedAt).s(" if it holds")
+		case WaitingData:
+			c.t.s("its sustained period passed on ").m(pe.SustainedAt).s("; waiting for the data that shows it held")
+			for _, ps := range problems {
+				if ps.Code == pe.Code {
+					c.awaitingText(ps.Awaiting)
+				}
+			}
+		case WaitingCaseClosure:
+			c.t.s("in significant progress, waiting for the case to close (its sustained period starts then)")
+		default:
+			c.t.s("in significant progress; the plan's term dates do not reach its sustained date")
+		}
+		c.t.end()
+	}
 }
 
 func maxMoment(a, b Moment) Moment {

@@ -24,6 +24,15 @@ func (t *text) s(parts ...string) *text {
 func (t *text) m(m Moment) *text { t.b = m.appendTo(t.b); return t }
 func (t *text) p(p Period) *text { t.b = p.appendTo(t.b); return t }
 func (t *text) n(n int) *text    { t.b = strconv.AppendInt(t.b, int64(n), 10); return t }
+
+// count writes a number of things: "1 problem", "3 problems".
+func (t *text) count(n int, noun string) *text {
+	t.n(n).s(" ", noun)
+	if n != 1 {
+		t.s("s")
+	}
+	return t
+}
 func (t *text) list(ids []string) *text {
 	for i, id := range ids {
 		if i > 0 {
@@ -61,7 +70,8 @@ func (t *text) lines() []string {
 // WriteText writes a judgement as text an analyst can read.
 func (j Judgement) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Family %s at %s, under plan %s version %d (sha256 %s)\n", j.FamilyID, j.At, j.Plan.ID, j.Plan.Version, j.Plan.Hash[:12])
+	fmt.Fprintf(&b, "Family %s at %s, under plan %s version %d (sha256 %s), engine %s\n", j.FamilyID, j.At, j.Plan.ID, j.Plan.Version,
+		j.Plan.Hash[:min(12, len(j.Plan.Hash))], j.Engine)
 	b.WriteString("\nEligibility\n")
 	for _, e := range j.Eligibility.Explanation {
 		b.WriteString("  " + e + "\n")
@@ -69,7 +79,7 @@ func (j Judgement) WriteText(w io.Writer) error {
 	if r := j.Readiness; r != nil {
 		b.WriteString("\nAttachment readiness\n")
 		if r.Ready {
-			b.WriteString("  ready: 2+ problems evidenced, assessment, family plan and lead professional in place\n")
+			fmt.Fprintf(&b, "  ready: %d or more problems evidenced, assessment, family plan and lead professional in place\n", j.Eligibility.MinProblems)
 		}
 		for _, m := range r.Missing {
 			b.WriteString("  missing: " + m + "\n")

@@ -9,6 +9,25 @@ type Family struct {
 	Facts      []Fact      `json:"facts"`
 	Attachment *Attachment `json:"attachment,omitempty"`
 	CaseClosed *Moment     `json:"case_closed,omitempty"`
+	// Coverage says how far each feed's data reaches (docs/outcomes.md, evidence gaps): the
+	// absence of an event counts only inside it, and a problem cannot be sustained past it.
+	Coverage Coverage `json:"coverage,omitempty"`
+}
+
+// Coverage is, per feed, the as-of date of the latest accepted upload of the feed: an
+// extract holds every event dated before its as-of date (the as-of day itself may still be
+// incomplete). The key UCDataShare is the as-of date of the latest benefits upload that
+// carried Universal Credit rows: the council's UC data share reaches that far. The
+// caseworker feed's coverage is the day the case last recorded evidence.
+type Coverage map[string]Moment
+
+// UCDataShare is the Coverage key of the council's Universal Credit data share.
+const UCDataShare = "dwp_benefits:UC"
+
+// through is how far the feed's data reaches, and false when no data of the feed is held.
+func (c Coverage) through(feed string) (Moment, bool) {
+	m, ok := c[feed]
+	return m, ok
 }
 
 // Member is a person in the family.
@@ -29,6 +48,13 @@ type Fact struct {
 	Date   *Moment `json:"date,omitempty"`  // an event
 	Start  *Moment `json:"start,omitempty"` // a spell
 	End    *Moment `json:"end,omitempty"`   // the spell's end; absent while it goes on
+
+	// Role is a police event's person's part in it (SUBJECT, VICTIM, PERPETRATOR).
+	Role string `json:"role,omitempty"`
+	// UCRegime is a Universal Credit spell's conditionality regime (SEARCHING, PREPARING,
+	// NO_REQUIREMENTS, WORKING): the working regime is evidence of work, the others are an
+	// out-of-work benefit.
+	UCRegime string `json:"uc_regime,omitempty"`
 
 	// School census rows.
 	Term                 string `json:"term,omitempty"`

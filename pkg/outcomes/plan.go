@@ -104,8 +104,11 @@ type Indicator struct {
 	Feed        string   `yaml:"feed"`
 	EventTypes  []string `yaml:"event_types"`
 	// Subject: whose facts count: child, adult or any member.
-	Subject  string `yaml:"subject"`
-	Lookback Period `yaml:"lookback"`
+	Subject string `yaml:"subject"`
+	// Roles, for police events: the parts in an event that count (empty: any). An event
+	// whose role is not recorded counts, so that a missing role never hides a problem.
+	Roles    []string `yaml:"roles"`
+	Lookback Period   `yaml:"lookback"`
 	// Attendance applies to school_census rows: the problem is present when, over the
 	// look-back terms, missed sessions reach the rate or exclusions reach the count.
 	Attendance *Attendance `yaml:"attendance"`
@@ -181,9 +184,20 @@ var feedEventTypes = map[string][]string{
 	"employment":      {"EMPLOYMENT"},
 	"health":          {"ADULT_MENTAL_HEALTH", "CHILD_MENTAL_HEALTH", "SUBSTANCE_MISUSE", "UNDER5_DEVELOPMENT", "TEENAGE_PREGNANCY"},
 	"housing":         {"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"},
-	"caseworker":      {"NEET", "EDUCATION_NEED", "EARLY_YEARS_NEED", "FAMILY_RELATIONSHIPS", "HOUSING_NEED", "FINANCIAL_NEED", "HEALTH_NEED", "SUBSTANCE_NEED", "CRIME_NEED", "DOMESTIC_ABUSE_NEED", "SAFETY_NEED"},
+	"caseworker":      {"TRAINING", "VOLUNTEERING", "JOB_SEARCH", "NEET", "EDUCATION_NEED", "EARLY_YEARS_NEED", "FAMILY_RELATIONSHIPS", "HOUSING_NEED", "FINANCIAL_NEED", "HEALTH_NEED", "SUBSTANCE_NEED", "CRIME_NEED", "DOMESTIC_ABUSE_NEED", "SAFETY_NEED"},
 	"household_links": {},
 }
+
+// PoliceRoles are a police event's person's parts, and UCRegimes Universal Credit's
+// conditionality regimes (the extract contract).
+var (
+	PoliceRoles = []string{"SUBJECT", "VICTIM", "PERPETRATOR"}
+	UCRegimes   = []string{"SEARCHING", "PREPARING", "NO_REQUIREMENTS", "WORKING"}
+)
+
+// progressToWork are the caseworker's evidence types of progress to work: positive evidence
+// for the worklessness outcome beside a spell of work (docs/outcomes.md, evidence gaps).
+var progressToWork = []string{"TRAINING", "VOLUNTEERING", "JOB_SEARCH"}
 
 var (
 	planIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{2,63}$`)

@@ -136,6 +136,11 @@ func (v *validator) plan(p *Plan) {
 			if ind.Subject != "child" && ind.Subject != "adult" && ind.Subject != "any" {
 				v.fail(at(ip, "subject"), "must be child, adult or any")
 			}
+			for k, r := range ind.Roles {
+				if ind.Feed != "police" || !slices.Contains(PoliceRoles, r) {
+					v.fail(at(ip, "roles", k), "roles apply to feed police and are %s", strings.Join(PoliceRoles, ", "))
+				}
+			}
 			v.period(at(ip, "lookback"), ind.Lookback, p.TestPlan, true)
 			usesTerms = usesTerms || ind.Lookback.Terms != 0
 			if ind.Attendance != nil {
