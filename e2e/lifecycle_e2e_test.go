@@ -26,8 +26,7 @@ import (
 // is an API call; the only reads of Temporal are the queries an operator would make.
 func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	now := time.Now().UTC()
-	evidence := protectionEvidence
-	fam := recordFamily(t, `{"plan_id":"e2e-seconds",`+evidence(""))
+	fam := recordFamily(t, `{"plan_id":"e2e-seconds",`+protectionEvidence("", instant()))
 
 	// The case: allocated to a lead professional, assessed and planned.
 	lead := auth.Principal{Subject: "e2e.lead.paid", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
@@ -44,10 +43,9 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() && len(s.GetProblems()) == 2
 	})
 
-	// A data refresh: the child protection plan ended now. Tracking says when CHILDREN_NEED_HELP
-	// will be sustained; the workflow waits for it, judges again, and claims.
-	ended := time.Now().UTC().Format(time.RFC3339)
-	must(t, http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence(ended))
+	// Data refreshes: the child protection plan ended now; the next extracts show both problems
+	// held for their sustained periods. The workflow judges again, and claims.
+	endProtection(t, fam)
 	st := waitFor(t, c, fam.WorkflowID, "a claim", 90*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetClaimId() != "" && s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_CLAIMED
 	})

@@ -241,6 +241,9 @@ load_demo_data() {
   # under the Lancashire plan on 2016-10-01. Fixed Idempotency-Keys make this a no-op the
   # second time (the service derives the family id from the key).
   local i token members='"members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2007-09-14"}]'
+  # The extracts they came from were taken on 2016-10-01: the absence of later events is known
+  # only up to then (docs/outcomes.md, evidence gaps).
+  local coverage='"coverage":{"not_on_roll":"2016-10-01","dwp_benefits":"2016-10-01","police":"2016-10-01","health":"2016-10-01","social_care":"2016-10-01"}'
   local facts=(
     '{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"},{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-02-01"}'
     '{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"},{"id":"police:2","person":"p-1","feed":"police","type":"DVA_INCIDENT","date":"2016-08-01"},{"id":"health:1","person":"p-1","feed":"health","type":"ADULT_MENTAL_HEALTH","date":"2016-05-01"}'
@@ -250,7 +253,7 @@ load_demo_data() {
   for i in 0 1 2; do
     curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/json' -H "Idempotency-Key: demo-family-000$i" \
-      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",$members,\"facts\":[${facts[$i]}]}" \
+      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",$members,\"facts\":[${facts[$i]}],$coverage}" \
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
   done
   log "demo data: 3 candidate families recorded and their workflows started"

@@ -146,6 +146,9 @@ func (c *ctx) adultEmployment(member int32, person string, at Moment) (Employmen
 		switch {
 		case !achieved.IsZero():
 			c.t.s(st.Rule, " met on ").m(achieved)
+		case !projected.IsZero() && !projected.After(at.Time):
+			c.t.count(days, "day").s(" of work counted; ", st.Rule, " would have been met on ").m(projected).
+				s(" if work went on, but the data of work stops before it")
 		case !projected.IsZero():
 			c.t.count(days, "day").s(" of work counted so far; ", st.Rule, " met on ").m(projected).s(" if work continues")
 		default:
@@ -255,7 +258,9 @@ func countDays(r *EmploymentRule, from int, spans []span, today int) (achieved M
 	if last.open {
 		ahead[len(ahead)-1].end = math.MaxInt32
 	}
-	if e, ok := firstMet(ahead, need, window, today+1, today+projectionDays); ok {
+	// From the start, not from today: when the work's data stops before today, the projected
+	// day may be past, and only the next extract can show it (no timer can).
+	if e, ok := firstMet(ahead, need, window, from, today+projectionDays); ok {
 		return Moment{}, days, dayMoment(e)
 	}
 	return Moment{}, days, Moment{}

@@ -411,6 +411,10 @@ func (p *Plan) Problem(code string) (*Problem, bool) {
 // KnownEvent says whether feed is a data contract's feed and kind one of its event types.
 func KnownEvent(feed, kind string) bool { return slices.Contains(feedEventTypes[feed], kind) }
 
+// ExtractFeed says whether feed is an agency extract whose events the engine reads (not the
+// caseworkers' records, not household links): a feed data coverage is given for.
+func ExtractFeed(feed string) bool { return feed != caseworkerFeed && len(feedEventTypes[feed]) > 0 }
+
 // YearEnd is when the plan's i-th programme year ends: the next year's start, or the plan's
 // end for the last.
 func (p *Plan) YearEnd(i int) Moment {

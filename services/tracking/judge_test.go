@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,17 +54,22 @@ func judgeWithOwners(t *testing.T) (judging.Judge, owners, *servicetest.API) {
 var analyst = auth.Principal{Subject: "analyst.test", Roles: []string{auth.RoleDataAnalyst}}
 
 // evidence is a synthetic family (everyone made up): a child on a child protection plan
-// from 2016-03-01 and an adult on JSA from 2016-01-04, each ending when given.
-func evidence(cpEnds, jsaEnds string) string {
+// from 2016-03-01 and an adult on JSA from 2016-01-04, each ending when given, with the data
+// received up to asOf (and the Universal Credit share's when ucShare).
+func evidence(cpEnds, jsaEnds, asOf string, ucShare bool) string {
 	end := func(d string) string {
 		if d == "" {
 			return ""
 		}
 		return `,"end":"` + d + `"`
 	}
+	coverage := `"coverage":{"social_care":"` + asOf + `","dwp_benefits":"` + asOf + `"`
+	if ucShare {
+		coverage += `,"dwp_benefits:UC":"` + asOf + `"`
+	}
 	return `"reference_date":"2016-10-01","members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],` +
 		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"` + end(cpEnds) + `},` +
-		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"` + end(jsaEnds) + `}]}`
+		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"` + end(jsaEnds) + `}],` + coverage + `}}`
 }
 
 func day(s string) *timestamppb.Timestamp {
@@ -78,7 +84,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	judge, o, tr := judgeWithOwners(t)
 	ident := o.ident
 	ctx := context.Background()
-	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence("", ""), "Idempotency-Key", "test-"+testenv.Unique())
+	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence("", "", "2016-10-01", false), "Idempotency-Key", "test-"+testenv.Unique())
 	var fam struct {
 		ID                 string `json:"id"`
 		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
@@ -99,17 +105,35 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		t.Fatalf("at attachment: %v", j)
 	}
 
-	// New evidence: the plan ended 2016-12-01 (12 months to sustain), JSA ended 2017-01-02 (6 months).
-	w = ident.Do(analyst, "POST", "/v1/candidate-families/"+fam.ID+"/evidence", "{"+evidence("2016-12-01", "2017-01-02"))
-	var refreshed struct {
-		Snapshot struct {
-			ID string `json:"id"`
-		} `json:"snapshot"`
+	// New evidence: the plan ended 2016-12-01 (12 months to sustain), JSA ended 2017-01-02 (6
+	// months). With no Universal Credit data and no evidence of work, worklessness stays
+	// outstanding, flagged (ruling 2).
+	refresh := func(body string) string {
+		t.Helper()
+		w := ident.Do(analyst, "POST", "/v1/candidate-families/"+fam.ID+"/evidence", "{"+body)
+		var refreshed struct {
+			Snapshot struct {
+				ID string `json:"id"`
+			} `json:"snapshot"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &refreshed); err != nil || w.Code != 201 {
+			t.Fatalf("refresh: %d %s", w.Code, w.Body)
+		}
+		return refreshed.Snapshot.ID
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &refreshed); err != nil || w.Code != 201 {
-		t.Fatalf("refresh: %d %s", w.Code, w.Body)
+	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-02-01", false)), day("2017-02-01")
+	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
 	}
-	req.EvidenceSnapshotId, req.At = refreshed.Snapshot.ID, day("2017-02-01")
+	if st := j.GetProblems()[1]; st.GetCode() != "WORKLESSNESS" || st.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
+		len(j.GetBlocking()) != 1 || !slices.Contains(j.GetFlags(), outcomes.FlagPossibleUCMove) || j.GetEngineVersion() != outcomes.EngineVersion {
+		t.Errorf("JSA ended with nothing after it: %v", j)
+	}
+
+	// The same with the council's UC data share showing no UC claim: both in progress. Their
+	// data reaches 2017-02-01 only, so only the next extract can change the judgement: no
+	// review date, and the earliest claim if progress holds.
+	req.EvidenceSnapshotId = refresh(evidence("2016-12-01", "2017-01-02", "2017-02-01", true))
 	if j, err = judge.JudgeFamily(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +142,8 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 			t.Errorf("%s: %v", p.GetCode(), p.GetStatus())
 		}
 	}
-	if !j.GetReviewAt().AsTime().Equal(day("2017-07-02").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
-		t.Errorf("review %v, earliest claim %v", j.GetReviewAt().AsTime(), j.GetEarliestClaimAt().AsTime())
+	if j.GetReviewAt() != nil || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) || len(j.GetBlocking()) != 0 {
+		t.Errorf("review %v, earliest claim %v, blocking %v", j.GetReviewAt(), j.GetEarliestClaimAt().AsTime(), j.GetBlocking())
 	}
 
 	// The lead professional records that the adult was not in work or training on 2017-03-01
@@ -138,11 +162,19 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	if j, err = judge.JudgeFamily(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if !j.GetReviewAt().AsTime().Equal(day("2017-09-01").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
-		t.Errorf("with the case's evidence: review %v, earliest claim %v", j.GetReviewAt().AsTime(), j.GetEarliestClaimAt().AsTime())
+	if w := j.GetProblems()[1]; !w.GetSustainedAt().AsTime().Equal(day("2017-09-01").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Errorf("with the case's evidence: worklessness sustained %v, earliest claim %v", w.GetSustainedAt().AsTime(), j.GetEarliestClaimAt().AsTime())
 	}
 
-	// When the last deadline falls due the result is achieved, and the read model shows it.
+	// The next extracts reach 2017-12-01: the day before it, the judgement waits for that
+	// day; on it, the result is achieved, and the read model shows it.
+	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-12-01", true)), day("2017-11-30")
+	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if !j.GetReviewAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Errorf("the day before the deadline, with data to it: review %v", j.GetReviewAt())
+	}
 	req.At = day("2017-12-01")
 	if j, err = judge.JudgeFamily(ctx, req); err != nil {
 		t.Fatal(err)

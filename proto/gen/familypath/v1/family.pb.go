@@ -1594,7 +1594,9 @@ type FamilyJudgement struct {
 	Flags           []string               `protobuf:"bytes,6,rep,name=flags,proto3" json:"flags,omitempty"`
 	// When to ask again (the earliest deadline that would change the judgement); absent when
 	// only new evidence can change it.
-	ReviewAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=review_at,json=reviewAt,proto3" json:"review_at,omitempty"`
+	ReviewAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=review_at,json=reviewAt,proto3" json:"review_at,omitempty"`
+	// The engine version that judged (outcomes.EngineVersion), beside the pinned plan's.
+	EngineVersion string `protobuf:"bytes,8,opt,name=engine_version,json=engineVersion,proto3" json:"engine_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1676,6 +1678,13 @@ func (x *FamilyJudgement) GetReviewAt() *timestamppb.Timestamp {
 		return x.ReviewAt
 	}
 	return nil
+}
+
+func (x *FamilyJudgement) GetEngineVersion() string {
+	if x != nil {
+		return x.EngineVersion
+	}
+	return ""
 }
 
 // CreateClaimRequest asks claims to create the family's claim: exactly one per family
@@ -3412,7 +3421,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\vattached_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"attachedAt\x12*\n" +
 	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
-	"\x14evidence_snapshot_id\x18\x06 \x01(\tR\x12evidenceSnapshotId\"\xfd\x02\n" +
+	"\x14evidence_snapshot_id\x18\x06 \x01(\tR\x12evidenceSnapshotId\"\xa4\x03\n" +
 	"\x0fFamilyJudgement\x12;\n" +
 	"\bproblems\x18\x01 \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\x12=\n" +
 	"\fresult_route\x18\x02 \x01(\x0e2\x1a.familypath.v1.ResultRouteR\vresultRoute\x12;\n" +
@@ -3421,7 +3430,8 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x11earliest_claim_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0fearliestClaimAt\x12\x1a\n" +
 	"\bblocking\x18\x05 \x03(\tR\bblocking\x12\x14\n" +
 	"\x05flags\x18\x06 \x03(\tR\x05flags\x127\n" +
-	"\treview_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\breviewAt\"\xcc\x02\n" +
+	"\treview_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\breviewAt\x12%\n" +
+	"\x0eengine_version\x18\b \x01(\tR\rengineVersion\"\xcc\x02\n" +
 	"\x12CreateClaimRequest\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x18\n" +
 	"\aattempt\x18\a \x01(\x05R\aattempt\x120\n" +

@@ -104,7 +104,10 @@ type CaseEvidence struct {
 	Members    []outcomes.Member `json:"members"`
 	Facts      []outcomes.Fact   `json:"facts"`
 	CaseClosed *string           `json:"case_closed,omitempty"`
-	Items      []EvidenceBody    `json:"items"`
+	// Coverage holds the caseworker feed's: the day the case last recorded evidence. The
+	// caseworkers' record holds what they knew before it (docs/outcomes.md, evidence gaps).
+	Coverage outcomes.Coverage `json:"coverage,omitempty"`
+	Items    []EvidenceBody    `json:"items"`
 }
 
 // StatusRequest moves the case: open, stepped down (to universal services), or closed, with
@@ -334,6 +337,10 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
 			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()}
 		out.Items, out.Facts = append(out.Items, e), append(out.Facts, e.fact())
+	}
+	if n := len(rows); n > 0 { // in recorded order: the last is the latest
+		l := rows[n-1].RecordedAt.In(outcomes.London)
+		out.Coverage = outcomes.Coverage{"caseworker": outcomes.Date(l.Year(), l.Month(), l.Day())}
 	}
 	if fam[0].Status == "CLOSED" && fam[0].StatusSince != nil {
 		s := fam[0].StatusSince.Format(time.DateOnly)

@@ -122,8 +122,8 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 			r.GetAchievedAt().AsTime(), string(frozen)).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO claims.evidence_packs (claim_id, plan_version, plan_hash, sealed, frozen_at) VALUES (?, ?, ?, ?, ?)`,
-			id, pack.PlanVersion, pack.PlanHash, sealed, pack.FrozenAt).Error
+		return tx.Exec(`INSERT INTO claims.evidence_packs (claim_id, plan_version, plan_hash, engine_version, sealed, frozen_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, id, pack.PlanVersion, pack.PlanHash, pack.EngineVersion, sealed, pack.FrozenAt).Error
 	})
 	if errors.Is(err, ErrLiveClaim) {
 		return nil, temporal.NewNonRetryableApplicationError(ErrLiveClaim.Error(), "LiveClaim", nil)

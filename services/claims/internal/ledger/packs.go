@@ -23,12 +23,14 @@ type Freezer struct {
 
 // Pack is a claim's evidence pack as frozen (and as the spot-check export shows it).
 type Pack struct {
-	FamilyID    string          `json:"family_id"`
-	Route       string          `json:"route"`
-	PlanVersion string          `json:"plan_version"`
-	PlanHash    string          `json:"plan_hash"` // the plan file's content hash: the exact rules
-	AchievedAt  time.Time       `json:"achieved_at"`
-	Problems    json.RawMessage `json:"problems"` // the judgement of each baseline problem
+	FamilyID    string `json:"family_id"`
+	Route       string `json:"route"`
+	PlanVersion string `json:"plan_version"`
+	PlanHash    string `json:"plan_hash"` // the plan file's content hash: the exact rules
+	// EngineVersion is the engine's (outcomes.EngineVersion) that judged the claim.
+	EngineVersion string          `json:"engine_version"`
+	AchievedAt    time.Time       `json:"achieved_at"`
+	Problems      json.RawMessage `json:"problems"` // the judgement of each baseline problem
 	// The evidence as its owners served it, as the engine reads it: identification's snapshot
 	// (absent for a referred family) and the case's evidence with its closure date.
 	SnapshotID string           `json:"evidence_snapshot_id,omitempty"`
@@ -45,8 +47,9 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 		problems = append(problems, b)
 	}
 	pb, _ := json.Marshal(problems)
-	pack := &Pack{FamilyID: r.GetFamilyId(), Route: route, PlanVersion: p.Key(), PlanHash: p.Hash, AchievedAt: r.GetAchievedAt().AsTime().UTC(),
-		Problems: pb, FrozenAt: time.Now().UTC()}
+	pack := &Pack{FamilyID: r.GetFamilyId(), Route: route, PlanVersion: p.Key(), PlanHash: p.Hash, EngineVersion: outcomes.EngineVersion,
+		AchievedAt: r.GetAchievedAt().AsTime().UTC(),
+		Problems:   pb, FrozenAt: time.Now().UTC()}
 	if id := r.GetEvidenceSnapshotId(); id != "" {
 		pack.SnapshotID, pack.Snapshot = id, &outcomes.Family{}
 		err := f.Identification.GetJSON(ctx, "/v1/evidence-snapshots/"+id, pack.Snapshot)

@@ -138,7 +138,12 @@ func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.
 	}
 	clock.stage("read files")
 	o := &Output{Files: files, Records: records, labels: labels(files)}
+	sources := make([]matching.Source, len(files)) // a folder's extracts are taken as of the reference date
+	for i, f := range files {
+		sources[i] = matching.Source{Feed: f.Feed, AsOf: at}
+	}
 	o.Result = matching.Identify(records, matching.Options{Plan: plan, At: at, Settings: settings, Stage: clock.stage,
+		Coverage:  matching.CoverageOf(sources, records),
 		PersonIDs: func(p *matching.People) []string { return numbered("P", p.Count) },
 		FamilyIDs: func(h []matching.Household, _ []string) []string { return numbered("F", len(h)) },
 		FactID:    func(i int32, _ string) string { return o.rowRef(i) },

@@ -70,6 +70,9 @@ type EvidenceRequest struct {
 	ReferenceDate string            `json:"reference_date" validate:"required,datetime=2006-01-02"`
 	Members       []outcomes.Member `json:"members" validate:"required"`
 	Facts         []outcomes.Fact   `json:"facts" validate:"required"`
+	// Coverage is how far each feed's data reaches (per feed the as-of date of the extract
+	// the facts came from; docs/outcomes.md): without it the absence of events shows nothing.
+	Coverage outcomes.Coverage `json:"coverage"`
 }
 
 // CandidateBody is a candidate family as the API shows it.
@@ -101,8 +104,8 @@ func bindEvidence(c *gin.Context, req any, ev *EvidenceRequest) (*evidence.Conte
 	if !httpapi.BindJSON(c, req) {
 		return nil, false
 	}
-	content := &evidence.Content{Members: ev.Members, Facts: ev.Facts}
-	if errs := content.Check(); len(errs) > 0 {
+	content := &evidence.Content{Members: ev.Members, Facts: ev.Facts, Coverage: ev.Coverage}
+	if errs := content.Check(time.Now()); len(errs) > 0 {
 		httpapi.Invalid(c, errs...)
 		return nil, false
 	}

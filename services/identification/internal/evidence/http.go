@@ -39,6 +39,7 @@ type SnapshotBody struct {
 	CreatedAt     time.Time         `json:"created_at"`
 	Members       []outcomes.Member `json:"members"`
 	Facts         []outcomes.Fact   `json:"facts"`
+	Coverage      outcomes.Coverage `json:"coverage,omitempty"`
 }
 
 // Summary is a snapshot without its content (answers to those who recorded it).
@@ -83,5 +84,5 @@ func (a *API) get(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, SnapshotBody{ID: snap.ID.String(), FamilyID: snap.FamilyID.String(), PlanID: snap.PlanID,
 		PlanVersion: snap.PlanVersion, ReferenceDate: snap.ReferenceDate.Format(time.DateOnly), ProblemCodes: snap.ProblemCodes,
-		ContentHash: snap.ContentHash, CreatedAt: snap.CreatedAt.UTC(), Members: content.Members, Facts: content.Facts})
+		ContentHash: snap.ContentHash, CreatedAt: snap.CreatedAt.UTC(), Members: content.Members, Facts: content.Facts, Coverage: content.Coverage})
 }

@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
@@ -20,8 +23,9 @@ const (
 // ("p-12", "police:7"), never a name or an agency's reference number.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$`)
 
-// Check reports every problem with the content, by field ("facts[3].person").
-func (c *Content) Check() []httpapi.FieldError {
+// Check reports every problem with the content, by field ("facts[3].person"); now is when
+// it is received (no extract is dated after it).
+func (c *Content) Check(now time.Time) []httpapi.FieldError {
 	var errs []httpapi.FieldError
 	fail := func(field, msg string) { errs = append(errs, httpapi.FieldError{Field: field, Message: msg}) }
 	switch {
@@ -63,11 +67,25 @@ func (c *Content) Check() []httpapi.FieldError {
 		if !outcomes.KnownEvent(f.Feed, f.Type) {
 			fail(at+".type", "must be an event type of the feed (see data-contracts.md)")
 		}
+		if f.Role != "" && (f.Feed != "police" || !slices.Contains(outcomes.PoliceRoles, f.Role)) {
+			fail(at+".role", "is a police event's role: "+strings.Join(outcomes.PoliceRoles, ", "))
+		}
+		if f.UCRegime != "" && (f.Type != "UC" || !slices.Contains(outcomes.UCRegimes, f.UCRegime)) {
+			fail(at+".uc_regime", "is a Universal Credit spell's regime: "+strings.Join(outcomes.UCRegimes, ", "))
+		}
 		switch {
 		case f.Date == nil && f.Start == nil && f.Term == "":
 			fail(at, "needs a date (an event), a start (a spell) or a term (a school census row)")
 		case f.Start != nil && f.End != nil && f.End.Before(f.Start.Time):
 			fail(at+".end", "must not be before start")
+		}
+	}
+	for _, feed := range slices.Sorted(maps.Keys(c.Coverage)) {
+		switch m := c.Coverage[feed]; {
+		case feed != outcomes.UCDataShare && !outcomes.ExtractFeed(feed):
+			fail("coverage."+feed, "must name an extract feed (see data-contracts.md) or "+outcomes.UCDataShare)
+		case m.After(now):
+			fail("coverage."+feed, "must not be after the time received: an extract holds no later events")
 		}
 	}
 	return errs

@@ -26,6 +26,10 @@ import (
 type Content struct {
 	Members []outcomes.Member `json:"members"`
 	Facts   []outcomes.Fact   `json:"facts"`
+	// Coverage is how far each feed's data reached when the snapshot was taken: a later
+	// extract that only extends it is new evidence, since the engine counts the absence of
+	// events only inside it.
+	Coverage outcomes.Coverage `json:"coverage,omitempty"`
 }
 
 // Snapshot is a snapshot's row; its content is sealed.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
@@ -97,4 +98,30 @@ func (s Store) Latest(ctx context.Context, asOf time.Time) ([]Upload, error) {
 		WHERE coalesce(as_of, loaded_at::date) <= ? AND rows_accepted > 0
 		ORDER BY feed, coalesce(as_of, loaded_at::date) DESC, loaded_at DESC`, asOf).Scan(&out).Error
 	return out, err
+}
+
+// ExtractDate is the day an upload's extract was taken: its as-of date, or the day it was
+// loaded when the agency gave none (the extract cannot hold events after that).
+func (u *Upload) ExtractDate() time.Time {
+	if u.AsOf != nil {
+		return *u.AsOf
+	}
+	return u.LoadedAt
+}
+
+// Uploads returns the uploads with the ids, in the ids' order.
+func (s Store) Uploads(ctx context.Context, ids []uuid.UUID) ([]Upload, error) {
+	var found []Upload
+	if err := s.DB.WithContext(ctx).Where("id IN ?", ids).Find(&found).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Upload, len(ids))
+	for i, id := range ids {
+		k := slices.IndexFunc(found, func(u Upload) bool { return u.ID == id })
+		if k < 0 {
+			return nil, fmt.Errorf("upload %s: %w", id, ErrNotFound)
+		}
+		out[i] = found[k]
+	}
+	return out, nil
 }

@@ -19,6 +19,9 @@ type Options struct {
 	PersonIDs func(*People) []string
 	FamilyIDs func(households []Household, personIDs []string) []string
 	FactID    func(record int32, person string) string
+	// Coverage is how far each feed's data reaches (CoverageOf): every family's evidence
+	// carries it, so that its judgements count the absence of events only inside it.
+	Coverage outcomes.Coverage
 	// Stage, when set, is told as each stage ends (link, group, judge, review), so that a
 	// caller can time them; this package reads no clock.
 	Stage func(name string)
@@ -70,6 +73,7 @@ func Identify(records []Record, o Options) *Result {
 			householdOf[p] = int32(h) // #nosec G115 -- a run holds well under 2^31 households
 		}
 		f := Judge(o.Plan, o.At, records, res.People, &res.Households[h], names)
+		f.Evidence.Coverage = o.Coverage
 		f.Evidence.ID = res.FamilyIDs[h]
 		judged[h] = f.Eligibility
 		if f.Eligibility.Dependants {

@@ -83,7 +83,7 @@ func (r *Record) fact(id, person string) (outcomes.Fact, bool) {
 	f := outcomes.Fact{ID: id, Person: person, Feed: r.Feed, Type: r.EventType, Term: r.Term,
 		SessionsPossible: int(r.SessionsPossible), SessionsUnauthorised: int(r.SessionsUnauthorised),
 		SessionsAuthorised: int(r.SessionsAuthorised), FixedTermExclusions: int(r.FixedTermExclusions),
-		PermanentExclusion: r.PermanentExclusion, AlternativeProvision: r.AlternativeProvision}
+		PermanentExclusion: r.PermanentExclusion, AlternativeProvision: r.AlternativeProvision, Role: r.Role, UCRegime: r.UCRegime}
 	f.Date, f.Start, f.End = moment(r.EventDate), moment(r.StartDate), moment(r.EndDate)
 	return f, true
 }
@@ -131,4 +131,41 @@ func termDate(term string) string {
 		return year + "-06-01"
 	}
 	return ""
+}
+
+// Source is what some of a run's records came from (a file, an upload): its feed and its
+// as-of date, the day the agency took the extract. Record.Source indexes a run's sources.
+type Source struct {
+	Feed string
+	AsOf outcomes.Moment
+}
+
+// CoverageOf is how far each feed's data reaches in a run: per feed, the latest as-of date
+// of its sources; and the Universal Credit data share's, the latest as-of date of a benefits
+// source that carried UC rows (data-contracts.md: UC rows exist only where the council has
+// a share).
+func CoverageOf(sources []Source, records []Record) outcomes.Coverage {
+	c := outcomes.Coverage{}
+	later := func(key string, m outcomes.Moment) {
+		if old, ok := c[key]; !ok || m.After(old.Time) {
+			c[key] = m
+		}
+	}
+	for _, s := range sources {
+		if s.Feed != extracts.HouseholdLinks {
+			later(s.Feed, s.AsOf)
+		}
+	}
+	uc := make([]bool, len(sources))
+	for i := range records {
+		if r := &records[i]; r.Feed == extracts.DWPBenefits && r.EventType == "UC" && int(r.Source) < len(uc) {
+			uc[r.Source] = true
+		}
+	}
+	for i, s := range sources {
+		if uc[i] {
+			later(outcomes.UCDataShare, s.AsOf)
+		}
+	}
+	return c
 }

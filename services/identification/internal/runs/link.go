@@ -73,6 +73,10 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 		return nil, fmt.Errorf("reading the run's rows: %w", err)
 	}
 	l.progress("rows read")
+	coverage, err := l.coverage(ctx, uploads, records)
+	if err != nil {
+		return nil, err
+	}
 	prior, err := l.before(ctx, run.ID)
 	if err != nil {
 		return nil, err
@@ -90,8 +94,9 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 			changes = ch
 			return ids
 		},
-		FactID: func(i int32, person string) string { return factID(&records[i], person) },
-		Stage:  l.progress,
+		FactID:   func(i int32, person string) string { return factID(&records[i], person) },
+		Coverage: coverage,
+		Stage:    l.progress,
 	})
 	counts := &familypathv1.RunCounts{Records: int64(len(records)), People: int64(res.People.Count),
 		Households: int64(len(res.Households)), Families: int64(len(res.Families)), ReviewPairs: int64(len(res.Review))}
@@ -118,6 +123,21 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	return counts, nil
 }
 
+// coverage is how far the run's data reaches: each feed's upload's extract date, and the
+// Universal Credit share's where a benefits upload carried UC rows.
+func (l Linker) coverage(ctx context.Context, ids []uuid.UUID, records []matching.Record) (outcomes.Coverage, error) {
+	ups, err := l.Extracts.Uploads(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading the run's uploads: %w", err)
+	}
+	sources := make([]matching.Source, len(ups))
+	for i := range ups {
+		d := ups[i].ExtractDate()
+		sources[i] = matching.Source{Feed: ups[i].Feed, AsOf: outcomes.Date(d.Year(), d.Month(), d.Day())}
+	}
+	return matching.CoverageOf(sources, records), nil
+}
+
 // aliases are a record's pseudonyms under the ring's other keys, while a rotation is under
 // way (nil with one key): people and decisions known by the old key are found.
 func (l Linker) aliases() func([]byte) []matching.Key {
@@ -138,8 +158,12 @@ func (l Linker) aliases() func([]byte) []matching.Key {
 // row in next month's extract is the same evidence, so unchanged data makes no new snapshot.
 func factID(r *matching.Record, person string) string {
 	f := r.Row
-	b, _ := json.Marshal([]any{person, r.Feed, f.EventType, f.EventDate, f.StartDate, f.EndDate, f.Term, f.SessionsPossible,
-		f.SessionsUnauthorised, f.SessionsAuthorised, f.FixedTermExclusions, f.PermanentExclusion, f.AlternativeProvision})
+	fields := []any{person, r.Feed, f.EventType, f.EventDate, f.StartDate, f.EndDate, f.Term, f.SessionsPossible,
+		f.SessionsUnauthorised, f.SessionsAuthorised, f.FixedTermExclusions, f.PermanentExclusion, f.AlternativeProvision}
+	if f.Role != "" || f.UCRegime != "" { // read by the engine since version 2; rows without them keep their ids
+		fields = append(fields, f.Role, f.UCRegime)
+	}
+	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return r.Feed + ":" + hex.EncodeToString(sum[:8])
 }
@@ -344,7 +368,7 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 		eligible = append(eligible, id)
 		snaps = append(snaps, &evidence.Snapshot{FamilyID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: run.ReferenceDate,
 			ProblemCodes: pq.StringArray(f.Eligibility.Codes()), RecordedBy: "run:" + run.ID.String()})
-		contents = append(contents, &evidence.Content{Members: f.Evidence.Members, Facts: f.Evidence.Facts})
+		contents = append(contents, &evidence.Content{Members: f.Evidence.Members, Facts: f.Evidence.Facts, Coverage: f.Evidence.Coverage})
 	}
 	snaps, _, err := l.Evidence.RecordAll(ctx, tx, snaps, contents)
 	if err != nil {

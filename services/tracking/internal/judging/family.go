@@ -3,6 +3,7 @@ package judging
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -25,6 +26,17 @@ func mergeMembers(identified, cased []outcomes.Member) []outcomes.Member {
 			out = append(out, m)
 		}
 	}
+	return out
+}
+
+// mergeCoverage is identification's coverage of the extracts with the case's of its own
+// records: each says how far its own feeds reach.
+func mergeCoverage(identified, cased outcomes.Coverage) outcomes.Coverage {
+	out := maps.Clone(identified)
+	if out == nil {
+		out = outcomes.Coverage{}
+	}
+	maps.Copy(out, cased)
 	return out
 }
 
@@ -70,7 +82,7 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 		return nil, err // no case: no caseworkers' evidence
 	}
 	f := &outcomes.Family{ID: r.GetFamilyId(), Members: mergeMembers(ev.Members, cased.Members), Facts: append(ev.Facts, cased.Facts...),
-		CaseClosed: cased.CaseClosed, Attachment: &outcomes.Attachment{
+		CaseClosed: cased.CaseClosed, Coverage: mergeCoverage(ev.Coverage, cased.Coverage), Attachment: &outcomes.Attachment{
 			Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
 			// Attachment was judged ready when it happened; these only matter for readiness.
 			Assessment: true, FamilyPlan: true, LeadProfessional: true,
@@ -97,10 +109,11 @@ var routeOf = map[string]familypathv1.ResultRoute{
 
 // Translate turns the engine's judgement at `at` into the workflow's message. review_at is
 // the earliest moment after `at` at which the judgement would change without new evidence:
-// a problem becoming sustained, the projected claim date, or an adult's projected
-// continuous employment; absent when only new evidence can change it.
+// a problem becoming sustained (not one whose data does not reach its sustained date: only
+// the next extract, which comes as new evidence, can change that), the projected claim date,
+// or an adult's projected continuous employment; absent when only new evidence can change it.
 func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement {
-	out := &familypathv1.FamilyJudgement{Blocking: j.Result.Blocking}
+	out := &familypathv1.FamilyJudgement{Blocking: j.Result.Blocking, EngineVersion: j.Engine}
 	var review time.Time
 	consider := func(m outcomes.Moment) {
 		if !m.IsZero() && m.After(at) && (review.IsZero() || m.Before(review)) {
@@ -110,28 +123,34 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 	for _, ps := range j.Problems {
 		pj := &familypathv1.ProblemJudgement{Code: ps.Code, Status: statusOf[ps.Status], ClockStart: stamp(ps.ClockStart), SustainedAt: stamp(ps.SustainedAt)}
 		out.Problems = append(out.Problems, pj)
-		if ps.Status != outcomes.Sustained {
+		if ps.Status != outcomes.Sustained && len(ps.Awaiting) == 0 {
 			consider(ps.SustainedAt)
 		}
+		addFlags(out, ps.Flags)
 	}
 	for _, e := range j.Employment {
 		consider(e.ProjectedAt)
-		for _, f := range e.Flags {
-			if !slices.Contains(out.Flags, f) {
-				out.Flags = append(out.Flags, f)
-			}
-		}
+		addFlags(out, e.Flags)
 	}
 	if route, ok := routeOf[j.Result.Route]; ok {
 		out.ResultRoute, out.AchievedAt = route, stamp(j.Result.AchievedAt)
 		return out
 	}
+	// The earliest claim is a problem's sustained date or an adult's projection, considered above.
 	out.EarliestClaimAt = stamp(j.Result.EarliestClaimAt)
-	consider(j.Result.EarliestClaimAt)
 	if !review.IsZero() {
 		out.ReviewAt = timestamppb.New(review)
 	}
 	return out
+}
+
+// addFlags adds flags the judgement does not hold yet.
+func addFlags(out *familypathv1.FamilyJudgement, flags []string) {
+	for _, f := range flags {
+		if !slices.Contains(out.Flags, f) {
+			out.Flags = append(out.Flags, f)
+		}
+	}
 }
 
 // employmentDate is the earliest moment an adult's work made or would make a CE result.

@@ -61,17 +61,19 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 	}
 	return s.DB.WithContext(ctx).Exec(`
 INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
-    result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at)
-VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at, engine_version)
+VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, attached_at = EXCLUDED.attached_at,
     baseline = EXCLUDED.baseline, evidence_snapshot_id = EXCLUDED.evidence_snapshot_id, judged_for = EXCLUDED.judged_for,
     judged_at = now(), result_route = EXCLUDED.result_route, achieved_at = EXCLUDED.achieved_at,
     earliest_claim_at = EXCLUDED.earliest_claim_at, review_at = EXCLUDED.review_at, outstanding = EXCLUDED.outstanding,
-    blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at
+    blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at,
+    engine_version = EXCLUDED.engine_version
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
 		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
 		r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
-		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected).Error
+		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected,
+		j.GetEngineVersion()).Error
 }
 
 func nonNil(s []string) []string {

@@ -1,0 +1,3 @@
+-- The engine version of each judgement, beside the plan version it was judged under
+-- (outcomes.EngineVersion): '1' for judgements kept before versions were recorded.
+ALTER TABLE tracking.family_status ADD COLUMN engine_version text NOT NULL DEFAULT '1';
