@@ -1,5 +1,10 @@
 package outcomes
 
+import (
+	"maps"
+	"slices"
+)
+
 // Family is what the engine judges: members and evidence facts, and the case's attachment
 // and closure when they exist. Codes, dates and ids only; the JSON form is documented in
 // docs/outcomes.md and read by `outcomes explain`.
@@ -73,4 +78,30 @@ type Attachment struct {
 	Assessment       bool     `json:"whole_family_assessment"`
 	FamilyPlan       bool     `json:"family_plan"`
 	LeadProfessional bool     `json:"lead_professional"`
+}
+
+// Merge is the family as its two owners hold it, together: identification's snapshot (the
+// extracts' members, facts and coverage) and the case's record (its members identification
+// does not have, caseworkers' evidence, closure and coverage). A referred family's is all
+// the case's.
+func Merge(identified, cased Family) Family {
+	out := Family{ID: identified.ID, Members: slices.Clone(identified.Members), Facts: append(slices.Clone(identified.Facts), cased.Facts...),
+		CaseClosed: cased.CaseClosed, Coverage: Coverage{}}
+	if out.ID == "" {
+		out.ID = cased.ID
+	}
+	for _, m := range cased.Members {
+		if !slices.ContainsFunc(out.Members, func(o Member) bool { return o.ID == m.ID }) {
+			out.Members = append(out.Members, m)
+		}
+	}
+	maps.Copy(out.Coverage, identified.Coverage)
+	maps.Copy(out.Coverage, cased.Coverage)
+	return out
+}
+
+// Attached is the attachment of a family attached on a date with its baseline: it was judged
+// ready then (the assessment, plan and lead professional only matter for readiness).
+func Attached(on Moment, baseline []string) *Attachment {
+	return &Attachment{Date: on, Baseline: baseline, Assessment: true, FamilyPlan: true, LeadProfessional: true}
 }

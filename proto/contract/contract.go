@@ -67,6 +67,7 @@ const (
 	ActivityClaimsRecordAuditSample         = "claims.RecordAuditSample"
 	ActivityClaimsRemindAuditors            = "claims.RemindAuditors"
 	ActivityClaimsSubmitWindow              = "claims.SubmitWindow"
+	ActivityClaimsRejudgeClaims             = "claims.RejudgeClaims"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)

@@ -52,6 +52,7 @@ func Definition() service.Definition {
 			r.RegisterActivityWithOptions(acts.RecordAuditSample, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAuditSample})
 			r.RegisterActivityWithOptions(acts.RemindAuditors, activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors})
 			r.RegisterActivityWithOptions(acts.SubmitWindow, activity.RegisterOptions{Name: contract.ActivityClaimsSubmitWindow})
+			r.RegisterActivityWithOptions(acts.RejudgeClaims, activity.RegisterOptions{Name: contract.ActivityClaimsRejudgeClaims})
 			return nil
 		},
 	}

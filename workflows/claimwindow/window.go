@@ -71,7 +71,14 @@ func Window(ctx workflow.Context, in *familypathv1.ClaimWindowInput) error {
 		return err
 	}
 	passed, failed, carried := w.sort()
-	if err := w.submit(ctx, passed, failed, carried); err != nil {
+	var held []*familypathv1.WindowClaim
+	if workflow.GetVersion(ctx, changeClaimsAtRisk, workflow.DefaultVersion, 1) >= 1 {
+		var err error
+		if passed, held, err = w.rejudge(ctx, passed); err != nil {
+			return err
+		}
+	}
+	if err := w.submit(ctx, passed, failed, carried, held); err != nil {
 		return err
 	}
 	return w.awaitPayment(ctx, passed)
@@ -187,20 +194,51 @@ func (w *window) sort() (passed, failed, carried []*familypathv1.WindowClaim) {
 	return passed, failed, carried
 }
 
+// rejudge has claims judge again each claim the window would submit, under its pinned plan
+// with the engine claims runs now (docs/outcomes.md, ruling 5): those that no longer stand are
+// held back, with the reason.
+func (w *window) rejudge(ctx workflow.Context, passed []*familypathv1.WindowClaim) (standing, held []*familypathv1.WindowClaim, err error) {
+	if len(passed) == 0 {
+		return passed, nil, nil
+	}
+	w.waiting(ctx, fmt.Sprintf("claims to judge the %d claims to submit again", len(passed)))
+	var resp familypathv1.RejudgeClaimsResponse
+	if err := workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsRejudgeClaims, &familypathv1.RejudgeClaimsRequest{
+		WindowId: w.in.GetWindowId(), ClaimIds: claimIDs(passed)}).Get(ctx, &resp); err != nil {
+		return nil, nil, err
+	}
+	verdicts := make(map[string]*familypathv1.ClaimRejudgement, len(resp.GetClaims()))
+	for _, v := range resp.GetClaims() {
+		verdicts[v.GetClaimId()] = v
+	}
+	for _, c := range passed { // in the batch's order: deterministic
+		if v := verdicts[c.GetClaimId()]; v != nil && !v.GetStands() {
+			held = append(held, c)
+			w.state.Held = append(w.state.Held, v)
+			continue
+		}
+		standing = append(standing, c)
+	}
+	return standing, held, nil
+}
+
+func claimIDs(cs []*familypathv1.WindowClaim) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.GetClaimId())
+	}
+	return out
+}
+
 // submit submits the batch and tells each family's workflow what became of its claim.
-func (w *window) submit(ctx workflow.Context, passed, failed, carried []*familypathv1.WindowClaim) error {
+func (w *window) submit(ctx workflow.Context, passed, failed, carried, held []*familypathv1.WindowClaim) error {
 	w.state.Stage = stageSubmitting
 	w.waiting(ctx, "claims to submit the batch")
-	ids := func(cs []*familypathv1.WindowClaim) []string {
-		var out []string
-		for _, c := range cs {
-			out = append(out, c.GetClaimId())
-		}
-		return out
-	}
+	ids := claimIDs
 	var resp familypathv1.SubmitWindowResponse
 	if err := workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsSubmitWindow, &familypathv1.SubmitWindowRequest{
-		WindowId: w.in.GetWindowId(), ClaimIds: ids(passed), FailedClaimIds: ids(failed), CarriedOverClaimIds: ids(carried)}).Get(ctx, &resp); err != nil {
+		WindowId: w.in.GetWindowId(), ClaimIds: ids(passed), FailedClaimIds: ids(failed), CarriedOverClaimIds: ids(carried),
+		HeldClaimIds: ids(held)}).Get(ctx, &resp); err != nil {
 		return err
 	}
 	w.state.SubmissionId = resp.GetSubmissionId()
@@ -211,6 +249,10 @@ func (w *window) submit(ctx workflow.Context, passed, failed, carried []*familyp
 	for _, c := range failed {
 		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT,
 			ReasonCode: w.decisions[c.GetClaimId()].GetReasonCode(), At: now})
+	}
+	for i, c := range held {
+		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK,
+			Reason: w.state.GetHeld()[i].GetReason(), At: now})
 	}
 	return nil
 }

@@ -79,6 +79,9 @@ type claimsService struct {
 	sample    *familypathv1.AuditSample
 	reminders []*familypathv1.AuditReminder
 	submitted *familypathv1.SubmitWindowRequest
+	// fallen are the claims that no longer stand when judged again, with the reason.
+	fallen   map[string]string
+	rejudged []string
 }
 
 func (s *claimsService) register(env *testsuite.TestWorkflowEnvironment) {
@@ -104,6 +107,17 @@ func (s *claimsService) register(env *testsuite.TestWorkflowEnvironment) {
 		s.submitted = r
 		return &familypathv1.SubmitWindowResponse{SubmissionId: "sub-" + r.GetWindowId()}, nil
 	}, contract.ActivityClaimsSubmitWindow)
+	reg(func(_ context.Context, r *familypathv1.RejudgeClaimsRequest) (*familypathv1.RejudgeClaimsResponse, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.rejudged = append(s.rejudged, r.GetClaimIds()...)
+		out := &familypathv1.RejudgeClaimsResponse{}
+		for _, id := range r.GetClaimIds() {
+			reason, fell := s.fallen[id]
+			out.Claims = append(out.Claims, &familypathv1.ClaimRejudgement{ClaimId: id, Stands: !fell, Reason: reason, EngineVersion: "2"})
+		}
+		return out, nil
+	}, contract.ActivityClaimsRejudgeClaims)
 }
 
 var opens = time.Date(2017, 7, 1, 9, 0, 0, 0, time.UTC)
@@ -232,5 +246,45 @@ func TestFailedAuditRemindersEscalationAndCarryOver(t *testing.T) {
 		if o.o.GetClaimId() == "claim-03" && o.o.GetReasonCode() != "EVIDENCE_INCOMPLETE" {
 			t.Errorf("failed audit reason %q", o.o.GetReasonCode())
 		}
+	}
+}
+
+// Before submitting, every claim the window would submit is judged again: one that no longer
+// stands is held back (not submitted, not paid) and its family is told why; the others go on.
+func TestClaimsThatNoLongerStandAreHeldBack(t *testing.T) {
+	reason := "judged again under lancashire-phase2@1 with engine 2, the family has no result on 2017-06-01: blocked by outstanding problems: WORKLESSNESS"
+	s := &claimsService{batch: batchOf(7), fallen: map[string]string{"claim-05": reason}}
+	env, out := newWindow(t, s)
+	env.RegisterDelayedCallback(func() {
+		s.mu.Lock()
+		sampled := s.sample.GetSampled()
+		s.mu.Unlock()
+		for _, c := range sampled {
+			env.SignalWorkflow(contract.SignalAuditDecision, &familypathv1.AuditDecision{ClaimId: c.GetClaimId(), Passed: true})
+		}
+	}, time.Hour)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(contract.SignalWindowPaid, &familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))})
+	}, 60*24*time.Hour)
+	env.ExecuteWorkflow(Window, input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.rejudged) != 7 || slices.Contains(s.submitted.GetClaimIds(), "claim-05") || len(s.submitted.GetClaimIds()) != 6 ||
+		!slices.Equal(s.submitted.GetHeldClaimIds(), []string{"claim-05"}) {
+		t.Fatalf("judged again %v; submitted %v", s.rejudged, s.submitted)
+	}
+	k := kinds(*out)
+	if k["claim-05"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK || k["claim-01"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID {
+		t.Errorf("outcomes %v", k)
+	}
+	for _, o := range *out {
+		if o.o.GetClaimId() == "claim-05" && o.o.GetReason() != reason {
+			t.Errorf("held back with reason %q", o.o.GetReason())
+		}
+	}
+	var st familypathv1.ClaimWindowState
+	if v, err := env.QueryWorkflow(contract.QueryClaimWindowState); err != nil || v.Get(&st) != nil || len(st.GetHeld()) != 1 || st.GetHeld()[0].GetReason() != reason {
+		t.Errorf("window state held %v (%v)", st.GetHeld(), err)
 	}
 }

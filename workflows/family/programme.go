@@ -378,7 +378,8 @@ func (p *programme) claim(ctx workflow.Context) error {
 	var resp familypathv1.CreateClaimResponse
 	err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
 		&familypathv1.CreateClaimRequest{FamilyId: s.GetFamilyId(), Attempt: attempt, Route: s.GetClaimRoute(), PlanVersion: s.GetPlanVersion(),
-			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx))}).Get(ctx, &resp)
+			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx)),
+			AttachedAt: s.GetAttachedAt(), BaselineProblems: s.GetBaselineProblems()}).Get(ctx, &resp)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == "FamilyCapReached" {
 		// A result no claim can be made for: the family waits, visible to operators, until
@@ -437,6 +438,11 @@ func (p *programme) awaitOutcome(ctx workflow.Context) error {
 		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID:
 			if s.GetPhase() == submitted || s.GetPhase() == claimed {
 				p.exit(paid, "RESULT_PAID", o.GetAt().AsTime())
+			}
+		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK:
+			if s.GetPhase() == claimed && workflow.GetVersion(ctx, changeClaimHeldBack, workflow.DefaultVersion, 1) >= 1 {
+				s.Phase, s.AuditStatus, s.LastHoldReason, s.ClaimId = tracking, "HELD_BACK", o.GetReason(), ""
+				s.ClaimRoute, s.EvidencePending = familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED, true
 			}
 		}
 	}

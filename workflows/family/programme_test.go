@@ -365,6 +365,34 @@ func TestFailedAuditReturnsTheFamilyToTrackingThenALaterClaimPasses(t *testing.T
 	}
 }
 
+// A claim held back by its window (judged again, it no longer stood) returns the family to
+// tracking with the reason; judged again, it claims again, and that claim is paid. The claim
+// carries the attachment and baseline, so that it can be judged again.
+func TestAHeldClaimReturnsTheFamilyToTrackingWithTheReason(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	reason := "judged again under lancashire-phase2@1 with engine 2, the family has no result on 2017-05-01"
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: "claim-1",
+			Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK, Reason: reason, At: timestamppb.New(day(2017, 6, 15))})
+	}, day(2017, 6, 15).Sub(start))
+	at(env, day(2017, 6, 16), func() {
+		if st := query(t, env); st.GetLastHoldReason() != reason || st.GetClaimAttempts() != 2 || st.GetClaimId() != "claim-2" {
+			t.Errorf("after the hold: %v", st)
+		}
+	})
+	outcome(env, "claim-2", submittedKind, day(2017, 9, 30), "")
+	outcome(env, "claim-2", paidKind, day(2017, 12, 1), "")
+	env.ExecuteWorkflow(Lifecycle, input())
+	st := finalState(t, env)
+	if st.GetPhase() != paid || len(s.claims) != 2 || s.claims[0].GetAttachedAt() == nil || len(s.claims[0].GetBaselineProblems()) == 0 {
+		t.Errorf("final %v, claims %v", st, s.claims)
+	}
+}
+
 // Attachment is refused with exactly what is missing; once the case has it, the family is
 // attached; repeated attach requests attach once.
 func TestAttachSaysWhatIsMissingAndRepeatsHaveNoEffect(t *testing.T) {

@@ -23,4 +23,8 @@ const (
 	// are known (identification still describing it) waits for them. Before it, such an
 	// attach was judged on no problems and answered "evidence against 2 or more problems".
 	changeAttachAwaitsProblems = "family-attach-awaits-problems"
+	// changeClaimHeldBack: a claim held back by its window (judged again before submission,
+	// it no longer stood) returns the family to tracking with the reason. Before it, windows
+	// sent no such outcome.
+	changeClaimHeldBack = "family-claim-held-back"
 )

@@ -167,6 +167,18 @@ func startWorkers(c client.Client) (func(), error) {
 			contract.ActivityClaimsSubmitWindow: func(_ context.Context, r *familypathv1.SubmitWindowRequest) (*familypathv1.SubmitWindowResponse, error) {
 				return &familypathv1.SubmitWindowResponse{SubmissionId: "sub-" + r.GetWindowId()}, nil
 			},
+			// claim-c no longer stands when judged again: the window holds it back.
+			contract.ActivityClaimsRejudgeClaims: func(_ context.Context, r *familypathv1.RejudgeClaimsRequest) (*familypathv1.RejudgeClaimsResponse, error) {
+				out := &familypathv1.RejudgeClaimsResponse{}
+				for _, id := range r.GetClaimIds() {
+					v := &familypathv1.ClaimRejudgement{ClaimId: id, Stands: id != "claim-c", EngineVersion: "2"}
+					if !v.Stands {
+						v.Reason = "judged again under lancashire-phase2@1 with engine 2, the family has no result: blocked by outstanding problems: WORKLESSNESS"
+					}
+					out.Claims = append(out.Claims, v)
+				}
+				return out, nil
+			},
 		},
 	}
 	workers := []worker.Worker{wf}

@@ -222,6 +222,9 @@ const (
 	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_SUBMITTED    ClaimOutcomeKind = 1
 	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT ClaimOutcomeKind = 2
 	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID         ClaimOutcomeKind = 3
+	// Judged again before submission, the claim no longer stood: not submitted; the family
+	// returns to tracking.
+	ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK ClaimOutcomeKind = 4
 )
 
 // Enum value maps for ClaimOutcomeKind.
@@ -231,12 +234,14 @@ var (
 		1: "CLAIM_OUTCOME_KIND_SUBMITTED",
 		2: "CLAIM_OUTCOME_KIND_FAILED_AUDIT",
 		3: "CLAIM_OUTCOME_KIND_PAID",
+		4: "CLAIM_OUTCOME_KIND_HELD_BACK",
 	}
 	ClaimOutcomeKind_value = map[string]int32{
 		"CLAIM_OUTCOME_KIND_UNSPECIFIED":  0,
 		"CLAIM_OUTCOME_KIND_SUBMITTED":    1,
 		"CLAIM_OUTCOME_KIND_FAILED_AUDIT": 2,
 		"CLAIM_OUTCOME_KIND_PAID":         3,
+		"CLAIM_OUTCOME_KIND_HELD_BACK":    4,
 	}
 )
 
@@ -535,9 +540,12 @@ type FamilyState struct {
 	// The family's team code (from the case), for operators' searches.
 	Team string `protobuf:"bytes,26,opt,name=team,proto3" json:"team,omitempty"`
 	// The case service's referral, when a professional referred the family.
-	ReferralId    string `protobuf:"bytes,27,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReferralId string `protobuf:"bytes,27,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// Why the family's last claim was held back before submission (it no longer stood when
+	// judged again), in words of codes and dates, when it was.
+	LastHoldReason string `protobuf:"bytes,28,opt,name=last_hold_reason,json=lastHoldReason,proto3" json:"last_hold_reason,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *FamilyState) Reset() {
@@ -755,6 +763,13 @@ func (x *FamilyState) GetTeam() string {
 func (x *FamilyState) GetReferralId() string {
 	if x != nil {
 		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *FamilyState) GetLastHoldReason() string {
+	if x != nil {
+		return x.LastHoldReason
 	}
 	return ""
 }
@@ -1700,8 +1715,12 @@ type CreateClaimRequest struct {
 	PlanVersion        string                 `protobuf:"bytes,4,opt,name=plan_version,json=planVersion,proto3" json:"plan_version,omitempty"`
 	EvidenceSnapshotId string                 `protobuf:"bytes,5,opt,name=evidence_snapshot_id,json=evidenceSnapshotId,proto3" json:"evidence_snapshot_id,omitempty"`
 	Problems           []*ProblemJudgement    `protobuf:"bytes,6,rep,name=problems,proto3" json:"problems,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The attachment date and baseline problems the claim rests on: kept in its evidence pack,
+	// so that the claim can be judged again (before submission, and years later).
+	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
+	BaselineProblems []string               `protobuf:"bytes,9,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateClaimRequest) Reset() {
@@ -1783,6 +1802,20 @@ func (x *CreateClaimRequest) GetProblems() []*ProblemJudgement {
 	return nil
 }
 
+func (x *CreateClaimRequest) GetAttachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttachedAt
+	}
+	return nil
+}
+
+func (x *CreateClaimRequest) GetBaselineProblems() []string {
+	if x != nil {
+		return x.BaselineProblems
+	}
+	return nil
+}
+
 type CreateClaimResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
@@ -1851,8 +1884,10 @@ type ClaimOutcome struct {
 	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
 	Kind    ClaimOutcomeKind       `protobuf:"varint,2,opt,name=kind,proto3,enum=familypath.v1.ClaimOutcomeKind" json:"kind,omitempty"`
 	// For a failed audit: the auditor's reason code.
-	ReasonCode    string                 `protobuf:"bytes,3,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
-	At            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	ReasonCode string                 `protobuf:"bytes,3,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	At         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	// For a claim held back: why, in words of codes and dates.
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1913,6 +1948,13 @@ func (x *ClaimOutcome) GetAt() *timestamppb.Timestamp {
 		return x.At
 	}
 	return nil
+}
+
+func (x *ClaimOutcome) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 // CloseRequest is the update that ends a family's time in the programme without a result.
@@ -3046,8 +3088,10 @@ type SubmitWindowRequest struct {
 	ClaimIds            []string               `protobuf:"bytes,2,rep,name=claim_ids,json=claimIds,proto3" json:"claim_ids,omitempty"`
 	FailedClaimIds      []string               `protobuf:"bytes,3,rep,name=failed_claim_ids,json=failedClaimIds,proto3" json:"failed_claim_ids,omitempty"`
 	CarriedOverClaimIds []string               `protobuf:"bytes,4,rep,name=carried_over_claim_ids,json=carriedOverClaimIds,proto3" json:"carried_over_claim_ids,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Claims held back: judged again before submission, they no longer stood.
+	HeldClaimIds  []string `protobuf:"bytes,5,rep,name=held_claim_ids,json=heldClaimIds,proto3" json:"held_claim_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitWindowRequest) Reset() {
@@ -3108,6 +3152,181 @@ func (x *SubmitWindowRequest) GetCarriedOverClaimIds() []string {
 	return nil
 }
 
+func (x *SubmitWindowRequest) GetHeldClaimIds() []string {
+	if x != nil {
+		return x.HeldClaimIds
+	}
+	return nil
+}
+
+// RejudgeClaimsRequest asks claims to judge a window's claims again, each under its pinned
+// plan version with the engine claims runs now, on the evidence in its pack.
+type RejudgeClaimsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WindowId      string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
+	ClaimIds      []string               `protobuf:"bytes,2,rep,name=claim_ids,json=claimIds,proto3" json:"claim_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejudgeClaimsRequest) Reset() {
+	*x = RejudgeClaimsRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejudgeClaimsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejudgeClaimsRequest) ProtoMessage() {}
+
+func (x *RejudgeClaimsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejudgeClaimsRequest.ProtoReflect.Descriptor instead.
+func (*RejudgeClaimsRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RejudgeClaimsRequest) GetWindowId() string {
+	if x != nil {
+		return x.WindowId
+	}
+	return ""
+}
+
+func (x *RejudgeClaimsRequest) GetClaimIds() []string {
+	if x != nil {
+		return x.ClaimIds
+	}
+	return nil
+}
+
+// ClaimRejudgement is one claim judged again: whether it still stands, and why not.
+type ClaimRejudgement struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	Stands  bool                   `protobuf:"varint,2,opt,name=stands,proto3" json:"stands,omitempty"`
+	// Why it no longer stands, in words of codes and dates.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	EngineVersion string `protobuf:"bytes,4,opt,name=engine_version,json=engineVersion,proto3" json:"engine_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimRejudgement) Reset() {
+	*x = ClaimRejudgement{}
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimRejudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimRejudgement) ProtoMessage() {}
+
+func (x *ClaimRejudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimRejudgement.ProtoReflect.Descriptor instead.
+func (*ClaimRejudgement) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ClaimRejudgement) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *ClaimRejudgement) GetStands() bool {
+	if x != nil {
+		return x.Stands
+	}
+	return false
+}
+
+func (x *ClaimRejudgement) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ClaimRejudgement) GetEngineVersion() string {
+	if x != nil {
+		return x.EngineVersion
+	}
+	return ""
+}
+
+type RejudgeClaimsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Claims        []*ClaimRejudgement    `protobuf:"bytes,1,rep,name=claims,proto3" json:"claims,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejudgeClaimsResponse) Reset() {
+	*x = RejudgeClaimsResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejudgeClaimsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejudgeClaimsResponse) ProtoMessage() {}
+
+func (x *RejudgeClaimsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejudgeClaimsResponse.ProtoReflect.Descriptor instead.
+func (*RejudgeClaimsResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *RejudgeClaimsResponse) GetClaims() []*ClaimRejudgement {
+	if x != nil {
+		return x.Claims
+	}
+	return nil
+}
+
 type SubmitWindowResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SubmissionId  string                 `protobuf:"bytes,1,opt,name=submission_id,json=submissionId,proto3" json:"submission_id,omitempty"`
@@ -3117,7 +3336,7 @@ type SubmitWindowResponse struct {
 
 func (x *SubmitWindowResponse) Reset() {
 	*x = SubmitWindowResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3129,7 +3348,7 @@ func (x *SubmitWindowResponse) String() string {
 func (*SubmitWindowResponse) ProtoMessage() {}
 
 func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3142,7 +3361,7 @@ func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowResponse.ProtoReflect.Descriptor instead.
 func (*SubmitWindowResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SubmitWindowResponse) GetSubmissionId() string {
@@ -3162,7 +3381,7 @@ type WindowPaid struct {
 
 func (x *WindowPaid) Reset() {
 	*x = WindowPaid{}
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3174,7 +3393,7 @@ func (x *WindowPaid) String() string {
 func (*WindowPaid) ProtoMessage() {}
 
 func (x *WindowPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3187,7 +3406,7 @@ func (x *WindowPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowPaid.ProtoReflect.Descriptor instead.
 func (*WindowPaid) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
@@ -3202,20 +3421,22 @@ type ClaimWindowState struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
 	// TAKING, AUDITING, SUBMITTING, AWAITING_PAYMENT, PAID.
-	Stage         string           `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
-	BatchSize     int32            `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
-	Sample        *AuditSample     `protobuf:"bytes,4,opt,name=sample,proto3" json:"sample,omitempty"`
-	Decisions     []*AuditDecision `protobuf:"bytes,5,rep,name=decisions,proto3" json:"decisions,omitempty"`
-	SubmissionId  string           `protobuf:"bytes,6,opt,name=submission_id,json=submissionId,proto3" json:"submission_id,omitempty"`
-	Escalated     bool             `protobuf:"varint,7,opt,name=escalated,proto3" json:"escalated,omitempty"`
-	WaitingFor    string           `protobuf:"bytes,8,opt,name=waiting_for,json=waitingFor,proto3" json:"waiting_for,omitempty"`
+	Stage        string           `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	BatchSize    int32            `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	Sample       *AuditSample     `protobuf:"bytes,4,opt,name=sample,proto3" json:"sample,omitempty"`
+	Decisions    []*AuditDecision `protobuf:"bytes,5,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	SubmissionId string           `protobuf:"bytes,6,opt,name=submission_id,json=submissionId,proto3" json:"submission_id,omitempty"`
+	Escalated    bool             `protobuf:"varint,7,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	WaitingFor   string           `protobuf:"bytes,8,opt,name=waiting_for,json=waitingFor,proto3" json:"waiting_for,omitempty"`
+	// Claims held back before submission, with the reason.
+	Held          []*ClaimRejudgement `protobuf:"bytes,9,rep,name=held,proto3" json:"held,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClaimWindowState) Reset() {
 	*x = ClaimWindowState{}
-	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	mi := &file_familypath_v1_family_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3227,7 +3448,7 @@ func (x *ClaimWindowState) String() string {
 func (*ClaimWindowState) ProtoMessage() {}
 
 func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	mi := &file_familypath_v1_family_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3240,7 +3461,7 @@ func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowState.ProtoReflect.Descriptor instead.
 func (*ClaimWindowState) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{42}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ClaimWindowState) GetWindowId() string {
@@ -3299,6 +3520,13 @@ func (x *ClaimWindowState) GetWaitingFor() string {
 	return ""
 }
 
+func (x *ClaimWindowState) GetHeld() []*ClaimRejudgement {
+	if x != nil {
+		return x.Held
+	}
+	return nil
+}
+
 var File_familypath_v1_family_proto protoreflect.FileDescriptor
 
 const file_familypath_v1_family_proto_rawDesc = "" +
@@ -3320,7 +3548,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12;\n" +
 	"\vrecorded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordedAt\x12(\n" +
-	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\xa2\t\n" +
+	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\xcc\t\n" +
 	"\vFamilyState\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x120\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\x12\x17\n" +
@@ -3354,7 +3582,8 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\faudit_status\x18\x19 \x01(\tR\vauditStatus\x12\x12\n" +
 	"\x04team\x18\x1a \x01(\tR\x04team\x12\x1f\n" +
 	"\vreferral_id\x18\x1b \x01(\tR\n" +
-	"referralId\"\xd8\x01\n" +
+	"referralId\x12(\n" +
+	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\"\xd8\x01\n" +
 	"\x10ProblemJudgement\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
@@ -3431,7 +3660,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\bblocking\x18\x05 \x03(\tR\bblocking\x12\x14\n" +
 	"\x05flags\x18\x06 \x03(\tR\x05flags\x127\n" +
 	"\treview_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\breviewAt\x12%\n" +
-	"\x0eengine_version\x18\b \x01(\tR\rengineVersion\"\xcc\x02\n" +
+	"\x0eengine_version\x18\b \x01(\tR\rengineVersion\"\xb6\x03\n" +
 	"\x12CreateClaimRequest\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x18\n" +
 	"\aattempt\x18\a \x01(\x05R\aattempt\x120\n" +
@@ -3440,17 +3669,21 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"achievedAt\x12!\n" +
 	"\fplan_version\x18\x04 \x01(\tR\vplanVersion\x120\n" +
 	"\x14evidence_snapshot_id\x18\x05 \x01(\tR\x12evidenceSnapshotId\x12;\n" +
-	"\bproblems\x18\x06 \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\"i\n" +
+	"\bproblems\x18\x06 \x03(\v2\x1f.familypath.v1.ProblemJudgementR\bproblems\x12;\n" +
+	"\vattached_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"attachedAt\x12+\n" +
+	"\x11baseline_problems\x18\t \x03(\tR\x10baselineProblems\"i\n" +
 	"\x13CreateClaimResponse\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x1b\n" +
 	"\twindow_id\x18\x02 \x01(\tR\bwindowId\x12\x1a\n" +
-	"\bexisting\x18\x03 \x01(\bR\bexisting\"\xab\x01\n" +
+	"\bexisting\x18\x03 \x01(\bR\bexisting\"\xc3\x01\n" +
 	"\fClaimOutcome\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x123\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1f.familypath.v1.ClaimOutcomeKindR\x04kind\x12\x1f\n" +
 	"\vreason_code\x18\x03 \x01(\tR\n" +
 	"reasonCode\x12*\n" +
-	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x98\x01\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x98\x01\n" +
 	"\fCloseRequest\x12.\n" +
 	"\x04exit\x18\x01 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x04exit\x12\x1f\n" +
 	"\vreason_code\x18\x02 \x01(\tR\n" +
@@ -3531,17 +3764,28 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x122\n" +
 	"\x15outstanding_claim_ids\x18\x02 \x03(\tR\x13outstandingClaimIds\x12\x1a\n" +
 	"\bescalate\x18\x03 \x01(\bR\bescalate\"\x17\n" +
-	"\x15AuditReminderResponse\"\xae\x01\n" +
+	"\x15AuditReminderResponse\"\xd4\x01\n" +
 	"\x13SubmitWindowRequest\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x1b\n" +
 	"\tclaim_ids\x18\x02 \x03(\tR\bclaimIds\x12(\n" +
 	"\x10failed_claim_ids\x18\x03 \x03(\tR\x0efailedClaimIds\x123\n" +
-	"\x16carried_over_claim_ids\x18\x04 \x03(\tR\x13carriedOverClaimIds\";\n" +
+	"\x16carried_over_claim_ids\x18\x04 \x03(\tR\x13carriedOverClaimIds\x12$\n" +
+	"\x0eheld_claim_ids\x18\x05 \x03(\tR\fheldClaimIds\"P\n" +
+	"\x14RejudgeClaimsRequest\x12\x1b\n" +
+	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x1b\n" +
+	"\tclaim_ids\x18\x02 \x03(\tR\bclaimIds\"\x84\x01\n" +
+	"\x10ClaimRejudgement\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
+	"\x06stands\x18\x02 \x01(\bR\x06stands\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12%\n" +
+	"\x0eengine_version\x18\x04 \x01(\tR\rengineVersion\"P\n" +
+	"\x15RejudgeClaimsResponse\x127\n" +
+	"\x06claims\x18\x01 \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x06claims\";\n" +
 	"\x14SubmitWindowResponse\x12#\n" +
 	"\rsubmission_id\x18\x01 \x01(\tR\fsubmissionId\"A\n" +
 	"\n" +
 	"WindowPaid\x123\n" +
-	"\apaid_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\xb8\x02\n" +
+	"\apaid_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\xed\x02\n" +
 	"\x10ClaimWindowState\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x14\n" +
 	"\x05stage\x18\x02 \x01(\tR\x05stage\x12\x1d\n" +
@@ -3552,7 +3796,8 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\rsubmission_id\x18\x06 \x01(\tR\fsubmissionId\x12\x1c\n" +
 	"\tescalated\x18\a \x01(\bR\tescalated\x12\x1f\n" +
 	"\vwaiting_for\x18\b \x01(\tR\n" +
-	"waitingFor*\x9d\x03\n" +
+	"waitingFor\x123\n" +
+	"\x04held\x18\t \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x04held*\x9d\x03\n" +
 	"\vFamilyPhase\x12\x1c\n" +
 	"\x18FAMILY_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FAMILY_PHASE_IDENTIFIED\x10\x01\x12\x19\n" +
@@ -3576,12 +3821,13 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\vResultRoute\x12\x1c\n" +
 	"\x18RESULT_ROUTE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10RESULT_ROUTE_SSP\x10\x01\x12\x13\n" +
-	"\x0fRESULT_ROUTE_CE\x10\x02*\x9a\x01\n" +
+	"\x0fRESULT_ROUTE_CE\x10\x02*\xbc\x01\n" +
 	"\x10ClaimOutcomeKind\x12\"\n" +
 	"\x1eCLAIM_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cCLAIM_OUTCOME_KIND_SUBMITTED\x10\x01\x12#\n" +
 	"\x1fCLAIM_OUTCOME_KIND_FAILED_AUDIT\x10\x02\x12\x1b\n" +
-	"\x17CLAIM_OUTCOME_KIND_PAID\x10\x03BGZEgithub.com/familypath/familypath/proto/gen/familypath/v1;familypathv1b\x06proto3"
+	"\x17CLAIM_OUTCOME_KIND_PAID\x10\x03\x12 \n" +
+	"\x1cCLAIM_OUTCOME_KIND_HELD_BACK\x10\x04BGZEgithub.com/familypath/familypath/proto/gen/familypath/v1;familypathv1b\x06proto3"
 
 var (
 	file_familypath_v1_family_proto_rawDescOnce sync.Once
@@ -3596,7 +3842,7 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
@@ -3642,68 +3888,74 @@ var file_familypath_v1_family_proto_goTypes = []any{
 	(*AuditReminder)(nil),               // 41: familypath.v1.AuditReminder
 	(*AuditReminderResponse)(nil),       // 42: familypath.v1.AuditReminderResponse
 	(*SubmitWindowRequest)(nil),         // 43: familypath.v1.SubmitWindowRequest
-	(*SubmitWindowResponse)(nil),        // 44: familypath.v1.SubmitWindowResponse
-	(*WindowPaid)(nil),                  // 45: familypath.v1.WindowPaid
-	(*ClaimWindowState)(nil),            // 46: familypath.v1.ClaimWindowState
-	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 48: google.protobuf.Duration
+	(*RejudgeClaimsRequest)(nil),        // 44: familypath.v1.RejudgeClaimsRequest
+	(*ClaimRejudgement)(nil),            // 45: familypath.v1.ClaimRejudgement
+	(*RejudgeClaimsResponse)(nil),       // 46: familypath.v1.RejudgeClaimsResponse
+	(*SubmitWindowResponse)(nil),        // 47: familypath.v1.SubmitWindowResponse
+	(*WindowPaid)(nil),                  // 48: familypath.v1.WindowPaid
+	(*ClaimWindowState)(nil),            // 49: familypath.v1.ClaimWindowState
+	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	47, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	50, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
 	7,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
 	5,  // 2: familypath.v1.FamilyLifecycleInput.referral:type_name -> familypath.v1.Referral
-	47, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	50, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	47, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	47, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	50, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
 	8,  // 7: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	47, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	50, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
 	2,  // 9: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	47, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	47, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	50, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	50, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
 	1,  // 12: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	47, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	47, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	47, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	47, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	50, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	50, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	50, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
 	12, // 17: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	47, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	47, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	47, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	50, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	50, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	50, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
 	8,  // 24: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
 	2,  // 25: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	47, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	47, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	47, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	50, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	50, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	50, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
 	2,  // 29: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	47, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	50, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
 	8,  // 31: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
-	3,  // 32: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	47, // 33: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
-	0,  // 34: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	47, // 35: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
-	0,  // 36: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	47, // 37: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 38: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 39: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	47, // 40: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	48, // 41: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	48, // 42: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
-	2,  // 43: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
-	35, // 44: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
-	37, // 45: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	47, // 46: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
-	47, // 47: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
-	38, // 48: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
-	40, // 49: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
-	50, // [50:50] is the sub-list for method output_type
-	50, // [50:50] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	50, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
+	3,  // 33: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
+	50, // 34: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	0,  // 35: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
+	50, // 36: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	0,  // 37: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
+	50, // 38: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 39: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 40: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	50, // 41: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	51, // 42: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	51, // 43: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 44: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	35, // 45: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	37, // 46: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	50, // 47: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	45, // 48: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
+	50, // 49: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	38, // 50: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	40, // 51: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	45, // 52: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -3717,7 +3969,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   43,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

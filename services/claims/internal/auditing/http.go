@@ -43,6 +43,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/claims/:id/spot-check", a.spotCheck)
 	r.POST("/v1/plans/:plan/claim-windows/:window/payment", a.Guard.Require(policy.ClaimPay), a.pay)
 	r.GET("/v1/plans/:plan/claim-windows/:window/submission", a.Guard.Require(policy.ReportRead), a.submission)
+	r.GET("/v1/plans/:plan/claims-at-risk", a.Guard.Require(policy.ReportRead), a.atRisk)
 }
 
 // DecisionRequest is an auditor's decision on a sampled claim.

@@ -28,9 +28,12 @@ type Pack struct {
 	PlanVersion string `json:"plan_version"`
 	PlanHash    string `json:"plan_hash"` // the plan file's content hash: the exact rules
 	// EngineVersion is the engine's (outcomes.EngineVersion) that judged the claim.
-	EngineVersion string          `json:"engine_version"`
-	AchievedAt    time.Time       `json:"achieved_at"`
-	Problems      json.RawMessage `json:"problems"` // the judgement of each baseline problem
+	EngineVersion string    `json:"engine_version"`
+	AchievedAt    time.Time `json:"achieved_at"`
+	// The attachment the claim rests on (absent from packs frozen before engine 2).
+	AttachedAt *time.Time      `json:"attached_at,omitempty"`
+	Baseline   []string        `json:"baseline_problems,omitempty"`
+	Problems   json.RawMessage `json:"problems"` // the judgement of each baseline problem
 	// The evidence as its owners served it, as the engine reads it: identification's snapshot
 	// (absent for a referred family) and the case's evidence with its closure date.
 	SnapshotID string           `json:"evidence_snapshot_id,omitempty"`
@@ -48,8 +51,11 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 	}
 	pb, _ := json.Marshal(problems)
 	pack := &Pack{FamilyID: r.GetFamilyId(), Route: route, PlanVersion: p.Key(), PlanHash: p.Hash, EngineVersion: outcomes.EngineVersion,
-		AchievedAt: r.GetAchievedAt().AsTime().UTC(),
-		Problems:   pb, FrozenAt: time.Now().UTC()}
+		AchievedAt: r.GetAchievedAt().AsTime().UTC(), Problems: pb, Baseline: r.GetBaselineProblems(), FrozenAt: time.Now().UTC()}
+	if at := r.GetAttachedAt(); at != nil {
+		t := at.AsTime().UTC()
+		pack.AttachedAt = &t
+	}
 	if id := r.GetEvidenceSnapshotId(); id != "" {
 		pack.SnapshotID, pack.Snapshot = id, &outcomes.Family{}
 		err := f.Identification.GetJSON(ctx, "/v1/evidence-snapshots/"+id, pack.Snapshot)

@@ -77,7 +77,8 @@ func (a Activities) RemindAuditors(ctx context.Context, r *familypathv1.AuditRem
 }
 
 // SubmitWindow submits a window's batch once: the submitted claims are SUBMITTED, the failed
-// ones FAILED_AUDIT, the carried-over ones READY for the next window.
+// ones FAILED_AUDIT, the held ones (judged again, they no longer stood) HELD, the
+// carried-over ones READY for the next window.
 func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWindowRequest) (*familypathv1.SubmitWindowResponse, error) {
 	id := uuid.NewSHA1(submissionNamespace, []byte(r.GetWindowId()))
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -86,7 +87,7 @@ func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWind
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // submitted before: nothing changes
 		}
-		for status, ids := range map[string][]string{"SUBMITTED": r.GetClaimIds(), "FAILED_AUDIT": r.GetFailedClaimIds()} {
+		for status, ids := range map[string][]string{"SUBMITTED": r.GetClaimIds(), "FAILED_AUDIT": r.GetFailedClaimIds(), "HELD": r.GetHeldClaimIds()} {
 			if len(ids) > 0 {
 				if err := tx.Exec(`UPDATE claims.claims SET status = ? WHERE window_id = ? AND id::text IN ?`, status, r.GetWindowId(), ids).Error; err != nil {
 					return err

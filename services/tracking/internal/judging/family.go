@@ -3,7 +3,6 @@ package judging
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"time"
 
@@ -16,29 +15,6 @@ import (
 
 // snapshotPath is identification's route for an evidence snapshot.
 const snapshotPath = "/v1/evidence-snapshots/"
-
-// mergeMembers is identification's members and then the case's members it does not have
-// (a referred family's are all the case's).
-func mergeMembers(identified, cased []outcomes.Member) []outcomes.Member {
-	out := slices.Clone(identified)
-	for _, m := range cased {
-		if !slices.ContainsFunc(out, func(o outcomes.Member) bool { return o.ID == m.ID }) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// mergeCoverage is identification's coverage of the extracts with the case's of its own
-// records: each says how far its own feeds reach.
-func mergeCoverage(identified, cased outcomes.Coverage) outcomes.Coverage {
-	out := maps.Clone(identified)
-	if out == nil {
-		out = outcomes.Coverage{}
-	}
-	maps.Copy(out, cased)
-	return out
-}
 
 // Judge judges attached families: the family workflow's tracking.JudgeFamily.
 type Judge struct {
@@ -81,14 +57,10 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &cased); err != nil && !errors.Is(err, upstream.ErrNotFound) {
 		return nil, err // no case: no caseworkers' evidence
 	}
-	f := &outcomes.Family{ID: r.GetFamilyId(), Members: mergeMembers(ev.Members, cased.Members), Facts: append(ev.Facts, cased.Facts...),
-		CaseClosed: cased.CaseClosed, Coverage: mergeCoverage(ev.Coverage, cased.Coverage), Attachment: &outcomes.Attachment{
-			Date: outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, Baseline: r.GetBaselineProblems(),
-			// Attachment was judged ready when it happened; these only matter for readiness.
-			Assessment: true, FamilyPlan: true, LeadProfessional: true,
-		}}
+	f := outcomes.Merge(ev, cased)
+	f.ID, f.Attachment = r.GetFamilyId(), outcomes.Attached(outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, r.GetBaselineProblems())
 	at := r.GetAt().AsTime()
-	judged := outcomes.Evaluate(p, f, outcomes.Moment{Time: at})
+	judged := outcomes.Evaluate(p, &f, outcomes.Moment{Time: at})
 	out := Translate(judged, at)
 	if err := j.Status.Save(ctx, r, out, employmentDate(judged.Employment)); err != nil {
 		return nil, err
