@@ -35,8 +35,9 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			(&dashboard.API{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&auditing.API{DB: d.DB, Plans: ps, Packs: &ledger.Freezer{Keys: d.Settings.FieldKeys}, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			packs := &ledger.Freezer{Keys: d.Settings.FieldKeys}
+			(&dashboard.API{DB: d.DB, Plans: ps, Packs: packs, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&auditing.API{DB: d.DB, Plans: ps, Packs: packs, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/claims/internal/auditing"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -93,22 +94,22 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
 	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/claims-at-risk", "")
 	var report struct {
-		Items []auditing.AtRisk `json:"items"`
+		Items []ledger.AtRisk `json:"items"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &report); err != nil || w.Code != 200 || len(report.Items) != 2 {
 		t.Fatalf("report: %d %s", w.Code, w.Body)
 	}
 	held, repay := report.Items[0], report.Items[1]
-	if held.Kind != auditing.RiskHeld || held.ClaimID != short || held.Reason != verdicts[1].GetReason() || held.Claimed.Route != "SSP" ||
+	if held.Kind != ledger.RiskHeld || held.ClaimID != short || held.Reason != verdicts[1].GetReason() || held.Claimed.Route != "SSP" ||
 		held.JudgedAgain.Route != "" || held.JudgedAgain.EngineVersion != "2" || !strings.Contains(held.JudgedAgain.Problems, "CHILDREN_NEED_HELP:SIGNIFICANT_PROGRESS") {
 		t.Errorf("held %+v", held)
 	}
-	if repay.Kind != auditing.RiskPossibleRepayment || repay.ClaimID != old || !strings.Contains(repay.Reason, "records no attachment date") {
+	if repay.Kind != ledger.RiskPossibleRepayment || repay.ClaimID != old || !strings.Contains(repay.Reason, "records no attachment date") {
 		t.Errorf("possible repayment %+v", repay)
 	}
 	w = a.Do(manager, "GET", "/v1/plans/lancashire-phase2/claims-at-risk", "", "Accept", "text/csv")
 	rows, err := csv.NewReader(w.Body).ReadAll()
-	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(auditing.RiskColumns, ",") || rows[1][0] != auditing.RiskHeld {
+	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(auditing.RiskColumns, ",") || rows[1][0] != ledger.RiskHeld {
 		t.Errorf("csv: %v %v", rows, err)
 	}
 	if w := a.Do(manager, "GET", "/v1/plans/no-such-plan/claims-at-risk", ""); w.Code != 404 {

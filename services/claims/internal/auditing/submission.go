@@ -2,12 +2,11 @@ package auditing
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
 )
 
@@ -54,21 +53,7 @@ func (a *API) submission(c *gin.Context) {
 			audit = "SAMPLED_PASSED" // a sampled claim is submitted only when it passed
 		}
 		_ = w.Write([]string{subs[0].ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
-			r.AchievedAt.UTC().Format(time.DateOnly), problemList(r.Problems), audit, subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
+			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), audit, subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
 	}
 	w.Flush()
-}
-
-// problemList writes a claim's frozen judgements as "CODE:STATUS" separated by spaces.
-func problemList(frozen string) string {
-	var ps []struct {
-		Code   string `json:"code"`
-		Status string `json:"status"`
-	}
-	_ = json.Unmarshal([]byte(frozen), &ps) // written by CreateClaim: well formed
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Code + ":" + strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")
-	}
-	return strings.Join(out, " ")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 )
@@ -22,6 +23,7 @@ import (
 type API struct {
 	DB    *gorm.DB
 	Plans *outcomes.Plans
+	Packs *ledger.Freezer // opens paid claims' evidence packs to judge them again
 	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
@@ -56,6 +58,12 @@ type Dashboard struct {
 	FamiliesClaimed      int     `json:"families_claimed"`
 	Years                []Year  `json:"years"`
 	AsOf                 string  `json:"as_of"`
+	// Claims at risk (docs/outcomes.md, ruling 5): held back before submission, and paid
+	// claims that would no longer stand judged again now (possible repayments); the page
+	// lists them, GET /v1/plans/{plan}/claims-at-risk has each in full.
+	ClaimsHeld         int             `json:"claims_held"`
+	PossibleRepayments int             `json:"possible_repayments"`
+	AtRisk             []ledger.AtRisk `json:"-"`
 }
 
 // BudgetAssumption is what the budget expects a year to earn: the fee for each attachment
@@ -71,10 +79,20 @@ func (a *API) dashboard(c *gin.Context) {
 		return
 	}
 	d, err := Figures(c, a.DB, p)
+	if err == nil {
+		d.AtRisk, err = ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, p.ID, a.Log)
+	}
 	if err != nil {
 		a.Log.ErrorContext(c, "dashboard", "error", err.Error())
 		httpapi.Internal(c)
 		return
+	}
+	for _, r := range d.AtRisk {
+		if r.Kind == ledger.RiskHeld {
+			d.ClaimsHeld++
+		} else {
+			d.PossibleRepayments++
+		}
 	}
 	// Managers read it as a page; the front end and analysts as JSON.
 	if c.NegotiateFormat(gin.MIMEJSON, gin.MIMEHTML) == gin.MIMEHTML {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 )
@@ -36,6 +37,12 @@ var page = template.Must(template.New("page.html").Funcs(template.FuncMap{
 	"n": thousands, "money": pounds, "pct": percent, "inc": func(i int) int { return i + 1 },
 	"add": func(a, b int64) int64 { return a + b }, "add32": func(a, b int) int { return a + b }, "sub": func(a, b int) int { return a - b },
 	"int": func(f float64) int { return int(f) },
+	"day": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return outcomes.Moment{Time: *t}.String()
+	},
 }).ParseFS(pageFS, "page.html"))
 
 // Page is the dashboard as managers read it: the seeds' table, money against the budget,

@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/services/claims/internal/ledger"
 )
 
 // The page shows the seeds' table (a row a programme year, a total), money against the
@@ -22,6 +24,10 @@ func TestThePageShowsTheSeedsTableAndChartsWithTheirText(t *testing.T) {
 			{Year: "2018/19", Starts: "2018-04-01", AttachmentsProfile: 1696, ResultsProfile: 2600, ResultsAspirational: 2600},
 			{Year: "2019/20", Starts: "2019-04-01", AttachmentsProfile: 431, ResultsProfile: 2512, ResultsAspirational: 3432},
 		}}
+	achieved := time.Date(2017, 10, 14, 23, 0, 0, 0, time.UTC)
+	d.ClaimsHeld, d.AtRisk = 1, []ledger.AtRisk{{Kind: ledger.RiskHeld, ClaimID: "c-1", WindowID: "2017-10",
+		Claimed:     ledger.Judged{Route: "SSP", AchievedAt: &achieved, EngineVersion: "1"},
+		JudgedAgain: ledger.Judged{EngineVersion: "2"}, Reason: "awaiting data from police after 2017-06-01"}}
 	var b bytes.Buffer
 	if err := NewPage(d, &outcomes.Plan{Title: "Lancashire Phase 2"}).Render(&b); err != nil {
 		t.Fatal(err)
@@ -36,6 +42,9 @@ func TestThePageShowsTheSeedsTableAndChartsWithTheirText(t *testing.T) {
 		`role="img" aria-labelledby="attachments-chart-title attachments-chart-desc"`,
 		"2016/17: profile 2,833, actual 4,747",
 		"by the end of 2017/18: 2,097 claimed, profile 1,838, aspiration 2,588",
+		"1 claim was held back before submission, and 0 paid claims would no longer stand",
+		`<th scope="row"><code>c-1</code></th><td>Held back</td><td>2017-10</td>`,
+		"SSP on 2017-10-15 (engine 1)", "no result (engine 2)", "awaiting data from police after 2017-06-01",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %q", want)

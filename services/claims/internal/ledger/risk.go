@@ -2,13 +2,16 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
 // Rejudgement is a claim judged again (docs/outcomes.md, ruling 5): under its pinned plan
@@ -137,4 +140,108 @@ func (a Activities) rejudge(ctx context.Context, claim uuid.UUID) (*Rejudgement,
 	}
 	rj := Rejudge(a.Plans, claim.String(), pack)
 	return &rj, nil
+}
+
+// Kinds of claim at risk.
+const (
+	RiskHeld              = "HELD"               // judged again before submission, it no longer stood: never submitted
+	RiskPossibleRepayment = "POSSIBLE_REPAYMENT" // paid, and judged again now it would no longer stand
+)
+
+// Judged is one side of a claim at risk: the judgement it was made on, or the one again.
+type Judged struct {
+	Route         string     `json:"route,omitempty"`
+	AchievedAt    *time.Time `json:"achieved_at,omitempty"`
+	EngineVersion string     `json:"engine_version"`
+	Problems      string     `json:"problems"` // each baseline problem's status: "CODE:STATUS ..."
+	JudgedAt      *time.Time `json:"judged_at,omitempty"`
+}
+
+// AtRisk is a claim held back or paid that would no longer stand, with both judgements side
+// by side and the reason. Ids, codes and dates only.
+type AtRisk struct {
+	Kind        string `json:"kind"`
+	ClaimID     string `json:"claim_id"`
+	FamilyID    string `json:"family_id"`
+	WindowID    string `json:"window_id"`
+	PlanVersion string `json:"plan_version"`
+	Claimed     Judged `json:"claimed"`
+	JudgedAgain Judged `json:"judged_again"`
+	Reason      string `json:"reason"`
+}
+
+// claimRow is a claim as the report reads it.
+type claimRow struct {
+	ID, FamilyID, WindowID, Status, Route, PlanVersion, Problems, PackEngine string
+	AchievedAt                                                               time.Time
+	Sealed                                                                   []byte
+	// The judgement again before submission, for held claims.
+	AgainRoute, AgainProblems, AgainEngine, AgainReason string
+	AgainAchievedAt, AgainAt                            *time.Time
+}
+
+// ClaimsAtRisk lists a plan's claims at risk (docs/outcomes.md, ruling 5): those held back
+// before submission, with their judgement again, and the paid claims that, judged again now
+// under their pinned plan with this engine, would no longer stand: possible repayments.
+func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *Freezer, planID string, log *slog.Logger) ([]AtRisk, error) {
+	var rows []claimRow
+	err := db.WithContext(ctx).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, coalesce(c.window_id, '') AS window_id, c.status, c.route,
+		c.plan_version, c.problems::text AS problems, c.achieved_at, coalesce(p.engine_version, '1') AS pack_engine, p.sealed,
+		coalesce(r.route, '') AS again_route, coalesce(r.problems, '') AS again_problems,
+		coalesce(r.engine_version, '') AS again_engine, coalesce(r.reason, '') AS again_reason, r.achieved_at AS again_achieved_at, r.judged_at AS again_at
+		FROM claims.claims c LEFT JOIN claims.evidence_packs p ON p.claim_id = c.id
+		LEFT JOIN claims.rejudgements r ON r.claim_id = c.id AND r.occasion = c.window_id
+		WHERE c.plan_version LIKE ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID+"@%").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := []AtRisk{}
+	now := time.Now().UTC()
+	for i := range rows {
+		r := &rows[i]
+		item := AtRisk{ClaimID: r.ID, FamilyID: r.FamilyID, WindowID: r.WindowID, PlanVersion: r.PlanVersion,
+			Claimed: Judged{Route: r.Route, AchievedAt: &r.AchievedAt, EngineVersion: r.PackEngine, Problems: ProblemList(r.Problems)}}
+		if r.Status == "HELD" { // its judgement before submission
+			item.Kind, item.Reason = RiskHeld, r.AgainReason
+			item.JudgedAgain = Judged{Route: r.AgainRoute, AchievedAt: r.AgainAchievedAt, EngineVersion: r.AgainEngine, Problems: r.AgainProblems, JudgedAt: r.AgainAt}
+			out = append(out, item)
+			continue
+		}
+		again := judgeAgain(ctx, ps, packs, r, log)
+		if again.Stands {
+			continue
+		}
+		item.Kind, item.Reason = RiskPossibleRepayment, again.Reason
+		item.JudgedAgain = Judged{Route: again.Route, AchievedAt: again.AchievedAt, EngineVersion: again.EngineVersion, Problems: again.Problems, JudgedAt: &now}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// judgeAgain judges a paid claim's pack again now. A pack that cannot be opened (its key gone)
+// cannot show the claim stands.
+func judgeAgain(ctx context.Context, ps *outcomes.Plans, packs *Freezer, r *claimRow, log *slog.Logger) Rejudgement {
+	if r.Sealed == nil {
+		return Rejudgement{ClaimID: r.ID, EngineVersion: outcomes.EngineVersion, Reason: "it has no evidence pack, so it cannot be judged again"}
+	}
+	pack, err := packs.Open(uuid.MustParse(r.ID), r.Sealed)
+	if err != nil {
+		log.ErrorContext(ctx, "open evidence pack", "claim_id", r.ID, "error", err.Error())
+		return Rejudgement{ClaimID: r.ID, EngineVersion: outcomes.EngineVersion, Reason: "its evidence pack cannot be opened with the keys held"}
+	}
+	return Rejudge(ps, r.ID, pack)
+}
+
+// ProblemList writes a claim's frozen judgements as "CODE:STATUS" separated by spaces.
+func ProblemList(frozen string) string {
+	var ps []struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal([]byte(frozen), &ps) // written by CreateClaim: well formed
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Code + ":" + strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")
+	}
+	return strings.Join(out, " ")
 }
