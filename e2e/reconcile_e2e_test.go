@@ -98,6 +98,14 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/dashboard", "", as(t, manager)...), &dash); err != nil || len(dash.Years) != 1 {
 		t.Fatalf("dashboard: %+v %v", dash, err)
 	}
+	// Every claim was judged again before submission and stood (each family was paid), and
+	// stands judged again now: nothing is at risk.
+	var risk struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claims-at-risk", "", as(t, manager)...), &risk); err != nil || len(risk.Items) != 0 {
+		t.Errorf("claims at risk after a clean programme: %v %v", risk.Items, err)
+	}
 	var register struct {
 		Years []struct{ Actual int } `json:"years"`
 	}

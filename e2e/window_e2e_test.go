@@ -19,7 +19,9 @@ import (
 
 // A claim window runs on the running workers: the claims worker hands over the window's
 // ready claims, records the sample (the continuous-employment claim always in it), and,
-// after the auditor's decision, submits the batch and records each claim's status.
+// after the auditor's decision, judges the claims to submit again and records each claim's
+// status. These claims were written straight into claims' table, with no evidence pack: none
+// can be shown to stand, so none is submitted (docs/outcomes.md, ruling 5).
 func TestClaimWindowRunsOnTheRunningWorkers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -68,7 +70,7 @@ func TestClaimWindowRunsOnTheRunningWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	statuses := map[string]string{}
-	for deadline := time.Now().Add(30 * time.Second); statuses[ids[0]] != "SUBMITTED"; time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); statuses[ids[0]] != "HELD"; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not submitted: %v", statuses)
 		}
@@ -78,7 +80,12 @@ func TestClaimWindowRunsOnTheRunningWorkers(t *testing.T) {
 			statuses[r.ID] = r.Status
 		}
 	}
-	if statuses[ids[1]] != "FAILED_AUDIT" || statuses[ids[2]] != "SUBMITTED" || statuses[ids[3]] != "SUBMITTED" {
+	if statuses[ids[1]] != "FAILED_AUDIT" || statuses[ids[2]] != "HELD" || statuses[ids[3]] != "HELD" {
 		t.Errorf("statuses %v", statuses)
+	}
+	var reasons []string
+	gdb.Raw("SELECT reason FROM claims.rejudgements WHERE occasion = ? AND NOT stands", plan+"-w1").Scan(&reasons)
+	if len(reasons) != 3 || reasons[0] != "it has no evidence pack, so it cannot be judged again" {
+		t.Errorf("reasons held %v", reasons)
 	}
 }
