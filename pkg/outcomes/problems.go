@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"slices"
+	"time"
 )
 
 // Why a problem in significant progress is not yet sustained (Result.Pending).
@@ -24,9 +25,10 @@ type Awaiting struct {
 }
 
 // occurrence is one time a problem was present: an event (start = end = its date), a spell
-// that ended, or a bad school census term.
+// that ended, or a bad school census term. Instants as Unix nanoseconds: no pointers, so the
+// scratch list costs the collector nothing.
 type occurrence struct {
-	start, end Moment
+	start, end int64
 	term       int32 // the census term's position in the plan's calendar; -1 for other facts
 	member     int32
 	fact       int32
@@ -169,6 +171,7 @@ func (c *ctx) awaitingText(aw []Awaiting) {
 func (c *ctx) history(pr *Problem, attached, at Moment) history {
 	var h history
 	afterAttachment := false // whether any occurrence began after attachment: only those can be recurrences
+	attachedAt, recurred := attached.UnixNano(), int64(0)
 	start := len(c.ids)
 	occs := c.occs[:0]
 	for j := range pr.Indicators {
@@ -176,6 +179,7 @@ func (c *ctx) history(pr *Problem, attached, at Moment) history {
 		for _, i := range c.indFacts[ind.index] {
 			fact := &c.f.Facts[i]
 			o := occurrence{term: -1, member: c.facts[i].member, fact: i}
+			var ended Moment
 			switch {
 			case ind.Attendance != nil:
 				ti := c.facts[i].term
@@ -191,12 +195,12 @@ func (c *ctx) history(pr *Problem, attached, at Moment) history {
 					c.ids = append(c.ids, fact.ID)
 					continue
 				}
-				o.start, o.end, o.term = t.Start, t.End, ti
+				o.start, ended, o.term = t.Start.UnixNano(), t.End, ti
 			case fact.Date != nil:
 				if fact.Date.After(at.Time) || !c.subjectMatches(ind, i, *fact.Date) {
 					continue
 				}
-				o.start, o.end = *fact.Date, *fact.Date
+				o.start, ended = fact.Date.UnixNano(), *fact.Date
 			case fact.Start != nil:
 				if fact.Start.After(at.Time) || !c.subjectMatches(ind, i, *fact.Start) {
 					continue
@@ -206,14 +210,15 @@ func (c *ctx) history(pr *Problem, attached, at Moment) history {
 					c.ids = append(c.ids, fact.ID)
 					continue
 				}
-				o.start, o.end = *fact.Start, *fact.End
+				o.start, ended = fact.Start.UnixNano(), *fact.End
 			default:
 				continue
 			}
-			if !h.found || o.end.After(h.last.Time) {
-				h.last, h.found = o.end, true
+			o.end = ended.UnixNano()
+			if !h.found || ended.After(h.last.Time) {
+				h.last, h.found = ended, true
 			}
-			afterAttachment = afterAttachment || o.start.After(attached.Time)
+			afterAttachment = afterAttachment || o.start > attachedAt
 			c.ids = append(c.ids, fact.ID)
 			occs = append(occs, o)
 		}
@@ -223,12 +228,15 @@ func (c *ctx) history(pr *Problem, attached, at Moment) history {
 		if !afterAttachment {
 			break
 		}
-		if !o.start.After(attached.Time) || !o.start.After(h.recurred.Time) {
+		if o.start <= attachedAt || o.start <= recurred {
 			continue
 		}
 		if slices.ContainsFunc(occs, func(q occurrence) bool { return q.fact != o.fact && endedBefore(q, o) }) {
-			h.recurred, h.recurredBy = o.start, c.f.Facts[o.fact].ID
+			recurred, h.recurredBy = o.start, c.f.Facts[o.fact].ID
 		}
+	}
+	if recurred != 0 {
+		h.recurred = Moment{time.Unix(0, recurred).In(London)}
 	}
 	mine := c.ids[start:]
 	slices.Sort(mine)
@@ -243,7 +251,7 @@ func endedBefore(q, o occurrence) bool {
 	if o.term >= 0 && q.term == o.term-1 && q.member == o.member {
 		return false
 	}
-	return q.end.Before(o.start.Time) || (q.end.Equal(o.start.Time) && q.start.Before(o.start.Time))
+	return q.end < o.start || (q.end == o.start && q.start < o.start)
 }
 
 // badTerm says whether one census term shows the problem.
@@ -289,7 +297,7 @@ func (c *ctx) gaps(pr *Problem, a *Attachment, start, until Moment) []Awaiting {
 	}
 	// Carved from one array per judgement, as evidence ids are from c.ids.
 	if cap(c.awaits)-len(c.awaits) < len(out) {
-		c.awaits = make([]Awaiting, 0, max(len(c.f.Attachment.Baseline)+2, len(out)))
+		c.awaits = make([]Awaiting, 0, max(len(c.f.Attachment.Baseline), len(out)))
 	}
 	first := len(c.awaits)
 	c.awaits = append(c.awaits, out...)
