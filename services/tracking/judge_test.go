@@ -142,6 +142,9 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 			t.Errorf("%s: %v", p.GetCode(), p.GetStatus())
 		}
 	}
+	if cp := j.GetProblems()[0]; cp.GetWaiting() != outcomes.WaitingSustaining || !slices.Contains(cp.GetAwaiting(), "social_care after 2017-02-01") {
+		t.Errorf("what the child protection problem waits for: %v", cp)
+	}
 	if j.GetReviewAt() != nil || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) || len(j.GetBlocking()) != 0 {
 		t.Errorf("review %v, earliest claim %v, blocking %v", j.GetReviewAt(), j.GetEarliestClaimAt().AsTime(), j.GetBlocking())
 	}

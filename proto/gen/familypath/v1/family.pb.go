@@ -782,7 +782,13 @@ type ProblemJudgement struct {
 	// When the problem's sustaining clock started (its outcome was met).
 	ClockStart *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=clock_start,json=clockStart,proto3" json:"clock_start,omitempty"`
 	// When it will be sustained if progress holds; a recurrence moves it.
-	SustainedAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=sustained_at,json=sustainedAt,proto3" json:"sustained_at,omitempty"`
+	SustainedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=sustained_at,json=sustainedAt,proto3" json:"sustained_at,omitempty"`
+	// In significant progress, what it waits for: SUSTAINING, AWAITING_DATA, CASE_CLOSURE or
+	// TERM_DATES (docs/outcomes.md).
+	Waiting string `protobuf:"bytes,5,opt,name=waiting,proto3" json:"waiting,omitempty"`
+	// The data it needs before it can be sustained, in words: "police after 2017-03-31",
+	// "school_census 2016-AUT", "dwp_benefits:UC after 2017-03-31", "health (none held)".
+	Awaiting      []string `protobuf:"bytes,6,rep,name=awaiting,proto3" json:"awaiting,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -841,6 +847,20 @@ func (x *ProblemJudgement) GetClockStart() *timestamppb.Timestamp {
 func (x *ProblemJudgement) GetSustainedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SustainedAt
+	}
+	return nil
+}
+
+func (x *ProblemJudgement) GetWaiting() string {
+	if x != nil {
+		return x.Waiting
+	}
+	return ""
+}
+
+func (x *ProblemJudgement) GetAwaiting() []string {
+	if x != nil {
+		return x.Awaiting
 	}
 	return nil
 }
@@ -3583,13 +3603,15 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x04team\x18\x1a \x01(\tR\x04team\x12\x1f\n" +
 	"\vreferral_id\x18\x1b \x01(\tR\n" +
 	"referralId\x12(\n" +
-	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\"\xd8\x01\n" +
+	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\"\x8e\x02\n" +
 	"\x10ProblemJudgement\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
 	"\vclock_start\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"clockStart\x12=\n" +
-	"\fsustained_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vsustainedAt\"m\n" +
+	"\fsustained_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vsustainedAt\x12\x18\n" +
+	"\awaiting\x18\x05 \x01(\tR\awaiting\x12\x1a\n" +
+	"\bawaiting\x18\x06 \x03(\tR\bawaiting\"m\n" +
 	"\rAttachRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12=\n" +

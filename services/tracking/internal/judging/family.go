@@ -93,7 +93,8 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 		}
 	}
 	for _, ps := range j.Problems {
-		pj := &familypathv1.ProblemJudgement{Code: ps.Code, Status: statusOf[ps.Status], ClockStart: stamp(ps.ClockStart), SustainedAt: stamp(ps.SustainedAt)}
+		pj := &familypathv1.ProblemJudgement{Code: ps.Code, Status: statusOf[ps.Status], ClockStart: stamp(ps.ClockStart), SustainedAt: stamp(ps.SustainedAt),
+			Waiting: ps.Waiting, Awaiting: awaitingWords(ps.Awaiting)}
 		out.Problems = append(out.Problems, pj)
 		if ps.Status != outcomes.Sustained && len(ps.Awaiting) == 0 {
 			consider(ps.SustainedAt)
@@ -112,6 +113,22 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 	out.EarliestClaimAt = stamp(j.Result.EarliestClaimAt)
 	if !review.IsZero() {
 		out.ReviewAt = timestamppb.New(review)
+	}
+	return out
+}
+
+// awaitingWords says the data a problem waits for, a phrase each (codes and dates only).
+func awaitingWords(aw []outcomes.Awaiting) []string {
+	var out []string
+	for _, w := range aw {
+		switch {
+		case w.Term != "":
+			out = append(out, w.Feed+" "+w.Term)
+		case w.After.IsZero():
+			out = append(out, w.Feed+" (none held)")
+		default:
+			out = append(out, w.Feed+" after "+w.After.String())
+		}
 	}
 	return out
 }

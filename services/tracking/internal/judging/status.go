@@ -20,6 +20,8 @@ type problemRow struct {
 	Status      string     `json:"status"`
 	ClockStart  *time.Time `json:"clock_start,omitempty"`
 	SustainedAt *time.Time `json:"sustained_at,omitempty"`
+	Waiting     string     `json:"waiting,omitempty"`
+	Awaiting    []string   `json:"awaiting,omitempty"`
 }
 
 func timeOf(ts *timestamppb.Timestamp) *time.Time {
@@ -40,7 +42,7 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 			outstanding++
 		}
 		problems = append(problems, problemRow{Code: p.GetCode(), Status: p.GetStatus().String(),
-			ClockStart: timeOf(p.GetClockStart()), SustainedAt: timeOf(p.GetSustainedAt())})
+			ClockStart: timeOf(p.GetClockStart()), SustainedAt: timeOf(p.GetSustainedAt()), Waiting: p.GetWaiting(), Awaiting: p.GetAwaiting()})
 	}
 	pj, err := json.Marshal(problems)
 	if err != nil {
