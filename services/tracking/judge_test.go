@@ -198,6 +198,13 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	if route != "SSP" || outstanding != 0 {
 		t.Errorf("read model: route %q, outstanding %d", route, outstanding)
 	}
+	var engine, coverage string
+	if err := tr.Deps.DB.Raw("SELECT engine_version, coverage::text FROM tracking.family_status WHERE family_id = ?", fam.ID).Row().Scan(&engine, &coverage); err != nil {
+		t.Fatal(err)
+	}
+	if engine != outcomes.EngineVersion || !strings.Contains(coverage, `"social_care": "2017-12-01"`) {
+		t.Errorf("read model: engine %q, coverage %s", engine, coverage)
+	}
 }
 
 func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {

@@ -43,7 +43,7 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 		req := &familypathv1.JudgeFamilyRequest{FamilyId: uuid.NewString(), PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "EDUCATION"},
 			AttachedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)),
 			EvidenceSnapshotId: uuid.NewString()}
-		if err := store.Save(context.Background(), req, f.j, f.ce); err != nil {
+		if err := store.Save(context.Background(), req, f.j, f.ce, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -62,7 +62,7 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	at := r.GetAt().AsTime()
 	judged := outcomes.Evaluate(p, &f, outcomes.Moment{Time: at})
 	out := Translate(judged, at)
-	if err := j.Status.Save(ctx, r, out, employmentDate(judged.Employment)); err != nil {
+	if err := j.Status.Save(ctx, r, out, employmentDate(judged.Employment), f.Coverage); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/lib/pq"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -34,7 +35,8 @@ func timeOf(ts *timestamppb.Timestamp) *time.Time {
 
 // Save keeps the judgement unless a judgement of a later moment is already kept (activity
 // retries and replays may arrive out of order).
-func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyRequest, j *familypathv1.FamilyJudgement, ceProjected *time.Time) error {
+func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyRequest, j *familypathv1.FamilyJudgement, ceProjected *time.Time,
+	coverage outcomes.Coverage) error {
 	problems := make([]problemRow, 0, len(j.GetProblems()))
 	outstanding := 0
 	for _, p := range j.GetProblems() {
@@ -47,6 +49,13 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 	pj, err := json.Marshal(problems)
 	if err != nil {
 		return err
+	}
+	cj, err := json.Marshal(coverage)
+	if err != nil {
+		return err
+	}
+	if coverage == nil {
+		cj = []byte("{}")
 	}
 	var route *string
 	switch j.GetResultRoute() {
@@ -63,19 +72,19 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 	}
 	return s.DB.WithContext(ctx).Exec(`
 INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
-    result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at, engine_version)
-VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at, engine_version, coverage)
+VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
 ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, attached_at = EXCLUDED.attached_at,
     baseline = EXCLUDED.baseline, evidence_snapshot_id = EXCLUDED.evidence_snapshot_id, judged_for = EXCLUDED.judged_for,
     judged_at = now(), result_route = EXCLUDED.result_route, achieved_at = EXCLUDED.achieved_at,
     earliest_claim_at = EXCLUDED.earliest_claim_at, review_at = EXCLUDED.review_at, outstanding = EXCLUDED.outstanding,
     blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at,
-    engine_version = EXCLUDED.engine_version
+    engine_version = EXCLUDED.engine_version, coverage = EXCLUDED.coverage
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
 		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
 		r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
 		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected,
-		j.GetEngineVersion()).Error
+		j.GetEngineVersion(), string(cj)).Error
 }
 
 func nonNil(s []string) []string {
