@@ -4,6 +4,12 @@
 // then pairs are scored many times.
 package linkage
 
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
 // JaroWinkler is the Jaro-Winkler similarity of two ASCII strings (0 to 1), with the usual
 // prefix scale 0.1 over at most 4 common leading characters. Names are normalised to
 // upper-case ASCII letters before (Normalise), so bytes are characters here. Strings longer
@@ -69,8 +75,12 @@ func JaroWinkler(a, b string) float64 {
 	return jaro + float64(prefix)*0.1*(1-jaro)
 }
 
-// Normalise keeps the letters of a name, upper-cased (ASCII); accents and other characters
-// go, so "O'Brien-Smith" is "OBRIENSMITH". It allocates only when it changes something.
+// Normalise keeps the letters of a name, upper-cased and in plain Latin letters: accents
+// and other marks come off ("Zoë" is ZOE, "Wiśniewski" WISNIEWSKI), letters that are not a
+// Latin letter with a mark are spelt as English records write them ("Łukasz" is LUKASZ,
+// "Strauß" STRAUSS, "Søren" SOREN, "Æthel" AETHEL), and other characters go, so "O'Brien-Smith"
+// is OBRIENSMITH. ASCII input takes a path with no Unicode work, and allocates only when it
+// changes something.
 func Normalise(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -86,10 +96,39 @@ func Normalise(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case c >= utf8.RuneSelf:
+			return normaliseUnicode(s)
 		case c >= 'a' && c <= 'z':
 			b = append(b, c-'a'+'A')
 		case c >= 'A' && c <= 'Z':
 			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// spelt are the letters that no decomposition turns into Latin letters with marks, as
+// English records spell them.
+var spelt = map[rune]string{
+	'Ł': "L", 'ł': "L", 'Ø': "O", 'ø': "O", 'ß': "SS", 'ẞ': "SS", 'Æ': "AE", 'æ': "AE", 'Œ': "OE", 'œ': "OE",
+	'Đ': "D", 'đ': "D", 'Ð': "D", 'ð': "D", 'Þ': "TH", 'þ': "TH", 'ı': "I", 'Ħ': "H", 'ħ': "H", 'Ŋ': "NG", 'ŋ': "NG",
+	'ſ': "S", 'Ŀ': "L", 'ŀ': "L",
+}
+
+// normaliseUnicode is Normalise for text beyond ASCII: compatibility decomposition (NFKD),
+// marks dropped, the spelt letters spelt, then the Latin letters kept, upper-cased.
+func normaliseUnicode(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range norm.NFKD.String(s) {
+		if t, ok := spelt[r]; ok {
+			b = append(b, t...)
+			continue
+		}
+		switch {
+		case r >= 'a' && r <= 'z':
+			b = append(b, byte(r-'a'+'A'))
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r))
 		}
 	}
 	return string(b)

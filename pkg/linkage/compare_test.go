@@ -34,6 +34,55 @@ func TestSoundexAndNormalise(t *testing.T) {
 	}
 }
 
+// Names beyond ASCII keep every letter, spelt as English records spell them: nothing is
+// dropped, and the phonetic key is the spelt name's.
+func TestNormaliseSpellsEveryName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Łukasz": "LUKASZ", "Zoë": "ZOE", "Wiśniewski": "WISNIEWSKI", "Wisniewski": "WISNIEWSKI", "O'Neill": "ONEILL", "ONeill": "ONEILL",
+		"Strauß": "STRAUSS", "Søren": "SOREN", "Æthelred": "AETHELRED", "Siobhán": "SIOBHAN", "Ó Súilleabháin": "OSUILLEABHAIN",
+		"Gruffydd": "GRUFFYDD", "Zoé-Łucja": "ZOELUCJA", "Dvořák": "DVORAK", "Çelik": "CELIK", "Gül": "GUL", "Þór": "THOR",
+		"Ｓｍｉｔｈ":    "SMITH", // full-width letters (compatibility decomposition)
+		"Mohammed": "MOHAMMED", "": "",
+	} {
+		if got := Normalise(in); got != want {
+			t.Errorf("Normalise(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if a, b := Prepare("Łukasz", "Wiśniewski", "", "", ""), Prepare("Lukasz", "Wisniewski", "", "", ""); a.ForenameSX != b.ForenameSX ||
+		a.SurnameSX != "W252" || a.Forename != b.Forename || a.Surname != b.Surname {
+		t.Errorf("prepared %+v and %+v", a, b)
+	}
+}
+
+// Transliterations common in English councils compare as Close: another spelling of one
+// name, in the forename or the surname; unrelated names do not.
+func TestTransliteratedSpellingsCompareClose(t *testing.T) {
+	for _, c := range []struct {
+		a, b  [2]string
+		field int
+	}{
+		{[2]string{"Mohammed", "Khan"}, [2]string{"Muhammad", "Khan"}, FieldForename},
+		{[2]string{"Mohammad", "Khan"}, [2]string{"Mohamed", "Khan"}, FieldForename},
+		{[2]string{"Ali", "Hussain"}, [2]string{"Ali", "Hussein"}, FieldSurname},
+		{[2]string{"Ali", "Mohammed"}, [2]string{"Ali", "Muhammad"}, FieldSurname},
+		{[2]string{"Rina", "Choudhury"}, [2]string{"Rina", "Chowdhury"}, FieldSurname},
+		{[2]string{"Sean", "O'Neill"}, [2]string{"Sean", "ONeill"}, FieldSurname},
+		{[2]string{"Lukasz", "Wiśniewski"}, [2]string{"Łukasz", "Wisniewski"}, FieldSurname},
+	} {
+		a, b := Prepare(c.a[0], c.a[1], "1980-01-02", "M", ""), Prepare(c.b[0], c.b[1], "1980-01-02", "M", "")
+		if got := Compare(&a, &b)[c.field]; got > Close {
+			t.Errorf("%v ~ %v: field %d at level %d, want Close or Exact", c.a, c.b, c.field, got)
+		}
+	}
+	if !Spelling("MOHAMMED", "MUHAMMAD") || Spelling("MOHAMMED", "AHMED") || Spelling("", "") {
+		t.Error("the spellings table")
+	}
+	a, b := Prepare("Ahmed", "Patel", "1980-01-02", "M", ""), Prepare("Mohammed", "Patel", "1980-01-02", "M", "")
+	if got := Compare(&a, &b)[FieldForename]; got <= Close {
+		t.Errorf("AHMED ~ MOHAMMED compared %d", got)
+	}
+}
+
 func FuzzJaroWinkler(f *testing.F) {
 	f.Add("MARTHA", "MARHTA")
 	f.Fuzz(func(t *testing.T, a, b string) {

@@ -2,7 +2,10 @@ module github.com/familypath/familypath/pkg/linkage
 
 go 1.26.0
 
-require github.com/familypath/familypath/pkg/extracts v0.0.0
+require (
+	github.com/familypath/familypath/pkg/extracts v0.0.0
+	golang.org/x/text v0.43.0
+)
 
 require (
 	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect

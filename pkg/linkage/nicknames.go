@@ -8,6 +8,9 @@ import (
 //go:embed names/familiar.txt
 var familiarText string
 
+//go:embed names/spellings.txt
+var spellingsText string
+
 // maxGroups is how many familiar-name groups a forename may belong to (ALEX: ALEXANDER's
 // and ALEXANDRA's); more are dropped, which only loses a nickname match.
 const maxGroups = 3
@@ -18,6 +21,13 @@ type nameGroups [maxGroups]uint16
 // familiar maps each normalised forename in names/familiar.txt to its groups: parsed once,
 // at start-up, and read-only after.
 var familiar = parseFamiliar(familiarText)
+
+// spellings maps each normalised name in names/spellings.txt (forenames and surnames alike)
+// to its groups of spellings of one name: MOHAMMED and MUHAMMAD, HUSSAIN and HUSSEIN.
+var spellings = parseFamiliar(spellingsText)
+
+// Spelling says whether two normalised names are spellings of one name, by the spellings table.
+func Spelling(a, b string) bool { return spellings[a].shares(spellings[b]) }
 
 func parseFamiliar(text string) map[string]nameGroups {
 	out := map[string]nameGroups{}

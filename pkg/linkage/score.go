@@ -18,6 +18,8 @@ type Person struct {
 	Source string
 	feed   uint32     // a hash of Source's feed part: identifiers of one feed compare, of two do not
 	groups nameGroups // the forename's familiar-name groups (nicknames.go)
+	// The forename's and surname's groups of spellings of one name (names/spellings.txt).
+	foreSpelt, surSpelt nameGroups
 }
 
 // WithSource sets the record's identifier in its feed.
@@ -33,6 +35,7 @@ func Prepare(forename, surname, dob, sex, postcode string) Person {
 	p := Person{Forename: Normalise(forename), Surname: Normalise(surname)}
 	p.ForenameSX, p.SurnameSX = Soundex(p.Forename), Soundex(p.Surname)
 	p.groups = familiar[p.Forename]
+	p.foreSpelt, p.surSpelt = spellings[p.Forename], spellings[p.Surname]
 	if len(dob) == 10 && dob[4] == '-' && dob[7] == '-' {
 		y, m, d := atoi(dob[0:4]), atoi(dob[5:7]), atoi(dob[8:10])
 		if y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31 { // the extract reader has checked the calendar
@@ -160,10 +163,13 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 func Compare(a, b *Person) Comparison {
 	var c Comparison
 	c[FieldForename] = nameLevel(a.Forename, b.Forename, a.ForenameSX, b.ForenameSX)
-	if c[FieldForename] > Close && c[FieldForename] != Missing && a.groups.shares(b.groups) {
-		c[FieldForename] = Close // a familiar form: JIM for JAMES
+	if c[FieldForename] > Close && c[FieldForename] != Missing && (a.groups.shares(b.groups) || a.foreSpelt.shares(b.foreSpelt)) {
+		c[FieldForename] = Close // a familiar form (JIM for JAMES) or another spelling (MUHAMMAD for MOHAMMED)
 	}
 	c[FieldSurname] = nameLevel(a.Surname, b.Surname, a.SurnameSX, b.SurnameSX)
+	if c[FieldSurname] > Close && c[FieldSurname] != Missing && a.surSpelt.shares(b.surSpelt) {
+		c[FieldSurname] = Close // another spelling: CHOWDHURY for CHOUDHURY
+	}
 	if c[FieldForename] == Differ && c[FieldSurname] == Differ {
 		// Forename and surname keyed the wrong way round: compare them crossed.
 		f := nameLevel(a.Forename, b.Surname, a.ForenameSX, b.SurnameSX)

@@ -37,19 +37,31 @@ func Read(dir, asOf string) ([]matching.Record, []File, error) {
 		return nil, nil, err
 	}
 	var files []File
+	var unknown []string
 	for _, e := range entries {
 		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") { // folders and hidden files (.DS_Store) are not extracts
+			continue
+		}
 		format := extracts.CSV
 		switch strings.ToLower(filepath.Ext(name)) {
 		case ".jsonl", ".ndjson":
 			format = extracts.JSONLines
 		case ".csv":
 		default:
+			unknown = append(unknown, name)
 			continue
 		}
-		if feed := ingest.FeedOfFile(name); feed != "" && !e.IsDir() {
-			files = append(files, File{Path: filepath.Join(dir, name), Feed: feed, Format: format})
+		feed := ingest.FeedOfFile(name)
+		if feed == "" {
+			unknown = append(unknown, name)
+			continue
 		}
+		files = append(files, File{Path: filepath.Join(dir, name), Feed: feed, Format: format})
+	}
+	if len(unknown) > 0 { // never skipped: a misnamed extract would be a feed silently missing
+		return nil, nil, fmt.Errorf("%s holds files that are not extracts (%s): an extract's name starts with its feed's name (%s) and ends in .csv or .jsonl, e.g. police-2016-09.csv",
+			dir, strings.Join(unknown, ", "), strings.Join(feedNames(), ", "))
 	}
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("%s holds no extract files (names start with a feed's name and end in .csv or .jsonl)", dir)
@@ -73,6 +85,15 @@ func Read(dir, asOf string) ([]matching.Record, []File, error) {
 		records = append(records, p...)
 	}
 	return records, files, nil
+}
+
+// feedNames are the extract contract's feeds' names.
+func feedNames() []string {
+	var out []string
+	for _, f := range extracts.Feeds() {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 func readFile(f *File, source int32, asOf string) ([]matching.Record, error) {

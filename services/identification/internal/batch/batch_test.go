@@ -141,3 +141,31 @@ func TestBadDecisionsAreRefusedWithTheirLine(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// A file in the folder that names no feed is never skipped: the batch fails, naming it and
+// the feeds it knows; folders and hidden files are not extracts and are passed over.
+func TestAFileThatNamesNoFeedFailsTheBatch(t *testing.T) {
+	in := t.TempDir()
+	police := "pnc_id,event_type,event_date,forename,surname,dob,sex,postcode\n,ASB_INTERVENTION,2016-07-01,Ann,Lee,1980-01-02,F,PR1 2AB\n"
+	for name, text := range map[string]string{"police-2016-09.csv": police, ".DS_Store": "x", "polise.csv": police, "notes.txt": "read me"} {
+		if err := os.WriteFile(filepath.Join(in, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(in, "old"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Read(in, "2016-10-01")
+	if err == nil || !strings.Contains(err.Error(), "notes.txt, polise.csv") || !strings.Contains(err.Error(), "school_census") ||
+		strings.Contains(err.Error(), "DS_Store") {
+		t.Fatalf("a misnamed file: %v", err)
+	}
+	for _, name := range []string{"polise.csv", "notes.txt"} {
+		if err := os.Remove(filepath.Join(in, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if records, files, err := Read(in, "2016-10-01"); err != nil || len(files) != 1 || len(records) != 1 {
+		t.Errorf("the folder with its extract alone: %d files, %d records, %v", len(files), len(records), err)
+	}
+}
