@@ -137,22 +137,27 @@ type Timing struct {
 	Duration time.Duration
 }
 
-// timer records stages as they end.
+// timer records stages as they end, and says each on progress when it is set.
 type timer struct {
-	out  *[]Timing
-	last time.Time
+	out      *[]Timing
+	last     time.Time
+	progress io.Writer
 }
 
 func (t *timer) stage(name string) {
 	now := time.Now()
 	*t.out = append(*t.out, Timing{name, now.Sub(t.last)})
+	if t.progress != nil {
+		fmt.Fprintf(t.progress, "%s: done in %s\n", name, now.Sub(t.last).Round(time.Millisecond))
+	}
 	t.last = now
 }
 
-// Run reads the folder and identifies its families under plan at the reference date.
-func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.Settings) (*Output, error) {
+// Run reads the folder and identifies its families under plan at the reference date, saying
+// each stage as it ends on progress (when not nil): a county takes tens of seconds.
+func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.Settings, progress io.Writer) (*Output, error) {
 	var timings []Timing
-	clock := &timer{out: &timings, last: time.Now()}
+	clock := &timer{out: &timings, last: time.Now(), progress: progress}
 	records, files, err := Read(dir, at.Format(time.DateOnly))
 	if err != nil {
 		return nil, err

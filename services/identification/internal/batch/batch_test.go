@@ -32,6 +32,11 @@ func TestBatchWritesPeopleFamiliesAndTheReviewQueue(t *testing.T) {
 	if err := Command(context.Background(), []string{"--in", in, "--out", out, "--date", "2016-10-01"}, &log); err != nil {
 		t.Fatal(err, log.String())
 	}
+	for _, stage := range []string{"read files: done in", "link people: done in", "judge families: done in"} { // progress as each stage ends
+		if !strings.Contains(log.String(), stage) {
+			t.Errorf("the batch did not say %q:\n%s", stage, log.String())
+		}
+	}
 	people := readAll(t, filepath.Join(out, PeopleFile))
 	records, _, err := Read(in, "2016-10-01")
 	if err != nil {
@@ -81,7 +86,7 @@ func TestReviewersDecisionsWin(t *testing.T) {
 	in := smallCounty(t)
 	plan := lancashire(t)
 	at := outcomes.Date(2016, 10, 1)
-	first, err := Run(in, plan, at, matching.Settings{})
+	first, err := Run(in, plan, at, matching.Settings{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +121,7 @@ func TestReviewersDecisionsWin(t *testing.T) {
 	if err != nil || len(read) != 2 {
 		t.Fatal(read, err)
 	}
-	second, err := Run(in, plan, at, matching.Settings{Decisions: read})
+	second, err := Run(in, plan, at, matching.Settings{Decisions: read}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

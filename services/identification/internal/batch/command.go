@@ -50,7 +50,7 @@ func Command(_ context.Context, args []string, out io.Writer) error {
 		}
 	}
 	start := time.Now()
-	o, err := Run(*in, plan, at, settings)
+	o, err := Run(*in, plan, at, settings, out)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type Quality struct {
 func measure(t testing.TB, dir string) Quality {
 	t.Helper()
 	plan := lancashire(t)
-	out, err := Run(dir, plan, outcomes.Date(2016, 10, 1), matching.Settings{})
+	out, err := Run(dir, plan, outcomes.Date(2016, 10, 1), matching.Settings{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
