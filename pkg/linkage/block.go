@@ -16,8 +16,11 @@ const MaxBlock = 2000
 // misspelt or changed surname, or names swapped (date of birth and both initials, in
 // order); a wrong day or month of birth (surname sound, forename initial and birth year);
 // a wrong date of birth or a changed surname (the postcode and forename initial); an
-// unknown date of birth after a move within the area (both names' sounds and the postcode
-// district); the feed's own identifier.
+// unknown date of birth after a move within the area (both names' sounds, in either order,
+// and the postcode district); both names changed or missing (date of birth and postcode); a
+// wrong or missing date of birth and one name, or names swapped (the postcode and either
+// name's sound); a changed surname and a move (date of birth and forename sound); the feed's
+// own identifier.
 func BlockingKeys(p *Person, dst []string) []string {
 	dst = dst[:0]
 	dob := ""
@@ -44,7 +47,25 @@ func BlockingKeys(p *Person, dst []string) []string {
 		dst = append(dst, "i"+p.Source)
 	}
 	if p.ForenameSX != "" && p.SurnameSX != "" && len(p.Postcode) >= 5 {
-		dst = append(dst, "n"+p.ForenameSX+p.SurnameSX+p.Postcode[:len(p.Postcode)-3])
+		f, s := p.ForenameSX, p.SurnameSX
+		if f > s { // in either order: names keyed the wrong way round still meet
+			f, s = s, f
+		}
+		dst = append(dst, "n"+f+s+p.Postcode[:len(p.Postcode)-3])
+	}
+	if dob != "" && p.Postcode != "" {
+		dst = append(dst, "o"+dob+p.Postcode) // both names changed or missing
+	}
+	if p.Postcode != "" { // a wrong or missing date of birth and one name, or names swapped: either name's sound at the postcode
+		if p.SurnameSX != "" {
+			dst = append(dst, "q"+p.Postcode+p.SurnameSX)
+		}
+		if p.ForenameSX != "" && p.ForenameSX != p.SurnameSX {
+			dst = append(dst, "q"+p.Postcode+p.ForenameSX)
+		}
+	}
+	if dob != "" && p.ForenameSX != "" {
+		dst = append(dst, "f"+dob+p.ForenameSX) // a changed surname and a move
 	}
 	return dst
 }

@@ -42,7 +42,7 @@ func measure(t testing.TB, dir string) Quality {
 		predicted[i] = int(out.People.Of[i])
 		actual[i] = truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][0]
 	}
-	q.PeoplePrecision, q.PeopleRecall, q.PeopleF1 = pairwise(predicted, actual)
+	q.PeoplePrecision, q.PeopleRecall, q.PeopleF1 = Pairwise(predicted, actual)
 	// Families: pairs of true people, same predicted household (of most of their rows)
 	// against same true household.
 	householdOf := make([]int, out.People.Count)
@@ -72,7 +72,7 @@ func measure(t testing.TB, dir string) Quality {
 		}
 		pp, ap = append(pp, best), append(ap, home[person])
 	}
-	q.FamilyPrecision, q.FamilyRecall, q.FamilyF1 = pairwise(pp, ap)
+	q.FamilyPrecision, q.FamilyRecall, q.FamilyF1 = Pairwise(pp, ap)
 	// The review queue.
 	inQueue := map[int32]bool{}
 	for _, it := range out.Review {
@@ -113,34 +113,6 @@ func writeCounty(t testing.TB, seed uint64, households int) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// pairwise is the precision, recall and F1 of the pairs put together by predicted against
-// the pairs put together by actual.
-func pairwise(predicted []int, actual []string) (float64, float64, float64) {
-	type cell struct {
-		p int
-		a string
-	}
-	cells, ps, as := map[cell]int{}, map[int]int{}, map[string]int{}
-	for i := range predicted {
-		cells[cell{predicted[i], actual[i]}]++
-		ps[predicted[i]]++
-		as[actual[i]]++
-	}
-	pairs := func(n int) float64 { return float64(n) * float64(n-1) / 2 }
-	var tp, pred, act float64
-	for _, n := range cells {
-		tp += pairs(n)
-	}
-	for _, n := range ps {
-		pred += pairs(n)
-	}
-	for _, n := range as {
-		act += pairs(n)
-	}
-	precision, recall := tp/pred, tp/act
-	return precision, recall, 2 * precision * recall / (precision + recall)
 }
 
 // readTruth maps feed:row to the true person and household.
