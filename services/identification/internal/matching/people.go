@@ -206,7 +206,7 @@ func LinkPeople(records []Record, s Settings) *People {
 		switch {
 		case cmpn[linkage.FieldIdentifier] == linkage.Exact:
 			// joined by identifier above
-		case w > accept && cmpn[linkage.FieldDOB] <= linkage.Close:
+		case w > accept && datesAgree(&profiles[pr[0]], &profiles[pr[1]], cmpn):
 			strong = append(strong, sc)
 		case w > review:
 			weak = append(weak, sc)
@@ -341,6 +341,14 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 	model := linkage.NewModel(p)
 	model.Frequencies = linkage.CountFrequencies(profiles)
 	return estimatedModel{model, p}, share
+}
+
+// datesAgree says whether two profiles' dates of birth agree enough to link them on their
+// score alone: the same, day and month swapped, or a typing error in the day or the month of
+// the same year. A missing date, or another year, never does: a father and son of one name at
+// one address differ by their year, and one with no date could be either.
+func datesAgree(a, b *linkage.Person, c linkage.Comparison) bool {
+	return c[linkage.FieldDOB] <= linkage.Close || c[linkage.FieldDOB] == linkage.Partial && a.Year == b.Year
 }
 
 // dobKey is a profile's full date of birth, "" when unknown.
