@@ -7,8 +7,9 @@ package extracts
 
 import "slices"
 
-// ContractVersion is the version of the extract formats this package reads.
-const ContractVersion = 1
+// ContractVersion is the version of the extract formats this package reads. Version 2 adds
+// the residents feed; every version 1 file reads as it did.
+const ContractVersion = 2
 
 // The feeds of the contract.
 const (
@@ -21,6 +22,10 @@ const (
 	Health         = "health"
 	Housing        = "housing"
 	HouseholdLinks = "household_links"
+	// Residents (version 2): a person recorded as living at an address, by council tax and
+	// housing benefit accounts and GP registrations; the one feed where children under five
+	// and children out of school usually appear.
+	Residents = "residents"
 )
 
 // PersonColumns are present in every feed; any may be missing or misspelled.
@@ -32,6 +37,8 @@ type Feed struct {
 	// IDColumn is the feed's own person identifier ("" for feeds without one).
 	IDColumn string
 	Columns  []Column
+	// Since is the contract version that added the feed (0: version 1, the first).
+	Since int
 }
 
 // Column is one feed column beyond the person fields.
@@ -122,6 +129,12 @@ var feeds = []Feed{
 		{Name: "person_ref_a", Kind: KindRef, Required: true},
 		{Name: "person_ref_b", Kind: KindRef, Required: true},
 		{Name: "relationship", Kind: KindEnum, Required: true, Enum: []string{"PARENT_OF", "PARTNER_OF", "SIBLING_OF", "CARER_OF"}},
+	}},
+	{Name: Residents, Since: 2, Columns: []Column{
+		{Name: "source", Kind: KindEnum, Required: true, Enum: []string{"COUNCIL_TAX", "HOUSING_BENEFIT", "GP_REGISTRATION"}},
+		{Name: "account_ref", Kind: KindText},
+		{Name: "from_date", Kind: KindDate, Required: true},
+		{Name: "to_date", Kind: KindDate},
 	}},
 }
 

@@ -347,7 +347,7 @@ func (r *Reader) reject(field, reason string) {
 func (r *Reader) check() {
 	row := &r.row
 	if row.StartDate != "" && row.EndDate != "" && row.EndDate < row.StartDate {
-		r.reject("end_date", "is before start_date")
+		r.reject(r.endColumn(), "is before "+r.startColumn())
 	}
 	if row.SessionsUnauthorised+row.SessionsAuthorised > row.SessionsPossible {
 		r.reject("sessions_possible", "is less than the sessions missed (unauthorised plus authorised)")
@@ -382,4 +382,20 @@ func (r *Reader) end() bool {
 	}
 	r.counts.Accepted++
 	return true
+}
+
+// startColumn and endColumn name the feed's spell columns (residents' are from_date and
+// to_date), for the row's report.
+func (r *Reader) startColumn() string {
+	if r.feed.Name == Residents {
+		return "from_date"
+	}
+	return "start_date"
+}
+
+func (r *Reader) endColumn() string {
+	if r.feed.Name == Residents {
+		return "to_date"
+	}
+	return "end_date"
 }

@@ -120,6 +120,9 @@ func TestEveryFeedReadsItsContractColumns(t *testing.T) {
 		HouseholdLinks: {"person_ref_a,person_ref_b,relationship", "dwp_benefits:ab123456c,school_census:A12345678901B,PARENT_OF", func(r Row) bool {
 			return r.PersonRefA == "dwp_benefits:AB123456C" && r.PersonRefB == "school_census:A12345678901B" && r.EventType == "PARENT_OF"
 		}},
+		Residents: {"source,account_ref,from_date,to_date", "council_tax,CT-0042-17,2014-05-01,", func(r Row) bool {
+			return r.EventType == "COUNCIL_TAX" && r.AccountRef == "CT-0042-17" && r.StartDate == "2014-05-01" && r.EndDate == "" && r.SourceID == ""
+		}},
 	}
 	for feed, c := range cases {
 		in := strings.Join(PersonColumns, ",") + "," + c.extra + "\n" + person + "," + c.values + "\n"
@@ -194,5 +197,31 @@ func TestPostcodesAndNumbers(t *testing.T) {
 		if isDate(in) != ok {
 			t.Errorf("isDate(%q) = %v", in, !ok)
 		}
+	}
+}
+
+// Version 2's residents feed: a residence that ends before it starts is refused, naming its
+// own columns; a GP registration has no account.
+func TestResidentsRowsAreChecked(t *testing.T) {
+	in := "forename,surname,dob,postcode,source,account_ref,from_date,to_date\n" +
+		"Ann,Lee,2014-02-03,PR1 2AB,GP_REGISTRATION,,2014-03-01,\n" +
+		"Ann,Lee,2014-02-03,PR1 2AB,COUNCIL_TAX,CT-1,2016-03-01,2015-01-01\n" +
+		"Ann,Lee,2014-02-03,PR1 2AB,LIBRARY_CARD,,2016-03-01,\n"
+	rd, err := NewReader(strings.NewReader(in), Residents, CSV, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for {
+		r, err := rd.Next()
+		if err != nil {
+			break
+		}
+		rows = append(rows, *r)
+	}
+	issues := rd.Issues()
+	if len(rows) != 1 || rows[0].EventType != "GP_REGISTRATION" || rows[0].AccountRef != "" || len(issues) != 2 ||
+		issues[0].Field != "to_date" || issues[0].Reason != "is before from_date" || issues[1].Field != "source" {
+		t.Errorf("rows %+v, issues %+v", rows, issues)
 	}
 }

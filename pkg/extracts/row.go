@@ -18,7 +18,7 @@ type Row struct {
 	Town, Postcode, UPRN       string
 
 	// EventType is what the row records, in the Outcomes Plan's terms: the episode type,
-	// police event type, benefit, health need, housing event or relationship, or ATTENDANCE
+	// police event type, benefit, health need, housing event, relationship or residence source, or ATTENDANCE
 	// (school census), NOT_ON_ROLL, EMPLOYMENT.
 	EventType string
 	EventDate string // an event's date (police, housing, not on roll)
@@ -35,6 +35,10 @@ type Row struct {
 	HoursPerWeek                                          string // a decimal number, "" when not given
 	// household_links: person references "feed:identifier"
 	PersonRefA, PersonRefB string
+	// residents: the account or claim that names one household (empty for GP registrations);
+	// the source (COUNCIL_TAX, HOUSING_BENEFIT, GP_REGISTRATION) is EventType, the residence's
+	// from and to dates StartDate and EndDate.
+	AccountRef string
 }
 
 // Issue is something the reader could not take as given: a rejected row, a person field

@@ -62,11 +62,13 @@ func setter(feed string, c Column) func(*Row, string) string {
 		return func(r *Row, v string) string { return yesNo(&r.AlternativeProvision, v) }
 	case "reported_on", "event_date":
 		return func(r *Row, v string) string { return date(&r.EventDate, v) }
-	case "start_date":
+	case "start_date", "from_date":
 		return func(r *Row, v string) string { return date(&r.StartDate, v) }
-	case "end_date":
+	case "end_date", "to_date":
 		return func(r *Row, v string) string { return date(&r.EndDate, v) }
-	case "episode_type", "event_type", "benefit", "need", "relationship":
+	case "account_ref":
+		return func(r *Row, v string) string { return text(&r.AccountRef, v) }
+	case "episode_type", "event_type", "benefit", "need", "relationship", "source":
 		return func(r *Row, v string) string { return enum(&r.EventType, v, c.Enum) }
 	case "role":
 		return func(r *Row, v string) string { return enum(&r.Role, v, c.Enum) }

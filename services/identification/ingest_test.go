@@ -14,11 +14,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/google/uuid"
 )
 
 const socialCareCSV = "forename,surname,dob,sex,postcode,lcs_id,episode_type,start_date,end_date\n" +
@@ -317,5 +319,39 @@ func TestRetentionRemovesOnlyUploadsPastTheirPeriod(t *testing.T) {
 	}
 	if events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "uploads"}); len(events) != 1 || events[0].Action != "retention.delete" {
 		t.Errorf("audited %+v", events)
+	}
+}
+
+// Contract version 2's residents feed loads like any other: its account reference sealed with
+// the row's identity and read back, its source and dates in clear; the upload records the
+// contract version it was read under.
+func TestResidentsLoadWithTheirAccountSealed(t *testing.T) {
+	_, d := api(t)
+	store := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
+	in := "forename,surname,dob,sex,address_line1,postcode,source,account_ref,from_date,to_date\n" +
+		"Zofia,Nowak,1988-02-01,F,9 New Road,PR1 2AB,COUNCIL_TAX,CT-0042,2016-01-01,\n" +
+		"Ola,Nowak,2014-03-03,F,9 New Road,PR1 2AB,GP_REGISTRATION,,2016-02-01,\n"
+	up, _, err := store.Load(context.Background(), strings.NewReader(in), ingest.Meta{Feed: extracts.Residents, Format: extracts.CSV,
+		FileName: "residents.csv", AsOf: "2016-10-01", LoadedBy: "test"})
+	if err != nil || up.RowsAccepted != 2 || up.ContractVersion != 2 {
+		t.Fatalf("load: %+v %v", up, err)
+	}
+	var rows []extracts.Row
+	if err := store.Rows(context.Background(), []uuid.UUID{up.ID}, func(_ int32, feed string, r *extracts.Row) error {
+		if feed == extracts.Residents {
+			rows = append(rows, *r)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].AccountRef != "CT-0042" || rows[0].EventType != "COUNCIL_TAX" || rows[0].StartDate != "2016-01-01" ||
+		rows[1].EventType != "GP_REGISTRATION" || rows[1].AccountRef != "" || rows[1].Forename != "Ola" {
+		t.Errorf("read back %+v", rows)
+	}
+	var clear int64
+	d.DB.Raw(`SELECT count(*) FROM identification.extract_rows WHERE upload_id = ? AND position('CT-0042' in coalesce(team, '') || coalesce(town, '')) > 0`, up.ID).Scan(&clear)
+	if clear != 0 {
+		t.Error("the account reference is stored in clear")
 	}
 }

@@ -95,9 +95,10 @@ func score(w float64) string {
 }
 
 // families: one row per family: id, members, eligibility, open to a service, problems with
-// their evidence (PROBLEM=INDICATOR:feed:row+feed:row|...).
+// their evidence (PROBLEM=INDICATOR:feed:row+feed:row|...), and what joined its people
+// (ADDRESS_SPELLS, ACCOUNT, HOUSEHOLD_LINK, separated by spaces).
 func (o *Output) families(write func([]string) error) error {
-	if err := write([]string{"family_id", "members", "eligible", "problem_count", "open_to_service", "problems"}); err != nil {
+	if err := write([]string{"family_id", "members", "eligible", "problem_count", "open_to_service", "problems", "joined_by"}); err != nil {
 		return err
 	}
 	for _, f := range o.Families {
@@ -114,7 +115,7 @@ func (o *Output) families(write func([]string) error) error {
 			problems = append(problems, p.Code+"="+strings.Join(hits, ","))
 		}
 		if err := write([]string{f.Evidence.ID, strings.Join(members, " "), yes(f.Eligibility.Eligible),
-			strconv.Itoa(len(f.Eligibility.Problems)), yes(f.OpenToService), strings.Join(problems, "|")}); err != nil {
+			strconv.Itoa(len(f.Eligibility.Problems)), yes(f.OpenToService), strings.Join(problems, "|"), strings.Join(f.Household.JoinedBy, " ")}); err != nil {
 			return err
 		}
 	}

@@ -28,22 +28,30 @@ type Identity struct {
 	Evidence     string `json:"evidence,omitempty"`
 	PersonRefA   string `json:"person_ref_a,omitempty"`
 	PersonRefB   string `json:"person_ref_b,omitempty"`
+	// AccountRef is a residents row's council tax or housing benefit account (version 2).
+	AccountRef string `json:"account_ref,omitempty"`
 }
 
 // identityOf takes the identifying fields of a row.
 func identityOf(r *extracts.Row) Identity {
 	return Identity{SourceID: r.SourceID, Forename: r.Forename, Surname: r.Surname, DOB: r.DOB, AddressLine1: r.AddressLine1,
 		AddressLine2: r.AddressLine2, Postcode: r.Postcode, UPRN: r.UPRN, IncidentRef: r.IncidentRef, Employer: r.Employer,
-		Evidence: r.Evidence, PersonRefA: r.PersonRefA, PersonRefB: r.PersonRefB}
+		Evidence: r.Evidence, PersonRefA: r.PersonRefA, PersonRefB: r.PersonRefB, AccountRef: r.AccountRef}
 }
 
-func (id *Identity) fields() [13]*string {
+// fields are the identity's fields in encoding order: version 1 wrote the first 13, version
+// 2 all.
+func (id *Identity) fields() [14]*string {
 	return [...]*string{&id.SourceID, &id.Forename, &id.Surname, &id.DOB, &id.AddressLine1, &id.AddressLine2, &id.Postcode,
-		&id.UPRN, &id.IncidentRef, &id.Employer, &id.Evidence, &id.PersonRefA, &id.PersonRefB}
+		&id.UPRN, &id.IncidentRef, &id.Employer, &id.Evidence, &id.PersonRefA, &id.PersonRefB, &id.AccountRef}
 }
 
-// identityVersion is the first byte of the encoding, so that its layout can change.
-const identityVersion = 1
+// identityVersion is the first byte of the encoding, so that its layout can change: 2 added
+// AccountRef; rows sealed as version 1 (13 fields) still open.
+const identityVersion = 2
+
+// fieldsIn is how many fields an encoding version holds.
+var fieldsIn = map[byte]int{1: 13, 2: 14}
 
 // appendEncoded writes the fields in order, each as a uvarint length and its bytes.
 func (id Identity) appendEncoded(b []byte) []byte {
@@ -59,11 +67,13 @@ var errIdentity = errors.New("extract row identity: malformed")
 
 func decodeIdentity(b []byte) (Identity, error) {
 	var id Identity
-	if len(b) == 0 || b[0] != identityVersion {
+	if len(b) == 0 || fieldsIn[b[0]] == 0 {
 		return id, errIdentity
 	}
+	fields := id.fields()
+	count := fieldsIn[b[0]]
 	b = b[1:]
-	for _, f := range id.fields() {
+	for _, f := range fields[:count] {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n { // #nosec G115 -- k <= len(b)
 			return id, errIdentity

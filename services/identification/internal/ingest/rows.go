@@ -74,7 +74,7 @@ func (s Store) uploadRows(ctx context.Context, conn *pgx.Conn, source int32, id 
 		r.SourceID, r.Forename, r.Surname, r.DOB = who.SourceID, who.Forename, who.Surname, who.DOB
 		r.AddressLine1, r.AddressLine2, r.Postcode, r.UPRN = who.AddressLine1, who.AddressLine2, who.Postcode, who.UPRN
 		r.IncidentRef, r.Employer, r.Evidence = who.IncidentRef, who.Employer, who.Evidence
-		r.PersonRefA, r.PersonRefB = who.PersonRefA, who.PersonRefB
+		r.PersonRefA, r.PersonRefB, r.AccountRef = who.PersonRefA, who.PersonRefB, who.AccountRef
 		if err := f(source, feed, &r); err != nil {
 			return err
 		}

@@ -12,14 +12,25 @@ import (
 type Household struct {
 	Members []int32 // people, in order
 	Records []int32 // their records, in order
+	// JoinedBy says what put its people together (JoinedByAddress, JoinedByAccount,
+	// JoinedByLink), in that order; empty for a household of one person.
+	JoinedBy []string
 }
+
+// What joined a household's people.
+const (
+	JoinedByAddress = "ADDRESS_SPELLS" // spells at one address that overlap
+	JoinedByAccount = "ACCOUNT"        // one council tax or housing benefit account (residents)
+	JoinedByLink    = "HOUSEHOLD_LINK" // a household link naming them together
+)
 
 // GroupHouseholds groups people into households: people who lived at one address over
 // overlapping periods (a person is at an address from their first record there to their
-// last, and at the address they were seen at last until now), and
-// people a household link names together (a parent and child, partners, siblings, a
-// carer), by the identifiers the link gives. Households are listed in order of their first
-// person.
+// last, and at the address they were seen at last until now), people on one council tax or
+// housing benefit account at once (the residents feed: the same account ref names one
+// household), and people a household link names together (a parent and child, partners,
+// siblings, a carer), by the identifiers the link gives. Households are listed in order of
+// their first person, each saying what joined it.
 func GroupHouseholds(records []Record, people *People) []Household {
 	n := people.Count
 	parent := make([]int32, n)
@@ -33,9 +44,15 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		}
 		return x
 	}
-	union := func(a, b int32) {
+	type join struct {
+		a   int32
+		why uint8
+	}
+	var joins []join // each union that joined two groups, with its reason (a bit of whyNames)
+	union := func(a, b int32, why uint8) {
 		if ra, rb := find(a), find(b); ra != rb {
 			parent[max(ra, rb)] = min(ra, rb)
+			joins = append(joins, join{a, why})
 		}
 	}
 
@@ -51,6 +68,10 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		if addr := addressKey(r); addr != "" {
 			from, to := r.seen()
 			seen[p] = append(seen[p], sighting{address: addr, from: from, to: to})
+		}
+		if acct := accountKey(r); acct != "" { // an account is a place people share, over its own dates
+			from, to := r.seen()
+			seen[p] = append(seen[p], sighting{address: acct, from: from, to: to})
 		}
 	}
 	// People whose spells at one address overlap live together: a sweep over each
@@ -69,7 +90,11 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		reach := sps[0]
 		for _, sp := range sps[1:] {
 			if sp.from <= reach.to {
-				union(reach.person, sp.person)
+				why := whyAddress
+				if strings.HasPrefix(sp.address, accountPrefix) {
+					why = whyAccount
+				}
+				union(reach.person, sp.person, why)
 			}
 			if sp.to > reach.to {
 				reach = sp
@@ -84,7 +109,7 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		a, okA := byIdentifier[refKey(r.PersonRefA)]
 		b, okB := byIdentifier[refKey(r.PersonRefB)]
 		if okA && okB {
-			union(a, b)
+			union(a, b, whyLink)
 		}
 	}
 
@@ -104,7 +129,39 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		h := index[find(people.Of[i])]
 		out[h].Records = append(out[h].Records, int32(i)) // #nosec G115 -- as above
 	}
+	why := make([]uint8, len(out))
+	for _, j := range joins {
+		why[index[find(j.a)]] |= j.why
+	}
+	for h, w := range why {
+		for bit, name := range whyNames {
+			if w&(1<<bit) != 0 {
+				out[h].JoinedBy = append(out[h].JoinedBy, name)
+			}
+		}
+	}
 	return out
+}
+
+// Reasons for a union, as bits in whyNames' order.
+const (
+	whyAddress uint8 = 1 << iota
+	whyAccount
+	whyLink
+)
+
+var whyNames = [...]string{JoinedByAddress, JoinedByAccount, JoinedByLink}
+
+// accountPrefix marks an account's key among addresses' keys.
+const accountPrefix = "acct|"
+
+// accountKey is a residents row's account as a key (its source and reference, upper case),
+// or "" for a row without one (GP registrations, other feeds).
+func accountKey(r *Record) string {
+	if r.Feed != extracts.Residents || r.AccountRef == "" {
+		return ""
+	}
+	return accountPrefix + r.EventType + "|" + strings.ToUpper(strings.Join(strings.Fields(r.AccountRef), ""))
 }
 
 // refKey turns a household link's reference (feed:identifier) into an identifier key.
@@ -154,7 +211,7 @@ func spells(p int32, seen []sighting) []spell {
 		return out
 	}
 	var out []spell
-	last := 0
+	last := -1 // the address seen last (accounts keep their own dates)
 	for _, s := range dated {
 		i := slices.IndexFunc(out, func(sp spell) bool { return sp.address == s.address })
 		if i < 0 {
@@ -162,10 +219,12 @@ func spells(p int32, seen []sighting) []spell {
 			i = len(out) - 1
 		}
 		out[i].from, out[i].to = min(out[i].from, s.from), max(out[i].to, s.to)
-		if out[i].to > out[last].to {
+		if !strings.HasPrefix(out[i].address, accountPrefix) && (last < 0 || out[i].to > out[last].to) {
 			last = i
 		}
 	}
-	out[last].to = open
+	if last >= 0 {
+		out[last].to = open
+	}
 	return out
 }

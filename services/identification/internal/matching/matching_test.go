@@ -2,6 +2,7 @@ package matching
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
@@ -79,5 +80,46 @@ func TestHouseholdsFollowOverlappingSpellsAtAnAddress(t *testing.T) {
 	p = LinkPeople(records, Settings{})
 	if hs := GroupHouseholds(records, p); households(hs, 5) != 2 {
 		t.Errorf("someone who left the address before the family came joined it: %d households", households(hs, 5))
+	}
+}
+
+// The residents feed (contract version 2): an under-five seen nowhere but a GP registration at
+// the family's address joins it, by address spells; a parent whose benefit records carry an
+// older address joins the child by their one council tax account; each household says what
+// joined it, and a residence is not evidence of a problem.
+func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
+	resident := func(fore, dob, postcode, line1, source, account, from string) Record {
+		return Record{Feed: extracts.Residents, Row: extracts.Row{Forename: fore, Surname: "Nowak", DOB: dob, Postcode: postcode, AddressLine1: line1,
+			EventType: source, AccountRef: account, StartDate: from}}
+	}
+	records := []Record{
+		// Mother: benefits at an older address only.
+		rec(extracts.DWPBenefits, "AB123456C", "Zofia", "Nowak", "1988-02-01", "BB1 1AA", "2 Old Street", "2015-01-01"),
+		// Her council tax account, which the council still has her on at the old address,
+		// with her son of 7 at the new one, and her daughter of 2.
+		resident("Zofia", "1988-02-01", "BB1 1AA", "2 Old Street", "COUNCIL_TAX", "CT 0042", "2016-01-01"),
+		resident("Jan", "2009-05-05", "PR1 2AB", "9 New Road", "COUNCIL_TAX", "ct0042", "2016-01-01"),
+		{Feed: extracts.SchoolCensus, Row: extracts.Row{SourceID: "A999", Forename: "Jan", Surname: "Nowak", DOB: "2009-05-05",
+			Postcode: "PR1 2AB", AddressLine1: "9 New Road", Term: "2016-AUT", EventType: "ATTENDANCE"}},
+		// The daughter: a GP registration alone.
+		resident("Ola", "2014-03-03", "PR1 2AB", "9 New Road", "GP_REGISTRATION", "", "2016-02-01"),
+	}
+	records = append(records, background(400)...)
+	p := LinkPeople(records, Settings{})
+	hs := GroupHouseholds(records, p)
+	var home *Household
+	for i := range hs {
+		if slices.Contains(hs[i].Records, 0) {
+			home = &hs[i]
+		}
+	}
+	if home == nil || len(home.Members) != 3 || !slices.Contains(home.Records, 4) {
+		t.Fatalf("the family: %+v (people %v)", home, p.Of[:5])
+	}
+	if !slices.Equal(home.JoinedBy, []string{JoinedByAddress, JoinedByAccount}) {
+		t.Errorf("joined by %v", home.JoinedBy)
+	}
+	if _, ok := records[1].fact("r1", "p1"); ok {
+		t.Error("a residence became evidence")
 	}
 }

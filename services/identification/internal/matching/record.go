@@ -75,10 +75,10 @@ func (r *Record) fingerprint(p *linkage.Person) []byte {
 }
 
 // fact is the record as the Outcomes Plan engine reads it, or false for a row that is not
-// evidence (a household link).
+// evidence (a household link, a residence).
 func (r *Record) fact(id, person string) (outcomes.Fact, bool) {
-	if r.Feed == extracts.HouseholdLinks || r.EventType == "" {
-		return outcomes.Fact{}, false
+	if r.Feed == extracts.HouseholdLinks || r.Feed == extracts.Residents || r.EventType == "" {
+		return outcomes.Fact{}, false // who lives with whom, not evidence of a problem
 	}
 	f := outcomes.Fact{ID: id, Person: person, Feed: r.Feed, Type: r.EventType, Term: r.Term,
 		SessionsPossible: int(r.SessionsPossible), SessionsUnauthorised: int(r.SessionsUnauthorised),
