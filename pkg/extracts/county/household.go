@@ -23,12 +23,13 @@ type event struct {
 	employer, evidence      string
 	hours, incident, school string
 	refA, refB              string // household links
+	account                 string // residents: the council tax or housing benefit account
 }
 
 // fact is the event as the Outcomes Plan engine reads it (false for rows that are not
-// evidence: household links).
+// evidence: household links, residences).
 func (e event) fact(id string) (outcomes.Fact, bool) {
-	if e.feed == extracts.HouseholdLinks {
+	if e.feed == extracts.HouseholdLinks || e.feed == extracts.Residents {
 		return outcomes.Fact{}, false
 	}
 	f := outcomes.Fact{ID: id, Person: e.p.ID, Feed: e.feed, Type: e.typ, Term: e.term,
@@ -147,7 +148,56 @@ func (g *generator) household(i int) (*Household, []event) {
 	}
 	slices.Sort(h.Planted)
 	events = append(events, g.links(rng, adults, children, events)...)
+	events = append(events, g.residents(rng, h, i, adults, children)...) // last: the other feeds' draws stay as they were
 	return h, events
+}
+
+// Residents' rates (docs/synthetic-county.md): most households hold a council tax account
+// (adults named on it), some a housing benefit claim (every member named, a few children
+// left off), and most people are registered with a GP at home; a moved household's rows date
+// from the move.
+const (
+	councilTaxShare     = 0.85
+	housingBenefitShare = 0.30
+	childOffClaim       = 0.10
+	gpRegistered        = 0.90
+)
+
+// residents makes the household's residents rows: who the council and the GP record as
+// living at its address.
+func (g *generator) residents(rng *rand.Rand, h *Household, i int, adults, children []*Person) []event {
+	from := func(p *Person) string {
+		start := g.ref.AddDate(-2-rng.IntN(6), -rng.IntN(12), 0)
+		if h.MovedOn != "" {
+			start, _ = time.Parse(time.DateOnly, h.MovedOn)
+		}
+		if start.Before(p.birth) {
+			start = p.birth.AddDate(0, 0, 14+rng.IntN(60))
+		}
+		return day(start)
+	}
+	var out []event
+	if rng.Float64() < councilTaxShare {
+		ref := fmt.Sprintf("CT%07d", i+1)
+		for _, a := range adults {
+			out = append(out, event{feed: extracts.Residents, p: a, typ: "COUNCIL_TAX", account: ref, start: from(a)})
+		}
+	}
+	if rng.Float64() < housingBenefitShare {
+		ref := fmt.Sprintf("HB%07d", i+1)
+		for _, m := range h.Members {
+			if slices.Contains(children, m) && rng.Float64() < childOffClaim {
+				continue
+			}
+			out = append(out, event{feed: extracts.Residents, p: m, typ: "HOUSING_BENEFIT", account: ref, start: from(m)})
+		}
+	}
+	for _, m := range h.Members {
+		if rng.Float64() < gpRegistered {
+			out = append(out, event{feed: extracts.Residents, p: m, typ: "GP_REGISTRATION", start: from(m)})
+		}
+	}
+	return out
 }
 
 // pick returns one of the children aged from minAge to maxAge, or nil.

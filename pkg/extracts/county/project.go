@@ -38,6 +38,7 @@ var Errors = map[string]AgencyErrors{
 	extracts.Employment:     {MissingID: 0.3, BadID: 0.01, Typo: 0.03, Nickname: 0.08, Swapped: 0.01, MissingDOB: 0.2, DayMonthSwapped: 0.02, MissingSex: 0.1, StaleAddress: 0.2, PostcodeVariant: 0.1, BadPostcode: 0.01},
 	extracts.Health:         {MissingID: 0.1, BadID: 0.005, Typo: 0.02, Nickname: 0.03, Swapped: 0.01, MissingDOB: 0.01, DayMonthSwapped: 0.01, MissingSex: 0.01, StaleAddress: 0.1, PostcodeVariant: 0.05, BadPostcode: 0.005},
 	extracts.Housing:        {Typo: 0.03, Nickname: 0.05, Swapped: 0.01, MissingDOB: 0.3, DayMonthSwapped: 0.02, MissingSex: 0.2, StaleAddress: 0.05, PostcodeVariant: 0.1, BadPostcode: 0.01, UPRN: 0.9},
+	extracts.Residents:      {Typo: 0.02, Nickname: 0.03, Swapped: 0.005, MissingDOB: 0.2, DayMonthSwapped: 0.01, MissingSex: 0.3, StaleAddress: 0.1, PostcodeVariant: 0.05, BadPostcode: 0.005, UPRN: 0.8},
 	extracts.HouseholdLinks: {Typo: 0.02, Nickname: 0.02, Swapped: 0.01, MissingDOB: 0.05, DayMonthSwapped: 0.01, MissingSex: 0.05, StaleAddress: 0.1, PostcodeVariant: 0.05, BadPostcode: 0.005, UPRN: 0.5},
 }
 
@@ -155,11 +156,13 @@ func (e event) value(col, fore, sur, dob, sex string, addr Address, postcode, up
 		return "N"
 	case "reported_on", "event_date":
 		return e.date
-	case "start_date":
+	case "start_date", "from_date":
 		return e.start
-	case "end_date":
+	case "end_date", "to_date":
 		return e.end
-	case "episode_type", "event_type", "benefit", "need", "relationship":
+	case "account_ref":
+		return e.account
+	case "episode_type", "event_type", "benefit", "need", "relationship", "source":
 		return e.typ
 	case "role":
 		return e.role

@@ -123,3 +123,22 @@ func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
 		t.Error("a residence became evidence")
 	}
 }
+
+// A record with no date of birth links on its score only when it can be one person: beside a
+// father and son of one name at one address it waits for a reviewer; with one of them gone
+// from the run it is him.
+func TestAnUndatedRecordLinksOnlyWhenItCanBeOnePerson(t *testing.T) {
+	father := rec(extracts.DWPBenefits, "AB123456C", "Kevin", "Ashcroft", "1970-04-04", "PR2 9ZZ", "7 Hill Street", "2015-01-01")
+	son := rec(extracts.DWPBenefits, "CD654321A", "Kevin", "Ashcroft", "1998-09-09", "PR2 9ZZ", "7 Hill Street", "2016-01-01")
+	undated := rec(extracts.Housing, "", "Kevin", "Ashcroft", "", "PR2 9ZZ", "7 Hill Street", "2016-05-01")
+	run := func(records ...Record) *People {
+		return LinkPeople(append(records, background(400)...), Settings{})
+	}
+	p := run(father, son, undated)
+	if p.Of[2] == p.Of[0] || p.Of[2] == p.Of[1] {
+		t.Errorf("a record that could be the father or the son was linked to one of them: %v", p.Of[:3])
+	}
+	if p = run(father, undated); p.Of[1] != p.Of[0] {
+		t.Errorf("a record that can only be the father stayed apart: %v", p.Of[:2])
+	}
+}

@@ -187,13 +187,7 @@ func LinkPeople(records []Record, s Settings) *People {
 	accept, review := linkage.Threshold(out.Stats.Prior, s.Accept), linkage.Threshold(out.Stats.Prior, s.Review)
 	out.Stats.AcceptWeight, out.Stats.ReviewWeight = accept, review
 
-	type scored struct {
-		a, b int32
-		w    float64
-		c    linkage.Comparison
-		by   string
-	}
-	var strong, weak []scored
+	var strong, weak, undated []scored
 	for i, pr := range pairs {
 		cmpn := comparisons[i]
 		w := model.Weigh(&profiles[pr[0]], &profiles[pr[1]], cmpn)
@@ -208,10 +202,13 @@ func LinkPeople(records []Record, s Settings) *People {
 			// joined by identifier above
 		case w > accept && datesAgree(&profiles[pr[0]], &profiles[pr[1]], cmpn):
 			strong = append(strong, sc)
+		case w > accept && oneDateMissing(&profiles[pr[0]], &profiles[pr[1]]):
+			undated = append(undated, sc)
 		case w > review:
 			weak = append(weak, sc)
 		}
 	}
+
 	// Reviewers' matches, in a fixed order, whether or not a blocking key brought them together.
 	var decided []scored
 	for pr, same := range s.Decisions {
@@ -250,14 +247,23 @@ func LinkPeople(records []Record, s Settings) *People {
 		byID[id] = int32(p) // #nosec G115 -- as above
 	}
 
-	for _, sc := range strong {
+	link := func(sc scored) {
 		if !c.union(sc.a, sc.b) {
-			continue
+			return
 		}
 		out.Links = append(out.Links, Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.by})
 		keepBest(best, sc.a, sc.w)
 		keepBest(best, sc.b, sc.w)
 	}
+	for _, sc := range strong {
+		link(sc)
+	}
+	// Then the records with no date of birth, against the people the strong links made.
+	linked, rest := resolveUndated(profiles, undated, c.find)
+	for _, sc := range linked {
+		link(sc)
+	}
+	weak = append(weak, rest...)
 	out.Stats.Refused = c.refused
 	// The review queue: uncertain pairs between people still apart, one per two people.
 	seen := map[[2]int32]int{}
@@ -349,6 +355,50 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 // one address differ by their year, and one with no date could be either.
 func datesAgree(a, b *linkage.Person, c linkage.Comparison) bool {
 	return c[linkage.FieldDOB] <= linkage.Close || c[linkage.FieldDOB] == linkage.Partial && a.Year == b.Year
+}
+
+// scored is a candidate pair of profiles with its weight, comparison and how it would link.
+type scored struct {
+	a, b int32
+	w    float64
+	c    linkage.Comparison
+	by   string
+}
+
+// oneDateMissing says whether exactly one of two profiles has no date of birth.
+func oneDateMissing(a, b *linkage.Person) bool { return (a.Year == 0) != (b.Year == 0) }
+
+// resolveUndated decides the pairs above the acceptance weight in which one record has no
+// date of birth, once the strong links have made people (find gives a profile's person). Such
+// a record links on its score only when all its partners are one person: a father and son of
+// one name at one address are two, so a record that could be either waits for a reviewer;
+// one that can only be one person is that person. It answers the pairs to link and the
+// pairs to review.
+func resolveUndated(profiles []linkage.Person, undated []scored, find func(int32) int32) (link, review []scored) {
+	undatedSide := func(sc scored) (int32, int32) {
+		if profiles[sc.a].Year == 0 {
+			return sc.a, sc.b
+		}
+		return sc.b, sc.a
+	}
+	people := map[int32]int32{} // an undated profile's one partner person, or -1 for several
+	for _, sc := range undated {
+		x, partner := undatedSide(sc)
+		root := find(partner)
+		if p, ok := people[x]; !ok {
+			people[x] = root
+		} else if p != root {
+			people[x] = -1
+		}
+	}
+	for _, sc := range undated {
+		if x, _ := undatedSide(sc); people[x] >= 0 {
+			link = append(link, sc)
+		} else {
+			review = append(review, sc)
+		}
+	}
+	return link, review
 }
 
 // dobKey is a profile's full date of birth, "" when unknown.
