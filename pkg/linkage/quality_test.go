@@ -30,8 +30,8 @@ func countyPeople(t testing.TB, households int) ([]linkage.Person, []string) {
 			for i, h := range headers[r.Feed] {
 				col[h] = r.Values[i]
 			}
-			if col["surname"] == "" && col["forename"] == "" {
-				continue
+			if col["surname"] == "" && col["forename"] == "" || r.Feed == extracts.Residents {
+				continue // residents rows (no identifier, often no date of birth) are linked by the fitted model: measured in services/identification/internal/batch
 			}
 			id := col[idColumn[r.Feed]]
 			people = append(people, linkage.Prepare(col["forename"], col["surname"], col["dob"], col["sex"], col["postcode"]).WithSource(r.Feed, id))
