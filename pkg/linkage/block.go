@@ -10,17 +10,21 @@ import (
 const MaxBlock = 2000
 
 // BlockingKeys are a prepared record's blocking keys: two records are a candidate pair when
-// they share one. Each tolerates a different kind of error, and each stays small in a
-// county of a million rows (a date of birth is shared by dozens of children, so it is
-// split by names): a misspelt or familiar forename (date of birth and surname sound); a
-// misspelt or changed surname, or names swapped (date of birth and both initials, in
-// order); a wrong day or month of birth (surname sound, forename initial and birth year);
-// a wrong date of birth or a changed surname (the postcode and forename initial); an
-// unknown date of birth after a move within the area (both names' sounds, in either order,
-// and the postcode district); both names changed or missing (date of birth and postcode); a
-// wrong or missing date of birth and one name, or names swapped (the postcode and either
-// name's sound); a changed surname and a move (date of birth and forename sound); the feed's
-// own identifier.
+// they share one. Each tolerates a different kind of error, and each stays small in a county
+// of a million rows with its residents (a date of birth is shared by dozens of children, so
+// it is split by names):
+//   - a misspelt or familiar forename: date of birth and surname sound;
+//   - a misspelt or changed surname, or names swapped: date of birth and both initials, in
+//     either order;
+//   - a wrong day or month of birth: both names' sounds and birth year;
+//   - a wrong date of birth or a changed surname: the postcode and forename initial;
+//   - both names changed or missing: date of birth and postcode;
+//   - a wrong or missing date of birth and a changed surname: the postcode and forename sound;
+//   - a changed surname and a move: date of birth and forename sound;
+//   - a missing date of birth or forename: the surname at the postcode, and both names'
+//     sounds (in either order) in the postcode district; these two pair a record only with
+//     one that is missing either (partialKey), since every household shares them;
+//   - the feed's own identifier.
 func BlockingKeys(p *Person, dst []string) []string {
 	dst = dst[:0]
 	dob := ""
@@ -37,8 +41,8 @@ func BlockingKeys(p *Person, dst []string) []string {
 		}
 		dst = append(dst, "d"+dob+i+j)
 	}
-	if p.SurnameSX != "" && p.Forename != "" && p.Year != 0 {
-		dst = append(dst, "s"+p.SurnameSX+p.Forename[:1]+strconv.Itoa(p.Year))
+	if p.SurnameSX != "" && p.ForenameSX != "" && p.Year != 0 {
+		dst = append(dst, "s"+p.SurnameSX+p.ForenameSX+strconv.Itoa(p.Year))
 	}
 	if p.Postcode != "" && p.Forename != "" {
 		dst = append(dst, "p"+p.Postcode+p.Forename[:1])
@@ -51,18 +55,16 @@ func BlockingKeys(p *Person, dst []string) []string {
 		if f > s { // in either order: names keyed the wrong way round still meet
 			f, s = s, f
 		}
-		dst = append(dst, "n"+f+s+p.Postcode[:len(p.Postcode)-3])
+		dst = append(dst, partialKey+"n"+f+s+p.Postcode[:len(p.Postcode)-3])
 	}
 	if dob != "" && p.Postcode != "" {
 		dst = append(dst, "o"+dob+p.Postcode) // both names changed or missing
 	}
-	if p.Postcode != "" { // a wrong or missing date of birth and one name, or names swapped: either name's sound at the postcode
-		if p.SurnameSX != "" {
-			dst = append(dst, "q"+p.Postcode+p.SurnameSX)
-		}
-		if p.ForenameSX != "" && p.ForenameSX != p.SurnameSX {
-			dst = append(dst, "q"+p.Postcode+p.ForenameSX)
-		}
+	if p.Postcode != "" && p.ForenameSX != "" {
+		dst = append(dst, "q"+p.Postcode+p.ForenameSX) // a wrong or missing date of birth and a changed surname
+	}
+	if p.Postcode != "" && p.SurnameSX != "" {
+		dst = append(dst, partialKey+p.Postcode+p.SurnameSX) // the surname at the postcode, for records missing a date of birth or forename
 	}
 	if dob != "" && p.ForenameSX != "" {
 		dst = append(dst, "f"+dob+p.ForenameSX) // a changed surname and a move
@@ -70,8 +72,16 @@ func BlockingKeys(p *Person, dst []string) []string {
 	return dst
 }
 
+// partialKey starts the key of the surname at the postcode, which pairs a record only with
+// one missing its date of birth or forename: every household shares it, so pairing all its
+// members would cost much and find only what the other keys find.
+const partialKey = "u"
+
+// incomplete says whether a record lacks its date of birth or forename.
+func incomplete(p *Person) bool { return p.Year == 0 || p.Forename == "" }
+
 // CandidatePairs lists each pair of records sharing a blocking key, once, as (i, j) with
-// i < j, in order.
+// i < j, in order (pairs under partialKey only where one record is incomplete).
 func CandidatePairs(people []Person) [][2]int32 {
 	blocks := map[string][]int32{}
 	var keys []string
@@ -82,12 +92,16 @@ func CandidatePairs(people []Person) [][2]int32 {
 		}
 	}
 	var pairs [][2]int32
-	for _, members := range blocks {
+	for key, members := range blocks {
 		if len(members) < 2 || len(members) > MaxBlock {
 			continue
 		}
+		partial := key[0] == partialKey[0] // pairs with a record missing its date of birth or forename only
 		for a := 0; a < len(members); a++ {
 			for b := a + 1; b < len(members); b++ {
+				if partial && !incomplete(&people[members[a]]) && !incomplete(&people[members[b]]) {
+					continue
+				}
 				pairs = append(pairs, [2]int32{members[a], members[b]})
 			}
 		}
