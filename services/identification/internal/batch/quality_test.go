@@ -22,7 +22,19 @@ type Quality struct {
 	ReviewItems, ReviewRecords                 int
 	ReviewShare                                float64 // records in the review queue, of all records
 	TrueEligible, FoundEligible, EligibleFound int     // eligible households; eligible families found; true eligible households found as one
+	// Missed counts the true eligible households not found, by why (missReason).
+	Missed map[string]int
 }
+
+// Why a true eligible household was not found as one eligible family.
+const (
+	missNoRecords   = "no records in any extract"                    // nothing about its people reached identification
+	missSplit       = "split: no household holds most of its rows"   // its people grouped apart (stale addresses, no shared record)
+	missMerged      = "merged: found inside a larger household"      // the household holding it holds mostly others
+	missNoDependant = "found, but no dependent child among its rows" // its children in no extract, or linked apart
+	missProblems    = "found, but fewer problems than eligibility"   // evidence rows not linked to its people, or judged apart
+	missOther       = "found eligible, but under half its rows"      // an eligible family that holds a minority of its rows
+)
 
 // measure runs the batch over a county written into a folder and scores it against the
 // county's truth (truth/rows.csv: who each row really is, and their household).
@@ -102,7 +114,64 @@ func measure(t testing.TB, dir string) Quality {
 		}
 	}
 	q.EligibleFound = len(found)
+	q.Missed = missReasons(out, truth, eligibleTruth, found)
 	return q
+}
+
+// missReasons sorts the true eligible households not found by why: where their rows went,
+// and what the household holding most of them lacks.
+func missReasons(out *Output, truth map[string][2]string, eligible, found map[string]bool) map[string]int {
+	rowsOf := map[string][]int32{} // true household -> its rows
+	householdOf := map[int32]int{} // record -> predicted household
+	familyOf := map[int]*matching.Family{}
+	index := map[*matching.Household]int{}
+	for h, hh := range out.Households {
+		index[&out.Households[h]] = h
+		for _, i := range hh.Records {
+			householdOf[i] = h
+		}
+	}
+	for i := range out.Families {
+		familyOf[index[out.Families[i].Household]] = &out.Families[i]
+	}
+	for i, r := range out.Records {
+		rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]] = append(rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]], int32(i))
+	}
+	missed := map[string]int{}
+	for h := range eligible {
+		if found[h] {
+			continue
+		}
+		rows := rowsOf[h]
+		if len(rows) == 0 {
+			missed[missNoRecords]++
+			continue
+		}
+		count := map[int]int{}
+		for _, i := range rows {
+			count[householdOf[i]]++
+		}
+		best, n := -1, 0
+		for ph, k := range count {
+			if k > n || k == n && ph < best {
+				best, n = ph, k
+			}
+		}
+		f := familyOf[best]
+		switch {
+		case 2*n <= len(rows):
+			missed[missSplit]++
+		case 2*n <= len(out.Households[best].Records):
+			missed[missMerged]++
+		case f == nil || !f.Eligibility.Dependants:
+			missed[missNoDependant]++
+		case !f.Eligibility.Eligible:
+			missed[missProblems]++
+		default:
+			missed[missOther]++
+		}
+	}
+	return missed
 }
 
 // writeCounty writes a synthetic county into a folder of the test's.
@@ -176,6 +245,14 @@ func TestQualityOnTheSyntheticCounty(t *testing.T) {
 		q.Records, q.PeoplePrecision, q.PeopleRecall, q.PeopleF1, q.FamilyPrecision, q.FamilyRecall, q.FamilyF1)
 	t.Logf("review queue: %d pairs, %d records (%.4f of records); eligible households %d, eligible families found %d, of which true households found %d",
 		q.ReviewItems, q.ReviewRecords, q.ReviewShare, q.TrueEligible, q.FoundEligible, q.EligibleFound)
+	missed := 0
+	for why, n := range q.Missed {
+		t.Logf("missed, %s: %d", why, n)
+		missed += n
+	}
+	if missed != q.TrueEligible-q.EligibleFound {
+		t.Errorf("%d misses sorted by why, of %d", missed, q.TrueEligible-q.EligibleFound)
+	}
 	if q.PeopleF1 < 0.95 || q.FamilyF1 < 0.9 || q.ReviewShare > 0.05 {
 		t.Errorf("below the floor: %+v", q)
 	}
