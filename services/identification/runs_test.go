@@ -147,6 +147,15 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 			t.Errorf("family %s: %d signals, %+v", f.FamilyID, n, f)
 		}
 	}
+	joined := map[string]int{} // what put the families' people together (the county writes residents' accounts)
+	for _, f := range families {
+		for _, why := range f.JoinedBy {
+			joined[why]++
+		}
+	}
+	if joined["ADDRESS_SPELLS"] == 0 || joined["ACCOUNT"] == 0 {
+		t.Errorf("families joined by %v", joined)
+	}
 	var links struct{ Scored, Identified, Levels int64 }
 	d.DB.Raw(`SELECT count(*) FILTER (WHERE linked_by = 'score' AND weight > 0) AS scored, count(*) FILTER (WHERE linked_by = 'identifier') AS identified,
 		count(*) FILTER (WHERE cardinality(levels) = 6) AS levels FROM identification.run_links WHERE run_id = ?`, first.ID).Scan(&links)

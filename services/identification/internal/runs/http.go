@@ -231,6 +231,8 @@ type FamilyBody struct {
 	EvidenceSnapshotID string   `json:"evidence_snapshot_id,omitempty"`
 	Changed            bool     `json:"evidence_changed"`
 	Fanout             string   `json:"fanout"`
+	// JoinedBy says what put its people together: ADDRESS_SPELLS, ACCOUNT, HOUSEHOLD_LINK.
+	JoinedBy []string `json:"joined_by"`
 }
 
 // families lists a run's families: ?eligible=true&open_to_service=false lists the eligible
@@ -276,7 +278,7 @@ func (a *API) families(c *gin.Context) {
 	bodies := make([]FamilyBody, len(rows))
 	for i, r := range rows {
 		bodies[i] = FamilyBody{FamilyID: r.FamilyID.String(), Members: r.Members, Eligible: r.Eligible, OpenToService: r.OpenToService,
-			ProblemCodes: r.ProblemCodes, Changed: r.Changed, Fanout: r.Fanout}
+			ProblemCodes: r.ProblemCodes, Changed: r.Changed, Fanout: r.Fanout, JoinedBy: append([]string{}, r.JoinedBy...)}
 		if r.EvidenceSnapshotID != nil {
 			bodies[i].EvidenceSnapshotID = r.EvidenceSnapshotID.String()
 		}

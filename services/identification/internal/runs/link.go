@@ -258,7 +258,7 @@ func (l Linker) keep(ctx context.Context, tx pgx.Tx, run *Run, plan *outcomes.Pl
 		return err
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "run_families"},
-		[]string{"run_id", "family_id", "members", "eligible", "open_to_service", "problem_codes", "evidence_snapshot_id", "changed", "fanout"},
+		[]string{"run_id", "family_id", "members", "eligible", "open_to_service", "problem_codes", "evidence_snapshot_id", "changed", "fanout", "joined_by"},
 		pgx.CopyFromRows(families)); err != nil {
 		return err
 	}
@@ -405,7 +405,8 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 	for i := range res.Families {
 		f := &res.Families[i]
 		id := uuid.MustParse(f.Evidence.ID)
-		row := []any{run.ID, id, len(f.Evidence.Members), f.Eligibility.Eligible, f.OpenToService, f.Eligibility.Codes(), nil, false, FanoutNotEligible}
+		row := []any{run.ID, id, len(f.Evidence.Members), f.Eligibility.Eligible, f.OpenToService, f.Eligibility.Codes(), nil, false, FanoutNotEligible,
+			append([]string{}, f.Household.JoinedBy...)}
 		if sn, ok := snapshotOf[id]; ok {
 			last, known := told[id]
 			changed := !known || last != sn.ID

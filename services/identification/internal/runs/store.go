@@ -120,6 +120,7 @@ type Family struct {
 	EvidenceSnapshotID *uuid.UUID     `gorm:"type:uuid"`
 	Changed            bool           `gorm:"not null"`
 	Fanout             string         `gorm:"not null"`
+	JoinedBy           pq.StringArray `gorm:"type:text[];not null"`
 }
 
 // TableName puts the table in the service's own schema.
