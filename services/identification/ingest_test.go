@@ -3,6 +3,7 @@ package identification
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -353,5 +354,23 @@ func TestResidentsLoadWithTheirAccountSealed(t *testing.T) {
 	d.DB.Raw(`SELECT count(*) FROM identification.extract_rows WHERE upload_id = ? AND position('CT-0042' in coalesce(team, '') || coalesce(town, '')) > 0`, up.ID).Scan(&clear)
 	if clear != 0 {
 		t.Error("the account reference is stored in clear")
+	}
+}
+
+// The report names what the file gave, a column's name among it: as CSV, a name a
+// spreadsheet would run as a formula is written as text.
+func TestTheCSVReportRunsNothingInASpreadsheet(t *testing.T) {
+	h, _ := api(t)
+	body := "forename,surname,dob,sex,postcode,lcs_id,episode_type,start_date,\"=HYPERLINK(\"\"http://x\"\")\"\n" +
+		"Amy,Smith,2008-06-15,F,PR1 2AB,LCS-1,CP_PLAN,2015-01-01,x\n"
+	w := upload(h, "feed=social_care", "text/csv", strings.NewReader(body), "analyst.one")
+	up := decode[ingest.UploadBody](t, w)
+	req := httptest.NewRequest("GET", "/v1/uploads/"+up.ID+"/issues", nil)
+	req.Header.Set("Accept", "text/csv")
+	csvw := httptest.NewRecorder()
+	h.ServeHTTP(csvw, req)
+	rows, err := csv.NewReader(csvw.Body).ReadAll()
+	if err != nil || len(rows) != 2 || !strings.HasPrefix(rows[1][2], "'=") {
+		t.Errorf("the report as CSV: %v %v", rows, err)
 	}
 }

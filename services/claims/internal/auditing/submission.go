@@ -1,10 +1,10 @@
 package auditing
 
 import (
-	"encoding/csv"
 	"strconv"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
@@ -45,7 +45,7 @@ func (a *API) submission(c *gin.Context) {
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="submission-`+planID+`-`+windowID+`.csv"`)
-	w := csv.NewWriter(c.Writer)
+	w := csvout.NewWriter(c.Writer)
 	_ = w.Write(SubmissionColumns)
 	for _, r := range rows {
 		audit := "NOT_SAMPLED"

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/familypath/familypath/pkg/linkage"
+	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/services/identification/internal/matching"
 )
 
@@ -42,7 +42,7 @@ func writeCSV(path string, rows func(func([]string) error) error) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, f.Close()) }()
-	w := csv.NewWriter(f)
+	w := csvout.NewWriter(f)
 	if err := rows(w.Write); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -258,7 +258,7 @@ var ReportHeader = []string{"line", "row", "field", "kind", "reason"}
 
 // WriteReport writes an upload's report as CSV.
 func WriteReport(ctx context.Context, s Store, id uuid.UUID, out io.Writer) error {
-	w := csv.NewWriter(out)
+	w := csvout.NewWriter(out)
 	if err := w.Write(ReportHeader); err != nil {
 		return err
 	}

@@ -4,13 +4,13 @@
 package reports
 
 import (
-	"encoding/csv"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -46,7 +46,7 @@ func (a *API) answer(c *gin.Context, t table) {
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="`+t.name+`-`+time.Now().UTC().Format(time.DateOnly)+`.csv"`)
-		w := csv.NewWriter(c.Writer)
+		w := csvout.NewWriter(c.Writer)
 		_ = w.Write(t.header)
 		_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
 		return
