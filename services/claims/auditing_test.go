@@ -98,6 +98,16 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	if code, _ := pay(caseworker); code != 403 {
 		t.Errorf("a caseworker records a payment: %d", code)
 	}
+	// A plan id that is not a published plan is refused before any query: "%" would otherwise
+	// match every plan's claims in the window.
+	for _, route := range []string{"/v1/plans/%25/claim-windows/2017-07/payment", "/v1/plans/lancashire%25/claim-windows/2017-07/payment"} {
+		if w := a.Do(manager, "POST", route, `{"paid_at":"2017-09-01T00:00:00Z"}`); w.Code != 404 {
+			t.Errorf("a payment for plan %q: %d", route, w.Code)
+		}
+	}
+	if w := a.Do(manager, "GET", "/v1/plans/%25/claim-windows/2017-07/submission", ""); w.Code != 404 {
+		t.Errorf("a submission file for plan %%: %d", w.Code)
+	}
 	for range 2 { // kept once: the retry after the failed telling finds the same payment
 		if code, _ := pay(manager); code != 503 {
 			t.Errorf("payment with no window to tell: %d", code)

@@ -172,7 +172,11 @@ var ErrNothingSubmitted = errors.New("nothing submitted")
 // result entry in the ledger at its plan version's rate, in one transaction; then the
 // window's workflow is told, which tells each family.
 func (a *API) pay(c *gin.Context) {
-	planID, windowID := c.Param("plan"), c.Param("window")
+	planID, ok := a.planParam(c)
+	if !ok {
+		return
+	}
+	windowID := c.Param("window")
 	var req PaymentRequest
 	if !httpapi.BindJSON(c, &req) {
 		return
@@ -252,3 +256,15 @@ func (a *API) windowWorkflow(ctx context.Context, planID, windowID string) strin
 
 // resultNamespace derives a result's ledger entry id from its claim's, so it is entered once.
 var resultNamespace = uuid.MustParse("4e0c5d2a-8b1f-4f3e-a6d7-2c9b0e1f5a38")
+
+// planParam is the route's plan id when it names a plan published here; otherwise it answers
+// 404. Queries match a plan's versions by its id as a prefix, so only a known id may reach
+// them (an id such as "%" would match every plan).
+func (a *API) planParam(c *gin.Context) (string, bool) {
+	id := c.Param("plan")
+	if _, ok := a.Plans.Latest(id); !ok {
+		httpapi.NotFound(c, "Plan")
+		return "", false
+	}
+	return id, true
+}

@@ -19,9 +19,8 @@ var RiskColumns = []string{"kind", "claim_id", "family_id", "window_id", "plan_v
 // atRisk answers a plan's claims at risk for programme managers (ledger.ClaimsAtRisk): JSON,
 // or CSV when the client accepts text/csv.
 func (a *API) atRisk(c *gin.Context) {
-	planID := c.Param("plan")
-	if _, ok := a.Plans.Latest(planID); !ok {
-		httpapi.NotFound(c, "Plan "+planID)
+	planID, ok := a.planParam(c)
+	if !ok {
 		return
 	}
 	out, err := ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, planID, a.Log)

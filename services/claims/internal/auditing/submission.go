@@ -18,7 +18,11 @@ var SubmissionColumns = []string{"submission_id", "window_id", "claim_id", "fami
 // window, with its route, when its result was achieved, each baseline problem's status, and
 // whether it was sampled for audit (and passed).
 func (a *API) submission(c *gin.Context) {
-	planID, windowID := c.Param("plan"), c.Param("window")
+	planID, ok := a.planParam(c)
+	if !ok {
+		return
+	}
+	windowID := c.Param("window")
 	var subs []struct {
 		ID          string
 		SubmittedAt time.Time
