@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -313,7 +312,7 @@ func firstMet(spans []span, need, window, lo, hi int) (int, bool) {
 			}
 		}
 	}
-	sort.Ints(points)
+	slices.Sort(points)
 	for k := 0; k+1 < len(points); k++ {
 		a, b := points[k], points[k+1]
 		if a == b {

@@ -24,6 +24,18 @@ type Awaiting struct {
 	Term  string `json:"term,omitempty"`
 }
 
+// String says the data in a phrase of codes and dates: "police after 2017-03-31",
+// "school_census 2016-AUT", "health (none held)".
+func (w Awaiting) String() string {
+	switch {
+	case w.Term != "":
+		return w.Feed + " " + w.Term
+	case w.After.IsZero():
+		return w.Feed + " (none held)"
+	}
+	return w.Feed + " after " + w.After.String()
+}
+
 // occurrence is one time a problem was present: an event (start = end = its date), a spell
 // that ended, or a bad school census term. Instants as Unix nanoseconds: no pointers, so the
 // scratch list costs the collector nothing.

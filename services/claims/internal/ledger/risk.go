@@ -176,19 +176,22 @@ type claimRow struct {
 	AchievedAt                                                               time.Time
 	Sealed                                                                   []byte
 	// The judgement again before submission, for held claims.
+	AgainStands                                         bool
 	AgainRoute, AgainProblems, AgainEngine, AgainReason string
 	AgainAchievedAt, AgainAt                            *time.Time
 }
 
 // ClaimsAtRisk lists a plan's claims at risk (docs/outcomes.md, ruling 5): those held back
 // before submission, with their judgement again, and the paid claims that, judged again now
-// under their pinned plan with this engine, would no longer stand: possible repayments.
+// under their pinned plan with this engine, would no longer stand: possible repayments. Only
+// paid claims not already judged again by this engine are opened, so the dashboard reads
+// packs only after the engine changes.
 func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *Freezer, planID string, log *slog.Logger) ([]AtRisk, error) {
 	var rows []claimRow
 	err := db.WithContext(ctx).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, coalesce(c.window_id, '') AS window_id, c.status, c.route,
 		c.plan_version, c.problems::text AS problems, c.achieved_at, coalesce(p.engine_version, '1') AS pack_engine, p.sealed,
 		coalesce(r.route, '') AS again_route, coalesce(r.problems, '') AS again_problems,
-		coalesce(r.engine_version, '') AS again_engine, coalesce(r.reason, '') AS again_reason, r.achieved_at AS again_achieved_at, r.judged_at AS again_at
+		coalesce(r.stands, false) AS again_stands, coalesce(r.engine_version, '') AS again_engine, coalesce(r.reason, '') AS again_reason, r.achieved_at AS again_achieved_at, r.judged_at AS again_at
 		FROM claims.claims c LEFT JOIN claims.evidence_packs p ON p.claim_id = c.id
 		LEFT JOIN claims.rejudgements r ON r.claim_id = c.id AND r.occasion = c.window_id
 		WHERE c.plan_version LIKE ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID+"@%").Scan(&rows).Error
@@ -206,6 +209,9 @@ func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *F
 			item.JudgedAgain = Judged{Route: r.AgainRoute, AchievedAt: r.AgainAchievedAt, EngineVersion: r.AgainEngine, Problems: r.AgainProblems, JudgedAt: r.AgainAt}
 			out = append(out, item)
 			continue
+		}
+		if r.AgainStands && r.AgainEngine == outcomes.EngineVersion {
+			continue // judged again by this engine at its window and stood: the same pack, plan and engine cannot answer otherwise
 		}
 		again := judgeAgain(ctx, ps, packs, r, log)
 		if again.Stands {

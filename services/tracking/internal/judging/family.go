@@ -117,18 +117,11 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 	return out
 }
 
-// awaitingWords says the data a problem waits for, a phrase each (codes and dates only).
+// awaitingWords says the data a problem waits for, a phrase each.
 func awaitingWords(aw []outcomes.Awaiting) []string {
 	var out []string
 	for _, w := range aw {
-		switch {
-		case w.Term != "":
-			out = append(out, w.Feed+" "+w.Term)
-		case w.After.IsZero():
-			out = append(out, w.Feed+" (none held)")
-		default:
-			out = append(out, w.Feed+" after "+w.After.String())
-		}
+		out = append(out, w.String())
 	}
 	return out
 }
