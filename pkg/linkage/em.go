@@ -34,20 +34,20 @@ func RandomU(people []Person, samples int) [NumFields][NumLevels]float64 {
 		return DefaultProbabilities().U
 	}
 	var counts [NumFields][NumLevels]float64
-	m := NewModel(DefaultProbabilities())
 	x := uint64(0x9E3779B97F4A7C15)
-	next := func() int {
+	next := func() int32 {
 		x ^= x << 13
 		x ^= x >> 7
 		x ^= x << 17
-		return int(x % uint64(n)) // #nosec G115 -- n > 0
+		return int32(x % uint64(n)) // #nosec G115 -- n > 0, and a run holds well under 2^31 records
 	}
+	pairs := make([][2]int32, 0, samples)
 	for s := 0; s < samples; s++ {
-		a, b := next(), next()
-		if a == b {
-			continue
+		if a, b := next(), next(); a != b {
+			pairs = append(pairs, [2]int32{a, b})
 		}
-		_, c := m.Score(&people[a], &people[b])
+	}
+	for _, c := range CompareAll(people, pairs) {
 		for f, l := range c {
 			counts[f][l]++
 		}

@@ -2,7 +2,9 @@ package linkage
 
 import (
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // Person is a record prepared for comparison: fields normalised and phonetic keys computed
@@ -192,6 +194,28 @@ func Compare(a, b *Person) Comparison {
 	return c
 }
 
+// CompareAll compares each pair of people (Compare), the pairs shared among the machine's
+// cores: a county's millions of candidate pairs are the bulk of linking's work, and each
+// comparison stands alone.
+func CompareAll(people []Person, pairs [][2]int32) []Comparison {
+	out := make([]Comparison, len(pairs))
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (len(pairs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(pairs); lo += chunk {
+		hi := min(lo+chunk, len(pairs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = Compare(&people[pairs[i][0]], &people[pairs[i][1]])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // Weigh is the match weight of two records compared as c: the sum of each field's weight
 // at its level, with exact name agreement weighed by the name's frequency when the model
 // has them.
@@ -252,6 +276,33 @@ func dobLevel(a, b *Person) uint8 {
 		return Partial
 	}
 	return Differ
+}
+
+// DateTypos counts the keying errors between two known dates of birth written as eight
+// digits (YYYYMMDD): a digit changed, or two neighbouring digits swapped, is one error each.
+func DateTypos(a, b *Person) int {
+	x, y := dateDigits(a), dateDigits(b)
+	typos := 0
+	for i := 0; i < len(x); i++ {
+		if x[i] == y[i] {
+			continue
+		}
+		typos++
+		if i+1 < len(x) && x[i] == y[i+1] && x[i+1] == y[i] {
+			i++ // a swap of neighbours is one error
+		}
+	}
+	return typos
+}
+
+func dateDigits(p *Person) [8]byte {
+	var d [8]byte
+	n := p.Year*10000 + p.Month*100 + p.Day
+	for i := 7; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return d
 }
 
 // postcodeLevel compares UK postcodes without spaces: the inward code is the last three

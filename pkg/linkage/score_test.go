@@ -80,3 +80,21 @@ func benchmarkScore(b *testing.B, tf bool) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 	_ = sink
 }
+
+func TestDateTyposCountsKeyingErrors(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		typos int
+	}{
+		{"1985-03-12", "1985-03-12", 0},
+		{"1985-03-12", "1985-03-13", 1},
+		{"1985-03-12", "1958-03-12", 1}, // neighbours swapped
+		{"1985-03-12", "1985-12-03", 4},
+		{"1970-04-04", "1998-09-09", 4},
+	} {
+		a, b := Prepare("A", "B", c.a, "", ""), Prepare("A", "B", c.b, "", "")
+		if got := DateTypos(&a, &b); got != c.typos {
+			t.Errorf("DateTypos(%s, %s) = %d, want %d", c.a, c.b, got, c.typos)
+		}
+	}
+}

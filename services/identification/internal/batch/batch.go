@@ -4,6 +4,7 @@
 package batch
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -66,25 +67,62 @@ func Read(dir, asOf string) ([]matching.Record, []File, error) {
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("%s holds no extract files (names start with a feed's name and end in .csv or .jsonl)", dir)
 	}
-	parts := make([][]matching.Record, len(files))
+	// One slice for every record, each file read into its own stretch of it (a file's rows
+	// are at most its lines), then the stretches closed up: a county's records are gigabytes,
+	// and growing or joining slices of them would copy them again and again.
+	lines := make([]int, len(files))
+	for i := range files {
+		if lines[i], err = countLines(files[i].Path); err != nil {
+			return nil, nil, err
+		}
+	}
+	total := 0
+	for _, n := range lines {
+		total += n
+	}
+	records := make([]matching.Record, total)
+	read := make([]int, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
-	for i := range files {
+	for i, start := 0, 0; i < len(files); start, i = start+lines[i], i+1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[i], errs[i] = readFile(&files[i], int32(i), asOf) // #nosec G115 -- a folder holds few files
+			read[i], errs[i] = readFile(&files[i], int32(i), asOf, records[start:start+lines[i]]) // #nosec G115 -- a folder holds few files
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	var records []matching.Record
-	for _, p := range parts {
-		records = append(records, p...)
+	end := 0
+	for i, start := 0, 0; i < len(files); start, i = start+lines[i], i+1 {
+		end += copy(records[end:], records[start:start+read[i]])
 	}
-	return records, files, nil
+	clear(records[end:]) // the unused tail holds no strings on to the garbage collector
+	return records[:end:end], files, nil
+}
+
+// countLines counts a file's line ends, and one more for a last line without one: a bound on
+// its rows.
+func countLines(path string) (int, error) {
+	f, err := os.Open(path) // #nosec G304 -- the analyst names the folder
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	n := 1
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
 
 // feedNames are the extract contract's feeds' names.
@@ -96,29 +134,34 @@ func feedNames() []string {
 	return out
 }
 
-func readFile(f *File, source int32, asOf string) ([]matching.Record, error) {
+// readFile reads a file's accepted rows into dst, which has room for one a line, and answers
+// how many it read.
+func readFile(f *File, source int32, asOf string, dst []matching.Record) (int, error) {
 	in, err := os.Open(f.Path) // #nosec G304 -- the analyst names the folder
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer in.Close()
 	rd, err := extracts.NewReader(in, f.Feed, f.Format, extracts.Options{AsOf: asOf})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
+		return 0, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
 	}
-	var out []matching.Record
-	for {
+	n := 0
+	for ; ; n++ {
 		row, err := rd.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
+			return 0, fmt.Errorf("%s: %w", filepath.Base(f.Path), err)
 		}
-		out = append(out, matching.Record{Feed: f.Feed, Source: source, Row: *row})
+		if n == len(dst) { // the file grew after it was counted
+			return 0, fmt.Errorf("%s changed while it was read", filepath.Base(f.Path))
+		}
+		dst[n] = matching.Record{Feed: f.Feed, Source: source, Row: *row}
 	}
 	f.Counts, f.Issues = rd.Counts(), rd.Issues()
-	return out, nil
+	return n, nil
 }
 
 // Output is a batch's result, with what it was made from.

@@ -174,3 +174,39 @@ func TestAFileThatNamesNoFeedFailsTheBatch(t *testing.T) {
 		t.Errorf("the folder with its extract alone: %d files, %d records, %v", len(files), len(records), err)
 	}
 }
+
+// Every file's accepted rows are read, in the folder's order and each file's, whatever each
+// rejects: the rows of several files, some rejected and some blank lines, close up without a
+// gap or a row of another file.
+func TestReadKeepsEveryAcceptedRowInOrder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("housing.csv", "event_type,event_date,forename,surname,dob,postcode\n"+
+		"RENT_ARREARS,2016-06-01,Ann,Lee,2001-01-01,PR1 1AA\n"+
+		"RENT_ARREARS,not a date,Bad,Row,2001-01-01,PR1 1AA\n"+
+		"\n"+
+		"RENT_ARREARS,2016-06-02,Bea,Moss,2002-02-02,PR1 1AB\n")
+	write("police.csv", "pnc_id,forename,surname,dob,event_type,event_date,role\n"+
+		"12/345678A,Cal,Nunn,1990-03-03,PROVEN_OFFENCE,2016-05-05,SUBJECT\n")
+	records, files, err := Read(dir, "2016-10-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range records {
+		got = append(got, r.Feed+":"+r.Forename)
+	}
+	if want := []string{"housing:Ann", "housing:Bea", "police:Cal"}; !slices.Equal(got, want) {
+		t.Errorf("read %v, want %v", got, want)
+	}
+	if files[0].Counts.Rejected != 1 {
+		t.Errorf("housing counts %+v", files[0].Counts)
+	}
+	if cap(records) != len(records) {
+		t.Errorf("the records slice has room past its rows (%d of %d)", len(records), cap(records))
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -27,8 +29,22 @@ func Command(_ context.Context, args []string, out io.Writer) error {
 	date := fs.String("date", "", "the reference date, YYYY-MM-DD (required)")
 	decisions := fs.String("decisions", "", "a review.csv whose decision column a reviewer filled (same or different), remembered in this run")
 	plansDir := fs.String("plans-dir", os.Getenv("FAMILYPATH_PLANS_DIR"), "a folder of published plan versions beside the built-in ones")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
+	memoryLimit := fs.Int64("memory-limit", 3072, "a soft limit on the heap in MiB, which the garbage collector works to keep under (0: none; GOMEMLIMIT, when set, wins)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *memoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// Without it the heap grows to twice what is live before it is collected: a county's
+		// millions of rows would need half as much memory again as they hold.
+		debug.SetMemoryLimit(*memoryLimit << 20)
+	}
+	if *cpuProfile != "" {
+		stop, err := profileCPU(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	at, err := outcomes.ParseMoment(*date)
 	if *in == "" || *dest == "" || err != nil {
@@ -149,4 +165,17 @@ func parsePairKey(s string) (matching.Pair, bool) {
 	copy(ka[:], da)
 	copy(kb[:], db)
 	return matching.PairOf(ka, kb), true
+}
+
+// profileCPU starts a CPU profile into path; the answer stops it.
+func profileCPU(path string) (func(), error) {
+	f, err := os.Create(path) // #nosec G304 -- the analyst names the file
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }

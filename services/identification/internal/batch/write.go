@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/familypath/familypath/pkg/linkage"
 	"github.com/familypath/familypath/pkg/platform/csvout"
@@ -27,13 +28,22 @@ func (o *Output) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	return errors.Join(
-		writeCSV(filepath.Join(dir, PeopleFile), o.people),
-		writeCSV(filepath.Join(dir, LinksFile), o.links),
-		writeCSV(filepath.Join(dir, FamiliesFile), o.families),
-		writeCSV(filepath.Join(dir, ReviewFile), o.review),
-		writeCSV(filepath.Join(dir, RejectedFile), o.rejected),
-	)
+	// The files are written side by side: each only reads the output.
+	files := []struct {
+		name string
+		rows func(func([]string) error) error
+	}{{PeopleFile, o.people}, {LinksFile, o.links}, {FamiliesFile, o.families}, {ReviewFile, o.review}, {RejectedFile, o.rejected}}
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = writeCSV(filepath.Join(dir, f.name), f.rows)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func writeCSV(path string, rows func(func([]string) error) error) (err error) {

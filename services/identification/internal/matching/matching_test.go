@@ -142,3 +142,26 @@ func TestAnUndatedRecordLinksOnlyWhenItCanBeOnePerson(t *testing.T) {
 		t.Errorf("a record that can only be the father stayed apart: %v", p.Of[:2])
 	}
 }
+
+// A wrong date of birth links on the score when it cannot be a parent's or a child's: a few
+// years out, or a keying error (two digits of the year swapped); one a generation out, with
+// every other field the same, is a father and son, kept apart.
+func TestAWrongDateOfBirthLinksOnlyWhenItCannotBeAGeneration(t *testing.T) {
+	for _, c := range []struct {
+		name, a, b string
+		same       bool
+	}{
+		{"a few years out", "1985-03-12", "1988-11-02", true},
+		{"two digits of the year swapped", "1985-03-12", "1958-03-12", true},
+		{"a generation out", "1970-04-04", "1998-09-09", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			one := rec(extracts.Housing, "", "Kevin", "Ashcroft", c.a, "PR2 9ZZ", "7 Hill Street", "2015-01-01")
+			two := rec(extracts.Housing, "", "Kevin", "Ashcroft", c.b, "PR2 9ZZ", "7 Hill Street", "2016-01-01")
+			p := LinkPeople(append([]Record{one, two}, background(400)...), Settings{})
+			if got := p.Of[0] == p.Of[1]; got != c.same {
+				t.Errorf("%s and %s linked: %v, want %v", c.a, c.b, got, c.same)
+			}
+		})
+	}
+}

@@ -130,8 +130,8 @@ func LinkPeople(records []Record, s Settings) *People {
 	// Profiles: one per distinct fingerprint.
 	profileOf := make([]int32, n)
 	index := map[Key]int32{}
-	var profiles []linkage.Person
-	var first []int32 // a record of each profile
+	profiles := make([]linkage.Person, 0, n) // room for every record: growing it would copy it again and again
+	var first []int32                        // a record of each profile
 	if s.Aliases != nil {
 		out.Aliases = make([][]Key, n)
 	}
@@ -172,10 +172,7 @@ func LinkPeople(records []Record, s Settings) *People {
 	}
 
 	pairs := linkage.CandidatePairs(profiles)
-	comparisons := make([]linkage.Comparison, len(pairs))
-	for i, pr := range pairs {
-		comparisons[i] = linkage.Compare(&profiles[pr[0]], &profiles[pr[1]])
-	}
+	comparisons := linkage.CompareAll(profiles, pairs)
 	out.Stats.CandidatePairs = len(pairs)
 	model, share := estimate(profiles, comparisons)
 	out.Stats.MatchShare, out.Stats.Probabilities = share, model.probabilities
@@ -319,9 +316,8 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 	start.U = linkage.RandomU(profiles, randomPairs)
 	fit := func(key func(*linkage.Person) string, without ...int) linkage.Probabilities {
 		blocked := linkage.PairsSharing(profiles, key, randomPairs)
-		comparisons := make([]linkage.Comparison, len(blocked))
-		for i, pr := range blocked {
-			comparisons[i] = linkage.Compare(&profiles[pr[0]], &profiles[pr[1]])
+		comparisons := linkage.CompareAll(profiles, blocked)
+		for i := range comparisons {
 			for _, f := range without {
 				comparisons[i][f] = linkage.Missing
 			}
@@ -350,11 +346,31 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 }
 
 // datesAgree says whether two profiles' dates of birth agree enough to link them on their
-// score alone: the same, day and month swapped, or a typing error in the day or the month of
-// the same year. A missing date, or another year, never does: a father and son of one name at
-// one address differ by their year, and one with no date could be either.
+// score alone: the same; within two keying errors of each other written as eight digits (a
+// digit changed, two neighbouring digits swapped: day and month swapped, a typing error in
+// the day, the month or the year); or, when wrong altogether, less than a generation apart.
+// A missing date, or two a generation or more apart, never do: the people who share a name
+// and an address are a parent and child (a father and son, a mother and daughter), born a
+// generation apart, and a record with no date could be either.
 func datesAgree(a, b *linkage.Person, c linkage.Comparison) bool {
-	return c[linkage.FieldDOB] <= linkage.Close || c[linkage.FieldDOB] == linkage.Partial && a.Year == b.Year
+	if c[linkage.FieldDOB] <= linkage.Close {
+		return true
+	}
+	if a.Year == 0 || b.Year == 0 {
+		return false
+	}
+	return linkage.DateTypos(a, b) <= 2 || abs(a.Year-b.Year) < generation
+}
+
+// generation is the fewest years between a parent's birth and their child's, as this
+// programme's records show them (a parent under 15 is rare enough to leave to a reviewer).
+const generation = 15
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // scored is a candidate pair of profiles with its weight, comparison and how it would link.
