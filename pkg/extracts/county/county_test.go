@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/familypath/familypath/pkg/extracts"
 )
@@ -106,3 +108,46 @@ func TestTheTruthMatchesWhatWasPlanted(t *testing.T) {
 }
 
 func sortedCopy(s []string) []string { c := slices.Clone(s); slices.Sort(c); return c }
+
+// The county's people carry names in their own letters (Wiśniewski, Łukasz, Siobhán), which
+// some agencies write plain (Wisniewski) and some in another spelling (Muhammad as Mohammed,
+// O'Brien as OBrien), always as valid text.
+func TestNamesComeInTheirOwnLettersAndAsAgenciesWriteThem(t *testing.T) {
+	headers := map[string][]string{}
+	for _, f := range extracts.Feeds() {
+		headers[f.Name] = f.Header()
+	}
+	seen := map[string]bool{}
+	err := Generate(Config{Seed: 7, Households: 3000}, func(_ *Household, rows []Row) error {
+		for _, r := range rows {
+			for i, col := range headers[r.Feed] {
+				if col != "forename" && col != "surname" {
+					continue
+				}
+				v := r.Values[i]
+				if !utf8.ValidString(v) {
+					t.Fatalf("%s %s is not valid text: %q", r.Feed, col, v)
+				}
+				for _, ch := range v {
+					if ch > unicode.MaxASCII {
+						seen["beyond ASCII"] = true
+					}
+				}
+				for _, name := range []string{"Wisniewski", "Wiśniewski", "OBrien", "O Brien"} {
+					if v == name {
+						seen[name] = true
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"beyond ASCII", "Wisniewski", "Wiśniewski", "OBrien"} {
+		if !seen[want] {
+			t.Errorf("no row with %s", want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ type lists struct {
 	female, male, surnames ranked
 	streets                []string
 	nicknames              map[string][]string
+	spellings              map[string][]string // other spellings of a name (spellings.txt)
 	towns                  []town
 }
 
@@ -27,13 +28,7 @@ func loadLists() *lists {
 	l := &lists{
 		female: rank(lines("forenames_female.txt")), male: rank(lines("forenames_male.txt")),
 		surnames: rank(unique(lines("surnames.txt"))), streets: lines("streets.txt"),
-		nicknames: map[string][]string{},
-	}
-	for _, ln := range lines("nicknames.txt") {
-		formal, nicks, _ := strings.Cut(ln, ":")
-		for _, n := range strings.Split(nicks, ",") {
-			l.nicknames[formal] = append(l.nicknames[formal], strings.TrimSpace(n))
-		}
+		nicknames: alternatives("nicknames.txt"), spellings: alternatives("spellings.txt"),
 	}
 	for _, ln := range lines("places.txt") {
 		name, codes, _ := strings.Cut(ln, ":")
@@ -46,6 +41,19 @@ func loadLists() *lists {
 	return l
 }
 
+// alternatives reads a file of "name: other, other" lines.
+func alternatives(file string) map[string][]string {
+	out := map[string][]string{}
+	for _, ln := range lines(file) {
+		name, others, _ := strings.Cut(ln, ":")
+		for _, o := range strings.Split(others, ",") {
+			out[name] = append(out[name], strings.TrimSpace(o))
+		}
+	}
+	return out
+}
+
+// lines are a file's lines, trimmed, without blank lines and # comments.
 func lines(file string) []string {
 	b, err := namesFS.ReadFile("names/" + file)
 	if err != nil {
@@ -53,7 +61,7 @@ func lines(file string) []string {
 	}
 	var out []string
 	for _, ln := range strings.Split(string(b), "\n") {
-		if ln = strings.TrimSpace(ln); ln != "" {
+		if ln = strings.TrimSpace(ln); ln != "" && !strings.HasPrefix(ln, "#") {
 			out = append(out, ln)
 		}
 	}
@@ -95,3 +103,13 @@ func (r ranked) pick(rng *rand.Rand) string {
 	k, _ := slices.BinarySearch(r.cum, x)
 	return r.items[min(k, len(r.items)-1)]
 }
+
+// plain are the letters beyond ASCII in the name lists as a system that cannot hold them
+// writes them.
+var plain = strings.NewReplacer(
+	"ą", "a", "á", "a", "ä", "a", "ć", "c", "č", "c", "ę", "e", "é", "e", "ë", "e", "í", "i", "ł", "l", "Ł", "L",
+	"ń", "n", "ó", "o", "Ó", "O", "ö", "o", "ř", "r", "ś", "s", "Ś", "S", "š", "s", "ü", "u", "ú", "u", "ż", "z", "ź", "z",
+)
+
+// fold writes a name in plain letters, as many agencies' older systems do.
+func fold(name string) string { return plain.Replace(name) }

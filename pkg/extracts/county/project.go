@@ -2,6 +2,7 @@ package county
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,25 @@ type AgencyErrors struct {
 	PostcodeVariant float64 // no space, lower case
 	BadPostcode     float64 // a postcode of the wrong shape
 	UPRN            float64 // the property reference present (council systems hold it)
+	Spelling        float64 // another spelling of a transliterated name (Muhammad as Mohammed, O'Neill as ONeill)
+	Folded          float64 // letters beyond ASCII written plain (Wiśniewski as Wisniewski, Łukasz as Lukasz)
+}
+
+// Every feed writes other spellings of a name at these rates, and letters beyond ASCII plain
+// at its own (older systems hold only ASCII).
+const spellingRate = 0.08
+
+var foldedRates = map[string]float64{
+	extracts.Police: 0.6, extracts.DWPBenefits: 0.5, extracts.Employment: 0.5, extracts.Housing: 0.3,
+	extracts.SchoolCensus: 0.1, extracts.NotOnRoll: 0.2, extracts.SocialCare: 0.2, extracts.Health: 0.1,
+	extracts.Residents: 0.2, extracts.HouseholdLinks: 0.3,
+}
+
+func init() {
+	for feed, rates := range Errors {
+		rates.Spelling, rates.Folded = spellingRate, foldedRates[feed]
+		Errors[feed] = rates
+	}
 }
 
 // Errors are each feed's default rates.
@@ -54,6 +74,15 @@ func (g *generator) project(rng *rand.Rand, h *Household, e event) []string {
 	fore, sur, dob, sex := p.Forename, p.Surname, p.DOB, p.Sex
 	if nicks := g.l.nicknames[fore]; len(nicks) > 0 && hit(rates.Nickname) {
 		fore = nicks[rng.IntN(len(nicks))]
+	}
+	if others := g.l.spellings[fore]; len(others) > 0 && hit(rates.Spelling) {
+		fore = others[rng.IntN(len(others))]
+	}
+	if others := g.l.spellings[sur]; len(others) > 0 && hit(rates.Spelling) {
+		sur = others[rng.IntN(len(others))]
+	}
+	if hit(rates.Folded) {
+		fore, sur = fold(fore), fold(sur)
 	}
 	if hit(rates.Typo) {
 		if rng.IntN(2) == 0 {
@@ -186,30 +215,34 @@ func (e event) value(col, fore, sur, dob, sex string, addr Address, postcode, up
 	panic("county: no value for column " + col) // a contract column the generator does not fill
 }
 
-// typo makes one keying mistake: a letter dropped, doubled, swapped with the next, or replaced.
-func typo(rng *rand.Rand, s string) string {
+// typo makes one keying mistake: a letter dropped, doubled, swapped with the next, or replaced
+// (by letter, not byte: Wiśniewski stays valid text).
+func typo(rng *rand.Rand, name string) string {
+	s := []rune(name)
 	if len(s) < 3 {
-		return s
+		return name
 	}
 	i := 1 + rng.IntN(len(s)-2)
 	switch rng.IntN(4) {
 	case 0:
-		return s[:i] + s[i+1:]
+		return string(slices.Delete(s, i, i+1))
 	case 1:
-		return s[:i] + s[i:i+1] + s[i:]
+		return string(slices.Insert(s, i, s[i]))
 	case 2:
-		return s[:i] + s[i+1:i+2] + s[i:i+1] + s[i+2:]
+		s[i], s[i+1] = s[i+1], s[i]
+		return string(s)
 	}
 	c := s[i]
 	switch {
 	case c >= 'a' && c <= 'z':
-		c = 'a' + (c-'a'+1+byte(rng.IntN(24)))%26 // #nosec G115 -- below 24
+		c = 'a' + (c-'a'+1+rune(rng.IntN(24)))%26
 	case c >= 'A' && c <= 'Z':
-		c = 'A' + (c-'A'+1+byte(rng.IntN(24)))%26 // #nosec G115 -- below 24
+		c = 'A' + (c-'A'+1+rune(rng.IntN(24)))%26
 	case c >= '0' && c <= '9':
-		c = '0' + (c-'0'+1+byte(rng.IntN(8)))%10 // #nosec G115 -- below 24
+		c = '0' + (c-'0'+1+rune(rng.IntN(8)))%10
 	}
-	return s[:i] + string(c) + s[i+1:]
+	s[i] = c
+	return string(s)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
