@@ -20,8 +20,9 @@ const (
 )
 
 const (
-	principalKey = "familypath.principal"
-	tokenKey     = "familypath.token"
+	principalKey    = "familypath.principal"
+	tokenKey        = "familypath.token"
+	relationshipKey = "familypath.relationship"
 )
 
 // Recorder appends to the service's audit trail (audit.Trail).
@@ -97,6 +98,32 @@ func (g *Guard) Require(a policy.Action) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// RequireFamily guards a route on one family (its id the path parameter param) with an action
+// decided by the caller's relationship to it (Family), before anything after it runs: an
+// idempotent replay after it is answered only to a caller allowed the family now. Handlers
+// read the relationship with RelationshipOf.
+func (g *Guard) RequireFamily(a policy.Action, param string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := PathUUID(c, param)
+		if !ok {
+			return
+		}
+		rel, ok := g.Family(c, a, id.String())
+		if !ok {
+			return
+		}
+		c.Set(relationshipKey, rel)
+		c.Next()
+	}
+}
+
+// RelationshipOf is the caller's relationship to the family RequireFamily allowed.
+func RelationshipOf(c *gin.Context) policy.Relationship {
+	r, _ := c.Get(relationshipKey)
+	rel, _ := r.(policy.Relationship)
+	return rel
 }
 
 // Family decides an action on one family's record. On refusal it answers (403, or 503 when

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 )
 
 // answers stands in for the case service: the access each family gives (a pure data source;
@@ -94,5 +96,70 @@ func TestGuardRefusesRestrictedChangesAndFailsClosed(t *testing.T) {
 	_ = sqlDB.Close()
 	if got := send("GET", "/families/open"); got != 503 {
 		t.Errorf("read with the audit trail down: %d", got)
+	}
+}
+
+// byCaller is the access each caller has to each family ("subject family").
+type byCaller map[string]policy.Access
+
+func (b byCaller) Family(_ context.Context, p auth.Principal, _, id string) (policy.Access, error) {
+	return b[p.Subject+" "+id], nil
+}
+
+// An idempotent answer is replayed only to the caller that made it, and only once the route's
+// authorisation has allowed that caller the family now: another caller with the same key is
+// refused (403) if they have no relationship, and gets their own answer if they have one.
+func TestIdempotentReplaysComeAfterAuthorisationAndOnlyToTheirCaller(t *testing.T) {
+	ctx := context.Background()
+	gdb, err := db.Open(ctx, testenv.Database(t), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Migrate(ctx, gdb, "svc"); err != nil {
+		t.Fatal(err)
+	}
+	dev, _ := auth.OpenDevIssuer(t.TempDir())
+	v, err := auth.NewVerifier(ctx, dev.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	family := "7d0f1c9e-8f57-4b8e-9d51-0c3a4d2b6e11"
+	g := &httpapi.Guard{Verifier: v, Trail: audit.Trail{DB: gdb, Schema: "svc"}, Log: quiet, Relationships: byCaller{
+		"cw.lead " + family:   {Relationship: policy.LeadProfessional},
+		"cw.second " + family: {Relationship: policy.LeadProfessional},
+	}}
+	opts, _ := redis.ParseURL(testenv.RedisURL(t))
+	rc := redis.NewClient(opts)
+	defer rc.Close()
+	idem := &httpapi.Idempotency{Redis: rc, Service: "test-" + testenv.Unique(), Log: quiet}
+	r := httpapi.NewEngine(httpapi.Options{Log: quiet})
+	r.Use(g.Authenticate())
+	calls := 0
+	r.POST("/families/:id/attachment", g.RequireFamily(policy.FamilyWrite, "id"), idem.Require(), func(c *gin.Context) {
+		calls++
+		c.JSON(http.StatusCreated, gin.H{"attached_by": httpapi.Principal(c).Subject, "call": calls})
+	})
+	send := func(subject string) *httptest.ResponseRecorder {
+		tok, _ := dev.Mint(auth.Principal{Subject: subject, Roles: []string{auth.RoleCaseworker}}, time.Hour)
+		req := httptest.NewRequest("POST", "/families/"+family+"/attachment", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(httpapi.HeaderIdempotencyKey, "attach-key-0001")
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	if w := send("cw.lead"); w.Code != http.StatusCreated || calls != 1 {
+		t.Fatalf("lead: %d %s", w.Code, w.Body)
+	}
+	if w := send("cw.lead"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "true" || calls != 1 {
+		t.Errorf("the lead's retry was not replayed: %d, calls %d", w.Code, calls)
+	}
+	if w := send("cw.stranger"); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "cw.lead") {
+		t.Errorf("a caller with no relationship got %d %s", w.Code, w.Body)
+	}
+	if w := send("cw.second"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "" || !strings.Contains(w.Body.String(), "cw.second") {
+		t.Errorf("another allowed caller with the same key got another's answer: %d %s", w.Code, w.Body)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -331,5 +332,32 @@ func TestRequestsHaveADeadline(t *testing.T) {
 	}
 	if w := do(t, r, "POST", "/stream", ""); w.Body.String() != "false" {
 		t.Error("a streaming upload is cut off by the request timeout")
+	}
+}
+
+// A refusal or absence is never kept for replay: a retry after access is granted, a
+// restriction lifted or the record found runs the request.
+func TestIdempotencyKeepsNoRefusal(t *testing.T) {
+	opts, _ := redis.ParseURL(testenv.RedisURL(t))
+	rc := redis.NewClient(opts)
+	defer rc.Close()
+	idem := &Idempotency{Redis: rc, Service: "test-" + testenv.Unique(), Log: quiet}
+	status, calls := http.StatusForbidden, 0
+	r := engine()
+	r.POST("/orders", idem.Require(), func(c *gin.Context) {
+		calls++
+		c.Status(status)
+	})
+	for _, refused := range []int{http.StatusForbidden, http.StatusUnauthorized, http.StatusNotFound, http.StatusLocked, http.StatusTooManyRequests} {
+		status = refused
+		key := fmt.Sprintf("refused-%d", refused)
+		if w := do(t, r, "POST", "/orders", `{}`, HeaderIdempotencyKey, key); w.Code != refused {
+			t.Fatalf("%d: answered %d", refused, w.Code)
+		}
+		status = http.StatusCreated
+		before := calls
+		if w := do(t, r, "POST", "/orders", `{}`, HeaderIdempotencyKey, key); w.Code != http.StatusCreated || calls != before+1 {
+			t.Errorf("after a %d the retry was not run: %d, calls %d", refused, w.Code, calls-before)
+		}
 	}
 }

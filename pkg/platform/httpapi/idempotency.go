@@ -21,7 +21,9 @@ const HeaderIdempotencyKey = "Idempotency-Key"
 
 var validIdempotencyKey = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
-// Idempotency keeps the answers to creating requests in Redis for a day. Redis may lose
+// Idempotency keeps the answers to creating requests in Redis for a day, per caller, and
+// replays them only to the caller that made them. It runs after the route's authorisation
+// (Guard.Require, Guard.RequireFamily), so a replay is answered only to a caller allowed now. Redis may lose
 // them (it holds nothing that is the only copy): handlers must also be idempotent by their
 // own keys, so a lost record costs a repeated lookup, not a duplicate.
 type Idempotency struct {
@@ -58,7 +60,9 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 		}
 		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
 		fp := hex.EncodeToString(sum[:])
-		rkey := "idem:" + i.Service + ":" + c.FullPath() + ":" + key
+		// Scoped to the caller: one caller's key never answers another with the first's answer.
+		caller := sha256.Sum256([]byte(Principal(c).Subject))
+		rkey := "idem:" + i.Service + ":" + c.FullPath() + ":" + hex.EncodeToString(caller[:8]) + ":" + key
 		ctx := c.Request.Context()
 
 		pending, _ := json.Marshal(storedAnswer{State: "pending", Fingerprint: fp})
@@ -78,8 +82,9 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 		c.Next()
 
 		status := rec.Status()
-		if status >= 500 {
-			// Nothing definite happened: let a retry run the request again.
+		if !replayable(status) {
+			// Nothing definite happened, or the answer may change (access granted, a restriction
+			// lifted, the family found): let a retry run the request again.
 			_ = i.Redis.Del(context.WithoutCancel(ctx), rkey).Err()
 			return
 		}
@@ -89,6 +94,16 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 			i.Log.WarnContext(ctx, "could not store idempotent answer", "error", err.Error())
 		}
 	}
+}
+
+// replayable says whether an answer is kept for retries: not a failure (5xx), and not a
+// refusal or absence that a later retry may find otherwise (401, 403, 404, 423 restricted, 429).
+func replayable(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusLocked, http.StatusTooManyRequests:
+		return false
+	}
+	return status < 500
 }
 
 func (i *Idempotency) replay(c *gin.Context, rkey, fp string) {

@@ -44,8 +44,9 @@ type API struct {
 // Routes adds the route; it needs the idempotency middleware (the key is the request's id,
 // so a retried request attaches once).
 func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
-	r.POST("/v1/families/:id/attachment", idempotent, a.attach)
-	r.POST("/v1/families/:id/attachment/corrections", idempotent, a.correct)
+	write := a.Guard.RequireFamily(policy.FamilyWrite, "id") // before the replay of an answer
+	r.POST("/v1/families/:id/attachment", write, idempotent, a.attach)
+	r.POST("/v1/families/:id/attachment/corrections", write, idempotent, a.correct)
 }
 
 // update sends an update to the family's workflow and waits for its answer in out. The
@@ -82,9 +83,6 @@ type CorrectionBody struct {
 func (a *API) correct(c *gin.Context) {
 	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
-		return
-	}
-	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
 	var req CorrectionRequest
@@ -133,9 +131,6 @@ type AttachmentBody struct {
 func (a *API) attach(c *gin.Context) {
 	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
-		return
-	}
-	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
 	var res familypathv1.AttachResult
