@@ -1,6 +1,7 @@
 package temporalx
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/familypath/familypath/pkg/platform/keyring"
@@ -14,6 +15,9 @@ const (
 	EncodingEncrypted = "binary/encrypted"
 	MetadataKeyID     = "encryption-key-id"
 )
+
+// ErrPlaintextPayload refuses a payload that is not encrypted (it says nothing of its content).
+var ErrPlaintextPayload = errors.New("a payload that is not encrypted was refused: familypath's services write every payload encrypted, so this one came from elsewhere (see the runbook: reset the workflow to before it)")
 
 // EncryptionCodec encrypts every payload (workflow inputs, results, signals, queries,
 // activity arguments, memos, and failure messages, which the failure converter turns into
@@ -39,14 +43,16 @@ func (c EncryptionCodec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Paylo
 	return out, nil
 }
 
-// Decode decrypts encrypted payloads and passes others through (histories written before
-// encryption was turned on stay readable).
+// Decode decrypts each payload, and refuses one that is not encrypted: every payload of
+// familypath's workflows is written by its services, so a plaintext one was written around
+// them (a signal sent from the Temporal UI or CLI, say, to pay a claim without the claims
+// API) and must not be acted on. The workflow task fails, visibly, until an operator resets
+// the workflow to before it (docs/runbook.md).
 func (c EncryptionCodec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if string(p.GetMetadata()[converter.MetadataEncoding]) != EncodingEncrypted {
-			out[i] = p
-			continue
+			return nil, ErrPlaintextPayload
 		}
 		b, err := c.Keys.Open(p.GetData(), nil)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -118,3 +119,19 @@ func (nopLogger) Debug(string, ...any) {}
 func (nopLogger) Info(string, ...any)  {}
 func (nopLogger) Warn(string, ...any)  {}
 func (nopLogger) Error(string, ...any) {}
+
+// A payload that is not encrypted is refused, not passed through: it was written around the
+// services (a signal typed into the Temporal UI), and a workflow must not act on it.
+func TestDecodeRefusesPlaintextPayloads(t *testing.T) {
+	line, _ := keyring.Generate("t1")
+	keys, _ := keyring.Parse(line)
+	codec := EncryptionCodec{Keys: keys}
+	plain, _ := converter.GetDefaultDataConverter().ToPayload(map[string]string{"decision": "PAY"})
+	if _, err := codec.Decode([]*commonpb.Payload{plain}); !errors.Is(err, ErrPlaintextPayload) {
+		t.Errorf("a plaintext payload decoded: %v", err)
+	}
+	enc, _ := codec.Encode([]*commonpb.Payload{plain})
+	if out, err := codec.Decode(enc); err != nil || !proto.Equal(out[0], plain) {
+		t.Errorf("an encrypted payload: %v", err)
+	}
+}

@@ -21,8 +21,9 @@ import (
 // unstick family workflows in the Temporal UI or with the temporal CLI.
 const CodecServerRole = auth.RoleAdministrator
 
-// CodecServer serves Temporal's remote codec protocol (POST /encode and /decode) for the
-// Temporal UI and CLI, behind OIDC: each request must carry an administrator's access token
+// CodecServer serves Temporal's remote codec protocol for the Temporal UI and CLI, decode only
+// (POST /decode; /encode is refused, 403 and recorded: operators read payloads, and what a
+// workflow is sent goes through the services' APIs, never a payload written in the UI), behind OIDC: each request must carry an administrator's access token
 // (the UI passes the signed-in user's; the CLI takes --codec-auth). Cross-origin requests
 // are answered only for the listed UI origins. Every request and every refusal is recorded
 // in the codec server's audit trail (who, the namespace, how many payloads), never the data;
@@ -49,6 +50,11 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 		}
 		if r.Method != http.MethodPost || (action != "encode" && action != "decode") {
 			http.NotFound(w, r)
+			return
+		}
+		if action == "encode" {
+			_ = record(r, trail, log, auth.Principal{Subject: audit.Anonymous}, action, audit.Refused, "payloads are written only by familypath's services")
+			http.Error(w, "this codec server decodes only: send a workflow what it needs through the services' APIs", http.StatusForbidden)
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

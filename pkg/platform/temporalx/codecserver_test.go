@@ -115,3 +115,39 @@ func TestCodecServerDecodesOnlyForAdministratorsAndAuditsEveryRequest(t *testing
 		t.Errorf("logs hold payload data: %s", logs.String())
 	}
 }
+
+// The codec server decodes only: a payload written in the UI could otherwise reach a workflow
+// encrypted, as if a service had sent it. The refusal is recorded.
+func TestCodecServerRefusesToEncode(t *testing.T) {
+	line, _ := keyring.Generate("t1")
+	keys, _ := keyring.Parse(line)
+	dev, _ := auth.OpenDevIssuer(t.TempDir())
+	v, _ := auth.NewVerifier(context.Background(), dev.Config())
+	gdb, err := db.Open(context.Background(), testenv.Database(t), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Migrate(context.Background(), gdb, "codec_encode"); err != nil {
+		t.Fatal(err)
+	}
+	trail := audit.Trail{DB: gdb, Schema: "codec_encode"}
+	srv := httptest.NewServer(CodecServer(EncryptionCodec{Keys: keys}, v, nil, trail, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer srv.Close()
+	plain, _ := converter.GetDefaultDataConverter().ToPayload(map[string]string{"decision": "PAY"})
+	js, _ := protojson.Marshal(plain)
+	tok, _ := dev.Mint(auth.Principal{Subject: "ops.one", Roles: []string{auth.RoleAdministrator}}, time.Hour)
+	req, _ := http.NewRequest("POST", srv.URL+"/encode", strings.NewReader(`{"payloads":[`+string(js)+`]}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-Namespace", "familypath")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("encode answered %d", resp.StatusCode)
+	}
+	if events, _ := trail.Query(context.Background(), audit.Filter{}); len(events) != 1 || events[0].Outcome != audit.Refused {
+		t.Errorf("the refusal was not recorded: %+v", events)
+	}
+}
