@@ -56,11 +56,13 @@ func TestChartLintsStrictly(t *testing.T) {
 func TestChartRejectsUnknownAndMissingValues(t *testing.T) {
 	chart := filepath.Join(repo(t), "charts", "familypath")
 	for name, args := range map[string][]string{
-		"unknown key":        {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "services.case.api.replica=2"},
-		"wrong type":         {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.replicas=two"},
-		"secret in env":      {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.extraEnv[0].name=DATABASE_URL,defaults.extraEnv[0].value=x"},
-		"no Temporal":        {"--set", "postgres.existingSecret=a,redis.existingSecret=b"},
-		"no Postgres Secret": {"--set", "temporal.address=temporal.example:443,redis.existingSecret=b"},
+		"unknown key":                            {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "services.case.api.replica=2"},
+		"wrong type":                             {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.replicas=two"},
+		"secret in env":                          {"-f", filepath.Join(chart, "values-development.yaml"), "--set", "defaults.extraEnv[0].name=DATABASE_URL,defaults.extraEnv[0].value=x"},
+		"no Temporal":                            {"--set", "postgres.existingSecret=a,redis.existingSecret=b"},
+		"no Postgres Secret":                     {"--set", "temporal.address=temporal.example:443,redis.existingSecret=b"},
+		"development issuer outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "serviceCredentials.devIssuerSecret=familypath-dev-issuer"},
+		"JWKS from a ConfigMap outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "oidc.jwksConfigMap=familypath-dev-oidc"},
 	} {
 		cmd := exec.Command(os.Getenv("HELM"), append([]string{"template", "x", chart, "--kube-version", KubeVersion}, args...)...)
 		if out, err := cmd.CombinedOutput(); err == nil {
@@ -123,7 +125,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 			}
 			checkHooks(t, objs)
 			checkProbes(t, objs)
-			checkAccessSettings(t, objs)
+			checkAccessSettings(t, objs, values == "values-production.yaml")
 			checkRetention(t, objs)
 		})
 	}
@@ -259,7 +261,7 @@ func TestDockerfileHasOneTargetPerBinary(t *testing.T) {
 
 // Every API and the codec server verify tokens from the configured issuer; every API but the
 // case API asks the case API about access; the codec server serves HTTP and is reachable.
-func checkAccessSettings(t *testing.T, objs []object) {
+func checkAccessSettings(t *testing.T, objs []object, production bool) {
 	t.Helper()
 	for _, o := range objs {
 		d, ok := o.Value.(*appsv1.Deployment)
@@ -290,6 +292,11 @@ func checkAccessSettings(t *testing.T, objs []object) {
 		// development issuer.
 		if readsEvidence != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
 			t.Errorf("%s: IDENTIFICATION_URL %q", o.Name, env["IDENTIFICATION_URL"])
+		}
+		// The development issuer only with the development flag, which production never sets.
+		dev := env["FAMILYPATH_DEVELOPMENT"] == "true"
+		if usesDevIssuer := env["DEV_ISSUER_DIR"] != "" || strings.HasPrefix(env["OIDC_JWKS_URL"], "file://"); usesDevIssuer && !dev || dev && production {
+			t.Errorf("%s: FAMILYPATH_DEVELOPMENT %v (production %v), development issuer %v", o.Name, dev, production, usesDevIssuer)
 		}
 		_, hasClient := env["SERVICE_CLIENT_SECRET"]
 		if readsEvidence && !(env["SERVICE_TOKEN_URL"] != "" && hasClient || env["DEV_ISSUER_DIR"] != "") {

@@ -176,6 +176,8 @@ svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
     TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" FIELD_KEYS_FILE="$FIELD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
     OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
+  # The development issuer (a JWKS on disk) is accepted only with this flag.
+  [[ "$OIDC_JWKS_URL" != https://* ]] && SVC_ENV+=(FAMILYPATH_DEVELOPMENT=true)
   # A council's own plan files beside the shipped ones (the tests add a seconds-scale plan).
   [[ -n "${FAMILYPATH_PLANS_DIR:-}" ]] && SVC_ENV+=(FAMILYPATH_PLANS_DIR="$FAMILYPATH_PLANS_DIR")
   # The workers' own service tokens: the development issuer's, or your identity provider's client.

@@ -113,6 +113,10 @@ seccompProfile:
   value: {{ $v.logLevel | quote }}
 - name: METRICS_ADDR
   value: ":9090"
+{{- if $v.development }}
+- name: FAMILYPATH_DEVELOPMENT
+  value: "true"
+{{- end }}
 {{- if eq .mode "api" }}
 - name: HTTP_ADDR
   value: ":8080"

@@ -64,7 +64,8 @@ type Config struct {
 	Algorithms []string      // default RS256 and ES256
 	Leeway     time.Duration // allowed clock difference; default 60 s
 	// RefreshEvery re-reads the JWKS this often; an unknown key id re-reads it at once (at
-	// most every 30 s), so a rotation at the issuer needs no restart. Default 1 h.
+	// most every 30 s), so a rotation at the issuer needs no restart and a withdrawn key is
+	// refused within it. Default 5 minutes.
 	RefreshEvery time.Duration
 }
 
@@ -104,7 +105,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		cfg.Leeway = time.Minute
 	}
 	if cfg.RefreshEvery == 0 {
-		cfg.RefreshEvery = time.Hour
+		cfg.RefreshEvery = 5 * time.Minute // a key the issuer withdraws is refused within this
 	}
 	ks, err := newKeySet(ctx, cfg.JWKSURL, cfg.RefreshEvery)
 	if err != nil {

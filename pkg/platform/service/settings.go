@@ -120,6 +120,10 @@ func LoadTemporal(env *config.Env) temporalx.Config {
 // (DEV_ISSUER_DIR, set by `make up` and the tests).
 func LoadServiceToken(env *config.Env, svc string) auth.TokenSource {
 	if dir := env.String("DEV_ISSUER_DIR", ""); dir != "" {
+		if !Development(env) {
+			env.Fail("DEV_ISSUER_DIR", "is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true): give SERVICE_TOKEN_URL and the client's credentials")
+			return nil
+		}
 		d, err := auth.OpenDevIssuer(dir)
 		if err != nil {
 			env.Fail("DEV_ISSUER_DIR", "cannot be opened: %v", err)
@@ -149,18 +153,35 @@ func LoadServiceToken(env *config.Env, svc string) auth.TokenSource {
 	return c
 }
 
-// LoadOIDC reads which access tokens to accept (docs/configuration.md).
+// LoadOIDC reads which access tokens to accept (docs/configuration.md). Outside development
+// the JWKS must be served over https:// (a file:// or loopback http:// JWKS, and the
+// development issuer, are refused), and it is read again every OIDC_JWKS_REFRESH (default 5
+// minutes), so a key the identity provider withdraws is refused within that.
 func LoadOIDC(env *config.Env) auth.Config {
 	c := auth.Config{
-		Issuer:   env.Required("OIDC_ISSUER"),
-		Audience: env.Required("OIDC_AUDIENCE"),
-		JWKSURL:  env.Required("OIDC_JWKS_URL"),
+		Issuer:       env.Required("OIDC_ISSUER"),
+		Audience:     env.Required("OIDC_AUDIENCE"),
+		JWKSURL:      env.Required("OIDC_JWKS_URL"),
+		RefreshEvery: env.Duration("OIDC_JWKS_REFRESH", 5*time.Minute),
+	}
+	if !Development(env) {
+		if c.JWKSURL != "" && !strings.HasPrefix(c.JWKSURL, "https://") {
+			env.Fail("OIDC_JWKS_URL", "must be https:// outside development (a file:// or http:// JWKS is the development issuer's; FAMILYPATH_DEVELOPMENT=true accepts it)")
+		}
+		if c.Issuer == auth.DevIssuerName {
+			env.Fail("OIDC_ISSUER", "is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true)")
+		}
 	}
 	if algs := env.String("OIDC_ALGORITHMS", ""); algs != "" {
 		c.Algorithms = strings.Split(algs, ",")
 	}
 	return c
 }
+
+// Development says whether development-only settings are accepted: the development issuer,
+// a JWKS read from a file. FAMILYPATH_DEVELOPMENT=true, set by `make up`, the tests and the
+// chart's values-development.yaml; never in production.
+func Development(env *config.Env) bool { return env.Bool("FAMILYPATH_DEVELOPMENT", false) }
 
 // LoadPayloadKeys reads the key ring that encrypts Temporal payloads: PAYLOAD_KEYS_FILE (a
 // mounted Secret) or PAYLOAD_KEYS. Required: no process talks to Temporal in plaintext.

@@ -87,7 +87,8 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	oidc := dev.Config()
 	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
 		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
-		"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL, "CASE_URL": "http://127.0.0.1:1"}
+		"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL, "CASE_URL": "http://127.0.0.1:1",
+		"FAMILYPATH_DEVELOPMENT": "true"} // the development issuer
 	if def.PersonalData {
 		ring, err := keyring.Generate("test-fields")
 		if err != nil {
