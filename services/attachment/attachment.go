@@ -33,7 +33,7 @@ func Definition() service.Definition {
 				return err
 			}
 			(&register.ProfileAPI{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&register.ComplianceAPI{DB: d.DB, Guard: d.Guard}).Routes(r)
+			(&register.ComplianceAPI{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {

@@ -73,8 +73,10 @@ func NotFound(c *gin.Context, what string) {
 	Abort(c, Problem{Type: TypeNotFound, Title: what + " not found", Status: http.StatusNotFound})
 }
 
-// Unavailable answers 503 when a dependency cannot answer; the cause is logged, not returned.
+// Unavailable answers 503 when a dependency cannot answer, with Retry-After; the cause is
+// logged, not returned.
 func Unavailable(c *gin.Context, detail string) {
+	c.Header("Retry-After", RetryAfterSeconds)
 	Abort(c, Problem{Type: TypeUnavailable, Title: "A dependency is unavailable", Status: http.StatusServiceUnavailable, Detail: detail})
 }
 

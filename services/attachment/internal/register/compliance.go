@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 type ComplianceAPI struct {
 	DB    *gorm.DB
 	Guard *httpapi.Guard
+	Log   *slog.Logger
 }
 
 // Routes adds the routes.
@@ -113,7 +115,7 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "create", err)
 		return
 	}
 	c.Header("Location", "/v1/compliance-checks/"+id.String())
@@ -140,7 +142,7 @@ func (a *ComplianceAPI) answer(c *gin.Context, id uuid.UUID, status int) {
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, plan_id, period_from, period_to, population, seed FROM attachment.compliance_checks WHERE id = ?`, id).
 		Scan(&checks).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "answer", err)
 		return
 	}
 	if len(checks) == 0 {
@@ -151,7 +153,7 @@ func (a *ComplianceAPI) answer(c *gin.Context, id uuid.UUID, status int) {
 	out := CheckBody{ID: ch.ID, PlanID: ch.PlanID, From: ch.PeriodFrom.Format(time.DateOnly), To: ch.PeriodTo.Format(time.DateOnly), Population: ch.Population, Seed: ch.Seed}
 	if err := a.DB.WithContext(c).Raw(`SELECT family_id::text AS family_id, problem_evidence, assessment, family_plan, lead_professional, finding_code, reviewed_by, reviewed_at
 		FROM attachment.compliance_cases WHERE check_id = ? ORDER BY family_id`, id).Scan(&out.Cases).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "answer", err)
 		return
 	}
 	for _, cs := range out.Cases {
@@ -199,7 +201,7 @@ func (a *ComplianceAPI) review(c *gin.Context) {
 		finding_code = ?, reviewed_by = ?, reviewed_at = now() WHERE check_id = ? AND family_id = ?`,
 		*req.ProblemEvidence, *req.Assessment, *req.FamilyPlan, *req.LeadProfessional, finding, httpapi.Principal(c).Subject, check, family)
 	if res.Error != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "review", res.Error)
 		return
 	}
 	if res.RowsAffected == 0 {

@@ -52,8 +52,7 @@ func (a *ProfileAPI) profile(c *gin.Context) {
 		var n int64
 		if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM attachment.attachments WHERE plan_version LIKE ? AND attached_at >= ? AND attached_at < ?`,
 			p.ID+"@%", y.Starts.Time, end).Scan(&n).Error; err != nil {
-			a.Log.ErrorContext(c, "count attachments", "error", err.Error())
-			httpapi.Internal(c)
+			httpapi.Fail(c, a.Log, "count attachments", err)
 			return
 		}
 		out = append(out, YearCount{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(), Profile: y.Attachments,

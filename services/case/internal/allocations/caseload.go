@@ -1,6 +1,7 @@
 package allocations
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -36,7 +37,7 @@ const caseloadColumns = `f.id::text AS family_id, f.team, f.lead_professional, f
 
 // page reads one page of q (which selects caseloadColumns from "case".families f), most
 // recently changed first, and answers it.
-func page(c *gin.Context, q *gorm.DB, relate func(*CaseloadItem)) {
+func page(c *gin.Context, log *slog.Logger, q *gorm.DB, relate func(*CaseloadItem)) {
 	pr, ok := httpapi.ParsePage(c)
 	if !ok {
 		return
@@ -50,7 +51,7 @@ func page(c *gin.Context, q *gorm.DB, relate func(*CaseloadItem)) {
 	}
 	var rows []CaseloadItem
 	if err := q.Order(CaseloadOrder).Limit(pr.Limit + 1).Scan(&rows).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, log, "list families", err)
 		return
 	}
 	for i := range rows {
@@ -83,7 +84,7 @@ func (a *API) caseload(c *gin.Context) {
 	if s := c.Query("status"); s != "" {
 		q = q.Where("f.status = ?", s)
 	}
-	page(c, q, func(it *CaseloadItem) {
+	page(c, a.Log, q, func(it *CaseloadItem) {
 		it.Relationship = policy.Allocated.String()
 		if it.LeadProfessional != nil && *it.LeadProfessional == p.Subject {
 			it.Relationship = policy.LeadProfessional.String()
@@ -110,7 +111,7 @@ func (a *API) search(c *gin.Context) {
 			q = q.Where(col+" = ?", v)
 		}
 	}
-	page(c, q, nil)
+	page(c, a.Log, q, nil)
 }
 
 // ReassignRequest moves a departing caseworker's whole caseload to another.
@@ -147,7 +148,7 @@ func (a *API) reassign(c *gin.Context) {
 	if err := a.Store.DB.WithContext(c).Raw(`SELECT f.id::text AS id, f.restricted_at IS NOT NULL AS restricted FROM "case".families f
 		WHERE (f.lead_professional = ? OR EXISTS (SELECT 1 FROM "case".allocations al WHERE al.family_id = f.id AND al.subject = ?))
 		AND (? = '' OR f.team = ?) ORDER BY f.id`, from, from, team, team).Scan(&rows).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "reassign", err)
 		return
 	}
 	moved, restricted := []string{}, 0
@@ -181,8 +182,7 @@ func (a *API) reassign(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		a.Log.ErrorContext(c, "reassign caseload", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "reassign caseload", err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"from": from, "to": req.To, "families_moved": len(moved), "family_ids": moved, "restricted_not_moved": restricted})

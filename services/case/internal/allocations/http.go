@@ -74,8 +74,7 @@ func (a *API) restrict(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "restrict processing", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "restrict processing", err)
 		return
 	}
 	httpapi.SetETag(c, f.Version)
@@ -156,8 +155,7 @@ func (a *API) get(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "read allocation", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read allocation", err)
 		return
 	}
 	httpapi.SetETag(c, f.Version)
@@ -180,8 +178,7 @@ func (a *API) put(c *gin.Context) {
 	}
 	current, err := a.Store.Get(c, id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		a.Log.ErrorContext(c, "read allocation", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read allocation", err)
 		return
 	}
 	var read int64
@@ -202,8 +199,7 @@ func (a *API) put(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "write allocation", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "write allocation", err)
 		return
 	}
 	status := http.StatusOK

@@ -130,7 +130,7 @@ func (a *API) caseworkRoutes(r gin.IRouter) {
 func (a *API) hasCase(c *gin.Context, id uuid.UUID) bool {
 	var n int64
 	if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM "case".families WHERE id = ?`, id).Scan(&n).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "hasCase", err)
 		return false
 	}
 	if n == 0 {
@@ -166,8 +166,7 @@ func (a *API) addNote(c *gin.Context) {
 		return a.history(tx, id, "NOTE", map[string]string{"note_id": n.ID, "class": n.Class}, n.Author) // the body stays in notes
 	})
 	if err != nil {
-		a.Log.ErrorContext(c, "add note", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "add note", err)
 		return
 	}
 	c.Header("Location", "/v1/families/"+id.String()+"/notes")
@@ -190,7 +189,7 @@ func (a *API) listNotes(c *gin.Context) {
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, class, body, author, created_at FROM "case".notes WHERE family_id = ? ORDER BY created_at, id`, id).
 		Scan(&rows).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "listNotes", err)
 		return
 	}
 	p := httpapi.Principal(c)
@@ -244,8 +243,7 @@ func (a *API) addEvidence(c *gin.Context) {
 		return a.history(tx, id, "EVIDENCE", e, e.RecordedBy)
 	})
 	if err != nil {
-		a.Log.ErrorContext(c, "add evidence", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "add evidence", err)
 		return
 	}
 	if !a.tell(c, id, e.ID, e.RecordedAt) {
@@ -300,8 +298,7 @@ func (a *API) readEvidence(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "read evidence", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read evidence", err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -373,8 +370,7 @@ func (a *API) putStatus(c *gin.Context) {
 		return a.history(tx, id, "STATUS", req, by)
 	})
 	if err != nil {
-		a.Log.ErrorContext(c, "put status", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "put status", err)
 		return
 	}
 	if !a.tell(c, id, "status:"+req.Status+":"+req.On, time.Now().UTC()) {

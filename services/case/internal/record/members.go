@@ -73,8 +73,7 @@ func (a *API) putMembers(c *gin.Context) {
 		return a.history(tx, id, "MEMBERS", map[string]any{"person_ids": ids}, by) // who, never their names
 	})
 	if err != nil {
-		a.Log.ErrorContext(c, "put members", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "put members", err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"members": req.Members})
@@ -103,8 +102,7 @@ func (a *API) getMembers(c *gin.Context) {
 	}
 	ms, err := loadMembers(c, a.DB, a.Keys, id)
 	if err != nil {
-		a.Log.ErrorContext(c, "read members", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read members", err)
 		return
 	}
 	if !policy.FieldVisible(httpapi.Principal(c), policy.Special, rel) {

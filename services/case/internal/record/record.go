@@ -157,8 +157,7 @@ func put(a *API, c *gin.Context, p part, v any) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "Changed since you read it",
 			Detail: "The record changed since the version in If-Match; read it again and send your change on the new version."})
 	case err != nil:
-		a.Log.ErrorContext(c, "write case record", "part", p.kind, "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "write case record", err)
 	default:
 		httpapi.SetETag(c, version)
 		c.JSON(http.StatusOK, v)
@@ -178,8 +177,7 @@ func get(a *API, c *gin.Context, p part, v any) {
 	}
 	var rows []map[string]any
 	if err := a.DB.WithContext(c).Table(p.table).Where("family_id = ?", id).Find(&rows).Error; err != nil {
-		a.Log.ErrorContext(c, "read case record", "part", p.kind, "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read case record", err)
 		return
 	}
 	if len(rows) == 0 {

@@ -123,8 +123,7 @@ func (a *API) refer(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "record referral", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record referral", err)
 		return
 	}
 	if !a.Guard.Record(c, string(policy.FamilyRefer), "family", family.String(), "referred ("+req.ReasonCode+")") {

@@ -94,8 +94,7 @@ func (a *API) decide(c *gin.Context) {
 	}
 	cl, err := a.claim(c, id)
 	if err != nil {
-		a.Log.ErrorContext(c, "read claim", "claim_id", id.String(), "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read claim", err)
 		return
 	}
 	rel := policy.None
@@ -119,8 +118,7 @@ func (a *API) decide(c *gin.Context) {
 	}
 	if err := a.DB.WithContext(c).Exec(`INSERT INTO claims.audit_decisions (claim_id, window_id, passed, reason_code, decided_by, decided_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO NOTHING`, id, cl.WindowID, req.Passed, reason, d.DecidedBy, d.DecidedAt).Error; err != nil {
-		a.Log.ErrorContext(c, "record audit decision", "claim_id", id.String(), "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record audit decision", err)
 		return
 	}
 	var kept []struct {
@@ -130,7 +128,11 @@ func (a *API) decide(c *gin.Context) {
 		DecidedAt  time.Time
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT passed, reason_code, decided_by, decided_at FROM claims.audit_decisions WHERE claim_id = ?`, id).
-		Scan(&kept).Error; err != nil || len(kept) == 0 {
+		Scan(&kept).Error; err != nil {
+		httpapi.Fail(c, a.Log, "read the audit decision", err)
+		return
+	}
+	if len(kept) == 0 {
 		httpapi.Internal(c)
 		return
 	}
@@ -228,8 +230,7 @@ func (a *API) pay(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "record window payment", "window_id", windowID, "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record window payment", err)
 		return
 	}
 	err = a.Temporal.SignalWorkflow(c, a.windowWorkflow(c, planID, windowID), "", contract.SignalWindowPaid,

@@ -37,8 +37,7 @@ JOIN claims.claims c ON c.id::text = s.claim_id
 WHERE c.status = 'IN_WINDOW' AND NOT EXISTS (SELECT 1 FROM claims.audit_decisions d WHERE d.claim_id::text = s.claim_id)
 ORDER BY w.recorded_at, s.claim_id`).Scan(&items).Error
 	if err != nil {
-		a.Log.ErrorContext(c, "audit queue", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "audit queue", err)
 		return
 	}
 	if items == nil {

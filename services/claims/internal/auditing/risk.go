@@ -25,8 +25,7 @@ func (a *API) atRisk(c *gin.Context) {
 	}
 	out, err := ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, planID, a.Log)
 	if err != nil {
-		a.Log.ErrorContext(c, "claims at risk", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "claims at risk", err)
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {

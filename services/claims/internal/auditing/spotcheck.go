@@ -36,7 +36,7 @@ func (a *API) spotCheck(c *gin.Context) {
 	}
 	cl, err := a.claim(c, id)
 	if err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
 	}
 	rel := policy.None
@@ -53,7 +53,7 @@ func (a *API) spotCheck(c *gin.Context) {
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT c.status, c.created_at, p.sealed FROM claims.claims c JOIN claims.evidence_packs p ON p.claim_id = c.id WHERE c.id = ?`, id).
 		Scan(&rows).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
 	}
 	if len(rows) == 0 {
@@ -62,13 +62,12 @@ func (a *API) spotCheck(c *gin.Context) {
 	}
 	pack, err := a.Packs.Open(id, rows[0].Sealed)
 	if err != nil {
-		a.Log.ErrorContext(c, "open evidence pack", "claim_id", id.String(), "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "open evidence pack", err)
 		return
 	}
 	trail, err := a.trail(c, id, rows[0].CreatedAt)
 	if err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -28,7 +28,7 @@ func (a *API) submission(c *gin.Context) {
 		SubmittedAt time.Time
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE window_id = ?`, windowID).Scan(&subs).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
 	if len(subs) == 0 {
@@ -44,7 +44,7 @@ func (a *API) submission(c *gin.Context) {
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
 		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND c.plan_version LIKE ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID+"@%").Scan(&rows).Error; err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")

@@ -83,8 +83,7 @@ func (a *API) dashboard(c *gin.Context) {
 		d.AtRisk, err = ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, p.ID, a.Log)
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "dashboard", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "dashboard", err)
 		return
 	}
 	for _, r := range d.AtRisk {

@@ -140,7 +140,7 @@ func (a *API) create(c *gin.Context) {
 	}
 	wfID, err := contract.FamilyWorkflowID(id.String())
 	if err != nil {
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "create", err)
 		return
 	}
 	sum := sha256.Sum256([]byte(req.PlanID + "|" + req.ReferenceDate + "|" + content.Hash()))
@@ -158,8 +158,7 @@ func (a *API) create(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "record candidate family", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record candidate family", err)
 		return
 	}
 	if err := a.Lifecycles.Start(c, cand); err != nil {
@@ -234,8 +233,7 @@ func (a *API) refresh(c *gin.Context) {
 	elig := evidence.Eligibility(plan, cand.ID.String(), content, ref)
 	snap, err := a.snapshot(c, cand.ID, plan, ref, elig, content)
 	if err != nil {
-		a.Log.ErrorContext(c, "record evidence snapshot", "family_id", cand.ID.String(), "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record evidence snapshot", err)
 		return
 	}
 	changed := snap.ID != cand.EvidenceSnapshotID
@@ -280,8 +278,7 @@ func (a *API) list(c *gin.Context) {
 	}
 	rows, err := a.Store.List(c, after, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "list candidate families", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "list candidate families", err)
 		return
 	}
 	bodies := make([]CandidateBody, len(rows))

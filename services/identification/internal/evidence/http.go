@@ -77,8 +77,7 @@ func (a *API) get(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "read evidence snapshot", "snapshot_id", id.String(), "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read evidence snapshot", err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -143,8 +143,7 @@ func (a *API) loadFailed(c *gin.Context, err error) bool {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusBadRequest, Title: "The upload was cut short",
 			Detail: "Nothing was loaded; send the whole file again."})
 	default:
-		a.Log.ErrorContext(c, "load extract", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "load extract", err)
 	}
 	return true
 }
@@ -175,8 +174,7 @@ func (a *API) list(c *gin.Context) {
 	}
 	rows, err := a.Store.List(c, feed, after, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "list uploads", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "list uploads", err)
 		return
 	}
 	bodies := make([]UploadBody, len(rows))
@@ -233,8 +231,7 @@ func (a *API) issues(c *gin.Context) {
 	}
 	rows, err := a.Store.Issues(c, up.ID, kind, afterSeq, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "read upload issues", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read upload issues", err)
 		return
 	}
 	bodies := make([]IssueBody, len(rows))

@@ -119,8 +119,7 @@ func (a *API) create(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "record identification run", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "record identification run", err)
 		return
 	}
 	_, err = a.Temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{ID: run.WorkflowID, TaskQueue: contract.QueueFamilyLifecycle,
@@ -145,8 +144,7 @@ func (a *API) uploads(c *gin.Context, named []string, ref time.Time) ([]string, 
 	if len(named) == 0 {
 		latest, err := a.Extracts.Latest(c, ref)
 		if err != nil {
-			a.Log.ErrorContext(c, "find uploads", "error", err.Error())
-			httpapi.Internal(c)
+			httpapi.Fail(c, a.Log, "find uploads", err)
 			return nil, false
 		}
 		for _, u := range latest {
@@ -208,8 +206,7 @@ func (a *API) list(c *gin.Context) {
 	}
 	rows, err := a.Store.List(c, after, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "list identification runs", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "list identification runs", err)
 		return
 	}
 	bodies := make([]RunBody, len(rows))
@@ -271,8 +268,7 @@ func (a *API) families(c *gin.Context) {
 	}
 	rows, err := a.Store.Families(c, run.ID, f, after, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "list run families", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "list run families", err)
 		return
 	}
 	bodies := make([]FamilyBody, len(rows))

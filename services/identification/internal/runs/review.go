@@ -203,8 +203,7 @@ func (a *API) changes(c *gin.Context) {
 	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, kind, other_family_id::text, people, explanation
 		FROM identification.family_changes WHERE run_id = ? AND kind <> 'NEW' ORDER BY family_id, kind, other_family_id
 		OFFSET ? LIMIT ?`, run.ID, offset, page.Limit+1).Scan(&rows).Error; err != nil {
-		a.Log.ErrorContext(c, "list family changes", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "list family changes", err)
 		return
 	}
 	c.JSON(http.StatusOK, httpapi.NewPage(rows, page.Limit, func(change) any { return offset + page.Limit }))
@@ -229,8 +228,7 @@ func (a *API) queue(c *gin.Context) {
 	}
 	pairs, err := a.Review.Queue(c, run.ID, from, page.Limit)
 	if err != nil {
-		a.Log.ErrorContext(c, "read review queue", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read review queue", err)
 		return
 	}
 	bodies := make([]PairBody, len(pairs))
@@ -257,8 +255,7 @@ func (a *API) rankedPair(c *gin.Context) (*Pair, bool) {
 		return nil, false
 	}
 	if err != nil {
-		a.Log.ErrorContext(c, "read review pair", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "read review pair", err)
 		return nil, false
 	}
 	return p, true
@@ -334,8 +331,7 @@ func (a *API) decide(c *gin.Context) {
 	}
 	d, fresh, err := a.Review.Decide(c, p, req.Decision == "same", req.Reason, httpapi.Principal(c).Subject)
 	if err != nil {
-		a.Log.ErrorContext(c, "keep review decision", "error", err.Error())
-		httpapi.Internal(c)
+		httpapi.Fail(c, a.Log, "keep review decision", err)
 		return
 	}
 	p.Decision = d

@@ -77,8 +77,7 @@ func planFilter(c *gin.Context, q *gorm.DB) *gorm.DB {
 }
 
 func (a *API) fail(c *gin.Context, err error) {
-	a.Log.ErrorContext(c, "report", "error", err.Error())
-	httpapi.Internal(c)
+	httpapi.Fail(c, a.Log, "report", err)
 }
 
 // projection is the tracking report: each attached family with its outstanding problems and
