@@ -7,6 +7,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
@@ -28,6 +29,7 @@ func Definition() service.Definition {
 		Migrations: migrations.FS,
 		// Members' names and birth dates are sealed under FIELD_KEYS.
 		PersonalData: true,
+		Sealed:       []sealed.Column{record.SealedMembers},
 		OpenAPI:      openAPI,
 		Relationships: func(d *service.Deps) httpapi.Relationships {
 			return allocations.Local{Store: allocations.Store{DB: d.DB}}

@@ -40,3 +40,16 @@ func TestMembersAreSealedAndShownByRelationship(t *testing.T) {
 		t.Errorf("tracking's read: %s", w.Body)
 	}
 }
+
+// A field key rotation reseals the members' identities: the new key alone opens them.
+func TestMembersResealUnderANewFieldKey(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	body := `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER","known_as":"Sam Example","birth_date":"1984-05-02"},` +
+		`{"person_id":"p-2","role":"CHILD","relationship":"CHILD","known_as":"Alex Example","birth_date":"2012-09-14"}]}`
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body); w.Code != 200 {
+		t.Fatalf("members: %d %s", w.Code, w.Body)
+	}
+	a.RotateFieldKeys(Definition().Sealed, 2)
+}

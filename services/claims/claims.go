@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
@@ -30,6 +31,7 @@ func Definition() service.Definition {
 		// Evidence packs: CreateClaim reads the family's evidence from its owners, and seals it.
 		Calls:        []string{contract.QueueIdentification, contract.QueueCase},
 		PersonalData: true,
+		Sealed:       []sealed.Column{ledger.SealedPacks},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {

@@ -91,4 +91,5 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 	if _, err := acts.CreateClaim(context.Background(), req); err == nil {
 		t.Error("a claim on evidence that does not exist was made")
 	}
+	a.RotateFieldKeys(Definition().Sealed, 1) // a field key rotation reseals the pack: the new key alone opens it
 }

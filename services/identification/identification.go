@@ -13,6 +13,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
@@ -55,6 +56,7 @@ func Definition() service.Definition {
 				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			return nil
 		},
+		Sealed: []sealed.Column{ingest.SealedIdentities, evidence.SealedSnapshots},
 		Commands: map[string]service.Command{
 			"ingest": {Summary: "load extract files", Needs: service.Needs{DB: true, PersonalData: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
@@ -67,12 +69,6 @@ func Definition() service.Definition {
 			"batch": {Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
 					return batch.Command(ctx, args, out)
-				}},
-			"reseal-identities": {Summary: "seal every extract row's identity again under FIELD_KEYS' first key (after a rotation)",
-				Needs: service.Needs{DB: true, PersonalData: true},
-				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
-					_, err := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}.Reseal(ctx, 5000, out)
-					return err
 				}},
 			"subject-access": {Summary: "export everything held about one person (a subject access request), as JSON",
 				Needs: service.Needs{DB: true, PersonalData: true},

@@ -14,12 +14,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
-	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
 	"github.com/google/uuid"
 )
@@ -217,39 +219,22 @@ func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
 	}
 }
 
-// A field key rotation: a new key goes first in the ring, reseal moves every row to it, and
-// then the ring without the old key opens every row.
-func TestIdentitiesResealUnderANewKey(t *testing.T) {
+// A field key rotation: a new key goes first in the ring, reseal moves every sealed value of
+// the service (extract rows, evidence snapshots) to it, keys-status refuses to drop the old key
+// until then, and the ring without the old key opens everything.
+func TestEverySealedColumnResealsUnderANewKey(t *testing.T) {
 	h, d := api(t)
 	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
-	newLine, _ := keyring.Generate("rotated")
-	both, err := keyring.Parse(newLine + "\n" + h.FieldKeys) // the new key first: it seals
+	_, err := (evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}).Record(context.Background(),
+		&evidence.Snapshot{FamilyID: uuid.New(), PlanID: "lancashire-phase2", PlanVersion: "lancashire-phase2@1", ReferenceDate: time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
+			ProblemCodes: []string{"CRIME"}, RecordedBy: "analyst.one"},
+		&evidence.Content{Members: []outcomes.Member{{ID: "m1", Role: "child"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := ingest.Store{DB: d.DB, Keys: both}
-	var out bytes.Buffer
-	n, err := store.Reseal(context.Background(), 1, &out)
-	if err != nil || n != 2 || !strings.Contains(out.String(), "rotated=2") {
-		t.Fatalf("reseal: %d %v\n%s", n, err, out.String())
-	}
-	onlyNew, _ := keyring.Parse(newLine)
-	var rows []struct {
-		UploadID  string
-		RowNumber int
-		Identity  []byte
-	}
-	d.DB.Raw("SELECT upload_id::text, row_number, identity FROM identification.extract_rows").Scan(&rows)
-	for _, r := range rows {
-		if id, err := ingest.OpenIdentity(onlyNew, r.UploadID, r.RowNumber, r.Identity); err != nil || id.SourceID == "" {
-			t.Errorf("row %d does not open with the new key alone: %v", r.RowNumber, err)
-		}
-	}
-	if n, err := store.Reseal(context.Background(), 100, &out); err != nil || n != 0 {
-		t.Errorf("second reseal: %d %v", n, err)
-	}
+	h.RotateFieldKeys(Definition().Sealed, 3) // two extract rows, one snapshot
 }
 
 func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/plans"
@@ -295,7 +296,7 @@ func TestPeopleFamiliesAndDecisionsOutliveAKeyRotation(t *testing.T) {
 		t.Errorf("%d decisions kept under the new key", rekeyed)
 	}
 	// The old key goes (its rows resealed first); the next run knows everyone still.
-	if _, err := (ingest.Store{DB: d.DB, Keys: both}).Reseal(context.Background(), 1000, io.Discard); err != nil {
+	if _, err := sealed.Reseal(context.Background(), d.DB, both, Definition().Sealed, 1000, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	onlyNew, _ := keyring.Parse(newLine)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -63,6 +66,9 @@ type Definition struct {
 	// Calls names the services whose APIs the worker's activities read, with the service's
 	// own token (Deps.Upstream).
 	Calls []string
+	// Sealed lists every column the service seals under FIELD_KEYS: the service then has the
+	// commands reseal (after a key rotation) and keys-status (rows under each key).
+	Sealed []sealed.Column
 }
 
 // Command is a service's own subcommand.
@@ -123,6 +129,7 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 		return errUsage
 	}
 	mode := args[0]
+	def.Commands = withSealedCommands(def)
 	needs := map[string]Needs{
 		"serve":   {DB: true, Redis: true, Temporal: true, Auth: true},
 		"worker":  {DB: true, Redis: true, Temporal: true},
@@ -367,4 +374,44 @@ func RunTemporalWorker(ctx context.Context, w worker.Worker) error {
 	<-ctx.Done()
 	w.Stop()
 	return nil
+}
+
+// withSealedCommands adds reseal and keys-status to the commands of a service that seals
+// columns.
+func withSealedCommands(def Definition) map[string]Command {
+	if len(def.Sealed) == 0 {
+		return def.Commands
+	}
+	cmds := maps.Clone(def.Commands)
+	if cmds == nil {
+		cmds = map[string]Command{}
+	}
+	need := Needs{DB: true, PersonalData: true}
+	cmds["reseal"] = Command{Summary: "seal every sealed column again under FIELD_KEYS' first key, after a rotation (safe to stop and run again)", Needs: need,
+		Run: func(ctx context.Context, d *Deps, args []string, out io.Writer) error {
+			_, err := sealed.Reseal(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, 5000, out)
+			if err == nil {
+				err = sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, "", out)
+			}
+			return err
+		}}
+	cmds["keys-status"] = Command{Summary: "count each sealed column's rows under each FIELD_KEYS key; --dropping ID fails while any row needs key ID; --verify opens every value", Needs: need,
+		Run: func(ctx context.Context, d *Deps, args []string, out io.Writer) error {
+			fs := flag.NewFlagSet("keys-status", flag.ContinueOnError)
+			fs.SetOutput(out)
+			dropping := fs.String("dropping", "", "a key id about to be dropped from FIELD_KEYS: fail while any row is sealed under it")
+			verify := fs.Bool("verify", false, "open every sealed value with FIELD_KEYS, failing on the first that does not open")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if *verify {
+				n, err := sealed.Verify(ctx, d.DB, d.Settings.FieldKeys, def.Sealed)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stdout, "every sealed value opens with FIELD_KEYS (%d)\n", n)
+			}
+			return sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, *dropping, os.Stdout)
+		}}
+	return cmds
 }

@@ -4,7 +4,9 @@
 package servicetest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/redisx"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
@@ -169,4 +172,43 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
+}
+
+// RotateFieldKeys checks a field key rotation over every sealed column of the service: with a
+// new key first in the ring and the old after it, keys-status refuses to drop the old key while
+// values need it; reseal moves all want values to the new key; the new key alone then opens
+// every one and the old key alone none; a second reseal has nothing to do.
+func (a *API) RotateFieldKeys(columns []sealed.Column, want int) {
+	t := a.t
+	t.Helper()
+	ctx := context.Background()
+	old := a.Deps.Settings.FieldKeys
+	line, err := keyring.Generate("rotated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := keyring.Parse(line + "\n" + a.FieldKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyNew, _ := keyring.Parse(line)
+	var out bytes.Buffer
+	if err := sealed.PrintStatus(ctx, a.Deps.DB, both, columns, old.ActiveID(), &out); !errors.Is(err, sealed.ErrKeyInUse) {
+		t.Errorf("the old key could be dropped before reseal: %v\n%s", err, out.String())
+	}
+	if n, err := sealed.Reseal(ctx, a.Deps.DB, both, columns, 2, &out); err != nil || n != want {
+		t.Fatalf("reseal: %d of %d values, %v\n%s", n, want, err, out.String())
+	}
+	if err := sealed.PrintStatus(ctx, a.Deps.DB, both, columns, old.ActiveID(), &out); err != nil {
+		t.Errorf("the old key is still needed after reseal: %v\n%s", err, out.String())
+	}
+	if n, err := sealed.Verify(ctx, a.Deps.DB, onlyNew, columns); err != nil || n != want {
+		t.Errorf("with the new key alone %d of %d values opened: %v", n, want, err)
+	}
+	if _, err := sealed.Verify(ctx, a.Deps.DB, old, columns); err == nil && want > 0 {
+		t.Error("the old key alone opened resealed values")
+	}
+	if n, err := sealed.Reseal(ctx, a.Deps.DB, both, columns, 100, &out); err != nil || n != 0 {
+		t.Errorf("a second reseal: %d, %v", n, err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -40,6 +41,10 @@ type identity struct {
 // sealed binds a member's identity to the family and person, so a value copied to another
 // row does not open.
 func aad(family uuid.UUID, person string) []byte { return append(family[:], person...) }
+
+// SealedMembers is the members' sealed identity column, for reseal and keys-status.
+var SealedMembers = sealed.Column{Table: `"case".members`, Key: []string{"family_id", "person_id"}, Column: "identity",
+	AAD: func(key []any) []byte { return aad(sealed.UUID(key[0]), key[1].(string)) }}
 
 func (a *API) membersRoutes(r gin.IRouter) {
 	r.PUT("/v1/families/:id/members", a.putMembers)

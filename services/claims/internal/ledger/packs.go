@@ -8,6 +8,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/upstream"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"go.temporal.io/sdk/temporal"
@@ -71,6 +72,10 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 	}
 	return pack, nil
 }
+
+// SealedPacks is the evidence packs' sealed column, for reseal and keys-status.
+var SealedPacks = sealed.Column{Table: "claims.evidence_packs", Key: []string{"claim_id"}, Column: "sealed",
+	AAD: func(key []any) []byte { id := sealed.UUID(key[0]); return id[:] }}
 
 // Seal seals the pack, bound to the claim's id.
 func (f *Freezer) Seal(claimID [16]byte, p *Pack) ([]byte, error) {

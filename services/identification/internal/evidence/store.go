@@ -15,6 +15,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/lib/pq"
@@ -47,6 +48,10 @@ type Snapshot struct {
 	RecordedBy    string         `gorm:"not null"`
 	CreatedAt     time.Time      `gorm:"not null"`
 }
+
+// SealedSnapshots is the snapshots' sealed content column, for reseal and keys-status.
+var SealedSnapshots = sealed.Column{Table: "identification.evidence_snapshots", Key: []string{"id"}, Column: "sealed",
+	AAD: func(key []any) []byte { id := sealed.UUID(key[0]); return id[:] }}
 
 // TableName puts the table in the service's own schema.
 func (Snapshot) TableName() string { return "identification.evidence_snapshots" }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/sealed"
+	"github.com/google/uuid"
 )
 
 // Identity is the part of an extract row that says who the row is about, or holds free text
@@ -91,6 +93,12 @@ func decodeIdentity(b []byte) (Identity, error) {
 func identityAAD(upload string, row int) []byte {
 	return binary.AppendUvarint([]byte("extract_rows.identity/"+upload+"/"), uint64(row)) // #nosec G115 -- row numbers count from 1
 }
+
+// SealedIdentities is the extract rows' sealed identity column, for reseal and keys-status.
+var SealedIdentities = sealed.Column{Table: "identification.extract_rows", Key: []string{"upload_id", "row_number"}, Column: "identity",
+	AAD: func(key []any) []byte {
+		return identityAAD(uuid.UUID(sealed.UUID(key[0])).String(), int(key[1].(int32)))
+	}}
 
 // SealIdentity seals a row's identity for its place (upload, row number).
 func SealIdentity(keys *keyring.Keyring, upload string, row int, id Identity) []byte {
