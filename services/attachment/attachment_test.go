@@ -3,6 +3,7 @@ package attachment
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,21 @@ func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 	a.Deps.DB.Raw("SELECT array_to_string(baseline_problems_before, ',') FROM attachment.corrections WHERE family_id = ?", family).Scan(&corrections)
 	if len(baseline) != 3 || len(corrections) != 1 || corrections[0] != "CRIME,EDUCATION" {
 		t.Errorf("baseline %v, corrections %v", baseline, corrections)
+	}
+	// Another family's correction with the same request id is that family's own, and is made.
+	other := uuid.NewString()
+	if _, err := acts.RecordAttachment(ctx, &familypathv1.RecordAttachmentRequest{FamilyId: other, AttachedAt: timestamppb.New(time.Date(2016, 10, 4, 0, 0, 0, 0, time.UTC)),
+		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-other"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.CorrectAttachment(ctx, &familypathv1.CorrectAttachmentRequest{FamilyId: other, RequestId: "fix-1", BaselineProblems: []string{"CRIME", "HEALTH"},
+		ReasonCode: "BASELINE_RECORDED_WRONGLY"}); err != nil {
+		t.Fatal(err)
+	}
+	var otherBaseline []string
+	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ? ORDER BY 1", other).Scan(&otherBaseline)
+	if strings.Join(otherBaseline, ",") != "CRIME,HEALTH" {
+		t.Errorf("another family's correction under the same request id was not made: %v", otherBaseline)
 	}
 	if _, err := acts.CorrectAttachment(ctx, &familypathv1.CorrectAttachmentRequest{FamilyId: uuid.NewString(), RequestId: "fix-2",
 		BaselineProblems: []string{"CRIME", "HEALTH"}, ReasonCode: "X_Y"}); err == nil {

@@ -63,7 +63,7 @@ func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.Corre
 			at = r.GetAttachedAt().AsTime()
 		}
 		res := tx.Exec(`INSERT INTO attachment.corrections (request_id, family_id, baseline_problems_before, attached_at_before,
-			baseline_problems_after, attached_at_after, reason_code) VALUES (?, ?, ?::text[], ?, ?::text[], ?, ?) ON CONFLICT (request_id) DO NOTHING`,
+			baseline_problems_after, attached_at_after, reason_code) VALUES (?, ?, ?::text[], ?, ?::text[], ?, ?) ON CONFLICT (family_id, request_id) DO NOTHING`,
 			r.GetRequestId(), family, db.TextArray(before[0].BaselineProblems), before[0].AttachedAt, db.TextArray(baseline), at, r.GetReasonCode())
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // corrected before by this request
