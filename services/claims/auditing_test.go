@@ -3,6 +3,8 @@ package claims
 import (
 	"context"
 	"encoding/json"
+	"github.com/familypath/familypath/pkg/platform/audit"
+	"github.com/familypath/familypath/pkg/platform/policy"
 	"strings"
 	"testing"
 
@@ -31,7 +33,7 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	if _, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acts.RecordAuditSample(ctx, &familypathv1.AuditSample{WindowId: "2017-07", BatchSize: 2, Required: 1,
+	if _, err := acts.RecordAuditSample(ctx, &familypathv1.AuditSample{PlanId: "lancashire-phase2", WindowId: "2017-07", BatchSize: 2, Required: 1,
 		Sampled: []*familypathv1.SampledClaim{{ClaimId: ids[0], Reason: "RANDOM"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	decide := func(p auth.Principal, id, body string) int {
 		return a.Do(p, "POST", "/v1/claims/"+id+"/audit-decision", body).Code
 	}
-	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{WindowId: "2017-07", OutstandingClaimIds: []string{ids[0]}, Escalate: true}); err != nil {
+	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{PlanId: "lancashire-phase2", WindowId: "2017-07", OutstandingClaimIds: []string{ids[0]}, Escalate: true}); err != nil {
 		t.Fatal(err)
 	}
 	q := a.Do(auditor, "GET", "/v1/audit-queue", "")
@@ -85,7 +87,7 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	if code, _ := pay(manager); code != 409 {
 		t.Errorf("payment before submission: %d", code)
 	}
-	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: []string{ids[1]}, FailedClaimIds: []string{ids[0]}}); err != nil {
+	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: []string{ids[1]}, FailedClaimIds: []string{ids[0]}}); err != nil {
 		t.Fatal(err)
 	}
 	// The submission file lists the submitted claim (not the failed one), not sampled.
@@ -112,6 +114,11 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 		if code, _ := pay(manager); code != 503 {
 			t.Errorf("payment with no window to tell: %d", code)
 		}
+	}
+	// Every payment attempt by the finance role is in the audit trail, before it was made.
+	events, err := a.Deps.Audit.Query(ctx, audit.Filter{ResourceType: "claim_window", ResourceID: "lancashire-phase2/2017-07", Outcome: audit.Allowed})
+	if err != nil || len(events) < 2 || events[0].Action != string(policy.ClaimPay) || events[0].Actor != manager.Subject {
+		t.Errorf("payments in the audit trail: %+v %v", events, err)
 	}
 	var results []struct {
 		SourceID    string

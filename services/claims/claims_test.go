@@ -138,7 +138,7 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	if other, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(other.GetClaims()) != 0 {
 		t.Errorf("a claim in two windows: %v", other)
 	}
-	sample := &familypathv1.AuditSample{WindowId: "2017-07", Seed: 18446744073709551615, BatchSize: 3, Required: 1,
+	sample := &familypathv1.AuditSample{PlanId: "lancashire-phase2", WindowId: "2017-07", Seed: 18446744073709551615, BatchSize: 3, Required: 1,
 		Sampled: []*familypathv1.SampledClaim{{ClaimId: ids[1], Reason: ledger.RiskContinuousEmployment}}}
 	for i := 0; i < 2; i++ {
 		if _, err := acts.RecordAuditSample(ctx, sample); err != nil {
@@ -150,10 +150,10 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	if len(seeds) != 1 || seeds[0] != "18446744073709551615" {
 		t.Errorf("samples %v", seeds)
 	}
-	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{WindowId: "2017-07", OutstandingClaimIds: []string{ids[1]}, Escalate: true}); err != nil {
+	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{PlanId: "lancashire-phase2", WindowId: "2017-07", OutstandingClaimIds: []string{ids[1]}, Escalate: true}); err != nil {
 		t.Fatal(err)
 	}
-	submit := &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: []string{ids[0]}, FailedClaimIds: []string{ids[1]}, CarriedOverClaimIds: []string{ids[2]}}
+	submit := &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: []string{ids[0]}, FailedClaimIds: []string{ids[1]}, CarriedOverClaimIds: []string{ids[2]}}
 	first, err := acts.SubmitWindow(ctx, submit)
 	if err != nil {
 		t.Fatal(err)
@@ -171,5 +171,44 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	}
 	if next, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(next.GetClaims()) != 1 || next.GetClaims()[0].GetClaimId() != ids[2] {
 		t.Errorf("the next window took %v", next)
+	}
+}
+
+// Two plans' windows with one id stay apart: each takes, samples and submits its own claims.
+func TestWindowsOfTwoPlansWithOneIDStayApart(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts, _ := activities(t, a)
+	ctx := context.Background()
+	claim := map[string]string{}
+	for _, plan := range []string{"lancashire-phase2", "supporting-families-2022"} {
+		c, err := acts.CreateClaim(ctx, claimFor(uuid.NewString(), 1, plan+"@1"))
+		if err != nil {
+			t.Fatal(plan, err)
+		}
+		claim[plan] = c.GetClaimId()
+		batch, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: plan})
+		if err != nil || len(batch.GetClaims()) != 1 || batch.GetClaims()[0].GetClaimId() != c.GetClaimId() {
+			t.Fatalf("%s's window took %v (%v)", plan, batch, err)
+		}
+		if _, err := acts.RecordAuditSample(ctx, &familypathv1.AuditSample{PlanId: plan, WindowId: "2017-07", BatchSize: 1, Required: 1,
+			Sampled: []*familypathv1.SampledClaim{{ClaimId: c.GetClaimId(), Reason: "RANDOM"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: []string{claim["lancashire-phase2"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "supporting-families-2022", WindowId: "2017-07", FailedClaimIds: []string{claim["supporting-families-2022"]}})
+	if err != nil || second.GetSubmissionId() == first.GetSubmissionId() {
+		t.Fatalf("the second plan's submission: %v %v", second, err)
+	}
+	var samples, submissions int64
+	a.Deps.DB.Raw("SELECT count(*) FROM claims.audit_samples WHERE window_id = '2017-07'").Scan(&samples)
+	a.Deps.DB.Raw("SELECT count(*) FROM claims.submissions WHERE window_id = '2017-07'").Scan(&submissions)
+	var statuses []string
+	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id IN ? ORDER BY plan_version", []string{claim["lancashire-phase2"], claim["supporting-families-2022"]}).Scan(&statuses)
+	if samples != 2 || submissions != 2 || strings.Join(statuses, ",") != "SUBMITTED,FAILED_AUDIT" {
+		t.Errorf("samples %d, submissions %d, statuses %v", samples, submissions, statuses)
 	}
 }

@@ -40,7 +40,7 @@ func TestDashboardReconcilesWithTheLedgerAndTheClaims(t *testing.T) {
 	if _, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{WindowId: "2017-07", ClaimIds: claims}); err != nil {
+	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: claims}); err != nil {
 		t.Fatal(err)
 	}
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}

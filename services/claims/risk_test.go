@@ -80,7 +80,7 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 	}
 	// The window submits the claim that stands and the one a window before engine 2 took
 	// unjudged, holds the other; both submitted are then paid.
-	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{WindowId: "2017-10", ClaimIds: []string{stands, old}, HeldClaimIds: []string{short}}); err != nil {
+	if _, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-10", ClaimIds: []string{stands, old}, HeldClaimIds: []string{short}}); err != nil {
 		t.Fatal(err)
 	}
 	var statuses []string

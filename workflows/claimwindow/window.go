@@ -124,7 +124,7 @@ func (w *window) take(ctx workflow.Context) error {
 	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return rand.Uint64() }).Get(&seed); err != nil { // #nosec G404 -- recorded, not a secret
 		return err
 	}
-	sample := &familypathv1.AuditSample{WindowId: w.in.GetWindowId(), Seed: seed, BatchSize: int32(len(w.claims)), // #nosec G115 -- a batch is hundreds
+	sample := &familypathv1.AuditSample{WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId(), Seed: seed, BatchSize: int32(len(w.claims)), // #nosec G115 -- a batch is hundreds
 		Required: int32(Required(len(w.claims), w.in.GetAuditSampleRate())), Sampled: Draw(w.claims, w.in.GetAuditSampleRate(), seed)} // #nosec G115 -- as above
 	for _, s := range sample.GetSampled() {
 		w.sampled[s.GetClaimId()] = true
@@ -159,7 +159,7 @@ func (w *window) audit(ctx workflow.Context) error {
 		if workflow.Now(ctx).Before(closes) {
 			escalate := !w.state.GetEscalated() && !workflow.Now(ctx).Before(due)
 			if err := workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsRemindAuditors, &familypathv1.AuditReminder{
-				WindowId: w.in.GetWindowId(), OutstandingClaimIds: w.outstanding(), Escalate: escalate}).Get(ctx, nil); err != nil {
+				WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId(), OutstandingClaimIds: w.outstanding(), Escalate: escalate}).Get(ctx, nil); err != nil {
 				return err
 			}
 			w.state.Escalated = w.state.GetEscalated() || escalate
@@ -237,7 +237,7 @@ func (w *window) submit(ctx workflow.Context, passed, failed, carried, held []*f
 	ids := claimIDs
 	var resp familypathv1.SubmitWindowResponse
 	if err := workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsSubmitWindow, &familypathv1.SubmitWindowRequest{
-		WindowId: w.in.GetWindowId(), ClaimIds: ids(passed), FailedClaimIds: ids(failed), CarriedOverClaimIds: ids(carried),
+		WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId(), ClaimIds: ids(passed), FailedClaimIds: ids(failed), CarriedOverClaimIds: ids(carried),
 		HeldClaimIds: ids(held)}).Get(ctx, &resp); err != nil {
 		return err
 	}

@@ -2823,9 +2823,11 @@ type AuditSample struct {
 	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
 	Seed     uint64                 `protobuf:"varint,2,opt,name=seed,proto3" json:"seed,omitempty"`
 	// At least ceil(rate x batch size).
-	Required      int32           `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Sampled       []*SampledClaim `protobuf:"bytes,4,rep,name=sampled,proto3" json:"sampled,omitempty"`
-	BatchSize     int32           `protobuf:"varint,5,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	Required  int32           `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Sampled   []*SampledClaim `protobuf:"bytes,4,rep,name=sampled,proto3" json:"sampled,omitempty"`
+	BatchSize int32           `protobuf:"varint,5,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	// The plan whose window it is (a window id alone may be two plans').
+	PlanId        string `protobuf:"bytes,6,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2893,6 +2895,13 @@ func (x *AuditSample) GetBatchSize() int32 {
 		return x.BatchSize
 	}
 	return 0
+}
+
+func (x *AuditSample) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
 }
 
 type RecordAuditSampleResponse struct {
@@ -3009,6 +3018,7 @@ type AuditReminder struct {
 	WindowId            string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
 	OutstandingClaimIds []string               `protobuf:"bytes,2,rep,name=outstanding_claim_ids,json=outstandingClaimIds,proto3" json:"outstanding_claim_ids,omitempty"`
 	Escalate            bool                   `protobuf:"varint,3,opt,name=escalate,proto3" json:"escalate,omitempty"`
+	PlanId              string                 `protobuf:"bytes,4,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache
 }
@@ -3064,6 +3074,13 @@ func (x *AuditReminder) GetEscalate() bool {
 	return false
 }
 
+func (x *AuditReminder) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
 type AuditReminderResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -3110,6 +3127,7 @@ type SubmitWindowRequest struct {
 	CarriedOverClaimIds []string               `protobuf:"bytes,4,rep,name=carried_over_claim_ids,json=carriedOverClaimIds,proto3" json:"carried_over_claim_ids,omitempty"`
 	// Claims held back: judged again before submission, they no longer stood.
 	HeldClaimIds  []string `protobuf:"bytes,5,rep,name=held_claim_ids,json=heldClaimIds,proto3" json:"held_claim_ids,omitempty"`
+	PlanId        string   `protobuf:"bytes,6,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3177,6 +3195,13 @@ func (x *SubmitWindowRequest) GetHeldClaimIds() []string {
 		return x.HeldClaimIds
 	}
 	return nil
+}
+
+func (x *SubmitWindowRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
 }
 
 // RejudgeClaimsRequest asks claims to judge a window's claims again, each under its pinned
@@ -3766,14 +3791,15 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x06claims\x18\x01 \x03(\v2\x1a.familypath.v1.WindowClaimR\x06claims\"A\n" +
 	"\fSampledClaim\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xb0\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc9\x01\n" +
 	"\vAuditSample\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x12\n" +
 	"\x04seed\x18\x02 \x01(\x04R\x04seed\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\x05R\brequired\x125\n" +
 	"\asampled\x18\x04 \x03(\v2\x1b.familypath.v1.SampledClaimR\asampled\x12\x1d\n" +
 	"\n" +
-	"batch_size\x18\x05 \x01(\x05R\tbatchSize\"\x1b\n" +
+	"batch_size\x18\x05 \x01(\x05R\tbatchSize\x12\x17\n" +
+	"\aplan_id\x18\x06 \x01(\tR\x06planId\"\x1b\n" +
 	"\x19RecordAuditSampleResponse\"\x9e\x01\n" +
 	"\rAuditDecision\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
@@ -3781,18 +3807,20 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\vreason_code\x18\x03 \x01(\tR\n" +
 	"reasonCode\x129\n" +
 	"\n" +
-	"decided_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\"|\n" +
+	"decided_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\"\x95\x01\n" +
 	"\rAuditReminder\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x122\n" +
 	"\x15outstanding_claim_ids\x18\x02 \x03(\tR\x13outstandingClaimIds\x12\x1a\n" +
-	"\bescalate\x18\x03 \x01(\bR\bescalate\"\x17\n" +
-	"\x15AuditReminderResponse\"\xd4\x01\n" +
+	"\bescalate\x18\x03 \x01(\bR\bescalate\x12\x17\n" +
+	"\aplan_id\x18\x04 \x01(\tR\x06planId\"\x17\n" +
+	"\x15AuditReminderResponse\"\xed\x01\n" +
 	"\x13SubmitWindowRequest\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x1b\n" +
 	"\tclaim_ids\x18\x02 \x03(\tR\bclaimIds\x12(\n" +
 	"\x10failed_claim_ids\x18\x03 \x03(\tR\x0efailedClaimIds\x123\n" +
 	"\x16carried_over_claim_ids\x18\x04 \x03(\tR\x13carriedOverClaimIds\x12$\n" +
-	"\x0eheld_claim_ids\x18\x05 \x03(\tR\fheldClaimIds\"P\n" +
+	"\x0eheld_claim_ids\x18\x05 \x03(\tR\fheldClaimIds\x12\x17\n" +
+	"\aplan_id\x18\x06 \x01(\tR\x06planId\"P\n" +
 	"\x14RejudgeClaimsRequest\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x1b\n" +
 	"\tclaim_ids\x18\x02 \x03(\tR\bclaimIds\"\x84\x01\n" +

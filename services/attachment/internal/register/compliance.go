@@ -91,8 +91,8 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 	id := uuid.New()
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		var families []string
-		if err := tx.Raw(`SELECT family_id::text FROM attachment.attachments WHERE plan_version LIKE ? AND attached_at >= ? AND attached_at < ? ORDER BY family_id`,
-			req.PlanID+"@%", req.From, req.To).Scan(&families).Error; err != nil {
+		if err := tx.Raw(`SELECT family_id::text FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ? ORDER BY family_id`,
+			req.PlanID, req.From, req.To).Scan(&families).Error; err != nil {
 			return err
 		}
 		if len(families) == 0 {

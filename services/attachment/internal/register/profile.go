@@ -50,8 +50,8 @@ func (a *ProfileAPI) profile(c *gin.Context) {
 	for i, y := range p.Profiles {
 		end := p.YearEnd(i).Time
 		var n int64
-		if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM attachment.attachments WHERE plan_version LIKE ? AND attached_at >= ? AND attached_at < ?`,
-			p.ID+"@%", y.Starts.Time, end).Scan(&n).Error; err != nil {
+		if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ?`,
+			p.ID, y.Starts.Time, end).Scan(&n).Error; err != nil {
 			httpapi.Fail(c, a.Log, "count attachments", err)
 			return
 		}

@@ -64,7 +64,7 @@ type DecisionBody struct {
 }
 
 // sampledExpr says whether claim c is in its window's audit sample (SQL).
-const sampledExpr = `EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id
+const sampledExpr = `EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.plan_id = split_part(c.plan_version, '@', 1)
 	AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text)))`
 
 // sampledClaim is a claim with its window, and whether the window's audit sample holds it.
@@ -183,6 +183,10 @@ func (a *API) pay(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
+	// Every payment is in the audit trail, recorded before it is made (as every allowed action).
+	if !a.Guard.Record(c, string(policy.ClaimPay), "claim_window", planID+"/"+windowID, "paid on "+req.PaidAt.UTC().Format(time.DateOnly)) {
+		return
+	}
 	body := PaymentBody{PlanID: planID, WindowID: windowID}
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		var done []PaymentBody
@@ -198,7 +202,7 @@ func (a *API) pay(c *gin.Context) {
 			ID, FamilyID, PlanVersion string
 		}
 		if err := tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, plan_version FROM claims.claims
-			WHERE window_id = ? AND plan_version LIKE ? AND status = 'SUBMITTED' ORDER BY id FOR UPDATE`, windowID, planID+"@%").Scan(&claims).Error; err != nil {
+			WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'SUBMITTED' ORDER BY id FOR UPDATE`, windowID, planID).Scan(&claims).Error; err != nil {
 			return err
 		}
 		if len(claims) == 0 {
@@ -216,8 +220,8 @@ func (a *API) pay(c *gin.Context) {
 			}
 			body.AmountPence += p.Money.ResultPence
 		}
-		if err := tx.Exec(`UPDATE claims.claims SET status = 'PAID' WHERE window_id = ? AND plan_version LIKE ? AND status = 'SUBMITTED'`,
-			windowID, planID+"@%").Error; err != nil {
+		if err := tx.Exec(`UPDATE claims.claims SET status = 'PAID' WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'SUBMITTED'`,
+			windowID, planID).Error; err != nil {
 			return err
 		}
 		body.PaidAt, body.ClaimsPaid = req.PaidAt.UTC(), len(claims)
@@ -248,7 +252,7 @@ func (a *API) pay(c *gin.Context) {
 // started by hand.
 func (a *API) windowWorkflow(ctx context.Context, planID, windowID string) string {
 	var ids []string
-	a.DB.WithContext(ctx).Raw(`SELECT workflow_id FROM claims.audit_samples WHERE window_id = ? AND workflow_id IS NOT NULL`, windowID).Scan(&ids)
+	a.DB.WithContext(ctx).Raw(`SELECT workflow_id FROM claims.audit_samples WHERE plan_id = ? AND window_id = ? AND workflow_id IS NOT NULL`, planID, windowID).Scan(&ids)
 	if len(ids) == 1 {
 		return ids[0]
 	}

@@ -81,11 +81,11 @@ func (a *API) trail(c *gin.Context, id uuid.UUID, created time.Time) ([]TrailEnt
 	var steps []TrailEntry
 	err := a.DB.WithContext(c).Raw(`
 SELECT s.recorded_at AS at, 'SAMPLED' AS step, x.reason AS detail, '' AS by
-  FROM claims.claims c JOIN claims.audit_samples s ON s.window_id = c.window_id
+  FROM claims.claims c JOIN claims.audit_samples s ON s.window_id = c.window_id AND s.plan_id = split_part(c.plan_version, '@', 1)
   CROSS JOIN LATERAL jsonb_to_recordset(s.sampled) AS x(claim_id text, reason text) WHERE c.id = ? AND x.claim_id = c.id::text
 UNION ALL
 SELECT r.sent_at, CASE WHEN r.escalated THEN 'ESCALATED' ELSE 'REMINDED' END, '', ''
-  FROM claims.claims c JOIN claims.audit_reminders r ON r.window_id = c.window_id WHERE c.id = ? AND c.id::text = ANY(r.outstanding)
+  FROM claims.claims c JOIN claims.audit_reminders r ON r.window_id = c.window_id AND r.plan_id = split_part(c.plan_version, '@', 1) WHERE c.id = ? AND c.id::text = ANY(r.outstanding)
 UNION ALL
 SELECT d.decided_at, 'DECIDED', CASE WHEN d.passed THEN 'PASSED' ELSE 'FAILED ' || d.reason_code END, d.decided_by
   FROM claims.audit_decisions d WHERE d.claim_id = ?

@@ -27,7 +27,7 @@ func (a *API) submission(c *gin.Context) {
 		ID          string
 		SubmittedAt time.Time
 	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE window_id = ?`, windowID).Scan(&subs).Error; err != nil {
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE plan_id = ? AND window_id = ?`, planID, windowID).Scan(&subs).Error; err != nil {
 		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
@@ -43,7 +43,7 @@ func (a *API) submission(c *gin.Context) {
 		Sampled                          bool
 	}
 	if err := a.DB.WithContext(c).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
-		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND c.plan_version LIKE ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID+"@%").Scan(&rows).Error; err != nil {
+		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID).Scan(&rows).Error; err != nil {
 		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}

@@ -108,9 +108,9 @@ func (a *API) dashboard(c *gin.Context) {
 
 // Figures computes the dashboard of plan p (every version of it) from the database.
 func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, error) {
-	like := p.ID + "@%"
+	plan := p.ID // its versions are "<plan>@<n>"
 	d := &Dashboard{PlanID: p.ID, ConversionAssumption: p.Money.ConversionAssumption, FamilyCap: p.FamilyCap, AsOf: time.Now().UTC().Format(time.RFC3339)}
-	if err := db.WithContext(ctx).Raw(`SELECT count(DISTINCT family_id) FROM claims.claims WHERE plan_version LIKE ? AND status IN ('SUBMITTED', 'PAID')`, like).
+	if err := db.WithContext(ctx).Raw(`SELECT count(DISTINCT family_id) FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status IN ('SUBMITTED', 'PAID')`, plan).
 		Scan(&d.FamiliesClaimed).Error; err != nil {
 		return nil, err
 	}
@@ -119,8 +119,8 @@ func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, er
 		WindowID string
 		Results  int
 	}
-	if err := db.WithContext(ctx).Raw(`SELECT window_id, count(*) AS results FROM claims.claims WHERE plan_version LIKE ? AND status IN ('SUBMITTED', 'PAID')
-		GROUP BY window_id`, like).Scan(&perWindow).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(`SELECT window_id, count(*) AS results FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status IN ('SUBMITTED', 'PAID')
+		GROUP BY window_id`, plan).Scan(&perWindow).Error; err != nil {
 		return nil, err
 	}
 	opens := map[string]time.Time{}
@@ -142,10 +142,10 @@ func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, er
 			}
 		}
 		if err := db.WithContext(ctx).Raw(`SELECT
-			(SELECT count(*) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS attachments,
-			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS fees,
-			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'RESULT' AND plan_version LIKE ? AND occurred_at >= ? AND occurred_at < ?) AS paid`,
-			like, y.Starts.Time, end, like, y.Starts.Time, end, like, y.Starts.Time, end).Scan(&f).Error; err != nil {
+			(SELECT count(*) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS attachments,
+			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS fees,
+			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'RESULT' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS paid`,
+			plan, y.Starts.Time, end, plan, y.Starts.Time, end, plan, y.Starts.Time, end).Scan(&f).Error; err != nil {
 			return nil, err
 		}
 		cumTarget += y.Results

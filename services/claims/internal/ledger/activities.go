@@ -111,7 +111,7 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 		if live > 0 {
 			return ErrLiveClaim
 		}
-		if err := tx.Raw("SELECT count(DISTINCT family_id) FROM claims.claims WHERE plan_version LIKE ? AND status <> 'FAILED_AUDIT'", p.ID+"@%").Scan(&families).Error; err != nil {
+		if err := tx.Raw("SELECT count(DISTINCT family_id) FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status <> 'FAILED_AUDIT'", p.ID).Scan(&families).Error; err != nil {
 			return err
 		}
 		if p.FamilyCap > 0 && families >= int64(p.FamilyCap) {

@@ -194,7 +194,7 @@ func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *F
 		coalesce(r.stands, false) AS again_stands, coalesce(r.engine_version, '') AS again_engine, coalesce(r.reason, '') AS again_reason, r.achieved_at AS again_achieved_at, r.judged_at AS again_at
 		FROM claims.claims c LEFT JOIN claims.evidence_packs p ON p.claim_id = c.id
 		LEFT JOIN claims.rejudgements r ON r.claim_id = c.id AND r.occasion = c.window_id
-		WHERE c.plan_version LIKE ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID+"@%").Scan(&rows).Error
+		WHERE split_part(c.plan_version, '@', 1) = ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

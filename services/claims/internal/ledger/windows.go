@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -29,12 +30,12 @@ func (a Activities) TakeWindowClaims(ctx context.Context, r *familypathv1.TakeWi
 		ID, FamilyID, Route string
 	}
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`UPDATE claims.claims SET status = 'IN_WINDOW', window_id = ? WHERE status = 'READY' AND plan_version LIKE ?`,
-			r.GetWindowId(), r.GetPlanId()+"@%").Error; err != nil {
+		if err := tx.Exec(`UPDATE claims.claims SET status = 'IN_WINDOW', window_id = ? WHERE status = 'READY' AND split_part(plan_version, '@', 1) = ?`,
+			r.GetWindowId(), r.GetPlanId()).Error; err != nil {
 			return err
 		}
-		return tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, route FROM claims.claims WHERE window_id = ? AND status = 'IN_WINDOW' ORDER BY id`,
-			r.GetWindowId()).Scan(&rows).Error
+		return tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, route FROM claims.claims
+			WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'IN_WINDOW' ORDER BY id`, r.GetWindowId(), r.GetPlanId()).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, err
@@ -63,16 +64,16 @@ func (a Activities) RecordAuditSample(ctx context.Context, s *familypathv1.Audit
 		sampled = append(sampled, map[string]string{"claim_id": c.GetClaimId(), "reason": c.GetReason()})
 	}
 	b, _ := json.Marshal(sampled)
-	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_samples (window_id, seed, batch_size, required, sampled, workflow_id) VALUES (?, ?, ?, ?, ?::jsonb, ?)
-		ON CONFLICT (window_id) DO NOTHING`, s.GetWindowId(), strconv.FormatUint(s.GetSeed(), 10), s.GetBatchSize(), s.GetRequired(), string(b), workflowID).Error
+	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_samples (plan_id, window_id, seed, batch_size, required, sampled, workflow_id) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
+		ON CONFLICT (plan_id, window_id) DO NOTHING`, windowPlan(ctx, s.GetPlanId()), s.GetWindowId(), strconv.FormatUint(s.GetSeed(), 10), s.GetBatchSize(), s.GetRequired(), string(b), workflowID).Error
 	return &familypathv1.RecordAuditSampleResponse{}, err
 }
 
 // RemindAuditors records a reminder (or an escalation) of a window's undecided claims; the
 // auditors' queue shows them, and its notifications come with the auditors' API.
 func (a Activities) RemindAuditors(ctx context.Context, r *familypathv1.AuditReminder) (*familypathv1.AuditReminderResponse, error) {
-	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_reminders (window_id, outstanding, escalated) VALUES (?, ?::text[], ?)`,
-		r.GetWindowId(), db.TextArray(r.GetOutstandingClaimIds()), r.GetEscalate()).Error
+	err := a.DB.WithContext(ctx).Exec(`INSERT INTO claims.audit_reminders (plan_id, window_id, outstanding, escalated) VALUES (?, ?, ?::text[], ?)`,
+		windowPlan(ctx, r.GetPlanId()), r.GetWindowId(), db.TextArray(r.GetOutstandingClaimIds()), r.GetEscalate()).Error
 	return &familypathv1.AuditReminderResponse{}, err
 }
 
@@ -80,22 +81,33 @@ func (a Activities) RemindAuditors(ctx context.Context, r *familypathv1.AuditRem
 // ones FAILED_AUDIT, the held ones (judged again, they no longer stood) HELD, the
 // carried-over ones READY for the next window.
 func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWindowRequest) (*familypathv1.SubmitWindowResponse, error) {
-	id := uuid.NewSHA1(submissionNamespace, []byte(r.GetWindowId()))
+	plan := windowPlan(ctx, r.GetPlanId())
+	id := uuid.NewSHA1(submissionNamespace, []byte(plan+"/"+r.GetWindowId()))
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`INSERT INTO claims.submissions (window_id, id, claim_ids) VALUES (?, ?, ?::text[]) ON CONFLICT (window_id) DO NOTHING`,
-			r.GetWindowId(), id, db.TextArray(r.GetClaimIds()))
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error // submitted before: nothing changes
+		res := tx.Exec(`INSERT INTO claims.submissions (plan_id, window_id, id, claim_ids) VALUES (?, ?, ?, ?::text[]) ON CONFLICT (plan_id, window_id) DO NOTHING`,
+			plan, r.GetWindowId(), id, db.TextArray(r.GetClaimIds()))
+		if res.Error != nil {
+			return res.Error
 		}
+		if res.RowsAffected == 0 { // submitted before: nothing changes, and the answer is its id
+			var stored string
+			if err := tx.Raw(`SELECT id::text FROM claims.submissions WHERE plan_id = ? AND window_id = ?`, plan, r.GetWindowId()).Scan(&stored).Error; err != nil {
+				return err
+			}
+			id = uuid.MustParse(stored)
+			return nil
+		}
+		// The window's claims are the plan's: window ids repeat across plans.
+		const mine = `window_id = ? AND split_part(plan_version, '@', 1) = ? AND id::text IN ?`
 		for status, ids := range map[string][]string{"SUBMITTED": r.GetClaimIds(), "FAILED_AUDIT": r.GetFailedClaimIds(), "HELD": r.GetHeldClaimIds()} {
 			if len(ids) > 0 {
-				if err := tx.Exec(`UPDATE claims.claims SET status = ? WHERE window_id = ? AND id::text IN ?`, status, r.GetWindowId(), ids).Error; err != nil {
+				if err := tx.Exec(`UPDATE claims.claims SET status = ? WHERE `+mine, status, r.GetWindowId(), plan, ids).Error; err != nil {
 					return err
 				}
 			}
 		}
 		if ids := r.GetCarriedOverClaimIds(); len(ids) > 0 {
-			return tx.Exec(`UPDATE claims.claims SET status = 'READY', window_id = NULL WHERE window_id = ? AND id::text IN ?`, r.GetWindowId(), ids).Error
+			return tx.Exec(`UPDATE claims.claims SET status = 'READY', window_id = NULL WHERE `+mine, r.GetWindowId(), plan, ids).Error
 		}
 		return nil
 	})
@@ -103,4 +115,16 @@ func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWind
 		return nil, err
 	}
 	return &familypathv1.SubmitWindowResponse{SubmissionId: id.String()}, nil
+}
+
+// windowPlan is the plan of the window an activity works for: the request's, or for a request
+// scheduled before requests carried it, the plan in the window workflow's id
+// (claim-window/<plan>/<window>...).
+func windowPlan(ctx context.Context, planID string) string {
+	if planID != "" || !activity.IsActivity(ctx) {
+		return planID
+	}
+	rest, _ := strings.CutPrefix(activity.GetInfo(ctx).WorkflowExecution.ID, "claim-window/")
+	plan, _, _ := strings.Cut(rest, "/")
+	return plan
 }

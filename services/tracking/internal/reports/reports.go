@@ -71,7 +71,7 @@ func day(t *time.Time) string {
 // planFilter narrows a query to one plan (?plan=lancashire-phase2) when asked.
 func planFilter(c *gin.Context, q *gorm.DB) *gorm.DB {
 	if p := c.Query("plan"); p != "" {
-		return q.Where("plan_version LIKE ?", p+"@%")
+		return q.Where("split_part(plan_version, '@', 1) = ?", p)
 	}
 	return q
 }
