@@ -44,10 +44,12 @@ const (
 const (
 	SignalEvidenceReceived = "evidence-received"
 	SignalClaimOutcome     = "claim-outcome"
-	QueryFamilyState       = "family-state"
-	UpdateAttach           = "attach"
-	UpdateClose            = "close"
-	UpdateCorrect          = "correct"
+	// SignalRestrictionChanged: the case service set or lifted the restriction of processing.
+	SignalRestrictionChanged = "restriction-changed"
+	QueryFamilyState         = "family-state"
+	UpdateAttach             = "attach"
+	UpdateClose              = "close"
+	UpdateCorrect            = "correct"
 )
 
 // Activities, by the service hosting them.

@@ -3,6 +3,7 @@ package caseservice
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,10 +12,14 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -196,15 +201,39 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/restriction", `{"restricted":true,"ground":"OBJECTION_PENDING"}`); w.Code != 404 {
 		t.Errorf("a family with no case: %d", w.Code)
 	}
+	// The family's workflow is told (here a stand-in that returns the first signal it gets).
+	queue := "restriction-test-" + testenv.Unique()
+	wk := worker.New(a.Deps.Temporal, queue, worker.Options{})
+	wk.RegisterWorkflowWithOptions(func(ctx workflow.Context) (bool, error) {
+		var sig familypathv1.RestrictionChanged
+		workflow.GetSignalChannel(ctx, contract.SignalRestrictionChanged).Receive(ctx, &sig)
+		return sig.GetRestricted(), nil
+	}, workflow.RegisterOptions{Name: "restriction-listener"})
+	if err := wk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer wk.Stop()
+	wfID, _ := contract.FamilyWorkflowID(fam)
+	run, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wfID, TaskQueue: queue}, "restriction-listener")
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := a.Do(admin, "PUT", restriction, `{"restricted":true,"ground":"ACCURACY_CONTESTED"}`)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"ground":"ACCURACY_CONTESTED"`) {
 		t.Fatalf("restrict: %d %s", w.Code, w.Body)
+	}
+	var told bool
+	if err := run.Get(context.Background(), &told); err != nil || !told {
+		t.Errorf("the family's workflow was not told of the restriction: %v %v", told, err)
 	}
 	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(w.Body.String(), `"relationship":"lead_professional","restricted":true`) {
 		t.Errorf("relationship while restricted: %s", w.Body)
 	}
 	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/allocation", ""); w.Code != 200 || !strings.Contains(w.Body.String(), `"restriction":{`) {
 		t.Errorf("the record is not readable while restricted: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(manager, "PUT", "/v1/families/"+fam+"/allocation", `{"team":"preston-2","caseworkers":[]}`, "If-Match", `"v1"`); w.Code != http.StatusLocked {
+		t.Errorf("an allocation change while restricted: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(admin, "PUT", restriction, `{"restricted":false}`); w.Code != 200 || strings.Contains(w.Body.String(), `"restriction"`) {
 		t.Errorf("lift: %d %s", w.Code, w.Body)

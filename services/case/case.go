@@ -40,7 +40,7 @@ func Definition() service.Definition {
 			return nil
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log, Temporal: d.Temporal}).Routes(r)
 			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
 			if err != nil {
 				return err

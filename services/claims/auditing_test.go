@@ -3,12 +3,12 @@ package claims
 import (
 	"context"
 	"encoding/json"
-	"github.com/familypath/familypath/pkg/platform/audit"
-	"github.com/familypath/familypath/pkg/platform/policy"
 	"strings"
 	"testing"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/claims/internal/auditing"

@@ -48,6 +48,7 @@ const (
 	waitingClaim    = "claims to record the claim"
 	waitingWindow   = "the claim window's outcome"
 	waitingPayment  = "payment of the submitted claim"
+	waitingLifted   = "the restriction of processing to be lifted (UK GDPR Article 18): judging, claiming and evidence freezing wait"
 )
 
 // programme carries one family through attachment, tracking, claims and exits. Messages
@@ -64,6 +65,8 @@ type programme struct {
 	// described: the family's problems are known (identification described it, its referral
 	// gave them, or the run continued from one that knew them).
 	described bool
+	// restrictable: this run recorded changeRestriction (a restriction pauses it).
+	restrictable bool
 }
 
 // activity options by kind: a caseworker waits on the update's activities, so they give
@@ -104,6 +107,17 @@ func (p *programme) listen(ctx workflow.Context) error {
 	}
 	evidence := workflow.GetSignalChannel(ctx, contract.SignalEvidenceReceived)
 	outcomes := workflow.GetSignalChannel(ctx, contract.SignalClaimOutcome)
+	p.restrictable = workflow.GetVersion(ctx, changeRestriction, workflow.DefaultVersion, 1) == 1
+	if p.restrictable {
+		restriction := workflow.GetSignalChannel(ctx, contract.SignalRestrictionChanged)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var sig familypathv1.RestrictionChanged
+				restriction.Receive(ctx, &sig)
+				p.state.Restricted = sig.GetRestricted()
+			}
+		})
+	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var sig familypathv1.EvidenceReceived
@@ -276,6 +290,12 @@ func (p *programme) run(ctx workflow.Context) error {
 		if ph := p.state.GetPhase(); ph == identified || ph == attached || ph == tracking {
 			p.outcomes = nil // outcomes of a claim the family no longer has change nothing
 		}
+		if p.paused() {
+			if err := p.awaitLifted(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		var err error
 		switch p.state.GetPhase() {
 		case identified:
@@ -299,6 +319,36 @@ func (p *programme) run(ctx workflow.Context) error {
 	}
 	// Let a running update (a late attach answered "already", say) finish before closing.
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// paused says whether the family's processing is restricted at a step that would process it:
+// judging (attached, tracking) or claiming, which freezes the evidence pack. A claim already
+// made goes on to its window's outcome, and an identified family waits for attachment anyway.
+func (p *programme) paused() bool {
+	if !p.restrictable || !p.state.GetRestricted() {
+		return false
+	}
+	switch p.state.GetPhase() {
+	case attached, tracking, claimCandidate:
+		return true
+	}
+	return false
+}
+
+// awaitLifted waits, visibly (waiting for, the Restricted search attribute), until the
+// restriction is lifted or the family leaves the programme (closed by an update).
+func (p *programme) awaitLifted(ctx workflow.Context) error {
+	s := p.state
+	setWaiting(ctx, s, waitingLifted)
+	s.NextActionAt = nil
+	if err := p.publish(ctx); err != nil {
+		return err
+	}
+	phase := s.GetPhase()
+	if err := workflow.Await(ctx, func() bool { return !s.GetRestricted() || s.GetPhase() != phase }); err != nil {
+		return err
+	}
+	return p.publish(ctx)
 }
 
 // track records the fee if due, asks tracking for a judgement, and either moves to a claim
@@ -465,7 +515,7 @@ func (p *programme) wait(ctx workflow.Context, why string, wake time.Time, timer
 	}
 	woken := func() bool {
 		return s.GetPhase() != phase || len(p.outcomes) > 0 || (s.GetEvidencePending() && phase != identified) ||
-			workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+			workflow.GetInfo(ctx).GetContinueAsNewSuggested() || p.paused()
 	}
 	if wake.IsZero() {
 		return workflow.Await(ctx, woken)
@@ -507,6 +557,11 @@ func (p *programme) publish(ctx workflow.Context) error {
 	keyword(temporalx.SAPlanVersion, s.GetPlanVersion())
 	keyword(temporalx.SATeam, s.GetTeam())
 	keyword(temporalx.SAAuditStatus, s.GetAuditStatus())
+	if p.restrictable {
+		if cur, ok := shown.GetBool(temporalx.SARestricted); !ok && s.GetRestricted() || ok && cur != s.GetRestricted() {
+			updates = append(updates, temporalx.SARestricted.ValueSet(s.GetRestricted()))
+		}
+	}
 	cur, has := shown.GetTime(temporalx.SANextActionDate)
 	switch next := s.GetNextActionAt(); {
 	case next != nil && (all || !has || !cur.Equal(next.AsTime())):

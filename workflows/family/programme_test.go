@@ -610,3 +610,38 @@ func TestAnAttachBeforeTheFamilyIsDescribedWaitsForItsProblems(t *testing.T) {
 	})
 	env.ExecuteWorkflow(Lifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanId: "lancashire-phase2"})
 }
+
+// A restriction of processing (UK GDPR Article 18) set while the family is tracked pauses it:
+// the result falls due on 2017-05-01 but no judgement or claim is made while it holds, the
+// family shows as waiting for the restriction to be lifted, and once lifted (2017-08-01) it is
+// judged and claimed then.
+func TestARestrictedFamilyIsNeitherJudgedNorClaimedUntilTheRestrictionIsLifted(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	restrict := func(when time.Time, on bool) {
+		at(env, when, func() {
+			env.SignalWorkflow(contract.SignalRestrictionChanged, &familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.New(when)})
+		})
+	}
+	restrict(day(2017, 1, 10), true)
+	at(env, day(2017, 7, 1), func() {
+		st := query(t, env)
+		if !st.GetRestricted() || st.GetPhase() != tracking || st.GetWaitingFor() != waitingLifted || len(s.claims) != 0 {
+			t.Errorf("while restricted: %v; claims %d", st, len(s.claims))
+		}
+		if got := len(s.judgedAt); got != 1 {
+			t.Errorf("judged %d times while restricted", got)
+		}
+	})
+	restrict(day(2017, 8, 1), false)
+	outcome(env, "claim-1", submittedKind, day(2017, 9, 30), "")
+	outcome(env, "claim-1", paidKind, day(2017, 12, 30), "")
+	env.ExecuteWorkflow(Lifecycle, input())
+	st := finalState(t, env)
+	if st.GetPhase() != paid || st.GetRestricted() || len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 8, 1)) {
+		t.Errorf("final state %v; claims %v", st, s.claims)
+	}
+}

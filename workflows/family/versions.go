@@ -27,4 +27,9 @@ const (
 	// it no longer stood) returns the family to tracking with the reason. Before it, windows
 	// sent no such outcome.
 	changeClaimHeldBack = "family-claim-held-back"
+	// changeRestriction: while the family's processing is restricted (UK GDPR Article 18; the
+	// case service signals restriction-changed), judging, claiming and evidence freezing wait
+	// until it is lifted, shown by the Restricted search attribute. Before it, a restriction
+	// stopped only caseworkers' edits.
+	changeRestriction = "family-restriction"
 )

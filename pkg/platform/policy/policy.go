@@ -153,7 +153,7 @@ type Access struct {
 // the record is kept and may be read, but not changed.
 func DecideFamily(p auth.Principal, a Action, acc Access) Decision {
 	d := Decide(p, a, acc.Relationship)
-	if d.Allowed && acc.Restricted && a == FamilyWrite {
+	if d.Allowed && acc.Restricted && (a == FamilyWrite || a == FamilyAllocate) { // read, not changed or moved
 		return Decision{Reason: "processing of this family's data is restricted", Restricted: true}
 	}
 	return d

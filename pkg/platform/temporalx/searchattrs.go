@@ -20,6 +20,9 @@ var (
 	SATeam                    = temporal.NewSearchAttributeKeyKeyword("Team")
 	SAAuditStatus             = temporal.NewSearchAttributeKeyKeyword("AuditStatus")
 	SAOutstandingProblemCount = temporal.NewSearchAttributeKeyInt64("OutstandingProblemCount")
+	// SARestricted: the family's processing is restricted (UK GDPR Article 18); set once a
+	// family has been restricted, false again when lifted.
+	SARestricted = temporal.NewSearchAttributeKeyBool("Restricted")
 )
 
 // SearchAttribute is one custom search attribute's name and type.
@@ -30,7 +33,7 @@ type SearchAttribute struct {
 
 // SearchAttributes lists every custom search attribute, in name order.
 func SearchAttributes() []SearchAttribute {
-	keys := []temporal.SearchAttributeKey{SAFamilyPhase, SANextActionDate, SAPlanVersion, SATeam, SAAuditStatus, SAOutstandingProblemCount}
+	keys := []temporal.SearchAttributeKey{SAFamilyPhase, SANextActionDate, SAPlanVersion, SATeam, SAAuditStatus, SAOutstandingProblemCount, SARestricted}
 	out := make([]SearchAttribute, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, SearchAttribute{Name: k.GetName(), Type: k.GetValueType()})

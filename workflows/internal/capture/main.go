@@ -241,7 +241,8 @@ func attach(ctx context.Context, c client.Client, id string) error {
 	return h.Get(ctx, &res)
 }
 
-// claimedAndPaid: identified, evidence, attached, judged, sustained, claimed, submitted, paid.
+// claimedAndPaid: identified, evidence, restricted, attached (and paused), lifted, judged,
+// sustained, claimed, submitted, paid.
 func claimedAndPaid(ctx context.Context, c client.Client) (string, error) {
 	id, err := startFamily(ctx, c, paidFamily)
 	if err != nil {
@@ -250,7 +251,22 @@ func claimedAndPaid(ctx context.Context, c client.Client) (string, error) {
 	if err := c.SignalWorkflow(ctx, id, "", contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "snapshot-2", Source: "identification"}); err != nil {
 		return "", err
 	}
+	// Restricted before attachment: once attached the family waits, unjudged, until lifted.
+	restrict := func(on bool) error {
+		return c.SignalWorkflow(ctx, id, "", contract.SignalRestrictionChanged, &familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.Now()})
+	}
+	if err := restrict(true); err != nil {
+		return "", err
+	}
 	if err := attach(ctx, c, id); err != nil {
+		return "", err
+	}
+	if _, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool {
+		return s.GetRestricted() && strings.Contains(s.GetWaitingFor(), "restriction")
+	}); err != nil {
+		return "", err
+	}
+	if err := restrict(false); err != nil {
 		return "", err
 	}
 	claim, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool {

@@ -11,13 +11,14 @@
 package familypathv1
 
 import (
+	reflect "reflect"
+	sync "sync"
+	unsafe "unsafe"
+
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
-	reflect "reflect"
-	sync "sync"
-	unsafe "unsafe"
 )
 
 const (
@@ -544,8 +545,11 @@ type FamilyState struct {
 	// Why the family's last claim was held back before submission (it no longer stood when
 	// judged again), in words of codes and dates, when it was.
 	LastHoldReason string `protobuf:"bytes,28,opt,name=last_hold_reason,json=lastHoldReason,proto3" json:"last_hold_reason,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Processing is restricted (UK GDPR Article 18): judging, claiming and evidence freezing
+	// wait until the case service lifts it.
+	Restricted    bool `protobuf:"varint,29,opt,name=restricted,proto3" json:"restricted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FamilyState) Reset() {
@@ -772,6 +776,13 @@ func (x *FamilyState) GetLastHoldReason() string {
 		return x.LastHoldReason
 	}
 	return ""
+}
+
+func (x *FamilyState) GetRestricted() bool {
+	if x != nil {
+		return x.Restricted
+	}
+	return false
 }
 
 // ProblemJudgement is one baseline problem's status and its absolute deadlines.
@@ -1898,6 +1909,60 @@ func (x *CreateClaimResponse) GetExisting() bool {
 	return false
 }
 
+// RestrictionChanged is the signal the case service sends a family's workflow when the
+// restriction of processing of the family's data (UK GDPR Article 18) is set or lifted.
+type RestrictionChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Restricted    bool                   `protobuf:"varint,1,opt,name=restricted,proto3" json:"restricted,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestrictionChanged) Reset() {
+	*x = RestrictionChanged{}
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestrictionChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestrictionChanged) ProtoMessage() {}
+
+func (x *RestrictionChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestrictionChanged.ProtoReflect.Descriptor instead.
+func (*RestrictionChanged) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RestrictionChanged) GetRestricted() bool {
+	if x != nil {
+		return x.Restricted
+	}
+	return false
+}
+
+func (x *RestrictionChanged) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 // ClaimOutcome is the signal the ClaimWindow workflow sends a family's workflow.
 type ClaimOutcome struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -1914,7 +1979,7 @@ type ClaimOutcome struct {
 
 func (x *ClaimOutcome) Reset() {
 	*x = ClaimOutcome{}
-	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +1991,7 @@ func (x *ClaimOutcome) String() string {
 func (*ClaimOutcome) ProtoMessage() {}
 
 func (x *ClaimOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[19]
+	mi := &file_familypath_v1_family_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2004,7 @@ func (x *ClaimOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimOutcome.ProtoReflect.Descriptor instead.
 func (*ClaimOutcome) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{19}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ClaimOutcome) GetClaimId() string {
@@ -1992,7 +2057,7 @@ type CloseRequest struct {
 
 func (x *CloseRequest) Reset() {
 	*x = CloseRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2004,7 +2069,7 @@ func (x *CloseRequest) String() string {
 func (*CloseRequest) ProtoMessage() {}
 
 func (x *CloseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[20]
+	mi := &file_familypath_v1_family_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2082,7 @@ func (x *CloseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
 func (*CloseRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{20}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CloseRequest) GetExit() FamilyPhase {
@@ -2051,7 +2116,7 @@ type CloseResult struct {
 
 func (x *CloseResult) Reset() {
 	*x = CloseResult{}
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2063,7 +2128,7 @@ func (x *CloseResult) String() string {
 func (*CloseResult) ProtoMessage() {}
 
 func (x *CloseResult) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[21]
+	mi := &file_familypath_v1_family_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2076,7 +2141,7 @@ func (x *CloseResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseResult.ProtoReflect.Descriptor instead.
 func (*CloseResult) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{21}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CloseResult) GetPhase() FamilyPhase {
@@ -2105,7 +2170,7 @@ type CorrectRequest struct {
 
 func (x *CorrectRequest) Reset() {
 	*x = CorrectRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2182,7 @@ func (x *CorrectRequest) String() string {
 func (*CorrectRequest) ProtoMessage() {}
 
 func (x *CorrectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[22]
+	mi := &file_familypath_v1_family_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2195,7 @@ func (x *CorrectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectRequest.ProtoReflect.Descriptor instead.
 func (*CorrectRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{22}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CorrectRequest) GetRequestId() string {
@@ -2172,7 +2237,7 @@ type CorrectResult struct {
 
 func (x *CorrectResult) Reset() {
 	*x = CorrectResult{}
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2249,7 @@ func (x *CorrectResult) String() string {
 func (*CorrectResult) ProtoMessage() {}
 
 func (x *CorrectResult) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[23]
+	mi := &file_familypath_v1_family_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2262,7 @@ func (x *CorrectResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectResult.ProtoReflect.Descriptor instead.
 func (*CorrectResult) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{23}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CorrectResult) GetBaselineProblems() []string {
@@ -2228,7 +2293,7 @@ type CorrectAttachmentRequest struct {
 
 func (x *CorrectAttachmentRequest) Reset() {
 	*x = CorrectAttachmentRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2240,7 +2305,7 @@ func (x *CorrectAttachmentRequest) String() string {
 func (*CorrectAttachmentRequest) ProtoMessage() {}
 
 func (x *CorrectAttachmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[24]
+	mi := &file_familypath_v1_family_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2253,7 +2318,7 @@ func (x *CorrectAttachmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectAttachmentRequest.ProtoReflect.Descriptor instead.
 func (*CorrectAttachmentRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{24}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CorrectAttachmentRequest) GetFamilyId() string {
@@ -2300,7 +2365,7 @@ type CorrectAttachmentResponse struct {
 
 func (x *CorrectAttachmentResponse) Reset() {
 	*x = CorrectAttachmentResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2312,7 +2377,7 @@ func (x *CorrectAttachmentResponse) String() string {
 func (*CorrectAttachmentResponse) ProtoMessage() {}
 
 func (x *CorrectAttachmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[25]
+	mi := &file_familypath_v1_family_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2325,7 +2390,7 @@ func (x *CorrectAttachmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectAttachmentResponse.ProtoReflect.Descriptor instead.
 func (*CorrectAttachmentResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{25}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
 }
 
 // DescribeCandidateRequest asks identification for what it recorded about a candidate family.
@@ -2338,7 +2403,7 @@ type DescribeCandidateRequest struct {
 
 func (x *DescribeCandidateRequest) Reset() {
 	*x = DescribeCandidateRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2350,7 +2415,7 @@ func (x *DescribeCandidateRequest) String() string {
 func (*DescribeCandidateRequest) ProtoMessage() {}
 
 func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[26]
+	mi := &file_familypath_v1_family_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2363,7 +2428,7 @@ func (x *DescribeCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateRequest.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{26}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DescribeCandidateRequest) GetFamilyId() string {
@@ -2386,7 +2451,7 @@ type DescribeCandidateResponse struct {
 
 func (x *DescribeCandidateResponse) Reset() {
 	*x = DescribeCandidateResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +2463,7 @@ func (x *DescribeCandidateResponse) String() string {
 func (*DescribeCandidateResponse) ProtoMessage() {}
 
 func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[27]
+	mi := &file_familypath_v1_family_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +2476,7 @@ func (x *DescribeCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeCandidateResponse.ProtoReflect.Descriptor instead.
 func (*DescribeCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{27}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DescribeCandidateResponse) GetFamilyId() string {
@@ -2455,7 +2520,7 @@ type ServiceDescription struct {
 
 func (x *ServiceDescription) Reset() {
 	*x = ServiceDescription{}
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +2532,7 @@ func (x *ServiceDescription) String() string {
 func (*ServiceDescription) ProtoMessage() {}
 
 func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[28]
+	mi := &file_familypath_v1_family_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +2545,7 @@ func (x *ServiceDescription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceDescription.ProtoReflect.Descriptor instead.
 func (*ServiceDescription) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{28}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ServiceDescription) GetService() string {
@@ -2524,7 +2589,7 @@ type ClaimWindowInput struct {
 
 func (x *ClaimWindowInput) Reset() {
 	*x = ClaimWindowInput{}
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2536,7 +2601,7 @@ func (x *ClaimWindowInput) String() string {
 func (*ClaimWindowInput) ProtoMessage() {}
 
 func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[29]
+	mi := &file_familypath_v1_family_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2549,7 +2614,7 @@ func (x *ClaimWindowInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowInput.ProtoReflect.Descriptor instead.
 func (*ClaimWindowInput) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{29}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ClaimWindowInput) GetWindowId() string {
@@ -2606,7 +2671,7 @@ type TakeWindowClaimsRequest struct {
 
 func (x *TakeWindowClaimsRequest) Reset() {
 	*x = TakeWindowClaimsRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2618,7 +2683,7 @@ func (x *TakeWindowClaimsRequest) String() string {
 func (*TakeWindowClaimsRequest) ProtoMessage() {}
 
 func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[30]
+	mi := &file_familypath_v1_family_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2631,7 +2696,7 @@ func (x *TakeWindowClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeWindowClaimsRequest.ProtoReflect.Descriptor instead.
 func (*TakeWindowClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{30}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TakeWindowClaimsRequest) GetWindowId() string {
@@ -2663,7 +2728,7 @@ type WindowClaim struct {
 
 func (x *WindowClaim) Reset() {
 	*x = WindowClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2675,7 +2740,7 @@ func (x *WindowClaim) String() string {
 func (*WindowClaim) ProtoMessage() {}
 
 func (x *WindowClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[31]
+	mi := &file_familypath_v1_family_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2688,7 +2753,7 @@ func (x *WindowClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaim.ProtoReflect.Descriptor instead.
 func (*WindowClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{31}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WindowClaim) GetClaimId() string {
@@ -2728,7 +2793,7 @@ type WindowClaims struct {
 
 func (x *WindowClaims) Reset() {
 	*x = WindowClaims{}
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2740,7 +2805,7 @@ func (x *WindowClaims) String() string {
 func (*WindowClaims) ProtoMessage() {}
 
 func (x *WindowClaims) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[32]
+	mi := &file_familypath_v1_family_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2753,7 +2818,7 @@ func (x *WindowClaims) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowClaims.ProtoReflect.Descriptor instead.
 func (*WindowClaims) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{32}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WindowClaims) GetClaims() []*WindowClaim {
@@ -2774,7 +2839,7 @@ type SampledClaim struct {
 
 func (x *SampledClaim) Reset() {
 	*x = SampledClaim{}
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2786,7 +2851,7 @@ func (x *SampledClaim) String() string {
 func (*SampledClaim) ProtoMessage() {}
 
 func (x *SampledClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[33]
+	mi := &file_familypath_v1_family_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2799,7 +2864,7 @@ func (x *SampledClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampledClaim.ProtoReflect.Descriptor instead.
 func (*SampledClaim) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{33}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SampledClaim) GetClaimId() string {
@@ -2834,7 +2899,7 @@ type AuditSample struct {
 
 func (x *AuditSample) Reset() {
 	*x = AuditSample{}
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2846,7 +2911,7 @@ func (x *AuditSample) String() string {
 func (*AuditSample) ProtoMessage() {}
 
 func (x *AuditSample) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[34]
+	mi := &file_familypath_v1_family_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2859,7 +2924,7 @@ func (x *AuditSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditSample.ProtoReflect.Descriptor instead.
 func (*AuditSample) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{34}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AuditSample) GetWindowId() string {
@@ -2912,7 +2977,7 @@ type RecordAuditSampleResponse struct {
 
 func (x *RecordAuditSampleResponse) Reset() {
 	*x = RecordAuditSampleResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2924,7 +2989,7 @@ func (x *RecordAuditSampleResponse) String() string {
 func (*RecordAuditSampleResponse) ProtoMessage() {}
 
 func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[35]
+	mi := &file_familypath_v1_family_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2937,7 +3002,7 @@ func (x *RecordAuditSampleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAuditSampleResponse.ProtoReflect.Descriptor instead.
 func (*RecordAuditSampleResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{35}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
 }
 
 // AuditDecision is the signal claims sends a window's workflow when an auditor decides a
@@ -2955,7 +3020,7 @@ type AuditDecision struct {
 
 func (x *AuditDecision) Reset() {
 	*x = AuditDecision{}
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2967,7 +3032,7 @@ func (x *AuditDecision) String() string {
 func (*AuditDecision) ProtoMessage() {}
 
 func (x *AuditDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[36]
+	mi := &file_familypath_v1_family_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2980,7 +3045,7 @@ func (x *AuditDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditDecision.ProtoReflect.Descriptor instead.
 func (*AuditDecision) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{36}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AuditDecision) GetClaimId() string {
@@ -3025,7 +3090,7 @@ type AuditReminder struct {
 
 func (x *AuditReminder) Reset() {
 	*x = AuditReminder{}
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3037,7 +3102,7 @@ func (x *AuditReminder) String() string {
 func (*AuditReminder) ProtoMessage() {}
 
 func (x *AuditReminder) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[37]
+	mi := &file_familypath_v1_family_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3050,7 +3115,7 @@ func (x *AuditReminder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminder.ProtoReflect.Descriptor instead.
 func (*AuditReminder) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{37}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AuditReminder) GetWindowId() string {
@@ -3089,7 +3154,7 @@ type AuditReminderResponse struct {
 
 func (x *AuditReminderResponse) Reset() {
 	*x = AuditReminderResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[38]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3166,7 @@ func (x *AuditReminderResponse) String() string {
 func (*AuditReminderResponse) ProtoMessage() {}
 
 func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[38]
+	mi := &file_familypath_v1_family_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3179,7 @@ func (x *AuditReminderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReminderResponse.ProtoReflect.Descriptor instead.
 func (*AuditReminderResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{38}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{39}
 }
 
 // SubmitWindowRequest asks claims to submit the window's batch: the claims that passed audit
@@ -3134,7 +3199,7 @@ type SubmitWindowRequest struct {
 
 func (x *SubmitWindowRequest) Reset() {
 	*x = SubmitWindowRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[39]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3146,7 +3211,7 @@ func (x *SubmitWindowRequest) String() string {
 func (*SubmitWindowRequest) ProtoMessage() {}
 
 func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[39]
+	mi := &file_familypath_v1_family_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3159,7 +3224,7 @@ func (x *SubmitWindowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowRequest.ProtoReflect.Descriptor instead.
 func (*SubmitWindowRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{39}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SubmitWindowRequest) GetWindowId() string {
@@ -3216,7 +3281,7 @@ type RejudgeClaimsRequest struct {
 
 func (x *RejudgeClaimsRequest) Reset() {
 	*x = RejudgeClaimsRequest{}
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3228,7 +3293,7 @@ func (x *RejudgeClaimsRequest) String() string {
 func (*RejudgeClaimsRequest) ProtoMessage() {}
 
 func (x *RejudgeClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[40]
+	mi := &file_familypath_v1_family_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3241,7 +3306,7 @@ func (x *RejudgeClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejudgeClaimsRequest.ProtoReflect.Descriptor instead.
 func (*RejudgeClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{40}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RejudgeClaimsRequest) GetWindowId() string {
@@ -3272,7 +3337,7 @@ type ClaimRejudgement struct {
 
 func (x *ClaimRejudgement) Reset() {
 	*x = ClaimRejudgement{}
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3284,7 +3349,7 @@ func (x *ClaimRejudgement) String() string {
 func (*ClaimRejudgement) ProtoMessage() {}
 
 func (x *ClaimRejudgement) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[41]
+	mi := &file_familypath_v1_family_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3297,7 +3362,7 @@ func (x *ClaimRejudgement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimRejudgement.ProtoReflect.Descriptor instead.
 func (*ClaimRejudgement) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{41}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ClaimRejudgement) GetClaimId() string {
@@ -3337,7 +3402,7 @@ type RejudgeClaimsResponse struct {
 
 func (x *RejudgeClaimsResponse) Reset() {
 	*x = RejudgeClaimsResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	mi := &file_familypath_v1_family_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3349,7 +3414,7 @@ func (x *RejudgeClaimsResponse) String() string {
 func (*RejudgeClaimsResponse) ProtoMessage() {}
 
 func (x *RejudgeClaimsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[42]
+	mi := &file_familypath_v1_family_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3362,7 +3427,7 @@ func (x *RejudgeClaimsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejudgeClaimsResponse.ProtoReflect.Descriptor instead.
 func (*RejudgeClaimsResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{42}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RejudgeClaimsResponse) GetClaims() []*ClaimRejudgement {
@@ -3381,7 +3446,7 @@ type SubmitWindowResponse struct {
 
 func (x *SubmitWindowResponse) Reset() {
 	*x = SubmitWindowResponse{}
-	mi := &file_familypath_v1_family_proto_msgTypes[43]
+	mi := &file_familypath_v1_family_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3393,7 +3458,7 @@ func (x *SubmitWindowResponse) String() string {
 func (*SubmitWindowResponse) ProtoMessage() {}
 
 func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[43]
+	mi := &file_familypath_v1_family_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3406,7 +3471,7 @@ func (x *SubmitWindowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitWindowResponse.ProtoReflect.Descriptor instead.
 func (*SubmitWindowResponse) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{43}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SubmitWindowResponse) GetSubmissionId() string {
@@ -3426,7 +3491,7 @@ type WindowPaid struct {
 
 func (x *WindowPaid) Reset() {
 	*x = WindowPaid{}
-	mi := &file_familypath_v1_family_proto_msgTypes[44]
+	mi := &file_familypath_v1_family_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3438,7 +3503,7 @@ func (x *WindowPaid) String() string {
 func (*WindowPaid) ProtoMessage() {}
 
 func (x *WindowPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[44]
+	mi := &file_familypath_v1_family_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3451,7 +3516,7 @@ func (x *WindowPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WindowPaid.ProtoReflect.Descriptor instead.
 func (*WindowPaid) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{44}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
@@ -3481,7 +3546,7 @@ type ClaimWindowState struct {
 
 func (x *ClaimWindowState) Reset() {
 	*x = ClaimWindowState{}
-	mi := &file_familypath_v1_family_proto_msgTypes[45]
+	mi := &file_familypath_v1_family_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3493,7 +3558,7 @@ func (x *ClaimWindowState) String() string {
 func (*ClaimWindowState) ProtoMessage() {}
 
 func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
-	mi := &file_familypath_v1_family_proto_msgTypes[45]
+	mi := &file_familypath_v1_family_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3506,7 +3571,7 @@ func (x *ClaimWindowState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimWindowState.ProtoReflect.Descriptor instead.
 func (*ClaimWindowState) Descriptor() ([]byte, []int) {
-	return file_familypath_v1_family_proto_rawDescGZIP(), []int{45}
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ClaimWindowState) GetWindowId() string {
@@ -3593,7 +3658,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12;\n" +
 	"\vrecorded_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordedAt\x12(\n" +
-	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\xcc\t\n" +
+	"\x10case_evidence_id\x18\x04 \x01(\tR\x0ecaseEvidenceId\"\xec\t\n" +
 	"\vFamilyState\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x120\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x1a.familypath.v1.FamilyPhaseR\x05phase\x12\x17\n" +
@@ -3628,7 +3693,10 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x04team\x18\x1a \x01(\tR\x04team\x12\x1f\n" +
 	"\vreferral_id\x18\x1b \x01(\tR\n" +
 	"referralId\x12(\n" +
-	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\"\x8e\x02\n" +
+	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\x12\x1e\n" +
+	"\n" +
+	"restricted\x18\x1d \x01(\bR\n" +
+	"restricted\"\x8e\x02\n" +
 	"\x10ProblemJudgement\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
@@ -3723,7 +3791,12 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x13CreateClaimResponse\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x1b\n" +
 	"\twindow_id\x18\x02 \x01(\tR\bwindowId\x12\x1a\n" +
-	"\bexisting\x18\x03 \x01(\bR\bexisting\"\xc3\x01\n" +
+	"\bexisting\x18\x03 \x01(\bR\bexisting\"`\n" +
+	"\x12RestrictionChanged\x12\x1e\n" +
+	"\n" +
+	"restricted\x18\x01 \x01(\bR\n" +
+	"restricted\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xc3\x01\n" +
 	"\fClaimOutcome\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x123\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1f.familypath.v1.ClaimOutcomeKindR\x04kind\x12\x1f\n" +
@@ -3892,7 +3965,7 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
@@ -3917,95 +3990,97 @@ var file_familypath_v1_family_proto_goTypes = []any{
 	(*FamilyJudgement)(nil),             // 20: familypath.v1.FamilyJudgement
 	(*CreateClaimRequest)(nil),          // 21: familypath.v1.CreateClaimRequest
 	(*CreateClaimResponse)(nil),         // 22: familypath.v1.CreateClaimResponse
-	(*ClaimOutcome)(nil),                // 23: familypath.v1.ClaimOutcome
-	(*CloseRequest)(nil),                // 24: familypath.v1.CloseRequest
-	(*CloseResult)(nil),                 // 25: familypath.v1.CloseResult
-	(*CorrectRequest)(nil),              // 26: familypath.v1.CorrectRequest
-	(*CorrectResult)(nil),               // 27: familypath.v1.CorrectResult
-	(*CorrectAttachmentRequest)(nil),    // 28: familypath.v1.CorrectAttachmentRequest
-	(*CorrectAttachmentResponse)(nil),   // 29: familypath.v1.CorrectAttachmentResponse
-	(*DescribeCandidateRequest)(nil),    // 30: familypath.v1.DescribeCandidateRequest
-	(*DescribeCandidateResponse)(nil),   // 31: familypath.v1.DescribeCandidateResponse
-	(*ServiceDescription)(nil),          // 32: familypath.v1.ServiceDescription
-	(*ClaimWindowInput)(nil),            // 33: familypath.v1.ClaimWindowInput
-	(*TakeWindowClaimsRequest)(nil),     // 34: familypath.v1.TakeWindowClaimsRequest
-	(*WindowClaim)(nil),                 // 35: familypath.v1.WindowClaim
-	(*WindowClaims)(nil),                // 36: familypath.v1.WindowClaims
-	(*SampledClaim)(nil),                // 37: familypath.v1.SampledClaim
-	(*AuditSample)(nil),                 // 38: familypath.v1.AuditSample
-	(*RecordAuditSampleResponse)(nil),   // 39: familypath.v1.RecordAuditSampleResponse
-	(*AuditDecision)(nil),               // 40: familypath.v1.AuditDecision
-	(*AuditReminder)(nil),               // 41: familypath.v1.AuditReminder
-	(*AuditReminderResponse)(nil),       // 42: familypath.v1.AuditReminderResponse
-	(*SubmitWindowRequest)(nil),         // 43: familypath.v1.SubmitWindowRequest
-	(*RejudgeClaimsRequest)(nil),        // 44: familypath.v1.RejudgeClaimsRequest
-	(*ClaimRejudgement)(nil),            // 45: familypath.v1.ClaimRejudgement
-	(*RejudgeClaimsResponse)(nil),       // 46: familypath.v1.RejudgeClaimsResponse
-	(*SubmitWindowResponse)(nil),        // 47: familypath.v1.SubmitWindowResponse
-	(*WindowPaid)(nil),                  // 48: familypath.v1.WindowPaid
-	(*ClaimWindowState)(nil),            // 49: familypath.v1.ClaimWindowState
-	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
+	(*RestrictionChanged)(nil),          // 23: familypath.v1.RestrictionChanged
+	(*ClaimOutcome)(nil),                // 24: familypath.v1.ClaimOutcome
+	(*CloseRequest)(nil),                // 25: familypath.v1.CloseRequest
+	(*CloseResult)(nil),                 // 26: familypath.v1.CloseResult
+	(*CorrectRequest)(nil),              // 27: familypath.v1.CorrectRequest
+	(*CorrectResult)(nil),               // 28: familypath.v1.CorrectResult
+	(*CorrectAttachmentRequest)(nil),    // 29: familypath.v1.CorrectAttachmentRequest
+	(*CorrectAttachmentResponse)(nil),   // 30: familypath.v1.CorrectAttachmentResponse
+	(*DescribeCandidateRequest)(nil),    // 31: familypath.v1.DescribeCandidateRequest
+	(*DescribeCandidateResponse)(nil),   // 32: familypath.v1.DescribeCandidateResponse
+	(*ServiceDescription)(nil),          // 33: familypath.v1.ServiceDescription
+	(*ClaimWindowInput)(nil),            // 34: familypath.v1.ClaimWindowInput
+	(*TakeWindowClaimsRequest)(nil),     // 35: familypath.v1.TakeWindowClaimsRequest
+	(*WindowClaim)(nil),                 // 36: familypath.v1.WindowClaim
+	(*WindowClaims)(nil),                // 37: familypath.v1.WindowClaims
+	(*SampledClaim)(nil),                // 38: familypath.v1.SampledClaim
+	(*AuditSample)(nil),                 // 39: familypath.v1.AuditSample
+	(*RecordAuditSampleResponse)(nil),   // 40: familypath.v1.RecordAuditSampleResponse
+	(*AuditDecision)(nil),               // 41: familypath.v1.AuditDecision
+	(*AuditReminder)(nil),               // 42: familypath.v1.AuditReminder
+	(*AuditReminderResponse)(nil),       // 43: familypath.v1.AuditReminderResponse
+	(*SubmitWindowRequest)(nil),         // 44: familypath.v1.SubmitWindowRequest
+	(*RejudgeClaimsRequest)(nil),        // 45: familypath.v1.RejudgeClaimsRequest
+	(*ClaimRejudgement)(nil),            // 46: familypath.v1.ClaimRejudgement
+	(*RejudgeClaimsResponse)(nil),       // 47: familypath.v1.RejudgeClaimsResponse
+	(*SubmitWindowResponse)(nil),        // 48: familypath.v1.SubmitWindowResponse
+	(*WindowPaid)(nil),                  // 49: familypath.v1.WindowPaid
+	(*ClaimWindowState)(nil),            // 50: familypath.v1.ClaimWindowState
+	(*timestamppb.Timestamp)(nil),       // 51: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 52: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	50, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	51, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
 	7,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
 	5,  // 2: familypath.v1.FamilyLifecycleInput.referral:type_name -> familypath.v1.Referral
-	50, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	51, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	50, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	50, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	51, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
 	8,  // 7: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	50, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	51, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
 	2,  // 9: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	50, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	50, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	51, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	51, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
 	1,  // 12: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	50, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	50, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	50, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	50, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	51, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	51, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	51, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
 	12, // 17: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	50, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	50, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	50, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	51, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	51, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	51, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
 	8,  // 24: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
 	2,  // 25: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	50, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	50, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	50, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	51, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	51, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	51, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
 	2,  // 29: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	50, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	51, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
 	8,  // 31: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
-	50, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
-	3,  // 33: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	50, // 34: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
-	0,  // 35: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	50, // 36: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
-	0,  // 37: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	50, // 38: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 39: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 40: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	50, // 41: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	51, // 42: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	51, // 43: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
-	2,  // 44: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
-	35, // 45: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
-	37, // 46: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	50, // 47: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
-	45, // 48: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
-	50, // 49: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
-	38, // 50: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
-	40, // 51: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
-	45, // 52: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	51, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 33: familypath.v1.RestrictionChanged.at:type_name -> google.protobuf.Timestamp
+	3,  // 34: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
+	51, // 35: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	0,  // 36: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
+	51, // 37: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	0,  // 38: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
+	51, // 39: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 40: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 41: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	51, // 42: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	52, // 43: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	52, // 44: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 45: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	36, // 46: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	38, // 47: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	51, // 48: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	46, // 49: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
+	51, // 50: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	39, // 51: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	41, // 52: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	46, // 53: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
+	54, // [54:54] is the sub-list for method output_type
+	54, // [54:54] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -4019,7 +4094,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   46,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

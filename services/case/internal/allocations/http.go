@@ -11,8 +11,13 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func init() {
@@ -28,6 +33,8 @@ type API struct {
 	Store Store
 	Guard *httpapi.Guard
 	Log   *slog.Logger
+	// Temporal tells the family's workflow when its processing is restricted or lifted.
+	Temporal client.Client
 }
 
 // Routes adds the routes.
@@ -77,8 +84,24 @@ func (a *API) restrict(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "restrict processing", err)
 		return
 	}
+	// The family's workflow pauses judging, claiming and evidence freezing while restricted.
+	// A family with no workflow (a case opened by hand) has nothing to pause.
+	err = a.Temporal.SignalWorkflow(c, familyWorkflow(id), "", contract.SignalRestrictionChanged,
+		&familypathv1.RestrictionChanged{Restricted: req.Restricted, At: timestamppb.Now()})
+	var notFound *serviceerror.NotFound
+	if err != nil && !errors.As(err, &notFound) {
+		a.Log.ErrorContext(c, "signal the restriction", "error", err.Error())
+		httpapi.Unavailable(c, "The restriction was recorded but the family's workflow could not be told; send the same request again.")
+		return
+	}
 	httpapi.SetETag(c, f.Version)
 	c.JSON(http.StatusOK, body(f))
+}
+
+// familyWorkflow is the id of a family's workflow (the family id is a uuid: always valid).
+func familyWorkflow(id uuid.UUID) string {
+	wf, _ := contract.FamilyWorkflowID(id.String())
+	return wf
 }
 
 // LeadProfessional names the family's lead professional and their agency.
