@@ -1,4 +1,4 @@
-// Package extracts is the agency extract contract of ../shared/data-contracts.md, version 1:
+// Package extracts is the agency extract contract (docs/data-contracts.md, version 2):
 // the feeds identification accepts, their columns and values, and a streaming reader that
 // turns a CSV or JSON Lines file into typed rows and a report of what it could not take.
 // It is pure (no I/O beyond the reader it is given, no clock): the identification service
@@ -34,6 +34,8 @@ var PersonColumns = []string{"forename", "surname", "dob", "sex", "address_line1
 // Feed describes one feed: its own person identifier and its columns beyond the person fields.
 type Feed struct {
 	Name string
+	// Row says what one row of the feed is.
+	Row string
 	// IDColumn is the feed's own person identifier ("" for feeds without one).
 	IDColumn string
 	Columns  []Column
@@ -78,7 +80,7 @@ const (
 )
 
 var feeds = []Feed{
-	{Name: SchoolCensus, IDColumn: colUPN, Columns: []Column{
+	{Name: SchoolCensus, Row: "a pupil in a school term", IDColumn: colUPN, Columns: []Column{
 		{Name: "school_urn", Kind: KindText},
 		{Name: "term", Kind: KindTerm, Required: true},
 		{Name: "sessions_possible", Kind: KindCount, Required: true},
@@ -88,49 +90,49 @@ var feeds = []Feed{
 		{Name: "permanent_exclusion", Kind: KindYesNo},
 		{Name: "alternative_provision", Kind: KindYesNo},
 	}},
-	{Name: NotOnRoll, IDColumn: colUPN, Columns: []Column{
+	{Name: NotOnRoll, Row: "a child missing education", IDColumn: colUPN, Columns: []Column{
 		{Name: "reported_on", Kind: KindDate, Required: true},
 	}},
-	{Name: SocialCare, IDColumn: colLCS, Columns: []Column{
+	{Name: SocialCare, Row: "a social care or early help episode", IDColumn: colLCS, Columns: []Column{
 		{Name: "episode_type", Kind: KindEnum, Required: true, Enum: []string{"EH_ASSESSMENT", "CIN", "S47", "CP_PLAN", "CSE", "MISSING", "YOUNG_CARER", "LAC"}},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 		{Name: "team", Kind: KindText},
 	}},
-	{Name: Police, IDColumn: colPNC, Columns: []Column{
+	{Name: Police, Row: "a police event about a person", IDColumn: colPNC, Columns: []Column{
 		{Name: "event_type", Kind: KindEnum, Required: true, Enum: []string{"PROVEN_OFFENCE", "ASB_INTERVENTION", "DVA_INCIDENT", "MARAC", "RELEASED_FROM_PRISON", "ON_LICENCE"}},
 		{Name: "role", Kind: KindEnum, Enum: []string{"SUBJECT", "VICTIM", "PERPETRATOR"}},
 		{Name: "event_date", Kind: KindDate, Required: true},
 		{Name: "incident_ref", Kind: KindText},
 	}},
-	{Name: DWPBenefits, IDColumn: colNINO, Columns: []Column{
+	{Name: DWPBenefits, Row: "a benefit spell", IDColumn: colNINO, Columns: []Column{
 		{Name: "benefit", Kind: KindEnum, Required: true, Enum: []string{"JSA", "ESA", "IS", "IB", "UC"}},
 		{Name: "uc_regime", Kind: KindEnum, Enum: []string{"SEARCHING", "PREPARING", "NO_REQUIREMENTS", "WORKING"}},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 	}},
-	{Name: Employment, IDColumn: colNINO, Columns: []Column{
+	{Name: Employment, Row: "a spell of work (from employment advisers, payslips, employer letters or HMRC)", IDColumn: colNINO, Columns: []Column{
 		{Name: "employer", Kind: KindText},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 		{Name: "hours_per_week", Kind: KindNumber},
 		{Name: "evidence", Kind: KindEnum, Required: true, Enum: []string{"PAYSLIP", "EMPLOYER_LETTER", "ADVISER_CONFIRMED", "HMRC"}},
 	}},
-	{Name: Health, IDColumn: colNHS, Columns: []Column{
+	{Name: Health, Row: "a health need", IDColumn: colNHS, Columns: []Column{
 		{Name: "need", Kind: KindEnum, Required: true, Enum: []string{"ADULT_MENTAL_HEALTH", "CHILD_MENTAL_HEALTH", "SUBSTANCE_MISUSE", "UNDER5_DEVELOPMENT", "TEENAGE_PREGNANCY"}},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 	}},
-	{Name: Housing, Columns: []Column{
+	{Name: Housing, Row: "a housing or money problem", Columns: []Column{
 		{Name: "event_type", Kind: KindEnum, Required: true, Enum: []string{"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"}},
 		{Name: "event_date", Kind: KindDate, Required: true},
 	}},
-	{Name: HouseholdLinks, Columns: []Column{
+	{Name: HouseholdLinks, Row: "a known relationship between two people, each named as feed:identifier", Columns: []Column{
 		{Name: "person_ref_a", Kind: KindRef, Required: true},
 		{Name: "person_ref_b", Kind: KindRef, Required: true},
 		{Name: "relationship", Kind: KindEnum, Required: true, Enum: []string{"PARENT_OF", "PARTNER_OF", "SIBLING_OF", "CARER_OF"}},
 	}},
-	{Name: Residents, Since: 2, Columns: []Column{
+	{Name: Residents, Row: "a person recorded as living at an address (council tax and housing benefit accounts, GP registrations)", Since: 2, Columns: []Column{
 		{Name: "source", Kind: KindEnum, Required: true, Enum: []string{"COUNCIL_TAX", "HOUSING_BENEFIT", "GP_REGISTRATION"}},
 		{Name: "account_ref", Kind: KindText},
 		{Name: "from_date", Kind: KindDate, Required: true},

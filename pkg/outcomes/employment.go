@@ -30,7 +30,7 @@ type EmploymentStatus struct {
 	Facts       []string `json:"facts,omitempty"`
 }
 
-// The feeds continuous employment reads (../shared/data-contracts.md).
+// The feeds continuous employment reads (docs/data-contracts.md).
 const (
 	feedBenefits   = "dwp_benefits"
 	feedEmployment = "employment"

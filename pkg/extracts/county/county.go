@@ -1,6 +1,6 @@
 // Package county makes a synthetic county: households of adults, children and pregnancies
 // with English names, addresses and moves, each person projected into every agency's
-// extract (../shared/data-contracts.md) with that agency's own errors at documented rates,
+// extract (docs/data-contracts.md) with that agency's own errors at documented rates,
 // and the ground truth beside them: who each row really is, and which problems each family
 // has at the reference date (judged by the Outcomes Plan engine on the true facts). It is
 // seeded and deterministic: the same seed and size give the same bytes, and household i is

@@ -17,7 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The roles of ../shared/domain.md §9, as tokens carry them in the "roles" claim.
+// The roles of docs/programme.md ("Who uses it"), as tokens carry them in the "roles" claim.
 const (
 	RoleCaseworker       = "caseworker" // a lead professional of the council
 	RoleTeamManager      = "team_manager"

@@ -1,7 +1,7 @@
 -- A family's whole-family assessment (needs per member per problem) and its family plan
 -- (outcomes tied to the Outcomes Plan's problems, actions with their owning agency), each
 -- replaced whole by the caseworker, with every version kept in record_history. Attachment
--- needs both (../shared/domain.md §3).
+-- needs both (docs/programme.md, "Attachment").
 CREATE TABLE "case".assessments (
     family_id    uuid PRIMARY KEY REFERENCES "case".families (id),
     completed_on date NOT NULL,

@@ -1,4 +1,4 @@
--- Agency extracts as loaded (contract: ../shared/data-contracts.md, pkg/extracts): one row per
+-- Agency extracts as loaded (contract: docs/data-contracts.md, pkg/extracts): one row per
 -- upload, its accepted rows, and its report of what was not taken. An upload's rows, its report
 -- and its uploads row are written in one transaction, so a file is loaded whole or not at all.
 -- extract_rows holds personal data (names, dates of birth, addresses); nothing here is logged.

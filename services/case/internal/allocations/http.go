@@ -25,7 +25,7 @@ func init() {
 	httpapi.RegisterPattern("team", `^[a-z0-9][a-z0-9-]{0,63}$`, "must be a team code: lower-case letters, digits and dashes")
 }
 
-// Agencies a lead professional may come from (../shared/domain.md §3).
+// Agencies a lead professional may come from (docs/programme.md, "Who uses it").
 var Agencies = []string{"COUNCIL_FAMILY_SERVICE", "POLICE", "HEALTH", "DISTRICT_COUNCIL", "FIRE_AND_RESCUE"}
 
 // API serves allocations and the relationship check.

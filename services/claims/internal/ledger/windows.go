@@ -14,7 +14,7 @@ import (
 )
 
 // RiskContinuousEmployment marks a continuous-employment claim: the council has no Universal
-// Credit data, so a move to UC can look like work (../shared/domain.md §4); every such claim
+// Credit data, so a move to UC can look like work (docs/programme.md, "Results"); every such claim
 // is audited.
 const RiskContinuousEmployment = "CE_POSSIBLE_UC_MOVE"
 

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// What attachment can lack (../shared/domain.md §3), as codes the caseworker's screen names.
+// What attachment can lack (docs/programme.md, "Attachment"), as codes the caseworker's screen names.
 const (
 	MissingProblemEvidence  = "PROBLEM_EVIDENCE"
 	MissingAssessment       = "WHOLE_FAMILY_ASSESSMENT"

@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// pack is the monthly management pack (domain.md, "what managers watch"): for a month
+// pack is the monthly management pack (docs/programme.md, "What managers watch"): for a month
 // (?month=YYYY-MM, default the current one), attachments, progress to claims, potential
 // claims in the months ahead, attached families by number of outstanding problems, and the
 // seeds' table of families blocked by one problem. Dates come from the read model (when a
