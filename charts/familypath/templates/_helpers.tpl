@@ -120,6 +120,10 @@ seccompProfile:
 {{- if eq .mode "api" }}
 - name: HTTP_ADDR
   value: ":8080"
+{{- with $v.trustedProxies }}
+- name: TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- end }}
 {{- if .needsData }}
 - name: DATABASE_URL

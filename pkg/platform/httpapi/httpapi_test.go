@@ -361,3 +361,27 @@ func TestIdempotencyKeepsNoRefusal(t *testing.T) {
 		}
 	}
 }
+
+// The client is the connection's address unless it comes through a configured proxy: a
+// client cannot pick the address its rate limit is counted under with X-Forwarded-For.
+func TestOnlyTrustedProxiesNameTheClient(t *testing.T) {
+	for _, c := range []struct {
+		trusted []string
+		want    string
+	}{
+		{nil, "10.0.0.9"},
+		{[]string{"192.168.0.0/16"}, "10.0.0.9"},
+		{[]string{"10.0.0.0/8"}, "203.0.113.7"},
+	} {
+		r := NewEngine(Options{Log: quiet, TrustedProxies: c.trusted})
+		var got string
+		r.GET("/who", func(g *gin.Context) { got = g.ClientIP() })
+		req := httptest.NewRequest("GET", "/who", nil)
+		req.RemoteAddr = "10.0.0.9:40000"
+		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		r.ServeHTTP(httptest.NewRecorder(), req)
+		if got != c.want {
+			t.Errorf("trusting %v: the client is %s, want %s", c.trusted, got, c.want)
+		}
+	}
+}

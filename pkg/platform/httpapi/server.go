@@ -26,6 +26,9 @@ type Options struct {
 	// other services end with it); routes with their own body limit stream files and are
 	// bounded by the server's read timeout instead. Default 30 s.
 	RequestTimeout time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client (for rate limits
+	// and logs); none by default: the client is the connection's address.
+	TrustedProxies []string
 }
 
 // NewEngine returns a gin engine with the platform's middleware and infrastructure routes:
@@ -36,6 +39,9 @@ func NewEngine(o Options) *gin.Engine {
 		o.MaxBodyBytes = 1 << 20
 	}
 	r := gin.New()
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
+		panic(err) // the settings checked every entry
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(requestID(), securityHeaders(), accessLog(o.Log), recovery(o.Log))

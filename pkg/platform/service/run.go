@@ -303,7 +303,7 @@ func PrintAuditReport(ctx context.Context, trail audit.Trail, out io.Writer) err
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
 	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits,
-		RequestTimeout: d.Settings.RequestTimeout})
+		RequestTimeout: d.Settings.RequestTimeout, TrustedProxies: d.Settings.TrustedProxies})
 	if d.Guard == nil {
 		return nil, errors.New("the API needs its guard (OIDC settings)")
 	}

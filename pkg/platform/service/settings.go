@@ -4,6 +4,7 @@
 package service
 
 import (
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type Settings struct {
 	RateLimitPerMinute int
 	// RequestTimeout bounds each API request's work (serve).
 	RequestTimeout time.Duration
+	// TrustedProxies are the addresses (CIDRs) of the proxies in front of the API whose
+	// X-Forwarded-For is believed (serve); none by default, so a client cannot choose the
+	// address its rate limit is counted under.
+	TrustedProxies []string
 	// FieldKeys seal personal data in Postgres (modes that need PersonalData).
 	FieldKeys *keyring.Keyring
 	// Upstreams are the other services this one's worker reads from (<NAME>_URL each), and
@@ -84,6 +89,7 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	if needs.Auth {
 		s.RateLimitPerMinute = env.Int("RATE_LIMIT_PER_MINUTE", 600)
 		s.RequestTimeout = env.Duration("REQUEST_TIMEOUT", 30*time.Second)
+		s.TrustedProxies = trustedProxies(env)
 		s.OIDC = LoadOIDC(env)
 		if svc != "case" {
 			s.CaseURL = env.URL("CASE_URL", "", "http", "https")
@@ -220,3 +226,20 @@ func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
 
 // DefaultShutdownGrace is how long servers get to finish requests after SIGTERM.
 const DefaultShutdownGrace = 20 * time.Second
+
+// trustedProxies reads TRUSTED_PROXIES: comma-separated addresses or CIDRs.
+func trustedProxies(env *config.Env) []string {
+	var out []string
+	for _, p := range strings.Split(env.String("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, _, cidrErr := net.ParseCIDR(p)
+		if cidrErr != nil && net.ParseIP(p) == nil {
+			env.Fail("TRUSTED_PROXIES", "holds %q, which is neither an address nor a CIDR", p)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
