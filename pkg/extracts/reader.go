@@ -55,8 +55,44 @@ func (e *HeaderError) Error() string {
 	return b.String()
 }
 
-// maxLine caps one JSON Lines record.
+// maxLine caps one line of a file (a JSON Lines record, a CSV line): a legitimate extract's
+// lines are hundreds of bytes, and a reader must not hold a hostile gigabyte "line" whole.
 const maxLine = 1 << 20
+
+// lineLimit passes its input through, failing with errLineTooLong once a line (bytes between
+// line ends) passes maxLine.
+type lineLimit struct {
+	in      io.Reader
+	run     int  // bytes since the last line end
+	line    int  // line ends seen
+	tripped bool // a line passed the cap: every read fails from then on
+}
+
+var errLineTooLong = errors.New("line too long")
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.tripped {
+		return 0, errLineTooLong
+	}
+	n, err := l.in.Read(p)
+	for rest := p[:n]; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			l.run += len(rest)
+			break
+		}
+		l.run += i
+		if l.run > maxLine {
+			break
+		}
+		l.run, l.line, rest = 0, l.line+1, rest[i+1:]
+	}
+	if l.run > maxLine {
+		l.tripped = true
+		return n, errLineTooLong
+	}
+	return n, err
+}
 
 // Reader reads one extract file row by row. Rejected rows and unknown person fields become
 // issues; Next returns only accepted rows.
@@ -72,8 +108,9 @@ type Reader struct {
 	seen    []bool // which of the current row's columns had a value, by position in cols
 
 	// CSV
-	csv  *csv.Reader
-	cols []*field // the field of each column, nil for an ignored one
+	csv   *csv.Reader
+	limit *lineLimit
+	cols  []*field // the field of each column, nil for an ignored one
 	// JSON Lines
 	lines   *bufio.Reader
 	line    int
@@ -90,7 +127,8 @@ func NewReader(in io.Reader, feedName string, format Format, o Options) (*Reader
 	r := &Reader{feed: feed, format: format, asOf: o.AsOf, fields: fieldsOf(feed)}
 	switch format {
 	case CSV:
-		r.csv = csv.NewReader(in)
+		r.limit = &lineLimit{in: in}
+		r.csv = csv.NewReader(r.limit)
 		r.csv.FieldsPerRecord = -1 // a short or long row is a rejected row, not the end of the file
 		r.csv.ReuseRecord = true
 		return r, r.readHeader()
@@ -107,6 +145,9 @@ func (r *Reader) readHeader() error {
 	header, err := r.csv.Read()
 	if err == io.EOF {
 		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the file is empty: a header row is required"}}}
+	}
+	if r.limit.tripped || errors.Is(err, errLineTooLong) {
+		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the header row is longer than " + strconv.Itoa(maxLine) + " bytes"}}}
 	}
 	if err != nil {
 		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the header row is not valid CSV"}}}
@@ -184,6 +225,13 @@ func (r *Reader) nextCSV() (bool, error) {
 		return false, io.EOF
 	}
 	var pe *csv.ParseError
+	if r.limit.tripped { // whatever the CSV reader made of the line's start
+		err = errLineTooLong
+	}
+	if errors.Is(err, errLineTooLong) {
+		return false, &HeaderError{Problems: []Issue{{Line: r.limit.line + 1, Kind: RejectedRow,
+			Reason: "line " + strconv.Itoa(r.limit.line+1) + " is longer than " + strconv.Itoa(maxLine) + " bytes: not an extract this contract reads (nothing of the file was loaded)"}}}
+	}
 	if err != nil && !errors.As(err, &pe) {
 		return false, err // the input failed: the caller loads nothing
 	}

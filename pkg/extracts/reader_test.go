@@ -225,3 +225,32 @@ func TestResidentsRowsAreChecked(t *testing.T) {
 		t.Errorf("rows %+v, issues %+v", rows, issues)
 	}
 }
+
+// A line longer than the cap (a hostile or broken file) fails the file with its line number,
+// having held at most a buffer of it: nothing of the file is loaded. Lines up to the cap read.
+func TestALineOverTheCapFailsTheFileWithoutHoldingIt(t *testing.T) {
+	head := "event_type,event_date,forename,surname\nRENT_ARREARS,2016-06-01,Ann,Lee\n"
+	long := "RENT_ARREARS,2016-06-01,\"" + strings.Repeat("x", maxLine+10) + "\",Lee\n"
+	r, err := NewReader(strings.NewReader(head+long), Housing, CSV, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatalf("the first row: %v", err)
+	}
+	_, err = r.Next()
+	var he *HeaderError
+	if !errors.As(err, &he) || !strings.Contains(he.Error(), "line 3 is longer than") {
+		t.Errorf("a line over the cap: %v", err)
+	}
+	fine := "RENT_ARREARS,2016-06-01,\"" + strings.Repeat("x", maxLine-100) + "\",Lee\n"
+	r, _ = NewReader(strings.NewReader(head+fine), Housing, CSV, Options{})
+	for range 2 {
+		if _, err := r.Next(); err != nil {
+			t.Errorf("a line under the cap: %v", err)
+		}
+	}
+	if _, err := NewReader(strings.NewReader(strings.Repeat("a", maxLine+1)+"\n"), Housing, CSV, Options{}); !errors.As(err, &he) {
+		t.Errorf("a header over the cap: %v", err)
+	}
+}
