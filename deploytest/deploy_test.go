@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -292,6 +293,16 @@ func checkAccessSettings(t *testing.T, objs []object, production bool) {
 		// development issuer.
 		if readsEvidence != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
 			t.Errorf("%s: IDENTIFICATION_URL %q", o.Name, env["IDENTIFICATION_URL"])
+		}
+		// A worker's pod outlives the time its activities get to finish at a deploy.
+		if stop, ok := env["WORKER_STOP_TIMEOUT"]; ok {
+			d2, err := time.ParseDuration(stop)
+			grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
+			if err != nil || grace == nil || time.Duration(*grace)*time.Second <= d2 {
+				t.Errorf("%s: WORKER_STOP_TIMEOUT %q, termination grace %v", o.Name, stop, grace)
+			}
+		} else if strings.HasSuffix(o.Name, "-worker") {
+			t.Errorf("%s: no WORKER_STOP_TIMEOUT", o.Name)
 		}
 		// The development issuer only with the development flag, which production never sets.
 		dev := env["FAMILYPATH_DEVELOPMENT"] == "true"

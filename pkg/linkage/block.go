@@ -93,9 +93,9 @@ type BlockKey uint64
 
 // How a key's block pairs its records.
 const (
-	pairAll     = iota // every pair, up to MaxBlock records
-	pairPartial        // only pairs with a record missing its date of birth or forename
-	pairCoarse         // every pair, up to MaxCoarseBlock records
+	pairAll     = 1 + iota // every pair, up to MaxBlock records
+	pairPartial            // only pairs with a record missing its date of birth or forename
+	pairCoarse             // every pair, up to MaxCoarseBlock records
 )
 
 // keyHash builds a BlockKey: key(rule).str(...).num(...), then whole, partial or coarse.

@@ -288,7 +288,7 @@ func DateTypos(a, b *Person) int {
 			continue
 		}
 		typos++
-		if i+1 < len(x) && x[i] == y[i+1] && x[i+1] == y[i] {
+		if i+1 < len(x) && x[i] == y[i+1] && x[i+1] == y[i] { // #nosec G602 -- i+1 < len(x), and x and y are [8]byte
 			i++ // a swap of neighbours is one error
 		}
 	}

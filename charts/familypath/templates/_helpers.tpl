@@ -113,6 +113,10 @@ seccompProfile:
   value: {{ $v.logLevel | quote }}
 - name: METRICS_ADDR
   value: ":9090"
+{{- if eq .mode "worker" }}
+- name: WORKER_STOP_TIMEOUT
+  value: {{ printf "%ds" (int (.values.stopTimeoutSeconds | default 120)) | quote }}
+{{- end }}
 {{- if $v.development }}
 - name: FAMILYPATH_DEVELOPMENT
   value: "true"

@@ -235,11 +235,11 @@ func typo(rng *rand.Rand, name string) string {
 	c := s[i]
 	switch {
 	case c >= 'a' && c <= 'z':
-		c = 'a' + (c-'a'+1+rune(rng.IntN(24)))%26
+		c = 'a' + (c-'a'+1+rune(rng.IntN(24)))%26 // #nosec G115 -- below 24
 	case c >= 'A' && c <= 'Z':
-		c = 'A' + (c-'A'+1+rune(rng.IntN(24)))%26
+		c = 'A' + (c-'A'+1+rune(rng.IntN(24)))%26 // #nosec G115 -- below 24
 	case c >= '0' && c <= '9':
-		c = '0' + (c-'0'+1+rune(rng.IntN(8)))%10
+		c = '0' + (c-'0'+1+rune(rng.IntN(8)))%10 // #nosec G115 -- below 8
 	}
 	s[i] = c
 	return string(s)

@@ -355,7 +355,7 @@ func RegisterWorker(def Definition, d *Deps, r worker.Registry) error {
 }
 
 func runWorker(ctx context.Context, def Definition, d *Deps) error {
-	w := worker.New(d.Temporal, def.Name, worker.Options{})
+	w := worker.New(d.Temporal, def.Name, worker.Options{WorkerStopTimeout: d.Settings.WorkerStopTimeout})
 	if err := RegisterWorker(def, d, w); err != nil {
 		return err
 	}

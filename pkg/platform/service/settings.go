@@ -28,7 +28,11 @@ type Settings struct {
 	RedisURL      string
 	Temporal      temporalx.Config
 	ShutdownGrace time.Duration
-	OIDC          auth.Config // which access tokens the API accepts (serve)
+	// WorkerStopTimeout is how long a stopping worker lets its running activities finish
+	// before cancelling them (worker): a deploy should not restart a run's linking from the
+	// start. The pod's termination grace period must be longer (the chart adds 30 s).
+	WorkerStopTimeout time.Duration
+	OIDC              auth.Config // which access tokens the API accepts (serve)
 	// CaseURL is the case service's API, which answers every other service's "may this user
 	// see family X?" (serve; the case service answers itself).
 	CaseURL string
@@ -61,11 +65,12 @@ type Needs struct {
 // LoadSettings reads the settings a mode needs and reports every problem at once.
 func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	s := Settings{
-		Service:       svc,
-		LogLevel:      env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		HTTPAddr:      env.Addr("HTTP_ADDR", ":8080"),
-		MetricsAddr:   env.Addr("METRICS_ADDR", ":9090"),
-		ShutdownGrace: env.Duration("SHUTDOWN_GRACE", DefaultShutdownGrace),
+		Service:           svc,
+		LogLevel:          env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		HTTPAddr:          env.Addr("HTTP_ADDR", ":8080"),
+		MetricsAddr:       env.Addr("METRICS_ADDR", ":9090"),
+		ShutdownGrace:     env.Duration("SHUTDOWN_GRACE", DefaultShutdownGrace),
+		WorkerStopTimeout: env.Duration("WORKER_STOP_TIMEOUT", DefaultWorkerStopTimeout),
 	}
 	if needs.DB {
 		s.DatabaseURL = env.URL("DATABASE_URL", "", "postgres", "postgresql")
@@ -223,6 +228,10 @@ func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
 	}
 	return ring
 }
+
+// DefaultWorkerStopTimeout is how long a stopping worker's activities get to finish: longer
+// than linking a county's run (measured at about 30 s for a million rows with residents).
+const DefaultWorkerStopTimeout = 2 * time.Minute
 
 // DefaultShutdownGrace is how long servers get to finish requests after SIGTERM.
 const DefaultShutdownGrace = 20 * time.Second

@@ -73,6 +73,7 @@ func run(args []string) error {
 	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
 	// The SDK's default of 2 workflow-task pollers stalls signal handling (docs/workflows.md#speed).
 	pollers := env.Int("WORKFLOW_TASK_POLLERS", 16)
+	stopTimeout := env.Duration("WORKER_STOP_TIMEOUT", service.DefaultWorkerStopTimeout)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(args []string) error {
 		return scheduleClaimWindows(ctx, c, plansDir, log)
 	}
 
-	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers})
+	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout})
 	family.Register(w)
 	claimwindow.Register(w)
 	identification.Register(w)
