@@ -97,6 +97,17 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 		!strings.Contains(lines[1], ids[1]) || !strings.Contains(lines[1], "EDUCATION:SUSTAINED,NOT_SAMPLED") {
 		t.Errorf("submission file: %d %q", sub.Code, lines)
 	}
+	// A team manager gets the submission as counts (no claim or family ids); the programme
+	// manager's per-family read is in the audit trail.
+	teamManager := auth.Principal{Subject: "tm.1", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
+	counted := a.Do(teamManager, "GET", "/v1/plans/lancashire-phase2/claim-windows/2017-07/submission", "")
+	if counts := strings.Split(strings.TrimSpace(counted.Body.String()), "\n"); counted.Code != 200 || len(counts) != 2 ||
+		counts[0] != strings.Join(auditing.SubmissionCountColumns, ",") || strings.Contains(counted.Body.String(), ids[1]) || !strings.HasSuffix(counts[1], ",SSP,NOT_SAMPLED,1") {
+		t.Errorf("submission counts: %d %q", counted.Code, counts)
+	}
+	if reads, _ := a.Deps.Audit.Query(ctx, audit.Filter{ResourceType: "report", Actor: manager.Subject}); len(reads) != 1 || reads[0].Action != string(policy.ReportFamilyRows) {
+		t.Errorf("the submission file's read in the audit trail: %+v", reads)
+	}
 	if code, _ := pay(caseworker); code != 403 {
 		t.Errorf("a caseworker records a payment: %d", code)
 	}

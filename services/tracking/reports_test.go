@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
@@ -114,6 +116,26 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
 	if w := tr.Do(caseworker, "GET", "/v1/reports/claim-projection", ""); w.Code != 403 {
 		t.Errorf("caseworker: %d", w.Code)
+	}
+	// A team manager reads the same reports as counts, with no family ids; the programme
+	// manager's per-family reads are in the audit trail.
+	teamManager := auth.Principal{Subject: "tm", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
+	for _, report := range []string{"claim-projection", "continuous-employment"} {
+		w := tr.Do(teamManager, "GET", "/v1/reports/"+report, "", "Accept", "text/csv")
+		lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
+		if w.Code != 200 || strings.Contains(w.Body.String(), "family_id") || !strings.HasSuffix(lines[0], ",families") || len(lines) < 2 {
+			t.Errorf("%s for a team manager: %d %q", report, w.Code, lines)
+		}
+	}
+	if w := tr.Do(teamManager, "GET", "/v1/reports/claim-projection?plan=lancashire-phase2", ""); !strings.Contains(w.Body.String(), `"earliest_claim_month":"2017-09","families":"1","outstanding_problems":"1"`) {
+		t.Errorf("projection counts: %s", w.Body)
+	}
+	events, err := tr.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "report", Actor: "pm"})
+	if err != nil || len(events) < 2 || events[0].Action != string(policy.ReportFamilyRows) {
+		t.Errorf("per-family report reads audited: %+v %v", events, err)
+	}
+	if events, _ := tr.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "report", Actor: "tm"}); len(events) != 0 {
+		t.Errorf("counts recorded as per-family reads: %+v", events)
 	}
 }
 

@@ -119,6 +119,20 @@ func (g *Guard) RequireFamily(a policy.Action, param string) gin.HandlerFunc {
 	}
 }
 
+// FamilyRows says whether the caller may have a report's per-family rows (the data team and
+// the programme manager: policy.ReportFamilyRows), recording each such read in the audit
+// trail first; others get the report as counts. ok is false when the read could not be
+// recorded: the request has then been answered (503).
+func (g *Guard) FamilyRows(c *gin.Context, report string) (rows, ok bool) {
+	if !policy.Decide(Principal(c), policy.ReportFamilyRows, policy.None).Allowed {
+		return false, true
+	}
+	if !g.Record(c, string(policy.ReportFamilyRows), "report", report, "per-family rows") {
+		return false, false
+	}
+	return true, true
+}
+
 // RelationshipOf is the caller's relationship to the family RequireFamily allowed.
 func RelationshipOf(c *gin.Context) policy.Relationship {
 	r, _ := c.Get(relationshipKey)

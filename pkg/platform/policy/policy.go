@@ -33,11 +33,15 @@ const (
 	EvidenceRead   Action = "evidence.read"   // a family's evidence snapshot (the facts its judgements rest on)
 	ClaimPay       Action = "claim.pay"       // record that a claim window's results were paid
 	FamilyRefer    Action = "family.refer"    // refer a family to the programme (a professional's referral opens its case)
+	// ReportFamilyRows: a report's per-family rows (family ids with their problems, routes and
+	// dates: the claim projection, continuous employment candidates, a submission file); others
+	// with ReportRead get the same reports as counts.
+	ReportFamilyRows Action = "report.family_rows"
 )
 
 // Actions lists every action (for the table test).
 var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, FamilyRestrict, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
-	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay, FamilyRefer}
+	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay, FamilyRefer, ReportFamilyRows}
 
 // Relationship is the caller's relationship to one record, strongest first.
 type Relationship int
@@ -72,9 +76,9 @@ func ParseRelationship(s string) Relationship {
 var byRole = map[string][]Action{
 	auth.RoleCaseworker:       {FamilyRefer},
 	auth.RoleTeamManager:      {ReportRead, FamilyRefer},
-	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead, EvidenceRead},
+	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead, ReportFamilyRows, EvidenceRead},
 	auth.RoleAuditor:          {AuditRead},
-	auth.RoleProgrammeManager: {ReportRead, ClaimPay},
+	auth.RoleProgrammeManager: {ReportRead, ReportFamilyRows, ClaimPay},
 	auth.RolePartnerWorker:    {FamilyRefer},
 	auth.RoleAdministrator:    {PayloadDecode, ExtractRead},
 	auth.RoleService:          {EvidenceRead},

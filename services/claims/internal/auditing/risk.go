@@ -23,9 +23,21 @@ func (a *API) atRisk(c *gin.Context) {
 	if !ok {
 		return
 	}
+	perFamily, ok := a.Guard.FamilyRows(c, "claims-at-risk/"+planID)
+	if !ok {
+		return
+	}
 	out, err := ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, planID, a.Log)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "claims at risk", err)
+		return
+	}
+	if !perFamily { // counted by kind, with no claim or family ids
+		counts := map[string]int{}
+		for _, it := range out {
+			counts[it.Kind]++
+		}
+		c.JSON(http.StatusOK, gin.H{"plan_id": planID, "engine_version": outcomes.EngineVersion, "counts": counts})
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {

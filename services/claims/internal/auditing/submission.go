@@ -35,6 +35,14 @@ func (a *API) submission(c *gin.Context) {
 		httpapi.NotFound(c, "The window's submission")
 		return
 	}
+	perFamily, ok := a.Guard.FamilyRows(c, "submission/"+planID+"/"+windowID)
+	if !ok {
+		return
+	}
+	if !perFamily {
+		a.submissionCounts(c, planID, windowID, subs[0].ID)
+		return
+	}
 	var rows []struct {
 		ID, FamilyID, Route, PlanVersion string
 		Attempt                          int
@@ -58,6 +66,36 @@ func (a *API) submission(c *gin.Context) {
 		}
 		_ = w.Write([]string{subs[0].ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
 			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), audit, subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
+	}
+	w.Flush()
+}
+
+// SubmissionCountColumns are the submission file's columns as counts, for a caller not
+// entitled to its per-family rows.
+var SubmissionCountColumns = []string{"submission_id", "window_id", "route", "audit", "claims"}
+
+// submissionCounts answers a window's submission as counts of claims by route and audit.
+func (a *API) submissionCounts(c *gin.Context, planID, windowID, submissionID string) {
+	var rows []struct {
+		Route   string
+		Sampled bool
+		Claims  int
+	}
+	if err := a.DB.WithContext(c).Raw(`SELECT c.route, `+sampledExpr+` AS sampled, count(*) AS claims FROM claims.claims c
+		WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') GROUP BY 1, 2 ORDER BY 1, 2`, windowID, planID).Scan(&rows).Error; err != nil {
+		httpapi.Fail(c, a.Log, "submission counts", err)
+		return
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="submission-counts-`+planID+`-`+windowID+`.csv"`)
+	w := csvout.NewWriter(c.Writer)
+	_ = w.Write(SubmissionCountColumns)
+	for _, r := range rows {
+		audit := "NOT_SAMPLED"
+		if r.Sampled {
+			audit = "SAMPLED_PASSED"
+		}
+		_ = w.Write([]string{submissionID, windowID, r.Route, audit, strconv.Itoa(r.Claims)})
 	}
 	w.Flush()
 }

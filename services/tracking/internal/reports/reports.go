@@ -81,8 +81,18 @@ func (a *API) fail(c *gin.Context, err error) {
 }
 
 // projection is the tracking report: each attached family with its outstanding problems and
-// its result, or the earliest date it could be claimed if progress holds.
+// its result, or the earliest date it could be claimed if progress holds; counted by those,
+// without family ids, for a caller not entitled to per-family rows.
 func (a *API) projection(c *gin.Context) {
+	perFamily, ok := a.Guard.FamilyRows(c, "claim-projection")
+	if !ok {
+		return
+	}
+	if !perFamily {
+		a.counted(c, "claim-projection", []string{"plan_version", "outstanding_problems", "result_route", "earliest_claim_month", "families"},
+			`plan_version, outstanding::text, coalesce(result_route, ''), coalesce(to_char(coalesce(achieved_at, earliest_claim_at), 'YYYY-MM'), '')`, "")
+		return
+	}
 	var rows []struct {
 		FamilyID, PlanVersion string
 		AttachedAt            time.Time
@@ -155,6 +165,16 @@ const flagPossibleUCMove = "POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"
 // make a CE result, and those flagged as a possible move to UC, which are kept out (not
 // claimable) until work is evidenced.
 func (a *API) employment(c *gin.Context) {
+	perFamily, ok := a.Guard.FamilyRows(c, "continuous-employment")
+	if !ok {
+		return
+	}
+	if !perFamily {
+		a.counted(c, "continuous-employment", []string{"plan_version", "status", "families"},
+			`plan_version, CASE WHEN '`+flagPossibleUCMove+`' = ANY(flags) THEN 'KEPT_OUT_UNTIL_WORK_EVIDENCED' WHEN result_route IS NOT NULL THEN 'ACHIEVED' ELSE 'CANDIDATE' END`,
+			`ce_projected_at IS NOT NULL OR '`+flagPossibleUCMove+`' = ANY(flags)`)
+		return
+	}
 	var rows []struct {
 		FamilyID, PlanVersion string
 		CEProjectedAt         *time.Time
@@ -181,4 +201,39 @@ func (a *API) employment(c *gin.Context) {
 		t.rows = append(t.rows, []string{r.FamilyID, r.PlanVersion, day(r.CEProjectedAt), route, strconv.FormatBool(r.Flagged), status})
 	}
 	a.answer(c, t)
+}
+
+// counted answers a report as counts of families by the groups (SQL expressions giving text,
+// in header order), for a caller not entitled to its per-family rows: where is an optional
+// condition of the report's families.
+func (a *API) counted(c *gin.Context, name string, header []string, groups, where string) {
+	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status"))
+	if where != "" {
+		q = q.Where(where)
+	}
+	cols := len(header) - 1
+	var out [][]string
+	rows, err := q.Select(groups + ", count(*)::text").Group(groups).Order(groups).Rows()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals := make([]string, cols+1)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			a.fail(c, err)
+			return
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.answer(c, table{name: name + "-counts", header: header, rows: out})
 }
