@@ -230,8 +230,9 @@ func TestReviewersDecisionsAreKeptAndWinInTheNextRun(t *testing.T) {
 		detail.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("pair: %d %s", detail.Code, detail.Body)
 	}
-	if strings.Contains(list, pair.Records[0].Surname) || strings.Contains(list, pair.Records[1].Postcode) {
-		t.Error("the queue's list holds personal data")
+	holds := func(v string) bool { return v != "" && strings.Contains(list, v) } // a record may lack a field
+	if holds(pair.Records[0].Surname) || holds(pair.Records[1].Surname) || holds(pair.Records[0].Postcode) || holds(pair.Records[1].Postcode) {
+		t.Errorf("the queue's list holds personal data: %s", list)
 	}
 	var audited int64
 	d.DB.Raw(`SELECT count(*) FROM identification.audit_events WHERE resource_type = 'review_pair'`).Scan(&audited)
