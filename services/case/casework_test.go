@@ -107,3 +107,28 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 		t.Errorf("history %v", kinds)
 	}
 }
+
+// Once a family's workflow has ended (paid, withdrawn), evidence and a case's closure are still
+// recorded and answered as done: there is nothing left to tell, and "send it again" could never
+// succeed.
+func TestChangesAfterTheWorkflowEndedAreRecorded(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	wf := startFamily(t, a, fam)
+	if err := a.Deps.Temporal.TerminateWorkflow(context.Background(), wf, "", "paid"); err != nil {
+		t.Fatal(err)
+	}
+	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	base := "/v1/families/" + fam
+	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/2"}`); w.Code != 201 {
+		t.Errorf("evidence after the workflow ended: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "PUT", base+"/status", `{"status":"CLOSED","reason_code":"OUTCOMES_MET","on":"2017-06-30"}`); w.Code != 200 {
+		t.Errorf("closing after the workflow ended: %d %s", w.Code, w.Body)
+	}
+	var kept int64
+	a.Deps.DB.Raw(`SELECT count(*) FROM "case".evidence WHERE family_id = ?`, fam).Scan(&kept)
+	if kept != 1 {
+		t.Errorf("%d evidence rows kept", kept)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 )
@@ -257,6 +258,13 @@ func (a *API) tell(c *gin.Context, family uuid.UUID, ref string, at time.Time) b
 	wf, _ := contract.FamilyWorkflowID(family.String())
 	err := a.Temporal.SignalWorkflow(c, wf, "", contract.SignalEvidenceReceived,
 		&familypathv1.EvidenceReceived{Source: contract.QueueCase, CaseEvidenceId: ref, RecordedAt: timestamppb.New(at)})
+	var ended *serviceerror.NotFound
+	if errors.As(err, &ended) {
+		// The family's workflow has ended (paid, withdrawn, closed) or never ran: the change is
+		// kept in the case record and there is nothing to move on. Retrying could never help.
+		a.Log.InfoContext(c, "no running workflow to tell: the change is recorded only", "family_id", family.String())
+		return true
+	}
 	if err != nil {
 		a.Log.ErrorContext(c, "signal family workflow", "family_id", family.String(), "error", err.Error())
 		httpapi.Unavailable(c, "Recorded, but the family's workflow could not be told; send it again.")
