@@ -43,7 +43,10 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 		} `json:"errors"`
 	}
 	_ = json.Unmarshal(body, &problem)
-	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 2 || problem.Errors[0].Field != "WHOLE_FAMILY_ASSESSMENT" || problem.Errors[1].Field != "FAMILY_PLAN" {
+	// The family's plan (Lancashire's Phase 2) ended in 2020, so that is missing too: no family is
+	// attached, and no fee booked, under a programme that can pay no result.
+	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 3 || problem.Errors[0].Field != "PROGRAMME_ENDED" ||
+		problem.Errors[1].Field != "WHOLE_FAMILY_ASSESSMENT" || problem.Errors[2].Field != "FAMILY_PLAN" {
 		t.Errorf("attach answered %d %s", code, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -32,6 +32,7 @@ var missingWords = map[string]string{
 	"WHOLE_FAMILY_ASSESSMENT": "a whole-family assessment is needed",
 	"FAMILY_PLAN":             "a family plan linked to the Outcomes Plan is needed",
 	"LEAD_PROFESSIONAL":       "a lead professional is needed",
+	"PROGRAMME_ENDED":         "the family's programme has ended (its plan's last claim window has closed): no family can be attached under it",
 }
 
 // API serves attach requests.

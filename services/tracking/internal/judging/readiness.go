@@ -17,6 +17,9 @@ const (
 	MissingAssessment       = "WHOLE_FAMILY_ASSESSMENT"
 	MissingFamilyPlan       = "FAMILY_PLAN"
 	MissingLeadProfessional = "LEAD_PROFESSIONAL"
+	// ProgrammeEnded: the plan's last claim window has closed, so no result could be claimed
+	// and no attachment fee is due: the family cannot be attached under this plan.
+	ProgrammeEnded = "PROGRAMME_ENDED"
 )
 
 // Activities are tracking's activities.
@@ -25,8 +28,9 @@ type Activities struct{ Plans *outcomes.Plans }
 // JudgeReadiness says whether a family can be attached now, under the latest published
 // version of its plan (which the workflow then pins): evidence against the plan's minimum
 // number of problems (the problems identification evidenced), a whole-family assessment, a
-// family plan and a lead professional; otherwise exactly which are missing. The baseline is
-// the evidenced problems; the programme ends when the plan's last claim window closes.
+// family plan and a lead professional, while the programme runs (its last claim window has not
+// closed at the request's time); otherwise exactly which are missing. The baseline is the
+// evidenced problems.
 func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
 	p, ok := a.Plans.Latest(r.GetPlanId())
 	if !ok {
@@ -36,6 +40,13 @@ func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadi
 	slices.Sort(codes)
 	codes = slices.Compact(codes)
 	var missing []string
+	var ends *timestamppb.Timestamp
+	if n := len(p.ClaimWindows); n > 0 {
+		ends = timestamppb.New(p.ClaimWindows[n-1].Closes.Time)
+		if at := r.GetAt(); at != nil && !at.AsTime().Before(ends.AsTime()) {
+			missing = append(missing, ProgrammeEnded)
+		}
+	}
 	if len(codes) < p.Eligibility.MinProblems {
 		missing = append(missing, MissingProblemEvidence)
 	}
@@ -51,9 +62,5 @@ func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadi
 	if len(missing) > 0 {
 		return &familypathv1.Readiness{Missing: missing}, nil
 	}
-	rd := &familypathv1.Readiness{Ready: true, BaselineProblems: codes, PlanVersion: p.Key()}
-	if n := len(p.ClaimWindows); n > 0 {
-		rd.ProgrammeEndsAt = timestamppb.New(p.ClaimWindows[n-1].Closes.Time)
-	}
-	return rd, nil
+	return &familypathv1.Readiness{Ready: true, BaselineProblems: codes, PlanVersion: p.Key(), ProgrammeEndsAt: ends}, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestReadinessNamesExactlyWhatIsMissing(t *testing.T) {
@@ -39,6 +41,13 @@ func TestReadinessNamesExactlyWhatIsMissing(t *testing.T) {
 			r.GetProgrammeEndsAt().AsTime().Format("2006-01-02") != "2020-01-28") {
 			t.Errorf("%s: %v", c.name, r)
 		}
+	}
+	// Under a programme that has ended (the plan's last window closed 2020-01-28), no family is
+	// attached, whatever else it has: no fee is booked for a programme that can pay no result.
+	late, err := a.JudgeReadiness(context.Background(), &familypathv1.JudgeReadinessRequest{PlanId: "lancashire-phase2", ProblemCodes: []string{"EDUCATION", "CRIME"},
+		Facts: all, At: timestamppb.New(time.Date(2020, 1, 28, 0, 0, 0, 0, time.UTC))})
+	if err != nil || late.GetReady() || !slices.Equal(late.GetMissing(), []string{ProgrammeEnded}) {
+		t.Errorf("after the programme's end: %v %v", late, err)
 	}
 	if _, err := a.JudgeReadiness(context.Background(), &familypathv1.JudgeReadinessRequest{PlanId: "no-such-plan"}); err == nil {
 		t.Error("an unknown plan was judged")
