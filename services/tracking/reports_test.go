@@ -113,6 +113,9 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 	if w.Code != 200 || len(lines) != 6 || !strings.HasPrefix(lines[0], "family_id,plan_version,attached_at") || !strings.Contains(w.Body.String(), ",SSP,2017-09-01") {
 		t.Errorf("projection CSV: %d %q", w.Code, lines)
 	}
+	if w := tr.Do(manager, "GET", "/v1/reports/outstanding-problems?plan=no-such-plan", ""); w.Code != 404 {
+		t.Errorf("an unknown plan: %d %s", w.Code, w.Body)
+	}
 	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
 	if w := tr.Do(caseworker, "GET", "/v1/reports/claim-projection", ""); w.Code != 403 {
 		t.Errorf("caseworker: %d", w.Code)

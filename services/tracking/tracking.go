@@ -4,6 +4,7 @@ package tracking
 import (
 	_ "embed"
 	"os"
+	"sync"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
@@ -22,6 +23,10 @@ var openAPI []byte
 
 // Definition is the tracking service for the platform's runner.
 func Definition() service.Definition {
+	// The published plans, read once for the API and the worker.
+	loadPlans := sync.OnceValues(func() (*outcomes.Plans, error) {
+		return outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+	})
 	return service.Definition{
 		Name:       contract.QueueTracking,
 		Migrations: migrations.FS,
@@ -29,11 +34,15 @@ func Definition() service.Definition {
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			(&reports.API{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
+			ps, err := loadPlans()
+			if err != nil {
+				return err
+			}
+			(&reports.API{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := loadPlans()
 			if err != nil {
 				return err
 			}

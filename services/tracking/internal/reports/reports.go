@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
@@ -21,13 +22,14 @@ import (
 // API serves the reports.
 type API struct {
 	DB    *gorm.DB
+	Plans *outcomes.Plans // the published plans: ?plan= must name one
 	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
 
 // Routes adds the routes.
 func (a *API) Routes(r gin.IRouter) {
-	g := r.Group("/v1/reports", a.Guard.Require(policy.ReportRead))
+	g := r.Group("/v1/reports", a.Guard.Require(policy.ReportRead), a.knownPlan)
 	g.GET("/claim-projection", a.projection)
 	g.GET("/outstanding-problems", a.outstanding)
 	g.GET("/blocked-by-one-problem", a.blockedByOne)
@@ -66,6 +68,18 @@ func day(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// knownPlan answers 404 for a ?plan= that names no published plan, rather than an empty
+// report that would read as "no families".
+func (a *API) knownPlan(c *gin.Context) {
+	if p := c.Query("plan"); p != "" {
+		if _, ok := a.Plans.Latest(p); !ok {
+			httpapi.NotFound(c, "Plan")
+			return
+		}
+	}
+	c.Next()
 }
 
 // planFilter narrows a query to one plan (?plan=lancashire-phase2) when asked.
