@@ -212,3 +212,29 @@ func TestWindowsOfTwoPlansWithOneIDStayApart(t *testing.T) {
 		t.Errorf("samples %d, submissions %d, statuses %v", samples, submissions, statuses)
 	}
 }
+
+// A window that another workflow has run (its sample recorded) gives a second run nothing:
+// claims ready since wait for the plan's next window.
+func TestAWindowAlreadyRunGivesASecondRunNothing(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	acts, _ := activities(t, a)
+	ctx := context.Background()
+	first := "claim-window/lancashire-phase2/2017-07-2017-07-01T09:00:00Z"
+	if err := a.Deps.DB.Exec(`INSERT INTO claims.audit_samples (plan_id, window_id, seed, batch_size, required, sampled, workflow_id)
+		VALUES ('lancashire-phase2', '2017-07', 1, 0, 0, '[]'::jsonb, ?)`, first).Error; err != nil {
+		t.Fatal(err)
+	}
+	c, err := acts.CreateClaim(ctx, claimFor(uuid.NewString(), 1, "lancashire-phase2@1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"})
+	if err != nil || batch.GetAlreadyRunBy() != first || len(batch.GetClaims()) != 0 {
+		t.Fatalf("a second run of the window took %v (%v)", batch, err)
+	}
+	var status string
+	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id = ?", c.GetClaimId()).Scan(&status)
+	if status != "READY" {
+		t.Errorf("the new claim is %s, want READY for the next window", status)
+	}
+}

@@ -11,4 +11,9 @@ const (
 	// submitted, and its family's workflow is told why. Before it, every claim that passed
 	// audit or was not sampled was submitted.
 	changeClaimsAtRisk = "window-claims-at-risk"
+	// changeRunOnce: a window already run by another workflow (its schedule triggered again)
+	// is not run twice: claims answers who ran it, this workflow takes nothing and ends with
+	// stage ALREADY_RUN. Before it, a second run drew a second sample that auditors could not
+	// decide, and its claims waited for ever.
+	changeRunOnce = "window-run-once"
 )

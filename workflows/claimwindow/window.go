@@ -35,6 +35,7 @@ const (
 	stageSubmitting = "SUBMITTING"
 	stageAwaitPay   = "AWAITING_PAYMENT"
 	stagePaid       = "PAID"
+	stageAlreadyRun = "ALREADY_RUN"
 )
 
 func claimsActivity(ctx workflow.Context) workflow.Context {
@@ -66,6 +67,9 @@ func Window(ctx workflow.Context, in *familypathv1.ClaimWindowInput) error {
 	w.listen(ctx)
 	if err := w.take(ctx); err != nil {
 		return err
+	}
+	if w.state.GetStage() == stageAlreadyRun {
+		return nil
 	}
 	if err := w.audit(ctx); err != nil {
 		return err
@@ -117,6 +121,11 @@ func (w *window) take(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsTakeWindowClaims,
 		&familypathv1.TakeWindowClaimsRequest{WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId()}).Get(ctx, &batch); err != nil {
 		return err
+	}
+	if by := batch.GetAlreadyRunBy(); by != "" && workflow.GetVersion(ctx, changeRunOnce, workflow.DefaultVersion, 1) >= 1 {
+		w.state.Stage, w.state.AlreadyRunBy = stageAlreadyRun, by
+		w.waiting(ctx, "nothing: the window was run by "+by)
+		return nil
 	}
 	w.claims = batch.GetClaims()
 	var seed uint64

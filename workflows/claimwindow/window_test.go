@@ -82,11 +82,16 @@ type claimsService struct {
 	// fallen are the claims that no longer stand when judged again, with the reason.
 	fallen   map[string]string
 	rejudged []string
+	// ranBy: claims answers that another workflow has already run the window.
+	ranBy string
 }
 
 func (s *claimsService) register(env *testsuite.TestWorkflowEnvironment) {
 	reg := func(fn any, name string) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(func(context.Context, *familypathv1.TakeWindowClaimsRequest) (*familypathv1.WindowClaims, error) {
+		if s.ranBy != "" {
+			return &familypathv1.WindowClaims{AlreadyRunBy: s.ranBy}, nil
+		}
 		return &familypathv1.WindowClaims{Claims: s.batch}, nil
 	}, contract.ActivityClaimsTakeWindowClaims)
 	reg(func(_ context.Context, a *familypathv1.AuditSample) (*familypathv1.RecordAuditSampleResponse, error) {
@@ -286,5 +291,24 @@ func TestClaimsThatNoLongerStandAreHeldBack(t *testing.T) {
 	var st familypathv1.ClaimWindowState
 	if v, err := env.QueryWorkflow(contract.QueryClaimWindowState); err != nil || v.Get(&st) != nil || len(st.GetHeld()) != 1 || st.GetHeld()[0].GetReason() != reason {
 		t.Errorf("window state held %v (%v)", st.GetHeld(), err)
+	}
+}
+
+// A window whose schedule fires again after it has run (claims answers who ran it) takes
+// nothing, samples nothing, submits nothing and ends, saying who ran it.
+func TestAWindowAlreadyRunIsNotRunAgain(t *testing.T) {
+	s := &claimsService{batch: batchOf(3), ranBy: "claim-window/lancashire-phase2/2017-07-2017-07-01T09:00:00Z"}
+	env, out := newWindow(t, s)
+	env.ExecuteWorkflow(Window, input())
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("window: %v", env.GetWorkflowError())
+	}
+	v, err := env.QueryWorkflow(contract.QueryClaimWindowState)
+	var st familypathv1.ClaimWindowState
+	if err != nil || v.Get(&st) != nil || st.GetStage() != stageAlreadyRun || st.GetAlreadyRunBy() != s.ranBy {
+		t.Errorf("state %v %v", &st, err)
+	}
+	if s.sample != nil || s.submitted != nil || len(*out) != 0 {
+		t.Errorf("sampled %v, submitted %v, told %d families", s.sample, s.submitted, len(*out))
 	}
 }

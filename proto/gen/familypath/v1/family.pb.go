@@ -2784,8 +2784,11 @@ func (x *WindowClaim) GetRiskFlags() []string {
 }
 
 type WindowClaims struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Claims        []*WindowClaim         `protobuf:"bytes,1,rep,name=claims,proto3" json:"claims,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Claims []*WindowClaim         `protobuf:"bytes,1,rep,name=claims,proto3" json:"claims,omitempty"`
+	// The workflow that has already run this plan's window (a schedule triggered twice, say):
+	// then no claim is taken, and the asking workflow ends.
+	AlreadyRunBy  string `protobuf:"bytes,2,opt,name=already_run_by,json=alreadyRunBy,proto3" json:"already_run_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2825,6 +2828,13 @@ func (x *WindowClaims) GetClaims() []*WindowClaim {
 		return x.Claims
 	}
 	return nil
+}
+
+func (x *WindowClaims) GetAlreadyRunBy() string {
+	if x != nil {
+		return x.AlreadyRunBy
+	}
+	return ""
 }
 
 // SampledClaim is a claim drawn for audit and why: RANDOM, or the risk flag that picked it.
@@ -3529,7 +3539,8 @@ func (x *WindowPaid) GetPaidAt() *timestamppb.Timestamp {
 type ClaimWindowState struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	WindowId string                 `protobuf:"bytes,1,opt,name=window_id,json=windowId,proto3" json:"window_id,omitempty"`
-	// TAKING, AUDITING, SUBMITTING, AWAITING_PAYMENT, PAID.
+	// TAKING, AUDITING, SUBMITTING, AWAITING_PAYMENT, PAID, or ALREADY_RUN (another workflow ran
+	// this plan's window: this one took nothing and ended).
 	Stage        string           `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
 	BatchSize    int32            `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
 	Sample       *AuditSample     `protobuf:"bytes,4,opt,name=sample,proto3" json:"sample,omitempty"`
@@ -3538,7 +3549,9 @@ type ClaimWindowState struct {
 	Escalated    bool             `protobuf:"varint,7,opt,name=escalated,proto3" json:"escalated,omitempty"`
 	WaitingFor   string           `protobuf:"bytes,8,opt,name=waiting_for,json=waitingFor,proto3" json:"waiting_for,omitempty"`
 	// Claims held back before submission, with the reason.
-	Held          []*ClaimRejudgement `protobuf:"bytes,9,rep,name=held,proto3" json:"held,omitempty"`
+	Held []*ClaimRejudgement `protobuf:"bytes,9,rep,name=held,proto3" json:"held,omitempty"`
+	// The workflow that ran the window, when this one found it already run.
+	AlreadyRunBy  string `protobuf:"bytes,10,opt,name=already_run_by,json=alreadyRunBy,proto3" json:"already_run_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3634,6 +3647,13 @@ func (x *ClaimWindowState) GetHeld() []*ClaimRejudgement {
 		return x.Held
 	}
 	return nil
+}
+
+func (x *ClaimWindowState) GetAlreadyRunBy() string {
+	if x != nil {
+		return x.AlreadyRunBy
+	}
+	return ""
 }
 
 var File_familypath_v1_family_proto protoreflect.FileDescriptor
@@ -3858,9 +3878,10 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\tfamily_id\x18\x02 \x01(\tR\bfamilyId\x120\n" +
 	"\x05route\x18\x03 \x01(\x0e2\x1a.familypath.v1.ResultRouteR\x05route\x12\x1d\n" +
 	"\n" +
-	"risk_flags\x18\x04 \x03(\tR\triskFlags\"B\n" +
+	"risk_flags\x18\x04 \x03(\tR\triskFlags\"h\n" +
 	"\fWindowClaims\x122\n" +
-	"\x06claims\x18\x01 \x03(\v2\x1a.familypath.v1.WindowClaimR\x06claims\"A\n" +
+	"\x06claims\x18\x01 \x03(\v2\x1a.familypath.v1.WindowClaimR\x06claims\x12$\n" +
+	"\x0ealready_run_by\x18\x02 \x01(\tR\falreadyRunBy\"A\n" +
 	"\fSampledClaim\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc9\x01\n" +
@@ -3907,7 +3928,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\rsubmission_id\x18\x01 \x01(\tR\fsubmissionId\"A\n" +
 	"\n" +
 	"WindowPaid\x123\n" +
-	"\apaid_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\xed\x02\n" +
+	"\apaid_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\x93\x03\n" +
 	"\x10ClaimWindowState\x12\x1b\n" +
 	"\twindow_id\x18\x01 \x01(\tR\bwindowId\x12\x14\n" +
 	"\x05stage\x18\x02 \x01(\tR\x05stage\x12\x1d\n" +
@@ -3919,7 +3940,9 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\tescalated\x18\a \x01(\bR\tescalated\x12\x1f\n" +
 	"\vwaiting_for\x18\b \x01(\tR\n" +
 	"waitingFor\x123\n" +
-	"\x04held\x18\t \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x04held*\x9d\x03\n" +
+	"\x04held\x18\t \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x04held\x12$\n" +
+	"\x0ealready_run_by\x18\n" +
+	" \x01(\tR\falreadyRunBy*\x9d\x03\n" +
 	"\vFamilyPhase\x12\x1c\n" +
 	"\x18FAMILY_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FAMILY_PHASE_IDENTIFIED\x10\x01\x12\x19\n" +

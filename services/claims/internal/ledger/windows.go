@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -29,7 +30,13 @@ func (a Activities) TakeWindowClaims(ctx context.Context, r *familypathv1.TakeWi
 	var rows []struct {
 		ID, FamilyID, Route string
 	}
+	var ranBy []string
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// A window runs once: when another workflow has already sampled it, take nothing.
+		if err := tx.Raw(`SELECT coalesce(workflow_id, '') FROM claims.audit_samples WHERE plan_id = ? AND window_id = ?`,
+			r.GetPlanId(), r.GetWindowId()).Scan(&ranBy).Error; err != nil || len(ranBy) > 0 && ranBy[0] != currentWorkflow(ctx) {
+			return err
+		}
 		if err := tx.Exec(`UPDATE claims.claims SET status = 'IN_WINDOW', window_id = ? WHERE status = 'READY' AND split_part(plan_version, '@', 1) = ?`,
 			r.GetWindowId(), r.GetPlanId()).Error; err != nil {
 			return err
@@ -39,6 +46,9 @@ func (a Activities) TakeWindowClaims(ctx context.Context, r *familypathv1.TakeWi
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(ranBy) > 0 && ranBy[0] != currentWorkflow(ctx) {
+		return &familypathv1.WindowClaims{AlreadyRunBy: cmp.Or(ranBy[0], "an earlier run")}, nil
 	}
 	out := &familypathv1.WindowClaims{}
 	for _, row := range rows {
@@ -115,6 +125,14 @@ func (a Activities) SubmitWindow(ctx context.Context, r *familypathv1.SubmitWind
 		return nil, err
 	}
 	return &familypathv1.SubmitWindowResponse{SubmissionId: id.String()}, nil
+}
+
+// currentWorkflow is the id of the workflow an activity works for ("" outside one).
+func currentWorkflow(ctx context.Context) string {
+	if !activity.IsActivity(ctx) {
+		return ""
+	}
+	return activity.GetInfo(ctx).WorkflowExecution.ID
 }
 
 // windowPlan is the plan of the window an activity works for: the request's, or for a request
