@@ -34,6 +34,9 @@ func TestAssessmentAndPlanAreRecordedVersionedAndGuarded(t *testing.T) {
 	if w.Code != 200 || w.Header().Get("ETag") != `"v1"` {
 		t.Fatalf("assessment: %d %s", w.Code, w.Body)
 	}
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", strings.Replace(assessment, "HIGH", "MEDIUM", 1)); w.Code != 428 {
+		t.Errorf("a change to an existing assessment without If-Match: %d %s", w.Code, w.Body)
+	}
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", strings.Replace(assessment, "HIGH", "MEDIUM", 1), "If-Match", `"v9"`); w.Code != 412 {
 		t.Errorf("a stale If-Match: %d", w.Code)
 	}

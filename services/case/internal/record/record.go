@@ -130,7 +130,12 @@ func put(a *API, c *gin.Context, p part, v any) {
 		if err := tx.Raw(`SELECT version FROM `+p.table+` WHERE family_id = ? FOR UPDATE`, id).Scan(&current).Error; err != nil {
 			return err
 		}
-		if m := c.GetHeader("If-Match"); m != "" && (len(current) == 0 || m != httpapi.ETag(current[0])) {
+		// Changing an existing record needs the version it was read at (a concurrent change is
+		// never lost); the first write of a part needs none.
+		switch m := c.GetHeader("If-Match"); {
+		case m == "" && len(current) > 0:
+			return errPreconditionNeeded
+		case m != "" && (len(current) == 0 || m != httpapi.ETag(current[0])):
 			return errPrecondition
 		}
 		cols["updated_by"], cols["updated_at"] = by, time.Now().UTC()
@@ -153,6 +158,9 @@ func put(a *API, c *gin.Context, p part, v any) {
 	switch {
 	case errors.Is(err, ErrNoCase):
 		httpapi.NotFound(c, "The family's case (allocate the family first)")
+	case errors.Is(err, errPreconditionNeeded):
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionNeeded, Status: http.StatusPreconditionRequired, Title: "If-Match is required",
+			Detail: "This record exists: send the ETag you read it with in If-Match, so that a change made since is not overwritten."})
 	case errors.Is(err, errPrecondition):
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "Changed since you read it",
 			Detail: "The record changed since the version in If-Match; read it again and send your change on the new version."})
@@ -164,7 +172,10 @@ func put(a *API, c *gin.Context, p part, v any) {
 	}
 }
 
-var errPrecondition = errors.New("precondition failed")
+var (
+	errPrecondition       = errors.New("precondition failed")
+	errPreconditionNeeded = errors.New("precondition required")
+)
 
 // get reads the part (the read is audited by the guard).
 func get(a *API, c *gin.Context, p part, v any) {
