@@ -8,6 +8,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -56,7 +57,7 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 	base := "/v1/families/" + fam
 
 	for _, n := range []string{`{"class":"ORDINARY","body":"Home visit"}`, `{"class":"RESTRICTED","body":"Refuge at the usual place"}`} {
-		if w := a.Do(lead, "POST", base+"/notes", n); w.Code != 201 {
+		if w := a.Do(lead, "POST", base+"/notes", n, "Idempotency-Key", "key-"+testenv.Unique()); w.Code != 201 {
 			t.Fatalf("note: %d %s", w.Code, w.Body)
 		}
 	}
@@ -71,10 +72,10 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 		t.Errorf("another team: %d", w.Code)
 	}
 
-	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`); w.Code != 201 {
+	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`, "Idempotency-Key", "key-"+testenv.Unique()); w.Code != 201 {
 		t.Fatalf("evidence: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"police","type":"EMPLOYMENT","document_ref":"x"}`); w.Code != 400 {
+	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"police","type":"EMPLOYMENT","document_ref":"x"}`, "Idempotency-Key", "key-"+testenv.Unique()); w.Code != 400 {
 		t.Errorf("bad evidence: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "PUT", base+"/status", `{"status":"CLOSED","on":"2017-06-30"}`); w.Code != 400 {
@@ -110,7 +111,7 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 
 // Once a family's workflow has ended (paid, withdrawn), evidence and a case's closure are still
 // recorded and answered as done: there is nothing left to tell, and "send it again" could never
-// succeed.
+// succeed. A retried evidence request (the same Idempotency-Key) adds nothing twice.
 func TestChangesAfterTheWorkflowEndedAreRecorded(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
 	fam, _ := allocate(t, a)
@@ -120,8 +121,15 @@ func TestChangesAfterTheWorkflowEndedAreRecorded(t *testing.T) {
 	}
 	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	base := "/v1/families/" + fam
-	if w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/2"}`); w.Code != 201 {
+	evidence, key := `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/2"}`, "key-"+testenv.Unique()
+	if w := a.Do(lead, "POST", base+"/evidence", evidence, "Idempotency-Key", key); w.Code != 201 {
 		t.Errorf("evidence after the workflow ended: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "POST", base+"/evidence", evidence, "Idempotency-Key", key); w.Code != 201 || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a retry of the evidence: %d %s", w.Code, w.Body) // the count below shows it was added once
+	}
+	if w := a.Do(lead, "POST", base+"/notes", `{"class":"ORDINARY","body":"Home visit"}`); w.Code != 400 {
+		t.Errorf("a note without an Idempotency-Key: %d", w.Code)
 	}
 	if w := a.Do(lead, "PUT", base+"/status", `{"status":"CLOSED","reason_code":"OUTCOMES_MET","on":"2017-06-30"}`); w.Code != 200 {
 		t.Errorf("closing after the workflow ended: %d %s", w.Code, w.Body)

@@ -119,10 +119,14 @@ type StatusRequest struct {
 	On     string `json:"on" validate:"required,datetime=2006-01-02"`
 }
 
-func (a *API) caseworkRoutes(r gin.IRouter) {
-	r.POST("/v1/families/:id/notes", a.addNote)
+// caseworkRoutes adds notes, evidence and status. Adding a note or evidence takes an
+// Idempotency-Key, checked after the caller is allowed to write the family, so a retry adds
+// nothing twice.
+func (a *API) caseworkRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
+	write := a.Guard.RequireFamily(policy.FamilyWrite, "id")
+	r.POST("/v1/families/:id/notes", write, idempotent, a.addNote)
 	r.GET("/v1/families/:id/notes", a.listNotes)
-	r.POST("/v1/families/:id/evidence", a.addEvidence)
+	r.POST("/v1/families/:id/evidence", write, idempotent, a.addEvidence)
 	r.GET("/v1/families/:id/evidence", a.readEvidence)
 	r.PUT("/v1/families/:id/status", a.putStatus)
 }
@@ -147,11 +151,8 @@ func (a *API) history(tx *gorm.DB, family uuid.UUID, kind string, content any, b
 }
 
 func (a *API) addNote(c *gin.Context) {
-	id, ok := httpapi.PathUUID(c, "id")
+	id, ok := httpapi.PathUUID(c, "id") // allowed by RequireFamily
 	if !ok {
-		return
-	}
-	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
 	var req NoteRequest
@@ -214,11 +215,8 @@ func (a *API) listNotes(c *gin.Context) {
 // which asks tracking to judge again. The evidence is kept even when the workflow cannot be
 // told (503): sending it again tells it.
 func (a *API) addEvidence(c *gin.Context) {
-	id, ok := httpapi.PathUUID(c, "id")
+	id, ok := httpapi.PathUUID(c, "id") // allowed by RequireFamily
 	if !ok {
-		return
-	}
-	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
 	var req FactRequest

@@ -92,14 +92,14 @@ type API struct {
 	Log      *slog.Logger
 }
 
-// Routes adds the routes; referrals need the idempotency middleware.
+// Routes adds the routes; referrals, notes and evidence need the idempotency middleware.
 func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/referrals", a.Guard.Require(policy.FamilyRefer), idempotent, a.refer)
 	r.PUT("/v1/families/:id/assessment", func(c *gin.Context) { put(a, c, assessmentPart, &Assessment{}) })
 	r.GET("/v1/families/:id/assessment", func(c *gin.Context) { get(a, c, assessmentPart, &Assessment{}) })
 	r.PUT("/v1/families/:id/plan", func(c *gin.Context) { put(a, c, planPart, &Plan{}) })
 	r.GET("/v1/families/:id/plan", func(c *gin.Context) { get(a, c, planPart, &Plan{}) })
-	a.caseworkRoutes(r)
+	a.caseworkRoutes(r, idempotent)
 	a.membersRoutes(r)
 }
 
