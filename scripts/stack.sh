@@ -265,15 +265,22 @@ load_demo_data() {
   "$RUN/bin/identification" county --out "$county" --households 300 --seed 2016 >>"$RUN/logs/demo-data.log" 2>&1 \
     || die "writing the demo county failed: see $RUN/logs/demo-data.log"
   svc_env
-  "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2016-10-01 --loaded-by demo "$county"/*.csv >>"$RUN/logs/demo-data.log" 2>&1 \
-    || die "loading the demo county failed: see $RUN/logs/demo-data.log"
+  local loaded="$RUN/logs/demo-ingest.out"
+  "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2016-10-01 --loaded-by demo "$county"/*.csv >"$loaded" 2>&1 \
+    || { cat "$loaded" >>"$RUN/logs/demo-data.log"; die "loading the demo county failed: see $RUN/logs/demo-data.log"; }
+  cat "$loaded" >>"$RUN/logs/demo-data.log"
   log "demo data: a synthetic county of 300 households loaded ($county; uploads at $IDENTIFICATION_URL/v1/uploads)"
-  # An identification run over the county's newest uploads: it links the people, groups the
-  # households, judges the families and starts each eligible family's workflow. The fixed key
-  # makes a second `make up` find the same run.
+  # An identification run over exactly the demo county's uploads (the same files are the same
+  # uploads every time), keyed by them: whatever else a user has uploaded since, a second
+  # `make up` finds the same run rather than asking for a different one under the same key.
+  local ids
+  ids=$(sed -n 's/.* as upload \([0-9a-f-]\{36\}\).*/\1/p' "$loaded" | sort -u)
+  [[ -n "$ids" ]] || die "loading the demo county named no uploads: see $RUN/logs/demo-data.log"
+  local key="demo-run-$(printf '%s' "$ids" | sha256sum | cut -c1-24)"
+  local list; list=$(printf '"%s",' $ids); list="[${list%,}]"
   curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/identification-runs" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' -H "Idempotency-Key: demo-run-2016-10-01" \
-    -d '{"plan_id":"lancashire-phase2","reference_date":"2016-10-01"}' \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: $key" \
+    -d '{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":'"$list"'}' \
     || die "starting the demo identification run failed: see $RUN/logs/identification-serve.log"
   log "demo data: an identification run over the county started ($IDENTIFICATION_URL/v1/identification-runs; workflow identification-run/<id> in the UI)"
 }
