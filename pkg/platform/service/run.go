@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/familypath/familypath/pkg/platform/access"
@@ -80,18 +79,35 @@ type Command struct {
 	Run func(ctx context.Context, d *Deps, args []string, out io.Writer) error
 }
 
-// commandsUsage lists a service's own subcommands for the usage text.
-func commandsUsage(def Definition) string {
+// builtin are every service's own subcommands, with what each does.
+var builtin = []struct{ name, summary string }{
+	{"serve", "serve the API (HTTP_ADDR) with its metrics and health (METRICS_ADDR)"},
+	{"worker", "run the service's Temporal worker: its activities on its task queue"},
+	{"migrate", "apply the service's database migrations, then its audit trail's"},
+	{"audit-verify", "walk the service's audit trail end to end; exit non-zero at the first break"},
+	{"version", "print the build's version"},
+}
+
+// usage writes the service's subcommands with what each does.
+func usage(w io.Writer, def Definition) {
+	fmt.Fprintf(w, "usage: %s <subcommand> [flags]   (%s <subcommand> --help for its flags)\n\nsubcommands:\n", def.Name, def.Name)
+	for _, b := range builtin {
+		fmt.Fprintf(w, "  %-18s %s\n", b.name, b.summary)
+	}
 	names := make([]string, 0, len(def.Commands))
 	for name := range def.Commands {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var b strings.Builder
 	for _, n := range names {
-		b.WriteString("|" + n)
+		fmt.Fprintf(w, "  %-18s %s\n", n, def.Commands[n].Summary)
 	}
-	return b.String()
+	fmt.Fprintln(w, "\nSettings come from the environment (docs/configuration.md).")
+}
+
+// wantsHelp says whether a subcommand's arguments ask for its usage.
+func wantsHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" })
 }
 
 // Deps are the open connections a service's code uses.
@@ -110,12 +126,14 @@ type Deps struct {
 	Audit audit.Trail
 }
 
-// Main runs the subcommand named in os.Args and exits with its status.
+// Main runs the subcommand named in os.Args and exits with its status: 0, 2 for a usage
+// error, 1 for a failure.
 func Main(def Definition) {
 	if err := Run(context.Background(), def, os.Args[1:], os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", def.Name, err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
 		}
+		fmt.Fprintf(os.Stderr, "%s: %v\n", def.Name, err)
 		os.Exit(1)
 	}
 }
@@ -124,12 +142,31 @@ var errUsage = errors.New("usage")
 
 // Run runs one subcommand: serve, worker, migrate or version.
 func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) error {
+	def.Commands = withSealedCommands(def)
 	if len(args) < 1 {
-		fmt.Fprintf(stderr, "usage: %s serve|worker|migrate|audit-verify|version%s\n", def.Name, commandsUsage(def))
+		usage(stderr, def)
 		return errUsage
 	}
 	mode := args[0]
-	def.Commands = withSealedCommands(def)
+	switch mode {
+	case "-h", "--help", "-help", "help":
+		usage(os.Stdout, def)
+		return nil
+	case "--version", "-version":
+		mode = "version"
+	}
+	if cmd, own := def.Commands[mode]; own && wantsHelp(args[1:]) {
+		// Its flags, without settings or connections: a command parses its flags first.
+		err := cmd.Run(ctx, &Deps{Log: slog.New(slog.DiscardHandler)}, args[1:], os.Stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if slices.Contains([]string{"serve", "worker", "migrate", "audit-verify"}, mode) && wantsHelp(args[1:]) {
+		usage(os.Stdout, def)
+		return nil
+	}
 	needs := map[string]Needs{
 		"serve":   {DB: true, Redis: true, Temporal: true, Auth: true},
 		"worker":  {DB: true, Redis: true, Temporal: true},
@@ -155,7 +192,8 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	}
 	need, ok := needs[mode]
 	if !ok {
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q (want serve, worker, migrate, audit-verify or version%s)\n", def.Name, mode, commandsUsage(def))
+		fmt.Fprintf(stderr, "%s: unknown subcommand %q\n\n", def.Name, mode)
+		usage(stderr, def)
 		return errUsage
 	}
 	settings, err := LoadSettings(config.FromOS(), def.Name, need)
@@ -389,7 +427,13 @@ func withSealedCommands(def Definition) map[string]Command {
 	need := Needs{DB: true, PersonalData: true}
 	cmds["reseal"] = Command{Summary: "seal every sealed column again under FIELD_KEYS' first key, after a rotation (safe to stop and run again)", Needs: need,
 		Run: func(ctx context.Context, d *Deps, args []string, out io.Writer) error {
-			_, err := sealed.Reseal(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, 5000, out)
+			fs := flag.NewFlagSet("reseal", flag.ContinueOnError)
+			fs.SetOutput(out)
+			batch := fs.Int("batch", 5000, "values resealed in one transaction")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			_, err := sealed.Reseal(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, *batch, out)
 			if err == nil {
 				err = sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, "", out)
 			}

@@ -3,6 +3,8 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -56,8 +58,36 @@ func TestRunRunsAServicesOwnCommands(t *testing.T) {
 		t.Errorf("the command got %v", got)
 	}
 	var out bytes.Buffer
-	_ = Run(context.Background(), def, nil, &out)
-	if !strings.Contains(out.String(), "|reassign") {
-		t.Errorf("usage does not list the command: %q", out.String())
+	if err := Run(context.Background(), def, nil, &out); !errors.Is(err, errUsage) || !strings.Contains(out.String(), "reassign           move a caseload") {
+		t.Errorf("usage does not list the command with its summary: %v %q", err, out.String())
+	}
+}
+
+// Help needs no settings and succeeds: the service's and each command's, which parses its
+// flags before it touches a connection; an unknown subcommand is a usage error.
+func TestHelpNeedsNoSettings(t *testing.T) {
+	ran := false
+	def := Definition{Name: "case", Commands: map[string]Command{
+		"reassign": {Summary: "move a caseload", Needs: Needs{DB: true}, Run: func(_ context.Context, d *Deps, args []string, out io.Writer) error {
+			fs := flag.NewFlagSet("reassign", flag.ContinueOnError)
+			fs.SetOutput(out)
+			fs.String("from", "", "the caseworker whose caseload moves")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			ran = true
+			return nil
+		}},
+	}}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"reassign", "--help"}, {"--version"}} {
+		if err := Run(context.Background(), def, args, io.Discard); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if ran {
+		t.Error("reassign --help ran the command")
+	}
+	if err := Run(context.Background(), def, []string{"no-such"}, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("an unknown subcommand: %v", err)
 	}
 }

@@ -10,10 +10,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -43,16 +46,45 @@ const name = "workflow-worker"
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, errUsage) {
+			usage(os.Stderr)
+			os.Exit(2)
+		}
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: %s worker|register-search-attributes|schedule-claim-windows|codec-server|audit-verify|version", name)
+var errUsage = errors.New("usage")
+
+// subcommands are the workflow worker's, with what each does.
+var subcommands = [][2]string{
+	{"worker", "run FamilyLifecycle, ClaimWindow and IdentificationRun on task queue family-lifecycle"},
+	{"register-search-attributes", "add the custom search attributes to the namespace (idempotent; checks types)"},
+	{"schedule-claim-windows", "make a Temporal Schedule for each published plan's claim windows"},
+	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
+	{"audit-verify", "walk the codec server's audit trail end to end"},
+	{"version", "print the build's version"},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "usage: %s <subcommand>\n\nsubcommands:\n", name)
+	for _, c := range subcommands {
+		fmt.Fprintf(w, "  %-28s %s\n", c[0], c[1])
 	}
-	if args[0] == "version" {
+	fmt.Fprintln(w, "\nSettings come from the environment (docs/configuration.md).")
+}
+
+func run(args []string) error {
+	if len(args) == 1 && slices.Contains([]string{"-h", "--help", "-help", "help"}, args[0]) ||
+		len(args) == 2 && slices.Contains([]string{"-h", "--help", "-help"}, args[1]) {
+		usage(os.Stdout)
+		return nil
+	}
+	if len(args) != 1 || !slices.ContainsFunc(subcommands, func(c [2]string) bool { return c[0] == args[0] }) && args[0] != "--version" {
+		return errUsage
+	}
+	if args[0] == "version" || args[0] == "--version" {
 		fmt.Println(name, service.Version)
 		return nil
 	}

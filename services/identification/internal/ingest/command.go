@@ -142,10 +142,18 @@ func currentUser() string {
 
 // ReportCommand is `identification upload-report ID`: an upload's report as CSV on stdout.
 func ReportCommand(ctx context.Context, s Store, args []string, stdout io.Writer) error {
-	if len(args) != 1 {
+	fs := flag.NewFlagSet("upload-report", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: identification upload-report UPLOAD_ID\n\nWrites the upload's report (every rejected row and unknown field, never a value) as CSV on standard output.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
 		return errors.New("usage: identification upload-report UPLOAD_ID")
 	}
-	id, err := uuid.Parse(args[0])
+	id, err := uuid.Parse(fs.Arg(0))
 	if err != nil {
 		return errors.New("the upload id must be a UUID")
 	}
