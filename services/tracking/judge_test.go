@@ -158,7 +158,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	}
 	// (The family's workflow, started by identification, takes the signal; no worker runs it here.)
 	if w := o.cases.Do(lead, "POST", "/v1/families/"+fam.ID+"/evidence",
-		`{"member":"p-1","feed":"caseworker","type":"NEET","date":"2017-03-01","document_ref":"docs://case/17"}`); w.Code != 201 {
+		`{"member":"p-1","feed":"caseworker","type":"NEET","date":"2017-03-01","document_ref":"docs://case/17"}`, "Idempotency-Key", "evidence-"+testenv.Unique()); w.Code != 201 {
 		t.Fatalf("case evidence: %d %s", w.Code, w.Body)
 	}
 	req.At = day("2017-04-01")
