@@ -53,14 +53,30 @@ func (a *API) answer(c *gin.Context, t table) {
 		_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
 		return
 	}
-	items := make([]map[string]string, len(t.rows))
+	items := make([]map[string]any, len(t.rows))
 	for i, row := range t.rows {
-		items[i] = make(map[string]string, len(t.header))
+		items[i] = make(map[string]any, len(t.header))
 		for j, h := range t.header {
-			items[i][h] = row[j]
+			items[i][h] = typed(h, row[j])
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"report": t.name, "items": items})
+}
+
+// typed is a report cell as JSON shows it: counts as numbers, flags as booleans, the rest as
+// text (CSV shows every cell as text).
+func typed(column, v string) any {
+	switch column {
+	case "families", "outstanding_problems", "value":
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	case "possible_uc_move":
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return v
 }
 
 func day(t *time.Time) string {
