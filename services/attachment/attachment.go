@@ -3,11 +3,8 @@ package attachment
 
 import (
 	_ "embed"
-	"os"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/attachment/internal/attach"
 	"github.com/familypath/familypath/services/attachment/internal/register"
@@ -28,7 +25,7 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&attach.API{Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}

@@ -3,13 +3,10 @@ package caseservice
 
 import (
 	_ "embed"
-	"os"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/familypath/familypath/services/case/internal/record"
@@ -41,7 +38,7 @@ func Definition() service.Definition {
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log, Temporal: d.Temporal}).Routes(r)
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}

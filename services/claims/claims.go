@@ -3,12 +3,9 @@ package claims
 
 import (
 	_ "embed"
-	"os"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/claims/internal/auditing"
 	"github.com/familypath/familypath/services/claims/internal/dashboard"
@@ -33,7 +30,7 @@ func Definition() service.Definition {
 		PersonalData: true,
 		Sealed:       []sealed.Column{ledger.SealedPacks},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}
@@ -43,7 +40,7 @@ func Definition() service.Definition {
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}

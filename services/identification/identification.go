@@ -11,11 +11,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/identification/internal/batch"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
@@ -41,7 +39,7 @@ func Definition() service.Definition {
 		// Agency extracts: who each row is about is sealed under FIELD_KEYS.
 		PersonalData: true,
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}
@@ -92,7 +90,7 @@ func Definition() service.Definition {
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			acts := &candidates.Activities{Store: candidates.Store{DB: d.DB}}
 			r.RegisterActivityWithOptions(acts.DescribeCandidate, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
-			ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}

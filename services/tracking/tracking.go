@@ -3,12 +3,8 @@ package tracking
 
 import (
 	_ "embed"
-	"os"
-	"sync"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/service"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
 	"github.com/familypath/familypath/services/tracking/internal/reports"
@@ -23,10 +19,6 @@ var openAPI []byte
 
 // Definition is the tracking service for the platform's runner.
 func Definition() service.Definition {
-	// The published plans, read once for the API and the worker.
-	loadPlans := sync.OnceValues(func() (*outcomes.Plans, error) {
-		return outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
-	})
 	return service.Definition{
 		Name:       contract.QueueTracking,
 		Migrations: migrations.FS,
@@ -34,7 +26,7 @@ func Definition() service.Definition {
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			ps, err := loadPlans()
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}
@@ -42,7 +34,7 @@ func Definition() service.Definition {
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
-			ps, err := loadPlans()
+			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}

@@ -13,8 +13,10 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
 	"syscall"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/access"
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
@@ -27,6 +29,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/upstream"
+	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,6 +127,18 @@ type Deps struct {
 	Guard *httpapi.Guard
 	// Audit is the service's audit trail.
 	Audit audit.Trail
+
+	plansOnce sync.Once
+	plans     *outcomes.Plans
+	plansErr  error
+}
+
+// Plans are the published Outcomes Plans: the shipped ones and, when FAMILYPATH_PLANS_DIR
+// names a folder (the chart's ConfigMap), a council's own; read once, for the API and the
+// worker alike.
+func (d *Deps) Plans() (*outcomes.Plans, error) {
+	d.plansOnce.Do(func() { d.plans, d.plansErr = outcomes.LoadWithFolder(plans.FS, d.Settings.PlansDir) })
+	return d.plans, d.plansErr
 }
 
 // Main runs the subcommand named in os.Args and exits with its status: 0, 2 for a usage

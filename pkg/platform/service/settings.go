@@ -32,7 +32,10 @@ type Settings struct {
 	// before cancelling them (worker): a deploy should not restart a run's linking from the
 	// start. The pod's termination grace period must be longer (the chart adds 30 s).
 	WorkerStopTimeout time.Duration
-	OIDC              auth.Config // which access tokens the API accepts (serve)
+	// PlansDir is a folder of a council's own published plan versions beside the shipped ones
+	// (FAMILYPATH_PLANS_DIR; Deps.Plans).
+	PlansDir string
+	OIDC     auth.Config // which access tokens the API accepts (serve)
 	// CaseURL is the case service's API, which answers every other service's "may this user
 	// see family X?" (serve; the case service answers itself).
 	CaseURL string
@@ -71,6 +74,7 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 		MetricsAddr:       env.Addr("METRICS_ADDR", ":9090"),
 		ShutdownGrace:     env.Duration("SHUTDOWN_GRACE", DefaultShutdownGrace),
 		WorkerStopTimeout: env.Duration("WORKER_STOP_TIMEOUT", DefaultWorkerStopTimeout),
+		PlansDir:          env.String("FAMILYPATH_PLANS_DIR", ""),
 	}
 	if needs.DB {
 		s.DatabaseURL = env.URL("DATABASE_URL", "", "postgres", "postgresql")
