@@ -67,6 +67,8 @@ type programme struct {
 	described bool
 	// restrictable: this run recorded changeRestriction (a restriction pauses it).
 	restrictable bool
+	// waitingShown: this run recorded changeWaitingAttributes (WaitingFor, WaitingSince).
+	waitingShown bool
 }
 
 // activity options by kind: a caseworker waits on the update's activities, so they give
@@ -108,6 +110,7 @@ func (p *programme) listen(ctx workflow.Context) error {
 	evidence := workflow.GetSignalChannel(ctx, contract.SignalEvidenceReceived)
 	outcomes := workflow.GetSignalChannel(ctx, contract.SignalClaimOutcome)
 	p.restrictable = workflow.GetVersion(ctx, changeRestriction, workflow.DefaultVersion, 1) == 1
+	p.waitingShown = workflow.GetVersion(ctx, changeWaitingAttributes, workflow.DefaultVersion, 1) == 1
 	if p.restrictable {
 		restriction := workflow.GetSignalChannel(ctx, contract.SignalRestrictionChanged)
 		workflow.Go(ctx, func(ctx workflow.Context) {
@@ -321,6 +324,16 @@ func (p *programme) run(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
+// waitOn says what the workflow now waits on, and publishes it when this run shows it (a step
+// that waits on a service is then found by WaitingFor and WaitingSince).
+func (p *programme) waitOn(ctx workflow.Context, what string) error {
+	setWaiting(ctx, p.state, what)
+	if !p.waitingShown {
+		return nil
+	}
+	return p.publish(ctx)
+}
+
 // paused says whether the family's processing is restricted at a step that would process it:
 // judging (attached, tracking) or claiming, which freezes the evidence pack. A claim already
 // made goes on to its window's outcome, and an identified family waits for attachment anyway.
@@ -356,7 +369,9 @@ func (p *programme) awaitLifted(ctx workflow.Context) error {
 func (p *programme) track(ctx workflow.Context) error {
 	s := p.state
 	if !s.GetFeeRecorded() {
-		setWaiting(ctx, s, "claims to record the attachment fee")
+		if err := p.waitOn(ctx, "claims to record the attachment fee"); err != nil {
+			return err
+		}
 		var fee familypathv1.RecordAttachmentFeeResponse
 		if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsRecordAttachmentFee,
 			&familypathv1.RecordAttachmentFeeRequest{FamilyId: s.GetFamilyId(), AttachmentId: s.GetAttachmentId(),
@@ -373,7 +388,9 @@ func (p *programme) track(ctx workflow.Context) error {
 		p.exit(programmeEnded, "PROGRAMME_ENDED", now)
 		return p.publish(ctx)
 	}
-	setWaiting(ctx, s, waitingTracking)
+	if err := p.waitOn(ctx, waitingTracking); err != nil {
+		return err
+	}
 	s.EvidencePending = false
 	var j familypathv1.FamilyJudgement
 	if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueTracking), contract.ActivityTrackingJudgeFamily,
@@ -423,7 +440,9 @@ func reviewReason(j *familypathv1.FamilyJudgement) string {
 // or a replay after a crash makes no second claim), then waits for its window.
 func (p *programme) claim(ctx workflow.Context) error {
 	s := p.state
-	setWaiting(ctx, s, waitingClaim)
+	if err := p.waitOn(ctx, waitingClaim); err != nil {
+		return err
+	}
 	attempt := s.GetClaimAttempts() + 1
 	var resp familypathv1.CreateClaimResponse
 	err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
@@ -557,6 +576,11 @@ func (p *programme) publish(ctx workflow.Context) error {
 	keyword(temporalx.SAPlanVersion, s.GetPlanVersion())
 	keyword(temporalx.SATeam, s.GetTeam())
 	keyword(temporalx.SAAuditStatus, s.GetAuditStatus())
+	if p.waitingShown && s.GetWaitingFor() != "" {
+		if cur, ok := shown.GetKeyword(temporalx.SAWaitingFor); !ok || cur != s.GetWaitingFor() {
+			updates = append(updates, temporalx.SAWaitingFor.ValueSet(s.GetWaitingFor()), temporalx.SAWaitingSince.ValueSet(workflow.Now(ctx)))
+		}
+	}
 	if p.restrictable {
 		if cur, ok := shown.GetBool(temporalx.SARestricted); !ok && s.GetRestricted() || ok && cur != s.GetRestricted() {
 			updates = append(updates, temporalx.SARestricted.ValueSet(s.GetRestricted()))

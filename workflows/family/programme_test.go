@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/stretchr/testify/mock"
@@ -643,5 +644,40 @@ func TestARestrictedFamilyIsNeitherJudgedNorClaimedUntilTheRestrictionIsLifted(t
 	st := finalState(t, env)
 	if st.GetPhase() != paid || st.GetRestricted() || len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 8, 1)) {
 		t.Errorf("final state %v; claims %v", st, s.claims)
+	}
+}
+
+// What the workflow waits on is a search attribute, with since when, and it is published
+// before each step that waits on a service: an operator finds a family whose judging has
+// waited on tracking for minutes in one query (WaitingFor, WaitingSince).
+func TestWhatTheFamilyWaitsOnIsSearchable(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	var mu sync.Mutex
+	var waits []string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		mu.Lock()
+		defer mu.Unlock()
+		if w, ok := sa.GetKeyword(temporalx.SAWaitingFor); ok {
+			if _, since := sa.GetTime(temporalx.SAWaitingSince); !since {
+				t.Errorf("WaitingFor %q without WaitingSince", w)
+			}
+			waits = append(waits, w)
+		}
+	}).Return(nil)
+	at(env, start.Add(time.Hour), func() {
+		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
+	})
+	outcome(env, "claim-1", submittedKind, day(2017, 6, 30), "")
+	outcome(env, "claim-1", paidKind, day(2017, 9, 30), "")
+	env.ExecuteWorkflow(Lifecycle, input())
+	if st := finalState(t, env); st.GetPhase() != paid {
+		t.Fatalf("final state %v", st)
+	}
+	for _, want := range []string{waitingAttachment, waitingTracking, waitingClaim, waitingWindow} {
+		if !slices.Contains(waits, want) {
+			t.Errorf("WaitingFor never said %q: %q", want, waits)
+		}
 	}
 }

@@ -32,4 +32,8 @@ const (
 	// until it is lifted, shown by the Restricted search attribute. Before it, a restriction
 	// stopped only caseworkers' edits.
 	changeRestriction = "family-restriction"
+	// changeWaitingAttributes: the family's workflow publishes what it waits on and since when
+	// (search attributes WaitingFor and WaitingSince), also just before each step that waits on
+	// a service. Before it, only its current details said so, which no query can find.
+	changeWaitingAttributes = "family-waiting-attributes"
 )

@@ -23,6 +23,11 @@ var (
 	// SARestricted: the family's processing is restricted (UK GDPR Article 18); set once a
 	// family has been restricted, false again when lifted.
 	SARestricted = temporal.NewSearchAttributeKeyBool("Restricted")
+	// SAWaitingFor: what the family's workflow waits on now ("tracking to judge the family",
+	// "the claim window's outcome", ...), and SAWaitingSince since when: a step that waits on
+	// a service for minutes is stuck work, found in one query.
+	SAWaitingFor   = temporal.NewSearchAttributeKeyKeyword("WaitingFor")
+	SAWaitingSince = temporal.NewSearchAttributeKeyTime("WaitingSince")
 )
 
 // SearchAttribute is one custom search attribute's name and type.
@@ -33,7 +38,7 @@ type SearchAttribute struct {
 
 // SearchAttributes lists every custom search attribute, in name order.
 func SearchAttributes() []SearchAttribute {
-	keys := []temporal.SearchAttributeKey{SAFamilyPhase, SANextActionDate, SAPlanVersion, SATeam, SAAuditStatus, SAOutstandingProblemCount, SARestricted}
+	keys := []temporal.SearchAttributeKey{SAFamilyPhase, SANextActionDate, SAPlanVersion, SATeam, SAAuditStatus, SAOutstandingProblemCount, SARestricted, SAWaitingFor, SAWaitingSince}
 	out := make([]SearchAttribute, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, SearchAttribute{Name: k.GetName(), Type: k.GetValueType()})
