@@ -3,6 +3,7 @@ package family
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -49,7 +50,32 @@ const (
 	waitingWindow   = "the claim window's outcome"
 	waitingPayment  = "payment of the submitted claim"
 	waitingLifted   = "the restriction of processing to be lifted (UK GDPR Article 18): judging, claiming and evidence freezing wait"
+	waitingFee      = "claims to record the attachment fee"
 )
+
+// waitingCodes are the codes the WaitingFor search attribute shows for the texts (search
+// attributes hold codes only, never words that could carry anything else).
+var waitingCodes = map[string]string{
+	waitingDescribe: "IDENTIFICATION_DESCRIBE", waitingAttachment: "ATTACHMENT", waitingFee: "ATTACHMENT_FEE",
+	waitingTracking: "TRACKING_JUDGEMENT", waitingEvidence: "NEW_EVIDENCE", waitingClaim: "CLAIM_RECORD",
+	waitingWindow: "CLAIM_WINDOW_OUTCOME", waitingPayment: "PAYMENT", waitingLifted: "RESTRICTION_LIFTED",
+}
+
+// waitingCode is the WaitingFor code of what the workflow waits on.
+func waitingCode(what string) string {
+	if c, ok := waitingCodes[what]; ok {
+		return c
+	}
+	switch {
+	case strings.HasPrefix(what, "review "):
+		return "REVIEW_DEADLINE"
+	case strings.HasPrefix(what, "programme end at "):
+		return "PROGRAMME_END"
+	case strings.HasPrefix(what, "a claim place"):
+		return "FAMILY_CAP"
+	}
+	return "OTHER"
+}
 
 // programme carries one family through attachment, tracking, claims and exits. Messages
 // (signals, updates) change its state in their handlers; run, the main loop, acts on it.
@@ -369,7 +395,7 @@ func (p *programme) awaitLifted(ctx workflow.Context) error {
 func (p *programme) track(ctx workflow.Context) error {
 	s := p.state
 	if !s.GetFeeRecorded() {
-		if err := p.waitOn(ctx, "claims to record the attachment fee"); err != nil {
+		if err := p.waitOn(ctx, waitingFee); err != nil {
 			return err
 		}
 		var fee familypathv1.RecordAttachmentFeeResponse
@@ -577,8 +603,8 @@ func (p *programme) publish(ctx workflow.Context) error {
 	keyword(temporalx.SATeam, s.GetTeam())
 	keyword(temporalx.SAAuditStatus, s.GetAuditStatus())
 	if p.waitingShown && s.GetWaitingFor() != "" {
-		if cur, ok := shown.GetKeyword(temporalx.SAWaitingFor); !ok || cur != s.GetWaitingFor() {
-			updates = append(updates, temporalx.SAWaitingFor.ValueSet(s.GetWaitingFor()), temporalx.SAWaitingSince.ValueSet(workflow.Now(ctx)))
+		if code, ok := shown.GetKeyword(temporalx.SAWaitingFor); !ok || code != waitingCode(s.GetWaitingFor()) {
+			updates = append(updates, temporalx.SAWaitingFor.ValueSet(waitingCode(s.GetWaitingFor())), temporalx.SAWaitingSince.ValueSet(workflow.Now(ctx)))
 		}
 	}
 	if p.restrictable {

@@ -675,7 +675,7 @@ func TestWhatTheFamilyWaitsOnIsSearchable(t *testing.T) {
 	if st := finalState(t, env); st.GetPhase() != paid {
 		t.Fatalf("final state %v", st)
 	}
-	for _, want := range []string{waitingAttachment, waitingTracking, waitingClaim, waitingWindow} {
+	for _, want := range []string{"ATTACHMENT", "TRACKING_JUDGEMENT", "CLAIM_RECORD", "CLAIM_WINDOW_OUTCOME"} {
 		if !slices.Contains(waits, want) {
 			t.Errorf("WaitingFor never said %q: %q", want, waits)
 		}

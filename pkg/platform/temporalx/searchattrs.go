@@ -23,9 +23,9 @@ var (
 	// SARestricted: the family's processing is restricted (UK GDPR Article 18); set once a
 	// family has been restricted, false again when lifted.
 	SARestricted = temporal.NewSearchAttributeKeyBool("Restricted")
-	// SAWaitingFor: what the family's workflow waits on now ("tracking to judge the family",
-	// "the claim window's outcome", ...), and SAWaitingSince since when: a step that waits on
-	// a service for minutes is stuck work, found in one query.
+	// SAWaitingFor: what the family's workflow waits on now, as a code (TRACKING_JUDGEMENT,
+	// CLAIM_WINDOW_OUTCOME, ...), and SAWaitingSince since when: a step that waits on a
+	// service for minutes is stuck work, found in one query.
 	SAWaitingFor   = temporal.NewSearchAttributeKeyKeyword("WaitingFor")
 	SAWaitingSince = temporal.NewSearchAttributeKeyTime("WaitingSince")
 )
