@@ -169,6 +169,13 @@ seccompProfile:
     secretKeyRef:
       name: {{ required "temporal.payloadKeys.existingSecret is required (a Secret holding the key ring that encrypts Temporal payloads)" $v.temporal.payloadKeys.existingSecret }}
       key: {{ $v.temporal.payloadKeys.key }}
+{{- with $v.auditKey.existingSecret }}
+- name: AUDIT_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $v.auditKey.key }}
+{{- end }}
 {{- if and (ne .binary "workflow-worker") (ne .mode "job") }}
 - name: FIELD_KEYS
   valueFrom:

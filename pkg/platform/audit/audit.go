@@ -10,6 +10,7 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -71,12 +72,21 @@ type Event struct {
 	RequestID    string    `json:"request_id"`
 	PrevHash     string    `json:"prev_hash"` // hex
 	Hash         string    `json:"hash"`      // hex
+	// Keyed: the hash is HMAC-SHA-256 under the trail's key (Trail.Key), not plain SHA-256.
+	Keyed bool `json:"keyed"`
 }
 
 // Trail appends to and reads one service's audit trail.
 type Trail struct {
 	DB     *gorm.DB
 	Schema string // the service's schema
+	// Key, when set (AUDIT_KEY), keys every new event's hash (HMAC-SHA-256), so that nobody
+	// without it can rewrite the chain and make it verify. Verify needs it for keyed events.
+	Key []byte
+	// Anchor, when set, is told the chain's new head after every append (the service logs it
+	// and exports it as a metric): a record outside the database, so a truncated or replaced
+	// trail shows as a head that went back.
+	Anchor func(seq int64, hash string)
 }
 
 var (
@@ -139,19 +149,22 @@ func (t Trail) appendAll(ctx context.Context, events []Event) error {
 		args := make([]any, 0, 12*len(events))
 		for i := range events {
 			e := &events[i]
-			e.Seq, e.PrevHash, e.At = head.Seq+int64(i)+1, prevHash, at
-			e.Hash = hashOf(*e)
+			e.Seq, e.PrevHash, e.At, e.Keyed = head.Seq+int64(i)+1, prevHash, at, len(t.Key) > 0
+			e.Hash = hashOf(*e, t.Key)
 			prevHash = e.Hash
 			prev, _ := hex.DecodeString(e.PrevHash)
 			sum, _ := hex.DecodeString(e.Hash)
-			values = append(values, "(?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum)
+			values = append(values, "(?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum, e.Keyed)
 		}
-		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash)
+		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash, keyed)
 			VALUES `+strings.Join(values, ", "), args...).Error
 	})
 	if err != nil {
 		return fmt.Errorf("append to the audit trail: %w", err)
+	}
+	if last := events[len(events)-1]; t.Anchor != nil {
+		t.Anchor(last.Seq, last.Hash)
 	}
 	return nil
 }
@@ -162,8 +175,8 @@ func (t Trail) table() string { return `"` + t.Schema + `".audit_events` }
 var genesis = hex.EncodeToString(make([]byte, sha256.Size))
 
 // hashOf is SHA-256 over the event's canonical JSON (fixed field order, hashes of its own
-// excluded) and the previous hash.
-func hashOf(e Event) string {
+// excluded) and the previous hash; for a keyed event, HMAC-SHA-256 under key.
+func hashOf(e Event, key []byte) string {
 	canonical, _ := json.Marshal(struct {
 		Seq          int64    `json:"seq"`
 		At           string   `json:"at"`
@@ -177,6 +190,11 @@ func hashOf(e Event) string {
 		RequestID    string   `json:"request_id"`
 		PrevHash     string   `json:"prev_hash"`
 	}{e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Roles, e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, e.PrevHash})
+	if e.Keyed {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(canonical)
+		return hex.EncodeToString(mac.Sum(nil))
+	}
 	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:])
 }

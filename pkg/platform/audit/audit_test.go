@@ -147,3 +147,44 @@ func TestBatcherKeepsOneChainUnderConcurrentAppends(t *testing.T) {
 		t.Error("an incomplete event was accepted")
 	}
 }
+
+// A keyed chain (AUDIT_KEY) verifies with its key only: a rewrite by someone without the key,
+// recomputing every hash in plain SHA-256 or under another key, is found; events chained
+// before the key was set still verify; the anchor is told every new head.
+func TestAKeyedChainNeedsItsKey(t *testing.T) {
+	ctx := context.Background()
+	gdb, err := db.Open(ctx, testenv.Database(t), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Migrate(ctx, gdb, "keyed"); err != nil {
+		t.Fatal(err)
+	}
+	plain := audit.Trail{DB: gdb, Schema: "keyed"}
+	if _, err := plain.Append(ctx, audit.Event{Actor: "a", Action: "read", ResourceType: "family", ResourceID: "f-1", Outcome: audit.Allowed}); err != nil {
+		t.Fatal(err)
+	}
+	var heads []int64
+	key := []byte("0123456789abcdef0123456789abcdef-key")
+	keyed := audit.Trail{DB: gdb, Schema: "keyed", Key: key, Anchor: func(seq int64, _ string) { heads = append(heads, seq) }}
+	for i := range 3 {
+		if _, err := keyed.Append(ctx, audit.Event{Actor: "a", Action: "read", ResourceType: "family", ResourceID: fmt.Sprintf("f-%d", i+2), Outcome: audit.Allowed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep, err := keyed.Verify(ctx); err != nil || !rep.OK() || rep.Events != 4 {
+		t.Errorf("with its key: %+v %v", rep, err)
+	}
+	if rep, err := keyed.VerifyTail(ctx, 2); err != nil || !rep.OK() || rep.Events != 2 || rep.HeadSeq != 4 {
+		t.Errorf("the tail: %+v %v", rep, err)
+	}
+	if rep, _ := plain.Verify(ctx); rep.OK() || rep.BrokenAt != 2 {
+		t.Errorf("without the key: %+v", rep)
+	}
+	if rep, _ := (audit.Trail{DB: gdb, Schema: "keyed", Key: []byte("another-key-of-thirty-two-bytes-!!")}).Verify(ctx); rep.OK() || rep.BrokenAt != 2 {
+		t.Errorf("under another key: %+v", rep)
+	}
+	if fmt.Sprint(heads) != "[2 3 4]" {
+		t.Errorf("anchored heads %v", heads)
+	}
+}

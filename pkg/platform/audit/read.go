@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -32,13 +33,14 @@ type row struct {
 	RequestID    string
 	PrevHash     []byte
 	Hash         []byte
+	Keyed        bool
 }
 
-const columns = "seq, at, actor, array_to_json(roles)::text AS roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash"
+const columns = "seq, at, actor, array_to_json(roles)::text AS roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash, keyed"
 
 func (r row) event() Event {
 	e := Event{Seq: r.Seq, At: r.At.UTC(), Actor: r.Actor, Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
-		Outcome: r.Outcome, Reason: r.Reason, RequestID: r.RequestID, PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash)}
+		Outcome: r.Outcome, Reason: r.Reason, RequestID: r.RequestID, PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash), Keyed: r.Keyed}
 	_ = json.Unmarshal([]byte(r.Roles), &e.Roles)
 	if e.Roles == nil {
 		e.Roles = []string{}
@@ -91,8 +93,31 @@ func (r Report) OK() bool { return r.BrokenAt == 0 }
 // first break: an edited row (its hash), a removed or reordered row (a link or a gap in
 // the sequence).
 func (t Trail) Verify(ctx context.Context) (Report, error) {
-	var rep Report
-	prev := genesis
+	return t.verifyFrom(ctx, 0, genesis)
+}
+
+// VerifyTail checks the newest n events' hashes and links (what a service does as it starts:
+// the whole trail is Verify's, in audit-verify).
+func (t Trail) VerifyTail(ctx context.Context, n int64) (Report, error) {
+	var head []int64
+	if err := t.DB.WithContext(ctx).Raw("SELECT coalesce(max(seq), 0) FROM " + t.table()).Scan(&head).Error; err != nil {
+		return Report{}, fmt.Errorf("read the audit trail: %w", err)
+	}
+	from := max(0, head[0]-n)
+	if from == 0 {
+		return t.Verify(ctx)
+	}
+	var prev struct{ Hash []byte }
+	if err := t.DB.WithContext(ctx).Raw("SELECT hash FROM "+t.table()+" WHERE seq = ?", from).Scan(&prev).Error; err != nil {
+		return Report{}, fmt.Errorf("read the audit trail: %w", err)
+	}
+	return t.verifyFrom(ctx, from, hex.EncodeToString(prev.Hash))
+}
+
+// verifyFrom checks the events after seq from, the event at from having hash prev.
+func (t Trail) verifyFrom(ctx context.Context, from int64, prev string) (Report, error) {
+	rep := Report{HeadSeq: from}
+	keyedSeen := false
 	const batch = 5000
 	for {
 		var rows []row
@@ -107,7 +132,11 @@ func (t Trail) Verify(ctx context.Context) (Report, error) {
 				rep.BrokenAt, rep.Problem = e.Seq, fmt.Sprintf("sequence jumps from %d to %d (events removed)", rep.HeadSeq, e.Seq)
 			case e.PrevHash != prev:
 				rep.BrokenAt, rep.Problem = e.Seq, "its previous hash is not the hash of the event before it"
-			case hashOf(e) != e.Hash:
+			case e.Keyed && len(t.Key) == 0:
+				rep.BrokenAt, rep.Problem = e.Seq, "its hash is keyed and no AUDIT_KEY was given to verify it"
+			case !e.Keyed && keyedSeen:
+				rep.BrokenAt, rep.Problem = e.Seq, "an unkeyed event after keyed ones (a rewrite without the key)"
+			case !hmac.Equal([]byte(hashOf(e, t.Key)), []byte(e.Hash)):
 				rep.BrokenAt, rep.Problem = e.Seq, "its content does not match its hash (edited)"
 			}
 			if rep.BrokenAt != 0 {
@@ -115,6 +144,7 @@ func (t Trail) Verify(ctx context.Context) (Report, error) {
 			}
 			rep.Events++
 			rep.HeadSeq, rep.HeadHash, prev = e.Seq, e.Hash, e.Hash
+			keyedSeen = keyedSeen || e.Keyed
 		}
 		if len(rows) < batch {
 			return rep, nil

@@ -275,7 +275,7 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 		closers = append(closers, d.Temporal.Close)
 	}
 	if need.DB {
-		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name}
+		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name, Key: s.AuditKey, Anchor: auditAnchor(def.Name, log, d.Metrics)}
 	}
 	if need.Auth {
 		v, err := auth.NewVerifier(ctx, s.OIDC)
@@ -372,6 +372,7 @@ func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
 }
 
 func serve(ctx context.Context, def Definition, d *Deps) error {
+	checkAuditTail(ctx, d)
 	engine, err := NewEngine(def, d)
 	if err != nil {
 		return err
@@ -408,6 +409,7 @@ func RegisterWorker(def Definition, d *Deps, r worker.Registry) error {
 }
 
 func runWorker(ctx context.Context, def Definition, d *Deps) error {
+	checkAuditTail(ctx, d)
 	w := worker.New(d.Temporal, def.Name, worker.Options{WorkerStopTimeout: d.Settings.WorkerStopTimeout})
 	if err := RegisterWorker(def, d, w); err != nil {
 		return err
@@ -473,4 +475,36 @@ func withSealedCommands(def Definition) map[string]Command {
 			return sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, *dropping, os.Stdout)
 		}}
 	return cmds
+}
+
+// auditAnchor records the audit trail's head outside the database after every append: a log
+// line and the familypath_audit_head_seq gauge, so a trail truncated or replaced shows as a
+// head that went back (an alert: docs/runbook.md).
+func auditAnchor(schema string, log *slog.Logger, reg prometheus.Registerer) func(int64, string) {
+	head := prometheus.NewGauge(prometheus.GaugeOpts{Name: "familypath_audit_head_seq",
+		Help: "The sequence number of the newest event in this process's service's audit trail.", ConstLabels: prometheus.Labels{"trail": schema}})
+	if reg != nil {
+		_ = reg.Register(head) // registered once a process
+	}
+	return func(seq int64, hash string) {
+		head.Set(float64(seq))
+		if seq%1000 == 0 { // a line now and then: the metric carries every step
+			log.Info("audit trail head", "trail", schema, "seq", seq, "hash", hash)
+		}
+	}
+}
+
+// checkAuditTail verifies the newest events of the service's audit trail as it starts, so an
+// edit, a removal or a rewrite without the key is reported (an error log line naming the event,
+// never its content) before the service adds to the trail; the whole trail is audit-verify's.
+func checkAuditTail(ctx context.Context, d *Deps) {
+	rep, err := d.Audit.VerifyTail(ctx, 1000)
+	switch {
+	case err != nil:
+		d.Log.WarnContext(ctx, "the audit trail could not be checked at start", "error", err.Error())
+	case !rep.OK():
+		d.Log.ErrorContext(ctx, "the audit trail is broken: run audit-verify and see docs/runbook.md", "broken_at", rep.BrokenAt, "problem", rep.Problem)
+	default:
+		d.Log.InfoContext(ctx, "audit trail head", "seq", rep.HeadSeq, "hash", rep.HeadHash)
+	}
 }

@@ -32,6 +32,9 @@ type Settings struct {
 	// before cancelling them (worker): a deploy should not restart a run's linking from the
 	// start. The pod's termination grace period must be longer (the chart adds 30 s).
 	WorkerStopTimeout time.Duration
+	// AuditKey keys the audit trail's hashes (AUDIT_KEY_FILE or AUDIT_KEY, at least 32 bytes;
+	// unset: plain SHA-256, for development).
+	AuditKey []byte
 	// PlansDir is a folder of a council's own published plan versions beside the shipped ones
 	// (FAMILYPATH_PLANS_DIR; Deps.Plans).
 	PlansDir string
@@ -76,6 +79,7 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 		WorkerStopTimeout: env.Duration("WORKER_STOP_TIMEOUT", DefaultWorkerStopTimeout),
 		PlansDir:          env.String("FAMILYPATH_PLANS_DIR", ""),
 	}
+	s.AuditKey = LoadAuditKey(env)
 	if needs.DB {
 		s.DatabaseURL = env.URL("DATABASE_URL", "", "postgres", "postgresql")
 	}
@@ -231,6 +235,29 @@ func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
 		return nil
 	}
 	return ring
+}
+
+// LoadAuditKey reads the key of the audit trail's hashes: AUDIT_KEY_FILE (a mounted Secret)
+// or AUDIT_KEY, at least 32 bytes; nil when neither is set.
+func LoadAuditKey(env *config.Env) []byte {
+	text := env.String("AUDIT_KEY", "")
+	if file := env.String("AUDIT_KEY_FILE", ""); file != "" {
+		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file
+		if err != nil {
+			env.Fail("AUDIT_KEY_FILE", "cannot be read")
+			return nil
+		}
+		text = string(b)
+	}
+	text = strings.TrimSpace(text)
+	if text != "" && len(text) < 32 {
+		env.Fail("AUDIT_KEY", "must be at least 32 bytes (a random secret, e.g. openssl rand -base64 48)")
+		return nil
+	}
+	if text == "" {
+		return nil
+	}
+	return []byte(text)
 }
 
 // DefaultWorkerStopTimeout is how long a stopping worker's activities get to finish: longer

@@ -162,6 +162,7 @@ func codecServer() error {
 	origins := strings.Split(env.String("CODEC_CORS_ORIGINS", ""), ",")
 	oidc := service.LoadOIDC(env)
 	tcfg := temporalx.Config{PayloadKeys: service.LoadPayloadKeys(env)}
+	auditKey := service.LoadAuditKey(env)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func codecServer() error {
 		return err
 	}
 	reg := metrics.NewRegistry()
-	trail := audit.Trail{DB: gdb, Schema: codecSchema}
+	trail := audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}
 	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, trail, log)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpapi.Serve(ctx, log, "codec", addr, h, service.DefaultShutdownGrace) })
@@ -195,6 +196,7 @@ func codecServer() error {
 func verifyCodecAudit() error {
 	env := config.FromOS()
 	dbURL := env.URL("DATABASE_URL", "", "postgres", "postgresql")
+	auditKey := service.LoadAuditKey(env)
 	if err := env.Err(); err != nil {
 		return err
 	}
@@ -203,7 +205,7 @@ func verifyCodecAudit() error {
 	if err != nil {
 		return err
 	}
-	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema}, os.Stdout)
+	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}, os.Stdout)
 }
 
 // scheduleClaimWindows schedules the claim windows of the latest version of every plan
