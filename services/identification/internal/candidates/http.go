@@ -14,10 +14,12 @@ import (
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // API serves the candidate-family routes.
@@ -300,6 +302,75 @@ type LifecycleBody struct {
 	ProblemCodes          []string `json:"problem_codes"`
 	WaitingFor            string   `json:"waiting_for"`
 	EvidenceReceivedCount int32    `json:"evidence_received_count"`
+	// From attachment on: the pinned plan version, the frozen baseline and each problem as
+	// tracking last judged it, the next deadline the workflow wakes at, the claim, the exit.
+	PlanVersion      string            `json:"plan_version,omitempty"`
+	AttachedAt       *time.Time        `json:"attached_at,omitempty"`
+	BaselineProblems []string          `json:"baseline_problems"`
+	Problems         []ProblemProgress `json:"problems"`
+	NextActionAt     *time.Time        `json:"next_action_at,omitempty"`
+	Claim            *ClaimProgress    `json:"claim,omitempty"`
+	Exit             *ExitBody         `json:"exit,omitempty"`
+	Restricted       bool              `json:"restricted"`
+	Flags            []string          `json:"flags"`
+}
+
+// ProblemProgress is one baseline problem as tracking last judged it.
+type ProblemProgress struct {
+	Code        string     `json:"code"`
+	Status      string     `json:"status"` // OUTSTANDING, SIGNIFICANT_PROGRESS, SUSTAINED
+	ClockStart  *time.Time `json:"clock_start,omitempty"`
+	SustainedAt *time.Time `json:"sustained_at,omitempty"`
+	Waiting     string     `json:"waiting,omitempty"`
+}
+
+// ClaimProgress is the family's claim as its workflow holds it.
+type ClaimProgress struct {
+	ClaimID          string `json:"claim_id,omitempty"`
+	Route            string `json:"route,omitempty"` // SSP or CE
+	AuditStatus      string `json:"audit_status,omitempty"`
+	Attempts         int32  `json:"attempts"`
+	LastAuditFailure string `json:"last_audit_failure,omitempty"`
+	LastHoldReason   string `json:"last_hold_reason,omitempty"`
+}
+
+// ExitBody is how and when the family left the programme.
+type ExitBody struct {
+	Reason string     `json:"reason"`
+	At     *time.Time `json:"at,omitempty"`
+}
+
+// when is a timestamp as the API shows it (nil when unset).
+func when(ts *timestamppb.Timestamp) *time.Time {
+	if ts == nil {
+		return nil
+	}
+	t := ts.AsTime().UTC()
+	return &t
+}
+
+// lifecycleBody is the family's programme as its workflow's state holds it.
+func lifecycleBody(st *familypathv1.FamilyState, workflowID string) LifecycleBody {
+	b := LifecycleBody{FamilyID: st.GetFamilyId(), WorkflowID: workflowID, Phase: PhaseName(st.GetPhase().String()), PlanID: st.GetPlanId(),
+		ProblemCodes: append([]string{}, st.GetProblemCodes()...), WaitingFor: st.GetWaitingFor(), EvidenceReceivedCount: st.GetEvidenceReceivedCount(),
+		PlanVersion: st.GetPlanVersion(), AttachedAt: when(st.GetAttachedAt()), BaselineProblems: append([]string{}, st.GetBaselineProblems()...),
+		Problems: []ProblemProgress{}, NextActionAt: when(st.GetNextActionAt()), Restricted: st.GetRestricted(), Flags: append([]string{}, st.GetFlags()...)}
+	for _, p := range st.GetProblems() {
+		b.Problems = append(b.Problems, ProblemProgress{Code: p.GetCode(), Status: strings.TrimPrefix(p.GetStatus().String(), "PROBLEM_STATUS_"),
+			ClockStart: when(p.GetClockStart()), SustainedAt: when(p.GetSustainedAt()), Waiting: p.GetWaiting()})
+	}
+	if st.GetClaimId() != "" || st.GetClaimAttempts() > 0 {
+		route := strings.TrimPrefix(st.GetClaimRoute().String(), "RESULT_ROUTE_")
+		if route == "UNSPECIFIED" {
+			route = ""
+		}
+		b.Claim = &ClaimProgress{ClaimID: st.GetClaimId(), Route: route, AuditStatus: st.GetAuditStatus(), Attempts: st.GetClaimAttempts(),
+			LastAuditFailure: st.GetLastAuditFailure(), LastHoldReason: st.GetLastHoldReason()}
+	}
+	if st.GetExitReason() != "" {
+		b.Exit = &ExitBody{Reason: st.GetExitReason(), At: when(st.GetExitedAt())}
+	}
+	return b
 }
 
 func (a *API) lifecycle(c *gin.Context) {
@@ -321,14 +392,7 @@ func (a *API) lifecycle(c *gin.Context) {
 		httpapi.Unavailable(c, "The family's workflow did not answer; retry shortly.")
 		return
 	}
-	codes := st.GetProblemCodes()
-	if codes == nil {
-		codes = []string{}
-	}
-	c.JSON(http.StatusOK, LifecycleBody{
-		FamilyID: st.GetFamilyId(), WorkflowID: cand.WorkflowID, Phase: PhaseName(st.GetPhase().String()), PlanID: st.GetPlanId(),
-		ProblemCodes: codes, WaitingFor: st.GetWaitingFor(), EvidenceReceivedCount: st.GetEvidenceReceivedCount(),
-	})
+	c.JSON(http.StatusOK, lifecycleBody(st, cand.WorkflowID))
 }
 
 // PhaseName turns FAMILY_PHASE_IDENTIFIED into IDENTIFIED, the API's enum style.
