@@ -141,3 +141,33 @@ func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
 		t.Errorf("audit events %+v", events)
 	}
 }
+
+// Those who may read a family get its members' person ids (what the case's members name) and
+// whether each is an adult or a child, never a name or a date; a caller the case service cannot
+// vouch for gets nothing (access fails closed).
+func TestMembersGiveTheirPersonIdsToThoseWhoMayReadTheFamily(t *testing.T) {
+	h, _ := api(t)
+	w := call(h, "POST", "/v1/candidate-families", family(), "test-"+testenv.Unique())
+	var fam candidates.CandidateBody
+	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
+		t.Fatalf("create: %d %s", w.Code, w.Body)
+	}
+	w = call(h, "GET", "/v1/candidate-families/"+fam.ID+"/members", "", "")
+	var members struct {
+		Items []candidates.MemberRef `json:"items"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &members); err != nil || w.Code != 200 || len(members.Items) != 2 {
+		t.Fatalf("members: %d %s", w.Code, w.Body)
+	}
+	roles := map[string]string{}
+	for _, m := range members.Items {
+		roles[m.PersonID] = m.Role
+	}
+	if roles["p-1"] != "ADULT" || roles["p-2"] != "CHILD" || strings.Contains(w.Body.String(), "birth") {
+		t.Errorf("members: %s", w.Body)
+	}
+	stranger := auth.Principal{Subject: "cw.x", Roles: []string{auth.RoleCaseworker}, Team: "burnley-2"}
+	if w := h.Do(stranger, "GET", "/v1/candidate-families/"+fam.ID+"/members", ""); w.Code != 503 && w.Code != 403 {
+		t.Errorf("a caseworker the case service cannot vouch for: %d", w.Code)
+	}
+}

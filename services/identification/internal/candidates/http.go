@@ -41,6 +41,7 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.GET("/v1/candidate-families", analysts, a.list)
 	r.GET("/v1/candidate-families/:id", analysts, a.get)
 	r.GET("/v1/candidate-families/:id/lifecycle", a.lifecycle)
+	r.GET("/v1/candidate-families/:id/members", a.members)
 	r.POST("/v1/candidate-families/:id/evidence", analysts, a.refresh)
 }
 
@@ -393,6 +394,41 @@ func (a *API) lifecycle(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, lifecycleBody(st, cand.WorkflowID))
+}
+
+// MemberRef is a family member as identification knows them: the opaque person id that the
+// case's members, notes and evidence name, and whether an adult or a child at the evidence's
+// reference date (no name or date).
+type MemberRef struct {
+	PersonID string `json:"person_id"`
+	Role     string `json:"role"` // ADULT or CHILD
+}
+
+// members answers the person ids of the family's members (from its latest evidence snapshot)
+// to those who may read the family, so that its lead professional can record the members in
+// the case; the read is audited like the lifecycle's.
+func (a *API) members(c *gin.Context) {
+	if !a.mayReadLifecycle(c) {
+		return
+	}
+	cand, ok := a.candidate(c)
+	if !ok {
+		return
+	}
+	snap, content, err := a.Evidence.Get(c, cand.EvidenceSnapshotID)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "read the family's members", err)
+		return
+	}
+	out := []MemberRef{}
+	for _, m := range content.Members {
+		role := "CHILD"
+		if m.Role == "adult" || m.BirthDate != nil && !m.BirthDate.Time.AddDate(18, 0, 0).After(snap.ReferenceDate) {
+			role = "ADULT"
+		}
+		out = append(out, MemberRef{PersonID: m.ID, Role: role})
+	}
+	c.JSON(http.StatusOK, gin.H{"family_id": cand.ID.String(), "items": out})
 }
 
 // PhaseName turns FAMILY_PHASE_IDENTIFIED into IDENTIFIED, the API's enum style.

@@ -20,7 +20,7 @@ func TestTheLifecycleShowsTheFamilysProgramme(t *testing.T) {
 	st := &familypathv1.FamilyState{FamilyId: "f-1", Phase: familypathv1.FamilyPhase_FAMILY_PHASE_PAID, PlanId: "lancashire-phase2",
 		PlanVersion: "lancashire-phase2@1", AttachedAt: day(2016, 10, 3), BaselineProblems: []string{"CRIME", "EDUCATION"},
 		Problems: []*familypathv1.ProblemJudgement{{Code: "CRIME", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED, ClockStart: day(2016, 11, 1), SustainedAt: day(2017, 5, 1)}},
-		ClaimId: "c-1", ClaimRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, ClaimAttempts: 1, AuditStatus: "PASSED",
+		ClaimId:  "c-1", ClaimRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, ClaimAttempts: 1, AuditStatus: "PASSED",
 		ExitReason: "RESULT_PAID", ExitedAt: day(2017, 9, 30)}
 	b, _ := json.Marshal(lifecycleBody(st, "family/f-1"))
 	for _, want := range []string{`"phase":"PAID"`, `"plan_version":"lancashire-phase2@1"`, `"baseline_problems":["CRIME","EDUCATION"]`,
