@@ -26,12 +26,16 @@ func RouteDiff(engine *gin.Engine, spec []byte) ([]string, error) {
 		return nil, fmt.Errorf("not an OpenAPI 3 document (openapi: %q)", doc.OpenAPI)
 	}
 	documented := map[string]bool{}
+	var missing []string
 	for p, ops := range doc.Paths {
 		ginPath := pathParam.ReplaceAllString(p, ":$1")
-		for method := range ops {
+		for method, node := range ops {
 			switch method {
 			case "get", "put", "post", "patch", "delete", "head", "options":
 				documented[strings.ToUpper(method)+" "+ginPath] = true
+				if strings.HasPrefix(p, "/v1/") {
+					missing = append(missing, undocumentedAnswers(strings.ToUpper(method)+" "+ginPath, &node)...)
+				}
 			}
 		}
 	}
@@ -50,6 +54,28 @@ func RouteDiff(engine *gin.Engine, spec []byte) ([]string, error) {
 			diff = append(diff, "documented but not served: "+k)
 		}
 	}
+	diff = append(diff, missing...)
 	sort.Strings(diff)
 	return diff, nil
+}
+
+// everyRouteAnswers are the answers any /v1 route can give: no valid token (401), over the
+// caller's rate limit (429), a dependency that did not answer (503).
+var everyRouteAnswers = []string{"401", "429", "503"}
+
+// undocumentedAnswers lists the answers every route gives that an operation does not document.
+func undocumentedAnswers(route string, op *yaml.Node) []string {
+	var o struct {
+		Responses map[string]yaml.Node `yaml:"responses"`
+	}
+	if err := op.Decode(&o); err != nil {
+		return []string{route + ": its operation does not parse: " + err.Error()}
+	}
+	var out []string
+	for _, code := range everyRouteAnswers {
+		if _, ok := o.Responses[code]; !ok {
+			out = append(out, route+": documents no "+code+" answer")
+		}
+	}
+	return out
 }
