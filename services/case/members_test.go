@@ -23,6 +23,17 @@ func TestMembersAreSealedAndShownByRelationship(t *testing.T) {
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER"},{"person_id":"p-1","role":"CHILD","relationship":"CHILD"}]}`); w.Code != 400 {
 		t.Errorf("a person twice: %d", w.Code)
 	}
+	// Replacing recorded members needs the version they were read at.
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body); w.Code != 428 {
+		t.Errorf("a second PUT without If-Match: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body, "If-Match", `"v7"`); w.Code != 412 {
+		t.Errorf("a stale If-Match: %d %s", w.Code, w.Body)
+	}
+	read := a.Do(lead, "GET", "/v1/families/"+fam+"/members", "")
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body, "If-Match", read.Header().Get("ETag")); w.Code != 200 || w.Header().Get("ETag") != `"v2"` {
+		t.Errorf("a PUT on the version read (%s): %d %s", read.Header().Get("ETag"), w.Code, w.Body)
+	}
 	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/members", ""); !strings.Contains(w.Body.String(), "Sam Example") {
 		t.Errorf("lead: %s", w.Body)
 	}

@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/familypath/familypath/pkg/outcomes"
@@ -64,7 +65,23 @@ func (a *API) putMembers(c *gin.Context) {
 		return
 	}
 	by := httpapi.Principal(c).Subject
+	var version int64
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		var current int64
+		if err := tx.Raw(`SELECT members_version FROM "case".families WHERE id = ? FOR UPDATE`, id).Scan(&current).Error; err != nil {
+			return err
+		}
+		// Replacing members someone has recorded needs the version they were read at.
+		switch m := c.GetHeader("If-Match"); {
+		case m == "" && current > 0:
+			return errPreconditionNeeded
+		case m != "" && m != httpapi.ETag(current):
+			return errPrecondition
+		}
+		version = current + 1
+		if err := tx.Exec(`UPDATE "case".families SET members_version = ? WHERE id = ?`, version, id).Error; err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM "case".members WHERE family_id = ?`, id).Error; err != nil {
 			return err
 		}
@@ -77,10 +94,20 @@ func (a *API) putMembers(c *gin.Context) {
 		}
 		return a.history(tx, id, "MEMBERS", map[string]any{"person_ids": ids}, by) // who, never their names
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errPreconditionNeeded):
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionNeeded, Status: http.StatusPreconditionRequired, Title: "If-Match is required",
+			Detail: "The family's members are recorded: send the ETag you read them with in If-Match, so that a change made since is not overwritten."})
+		return
+	case errors.Is(err, errPrecondition):
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "Changed since you read it",
+			Detail: "The members changed since the version in If-Match; read them again and send your change on the new version."})
+		return
+	case err != nil:
 		httpapi.Fail(c, a.Log, "put members", err)
 		return
 	}
+	httpapi.SetETag(c, version)
 	c.JSON(http.StatusOK, gin.H{"members": req.Members})
 }
 
@@ -110,6 +137,12 @@ func (a *API) getMembers(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "read members", err)
 		return
 	}
+	var version int64
+	if err := a.DB.WithContext(c).Raw(`SELECT members_version FROM "case".families WHERE id = ?`, id).Scan(&version).Error; err != nil {
+		httpapi.Fail(c, a.Log, "read members", err)
+		return
+	}
+	httpapi.SetETag(c, version)
 	if !policy.FieldVisible(httpapi.Principal(c), policy.Special, rel) {
 		for i := range ms {
 			ms[i].KnownAs, ms[i].BirthDate, ms[i].Withheld = "", "", true

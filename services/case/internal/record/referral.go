@@ -100,7 +100,7 @@ func (a *API) refer(c *gin.Context) {
 			}
 			return nil // opened before: start the workflow again (idempotent)
 		}
-		if err := tx.Exec(`INSERT INTO "case".families (id, team) VALUES (?, ?)`, family, req.Team).Error; err != nil {
+		if err := tx.Exec(`INSERT INTO "case".families (id, team, members_version) VALUES (?, ?, 1)`, family, req.Team).Error; err != nil { // its members: version 1
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO "case".referrals (id, family_id, plan_id, problem_codes, reason_code, referred_by, request_hash) VALUES (?, ?, ?, ?::text[], ?, ?, ?)`,
