@@ -51,6 +51,7 @@ const (
 	waitingPayment  = "payment of the submitted claim"
 	waitingLifted   = "the restriction of processing to be lifted (UK GDPR Article 18): judging, claiming and evidence freezing wait"
 	waitingFee      = "claims to record the attachment fee"
+	waitingNothing  = "nothing: the family has left the programme"
 )
 
 // waitingCodes are the codes the WaitingFor search attribute shows for the texts (search
@@ -58,7 +59,7 @@ const (
 var waitingCodes = map[string]string{
 	waitingDescribe: "IDENTIFICATION_DESCRIBE", waitingAttachment: "ATTACHMENT", waitingFee: "ATTACHMENT_FEE",
 	waitingTracking: "TRACKING_JUDGEMENT", waitingEvidence: "NEW_EVIDENCE", waitingClaim: "CLAIM_RECORD",
-	waitingWindow: "CLAIM_WINDOW_OUTCOME", waitingPayment: "PAYMENT", waitingLifted: "RESTRICTION_LIFTED",
+	waitingWindow: "CLAIM_WINDOW_OUTCOME", waitingPayment: "PAYMENT", waitingLifted: "RESTRICTION_LIFTED", waitingNothing: "NONE",
 }
 
 // waitingCode is the WaitingFor code of what the workflow waits on.
@@ -310,7 +311,7 @@ func (p *programme) correct(ctx workflow.Context, req *familypathv1.CorrectReque
 
 func (p *programme) exit(phase familypathv1.FamilyPhase, reason string, at time.Time) {
 	p.state.Phase, p.state.ExitReason, p.state.ExitedAt = phase, reason, timestamppb.New(at)
-	p.state.NextActionAt = nil
+	p.state.NextActionAt, p.state.WaitingFor = nil, waitingNothing // not the last step's wait
 }
 
 // run acts on the state until the family leaves the programme.

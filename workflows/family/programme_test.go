@@ -672,8 +672,11 @@ func TestWhatTheFamilyWaitsOnIsSearchable(t *testing.T) {
 	outcome(env, "claim-1", submittedKind, day(2017, 6, 30), "")
 	outcome(env, "claim-1", paidKind, day(2017, 9, 30), "")
 	env.ExecuteWorkflow(Lifecycle, input())
-	if st := finalState(t, env); st.GetPhase() != paid {
+	if st := finalState(t, env); st.GetPhase() != paid || st.GetWaitingFor() != waitingNothing {
 		t.Fatalf("final state %v", st)
+	}
+	if waits[len(waits)-1] != "NONE" {
+		t.Errorf("a paid family still shows WaitingFor %q", waits[len(waits)-1])
 	}
 	for _, want := range []string{"ATTACHMENT", "TRACKING_JUDGEMENT", "CLAIM_RECORD", "CLAIM_WINDOW_OUTCOME"} {
 		if !slices.Contains(waits, want) {
