@@ -205,7 +205,8 @@ func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 of 3 files not loaded") {
 		t.Errorf("err %v", err)
 	}
-	for _, want := range []string{"social_care-2016-10.csv: loaded as upload", "4 rows, 2 accepted, 2 rejected", "police.csv: not loaded: event_type: a required column is missing", "extract.csv: not loaded: the file's name does not start with a feed's name"} {
+	for _, want := range []string{"social_care-2016-10.csv: loaded as upload", "4 rows, 2 accepted, 2 rejected", "police.csv: not loaded: event_type: a required column is missing",
+		"extract.csv: not loaded: the file's name does not start with a feed's name", "[3/3] ", "3 files: 1 loaded or already loaded, 2 not loaded"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -39,18 +39,30 @@ func Command(ctx context.Context, s Store, args []string, out io.Writer) error {
 		return errors.New("no files given")
 	}
 	// Files load side by side (Postgres works on one while this process reads the next);
-	// what each reports is printed in the order the files were given.
+	// each file's report is printed as it finishes, with how many of the files are done, and a
+	// summary at the end.
 	paths := fs.Args()
-	reports := make([]strings.Builder, len(paths))
 	errs := make([]error, len(paths))
 	next := make(chan int)
+	var mu sync.Mutex
+	done := 0
 	var wg sync.WaitGroup
 	for w := 0; w < max(1, *parallel); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = ingestFile(ctx, s, paths[i], *feed, *asOf, *loadedBy, &reports[i])
+				var report strings.Builder
+				errs[i] = ingestFile(ctx, s, paths[i], *feed, *asOf, *loadedBy, &report)
+				mu.Lock()
+				done++
+				if report.Len() > 0 {
+					fmt.Fprintf(out, "[%d/%d] %s", done, len(paths), report.String())
+				}
+				if errs[i] != nil {
+					fmt.Fprintf(out, "[%d/%d] %s: not loaded: %v\n", done, len(paths), filepath.Base(paths[i]), errs[i])
+				}
+				mu.Unlock()
 			}
 		}()
 	}
@@ -60,13 +72,12 @@ func Command(ctx context.Context, s Store, args []string, out io.Writer) error {
 	close(next)
 	wg.Wait()
 	failed := 0
-	for i, path := range paths {
-		fmt.Fprint(out, reports[i].String())
-		if errs[i] != nil {
+	for _, err := range errs {
+		if err != nil {
 			failed++
-			fmt.Fprintf(out, "%s: not loaded: %v\n", filepath.Base(path), errs[i])
 		}
 	}
+	fmt.Fprintf(out, "%d files: %d loaded or already loaded, %d not loaded\n", len(paths), len(paths)-failed, failed)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files not loaded", failed, fs.NArg())
 	}
