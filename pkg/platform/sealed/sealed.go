@@ -12,9 +12,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
@@ -44,7 +44,7 @@ type Count struct {
 }
 
 // Status counts the rows of every column under each key.
-func Status(ctx context.Context, db *gorm.DB, columns []Column) ([]Count, error) {
+func Status(ctx context.Context, gdb *gorm.DB, columns []Column) ([]Count, error) {
 	var out []Count
 	for _, c := range columns {
 		var rows []struct {
@@ -52,7 +52,7 @@ func Status(ctx context.Context, db *gorm.DB, columns []Column) ([]Count, error)
 			Rows  int64
 		}
 		q := fmt.Sprintf("SELECT %s AS key_id, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1 ORDER BY 1", c.keyID(), c.Table, c.Column) // #nosec G201 -- names from the service's code, not input
-		if err := db.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
+		if err := gdb.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("%s: %w", c, err)
 		}
 		for _, r := range rows {
@@ -67,8 +67,8 @@ var ErrKeyInUse = errors.New("the key still seals rows: run reseal until none re
 
 // PrintStatus writes the counts, and when dropping names a key, fails with ErrKeyInUse while
 // any row is sealed under it (or the key is the ring's first, which seals new rows).
-func PrintStatus(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, columns []Column, dropping string, out io.Writer) error {
-	counts, err := Status(ctx, db, columns)
+func PrintStatus(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []Column, dropping string, out io.Writer) error {
+	counts, err := Status(ctx, gdb, columns)
 	if err != nil {
 		return err
 	}
@@ -102,9 +102,9 @@ func PrintStatus(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, column
 // Reseal seals again, under the ring's first key, every value of every column sealed under
 // another key, batch by batch, each batch in its own transaction: safe to stop and run again.
 // It answers how many values it resealed.
-func Reseal(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, columns []Column, batch int, out io.Writer) (int, error) {
+func Reseal(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []Column, batch int, out io.Writer) (int, error) {
 	total := 0
-	err := withConn(ctx, db, func(pc *pgx.Conn) error {
+	err := db.WithPgx(ctx, gdb, func(pc *pgx.Conn) error {
 		for _, c := range columns {
 			done := 0
 			for {
@@ -189,9 +189,9 @@ func UUID(v any) [16]byte {
 // Verify opens every sealed value of every column with keys and answers how many it opened,
 // failing on the first that does not open: proof, before an old key is dropped, that the ring
 // left reads everything.
-func Verify(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, columns []Column) (int, error) {
+func Verify(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []Column) (int, error) {
 	opened := 0
-	err := withConn(ctx, db, func(pc *pgx.Conn) error {
+	err := db.WithPgx(ctx, gdb, func(pc *pgx.Conn) error {
 		for _, c := range columns {
 			// #nosec G201 -- table and column names come from the service's code, never from input
 			rows, err := pc.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s IS NOT NULL", strings.Join(c.Key, ", "), c.Column, c.Table, c.Column))
@@ -217,18 +217,4 @@ func Verify(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, columns []C
 		return nil
 	})
 	return opened, err
-}
-
-// withConn runs f on one pgx connection of db's pool (for COPY and typed row values).
-func withConn(ctx context.Context, db *gorm.DB, f func(*pgx.Conn) error) error {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
 }

@@ -158,14 +158,7 @@ func LoadServiceToken(env *config.Env, svc string) auth.TokenSource {
 	if c.TokenURL == "" {
 		env.Required("SERVICE_TOKEN_URL")
 	}
-	c.ClientSecret = env.String("SERVICE_CLIENT_SECRET", "")
-	if file := env.String("SERVICE_CLIENT_SECRET_FILE", ""); file != "" {
-		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted secret
-		if err != nil {
-			env.Fail("SERVICE_CLIENT_SECRET_FILE", "cannot be read")
-		}
-		c.ClientSecret = strings.TrimSpace(string(b))
-	}
+	c.ClientSecret = strings.TrimSpace(secret(env, "SERVICE_CLIENT_SECRET"))
 	if c.ClientSecret == "" {
 		env.Fail("SERVICE_CLIENT_SECRET", "or SERVICE_CLIENT_SECRET_FILE is required")
 	}
@@ -216,15 +209,7 @@ func LoadFieldKeys(env *config.Env) *keyring.Keyring {
 
 // loadKeyring reads ring NAME from the file NAME_FILE (a mounted Secret) or NAME itself.
 func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
-	text := env.String(name, "")
-	if file := env.String(name+"_FILE", ""); file != "" {
-		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file
-		if err != nil {
-			env.Fail(name+"_FILE", "cannot be read")
-			return nil
-		}
-		text = string(b)
-	}
+	text := secret(env, name)
 	if text == "" {
 		env.Fail(name, "or %s_FILE is required: %s (docs/configuration.md)", name, what)
 		return nil
@@ -237,19 +222,25 @@ func loadKeyring(env *config.Env, name, what string) *keyring.Keyring {
 	return ring
 }
 
+// secret reads a secret setting: the file NAME_FILE names (a mounted Secret), else NAME; ""
+// when neither is set or the file cannot be read (then reported).
+func secret(env *config.Env, name string) string {
+	file := env.String(name+"_FILE", "")
+	if file == "" {
+		return env.String(name, "")
+	}
+	b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted file
+	if err != nil {
+		env.Fail(name+"_FILE", "cannot be read")
+		return ""
+	}
+	return string(b)
+}
+
 // LoadAuditKey reads the key of the audit trail's hashes: AUDIT_KEY_FILE (a mounted Secret)
 // or AUDIT_KEY, at least 32 bytes; nil when neither is set.
 func LoadAuditKey(env *config.Env) []byte {
-	text := env.String("AUDIT_KEY", "")
-	if file := env.String("AUDIT_KEY_FILE", ""); file != "" {
-		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the mounted key file
-		if err != nil {
-			env.Fail("AUDIT_KEY_FILE", "cannot be read")
-			return nil
-		}
-		text = string(b)
-	}
-	text = strings.TrimSpace(text)
+	text := strings.TrimSpace(secret(env, "AUDIT_KEY"))
 	if text != "" && len(text) < 32 {
 		env.Fail("AUDIT_KEY", "must be at least 32 bytes (a random secret, e.g. openssl rand -base64 48)")
 		return nil

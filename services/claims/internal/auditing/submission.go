@@ -55,19 +55,29 @@ func (a *API) submission(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="submission-`+planID+`-`+windowID+`.csv"`)
-	w := csvout.NewWriter(c.Writer)
-	_ = w.Write(SubmissionColumns)
+	w := csvFile(c, "submission-"+planID+"-"+windowID, SubmissionColumns)
 	for _, r := range rows {
-		audit := "NOT_SAMPLED"
-		if r.Sampled {
-			audit = "SAMPLED_PASSED" // a sampled claim is submitted only when it passed
-		}
 		_ = w.Write([]string{subs[0].ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
-			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), audit, subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
+			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), auditOf(r.Sampled), subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
 	}
 	w.Flush()
+}
+
+// auditOf is a submitted claim's audit column: a sampled claim is submitted only when it passed.
+func auditOf(sampled bool) string {
+	if sampled {
+		return "SAMPLED_PASSED"
+	}
+	return "NOT_SAMPLED"
+}
+
+// csvFile starts a CSV attachment named name with its header row.
+func csvFile(c *gin.Context, name string, header []string) *csvout.Writer {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w := csvout.NewWriter(c.Writer)
+	_ = w.Write(header)
+	return w
 }
 
 // SubmissionCountColumns are the submission file's columns as counts, for a caller not
@@ -86,16 +96,9 @@ func (a *API) submissionCounts(c *gin.Context, planID, windowID, submissionID st
 		httpapi.Fail(c, a.Log, "submission counts", err)
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="submission-counts-`+planID+`-`+windowID+`.csv"`)
-	w := csvout.NewWriter(c.Writer)
-	_ = w.Write(SubmissionCountColumns)
+	w := csvFile(c, "submission-counts-"+planID+"-"+windowID, SubmissionCountColumns)
 	for _, r := range rows {
-		audit := "NOT_SAMPLED"
-		if r.Sampled {
-			audit = "SAMPLED_PASSED"
-		}
-		_ = w.Write([]string{submissionID, windowID, r.Route, audit, strconv.Itoa(r.Claims)})
+		_ = w.Write([]string{submissionID, windowID, r.Route, auditOf(r.Sampled), strconv.Itoa(r.Claims)})
 	}
 	w.Flush()
 }

@@ -139,10 +139,10 @@ func currentWorkflow(ctx context.Context) string {
 // scheduled before requests carried it, the plan in the window workflow's id
 // (claim-window/<plan>/<window>...).
 func windowPlan(ctx context.Context, planID string) string {
-	if planID != "" || !activity.IsActivity(ctx) {
+	if planID != "" {
 		return planID
 	}
-	rest, _ := strings.CutPrefix(activity.GetInfo(ctx).WorkflowExecution.ID, "claim-window/")
+	rest, _ := strings.CutPrefix(currentWorkflow(ctx), "claim-window/")
 	plan, _, _ := strings.Cut(rest, "/")
 	return plan
 }
