@@ -423,3 +423,14 @@ func (p *Plan) YearEnd(i int) Moment {
 	}
 	return p.EffectiveTo
 }
+
+// SustainedEnd is when the outcome of the problem with the code would be sustained if progress
+// that began at from holds: from plus the outcome's sustained period, in the plan's calendar
+// (false when the calendar ends first, or the plan has no such problem).
+func (p *Plan) SustainedEnd(code string, from Moment) (Moment, bool) {
+	pr, ok := p.Problem(code)
+	if !ok {
+		return Moment{}, false
+	}
+	return pr.Outcome.Sustained.after(from, p.Terms)
+}

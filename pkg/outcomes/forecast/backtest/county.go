@@ -1,0 +1,235 @@
+// Package backtest takes a simulated county through a plan's programme years and scores the
+// forecast made each month, from what was known that month, against what then happened.
+//
+// The county's behaviour is deliberately unlike the forecast's model: families differ in
+// engagement, time to progress is not memoryless, a lapse is likelier early in progress than
+// late, attachments run ahead of and behind the profile month by month, and teams get faster
+// as the programme matures. A forecast that is calibrated here is calibrated for its method,
+// not because the data was drawn from its own assumptions.
+package backtest
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/outcomes/forecast"
+)
+
+// Behaviour is how the simulated county's families fare, per problem code.
+type Behaviour struct {
+	Prevalence    map[string]float64 // chance a family attached has the problem (families have at least two)
+	ProgressScale map[string]float64 // months: a typical family's time to progress (Weibull scale)
+	LapseScale    map[string]float64 // months: time progress holds (Weibull scale, shape below 1)
+	ProgressShape float64
+	LapseShape    float64
+	Engagement    float64 // Gamma shape of families' engagement (mean 1): lower is more varied
+	Learning      float64 // teams' speed-up per programme year
+	CEMonthly     float64 // continuous employment's monthly chance for a family with worklessness
+	PaceNoise     float64 // month-by-month spread of attachments around the profile (log scale)
+}
+
+// Lancashire is a behaviour shaped like the seed reports' county: worklessness and health
+// common and slow, crime rarer and quicker.
+var Lancashire = Behaviour{
+	Prevalence:    map[string]float64{"WORKLESSNESS": 0.7, "HEALTH": 0.6, "CHILDREN_NEED_HELP": 0.5, "EDUCATION": 0.45, "CRIME": 0.3, "DOMESTIC_ABUSE": 0.3},
+	ProgressScale: map[string]float64{"WORKLESSNESS": 14, "HEALTH": 8, "CHILDREN_NEED_HELP": 10, "EDUCATION": 9, "CRIME": 5, "DOMESTIC_ABUSE": 6},
+	LapseScale:    map[string]float64{"WORKLESSNESS": 24, "HEALTH": 40, "CHILDREN_NEED_HELP": 36, "EDUCATION": 30, "CRIME": 40, "DOMESTIC_ABUSE": 30},
+	ProgressShape: 1.4, LapseShape: 0.7, Engagement: 1.5, Learning: 0.1, CEMonthly: 0.006, PaceNoise: 0.25,
+}
+
+const month = 2629800 * time.Second // 30.4375 days
+
+// spell is a problem's progress: from start, lapsing at lapse or sustained at sustained.
+type spell struct {
+	start, end time.Time
+	sustained  bool
+}
+
+type problem struct {
+	code   string
+	spells []spell
+}
+
+type family struct {
+	attached time.Time
+	problems []problem
+	ce       time.Time // continuous employment makes the result (zero: never)
+	result   time.Time // the result: the earlier of SSP and CE (zero: none in the programme)
+	route    string
+}
+
+// County is a simulated county's whole programme.
+type County struct {
+	plan     *outcomes.Plan
+	families []family
+	end      time.Time // the last claim window's opening: nothing is claimed after it
+}
+
+// Simulate attaches families to p at its profile's pace (with noise) and lives out each one.
+func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time}
+	attached := 0
+	for i, y := range p.Profiles {
+		start, end := y.Starts.Time, p.YearEnd(i).Time
+		months := max(1, int(math.Round(end.Sub(start).Hours()/24/30.4375)))
+		for m := range months {
+			from := start.AddDate(0, m, 0)
+			n := int(math.Round(float64(y.Attachments) / float64(months) * math.Exp(b.PaceNoise*r.NormFloat64()-b.PaceNoise*b.PaceNoise/2)))
+			n = min(n, p.FamilyCap-attached)
+			for range n {
+				c.families = append(c.families, c.live(r, b, from.Add(time.Duration(r.Float64()*float64(month)))))
+			}
+			attached += n
+		}
+	}
+	return c
+}
+
+// weibull draws a wait in months (at most a century: an idle family's waits overflow otherwise).
+func weibull(r *rand.Rand, scaleMonths, shape, speed float64) time.Duration {
+	return time.Duration(min(1200, scaleMonths*math.Pow(r.ExpFloat64(), 1/shape)/speed) * float64(month))
+}
+
+// live is one family's whole course from its attachment.
+func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
+	f := family{attached: attached}
+	for len(f.problems) < 2 {
+		f.problems = f.problems[:0]
+		for _, pr := range c.plan.Problems {
+			if r.Float64() < b.Prevalence[pr.Code] {
+				f.problems = append(f.problems, problem{code: pr.Code})
+			}
+		}
+	}
+	engagement := drawGamma(r, b.Engagement) / b.Engagement
+	years := attached.Sub(c.plan.Profiles[0].Starts.Time).Hours() / 24 / 365.25
+	speed := engagement * (1 + b.Learning*years)
+	ssp := attached
+	for i := range f.problems {
+		pr := &f.problems[i]
+		t := attached
+		for t.Before(c.end) {
+			t = t.Add(weibull(r, b.ProgressScale[pr.code], b.ProgressShape, speed))
+			deadline, ok := c.plan.SustainedEnd(pr.code, outcomes.Moment{Time: t})
+			if !ok {
+				deadline.Time = c.end.AddDate(10, 0, 0)
+			}
+			lapse := t.Add(weibull(r, b.LapseScale[pr.code], b.LapseShape, 1))
+			if !lapse.Before(deadline.Time) {
+				pr.spells = append(pr.spells, spell{start: t, end: deadline.Time, sustained: true})
+				break
+			}
+			pr.spells = append(pr.spells, spell{start: t, end: lapse})
+			t = lapse
+		}
+		if n := len(pr.spells); n == 0 || !pr.spells[n-1].sustained {
+			ssp = time.Time{}
+		} else if ssp != (time.Time{}) && pr.spells[n-1].end.After(ssp) {
+			ssp = pr.spells[n-1].end
+		}
+	}
+	for _, pr := range f.problems {
+		if pr.code == "WORKLESSNESS" && c.plan.ContinuousEmployment != nil {
+			f.ce = attached.Add(time.Duration(min(1200, r.ExpFloat64()/(b.CEMonthly*engagement)) * float64(month)))
+		}
+	}
+	switch {
+	case !ssp.IsZero() && (f.ce.IsZero() || !f.ce.Before(ssp)):
+		f.result, f.route = ssp, outcomes.RouteSSP
+	case !f.ce.IsZero():
+		f.result, f.route = f.ce, outcomes.RouteCE
+	}
+	if !f.result.Before(c.end) {
+		f.result, f.route = time.Time{}, ""
+	}
+	return f
+}
+
+// drawGamma draws Gamma(shape, 1) (Marsaglia and Tsang).
+func drawGamma(r *rand.Rand, shape float64) float64 {
+	if shape < 1 {
+		return drawGamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
+	}
+	d := shape - 1.0/3
+	cc := 1 / math.Sqrt(9*d)
+	for {
+		x := r.NormFloat64()
+		v := 1 + cc*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		if u := r.Float64(); math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+			return d * v
+		}
+	}
+}
+
+// At is what tracking would know at asOf: the families attached by then, each problem's
+// status as a monthly judgement would see it, and what changed, dated as tracking dates it.
+func (c *County) At(asOf time.Time) []forecast.Family {
+	var out []forecast.Family
+	for _, f := range c.families {
+		if f.attached.After(asOf) {
+			continue
+		}
+		ff := forecast.Family{AttachedAt: f.attached}
+		if !f.result.IsZero() && !f.result.After(asOf) {
+			ff.Route, ff.AchievedAt = f.route, f.result
+		}
+		for _, pr := range f.problems {
+			ps := forecast.ProblemState{Code: pr.code, Status: outcomes.Outstanding}
+			for _, s := range pr.spells {
+				if s.start.After(asOf) {
+					break
+				}
+				ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.SignificantProgress, At: s.start})
+				ps = forecast.ProblemState{Code: pr.code, Status: outcomes.SignificantProgress, ClockStart: s.start}
+				switch {
+				case s.sustained && !s.end.After(asOf):
+					ps.Status, ps.SustainedAt = outcomes.Sustained, s.end
+					ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.Sustained, At: s.end})
+				case s.sustained:
+					ps.SustainedAt = s.end
+				case !s.end.After(asOf): // a lapse, seen at the next monthly judgement
+					ps = forecast.ProblemState{Code: pr.code, Status: outcomes.Outstanding}
+					ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.Outstanding, At: s.end.Add(15 * 24 * time.Hour)})
+				default: // in progress; its date if it holds
+					if end, ok := c.plan.SustainedEnd(pr.code, outcomes.Moment{Time: s.start}); ok {
+						ps.SustainedAt = end.Time
+					}
+				}
+			}
+			ff.Problems = append(ff.Problems, ps)
+		}
+		sort.SliceStable(ff.History, func(i, j int) bool { return ff.History[i].At.Before(ff.History[j].At) })
+		out = append(out, ff)
+	}
+	return out
+}
+
+// Actual is how many results each claim window took, under the family cap.
+func (c *County) Actual() []int {
+	out := make([]int, len(c.plan.ClaimWindows))
+	for _, f := range c.families {
+		if f.result.IsZero() {
+			continue
+		}
+		for w, cw := range c.plan.ClaimWindows {
+			if !cw.Opens.Time.Before(f.result.Truncate(24 * time.Hour)) {
+				out[w]++
+				break
+			}
+		}
+	}
+	total := 0
+	for w := range out {
+		out[w] = min(out[w], c.plan.FamilyCap-total)
+		total += out[w]
+	}
+	return out
+}

@@ -1,0 +1,244 @@
+package forecast
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/plans"
+)
+
+func lancashire(t testing.TB) *outcomes.Plan {
+	t.Helper()
+	ps, err := outcomes.Load(plans.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := ps.Latest("lancashire-phase2")
+	if !ok {
+		t.Fatal("no lancashire-phase2 plan")
+	}
+	return p
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func TestChangesDateProgressFromItsClockAndSplitJumps(t *testing.T) {
+	judged := date(2017, 3, 1)
+	before := []ProblemState{{Code: "CRIME", Status: outcomes.Outstanding}, {Code: "HEALTH", Status: outcomes.SignificantProgress, ClockStart: date(2016, 10, 1)},
+		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2016, 9, 1)}}
+	after := []ProblemState{
+		{Code: "CRIME", Status: outcomes.Sustained, ClockStart: date(2016, 8, 1), SustainedAt: date(2017, 2, 1)}, // two steps at once
+		{Code: "HEALTH", Status: outcomes.Outstanding},                                                           // a lapse
+		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2017, 1, 10)},                 // lapsed and began again
+		{Code: "WORKLESSNESS", Status: outcomes.Outstanding},                                                     // unchanged (absent before: outstanding)
+	}
+	want := []Transition{
+		{"CRIME", outcomes.SignificantProgress, date(2016, 8, 1)}, {"CRIME", outcomes.Sustained, date(2017, 2, 1)},
+		{"HEALTH", outcomes.Outstanding, judged},
+		{"EDUCATION", outcomes.Outstanding, date(2017, 1, 10)}, {"EDUCATION", outcomes.SignificantProgress, date(2017, 1, 10)},
+	}
+	if got := Changes(before, after, judged); !reflect.DeepEqual(got, want) {
+		t.Fatalf("changes:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestObserveCountsEventsOverTheTimeTheyCouldHappen(t *testing.T) {
+	p := lancashire(t)
+	f := Family{AttachedAt: date(2016, 1, 1),
+		Problems: []ProblemState{{Code: "CRIME", Status: outcomes.Sustained, ClockStart: date(2016, 7, 1), SustainedAt: date(2017, 1, 1)},
+			{Code: "HEALTH", Status: outcomes.Outstanding}},
+		History: []Transition{{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)}, {"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
+			{"CRIME", outcomes.SignificantProgress, date(2016, 7, 1)}, {"CRIME", outcomes.Sustained, date(2017, 1, 1)}}}
+	o := Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
+	days := func(a, b time.Time) float64 { return b.Sub(a).Hours() / 24 }
+	if c := o.Progress["CRIME"].Total(); c.Events != 2 || c.ExposureDays != days(date(2016, 1, 1), date(2016, 2, 1))+days(date(2016, 3, 1), date(2016, 7, 1)) {
+		t.Errorf("crime progress %+v", c)
+	}
+	if c := o.Lapse["CRIME"].Total(); c.Events != 1 || c.ExposureDays != days(date(2016, 2, 1), date(2016, 3, 1))+days(date(2016, 7, 1), date(2017, 1, 1)) {
+		t.Errorf("crime lapses %+v", c)
+	}
+	if c := o.Progress["HEALTH"].Total(); c.Events != 0 || c.ExposureDays != days(date(2016, 1, 1), date(2017, 1, 1)) {
+		t.Errorf("health progress %+v", c)
+	}
+	if o.Sustained["CRIME"] != 1 {
+		t.Errorf("sustained %v", o.Sustained)
+	}
+	// Without history, the last judgement alone gives the same progress and one sustained outcome.
+	f.History = nil
+	o = Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
+	if c := o.Progress["CRIME"].Total(); c.Events != 1 || c.ExposureDays != days(date(2016, 1, 1), date(2016, 7, 1)) {
+		t.Errorf("crime progress without history %+v", c)
+	}
+}
+
+// county makes n attached families at asOf with problems in every state, from a seeded source.
+func county(n int, asOf time.Time, seed uint64) []Family {
+	r := rand.New(rand.NewPCG(seed, 1))
+	codes := []string{"CRIME", "EDUCATION", "CHILDREN_NEED_HELP", "WORKLESSNESS", "DOMESTIC_ABUSE", "HEALTH"}
+	out := make([]Family, n)
+	for i := range out {
+		attached := asOf.AddDate(0, -1-r.IntN(30), 0)
+		f := Family{AttachedAt: attached}
+		for _, j := range r.Perm(len(codes))[:2+r.IntN(3)] {
+			ps := ProblemState{Code: codes[j], Status: outcomes.Outstanding}
+			switch r.IntN(4) {
+			case 1:
+				ps.Status, ps.ClockStart = outcomes.SignificantProgress, asOf.AddDate(0, -r.IntN(5), 0)
+				ps.SustainedAt = ps.ClockStart.AddDate(0, 6, 0)
+			case 2:
+				ps.Status, ps.ClockStart = outcomes.Sustained, attached.AddDate(0, 1, 0)
+				ps.SustainedAt = ps.ClockStart.AddDate(0, 6, 0)
+				if ps.SustainedAt.After(asOf) {
+					ps.Status = outcomes.SignificantProgress
+				}
+			}
+			f.Problems = append(f.Problems, ps)
+		}
+		if r.IntN(10) == 0 {
+			f.Route, f.AchievedAt = outcomes.RouteSSP, asOf.AddDate(0, 0, -r.IntN(300))
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func TestRunIsReproducibleWhateverTheCores(t *testing.T) {
+	p := lancashire(t)
+	asOf := date(2017, 6, 15)
+	fams := county(500, asOf, 7)
+	a, err := Run(p, fams, Options{AsOf: asOf, Draws: 300, Seed: 42, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Run(p, fams, Options{AsOf: asOf, Draws: 300, Seed: 42, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed and inputs gave different forecasts on 1 and 4 cores")
+	}
+	c, _ := Run(p, fams, Options{AsOf: asOf, Draws: 300, Seed: 43})
+	if reflect.DeepEqual(a.Total, c.Total) && reflect.DeepEqual(a.Windows, c.Windows) {
+		t.Fatal("another seed gave the very same forecast")
+	}
+	// Bands are ordered, past windows are certain, and the years add up to the total.
+	sum := 0.0
+	for _, w := range a.Windows {
+		if w.Results.P10 > w.Results.P50 || w.Results.P50 > w.Results.P90 {
+			t.Errorf("window %s band out of order: %+v", w.ID, w.Results)
+		}
+		if w.Past && (w.Results.P10 != w.Results.P90) {
+			t.Errorf("past window %s is uncertain: %+v", w.ID, w.Results)
+		}
+		sum += w.Results.Mean
+	}
+	if diff := sum - a.Total.Results.Mean; diff > 1 || diff < -1 {
+		t.Errorf("windows' means add to %v, total's is %v", sum, a.Total.Results.Mean)
+	}
+	if a.Summary == "" || len(a.Drivers) != len(p.Problems) {
+		t.Errorf("summary %q, %d drivers", a.Summary, len(a.Drivers))
+	}
+}
+
+func TestTheFamilyCapHoldsInEveryDraw(t *testing.T) {
+	p := *lancashire(t)
+	p.FamilyCap = 120
+	asOf := date(2016, 6, 1)
+	fams := county(400, asOf, 3)
+	f, err := Run(&p, fams, Options{AsOf: asOf, Draws: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Total.Results.P90 > 120 {
+		t.Fatalf("a draw claimed more than the cap: %+v", f.Total.Results)
+	}
+	if f.Total.Results.P10 != 120 {
+		t.Fatalf("400 families with a cap of 120 should reach it nearly always: %+v", f.Total.Results)
+	}
+	if f.Inputs.ToAttach != 0 {
+		t.Fatalf("families to attach past the cap: %v", f.Inputs.ToAttach)
+	}
+}
+
+func TestResultsAlreadyAchievedAreCertainAndNothingIsAssumedAfterTheLastWindow(t *testing.T) {
+	p := lancashire(t)
+	asOf := date(2020, 2, 1) // after the last window opened
+	fams := []Family{
+		{AttachedAt: date(2016, 1, 1), Route: outcomes.RouteSSP, AchievedAt: date(2016, 9, 1), Problems: []ProblemState{{Code: "CRIME", Status: outcomes.Sustained}}},
+		{AttachedAt: date(2016, 1, 1), Problems: []ProblemState{{Code: "CRIME"}, {Code: "HEALTH"}}},
+	}
+	f, err := Run(p, fams, Options{AsOf: asOf, Draws: 50, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Total.Results != (Band{P10: 1, P50: 1, P90: 1, Mean: 1}) {
+		t.Fatalf("total %+v, want exactly the one result achieved", f.Total.Results)
+	}
+	if w := f.Windows[3]; w.ID != "2016-10" || w.Results.P50 != 1 || !w.Past {
+		t.Fatalf("the result achieved on 2016-09-01 belongs to window 2016-10: %+v", w)
+	}
+}
+
+func TestMoreObservedProgressForecastsMoreResults(t *testing.T) {
+	p := lancashire(t)
+	asOf := date(2017, 4, 1)
+	slow := county(300, asOf, 11)
+	fast := county(300, asOf, 11)
+	for i := range fast {
+		fast[i].History = nil
+		for j := range fast[i].Problems {
+			ps := &fast[i].Problems[j]
+			if ps.Status == outcomes.Outstanding { // the same families, with every problem progressing soon after attachment
+				ps.Status, ps.ClockStart = outcomes.SignificantProgress, fast[i].AttachedAt.AddDate(0, 0, 10)
+				ps.SustainedAt, _ = endOf(p, ps.Code, ps.ClockStart)
+			}
+		}
+	}
+	a, _ := Run(p, slow, Options{AsOf: asOf, Draws: 200, Seed: 5})
+	b, _ := Run(p, fast, Options{AsOf: asOf, Draws: 200, Seed: 5})
+	if b.Total.Results.P50 <= a.Total.Results.P50 {
+		t.Fatalf("faster progress forecast %d results, slower %d", b.Total.Results.P50, a.Total.Results.P50)
+	}
+	if b.Inputs.Rates.Progress["CRIME"][0].Mean() <= a.Inputs.Rates.Progress["CRIME"][0].Mean() {
+		t.Fatal("observed progress did not raise the progress rate")
+	}
+}
+
+func endOf(p *outcomes.Plan, code string, from time.Time) (time.Time, bool) {
+	m, ok := p.SustainedEnd(code, outcomes.Moment{Time: from})
+	return m.Time, ok
+}
+
+func TestBeforeAnyFamilyTheProfileAndThePriorSayEverything(t *testing.T) {
+	p := lancashire(t)
+	f, err := Run(p, nil, Options{AsOf: date(2015, 4, 1), Draws: 200, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Inputs.ToAttach != float64(p.FamilyCap) {
+		t.Fatalf("to attach %v, want the whole profile %d", f.Inputs.ToAttach, p.FamilyCap)
+	}
+	if f.Total.Results.P50 == 0 || f.Total.Results.P90 > p.FamilyCap {
+		t.Fatalf("total %+v", f.Total.Results)
+	}
+	if f.Total.BudgetResults != 6034 { // 70% of 8,620
+		t.Fatalf("budget results %d", f.Total.BudgetResults)
+	}
+}
+
+// BenchmarkForecast10k is the figure: 10,000 attached families, 10,000 draws
+// (docs/forecast.md records it).
+func BenchmarkForecast10k(b *testing.B) {
+	p := lancashire(b)
+	asOf := date(2017, 6, 15)
+	fams := county(10000, asOf, 1)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Run(p, fams, Options{AsOf: asOf, Draws: 10000, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,422 @@
+// Package forecast is the results forecast: from the programme's own history (how often and
+// how soon each problem made significant progress, how often progress lapsed before it was
+// sustained, how often continuous employment made the result), the chance that each attached
+// family, and each family still to be attached, achieves a result by each claim window. A
+// seeded Monte Carlo over families gives results and income per claim window and programme
+// year at P10, P50 and P90, and the chance of reaching the budget's assumption and the
+// profile. Pure: no I/O and no clock; tracking runs it over its read model
+// (docs/forecast.md).
+package forecast
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+)
+
+// ModelVersion names the model; every snapshot records it beside its inputs' versions.
+const ModelVersion = "1"
+
+const day = 24 * time.Hour
+
+// ProblemState is one baseline problem of a family as tracking last judged it.
+type ProblemState struct {
+	Code        string
+	Status      string    // outcomes.Outstanding, SignificantProgress or Sustained
+	ClockStart  time.Time // when significant progress began (zero while outstanding)
+	SustainedAt time.Time // when it is, or will be if progress holds, sustained (zero: unknown)
+}
+
+// Transition is a change of a problem's status, as tracking saw it between two judgements.
+type Transition struct {
+	Problem string
+	To      string
+	At      time.Time
+}
+
+// Family is an attached family as tracking knows it: no names, no ids.
+type Family struct {
+	AttachedAt time.Time
+	Problems   []ProblemState // its baseline problems, as last judged
+	History    []Transition   // what changed, oldest first (may be empty: then Problems is all there is)
+	Route      string         // "SSP" or "CE" once a result is achieved
+	AchievedAt time.Time
+	// CEProjectedAt: when an adult's work would make the result by continuous employment, if
+	// the work holds.
+	CEProjectedAt time.Time
+}
+
+// Changes is what moved between two judgements of a family's problems (before is empty for
+// the first). Progress is dated from its clock start, a sustained outcome from its date, a
+// lapse from the judgement that saw it (or, when progress lapsed and began again between two
+// judgements, from the new clock start).
+func Changes(before, after []ProblemState, judgedFor time.Time) []Transition {
+	var out []Transition
+	for _, a := range after {
+		b := ProblemState{Code: a.Code, Status: outcomes.Outstanding}
+		if i := slices.IndexFunc(before, func(s ProblemState) bool { return s.Code == a.Code }); i >= 0 {
+			b = before[i]
+		}
+		progressAt := a.ClockStart
+		if progressAt.IsZero() {
+			progressAt = judgedFor
+		}
+		switch {
+		case a.Status == b.Status && (a.Status != outcomes.SignificantProgress || !a.ClockStart.After(b.ClockStart)):
+		case a.Status == outcomes.Outstanding:
+			out = append(out, Transition{a.Code, outcomes.Outstanding, judgedFor})
+		case a.Status == outcomes.SignificantProgress && b.Status == outcomes.SignificantProgress:
+			out = append(out, Transition{a.Code, outcomes.Outstanding, progressAt}, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+		case a.Status == outcomes.SignificantProgress:
+			out = append(out, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+		case a.Status == outcomes.Sustained:
+			if b.Status != outcomes.SignificantProgress {
+				out = append(out, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+			}
+			at := a.SustainedAt
+			if at.IsZero() {
+				at = judgedFor
+			}
+			out = append(out, Transition{a.Code, outcomes.Sustained, at})
+		}
+	}
+	return out
+}
+
+// Count is events over exposure: how often something happened in the time it could have.
+// Both are weighted by recency (Prior.HalfLifeDays), so events need not be whole.
+type Count struct {
+	Events       float64 `json:"events"`
+	ExposureDays float64 `json:"exposure_days"`
+}
+
+// Hazard is a rate split by how long the problem has been in its state (the bands' starts,
+// in days): progress is likelier some months into the work than in its first weeks, and a
+// lapse likelier early in progress than late. One Count a band.
+type Hazard []Count
+
+// Bands of days in a state: since attachment or the last lapse for progress, since progress
+// began for a lapse.
+var (
+	ProgressBands = []float64{0, 91, 182, 365}
+	LapseBands    = []float64{0, 61, 122, 244}
+)
+
+// recency weighs what happened at t against what happened at asOf: teams change, and the
+// forecast should follow the programme as it is now.
+type recency struct {
+	asOf     time.Time
+	halfLife float64 // days; 0: every day alike
+}
+
+func (r recency) weight(t time.Time) float64 {
+	if r.halfLife <= 0 {
+		return 1
+	}
+	return math.Exp2(-max(0, r.asOf.Sub(t).Hours()/24) / r.halfLife)
+}
+
+// add counts the time from (in the state since it began) to to, and the event at to if one.
+func (h Hazard) add(bands []float64, from, to time.Time, event bool, r recency) {
+	length := to.Sub(from).Hours() / 24
+	if length < 0 {
+		return
+	}
+	for k, lo := range bands {
+		hi := math.Inf(1)
+		if k+1 < len(bands) {
+			hi = bands[k+1]
+		}
+		if length > lo {
+			end := min(length, hi)
+			mid := from.Add(time.Duration((lo + end) / 2 * float64(day)))
+			h[k].ExposureDays += (end - lo) * r.weight(mid)
+		}
+		if event && length >= lo && length < hi {
+			h[k].Events += r.weight(to)
+		}
+	}
+}
+
+func (h Hazard) plus(o Hazard) {
+	for k := range h {
+		h[k].Events += o[k].Events
+		h[k].ExposureDays += o[k].ExposureDays
+	}
+}
+
+// Total is the hazard's events and exposure over every band.
+func (h Hazard) Total() Count {
+	var c Count
+	for _, b := range h {
+		c.Events += b.Events
+		c.ExposureDays += b.ExposureDays
+	}
+	return c
+}
+
+// Observed is the programme's history, per problem code: progress (from outstanding to
+// significant progress), lapses (from significant progress back to outstanding), outcomes
+// sustained, and results by continuous employment among families that could earn one.
+type Observed struct {
+	Progress  map[string]Hazard `json:"progress"`
+	Lapse     map[string]Hazard `json:"lapse"`
+	Sustained map[string]int    `json:"sustained"`
+	CE        Count             `json:"continuous_employment"`
+
+	// progress per family: len(plan problems) * len(ProgressBands) counts a family, in the
+	// plan's order of problems, for the engagement model.
+	families []Count
+	recent   []bool // attached in the year before asOf
+}
+
+// Observe reads the history of the families up to asOf. A problem's time counts from the
+// family's attachment until its result (nothing is judged after it).
+func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Observed {
+	o := Observed{Progress: map[string]Hazard{}, Lapse: map[string]Hazard{}, Sustained: map[string]int{}}
+	index := map[string]int{}
+	for i, prob := range p.Problems {
+		o.Progress[prob.Code], o.Lapse[prob.Code] = make(Hazard, len(ProgressBands)), make(Hazard, len(LapseBands))
+		index[prob.Code] = i
+	}
+	nb := len(ProgressBands)
+	o.families = make([]Count, len(families)*len(p.Problems)*nb)
+	o.recent = make([]bool, len(families))
+	r := recency{asOf: asOf, halfLife: pr.HalfLifeDays}
+	ceProblems := employmentProblems(p)
+	for i := range families {
+		f := &families[i]
+		end, ok := observedUntil(f, asOf)
+		if !ok {
+			continue
+		}
+		o.recent[i] = asOf.Sub(f.AttachedAt) < 365*day
+		for _, ps := range f.Problems {
+			j, ok := index[ps.Code]
+			if !ok {
+				continue // a problem the plan no longer has
+			}
+			progress := Hazard(o.families[(i*len(p.Problems)+j)*nb:][:nb])
+			lapse := o.Lapse[ps.Code]
+			if walkProblem(f, ps, end, progress, lapse, r) {
+				o.Sustained[ps.Code]++
+			}
+			o.Progress[ps.Code].plus(progress)
+		}
+		if p.ContinuousEmployment != nil && slices.ContainsFunc(f.Problems, func(ps ProblemState) bool { return ceProblems[ps.Code] }) {
+			o.CE.ExposureDays += end.Sub(f.AttachedAt).Hours() / 24 * r.weight(f.AttachedAt.Add(end.Sub(f.AttachedAt)/2))
+			if f.Route == outcomes.RouteCE {
+				o.CE.Events += r.weight(end)
+			}
+		}
+	}
+	return o
+}
+
+// observedUntil is the end of what is known of a family: now, or its result (nothing is
+// judged after it); false for a family attached after it.
+func observedUntil(f *Family, asOf time.Time) (time.Time, bool) {
+	end := asOf
+	if !f.AchievedAt.IsZero() && f.AchievedAt.Before(end) {
+		end = f.AchievedAt
+	}
+	return end, f.AttachedAt.Before(end)
+}
+
+// walkProblem counts one problem's time and events, from the family's attachment through its
+// transitions, then whatever the last judgement says that the history does not; true when
+// the problem's outcome was sustained.
+func walkProblem(f *Family, ps ProblemState, end time.Time, progress, lapse Hazard, r recency) (sustained bool) {
+	state, since := ProblemState{Code: ps.Code, Status: outcomes.Outstanding}, f.AttachedAt
+	step := func(t Transition) {
+		at := t.At
+		if at.Before(since) {
+			at = since
+		}
+		if at.After(end) {
+			at = end
+		}
+		switch state.Status {
+		case outcomes.Outstanding:
+			progress.add(ProgressBands, since, at, t.To != outcomes.Outstanding, r)
+		case outcomes.SignificantProgress:
+			lapse.add(LapseBands, since, at, t.To == outcomes.Outstanding, r)
+		}
+		sustained = sustained || t.To == outcomes.Sustained && state.Status != outcomes.Sustained
+		state.Status, since = t.To, at
+		if t.To == outcomes.SignificantProgress {
+			state.ClockStart = t.At
+		}
+	}
+	for _, t := range f.History {
+		if t.Problem == ps.Code && !t.At.After(end) {
+			step(t)
+		}
+	}
+	for _, t := range Changes([]ProblemState{state}, []ProblemState{ps}, end) {
+		step(t)
+	}
+	switch state.Status {
+	case outcomes.Outstanding:
+		progress.add(ProgressBands, since, end, false, r)
+	case outcomes.SignificantProgress:
+		lapse.add(LapseBands, since, end, false, r)
+	}
+	return sustained
+}
+
+// employmentProblems are the plan's problems evidenced by out-of-work benefits: a family with
+// one can earn its result by continuous employment.
+func employmentProblems(p *outcomes.Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, pr := range p.Problems {
+		for _, ind := range pr.Indicators {
+			if ind.Feed == "dwp_benefits" {
+				out[pr.Code] = true
+			}
+		}
+	}
+	return out
+}
+
+// Prior is what the model assumes before the programme has history: each rate is a Gamma
+// distribution worth WeightDays of observation, so the programme's own history outweighs it
+// within months. The defaults are documented in docs/forecast.md.
+type Prior struct {
+	ProgressMedianDays float64 // half of outstanding problems make progress within this
+	HoldChance         float64 // progress holds this long ...
+	HoldDays           float64 // ... with this chance
+	CEMonthly          float64 // chance a month that continuous employment makes an eligible family's result
+	WeightDays         float64
+	// HalfLifeDays: history this old counts half as much as today's (0: all alike).
+	HalfLifeDays float64
+}
+
+// DefaultPrior: half of problems show progress within six months of attachment, progress
+// holds six months four times in five, and continuous employment makes 1% of eligible
+// families' results a month; each worth a year of one problem's (or family's) observation.
+// History a year old counts half as much as today's.
+var DefaultPrior = Prior{ProgressMedianDays: 182, HoldChance: 0.8, HoldDays: 182, CEMonthly: 0.01, WeightDays: 365, HalfLifeDays: 365}
+
+// Gamma is a rate's distribution (per day): shape and rate.
+type Gamma struct {
+	Shape float64 `json:"shape"`
+	Rate  float64 `json:"rate"`
+}
+
+// Mean is the distribution's mean.
+func (g Gamma) Mean() float64 { return g.Shape / g.Rate }
+
+func posterior(perDay, weight float64, c Count) Gamma {
+	return Gamma{Shape: perDay*weight + c.Events, Rate: weight + c.ExposureDays}
+}
+
+// Rates are the model's rates per day, per problem, with their uncertainty.
+type Rates struct {
+	Progress map[string][]Gamma `json:"progress"` // per band of ProgressBands, for a family of average engagement
+	Lapse    map[string][]Gamma `json:"lapse"`    // per band of LapseBands
+	CE       Gamma              `json:"continuous_employment"`
+	// Engagement is the variance of families' shared multiplier of progress (0: none).
+	Engagement float64 `json:"engagement_variance"`
+
+	// Newcomers is the mean engagement of the families attached in the last year, which
+	// families still to attach are expected to share (1 with too few of them to say).
+	Newcomers float64 `json:"newcomers_engagement"`
+
+	// families: each attached family's own engagement, given what it has done: a Gamma.
+	families []Gamma
+}
+
+// Estimate combines the prior with what was observed.
+//
+// Engagement: families differ, and a family that makes progress on one problem tends to on
+// the others (and into work), so a result, which needs every problem sustained, is likelier
+// than independent problems would make it. Each family has a multiplier of its progress
+// (mean 1, Gamma distributed with the variance estimated here), shared by its problems and
+// its chance of continuous employment. The rates and the variance are fitted together by
+// expectation-maximisation: each family's multiplier given its progress events (O) against
+// those expected of it (H), then the rates given the multipliers, then the variance by the
+// method of moments (Var O = H + variance * H^2), until they settle.
+func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
+	r := Rates{Progress: map[string][]Gamma{}, Lapse: map[string][]Gamma{}}
+	progress := math.Ln2 / pr.ProgressMedianDays
+	lapse := -math.Log(pr.HoldChance) / pr.HoldDays
+	np, nb := len(p.Problems), len(ProgressBands)
+	// The prior's weight is shared among the bands, so that it weighs as much in all.
+	weight := pr.WeightDays / float64(nb)
+	for _, prob := range p.Problems {
+		for _, c := range o.Lapse[prob.Code] {
+			r.Lapse[prob.Code] = append(r.Lapse[prob.Code], posterior(lapse, pr.WeightDays/float64(len(LapseBands)), c))
+		}
+	}
+	r.CE = posterior(-math.Log(1-pr.CEMonthly)/30.4375, 2*pr.WeightDays, o.CE)
+
+	families := len(o.families) / max(1, np*nb)
+	z := make([]float64, families)
+	for i := range z {
+		z[i] = 1
+	}
+	rate := make([]Gamma, np*nb)
+	observedEvents := make([]float64, families)
+	expected := make([]float64, families)
+	for range 25 {
+		// The rates, given each family's multiplier.
+		for j := range np {
+			for k := range nb {
+				var c Count
+				for i := range families {
+					x := o.families[(i*np+j)*nb+k]
+					c.Events += x.Events
+					c.ExposureDays += x.ExposureDays * z[i]
+				}
+				rate[j*nb+k] = posterior(progress, weight, c)
+			}
+		}
+		// What each family did against what was expected of it, and the variance.
+		num, den := 0.0, 0.0
+		for i := range families {
+			observedEvents[i], expected[i] = 0, 0
+			for jk := range np * nb {
+				x := o.families[i*np*nb+jk]
+				observedEvents[i] += x.Events
+				expected[i] += x.ExposureDays * rate[jk].Mean()
+			}
+			d := observedEvents[i] - expected[i]
+			num += d*d - observedEvents[i]
+			den += expected[i] * expected[i]
+		}
+		r.Engagement = 0
+		if den > 0 {
+			r.Engagement = min(4, max(0, num/den))
+		}
+		for i := range z {
+			z[i] = 1
+			if r.Engagement > 0 {
+				z[i] = (1/r.Engagement + observedEvents[i]) / (1/r.Engagement + expected[i])
+			}
+		}
+	}
+	for j, prob := range p.Problems {
+		r.Progress[prob.Code] = rate[j*nb : (j+1)*nb]
+	}
+	r.Newcomers = 1
+	recent, sum := 0, 0.0
+	for i := range families {
+		if o.recent[i] {
+			recent++
+			sum += z[i]
+		}
+	}
+	if recent >= 30 {
+		r.Newcomers = sum / float64(recent)
+	}
+	if r.Engagement > 0 {
+		r.families = make([]Gamma, families)
+		for i := range families {
+			r.families[i] = Gamma{Shape: 1/r.Engagement + observedEvents[i], Rate: 1/r.Engagement + expected[i]}
+		}
+	}
+	return r
+}
