@@ -165,7 +165,7 @@ func checkHooks(t *testing.T, objs []object) {
 		if j, ok := o.Value.(*batchv1.Job); ok {
 			jobs[o.Name] = j
 			hook := j.Annotations["helm.sh/hook"]
-			if o.Name == "familypath-schedule-claim-windows" {
+			if o.Name == "familypath-schedule-claim-windows" || o.Name == "familypath-schedule-forecasts" {
 				if hook != "post-install,post-upgrade" { // it reads the plans ConfigMap of the release
 					t.Errorf("Job %s is a %q hook, want post-install,post-upgrade", o.Name, hook)
 				}
@@ -183,6 +183,10 @@ func checkHooks(t *testing.T, objs []object) {
 	if j := jobs["familypath-schedule-claim-windows"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-claim-windows"}) ||
 		!slices.ContainsFunc(j.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.ConfigMap != nil }) {
 		t.Error("no post-install Job running workflow-worker schedule-claim-windows with the plans mounted")
+	}
+	if j := jobs["familypath-schedule-forecasts"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-forecasts"}) ||
+		!slices.ContainsFunc(j.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool { return e.Name == "FORECAST_DAY" && e.Value == "5" }) {
+		t.Error("no post-install Job running workflow-worker schedule-forecasts on the chart's day of the month")
 	}
 	j := jobs["familypath-register-search-attributes"]
 	if j == nil || !strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/workflow-worker:") ||

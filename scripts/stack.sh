@@ -171,6 +171,13 @@ schedule_claim_windows() {
     || die "scheduling the claim windows failed: see $RUN/logs/schedule-claim-windows.log"
 }
 
+# schedule_forecasts: each running plan's monthly results forecast (the first runs at once).
+schedule_forecasts() {
+  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE PAYLOAD_KEYS_FILE=$PAYLOAD_KEYS_FILE \
+    "$RUN/bin/workflow-worker" schedule-forecasts >>"$RUN/logs/schedule-forecasts.log" 2>&1 \
+    || die "scheduling the forecasts failed: see $RUN/logs/schedule-forecasts.log"
+}
+
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
   SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
@@ -375,11 +382,12 @@ case "$cmd" in
     start_services
     save_state
     load_demo_data
+    schedule_forecasts
     print_urls
     ;;
   deps) deps_up ;;
   services)
-    build; register_search_attributes; schedule_claim_windows; start_services; save_state ;;
+    build; register_search_attributes; schedule_claim_windows; start_services; save_state; schedule_forecasts ;;
   down) down ;;
   env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
   *) die "unknown command $cmd (want up, deps, services, down or env)" ;;

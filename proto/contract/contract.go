@@ -26,6 +26,7 @@ const (
 	WorkflowFamilyLifecycle = "FamilyLifecycle"
 	WorkflowClaimWindow     = "ClaimWindow"
 	WorkflowIdentification  = "IdentificationRun"
+	WorkflowForecast        = "ProgrammeForecast"
 )
 
 // Messages of the IdentificationRun workflow.
@@ -61,6 +62,7 @@ const (
 	ActivityCaseGatherAttachment            = "case.GatherAttachment"
 	ActivityTrackingJudgeReadiness          = "tracking.JudgeReadiness"
 	ActivityTrackingJudgeFamily             = "tracking.JudgeFamily"
+	ActivityTrackingMakeForecast            = "tracking.MakeForecast"
 	ActivityAttachmentRecordAttachment      = "attachment.RecordAttachment"
 	ActivityAttachmentCorrectAttachment     = "attachment.CorrectAttachment"
 	ActivityClaimsRecordAttachmentFee       = "claims.RecordAttachmentFee"
@@ -70,6 +72,7 @@ const (
 	ActivityClaimsRemindAuditors            = "claims.RemindAuditors"
 	ActivityClaimsSubmitWindow              = "claims.SubmitWindow"
 	ActivityClaimsRejudgeClaims             = "claims.RejudgeClaims"
+	ActivityClaimsRecordForecast            = "claims.RecordForecast"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
@@ -78,6 +81,10 @@ var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
 func ClaimWindowWorkflowID(planID, windowID string) string {
 	return "claim-window/" + planID + "/" + windowID
 }
+
+// ForecastWorkflowID is the id of a plan's forecast schedule, and of the workflows it starts
+// (the schedule appends each run's time).
+func ForecastWorkflowID(planID string) string { return "forecast/" + planID }
 
 // IdentificationRunWorkflowID is the workflow id of an identification run: its opaque id.
 func IdentificationRunWorkflowID(runID string) string { return "identification-run/" + runID }

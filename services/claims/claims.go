@@ -53,6 +53,7 @@ func Definition() service.Definition {
 			r.RegisterActivityWithOptions(acts.RemindAuditors, activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors})
 			r.RegisterActivityWithOptions(acts.SubmitWindow, activity.RegisterOptions{Name: contract.ActivityClaimsSubmitWindow})
 			r.RegisterActivityWithOptions(acts.RejudgeClaims, activity.RegisterOptions{Name: contract.ActivityClaimsRejudgeClaims})
+			r.RegisterActivityWithOptions(dashboard.Forecasts{DB: d.DB}.RecordForecast, activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast})
 			return nil
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/familypath/familypath/services/tracking/internal/forecasting"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
 	"github.com/familypath/familypath/services/tracking/internal/reports"
 	"github.com/familypath/familypath/services/tracking/migrations"
@@ -42,6 +43,8 @@ func Definition() service.Definition {
 				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeReadiness})
 			judge := judging.Judge{Plans: ps, Identification: d.Upstream(contract.QueueIdentification), Case: d.Upstream(contract.QueueCase), Status: judging.StatusStore{DB: d.DB}}
 			r.RegisterActivityWithOptions(judge.JudgeFamily, activity.RegisterOptions{Name: contract.ActivityTrackingJudgeFamily})
+			maker := forecasting.Maker{Store: forecasting.Store{DB: d.DB}, Plans: ps}
+			r.RegisterActivityWithOptions(maker.MakeForecast, activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast})
 			return nil
 		},
 	}

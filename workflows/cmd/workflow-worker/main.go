@@ -1,11 +1,12 @@
-// Command workflow-worker runs the workflows (FamilyLifecycle, ClaimWindow, IdentificationRun)
-// on task queue family-lifecycle.
+// Command workflow-worker runs the workflows (FamilyLifecycle, ClaimWindow, IdentificationRun,
+// ProgrammeForecast) on task queue family-lifecycle.
 //
 //	workflow-worker worker                      poll family-lifecycle
 //	workflow-worker register-search-attributes  add the custom search attributes to the namespace
 //	workflow-worker codec-server                decode payloads for the Temporal UI and CLI (OIDC, administrators)
 //	workflow-worker audit-verify                verify the codec server's audit trail
 //	workflow-worker schedule-claim-windows      one Temporal Schedule per open or future claim window of each plan
+//	workflow-worker schedule-forecasts          a monthly Temporal Schedule of each running plan's results forecast
 package main
 
 import (
@@ -35,9 +36,9 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
+	"github.com/familypath/familypath/workflows/forecast"
 	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/operations"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 )
@@ -62,6 +63,7 @@ var subcommands = [][2]string{
 	{"worker", "run FamilyLifecycle, ClaimWindow and IdentificationRun on task queue family-lifecycle"},
 	{"register-search-attributes", "add the custom search attributes to the namespace (idempotent; checks types)"},
 	{"schedule-claim-windows", "make a Temporal Schedule for each published plan's claim windows"},
+	{"schedule-forecasts", "make a monthly Temporal Schedule of each running plan's results forecast (FORECAST_DAY)"},
 	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
 	{"audit-verify", "walk the codec server's audit trail end to end"},
 	{"version", "print the build's version"},
@@ -94,8 +96,8 @@ func run(args []string) error {
 	if args[0] == "audit-verify" {
 		return verifyCodecAudit()
 	}
-	if args[0] != "worker" && args[0] != "register-search-attributes" && args[0] != "schedule-claim-windows" {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, schedule-claim-windows, codec-server, audit-verify or version)", args[0])
+	if !slices.Contains([]string{"worker", "register-search-attributes", "schedule-claim-windows", "schedule-forecasts"}, args[0]) {
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, schedule-claim-windows, schedule-forecasts, codec-server, audit-verify or version)", args[0])
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
@@ -103,6 +105,8 @@ func run(args []string) error {
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
 	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
+	// The day of the month the results forecast runs: after the month's extracts are judged.
+	forecastDay := env.Int("FORECAST_DAY", 5)
 	// The SDK's default of 2 workflow-task pollers stalls signal handling (docs/workflows.md#speed).
 	pollers := env.Int("WORKFLOW_TASK_POLLERS", 16)
 	stopTimeout := env.Duration("WORKER_STOP_TIMEOUT", service.DefaultWorkerStopTimeout)
@@ -130,13 +134,24 @@ func run(args []string) error {
 	}
 
 	if args[0] == "schedule-claim-windows" {
-		return scheduleClaimWindows(ctx, c, plansDir, log)
+		return schedulePlans(plansDir, log, "claim windows", func(p *outcomes.Plan) (operations.ScheduleReport, error) {
+			return operations.ScheduleClaimWindows(ctx, c, p, time.Now())
+		})
+	}
+	if args[0] == "schedule-forecasts" {
+		if forecastDay < 1 || forecastDay > 28 {
+			return fmt.Errorf("FORECAST_DAY must be a day of the month from 1 to 28, not %d", forecastDay)
+		}
+		return schedulePlans(plansDir, log, "forecast", func(p *outcomes.Plan) (operations.ScheduleReport, error) {
+			return operations.ScheduleForecasts(ctx, c, p, forecastDay, time.Now())
+		})
 	}
 
 	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout})
 	family.Register(w)
 	claimwindow.Register(w)
 	identification.Register(w)
+	forecast.Register(w)
 	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
 		CacheFor: time.Minute, Log: log, Now: time.Now})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
@@ -208,20 +223,20 @@ func verifyCodecAudit() error {
 	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}, os.Stdout)
 }
 
-// scheduleClaimWindows schedules the claim windows of the latest version of every plan
-// (shipped, and in FAMILYPATH_PLANS_DIR).
-func scheduleClaimWindows(ctx context.Context, c client.Client, plansDir string, log *slog.Logger) error {
+// schedulePlans makes the schedules of the latest version of every plan (shipped, and in
+// FAMILYPATH_PLANS_DIR).
+func schedulePlans(plansDir string, log *slog.Logger, what string, schedule func(*outcomes.Plan) (operations.ScheduleReport, error)) error {
 	ps, err := outcomes.LoadWithFolder(plans.FS, plansDir)
 	if err != nil {
 		return err
 	}
 	for _, id := range ps.IDs() {
 		p, _ := ps.Latest(id)
-		rep, err := operations.ScheduleClaimWindows(ctx, c, p, time.Now())
+		rep, err := schedule(p)
 		if err != nil {
-			return fmt.Errorf("schedule the claim windows of %s: %w", id, err)
+			return fmt.Errorf("schedule the %s of %s: %w", what, id, err)
 		}
-		log.Info("claim windows scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
+		log.Info(what+" scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
 	}
 	return nil
 }

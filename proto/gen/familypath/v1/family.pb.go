@@ -3656,6 +3656,230 @@ func (x *ClaimWindowState) GetAlreadyRunBy() string {
 	return ""
 }
 
+// ForecastInput starts a ProgrammeForecast workflow: forecast one plan's results now, keep
+// the snapshot in tracking, and give the dashboard (claims) its copy.
+type ForecastInput struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// draws: Monte Carlo draws; 0 for tracking's default (10,000).
+	Draws         int32 `protobuf:"varint,2,opt,name=draws,proto3" json:"draws,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForecastInput) Reset() {
+	*x = ForecastInput{}
+	mi := &file_familypath_v1_family_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForecastInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForecastInput) ProtoMessage() {}
+
+func (x *ForecastInput) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForecastInput.ProtoReflect.Descriptor instead.
+func (*ForecastInput) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ForecastInput) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ForecastInput) GetDraws() int32 {
+	if x != nil {
+		return x.Draws
+	}
+	return 0
+}
+
+// MakeForecastRequest asks tracking to forecast a plan's results from its read model now.
+type MakeForecastRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	Draws  int32                  `protobuf:"varint,2,opt,name=draws,proto3" json:"draws,omitempty"`
+	// requested_by: the workflow that asked, kept with the snapshot.
+	RequestedBy   string `protobuf:"bytes,3,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MakeForecastRequest) Reset() {
+	*x = MakeForecastRequest{}
+	mi := &file_familypath_v1_family_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MakeForecastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MakeForecastRequest) ProtoMessage() {}
+
+func (x *MakeForecastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MakeForecastRequest.ProtoReflect.Descriptor instead.
+func (*MakeForecastRequest) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *MakeForecastRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *MakeForecastRequest) GetDraws() int32 {
+	if x != nil {
+		return x.Draws
+	}
+	return 0
+}
+
+func (x *MakeForecastRequest) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+// ForecastSnapshot is a kept forecast: counts, pence, codes and dates only (docs/forecast.md).
+type ForecastSnapshot struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	PlanId string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	AsOf   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// forecast_json: the forecast as tracking's API answers it.
+	ForecastJson  []byte `protobuf:"bytes,4,opt,name=forecast_json,json=forecastJson,proto3" json:"forecast_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForecastSnapshot) Reset() {
+	*x = ForecastSnapshot{}
+	mi := &file_familypath_v1_family_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForecastSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForecastSnapshot) ProtoMessage() {}
+
+func (x *ForecastSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForecastSnapshot.ProtoReflect.Descriptor instead.
+func (*ForecastSnapshot) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ForecastSnapshot) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ForecastSnapshot) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ForecastSnapshot) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+func (x *ForecastSnapshot) GetForecastJson() []byte {
+	if x != nil {
+		return x.ForecastJson
+	}
+	return nil
+}
+
+// RecordForecastResponse: claims kept its copy of the snapshot.
+type RecordForecastResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordForecastResponse) Reset() {
+	*x = RecordForecastResponse{}
+	mi := &file_familypath_v1_family_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordForecastResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordForecastResponse) ProtoMessage() {}
+
+func (x *RecordForecastResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_familypath_v1_family_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordForecastResponse.ProtoReflect.Descriptor instead.
+func (*RecordForecastResponse) Descriptor() ([]byte, []int) {
+	return file_familypath_v1_family_proto_rawDescGZIP(), []int{50}
+}
+
 var File_familypath_v1_family_proto protoreflect.FileDescriptor
 
 const file_familypath_v1_family_proto_rawDesc = "" +
@@ -3942,7 +4166,20 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"waitingFor\x123\n" +
 	"\x04held\x18\t \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x04held\x12$\n" +
 	"\x0ealready_run_by\x18\n" +
-	" \x01(\tR\falreadyRunBy*\x9d\x03\n" +
+	" \x01(\tR\falreadyRunBy\">\n" +
+	"\rForecastInput\x12\x17\n" +
+	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x14\n" +
+	"\x05draws\x18\x02 \x01(\x05R\x05draws\"g\n" +
+	"\x13MakeForecastRequest\x12\x17\n" +
+	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x14\n" +
+	"\x05draws\x18\x02 \x01(\x05R\x05draws\x12!\n" +
+	"\frequested_by\x18\x03 \x01(\tR\vrequestedBy\"\x91\x01\n" +
+	"\x10ForecastSnapshot\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12#\n" +
+	"\rforecast_json\x18\x04 \x01(\fR\fforecastJson\"\x18\n" +
+	"\x16RecordForecastResponse*\x9d\x03\n" +
 	"\vFamilyPhase\x12\x1c\n" +
 	"\x18FAMILY_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FAMILY_PHASE_IDENTIFIED\x10\x01\x12\x19\n" +
@@ -3987,7 +4224,7 @@ func file_familypath_v1_family_proto_rawDescGZIP() []byte {
 }
 
 var file_familypath_v1_family_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_familypath_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_familypath_v1_family_proto_goTypes = []any{
 	(FamilyPhase)(0),                    // 0: familypath.v1.FamilyPhase
 	(ProblemStatus)(0),                  // 1: familypath.v1.ProblemStatus
@@ -4040,69 +4277,74 @@ var file_familypath_v1_family_proto_goTypes = []any{
 	(*SubmitWindowResponse)(nil),        // 48: familypath.v1.SubmitWindowResponse
 	(*WindowPaid)(nil),                  // 49: familypath.v1.WindowPaid
 	(*ClaimWindowState)(nil),            // 50: familypath.v1.ClaimWindowState
-	(*timestamppb.Timestamp)(nil),       // 51: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 52: google.protobuf.Duration
+	(*ForecastInput)(nil),               // 51: familypath.v1.ForecastInput
+	(*MakeForecastRequest)(nil),         // 52: familypath.v1.MakeForecastRequest
+	(*ForecastSnapshot)(nil),            // 53: familypath.v1.ForecastSnapshot
+	(*RecordForecastResponse)(nil),      // 54: familypath.v1.RecordForecastResponse
+	(*timestamppb.Timestamp)(nil),       // 55: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 56: google.protobuf.Duration
 }
 var file_familypath_v1_family_proto_depIdxs = []int32{
-	51, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
+	55, // 0: familypath.v1.FamilyLifecycleInput.identified_at:type_name -> google.protobuf.Timestamp
 	7,  // 1: familypath.v1.FamilyLifecycleInput.continued:type_name -> familypath.v1.FamilyState
 	5,  // 2: familypath.v1.FamilyLifecycleInput.referral:type_name -> familypath.v1.Referral
-	51, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
+	55, // 3: familypath.v1.EvidenceReceived.recorded_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: familypath.v1.FamilyState.phase:type_name -> familypath.v1.FamilyPhase
-	51, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
-	51, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 5: familypath.v1.FamilyState.identified_at:type_name -> google.protobuf.Timestamp
+	55, // 6: familypath.v1.FamilyState.attached_at:type_name -> google.protobuf.Timestamp
 	8,  // 7: familypath.v1.FamilyState.problems:type_name -> familypath.v1.ProblemJudgement
-	51, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
+	55, // 8: familypath.v1.FamilyState.next_action_at:type_name -> google.protobuf.Timestamp
 	2,  // 9: familypath.v1.FamilyState.claim_route:type_name -> familypath.v1.ResultRoute
-	51, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
-	51, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
+	55, // 10: familypath.v1.FamilyState.exited_at:type_name -> google.protobuf.Timestamp
+	55, // 11: familypath.v1.FamilyState.programme_ends_at:type_name -> google.protobuf.Timestamp
 	1,  // 12: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
-	51, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
-	51, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	51, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	51, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
+	55, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
+	55, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	55, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
 	12, // 17: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	51, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	51, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	51, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	55, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	55, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	55, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
 	8,  // 24: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
 	2,  // 25: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	51, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	51, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	51, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	55, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	55, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	55, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
 	2,  // 29: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	51, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	55, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
 	8,  // 31: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
-	51, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 33: familypath.v1.RestrictionChanged.at:type_name -> google.protobuf.Timestamp
+	55, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 33: familypath.v1.RestrictionChanged.at:type_name -> google.protobuf.Timestamp
 	3,  // 34: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	51, // 35: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	55, // 35: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
 	0,  // 36: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	51, // 37: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	55, // 37: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
 	0,  // 38: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	51, // 39: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 40: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 41: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	51, // 42: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	52, // 43: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	52, // 44: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	55, // 39: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 40: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 41: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 42: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	56, // 43: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	56, // 44: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
 	2,  // 45: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
 	36, // 46: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
 	38, // 47: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	51, // 48: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	55, // 48: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
 	46, // 49: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
-	51, // 50: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	55, // 50: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
 	39, // 51: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
 	41, // 52: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
 	46, // 53: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
-	54, // [54:54] is the sub-list for method output_type
-	54, // [54:54] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	55, // 54: familypath.v1.ForecastSnapshot.as_of:type_name -> google.protobuf.Timestamp
+	55, // [55:55] is the sub-list for method output_type
+	55, // [55:55] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }
@@ -4116,7 +4358,7 @@ func file_familypath_v1_family_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_familypath_v1_family_proto_rawDesc), len(file_familypath_v1_family_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   47,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/outcomes/forecast"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
@@ -64,6 +65,8 @@ type Dashboard struct {
 	ClaimsHeld         int             `json:"claims_held"`
 	PossibleRepayments int             `json:"possible_repayments"`
 	AtRisk             []ledger.AtRisk `json:"-"`
+	// Forecast is tracking's latest results forecast (docs/forecast.md), absent before the first.
+	Forecast *forecast.Forecast `json:"forecast,omitempty"`
 }
 
 // BudgetAssumption is what the budget expects a year to earn: the fee for each attachment
@@ -81,6 +84,9 @@ func (a *API) dashboard(c *gin.Context) {
 	d, err := Figures(c, a.DB, p)
 	if err == nil {
 		d.AtRisk, err = ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, p.ID, a.Log)
+	}
+	if err == nil {
+		d.Forecast, err = Forecasts{DB: a.DB}.Latest(c, p.ID)
 	}
 	if err != nil {
 		httpapi.Fail(c, a.Log, "dashboard", err)

@@ -37,6 +37,7 @@ var page = template.Must(template.New("page.html").Funcs(template.FuncMap{
 	"n": thousands, "money": pounds, "pct": percent, "inc": func(i int) int { return i + 1 },
 	"add": func(a, b int64) int64 { return a + b }, "add32": func(a, b int) int { return a + b }, "sub": func(a, b int) int { return a - b },
 	"int": func(f float64) int { return int(f) },
+	"chance": func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
 	"day": func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -57,7 +58,10 @@ type Page struct {
 	IncomeToDatePence, BudgetToDatePence int64
 	// ConversionPercent is the budget's assumed conversion as a percentage.
 	ConversionPercent float64
-	Style             template.CSS
+	// ForecastChart: actual results so far, the forecast's P50 path and P10–P90 band, the
+	// profile and the budget's assumption (nil before the first forecast).
+	ForecastChart *Chart
+	Style         template.CSS
 }
 
 // Chart is an SVG chart's geometry, worked out here so the template only draws it.
@@ -66,6 +70,7 @@ type Chart struct {
 	Width, Height          int
 	Axis                   []Tick
 	Groups                 []Group  // bars, one group a year
+	Areas                  []Area   // shaded bands, under the lines
 	Lines                  []Line   // lines through the years
 	Legend                 []Legend // what each colour and pattern means
 	Baseline, Left         int
@@ -97,6 +102,9 @@ type Line struct {
 	Points      string
 	Marks       []Mark
 }
+
+// Area is a shaded band between two lines.
+type Area struct{ Class, Points string }
 
 // Mark is a point of a line.
 type Mark struct {
@@ -141,6 +149,10 @@ func NewPage(d *Dashboard, p *outcomes.Plan) *Page {
 	}
 	pg.Attachments = attachmentsChart(d.Years)
 	pg.CumulativeResults = cumulativeChart(d.Years)
+	if d.Forecast != nil {
+		c := forecastChart(d)
+		pg.ForecastChart = &c
+	}
 	return pg
 }
 
@@ -232,6 +244,85 @@ func cumulativeChart(years []Year) Chart {
 		desc = append(desc, fmt.Sprintf("by the end of %s: %s claimed, profile %s, aspiration %s", y.Year, thousands(actual[i]), thousands(target[i]), thousands(aspiration[i])))
 	}
 	c.Description = strings.Join(desc, "; ") + "."
+	return c
+}
+
+// forecastChart draws the cumulative results by the end of each programme year: claimed so
+// far (the years begun), the forecast's P50 and its P10–P90 band, the profile, and the
+// budget's assumption as a level line.
+func forecastChart(d *Dashboard) Chart {
+	f := d.Forecast
+	c := Chart{ID: "forecast-chart", Title: "Results forecast: cumulative results by programme year, claimed so far, forecast (P50, with the P10 to P90 band), profile and budget",
+		Width: chartW, Height: chartH, Baseline: marginTop + plotH, Left: marginLeft,
+		Legend: []Legend{{"actual", "Results claimed (cumulative)"}, {"forecast", "Forecast, P50 (cumulative)"}, {"band", "Forecast, P10 to P90"},
+			{"profile", "Profile (cumulative target)"}, {"budget", "Budget's assumption (" + thousands(f.Total.BudgetResults) + " results)"}}}
+	byYear := map[string]int{}
+	for i, y := range f.Years {
+		byYear[y.Year] = i
+	}
+	top := f.Total.BudgetResults
+	cumProfile := 0
+	for _, y := range d.Years {
+		cumProfile += y.ResultsProfile
+		top = max(top, cumProfile, y.CumulativeResults)
+		if i, ok := byYear[y.Year]; ok {
+			top = max(top, f.Years[i].CumulativeResults.P90)
+		}
+	}
+	_, axis, yOf := scale(top)
+	c.Axis = axis
+	step := (chartW - marginLeft - 16) / maxInt(1, len(d.Years))
+	x := func(i int) int { return marginLeft + i*step + step/2 }
+	pt := func(i, v int) string { return strconv.Itoa(x(i)) + "," + strconv.Itoa(yOf(v)) }
+	line := func(class, name string, values []int, from int) Line {
+		l := Line{Class: class, Name: name}
+		var pts []string
+		for i, v := range values {
+			if i < from || v < 0 {
+				continue
+			}
+			l.Marks = append(l.Marks, Mark{X: x(i), Y: yOf(v), Value: thousands(v)})
+			pts = append(pts, pt(i, v))
+		}
+		l.Points = strings.Join(pts, " ")
+		return l
+	}
+	var actual, p10, p50, p90, profile, budget []int
+	var upper, lower []string
+	cumProfile = 0
+	var desc []string
+	for i, y := range d.Years {
+		c.Groups = append(c.Groups, Group{Label: y.Year, X: x(i)})
+		cumProfile += y.ResultsProfile
+		profile, budget = append(profile, cumProfile), append(budget, f.Total.BudgetResults)
+		claimed := -1
+		if y.Starts <= d.AsOf[:10] {
+			claimed = y.CumulativeResults
+			actual = append(actual, claimed)
+		} else {
+			actual = append(actual, -1)
+		}
+		fy, ok := byYear[y.Year]
+		if !ok {
+			p10, p50, p90 = append(p10, -1), append(p50, -1), append(p90, -1)
+			continue
+		}
+		b := f.Years[fy].CumulativeResults
+		p10, p50, p90 = append(p10, b.P10), append(p50, b.P50), append(p90, b.P90)
+		upper, lower = append(upper, pt(i, b.P90)), append([]string{pt(i, b.P10)}, lower...)
+		text := fmt.Sprintf("by the end of %s: forecast %s (P10 %s, P90 %s), profile %s", y.Year, thousands(b.P50), thousands(b.P10), thousands(b.P90), thousands(cumProfile))
+		if claimed >= 0 {
+			text += ", claimed so far " + thousands(claimed)
+		}
+		desc = append(desc, text)
+	}
+	c.Areas = []Area{{Class: "band", Points: strings.Join(append(upper, lower...), " ")}}
+	budgetLine := line("budget", "Budget's assumption", budget, 0)
+	budgetLine.Marks = nil
+	c.Lines = []Line{line("bound", "P10", p10, 0), line("bound", "P90", p90, 0), line("profile", "Profile", profile, 0), budgetLine,
+		line("forecast", "Forecast P50", p50, 0), line("actual", "Results claimed", actual, 0)}
+	c.Description = fmt.Sprintf("Forecast as of %s. ", f.AsOf.Format(time.DateOnly)) + strings.Join(desc, "; ") +
+		fmt.Sprintf(". The budget's assumption is %s results.", thousands(f.Total.BudgetResults))
 	return c
 }
 

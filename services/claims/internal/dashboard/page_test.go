@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/outcomes/forecast"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 )
 
@@ -64,5 +65,48 @@ func TestThePolicyAllowsExactlyThePagesStyle(t *testing.T) {
 	if !strings.Contains(ContentSecurityPolicy, "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") ||
 		!strings.HasPrefix(ContentSecurityPolicy, "default-src 'none'") || strings.Contains(html, "<script") {
 		t.Errorf("policy %q does not match the page's style", ContentSecurityPolicy)
+	}
+}
+
+// The forecast section says the forecast in words, draws it with its text alternative (the
+// P50 path, the band, the profile and the budget) and tables it per year and per window.
+func TestThePageShowsTheForecastWithItsBandAndText(t *testing.T) {
+	band := func(p10, p50, p90 int) forecast.Band { return forecast.Band{P10: p10, P50: p50, P90: p90} }
+	d := &Dashboard{PlanID: "lancashire-phase2", AsOf: "2017-06-30T00:00:00Z", Years: []Year{
+		{Year: "2016/17", Starts: "2016-04-01", ResultsProfile: 338, Results: 300, CumulativeResults: 300},
+		{Year: "2017/18", Starts: "2017-04-01", ResultsProfile: 1500, Results: 100, CumulativeResults: 400},
+		{Year: "2018/19", Starts: "2018-04-01", ResultsProfile: 2600}}}
+	d.Forecast = &forecast.Forecast{AsOf: time.Date(2017, 6, 15, 0, 0, 0, 0, time.UTC), Draws: 10000, ModelVersion: "1",
+		Summary: "By the last claim window: 3100 results at P50. Most of the spread comes from worklessness and financial exclusion outcomes for 412 families.",
+		Years: []forecast.Year{
+			{Year: "2016/17", Achieved: 300, Results: band(300, 300, 300), CumulativeResults: band(300, 300, 300), ResultsProfile: 338},
+			{Year: "2017/18", Achieved: 100, Results: band(900, 1000, 1100), CumulativeResults: band(1200, 1300, 1400), ResultsProfile: 1500, ChanceOfProfile: 0.02},
+			{Year: "2018/19", Results: band(1500, 1800, 2100), Income: forecast.Pence{P50: 144_000_000}, CumulativeResults: band(2700, 3100, 3500), ResultsProfile: 2600, ChanceOfProfile: 0.15},
+		},
+		Windows: []forecast.Window{{ID: "2017-07", Opens: "2017-07-01", Year: "2017/18", Results: band(200, 250, 300), Income: forecast.Pence{P50: 20_000_000}}},
+		Total:   forecast.Total{Results: band(2700, 3100, 3500), BudgetResults: 3000, ProfileResults: 4438, ChanceOfBudget: 0.6, ChanceOfProfile: 0.01}}
+	var b bytes.Buffer
+	if err := NewPage(d, &outcomes.Plan{Title: "Lancashire Phase 2"}).Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		"outcomes for 412 families", "Made on 2017-06-15", `aria-labelledby="forecast-chart-title forecast-chart-desc"`,
+		"by the end of 2018/19: forecast 3,100 (P10 2,700, P90 3,500), profile 4,438",
+		"by the end of 2017/18: forecast 1,300 (P10 1,200, P90 1,400), profile 1,838, claimed so far 400",
+		"The budget&#39;s assumption is 3,000 results.", `<polygon class="area band"`,
+		`<th scope="row">2018/19</th><td>0</td><td>1,500</td><td>1,800</td><td>2,100</td><td>£1,440,000</td>`,
+		`<th scope="row">2017-07</th><td>2017-07-01</td><td>2017/18</td><td>200</td><td>250</td><td>300</td><td>£200,000</td>`,
+		"<td>15%</td>",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	// Before the first forecast, the page says so.
+	b.Reset()
+	d.Forecast = nil
+	if err := NewPage(d, &outcomes.Plan{}).Render(&b); err != nil || !strings.Contains(b.String(), "No forecast yet") {
+		t.Errorf("without a forecast: %v", err)
 	}
 }

@@ -3,9 +3,11 @@ package judging
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/outcomes/forecast"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/lib/pq"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -70,7 +72,32 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 	if id := r.GetEvidenceSnapshotId(); id != "" {
 		snapshot = &id
 	}
-	return s.DB.WithContext(ctx).Exec(`
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The history the forecast learns from: what changed since the judgement kept.
+		var before []struct {
+			Problems  string
+			JudgedFor time.Time
+		}
+		if err := tx.Raw(`SELECT problems::text AS problems, judged_for FROM tracking.family_status WHERE family_id = ? FOR UPDATE`, r.GetFamilyId()).
+			Scan(&before).Error; err != nil {
+			return err
+		}
+		if len(before) == 1 && before[0].JudgedFor.After(r.GetAt().AsTime()) {
+			return nil // a later judgement is kept
+		}
+		var prev []problemRow
+		if len(before) == 1 {
+			if err := json.Unmarshal([]byte(before[0].Problems), &prev); err != nil {
+				return err
+			}
+		}
+		for _, t := range forecast.Changes(states(prev), states(problems), r.GetAt().AsTime()) {
+			if err := tx.Exec(`INSERT INTO tracking.problem_transitions (family_id, problem, to_status, at, judged_for) VALUES (?, ?, ?, ?, ?)`,
+				r.GetFamilyId(), t.Problem, t.To, t.At, r.GetAt().AsTime()).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Exec(`
 INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
     result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at, engine_version, coverage)
 VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -81,10 +108,26 @@ ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, atta
     blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at,
     engine_version = EXCLUDED.engine_version, coverage = EXCLUDED.coverage
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
-		r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
-		r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
-		timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected,
-		j.GetEngineVersion(), string(cj)).Error
+			r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
+			r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
+			timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected,
+			j.GetEngineVersion(), string(cj)).Error
+	})
+}
+
+// states are the problems as the forecast reads them.
+func states(rows []problemRow) []forecast.ProblemState {
+	out := make([]forecast.ProblemState, len(rows))
+	for i, p := range rows {
+		out[i] = forecast.ProblemState{Code: p.Code, Status: strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")}
+		if p.ClockStart != nil {
+			out[i].ClockStart = *p.ClockStart
+		}
+		if p.SustainedAt != nil {
+			out[i].SustainedAt = *p.SustainedAt
+		}
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/services/tracking/internal/forecasting"
 	"github.com/gin-gonic/gin"
 )
 
@@ -81,6 +82,25 @@ func (a *API) pack(c *gin.Context) {
 	}
 	for _, b := range blocked {
 		add("blocked by one problem", b.Problem, b.Families)
+	}
+	if plan := c.Query("plan"); plan != "" {
+		s, err := forecasting.Store{DB: a.DB}.Before(c, plan, end)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		if s != nil { // the latest forecast made by the month's end (docs/forecast.md)
+			f, section := s.Forecast, "results forecast as of "+s.AsOf.UTC().Format(time.DateOnly)
+			add(section, "results by the last claim window: P10", f.Total.Results.P10)
+			add(section, "results by the last claim window: P50", f.Total.Results.P50)
+			add(section, "results by the last claim window: P90", f.Total.Results.P90)
+			add(section, "the budget's assumption (results)", f.Total.BudgetResults)
+			add(section, "chance of reaching the budget's assumption (%)", int(f.Total.ChanceOfBudget*100+0.5))
+			add(section, "chance of reaching the profile (%)", int(f.Total.ChanceOfProfile*100+0.5))
+			for _, y := range f.Years {
+				add(section, y.Year+" results: P50 (profile "+strconv.Itoa(y.ResultsProfile)+")", y.Results.P50)
+			}
+		}
 	}
 	a.answer(c, t)
 }

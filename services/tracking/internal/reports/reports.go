@@ -35,6 +35,8 @@ func (a *API) Routes(r gin.IRouter) {
 	g.GET("/blocked-by-one-problem", a.blockedByOne)
 	g.GET("/continuous-employment", a.employment)
 	g.GET("/management-pack", a.pack)
+	g.GET("/forecast", a.forecastReport)
+	g.GET("/forecast-history", a.forecastHistory)
 }
 
 // table is a report: a header and rows of text, answered as CSV or as JSON objects.
@@ -67,11 +69,16 @@ func (a *API) answer(c *gin.Context, t table) {
 // text (CSV shows every cell as text).
 func typed(column, v string) any {
 	switch column {
-	case "families", "outstanding_problems", "value":
+	case "families", "outstanding_problems", "value", "achieved", "profile", "budget_results", "profile_results",
+		"results_p10", "results_p50", "results_p90", "results_income_p10_pence", "results_income_p50_pence", "results_income_p90_pence":
 		if n, err := strconv.Atoi(v); err == nil {
 			return n
 		}
-	case "possible_uc_move":
+	case "chance_of_profile", "chance_of_budget":
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+	case "possible_uc_move", "past":
 		if b, err := strconv.ParseBool(v); err == nil {
 			return b
 		}
