@@ -9,6 +9,7 @@
 package forecast
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -169,7 +170,7 @@ type Observed struct {
 	// progress per family: len(plan problems) * len(ProgressBands) counts a family, in the
 	// plan's order of problems, for the engagement model.
 	families []Count
-	recent   []bool // attached in the year before asOf
+	cohort   []int // each family's cohort: the half-year it was attached in (-1: not observed)
 }
 
 // Observe reads the history of the families up to asOf. A problem's time counts from the
@@ -183,16 +184,17 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 	}
 	nb := len(ProgressBands)
 	o.families = make([]Count, len(families)*len(p.Problems)*nb)
-	o.recent = make([]bool, len(families))
+	o.cohort = make([]int, len(families))
 	r := recency{asOf: asOf, halfLife: pr.HalfLifeDays}
 	ceProblems := employmentProblems(p)
 	for i := range families {
 		f := &families[i]
 		end, ok := observedUntil(f, asOf)
+		o.cohort[i] = -1
 		if !ok {
 			continue
 		}
-		o.recent[i] = asOf.Sub(f.AttachedAt) < 365*day
+		o.cohort[i] = f.AttachedAt.Year()*2 + (int(f.AttachedAt.Month())-1)/6
 		for _, ps := range f.Problems {
 			j, ok := index[ps.Code]
 			if !ok {
@@ -298,7 +300,7 @@ type Prior struct {
 // holds six months four times in five, and continuous employment makes 1% of eligible
 // families' results a month; each worth a year of one problem's (or family's) observation.
 // History a year old counts half as much as today's.
-var DefaultPrior = Prior{ProgressMedianDays: 182, HoldChance: 0.8, HoldDays: 182, CEMonthly: 0.01, WeightDays: 365, HalfLifeDays: 365}
+var DefaultPrior = Prior{ProgressMedianDays: 120, HoldChance: 0.9, HoldDays: 182, CEMonthly: 0.01, WeightDays: 365, HalfLifeDays: 0}
 
 // Gamma is a rate's distribution (per day): shape and rate.
 type Gamma struct {
@@ -320,9 +322,13 @@ type Rates struct {
 	CE       Gamma              `json:"continuous_employment"`
 	// Engagement is the variance of families' shared multiplier of progress (0: none).
 	Engagement float64 `json:"engagement_variance"`
+	// Drift is the spread (standard deviation, log scale) of the programme's pace from one
+	// cohort of families to the next, beyond chance: how far the coming months' pace may
+	// move from the history's. Each draw moves every family's progress by one multiplier.
+	Drift float64 `json:"pace_drift"`
 
-	// Newcomers is the mean engagement of the families attached in the last year, which
-	// families still to attach are expected to share (1 with too few of them to say).
+	// Newcomers is the pace (against the programme's) of the latest cohort of families with
+	// enough history to say, which families still to attach are expected to keep (1 without).
 	Newcomers float64 `json:"newcomers_engagement"`
 
 	// families: each attached family's own engagement, given what it has done: a Gamma.
@@ -336,9 +342,9 @@ type Rates struct {
 // than independent problems would make it. Each family has a multiplier of its progress
 // (mean 1, Gamma distributed with the variance estimated here), shared by its problems and
 // its chance of continuous employment. The rates and the variance are fitted together by
-// expectation-maximisation: each family's multiplier given its progress events (O) against
-// those expected of it (H), then the rates given the multipliers, then the variance by the
-// method of moments (Var O = H + variance * H^2), until they settle.
+// expectation-maximisation: the rates given each family's multiplier, then the variance that
+// makes the families' progress events (O) likeliest against those expected of them (H), then
+// each family's multiplier given its O and H, until they settle.
 func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 	r := Rates{Progress: map[string][]Gamma{}, Lapse: map[string][]Gamma{}}
 	progress := math.Ln2 / pr.ProgressMedianDays
@@ -359,9 +365,10 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 		z[i] = 1
 	}
 	rate := make([]Gamma, np*nb)
+	cohorts := map[int]float64{}
 	observedEvents := make([]float64, families)
 	expected := make([]float64, families)
-	for range 25 {
+	for range 15 {
 		// The rates, given each family's multiplier.
 		for j := range np {
 			for k := range nb {
@@ -374,8 +381,8 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 				rate[j*nb+k] = posterior(progress, weight, c)
 			}
 		}
-		// What each family did against what was expected of it, and the variance.
-		num, den := 0.0, 0.0
+		// What each family did against what was expected of it, then the variance that makes
+		// that likeliest, then each family's multiplier given it.
 		for i := range families {
 			observedEvents[i], expected[i] = 0, 0
 			for jk := range np * nb {
@@ -383,40 +390,152 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 				observedEvents[i] += x.Events
 				expected[i] += x.ExposureDays * rate[jk].Mean()
 			}
-			d := observedEvents[i] - expected[i]
-			num += d*d - observedEvents[i]
-			den += expected[i] * expected[i]
 		}
-		r.Engagement = 0
-		if den > 0 {
-			r.Engagement = min(4, max(0, num/den))
+		// Each cohort's pace against the programme's (teams learn, referral routes change),
+		// then the variance about it, then each family's multiplier.
+		cohorts = cohortPace(o.cohort, observedEvents, expected)
+		scaled := make([]float64, families)
+		for i := range families {
+			scaled[i] = expected[i] * cohorts[o.cohort[i]]
 		}
+		r.Engagement = likeliestVariance(observedEvents, scaled)
 		for i := range z {
-			z[i] = 1
-			if r.Engagement > 0 {
-				z[i] = (1/r.Engagement + observedEvents[i]) / (1/r.Engagement + expected[i])
-			}
+			z[i] = own(r.Engagement, cohorts[o.cohort[i]], observedEvents[i], expected[i]).Mean()
 		}
 	}
 	for j, prob := range p.Problems {
 		r.Progress[prob.Code] = rate[j*nb : (j+1)*nb]
 	}
+	// Families still to attach are expected to keep the pace of the latest cohort with
+	// enough history to say (at least 20 progress events expected of it).
 	r.Newcomers = 1
-	recent, sum := 0, 0.0
+	latest := math.MinInt
+	for c, pace := range cohorts {
+		if c > latest && cohortExpected(o.cohort, expected, c) >= 20 {
+			latest, r.Newcomers = c, pace
+		}
+	}
+	r.Drift = paceDrift(o.cohort, observedEvents, expected, cohorts)
+	r.families = make([]Gamma, families)
 	for i := range families {
-		if o.recent[i] {
-			recent++
-			sum += z[i]
-		}
-	}
-	if recent >= 30 {
-		r.Newcomers = sum / float64(recent)
-	}
-	if r.Engagement > 0 {
-		r.families = make([]Gamma, families)
-		for i := range families {
-			r.families[i] = Gamma{Shape: 1/r.Engagement + observedEvents[i], Rate: 1/r.Engagement + expected[i]}
-		}
+		r.families[i] = own(r.Engagement, cohorts[o.cohort[i]], observedEvents[i], expected[i])
 	}
 	return r
+}
+
+// own is a family's multiplier given what it did (o events where e were expected at the
+// programme's pace): Gamma with its cohort's mean and the engagement's variance a priori,
+// updated by its events. Without variance, its cohort's pace.
+func own(variance, cohort, o, e float64) Gamma {
+	if variance <= 0 {
+		return Gamma{Shape: 1e6, Rate: 1e6 / cohort}
+	}
+	return Gamma{Shape: 1/variance + o, Rate: 1/(variance*cohort) + e}
+}
+
+// cohortPace is each cohort's events over those expected of it at the programme's pace,
+// shrunk towards 1 by five events' worth, so that a young cohort does not swing it; scaled so
+// that, weighted by what is expected of them, the cohorts' paces average 1.
+func cohortPace(cohort []int, observed, expected []float64) map[int]float64 {
+	o, e := map[int]float64{}, map[int]float64{}
+	for i, c := range cohort {
+		o[c] += observed[i]
+		e[c] += expected[i]
+	}
+	out := make(map[int]float64, len(o))
+	sum, scaled := 0.0, 0.0
+	for _, c := range slices.Sorted(maps.Keys(o)) { // in order: the same sums every time
+		out[c] = (o[c] + 5) / (e[c] + 5)
+		sum += e[c]
+		scaled += e[c] * out[c]
+	}
+	// Paces are relative to the programme's: on average, 1 (the rates carry the level).
+	for c := range out {
+		if scaled > 0 {
+			out[c] *= sum / scaled
+		}
+	}
+	return out
+}
+
+// paceDrift is the spread of the cohorts' paces (log scale, weighted by the events expected
+// of each) less what chance alone gives (about 1/events for each cohort), at most 0.5.
+func paceDrift(cohort []int, observed, expected []float64, pace map[int]float64) float64 {
+	o, e := map[int]float64{}, map[int]float64{}
+	for i, c := range cohort {
+		if c >= 0 {
+			o[c] += observed[i]
+			e[c] += expected[i]
+		}
+	}
+	sum, mean, noise := 0.0, 0.0, 0.0
+	keys := slices.Sorted(maps.Keys(e)) // in order: the same sums every time
+	for _, c := range keys {
+		ec := e[c]
+		sum += ec
+		mean += ec * math.Log(pace[c])
+	}
+	if sum == 0 || len(e) < 2 {
+		return 0
+	}
+	mean /= sum
+	variance := 0.0
+	for _, c := range keys {
+		ec := e[c]
+		d := math.Log(pace[c]) - mean
+		variance += ec * d * d
+		noise += ec / (o[c] + 5)
+	}
+	return min(0.5, math.Sqrt(max(0, (variance-noise)/sum)))
+}
+
+func cohortExpected(cohort []int, expected []float64, c int) float64 {
+	sum := 0.0
+	for i, ci := range cohort {
+		if ci == c {
+			sum += expected[i]
+		}
+	}
+	return sum
+}
+
+// likeliestVariance is the variance of a Gamma-distributed multiplier (mean 1) that makes
+// the families' events likeliest, given the events expected of each without it: the marginal
+// likelihood of a shared Gamma frailty, sum over families of
+// lgamma(1/v+O) - lgamma(1/v) + O log v - (1/v+O) log(1+v H), searched on a log scale
+// between 0.001 and 4; 0 when no variance is likelier than almost none.
+func likeliestVariance(observed, expected []float64) float64 {
+	ll := func(v float64) float64 {
+		sum := 0.0
+		for i, o := range observed {
+			h := expected[i]
+			if h == 0 && o == 0 {
+				continue
+			}
+			a, _ := math.Lgamma(1/v + o)
+			b, _ := math.Lgamma(1 / v)
+			sum += a - b + o*math.Log(v) - (1/v+o)*math.Log1p(v*h)
+		}
+		return sum
+	}
+	lo, hi := math.Log(0.001), math.Log(4.0)
+	golden := (math.Sqrt(5) - 1) / 2
+	x1, x2 := hi-golden*(hi-lo), lo+golden*(hi-lo)
+	f1, f2 := ll(math.Exp(x1)), ll(math.Exp(x2))
+	for range 40 {
+		if f1 < f2 {
+			lo, x1, f1 = x1, x2, f2
+			x2 = lo + golden*(hi-lo)
+			f2 = ll(math.Exp(x2))
+		} else {
+			hi, x2, f2 = x2, x1, f1
+			x1 = hi - golden*(hi-lo)
+			f1 = ll(math.Exp(x1))
+		}
+	}
+	v := math.Exp((lo + hi) / 2)
+	if v < 0.002 || ll(v) <= ll(0.001) {
+		return 0
+	}
+	return v
 }

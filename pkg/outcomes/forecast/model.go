@@ -166,6 +166,7 @@ type sim struct {
 	rates      [3][]Gamma // progress and lapse, per problem and band (problem-major); CE at [2][0]
 	engagement float64    // the variance of families' engagement
 	newcomers  float64    // and the mean of families still to attach
+	drift      float64    // the spread of the programme's pace
 }
 
 // Run forecasts plan p's results from its attached families.
@@ -249,13 +250,9 @@ func newSim(p *outcomes.Plan, families []Family, rates Rates, asOf time.Time) *s
 		}
 	}
 	s.fixed = make([]int32, len(s.opens))
-	s.engagement, s.newcomers = rates.Engagement, rates.Newcomers
+	s.engagement, s.newcomers, s.drift = rates.Engagement, rates.Newcomers, rates.Drift
 	for i := range families {
-		var engaged Gamma // every family alike without engagement
-		if rates.families != nil {
-			engaged = rates.families[i]
-		}
-		s.addFamily(&families[i], engaged, index, asOf)
+		s.addFamily(&families[i], rates.families[i], index, asOf)
 	}
 	s.addCohorts(families, asOf)
 	return s
@@ -298,7 +295,9 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 			// a date already past is waiting for the data that shows it: the next monthly extract.
 			sp.status, sp.deadline, sp.age = stProgressing, s.deadline[i][0], max(0, dayOf(ps.ClockStart, asOf))
 			if !ps.SustainedAt.IsZero() {
-				sp.deadline = max(dayOf(asOf, ps.SustainedAt), 31)
+				if sp.deadline = dayOf(asOf, ps.SustainedAt); sp.deadline <= 0 {
+					sp.deadline = 31
+				}
 			}
 		}
 		if s.ceProblem[i] && sf.ce < 0 {
@@ -383,6 +382,11 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 		sc.lapse[i] = s.rates[1][i].draw(r)
 	}
 	ce := s.rates[2][0].draw(r)
+	// The programme's pace in this future: every family's progress (and work) moves with it.
+	pace := 1.0
+	if s.drift > 0 {
+		pace = math.Exp(s.drift*r.NormFloat64() - s.drift*s.drift/2)
+	}
 	copy(results, s.fixed)
 	count := func(d int32, failed uint64) {
 		if w := s.windowOf(d); d != never && w >= 0 {
@@ -396,13 +400,13 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 	}
 	for i := range s.families {
 		f := &s.families[i]
-		count(s.family(r, sc, f, s.problems[f.first:f.first+f.n], ce))
+		count(s.family(r, sc, f, s.problems[f.first:f.first+f.n], ce, pace))
 	}
 	for _, c := range s.cohorts {
 		n := drawPoisson(r, c.mean)
 		for range n {
 			baseline := s.mix[r.IntN(len(s.mix))]
-			count(s.newcomer(r, sc, c.from+int32(r.IntN(int(max(1, c.to-c.from)))), baseline, ce))
+			count(s.newcomer(r, sc, c.from+int32(r.IntN(int(max(1, c.to-c.from)))), baseline, ce, pace))
 		}
 	}
 	// The family cap: no more results than families the programme pays for.
@@ -417,10 +421,10 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 
 // family is the day an attached family's result is achieved in this draw (never if not), and
 // the problems that were never sustained.
-func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProblem, ce float64) (int32, uint64) {
-	ssp, failed, z := int32(0), uint64(0), 1.0
+func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProblem, ce, pace float64) (int32, uint64) {
+	ssp, failed, z := int32(0), uint64(0), pace
 	if f.shape > 0 {
-		z = drawGamma(r, f.shape) / f.rate
+		z *= drawGamma(r, f.shape) / f.rate
 	}
 	for _, pr := range problems {
 		d := s.problem(r, sc, pr, float64(f.from), z)
@@ -443,8 +447,8 @@ func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProb
 }
 
 // newcomer is the day a family attached on day from achieves its result, and what failed.
-func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, ce float64) (int32, uint64) {
-	ssp, failed, employment, z := int32(0), uint64(0), false, s.newcomers
+func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, ce, pace float64) (int32, uint64) {
+	ssp, failed, employment, z := int32(0), uint64(0), false, s.newcomers*pace
 	if s.engagement > 0 {
 		z *= drawGamma(r, 1/s.engagement) * s.engagement
 	}

@@ -37,6 +37,9 @@ func run(id string, seed uint64, draws, every int, verbose bool) error {
 	if !ok {
 		return fmt.Errorf("no published plan %q", id)
 	}
+	if len(p.Profiles) == 0 {
+		return fmt.Errorf("plan %s has no programme years (profiles): there is nothing to forecast against", id)
+	}
 	c := backtest.Simulate(p, backtest.Lancashire, seed)
 	// From six months in: before then there is no history to learn from, only the prior.
 	rep, err := backtest.Run(p, c, p.Profiles[0].Starts.Time.AddDate(0, 6, 0), every, draws, seed)

@@ -18,7 +18,8 @@ import (
 	"github.com/familypath/familypath/pkg/outcomes/forecast"
 )
 
-// Behaviour is how the simulated county's families fare, per problem code.
+// Behaviour is how the simulated county's families fare, per problem code (a problem it does
+// not name: present in 40% of families, progress in 9 months, holding for 30).
 type Behaviour struct {
 	Prevalence    map[string]float64 // chance a family attached has the problem (families have at least two)
 	ProgressScale map[string]float64 // months: a typical family's time to progress (Weibull scale)
@@ -29,6 +30,14 @@ type Behaviour struct {
 	Learning      float64 // teams' speed-up per programme year
 	CEMonthly     float64 // continuous employment's monthly chance for a family with worklessness
 	PaceNoise     float64 // month-by-month spread of attachments around the profile (log scale)
+}
+
+// of is a problem's value in m, or def for a problem the behaviour does not name.
+func of(m map[string]float64, code string, def float64) float64 {
+	if v, ok := m[code]; ok {
+		return v
+	}
+	return def
 }
 
 // Lancashire is a behaviour shaped like the seed reports' county: worklessness and health
@@ -100,7 +109,7 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 	for len(f.problems) < 2 {
 		f.problems = f.problems[:0]
 		for _, pr := range c.plan.Problems {
-			if r.Float64() < b.Prevalence[pr.Code] {
+			if r.Float64() < of(b.Prevalence, pr.Code, 0.4) {
 				f.problems = append(f.problems, problem{code: pr.Code})
 			}
 		}
@@ -113,12 +122,12 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 		pr := &f.problems[i]
 		t := attached
 		for t.Before(c.end) {
-			t = t.Add(weibull(r, b.ProgressScale[pr.code], b.ProgressShape, speed))
+			t = t.Add(weibull(r, of(b.ProgressScale, pr.code, 9), b.ProgressShape, speed))
 			deadline, ok := c.plan.SustainedEnd(pr.code, outcomes.Moment{Time: t})
 			if !ok {
 				deadline.Time = c.end.AddDate(10, 0, 0)
 			}
-			lapse := t.Add(weibull(r, b.LapseScale[pr.code], b.LapseShape, 1))
+			lapse := t.Add(weibull(r, of(b.LapseScale, pr.code, 30), b.LapseShape, 1))
 			if !lapse.Before(deadline.Time) {
 				pr.spells = append(pr.spells, spell{start: t, end: deadline.Time, sustained: true})
 				break
