@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
 )
 
 // chromium is Debian's Chromium (scripts/test.sh installs it when absent); a browser a test
@@ -105,6 +111,7 @@ const wcagChecks = `(() => {
 // marks), reflows at 320 CSS pixels without scrolling sideways, and a keyboard user's first
 // Tab lands on a visible "skip to the figures" link.
 func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
+	forecastNow(t, "lancashire-phase2") // so that the page has its forecast chart and tables too
 	url := env(t, "CLAIMS_URL") + "/v1/plans/lancashire-phase2/dashboard"
 	ctx := browser(t, auth.Principal{Subject: "e2e.manager", Roles: []string{auth.RoleProgrammeManager}})
 	run := func(a chromedp.Action[chromedp.Void]) {
@@ -138,6 +145,10 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
+	}
+	forecastText := value(chromedp.Text(chromedp.CSS("#forecast-chart-desc")))
+	if !strings.Contains(forecastText, "by the end of 2019/20: forecast") {
+		t.Errorf("the forecast chart says %q", forecastText)
 	}
 	if !strings.Contains(title, "Programme dashboard") || h1 != "Programme dashboard" || years != 5 ||
 		!strings.Contains(firstRow, "2015/16") || !strings.Contains(firstRow, "1,470") || !strings.Contains(totalRow, "8,620") {
@@ -173,5 +184,52 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 	}
 	if afterTab.Tag != "A" || afterTab.Text != "Skip to the figures" || afterTab.Left < 0 || afterTab.Background != "rgb(255, 221, 0)" {
 		t.Errorf("WCAG 2.4.1/2.4.7: the first Tab focused %+v", afterTab)
+	}
+}
+
+// forecastNow runs the plan's ProgrammeForecast workflow, as its monthly schedule does, and
+// waits for it: tracking makes the forecast and claims keeps the dashboard's copy.
+func forecastNow(t *testing.T, plan string) *familypathv1.ForecastSnapshot {
+	t.Helper()
+	c := temporalClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.ForecastWorkflowID(plan) + "-e2e-" + uuid.NewString(),
+		TaskQueue: contract.QueueFamilyLifecycle}, contract.WorkflowForecast, &familypathv1.ForecastInput{PlanId: plan, Draws: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap familypathv1.ForecastSnapshot
+	if err := run.Get(ctx, &snap); err != nil {
+		t.Fatalf("the forecast workflow: %v", err)
+	}
+	return &snap
+}
+
+// The forecast as finance reads it: made by the workflow from the running services, answered
+// by tracking as JSON and CSV, moving in the history, and no family id in any of it.
+func TestTheForecastIsMadeMonthlyAndReadByFinance(t *testing.T) {
+	snap := forecastNow(t, "lancashire-phase2")
+	code, body := request(t, "GET", env(t, "TRACKING_URL")+"/v1/reports/forecast?plan=lancashire-phase2", "")
+	var got struct {
+		ID       string `json:"id"`
+		Forecast struct {
+			Windows []struct{ ID string }
+			Total   struct {
+				Results struct{ P10, P50, P90 int }
+			}
+			Summary string
+		}
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &got) != nil || got.ID != snap.GetId() || len(got.Forecast.Windows) != 17 ||
+		got.Forecast.Total.Results.P10 > got.Forecast.Total.Results.P90 || !strings.Contains(got.Forecast.Summary, "By the last claim window") {
+		t.Fatalf("forecast: %d %s", code, body)
+	}
+	code, hist := request(t, "GET", env(t, "TRACKING_URL")+"/v1/reports/forecast-history?plan=lancashire-phase2", "")
+	if code != http.StatusOK || !strings.Contains(string(hist), snap.GetId()) {
+		t.Fatalf("history: %d %s", code, hist)
+	}
+	if strings.Contains(string(body), "family_id") || strings.Contains(string(hist), "family_id") {
+		t.Fatal("a family id in the forecast")
 	}
 }

@@ -55,17 +55,25 @@ func ScheduleClaimWindows(ctx context.Context, c client.Client, p *outcomes.Plan
 			TriggerImmediately: !now.Before(opens),
 			Note:               "made by workflow-worker schedule-claim-windows from " + p.ID + " version " + strconv.Itoa(p.Version),
 		})
-		var exists *serviceerror.AlreadyExists
-		switch {
-		case err == nil:
-			rep.Created = append(rep.Created, id)
-		case errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning):
-			rep.Existing = append(rep.Existing, id)
-		default:
+		if err := rep.add(id, err); err != nil {
 			return rep, err
 		}
 	}
 	return rep, nil
+}
+
+// add reports what creating the schedule id did: created, or kept as it was.
+func (rep *ScheduleReport) add(id string, err error) error {
+	var exists *serviceerror.AlreadyExists
+	switch {
+	case err == nil:
+		rep.Created = append(rep.Created, id)
+	case errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning):
+		rep.Existing = append(rep.Existing, id)
+	default:
+		return err
+	}
+	return nil
 }
 
 // ForecastAt is when, on the day of the month a plan's forecast runs, its ProgrammeForecast
@@ -99,14 +107,5 @@ func ScheduleForecasts(ctx context.Context, c client.Client, p *outcomes.Plan, d
 		TriggerImmediately: true,
 		Note:               "made by workflow-worker schedule-forecasts from " + p.ID + " version " + strconv.Itoa(p.Version),
 	})
-	var exists *serviceerror.AlreadyExists
-	switch {
-	case err == nil:
-		rep.Created = append(rep.Created, id)
-	case errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning):
-		rep.Existing = append(rep.Existing, id)
-	default:
-		return rep, err
-	}
-	return rep, nil
+	return rep, rep.add(id, err)
 }

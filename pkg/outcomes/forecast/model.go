@@ -141,8 +141,9 @@ type simFamily struct {
 	ssp      bool  // its baseline can earn a result by SSP
 	ce       int16 // index of its first employment problem, -1 without one
 	ceAt     int32 // projected continuous employment, or never
-	// shape and rate of its engagement's Gamma distribution (shape 0: every family alike)
-	shape, rate float64
+	// its engagement's Gamma distribution, drawn by the Wilson-Hilferty approximation (its
+	// shapes are 1 or more): scale * (a + b Z)^3
+	a, b, scale float64
 }
 
 // cohort is families still to attach in a programme year, spread evenly over [from, to).
@@ -309,7 +310,8 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 		sf.ceAt = max(0, dayOf(asOf, f.CEProjectedAt))
 	}
 	sf.n = int32(len(s.problems)) - sf.first
-	sf.shape, sf.rate = engaged.Shape, engaged.Rate // its multiplier, given what it has done so far
+	// its multiplier, given what it has done so far
+	sf.a, sf.b, sf.scale = 1-1/(9*engaged.Shape), 1/(3*math.Sqrt(engaged.Shape)), engaged.Shape/engaged.Rate
 	s.families = append(s.families, sf)
 	s.mix = append(s.mix, baseline)
 }
@@ -422,10 +424,8 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 // family is the day an attached family's result is achieved in this draw (never if not), and
 // the problems that were never sustained.
 func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProblem, ce, pace float64) (int32, uint64) {
-	ssp, failed, z := int32(0), uint64(0), pace
-	if f.shape > 0 {
-		z *= drawGamma(r, f.shape) / f.rate
-	}
+	v := max(0.01, f.a+f.b*r.NormFloat64())
+	ssp, failed, z := int32(0), uint64(0), pace*f.scale*v*v*v
 	for _, pr := range problems {
 		d := s.problem(r, sc, pr, float64(f.from), z)
 		if d > s.horizon {
@@ -450,7 +450,7 @@ func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProb
 func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, ce, pace float64) (int32, uint64) {
 	ssp, failed, employment, z := int32(0), uint64(0), false, s.newcomers*pace
 	if s.engagement > 0 {
-		z *= drawGamma(r, 1/s.engagement) * s.engagement
+		z *= DrawGamma(r, 1/s.engagement) * s.engagement
 	}
 	for _, p := range baseline {
 		d := s.outstanding(r, sc, p, float64(from), 0, z)
@@ -509,20 +509,23 @@ func (s *sim) outstanding(r *rand.Rand, sc *scratch, p uint8, t, age, z float64)
 }
 
 // wait is how long, from age days in a state, until its event, under a hazard constant within
-// each band (rates[k] from bands[k], times z).
+// each band (rates[k] from bands[k], times z): one exponential draw of cumulative hazard,
+// spent band by band.
 func wait(r *rand.Rand, rates, bands []float64, age, z float64) float64 {
-	k := len(bands) - 1
-	for k > 0 && age < bands[k] {
-		k--
+	k := 0
+	for k+1 < len(bands) && age >= bands[k+1] {
+		k++
 	}
-	start := age
-	for {
-		e := r.ExpFloat64() / (rates[k] * z)
-		if k+1 == len(bands) || age+e < bands[k+1] {
-			return age + e - start
+	hazard, start := r.ExpFloat64(), age
+	for ; k+1 < len(bands); k++ {
+		rate := rates[k] * z
+		left := (bands[k+1] - age) * rate
+		if hazard < left {
+			return age + hazard/rate - start
 		}
-		age, k = bands[k+1], k+1
+		hazard, age = hazard-left, bands[k+1]
 	}
+	return age + hazard/(rates[k]*z) - start
 }
 
 func band(v []int32) Band {

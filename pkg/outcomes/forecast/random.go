@@ -5,10 +5,10 @@ import (
 	"math/rand/v2"
 )
 
-// drawGamma draws from Gamma(shape, 1) by Marsaglia and Tsang's method (shape < 1 boosted).
-func drawGamma(r *rand.Rand, shape float64) float64 {
+// DrawGamma draws from Gamma(shape, 1) by Marsaglia and Tsang's method (shape < 1 boosted).
+func DrawGamma(r *rand.Rand, shape float64) float64 {
 	if shape < 1 {
-		return drawGamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
+		return DrawGamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
 	}
 	d := shape - 1.0/3
 	c := 1 / math.Sqrt(9*d)
@@ -27,7 +27,7 @@ func drawGamma(r *rand.Rand, shape float64) float64 {
 }
 
 // draw draws a rate from its distribution.
-func (g Gamma) draw(r *rand.Rand) float64 { return drawGamma(r, g.Shape) / g.Rate }
+func (g Gamma) draw(r *rand.Rand) float64 { return DrawGamma(r, g.Shape) / g.Rate }
 
 // drawPoisson draws a count with the mean (a normal approximation above 50).
 func drawPoisson(r *rand.Rand, mean float64) int {

@@ -114,7 +114,7 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 			}
 		}
 	}
-	engagement := drawGamma(r, b.Engagement) / b.Engagement
+	engagement := forecast.DrawGamma(r, b.Engagement) / b.Engagement
 	years := attached.Sub(c.plan.Profiles[0].Starts.Time).Hours() / 24 / 365.25
 	speed := engagement * (1 + b.Learning*years)
 	ssp := attached
@@ -156,26 +156,6 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 		f.result, f.route = time.Time{}, ""
 	}
 	return f
-}
-
-// drawGamma draws Gamma(shape, 1) (Marsaglia and Tsang).
-func drawGamma(r *rand.Rand, shape float64) float64 {
-	if shape < 1 {
-		return drawGamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
-	}
-	d := shape - 1.0/3
-	cc := 1 / math.Sqrt(9*d)
-	for {
-		x := r.NormFloat64()
-		v := 1 + cc*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		if u := r.Float64(); math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
-			return d * v
-		}
-	}
 }
 
 // At is what tracking would know at asOf: the families attached by then, each problem's

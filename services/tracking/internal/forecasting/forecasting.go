@@ -128,6 +128,11 @@ func (s Store) Latest(ctx context.Context, planID, id string) (*Snapshot, error)
 		}
 		q = q.Where("id = ?", id)
 	}
+	return first(q)
+}
+
+// first is the newest snapshot q finds, nil when none.
+func first(q *gorm.DB) (*Snapshot, error) {
 	var out []Snapshot
 	if err := q.Order("as_of DESC, made_at DESC").Limit(1).Scan(&out).Error; err != nil || len(out) == 0 {
 		return nil, err
@@ -138,13 +143,7 @@ func (s Store) Latest(ctx context.Context, planID, id string) (*Snapshot, error)
 
 // Before is the plan's latest snapshot made for a moment before t; nil when none.
 func (s Store) Before(ctx context.Context, planID string, t time.Time) (*Snapshot, error) {
-	var out []Snapshot
-	if err := s.DB.WithContext(ctx).Table("tracking.forecasts").Select(snapshotColumns).Where("plan_id = ? AND as_of < ?", planID, t).
-		Order("as_of DESC, made_at DESC").Limit(1).Scan(&out).Error; err != nil || len(out) == 0 {
-		return nil, err
-	}
-	out[0].Forecast = &forecast.Forecast{}
-	return &out[0], json.Unmarshal([]byte(out[0].Body), out[0].Forecast)
+	return first(s.DB.WithContext(ctx).Table("tracking.forecasts").Select(snapshotColumns).Where("plan_id = ? AND as_of < ?", planID, t))
 }
 
 // History is the plan's snapshots, newest first, each with its forecast.
