@@ -97,7 +97,8 @@ func Definition() service.Definition {
 			run := &runs.Activities{
 				Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
 					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps},
-				Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB}}
+				Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB},
+				Forecasts: runs.Forecasts{Temporal: d.Temporal}}
 			r.RegisterActivityWithOptions(run.LinkRun, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})
 			r.RegisterActivityWithOptions(run.StartFamilies, activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies})
 			r.RegisterActivityWithOptions(run.FinishRun, activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun})

@@ -3662,7 +3662,10 @@ type ForecastInput struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// draws: Monte Carlo draws; 0 for tracking's default (10,000).
-	Draws         int32 `protobuf:"varint,2,opt,name=draws,proto3" json:"draws,omitempty"`
+	Draws int32 `protobuf:"varint,2,opt,name=draws,proto3" json:"draws,omitempty"`
+	// settle: wait this long first, so that the families an identification run told have been
+	// judged (a forecast started after a run); absent for the monthly schedule's.
+	Settle        *durationpb.Duration `protobuf:"bytes,3,opt,name=settle,proto3" json:"settle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3709,6 +3712,13 @@ func (x *ForecastInput) GetDraws() int32 {
 		return x.Draws
 	}
 	return 0
+}
+
+func (x *ForecastInput) GetSettle() *durationpb.Duration {
+	if x != nil {
+		return x.Settle
+	}
+	return nil
 }
 
 // MakeForecastRequest asks tracking to forecast a plan's results from its read model now.
@@ -4166,10 +4176,11 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"waitingFor\x123\n" +
 	"\x04held\x18\t \x03(\v2\x1f.familypath.v1.ClaimRejudgementR\x04held\x12$\n" +
 	"\x0ealready_run_by\x18\n" +
-	" \x01(\tR\falreadyRunBy\">\n" +
+	" \x01(\tR\falreadyRunBy\"q\n" +
 	"\rForecastInput\x12\x17\n" +
 	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x14\n" +
-	"\x05draws\x18\x02 \x01(\x05R\x05draws\"g\n" +
+	"\x05draws\x18\x02 \x01(\x05R\x05draws\x121\n" +
+	"\x06settle\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x06settle\"g\n" +
 	"\x13MakeForecastRequest\x12\x17\n" +
 	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x14\n" +
 	"\x05draws\x18\x02 \x01(\x05R\x05draws\x12!\n" +
@@ -4339,12 +4350,13 @@ var file_familypath_v1_family_proto_depIdxs = []int32{
 	39, // 51: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
 	41, // 52: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
 	46, // 53: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
-	55, // 54: familypath.v1.ForecastSnapshot.as_of:type_name -> google.protobuf.Timestamp
-	55, // [55:55] is the sub-list for method output_type
-	55, // [55:55] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	56, // 54: familypath.v1.ForecastInput.settle:type_name -> google.protobuf.Duration
+	55, // 55: familypath.v1.ForecastSnapshot.as_of:type_name -> google.protobuf.Timestamp
+	56, // [56:56] is the sub-list for method output_type
+	56, // [56:56] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }

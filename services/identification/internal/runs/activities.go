@@ -5,17 +5,45 @@ import (
 	"errors"
 	"time"
 
+	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Activities are the IdentificationRun workflow's activities, on task queue identification.
 type Activities struct {
-	Linker Linker
-	Fanout Fanout
-	Store  Store
+	Linker    Linker
+	Fanout    Fanout
+	Store     Store
+	Forecasts Forecasts
+}
+
+// ForecastSettle is how long after a run its plan's forecast waits, so that the families the
+// run told have been judged (each judges within seconds of its signal).
+const ForecastSettle = time.Hour
+
+// Forecasts starts a plan's ProgrammeForecast after a run.
+type Forecasts struct{ Temporal client.Client }
+
+// After starts, once per run, the forecast of the run's plan, ForecastSettle from now.
+func (f Forecasts) After(ctx context.Context, planID string, run uuid.UUID) error {
+	_, err := f.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: contract.ForecastWorkflowID(planID) + "/after-run/" + run.String(), TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		StaticSummary:            "results forecast of " + planID + " after identification run " + run.String(),
+	}, contract.WorkflowForecast, &familypathv1.ForecastInput{PlanId: planID, Settle: durationpb.New(ForecastSettle)})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // a retry of this activity: the forecast has run
+	}
+	return err
 }
 
 // LinkRun links, groups and judges the run's rows and keeps the result (once). It beats its
@@ -68,11 +96,24 @@ func (a *Activities) StartFamilies(ctx context.Context, req *familypathv1.StartF
 	return a.Fanout.Page(ctx, req)
 }
 
-// FinishRun records the fan-out's counts and completes the run.
+// FinishRun records the fan-out's counts and completes the run, then has the run's plan
+// forecast again once its families have been judged (docs/forecast.md).
 func (a *Activities) FinishRun(ctx context.Context, req *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
 	id, err := uuid.Parse(req.GetRunId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
 	}
-	return &familypathv1.FinishRunResponse{}, a.Store.Finish(ctx, id, req.GetStarted(), req.GetSignalled(), req.GetUnchanged(), req.GetClosed(), time.Now().UTC())
+	if err := a.Store.Finish(ctx, id, req.GetStarted(), req.GetSignalled(), req.GetUnchanged(), req.GetClosed(), time.Now().UTC()); err != nil {
+		return nil, err
+	}
+	run, err := a.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if run != nil && a.Forecasts.Temporal != nil {
+		if err := a.Forecasts.After(ctx, run.PlanID, id); err != nil {
+			return nil, err
+		}
+	}
+	return &familypathv1.FinishRunResponse{}, nil
 }
