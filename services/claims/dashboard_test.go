@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -61,5 +62,33 @@ func TestDashboardReconcilesWithTheLedgerAndTheClaims(t *testing.T) {
 	}
 	if got := dashboard.BudgetAssumption(10, p.Money); got != 10*100000+7*80000 {
 		t.Errorf("budget assumption for 10 attachments: %d", got)
+	}
+}
+
+// The dashboard keeps its copy of the latest forecast: a later one replaces it, an earlier one
+// (a late retry) does not, and the dashboard answers it.
+func TestTheDashboardKeepsTheLatestForecast(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	kept := dashboard.Forecasts{DB: a.Deps.DB}
+	record := func(id string, asOf time.Time, p50 int) {
+		t.Helper()
+		body := `{"plan_id":"lancashire-phase2","as_of":"` + asOf.Format(time.RFC3339) + `","total":{"results":{"p10":1,"p50":` + strconv.Itoa(p50) + `,"p90":9000}}}`
+		if _, err := kept.RecordForecast(context.Background(), &familypathv1.ForecastSnapshot{Id: id, PlanId: "lancashire-phase2",
+			AsOf: timestamppb.New(asOf), ForecastJson: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(uuid.NewString(), time.Date(2017, 5, 5, 6, 0, 0, 0, time.UTC), 5000)
+	record(uuid.NewString(), time.Date(2017, 6, 5, 6, 0, 0, 0, time.UTC), 5200)
+	record(uuid.NewString(), time.Date(2017, 4, 5, 6, 0, 0, 0, time.UTC), 4800) // late
+	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
+	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/dashboard", "")
+	var d dashboard.Dashboard
+	if err := json.Unmarshal(w.Body.Bytes(), &d); err != nil || d.Forecast == nil || d.Forecast.Total.Results.P50 != 5200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if _, err := kept.RecordForecast(context.Background(), &familypathv1.ForecastSnapshot{Id: uuid.NewString(), PlanId: "lancashire-phase2",
+		ForecastJson: []byte("not json")}); err == nil {
+		t.Fatal("a snapshot that is not a forecast was kept")
 	}
 }
