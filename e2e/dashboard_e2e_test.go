@@ -146,7 +146,10 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forecastText := value(chromedp.Text(chromedp.CSS("#forecast-chart-desc")))
+	forecastText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('forecast-chart-desc') || {}).textContent || ''`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(forecastText, "by the end of 2019/20: forecast") {
 		t.Errorf("the forecast chart says %q", forecastText)
 	}
