@@ -202,6 +202,7 @@ func Run(p *outcomes.Plan, families []Family, o Options) (*Forecast, error) {
 				if d >= o.Draws {
 					return
 				}
+				// #nosec G404 G115 -- a seeded simulation, reproducible by design (nothing secret); d >= 0
 				r := rand.New(rand.NewPCG(o.Seed, uint64(d)))
 				s.draw(r, sc, results[d*nw:(d+1)*nw], blocked[d*np:(d+1)*np])
 			}
@@ -277,7 +278,8 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 		}
 		return
 	}
-	sf := simFamily{first: int32(len(s.problems)), from: max(0, dayOf(asOf, f.AttachedAt)), ce: -1, ceAt: never,
+	first := int32(len(s.problems)) // #nosec G115 -- a few problems a family, far below 2^31 in all
+	sf := simFamily{first: first, from: max(0, dayOf(asOf, f.AttachedAt)), ce: -1, ceAt: never,
 		ssp: len(f.Problems) >= s.plan.Eligibility.MinProblems}
 	var baseline []uint8
 	for _, ps := range f.Problems {
@@ -309,7 +311,7 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 	if sf.ce >= 0 && !f.CEProjectedAt.IsZero() {
 		sf.ceAt = max(0, dayOf(asOf, f.CEProjectedAt))
 	}
-	sf.n = int32(len(s.problems)) - sf.first
+	sf.n = int32(len(s.problems)) - sf.first // #nosec G115 -- as above
 	// its multiplier, given what it has done so far
 	sf.a, sf.b, sf.scale = 1-1/(9*engaged.Shape), 1/(3*math.Sqrt(engaged.Shape)), engaged.Shape/engaged.Rate
 	s.families = append(s.families, sf)
@@ -361,7 +363,7 @@ func choices(n, k int) [][]uint8 {
 			return
 		}
 		for i := from; i < n; i++ {
-			walk(i+1, append(set, uint8(i)))
+			walk(i+1, append(set, uint8(i))) // #nosec G115 -- a plan has at most 64 problems (Run checks)
 		}
 	}
 	walk(0, nil)
@@ -408,11 +410,12 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 		n := drawPoisson(r, c.mean)
 		for range n {
 			baseline := s.mix[r.IntN(len(s.mix))]
-			count(s.newcomer(r, sc, c.from+int32(r.IntN(int(max(1, c.to-c.from)))), baseline, ce, pace))
+			day := c.from + int32(r.IntN(int(max(1, c.to-c.from)))) // #nosec G115 -- below c.to - c.from, an int32
+			count(s.newcomer(r, sc, day, baseline, ce, pace))
 		}
 	}
 	// The family cap: no more results than families the programme pays for.
-	if cap := int32(s.plan.FamilyCap); cap > 0 {
+	if cap := int32(min(s.plan.FamilyCap, math.MaxInt32)); cap > 0 { // #nosec G115 -- bounded just here
 		sum := int32(0)
 		for w := range results {
 			results[w] = min(results[w], cap-sum)

@@ -79,7 +79,7 @@ type County struct {
 
 // Simulate attaches families to p at its profile's pace (with noise) and lives out each one.
 func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	r := rand.New(rand.NewPCG(seed, 0x5eed)) // #nosec G404 -- a seeded simulation, reproducible by design
 	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time}
 	attached := 0
 	for i, y := range p.Profiles {

@@ -238,4 +238,3 @@ func (a *API) workflows(ctx context.Context, query string) (map[string]bool, err
 		}
 	}
 }
-

@@ -36,7 +36,7 @@ var ContentSecurityPolicy = func() string {
 var page = template.Must(template.New("page.html").Funcs(template.FuncMap{
 	"n": thousands, "money": pounds, "pct": percent, "inc": func(i int) int { return i + 1 },
 	"add": func(a, b int64) int64 { return a + b }, "add32": func(a, b int) int { return a + b }, "sub": func(a, b int) int { return a - b },
-	"int": func(f float64) int { return int(f) },
+	"int":    func(f float64) int { return int(f) },
 	"chance": func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
 	"day": func(t *time.Time) string {
 		if t == nil {

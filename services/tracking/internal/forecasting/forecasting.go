@@ -208,9 +208,10 @@ func (m Maker) Make(ctx context.Context, planID string, draws int, requestedBy s
 	if err != nil {
 		return nil, err
 	}
+	signed := int64(seed) // #nosec G115 -- Seed keeps 63 bits
 	if err := m.Store.DB.WithContext(ctx).Exec(`INSERT INTO tracking.forecasts (id, plan_id, as_of, model_version, engine_version, plan_versions, families, draws, seed, requested_by, forecast)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (id) DO NOTHING`,
-		id, planID, asOf, forecast.ModelVersion, outcomes.EngineVersion, pq.StringArray(versions), len(families), draws, int64(seed), requestedBy, string(body)).Error; err != nil {
+		id, planID, asOf, forecast.ModelVersion, outcomes.EngineVersion, pq.StringArray(versions), len(families), draws, signed, requestedBy, string(body)).Error; err != nil {
 		return nil, err
 	}
 	return m.Store.Latest(ctx, planID, id)
