@@ -9,6 +9,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/allocations"
+	"github.com/familypath/familypath/services/case/internal/imports"
 	"github.com/familypath/familypath/services/case/internal/quality"
 	"github.com/familypath/familypath/services/case/internal/record"
 	"github.com/familypath/familypath/services/case/migrations"
@@ -45,6 +46,7 @@ func Definition() service.Definition {
 			}
 			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			(&quality.API{DB: d.DB, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&imports.API{Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 	}
