@@ -3,8 +3,10 @@ module github.com/familypath/familypath/services/case
 go 1.26.0
 
 require (
+	github.com/familypath/familypath/pkg/extracts v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
@@ -25,7 +27,6 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
-	github.com/familypath/familypath/plans v0.0.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
 	github.com/go-playground/locales v0.14.2 // indirect
@@ -87,5 +88,7 @@ replace (
 )
 
 replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
+
+replace github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts
 
 replace github.com/familypath/familypath/plans => ../../plans

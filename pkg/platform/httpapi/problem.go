@@ -11,6 +11,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/gin-gonic/gin"
 )
 
@@ -88,3 +89,11 @@ func Internal(c *gin.Context) {
 
 // TypeUnsupportedMedia is the problem type for a body in a format the route does not take.
 const TypeUnsupportedMedia = "https://familypath.dev/problems/unsupported-media-type"
+
+// CSVAttachment starts a CSV answer the browser saves as filename (".csv" is added) and
+// returns its writer (cells that a spreadsheet would run as formulas are quoted as text).
+func CSVAttachment(c *gin.Context, filename string) *csvout.Writer {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+filename+`.csv"`)
+	return csvout.NewWriter(c.Writer)
+}

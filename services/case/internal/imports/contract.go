@@ -75,29 +75,29 @@ type Issue struct {
 
 // Member is one member row.
 type Member struct {
-	Line                                int
-	PersonRef, Role, Relationship       string
+	Line                                       int
+	PersonRef, Role, Relationship              string
 	GivenName, FamilyName, BirthDate, Postcode string
 }
 
 // Family is one family of the file, as the import would take it.
 type Family struct {
-	Ref, PlanID         string
-	PlanVersion         int
-	Team                string
-	Lead, LeadAgency    string
-	AttachedOn          time.Time
-	FeeReceived         bool
-	Baseline            []string
-	AssessmentOn        *time.Time
-	PlanAgreedOn        *time.Time
-	Progress            map[string]time.Time
-	ClaimWindow         string
-	ClaimRoute          string
-	ClaimStatus         string
-	Members             []Member
-	firstLine           int
-	family              map[string]string // the family-level values of its first row
+	Ref, PlanID      string
+	PlanVersion      int
+	Team             string
+	Lead, LeadAgency string
+	AttachedOn       time.Time
+	FeeReceived      bool
+	Baseline         []string
+	AssessmentOn     *time.Time
+	PlanAgreedOn     *time.Time
+	Progress         map[string]time.Time
+	ClaimWindow      string
+	ClaimRoute       string
+	ClaimStatus      string
+	Members          []Member
+	firstLine        int
+	family           map[string]string // the family-level values of its first row
 }
 
 // File is what a file holds, with its problems.

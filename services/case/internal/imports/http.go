@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -56,9 +55,7 @@ func (a *API) dryRun(c *gin.Context) {
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="import-issues.csv"`)
-		w := csvout.NewWriter(c.Writer)
+		w := httpapi.CSVAttachment(c, "import-issues")
 		_ = w.Write([]string{"line", "field", "reason"})
 		for _, i := range f.Issues {
 			_ = w.Write([]string{strconv.Itoa(i.Line), i.Field, i.Reason})

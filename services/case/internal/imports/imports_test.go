@@ -11,7 +11,7 @@ import (
 
 const header = "contract_version,council_family_ref,plan_id,plan_version,team,lead_professional,lead_professional_agency,attached_on,attachment_fee_received,baseline_problems,assessment_on,plan_agreed_on,progress,claim_window,claim_route,claim_status,person_ref,role,relationship,given_name,family_name,birth_date,postcode\n"
 
-func published(t *testing.T) *outcomes.Plans {
+func published(t testing.TB) *outcomes.Plans {
 	t.Helper()
 	ps, err := outcomes.Load(plans.FS)
 	if err != nil {

@@ -156,7 +156,9 @@ func (f *Family) takeFamily(line int, value func(string) string) []Issue {
 // checkFamily checks a family against its plan and itself.
 func checkFamily(f *Family, plans *outcomes.Plans) []Issue {
 	var issues []Issue
-	bad := func(field, reason string) { issues = append(issues, Issue{Line: f.firstLine, Field: field, Reason: reason}) }
+	bad := func(field, reason string) {
+		issues = append(issues, Issue{Line: f.firstLine, Field: field, Reason: reason})
+	}
 	if len(f.Members) > 30 {
 		bad("person_ref", "more than 30 members in the family")
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
@@ -78,9 +77,7 @@ func (a *API) report(c *gin.Context) {
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="data-quality-`+a.now().Format(time.DateOnly)+`.csv"`)
-		w := csvout.NewWriter(c.Writer)
+		w := httpapi.CSVAttachment(c, "data-quality-"+a.now().Format(time.DateOnly))
 		_ = w.Write([]string{"check", "family_id", "team", "lead_professional", "since", "detail"})
 		for _, r := range rows {
 			_ = w.Write([]string{r.Check, r.FamilyID, r.Team, r.LeadProfessional, r.Since, r.Detail})

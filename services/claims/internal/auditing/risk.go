@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
@@ -48,9 +47,7 @@ func (a *API) atRisk(c *gin.Context) {
 }
 
 func writeRisk(c *gin.Context, planID string, items []ledger.AtRisk) {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="claims-at-risk-`+planID+`-`+time.Now().UTC().Format(time.DateOnly)+`.csv"`)
-	w := csvout.NewWriter(c.Writer)
+	w := httpapi.CSVAttachment(c, "claims-at-risk-"+planID+"-"+time.Now().UTC().Format(time.DateOnly))
 	_ = w.Write(RiskColumns)
 	date := func(t *time.Time) string {
 		if t == nil {

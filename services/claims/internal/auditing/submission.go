@@ -73,9 +73,7 @@ func auditOf(sampled bool) string {
 
 // csvFile starts a CSV attachment named name with its header row.
 func csvFile(c *gin.Context, name string, header []string) *csvout.Writer {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	w := csvout.NewWriter(c.Writer)
+	w := httpapi.CSVAttachment(c, name)
 	_ = w.Write(header)
 	return w
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/csvout"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -48,9 +47,7 @@ type table struct {
 
 func (a *API) answer(c *gin.Context, t table) {
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="`+t.name+`-`+time.Now().UTC().Format(time.DateOnly)+`.csv"`)
-		w := csvout.NewWriter(c.Writer)
+		w := httpapi.CSVAttachment(c, t.name+"-"+time.Now().UTC().Format(time.DateOnly))
 		_ = w.Write(t.header)
 		_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
 		return
