@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -135,5 +136,58 @@ func TestTheForecastIsMadeFromTheReadModelAndKept(t *testing.T) {
 	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
 	if w := tr.Do(caseworker, "GET", "/v1/reports/forecast?plan=lancashire-phase2", ""); w.Code != http.StatusForbidden {
 		t.Errorf("a caseworker read the forecast: %d", w.Code)
+	}
+}
+
+// Families whose evidence no extract has refreshed while others' was: per family for the
+// programme manager, counted for a team manager, and in the management pack.
+func TestFamiliesWhoseEvidenceWentStaleAreReported(t *testing.T) {
+	tr := servicetest.New(t, Definition(), servicetest.Options{})
+	store := judging.StatusStore{DB: tr.Deps.DB}
+	out := familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING
+	save := func(coverage outcomes.Coverage) string {
+		t.Helper()
+		id := uuid.NewString()
+		req := &familypathv1.JudgeFamilyRequest{FamilyId: id, PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "HEALTH"},
+			AttachedAt: timestamppb.New(time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 1, 5, 0, 0, 0, 0, time.UTC))}
+		if err := store.Save(context.Background(), req, judgement(out, out), nil, coverage); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	fresh := save(outcomes.Coverage{"police": outcomes.Date(2017, 1, 1), "health": outcomes.Date(2016, 12, 1), "caseworker": outcomes.Date(2017, 1, 5)})
+	stale := save(outcomes.Coverage{"police": outcomes.Date(2016, 9, 1), "caseworker": outcomes.Date(2017, 1, 5)})
+	referred := save(nil)
+	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
+	body := tr.Do(manager, "GET", "/v1/reports/stale-evidence?plan=lancashire-phase2", "", "Accept", "text/csv").Body.String()
+	if !strings.Contains(body, "EVIDENCE_NOT_REFRESHED,"+stale) || !strings.Contains(body, "NO_EXTRACT_COVERAGE,"+referred) || strings.Contains(body, fresh) {
+		t.Fatalf("stale evidence:\n%s", body)
+	}
+	team := auth.Principal{Subject: "tm", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
+	counts := tr.Do(team, "GET", "/v1/reports/stale-evidence?plan=lancashire-phase2", "").Body.String()
+	if strings.Contains(counts, stale) || !strings.Contains(counts, `"families":1`) {
+		t.Fatalf("counts %s", counts)
+	}
+	var pack struct {
+		Items []struct {
+			Section, Measure string
+			Value            int
+		}
+	}
+	w := tr.Do(manager, "GET", "/v1/reports/management-pack?plan=lancashire-phase2&month=2017-01", "")
+	if err := json.Unmarshal(w.Body.Bytes(), &pack); err != nil {
+		t.Fatal(err)
+	}
+	quality := map[string]int{}
+	for _, it := range pack.Items {
+		if it.Section == "data quality" {
+			quality[it.Measure] = it.Value
+		}
+	}
+	if quality["attached families whose evidence no extract has refreshed for 45 days (now)"] != 1 || quality["attached families no extract covers (now)"] != 1 {
+		t.Fatalf("pack's data quality: %v", quality)
+	}
+	if w := tr.Do(manager, "GET", "/v1/reports/stale-evidence?days=0", ""); w.Code != http.StatusBadRequest {
+		t.Errorf("days=0: %d", w.Code)
 	}
 }

@@ -83,6 +83,19 @@ func (a *API) pack(c *gin.Context) {
 	for _, b := range blocked {
 		add("blocked by one problem", b.Problem, b.Families)
 	}
+	var stale []staleRow
+	if err := staleFamilies(c, a.DB, DefaultStaleDays).Scan(&stale).Error; err != nil {
+		a.fail(c, err)
+		return
+	}
+	notRefreshed := 0
+	for _, r := range stale {
+		if r.CheckName == EvidenceNotRefreshed {
+			notRefreshed++
+		}
+	}
+	add("data quality", "attached families whose evidence no extract has refreshed for "+strconv.Itoa(DefaultStaleDays)+" days (now)", notRefreshed)
+	add("data quality", "attached families no extract covers (now)", len(stale)-notRefreshed)
 	if plan := c.Query("plan"); plan != "" {
 		s, err := forecasting.Store{DB: a.DB}.Before(c, plan, end)
 		if err != nil {

@@ -36,6 +36,7 @@ func (a *API) Routes(r gin.IRouter) {
 	g.GET("/management-pack", a.pack)
 	g.GET("/forecast", a.forecastReport)
 	g.GET("/forecast-history", a.forecastHistory)
+	g.GET("/stale-evidence", a.freshness)
 }
 
 // table is a report: a header and rows of text, answered as CSV or as JSON objects.
