@@ -5,6 +5,7 @@
 #
 #   scripts/stack.sh up   [RUN_DIR]   start what is not running, (re)start the services, load demo data
 #   scripts/stack.sh deps [RUN_DIR]   start only Postgres, Redis and Temporal
+#   SVC=tracking scripts/stack.sh restart [RUN_DIR]   rebuild and restart one service (or workflow-worker)
 #   scripts/stack.sh down [RUN_DIR]   stop exactly what up/deps started
 #   scripts/stack.sh env  [RUN_DIR]   print the stack's environment (source it to talk to the stack)
 #
@@ -210,6 +211,43 @@ stop_one() {
   rm -f "$f" "$f.match"
 }
 
+# launch_service SVC PORT: the service's API on PORT and its worker (svc_env first).
+launch_service() {
+  local s=$1 port=$2 mport
+  alloc_port mport
+  launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
+  alloc_port mport
+  launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" CASE_URL="$CASE_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+}
+
+launch_workflow_worker() {
+  local mport
+  stop_one workflow-worker
+  alloc_port mport
+  launch workflow-worker "$RUN/bin/workflow-worker worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/workflow-worker" worker
+}
+
+# restart_service SVC: rebuild, then restart one service (its migrations, API and worker, the
+# API on the port the others already call) or the workflow worker, leaving the rest running.
+restart_service() {
+  local s=$1 url
+  [[ -f "$STATE" && -n "${CASE_URL:-}" ]] || die "no stack with services is running in $RUN: make up first"
+  [[ "$s" == workflow-worker || " ${SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (want SVC= one of ${SERVICES[*]} workflow-worker)"
+  build
+  svc_env
+  if [[ "$s" == workflow-worker ]]; then
+    launch_workflow_worker
+    log "workflow-worker restarted (logs: $RUN/logs/workflow-worker.log)"
+    return
+  fi
+  "${SVC_ENV[@]}" "$RUN/bin/$s" migrate >>"$RUN/logs/$s-migrate.log" 2>&1 || die "$s migrate failed: see $RUN/logs/$s-migrate.log"
+  url="${s^^}_URL"
+  stop_one "$s-serve"; stop_one "$s-worker"
+  launch_service "$s" "${!url##*:}"
+  wait_for "$s API" 30 curl -fsS "${!url}/readyz"
+  log "$s restarted: API ${!url} (logs: $RUN/logs/$s-serve.log, $s-worker.log)"
+}
+
 start_services() {
   local s port mport
   svc_env
@@ -224,14 +262,9 @@ start_services() {
     printf -v "${s^^}_URL" '%s' "http://127.0.0.1:$port"
   done
   for s in "${SERVICES[@]}" ; do
-    alloc_port mport
-    launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:${api_port[$s]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
-    alloc_port mport
-    launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" CASE_URL="$CASE_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+    launch_service "$s" "${api_port[$s]}"
   done
-  stop_one workflow-worker
-  alloc_port mport
-  launch workflow-worker "$RUN/bin/workflow-worker worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/workflow-worker" worker
+  launch_workflow_worker
   # The codec server: decodes payloads for administrators (temporal CLI --codec-endpoint).
   stop_one codec-server
   alloc_port port; alloc_port mport
@@ -388,7 +421,8 @@ case "$cmd" in
   deps) deps_up ;;
   services)
     build; register_search_attributes; schedule_claim_windows; start_services; save_state; schedule_forecasts ;;
+  restart) restart_service "${SVC:-}" ;;
   down) down ;;
   env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
-  *) die "unknown command $cmd (want up, deps, services, down or env)" ;;
+  *) die "unknown command $cmd (want up, deps, services, restart, down or env)" ;;
 esac
