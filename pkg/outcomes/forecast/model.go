@@ -677,7 +677,7 @@ func summary(f *Forecast) string {
 		if d.Share < 0.15 || len(parts) == 2 {
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s outcomes for %d families (%s of it; %.0f progress and %.0f lapses seen so far, weighted by recency)",
+		parts = append(parts, fmt.Sprintf("%s outcomes for %d families (%s of it; %.0f progress and %.0f lapses seen so far)",
 			strings.ToLower(d.Name), d.Families, percent(d.Share), d.Progress.Events, d.Lapse.Events))
 	}
 	if len(parts) > 0 {
