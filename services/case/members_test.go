@@ -1,11 +1,14 @@
 package caseservice
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
 )
 
 // Members are kept sealed, shown whole to those working with the family, without names and
@@ -63,4 +66,30 @@ func TestMembersResealUnderANewFieldKey(t *testing.T) {
 		t.Fatalf("members: %d %s", w.Code, w.Body)
 	}
 	a.RotateFieldKeys(Definition().Sealed, 2)
+}
+
+// Evidence is about a member of the family (once its members are recorded) and of what has
+// happened: a date after today is refused.
+func TestEvidenceIsAboutAMemberAndNotInTheFuture(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	fam, _ := allocate(t, a)
+	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
+	post := func(body string) *httptest.ResponseRecorder {
+		return a.Do(lead, "POST", "/v1/families/"+fam+"/evidence", body, "Idempotency-Key", "key-"+testenv.Unique())
+	}
+	tomorrow := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	if w := post(`{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"` + tomorrow + `","document_ref":"docs://payslip/1"}`); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "must not be in the future") {
+		t.Errorf("a start in the future: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER"}]}`); w.Code != 200 {
+		t.Fatalf("members: %d %s", w.Code, w.Body)
+	}
+	if w := post(`{"member":"p-9","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "not a member of the family") {
+		t.Errorf("evidence about someone else: %d %s", w.Code, w.Body)
+	}
+	if w := post(`{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`); w.Code != 201 {
+		t.Errorf("evidence about a member: %d %s", w.Code, w.Body)
+	}
 }

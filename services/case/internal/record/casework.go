@@ -59,7 +59,23 @@ func (f FactRequest) check(at string) []httpapi.FieldError {
 	if f.Start != "" && f.End != "" && f.End < f.Start {
 		errs = append(errs, httpapi.FieldError{Field: at + "end", Message: "must not be before start"})
 	}
+	// Evidence is of what has happened: a date after today (London) is a mistake, not a plan.
+	today := time.Now().In(outcomes.London).Format(time.DateOnly)
+	for _, d := range []struct{ field, value string }{{"date", f.Date}, {"start", f.Start}, {"end", f.End}} {
+		if d.value > today {
+			errs = append(errs, httpapi.FieldError{Field: at + d.field, Message: "must not be in the future"})
+		}
+	}
 	return errs
+}
+
+// isMember says whether the person is a member of the family, when its members are recorded
+// (a family whose members are not yet recorded cannot be checked).
+func (a *API) isMember(c *gin.Context, family uuid.UUID, person string) (bool, error) {
+	var n struct{ Members, This int64 }
+	err := a.DB.WithContext(c).Raw(`SELECT count(*) AS members, count(*) FILTER (WHERE person_id = ?) AS this FROM "case".members WHERE family_id = ?`,
+		person, family).Scan(&n).Error
+	return n.Members == 0 || n.This > 0, err
 }
 
 // body is the fact as recorded, by whom and when.
@@ -234,8 +250,17 @@ func (a *API) addEvidence(c *gin.Context) {
 	if !a.hasCase(c, id) {
 		return
 	}
+	member, err := a.isMember(c, id, req.Member)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "add evidence", err)
+		return
+	}
+	if !member {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "member", Message: "is not a member of the family (record the member first: PUT .../members)"})
+		return
+	}
 	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err = a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		if err := insertEvidence(tx, id, e); err != nil {
 			return err
 		}
