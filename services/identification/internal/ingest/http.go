@@ -242,8 +242,7 @@ func (a *API) issues(c *gin.Context) {
 }
 
 func (a *API) issuesCSV(c *gin.Context, up *Upload) {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="upload-`+up.ID.String()+`-report.csv"`)
+	httpapi.CSVAttachment(c, "upload-"+up.ID.String()+"-report") // WriteReport writes the rows itself
 	c.Status(http.StatusOK)
 	if err := WriteReport(c, a.Store, up.ID, c.Writer); err != nil {
 		a.Log.ErrorContext(c, "write upload report", "error", err.Error()) // the status is sent; the body ends short
