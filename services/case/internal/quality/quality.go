@@ -4,6 +4,7 @@
 package quality
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -49,7 +50,6 @@ type API struct {
 	Temporal client.Client
 	Guard    *httpapi.Guard
 	Log      *slog.Logger
-	Now      func() time.Time
 }
 
 // Routes adds the route.
@@ -77,7 +77,7 @@ func (a *API) report(c *gin.Context) {
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
-		w := httpapi.CSVAttachment(c, "data-quality-"+a.now().Format(time.DateOnly))
+		w := httpapi.CSVAttachment(c, "data-quality-"+time.Now().Format(time.DateOnly))
 		_ = w.Write([]string{"check", "family_id", "team", "lead_professional", "since", "detail"})
 		for _, r := range rows {
 			_ = w.Write([]string{r.Check, r.FamilyID, r.Team, r.LeadProfessional, r.Since, r.Detail})
@@ -109,26 +109,12 @@ func (a *API) scope(c *gin.Context) (team string, ok bool) {
 	default: // it lists families: for team managers (their team), the data team and the programme manager
 		return "", a.Guard.Decide(c, policy.ReportFamilyRows, "report", "data-quality", policy.None)
 	}
-	return team, a.Guard.Record(c, string(policy.ReportFamilyRows), "report", "data-quality", "per-family rows of "+cmpOr(team, "every team"))
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func (a *API) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
+	return team, a.Guard.Record(c, string(policy.ReportFamilyRows), "report", "data-quality", "per-family rows of "+cmp.Or(team, "every team"))
 }
 
 // Find lists the findings for a team ("" for every team), oldest first within each check.
 func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
-	today := a.now().UTC().Truncate(24 * time.Hour)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
 	var rows []Row
 	var stale []struct {
 		FamilyID, Team, Lead string
@@ -164,7 +150,7 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 	}
 	for _, o := range overdue {
 		rows = append(rows, Row{Check: ActionOverdue, FamilyID: o.FamilyID, Team: o.Team, LeadProfessional: o.Lead, Since: o.Due.Format(time.DateOnly),
-			Detail: fmt.Sprintf("action %d of the family plan (%s) was due %s", o.Number, cmpOr(o.Agency, "no agency"), o.Due.Format(time.DateOnly))})
+			Detail: fmt.Sprintf("action %d of the family plan (%s) was due %s", o.Number, cmp.Or(o.Agency, "no agency"), o.Due.Format(time.DateOnly))})
 	}
 	more, err := a.workflowMismatches(ctx, team)
 	if err != nil {

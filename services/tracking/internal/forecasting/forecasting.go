@@ -137,8 +137,13 @@ func first(q *gorm.DB) (*Snapshot, error) {
 	if err := q.Order("as_of DESC, made_at DESC").Limit(1).Scan(&out).Error; err != nil || len(out) == 0 {
 		return nil, err
 	}
-	out[0].Forecast = &forecast.Forecast{}
-	return &out[0], json.Unmarshal([]byte(out[0].Body), out[0].Forecast)
+	return &out[0], out[0].decode()
+}
+
+// decode reads the snapshot's kept forecast.
+func (s *Snapshot) decode() error {
+	s.Forecast = &forecast.Forecast{}
+	return json.Unmarshal([]byte(s.Body), s.Forecast)
 }
 
 // Before is the plan's latest snapshot made for a moment before t; nil when none.
@@ -154,8 +159,7 @@ func (s Store) History(ctx context.Context, planID string, limit int) ([]Snapsho
 		return nil, err
 	}
 	for i := range out {
-		out[i].Forecast = &forecast.Forecast{}
-		if err := json.Unmarshal([]byte(out[i].Body), out[i].Forecast); err != nil {
+		if err := out[i].decode(); err != nil {
 			return nil, err
 		}
 	}
