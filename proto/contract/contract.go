@@ -27,6 +27,7 @@ const (
 	WorkflowClaimWindow     = "ClaimWindow"
 	WorkflowIdentification  = "IdentificationRun"
 	WorkflowForecast        = "ProgrammeForecast"
+	WorkflowImport          = "ImportProgramme"
 )
 
 // Messages of the IdentificationRun workflow.
@@ -60,11 +61,15 @@ const (
 	ActivityIdentificationStartFamilies     = "identification.StartFamilies"
 	ActivityIdentificationFinishRun         = "identification.FinishRun"
 	ActivityCaseGatherAttachment            = "case.GatherAttachment"
+	ActivityCaseImportPage                  = "case.ImportPage"
+	ActivityCaseStartImportedFamilies       = "case.StartImportedFamilies"
+	ActivityCaseFinishImport                = "case.FinishImport"
 	ActivityTrackingJudgeReadiness          = "tracking.JudgeReadiness"
 	ActivityTrackingJudgeFamily             = "tracking.JudgeFamily"
 	ActivityTrackingMakeForecast            = "tracking.MakeForecast"
 	ActivityAttachmentRecordAttachment      = "attachment.RecordAttachment"
 	ActivityAttachmentCorrectAttachment     = "attachment.CorrectAttachment"
+	ActivityAttachmentImportAttachments     = "attachment.ImportAttachments"
 	ActivityClaimsRecordAttachmentFee       = "claims.RecordAttachmentFee"
 	ActivityClaimsCreateClaim               = "claims.CreateClaim"
 	ActivityClaimsTakeWindowClaims          = "claims.TakeWindowClaims"
@@ -73,6 +78,7 @@ const (
 	ActivityClaimsSubmitWindow              = "claims.SubmitWindow"
 	ActivityClaimsRejudgeClaims             = "claims.RejudgeClaims"
 	ActivityClaimsRecordForecast            = "claims.RecordForecast"
+	ActivityClaimsImportLedger              = "claims.ImportLedger"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
@@ -85,6 +91,9 @@ func ClaimWindowWorkflowID(planID, windowID string) string {
 // ForecastWorkflowID is the id of a plan's forecast schedule, and of the workflows it starts
 // (the schedule appends each run's time).
 func ForecastWorkflowID(planID string) string { return "forecast/" + planID }
+
+// ImportWorkflowID is the workflow id of an import of a running programme: its opaque id.
+func ImportWorkflowID(importID string) string { return "import/" + importID }
 
 // IdentificationRunWorkflowID is the workflow id of an identification run: its opaque id.
 func IdentificationRunWorkflowID(runID string) string { return "identification-run/" + runID }

@@ -37,6 +37,7 @@ func Definition() service.Definition {
 			acts := register.Activities{DB: d.DB}
 			r.RegisterActivityWithOptions(acts.RecordAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
 			r.RegisterActivityWithOptions(acts.CorrectAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentCorrectAttachment})
+			r.RegisterActivityWithOptions(acts.ImportAttachments, activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments})
 			return nil
 		},
 	}

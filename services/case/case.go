@@ -36,6 +36,14 @@ func Definition() service.Definition {
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			r.RegisterActivityWithOptions(allocations.Activities{Store: allocations.Store{DB: d.DB}}.GatherAttachment,
 				activity.RegisterOptions{Name: contract.ActivityCaseGatherAttachment})
+			ps, err := d.Plans()
+			if err != nil {
+				return err
+			}
+			imp := imports.Activities{DB: d.DB, Plans: ps, Temporal: d.Temporal}
+			r.RegisterActivityWithOptions(imp.ImportPage, activity.RegisterOptions{Name: contract.ActivityCaseImportPage})
+			r.RegisterActivityWithOptions(imp.StartImportedFamilies, activity.RegisterOptions{Name: contract.ActivityCaseStartImportedFamilies})
+			r.RegisterActivityWithOptions(imp.FinishImport, activity.RegisterOptions{Name: contract.ActivityCaseFinishImport})
 			return nil
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
@@ -46,7 +54,8 @@ func Definition() service.Definition {
 			}
 			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			(&quality.API{DB: d.DB, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&imports.API{Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&imports.API{Plans: ps, Store: imports.Store{DB: d.DB, Keys: d.Settings.FieldKeys, Plans: ps}, Temporal: d.Temporal,
+				Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 	}

@@ -48,6 +48,7 @@ func Definition() service.Definition {
 				Case: d.Upstream(contract.QueueCase), Keys: d.Settings.FieldKeys}}
 			r.RegisterActivityWithOptions(acts.RecordAttachmentFee, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee})
 			r.RegisterActivityWithOptions(acts.CreateClaim, activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim})
+			r.RegisterActivityWithOptions(acts.ImportLedger, activity.RegisterOptions{Name: contract.ActivityClaimsImportLedger})
 			r.RegisterActivityWithOptions(acts.TakeWindowClaims, activity.RegisterOptions{Name: contract.ActivityClaimsTakeWindowClaims})
 			r.RegisterActivityWithOptions(acts.RecordAuditSample, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAuditSample})
 			r.RegisterActivityWithOptions(acts.RemindAuditors, activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors})

@@ -63,6 +63,13 @@ func Lifecycle(ctx workflow.Context, in *familypathv1.FamilyLifecycleInput) erro
 		setWaiting(ctx, state, waitingAttachment)
 		return awaitEvidence(ctx, state) // recorded before attachment existed: evidence only
 	}
+	// An imported family starts in its phase (a paid one has already left the programme):
+	// operators see it at once. Only imported families (none before this change) take it.
+	if in.GetImportId() != "" && workflow.GetVersion(ctx, changeImported, workflow.DefaultVersion, 1) == 1 {
+		if err := p.publish(ctx); err != nil {
+			return err
+		}
+	}
 	return p.run(ctx)
 }
 

@@ -36,4 +36,8 @@ const (
 	// (search attributes WaitingFor and WaitingSince), also just before each step that waits on
 	// a service. Before it, only its current details said so, which no query can find.
 	changeWaitingAttributes = "family-waiting-attributes"
+	// changeImported: a family imported mid-programme (the case service's import) starts from
+	// its imported state and publishes it before the first step. Before it, no family was
+	// imported.
+	changeImported = "family-imported"
 )

@@ -38,6 +38,7 @@ import (
 	"github.com/familypath/familypath/workflows/family"
 	"github.com/familypath/familypath/workflows/forecast"
 	"github.com/familypath/familypath/workflows/identification"
+	"github.com/familypath/familypath/workflows/imports"
 	"github.com/familypath/familypath/workflows/operations"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
@@ -152,6 +153,7 @@ func run(args []string) error {
 	claimwindow.Register(w)
 	identification.Register(w)
 	forecast.Register(w)
+	imports.Register(w)
 	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
 		CacheFor: time.Minute, Log: log, Now: time.Now})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}

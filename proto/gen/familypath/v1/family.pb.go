@@ -287,7 +287,10 @@ type FamilyLifecycleInput struct {
 	Continued *FamilyState `protobuf:"bytes,5,opt,name=continued,proto3" json:"continued,omitempty"`
 	// Present when a professional referred the family (the case service opened it) instead of
 	// identification finding it: the workflow takes the problems from here.
-	Referral      *Referral `protobuf:"bytes,6,opt,name=referral,proto3" json:"referral,omitempty"`
+	Referral *Referral `protobuf:"bytes,6,opt,name=referral,proto3" json:"referral,omitempty"`
+	// Set when the case service imported the family mid-programme (docs/import-contract.md):
+	// the workflow starts from `continued`, in the family's phase, and shows it at once.
+	ImportId      string `protobuf:"bytes,7,opt,name=import_id,json=importId,proto3" json:"import_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -362,6 +365,13 @@ func (x *FamilyLifecycleInput) GetReferral() *Referral {
 		return x.Referral
 	}
 	return nil
+}
+
+func (x *FamilyLifecycleInput) GetImportId() string {
+	if x != nil {
+		return x.ImportId
+	}
+	return ""
 }
 
 // Referral is a family referred by a professional: the case service's referral id and the
@@ -3894,14 +3904,15 @@ var File_familypath_v1_family_proto protoreflect.FileDescriptor
 
 const file_familypath_v1_family_proto_rawDesc = "" +
 	"\n" +
-	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x02\n" +
+	"\x1afamilypath/v1/family.proto\x12\rfamilypath.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x02\n" +
 	"\x14FamilyLifecycleInput\x12\x1b\n" +
 	"\tfamily_id\x18\x01 \x01(\tR\bfamilyId\x12\x17\n" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x120\n" +
 	"\x14evidence_snapshot_id\x18\x03 \x01(\tR\x12evidenceSnapshotId\x12?\n" +
 	"\ridentified_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fidentifiedAt\x128\n" +
 	"\tcontinued\x18\x05 \x01(\v2\x1a.familypath.v1.FamilyStateR\tcontinued\x123\n" +
-	"\breferral\x18\x06 \x01(\v2\x17.familypath.v1.ReferralR\breferral\"P\n" +
+	"\breferral\x18\x06 \x01(\v2\x17.familypath.v1.ReferralR\breferral\x12\x1b\n" +
+	"\timport_id\x18\a \x01(\tR\bimportId\"P\n" +
 	"\bReferral\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12#\n" +

@@ -76,3 +76,31 @@ func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.Corre
 	}
 	return &familypathv1.CorrectAttachmentResponse{}, nil
 }
+
+// ImportAttachments registers the families of an import's page, each with its historical
+// attachment date and baseline, once: a family registered before (by an earlier import, or
+// attached in familypath) keeps its row, which only the family's workflow corrects. It
+// answers each family's attachment id, in the request's order.
+func (a Activities) ImportAttachments(ctx context.Context, r *familypathv1.ImportAttachmentsRequest) (*familypathv1.ImportAttachmentsResponse, error) {
+	out := &familypathv1.ImportAttachmentsResponse{}
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, f := range r.GetFamilies() {
+			family, err := uuid.Parse(f.GetFamilyId())
+			if err != nil || f.GetAttachedAt() == nil || len(f.GetBaselineProblems()) < 2 || f.GetPlanVersion() == "" || r.GetImportId() == "" {
+				return temporal.NewNonRetryableApplicationError("an imported attachment needs a family id, a date, 2+ baseline problems, a plan version and its import", "InvalidArgument", nil)
+			}
+			id := uuid.NewSHA1(idNamespace, family[:])
+			if err := tx.Exec(`INSERT INTO attachment.attachments (family_id, id, attached_at, baseline_problems, plan_version, request_id)
+				VALUES (?, ?, ?, ?::text[], ?, ?) ON CONFLICT (family_id) DO NOTHING`,
+				family, id, f.GetAttachedAt().AsTime(), db.TextArray(f.GetBaselineProblems()), f.GetPlanVersion(), "import-"+r.GetImportId()).Error; err != nil {
+				return err
+			}
+			out.AttachmentIds = append(out.AttachmentIds, id.String())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

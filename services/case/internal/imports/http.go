@@ -1,30 +1,43 @@
 package imports
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 )
 
 // maxBody bounds an import file (200,000 rows of a few hundred bytes).
 const maxBody = 128 << 20
 
-// API serves the import's dry run.
+// API serves the import's dry run and the import itself.
 type API struct {
-	Plans *outcomes.Plans
-	Guard *httpapi.Guard
-	Log   *slog.Logger
+	Plans    *outcomes.Plans
+	Store    Store
+	Temporal client.Client // starts each import's ImportProgramme workflow
+	Guard    *httpapi.Guard
+	Log      *slog.Logger
 }
 
-// Routes adds the route.
+// Routes adds the routes.
 func (a *API) Routes(r gin.IRouter) {
-	r.POST("/v1/imports/dry-run", a.Guard.Require(policy.ExtractLoad), a.dryRun)
+	load := a.Guard.Require(policy.ExtractLoad)
+	r.POST("/v1/imports/dry-run", load, a.dryRun)
+	r.POST("/v1/imports", load, a.importFile)
+	r.GET("/v1/imports/:id", load, a.status)
 }
 
 // DryRun is the dry run's answer.
@@ -43,15 +56,8 @@ func (a *API) dryRun(c *gin.Context) {
 	if !a.Guard.Record(c, "import.dry_run", "import", "dry-run", "checked an import file") {
 		return
 	}
-	f, err := Read(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody), a.Plans)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Import file too large",
-			Detail: "An import file is at most 128 MiB: split it by team."})
-		return
-	case err != nil:
-		httpapi.Fail(c, a.Log, "import dry run", err)
+	f, _, ok := a.read(c)
+	if !ok {
 		return
 	}
 	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
@@ -81,4 +87,117 @@ func (a *API) dryRun(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// read reads and checks the request's file; it answers the client itself when it cannot.
+func (a *API) read(c *gin.Context) (*File, []byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Import file too large",
+			Detail: "An import file is at most 128 MiB: split it by team."})
+		return nil, nil, false
+	}
+	if err == nil {
+		var f *File
+		if f, err = Read(bytes.NewReader(body), a.Plans); err == nil {
+			return f, body, true
+		}
+	}
+	httpapi.Fail(c, a.Log, "read import file", err)
+	return nil, nil, false
+}
+
+// maxListed bounds the issues a refused import lists (the dry run's CSV has them all).
+const maxListed = 1000
+
+// importFile imports a file whole, or nothing of it: a file with any issue is refused with
+// them all (by line and field); one without commits every family's case in one transaction
+// and starts the import's workflow, which attaches, books and starts each family. The same
+// file again answers the import it made (and restarts its workflow if that failed).
+func (a *API) importFile(c *gin.Context) {
+	f, body, ok := a.read(c)
+	if !ok {
+		return
+	}
+	if len(f.Issues) > 0 {
+		p := httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusUnprocessableEntity, Title: "The file has issues: nothing was imported",
+			Detail: strconv.Itoa(len(f.Issues)) + " issues; the dry run (POST /v1/imports/dry-run, Accept: text/csv) lists them all by line. Fix the file and send it whole again."}
+		for _, i := range f.Issues[:min(len(f.Issues), maxListed)] {
+			field := "line " + strconv.Itoa(i.Line)
+			if i.Field != "" {
+				field += "." + i.Field
+			}
+			p.Errors = append(p.Errors, httpapi.FieldError{Field: field, Message: i.Reason})
+		}
+		httpapi.Abort(c, p)
+		return
+	}
+	if !a.Guard.Record(c, "import.commit", "import", "file-"+FileHash(body)[:16], "imported "+strconv.Itoa(len(f.Families))+" families") {
+		return
+	}
+	done, err := a.Store.Commit(c, f, FileHash(body), httpapi.Principal(c).Subject)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "commit import", err)
+		return
+	}
+	wf := contract.ImportWorkflowID(done.ImportID.String())
+	_, err = a.Temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{ID: wf, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		StaticSummary:            "Import of " + strconv.Itoa(done.Families) + " families already in the programme",
+	}, contract.WorkflowImport, &familypathv1.ImportInput{ImportId: done.ImportID.String()})
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &already) { // already: it ran to its end before
+		a.Log.ErrorContext(c, "start import workflow", "import_id", done.ImportID.String(), "error", err.Error())
+		httpapi.Unavailable(c, "The file was imported but its workflow could not be started; send the same file again.")
+		return
+	}
+	c.Header("Location", "/v1/imports/"+done.ImportID.String())
+	status := http.StatusAccepted
+	if done.Existing {
+		status = http.StatusOK
+	}
+	c.JSON(status, ImportBody{Committed: *done, WorkflowID: wf, AlreadyImported: done.Existing})
+}
+
+// ImportBody answers an import: what the commit did and the workflow applying it.
+type ImportBody struct {
+	Committed
+	WorkflowID      string `json:"workflow_id"`
+	AlreadyImported bool   `json:"already_imported"`
+}
+
+// StatusBody is an import's progress: families applied (attached, booked, their workflow
+// started) of those the import changed.
+type StatusBody struct {
+	Committed
+	Status     string     `json:"status"` // APPLYING or DONE
+	Applied    int        `json:"applied_families"`
+	ImportedBy string     `json:"imported_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	WorkflowID string     `json:"workflow_id"`
+}
+
+func (a *API) status(c *gin.Context) {
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
+		return
+	}
+	var rows []StatusBody
+	err := a.Store.DB.WithContext(c).Raw(`SELECT i.id AS import_id, i.rows, i.families, i.new_families AS new, i.changed, i.unchanged, i.status,
+		i.imported_by, i.created_at, i.finished_at,
+		(SELECT count(*) FROM "case".imported_families f WHERE f.import_id = i.id AND f.applied_hash = f.row_hash) AS applied
+		FROM "case".imports i WHERE i.id = ?`, id).Scan(&rows).Error
+	if err != nil {
+		httpapi.Fail(c, a.Log, "read import", err)
+		return
+	}
+	if len(rows) == 0 {
+		httpapi.NotFound(c, "Import")
+		return
+	}
+	rows[0].WorkflowID = contract.ImportWorkflowID(id.String())
+	c.JSON(http.StatusOK, rows[0])
 }

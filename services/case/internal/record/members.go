@@ -111,12 +111,18 @@ func (a *API) putMembers(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"members": req.Members})
 }
 
+// SealIdentity seals what identifies a member (the name the family uses, date of birth) for
+// the members table, bound to the family and person.
+func SealIdentity(keys *keyring.Keyring, family uuid.UUID, person, knownAs, birthDate string) []byte {
+	plain, _ := json.Marshal(identity{KnownAs: knownAs, BirthDate: birthDate})
+	return keys.Seal(plain, aad(family, person))
+}
+
 // insertMembers adds the members to the family, each one's identity sealed.
 func (a *API) insertMembers(tx *gorm.DB, family uuid.UUID, members []Member, by string) error {
 	for _, m := range members {
-		plain, _ := json.Marshal(identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate})
 		if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, a.Keys.Seal(plain, aad(family, m.PersonID)), by).Error; err != nil {
+			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, SealIdentity(a.Keys, family, m.PersonID, m.KnownAs, m.BirthDate), by).Error; err != nil {
 			return err
 		}
 	}

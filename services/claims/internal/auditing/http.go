@@ -21,6 +21,7 @@ import (
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
@@ -215,7 +216,7 @@ func (a *API) pay(c *gin.Context) {
 			}
 			if err := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
 				VALUES (?, 'RESULT', ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
-				uuid.NewSHA1(resultNamespace, []byte(cl.ID)), cl.FamilyID, cl.ID, p.Money.ResultPence, cl.PlanVersion, req.PaidAt).Error; err != nil {
+				ledger.ResultEntryID(cl.ID), cl.FamilyID, cl.ID, p.Money.ResultPence, cl.PlanVersion, req.PaidAt).Error; err != nil {
 				return err
 			}
 			body.AmountPence += p.Money.ResultPence
@@ -237,14 +238,49 @@ func (a *API) pay(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "record window payment", err)
 		return
 	}
-	err = a.Temporal.SignalWorkflow(c, a.windowWorkflow(c, planID, windowID), "", contract.SignalWindowPaid,
-		&familypathv1.WindowPaid{PaidAt: timestamppb.New(body.PaidAt)})
+	err = a.tellPaid(c, planID, windowID, body.PaidAt)
 	if err != nil {
 		a.Log.ErrorContext(c, "signal claim window", "window_id", windowID, "error", err.Error())
 		httpapi.Unavailable(c, "The payment was recorded but the claim window could not be told; send it again.")
 		return
 	}
 	c.JSON(http.StatusOK, body)
+}
+
+// tellPaid tells the window's workflow it was paid (it tells the families of the claims it
+// took), and the families of claims imported into the window, which no window workflow took,
+// each itself. A window whose claims were all imported has no workflow to tell.
+func (a *API) tellPaid(ctx context.Context, planID, windowID string, paidAt time.Time) error {
+	var claims []struct {
+		ID, FamilyID string
+		Imported     bool
+	}
+	if err := a.DB.WithContext(ctx).Raw(`SELECT id::text AS id, family_id::text AS family_id, import_id IS NOT NULL AS imported FROM claims.claims
+		WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'PAID' ORDER BY id`, windowID, planID).Scan(&claims).Error; err != nil {
+		return err
+	}
+	own := false
+	for _, cl := range claims {
+		if !cl.Imported {
+			own = true
+			continue
+		}
+		wf, err := contract.FamilyWorkflowID(cl.FamilyID)
+		if err != nil {
+			return err
+		}
+		err = a.Temporal.SignalWorkflow(ctx, wf, "", contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: cl.ID,
+			Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID, At: timestamppb.New(paidAt)})
+		var gone *serviceerror.NotFound
+		if err != nil && !errors.As(err, &gone) { // gone: its workflow has ended (told before)
+			return err
+		}
+	}
+	if !own {
+		return nil
+	}
+	return a.Temporal.SignalWorkflow(ctx, a.windowWorkflow(ctx, planID, windowID), "", contract.SignalWindowPaid,
+		&familypathv1.WindowPaid{PaidAt: timestamppb.New(paidAt)})
 }
 
 // windowWorkflow is the id of the workflow running the window: the one that recorded its audit
@@ -258,9 +294,6 @@ func (a *API) windowWorkflow(ctx context.Context, planID, windowID string) strin
 	}
 	return contract.ClaimWindowWorkflowID(planID, windowID)
 }
-
-// resultNamespace derives a result's ledger entry id from its claim's, so it is entered once.
-var resultNamespace = uuid.MustParse("4e0c5d2a-8b1f-4f3e-a6d7-2c9b0e1f5a38")
 
 // planParam is the route's plan id when it names a plan published here; otherwise it answers
 // 404. Queries match a plan's versions by its id as a prefix, so only a known id may reach

@@ -26,7 +26,22 @@ type Activities struct {
 var (
 	feeNamespace   = uuid.MustParse("2c1f7e3a-9b84-4d6c-a1e5-0f3b7c9d2e41")
 	claimNamespace = uuid.MustParse("6a0d4b2e-8c7f-4e19-b3a5-d2c6e8f1a097")
+	// resultNamespace derives a result's ledger entry id from its claim's, so it is entered once.
+	resultNamespace = uuid.MustParse("4e0c5d2a-8b1f-4f3e-a6d7-2c9b0e1f5a38")
 )
+
+// ResultEntryID is the ledger entry id of a claim's paid result.
+func ResultEntryID(claimID string) uuid.UUID { return uuid.NewSHA1(resultNamespace, []byte(claimID)) }
+
+// FeeEntryID is the ledger entry id of an attachment's fee.
+func FeeEntryID(attachmentID string) uuid.UUID {
+	return uuid.NewSHA1(feeNamespace, []byte(attachmentID))
+}
+
+// ClaimID is the id of a family's claim at an attempt.
+func ClaimID(family uuid.UUID, attempt int32) uuid.UUID {
+	return uuid.NewSHA1(claimNamespace, []byte(family.String()+"/"+strconv.Itoa(int(attempt))))
+}
 
 func invalid(msg string) error {
 	return temporal.NewNonRetryableApplicationError(msg, "InvalidArgument", nil)
@@ -51,7 +66,7 @@ func (a Activities) RecordAttachmentFee(ctx context.Context, r *familypathv1.Rec
 	if err != nil {
 		return nil, err
 	}
-	id := uuid.NewSHA1(feeNamespace, []byte(r.GetAttachmentId()))
+	id := FeeEntryID(r.GetAttachmentId())
 	err = a.DB.WithContext(ctx).Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
 		VALUES (?, 'ATTACHMENT_FEE', ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
 		id, family, r.GetAttachmentId(), p.Money.AttachmentFeePence, r.GetPlanVersion(), r.GetAttachedAt().AsTime()).Error
@@ -85,7 +100,7 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 		return nil, err
 	}
 	frozen := pack.Problems
-	id := uuid.NewSHA1(claimNamespace, []byte(family.String()+"/"+strconv.Itoa(int(r.GetAttempt()))))
+	id := ClaimID(family, r.GetAttempt())
 	sealed, err := a.Packs.Seal(id, pack)
 	if err != nil {
 		return nil, err

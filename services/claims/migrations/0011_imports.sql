@@ -1,0 +1,7 @@
+-- Claims and ledger entries a council brought in with its programme (the case service's
+-- import): a claim already submitted or paid, a result paid, an attachment fee received
+-- before familypath. They count as any other (once-only, the family cap, the dashboard);
+-- import_id says where they came from, for auditors. A claim imported has no evidence pack
+-- (its evidence is in the council's previous system).
+ALTER TABLE claims.claims ADD COLUMN import_id uuid;
+ALTER TABLE claims.ledger ADD COLUMN import_id uuid;
