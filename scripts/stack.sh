@@ -17,6 +17,8 @@ SERVICES=(identification attachment case tracking claims)
 cmd=${1:-up}
 RUN=${2:-$ROOT/.run}
 mkdir -p "$RUN/logs" "$RUN/pids" "$RUN/bin"
+# The stack's binaries: the end-to-end suite runs their own commands (case synthetic-import).
+FAMILYPATH_BIN_DIR=$(cd "$RUN/bin" && pwd)
 RUN=$(cd "$RUN" && pwd)
 STATE="$RUN/stack.env"
 HEADLESS=${FAMILYPATH_HEADLESS:-0} # 1: no Temporal UI (tests)
@@ -52,7 +54,7 @@ save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
     for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
-             OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR \
+             OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR FAMILYPATH_BIN_DIR \
              "${SERVICES[@]/%/_URL}"; do
       v=${v^^}
       if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi

@@ -2,7 +2,9 @@
 package caseservice
 
 import (
+	"context"
 	_ "embed"
+	"io"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/sealed"
@@ -30,6 +32,16 @@ func Definition() service.Definition {
 		PersonalData: true,
 		Sealed:       []sealed.Column{record.SealedMembers},
 		OpenAPI:      openAPI,
+		Commands: map[string]service.Command{
+			"synthetic-import": {Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",
+				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
+					ps, err := d.Plans()
+					if err != nil {
+						return err
+					}
+					return imports.SyntheticCommand(ctx, ps, args, out)
+				}},
+		},
 		Relationships: func(d *service.Deps) httpapi.Relationships {
 			return allocations.Local{Store: allocations.Store{DB: d.DB}}
 		},

@@ -5,3 +5,6 @@
 -- (its evidence is in the council's previous system).
 ALTER TABLE claims.claims ADD COLUMN import_id uuid;
 ALTER TABLE claims.ledger ADD COLUMN import_id uuid;
+-- An attachment fee the file says was received before familypath (true), or never received
+-- and booked by the import (false); NULL for entries not imported.
+ALTER TABLE claims.ledger ADD COLUMN received_before_import boolean;

@@ -179,8 +179,8 @@ type ImportedFamily struct {
 	Team             string                 `protobuf:"bytes,4,opt,name=team,proto3" json:"team,omitempty"`
 	AttachedAt       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=attached_at,json=attachedAt,proto3" json:"attached_at,omitempty"`
 	BaselineProblems []string               `protobuf:"bytes,6,rep,name=baseline_problems,json=baselineProblems,proto3" json:"baseline_problems,omitempty"`
-	// The attachment fee was received before the import (the ledger keeps it as received;
-	// none is booked); when false the family's workflow books it.
+	// The attachment fee was received before the import (the ledger keeps it as received);
+	// when false claims books it (once, as for any attachment).
 	FeeReceived     bool                   `protobuf:"varint,7,opt,name=fee_received,json=feeReceived,proto3" json:"fee_received,omitempty"`
 	Claim           *ImportedClaim         `protobuf:"bytes,8,opt,name=claim,proto3" json:"claim,omitempty"`
 	ProgrammeEndsAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=programme_ends_at,json=programmeEndsAt,proto3" json:"programme_ends_at,omitempty"`
@@ -563,10 +563,12 @@ func (x *ImportLedgerRequest) GetAttachmentIds() []string {
 
 // ImportLedgerResponse: each family's claim id ("" without a claim), in the request's order.
 type ImportLedgerResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ClaimIds      []string               `protobuf:"bytes,1,rep,name=claim_ids,json=claimIds,proto3" json:"claim_ids,omitempty"`
-	FeesReceived  int32                  `protobuf:"varint,2,opt,name=fees_received,json=feesReceived,proto3" json:"fees_received,omitempty"`
-	Claims        int32                  `protobuf:"varint,3,opt,name=claims,proto3" json:"claims,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ClaimIds []string               `protobuf:"bytes,1,rep,name=claim_ids,json=claimIds,proto3" json:"claim_ids,omitempty"`
+	// Fees entered as received before the import, and booked by it (never received).
+	FeesReceived  int32 `protobuf:"varint,2,opt,name=fees_received,json=feesReceived,proto3" json:"fees_received,omitempty"`
+	Claims        int32 `protobuf:"varint,3,opt,name=claims,proto3" json:"claims,omitempty"`
+	FeesBooked    int32 `protobuf:"varint,4,opt,name=fees_booked,json=feesBooked,proto3" json:"fees_booked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -618,6 +620,13 @@ func (x *ImportLedgerResponse) GetFeesReceived() int32 {
 func (x *ImportLedgerResponse) GetClaims() int32 {
 	if x != nil {
 		return x.Claims
+	}
+	return 0
+}
+
+func (x *ImportLedgerResponse) GetFeesBooked() int32 {
+	if x != nil {
+		return x.FeesBooked
 	}
 	return 0
 }
@@ -883,11 +892,13 @@ const file_familypath_v1_imports_proto_rawDesc = "" +
 	"\x13ImportLedgerRequest\x12\x1b\n" +
 	"\timport_id\x18\x01 \x01(\tR\bimportId\x129\n" +
 	"\bfamilies\x18\x02 \x03(\v2\x1d.familypath.v1.ImportedFamilyR\bfamilies\x12%\n" +
-	"\x0eattachment_ids\x18\x03 \x03(\tR\rattachmentIds\"p\n" +
+	"\x0eattachment_ids\x18\x03 \x03(\tR\rattachmentIds\"\x91\x01\n" +
 	"\x14ImportLedgerResponse\x12\x1b\n" +
 	"\tclaim_ids\x18\x01 \x03(\tR\bclaimIds\x12#\n" +
 	"\rfees_received\x18\x02 \x01(\x05R\ffeesReceived\x12\x16\n" +
-	"\x06claims\x18\x03 \x01(\x05R\x06claims\"\xba\x01\n" +
+	"\x06claims\x18\x03 \x01(\x05R\x06claims\x12\x1f\n" +
+	"\vfees_booked\x18\x04 \x01(\x05R\n" +
+	"feesBooked\"\xba\x01\n" +
 	"\x1cStartImportedFamiliesRequest\x12\x1b\n" +
 	"\timport_id\x18\x01 \x01(\tR\bimportId\x129\n" +
 	"\bfamilies\x18\x02 \x03(\v2\x1d.familypath.v1.ImportedFamilyR\bfamilies\x12%\n" +

@@ -156,9 +156,9 @@ func startState(f *familypathv1.ImportedFamily, attachmentID, claimID string, id
 	s := &familypathv1.FamilyState{FamilyId: f.GetFamilyId(), Phase: familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING, PlanId: f.GetPlanId(),
 		ProblemCodes: f.GetBaselineProblems(), IdentifiedAt: identified, PlanVersion: f.GetPlanVersion(), AttachedAt: f.GetAttachedAt(),
 		BaselineProblems: f.GetBaselineProblems(), ProgrammeEndsAt: f.GetProgrammeEndsAt(), AttachmentId: attachmentID,
-		FeeRecorded: f.GetFeeReceived(), EvidencePending: true, Team: f.GetTeam()}
+		FeeRecorded: true, EvidencePending: true, Team: f.GetTeam()} // claims entered the fee, received or booked
 	if c := f.GetClaim(); c != nil && claimID != "" {
-		s.ClaimId, s.ClaimRoute, s.ClaimAttempts, s.FeeRecorded = claimID, c.GetRoute(), 1, true
+		s.ClaimId, s.ClaimRoute, s.ClaimAttempts = claimID, c.GetRoute(), 1
 		s.Phase, s.EvidencePending = familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED, false
 		if c.GetStatus() == "PAID" {
 			s.Phase, s.ExitReason, s.ExitedAt = familypathv1.FamilyPhase_FAMILY_PHASE_PAID, "RESULT_PAID_BEFORE_IMPORT", c.GetWindowCloses()

@@ -60,7 +60,7 @@ var Columns = []Column{
 	{"person_ref", MemberLevel, true, "the council's reference of the member, unique in the family"},
 	{"role", MemberLevel, true, "`ADULT` or `CHILD`"},
 	{"relationship", MemberLevel, true, "`PARENT_CARER`, `CHILD`, `OTHER_ADULT` or `OTHER_CHILD`"},
-	{"given_name", MemberLevel, false, "as the council holds it (matched to identification's people)"},
+	{"given_name", MemberLevel, false, "as the council holds it (sealed in the case)"},
 	{"family_name", MemberLevel, false, "as the council holds it"},
 	{"birth_date", MemberLevel, false, "YYYY-MM-DD"},
 	{"postcode", MemberLevel, false, "the member's postcode"},

@@ -38,6 +38,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/imports/dry-run", load, a.dryRun)
 	r.POST("/v1/imports", load, a.importFile)
 	r.GET("/v1/imports/:id", load, a.status)
+	r.GET("/v1/imports/:id/families", load, a.families)
 }
 
 // DryRun is the dry run's answer.
@@ -200,4 +201,45 @@ func (a *API) status(c *gin.Context) {
 	}
 	rows[0].WorkflowID = contract.ImportWorkflowID(id.String())
 	c.JSON(http.StatusOK, rows[0])
+}
+
+// FamilyRow maps a council's family reference to familypath's family id: how the data team
+// reconciles its spreadsheet with the programme after an import.
+type FamilyRow struct {
+	CouncilFamilyRef string `json:"council_family_ref"`
+	FamilyID         string `json:"family_id"`
+	PlanVersion      string `json:"plan_version"`
+	ClaimStatus      string `json:"claim_status,omitempty"`
+	Applied          bool   `json:"applied"` // attached, booked and its workflow started at its current rows
+}
+
+// families lists the import's families (those it last changed), JSON or CSV; each read of
+// references is in the audit trail.
+func (a *API) families(c *gin.Context) {
+	id, ok := httpapi.PathUUID(c, "id")
+	if !ok {
+		return
+	}
+	if !a.Guard.Record(c, "import.families", "import", id.String(), "listed an import's family references") {
+		return
+	}
+	var rows []FamilyRow
+	if err := a.Store.DB.WithContext(c).Raw(`SELECT council_ref AS council_family_ref, family_id::text AS family_id, plan_version, coalesce(claim_status, '') AS claim_status,
+		applied_hash IS NOT DISTINCT FROM row_hash AS applied FROM "case".imported_families WHERE import_id = ? ORDER BY council_ref`, id).Scan(&rows).Error; err != nil {
+		httpapi.Fail(c, a.Log, "list import families", err)
+		return
+	}
+	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
+		w := httpapi.CSVAttachment(c, "import-families")
+		_ = w.Write([]string{"council_family_ref", "family_id", "plan_version", "claim_status", "applied"})
+		for _, r := range rows {
+			_ = w.Write([]string{r.CouncilFamilyRef, r.FamilyID, r.PlanVersion, r.ClaimStatus, strconv.FormatBool(r.Applied)})
+		}
+		w.Flush()
+		return
+	}
+	if rows == nil {
+		rows = []FamilyRow{}
+	}
+	c.JSON(http.StatusOK, gin.H{"import_id": id.String(), "families": rows})
 }

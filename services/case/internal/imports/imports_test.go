@@ -34,7 +34,7 @@ func TestAGoodFileSaysWhatTheImportWouldDo(t *testing.T) {
 	if a.Members != 2 || a.BookFee || a.Phase != PhaseTracking || a.PlanVersion != "lancashire-phase2@1" || a.Line != 2 {
 		t.Errorf("first family: %+v", a)
 	}
-	if !b.BookFee || b.Phase != PhasePaid || b.Claim != "2017-01 SSP PAID" || !strings.Contains(strings.Join(b.Steps, "\n"), "booking its attachment fee (£1000)") {
+	if !b.BookFee || b.Phase != PhasePaid || b.Claim != "2017-01 SSP PAID" || !strings.Contains(strings.Join(b.Steps, "\n"), "booking its attachment fee (never received) (£1000)") {
 		t.Errorf("second family: %+v", b)
 	}
 }

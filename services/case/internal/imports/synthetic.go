@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"cmp"
 	"encoding/csv"
 	"io"
 	"math/rand/v2"
@@ -21,6 +22,7 @@ type Synthetic struct {
 	Seed       uint64  // the county's and the file's
 	BadShare   float64 // share of families given one planted mistake
 	Teams      []string
+	RefPrefix  string // the council references' prefix ("SYN" when empty): files with different prefixes name different families
 }
 
 // Mistakes a synthetic file plants, each on one family's first row: the field the dry run
@@ -55,7 +57,7 @@ func (s Synthetic) Write(w io.Writer, p *outcomes.Plan) (map[string]string, erro
 			return nil
 		}
 		n++
-		ref := "SYN/" + strconv.Itoa(n)
+		ref := cmp.Or(s.RefPrefix, "SYN") + "/" + strconv.Itoa(n)
 		v := s.family(r, p, h, teams)
 		v["council_family_ref"] = ref
 		mistake := -1

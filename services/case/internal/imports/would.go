@@ -33,20 +33,21 @@ func (f *Family) Would(plans *outcomes.Plans) Would {
 	w := Would{CouncilFamilyRef: f.Ref, Line: f.firstLine, Team: f.Team, Members: len(f.Members), PlanVersion: f.PlanID + "@" + strconv.Itoa(f.PlanVersion),
 		AttachedOn: f.AttachedOn.Format(time.DateOnly), BookFee: !f.FeeReceived, Phase: PhaseTracking}
 	w.Steps = append(w.Steps, "open the case for team "+f.Team+" with "+strconv.Itoa(len(f.Members))+
-		" members, each matched to identification's people (an uncertain match goes to the review queue)")
-	fee := "without a fee (received before the import)"
+		" members (their names and birth dates sealed)")
+	fee := "keeping its attachment fee as received before the import"
 	if w.BookFee {
-		fee = "booking its attachment fee"
+		fee = "booking its attachment fee (never received)"
 		if p, ok := plans.Get(f.PlanID, f.PlanVersion); ok {
 			fee += " (£" + strconv.FormatInt(p.Money.AttachmentFeePence/100, 10) + ")"
 		}
 	}
 	w.Steps = append(w.Steps, "record the attachment on "+w.AttachedOn+" under "+w.PlanVersion+", "+fee)
 	if f.AssessmentOn != nil || f.PlanAgreedOn != nil {
-		w.Steps = append(w.Steps, "record the assessment and family plan dates")
+		w.Steps = append(w.Steps, "keep the assessment and family plan dates beside the case")
 	}
 	if n := len(f.Progress); n > 0 {
-		w.Steps = append(w.Steps, "record progress on "+strconv.Itoa(n)+" of "+strconv.Itoa(len(f.Baseline))+" baseline problems as caseworker evidence")
+		w.Steps = append(w.Steps, "keep the progress the previous system recorded on "+strconv.Itoa(n)+" of "+strconv.Itoa(len(f.Baseline))+
+			" baseline problems beside the case (tracking judges results only from evidence it holds)")
 	}
 	if f.ClaimWindow != "" {
 		w.Claim = f.ClaimWindow + " " + f.ClaimRoute + " " + f.ClaimStatus
@@ -56,6 +57,6 @@ func (f *Family) Would(plans *outcomes.Plans) Would {
 			w.Phase = PhasePaid
 		}
 	}
-	w.Steps = append(w.Steps, "start the family's workflow in phase "+w.Phase+" with "+w.PlanVersion+" pinned; tracking judges its deadlines from the imported evidence")
+	w.Steps = append(w.Steps, "start the family's workflow in phase "+w.Phase+" with "+w.PlanVersion+" pinned; tracking judges its deadlines from the evidence it holds")
 	return w
 }

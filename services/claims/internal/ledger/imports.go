@@ -9,9 +9,9 @@ import (
 )
 
 // ImportLedger enters what an import's page of families brought from the council's previous
-// system: the attachment fee where it was received (a fee not received is booked by the
-// family's workflow, once, like any other), and a claim already submitted or paid, as the
-// family's first claim, with its result in the ledger when paid. Every entry is keyed as the
+// system: the attachment fee, kept where it was received and booked where it never was (one
+// entry either way), and a claim already submitted or paid, as the family's first claim, with
+// its result in the ledger when paid. Every entry is keyed as the
 // workflow's own are, so a retry, a second import or the workflow itself never enters one
 // twice; a family with a live claim already keeps it (once-only). It answers each family's
 // claim id ("" without one), in the request's order.
@@ -39,14 +39,19 @@ func (a Activities) ImportLedger(ctx context.Context, r *familypathv1.ImportLedg
 			if err != nil {
 				return err
 			}
+			// One fee entry per attachment, as the workflow's own: received before the import
+			// (kept), or never received (booked now, dated at the attachment).
+			res := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at, import_id, received_before_import)
+				VALUES (?, 'ATTACHMENT_FEE', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
+				FeeEntryID(r.GetAttachmentIds()[i]), family, r.GetAttachmentIds()[i], p.Money.AttachmentFeePence, f.GetPlanVersion(), f.GetAttachedAt().AsTime(),
+				importID, f.GetFeeReceived())
+			if res.Error != nil {
+				return res.Error
+			}
 			if f.GetFeeReceived() {
-				res := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at, import_id)
-					VALUES (?, 'ATTACHMENT_FEE', ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
-					FeeEntryID(r.GetAttachmentIds()[i]), family, r.GetAttachmentIds()[i], p.Money.AttachmentFeePence, f.GetPlanVersion(), f.GetAttachedAt().AsTime(), importID)
-				if res.Error != nil {
-					return res.Error
-				}
 				out.FeesReceived += int32(res.RowsAffected) // #nosec G115 -- 0 or 1
+			} else {
+				out.FeesBooked += int32(res.RowsAffected) // #nosec G115 -- 0 or 1
 			}
 			c := f.GetClaim()
 			if c == nil {
