@@ -19,19 +19,29 @@ import (
 // the IdentificationRun workflow (on the running workflow worker) has identification link,
 // group and judge, then start each eligible family's FamilyLifecycle workflow, which asks
 // identification for its problems; a second run over the same uploads tells nobody.
-func TestAnIdentificationRunStartsTheEligibleFamiliesWorkflows(t *testing.T) {
-	base := env(t, "IDENTIFICATION_URL")
-	dir := t.TempDir()
-	if _, err := county.WriteFiles(dir, extracts.CSV, county.Config{Seed: uint64(time.Now().UnixNano()), Households: 200}); err != nil {
-		t.Fatal(err)
-	}
+// identificationRun is a run as the API shows it.
+type identificationRun struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Counts struct {
+		Eligible int `json:"eligible"`
+		Changed  int `json:"changed"`
+	} `json:"counts"`
+	Fanout struct {
+		Started, Signalled, Unchanged, Closed int
+	} `json:"fanout"`
+}
+
+// uploadCounty uploads a county's extracts (as of 2016-10-01) and answers their upload ids.
+func uploadCounty(t *testing.T, dir string) []string {
+	t.Helper()
 	var uploads []string
 	for _, f := range extracts.Feeds() {
 		file, err := os.ReadFile(filepath.Join(dir, f.Name+".csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, body := request(t, "POST", base+"/v1/uploads?feed="+f.Name+"&as_of=2016-10-01&file_name="+f.Name+".csv", string(file), "Content-Type", "text/csv")
+		code, body := request(t, "POST", env(t, "IDENTIFICATION_URL")+"/v1/uploads?feed="+f.Name+"&as_of=2016-10-01&file_name="+f.Name+".csv", string(file), "Content-Type", "text/csv")
 		var up struct {
 			ID string `json:"id"`
 		}
@@ -40,36 +50,39 @@ func TestAnIdentificationRunStartsTheEligibleFamiliesWorkflows(t *testing.T) {
 		}
 		uploads = append(uploads, up.ID)
 	}
-	type run struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Counts struct {
-			Eligible int `json:"eligible"`
-			Changed  int `json:"changed"`
-		} `json:"counts"`
-		Fanout struct {
-			Started, Signalled, Unchanged int
-		} `json:"fanout"`
+	return uploads
+}
+
+// identify runs identification over the uploads under Lancashire's plan and waits for it.
+func identify(t *testing.T, uploads []string, key string) identificationRun {
+	t.Helper()
+	base := env(t, "IDENTIFICATION_URL")
+	body := fmt.Sprintf(`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["%s"]}`, strings.Join(uploads, `","`))
+	code, b := request(t, "POST", base+"/v1/identification-runs", body, "Idempotency-Key", key)
+	var r identificationRun
+	if err := json.Unmarshal(b, &r); err != nil || code != 202 {
+		t.Fatalf("start run: %d %s", code, b)
 	}
-	start := func(key string) run {
-		t.Helper()
-		body := fmt.Sprintf(`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["%s"]}`, strings.Join(uploads, `","`))
-		code, b := request(t, "POST", base+"/v1/identification-runs", body, "Idempotency-Key", key)
-		var r run
-		if err := json.Unmarshal(b, &r); err != nil || code != 202 {
-			t.Fatalf("start run: %d %s", code, b)
+	deadline := time.Now().Add(90 * time.Second)
+	for r.Status != "COMPLETED" {
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s not completed: %+v", r.ID, r)
 		}
-		deadline := time.Now().Add(90 * time.Second)
-		for r.Status != "COMPLETED" {
-			if time.Now().After(deadline) {
-				t.Fatalf("run %s not completed: %+v", r.ID, r)
-			}
-			time.Sleep(300 * time.Millisecond)
-			_, b = request(t, "GET", base+"/v1/identification-runs/"+r.ID, "")
-			_ = json.Unmarshal(b, &r)
-		}
-		return r
+		time.Sleep(300 * time.Millisecond)
+		_, b = request(t, "GET", base+"/v1/identification-runs/"+r.ID, "")
+		_ = json.Unmarshal(b, &r)
 	}
+	return r
+}
+
+func TestAnIdentificationRunStartsTheEligibleFamiliesWorkflows(t *testing.T) {
+	base := env(t, "IDENTIFICATION_URL")
+	dir := t.TempDir()
+	if _, err := county.WriteFiles(dir, extracts.CSV, county.Config{Seed: uint64(time.Now().UnixNano()), Households: 200}); err != nil {
+		t.Fatal(err)
+	}
+	uploads := uploadCounty(t, dir)
+	start := func(key string) identificationRun { return identify(t, uploads, key) }
 	first := start(fmt.Sprintf("e2e-run-%d", time.Now().UnixNano()))
 	if first.Counts.Eligible == 0 || first.Fanout.Started != first.Counts.Eligible {
 		t.Fatalf("first run: %+v", first)

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -22,11 +24,11 @@ import (
 
 // syntheticImport writes a mid-programme file from the synthetic county with the case
 // service's own command (everyone in it made up), under references no other run uses.
-func syntheticImport(t *testing.T, prefix string, households int, badShare float64) string {
+func syntheticImport(t *testing.T, prefix string, households int, seed uint64, badShare float64) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), prefix+".csv")
 	cmd := exec.Command(filepath.Join(env(t, "FAMILYPATH_BIN_DIR"), "case"), "synthetic-import", "--out", out, "--prefix", prefix,
-		"--households", fmt.Sprint(households), "--seed", fmt.Sprint(time.Now().UnixNano()%1000000), "--bad-share", fmt.Sprint(badShare)) // #nosec G204 -- the stack's own binary
+		"--households", fmt.Sprint(households), "--seed", fmt.Sprint(seed), "--bad-share", fmt.Sprint(badShare)) // #nosec G204 -- the stack's own binary
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("synthetic-import: %v\n%s", err, b)
 	}
@@ -87,33 +89,19 @@ func dashboardOf(t *testing.T, plan string) dashboardTotals {
 	return out
 }
 
-// A council brings its running programme in: the synthetic county's families at every phase.
-// A file with planted mistakes imports nothing; the clean file is committed whole, applied by
-// its workflow through attachment, claims and case, and each family's workflow runs in its
-// phase; the dashboard reconciles with the imported ledger; a window's payment reaches the
-// imported families whose claims were submitted; the same file again changes nothing.
-func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
+// importWhole imports a clean file through the case service and waits for its workflow to
+// apply every family; it answers the import's id.
+func importWhole(t *testing.T, file string, families int) string {
+	t.Helper()
 	cases, analyst := env(t, "CASE_URL"), auth.Principal{Subject: "e2e.data", Roles: []string{auth.RoleDataAnalyst}}
-	prefix := fmt.Sprintf("E2E%d", time.Now().UnixNano()%1000000000)
-	csvType := []string{"Content-Type", "text/csv"}
-
-	bad := syntheticImport(t, prefix+"B", 400, 0.3)
-	before := dashboardOf(t, "lancashire-phase2")
-	code, body := request(t, "POST", cases+"/v1/imports", bad, append(csvType, as(t, analyst)...)...)
-	if code != http.StatusUnprocessableEntity {
-		t.Fatalf("a file with planted mistakes: %d %s", code, body)
-	}
-
-	file := syntheticImport(t, prefix, 400, 0)
-	fams := familiesOf(t, file)
 	var imported struct {
 		ImportID string `json:"import_id"`
 		Families int    `json:"families"`
 		New      int    `json:"new_families"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusAccepted, "POST", cases+"/v1/imports", file, append(csvType, as(t, analyst)...)...), &imported); err != nil ||
-		imported.Families != len(fams) || imported.New != len(fams) {
-		t.Fatalf("import: %+v %v (file has %d families)", imported, err, len(fams))
+	if err := json.Unmarshal(must(t, http.StatusAccepted, "POST", cases+"/v1/imports", file, append([]string{"Content-Type", "text/csv"}, as(t, analyst)...)...), &imported); err != nil ||
+		imported.Families != families || imported.New != families {
+		t.Fatalf("import: %+v %v (file has %d families)", imported, err, families)
 	}
 	var status struct {
 		Status  string `json:"status"`
@@ -127,9 +115,16 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 			t.Fatalf("the import was not applied: %+v", status)
 		}
 	}
-	if status.Applied != len(fams) {
-		t.Fatalf("applied %d of %d families", status.Applied, len(fams))
+	if status.Applied != families {
+		t.Fatalf("applied %d of %d families", status.Applied, families)
 	}
+	return imported.ImportID
+}
+
+// listImported fills in each family's id from the import's listing of references.
+func listImported(t *testing.T, importID string, fams map[string]importedFamily) {
+	t.Helper()
+	analyst := auth.Principal{Subject: "e2e.data", Roles: []string{auth.RoleDataAnalyst}}
 	var listed struct {
 		Families []struct {
 			Ref     string `json:"council_family_ref"`
@@ -137,7 +132,7 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 			Applied bool   `json:"applied"`
 		} `json:"families"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", cases+"/v1/imports/"+imported.ImportID+"/families", "", as(t, analyst)...), &listed); err != nil ||
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "CASE_URL")+"/v1/imports/"+importID+"/families", "", as(t, analyst)...), &listed); err != nil ||
 		len(listed.Families) != len(fams) {
 		t.Fatalf("the import's families: %d listed (%v)", len(listed.Families), err)
 	}
@@ -149,6 +144,98 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 		f.id = l.ID
 		fams[l.Ref] = f
 	}
+}
+
+// A family imported and later found by an identification run is one family, not two: the run
+// recognises the household by its people (dates of birth and names as the council held them)
+// and gives it the imported family's id, so its evidence goes to the imported family's workflow.
+func TestAnImportedFamilyFoundByARunIsOneFamily(t *testing.T) {
+	seed := uint64(time.Now().UnixNano()%1000000) + 1
+	prefix := fmt.Sprintf("E2R%d", time.Now().UnixNano()%1000000000)
+	file := syntheticImport(t, prefix, 200, seed, 0)
+	fams := familiesOf(t, file)
+	listImported(t, importWhole(t, file, len(fams)), fams)
+	imported := map[string]bool{}
+	for _, f := range fams {
+		imported[f.id] = true
+	}
+	dir := t.TempDir()
+	if _, err := county.WriteFiles(dir, extracts.CSV, county.Config{Seed: seed, Households: 200}); err != nil {
+		t.Fatal(err)
+	}
+	run := identify(t, uploadCounty(t, dir), fmt.Sprintf("e2e-recognise-%d", time.Now().UnixNano()))
+	var recognitions struct {
+		Items []struct {
+			FamilyID      string `json:"family_id"`
+			KnownFamilyID string `json:"known_family_id"`
+			Certain       bool   `json:"certain"`
+			SameFamily    bool   `json:"same_family"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/recognitions?limit=500", ""), &recognitions); err != nil {
+		t.Fatal(err)
+	}
+	certain := 0
+	for _, r := range recognitions.Items {
+		if !imported[r.KnownFamilyID] {
+			continue // another test's import
+		}
+		if r.Certain {
+			certain++
+			if !r.SameFamily {
+				t.Errorf("a household recognised for certain as %s became family %s", r.KnownFamilyID, r.FamilyID)
+			}
+		}
+	}
+	// Agency data carries typos and missing dates of birth: most, not all, are certain.
+	if certain < len(fams)/2 {
+		t.Fatalf("%d of %d imported families recognised for certain (%d recognitions)", certain, len(fams), len(recognitions.Items))
+	}
+	// The run's eligible families include the imported ones under their own ids, and no run
+	// family is a second copy of one (its people matched to an imported family).
+	var families struct {
+		Items []struct {
+			FamilyID string `json:"family_id"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/families?eligible=true&limit=500", ""), &families); err != nil {
+		t.Fatal(err)
+	}
+	same := 0
+	for _, f := range families.Items {
+		if imported[f.FamilyID] {
+			same++
+		}
+	}
+	if same == 0 {
+		t.Errorf("none of the run's %d eligible families is an imported one", len(families.Items))
+	}
+	t.Logf("%d imported families; the run recognised %d for certain; %d of its %d eligible families are imported ones (fan-out %+v)",
+		len(fams), certain, same, len(families.Items), run.Fanout)
+}
+
+// A council brings its running programme in: the synthetic county's families at every phase.
+// A file with planted mistakes imports nothing; the clean file is committed whole, applied by
+// its workflow through attachment, claims and case, and each family's workflow runs in its
+// phase; the dashboard reconciles with the imported ledger; a window's payment reaches the
+// imported families whose claims were submitted; the same file again changes nothing.
+func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
+	cases, analyst := env(t, "CASE_URL"), auth.Principal{Subject: "e2e.data", Roles: []string{auth.RoleDataAnalyst}}
+	prefix := fmt.Sprintf("E2E%d", time.Now().UnixNano()%1000000000)
+	csvType := []string{"Content-Type", "text/csv"}
+
+	seed := uint64(time.Now().UnixNano() % 1000000)
+	bad := syntheticImport(t, prefix+"B", 400, seed, 0.3)
+	before := dashboardOf(t, "lancashire-phase2")
+	code, body := request(t, "POST", cases+"/v1/imports", bad, append(csvType, as(t, analyst)...)...)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("a file with planted mistakes: %d %s", code, body)
+	}
+
+	file := syntheticImport(t, prefix, 400, seed, 0)
+	fams := familiesOf(t, file)
+	importID := importWhole(t, file, len(fams))
+	listImported(t, importID, fams)
 
 	// Each family's workflow in its phase: paid ones have left; submitted ones await payment;
 	// the rest are tracked (the plan's programme has ended, so they close at once, having had
@@ -197,7 +284,7 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 		Already  bool   `json:"already_imported"`
 	}
 	if err := json.Unmarshal(must(t, http.StatusOK, "POST", cases+"/v1/imports", file, append(csvType, as(t, analyst)...)...), &again); err != nil ||
-		!again.Already || again.ImportID != imported.ImportID {
+		!again.Already || again.ImportID != importID {
 		t.Errorf("the same file again: %+v %v", again, err)
 	}
 
@@ -219,7 +306,7 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.DescribeWorkflowExecution(ctx, contract.ImportWorkflowID(imported.ImportID), ""); err != nil {
+	if _, err := c.DescribeWorkflowExecution(ctx, contract.ImportWorkflowID(importID), ""); err != nil {
 		t.Errorf("the import's workflow: %v", err)
 	}
 }

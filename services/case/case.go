@@ -32,6 +32,7 @@ func Definition() service.Definition {
 		PersonalData: true,
 		Sealed:       []sealed.Column{record.SealedMembers},
 		OpenAPI:      openAPI,
+		BodyLimits:   imports.FileLimits,
 		Commands: map[string]service.Command{
 			"synthetic-import": {Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {

@@ -170,6 +170,17 @@ func TestAnImportCommitsWholeOnceAndAppliesOnlyWhatChanged(t *testing.T) {
 	if err != nil || len(page.GetFamilies()) != 1 || page.GetFamilies()[0].GetTeam() != "burnley-2" {
 		t.Fatalf("the corrected import's page: %v, %v", page, err)
 	}
+	// Identification's service reads the members it matches its people against.
+	var known struct{ Families []imports.KnownFamily }
+	svc := auth.Principal{Subject: "identification", Roles: []string{auth.RoleService}}
+	w = a.Do(svc, "GET", "/v1/imported-members?plan=lancashire-phase2", "")
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &known) != nil || len(known.Families) != 2 || len(known.Families[0].Members) != 2 ||
+		known.Families[0].Members[0].FamilyName != "Example" || known.Families[0].Members[0].BirthDate != "2009-04-01" {
+		t.Errorf("imported members: %d %s", w.Code, w.Body)
+	}
+	if w := a.Do(auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}, "GET", "/v1/imported-members?plan=lancashire-phase2", ""); w.Code != http.StatusForbidden {
+		t.Errorf("a caseworker read every imported member: %d", w.Code)
+	}
 	var st imports.StatusBody
 	w = a.Do(analyst, "GET", "/v1/imports/"+first.ImportID.String(), "")
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &st) != nil || st.Applied != 1 || st.Status != "APPLYING" {

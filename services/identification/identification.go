@@ -38,6 +38,8 @@ func Definition() service.Definition {
 		BodyLimits: map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
 		// Agency extracts: who each row is about is sealed under FIELD_KEYS.
 		PersonalData: true,
+		// The worker reads the case service's imported families to recognise them in a run.
+		Calls: []string{contract.QueueCase},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := d.Plans()
 			if err != nil {
@@ -96,7 +98,7 @@ func Definition() service.Definition {
 			}
 			run := &runs.Activities{
 				Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
-					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps},
+					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps, Known: runs.ImportedFamilies(d.Upstream(contract.QueueCase))},
 				Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB},
 				Forecasts: runs.Forecasts{Temporal: d.Temporal}}
 			r.RegisterActivityWithOptions(run.LinkRun, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})

@@ -199,7 +199,7 @@ seccompProfile:
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 {{- end }}
-{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) }}
+{{- if and (eq .mode "worker") (has .binary (list "identification" "tracking" "claims")) }}
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
 - name: IDENTIFICATION_URL
@@ -262,7 +262,7 @@ seccompProfile:
   mountPath: /etc/familypath/oidc
   readOnly: true
 {{- end }}
-{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
+{{- if and (eq .mode "worker") (has .binary (list "identification" "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
 - name: dev-issuer
   mountPath: /etc/familypath/dev-issuer
   readOnly: true
@@ -289,7 +289,7 @@ seccompProfile:
   configMap:
     name: {{ .root.Values.oidc.jwksConfigMap }}
 {{- end }}
-{{- if and (eq .mode "worker") (has .binary (list "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
+{{- if and (eq .mode "worker") (has .binary (list "identification" "tracking" "claims")) .root.Values.serviceCredentials.devIssuerSecret }}
 - name: dev-issuer
   secret:
     secretName: {{ .root.Values.serviceCredentials.devIssuerSecret }}

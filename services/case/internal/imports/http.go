@@ -20,8 +20,12 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// maxBody bounds an import file (200,000 rows of a few hundred bytes).
-const maxBody = 128 << 20
+// MaxFileBytes bounds an import file (200,000 rows of a few hundred bytes).
+const MaxFileBytes = 128 << 20
+
+// FileLimits are the body limits of the routes that take an import file (they have no request
+// timeout either: a county's file takes seconds to commit).
+var FileLimits = map[string]int64{"POST /v1/imports/dry-run": MaxFileBytes, "POST /v1/imports": MaxFileBytes}
 
 // API serves the import's dry run and the import itself.
 type API struct {
@@ -39,6 +43,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/imports", load, a.importFile)
 	r.GET("/v1/imports/:id", load, a.status)
 	r.GET("/v1/imports/:id/families", load, a.families)
+	r.GET("/v1/imported-members", a.Guard.Require(policy.EvidenceRead), a.members)
 }
 
 // DryRun is the dry run's answer.
@@ -92,7 +97,7 @@ func (a *API) dryRun(c *gin.Context) {
 
 // read reads and checks the request's file; it answers the client itself when it cannot.
 func (a *API) read(c *gin.Context) (*File, []byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxFileBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Import file too large",
@@ -242,4 +247,39 @@ func (a *API) families(c *gin.Context) {
 		rows = []FamilyRow{}
 	}
 	c.JSON(http.StatusOK, gin.H{"import_id": id.String(), "families": rows})
+}
+
+// KnownFamily is an imported family with what identifies its members: identification matches
+// its people against them, so that a family imported and later found by an identification run
+// is one family, not two.
+type KnownFamily struct {
+	FamilyID string        `json:"family_id"`
+	Members  []KnownPerson `json:"members"`
+}
+
+// KnownPerson is what the council's file said of a member.
+type KnownPerson struct {
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
+	BirthDate  string `json:"birth_date"`
+	Postcode   string `json:"postcode"`
+}
+
+// members answers the imported families of a plan with their members' identities, for
+// identification's runs (its service token; evidence.read); each read is in the audit trail.
+func (a *API) members(c *gin.Context) {
+	plan := c.Query("plan")
+	if _, ok := a.Plans.Latest(plan); !ok {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "plan", Message: "is not a published plan"})
+		return
+	}
+	if !a.Guard.Record(c, "import.members", "plan", plan, "read imported families' members for matching") {
+		return
+	}
+	fams, err := a.Store.Known(c, plan)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "read imported members", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"plan_id": plan, "families": fams})
 }

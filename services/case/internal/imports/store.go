@@ -198,9 +198,10 @@ func (s Store) memberRows(family uuid.UUID, fam *Family, by string, now time.Tim
 	out := make([]map[string]any, len(fam.Members))
 	for i, m := range fam.Members {
 		person := PersonID(family, m.PersonRef)
-		knownAs := strings.TrimSpace(m.GivenName + " " + m.FamilyName)
+		id := record.Identity{KnownAs: strings.TrimSpace(m.GivenName + " " + m.FamilyName), BirthDate: m.BirthDate,
+			GivenName: m.GivenName, FamilyName: m.FamilyName, Postcode: m.Postcode}
 		out[i] = map[string]any{"family_id": family, "person_id": person, "role": m.Role, "relationship": m.Relationship,
-			"pregnant": false, "identity": record.SealIdentity(s.Keys, family, person, knownAs, m.BirthDate), "updated_by": by, "updated_at": now}
+			"pregnant": false, "identity": record.SealIdentity(s.Keys, family, person, id), "updated_by": by, "updated_at": now}
 	}
 	return out
 }
@@ -257,4 +258,30 @@ func dateOrNil(t *time.Time) any {
 		return nil
 	}
 	return t.Format(time.DateOnly)
+}
+
+// Known is each imported family of the plan with its members' identities, opened.
+func (s Store) Known(ctx context.Context, planID string) ([]KnownFamily, error) {
+	var rows []struct {
+		FamilyID uuid.UUID
+		PersonID string
+		Identity []byte
+	}
+	if err := s.DB.WithContext(ctx).Raw(`SELECT m.family_id, m.person_id, m.identity FROM "case".imported_families i
+		JOIN "case".members m ON m.family_id = i.family_id WHERE i.plan_id = ? ORDER BY m.family_id, m.person_id`, planID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := []KnownFamily{}
+	for _, r := range rows {
+		id, err := record.OpenIdentity(s.Keys, r.FamilyID, r.PersonID, r.Identity)
+		if err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].FamilyID != r.FamilyID.String() {
+			out = append(out, KnownFamily{FamilyID: r.FamilyID.String()})
+		}
+		f := &out[len(out)-1]
+		f.Members = append(f.Members, KnownPerson{GivenName: id.GivenName, FamilyName: id.FamilyName, BirthDate: id.BirthDate, Postcode: id.Postcode})
+	}
+	return out, nil
 }

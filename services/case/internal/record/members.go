@@ -34,9 +34,15 @@ type MembersRequest struct {
 	Members []Member `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
 }
 
-type identity struct {
-	KnownAs   string `json:"known_as,omitempty"`
-	BirthDate string `json:"birth_date,omitempty"`
+// Identity is what identifies a member, sealed at rest: the name the family uses and the date
+// of birth; for a member imported from a council's records also the names and postcode the
+// council held, which identification matches its people against.
+type Identity struct {
+	KnownAs    string `json:"known_as,omitempty"`
+	BirthDate  string `json:"birth_date,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+	Postcode   string `json:"postcode,omitempty"`
 }
 
 // sealed binds a member's identity to the family and person, so a value copied to another
@@ -113,16 +119,26 @@ func (a *API) putMembers(c *gin.Context) {
 
 // SealIdentity seals what identifies a member (the name the family uses, date of birth) for
 // the members table, bound to the family and person.
-func SealIdentity(keys *keyring.Keyring, family uuid.UUID, person, knownAs, birthDate string) []byte {
-	plain, _ := json.Marshal(identity{KnownAs: knownAs, BirthDate: birthDate})
+func SealIdentity(keys *keyring.Keyring, family uuid.UUID, person string, id Identity) []byte {
+	plain, _ := json.Marshal(id)
 	return keys.Seal(plain, aad(family, person))
+}
+
+// OpenIdentity opens a member's sealed identity.
+func OpenIdentity(keys *keyring.Keyring, family uuid.UUID, person string, sealed []byte) (Identity, error) {
+	var id Identity
+	plain, err := keys.Open(sealed, aad(family, person))
+	if err == nil {
+		err = json.Unmarshal(plain, &id)
+	}
+	return id, err
 }
 
 // insertMembers adds the members to the family, each one's identity sealed.
 func (a *API) insertMembers(tx *gorm.DB, family uuid.UUID, members []Member, by string) error {
 	for _, m := range members {
 		if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, SealIdentity(a.Keys, family, m.PersonID, m.KnownAs, m.BirthDate), by).Error; err != nil {
+			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, SealIdentity(a.Keys, family, m.PersonID, Identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate}), by).Error; err != nil {
 			return err
 		}
 	}
@@ -170,12 +186,8 @@ func loadMembers(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, id uui
 	}
 	ms := make([]Member, 0, len(rows))
 	for _, r := range rows {
-		plain, err := keys.Open(r.Identity, aad(id, r.PersonID))
+		idn, err := OpenIdentity(keys, id, r.PersonID, r.Identity)
 		if err != nil {
-			return nil, err
-		}
-		var idn identity
-		if err := json.Unmarshal(plain, &idn); err != nil {
 			return nil, err
 		}
 		ms = append(ms, Member{PersonID: r.PersonID, Role: r.Role, Relationship: r.Relationship, Pregnant: r.Pregnant, KnownAs: idn.KnownAs, BirthDate: idn.BirthDate})

@@ -43,6 +43,7 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.GET("/v1/identification-runs/:id", analysts, a.get)
 	r.GET("/v1/identification-runs/:id/families", analysts, a.families)
 	r.GET("/v1/identification-runs/:id/family-changes", analysts, a.changes)
+	r.GET("/v1/identification-runs/:id/recognitions", analysts, a.recognitions)
 	r.GET("/v1/identification-runs/:id/review-queue", reviewers, a.queue)
 	r.GET("/v1/identification-runs/:id/review-queue/:rank", reviewers, a.pair)
 	r.POST("/v1/identification-runs/:id/review-queue/:rank/decision", reviewers, a.decide)

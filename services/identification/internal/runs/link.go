@@ -35,6 +35,10 @@ type Linker struct {
 	Plans    *outcomes.Plans
 	// Progress, when set, is told as each stage ends (an activity's heartbeat).
 	Progress func(stage string)
+	// Known, when set, answers the plan's families the programme already holds that no run
+	// found (the case service's imports), with what identifies their members: a household
+	// holding them keeps their family id instead of becoming a second family.
+	Known func(ctx context.Context, planID string) ([]matching.Known, error)
 }
 
 func (l Linker) progress(stage string) {
@@ -82,7 +86,14 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 		return nil, err
 	}
 	l.progress("what earlier runs found read")
+	var known []matching.Known
+	if l.Known != nil {
+		if known, err = l.Known(ctx, plan.ID); err != nil {
+			return nil, fmt.Errorf("reading the families the programme already holds: %w", err)
+		}
+	}
 	var changes []matching.Change
+	var recognised []matching.Recognition
 	at := outcomes.Date(run.ReferenceDate.Year(), run.ReferenceDate.Month(), run.ReferenceDate.Day())
 	res := matching.Identify(records, matching.Options{
 		Plan: plan, At: at,
@@ -90,7 +101,9 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 			Aliases: l.aliases()},
 		PersonIDs: func(p *matching.People) []string { return matching.StablePeople(p, prior.people, uuid.NewString) },
 		FamilyIDs: func(h []matching.Household, people []string) []string {
-			ids, ch := matching.StableFamilies(h, people, prior.families, prior.sizes, uuid.NewString)
+			recognised = matching.Recognise(records, h, known)
+			previous, sizes := withKnown(prior, h, people, recognised, known)
+			ids, ch := matching.StableFamilies(h, people, previous, sizes, uuid.NewString)
 			changes = ch
 			return ids
 		},
@@ -111,6 +124,9 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	err = db.WithPgx(ctx, l.DB, func(conn *pgx.Conn) error {
 		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if err := l.keep(ctx, tx, run, plan, records, uploads, res, changes, counts); err != nil {
+				return err
+			}
+			if err := keepRecognitions(ctx, tx, run.ID, res, recognised); err != nil {
 				return err
 			}
 			return l.rekeyDecisions(ctx, tx, prior.rekey, res)

@@ -1,0 +1,124 @@
+package runs
+
+import (
+	"context"
+	"maps"
+	"net/http"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+
+	"github.com/familypath/familypath/pkg/linkage"
+	"github.com/familypath/familypath/pkg/platform/upstream"
+	"github.com/familypath/familypath/services/identification/internal/matching"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// withKnown adds the people of households recognised for certain as known families to what
+// earlier runs found, so that StableFamilies gives those households the known family's id. A
+// person an earlier run already placed in a family keeps that family: a family found before it
+// was imported is a suspected duplicate, recorded for people to decide, never merged here.
+func withKnown(prior *earlier, households []matching.Household, people []string, rec []matching.Recognition, known []matching.Known) (map[string]string, map[string]int) {
+	if len(rec) == 0 {
+		return prior.families, prior.sizes
+	}
+	families, sizes := maps.Clone(prior.families), maps.Clone(prior.sizes)
+	members := map[string]int{}
+	for _, k := range known {
+		members[k.FamilyID] = len(k.Members)
+	}
+	for _, r := range rec {
+		if !r.Certain {
+			continue
+		}
+		for _, p := range households[r.Household].Members {
+			if _, placed := families[people[p]]; !placed {
+				families[people[p]] = r.FamilyID
+			}
+		}
+		sizes[r.FamilyID] = members[r.FamilyID]
+	}
+	return families, sizes
+}
+
+// keepRecognitions records the run's households that hold people of known families: the
+// family the run gave each, the known family, how many people matched, and whether that was
+// certain (the household took the known family's id unless an earlier run had placed its
+// people) or only suspected.
+func keepRecognitions(ctx context.Context, tx pgx.Tx, run uuid.UUID, res *matching.Result, rec []matching.Recognition) error {
+	rows := make([][]any, 0, len(rec))
+	for _, r := range rec {
+		rows = append(rows, []any{run, res.FamilyIDs[r.Household], r.FamilyID, r.Matched, r.Partial, r.Certain})
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "run_recognitions"},
+		[]string{"run_id", "family_id", "known_family_id", "matched", "partial", "certain"}, pgx.CopyFromRows(rows))
+	return err
+}
+
+// ImportedFamilies reads the families the case service imported under a plan, with their
+// members' identities, as the linker's Known.
+func ImportedFamilies(c *upstream.Service) func(ctx context.Context, planID string) ([]matching.Known, error) {
+	return func(ctx context.Context, planID string) ([]matching.Known, error) {
+		var body struct {
+			Families []struct {
+				FamilyID string `json:"family_id"`
+				Members  []struct {
+					GivenName  string `json:"given_name"`
+					FamilyName string `json:"family_name"`
+					BirthDate  string `json:"birth_date"`
+					Postcode   string `json:"postcode"`
+				} `json:"members"`
+			} `json:"families"`
+		}
+		if err := c.GetJSON(ctx, "/v1/imported-members?plan="+planID, &body); err != nil {
+			return nil, err
+		}
+		out := make([]matching.Known, len(body.Families))
+		for i, f := range body.Families {
+			out[i].FamilyID = f.FamilyID
+			for _, m := range f.Members {
+				out[i].Members = append(out[i].Members, linkage.Prepare(m.GivenName, m.FamilyName, m.BirthDate, "", m.Postcode))
+			}
+		}
+		return out, nil
+	}
+}
+
+// RecognitionBody is a household of the run that holds people of a family the programme
+// already held (imported): certain ones took its id; suspected ones are for people to decide
+// (merge the two families, or not).
+type RecognitionBody struct {
+	FamilyID      string `json:"family_id"`
+	KnownFamilyID string `json:"known_family_id"`
+	Matched       int    `json:"matched"`
+	Partial       int    `json:"partial"`
+	Certain       bool   `json:"certain"`
+	SameFamily    bool   `json:"same_family"` // the run gave the household the known family's id
+}
+
+func (a *API) recognitions(c *gin.Context) {
+	run, ok := a.run(c)
+	if !ok {
+		return
+	}
+	page, ok := httpapi.ParsePage(c)
+	if !ok {
+		return
+	}
+	after, ok := httpapi.After[int](c, page)
+	if !ok {
+		return
+	}
+	offset := 0
+	if after != nil {
+		offset = *after
+	}
+	var rows []RecognitionBody
+	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family
+		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run.ID, offset, page.Limit+1).Scan(&rows).Error; err != nil {
+		httpapi.Fail(c, a.Log, "list recognitions", err)
+		return
+	}
+	c.JSON(http.StatusOK, httpapi.NewPage(rows, page.Limit, func(RecognitionBody) any { return offset + page.Limit }))
+}
