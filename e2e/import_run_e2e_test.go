@@ -172,7 +172,7 @@ func TestAnImportedFamilyFoundByARunIsOneFamily(t *testing.T) {
 			SameFamily    bool   `json:"same_family"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/recognitions?limit=500", ""), &recognitions); err != nil {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/recognitions?limit=200", ""), &recognitions); err != nil {
 		t.Fatal(err)
 	}
 	certain := 0
@@ -198,13 +198,25 @@ func TestAnImportedFamilyFoundByARunIsOneFamily(t *testing.T) {
 			FamilyID string `json:"family_id"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/families?eligible=true&limit=500", ""), &families); err != nil {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "IDENTIFICATION_URL")+"/v1/identification-runs/"+run.ID+"/families?eligible=true&limit=200", ""), &families); err != nil {
 		t.Fatal(err)
 	}
+	status := map[string]string{}
+	for _, f := range fams {
+		status[f.id] = f.status
+	}
 	same := 0
+	c := temporalClient(t)
 	for _, f := range families.Items {
-		if imported[f.FamilyID] {
-			same++
+		if !imported[f.FamilyID] {
+			continue
+		}
+		same++
+		if status[f.FamilyID] == "SUBMITTED" { // still running: the run's evidence reached the imported family's own workflow
+			wf, _ := contract.FamilyWorkflowID(f.FamilyID)
+			waitFor(t, c, wf, "the run's evidence", 30*time.Second, func(s *familypathv1.FamilyState) bool {
+				return s.GetEvidenceReceivedCount() > 0 && s.GetEvidenceSnapshotId() != ""
+			})
 		}
 	}
 	if same == 0 {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -72,5 +73,27 @@ func TestAnImportedPaidFamilyEndsAtOnce(t *testing.T) {
 	st := finalState(t, env)
 	if st.GetPhase() != paid || len(s.judgedAt) != 0 || len(s.calls) != 0 {
 		t.Errorf("final %v, judged %v, calls %v", st, s.judgedAt, s.calls)
+	}
+}
+
+// Evidence that arrives while a claim awaits its window's outcome changes nothing until the
+// outcome (the claim's evidence is frozen): the family waits, and is paid.
+func TestEvidenceWhileAClaimAwaitsItsOutcomeWaitsForTheOutcome(t *testing.T) {
+	s := &services{judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	env := newProgramme(t, s)
+	in := importedInput(submitted, true)
+	in.Continued.ClaimId, in.Continued.ClaimAttempts, in.Continued.EvidencePending = "claim-imp", 1, false
+	at(env, day(2016, 11, 1), func() {
+		env.SignalWorkflow(contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-run", Source: "identification"})
+	})
+	at(env, day(2016, 12, 1), func() {
+		if st := query(t, env); st.GetPhase() != submitted || st.GetEvidenceSnapshotId() != "e-run" {
+			t.Errorf("with new evidence while submitted: %v", st)
+		}
+	})
+	outcome(env, "claim-imp", paidKind, day(2017, 1, 31), "")
+	env.ExecuteWorkflow(Lifecycle, in)
+	if st := finalState(t, env); st.GetPhase() != paid || len(s.judgedAt) != 0 {
+		t.Errorf("final %v, judged at %v", st, s.judgedAt)
 	}
 }

@@ -559,8 +559,15 @@ func (p *programme) wait(ctx workflow.Context, why string, wake time.Time, timer
 	if err := p.publish(ctx); err != nil {
 		return err
 	}
+	// Evidence wakes a family being judged; a claim awaiting its outcome has frozen its
+	// evidence, and woken by it would only come back here without yielding (runs recorded
+	// before changeOutcomeIgnoresEvidence never had evidence while a claim awaited its outcome).
+	evidenceWakes := phase != identified
+	if (phase == claimed || phase == submitted) && workflow.GetVersion(ctx, changeOutcomeIgnoresEvidence, workflow.DefaultVersion, 1) == 1 {
+		evidenceWakes = false
+	}
 	woken := func() bool {
-		return s.GetPhase() != phase || len(p.outcomes) > 0 || (s.GetEvidencePending() && phase != identified) ||
+		return s.GetPhase() != phase || len(p.outcomes) > 0 || (s.GetEvidencePending() && evidenceWakes) ||
 			workflow.GetInfo(ctx).GetContinueAsNewSuggested() || p.paused()
 	}
 	if wake.IsZero() {

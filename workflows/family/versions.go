@@ -40,4 +40,9 @@ const (
 	// its imported state and publishes it before the first step. Before it, no family was
 	// imported.
 	changeImported = "family-imported"
+	// changeOutcomeIgnoresEvidence: new evidence while a claim awaits its window's outcome
+	// (claimed, submitted) no longer wakes the wait: the claim's evidence is frozen, and woken
+	// the loop came straight back without yielding (a deadlock the SDK detects). Found when an
+	// identification run told an imported family with a submitted claim of its evidence.
+	changeOutcomeIgnoresEvidence = "family-outcome-ignores-evidence"
 )

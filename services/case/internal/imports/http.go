@@ -43,7 +43,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/imports", load, a.importFile)
 	r.GET("/v1/imports/:id", load, a.status)
 	r.GET("/v1/imports/:id/families", load, a.families)
-	r.GET("/v1/imported-members", a.Guard.Require(policy.EvidenceRead), a.members)
+	r.GET("/v1/plans/:plan/imported-members", a.Guard.Require(policy.EvidenceRead), a.members)
 }
 
 // DryRun is the dry run's answer.
@@ -268,9 +268,9 @@ type KnownPerson struct {
 // members answers the imported families of a plan with their members' identities, for
 // identification's runs (its service token; evidence.read); each read is in the audit trail.
 func (a *API) members(c *gin.Context) {
-	plan := c.Query("plan")
+	plan := c.Param("plan")
 	if _, ok := a.Plans.Latest(plan); !ok {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "plan", Message: "is not a published plan"})
+		httpapi.NotFound(c, "Plan")
 		return
 	}
 	if !a.Guard.Record(c, "import.members", "plan", plan, "read imported families' members for matching") {

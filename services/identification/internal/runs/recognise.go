@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"net/url"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 
@@ -71,7 +72,7 @@ func ImportedFamilies(c *upstream.Service) func(ctx context.Context, planID stri
 				} `json:"members"`
 			} `json:"families"`
 		}
-		if err := c.GetJSON(ctx, "/v1/imported-members?plan="+planID, &body); err != nil {
+		if err := c.GetJSON(ctx, "/v1/plans/"+url.PathEscape(planID)+"/imported-members", &body); err != nil {
 			return nil, err
 		}
 		out := make([]matching.Known, len(body.Families))
