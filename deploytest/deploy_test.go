@@ -280,7 +280,8 @@ func checkAccessSettings(t *testing.T, objs []object, production bool) {
 			t.Errorf("%s: OIDC settings %v, serves HTTP %v", o.Name, env["OIDC_ISSUER"] != "", servesHTTP)
 		}
 		readsEvidence := o.Name == "familypath-tracking-worker" || o.Name == "familypath-claims-worker"
-		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || readsEvidence
+		// The identification worker reads the case service's imported families in each run.
+		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || readsEvidence || o.Name == "familypath-identification-worker"
 		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
 			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
 		}
@@ -292,9 +293,9 @@ func checkAccessSettings(t *testing.T, objs []object, production bool) {
 		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
 			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
 		}
-		// Only the tracking and claims workers call other services (identification and case, for
-		// evidence), with their own credentials: a client of the identity provider, or the
-		// development issuer.
+		// Only the tracking and claims workers call identification (for evidence); they and the
+		// identification worker call case, with their own credentials: a client of the identity
+		// provider, or the development issuer.
 		if readsEvidence != (env["IDENTIFICATION_URL"] == "http://familypath-identification-api:8080") {
 			t.Errorf("%s: IDENTIFICATION_URL %q", o.Name, env["IDENTIFICATION_URL"])
 		}

@@ -202,8 +202,10 @@ seccompProfile:
 {{- if and (eq .mode "worker") (has .binary (list "identification" "tracking" "claims")) }}
 - name: CASE_URL
   value: {{ printf "http://%s-case-api:8080" (include "familypath.fullname" .root) | quote }}
+{{- if ne .binary "identification" }}
 - name: IDENTIFICATION_URL
   value: {{ printf "http://%s-identification-api:8080" (include "familypath.fullname" .root) | quote }}
+{{- end }}
 {{- if $v.serviceCredentials.devIssuerSecret }}
 - name: DEV_ISSUER_DIR
   value: /etc/familypath/dev-issuer
