@@ -173,12 +173,12 @@ func TestAnImportCommitsWholeOnceAndAppliesOnlyWhatChanged(t *testing.T) {
 	// Identification's service reads the members it matches its people against.
 	var known struct{ Families []imports.KnownFamily }
 	svc := auth.Principal{Subject: "identification", Roles: []string{auth.RoleService}}
-	w = a.Do(svc, "GET", "/v1/plans/lancashire-phase2/imported-members", "")
+	w = a.Do(svc, "GET", "/v1/plans/lancashire-phase2/known-families", "")
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &known) != nil || len(known.Families) != 2 || len(known.Families[0].Members) != 2 ||
 		known.Families[0].Members[0].FamilyName != "Example" || known.Families[0].Members[0].BirthDate != "2009-04-01" {
 		t.Errorf("imported members: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}, "GET", "/v1/plans/lancashire-phase2/imported-members", ""); w.Code != http.StatusForbidden {
+	if w := a.Do(auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}, "GET", "/v1/plans/lancashire-phase2/known-families", ""); w.Code != http.StatusForbidden {
 		t.Errorf("a caseworker read every imported member: %d", w.Code)
 	}
 	var st imports.StatusBody

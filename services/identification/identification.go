@@ -98,7 +98,7 @@ func Definition() service.Definition {
 			}
 			run := &runs.Activities{
 				Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
-					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps, Known: runs.ImportedFamilies(d.Upstream(contract.QueueCase))},
+					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps, Held: runs.HeldByCase(d.Upstream(contract.QueueCase))},
 				Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB},
 				Forecasts: runs.Forecasts{Temporal: d.Temporal}}
 			r.RegisterActivityWithOptions(run.LinkRun, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})

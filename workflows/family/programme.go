@@ -32,6 +32,7 @@ var closingExits = []familypathv1.FamilyPhase{
 	familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN,
 	familypathv1.FamilyPhase_FAMILY_PHASE_MOVED_OUT_OF_AREA,
 	familypathv1.FamilyPhase_FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT,
+	familypathv1.FamilyPhase_FAMILY_PHASE_MERGED,
 }
 
 // ended says whether the family has left the programme (paid, or by an exit).
@@ -244,7 +245,7 @@ func (p *programme) attachedResult(already bool) *familypathv1.AttachResult {
 func (p *programme) validateClose(_ workflow.Context, req *familypathv1.CloseRequest) error {
 	switch ph := p.state.GetPhase(); {
 	case !slices.Contains(closingExits, req.GetExit()):
-		return temporal.NewApplicationError("close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA or CASE_CLOSED_WITHOUT_RESULT", "InvalidArgument")
+		return temporal.NewApplicationError("close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA, CASE_CLOSED_WITHOUT_RESULT or MERGED", "InvalidArgument")
 	case req.GetReasonCode() == "":
 		return temporal.NewApplicationError("close needs a reason code", "InvalidArgument")
 	case ended(ph):

@@ -45,6 +45,9 @@ const (
 	FamilyPhase_FAMILY_PHASE_MOVED_OUT_OF_AREA          FamilyPhase = 10
 	FamilyPhase_FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT FamilyPhase = 11
 	FamilyPhase_FAMILY_PHASE_PROGRAMME_ENDED            FamilyPhase = 12
+	// The family was found to be another family the programme holds (a duplicate across import,
+	// referral and identification) and merged into it: the other family carries on.
+	FamilyPhase_FAMILY_PHASE_MERGED FamilyPhase = 13
 )
 
 // Enum value maps for FamilyPhase.
@@ -63,6 +66,7 @@ var (
 		10: "FAMILY_PHASE_MOVED_OUT_OF_AREA",
 		11: "FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT",
 		12: "FAMILY_PHASE_PROGRAMME_ENDED",
+		13: "FAMILY_PHASE_MERGED",
 	}
 	FamilyPhase_value = map[string]int32{
 		"FAMILY_PHASE_UNSPECIFIED":                0,
@@ -78,6 +82,7 @@ var (
 		"FAMILY_PHASE_MOVED_OUT_OF_AREA":          10,
 		"FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT": 11,
 		"FAMILY_PHASE_PROGRAMME_ENDED":            12,
+		"FAMILY_PHASE_MERGED":                     13,
 	}
 )
 
@@ -4201,7 +4206,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12/\n" +
 	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12#\n" +
 	"\rforecast_json\x18\x04 \x01(\fR\fforecastJson\"\x18\n" +
-	"\x16RecordForecastResponse*\x9d\x03\n" +
+	"\x16RecordForecastResponse*\xb6\x03\n" +
 	"\vFamilyPhase\x12\x1c\n" +
 	"\x18FAMILY_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FAMILY_PHASE_IDENTIFIED\x10\x01\x12\x19\n" +
@@ -4216,7 +4221,8 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x1eFAMILY_PHASE_MOVED_OUT_OF_AREA\x10\n" +
 	"\x12+\n" +
 	"'FAMILY_PHASE_CASE_CLOSED_WITHOUT_RESULT\x10\v\x12 \n" +
-	"\x1cFAMILY_PHASE_PROGRAMME_ENDED\x10\f*\x96\x01\n" +
+	"\x1cFAMILY_PHASE_PROGRAMME_ENDED\x10\f\x12\x17\n" +
+	"\x13FAMILY_PHASE_MERGED\x10\r*\x96\x01\n" +
 	"\rProblemStatus\x12\x1e\n" +
 	"\x1aPROBLEM_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aPROBLEM_STATUS_OUTSTANDING\x10\x01\x12'\n" +

@@ -43,7 +43,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/imports", load, a.importFile)
 	r.GET("/v1/imports/:id", load, a.status)
 	r.GET("/v1/imports/:id/families", load, a.families)
-	r.GET("/v1/plans/:plan/imported-members", a.Guard.Require(policy.EvidenceRead), a.members)
+	r.GET("/v1/plans/:plan/known-families", a.Guard.Require(policy.EvidenceRead), a.members)
 }
 
 // DryRun is the dry run's answer.
@@ -265,8 +265,9 @@ type KnownPerson struct {
 	Postcode   string `json:"postcode"`
 }
 
-// members answers the imported families of a plan with their members' identities, for
-// identification's runs (its service token; evidence.read); each read is in the audit trail.
+// members answers the imported families of a plan with their members' identities, and every
+// merge of two families, for identification's runs (its service token; evidence.read); each
+// read is in the audit trail.
 func (a *API) members(c *gin.Context) {
 	plan := c.Param("plan")
 	if _, ok := a.Plans.Latest(plan); !ok {
@@ -281,5 +282,10 @@ func (a *API) members(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "read imported members", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"plan_id": plan, "families": fams})
+	merges, err := a.Store.Merges(c)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "read merges", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"plan_id": plan, "families": fams, "merges": merges})
 }

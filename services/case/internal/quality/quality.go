@@ -55,6 +55,7 @@ type API struct {
 // Routes adds the route.
 func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/reports/data-quality", a.Guard.Require(policy.ReportRead), a.report)
+	r.POST("/v1/families/:id/merge", a.Guard.Require(policy.ReviewDecide), a.merge)
 }
 
 func (a *API) report(c *gin.Context) {

@@ -35,10 +35,11 @@ type Linker struct {
 	Plans    *outcomes.Plans
 	// Progress, when set, is told as each stage ends (an activity's heartbeat).
 	Progress func(stage string)
-	// Known, when set, answers the plan's families the programme already holds that no run
-	// found (the case service's imports), with what identifies their members: a household
-	// holding them keeps their family id instead of becoming a second family.
-	Known func(ctx context.Context, planID string) ([]matching.Known, error)
+	// Held, when set, answers what the case service holds that runs must respect: the plan's
+	// families no run found (imports), with what identifies their members (a household holding
+	// them keeps their family id instead of becoming a second family), and families merged
+	// into others (their people take the surviving family's id).
+	Held func(ctx context.Context, planID string) (*Held, error)
 }
 
 func (l Linker) progress(stage string) {
@@ -86,9 +87,9 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 		return nil, err
 	}
 	l.progress("what earlier runs found read")
-	var known []matching.Known
-	if l.Known != nil {
-		if known, err = l.Known(ctx, plan.ID); err != nil {
+	held := &Held{}
+	if l.Held != nil {
+		if held, err = l.Held(ctx, plan.ID); err != nil {
 			return nil, fmt.Errorf("reading the families the programme already holds: %w", err)
 		}
 	}
@@ -101,8 +102,8 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 			Aliases: l.aliases()},
 		PersonIDs: func(p *matching.People) []string { return matching.StablePeople(p, prior.people, uuid.NewString) },
 		FamilyIDs: func(h []matching.Household, people []string) []string {
-			recognised = matching.Recognise(records, h, known)
-			previous, sizes := withKnown(prior, h, people, recognised, known)
+			recognised = matching.Recognise(records, h, held.Known)
+			previous, sizes := held.previous(prior, h, people, recognised)
 			ids, ch := matching.StableFamilies(h, people, previous, sizes, uuid.NewString)
 			changes = ch
 			return ids

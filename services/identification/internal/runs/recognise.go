@@ -16,17 +16,34 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// withKnown adds the people of households recognised for certain as known families to what
-// earlier runs found, so that StableFamilies gives those households the known family's id. A
-// person an earlier run already placed in a family keeps that family: a family found before it
-// was imported is a suspected duplicate, recorded for people to decide, never merged here.
-func withKnown(prior *earlier, households []matching.Household, people []string, rec []matching.Recognition, known []matching.Known) (map[string]string, map[string]int) {
-	if len(rec) == 0 {
+// Held is what the case service holds that a run must respect.
+type Held struct {
+	Known  []matching.Known
+	Merged map[string]string // family id -> the family it was merged into
+}
+
+// previous is what earlier runs found (person id to family id, family sizes), with merged
+// families' people moved to the family they were merged into, and the people of households
+// recognised for certain as known families added to those families, so that StableFamilies
+// gives such households the surviving or known family's id. A person an earlier run already
+// placed in a family keeps that family: a family found before it was imported is a suspected
+// duplicate, recorded for people to decide (and merge), never merged here.
+func (held *Held) previous(prior *earlier, households []matching.Household, people []string, rec []matching.Recognition) (map[string]string, map[string]int) {
+	if len(rec) == 0 && len(held.Merged) == 0 {
 		return prior.families, prior.sizes
 	}
 	families, sizes := maps.Clone(prior.families), maps.Clone(prior.sizes)
+	for person, f := range families {
+		if into := held.survivor(f); into != f {
+			families[person] = into
+			sizes[into]++
+			if sizes[f]--; sizes[f] <= 0 {
+				delete(sizes, f)
+			}
+		}
+	}
 	members := map[string]int{}
-	for _, k := range known {
+	for _, k := range held.Known {
 		members[k.FamilyID] = len(k.Members)
 	}
 	for _, r := range rec {
@@ -35,12 +52,24 @@ func withKnown(prior *earlier, households []matching.Household, people []string,
 		}
 		for _, p := range households[r.Household].Members {
 			if _, placed := families[people[p]]; !placed {
-				families[people[p]] = r.FamilyID
+				families[people[p]] = held.survivor(r.FamilyID)
 			}
 		}
-		sizes[r.FamilyID] = members[r.FamilyID]
+		sizes[held.survivor(r.FamilyID)] = max(sizes[held.survivor(r.FamilyID)], members[r.FamilyID])
 	}
 	return families, sizes
+}
+
+// survivor is the family a family was merged into, following merges of merges.
+func (held *Held) survivor(f string) string {
+	for range len(held.Merged) + 1 {
+		into, ok := held.Merged[f]
+		if !ok {
+			return f
+		}
+		f = into
+	}
+	return f // a cycle (never recorded by the case service): stop where it was
 }
 
 // keepRecognitions records the run's households that hold people of known families: the
@@ -57,10 +86,10 @@ func keepRecognitions(ctx context.Context, tx pgx.Tx, run uuid.UUID, res *matchi
 	return err
 }
 
-// ImportedFamilies reads the families the case service imported under a plan, with their
-// members' identities, as the linker's Known.
-func ImportedFamilies(c *upstream.Service) func(ctx context.Context, planID string) ([]matching.Known, error) {
-	return func(ctx context.Context, planID string) ([]matching.Known, error) {
+// HeldByCase reads, with the worker's service token, the case service's imported families of
+// a plan with their members' identities, and its merges, as the linker's Held.
+func HeldByCase(c *upstream.Service) func(ctx context.Context, planID string) (*Held, error) {
+	return func(ctx context.Context, planID string) (*Held, error) {
 		var body struct {
 			Families []struct {
 				FamilyID string `json:"family_id"`
@@ -71,18 +100,25 @@ func ImportedFamilies(c *upstream.Service) func(ctx context.Context, planID stri
 					Postcode   string `json:"postcode"`
 				} `json:"members"`
 			} `json:"families"`
+			Merges []struct {
+				FamilyID     string `json:"family_id"`
+				IntoFamilyID string `json:"into_family_id"`
+			} `json:"merges"`
 		}
-		if err := c.GetJSON(ctx, "/v1/plans/"+url.PathEscape(planID)+"/imported-members", &body); err != nil {
+		if err := c.GetJSON(ctx, "/v1/plans/"+url.PathEscape(planID)+"/known-families", &body); err != nil {
 			return nil, err
 		}
-		out := make([]matching.Known, len(body.Families))
+		held := &Held{Known: make([]matching.Known, len(body.Families)), Merged: map[string]string{}}
 		for i, f := range body.Families {
-			out[i].FamilyID = f.FamilyID
+			held.Known[i].FamilyID = f.FamilyID
 			for _, m := range f.Members {
-				out[i].Members = append(out[i].Members, linkage.Prepare(m.GivenName, m.FamilyName, m.BirthDate, "", m.Postcode))
+				held.Known[i].Members = append(held.Known[i].Members, linkage.Prepare(m.GivenName, m.FamilyName, m.BirthDate, "", m.Postcode))
 			}
 		}
-		return out, nil
+		for _, m := range body.Merges {
+			held.Merged[m.FamilyID] = m.IntoFamilyID
+		}
+		return held, nil
 	}
 }
 
