@@ -66,7 +66,7 @@ func Definition() service.Definition {
 				return err
 			}
 			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
-			(&quality.API{DB: d.DB, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&quality.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			(&imports.API{Plans: ps, Store: imports.Store{DB: d.DB, Keys: d.Settings.FieldKeys, Plans: ps}, Temporal: d.Temporal,
 				Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/familypath/familypath/pkg/extracts v0.0.0
+	github.com/familypath/familypath/pkg/linkage v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
@@ -90,5 +91,7 @@ replace (
 replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 
 replace github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts
+
+replace github.com/familypath/familypath/pkg/linkage => ../../pkg/linkage
 
 replace github.com/familypath/familypath/plans => ../../plans

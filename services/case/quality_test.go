@@ -3,6 +3,7 @@ package caseservice
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/quality"
+	"github.com/familypath/familypath/services/case/internal/record"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 )
@@ -125,4 +127,56 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Two open families holding one person (name and date of birth, however the name is written)
+// are suspected duplicates, each named on the other's row and never by the person; a family
+// merged already, or a closed case, is not suspected.
+func TestTheDataQualityReportSuspectsFamiliesHoldingOnePerson(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	db := a.Deps.DB
+	family := func(team, status string, members ...record.Identity) string {
+		t.Helper()
+		id := uuid.New()
+		if err := db.Exec(`INSERT INTO "case".families (id, team, status) VALUES (?, ?, ?)`, id, team, status).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range members {
+			person := fmt.Sprintf("p-%d", i)
+			if err := db.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, identity, updated_by) VALUES (?, ?, 'CHILD', 'CHILD', ?, 'test')`,
+				id, person, record.SealIdentity(a.Deps.Settings.FieldKeys, id, person, m)).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id.String()
+	}
+	zoe := record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-04"}
+	imported := family("preston-1", "OPEN", record.Identity{GivenName: "Zoe", FamilyName: "Lukasiewicz", BirthDate: "2010-03-04", KnownAs: "Zoe Lukasiewicz"},
+		record.Identity{KnownAs: "Sam Other", BirthDate: "1980-01-01"})
+	referred := family("burnley-2", "OPEN", zoe)
+	family("preston-1", "OPEN", record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-05"}) // another day: nobody
+	family("preston-1", "CLOSED", zoe)                                                               // closed: not suspected
+	merged := family("preston-1", "OPEN", zoe)
+	if err := db.Exec(`INSERT INTO "case".family_merges (family_id, into_family_id, reason_code, merged_by) VALUES (?, ?, 'SAME', 'test')`, merged, imported).Error; err != nil {
+		t.Fatal(err)
+	}
+	manager := auth.Principal{Subject: "tm.preston", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
+	var got struct {
+		Counts map[string]int
+		Items  []quality.Row
+	}
+	w := a.Do(manager, "GET", "/v1/reports/data-quality", "")
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var dups []quality.Row
+	for _, r := range got.Items {
+		if r.Check == quality.SuspectedDuplicate {
+			dups = append(dups, r)
+		}
+	}
+	if len(dups) != 1 || got.Counts[quality.SuspectedDuplicate] != 1 || dups[0].FamilyID != imported || !strings.Contains(dups[0].Detail, referred) ||
+		strings.Contains(w.Body.String(), "Zo") {
+		t.Errorf("suspected duplicates of preston-1: %+v", dups)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/gin-gonic/gin"
@@ -47,6 +48,7 @@ type Row struct {
 // API serves the report.
 type API struct {
 	DB       *gorm.DB
+	Keys     *keyring.Keyring // opens members' identities, to find families holding one person
 	Temporal client.Client
 	Guard    *httpapi.Guard
 	Log      *slog.Logger
@@ -86,7 +88,7 @@ func (a *API) report(c *gin.Context) {
 		w.Flush() // a client gone mid-answer has nothing to be told
 		return
 	}
-	counts := map[string]int{Stale: 0, ActionOverdue: 0, OpenWorkflowEnded: 0, ClosedStillWaits: 0}
+	counts := map[string]int{Stale: 0, ActionOverdue: 0, OpenWorkflowEnded: 0, ClosedStillWaits: 0, SuspectedDuplicate: 0}
 	for _, r := range rows {
 		counts[r.Check]++
 	}
@@ -157,7 +159,11 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, more...), nil
+	dups, err := a.duplicates(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(rows, more...), dups...), nil
 }
 
 // workflowMismatches compares each case's status with its family's workflow: open cases whose

@@ -177,6 +177,22 @@ func (a *API) run(c *gin.Context) (*Run, bool) {
 	return httpapi.ByID(c, a.Log, "Identification run", a.Store.Get, ErrNotFound)
 }
 
+// runPage is the run in the path and the page asked for of one of its lists paged by offset:
+// the limit and the offset the cursor carries (0 on the first page).
+func (a *API) runPage(c *gin.Context) (run *Run, page httpapi.PageRequest, offset int, ok bool) {
+	if run, ok = a.run(c); !ok {
+		return
+	}
+	if page, ok = httpapi.ParsePage(c); !ok {
+		return
+	}
+	after, ok := httpapi.After[int](c, page)
+	if ok && after != nil {
+		offset = *after
+	}
+	return run, page, offset, ok
+}
+
 // get answers a run; while it runs, with its workflow's progress.
 func (a *API) get(c *gin.Context) {
 	run, ok := a.run(c)

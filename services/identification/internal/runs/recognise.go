@@ -135,21 +135,9 @@ type RecognitionBody struct {
 }
 
 func (a *API) recognitions(c *gin.Context) {
-	run, ok := a.run(c)
+	run, page, offset, ok := a.runPage(c)
 	if !ok {
 		return
-	}
-	page, ok := httpapi.ParsePage(c)
-	if !ok {
-		return
-	}
-	after, ok := httpapi.After[int](c, page)
-	if !ok {
-		return
-	}
-	offset := 0
-	if after != nil {
-		offset = *after
 	}
 	var rows []RecognitionBody
 	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family

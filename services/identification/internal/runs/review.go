@@ -176,7 +176,7 @@ func decisionName(same bool) string {
 }
 
 func (a *API) changes(c *gin.Context) {
-	run, ok := a.run(c)
+	run, page, offset, ok := a.runPage(c)
 	if !ok {
 		return
 	}
@@ -186,18 +186,6 @@ func (a *API) changes(c *gin.Context) {
 		OtherFamilyID *string `json:"other_family_id,omitempty"`
 		People        int     `json:"people"`
 		Explanation   string  `json:"explanation"`
-	}
-	page, ok := httpapi.ParsePage(c)
-	if !ok {
-		return
-	}
-	after, ok := httpapi.After[int](c, page)
-	if !ok {
-		return
-	}
-	offset := 0
-	if after != nil {
-		offset = *after
 	}
 	var rows []change
 	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, kind, other_family_id::text, people, explanation
@@ -210,21 +198,9 @@ func (a *API) changes(c *gin.Context) {
 }
 
 func (a *API) queue(c *gin.Context) {
-	run, ok := a.run(c)
+	run, page, from, ok := a.runPage(c)
 	if !ok {
 		return
-	}
-	page, ok := httpapi.ParsePage(c)
-	if !ok {
-		return
-	}
-	after, ok := httpapi.After[int](c, page)
-	if !ok {
-		return
-	}
-	from := 0
-	if after != nil {
-		from = *after
 	}
 	pairs, err := a.Review.Queue(c, run.ID, from, page.Limit)
 	if err != nil {

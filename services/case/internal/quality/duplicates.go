@@ -1,0 +1,106 @@
+package quality
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/familypath/familypath/pkg/linkage"
+	"github.com/familypath/familypath/services/case/internal/record"
+	"github.com/google/uuid"
+)
+
+// SuspectedDuplicate: two open families hold a member of one name and date of birth (a family
+// imported and referred, say, or referred twice). People decide, and merge with a reason.
+const SuspectedDuplicate = "SUSPECTED_DUPLICATE"
+
+// duplicates finds families of the team ("" for every team) sharing a member (name and date of
+// birth, as their cases hold them) with another family not closed, in any team; families
+// merged already are not suspected. Names and dates are compared here and never shown: the
+// row names the other family by its id.
+func (a *API) duplicates(ctx context.Context, team string) ([]Row, error) {
+	var members []struct {
+		FamilyID  uuid.UUID
+		PersonID  string
+		Identity  []byte
+		Team      string
+		Lead      string
+		CreatedAt time.Time
+	}
+	if err := a.DB.WithContext(ctx).Raw(`SELECT m.family_id, m.person_id, m.identity, f.team, coalesce(f.lead_professional, '') AS lead, f.created_at
+		FROM "case".members m JOIN "case".families f ON f.id = m.family_id
+		WHERE f.status <> 'CLOSED' AND NOT EXISTS (SELECT 1 FROM "case".family_merges g WHERE g.family_id = f.id)
+		ORDER BY m.family_id, m.person_id`).Scan(&members).Error; err != nil {
+		return nil, err
+	}
+	type family struct {
+		team, lead string
+		created    time.Time
+	}
+	families := map[uuid.UUID]family{}
+	holders := map[string][]uuid.UUID{} // a member's name and birth date -> the families holding them
+	for _, m := range members {
+		families[m.FamilyID] = family{m.Team, m.Lead, m.CreatedAt}
+		id, err := record.OpenIdentity(a.Keys, m.FamilyID, m.PersonID, m.Identity)
+		if err != nil {
+			return nil, err
+		}
+		name := nameKey(id.GivenName + " " + id.FamilyName)
+		if strings.TrimSpace(id.GivenName+id.FamilyName) == "" {
+			name = nameKey(id.KnownAs)
+		}
+		if name == "" || id.BirthDate == "" {
+			continue // nobody can be matched on a name or a date alone
+		}
+		k := name + "|" + id.BirthDate
+		if !slices.Contains(holders[k], m.FamilyID) {
+			holders[k] = append(holders[k], m.FamilyID)
+		}
+	}
+	shared := map[[2]uuid.UUID]int{} // (family in scope, other family) -> members shared
+	for _, fams := range holders {
+		for _, f := range fams {
+			for _, o := range fams {
+				if f != o && (team == "" || families[f].team == team) {
+					shared[[2]uuid.UUID{f, o}]++
+				}
+			}
+		}
+	}
+	pairs := make([][2]uuid.UUID, 0, len(shared))
+	for p := range shared {
+		pairs = append(pairs, p)
+	}
+	slices.SortFunc(pairs, cmpPair)
+	rows := make([]Row, 0, len(pairs))
+	for _, p := range pairs {
+		f, o := families[p[0]], families[p[1]]
+		since := f.created
+		if o.created.After(since) {
+			since = o.created // the duplicate appeared with the later of the two
+		}
+		rows = append(rows, Row{Check: SuspectedDuplicate, FamilyID: p[0].String(), Team: f.team, LeadProfessional: f.lead,
+			Since: since.UTC().Format(time.DateOnly), Detail: fmt.Sprintf("shares %d member(s), by name and date of birth, with family %s (team %s): "+
+				"if they are one family, merge them (POST /v1/families/{id}/merge)", shared[p], p[1], o.team)})
+	}
+	return rows, nil
+}
+
+func cmpPair(x, y [2]uuid.UUID) int {
+	if c := strings.Compare(x[0].String(), y[0].String()); c != 0 {
+		return c
+	}
+	return strings.Compare(x[1].String(), y[1].String())
+}
+
+// nameKey is a name as compared: each word as identification's linkage normalises it (accents
+// and letters such as Ł spelt in Latin letters, upper-case), in order.
+func nameKey(s string) string {
+	words := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '\'' })
+	for i, w := range words {
+		words[i] = linkage.Normalise(w)
+	}
+	return strings.Join(slices.DeleteFunc(words, func(w string) bool { return w == "" }), " ")
+}
