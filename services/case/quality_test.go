@@ -155,7 +155,7 @@ func TestTheDataQualityReportSuspectsFamiliesHoldingOnePerson(t *testing.T) {
 		record.Identity{KnownAs: "Sam Other", BirthDate: "1980-01-01"})
 	referred := family("burnley-2", "OPEN", zoe)
 	family("preston-1", "OPEN", record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-05"}) // another day: nobody
-	family("preston-1", "CLOSED", zoe)                                                               // closed: not suspected
+	family("preston-1", "CLOSED", zoe)                                                                // closed: not suspected
 	merged := family("preston-1", "OPEN", zoe)
 	if err := db.Exec(`INSERT INTO "case".family_merges (family_id, into_family_id, reason_code, merged_by) VALUES (?, ?, 'SAME', 'test')`, merged, imported).Error; err != nil {
 		t.Fatal(err)
