@@ -81,3 +81,30 @@ func TestTwoFamiliesFoundToBeOneAreMerged(t *testing.T) {
 		t.Errorf("identification is not told of the merge: %+v", known.Merges)
 	}
 }
+
+// The management pack shows the case records' data-quality checks beside tracking's own, read
+// from the case service with the reader's token (a team manager's, their team's).
+func TestTheManagementPackShowsTheCaseRecordsChecks(t *testing.T) {
+	for _, p := range []auth.Principal{
+		{Subject: "e2e.manager", Roles: []string{auth.RoleProgrammeManager}},
+		{Subject: "e2e.manager.preston", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"},
+	} {
+		var pack struct {
+			Items []struct {
+				Section, Measure string
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "TRACKING_URL")+"/v1/reports/management-pack?plan=lancashire-phase2", "", as(t, p)...), &pack); err != nil {
+			t.Fatal(err)
+		}
+		var checks []string
+		for _, it := range pack.Items {
+			if it.Section == "data quality" {
+				checks = append(checks, it.Measure)
+			}
+		}
+		if len(checks) != 7 || checks[6] != "families suspected to be another family (now)" {
+			t.Errorf("%s: the pack's data quality: %q", p.Subject, checks)
+		}
+	}
+}

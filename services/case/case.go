@@ -4,8 +4,10 @@ package caseservice
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"io"
 
+	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
@@ -66,7 +68,15 @@ func Definition() service.Definition {
 				return err
 			}
 			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
-			(&quality.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			env := config.FromOS()
+			weeks := env.Int("DATA_QUALITY_STALE_WEEKS", quality.DefaultWeeks)
+			if err := env.Err(); err != nil {
+				return err
+			}
+			if weeks < 1 || weeks > 104 {
+				return fmt.Errorf("DATA_QUALITY_STALE_WEEKS must be from 1 to 104 weeks, not %d", weeks)
+			}
+			(&quality.API{Weeks: weeks, DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			(&imports.API{Plans: ps, Store: imports.Store{DB: d.DB, Keys: d.Settings.FieldKeys, Plans: ps}, Temporal: d.Temporal,
 				Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil

@@ -31,7 +31,7 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			(&reports.API{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&reports.API{DB: d.DB, Plans: ps, CaseURL: d.Settings.CaseURL, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {

@@ -234,6 +234,10 @@ seccompProfile:
 - name: CODEC_CORS_ORIGINS
   value: {{ join "," $v.codecServer.corsOrigins | quote }}
 {{- end }}
+{{- if and (eq .binary "case") (eq .mode "api") }}
+- name: DATA_QUALITY_STALE_WEEKS
+  value: {{ $v.dataQuality.staleWeeks | quote }}
+{{- end }}
 {{- if and (eq .binary "workflow-worker") (eq .mode "worker") }}
 - name: OVERDUE_GRACE
   value: {{ $v.workflowWorker.overdueGrace | quote }}

@@ -32,7 +32,8 @@ const (
 )
 
 // DefaultWeeks is how long an open case may go without a note or evidence before it is
-// reported (?weeks= changes it).
+// reported, unless the deployment sets DATA_QUALITY_STALE_WEEKS (API.Weeks); ?weeks= changes
+// it for one report.
 const DefaultWeeks = 6
 
 // Row is one finding about one family.
@@ -47,6 +48,7 @@ type Row struct {
 
 // API serves the report.
 type API struct {
+	Weeks    int // the deployment's weeks without a note or evidence (0: DefaultWeeks)
 	DB       *gorm.DB
 	Keys     *keyring.Keyring // opens members' identities, to find families holding one person
 	Temporal client.Client
@@ -61,7 +63,7 @@ func (a *API) Routes(r gin.IRouter) {
 }
 
 func (a *API) report(c *gin.Context) {
-	weeks := DefaultWeeks
+	weeks := cmp.Or(a.Weeks, DefaultWeeks)
 	if w := c.Query("weeks"); w != "" {
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 1 || n > 104 {

@@ -22,6 +22,9 @@ import (
 type API struct {
 	DB    *gorm.DB
 	Plans *outcomes.Plans // the published plans: ?plan= must name one
+	// CaseURL is the case service's API: the management pack shows its data-quality checks,
+	// read with the caller's own token.
+	CaseURL string
 	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
