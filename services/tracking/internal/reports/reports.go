@@ -25,8 +25,8 @@ type API struct {
 	// CaseURL is the case service's API: the management pack shows its data-quality checks,
 	// read with the caller's own token.
 	CaseURL string
-	Guard *httpapi.Guard
-	Log   *slog.Logger
+	Guard   *httpapi.Guard
+	Log     *slog.Logger
 }
 
 // Routes adds the routes.
