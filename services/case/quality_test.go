@@ -48,6 +48,11 @@ func TestTheDataQualityReportFindsRecordsGoneStale(t *testing.T) {
 		planned, time.Now(), `[{"description":"school meeting","agency":"SCHOOL","due":"`+due+`","status":"OPEN"},{"description":"done","agency":"POLICE","due":"`+due+`","status":"DONE"}]`).Error; err != nil {
 		t.Fatal(err)
 	}
+	// A plan written without actions holds null: it has none, and the report still answers.
+	if err := db.Exec(`INSERT INTO "case".family_plans (family_id, agreed_on, outcomes, actions, updated_by) VALUES (?, ?, '[]', 'null', 'cw.lead')`,
+		busy, time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
 	closedRunning := family("preston-1", "CLOSED", time.Now())
 	openEnded := family("preston-1", "OPEN", time.Now())
 	// Their workflows, on a task queue nobody polls: one left running, one ended.

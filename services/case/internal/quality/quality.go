@@ -148,7 +148,7 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 	if err := a.DB.WithContext(ctx).Raw(`SELECT f.id::text AS family_id, f.team, coalesce(f.lead_professional, '') AS lead,
 		a.ord AS number, (a.action->>'due')::date AS due, coalesce(a.action->>'agency', '') AS agency
 		FROM "case".families f JOIN "case".family_plans p ON p.family_id = f.id,
-		jsonb_array_elements(p.actions) WITH ORDINALITY AS a(action, ord)
+		jsonb_array_elements(CASE WHEN jsonb_typeof(p.actions) = 'array' THEN p.actions ELSE '[]' END) WITH ORDINALITY AS a(action, ord)
 		WHERE f.status = 'OPEN' AND (? = '' OR f.team = ?) AND a.action->>'status' = 'OPEN' AND (a.action->>'due')::date < ?
 		ORDER BY due, f.id, number`, team, team, today).Scan(&overdue).Error; err != nil {
 		return nil, err
