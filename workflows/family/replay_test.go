@@ -12,6 +12,7 @@ import (
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/identification"
+	"github.com/familypath/familypath/workflows/imports"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -44,6 +45,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 			Register(r)
 			claimwindow.Register(r)
 			identification.Register(r)
+			imports.Register(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Errorf("%s does not replay: %v", f, err)
 			}

@@ -27,6 +27,7 @@ import (
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
 	"github.com/familypath/familypath/workflows/identification"
+	"github.com/familypath/familypath/workflows/imports"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
@@ -78,6 +79,8 @@ func run() error {
 		"family-referred":         referred,
 		"claim-window":            window,
 		"identification-run":      identificationRun,
+		"family-imported":         imported,
+		"import":                  importRun,
 	} {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), name) {
 			continue
@@ -99,6 +102,7 @@ const (
 	paidFamily      = "00000000-0000-4000-8000-000000000001"
 	withdrawnFamily = "00000000-0000-4000-8000-000000000002"
 	referredFamily  = "00000000-0000-4000-8000-000000000003"
+	importedFamily  = "00000000-0000-4000-8000-000000000023"
 )
 
 // startWorkers runs the workflows and synthetic activities on their task queues. Deadlines
@@ -108,6 +112,7 @@ func startWorkers(c client.Client) (func(), error) {
 	family.Register(wf)
 	claimwindow.Register(wf)
 	identification.Register(wf)
+	imports.Register(wf)
 	queues := map[string]map[string]any{
 		contract.QueueIdentification: {
 			contract.ActivityIdentificationDescribeCandidate: func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
@@ -127,9 +132,33 @@ func startWorkers(c client.Client) (func(), error) {
 				return &familypathv1.FinishRunResponse{}, nil
 			},
 		},
-		contract.QueueCase: {contract.ActivityCaseGatherAttachment: func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
-			return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "team-a"}, nil
-		}},
+		contract.QueueCase: {
+			contract.ActivityCaseGatherAttachment: func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
+				return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "team-a"}, nil
+			},
+			// An import of three families, in two pages (the workflow asks for PageSize a page).
+			contract.ActivityCaseImportPage: func(_ context.Context, r *familypathv1.ImportPageRequest) (*familypathv1.ImportPageResponse, error) {
+				fam := func(n int, claim *familypathv1.ImportedClaim) *familypathv1.ImportedFamily {
+					return &familypathv1.ImportedFamily{FamilyId: fmt.Sprintf("00000000-0000-4000-8000-00000000002%d", n), PlanId: "lancashire-phase2",
+						PlanVersion: "lancashire-phase2@1", Team: "team-a", AttachedAt: timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC)),
+						BaselineProblems: []string{"CRIME", "HEALTH"}, FeeReceived: n != 2, Claim: claim, RowHash: fmt.Sprintf("hash-%d", n)}
+				}
+				switch r.GetAfterFamilyId() {
+				case "":
+					return &familypathv1.ImportPageResponse{Families: []*familypathv1.ImportedFamily{fam(1, nil), fam(2, &familypathv1.ImportedClaim{
+						WindowId: "2017-04", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Status: "PAID"})}}, nil
+				case "00000000-0000-4000-8000-000000000022":
+					return &familypathv1.ImportPageResponse{Families: []*familypathv1.ImportedFamily{fam(3, nil)}, Done: true}, nil
+				}
+				return &familypathv1.ImportPageResponse{Done: true}, nil
+			},
+			contract.ActivityCaseStartImportedFamilies: func(_ context.Context, r *familypathv1.StartImportedFamiliesRequest) (*familypathv1.StartImportedFamiliesResponse, error) {
+				return &familypathv1.StartImportedFamiliesResponse{Started: int32(len(r.GetFamilies()))}, nil // #nosec G115 -- a page
+			},
+			contract.ActivityCaseFinishImport: func(context.Context, *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
+				return &familypathv1.FinishImportResponse{}, nil
+			},
+		},
 		contract.QueueTracking: {
 			contract.ActivityTrackingJudgeReadiness: func(context.Context, *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
 				return &familypathv1.Readiness{Ready: true, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"}, PlanVersion: "lancashire-phase2@1"}, nil
@@ -143,10 +172,28 @@ func startWorkers(c client.Client) (func(), error) {
 			contract.ActivityAttachmentCorrectAttachment: func(context.Context, *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
 				return &familypathv1.CorrectAttachmentResponse{}, nil
 			},
+			contract.ActivityAttachmentImportAttachments: func(_ context.Context, r *familypathv1.ImportAttachmentsRequest) (*familypathv1.ImportAttachmentsResponse, error) {
+				out := &familypathv1.ImportAttachmentsResponse{}
+				for _, f := range r.GetFamilies() {
+					out.AttachmentIds = append(out.AttachmentIds, "att-"+f.GetFamilyId()[len(f.GetFamilyId())-4:])
+				}
+				return out, nil
+			},
 		},
 		contract.QueueClaims: {
 			contract.ActivityClaimsRecordAttachmentFee: func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
 				return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
+			},
+			contract.ActivityClaimsImportLedger: func(_ context.Context, r *familypathv1.ImportLedgerRequest) (*familypathv1.ImportLedgerResponse, error) {
+				out := &familypathv1.ImportLedgerResponse{}
+				for _, f := range r.GetFamilies() {
+					id := ""
+					if f.GetClaim() != nil {
+						id, out.Claims = "claim-"+f.GetFamilyId()[len(f.GetFamilyId())-4:]+"-1", out.Claims+1
+					}
+					out.ClaimIds = append(out.ClaimIds, id)
+				}
+				return out, nil
 			},
 			contract.ActivityClaimsCreateClaim: func(_ context.Context, r *familypathv1.CreateClaimRequest) (*familypathv1.CreateClaimResponse, error) {
 				return &familypathv1.CreateClaimResponse{ClaimId: fmt.Sprintf("claim-%s-%d", r.GetFamilyId()[len(r.GetFamilyId())-4:], r.GetAttempt()), WindowId: "w-1"}, nil
@@ -379,6 +426,52 @@ func window(ctx context.Context, c client.Client) (string, error) {
 		return "", err
 	}
 	return id, run.Get(ctx, nil)
+}
+
+// importRun: an import of three families in two pages through attachment, claims and case.
+func importRun(ctx context.Context, c client.Client) (string, error) {
+	id := contract.ImportWorkflowID("00000000-0000-4000-8000-000000000020")
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowImport, &familypathv1.ImportInput{ImportId: "00000000-0000-4000-8000-000000000020"})
+	if err != nil {
+		return "", err
+	}
+	return id, run.Get(ctx, nil)
+}
+
+// imported: a family imported with a claim submitted before the import; an identification
+// run's evidence arrives while the claim awaits its outcome (it waits on), then the window pays.
+func imported(ctx context.Context, c client.Client) (string, error) {
+	id, err := contract.FamilyWorkflowID(importedFamily)
+	if err != nil {
+		return "", err
+	}
+	attached := timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC))
+	state := &familypathv1.FamilyState{FamilyId: importedFamily, Phase: familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED, PlanId: "lancashire-phase2",
+		PlanVersion: "lancashire-phase2@1", ProblemCodes: []string{"CRIME", "HEALTH"}, BaselineProblems: []string{"CRIME", "HEALTH"}, AttachedAt: attached,
+		IdentifiedAt: attached, AttachmentId: "att-0023", FeeRecorded: true, ClaimId: "claim-imported", ClaimAttempts: 1,
+		ClaimRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Team: "team-a"}
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: importedFamily, PlanId: "lancashire-phase2",
+			IdentifiedAt: attached, Continued: state, ImportId: "00000000-0000-4000-8000-000000000020"}); err != nil {
+		return "", err
+	}
+	if _, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool { return s.GetWaitingFor() != "" }); err != nil {
+		return "", err
+	}
+	if err := c.SignalWorkflow(ctx, id, "", contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-run", Source: "identification"}); err != nil {
+		return "", err
+	}
+	if _, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool { return s.GetEvidenceReceivedCount() == 1 }); err != nil {
+		return "", err
+	}
+	if err := c.SignalWorkflow(ctx, id, "", contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: "claim-imported",
+		Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID, At: timestamppb.New(time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC))}); err != nil {
+		return "", err
+	}
+	return id, c.GetWorkflow(ctx, id, "").Get(ctx, nil)
 }
 
 func waitFor(ctx context.Context, c client.Client, id string, ok func(*familypathv1.FamilyState) bool) (*familypathv1.FamilyState, error) {
