@@ -312,6 +312,17 @@ load_demo_data() {
     || { cat "$loaded" >>"$RUN/logs/demo-data.log"; die "loading the demo county failed: see $RUN/logs/demo-data.log"; }
   cat "$loaded" >>"$RUN/logs/demo-data.log"
   log "demo data: a synthetic county of 300 households loaded ($county; uploads at $IDENTIFICATION_URL/v1/uploads)"
+  # A council's running programme brought in (everyone in it made up): the synthetic county's
+  # eligible families at every phase, imported as the data team would. The same seed writes the
+  # same file, which is imported once. Its first 300 households are the demo county's: a later
+  # identification run finds those families under their imported ids (the one below starts
+  # before the import has started their workflows, and a run only knows started families).
+  local import="$RUN/demo-import.csv"
+  "$RUN/bin/case" synthetic-import --out "$import" --households 2000 --seed 2016 --prefix DEMO >>"$RUN/logs/demo-data.log" 2>&1 \
+    || die "writing the demo import failed: see $RUN/logs/demo-data.log"
+  curl -fsS -o /dev/null -X POST "$CASE_URL/v1/imports" -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' --data-binary "@$import" \
+    || die "importing the demo programme failed: see $RUN/logs/case-serve.log"
+  log "demo data: a running programme of $(cut -d, -f2 "$import" | sed 1d | sort -u | wc -l) families imported ($CASE_URL/v1/imports; workflow import/<id> in the UI)"
   # An identification run over exactly the demo county's uploads (the same files are the same
   # uploads every time), keyed by them: whatever else a user has uploaded since, a second
   # `make up` finds the same run rather than asking for a different one under the same key.

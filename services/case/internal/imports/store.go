@@ -184,7 +184,9 @@ func (s Store) update(tx *gorm.DB, fams []*Family, importID uuid.UUID, by string
 		if err := tx.Table(`"case".members`).Create(s.memberRows(id, fam, by, now)).Error; err != nil {
 			return err
 		}
-		if err := tx.Table(`"case".imported_families`).Where("family_id = ?", id).Updates(importRow(fam, importID)).Error; err != nil {
+		row := importRow(fam, importID)
+		delete(row, "applied_hash") // what was applied stays until the workflow applies the new rows
+		if err := tx.Table(`"case".imported_families`).Where("family_id = ?", id).Updates(row).Error; err != nil {
 			return err
 		}
 		if err := tx.Table(`"case".record_history`).Create(historyRow(id, importID, fam, by)).Error; err != nil {
@@ -260,15 +262,19 @@ func dateOrNil(t *time.Time) any {
 	return t.Format(time.DateOnly)
 }
 
-// Known is each imported family of the plan with its members' identities, opened.
+// Known is each imported family of the plan whose workflow the import has started, with its
+// members' identities, opened.
 func (s Store) Known(ctx context.Context, planID string) ([]KnownFamily, error) {
 	var rows []struct {
 		FamilyID uuid.UUID
 		PersonID string
 		Identity []byte
 	}
+	// Only families the import has applied (their workflow started): a run that gave a family
+	// still being applied its id would start that family's workflow as a newly identified one.
 	if err := s.DB.WithContext(ctx).Raw(`SELECT m.family_id, m.person_id, m.identity FROM "case".imported_families i
-		JOIN "case".members m ON m.family_id = i.family_id WHERE i.plan_id = ? ORDER BY m.family_id, m.person_id`, planID).Scan(&rows).Error; err != nil {
+		JOIN "case".members m ON m.family_id = i.family_id WHERE i.plan_id = ? AND i.applied_hash IS NOT NULL
+		ORDER BY m.family_id, m.person_id`, planID).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := []KnownFamily{}
