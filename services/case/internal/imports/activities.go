@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -40,9 +41,9 @@ type pendingRow struct {
 	AttachedOn       time.Time
 	FeeReceived      bool
 	BaselineProblems pq.StringArray `gorm:"type:text[]"`
-	ClaimWindow      *string
-	ClaimRoute       *string
-	ClaimStatus      *string
+	ClaimWindow      string         // "" without a claim
+	ClaimRoute       string
+	ClaimStatus      string
 	RowHash          string
 }
 
@@ -54,7 +55,8 @@ func (a Activities) ImportPage(ctx context.Context, r *familypathv1.ImportPageRe
 		return nil, invalid("an import page needs the import's id and a limit")
 	}
 	q := a.DB.WithContext(ctx).Table(`"case".imported_families i`).Joins(`JOIN "case".families f ON f.id = i.family_id`).
-		Select(`i.family_id, i.plan_id, i.plan_version, f.team, i.attached_on, i.fee_received, i.baseline_problems, i.claim_window, i.claim_route, i.claim_status, i.row_hash`).
+		Select(`i.family_id, i.plan_id, i.plan_version, f.team, i.attached_on, i.fee_received, i.baseline_problems,
+			coalesce(i.claim_window, '') AS claim_window, coalesce(i.claim_route, '') AS claim_route, coalesce(i.claim_status, '') AS claim_status, i.row_hash`).
 		Where("i.import_id = ? AND i.applied_hash IS DISTINCT FROM i.row_hash", id).Order("i.family_id").Limit(int(r.GetLimit()))
 	if after := r.GetAfterFamilyId(); after != "" {
 		q = q.Where("i.family_id > ?", after)
@@ -87,9 +89,9 @@ func (a Activities) imported(row pendingRow) (*familypathv1.ImportedFamily, erro
 	if n := len(p.ClaimWindows); n > 0 {
 		f.ProgrammeEndsAt = timestamppb.New(p.ClaimWindows[n-1].Closes.Time)
 	}
-	if row.ClaimWindow != nil {
-		c := &familypathv1.ImportedClaim{WindowId: *row.ClaimWindow, Status: deref(row.ClaimStatus), Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP}
-		if deref(row.ClaimRoute) == "CE" {
+	if row.ClaimWindow != "" {
+		c := &familypathv1.ImportedClaim{WindowId: row.ClaimWindow, Status: row.ClaimStatus, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP}
+		if row.ClaimRoute == "CE" {
 			c.Route = familypathv1.ResultRoute_RESULT_ROUTE_CE
 		}
 		for _, w := range p.ClaimWindows {
@@ -103,13 +105,6 @@ func (a Activities) imported(row pendingRow) (*familypathv1.ImportedFamily, erro
 		f.Claim = c
 	}
 	return f, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // StartImportedFamilies starts each family's FamilyLifecycle in its phase, from the state the
@@ -231,15 +226,7 @@ func (a Activities) start(ctx context.Context, importID string, f *familypathv1.
 }
 
 func sameAttachment(s *familypathv1.FamilyState, f *familypathv1.ImportedFamily) bool {
-	if !s.GetAttachedAt().AsTime().Equal(f.GetAttachedAt().AsTime()) || len(s.GetBaselineProblems()) != len(f.GetBaselineProblems()) {
-		return false
-	}
-	for i, c := range s.GetBaselineProblems() {
-		if f.GetBaselineProblems()[i] != c {
-			return false
-		}
-	}
-	return true
+	return s.GetAttachedAt().AsTime().Equal(f.GetAttachedAt().AsTime()) && slices.Equal(s.GetBaselineProblems(), f.GetBaselineProblems())
 }
 
 // FinishImport marks the import applied.

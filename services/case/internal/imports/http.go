@@ -14,6 +14,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/case/internal/quality"
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -43,7 +44,7 @@ func (a *API) Routes(r gin.IRouter) {
 	r.POST("/v1/imports", load, a.importFile)
 	r.GET("/v1/imports/:id", load, a.status)
 	r.GET("/v1/imports/:id/families", load, a.families)
-	r.GET("/v1/plans/:plan/known-families", a.Guard.Require(policy.EvidenceRead), a.members)
+	r.GET("/v1/plans/:plan/known-families", a.Guard.Require(policy.EvidenceRead), a.known)
 }
 
 // DryRun is the dry run's answer.
@@ -139,10 +140,11 @@ func (a *API) importFile(c *gin.Context) {
 		httpapi.Abort(c, p)
 		return
 	}
-	if !a.Guard.Record(c, "import.commit", "import", "file-"+FileHash(body)[:16], "imported "+strconv.Itoa(len(f.Families))+" families") {
+	hash := FileHash(body)
+	if !a.Guard.Record(c, "import.commit", "import", "file-"+hash[:16], "imported "+strconv.Itoa(len(f.Families))+" families") {
 		return
 	}
-	done, err := a.Store.Commit(c, f, FileHash(body), httpapi.Principal(c).Subject)
+	done, err := a.Store.Commit(c, f, hash, httpapi.Principal(c).Subject)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "commit import", err)
 		return
@@ -265,10 +267,10 @@ type KnownPerson struct {
 	Postcode   string `json:"postcode"`
 }
 
-// members answers the imported families of a plan with their members' identities, and every
+// known answers the imported families of a plan with their members' identities, and every
 // merge of two families, for identification's runs (its service token; evidence.read); each
 // read is in the audit trail.
-func (a *API) members(c *gin.Context) {
+func (a *API) known(c *gin.Context) {
 	plan := c.Param("plan")
 	if _, ok := a.Plans.Latest(plan); !ok {
 		httpapi.NotFound(c, "Plan")
@@ -282,7 +284,7 @@ func (a *API) members(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "read imported members", err)
 		return
 	}
-	merges, err := a.Store.Merges(c)
+	merges, err := quality.Merges(c, a.Store.DB)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read merges", err)
 		return

@@ -291,16 +291,3 @@ func (s Store) Known(ctx context.Context, planID string) ([]KnownFamily, error) 
 	}
 	return out, nil
 }
-
-// Merge is a family merged into another (the data team found them one).
-type Merge struct {
-	FamilyID     string `json:"family_id"`
-	IntoFamilyID string `json:"into_family_id"`
-}
-
-// Merges are every merge recorded.
-func (s Store) Merges(ctx context.Context) ([]Merge, error) {
-	out := []Merge{}
-	err := s.DB.WithContext(ctx).Raw(`SELECT family_id::text, into_family_id::text FROM "case".family_merges ORDER BY family_id`).Scan(&out).Error
-	return out, err
-}

@@ -1,8 +1,11 @@
 package quality
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -69,11 +72,9 @@ func (a *API) duplicates(ctx context.Context, team string) ([]Row, error) {
 			}
 		}
 	}
-	pairs := make([][2]uuid.UUID, 0, len(shared))
-	for p := range shared {
-		pairs = append(pairs, p)
-	}
-	slices.SortFunc(pairs, cmpPair)
+	pairs := slices.SortedFunc(maps.Keys(shared), func(x, y [2]uuid.UUID) int {
+		return cmp.Or(bytes.Compare(x[0][:], y[0][:]), bytes.Compare(x[1][:], y[1][:]))
+	})
 	rows := make([]Row, 0, len(pairs))
 	for _, p := range pairs {
 		f, o := families[p[0]], families[p[1]]
@@ -86,13 +87,6 @@ func (a *API) duplicates(ctx context.Context, team string) ([]Row, error) {
 				"if they are one family, merge them (POST /v1/families/{id}/merge)", shared[p], p[1], o.team)})
 	}
 	return rows, nil
-}
-
-func cmpPair(x, y [2]uuid.UUID) int {
-	if c := strings.Compare(x[0].String(), y[0].String()); c != 0 {
-		return c
-	}
-	return strings.Compare(x[1].String(), y[1].String())
 }
 
 // nameKey is a name as compared: each word as identification's linkage normalises it (accents

@@ -155,3 +155,16 @@ func (a *API) closeMerged(ctx context.Context, id uuid.UUID) error {
 	}
 	return err
 }
+
+// Merge is a family merged into another (the data team found them one).
+type Merge struct {
+	FamilyID     string `json:"family_id"`
+	IntoFamilyID string `json:"into_family_id"`
+}
+
+// Merges are every merge recorded (identification's runs follow them).
+func Merges(ctx context.Context, db *gorm.DB) ([]Merge, error) {
+	out := []Merge{}
+	err := db.WithContext(ctx).Raw(`SELECT family_id::text, into_family_id::text FROM "case".family_merges ORDER BY family_id`).Scan(&out).Error
+	return out, err
+}
