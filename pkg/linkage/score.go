@@ -176,8 +176,11 @@ func Compare(a, b *Person) Comparison {
 		// Forename and surname keyed the wrong way round: compare them crossed.
 		f := nameLevel(a.Forename, b.Surname, a.ForenameSX, b.SurnameSX)
 		l := nameLevel(a.Surname, b.Forename, a.SurnameSX, b.ForenameSX)
-		if f <= Close && l <= Close {
-			c[FieldForename], c[FieldSurname] = Partial, Partial // agreement, weighed as weaker than in place
+		switch {
+		case f == Exact && l == Exact:
+			c[FieldForename], c[FieldSurname] = Close, Close // the same names, weighed as weaker than in place
+		case f <= Close && l <= Close:
+			c[FieldForename], c[FieldSurname] = Partial, Partial // close names, weaker still
 		}
 	}
 	c[FieldDOB] = dobLevel(a, b)
@@ -306,7 +309,9 @@ func dateDigits(p *Person) [8]byte {
 }
 
 // postcodeLevel compares UK postcodes without spaces: the inward code is the last three
-// characters; the sector is the outward code and the inward code's digit.
+// characters; the sector is the outward code and the inward code's digit. Two postcodes
+// one keying error apart (a character changed, two neighbours swapped) in different
+// districts agree partly: a typing error, as likely as a move within the district.
 func postcodeLevel(a, b string) uint8 {
 	switch {
 	case len(a) < 5 || len(b) < 5:
@@ -318,10 +323,29 @@ func postcodeLevel(a, b string) uint8 {
 	switch {
 	case ao == bo && a[len(a)-3] == b[len(b)-3]:
 		return Close
-	case ao == bo:
+	case ao == bo, oneKeyingError(a, b):
 		return Partial
 	}
 	return Differ
+}
+
+// oneKeyingError says whether two strings of one length differ by one character changed or
+// two neighbouring characters swapped.
+func oneKeyingError(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return false
+	}
+	if a[i+1:] == b[i+1:] {
+		return true // one character changed
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
 }
 
 // identifierLevel compares the records' own identifiers when they come from the same feed

@@ -18,7 +18,9 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 		{"typo and move", Prepare("Amy", "Smyth", "2008-06-15", "F", "BB4 6QT"), true, Comparison{Exact, Partial, Exact, Differ, Exact, Missing}},
 		{"impossible date: unknown", Prepare("Amy", "Smith", "2008-15-06", "F", "PR1 2AB"), true, Comparison{Exact, Exact, Missing, Exact, Exact, Missing}},
 		{"transposed dob", Prepare("Amy", "Smith", "2008-06-06", "", "PR1 2AB"), true, Comparison{Exact, Exact, Partial, Exact, Missing, Missing}},
-		{"names swapped", Prepare("Smith", "Amy", "2008-06-15", "F", "PR1 2AB"), true, Comparison{Partial, Partial, Exact, Exact, Exact, Missing}},
+		{"names swapped", Prepare("Smith", "Amy", "2008-06-15", "F", "PR1 2AB"), true, Comparison{Close, Close, Exact, Exact, Exact, Missing}},
+		{"names swapped, one mistyped", Prepare("Smithe", "Amy", "2008-06-15", "F", "PR1 2AB"), true, Comparison{Partial, Partial, Exact, Exact, Exact, Missing}},
+		{"postcode's digits swapped", Prepare("Amy", "Smith", "2008-06-15", "F", "RP1 2AB"), true, Comparison{Exact, Exact, Exact, Partial, Exact, Missing}},
 		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact, Missing}},
 		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ, Missing}},
 	} {
@@ -95,6 +97,26 @@ func TestDateTyposCountsKeyingErrors(t *testing.T) {
 		a, b := Prepare("A", "B", c.a, "", ""), Prepare("A", "B", c.b, "", "")
 		if got := DateTypos(&a, &b); got != c.typos {
 			t.Errorf("DateTypos(%s, %s) = %d, want %d", c.a, c.b, got, c.typos)
+		}
+	}
+}
+
+func TestPostcodesAgreeByPlaceOrByOneKeyingError(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		level uint8
+	}{
+		{"PR12AB", "PR12AB", Exact},
+		{"PR12AB", "PR12XY", Close},     // one sector
+		{"PR12AB", "PR19XY", Partial},   // one district
+		{"PR12AB", "PR72AB", Partial},   // a digit mistyped
+		{"FB203AG", "FB230AG", Partial}, // neighbours swapped across the space
+		{"BB46QT", "BB64QT", Partial},   // neighbours swapped
+		{"PR12AB", "LA11AA", Differ},
+		{"PR12AB", "", Missing},
+	} {
+		if got := postcodeLevel(c.a, c.b); got != c.level {
+			t.Errorf("postcodeLevel(%s, %s) = %d, want %d", c.a, c.b, got, c.level)
 		}
 	}
 }

@@ -141,6 +141,14 @@ func TestAnUndatedRecordLinksOnlyWhenItCanBeOnePerson(t *testing.T) {
 	if p = run(father, undated); p.Of[1] != p.Of[0] {
 		t.Errorf("a record that can only be the father stayed apart: %v", p.Of[:2])
 	}
+	// Two undated records: one person when neither could be anyone else.
+	again := rec(extracts.Police, "", "Kevin", "Ashcroft", "", "PR2 9ZZ", "7 Hill Street", "2016-07-01")
+	if p = run(undated, again); p.Of[1] != p.Of[0] {
+		t.Errorf("two undated records of one name, and nobody else of it, stayed apart: %v", p.Of[:2])
+	}
+	if p = run(father, son, undated, again); p.Of[2] == p.Of[0] || p.Of[2] == p.Of[1] || p.Of[3] == p.Of[0] || p.Of[3] == p.Of[1] {
+		t.Errorf("undated records that could be the father or the son were linked to one of them: %v", p.Of[:4])
+	}
 }
 
 // A wrong date of birth links on the score when it cannot be a parent's or a child's: a few
@@ -154,6 +162,7 @@ func TestAWrongDateOfBirthLinksOnlyWhenItCannotBeAGeneration(t *testing.T) {
 		{"a few years out", "1985-03-12", "1988-11-02", true},
 		{"two digits of the year swapped", "1985-03-12", "1958-03-12", true},
 		{"a generation out", "1970-04-04", "1998-09-09", false},
+		{"more than any parent and child", "1930-07-23", "1997-11-08", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			one := rec(extracts.Housing, "", "Kevin", "Ashcroft", c.a, "PR2 9ZZ", "7 Hill Street", "2015-01-01")

@@ -199,7 +199,7 @@ func LinkPeople(records []Record, s Settings) *People {
 			// joined by identifier above
 		case w > accept && datesAgree(&profiles[pr[0]], &profiles[pr[1]], cmpn):
 			strong = append(strong, sc)
-		case w > accept && oneDateMissing(&profiles[pr[0]], &profiles[pr[1]]):
+		case w > accept && undatedPair(&profiles[pr[0]], &profiles[pr[1]]):
 			undated = append(undated, sc)
 		case w > review:
 			weak = append(weak, sc)
@@ -255,8 +255,16 @@ func LinkPeople(records []Record, s Settings) *People {
 	for _, sc := range strong {
 		link(sc)
 	}
-	// Then the records with no date of birth, against the people the strong links made.
-	linked, rest := resolveUndated(profiles, undated, c.find)
+	// Then the records with no date of birth, against the people the strong links made:
+	// first those beside a dated record, then pairs of two undated records against the
+	// people those links made.
+	oneSided, bothUndated := splitUndated(profiles, undated)
+	linked, rest := resolveUndated(profiles, oneSided, oneSided, c.find)
+	for _, sc := range linked {
+		link(sc)
+	}
+	weak = append(weak, rest...)
+	linked, rest = resolveUndated(profiles, bothUndated, undated, c.find)
 	for _, sc := range linked {
 		link(sc)
 	}
@@ -348,10 +356,12 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 // datesAgree says whether two profiles' dates of birth agree enough to link them on their
 // score alone: the same; within two keying errors of each other written as eight digits (a
 // digit changed, two neighbouring digits swapped: day and month swapped, a typing error in
-// the day, the month or the year); or, when wrong altogether, less than a generation apart.
-// A missing date, or two a generation or more apart, never do: the people who share a name
-// and an address are a parent and child (a father and son, a mother and daughter), born a
-// generation apart, and a record with no date could be either.
+// the day, the month or the year); or, when wrong altogether, not a parent's and a child's.
+// A missing date, or two a generation apart, never do: the people who share a name and an
+// address are a parent and child (a father and son, a mother and daughter), born a generation
+// apart, and a record with no date could be either. Dates further apart than any parent and
+// child are a wrong date: a grandparent and grandchild of one name at one address are far
+// rarer than a mistyped year.
 func datesAgree(a, b *linkage.Person, c linkage.Comparison) bool {
 	if c[linkage.FieldDOB] <= linkage.Close {
 		return true
@@ -359,12 +369,14 @@ func datesAgree(a, b *linkage.Person, c linkage.Comparison) bool {
 	if a.Year == 0 || b.Year == 0 {
 		return false
 	}
-	return linkage.DateTypos(a, b) <= 2 || abs(a.Year-b.Year) < generation
+	gap := abs(a.Year - b.Year)
+	return linkage.DateTypos(a, b) <= 2 || gap < generation || gap > oldestParent
 }
 
 // generation is the fewest years between a parent's birth and their child's, as this
-// programme's records show them (a parent under 15 is rare enough to leave to a reviewer).
-const generation = 15
+// programme's records show them (a parent under 15 is rare enough to leave to a reviewer);
+// oldestParent the most (births to parents over 55 are a fraction of one per cent).
+const generation, oldestParent = 15, 55
 
 func abs(x int) int {
 	if x < 0 {
@@ -381,25 +393,34 @@ type scored struct {
 	by   string
 }
 
-// oneDateMissing says whether exactly one of two profiles has no date of birth.
-func oneDateMissing(a, b *linkage.Person) bool { return (a.Year == 0) != (b.Year == 0) }
+// undatedPair says whether either of two profiles has no date of birth.
+func undatedPair(a, b *linkage.Person) bool { return a.Year == 0 || b.Year == 0 }
 
-// resolveUndated decides the pairs above the acceptance weight in which one record has no
-// date of birth, once the strong links have made people (find gives a profile's person). Such
-// a record links on its score only when all its partners are one person: a father and son of
-// one name at one address are two, so a record that could be either waits for a reviewer;
-// one that can only be one person is that person. It answers the pairs to link and the
-// pairs to review.
-func resolveUndated(profiles []linkage.Person, undated []scored, find func(int32) int32) (link, review []scored) {
-	undatedSide := func(sc scored) (int32, int32) {
-		if profiles[sc.a].Year == 0 {
-			return sc.a, sc.b
-		}
-		return sc.b, sc.a
-	}
-	people := map[int32]int32{} // an undated profile's one partner person, or -1 for several
+// splitUndated separates the pairs in which one record has no date of birth from those in
+// which neither has.
+func splitUndated(profiles []linkage.Person, undated []scored) (oneSided, bothUndated []scored) {
 	for _, sc := range undated {
-		x, partner := undatedSide(sc)
+		if profiles[sc.a].Year == 0 && profiles[sc.b].Year == 0 {
+			bothUndated = append(bothUndated, sc)
+		} else {
+			oneSided = append(oneSided, sc)
+		}
+	}
+	return oneSided, bothUndated
+}
+
+// resolveUndated decides pairs above the acceptance weight in which a record has no date of
+// birth, once links have made people (find gives a profile's person). Such a record links on
+// its score only when all its partners (its pairs among all) are one person: a father and son
+// of one name at one address are two, so a record that could be either waits for a reviewer;
+// one that can only be one person is that person. Both records of a pair must pass when
+// neither has a date. It answers the pairs to link and the pairs to review.
+func resolveUndated(profiles []linkage.Person, pairs, all []scored, find func(int32) int32) (link, review []scored) {
+	people := map[int32]int32{} // an undated profile's one partner person, or -1 for several
+	note := func(x, partner int32) {
+		if profiles[x].Year != 0 {
+			return
+		}
 		root := find(partner)
 		if p, ok := people[x]; !ok {
 			people[x] = root
@@ -407,8 +428,13 @@ func resolveUndated(profiles []linkage.Person, undated []scored, find func(int32
 			people[x] = -1
 		}
 	}
-	for _, sc := range undated {
-		if x, _ := undatedSide(sc); people[x] >= 0 {
+	for _, sc := range all {
+		note(sc.a, sc.b)
+		note(sc.b, sc.a)
+	}
+	single := func(x int32) bool { p, ok := people[x]; return !ok || p >= 0 }
+	for _, sc := range pairs {
+		if single(sc.a) && single(sc.b) {
 			link = append(link, sc)
 		} else {
 			review = append(review, sc)
