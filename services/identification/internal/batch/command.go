@@ -94,6 +94,14 @@ func Command(_ context.Context, args []string, out io.Writer) error {
 	st := o.People.Stats
 	fmt.Fprintf(out, "linkage: %d distinct records, %d candidate pairs (%.1f a distinct record), match share %.4f, accept above %.1f, review above %.1f, %d links refused\n",
 		st.Distinct, st.CandidatePairs, float64(st.CandidatePairs)/float64(max(1, st.Distinct)), st.MatchShare, st.AcceptWeight, st.ReviewWeight, st.Refused)
+	if st.GenerationPairs > 0 {
+		verdict := "linked: the data shows no parent and child of one name, so the dates are mistyped"
+		if st.SameNameGenerations() {
+			verdict = "kept for review: the data may hold parents and children of one name"
+		}
+		fmt.Fprintf(out, "dates of birth a generation apart: %d pairs above the acceptance weight, %d with both dates given by other records, %s\n",
+			st.GenerationPairs, st.GenerationsCorroborated, verdict)
+	}
 	for _, t := range o.Timings {
 		fmt.Fprintf(out, "  %-24s %8s\n", t.Stage, t.Duration.Round(time.Millisecond))
 	}

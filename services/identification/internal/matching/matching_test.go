@@ -174,3 +174,43 @@ func TestAWrongDateOfBirthLinksOnlyWhenItCannotBeAGeneration(t *testing.T) {
 		})
 	}
 }
+
+// Dates of birth a generation apart, with every other field the same, are a parent and child
+// where the data shows such people (a pair whose two dates are each given by another record
+// of its person), and a mistyped date where pair after pair shows nothing of the kind.
+func TestGenerationApartDatesFollowWhatTheDataShows(t *testing.T) {
+	fore := []string{"Adam", "Brian", "Colin", "Derek", "Edwin", "Frank"}
+	var lone []Record
+	for i, f := range fore {
+		lone = append(lone,
+			rec(extracts.Housing, "", f, "Ashcroft", fmt.Sprintf("1970-04-%02d", i+1), fmt.Sprintf("PR%d 9ZZ", i+1), "7 Hill Street", "2015-01-01"),
+			rec(extracts.Housing, "", f, "Ashcroft", fmt.Sprintf("1998-09-%02d", i+10), fmt.Sprintf("PR%d 9ZZ", i+1), "7 Hill Street", "2016-01-01"))
+	}
+	p := LinkPeople(append(slices.Clone(lone), background(400)...), Settings{})
+	for i := range fore {
+		if p.Of[2*i] != p.Of[2*i+1] {
+			t.Errorf("%s: lone dates a generation apart, in data with no parent and child of one name, stayed apart", fore[i])
+		}
+	}
+	if p.Stats.GenerationPairs != len(fore) || p.Stats.GenerationsCorroborated != 0 {
+		t.Errorf("generation pairs %d, corroborated %d; want %d, 0", p.Stats.GenerationPairs, p.Stats.GenerationsCorroborated, len(fore))
+	}
+	// A father and son of one name, each with two records of his date: the data has such
+	// people, and every pair a generation apart waits for a reviewer.
+	family := []Record{
+		rec(extracts.DWPBenefits, "", "Kevin", "Ashcroft", "1970-04-04", "PR9 9ZZ", "7 Hill Street", "2015-01-01"),
+		rec(extracts.Housing, "", "Kevin", "Ashcroft", "1970-04-04", "PR9 9ZZ", "7 Hill Street", "2015-02-01"),
+		rec(extracts.SchoolCensus, "", "Kevin", "Ashcroft", "1998-09-09", "PR9 9ZZ", "7 Hill Street", "2015-01-01"),
+		rec(extracts.Health, "", "Kevin", "Ashcroft", "1998-09-09", "PR9 9ZZ", "7 Hill Street", "2015-03-01"),
+	}
+	p = LinkPeople(append(append(slices.Clone(lone), family...), background(400)...), Settings{})
+	for i := range fore {
+		if p.Of[2*i] == p.Of[2*i+1] {
+			t.Errorf("%s: linked across a generation in data holding a father and son of one name", fore[i])
+		}
+	}
+	n := 2 * len(fore)
+	if p.Of[n] != p.Of[n+1] || p.Of[n+2] != p.Of[n+3] || p.Of[n] == p.Of[n+2] {
+		t.Errorf("father and son: %v, want two people of two records each", p.Of[n:n+4])
+	}
+}
