@@ -33,8 +33,11 @@ const MaxCoarseBlock = 12
 //     one that is missing either (a partial key), since every household shares them;
 //   - the feed's own identifier;
 //   - coarse keys, compared only where their block is small (MaxCoarseBlock): the date of
-//     birth alone (every name and the postcode changed), and both names' sounds in either
-//     order alone (a wrong date of birth and a move, or names swapped and no date).
+//     birth alone (every name and the postcode changed), both names' sounds in either
+//     order alone (a wrong date of birth and a move, or names swapped and no date), the
+//     postcode alone (both names and the date of birth changed), and the first address line
+//     alone (everything else changed; a county's households and common street names make
+//     big blocks, so it pairs only where an address is rare in the data).
 func BlockingKeys(p *Person, dst []BlockKey) []BlockKey {
 	dst = dst[:0]
 	known := p.Year != 0
@@ -82,6 +85,12 @@ func BlockingKeys(p *Person, dst []BlockKey) []BlockKey {
 	}
 	if f != "" {
 		dst = append(dst, key('m').str(f).str(s).coarse())
+	}
+	if p.Postcode != "" {
+		dst = append(dst, key('z').str(p.Postcode).coarse())
+	}
+	if p.Address != 0 {
+		dst = append(dst, key('a').num(int(p.Address)).num(int(p.Address>>32)).coarse())
 	}
 	return dst
 }

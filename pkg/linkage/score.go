@@ -18,8 +18,11 @@ type Person struct {
 	// Source is the record's own identifier in its feed, "feed:id" (a UPN in the school
 	// census, an NHS number in health, ...), or "" when it has none.
 	Source string
-	feed   uint32     // a hash of Source's feed part: identifiers of one feed compare, of two do not
-	groups nameGroups // the forename's familiar-name groups (nicknames.go)
+	// Address is the first line of the record's address, hashed (its letters and digits,
+	// upper-case), or 0 when it has none: blocking only, never compared.
+	Address uint64
+	feed    uint32     // a hash of Source's feed part: identifiers of one feed compare, of two do not
+	groups  nameGroups // the forename's familiar-name groups (nicknames.go)
 	// The forename's and surname's groups of spellings of one name (names/spellings.txt).
 	foreSpelt, surSpelt nameGroups
 }
@@ -28,6 +31,22 @@ type Person struct {
 func (p Person) WithSource(feed, id string) Person {
 	if id != "" {
 		p.Source, p.feed = feed+":"+strings.ToUpper(strings.ReplaceAll(id, " ", "")), feedCode(feed)
+	}
+	return p
+}
+
+// WithAddress sets the record's first address line.
+func (p Person) WithAddress(line string) Person {
+	h := keyHash(14695981039346656037)
+	n := 0
+	for _, r := range strings.ToUpper(line) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			h = (h ^ keyHash(r)) * 1099511628211
+			n++
+		}
+	}
+	if n > 0 {
+		p.Address = uint64(h)
 	}
 	return p
 }

@@ -180,11 +180,12 @@ func TestAWrongDateOfBirthLinksOnlyWhenItCannotBeAGeneration(t *testing.T) {
 // of its person), and a mistyped date where pair after pair shows nothing of the kind.
 func TestGenerationApartDatesFollowWhatTheDataShows(t *testing.T) {
 	fore := []string{"Adam", "Brian", "Colin", "Derek", "Edwin", "Frank"}
+	sur := []string{"Ashcroft", "Bramley", "Catterall", "Dunderdale", "Eccleston", "Fairclough"}
 	var lone []Record
 	for i, f := range fore {
 		lone = append(lone,
-			rec(extracts.Housing, "", f, "Ashcroft", fmt.Sprintf("1970-04-%02d", i+1), fmt.Sprintf("PR%d 9ZZ", i+1), "7 Hill Street", "2015-01-01"),
-			rec(extracts.Housing, "", f, "Ashcroft", fmt.Sprintf("1998-09-%02d", i+10), fmt.Sprintf("PR%d 9ZZ", i+1), "7 Hill Street", "2016-01-01"))
+			rec(extracts.Housing, "", f, sur[i], fmt.Sprintf("1970-04-%02d", i+1), fmt.Sprintf("PR%d 9ZZ", i+1), fmt.Sprint(i+1, " Hill Street"), "2015-01-01"),
+			rec(extracts.Housing, "", f, sur[i], fmt.Sprintf("1998-09-%02d", i+10), fmt.Sprintf("PR%d 9ZZ", i+1), fmt.Sprint(i+1, " Hill Street"), "2016-01-01"))
 	}
 	p := LinkPeople(append(slices.Clone(lone), background(400)...), Settings{})
 	for i := range fore {

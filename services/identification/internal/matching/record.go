@@ -40,7 +40,7 @@ func identifierFeed(feed string) string {
 // person prepares the record for comparison. A household link's person fields are its
 // first person's, and its first reference is that person's identifier in another feed.
 func (r *Record) person() linkage.Person {
-	p := linkage.Prepare(r.Forename, r.Surname, r.DOB, r.Sex, r.Postcode)
+	p := linkage.Prepare(r.Forename, r.Surname, r.DOB, r.Sex, r.Postcode).WithAddress(r.AddressLine1)
 	switch {
 	case r.Feed == extracts.HouseholdLinks:
 		if feed, id, ok := strings.Cut(r.PersonRefA, ":"); ok {
