@@ -1,7 +1,10 @@
 package linkage
 
 import (
+	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // MaxBlock is the largest block whose pairs are all compared; a bigger block (a very common
@@ -143,40 +146,48 @@ func CandidatePairs(people []Person) [][2]int32 {
 		key    BlockKey
 		record int32
 	}
-	entries := make([]entry, 0, 14*len(people))
-	var keys []BlockKey
-	for i := range people {
-		keys = BlockingKeys(&people[i], keys)
-		for _, k := range keys {
-			entries = append(entries, entry{k, int32(i)}) // #nosec G115 -- a run holds well under 2^31 records
+	// Each core keys its stretch of the records; the stretches are then joined in order.
+	entries := slices.Concat(Gather(len(people), func(lo, hi int) []entry {
+		mine := make([]entry, 0, 16*(hi-lo))
+		var keys []BlockKey
+		for i := lo; i < hi; i++ {
+			keys = BlockingKeys(&people[i], keys)
+			for _, k := range keys {
+				mine = append(mine, entry{k, int32(i)}) // #nosec G115 -- a run holds well under 2^31 records
+			}
 		}
-	}
-	radixSort(entries, func(e entry) uint64 { return uint64(e.key) })
-	var pairs []uint64 // i<<32 | j
-	for lo := 0; lo < len(entries); {
-		hi := lo + 1
-		for hi < len(entries) && entries[hi].key == entries[lo].key {
-			hi++
-		}
-		block := entries[lo:hi]
-		lo = hi
-		kind := block[0].key & 3
-		if len(block) < 2 || len(block) > MaxBlock || kind == pairCoarse && len(block) > MaxCoarseBlock {
-			continue
-		}
-		for a := range block {
-			for b := a + 1; b < len(block); b++ {
-				x, y := block[a].record, block[b].record
-				if kind == pairPartial && !incomplete(&people[x]) && !incomplete(&people[y]) {
-					continue
+		return mine
+	})...)
+	sortHashed(entries, func(e entry) uint64 { return uint64(e.key) })
+	// Each block's pairs, as i<<32 | j: counted first and then written, so that tens of
+	// millions of pairs are not copied again and again into a growing slice.
+	eachPair := func(emit func(x, y int32)) {
+		for lo := 0; lo < len(entries); {
+			hi := lo + 1
+			for hi < len(entries) && entries[hi].key == entries[lo].key {
+				hi++
+			}
+			block := entries[lo:hi]
+			lo = hi
+			kind := block[0].key & 3
+			if len(block) < 2 || len(block) > MaxBlock || kind == pairCoarse && len(block) > MaxCoarseBlock {
+				continue
+			}
+			for a := range block {
+				for b := a + 1; b < len(block); b++ {
+					x, y := block[a].record, block[b].record
+					if kind == pairPartial && !incomplete(&people[x]) && !incomplete(&people[y]) {
+						continue
+					}
+					emit(min(x, y), max(x, y))
 				}
-				if x > y {
-					x, y = y, x
-				}
-				pairs = append(pairs, uint64(x)<<32|uint64(y)) // #nosec G115 -- record numbers are not negative
 			}
 		}
 	}
+	n := 0
+	eachPair(func(_, _ int32) { n++ })
+	pairs := make([]uint64, 0, n)
+	eachPair(func(x, y int32) { pairs = append(pairs, uint64(x)<<32|uint64(y)) }) // #nosec G115 -- record numbers are not negative
 	radixSort(pairs, func(p uint64) uint64 { return p })
 	pairs = slices.Compact(pairs)
 	out := make([][2]int32, len(pairs))
@@ -184,6 +195,33 @@ func CandidatePairs(people []Person) [][2]int32 {
 		out[i] = [2]int32{int32(p >> 32), int32(p & 0xffffffff)} // #nosec G115 -- as above
 	}
 	return out
+}
+
+// sortHashed sorts s by a 64-bit hash on every core: split in place by the hash's top bits
+// into a part for each core (a hash spreads evenly over them), then each part radix-sorted
+// side by side.
+func sortHashed[T any](s []T, by func(T) uint64) {
+	sortSplit(s, by, 63, bits.Len(uint(runtime.GOMAXPROCS(0)-1)))
+}
+
+func sortSplit[T any](s []T, by func(T) uint64, bit uint, depth int) {
+	if depth == 0 || len(s) < 1<<16 {
+		radixSort(s, by)
+		return
+	}
+	i, j := 0, len(s)-1
+	for i <= j {
+		if by(s[i])>>bit&1 == 0 {
+			i++
+		} else {
+			s[i], s[j] = s[j], s[i]
+			j--
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { sortSplit(s[:i], by, bit-1, depth-1) })
+	sortSplit(s[i:], by, bit-1, depth-1)
+	wg.Wait()
 }
 
 // radixSort sorts s by a 64-bit key, least significant 16 bits first: linear in len(s),

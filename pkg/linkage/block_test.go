@@ -65,6 +65,26 @@ func TestCandidatePairsAreSortedAndDistinct(t *testing.T) {
 	}
 }
 
+func TestSortHashedSortsOnEveryCore(t *testing.T) {
+	x := uint64(88172645463325252)
+	s := make([]uint64, 300000)
+	for i := range s {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		s[i] = x
+	}
+	want := slices.Clone(s)
+	slices.Sort(want)
+	for _, depth := range []int{0, 1, 2, 3} {
+		got := slices.Clone(s)
+		sortSplit(got, func(v uint64) uint64 { return v }, 63, depth)
+		if !slices.Equal(got, want) {
+			t.Errorf("split %d times: not sorted", depth)
+		}
+	}
+}
+
 func TestRadixSortSortsByTheWholeKey(t *testing.T) {
 	x := uint64(88172645463325252)
 	s := make([]uint64, 10000)

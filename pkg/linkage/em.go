@@ -1,9 +1,7 @@
 package linkage
 
 import (
-	"bytes"
 	"math"
-	"slices"
 )
 
 // EstimateM fits the Fellegi-Sunter model's m and the share of pairs that are matches to
@@ -66,19 +64,23 @@ func RandomU(people []Person, samples int) [NumFields][NumLevels]float64 {
 }
 
 func estimate(pairs []Comparison, p Probabilities, iterations int, fixedM, fixedU bool) (Probabilities, float64) {
-	counts := map[Comparison]float64{}
+	// Counted in an array indexed by the pattern read as a number in base NumLevels (a
+	// county's millions of pairs cost a map look-up each otherwise), and so taken in a fixed
+	// order: the sums, and so the estimate, are the same every run.
+	size := 1
+	for range NumFields {
+		size *= NumLevels
+	}
+	counts := make([]float64, size)
 	for _, c := range pairs {
-		counts[c]++
+		counts[patternIndex(c)]++
 	}
-	patterns := make([]Comparison, 0, len(counts))
-	for c := range counts {
-		patterns = append(patterns, c)
-	}
-	// In a fixed order, so that the sums, and so the estimate, are the same every run.
-	slices.SortFunc(patterns, func(a, b Comparison) int { return bytes.Compare(a[:], b[:]) })
-	weights := make([]float64, len(patterns))
-	for i, c := range patterns {
-		weights[i] = counts[c]
+	var patterns []Comparison
+	var weights []float64
+	for i, n := range counts {
+		if n > 0 {
+			patterns, weights = append(patterns, patternOf(i)), append(weights, n)
+		}
 	}
 	lambda := 0.1
 	for it := 0; it < iterations; it++ {
@@ -125,6 +127,26 @@ func estimate(pairs []Comparison, p Probabilities, iterations int, fixedM, fixed
 		}
 	}
 	return p, lambda
+}
+
+// patternIndex reads a comparison as a number in base NumLevels, its first field the most
+// significant digit.
+func patternIndex(c Comparison) int {
+	i := 0
+	for _, l := range c {
+		i = i*NumLevels + int(l)
+	}
+	return i
+}
+
+// patternOf is the comparison patternIndex reads as i.
+func patternOf(i int) Comparison {
+	var c Comparison
+	for f := NumFields - 1; f >= 0; f-- {
+		c[f] = uint8(i % NumLevels) // #nosec G115 -- a level is under NumLevels
+		i /= NumLevels
+	}
+	return c
 }
 
 // Threshold is the match weight above which a pair is a match with at least the given

@@ -57,3 +57,15 @@ func TestEstimateRecoversTheProbabilitiesThatMadeTheData(t *testing.T) {
 		t.Errorf("share with m and u held: %.3f", share)
 	}
 }
+
+func TestPatternIndexReadsAComparisonBackAndInOrder(t *testing.T) {
+	a, b := Comparison{Exact, Close, Differ, Missing, Exact, Missing}, Comparison{Exact, Close, Missing, Exact, Exact, Exact}
+	for _, c := range []Comparison{a, b, {}, {Missing, Missing, Missing, Missing, Missing, Missing}} {
+		if got := patternOf(patternIndex(c)); got != c {
+			t.Errorf("patternOf(patternIndex(%v)) = %v", c, got)
+		}
+	}
+	if patternIndex(a) >= patternIndex(b) {
+		t.Errorf("patterns out of order: %v before %v", b, a)
+	}
+}

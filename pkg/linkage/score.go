@@ -96,7 +96,7 @@ const (
 const (
 	Exact   = iota // the same
 	Close          // names: Jaro-Winkler >= 0.92 or (forenames) familiar forms of one name; dob: day and month swapped; postcode: same sector
-	Partial        // names: >= 0.80 or the same Soundex; dob: one part differs; postcode: same district
+	Partial        // names: >= 0.80 or the same Soundex; dob: one part differs; postcode: same district or one keying error apart
 	Differ
 	Missing // either side unknown: weight 0
 	NumLevels
@@ -221,18 +221,30 @@ func Compare(a, b *Person) Comparison {
 // comparison stands alone.
 func CompareAll(people []Person, pairs [][2]int32) []Comparison {
 	out := make([]Comparison, len(pairs))
+	InParallel(len(pairs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i] = Compare(&people[pairs[i][0]], &people[pairs[i][1]])
+		}
+	})
+	return out
+}
+
+// InParallel calls do over [0, n) split into one stretch for each of the machine's cores,
+// side by side, and waits for them all: for work on a county's millions of records or pairs
+// in which each item stands alone.
+func InParallel(n int, do func(lo, hi int)) {
+	Gather(n, func(lo, hi int) struct{} { do(lo, hi); return struct{}{} })
+}
+
+// Gather is InParallel for work that gives a result for each stretch: the results, in the
+// stretches' order, so that joining them gives what one core would have.
+func Gather[T any](n int, do func(lo, hi int) T) []T {
 	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(pairs) + workers - 1) / workers
+	chunk := max(1, (n+workers-1)/workers)
+	out := make([]T, (n+chunk-1)/chunk)
 	var wg sync.WaitGroup
-	for lo := 0; lo < len(pairs); lo += chunk {
-		hi := min(lo+chunk, len(pairs))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				out[i] = Compare(&people[pairs[i][0]], &people[pairs[i][1]])
-			}
-		}()
+	for i := range out {
+		wg.Go(func() { out[i] = do(i*chunk, min((i+1)*chunk, n)) })
 	}
 	wg.Wait()
 	return out

@@ -44,15 +44,18 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		}
 		return x
 	}
-	type join struct {
-		a   int32
-		why uint8
-	}
-	var joins []join // each union that joined two groups, with its reason (a bit of whyNames)
+	// Each person's reasons for being joined to another (bits of whyNames): every reason
+	// that holds, not only the one that happened to join two groups first, so that what a
+	// household says joined it does not depend on the order addresses are visited in.
+	reasons := make([]uint8, n)
 	union := func(a, b int32, why uint8) {
+		if a == b {
+			return
+		}
+		reasons[a] |= why
+		reasons[b] |= why
 		if ra, rb := find(a), find(b); ra != rb {
 			parent[max(ra, rb)] = min(ra, rb)
-			joins = append(joins, join{a, why})
 		}
 	}
 
@@ -129,11 +132,11 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		h := index[find(people.Of[i])]
 		out[h].Records = append(out[h].Records, int32(i)) // #nosec G115 -- as above
 	}
-	why := make([]uint8, len(out))
-	for _, j := range joins {
-		why[index[find(j.a)]] |= j.why
-	}
-	for h, w := range why {
+	for h := range out {
+		var w uint8
+		for _, p := range out[h].Members {
+			w |= reasons[p]
+		}
 		for bit, name := range whyNames {
 			if w&(1<<bit) != 0 {
 				out[h].JoinedBy = append(out[h].JoinedBy, name)

@@ -124,6 +124,23 @@ func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
 	}
 }
 
+// A household says every reason that joins its people, whichever joined them first: two
+// people at one address over the same months, on one council tax account too, were joined
+// by both (before, by whichever of the address and the account a map's order visited first).
+func TestAHouseholdSaysEveryReasonItsPeopleAreJoinedBy(t *testing.T) {
+	resident := func(fore, dob string) Record {
+		return Record{Feed: extracts.Residents, Row: extracts.Row{Forename: fore, Surname: "Kowalski", DOB: dob, Postcode: "PR3 3MM",
+			AddressLine1: "3 Mill Lane", EventType: "COUNCIL_TAX", AccountRef: "CT 0077", StartDate: "2016-01-01"}}
+	}
+	records := append([]Record{resident("Adam", "1980-01-01"), resident("Beth", "1982-02-02")}, background(400)...)
+	for range 5 {
+		hs := GroupHouseholds(records, LinkPeople(records, Settings{}))
+		if !slices.Equal(hs[0].JoinedBy, []string{JoinedByAddress, JoinedByAccount}) {
+			t.Fatalf("joined by %v, want both the address and the account", hs[0].JoinedBy)
+		}
+	}
+}
+
 // A record with no date of birth links on its score only when it can be one person: beside a
 // father and son of one name at one address it waits for a reviewer; with one of them gone
 // from the run it is him.

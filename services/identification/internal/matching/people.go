@@ -131,35 +131,46 @@ func LinkPeople(records []Record, s Settings) *People {
 	s.defaults()
 	n := len(records)
 	out := &People{Of: make([]int32, n), Keys: make([]Key, n), Best: make([]float64, n)}
-	// Profiles: one per distinct fingerprint.
-	profileOf := make([]int32, n)
-	index := map[Key]int32{}
-	profiles := make([]linkage.Person, 0, n) // room for every record: growing it would copy it again and again
-	var first []int32                        // a record of each profile
+	// Profiles: one per distinct fingerprint. Each record's key is made on every core (a
+	// keyed hash of its prepared fields); the profiles are then found in order, and prepared
+	// again on every core.
 	if s.Aliases != nil {
 		out.Aliases = make([][]Key, n)
 	}
+	linkage.InParallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			person := records[i].person()
+			fp := records[i].fingerprint(&person)
+			out.Keys[i] = s.Hash(fp)
+			if s.Aliases != nil {
+				out.Aliases[i] = s.Aliases(fp)
+			}
+		}
+	})
+	profileOf := make([]int32, n)
+	index := make(map[Key]int32, n/2)
+	var first []int32      // a record of each profile
 	alias := map[Key]Key{} // an earlier key to the run's own
-	for i := range records {
-		person := records[i].person()
-		fp := records[i].fingerprint(&person)
-		k := s.Hash(fp)
-		out.Keys[i] = k
+	for i, k := range out.Keys {
 		if s.Aliases != nil {
-			out.Aliases[i] = s.Aliases(fp)
 			for _, a := range out.Aliases[i] {
 				alias[a] = k
 			}
 		}
 		p, ok := index[k]
 		if !ok {
-			p = int32(len(profiles)) // #nosec G115 -- a run holds well under 2^31 records
+			p = int32(len(first)) // #nosec G115 -- a run holds well under 2^31 records
 			index[k] = p
-			profiles = append(profiles, person)
 			first = append(first, int32(i)) // #nosec G115 -- as above
 		}
 		profileOf[i] = p
 	}
+	profiles := make([]linkage.Person, len(first))
+	linkage.InParallel(len(first), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			profiles[p] = records[first[p]].person()
+		}
+	})
 	out.Stats.Records, out.Stats.Distinct = n, len(profiles)
 	s.Decisions = translate(s.Decisions, alias)
 	out.Decisions = s.Decisions
@@ -188,29 +199,34 @@ func LinkPeople(records []Record, s Settings) *People {
 	accept, review := linkage.Threshold(out.Stats.Prior, s.Accept), linkage.Threshold(out.Stats.Prior, s.Review)
 	out.Stats.AcceptWeight, out.Stats.ReviewWeight = accept, review
 
-	var strong, weak, undated, generations []scored
-	for i, pr := range pairs {
-		cmpn := comparisons[i]
-		w := model.Weigh(&profiles[pr[0]], &profiles[pr[1]], cmpn)
-		sc := scored{pr[0], pr[1], w, cmpn, ByScore}
-		if len(s.Decisions) > 0 {
-			if _, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]; decided {
-				continue // a reviewer's decision wins over the score (below)
+	// Each core weighs and sorts its stretch of the pairs; the stretches are joined in order.
+	parts := linkage.Gather(len(pairs), func(lo, hi int) (k kinds) {
+		for i := lo; i < hi; i++ {
+			pr := pairs[i]
+			if len(s.Decisions) > 0 {
+				if _, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]; decided {
+					continue // a reviewer's decision wins over the score (below)
+				}
+			}
+			a, b, cmpn := &profiles[pr[0]], &profiles[pr[1]], comparisons[i]
+			w := model.Weigh(a, b, cmpn)
+			sc := scored{pr[0], pr[1], w, cmpn, false}
+			switch {
+			case cmpn[linkage.FieldIdentifier] == linkage.Exact:
+				// joined by identifier above
+			case w > accept && datesAgree(a, b, cmpn):
+				k.strong = append(k.strong, sc)
+			case w > accept && undatedPair(a, b):
+				k.undated = append(k.undated, sc)
+			case w > accept:
+				k.generations = append(k.generations, sc) // dates of birth a parent's and a child's
+			case w > review:
+				k.weak = append(k.weak, sc)
 			}
 		}
-		switch {
-		case cmpn[linkage.FieldIdentifier] == linkage.Exact:
-			// joined by identifier above
-		case w > accept && datesAgree(&profiles[pr[0]], &profiles[pr[1]], cmpn):
-			strong = append(strong, sc)
-		case w > accept && undatedPair(&profiles[pr[0]], &profiles[pr[1]]):
-			undated = append(undated, sc)
-		case w > accept:
-			generations = append(generations, sc) // dates of birth a parent's and a child's
-		case w > review:
-			weak = append(weak, sc)
-		}
-	}
+		return k
+	})
+	strong, weak, undated, generations := joinKinds(parts)
 
 	// Reviewers' matches, in a fixed order, whether or not a blocking key brought them together.
 	var decided []scored
@@ -219,7 +235,7 @@ func LinkPeople(records []Record, s Settings) *People {
 		b, okB := index[pr[1]]
 		if same && okA && okB && a != b {
 			_, cmpn := model.Score(&profiles[a], &profiles[b])
-			decided = append(decided, scored{min(a, b), max(a, b), math.Inf(1), cmpn, ByDecision})
+			decided = append(decided, scored{min(a, b), max(a, b), math.Inf(1), cmpn, true})
 		}
 	}
 	slices.SortFunc(decided, func(x, y scored) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
@@ -254,7 +270,7 @@ func LinkPeople(records []Record, s Settings) *People {
 		if !c.union(sc.a, sc.b) {
 			return
 		}
-		out.Links = append(out.Links, Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.by})
+		out.Links = append(out.Links, Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.how()})
 		keepBest(best, sc.a, sc.w)
 		keepBest(best, sc.b, sc.w)
 	}
@@ -402,12 +418,36 @@ func abs(x int) int {
 	return x
 }
 
-// scored is a candidate pair of profiles with its weight, comparison and how it would link.
+// scored is a candidate pair of profiles with its weight and comparison, and whether a
+// reviewer decided it. It holds no pointers: a county has millions, sorted and kept while
+// linking, and the collector need not scan them.
 type scored struct {
-	a, b int32
-	w    float64
-	c    linkage.Comparison
-	by   string
+	a, b    int32
+	w       float64
+	c       linkage.Comparison
+	decided bool
+}
+
+// kinds are scored pairs sorted by what may link them.
+type kinds struct{ strong, weak, undated, generations []scored }
+
+// joinKinds joins each core's kinds, in order.
+func joinKinds(parts []kinds) (strong, weak, undated, generations []scored) {
+	for _, k := range parts {
+		strong = append(strong, k.strong...)
+		weak = append(weak, k.weak...)
+		undated = append(undated, k.undated...)
+		generations = append(generations, k.generations...)
+	}
+	return strong, weak, undated, generations
+}
+
+// how says what would make the pair's link.
+func (sc scored) how() string {
+	if sc.decided {
+		return ByDecision
+	}
+	return ByScore
 }
 
 // undatedPair says whether either of two profiles has no date of birth.
