@@ -93,7 +93,7 @@ func BlockingKeys(p *Person, dst []BlockKey) []BlockKey {
 		dst = append(dst, key('z').str(p.Postcode).coarse())
 	}
 	if p.Address != 0 {
-		dst = append(dst, key('a').num(int(p.Address)).num(int(p.Address>>32)).coarse())
+		dst = append(dst, key('a').u64(p.Address).coarse())
 	}
 	return dst
 }
@@ -124,6 +124,14 @@ func (h keyHash) str(s string) keyHash {
 
 func (h keyHash) num(n int) keyHash {
 	for i := 0; i < 4; i++ {
+		h = (h ^ keyHash(n&0xff)) * 1099511628211
+		n >>= 8
+	}
+	return h
+}
+
+func (h keyHash) u64(n uint64) keyHash {
+	for i := 0; i < 8; i++ {
 		h = (h ^ keyHash(n&0xff)) * 1099511628211
 		n >>= 8
 	}

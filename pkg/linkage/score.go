@@ -39,9 +39,10 @@ func (p Person) WithSource(feed, id string) Person {
 func (p Person) WithAddress(line string) Person {
 	h := keyHash(14695981039346656037)
 	n := 0
-	for _, r := range strings.ToUpper(line) {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			h = (h ^ keyHash(r)) * 1099511628211
+	up := strings.ToUpper(line)
+	for i := 0; i < len(up); i++ {
+		if b := up[i]; b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' {
+			h = (h ^ keyHash(b)) * 1099511628211
 			n++
 		}
 	}
