@@ -33,6 +33,7 @@ type NoteBody struct {
 	Withheld  bool      `json:"withheld,omitempty"`
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
+	Change
 }
 
 var noteClasses = map[string]policy.FieldClass{"ORDINARY": policy.Ordinary, "SPECIAL": policy.Special, "RESTRICTED": policy.Restricted}
@@ -110,6 +111,7 @@ type EvidenceBody struct {
 	DocumentRef string     `json:"document_ref"`
 	RecordedBy  string     `json:"recorded_by"`
 	RecordedAt  time.Time  `json:"recorded_at"`
+	Change
 }
 
 // CaseEvidence is what tracking reads when it judges: the caseworkers' facts (as the engine
@@ -124,7 +126,9 @@ type CaseEvidence struct {
 	// Coverage holds the caseworker feed's: the day the case last recorded evidence. The
 	// caseworkers' record holds what they knew before it (docs/outcomes.md, evidence gaps).
 	Coverage outcomes.Coverage `json:"coverage,omitempty"`
-	Items    []EvidenceBody    `json:"items"`
+	// Items are the evidence as recorded: the current pieces, or (?include=history) every
+	// piece with what replaced or withdrew it. Facts are always the current pieces only.
+	Items []EvidenceBody `json:"items"`
 }
 
 // StatusRequest moves the case: open, stepped down (to universal services), or closed, with
@@ -135,9 +139,9 @@ type StatusRequest struct {
 	On     string `json:"on" validate:"required,datetime=2006-01-02"`
 }
 
-// caseworkRoutes adds notes, evidence and status. Adding a note or evidence takes an
-// Idempotency-Key, checked after the caller is allowed to write the family, so a retry adds
-// nothing twice.
+// caseworkRoutes adds notes, evidence and status, and their corrections and withdrawals.
+// Adding, correcting or withdrawing a note or evidence takes an Idempotency-Key, checked
+// after the caller is allowed to write the family, so a retry changes nothing twice.
 func (a *API) caseworkRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	write := a.Guard.RequireFamily(policy.FamilyWrite, "id")
 	r.POST("/v1/families/:id/notes", write, idempotent, a.addNote)
@@ -145,6 +149,7 @@ func (a *API) caseworkRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/families/:id/evidence", write, idempotent, a.addEvidence)
 	r.GET("/v1/families/:id/evidence", a.readEvidence)
 	r.PUT("/v1/families/:id/status", a.putStatus)
+	a.correctionRoutes(r, idempotent)
 }
 
 // hasCase answers 404 when the family has no case.
@@ -196,6 +201,10 @@ func (a *API) listNotes(c *gin.Context) {
 	if !ok {
 		return
 	}
+	history, ok := withHistory(c)
+	if !ok {
+		return
+	}
 	rel, ok := a.Guard.Family(c, policy.FamilyRead, id.String())
 	if !ok {
 		return
@@ -204,16 +213,22 @@ func (a *API) listNotes(c *gin.Context) {
 	var rows []struct {
 		ID, Class, Body, Author string
 		CreatedAt               time.Time
+		Change
 	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, class, body, author, created_at FROM "case".notes WHERE family_id = ? ORDER BY created_at, id`, id).
-		Scan(&rows).Error; err != nil {
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, class, body, author, created_at, replaces::text AS replaces, correction_reason,
+		replaced_by::text AS replaced_by, withdrawn_at, withdrawn_by, withdrawal_reason
+		FROM "case".notes WHERE family_id = ? ORDER BY created_at, id`, id).Scan(&rows).Error; err != nil {
 		httpapi.Fail(c, a.Log, "listNotes", err)
 		return
 	}
 	p := httpapi.Principal(c)
 	for _, r := range rows {
-		n := NoteBody{ID: r.ID, Class: r.Class, Author: r.Author, CreatedAt: r.CreatedAt.UTC()}
-		if policy.FieldVisible(p, noteClasses[r.Class], rel) {
+		if !history && !r.current() {
+			continue
+		}
+		n := NoteBody{ID: r.ID, Class: r.Class, Author: r.Author, CreatedAt: r.CreatedAt.UTC(), Change: r.Change}
+		// A withdrawn note's body is withheld from everyone: it is kept only for the record.
+		if r.WithdrawnAt == nil && policy.FieldVisible(p, noteClasses[r.Class], rel) {
 			body := r.Body
 			n.Body = &body
 		} else {
@@ -236,31 +251,11 @@ func (a *API) addEvidence(c *gin.Context) {
 		return
 	}
 	var req FactRequest
-	if !httpapi.BindJSON(c, &req) {
-		return
-	}
-	errs := req.check("")
-	if !slices.Contains(caseworkerFeeds, req.Feed) {
-		errs = append(errs, httpapi.FieldError{Field: "feed", Message: "must be caseworker or employment"})
-	}
-	if len(errs) > 0 {
-		httpapi.Invalid(c, errs...)
-		return
-	}
-	if !a.hasCase(c, id) {
-		return
-	}
-	member, err := a.isMember(c, id, req.Member)
-	if err != nil {
-		httpapi.Fail(c, a.Log, "add evidence", err)
-		return
-	}
-	if !member {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "member", Message: "is not a member of the family (record the member first: PUT .../members)"})
+	if !httpapi.BindJSON(c, &req) || !a.validEvidence(c, id, req) {
 		return
 	}
 	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
-	err = a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		if err := insertEvidence(tx, id, e); err != nil {
 			return err
 		}
@@ -274,6 +269,32 @@ func (a *API) addEvidence(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, e)
+}
+
+// validEvidence checks a piece of evidence as the case records it (a fact of the caseworker
+// or employment feed, about a member of the family's case), answering 400 or 404 when not.
+func (a *API) validEvidence(c *gin.Context, family uuid.UUID, req FactRequest) bool {
+	errs := req.check("")
+	if !slices.Contains(caseworkerFeeds, req.Feed) {
+		errs = append(errs, httpapi.FieldError{Field: "feed", Message: "must be caseworker or employment"})
+	}
+	if len(errs) > 0 {
+		httpapi.Invalid(c, errs...)
+		return false
+	}
+	if !a.hasCase(c, family) {
+		return false
+	}
+	member, err := a.isMember(c, family, req.Member)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "check evidence", err)
+		return false
+	}
+	if !member {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "member", Message: "is not a member of the family (record the member first: PUT .../members)"})
+		return false
+	}
+	return true
 }
 
 // tell signals the family's workflow that its case evidence changed.
@@ -315,6 +336,10 @@ func (a *API) readEvidence(c *gin.Context) {
 	if !ok {
 		return
 	}
+	history, ok := withHistory(c)
+	if !ok {
+		return
+	}
 	p := httpapi.Principal(c)
 	if d := policy.Decide(p, policy.EvidenceRead, policy.None); d.Allowed {
 		if !a.Guard.Record(c, string(policy.EvidenceRead), "family", id.String(), d.Reason) {
@@ -323,7 +348,7 @@ func (a *API) readEvidence(c *gin.Context) {
 	} else if _, ok := a.Guard.Family(c, policy.FamilyRead, id.String()); !ok {
 		return
 	}
-	ev, err := a.caseEvidence(c, id)
+	ev, err := a.caseEvidence(c, id, history)
 	if errors.Is(err, ErrNoCase) {
 		httpapi.NotFound(c, "The family's case")
 		return
@@ -336,7 +361,9 @@ func (a *API) readEvidence(c *gin.Context) {
 	c.JSON(http.StatusOK, ev)
 }
 
-func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) {
+// caseEvidence is the family's case evidence: facts from the current pieces only; the items
+// too, or every piece when history is asked for.
+func (a *API) caseEvidence(c *gin.Context, id uuid.UUID, history bool) (*CaseEvidence, error) {
 	var fam []struct {
 		Status      string
 		StatusSince *time.Time
@@ -351,8 +378,10 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 		ID, Member, Feed, Type, DocumentRef, RecordedBy string
 		Date, StartAt, EndAt                            *time.Time
 		RecordedAt                                      time.Time
+		Change
 	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, member, feed, type, document_ref, recorded_by, date, start_at, end_at, recorded_at
+	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, member, feed, type, document_ref, recorded_by, date, start_at, end_at, recorded_at,
+		replaces::text AS replaces, correction_reason, replaced_by::text AS replaced_by, withdrawn_at, withdrawn_by, withdrawal_reason
 		FROM "case".evidence WHERE family_id = ? ORDER BY recorded_at, id`, id).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -363,8 +392,13 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID) (*CaseEvidence, error) 
 	out := &CaseEvidence{FamilyID: id.String(), Members: engineMembers(ms), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
 	for _, r := range rows {
 		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
-			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC()}
-		out.Items, out.Facts = append(out.Items, e), append(out.Facts, e.fact())
+			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC(), Change: r.Change}
+		if r.current() {
+			out.Facts = append(out.Facts, e.fact())
+		}
+		if history || r.current() {
+			out.Items = append(out.Items, e)
+		}
 	}
 	if n := len(rows); n > 0 { // in recorded order: the last is the latest
 		l := rows[n-1].RecordedAt.In(outcomes.London)

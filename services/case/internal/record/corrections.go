@@ -1,0 +1,266 @@
+package record
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/familypath/familypath/pkg/platform/httpapi"
+	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// A wrong note or piece of evidence is never edited or deleted: it is corrected (a new one
+// replaces it, naming it, with the reason) or withdrawn (with the reason). Both stay in the
+// record; the record shows the current ones unless the history is asked for, and tracking
+// judges with the current evidence only (its workflow is told of every change).
+
+// NoteCorrection replaces a note: its class and body as they should have been, and why.
+type NoteCorrection struct {
+	NoteRequest
+	Reason string `json:"reason" validate:"required,max=2000"`
+}
+
+// EvidenceCorrection replaces a piece of evidence: the fact as it should have been, and why.
+type EvidenceCorrection struct {
+	FactRequest
+	Reason string `json:"reason" validate:"required,max=2000"`
+}
+
+// Withdrawal withdraws a note or a piece of evidence, with the reason.
+type Withdrawal struct {
+	Reason string `json:"reason" validate:"required,max=2000"`
+}
+
+// Change records what happened to a note or a piece of evidence after it was recorded.
+type Change struct {
+	Replaces         *string    `json:"replaces,omitempty"`
+	CorrectionReason *string    `json:"correction_reason,omitempty"`
+	ReplacedBy       *string    `json:"replaced_by,omitempty"`
+	WithdrawnAt      *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnBy      *string    `json:"withdrawn_by,omitempty"`
+	WithdrawalReason *string    `json:"withdrawal_reason,omitempty"`
+}
+
+// current says whether it still stands: neither replaced nor withdrawn.
+func (ch Change) current() bool { return ch.ReplacedBy == nil && ch.WithdrawnAt == nil }
+
+// correctionRoutes adds the corrections and withdrawals, each taking an Idempotency-Key.
+func (a *API) correctionRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
+	write := a.Guard.RequireFamily(policy.FamilyWrite, "id")
+	r.POST("/v1/families/:id/notes/:item/correction", write, idempotent, a.correctNote)
+	r.POST("/v1/families/:id/notes/:item/withdrawal", write, idempotent, a.withdrawNote)
+	r.POST("/v1/families/:id/evidence/:item/correction", write, idempotent, a.correctEvidence)
+	r.POST("/v1/families/:id/evidence/:item/withdrawal", write, idempotent, a.withdrawEvidence)
+}
+
+// changeable is the table a note or a piece of evidence lives in, and what it is called.
+type changeable struct{ table, noun string }
+
+var (
+	notesTable    = changeable{`"case".notes`, "note"}
+	evidenceTable = changeable{`"case".evidence`, "piece of evidence"}
+)
+
+// errGone is a note or a piece of evidence already replaced or withdrawn.
+var errGone = errors.New("already replaced or withdrawn")
+
+// lockCurrent locks the family's item for a change, answering errNotFound when the family
+// has no such item and errGone when it no longer stands.
+func lockCurrent(tx *gorm.DB, t changeable, family, item uuid.UUID) error {
+	var rows []Change
+	if err := tx.Raw(`SELECT replaced_by::text AS replaced_by, withdrawn_at FROM `+t.table+` WHERE id = ? AND family_id = ? FOR UPDATE`,
+		item, family).Scan(&rows).Error; err != nil {
+		return err
+	}
+	switch {
+	case len(rows) == 0:
+		return gorm.ErrRecordNotFound
+	case !rows[0].current():
+		return errGone
+	}
+	return nil
+}
+
+// replace marks the old item replaced by the new one.
+func replace(tx *gorm.DB, t changeable, old, by string) error {
+	return tx.Exec(`UPDATE `+t.table+` SET replaced_by = ? WHERE id = ?`, by, old).Error
+}
+
+// withdraw marks the item withdrawn.
+func withdraw(tx *gorm.DB, t changeable, item uuid.UUID, by, reason string, at time.Time) error {
+	return tx.Exec(`UPDATE `+t.table+` SET withdrawn_at = ?, withdrawn_by = ?, withdrawal_reason = ? WHERE id = ?`, at, by, reason, item).Error
+}
+
+// changeFailed answers a change that could not be made: 404, 409 (no longer stands), or the
+// failure as Fail classifies it.
+func (a *API) changeFailed(c *gin.Context, t changeable, what string, err error) {
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		httpapi.NotFound(c, "The family's "+t.noun)
+	case errors.Is(err, errGone):
+		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "No longer current",
+			Detail: "The " + t.noun + " has been replaced or withdrawn: change the one that replaced it (list them with ?include=history)."})
+	default:
+		httpapi.Fail(c, a.Log, what, err)
+	}
+}
+
+// itemOf reads the family and the item from the path; false when either is not a UUID (the
+// answer given).
+func itemOf(c *gin.Context) (family, item uuid.UUID, ok bool) {
+	if family, ok = httpapi.PathUUID(c, "id"); !ok { // allowed by RequireFamily
+		return
+	}
+	item, ok = httpapi.PathUUID(c, "item")
+	return
+}
+
+func (a *API) correctNote(c *gin.Context) {
+	family, old, ok := itemOf(c)
+	if !ok {
+		return
+	}
+	var req NoteCorrection
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, family) {
+		return
+	}
+	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
+	reason, was := req.Reason, old.String()
+	n := NoteBody{ID: uuid.NewString(), Class: req.Class, Body: &req.Body, Author: by, CreatedAt: at,
+		Change: Change{Replaces: &was, CorrectionReason: &reason}}
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := lockCurrent(tx, notesTable, family, old); err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.ID, family, n.Class, req.Body, by, at, old, reason).Error; err != nil {
+			return err
+		}
+		if err := replace(tx, notesTable, old.String(), n.ID); err != nil {
+			return err
+		}
+		// The bodies and the reason stay in notes: the history says what happened, by whom.
+		return a.history(tx, family, "NOTE_CORRECTION", map[string]string{"note_id": n.ID, "replaces": was, "class": n.Class}, by)
+	})
+	if err != nil {
+		a.changeFailed(c, notesTable, "correct note", err)
+		return
+	}
+	c.Header("Location", "/v1/families/"+family.String()+"/notes")
+	c.JSON(http.StatusCreated, n)
+}
+
+func (a *API) withdrawNote(c *gin.Context) {
+	family, item, ok := itemOf(c)
+	if !ok {
+		return
+	}
+	var req Withdrawal
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, family) {
+		return
+	}
+	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := lockCurrent(tx, notesTable, family, item); err != nil {
+			return err
+		}
+		if err := withdraw(tx, notesTable, item, by, req.Reason, at); err != nil {
+			return err
+		}
+		return a.history(tx, family, "NOTE_WITHDRAWAL", map[string]string{"note_id": item.String()}, by)
+	})
+	if err != nil {
+		a.changeFailed(c, notesTable, "withdraw note", err)
+		return
+	}
+	// A withdrawn note's body is withheld from everyone: it is kept only for the record.
+	c.JSON(http.StatusOK, NoteBody{ID: item.String(), Withheld: true, Change: Change{WithdrawnAt: &at, WithdrawnBy: &by, WithdrawalReason: &req.Reason}})
+}
+
+// correctEvidence replaces a piece of evidence, checked as new evidence is, and tells the
+// family's workflow, which has tracking judge again with the corrected fact.
+func (a *API) correctEvidence(c *gin.Context) {
+	family, old, ok := itemOf(c)
+	if !ok {
+		return
+	}
+	var req EvidenceCorrection
+	if !httpapi.BindJSON(c, &req) || !a.validEvidence(c, family, req.FactRequest) {
+		return
+	}
+	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
+	was, reason := old.String(), req.Reason
+	e.Change = Change{Replaces: &was, CorrectionReason: &reason}
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := lockCurrent(tx, evidenceTable, family, old); err != nil {
+			return err
+		}
+		if err := insertEvidence(tx, family, e); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE "case".evidence SET replaces = ?, correction_reason = ? WHERE id = ?`, old, reason, e.ID).Error; err != nil {
+			return err
+		}
+		if err := replace(tx, evidenceTable, was, e.ID); err != nil {
+			return err
+		}
+		kept := e // the reason stays in evidence, as a note's does in notes
+		kept.Change = Change{Replaces: &was}
+		return a.history(tx, family, "EVIDENCE_CORRECTION", kept, e.RecordedBy)
+	})
+	if err != nil {
+		a.changeFailed(c, evidenceTable, "correct evidence", err)
+		return
+	}
+	if !a.tell(c, family, e.ID, e.RecordedAt) {
+		return
+	}
+	c.JSON(http.StatusCreated, e)
+}
+
+// withdrawEvidence withdraws a piece of evidence and tells the family's workflow: tracking
+// judges again without it.
+func (a *API) withdrawEvidence(c *gin.Context) {
+	family, item, ok := itemOf(c)
+	if !ok {
+		return
+	}
+	var req Withdrawal
+	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, family) {
+		return
+	}
+	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
+	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		if err := lockCurrent(tx, evidenceTable, family, item); err != nil {
+			return err
+		}
+		if err := withdraw(tx, evidenceTable, item, by, req.Reason, at); err != nil {
+			return err
+		}
+		return a.history(tx, family, "EVIDENCE_WITHDRAWAL", map[string]string{"evidence_id": item.String()}, by)
+	})
+	if err != nil {
+		a.changeFailed(c, evidenceTable, "withdraw evidence", err)
+		return
+	}
+	if !a.tell(c, family, "withdrawn:"+item.String(), at) {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": item.String(), "withdrawn_at": at, "withdrawn_by": by, "withdrawal_reason": req.Reason})
+}
+
+// withHistory says whether the caller asked for replaced and withdrawn items too
+// (?include=history); false and answered 400 for any other include.
+func withHistory(c *gin.Context) (history, ok bool) {
+	switch c.Query("include") {
+	case "":
+		return false, true
+	case "history":
+		return true, true
+	}
+	httpapi.Invalid(c, httpapi.FieldError{Field: "include", Message: "must be history, or left out"})
+	return false, false
+}
