@@ -50,12 +50,20 @@ launch() {
   printf '%s\n' "$match" > "$(pidfile "$name").match"
 }
 
+# health_url NAME ADDR: NAME's health and metrics (/healthz, /readyz, /metrics on its
+# METRICS_ADDR), kept in stack.env as NAME_HEALTH_URL (case-serve: CASE_SERVE_HEALTH_URL).
+health_url() {
+  local v="${1^^}_HEALTH_URL"
+  printf -v "${v//-/_}" '%s' "http://$2"
+}
+
 save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
-    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
+    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
+             TEMPORAL_HTTP_PORT TEMPORAL_METRICS_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
              OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR FAMILYPATH_BIN_DIR \
-             "${SERVICES[@]/%/_URL}"; do
+             "${SERVICES[@]/%/_URL}" $(compgen -v | grep '_HEALTH_URL$'); do
       v=${v^^}
       if [[ -n "${!v:-}" ]]; then printf 'export %s="%s"\n' "$v" "${!v}"; fi
     done
@@ -218,8 +226,10 @@ launch_service() {
   local s=$1 port=$2 mport
   alloc_port mport
   launch "$s-serve" "$RUN/bin/$s serve" "${SVC_ENV[@]}" CASE_URL="$CASE_URL" HTTP_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" serve
+  health_url "$s-serve" "127.0.0.1:$mport"
   alloc_port mport
   launch "$s-worker" "$RUN/bin/$s worker" "${SVC_ENV[@]}" IDENTIFICATION_URL="$IDENTIFICATION_URL" CASE_URL="$CASE_URL" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/$s" worker
+  health_url "$s-worker" "127.0.0.1:$mport"
 }
 
 launch_workflow_worker() {
@@ -227,6 +237,7 @@ launch_workflow_worker() {
   stop_one workflow-worker
   alloc_port mport
   launch workflow-worker "$RUN/bin/workflow-worker worker" "${SVC_ENV[@]}" METRICS_ADDR="127.0.0.1:$mport" "$RUN/bin/workflow-worker" worker
+  health_url workflow-worker "127.0.0.1:$mport"
 }
 
 # restart_service SVC: rebuild, then restart one service (its migrations, API and worker, the
@@ -239,6 +250,7 @@ restart_service() {
   svc_env
   if [[ "$s" == workflow-worker ]]; then
     launch_workflow_worker
+    save_state
     log "workflow-worker restarted (logs: $RUN/logs/workflow-worker.log)"
     return
   fi
@@ -247,6 +259,7 @@ restart_service() {
   stop_one "$s-serve"; stop_one "$s-worker"
   launch_service "$s" "${!url##*:}"
   wait_for "$s API" 30 curl -fsS "${!url}/readyz"
+  save_state # its worker's health port is new
   log "$s restarted: API ${!url} (logs: $RUN/logs/$s-serve.log, $s-worker.log)"
 }
 
@@ -272,6 +285,7 @@ start_services() {
   alloc_port port; alloc_port mport
   launch codec-server "$RUN/bin/workflow-worker codec-server" "${SVC_ENV[@]}" CODEC_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" \
     CODEC_CORS_ORIGINS="${TEMPORAL_UI_URL:-}" "$RUN/bin/workflow-worker" codec-server
+  health_url codec-server "127.0.0.1:$mport"
   CODEC_URL="http://127.0.0.1:$port"
   for s in "${SERVICES[@]}"; do
     local url="${s^^}_URL"
