@@ -59,7 +59,7 @@ var Columns = []Column{
 	{"claim_status", FamilyLevel, false, "with a claim: `SUBMITTED` or `PAID`"},
 	{"person_ref", MemberLevel, true, "the council's reference of the member, unique in the family"},
 	{"role", MemberLevel, true, "`ADULT` or `CHILD`"},
-	{"relationship", MemberLevel, true, "`PARENT_CARER`, `CHILD`, `OTHER_ADULT` or `OTHER_CHILD`"},
+	{"relationship", MemberLevel, true, "`PARENT_CARER` or `OTHER_ADULT` for an `ADULT`, `CHILD` or `OTHER_CHILD` for a `CHILD`"},
 	{"given_name", MemberLevel, false, "as the council holds it (sealed in the case)"},
 	{"family_name", MemberLevel, false, "as the council holds it"},
 	{"birth_date", MemberLevel, false, "YYYY-MM-DD"},

@@ -49,7 +49,9 @@ func TestEveryProblemIsReportedByLineAndField(t *testing.T) {
 		// line 4: a plan version that is not published, a bad date, a bad role
 		"1,F-2,lancashire-phase2,9,preston-1,,,2016-13-01,Y,CRIME;HEALTH,,,,,,,P-9,PARENT,CHILD,,,,\n" +
 		// line 5: progress on a problem outside the baseline, a fee flag that is not Y or N
-		"1,F-3,lancashire-phase2,1,preston-1,,,2016-01-01,maybe,CRIME;HEALTH,,,EDUCATION:2016-02-01,,,,P-5,CHILD,CHILD,,,,\n"
+		"1,F-3,lancashire-phase2,1,preston-1,,,2016-01-01,maybe,CRIME;HEALTH,,,EDUCATION:2016-02-01,,,,P-5,CHILD,CHILD,,,,\n" +
+		// line 6: a child recorded as a parent or carer
+		"1,F-3,lancashire-phase2,1,preston-1,,,2016-01-01,maybe,CRIME;HEALTH,,,EDUCATION:2016-02-01,,,,P-6,CHILD,PARENT_CARER,,,,\n"
 	f, err := Read(strings.NewReader(file), published(t))
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +66,7 @@ func TestEveryProblemIsReportedByLineAndField(t *testing.T) {
 		{3, "team", "differs from line 2"}, {3, "person_ref", "a second row of the same member"},
 		{4, "plan_version", "no published plan"}, {4, "attached_on", "YYYY-MM-DD"}, {4, "role", "ADULT or CHILD"},
 		{5, "progress", "not in the baseline: EDUCATION"}, {5, "attachment_fee_received", "must be Y"},
+		{6, "relationship", "contradicts the role"},
 	}
 	for _, w := range want {
 		found := false

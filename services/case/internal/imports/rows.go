@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/services/case/internal/record"
 )
 
 var (
@@ -65,8 +66,11 @@ func takeRow(byRef map[string]*Family, families *[]*Family, line int, value func
 	if m.Role != "ADULT" && m.Role != "CHILD" {
 		bad("role", "must be ADULT or CHILD")
 	}
-	if !slices.Contains([]string{"PARENT_CARER", "CHILD", "OTHER_ADULT", "OTHER_CHILD"}, m.Relationship) {
+	switch {
+	case !slices.Contains([]string{"PARENT_CARER", "CHILD", "OTHER_ADULT", "OTHER_CHILD"}, m.Relationship):
 		bad("relationship", "must be PARENT_CARER, CHILD, OTHER_ADULT or OTHER_CHILD")
+	case (m.Role == "ADULT" || m.Role == "CHILD") && !record.RelationshipFits(m.Role, m.Relationship):
+		bad("relationship", record.RelationshipMismatch)
 	}
 	if m.BirthDate != "" {
 		if d, err := time.Parse(time.DateOnly, m.BirthDate); err != nil || d.After(time.Now()) {

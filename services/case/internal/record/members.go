@@ -67,7 +67,7 @@ func (a *API) putMembers(c *gin.Context) {
 		return
 	}
 	var req MembersRequest
-	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, id) {
+	if !httpapi.BindJSON(c, &req) || !checkMembers(c, req.Members) || !a.hasCase(c, id) {
 		return
 	}
 	by := httpapi.Principal(c).Subject

@@ -112,7 +112,7 @@ func put(a *API, c *gin.Context, p part, v any) {
 	if _, ok := a.Guard.Family(c, policy.FamilyWrite, id.String()); !ok {
 		return
 	}
-	if !httpapi.BindJSON(c, v) {
+	if !httpapi.BindJSON(c, v) || !a.checkProblems(c, id, v) {
 		return
 	}
 	by := httpapi.Principal(c).Subject

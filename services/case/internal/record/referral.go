@@ -54,9 +54,16 @@ func (a *API) refer(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
-	var errs []httpapi.FieldError
+	errs := memberErrors(req.Members)
+	members := map[string]bool{}
+	for _, m := range req.Members {
+		members[m.PersonID] = true
+	}
 	for i, f := range req.Facts {
 		errs = append(errs, f.check(fmt.Sprintf("facts[%d].", i))...)
+		if !members[f.Member] {
+			errs = append(errs, httpapi.FieldError{Field: fmt.Sprintf("facts[%d].member", i), Message: "must be one of the referral's members"})
+		}
 	}
 	if len(errs) > 0 {
 		httpapi.Invalid(c, errs...)
