@@ -40,6 +40,8 @@ var (
 func allocate(t *testing.T, a *servicetest.API) (string, string) {
 	t.Helper()
 	fam, partnerFam := uuid.NewString(), uuid.NewString()
+	startFamily(t, a, fam)
+	startFamily(t, a, partnerFam)
 	if w := a.Do(admin, "PUT", "/v1/families/"+fam+"/allocation",
 		`{"team":"preston-1","lead_professional":{"subject":"cw.lead","agency":"COUNCIL_FAMILY_SERVICE"},"caseworkers":["cw.second"]}`); w.Code != 201 {
 		t.Fatalf("allocate: %d %s", w.Code, w.Body)
@@ -214,6 +216,9 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	}
 	defer wk.Stop()
 	wfID, _ := contract.FamilyWorkflowID(fam)
+	if err := a.Deps.Temporal.TerminateWorkflow(context.Background(), wfID, "", "test: a stand-in takes the family's signals"); err != nil {
+		t.Fatal(err)
+	}
 	run, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wfID, TaskQueue: queue}, "restriction-listener")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,9 @@ func TestCaseloadsTeamListsAndReassignment(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
 	fam, partnerFam := allocate(t, a)
 	for range 3 { // three more families led by cw.lead
-		if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/allocation",
+		more := uuid.NewString()
+		startFamily(t, a, more)
+		if w := a.Do(admin, "PUT", "/v1/families/"+more+"/allocation",
 			`{"team":"preston-1","lead_professional":{"subject":"cw.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`); w.Code != 201 {
 			t.Fatalf("allocate: %d", w.Code)
 		}

@@ -15,12 +15,15 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// startFamily starts the family's workflow on the test server (no worker runs it), so that
-// it takes the case's signals; the test counts them in its history.
+// startFamily starts the family's workflow on the test server (no worker runs it), as
+// identification would: the programme then knows the family (it can be allocated), and its
+// workflow takes the case's signals, which a test counts in its history. A family whose
+// workflow is running already is left as it is.
 func startFamily(t *testing.T, a *servicetest.API, fam string) string {
 	t.Helper()
 	wf, _ := contract.FamilyWorkflowID(fam)
-	if _, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wf, TaskQueue: "case-test-unpolled"},
+	if _, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wf, TaskQueue: "case-test-unpolled",
+		WorkflowExecutionErrorWhenAlreadyStarted: false},
 		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: fam, PlanId: "lancashire-phase2"}); err != nil {
 		t.Fatal(err)
 	}

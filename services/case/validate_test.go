@@ -11,6 +11,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -23,6 +24,10 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 	fam, _ := allocate(t, a)
 	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 
+	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/allocation", `{"team":"preston-1"}`); w.Code != 422 || !strings.Contains(w.Body.String(), "unknown-family") {
+		t.Errorf("an allocation for a family the programme does not know: %d %s", w.Code, w.Body)
+	}
+
 	made := strings.Replace(assessment, `"problem":"EDUCATION"`, `"problem":"TRUANCY"`, 1)
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", made); w.Code != 400 || !strings.Contains(w.Body.String(), "needs[0].problem") {
 		t.Errorf("a made-up problem code: %d %s", w.Code, w.Body)
@@ -30,6 +35,9 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 	// EARLY_YEARS is a problem of the 2022 framework, not of Lancashire's phase 2 plan that
 	// this family's workflow runs under.
 	wf, _ := contract.FamilyWorkflowID(fam)
+	if err := a.Deps.Temporal.TerminateWorkflow(context.Background(), wf, "", "test: started again with its plan shown"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wf, TaskQueue: "case-test-unpolled",
 		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.SAPlanVersion.ValueSet("lancashire-phase2@1"))},
 		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: fam, PlanId: "lancashire-phase2"}); err != nil {

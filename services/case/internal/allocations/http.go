@@ -210,6 +210,8 @@ func (a *API) put(c *gin.Context) {
 			return
 		}
 		read = current.Version
+	} else if !a.known(c, id) {
+		return
 	}
 	f := Family{ID: id, Team: req.Team, Caseworkers: req.Caseworkers}
 	if lp := req.LeadProfessional; lp != nil {
@@ -232,6 +234,29 @@ func (a *API) put(c *gin.Context) {
 	}
 	httpapi.SetETag(c, saved.Version)
 	c.JSON(status, body(saved))
+}
+
+// TypeUnknownFamily is the problem type of an allocation for a family the programme does
+// not know.
+const TypeUnknownFamily = "https://familypath.dev/problems/unknown-family"
+
+// known says whether the programme knows the family (its workflow exists: identification, a
+// referral or an import started it), answering 422 when not: an allocation for a made-up id
+// would show as a phantom case in caseloads.
+func (a *API) known(c *gin.Context, id uuid.UUID) bool {
+	wf, _ := contract.FamilyWorkflowID(id.String())
+	_, err := a.Temporal.DescribeWorkflowExecution(c, wf, "")
+	var missing *serviceerror.NotFound
+	switch {
+	case errors.As(err, &missing):
+		httpapi.Abort(c, httpapi.Problem{Type: TypeUnknownFamily, Status: http.StatusUnprocessableEntity, Title: "The family is not known to the programme",
+			Detail: "Only a family that identification, a referral or an import has brought into the programme can be allocated."})
+		return false
+	case err != nil:
+		httpapi.Fail(c, a.Log, "check the family is known", err)
+		return false
+	}
+	return true
 }
 
 // Local answers relationships from the case service's own allocations.
