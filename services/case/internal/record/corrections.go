@@ -56,12 +56,13 @@ func (a *API) correctionRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/families/:id/evidence/:item/withdrawal", write, idempotent, a.withdrawEvidence)
 }
 
-// changeable is the table a note or a piece of evidence lives in, and what it is called.
-type changeable struct{ table, noun string }
+// changeable is the table a note or a piece of evidence lives in, what it is called, and
+// how the record's history names it.
+type changeable struct{ table, noun, kind, idField string }
 
 var (
-	notesTable    = changeable{`"case".notes`, "note"}
-	evidenceTable = changeable{`"case".evidence`, "piece of evidence"}
+	notesTable    = changeable{`"case".notes`, "note", "NOTE", "note_id"}
+	evidenceTable = changeable{`"case".evidence`, "piece of evidence", "EVIDENCE", "evidence_id"}
 )
 
 // errGone is a note or a piece of evidence already replaced or withdrawn.
@@ -154,30 +155,44 @@ func (a *API) correctNote(c *gin.Context) {
 }
 
 func (a *API) withdrawNote(c *gin.Context) {
+	if w, ok := a.withdrawItem(c, notesTable); ok {
+		// A withdrawn note's body is withheld from everyone: it is kept only for the record.
+		c.JSON(http.StatusOK, NoteBody{ID: w.item.String(), Withheld: true, Change: w.change})
+	}
+}
+
+// withdrawn is an item just withdrawn, of a family.
+type withdrawn struct {
+	family, item uuid.UUID
+	change       Change
+}
+
+// withdrawItem withdraws the family's item named in the path, with the request's reason, and
+// records it in the record's history; false when it could not (the answer given).
+func (a *API) withdrawItem(c *gin.Context, t changeable) (withdrawn, bool) {
 	family, item, ok := itemOf(c)
 	if !ok {
-		return
+		return withdrawn{}, false
 	}
 	var req Withdrawal
 	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, family) {
-		return
+		return withdrawn{}, false
 	}
 	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := lockCurrent(tx, notesTable, family, item); err != nil {
+		if err := lockCurrent(tx, t, family, item); err != nil {
 			return err
 		}
-		if err := withdraw(tx, notesTable, item, by, req.Reason, at); err != nil {
+		if err := withdraw(tx, t, item, by, req.Reason, at); err != nil {
 			return err
 		}
-		return a.history(tx, family, "NOTE_WITHDRAWAL", map[string]string{"note_id": item.String()}, by)
+		return a.history(tx, family, t.kind+"_WITHDRAWAL", map[string]string{t.idField: item.String()}, by)
 	})
 	if err != nil {
-		a.changeFailed(c, notesTable, "withdraw note", err)
-		return
+		a.changeFailed(c, t, "withdraw "+t.noun, err)
+		return withdrawn{}, false
 	}
-	// A withdrawn note's body is withheld from everyone: it is kept only for the record.
-	c.JSON(http.StatusOK, NoteBody{ID: item.String(), Withheld: true, Change: Change{WithdrawnAt: &at, WithdrawnBy: &by, WithdrawalReason: &req.Reason}})
+	return withdrawn{family, item, Change{WithdrawnAt: &at, WithdrawnBy: &by, WithdrawalReason: &req.Reason}}, true
 }
 
 // correctEvidence replaces a piece of evidence, checked as new evidence is, and tells the
@@ -224,32 +239,12 @@ func (a *API) correctEvidence(c *gin.Context) {
 // withdrawEvidence withdraws a piece of evidence and tells the family's workflow: tracking
 // judges again without it.
 func (a *API) withdrawEvidence(c *gin.Context) {
-	family, item, ok := itemOf(c)
-	if !ok {
+	w, ok := a.withdrawItem(c, evidenceTable)
+	if !ok || !a.tell(c, w.family, "withdrawn:"+w.item.String(), *w.change.WithdrawnAt) {
 		return
 	}
-	var req Withdrawal
-	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, family) {
-		return
-	}
-	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := lockCurrent(tx, evidenceTable, family, item); err != nil {
-			return err
-		}
-		if err := withdraw(tx, evidenceTable, item, by, req.Reason, at); err != nil {
-			return err
-		}
-		return a.history(tx, family, "EVIDENCE_WITHDRAWAL", map[string]string{"evidence_id": item.String()}, by)
-	})
-	if err != nil {
-		a.changeFailed(c, evidenceTable, "withdraw evidence", err)
-		return
-	}
-	if !a.tell(c, family, "withdrawn:"+item.String(), at) {
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": item.String(), "withdrawn_at": at, "withdrawn_by": by, "withdrawal_reason": req.Reason})
+	c.JSON(http.StatusOK, gin.H{"id": w.item.String(), "withdrawn_at": w.change.WithdrawnAt, "withdrawn_by": w.change.WithdrawnBy,
+		"withdrawal_reason": w.change.WithdrawalReason})
 }
 
 // withHistory says whether the caller asked for replaced and withdrawn items too
