@@ -149,6 +149,7 @@ func checkAlerts(t *testing.T, objs []object) {
 		"FamilypathActivityFailures":     "temporal_activity_execution_failed_total",
 		"FamilypathWorkflowTaskFailures": "temporal_workflow_task_execution_failed_total",
 		"FamilypathOverdueFamilies":      "familypath_overdue_families",
+		"FamilypathStalledServiceSteps":  "familypath_stalled_service_steps",
 	} {
 		if !strings.Contains(exprs[alert], metric) {
 			t.Errorf("alert %s: expr %q does not use %s", alert, exprs[alert], metric)

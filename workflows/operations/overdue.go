@@ -5,6 +5,7 @@ package operations
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,14 +15,12 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// OverdueFamilies exports familypath_overdue_families: running family workflows whose
-// NextActionDate search attribute is more than Grace in the past (a timer that should have
-// fired, or an action nobody took). The chart's FamilypathOverdueFamilies alert uses it.
-// It asks Temporal's visibility store at most once per CacheFor, whatever the scrape rate.
-type OverdueFamilies struct {
+// Counted is what a gauge of running workflows needs: the Temporal client, the namespace,
+// how long an answer is kept (visibility is asked at most once per CacheFor, whatever the
+// scrape rate), a logger and a clock.
+type Counted struct {
 	Client    client.Client
 	Namespace string
-	Grace     time.Duration
 	CacheFor  time.Duration
 	Log       *slog.Logger
 	Now       func() time.Time
@@ -32,36 +31,81 @@ type OverdueFamilies struct {
 	ok      bool
 }
 
+// collect sends the count of workflows the query matches as desc. When visibility cannot
+// answer, the gauge is absent rather than a misleading zero (the alert rules also watch for
+// its absence).
+func (c *Counted) collect(ch chan<- prometheus.Metric, desc *prometheus.Desc, query func(time.Time) string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	if now.Sub(c.fetched) >= c.CacheFor {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := c.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: c.Namespace, Query: query(now)})
+		cancel()
+		c.fetched, c.ok = now, err == nil
+		if err != nil {
+			c.Log.Warn("count family workflows", "metric", desc.String(), "error", err.Error())
+		} else {
+			c.value = float64(resp.GetCount())
+		}
+	}
+	if c.ok {
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.value)
+	}
+}
+
+// runningFamilies is the start of every query: running family workflows.
+const runningFamilies = `WorkflowType = "` + contract.WorkflowFamilyLifecycle + `" AND ExecutionStatus = "Running"`
+
+// OverdueFamilies exports familypath_overdue_families: running family workflows whose
+// NextActionDate search attribute is more than Grace in the past (a timer that should have
+// fired, or an action nobody took). The chart's FamilypathOverdueFamilies alert uses it.
+type OverdueFamilies struct {
+	Counted
+	Grace time.Duration
+}
+
 var overdueDesc = prometheus.NewDesc("familypath_overdue_families",
 	"Running FamilyLifecycle workflows whose NextActionDate is more than the grace period in the past.", nil, nil)
 
 // Query is the visibility query the gauge counts, at a moment.
 func (o *OverdueFamilies) Query(now time.Time) string {
-	return `WorkflowType = "` + contract.WorkflowFamilyLifecycle + `" AND ExecutionStatus = "Running" AND NextActionDate < "` +
-		now.Add(-o.Grace).UTC().Format(time.RFC3339) + `"`
+	return runningFamilies + ` AND NextActionDate < "` + now.Add(-o.Grace).UTC().Format(time.RFC3339) + `"`
 }
 
 // Describe implements prometheus.Collector.
 func (o *OverdueFamilies) Describe(ch chan<- *prometheus.Desc) { ch <- overdueDesc }
 
-// Collect implements prometheus.Collector. When visibility cannot answer, the gauge is
-// absent rather than a misleading zero (the alert rules also watch for its absence).
-func (o *OverdueFamilies) Collect(ch chan<- prometheus.Metric) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	now := o.Now()
-	if now.Sub(o.fetched) >= o.CacheFor {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		resp, err := o.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: o.Namespace, Query: o.Query(now)})
-		cancel()
-		o.fetched, o.ok = now, err == nil
-		if err != nil {
-			o.Log.Warn("count overdue families", "error", err.Error())
-		} else {
-			o.value = float64(resp.GetCount())
-		}
-	}
-	if o.ok {
-		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, o.value)
-	}
+// Collect implements prometheus.Collector.
+func (o *OverdueFamilies) Collect(ch chan<- prometheus.Metric) { o.collect(ch, overdueDesc, o.Query) }
+
+// ServiceSteps are the WaitingFor codes of a family waiting on a service's activity (the
+// description of its problems, its attachment fee, a judgement, its claim's record), which
+// answer in seconds while the service's worker runs; the other codes wait on people, data
+// or the calendar.
+var ServiceSteps = []string{"IDENTIFICATION_DESCRIBE", "ATTACHMENT_FEE", "TRACKING_JUDGEMENT", "CLAIM_RECORD"}
+
+// StalledSteps exports familypath_stalled_service_steps: running family workflows that have
+// waited on a service's activity (ServiceSteps) for longer than Grace, as their WaitingFor and
+// WaitingSince search attributes show. An activity scheduled on a task queue no worker polls
+// raises no error and no SDK metric (nothing picks it up to measure); this count does. The
+// chart's FamilypathStalledServiceSteps alert uses it.
+type StalledSteps struct {
+	Counted
+	Grace time.Duration
 }
+
+var stalledDesc = prometheus.NewDesc("familypath_stalled_service_steps",
+	"Running FamilyLifecycle workflows waiting on a service's activity for longer than the grace period.", nil, nil)
+
+// Query is the visibility query the gauge counts, at a moment.
+func (s *StalledSteps) Query(now time.Time) string {
+	return runningFamilies + ` AND WaitingFor IN ("` + strings.Join(ServiceSteps, `", "`) + `") AND WaitingSince < "` +
+		now.Add(-s.Grace).UTC().Format(time.RFC3339) + `"`
+}
+
+// Describe implements prometheus.Collector.
+func (s *StalledSteps) Describe(ch chan<- *prometheus.Desc) { ch <- stalledDesc }
+
+// Collect implements prometheus.Collector.
+func (s *StalledSteps) Collect(ch chan<- prometheus.Metric) { s.collect(ch, stalledDesc, s.Query) }

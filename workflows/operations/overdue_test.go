@@ -11,6 +11,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -18,8 +19,9 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// The gauge counts, through a real server's visibility, the running family workflows whose
-// next action date has passed by more than the grace period, and only those.
+// The gauges count, through a real server's visibility, the running family workflows whose
+// next action date has passed by more than the grace period, and those waiting on a
+// service's activity for longer than theirs, and only those.
 func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.T) {
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
@@ -52,16 +54,37 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 	start("overdue-"+testenv.Unique(), now.Add(-48*time.Hour))
 	start("due-soon-"+testenv.Unique(), now.Add(-time.Hour))
 
-	o := &OverdueFamilies{Client: c, Namespace: ns, Grace: 24 * time.Hour, Log: log, Now: func() time.Time { return now }}
-	deadline := time.Now().Add(20 * time.Second)
-	for { // visibility is eventually consistent
-		got := testutil.ToFloat64(o)
-		if got == 1 {
-			break
+	o := &OverdueFamilies{Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }}, Grace: 24 * time.Hour}
+	eventually(t, o, 1)
+
+	// Families waiting on a service's activity: one for an hour (stalled), one for a minute,
+	// one for an hour on a claim window (the calendar, not a service).
+	waiting := func(id, code string, since time.Time) {
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "family/" + id, TaskQueue: queue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.SAWaitingFor.ValueSet(code), temporalx.SAWaitingSince.ValueSet(since))},
+			contract.WorkflowFamilyLifecycle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.TerminateWorkflow(context.Background(), "family/"+id, "", "test over") })
+	}
+	waiting("stalled-"+testenv.Unique(), "TRACKING_JUDGEMENT", now.Add(-time.Hour))
+	waiting("judging-"+testenv.Unique(), "TRACKING_JUDGEMENT", now.Add(-time.Minute))
+	waiting("window-"+testenv.Unique(), "CLAIM_WINDOW_OUTCOME", now.Add(-time.Hour))
+	s := &StalledSteps{Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }}, Grace: 15 * time.Minute}
+	eventually(t, s, 1)
+}
+
+// eventually waits until the gauge reads want: visibility is eventually consistent.
+func eventually(t *testing.T, g prometheus.Collector, want float64) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		got := testutil.ToFloat64(g)
+		if got == want {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("overdue families = %v, want 1", got)
+			t.Fatalf("gauge = %v, want %v", got, want)
 		}
-		time.Sleep(300 * time.Millisecond)
 	}
 }

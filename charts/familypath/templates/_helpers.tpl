@@ -58,7 +58,7 @@ components:
   mode: worker
   args: [worker]
   needsData: false
-  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace" "workflowTaskPollers") | toJson }}
+  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace" "stalledStepGrace" "workflowTaskPollers") | toJson }}
 {{- if $root.Values.codecServer.enabled }}
 - name: codec-server
   binary: workflow-worker
@@ -241,6 +241,8 @@ seccompProfile:
 {{- if and (eq .binary "workflow-worker") (eq .mode "worker") }}
 - name: OVERDUE_GRACE
   value: {{ $v.workflowWorker.overdueGrace | quote }}
+- name: STALLED_STEP_GRACE
+  value: {{ $v.workflowWorker.stalledStepGrace | quote }}
 - name: WORKFLOW_TASK_POLLERS
   value: {{ $v.workflowWorker.workflowTaskPollers | quote }}
 {{- end }}

@@ -105,6 +105,7 @@ func run(args []string) error {
 	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
+	stalledStepGrace := env.Duration("STALLED_STEP_GRACE", 15*time.Minute)
 	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
 	// The day of the month the results forecast runs: after the month's extracts are judged.
 	forecastDay := env.Int("FORECAST_DAY", 5)
@@ -154,8 +155,11 @@ func run(args []string) error {
 	identification.Register(w)
 	forecast.Register(w)
 	imports.Register(w)
-	reg.MustRegister(&operations.OverdueFamilies{Client: c, Namespace: tcfg.Namespace, Grace: overdueGrace,
-		CacheFor: time.Minute, Log: log, Now: time.Now})
+	counted := func() operations.Counted {
+		return operations.Counted{Client: c, Namespace: tcfg.Namespace, CacheFor: time.Minute, Log: log, Now: time.Now}
+	}
+	reg.MustRegister(&operations.OverdueFamilies{Counted: counted(), Grace: overdueGrace},
+		&operations.StalledSteps{Counted: counted(), Grace: stalledStepGrace})
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
