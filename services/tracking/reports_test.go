@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,35 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 			}
 		}
 		return out
+	}
+	// Reports come a page at a time: ?limit= and the next_cursor each page names.
+	var paged []string
+	for cursor := ""; ; {
+		w := tr.Do(manager, "GET", "/v1/reports/claim-projection?plan=lancashire-phase2&limit=2"+cursor, "")
+		var page struct {
+			Items []struct {
+				FamilyID string `json:"family_id"`
+			} `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || w.Code != 200 || len(page.Items) > 2 {
+			t.Fatalf("a page of the projection: %d %s", w.Code, w.Body)
+		}
+		for _, it := range page.Items {
+			paged = append(paged, it.FamilyID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = "&cursor=" + page.NextCursor
+	}
+	if len(paged) < 5 || len(slices.Compact(slices.Sorted(slices.Values(paged)))) != len(paged) {
+		t.Errorf("the projection page by page: %v", paged)
+	}
+	for _, bad := range []string{"&limit=0", "&limit=201", "&cursor=bm90LWEtY3Vyc29y"} {
+		if w := tr.Do(manager, "GET", "/v1/reports/claim-projection?plan=lancashire-phase2"+bad, ""); w.Code != 400 {
+			t.Errorf("%s: %d", bad, w.Code)
+		}
 	}
 	if got := get("outstanding-problems"); got["0"] != 1 || got["1"] != 2 || got["2"] != 1 {
 		t.Errorf("outstanding: %v", got)

@@ -137,5 +137,6 @@ func (a *API) pack(c *gin.Context) {
 			}
 		}
 	}
+	t.whole = true
 	a.answer(c, t)
 }

@@ -47,23 +47,63 @@ type table struct {
 	name   string
 	header []string
 	rows   [][]string
+	whole  bool // a document read whole (the management pack), never paged
 }
 
+// answer sends the report: CSV whole (a download), or JSON a page at a time (?limit=, at
+// most 200, default 50; next_cursor names the next page while there is one), but for a
+// document read whole.
 func (a *API) answer(c *gin.Context, t table) {
-	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
-		w := httpapi.CSVAttachment(c, t.name+"-"+time.Now().UTC().Format(time.DateOnly))
-		_ = w.Write(t.header)
-		_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
+	if t.whole || c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
+		a.answerWhole(c, t)
 		return
 	}
-	items := make([]map[string]any, len(t.rows))
-	for i, row := range t.rows {
-		items[i] = make(map[string]any, len(t.header))
-		for j, h := range t.header {
-			items[i][h] = typed(h, row[j])
-		}
+	pr, ok := httpapi.ParsePage(c)
+	if !ok {
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"report": t.name, "items": items})
+	after, ok := httpapi.After[int](c, pr) // the row the page starts at
+	if !ok {
+		return
+	}
+	start := 0
+	if after != nil {
+		start = *after
+	}
+	if start < 0 || start > len(t.rows) {
+		httpapi.Invalid(c, httpapi.FieldError{Field: "cursor", Message: "is not a cursor this API issued"})
+		return
+	}
+	end := min(start+pr.Limit, len(t.rows))
+	body := gin.H{"report": t.name, "items": t.items(t.rows[start:end])}
+	if end < len(t.rows) {
+		body["next_cursor"] = httpapi.EncodeCursor(end)
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// answerWhole sends every row: as CSV when asked for it, else as JSON.
+func (a *API) answerWhole(c *gin.Context, t table) {
+	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") != "text/csv" {
+		c.JSON(http.StatusOK, gin.H{"report": t.name, "items": t.items(t.rows)})
+		return
+	}
+	w := httpapi.CSVAttachment(c, t.name+"-"+time.Now().UTC().Format(time.DateOnly))
+	_ = w.Write(t.header)
+	_ = w.WriteAll(t.rows) // flushes; a client gone mid-answer has nothing to be told
+}
+
+// items are rows as JSON objects, their cells typed.
+func (t table) items(rows [][]string) []map[string]any {
+	items := make([]map[string]any, 0, len(rows))
+	for _, row := range rows {
+		item := make(map[string]any, len(t.header))
+		for j, h := range t.header {
+			item[h] = typed(h, row[j])
+		}
+		items = append(items, item)
+	}
+	return items
 }
 
 // typed is a report cell as JSON shows it: counts as numbers, flags as booleans, the rest as
