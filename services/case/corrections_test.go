@@ -140,7 +140,8 @@ func TestEvidenceCorrectedOrWithdrawnLeavesWhatIsJudged(t *testing.T) {
 	if len(judged.Facts) != 1 || judged.Facts[0].ID != "case:"+second.ID || len(judged.Items) != 1 {
 		t.Errorf("what tracking judges after the correction: %+v", judged)
 	}
-	if all := readListing(t, a, lead, base+"/evidence?include=history"); len(all.Items) != 2 || len(all.Facts) != 1 || all.Items[0].ReplacedBy != second.ID {
+	if all := readListing(t, a, lead, base+"/evidence?include=history"); len(all.Items) != 2 || len(all.Facts) != 1 || all.Items[0].ReplacedBy != second.ID ||
+		all.Items[0].Start != "2017-02-01" || all.Items[1].Start != "2017-03-01" { // dates as they were given, not date-times
 		t.Errorf("evidence with its history: %+v", all)
 	}
 	if w := a.Do(lead, "POST", base+"/evidence/"+second.ID+"/withdrawal", `{"reason":"The payslip was another family's"}`, "Idempotency-Key", key()); w.Code != 200 {

@@ -81,19 +81,20 @@ func (a *API) isMember(c *gin.Context, family uuid.UUID, person string) (bool, e
 
 // body is the fact as recorded, by whom and when.
 func (f FactRequest) body(by string, at time.Time) EvidenceBody {
-	return EvidenceBody{ID: uuid.NewString(), Member: f.Member, Feed: f.Feed, Type: f.Type, Date: day(f.Date), Start: day(f.Start), End: day(f.End),
-		DocumentRef: f.DocumentRef, RecordedBy: by, RecordedAt: at}
+	return EvidenceBody{ID: uuid.NewString(), Member: f.Member, Feed: f.Feed, Type: f.Type, Date: moment(day(f.Date)), Start: moment(day(f.Start)),
+		End: moment(day(f.End)), DocumentRef: f.DocumentRef, RecordedBy: by, RecordedAt: at}
 }
 
 // fact is the recorded evidence as the engine reads it.
 func (e EvidenceBody) fact() outcomes.Fact {
-	return outcomes.Fact{ID: "case:" + e.ID, Person: e.Member, Feed: e.Feed, Type: e.Type, Date: moment(e.Date), Start: moment(e.Start), End: moment(e.End)}
+	return outcomes.Fact{ID: "case:" + e.ID, Person: e.Member, Feed: e.Feed, Type: e.Type, Date: e.Date, Start: e.Start, End: e.End}
 }
 
 // insertEvidence records a piece of evidence of the family.
 func insertEvidence(tx *gorm.DB, family uuid.UUID, e EvidenceBody) error {
 	return tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type, e.Date, e.Start, e.End, e.DocumentRef, e.RecordedBy, e.RecordedAt).Error
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type, instant(e.Date), instant(e.Start), instant(e.End),
+		e.DocumentRef, e.RecordedBy, e.RecordedAt).Error
 }
 
 // caseworkerFeeds are the feeds a caseworker's own evidence comes from (progress and employment).
@@ -101,16 +102,16 @@ var caseworkerFeeds = []string{"caseworker", "employment"}
 
 // EvidenceBody is recorded evidence.
 type EvidenceBody struct {
-	ID          string     `json:"id"`
-	Member      string     `json:"member"`
-	Feed        string     `json:"feed"`
-	Type        string     `json:"type"`
-	Date        *time.Time `json:"date,omitempty"`
-	Start       *time.Time `json:"start,omitempty"`
-	End         *time.Time `json:"end,omitempty"`
-	DocumentRef string     `json:"document_ref"`
-	RecordedBy  string     `json:"recorded_by"`
-	RecordedAt  time.Time  `json:"recorded_at"`
+	ID          string           `json:"id"`
+	Member      string           `json:"member"`
+	Feed        string           `json:"feed"`
+	Type        string           `json:"type"`
+	Date        *outcomes.Moment `json:"date,omitempty"` // programme dates: YYYY-MM-DD, as they were given
+	Start       *outcomes.Moment `json:"start,omitempty"`
+	End         *outcomes.Moment `json:"end,omitempty"`
+	DocumentRef string           `json:"document_ref"`
+	RecordedBy  string           `json:"recorded_by"`
+	RecordedAt  time.Time        `json:"recorded_at"`
 	Change
 }
 
@@ -317,6 +318,15 @@ func (a *API) tell(c *gin.Context, family uuid.UUID, ref string, at time.Time) b
 	return true
 }
 
+// instant is a programme date as the database keeps it (midnight in London), or nil.
+func instant(m *outcomes.Moment) *time.Time {
+	if m == nil {
+		return nil
+	}
+	t := m.UTC()
+	return &t
+}
+
 func day(s string) *time.Time {
 	if s == "" {
 		return nil
@@ -391,7 +401,7 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID, history bool) (*CaseEvi
 	}
 	out := &CaseEvidence{FamilyID: id.String(), Members: engineMembers(ms), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
 	for _, r := range rows {
-		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: r.Date, Start: r.StartAt, End: r.EndAt,
+		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: moment(r.Date), Start: moment(r.StartAt), End: moment(r.EndAt),
 			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC(), Change: r.Change}
 		if r.current() {
 			out.Facts = append(out.Facts, e.fact())
