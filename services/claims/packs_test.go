@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
@@ -77,12 +78,18 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 			EvidenceSnapshot struct {
 				Facts []struct{ ID string } `json:"facts"`
 			} `json:"evidence_snapshot"`
+			Problems []map[string]any `json:"problems"`
 		} `json:"evidence_pack"`
 		Trail []struct{ Step string } `json:"decision_trail"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &export); err != nil || w.Code != 200 || len(export.Pack.EvidenceSnapshot.Facts) != 2 ||
 		len(export.Trail) != 1 || export.Trail[0].Step != "CLAIMED" {
 		t.Errorf("spot check: %d %s", w.Code, w.Body)
+	}
+	// The problems in the API's style, whatever the pack froze: snake_case, statuses by name.
+	if len(export.Pack.Problems) == 0 || export.Pack.Problems[0]["status"] != "SUSTAINED" || export.Pack.Problems[0]["code"] != "EDUCATION" ||
+		strings.Contains(w.Body.String(), "PROBLEM_STATUS_") || strings.Contains(w.Body.String(), "sustainedAt") {
+		t.Errorf("the pack's problems in the export: %v", export.Pack.Problems)
 	}
 	if w := a.Do(analyst, "GET", "/v1/claims/"+c.GetClaimId()+"/spot-check", ""); w.Code != 403 {
 		t.Errorf("an analyst exports a claim: %d", w.Code)
