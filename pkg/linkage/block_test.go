@@ -65,15 +65,21 @@ func TestCandidatePairsAreSortedAndDistinct(t *testing.T) {
 	}
 }
 
-func TestSortHashedSortsOnEveryCore(t *testing.T) {
+// xorshiftKeys are n 64-bit keys from a fixed xorshift stream, spread like hashes.
+func xorshiftKeys(n int) []uint64 {
 	x := uint64(88172645463325252)
-	s := make([]uint64, 300000)
+	s := make([]uint64, n)
 	for i := range s {
 		x ^= x << 13
 		x ^= x >> 7
 		x ^= x << 17
 		s[i] = x
 	}
+	return s
+}
+
+func TestSortHashedSortsOnEveryCore(t *testing.T) {
+	s := xorshiftKeys(300000)
 	want := slices.Clone(s)
 	slices.Sort(want)
 	for _, depth := range []int{0, 1, 2, 3} {
@@ -86,14 +92,7 @@ func TestSortHashedSortsOnEveryCore(t *testing.T) {
 }
 
 func TestRadixSortSortsByTheWholeKey(t *testing.T) {
-	x := uint64(88172645463325252)
-	s := make([]uint64, 10000)
-	for i := range s {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		s[i] = x
-	}
+	s := xorshiftKeys(10000)
 	s[5] = 0
 	want := slices.Clone(s)
 	slices.Sort(want)

@@ -105,11 +105,16 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 	if w := a.Do(stranger, "GET", base+"/evidence", ""); w.Code != 403 {
 		t.Errorf("another team reads evidence: %d", w.Code)
 	}
-	var kinds []string
-	a.Deps.DB.Raw(`SELECT kind FROM "case".record_history WHERE family_id = ? ORDER BY seq`, fam).Scan(&kinds)
-	if strings.Join(kinds, ",") != "NOTE,NOTE,EVIDENCE,STATUS" {
+	if kinds := historyKinds(a, fam); kinds != "NOTE,NOTE,EVIDENCE,STATUS" {
 		t.Errorf("history %v", kinds)
 	}
+}
+
+// historyKinds are the kinds of the family's record history, in order, joined by commas.
+func historyKinds(a *servicetest.API, fam string) string {
+	var kinds []string
+	a.Deps.DB.Raw(`SELECT kind FROM "case".record_history WHERE family_id = ? ORDER BY seq`, fam).Scan(&kinds)
+	return strings.Join(kinds, ",")
 }
 
 // Once a family's workflow has ended (paid, withdrawn), evidence and a case's closure are still

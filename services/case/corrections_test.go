@@ -104,9 +104,7 @@ func TestANoteIsCorrectedOrWithdrawnAndKeptInTheHistory(t *testing.T) {
 	if len(all.Items) != 2 || all.Items[1].WithdrawnAt == "" || !all.Items[1].Withheld || all.Items[1].Body != nil {
 		t.Errorf("a withdrawn note in the history: %+v", all.Items)
 	}
-	var kinds []string
-	a.Deps.DB.Raw(`SELECT kind FROM "case".record_history WHERE family_id = ? ORDER BY seq`, fam).Scan(&kinds)
-	if strings.Join(kinds, ",") != "NOTE,NOTE_CORRECTION,NOTE_WITHDRAWAL" {
+	if kinds := historyKinds(a, fam); kinds != "NOTE,NOTE_CORRECTION,NOTE_WITHDRAWAL" {
 		t.Errorf("history %v", kinds)
 	}
 }
