@@ -10,13 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 households=${1:-115000}
-work=$(mktemp -d "${TMPDIR:-/tmp}/familypath-import-bench-XXXXXX")
-RUN="$work/stack"
-trap 'scripts/stack.sh down "$RUN" >/dev/null 2>&1; rm -rf "$work"' EXIT
-export FAMILYPATH_HEADLESS=1
-scripts/stack.sh deps "$RUN" >/dev/null
-scripts/stack.sh services "$RUN" >/dev/null
-set -a; source "$RUN/stack.env"; set +a
+throwaway_stack import-bench
 "$RUN/bin/case" synthetic-import --out "$work/import.csv" --households "$households" --seed 1
 log "file: $(($(wc -l <"$work/import.csv") - 1)) rows, $(du -h "$work/import.csv" | cut -f1)"
 token=$("$RUN/bin/devtoken" mint -dir "$RUN/oidc" -role data_analyst -sub bench)

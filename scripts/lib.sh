@@ -86,3 +86,19 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# throwaway_stack NAME: a stack of its own for a benchmark, in a new temporary folder ($work;
+# the stack in $RUN, $work/stack): its dependencies and every service, headless, with its
+# environment exported; stopped and deleted when the script exits.
+throwaway_stack() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/familypath-$1-XXXXXX")
+  RUN="$work/stack"
+  trap 'scripts/stack.sh down "$RUN" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  export FAMILYPATH_HEADLESS=1
+  scripts/stack.sh deps "$RUN" >/dev/null
+  scripts/stack.sh services "$RUN" >/dev/null
+  set -a
+  # shellcheck disable=SC1091 # written by stack.sh
+  source "$RUN/stack.env"
+  set +a
+}

@@ -10,13 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 households=${1:-200500}
-work=$(mktemp -d "${TMPDIR:-/tmp}/familypath-run-bench-XXXXXX")
-RUN="$work/stack"
-trap 'scripts/stack.sh down "$RUN" >/dev/null 2>&1; rm -rf "$work"' EXIT
-export FAMILYPATH_HEADLESS=1
-scripts/stack.sh deps "$RUN" >/dev/null
-scripts/stack.sh services "$RUN" >/dev/null
-set -a; source "$RUN/stack.env"; set +a
+throwaway_stack run-bench
 "$RUN/bin/identification" county --out "$work/county" --households "$households" --seed 1 | head -1
 env DATABASE_URL="$DATABASE_URL" FIELD_KEYS_FILE="$FIELD_KEYS_FILE" "$RUN/bin/identification" ingest --as-of 2016-10-01 \
   --loaded-by bench "$work"/county/*.csv >/dev/null

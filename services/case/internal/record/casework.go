@@ -90,11 +90,18 @@ func (e EvidenceBody) fact() outcomes.Fact {
 	return outcomes.Fact{ID: "case:" + e.ID, Person: e.Member, Feed: e.Feed, Type: e.Type, Date: e.Date, Start: e.Start, End: e.End}
 }
 
-// insertEvidence records a piece of evidence of the family.
+// insertNote records a note of the family (and, for a correction, the note it replaces and why).
+func insertNote(tx *gorm.DB, family uuid.UUID, n NoteBody) error {
+	return tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, family, n.Class, n.Body, n.Author, n.CreatedAt, n.Replaces, n.CorrectionReason).Error
+}
+
+// insertEvidence records a piece of evidence of the family (and, for a correction, the
+// piece it replaces and why).
 func insertEvidence(tx *gorm.DB, family uuid.UUID, e EvidenceBody) error {
-	return tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type, instant(e.Date), instant(e.Start), instant(e.End),
-		e.DocumentRef, e.RecordedBy, e.RecordedAt).Error
+	return tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at,
+		replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type,
+		instant(e.Date), instant(e.Start), instant(e.End), e.DocumentRef, e.RecordedBy, e.RecordedAt, e.Replaces, e.CorrectionReason).Error
 }
 
 // caseworkerFeeds are the feeds a caseworker's own evidence comes from (progress and employment).
@@ -183,8 +190,7 @@ func (a *API) addNote(c *gin.Context) {
 	}
 	n := NoteBody{ID: uuid.NewString(), Class: req.Class, Body: &req.Body, Author: httpapi.Principal(c).Subject, CreatedAt: time.Now().UTC()}
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			n.ID, id, n.Class, req.Body, n.Author, n.CreatedAt).Error; err != nil {
+		if err := insertNote(tx, id, n); err != nil {
 			return err
 		}
 		return a.history(tx, id, "NOTE", map[string]string{"note_id": n.ID, "class": n.Class}, n.Author) // the body stays in notes

@@ -136,8 +136,7 @@ func (a *API) correctNote(c *gin.Context) {
 		if err := lockCurrent(tx, notesTable, family, old); err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.ID, family, n.Class, req.Body, by, at, old, reason).Error; err != nil {
+		if err := insertNote(tx, family, n); err != nil {
 			return err
 		}
 		if err := replace(tx, notesTable, old.String(), n.ID); err != nil {
@@ -214,9 +213,6 @@ func (a *API) correctEvidence(c *gin.Context) {
 			return err
 		}
 		if err := insertEvidence(tx, family, e); err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE "case".evidence SET replaces = ?, correction_reason = ? WHERE id = ?`, old, reason, e.ID).Error; err != nil {
 			return err
 		}
 		if err := replace(tx, evidenceTable, was, e.ID); err != nil {

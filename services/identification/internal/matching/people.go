@@ -457,6 +457,9 @@ func undatedPair(a, b *linkage.Person) bool { return a.Year == 0 || b.Year == 0 
 // of its person too (profileOf is each record's profile; people as the links so far have
 // made them). Records, not profiles: an agency's rows of one person are often alike.
 func corroborated(profiles []linkage.Person, profileOf []int32, pairs []scored, find func(int32) int32) int {
+	if len(pairs) == 0 {
+		return 0 // no need to walk every record
+	}
 	type personDate struct{ person, date int32 }
 	involved := map[int32]bool{}
 	for _, sc := range pairs {
