@@ -2,13 +2,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up restart down test proto proto-baseline build clean logs env token histories bench-workflows
+.PHONY: help up demo restart down test proto proto-baseline build clean logs env token histories bench-workflows
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 up: ## start everything (Postgres, Redis, Temporal dev server, all services) with demo data
 	@scripts/stack.sh up
+
+demo: ## on the running stack, take two demo families from identification to a paid result, printing each step (3 minutes)
+	@scripts/stack.sh demo
 
 restart: ## rebuild and restart one service after a change, the rest left running: make restart SVC=tracking (or workflow-worker)
 	@SVC="$(SVC)" scripts/stack.sh restart

@@ -5,6 +5,8 @@
 #
 #   scripts/stack.sh up   [RUN_DIR]   start what is not running, (re)start the services, load demo data
 #   scripts/stack.sh deps [RUN_DIR]   start only Postgres, Redis and Temporal
+#   scripts/stack.sh demo [RUN_DIR]   take demo families to a paid result on the running stack (make demo)
+#   scripts/stack.sh demo-data [RUN_DIR]   load the demo data into the running stack again (up does it)
 #   SVC=tracking scripts/stack.sh restart [RUN_DIR]   rebuild and restart one service (or workflow-worker)
 #   scripts/stack.sh down [RUN_DIR]   stop exactly what up/deps started
 #   scripts/stack.sh env  [RUN_DIR]   print the stack's environment (source it to talk to the stack)
@@ -28,8 +30,17 @@ FAST_PG=${FAMILYPATH_FAST_PG:-0}   # 1: fsync off (throwaway test databases only
 EXT_DATABASE_URL=${DATABASE_URL:-}
 EXT_REDIS_URL=${REDIS_URL:-}
 EXT_TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-}
+EXT_PLANS_DIR=${FAMILYPATH_PLANS_DIR:-}
 unset DATABASE_URL REDIS_URL TEMPORAL_ADDRESS
 [[ -f "$STATE" ]] && source "$STATE"
+# Plan folders beside the shipped plans: the caller's (or the last run's), and always the
+# demo plan (plans/demo), whose programme runs today with minutes-long periods (`make demo`).
+FAMILYPATH_PLANS_DIR=${EXT_PLANS_DIR:-${FAMILYPATH_PLANS_DIR:-}}
+case ":$FAMILYPATH_PLANS_DIR:" in
+  *":$ROOT/plans/demo:"*) ;;
+  *) FAMILYPATH_PLANS_DIR="${FAMILYPATH_PLANS_DIR:+$FAMILYPATH_PLANS_DIR:}$ROOT/plans/demo" ;;
+esac
+export FAMILYPATH_PLANS_DIR
 
 pidfile() { printf '%s\n' "$RUN/pids/$1.pid"; }
 
@@ -196,8 +207,8 @@ svc_env() {
     OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
   # The development issuer (a JWKS on disk) is accepted only with this flag.
   [[ "$OIDC_JWKS_URL" != https://* ]] && SVC_ENV+=(FAMILYPATH_DEVELOPMENT=true)
-  # A council's own plan files beside the shipped ones (the tests add a seconds-scale plan).
-  [[ -n "${FAMILYPATH_PLANS_DIR:-}" ]] && SVC_ENV+=(FAMILYPATH_PLANS_DIR="$FAMILYPATH_PLANS_DIR")
+  # Plan files beside the shipped ones: the demo plan, and the caller's (the tests add a seconds-scale plan).
+  SVC_ENV+=(FAMILYPATH_PLANS_DIR="$FAMILYPATH_PLANS_DIR")
   # The workers' own service tokens: the development issuer's, or your identity provider's client.
   if [[ -f "$RUN/oidc/signing-key.pem" && "$OIDC_ISSUER" == "https://familypath.invalid/dev-issuer" ]]; then
     SVC_ENV+=(DEV_ISSUER_DIR="$RUN/oidc")
@@ -295,28 +306,31 @@ start_services() {
 
 load_demo_data() {
   # A handful of synthetic families (everyone in them made up), each sent as an analyst's
-  # matching would send it: members and evidence rows. Identification judges them eligible
-  # under the Lancashire plan on 2016-10-01. Fixed Idempotency-Keys make this a no-op the
-  # second time (the service derives the family id from the key).
-  local i token members='"members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2007-09-14"}]'
-  # The extracts they came from were taken on 2016-10-01: the absence of later events is known
+  # matching would send it: members and evidence rows, under the demo plan (plans/demo), whose
+  # programme runs today, so that they can be allocated and attached. Fixed Idempotency-Keys
+  # make this a no-op the second time (the service derives the family id from the key).
+  local i token members='"members":[{"id":"demo-p-1","birth_date":"1984-05-02"},{"id":"demo-p-2","birth_date":"2015-09-14"}]'
+  # The extracts they came from were taken on 2026-10-01: the absence of later events is known
   # only up to then (docs/outcomes.md, evidence gaps).
-  local coverage='"coverage":{"not_on_roll":"2016-10-01","dwp_benefits":"2016-10-01","police":"2016-10-01","health":"2016-10-01","social_care":"2016-10-01"}'
+  local coverage='"coverage":{"not_on_roll":"2026-10-01","dwp_benefits":"2026-10-01","police":"2026-10-01","health":"2026-10-01","social_care":"2026-10-01"}'
   local facts=(
-    '{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"},{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-02-01"}'
-    '{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"},{"id":"police:2","person":"p-1","feed":"police","type":"DVA_INCIDENT","date":"2016-08-01"},{"id":"health:1","person":"p-1","feed":"health","type":"ADULT_MENTAL_HEALTH","date":"2016-05-01"}'
-    '{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"},{"id":"not_on_roll:1","person":"p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2016-06-01"}'
+    '{"id":"not_on_roll:1","person":"demo-p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2026-06-01"},{"id":"dwp_benefits:1","person":"demo-p-1","feed":"dwp_benefits","type":"JSA","start":"2026-02-01"}'
+    '{"id":"police:1","person":"demo-p-2","feed":"police","type":"ASB_INTERVENTION","date":"2026-07-01"},{"id":"police:2","person":"demo-p-1","feed":"police","type":"DVA_INCIDENT","date":"2026-08-01"},{"id":"health:1","person":"demo-p-1","feed":"health","type":"ADULT_MENTAL_HEALTH","date":"2026-05-01"}'
+    '{"id":"social_care:1","person":"demo-p-2","feed":"social_care","type":"CP_PLAN","start":"2026-03-01"},{"id":"not_on_roll:1","person":"demo-p-2","feed":"not_on_roll","type":"NOT_ON_ROLL","date":"2026-06-01"}'
   )
   token=$(dev_token data_analyst demo.loader) || { log "demo data: skipped (the APIs take tokens from your OIDC issuer, not the development one)"; return; }
   for i in 0 1 2; do
     curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/candidate-families" -H "Authorization: Bearer $token" \
-      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-family-000$i" \
-      -d "{\"plan_id\":\"lancashire-phase2\",\"reference_date\":\"2016-10-01\",$members,\"facts\":[${facts[$i]}],$coverage}" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-plan-family-$i" \
+      -d "{\"plan_id\":\"familypath-demo\",\"reference_date\":\"2026-10-01\",$members,\"facts\":[${facts[$i]}],$coverage}" \
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
   done
   log "demo data: 3 candidate families recorded and their workflows started"
-  # A small synthetic county (everyone in it made up), loaded as an analyst would. The
-  # same seed writes the same files, so the second `make up` finds them loaded and skips them.
+  # A small synthetic county (everyone in it made up), loaded as an analyst would, and a
+  # running programme imported, both from the Lancashire plan's years (2015-2020; the county's
+  # generator knows that plan's school terms): a past programme's records, for the reports and
+  # the dashboard. The same seed writes the same files, so the second `make up` finds them
+  # loaded and skips them.
   local county="$RUN/demo-county"
   "$RUN/bin/identification" county --out "$county" --households 300 --seed 2016 >>"$RUN/logs/demo-data.log" 2>&1 \
     || die "writing the demo county failed: see $RUN/logs/demo-data.log"
@@ -445,11 +459,17 @@ case "$cmd" in
     schedule_forecasts
     print_urls
     ;;
+  demo-data) load_demo_data ;;
+  demo)
+    # `make demo`: families taken through the demo plan to a paid result on the running stack.
+    [[ -f "$STATE" ]] || die "no stack is running in $RUN: make up first"
+    (cd "$ROOT" && go build -o "$RUN/bin/demo" ./e2e/cmd/demo) || die "building the demo failed"
+    "$RUN/bin/demo" ;;
   deps) deps_up ;;
   services)
     build; register_search_attributes; schedule_claim_windows; start_services; save_state; schedule_forecasts ;;
   restart) restart_service "${SVC:-}" ;;
   down) down ;;
   env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
-  *) die "unknown command $cmd (want up, deps, services, restart, down or env)" ;;
+  *) die "unknown command $cmd (want up, deps, services, demo-data, demo, restart, down or env)" ;;
 esac

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -320,26 +321,33 @@ func Load(fsys fs.FS) (*Plans, error) {
 	return ps, nil
 }
 
-// LoadWithFolder loads the shipped plans and, when dir is not empty, the plan files of a
-// mounted folder (the chart's ConfigMap), so a council can publish a new version without a
-// release. The same id and version in both must be the same bytes.
-func LoadWithFolder(shipped fs.FS, dir string) (*Plans, error) {
+// LoadWithFolder loads the shipped plans and, when dirs is not empty, the plan files of each
+// folder it names (a list separated as PATH is: the chart's ConfigMap, or the demo plan beside
+// a council's own), so a council can publish a new version without a release. The same id and
+// version in two places must be the same bytes.
+func LoadWithFolder(shipped fs.FS, dirs string) (*Plans, error) {
 	ps, err := Load(shipped)
-	if err != nil || dir == "" {
-		return ps, err
-	}
-	mounted, err := Load(os.DirFS(dir))
 	if err != nil {
 		return nil, err
 	}
 	var errs Errors
-	for key, p := range mounted.byKey {
-		if prev, ok := ps.byKey[key]; ok && prev.Hash != p.Hash {
-			errs = append(errs, Error{File: filepath.Join(dir, p.File), Line: 1, Field: "version",
-				Msg: fmt.Sprintf("%s version %d differs from the shipped %s: a published version never changes; publish a new version", p.ID, p.Version, prev.File)})
+	for _, dir := range filepath.SplitList(dirs) {
+		if dir == "" {
 			continue
 		}
-		ps.byKey[key] = p
+		mounted, err := Load(os.DirFS(dir))
+		if err != nil {
+			return nil, err
+		}
+		for _, key := range slices.Sorted(maps.Keys(mounted.byKey)) {
+			p := mounted.byKey[key]
+			if prev, ok := ps.byKey[key]; ok && prev.Hash != p.Hash {
+				errs = append(errs, Error{File: filepath.Join(dir, p.File), Line: 1, Field: "version",
+					Msg: fmt.Sprintf("%s version %d differs from %s: a published version never changes; publish a new version", p.ID, p.Version, prev.File)})
+				continue
+			}
+			ps.byKey[key] = p
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

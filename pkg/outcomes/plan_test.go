@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/familypath/familypath/plans"
 )
@@ -86,6 +87,32 @@ func TestMountedPlansAddVersionsButNeverChangeOne(t *testing.T) {
 	}
 	if _, err := LoadWithFolder(plans.FS, dir); err == nil || !strings.Contains(err.Error(), "published version never changes") {
 		t.Errorf("a changed published version was accepted: %v", err)
+	}
+}
+
+// FAMILYPATH_PLANS_DIR may list several folders: the demo plan (plans/demo, which `make up`
+// adds) beside a council's own. The demo plan's programme runs through today's years.
+func TestPlansComeFromEveryListedFolder(t *testing.T) {
+	src := shipped(t, "lancashire-phase2.yaml")
+	council := t.TempDir()
+	v2 := strings.Replace(string(src), "version: 1", "version: 2", 1)
+	if err := os.WriteFile(filepath.Join(council, "lancashire-phase2-v2.yaml"), []byte(v2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	demo := filepath.Join("..", "..", "plans", "demo")
+	ps, err := LoadWithFolder(plans.FS, council+string(filepath.ListSeparator)+demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := ps.Latest("lancashire-phase2"); p.Version != 2 {
+		t.Errorf("the council's folder was not read: latest version %d", p.Version)
+	}
+	d, ok := ps.Latest("familypath-demo")
+	if !ok || !d.TestPlan {
+		t.Fatalf("the demo plan was not read as a test plan: %v", ok)
+	}
+	if time.Until(d.EffectiveTo.Time) < 365*24*time.Hour {
+		t.Errorf("the demo plan's programme ends %s: publish a demo plan whose years include today and the next", d.EffectiveTo.Format(time.DateOnly))
 	}
 }
 
