@@ -12,10 +12,10 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 )
 
-// The demo's people. Their subjects name the demo; the team is the demo's own.
+// The demo's people (an administrator allocates, as the data team opens cases). Their
+// subjects name the demo; the team is the demo's own.
 var (
 	analyst = auth.Principal{Subject: "demo.analyst", Roles: []string{auth.RoleDataAnalyst}}
-	manager = auth.Principal{Subject: "demo.team.manager", Roles: []string{auth.RoleTeamManager}, Team: "demo-1"}
 	lead    = auth.Principal{Subject: "demo.lead", Roles: []string{auth.RoleCaseworker}, Team: "demo-1"}
 	admin   = auth.Principal{Subject: "demo.admin", Roles: []string{auth.RoleAdministrator}}
 	auditor = auth.Principal{Subject: "demo.auditor", Roles: []string{auth.RoleAuditor}}
