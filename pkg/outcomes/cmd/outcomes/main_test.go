@@ -36,6 +36,7 @@ func TestExplainTextAndJSON(t *testing.T) {
 }
 
 func TestCheckReportsLocatedErrors(t *testing.T) {
+	t.Setenv("FAMILYPATH_PLANS_DIR", "") // the shipped plans alone (the local stack adds the demo plan's folder)
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(bad, []byte("id: Bad Plan\nversion: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
