@@ -13,7 +13,7 @@ up: ## start everything (Postgres, Redis, Temporal dev server, all services) wit
 demo: ## on the running stack, take two demo families from identification to a paid result, printing each step (3 minutes)
 	@scripts/stack.sh demo
 
-restart: ## rebuild and restart one service after a change, the rest left running: make restart SVC=tracking (or workflow-worker)
+restart: ## rebuild and restart one service after a change, the rest left running: make restart SVC=tracking (or workflow-worker, codec-server)
 	@SVC="$(SVC)" scripts/stack.sh restart
 
 down: ## stop exactly what `make up` started

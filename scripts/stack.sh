@@ -72,7 +72,7 @@ save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
     for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
-             TEMPORAL_HTTP_PORT TEMPORAL_METRICS_PORT PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
+             TEMPORAL_HTTP_PORT TEMPORAL_METRICS_PORT TEMPORAL_CLI PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
              OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR FAMILYPATH_BIN_DIR \
              "${SERVICES[@]/%/_URL}" $(compgen -v | grep '_HEALTH_URL$'); do
       v=${v^^}
@@ -154,8 +154,10 @@ start_redis() {
 
 start_temporal() {
   TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+  # The pinned CLI, for operators (docs/runbook.md) as well as the dev server.
+  TEMPORAL_CLI=$(temporal_bin)
   if [[ -n "$EXT_TEMPORAL_ADDRESS" ]]; then TEMPORAL_ADDRESS=$EXT_TEMPORAL_ADDRESS; log "Temporal: using TEMPORAL_ADDRESS"; return; fi
-  local temporal; temporal=$(temporal_bin)
+  local temporal=$TEMPORAL_CLI
   if ! alive temporal; then
     alloc_port TEMPORAL_PORT; alloc_port TEMPORAL_HTTP_PORT; alloc_port TEMPORAL_METRICS_PORT; alloc_port TEMPORAL_UI_PORT
     mkdir -p "$RUN/temporal"
@@ -251,14 +253,35 @@ launch_workflow_worker() {
   health_url workflow-worker "127.0.0.1:$mport"
 }
 
+# launch_codec_server PORT: the codec server on PORT; it decodes payloads for administrators
+# (the Temporal UI, and the runbook's CLI through TEMPORAL_CODEC_ENDPOINT).
+launch_codec_server() {
+  local mport
+  stop_one codec-server
+  alloc_port mport
+  launch codec-server "$RUN/bin/workflow-worker codec-server" "${SVC_ENV[@]}" CODEC_ADDR="127.0.0.1:$1" METRICS_ADDR="127.0.0.1:$mport" \
+    CODEC_CORS_ORIGINS="${TEMPORAL_UI_URL:-}" "$RUN/bin/workflow-worker" codec-server
+  health_url codec-server "127.0.0.1:$mport"
+  CODEC_URL="http://127.0.0.1:$1"
+}
+
 # restart_service SVC: rebuild, then restart one service (its migrations, API and worker, the
-# API on the port the others already call) or the workflow worker, leaving the rest running.
+# API on the port the others already call), the workflow worker or the codec server (on its
+# port), leaving the rest running.
 restart_service() {
   local s=$1 url
   [[ -f "$STATE" && -n "${CASE_URL:-}" ]] || die "no stack with services is running in $RUN: make up first"
-  [[ "$s" == workflow-worker || " ${SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (want SVC= one of ${SERVICES[*]} workflow-worker)"
+  [[ "$s" == workflow-worker || "$s" == codec-server || " ${SERVICES[*]} " == *" $s "* ]] \
+    || die "unknown service '$s' (want SVC= one of ${SERVICES[*]} workflow-worker codec-server)"
   build
   svc_env
+  if [[ "$s" == codec-server ]]; then
+    launch_codec_server "${CODEC_URL##*:}"
+    wait_for "codec server" 30 curl -fsS "$CODEC_SERVER_HEALTH_URL/readyz"
+    save_state
+    log "codec-server restarted: $CODEC_URL (logs: $RUN/logs/codec-server.log)"
+    return
+  fi
   if [[ "$s" == workflow-worker ]]; then
     launch_workflow_worker
     save_state
@@ -275,7 +298,7 @@ restart_service() {
 }
 
 start_services() {
-  local s port mport
+  local s port
   svc_env
   for s in "${SERVICES[@]}"; do
     "${SVC_ENV[@]}" "$RUN/bin/$s" migrate >>"$RUN/logs/$s-migrate.log" 2>&1 || die "$s migrate failed: see $RUN/logs/$s-migrate.log"
@@ -291,13 +314,7 @@ start_services() {
     launch_service "$s" "${api_port[$s]}"
   done
   launch_workflow_worker
-  # The codec server: decodes payloads for administrators (temporal CLI --codec-endpoint).
-  stop_one codec-server
-  alloc_port port; alloc_port mport
-  launch codec-server "$RUN/bin/workflow-worker codec-server" "${SVC_ENV[@]}" CODEC_ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" \
-    CODEC_CORS_ORIGINS="${TEMPORAL_UI_URL:-}" "$RUN/bin/workflow-worker" codec-server
-  health_url codec-server "127.0.0.1:$mport"
-  CODEC_URL="http://127.0.0.1:$port"
+  alloc_port port; launch_codec_server "$port"
   for s in "${SERVICES[@]}"; do
     local url="${s^^}_URL"
     wait_for "$s API" 30 curl -fsS "${!url}/readyz"

@@ -34,6 +34,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -385,8 +386,10 @@ func serve(ctx context.Context, def Definition, d *Deps) error {
 	return g.Wait()
 }
 
-func serveOps(ctx context.Context, d *Deps) error {
-	return httpapi.Serve(ctx, d.Log, "metrics", d.Settings.MetricsAddr, metrics.Handler(d.Log, d.Metrics, d.checks()), d.Settings.ShutdownGrace)
+// serveOps serves metrics, /healthz and /readyz: ready while the dependencies answer and,
+// for a worker, while Temporal sees its pollers (extra checks).
+func serveOps(ctx context.Context, d *Deps, extra ...metrics.Check) error {
+	return httpapi.Serve(ctx, d.Log, "metrics", d.Settings.MetricsAddr, metrics.Handler(d.Log, d.Metrics, append(d.checks(), extra...)), d.Settings.ShutdownGrace)
 }
 
 // DescribeActivityName is the activity every service worker hosts on its own task queue, so
@@ -410,12 +413,14 @@ func RegisterWorker(def Definition, d *Deps, r worker.Registry) error {
 
 func runWorker(ctx context.Context, def Definition, d *Deps) error {
 	checkAuditTail(ctx, d)
-	w := worker.New(d.Temporal, def.Name, worker.Options{WorkerStopTimeout: d.Settings.WorkerStopTimeout})
+	identity := temporalx.WorkerIdentity(def.Name)
+	w := worker.New(d.Temporal, def.Name, worker.Options{Identity: identity, WorkerStopTimeout: d.Settings.WorkerStopTimeout})
 	if err := RegisterWorker(def, d, w); err != nil {
 		return err
 	}
+	polling := temporalx.PollerCheck{Client: d.Temporal, TaskQueue: def.Name, Type: enumspb.TASK_QUEUE_TYPE_ACTIVITY, Identity: identity}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveOps(ctx, d) })
+	g.Go(func() error { return serveOps(ctx, d, metrics.Check{Name: "pollers", Ping: polling.Ping}) })
 	g.Go(func() error { return RunTemporalWorker(ctx, w) })
 	return g.Wait()
 }

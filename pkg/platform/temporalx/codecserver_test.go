@@ -150,4 +150,24 @@ func TestCodecServerRefusesToEncode(t *testing.T) {
 	if events, _ := trail.Query(context.Background(), audit.Filter{}); len(events) != 1 || events[0].Outcome != audit.Refused {
 		t.Errorf("the refusal was not recorded: %+v", events)
 	}
+	// The CLI asks to encode a query's arguments when there are none (`temporal workflow
+	// query`): nothing is written, so an administrator gets the empty list; nobody else does.
+	for _, c := range []struct {
+		token string
+		want  int
+	}{{tok, http.StatusOK}, {"", http.StatusUnauthorized}} {
+		req, _ := http.NewRequest("POST", srv.URL+"/encode", strings.NewReader(`{"payloads":[]}`))
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || (c.want == http.StatusOK && strings.TrimSpace(string(body)) != `{"payloads":[]}`) {
+			t.Errorf("encoding nothing with token %t: %d %s", c.token != "", resp.StatusCode, body)
+		}
+	}
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/imports"
 	"github.com/familypath/familypath/workflows/operations"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 )
@@ -149,7 +150,8 @@ func run(args []string) error {
 		})
 	}
 
-	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout})
+	identity := temporalx.WorkerIdentity(contract.QueueFamilyLifecycle)
+	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{Identity: identity, MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout})
 	family.Register(w)
 	claimwindow.Register(w)
 	identification.Register(w)
@@ -160,7 +162,9 @@ func run(args []string) error {
 	}
 	reg.MustRegister(&operations.OverdueFamilies{Counted: counted(), Grace: overdueGrace},
 		&operations.StalledSteps{Counted: counted(), Grace: stalledStepGrace})
-	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }}}
+	polling := temporalx.PollerCheck{Client: c, TaskQueue: contract.QueueFamilyLifecycle, Type: enumspb.TASK_QUEUE_TYPE_WORKFLOW, Identity: identity}
+	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }},
+		{Name: "pollers", Ping: polling.Ping}}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, checks), service.DefaultShutdownGrace)
