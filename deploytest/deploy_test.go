@@ -181,13 +181,16 @@ func checkHooks(t *testing.T, objs []object) {
 			t.Errorf("no migrate Job for %s", s)
 		}
 	}
+	// Claims owns the claim windows' schedules, tracking the forecasts'.
 	if j := jobs["familypath-schedule-claim-windows"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-claim-windows"}) ||
+		!strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/claims:") ||
 		!slices.ContainsFunc(j.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.ConfigMap != nil }) {
-		t.Error("no post-install Job running workflow-worker schedule-claim-windows with the plans mounted")
+		t.Error("no post-install Job running claims schedule-claim-windows with the plans mounted")
 	}
 	if j := jobs["familypath-schedule-forecasts"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-forecasts"}) ||
+		!strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/tracking:") ||
 		!slices.ContainsFunc(j.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool { return e.Name == "FORECAST_DAY" && e.Value == "5" }) {
-		t.Error("no post-install Job running workflow-worker schedule-forecasts on the chart's day of the month")
+		t.Error("no post-install Job running tracking schedule-forecasts on the chart's day of the month")
 	}
 	j := jobs["familypath-register-search-attributes"]
 	if j == nil || !strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/workflow-worker:") ||

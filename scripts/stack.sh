@@ -188,17 +188,19 @@ register_search_attributes() {
     || die "registering search attributes failed: see $RUN/logs/register-search-attributes.log"
 }
 
-# schedule_claim_windows: one Temporal Schedule per open or future claim window of each plan.
+# schedule_claim_windows: one Temporal Schedule per open or future claim window of each plan
+# (claims owns the windows).
 schedule_claim_windows() {
-  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE PAYLOAD_KEYS_FILE=$PAYLOAD_KEYS_FILE \
-    "$RUN/bin/workflow-worker" schedule-claim-windows >>"$RUN/logs/schedule-claim-windows.log" 2>&1 \
+  svc_env
+  "${SVC_ENV[@]}" "$RUN/bin/claims" schedule-claim-windows >>"$RUN/logs/schedule-claim-windows.log" 2>&1 \
     || die "scheduling the claim windows failed: see $RUN/logs/schedule-claim-windows.log"
 }
 
-# schedule_forecasts: each running plan's monthly results forecast (the first runs at once).
+# schedule_forecasts: each running plan's monthly results forecast, the first at once
+# (tracking owns the forecasts).
 schedule_forecasts() {
-  TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS TEMPORAL_NAMESPACE=$TEMPORAL_NAMESPACE PAYLOAD_KEYS_FILE=$PAYLOAD_KEYS_FILE \
-    "$RUN/bin/workflow-worker" schedule-forecasts >>"$RUN/logs/schedule-forecasts.log" 2>&1 \
+  svc_env
+  "${SVC_ENV[@]}" "$RUN/bin/tracking" schedule-forecasts >>"$RUN/logs/schedule-forecasts.log" 2>&1 \
     || die "scheduling the forecasts failed: see $RUN/logs/schedule-forecasts.log"
 }
 

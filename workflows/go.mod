@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
-	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/prometheus/client_golang v1.23.2
 	go.temporal.io/api v1.63.5
@@ -12,6 +11,8 @@ require (
 	golang.org/x/sync v0.24.0
 	google.golang.org/protobuf v1.36.11
 )
+
+require github.com/familypath/familypath/plans v0.0.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -22,7 +23,7 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
-	github.com/familypath/familypath/pkg/outcomes v0.0.0
+	github.com/familypath/familypath/pkg/outcomes v0.0.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
 	github.com/gin-gonic/gin v1.11.0 // indirect

@@ -2,7 +2,13 @@
 package claims
 
 import (
+	"context"
 	_ "embed"
+	"io"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
@@ -29,6 +35,15 @@ func Definition() service.Definition {
 		Calls:        []string{contract.QueueIdentification, contract.QueueCase},
 		PersonalData: true,
 		Sealed:       []sealed.Column{ledger.SealedPacks},
+		Commands: map[string]service.Command{
+			"schedule-claim-windows": {Summary: "make a Temporal Schedule for each claim window of every plan that has not closed (one that exists is kept: run it at every deploy)",
+				Needs: service.Needs{Temporal: true},
+				Run: func(ctx context.Context, d *service.Deps, _ []string, _ io.Writer) error {
+					return service.SchedulePlans(d, "claim windows", func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
+						return ledger.ScheduleClaimWindows(ctx, d.Temporal, p, time.Now())
+					})
+				}},
+		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := d.Plans()
 			if err != nil {

@@ -2,7 +2,15 @@
 package tracking
 
 import (
+	"context"
 	_ "embed"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/proto/contract"
@@ -26,6 +34,23 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
+		Commands: map[string]service.Command{
+			"schedule-forecasts": {Summary: "make a Temporal Schedule for each running plan's monthly results forecast on day FORECAST_DAY (default 5; one that exists is kept: run it at every deploy)",
+				Needs: service.Needs{Temporal: true},
+				Run: func(ctx context.Context, d *service.Deps, _ []string, _ io.Writer) error {
+					env := config.FromOS()
+					day := env.Int("FORECAST_DAY", 5)
+					if err := env.Err(); err != nil {
+						return err
+					}
+					if day < 1 || day > 28 {
+						return fmt.Errorf("FORECAST_DAY must be a day of the month from 1 to 28, not %d", day)
+					}
+					return service.SchedulePlans(d, "forecast", func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
+						return forecasting.ScheduleForecasts(ctx, d.Temporal, p, day, time.Now())
+					})
+				}},
+		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := d.Plans()
 			if err != nil {

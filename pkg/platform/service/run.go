@@ -142,6 +142,24 @@ func (d *Deps) Plans() (*outcomes.Plans, error) {
 	return d.plans, d.plansErr
 }
 
+// SchedulePlans makes, with schedule, the Temporal Schedules of the latest version of every
+// plan (shipped, and in FAMILYPATH_PLANS_DIR), and logs what was made, kept and passed over.
+func SchedulePlans(d *Deps, what string, schedule func(*outcomes.Plan) (temporalx.ScheduleReport, error)) error {
+	ps, err := d.Plans()
+	if err != nil {
+		return err
+	}
+	for _, id := range ps.IDs() {
+		p, _ := ps.Latest(id)
+		rep, err := schedule(p)
+		if err != nil {
+			return fmt.Errorf("schedule the %s of %s: %w", what, id, err)
+		}
+		d.Log.Info(what+" scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
+	}
+	return nil
+}
+
 // Main runs the subcommand named in os.Args and exits with its status: 0, 2 for a usage
 // error, 1 for a failure.
 func Main(def Definition) {

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -22,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/audit"
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
@@ -32,7 +30,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/metrics"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
-	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
@@ -64,8 +61,6 @@ var errUsage = errors.New("usage")
 var subcommands = [][2]string{
 	{"worker", "run FamilyLifecycle, ClaimWindow and IdentificationRun on task queue family-lifecycle"},
 	{"register-search-attributes", "add the custom search attributes to the namespace (idempotent; checks types)"},
-	{"schedule-claim-windows", "make a Temporal Schedule for each published plan's claim windows"},
-	{"schedule-forecasts", "make a monthly Temporal Schedule of each running plan's results forecast (FORECAST_DAY)"},
 	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
 	{"audit-verify", "walk the codec server's audit trail end to end"},
 	{"version", "print the build's version"},
@@ -98,8 +93,8 @@ func run(args []string) error {
 	if args[0] == "audit-verify" {
 		return verifyCodecAudit()
 	}
-	if !slices.Contains([]string{"worker", "register-search-attributes", "schedule-claim-windows", "schedule-forecasts"}, args[0]) {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, schedule-claim-windows, schedule-forecasts, codec-server, audit-verify or version)", args[0])
+	if !slices.Contains([]string{"worker", "register-search-attributes"}, args[0]) {
+		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)", args[0])
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
@@ -107,9 +102,6 @@ func run(args []string) error {
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
 	stalledStepGrace := env.Duration("STALLED_STEP_GRACE", 15*time.Minute)
-	plansDir := env.String("FAMILYPATH_PLANS_DIR", "")
-	// The day of the month the results forecast runs: after the month's extracts are judged.
-	forecastDay := env.Int("FORECAST_DAY", 5)
 	// The SDK's default of 2 workflow-task pollers stalls signal handling (docs/workflows.md#speed).
 	pollers := env.Int("WORKFLOW_TASK_POLLERS", 16)
 	stopTimeout := env.Duration("WORKER_STOP_TIMEOUT", service.DefaultWorkerStopTimeout)
@@ -134,20 +126,6 @@ func run(args []string) error {
 		}
 		log.Info("search attributes registered", "namespace", tcfg.Namespace, "added", added, "total", len(temporalx.SearchAttributes()))
 		return nil
-	}
-
-	if args[0] == "schedule-claim-windows" {
-		return schedulePlans(plansDir, log, "claim windows", func(p *outcomes.Plan) (operations.ScheduleReport, error) {
-			return operations.ScheduleClaimWindows(ctx, c, p, time.Now())
-		})
-	}
-	if args[0] == "schedule-forecasts" {
-		if forecastDay < 1 || forecastDay > 28 {
-			return fmt.Errorf("FORECAST_DAY must be a day of the month from 1 to 28, not %d", forecastDay)
-		}
-		return schedulePlans(plansDir, log, "forecast", func(p *outcomes.Plan) (operations.ScheduleReport, error) {
-			return operations.ScheduleForecasts(ctx, c, p, forecastDay, time.Now())
-		})
 	}
 
 	identity := temporalx.WorkerIdentity(contract.QueueFamilyLifecycle)
@@ -231,22 +209,4 @@ func verifyCodecAudit() error {
 		return err
 	}
 	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}, os.Stdout)
-}
-
-// schedulePlans makes the schedules of the latest version of every plan (shipped, and in
-// FAMILYPATH_PLANS_DIR).
-func schedulePlans(plansDir string, log *slog.Logger, what string, schedule func(*outcomes.Plan) (operations.ScheduleReport, error)) error {
-	ps, err := outcomes.LoadWithFolder(plans.FS, plansDir)
-	if err != nil {
-		return err
-	}
-	for _, id := range ps.IDs() {
-		p, _ := ps.Latest(id)
-		rep, err := schedule(p)
-		if err != nil {
-			return fmt.Errorf("schedule the %s of %s: %w", what, id, err)
-		}
-		log.Info(what+" scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
-	}
-	return nil
 }

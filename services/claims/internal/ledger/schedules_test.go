@@ -1,4 +1,4 @@
-package operations
+package ledger
 
 import (
 	"context"
@@ -19,6 +19,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // On a real server: a schedule per window that has not closed, at 09:00 London on its
 // opening day, starting its ClaimWindow with the plan's audit rate; a second run changes
