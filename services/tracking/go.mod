@@ -5,12 +5,8 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
-	github.com/familypath/familypath/services/case v0.0.0
-	github.com/familypath/familypath/services/identification v0.0.0
 	github.com/lib/pq v1.12.3
 )
-
-require github.com/familypath/familypath/pkg/extracts v0.0.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -25,7 +21,7 @@ require (
 	github.com/familypath/familypath/plans v0.0.0
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
-	github.com/gin-gonic/gin v1.11.0 // indirect
+	github.com/gin-gonic/gin v1.11.0
 	github.com/go-playground/locales v0.14.2 // indirect
 	github.com/go-playground/universal-translator v0.18.2 // indirect
 	github.com/go-playground/validator/v10 v10.30.6 // indirect
@@ -34,7 +30,7 @@ require (
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/mock v1.6.0 // indirect
-	github.com/google/uuid v1.6.0 // indirect
+	github.com/google/uuid v1.6.0
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.2 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.22.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -66,7 +62,7 @@ require (
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
-	go.temporal.io/api v1.63.5 // indirect
+	go.temporal.io/api v1.63.5
 	go.temporal.io/sdk v1.50.0
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/arch v0.20.0 // indirect
@@ -88,12 +84,9 @@ require (
 replace (
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
 	github.com/familypath/familypath/proto => ../../proto
-	github.com/familypath/familypath/services/case => ../case
-	github.com/familypath/familypath/services/identification => ../identification
 )
 
 replace github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 
 replace github.com/familypath/familypath/plans => ../../plans
 
-replace github.com/familypath/familypath/pkg/extracts => ../../pkg/extracts

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/platform/servicetest"
+	"github.com/familypath/familypath/pkg/platform/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }

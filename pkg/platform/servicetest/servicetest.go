@@ -9,8 +9,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,10 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/nexus-rpc/sdk-go/nexus"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/workflow"
 )
 
 // OpenAPIMatchesRoutes fails when the service's served routes and its OpenAPI document differ.
@@ -56,7 +61,25 @@ func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 // devIssuer makes a development issuer for one test, and a verifier of its tokens.
 func devIssuer(t *testing.T) (*auth.DevIssuer, *auth.Verifier) {
 	t.Helper()
-	dev, err := auth.OpenDevIssuer(t.TempDir())
+	iss := NewIssuer(t)
+	return iss.Dev, iss.verifier
+}
+
+// Issuer is a development identity provider for one test: its folder (the services'
+// DEV_ISSUER_DIR), the issuer that mints users' and services' tokens, and their verifier.
+type Issuer struct {
+	Dir      string
+	Dev      *auth.DevIssuer
+	verifier *auth.Verifier
+}
+
+// NewIssuer makes a development issuer for one test; several services' APIs built with it
+// (Options.Issuer) trust one another's service tokens, as one identity provider serves a
+// deployment.
+func NewIssuer(t *testing.T) *Issuer {
+	t.Helper()
+	dir := t.TempDir()
+	dev, err := auth.OpenDevIssuer(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +87,7 @@ func devIssuer(t *testing.T) (*auth.DevIssuer, *auth.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dev, v
+	return &Issuer{Dir: dir, Dev: dev, verifier: v}
 }
 
 // API is a service's real engine over real dependencies, in a database of its own.
@@ -79,14 +102,26 @@ type API struct {
 }
 
 // Options adjust the harness: settings beside the test dependencies' (CASE_URL, say).
-type Options struct{ Env map[string]string }
+type Options struct {
+	Env map[string]string
+	// Issuer is the identity provider the API trusts (each API has its own when nil).
+	Issuer *Issuer
+	// Upstreams are the services the service's worker reads from, by name (contract queue
+	// names), each with its base URL (another API's Serve); it calls them with its own service
+	// token from Issuer, which they must share.
+	Upstreams map[string]string
+}
 
 // New migrates a fresh database for def (its schema and its audit trail) and builds its API.
 func New(t *testing.T, def service.Definition, o Options) *API {
 	t.Helper()
 	ctx := context.Background()
 	addr, ns := testenv.TemporalAddress(t)
-	dev, v := devIssuer(t)
+	iss := o.Issuer
+	if iss == nil {
+		iss = NewIssuer(t)
+	}
+	dev, v := iss.Dev, iss.verifier
 	oidc := dev.Config()
 	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
 		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
@@ -103,6 +138,11 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 		vars[k] = v
 	}
 	needs := service.Needs{DB: true, Redis: true, Temporal: true, Auth: true, PersonalData: def.PersonalData}
+	for _, name := range slices.Sorted(maps.Keys(o.Upstreams)) {
+		vars[strings.ToUpper(name)+"_URL"] = o.Upstreams[name]
+		vars["DEV_ISSUER_DIR"] = iss.Dir
+		needs.Calls = append(needs.Calls, name)
+	}
 	s, err := service.LoadSettings(config.FromMap(vars), def.Name, needs)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +180,38 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	}
 	return &API{Handler: engine, Deps: d, Issuer: dev, FieldKeys: vars["FIELD_KEYS"], t: t}
 }
+
+// Serve serves the API on loopback until the test ends, and answers its base URL (for
+// another service's Options.Upstreams).
+func (a *API) Serve() string {
+	srv := httptest.NewServer(a.Handler)
+	a.t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Activities are the activities the service's worker would host, by name, over the API's
+// dependencies: a test calls one as the worker would run it, without a Temporal worker.
+func (a *API) Activities(def service.Definition) map[string]any {
+	a.t.Helper()
+	r := registry{activities: map[string]any{}}
+	if err := service.RegisterWorker(def, a.Deps, r); err != nil {
+		a.t.Fatal(err)
+	}
+	return r.activities
+}
+
+// registry records the activities a service registers (worker.Registry).
+type registry struct{ activities map[string]any }
+
+func (r registry) RegisterActivityWithOptions(a any, o activity.RegisterOptions) {
+	r.activities[o.Name] = a
+}
+func (registry) RegisterActivity(any)                                         {}
+func (registry) RegisterDynamicActivity(any, activity.DynamicRegisterOptions) {}
+func (registry) RegisterWorkflow(any)                                         {}
+func (registry) RegisterWorkflowWithOptions(any, workflow.RegisterOptions)    {}
+func (registry) RegisterDynamicWorkflow(any, workflow.DynamicRegisterOptions) {}
+func (registry) RegisterNexusService(*nexus.Service)                          {}
 
 // Token mints an access token for p.
 func (a *API) Token(p auth.Principal) string {

@@ -1,11 +1,12 @@
-package tracking
+// Package inprocess tests a service's activities against the real services they read from,
+// each over its own database and served on loopback in one test process, with one identity
+// provider: what no service module can test alone, since no service module requires another.
+package inprocess
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,12 +16,11 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/testenv"
-	"github.com/familypath/familypath/pkg/platform/upstream"
-	"github.com/familypath/familypath/plans"
+	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	caseservice "github.com/familypath/familypath/services/case"
 	"github.com/familypath/familypath/services/identification"
-	"github.com/familypath/familypath/services/tracking/internal/judging"
+	"github.com/familypath/familypath/services/tracking"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -32,23 +32,24 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // loopback: identification (evidence snapshots) and case (caseworkers' evidence).
 type owners struct{ ident, cases *servicetest.API }
 
-// judgeWithOwners is tracking's JudgeFamily over its own real database, reading from the
-// owners' real APIs with the service tokens their issuers give tracking.
-func judgeWithOwners(t *testing.T) (judging.Judge, owners, *servicetest.API) {
+// judgeFamily is tracking's JudgeFamily activity.
+type judgeFamily func(context.Context, *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error)
+
+// judgeWithOwners is tracking's JudgeFamily activity as its worker hosts it, over tracking's
+// own real database, reading from the owners' real APIs with the service token their shared
+// identity provider gives tracking.
+func judgeWithOwners(t *testing.T) (judgeFamily, owners, *servicetest.API) {
 	t.Helper()
-	o := owners{ident: servicetest.New(t, identification.Definition(), servicetest.Options{}), cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{})}
-	serve := func(name string, a *servicetest.API) *upstream.Service {
-		srv := httptest.NewServer(a.Handler)
-		t.Cleanup(srv.Close)
-		return &upstream.Service{Name: name, URL: srv.URL, Token: a.Issuer.ServiceToken("tracking")}
+	iss := servicetest.NewIssuer(t)
+	o := owners{ident: servicetest.New(t, identification.Definition(), servicetest.Options{Issuer: iss}),
+		cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{Issuer: iss})}
+	tr := servicetest.New(t, tracking.Definition(), servicetest.Options{Issuer: iss,
+		Upstreams: map[string]string{contract.QueueIdentification: o.ident.Serve(), contract.QueueCase: o.cases.Serve()}})
+	judge, ok := tr.Activities(tracking.Definition())[contract.ActivityTrackingJudgeFamily].(func(context.Context, *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error))
+	if !ok {
+		t.Fatal("tracking's worker hosts no JudgeFamily of the expected shape")
 	}
-	tr := servicetest.New(t, Definition(), servicetest.Options{})
-	ps, err := outcomes.LoadWithFolder(plans.FS, os.Getenv("FAMILYPATH_PLANS_DIR"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return judging.Judge{Plans: ps, Status: judging.StatusStore{DB: tr.Deps.DB},
-		Identification: serve("identification", o.ident), Case: serve("case", o.cases)}, o, tr
+	return judge, o, tr
 }
 
 var analyst = auth.Principal{Subject: "analyst.test", Roles: []string{auth.RoleDataAnalyst}}
@@ -96,7 +97,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		BaselineProblems: []string{"CHILDREN_NEED_HELP", "WORKLESSNESS"}, AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
 
 	// At attachment both problems are present: nothing to wait for but new evidence.
-	j, err := judge.JudgeFamily(ctx, req)
+	j, err := judge(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		return refreshed.Snapshot.ID
 	}
 	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-02-01", false)), day("2017-02-01")
-	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	if st := j.GetProblems()[1]; st.GetCode() != "WORKLESSNESS" || st.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
@@ -134,7 +135,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	// data reaches 2017-02-01 only, so only the next extract can change the judgement: no
 	// review date, and the earliest claim if progress holds.
 	req.EvidenceSnapshotId = refresh(evidence("2016-12-01", "2017-01-02", "2017-02-01", true))
-	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range j.GetProblems() {
@@ -162,7 +163,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		t.Fatalf("case evidence: %d %s", w.Code, w.Body)
 	}
 	req.At = day("2017-04-01")
-	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	if w := j.GetProblems()[1]; !w.GetSustainedAt().AsTime().Equal(day("2017-09-01").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
@@ -172,14 +173,14 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	// The next extracts reach 2017-12-01: the day before it, the judgement waits for that
 	// day; on it, the result is achieved, and the read model shows it.
 	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-12-01", true)), day("2017-11-30")
-	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	if !j.GetReviewAt().AsTime().Equal(day("2017-12-01").AsTime()) {
 		t.Errorf("the day before the deadline, with data to it: review %v", j.GetReviewAt())
 	}
 	req.At = day("2017-12-01")
-	if j, err = judge.JudgeFamily(ctx, req); err != nil {
+	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	if j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP || !j.GetAchievedAt().AsTime().Equal(day("2017-12-01").AsTime()) {
@@ -187,7 +188,7 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	}
 	// An older judgement arriving late (a retried activity) does not overwrite it.
 	req.At = day("2017-02-01")
-	if _, err = judge.JudgeFamily(ctx, req); err != nil {
+	if _, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	var route string
@@ -216,7 +217,7 @@ func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
 		if name == "unknown plan" {
 			req.PlanVersion = "lancashire-phase2@99"
 		}
-		_, err := judge.JudgeFamily(context.Background(), req)
+		_, err := judge(context.Background(), req)
 		var app *temporal.ApplicationError
 		if !errors.As(err, &app) || app.Type() != want || !app.NonRetryable() {
 			t.Errorf("%s: %v", name, err)
@@ -243,7 +244,7 @@ func TestJudgeFamilyJudgesAReferredFamilyOnItsCase(t *testing.T) {
 		t.Fatalf("refer: %d %s", w.Code, w.Body)
 	}
 	now := time.Now()
-	j, err := judge.JudgeFamily(context.Background(), &familypathv1.JudgeFamilyRequest{FamilyId: ref.FamilyID, PlanVersion: "lancashire-phase2@1",
+	j, err := judge(context.Background(), &familypathv1.JudgeFamilyRequest{FamilyId: ref.FamilyID, PlanVersion: "lancashire-phase2@1",
 		BaselineProblems: []string{"CRIME", "DOMESTIC_ABUSE"}, AttachedAt: timestamppb.New(now), At: timestamppb.New(now)})
 	if err != nil {
 		t.Fatal(err)
