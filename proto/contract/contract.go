@@ -21,6 +21,22 @@ const (
 	QueueClaims          = "claims"
 )
 
+// Search attributes of family workflows: the workflows set them, services read them
+// (DescribeWorkflow) and operators query them in the Temporal UI and CLI (docs/runbook.md). Each
+// name with its Temporal type (temporalx makes the typed keys). They are stored unencrypted:
+// ids, codes, dates and counts only, never personal data.
+const (
+	SearchFamilyPhase             = "FamilyPhase"             // keyword: a FamilyPhase name
+	SearchNextActionDate          = "NextActionDate"          // datetime: when the workflow next wakes by itself
+	SearchPlanVersion             = "PlanVersion"             // keyword: plan id@version, pinned at attachment
+	SearchTeam                    = "Team"                    // keyword: the allocated team
+	SearchAuditStatus             = "AuditStatus"             // keyword: the claim's audit status
+	SearchOutstandingProblemCount = "OutstandingProblemCount" // int: problems not yet sustained
+	SearchRestricted              = "Restricted"              // bool: processing restricted (UK GDPR Article 18)
+	SearchWaitingFor              = "WaitingFor"              // keyword: what the workflow waits on now, as a code
+	SearchWaitingSince            = "WaitingSince"            // datetime: since when
+)
+
 // Workflow types.
 const (
 	WorkflowFamilyLifecycle = "FamilyLifecycle"

@@ -5,29 +5,28 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/familypath/familypath/proto/contract"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
 
-// The custom search attributes of family workflows, for operators in the Temporal UI.
-// They are stored unencrypted: ids, codes, dates and counts only, never personal data.
+// The typed keys of the family workflows' search attributes, whose names and types are the
+// contract between workflows, services and operators (proto/contract).
 var (
-	SAFamilyPhase             = temporal.NewSearchAttributeKeyKeyword("FamilyPhase")
-	SANextActionDate          = temporal.NewSearchAttributeKeyTime("NextActionDate")
-	SAPlanVersion             = temporal.NewSearchAttributeKeyKeyword("PlanVersion")
-	SATeam                    = temporal.NewSearchAttributeKeyKeyword("Team")
-	SAAuditStatus             = temporal.NewSearchAttributeKeyKeyword("AuditStatus")
-	SAOutstandingProblemCount = temporal.NewSearchAttributeKeyInt64("OutstandingProblemCount")
-	// SARestricted: the family's processing is restricted (UK GDPR Article 18); set once a
-	// family has been restricted, false again when lifted.
-	SARestricted = temporal.NewSearchAttributeKeyBool("Restricted")
-	// SAWaitingFor: what the family's workflow waits on now, as a code (TRACKING_JUDGEMENT,
-	// CLAIM_WINDOW_OUTCOME, ...), and SAWaitingSince since when: a step that waits on a
-	// service for minutes is stuck work, found in one query.
-	SAWaitingFor   = temporal.NewSearchAttributeKeyKeyword("WaitingFor")
-	SAWaitingSince = temporal.NewSearchAttributeKeyTime("WaitingSince")
+	SAFamilyPhase             = temporal.NewSearchAttributeKeyKeyword(contract.SearchFamilyPhase)
+	SANextActionDate          = temporal.NewSearchAttributeKeyTime(contract.SearchNextActionDate)
+	SAPlanVersion             = temporal.NewSearchAttributeKeyKeyword(contract.SearchPlanVersion)
+	SATeam                    = temporal.NewSearchAttributeKeyKeyword(contract.SearchTeam)
+	SAAuditStatus             = temporal.NewSearchAttributeKeyKeyword(contract.SearchAuditStatus)
+	SAOutstandingProblemCount = temporal.NewSearchAttributeKeyInt64(contract.SearchOutstandingProblemCount)
+	// SARestricted is set once a family has been restricted, false again when lifted.
+	SARestricted = temporal.NewSearchAttributeKeyBool(contract.SearchRestricted)
+	// SAWaitingFor (TRACKING_JUDGEMENT, CLAIM_WINDOW_OUTCOME, ...) and SAWaitingSince: a step
+	// that waits on a service for minutes is stuck work, found in one query.
+	SAWaitingFor   = temporal.NewSearchAttributeKeyKeyword(contract.SearchWaitingFor)
+	SAWaitingSince = temporal.NewSearchAttributeKeyTime(contract.SearchWaitingSince)
 )
 
 // SearchAttribute is one custom search attribute's name and type.
