@@ -18,6 +18,8 @@ import (
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
+func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
+
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // The register holds one attachment per family: a retried or repeated request answers the

@@ -22,6 +22,8 @@ import (
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
+func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
+
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // plansWithCap loads the shipped plans and a copy of Lancashire's with a family cap of 2.

@@ -21,6 +21,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
+func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
+
 // api builds the service's real engine against real Postgres, Redis and Temporal. Requests
 // without an Authorization header go as a data analyst; tests of access send their own.
 func api(t *testing.T) (*testAPI, *service.Deps) {

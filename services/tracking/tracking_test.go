@@ -10,3 +10,5 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
+
+func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
