@@ -30,6 +30,9 @@ import (
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/nexus-rpc/sdk-go/nexus"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/activity"
@@ -113,7 +116,10 @@ type API struct {
 	// FieldKeys is the text of the test's FIELD_KEYS ring (services with personal data), so
 	// that a test can rotate it.
 	FieldKeys string
-	t         *testing.T
+	// contract finds each request's operation in the service's OpenAPI document, whose
+	// responses every answer Do gets must follow.
+	contract routers.Router
+	t        *testing.T
 }
 
 // Options adjust the harness: settings beside the test dependencies' (CASE_URL, say).
@@ -193,7 +199,7 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &API{Handler: engine, Deps: d, Issuer: dev, FieldKeys: vars["FIELD_KEYS"], t: t}
+	return &API{Handler: engine, Deps: d, Issuer: dev, FieldKeys: vars["FIELD_KEYS"], contract: contractRouter(t, def), t: t}
 }
 
 // Serve serves the API on loopback until the test ends, and answers its base URL (for
@@ -251,7 +257,43 @@ func (a *API) Do(p auth.Principal, method, path, body string, headers ...string)
 	}
 	w := httptest.NewRecorder()
 	a.Handler.ServeHTTP(w, req)
+	a.followsContract(req, w)
 	return w
+}
+
+// contractRouter reads the service's OpenAPI document for Do's checks of every answer.
+func contractRouter(t *testing.T, def service.Definition) routers.Router {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(def.OpenAPI)
+	if err != nil {
+		t.Fatalf("%s's OpenAPI document does not load: %v", def.Name, err)
+	}
+	doc.Servers = nil // any host: the tests' requests name none
+	r, err := legacyrouter.NewRouter(doc)
+	if err != nil {
+		t.Fatalf("%s's OpenAPI document: %v", def.Name, err)
+	}
+	return r
+}
+
+// followsContract fails the test when an answer's status, headers or body are not what the
+// service's OpenAPI document gives for the operation: a handler that answers an undocumented
+// shape fails its own tests. Requests are not checked (tests send wrong ones on purpose).
+func (a *API) followsContract(req *http.Request, w *httptest.ResponseRecorder) {
+	a.t.Helper()
+	route, params, err := a.contract.FindRoute(req)
+	if err != nil {
+		return // not a documented route: OpenAPIMatchesRoutes answers for those
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: w.Code, Header: w.Header(), Body: io.NopCloser(bytes.NewReader(w.Body.Bytes())),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+		a.t.Errorf("%s %s answered %d in a shape its OpenAPI document does not give: %v", req.Method, req.URL.Path, w.Code, err)
+	}
 }
 
 type testWriter struct{ t *testing.T }

@@ -154,9 +154,9 @@ func (a *API) correctNote(c *gin.Context) {
 }
 
 func (a *API) withdrawNote(c *gin.Context) {
+	// A withdrawn note's body is withheld from everyone: it is kept only for the record.
 	if w, ok := a.withdrawItem(c, notesTable); ok {
-		// A withdrawn note's body is withheld from everyone: it is kept only for the record.
-		c.JSON(http.StatusOK, NoteBody{ID: w.item.String(), Withheld: true, Change: w.change})
+		c.JSON(http.StatusOK, w.answer())
 	}
 }
 
@@ -164,6 +164,13 @@ func (a *API) withdrawNote(c *gin.Context) {
 type withdrawn struct {
 	family, item uuid.UUID
 	change       Change
+}
+
+// answer is a withdrawal's answer, the same for a note and a piece of evidence: the item, when,
+// by whom and why (the Withdrawn schema).
+func (w withdrawn) answer() gin.H {
+	return gin.H{"id": w.item.String(), "withdrawn_at": w.change.WithdrawnAt, "withdrawn_by": w.change.WithdrawnBy,
+		"withdrawal_reason": w.change.WithdrawalReason}
 }
 
 // withdrawItem withdraws the family's item named in the path, with the request's reason, and
@@ -239,8 +246,7 @@ func (a *API) withdrawEvidence(c *gin.Context) {
 	if !ok || !a.tell(c, w.family, "withdrawn:"+w.item.String(), *w.change.WithdrawnAt) {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"id": w.item.String(), "withdrawn_at": w.change.WithdrawnAt, "withdrawn_by": w.change.WithdrawnBy,
-		"withdrawal_reason": w.change.WithdrawalReason})
+	c.JSON(http.StatusOK, w.answer())
 }
 
 // withHistory says whether the caller asked for replaced and withdrawn items too

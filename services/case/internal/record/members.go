@@ -24,8 +24,8 @@ type Member struct {
 	Pregnant     bool   `json:"pregnant"`
 	// KnownAs and BirthDate identify the member: sealed at rest, shown only to those whose
 	// relationship allows special category fields.
-	KnownAs   string `json:"known_as" validate:"max=200"`
-	BirthDate string `json:"birth_date" validate:"omitempty,datetime=2006-01-02"`
+	KnownAs   string `json:"known_as,omitempty" validate:"max=200"`
+	BirthDate string `json:"birth_date,omitempty" validate:"omitempty,datetime=2006-01-02"`
 	Withheld  bool   `json:"withheld,omitempty"`
 }
 
