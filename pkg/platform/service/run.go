@@ -48,7 +48,7 @@ type Definition struct {
 	Name string
 	// Migrations holds NNNN_name.sql files for the service's schema.
 	Migrations fs.FS
-	// OpenAPI is the service's OpenAPI 3 document, served at /openapi.yaml.
+	// OpenAPI is the service's OpenAPI 3 document; Document adds the shared components to it.
 	OpenAPI []byte
 	// Routes adds the service's API routes to the engine.
 	Routes func(d *Deps, r *gin.Engine) error
@@ -73,6 +73,10 @@ type Definition struct {
 	// commands reseal (after a key rotation) and keys-status (rows under each key).
 	Sealed []sealed.Column
 }
+
+// Document is the service's OpenAPI document as it is served at /openapi.yaml and checked in
+// tests: its own, with the components every service shares (httpapi.WithSharedComponents).
+func (def Definition) Document() ([]byte, error) { return httpapi.WithSharedComponents(def.OpenAPI) }
 
 // Command is a service's own subcommand.
 type Command struct {
@@ -374,7 +378,11 @@ func PrintAuditReport(ctx context.Context, trail audit.Trail, out io.Writer) err
 
 // NewEngine builds the service's API with the platform's conventions and its routes.
 func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
-	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: def.OpenAPI, RouteBodyLimits: def.BodyLimits,
+	doc, err := def.Document()
+	if err != nil {
+		return nil, err
+	}
+	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: doc, RouteBodyLimits: def.BodyLimits,
 		RequestTimeout: d.Settings.RequestTimeout, TrustedProxies: d.Settings.TrustedProxies})
 	if d.Guard == nil {
 		return nil, errors.New("the API needs its guard (OIDC settings)")

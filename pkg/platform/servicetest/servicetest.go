@@ -53,7 +53,11 @@ func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	diff, err := httpapi.RouteDiff(engine, def.OpenAPI)
+	doc, err := def.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, err := httpapi.RouteDiff(engine, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +71,7 @@ func OpenAPIMatchesRoutes(t *testing.T, def service.Definition) {
 // not enough: an unquoted description with a comma in a flow mapping makes a stray key.)
 func OpenAPIIsValid(t *testing.T, def service.Definition) {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(def.OpenAPI)
-	if err != nil {
-		t.Fatalf("%s's OpenAPI document does not load: %v", def.Name, err)
-	}
+	doc := loadDocument(t, def)
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		t.Errorf("%s's OpenAPI document is not valid: %v", def.Name, err)
 	}
@@ -261,13 +262,24 @@ func (a *API) Do(p auth.Principal, method, path, body string, headers ...string)
 	return w
 }
 
-// contractRouter reads the service's OpenAPI document for Do's checks of every answer.
-func contractRouter(t *testing.T, def service.Definition) routers.Router {
+// loadDocument reads the service's OpenAPI document as it is served (with the shared components).
+func loadDocument(t *testing.T, def service.Definition) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(def.OpenAPI)
+	b, err := def.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(b)
 	if err != nil {
 		t.Fatalf("%s's OpenAPI document does not load: %v", def.Name, err)
 	}
+	return doc
+}
+
+// contractRouter reads the service's OpenAPI document for Do's checks of every answer.
+func contractRouter(t *testing.T, def service.Definition) routers.Router {
+	t.Helper()
+	doc := loadDocument(t, def)
 	doc.Servers = nil // any host: the tests' requests name none
 	r, err := legacyrouter.NewRouter(doc)
 	if err != nil {
