@@ -20,6 +20,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
 
+func TestOpenAPIFollowsHouseRules(t *testing.T) {
+	servicetest.OpenAPIFollowsHouseRules(t, Definition())
+}
+
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // The register holds one attachment per family: a retried or repeated request answers the

@@ -9,3 +9,7 @@ import (
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
+
+func TestOpenAPIFollowsHouseRules(t *testing.T) {
+	servicetest.OpenAPIFollowsHouseRules(t, Definition())
+}

@@ -24,6 +24,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
 
+func TestOpenAPIFollowsHouseRules(t *testing.T) {
+	servicetest.OpenAPIFollowsHouseRules(t, Definition())
+}
+
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // plansWithCap loads the shipped plans and a copy of Lancashire's with a family cap of 2.

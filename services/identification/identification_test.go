@@ -23,6 +23,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
 
+func TestOpenAPIFollowsHouseRules(t *testing.T) {
+	servicetest.OpenAPIFollowsHouseRules(t, Definition())
+}
+
 // api builds the service's real engine against real Postgres, Redis and Temporal. Requests
 // without an Authorization header go as a data analyst; tests of access send their own.
 func api(t *testing.T) (*testAPI, *service.Deps) {

@@ -12,3 +12,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t, Definition()) }
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
+
+func TestOpenAPIFollowsHouseRules(t *testing.T) {
+	servicetest.OpenAPIFollowsHouseRules(t, Definition())
+}

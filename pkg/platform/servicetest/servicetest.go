@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -75,6 +76,64 @@ func OpenAPIIsValid(t *testing.T, def service.Definition) {
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		t.Errorf("%s's OpenAPI document is not valid: %v", def.Name, err)
 	}
+}
+
+// OpenAPIFollowsHouseRules lints the service's OpenAPI document against the conventions
+// (docs/api-conventions.md): every operation has an operationId in lowerCamelCase, a summary
+// and a tag the document describes; every /v1 operation documents 401 and 429; every error
+// answer (4xx, 5xx) is a problem (application/problem+json, the Problem schema); property
+// names are snake_case.
+func OpenAPIFollowsHouseRules(t *testing.T, def service.Definition) {
+	t.Helper()
+	doc := loadDocument(t, def)
+	declared := map[string]bool{}
+	for _, tag := range doc.Tags {
+		declared[tag.Name] = tag.Description != ""
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			at := method + " " + path
+			if !operationID.MatchString(op.OperationID) || op.Summary == "" {
+				t.Errorf("%s: want an operationId in lowerCamelCase and a summary", at)
+			}
+			if len(op.Tags) == 0 || !declared[op.Tags[0]] {
+				t.Errorf("%s: want a tag that the document's tags describe, not %v", at, op.Tags)
+			}
+			for code, resp := range op.Responses.Map() {
+				if strings.HasPrefix(path, "/v1/") && code >= "4" && resp.Value != nil && resp.Value.Content.Get("application/problem+json") == nil {
+					t.Errorf("%s: answer %s is not a problem (application/problem+json)", at, code)
+				}
+			}
+			for _, code := range []string{"401", "429"} {
+				if strings.HasPrefix(path, "/v1/") && op.Responses.Value(code) == nil {
+					t.Errorf("%s: %s is not documented", at, code)
+				}
+			}
+		}
+	}
+	for name, schema := range doc.Components.Schemas {
+		checkPropertyNames(t, name, schema)
+	}
+}
+
+var (
+	operationID  = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+	propertyName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// checkPropertyNames fails on a property name that is not snake_case, at any depth.
+func checkPropertyNames(t *testing.T, at string, ref *openapi3.SchemaRef) {
+	t.Helper()
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return
+	}
+	for name, p := range ref.Value.Properties {
+		if !propertyName.MatchString(name) {
+			t.Errorf("%s.%s: property names are snake_case", at, name)
+		}
+		checkPropertyNames(t, at+"."+name, p)
+	}
+	checkPropertyNames(t, at+"[]", ref.Value.Items)
 }
 
 // devIssuer makes a development issuer for one test, and a verifier of its tokens.
