@@ -10,6 +10,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) { servicetest.OpenAPIMatchesRoutes(t
 
 func TestOpenAPIIsValid(t *testing.T) { servicetest.OpenAPIIsValid(t, Definition()) }
 
+func TestAPIReferenceIsCurrent(t *testing.T) {
+	servicetest.APIReferenceIsCurrent(t, Definition(), "../../docs/api/case.md")
+}
+
 func TestOpenAPIFollowsHouseRules(t *testing.T) {
 	servicetest.OpenAPIFollowsHouseRules(t, Definition())
 }
