@@ -136,25 +136,57 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 func checkAlerts(t *testing.T, objs []object) {
 	t.Helper()
 	exprs := map[string]string{}
+	anchors := runbookAnchors(t)
 	for _, o := range objs {
 		if r, ok := o.Value.(*prometheusRule); ok {
 			for _, g := range r.Spec.Groups {
 				for _, rule := range g.Rules {
 					exprs[rule.Alert] = rule.Expr
+					// Every alert leads to its section of the runbook.
+					_, anchor, _ := strings.Cut(rule.Annotations["runbook_url"], "#")
+					if !strings.HasPrefix(rule.Annotations["runbook_url"], "https://") || !anchors[anchor] {
+						t.Errorf("alert %s: runbook_url %q is not a section of docs/runbook.md", rule.Alert, rule.Annotations["runbook_url"])
+					}
 				}
 			}
 		}
+		if m, ok := o.Value.(*podMonitor); ok && (len(m.Spec.PodMetricsEndpoints) != 1 || m.Spec.PodMetricsEndpoints[0].Port != "metrics" ||
+			m.Spec.Selector.MatchLabels["app.kubernetes.io/instance"] == "") {
+			t.Errorf("PodMonitor %s does not scrape every pod's metrics port: %+v", m.Metadata.Name, m.Spec)
+		}
 	}
+	// Each alert on a series the code (or the Temporal SDK, kube-state-metrics, Prometheus) exports.
 	for alert, metric := range map[string]string{
 		"FamilypathActivityFailures":     "temporal_activity_execution_failed_total",
 		"FamilypathWorkflowTaskFailures": "temporal_workflow_task_execution_failed_total",
 		"FamilypathOverdueFamilies":      "familypath_overdue_families",
 		"FamilypathStalledServiceSteps":  "familypath_stalled_service_steps",
+		"FamilypathAPIErrors":            "http_requests_total",
+		"FamilypathAPILatency":           "http_request_duration_seconds_bucket",
+		"FamilypathPodNotReady":          "kube_pod_status_ready",
+		"FamilypathMetricsMissing":       "up{",
 	} {
 		if !strings.Contains(exprs[alert], metric) {
 			t.Errorf("alert %s: expr %q does not use %s", alert, exprs[alert], metric)
 		}
 	}
+}
+
+// runbookAnchors are the GitHub anchors of docs/runbook.md's headings.
+func runbookAnchors(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "runbook.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	drop := regexp.MustCompile(`[^a-z0-9 -]`)
+	for _, line := range strings.Split(string(b), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			anchors[strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(h), ""), " ", "-")] = true
+		}
+	}
+	return anchors
 }
 
 // Migrations run per service and the search attributes are registered by the code's own

@@ -49,6 +49,26 @@ type prometheusRule struct {
 	} `json:"spec"`
 }
 
+// podMonitor is the part of the Prometheus Operator's CRD the chart uses.
+type podMonitor struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		Selector struct {
+			MatchLabels map[string]string `json:"matchLabels"`
+		} `json:"selector"`
+		PodMetricsEndpoints []struct {
+			Port     string `json:"port"`
+			Path     string `json:"path"`
+			Interval string `json:"interval"`
+		} `json:"podMetricsEndpoints"`
+	} `json:"spec"`
+}
+
 func newOf(kind string) (any, error) {
 	switch kind {
 	case "Deployment":
@@ -73,6 +93,8 @@ func newOf(kind string) (any, error) {
 		return &networkingv1.NetworkPolicy{}, nil
 	case "PrometheusRule":
 		return &prometheusRule{}, nil
+	case "PodMonitor":
+		return &podMonitor{}, nil
 	}
 	return nil, fmt.Errorf("kind %q is not one this deployment should contain", kind)
 }
