@@ -1,6 +1,7 @@
 package deploytest
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 					}
 				}
 				checkAlerts(t, objs)
+				checkDashboards(t, objs)
 			}
 			checkHooks(t, objs)
 			checkProbes(t, objs)
@@ -142,6 +144,11 @@ func checkAlerts(t *testing.T, objs []object) {
 			for _, g := range r.Spec.Groups {
 				for _, rule := range g.Rules {
 					exprs[rule.Alert] = rule.Expr
+					for _, m := range regexp.MustCompile(`[a-z_]+\{`).FindAllString(rule.Expr, -1) {
+						if name := strings.TrimSuffix(m, "{"); !exportedSeries.MatchString(name) {
+							t.Errorf("alert %s reads %s, which nothing exports", rule.Alert, name)
+						}
+					}
 					// Every alert leads to its section of the runbook.
 					_, anchor, _ := strings.Cut(rule.Annotations["runbook_url"], "#")
 					if !strings.HasPrefix(rule.Annotations["runbook_url"], "https://") || !anchors[anchor] {
@@ -169,6 +176,50 @@ func checkAlerts(t *testing.T, objs []object) {
 		if !strings.Contains(exprs[alert], metric) {
 			t.Errorf("alert %s: expr %q does not use %s", alert, exprs[alert], metric)
 		}
+	}
+}
+
+// exportedSeries are the series the dashboards and alerts may use: the code's own
+// (pkg/platform/httpapi, audit, workflows/operations, claims' dashboard), the Temporal SDK's
+// (pkg/platform/temporalx names them temporal_*), kube-state-metrics' and Prometheus's.
+var exportedSeries = regexp.MustCompile(`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq)|temporal_[a-z_]+|kube_pod_status_ready|up)$`)
+
+// checkDashboards: each Grafana dashboard is JSON with a uid and a title, labelled for the
+// sidecar, and every panel's query reads series something exports.
+func checkDashboards(t *testing.T, objs []object) {
+	t.Helper()
+	series := regexp.MustCompile(`[a-z_]+\{`)
+	seen := 0
+	for _, o := range objs {
+		cm, ok := o.Value.(*corev1.ConfigMap)
+		if !ok || cm.Labels["grafana_dashboard"] == "" {
+			continue
+		}
+		for file, text := range cm.Data {
+			seen++
+			var d struct {
+				UID, Title string
+				Panels     []struct {
+					Title   string
+					Targets []struct{ Expr string }
+				}
+			}
+			if err := json.Unmarshal([]byte(text), &d); err != nil || d.UID == "" || d.Title == "" || len(d.Panels) == 0 {
+				t.Errorf("dashboard %s: %v (uid %q, title %q, %d panels)", file, err, d.UID, d.Title, len(d.Panels))
+			}
+			for _, p := range d.Panels {
+				for _, target := range p.Targets {
+					for _, m := range series.FindAllString(target.Expr, -1) {
+						if name := strings.TrimSuffix(m, "{"); !exportedSeries.MatchString(name) {
+							t.Errorf("dashboard %s, panel %q reads %s, which nothing exports", file, p.Title, name)
+						}
+					}
+				}
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d Grafana dashboards rendered, want 3 (APIs, workers, programme)", seen)
 	}
 }
 

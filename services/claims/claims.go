@@ -50,6 +50,10 @@ func Definition() service.Definition {
 				return err
 			}
 			packs := &ledger.Freezer{Keys: d.Settings.FieldKeys}
+			// The ledger by plan and status, for the programme's Grafana dashboard.
+			if err := d.Metrics.Register(&dashboard.ClaimsByStatus{DB: d.DB, Log: d.Log, CacheFor: time.Minute}); err != nil {
+				return err
+			}
 			(&dashboard.API{DB: d.DB, Plans: ps, Packs: packs, Guard: d.Guard, Log: d.Log}).Routes(r)
 			(&auditing.API{DB: d.DB, Plans: ps, Packs: packs, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,40 @@ func TestTheDashboardKeepsTheLatestForecast(t *testing.T) {
 	if _, err := kept.RecordForecast(context.Background(), &familypathv1.ForecastSnapshot{Id: uuid.NewString(), PlanId: "lancashire-phase2",
 		ForecastJson: []byte("not json")}); err == nil {
 		t.Fatal("a snapshot that is not a forecast was kept")
+	}
+}
+
+// The ledger by plan and status is a Prometheus gauge on the service's metrics, for the
+// programme's Grafana dashboard.
+func TestClaimsByStatusAreExportedForTheDashboard(t *testing.T) {
+	a := servicetest.New(t, Definition(), servicetest.Options{})
+	plan := "metrics-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:8]
+	for i, status := range []string{"READY", "READY", "PAID"} {
+		if err := a.Deps.DB.Exec(`INSERT INTO claims.claims (id, family_id, attempt, route, plan_version, evidence_snapshot_id, achieved_at, problems, status)
+			VALUES (?, ?, 1, 'SSP', ?, 's-1', now(), '[]', ?)`, uuid.NewString(), uuid.NewString(), plan+"@1", status).Error; err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	families, err := a.Deps.Metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "familypath_claims" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["plan"] == plan {
+				got[labels["status"]] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if got["READY"] != 2 || got["PAID"] != 1 || len(got) != 2 {
+		t.Errorf("familypath_claims for %s: %v", plan, got)
 	}
 }

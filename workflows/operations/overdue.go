@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -34,7 +35,7 @@ type Counted struct {
 // collect sends the count of workflows the query matches as desc. When visibility cannot
 // answer, the gauge is absent rather than a misleading zero (the alert rules also watch for
 // its absence).
-func (c *Counted) collect(ch chan<- prometheus.Metric, desc *prometheus.Desc, query func(time.Time) string) {
+func (c *Counted) collect(ch chan<- prometheus.Metric, desc *prometheus.Desc, query func(time.Time) string, labels ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
@@ -50,7 +51,7 @@ func (c *Counted) collect(ch chan<- prometheus.Metric, desc *prometheus.Desc, qu
 		}
 	}
 	if c.ok {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.value)
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, c.value, labels...)
 	}
 }
 
@@ -109,3 +110,50 @@ func (s *StalledSteps) Describe(ch chan<- *prometheus.Desc) { ch <- stalledDesc 
 
 // Collect implements prometheus.Collector.
 func (s *StalledSteps) Collect(ch chan<- prometheus.Metric) { s.collect(ch, stalledDesc, s.Query) }
+
+// FamiliesByPhase exports familypath_running_families{phase}: running family workflows by
+// their FamilyPhase search attribute, one visibility count per phase (cached like the others),
+// for the programme's dashboard.
+type FamiliesByPhase struct {
+	// Where narrows every count (a visibility condition such as `TaskQueue = "..."`); empty
+	// counts them all.
+	Where  string
+	phases []string
+	counts []*Counted
+}
+
+var phaseDesc = prometheus.NewDesc("familypath_running_families",
+	"Running FamilyLifecycle workflows by their FamilyPhase.", []string{"phase"}, nil)
+
+// runningPhases are the phases a running family workflow is in (the others end it).
+var runningPhases = []familypathv1.FamilyPhase{familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED,
+	familypathv1.FamilyPhase_FAMILY_PHASE_ATTACHED, familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING,
+	familypathv1.FamilyPhase_FAMILY_PHASE_CLAIM_CANDIDATE, familypathv1.FamilyPhase_FAMILY_PHASE_CLAIMED,
+	familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED}
+
+// NewFamiliesByPhase counts each phase a running family can be in, each with its own cache.
+func NewFamiliesByPhase(counted func() Counted) *FamiliesByPhase {
+	f := &FamiliesByPhase{}
+	for _, p := range runningPhases {
+		c := counted()
+		f.phases, f.counts = append(f.phases, p.String()), append(f.counts, &c)
+	}
+	return f
+}
+
+// Describe implements prometheus.Collector.
+func (f *FamiliesByPhase) Describe(ch chan<- *prometheus.Desc) { ch <- phaseDesc }
+
+// Collect implements prometheus.Collector.
+func (f *FamiliesByPhase) Collect(ch chan<- prometheus.Metric) {
+	for i, phase := range f.phases {
+		query := func(time.Time) string {
+			q := runningFamilies + ` AND FamilyPhase = "` + phase + `"`
+			if f.Where != "" {
+				q += " AND " + f.Where
+			}
+			return q
+		}
+		f.counts[i].collect(ch, phaseDesc, query, strings.TrimPrefix(phase, "FAMILY_PHASE_"))
+	}
+}

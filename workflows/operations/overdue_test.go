@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -73,6 +76,87 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 	waiting("window-"+testenv.Unique(), "CLAIM_WINDOW_OUTCOME", now.Add(-time.Hour))
 	s := &StalledSteps{Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }}, Grace: 15 * time.Minute}
 	eventually(t, s, 1)
+}
+
+// Running families are counted by phase, each phase with its own label; only running ones.
+func TestRunningFamiliesAreCountedByPhase(t *testing.T) {
+	ctx := context.Background()
+	addr, ns := testenv.TemporalAddress(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	keys, err := keyring.Parse(testenv.PayloadKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := temporalx.RegisterSearchAttributes(ctx, c, ns); err != nil {
+		t.Fatal(err)
+	}
+	queue := "phase-test-" + testenv.Unique() // only this test's families count
+	start := func(phase string) string {
+		id := "family/phase-" + testenv.Unique()
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.SAFamilyPhase.ValueSet(phase))}, contract.WorkflowFamilyLifecycle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.TerminateWorkflow(context.Background(), id, "", "test over") })
+		return id
+	}
+	start("FAMILY_PHASE_TRACKING")
+	start("FAMILY_PHASE_TRACKING")
+	ended := start("FAMILY_PHASE_CLAIMED")
+	if err := c.TerminateWorkflow(ctx, ended, "", "ended: not running"); err != nil {
+		t.Fatal(err)
+	}
+	start("FAMILY_PHASE_SUBMITTED")
+	f := NewFamiliesByPhase(func() Counted { return Counted{Client: c, Namespace: ns, Log: log, Now: time.Now} })
+	f.Where = `TaskQueue = "` + queue + `"`
+	want := map[string]float64{"TRACKING": 2, "SUBMITTED": 1, "CLAIMED": 0, "IDENTIFIED": 0}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		got := map[string]float64{}
+		for _, phase := range []string{"TRACKING", "SUBMITTED", "CLAIMED", "IDENTIFIED"} {
+			got[phase] = testutil.ToFloat64(phaseGauge{f, phase})
+		}
+		if maps.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("by phase %v, want %v", got, want)
+		}
+		f = NewFamiliesByPhase(func() Counted { return Counted{Client: c, Namespace: ns, Log: log, Now: time.Now} })
+		f.Where = `TaskQueue = "` + queue + `"`
+	}
+}
+
+// phaseGauge is one phase's series of FamiliesByPhase, for testutil.
+type phaseGauge struct {
+	f     *FamiliesByPhase
+	phase string
+}
+
+func (g phaseGauge) Describe(ch chan<- *prometheus.Desc) { g.f.Describe(ch) }
+func (g phaseGauge) Collect(ch chan<- prometheus.Metric) {
+	all := make(chan prometheus.Metric, 16)
+	g.f.Collect(all)
+	close(all)
+	for m := range all {
+		if strings.Contains(m.Desc().String(), "familypath_running_families") && labelOf(m) == g.phase {
+			ch <- m
+		}
+	}
+}
+
+// labelOf is a metric's phase label.
+func labelOf(m prometheus.Metric) string {
+	var out dto.Metric
+	if m.Write(&out) != nil || len(out.GetLabel()) == 0 {
+		return ""
+	}
+	return out.GetLabel()[0].GetValue()
 }
 
 // eventually waits until the gauge reads want: visibility is eventually consistent.

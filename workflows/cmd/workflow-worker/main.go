@@ -139,7 +139,7 @@ func run(args []string) error {
 		return operations.Counted{Client: c, Namespace: tcfg.Namespace, CacheFor: time.Minute, Log: log, Now: time.Now}
 	}
 	reg.MustRegister(&operations.OverdueFamilies{Counted: counted(), Grace: overdueGrace},
-		&operations.StalledSteps{Counted: counted(), Grace: stalledStepGrace})
+		&operations.StalledSteps{Counted: counted(), Grace: stalledStepGrace}, operations.NewFamiliesByPhase(counted))
 	polling := temporalx.PollerCheck{Client: c, TaskQueue: contract.QueueFamilyLifecycle, Type: enumspb.TASK_QUEUE_TYPE_WORKFLOW, Identity: identity}
 	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }},
 		{Name: "pollers", Ping: polling.Ping}}
