@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/redis/go-redis/v9"
 )
@@ -89,6 +90,7 @@ func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Access
 		return policy.Access{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	logging.SetRequestID(ctx, req.Header) // the case service logs the check under the caller's request id
 	resp, err := hc.Do(req)
 	if err != nil {
 		return policy.Access{}, fmt.Errorf("ask the case service: %w", err)

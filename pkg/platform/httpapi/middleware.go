@@ -18,7 +18,7 @@ import (
 const requestIDKey = "request_id"
 
 // HeaderRequestID carries the request id in and out.
-const HeaderRequestID = "X-Request-Id"
+const HeaderRequestID = logging.RequestIDHeader
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 )
 
@@ -39,6 +40,17 @@ func redact(_ []string, a slog.Attr) slog.Attr {
 }
 
 type ctxKey struct{}
+
+// RequestIDHeader carries a request id in and out of every API, and on to the services an
+// API or an activity calls, so one id finds a request's log lines in every service.
+const RequestIDHeader = "X-Request-Id"
+
+// SetRequestID gives an outgoing request the request id of ctx, when it has one.
+func SetRequestID(ctx context.Context, h http.Header) {
+	if id := RequestID(ctx); id != "" {
+		h.Set(RequestIDHeader, id)
+	}
+}
 
 // WithRequestID stores the request id so every log line of the request carries it.
 func WithRequestID(ctx context.Context, id string) context.Context {

@@ -12,9 +12,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/platform/logging"
+	"go.temporal.io/sdk/activity"
 )
 
 // ErrNotFound is the owner's 404: the record does not exist (not worth retrying).
@@ -47,6 +50,7 @@ func (s *Service) GetJSON(ctx context.Context, path string, v any) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set(logging.RequestIDHeader, requestID(ctx))
 	hc := s.HTTP
 	if hc == nil {
 		hc = defaultHTTP
@@ -65,4 +69,17 @@ func (s *Service) GetJSON(ctx context.Context, path string, v any) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		return fmt.Errorf("%s answered %d", s.Name, resp.StatusCode)
 	}
+}
+
+// requestID is the id the owner logs the read under: the caller's request id, or, from an
+// activity, its workflow run's id (run-<uuid>), by which an operator finds the workflow in
+// the Temporal UI; otherwise a new one.
+func requestID(ctx context.Context) string {
+	if id := logging.RequestID(ctx); id != "" {
+		return id
+	}
+	if activity.IsActivity(ctx) {
+		return "run-" + activity.GetInfo(ctx).WorkflowExecution.RunID
+	}
+	return "call-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 }
