@@ -39,7 +39,7 @@ const (
 // projectionDays caps how far ahead a projection looks (104 weeks).
 const projectionDays = 728
 
-func (c *ctx) employment(at Moment) []EmploymentStatus {
+func (c *evaluation) employment(at Moment) []EmploymentStatus {
 	var buf [4]EmploymentStatus // gathered on the stack, returned at its exact size
 	out := buf[:0]
 	for i, m := range c.f.Members {
@@ -65,7 +65,7 @@ func (c *ctx) employment(at Moment) []EmploymentStatus {
 // never work; UC in the working regime is. Days of work count from the later of the
 // benefit's end and attachment, and an open spell of work counts only as far as its feed's
 // data reaches (ruling 1): it is projected beyond.
-func (c *ctx) adultEmployment(member int32, person string, at Moment) (EmploymentStatus, bool) {
+func (c *evaluation) adultEmployment(member int32, person string, at Moment) (EmploymentStatus, bool) {
 	p := c.p
 	st := EmploymentStatus{Person: person}
 	var left *Fact
@@ -200,7 +200,7 @@ func dayMoment(day int) Moment {
 
 // workSpan is a spell of work from the civil day `from` on: an ended spell to its end, an
 // open one as far as its feed's data reaches (nothing when none is held).
-func (c *ctx) workSpan(w *Fact, from int) (span, bool) {
+func (c *evaluation) workSpan(w *Fact, from int) (span, bool) {
 	s := span{start: max(civilDay(*w.Start), from)}
 	switch {
 	case w.End != nil:

@@ -28,94 +28,6 @@ const (
 //     from attachment, blocking lists outstanding problems only.
 const EngineVersion = "2"
 
-// Judgement is the engine's answer for one family at one moment, with its reasons.
-type Judgement struct {
-	Plan        Ref                `json:"plan"`
-	Engine      string             `json:"engine"`
-	FamilyID    string             `json:"family_id"`
-	At          Moment             `json:"at"`
-	Eligibility EligibilityResult  `json:"eligibility"`
-	Readiness   *Readiness         `json:"attachment_readiness,omitempty"`
-	Problems    []ProblemStatus    `json:"problems,omitempty"`
-	Employment  []EmploymentStatus `json:"employment,omitempty"`
-	Result      Result             `json:"result"`
-}
-
-// EligibilityResult says whether the family is eligible at the moment, and on what evidence.
-// For an attached family it is judged at the attachment date, when the baseline was frozen.
-type EligibilityResult struct {
-	At          Moment            `json:"at"`
-	Eligible    bool              `json:"eligible"`
-	Problems    []ProblemEvidence `json:"problems"`
-	Dependants  bool              `json:"has_dependent_child_or_pregnancy"`
-	Explanation []string          `json:"explanation"`
-	MinProblems int               `json:"min_problems"`
-}
-
-// Codes are the problems evidenced, in the plan's order.
-func (e EligibilityResult) Codes() []string {
-	codes := make([]string, len(e.Problems))
-	for i, pr := range e.Problems {
-		codes[i] = pr.Code
-	}
-	return codes
-}
-
-// ProblemEvidence is a problem evidenced at the moment, with the indicators that met it.
-type ProblemEvidence struct {
-	Code       string         `json:"code"`
-	Indicators []IndicatorHit `json:"indicators"`
-}
-
-// IndicatorHit is an indicator met, with the evidence rows behind it.
-type IndicatorHit struct {
-	Code  string   `json:"code"`
-	Facts []string `json:"facts"`
-}
-
-// Readiness answers whether the family can be attached, and what is missing.
-type Readiness struct {
-	Ready   bool     `json:"ready"`
-	Missing []string `json:"missing"`
-}
-
-// ProblemStatus is one baseline problem's progress.
-type ProblemStatus struct {
-	Code        string `json:"code"`
-	Status      string `json:"status"`
-	ClockStart  Moment `json:"clock_start,omitzero"`
-	SustainedAt Moment `json:"sustained_at,omitzero"`
-	// RecurredAt is the latest recurrence after attachment, which restarted the clock.
-	RecurredAt Moment `json:"recurred_at,omitzero"`
-	// Waiting says what a problem in significant progress waits for (Waiting*), and
-	// Awaiting the data it needs before it can be sustained.
-	Waiting     string     `json:"waiting,omitempty"`
-	Awaiting    []Awaiting `json:"awaiting,omitempty"`
-	Flags       []string   `json:"flags,omitempty"`
-	Explanation string     `json:"explanation"`
-	Facts       []string   `json:"facts,omitempty"`
-}
-
-// Result is the family's result: achieved (route and moment), or the earliest moment a
-// claim could be made if progress holds, the outstanding problems that block it, and the
-// problems in significant progress with what each waits for.
-type Result struct {
-	Route           string    `json:"route,omitempty"`
-	AchievedAt      Moment    `json:"achieved_at,omitzero"`
-	EarliestClaimAt Moment    `json:"earliest_claim_at,omitzero"`
-	Blocking        []string  `json:"blocking,omitempty"`
-	Pending         []Pending `json:"pending,omitempty"`
-	Explanation     []string  `json:"explanation"`
-}
-
-// Pending is a baseline problem in significant progress: the day it will be sustained if it
-// holds (when known) and what it waits for (Waiting*).
-type Pending struct {
-	Code        string `json:"code"`
-	SustainedAt Moment `json:"sustained_at,omitzero"`
-	Waiting     string `json:"waiting"`
-}
-
 // Judge judges a family at a moment under a plan. It is pure: the same inputs always give
 // the same judgement.
 func Judge(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, true) }
@@ -126,7 +38,7 @@ func Judge(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, tru
 func Evaluate(p *Plan, f *Family, at Moment) Judgement { return judge(p, f, at, false) }
 
 func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
-	c := newCtx(p, f)
+	c := newEvaluation(p, f)
 	defer c.release()
 	c.words = words
 	j := Judgement{Plan: p.Ref(), Engine: EngineVersion, FamilyID: f.ID, At: at}
@@ -150,9 +62,9 @@ func judge(p *Plan, f *Family, at Moment, words bool) Judgement {
 	return j
 }
 
-// ctx is one judgement's working set: the family's facts sorted out by indicator, each
+// evaluation is one judgement's working set: the family's facts sorted out by indicator, each
 // fact's member and term, and members' ages, worked out once instead of for every rule.
-type ctx struct {
+type evaluation struct {
 	p        *Plan
 	f        *Family
 	members  []memberAges
@@ -164,8 +76,8 @@ type ctx struct {
 	words bool // write explanations
 	t     text // builds them
 
-	counts, backing []int32   // newCtx's scratch, kept for the next judgement
-	factInds        [][]int32 // newCtx's scratch: each fact's indicators
+	counts, backing []int32   // newEvaluation's scratch, kept for the next judgement
+	factInds        [][]int32 // newEvaluation's scratch: each fact's indicators
 	benefits, work  []int32   // positions of benefit spells and work spells, for continuous employment
 	progress        []int32   // positions of caseworkers' evidence of training, volunteering or job search
 	lookbacks       []lookback
@@ -176,7 +88,7 @@ type ctx struct {
 
 // lookback remembers where a look-back window starts for a moment under a plan's calendar:
 // judgements ask the same few (period, moment) pairs for every indicator and, in a batch, for
-// every family; each answer is calendar arithmetic. Kept in the pooled ctx, up to maxLookbacks.
+// every family; each answer is calendar arithmetic. Kept in the pooled evaluation, up to maxLookbacks.
 type lookback struct {
 	plan     *Plan
 	period   Period
@@ -185,15 +97,15 @@ type lookback struct {
 
 const maxLookbacks = 32
 
-// ctxs keeps working sets between judgements: what a judgement returns never points into
+// evaluations keeps working sets between judgements: what a judgement returns never points into
 // them (evidence ids have their own array), so only scratch is reused.
-var ctxs = sync.Pool{New: func() any { return new(ctx) }}
+var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
 
 // release returns the working set to the pool, dropping its references to the family.
-func (c *ctx) release() {
+func (c *evaluation) release() {
 	clear(c.members)
 	c.p, c.f, c.ids, c.awaits = nil, nil, nil, nil
-	ctxs.Put(c)
+	evaluations.Put(c)
 }
 
 // resize returns s with length n, reusing its array when it is big enough.
@@ -207,7 +119,7 @@ func resize[T any](s []T, n int) []T {
 }
 
 // lookbackStart is where the period looking back from at starts.
-func (c *ctx) lookbackStart(p Period, at Moment) Moment {
+func (c *evaluation) lookbackStart(p Period, at Moment) Moment {
 	for i := range c.lookbacks {
 		if l := &c.lookbacks[i]; l.plan == c.p && l.period == p && l.at.Equal(at.Time) {
 			return l.from
@@ -234,8 +146,8 @@ type factInfo struct {
 	term   int32 // position in the plan's terms; -1 when the fact names none the plan knows
 }
 
-func newCtx(p *Plan, f *Family) *ctx {
-	c := ctxs.Get().(*ctx)
+func newEvaluation(p *Plan, f *Family) *evaluation {
+	c := evaluations.Get().(*evaluation)
 	c.p, c.f = p, f
 	c.ids = make([]string, 0, 2*len(f.Facts)+8) // about what a judgement cites (eligibility and progress); more grows it
 	c.members, c.facts = resize(c.members, len(f.Members)), resize(c.facts, len(f.Facts))
@@ -295,7 +207,7 @@ func newCtx(p *Plan, f *Family) *ctx {
 	return c
 }
 
-func (c *ctx) memberIndex(person string) int32 {
+func (c *evaluation) memberIndex(person string) int32 {
 	for i := range c.members {
 		if c.members[i].id == person {
 			return int32(i)
@@ -305,7 +217,7 @@ func (c *ctx) memberIndex(person string) int32 {
 }
 
 // childAt says whether a member (by position) is a dependent child at a moment.
-func (c *ctx) childAt(member int32, when Moment) (child, known bool) {
+func (c *evaluation) childAt(member int32, when Moment) (child, known bool) {
 	if member < 0 {
 		return false, false
 	}
@@ -317,7 +229,7 @@ func (c *ctx) childAt(member int32, when Moment) (child, known bool) {
 }
 
 // carve returns the evidence ids appended to c.ids since start, as a list of their own.
-func (c *ctx) carve(start int) []string {
+func (c *evaluation) carve(start int) []string {
 	end := len(c.ids)
 	if end == start {
 		return nil
@@ -326,7 +238,7 @@ func (c *ctx) carve(start int) []string {
 }
 
 // eligibility judges eligibility at a moment: the attachment date for an attached family.
-func (c *ctx) eligibility(at Moment, atAttachment bool) EligibilityResult {
+func (c *evaluation) eligibility(at Moment, atAttachment bool) EligibilityResult {
 	p := c.p
 	r := EligibilityResult{At: at, MinProblems: p.Eligibility.MinProblems, Problems: c.evidenced(at)}
 	for i, m := range c.f.Members {
@@ -373,7 +285,7 @@ func (c *ctx) eligibility(at Moment, atAttachment bool) EligibilityResult {
 
 // evidenced returns the plan's problems that have at least one indicator met at the moment.
 // Hits gather on the stack first, so that the answer takes two exact-size arrays.
-func (c *ctx) evidenced(at Moment) []ProblemEvidence {
+func (c *evaluation) evidenced(at Moment) []ProblemEvidence {
 	var hitBuf [24]IndicatorHit
 	var lastBuf [12]int // per problem, where its hits end; -1 when it has none
 	hits, last := hitBuf[:0], lastBuf[:0]
@@ -412,7 +324,7 @@ func (c *ctx) evidenced(at Moment) []ProblemEvidence {
 }
 
 // evidencedCount counts the problems evidenced at a moment.
-func (c *ctx) evidencedCount(at Moment) int {
+func (c *evaluation) evidencedCount(at Moment) int {
 	n := 0
 	for i := range c.p.Problems {
 		for j := range c.p.Problems[i].Indicators {
@@ -427,7 +339,7 @@ func (c *ctx) evidencedCount(at Moment) int {
 
 // subjectMatches says whether a fact's person (by the fact's position) is the indicator's
 // subject at the fact's time.
-func (c *ctx) subjectMatches(ind *Indicator, fact int32, when Moment) bool {
+func (c *evaluation) subjectMatches(ind *Indicator, fact int32, when Moment) bool {
 	if role := c.f.Facts[fact].Role; len(ind.Roles) > 0 && role != "" && !slices.Contains(ind.Roles, role) {
 		return false
 	}
@@ -440,7 +352,7 @@ func (c *ctx) subjectMatches(ind *Indicator, fact int32, when Moment) bool {
 
 // indicatorMet says whether an indicator is met at a moment and, when collect is set,
 // appends the ids of the facts that meet it to c.ids.
-func (c *ctx) indicatorMet(ind *Indicator, at Moment, collect bool) bool {
+func (c *evaluation) indicatorMet(ind *Indicator, at Moment, collect bool) bool {
 	if ind.Attendance != nil {
 		return c.attendanceMet(ind, at, collect)
 	}
@@ -469,7 +381,7 @@ func (c *ctx) indicatorMet(ind *Indicator, at Moment, collect bool) bool {
 // attendanceMet applies an attendance indicator per child over the look-back terms (those
 // that started before the moment): totals per child first, then the ids of the children
 // that meet it.
-func (c *ctx) attendanceMet(ind *Indicator, at Moment, collect bool) bool {
+func (c *evaluation) attendanceMet(ind *Indicator, at Moment, collect bool) bool {
 	from := c.lookbackStart(ind.Lookback, at)
 	type totals struct {
 		member                  int32
@@ -529,7 +441,7 @@ func (c *ctx) attendanceMet(ind *Indicator, at Moment, collect bool) bool {
 	return true
 }
 
-func (c *ctx) readiness(a *Attachment) *Readiness {
+func (c *evaluation) readiness(a *Attachment) *Readiness {
 	p := c.p
 	r := &Readiness{}
 	if n := c.evidencedCount(a.Date); n < p.Eligibility.MinProblems {
@@ -548,7 +460,7 @@ func (c *ctx) readiness(a *Attachment) *Readiness {
 	return r
 }
 
-func (c *ctx) result(j Judgement, at Moment) Result {
+func (c *evaluation) result(j Judgement, at Moment) Result {
 	p, f := c.p, c.f
 	var r Result
 	a := f.Attachment
@@ -602,7 +514,7 @@ func (c *ctx) result(j Judgement, at Moment) Result {
 // sspDates is when SSP was achieved (every baseline problem sustained), or when it would be
 // if progress holds (every problem in significant progress with a known date); it fills
 // Blocking with the outstanding problems and Pending with those in significant progress.
-func (c *ctx) sspDates(r *Result, problems []ProblemStatus, a *Attachment) (achieved, projected Moment) {
+func (c *evaluation) sspDates(r *Result, problems []ProblemStatus, a *Attachment) (achieved, projected Moment) {
 	minimum := c.p.Eligibility.MinProblems
 	if len(a.Baseline) < minimum {
 		if c.words {
@@ -654,7 +566,7 @@ func (c *ctx) sspDates(r *Result, problems []ProblemStatus, a *Attachment) (achi
 
 // unresolvedText says why a family has no result yet: the earliest claim, the outstanding
 // problems that block it, and each problem in significant progress with its date or wait.
-func (c *ctx) unresolvedText(r *Result, problems []ProblemStatus) {
+func (c *evaluation) unresolvedText(r *Result, problems []ProblemStatus) {
 	if !r.EarliestClaimAt.IsZero() {
 		c.t.s("earliest claim on ").m(r.EarliestClaimAt).s(" if progress holds")
 		if slices.ContainsFunc(r.Pending, func(p Pending) bool { return p.Waiting == WaitingData }) {

@@ -59,7 +59,7 @@ type history struct {
 // problemStatuses judges each baseline problem: its clock starts at its last occurrence in
 // any member (so a recurrence restarts it), never before attachment, and runs for the
 // outcome's sustained period; it is sustained only on positive evidence for all of it.
-func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
+func (c *evaluation) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
 	out := make([]ProblemStatus, 0, len(a.Baseline))
 	for _, code := range a.Baseline {
 		pr, ok := c.p.Problem(code)
@@ -79,7 +79,7 @@ func (c *ctx) problemStatuses(a *Attachment, at Moment) []ProblemStatus {
 	return out
 }
 
-func (c *ctx) problemStatus(pr *Problem, a *Attachment, at Moment) ProblemStatus {
+func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) ProblemStatus {
 	st := ProblemStatus{Code: pr.Code}
 	h := c.history(pr, a.Date, at)
 	st.Facts = h.ids
@@ -162,7 +162,7 @@ func (c *ctx) problemStatus(pr *Problem, a *Attachment, at Moment) ProblemStatus
 }
 
 // awaitingText says what data a problem waits for, in words.
-func (c *ctx) awaitingText(aw []Awaiting) {
+func (c *evaluation) awaitingText(aw []Awaiting) {
 	for _, w := range aw {
 		switch {
 		case w.Term != "":
@@ -180,7 +180,7 @@ func (c *ctx) awaitingText(aw []Awaiting) {
 // history reads a problem's occurrences up to at: when it was last present (an event's date,
 // a spell's end, a bad term's end), whether it still is, the facts behind it, and the latest
 // recurrence after attachment.
-func (c *ctx) history(pr *Problem, attached, at Moment) history {
+func (c *evaluation) history(pr *Problem, attached, at Moment) history {
 	var h history
 	afterAttachment := false // whether any occurrence began after attachment: only those can be recurrences
 	attachedAt, recurred := attached.UnixNano(), int64(0)
@@ -277,7 +277,7 @@ func badTerm(a *Attendance, fact *Fact) bool {
 // gaps lists the data missing for the period [start, until) to be shown to have held: every
 // feed the problem reads (one the council receives, or one its evidence came from) must reach
 // until, and a school problem needs census rows for every term counted (ruling 1).
-func (c *ctx) gaps(pr *Problem, a *Attachment, start, until Moment) []Awaiting {
+func (c *evaluation) gaps(pr *Problem, a *Attachment, start, until Moment) []Awaiting {
 	var buf [4]Awaiting
 	out := buf[:0]
 	var feeds [8]string
@@ -317,7 +317,7 @@ func (c *ctx) gaps(pr *Problem, a *Attachment, start, until Moment) []Awaiting {
 }
 
 // evidencedBy says whether any of the family's facts read by the problem come from the feed.
-func (c *ctx) evidencedBy(pr *Problem, feed string) bool {
+func (c *evaluation) evidencedBy(pr *Problem, feed string) bool {
 	for j := range pr.Indicators {
 		if ind := &pr.Indicators[j]; ind.Feed == feed && len(c.indFacts[ind.index]) > 0 {
 			return true
@@ -328,7 +328,7 @@ func (c *ctx) evidencedBy(pr *Problem, feed string) bool {
 
 // censusGaps adds, for a problem read from school census rows, each term counted in
 // [start, until) that lacks a row with sessions for a child whose schooling was the problem.
-func (c *ctx) censusGaps(pr *Problem, start, until Moment, out []Awaiting) []Awaiting {
+func (c *evaluation) censusGaps(pr *Problem, start, until Moment, out []Awaiting) []Awaiting {
 	var census *Indicator
 	for j := range pr.Indicators {
 		if pr.Indicators[j].Attendance != nil {
@@ -365,7 +365,7 @@ func (c *ctx) censusGaps(pr *Problem, start, until Moment, out []Awaiting) []Awa
 }
 
 // hasCensusRow says whether a child has a census row with sessions for a term.
-func (c *ctx) hasCensusRow(census *Indicator, member, term int32) bool {
+func (c *evaluation) hasCensusRow(census *Indicator, member, term int32) bool {
 	for _, i := range c.indFacts[census.index] {
 		if c.facts[i].member == member && c.facts[i].term == term && c.f.Facts[i].SessionsPossible > 0 {
 			return true
@@ -386,7 +386,7 @@ func benefitIndicator(pr *Problem) *Indicator {
 
 // endedSpells calls fn for each benefit spell of the problem that ended by at and evidenced
 // it at attachment or since (its end is inside the indicator's look-back from attachment).
-func (c *ctx) endedSpells(ind *Indicator, a Moment, at Moment, fn func(fact *Fact, member int32) bool) bool {
+func (c *evaluation) endedSpells(ind *Indicator, a Moment, at Moment, fn func(fact *Fact, member int32) bool) bool {
 	from := c.lookbackStart(ind.Lookback, a)
 	for _, i := range c.indFacts[ind.index] {
 		fact := &c.f.Facts[i]
@@ -402,7 +402,7 @@ func (c *ctx) endedSpells(ind *Indicator, a Moment, at Moment, fn func(fact *Fac
 
 // usesUCShare says whether the problem's progress rests on the Universal Credit data share:
 // a benefit spell that ended by the clock's start, with the share holding data after its end.
-func (c *ctx) usesUCShare(pr *Problem, a *Attachment, start Moment) bool {
+func (c *evaluation) usesUCShare(pr *Problem, a *Attachment, start Moment) bool {
 	ind := benefitIndicator(pr)
 	if ind == nil {
 		return false
@@ -421,7 +421,7 @@ func (c *ctx) usesUCShare(pr *Problem, a *Attachment, start Moment) bool {
 // either the UC data share holding data after the end (a UC spell would then be on record) or
 // evidence of work, training, volunteering or job search for the claimant. It answers from
 // when that evidence holds, and false when some spell has none.
-func (c *ctx) progressToWork(pr *Problem, a *Attachment, at Moment) (Moment, bool) {
+func (c *evaluation) progressToWork(pr *Problem, a *Attachment, at Moment) (Moment, bool) {
 	ind := benefitIndicator(pr)
 	if ind == nil {
 		return Moment{}, true
@@ -443,7 +443,7 @@ func (c *ctx) progressToWork(pr *Problem, a *Attachment, at Moment) (Moment, boo
 // workEvidenceSince is the earliest moment from `after` on at which a member's evidence of
 // work (a spell of work, UC in the working regime) or of training, volunteering or job search
 // (caseworkers' evidence) holds, up to at.
-func (c *ctx) workEvidenceSince(member int32, after, at Moment) (Moment, bool) {
+func (c *evaluation) workEvidenceSince(member int32, after, at Moment) (Moment, bool) {
 	var best Moment
 	found := false
 	consider := func(fact *Fact) {
