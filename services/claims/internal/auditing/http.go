@@ -20,7 +20,6 @@ import (
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/claims/internal/ledger"
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -64,27 +63,6 @@ type DecisionBody struct {
 	DecidedAt  time.Time `json:"decided_at"`
 }
 
-// sampledExpr says whether claim c is in its window's audit sample (SQL).
-const sampledExpr = `EXISTS (SELECT 1 FROM claims.audit_samples s WHERE s.window_id = c.window_id AND s.plan_id = split_part(c.plan_version, '@', 1)
-	AND s.sampled @> jsonb_build_array(jsonb_build_object('claim_id', c.id::text)))`
-
-// sampledClaim is a claim with its window, and whether the window's audit sample holds it.
-type sampledClaim struct {
-	WindowID    string
-	PlanVersion string
-	Sampled     bool
-}
-
-func (a *API) claim(ctx context.Context, id uuid.UUID) (*sampledClaim, error) {
-	var rows []sampledClaim
-	err := a.DB.WithContext(ctx).Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version, `+sampledExpr+` AS sampled
-		FROM claims.claims c WHERE c.id = ?`, id).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return &rows[0], nil
-}
-
 // decide records an auditor's decision. A claim in a window's audit sample is assigned to
 // the council's internal auditors (policy's audit_assigned); any other claim is not theirs
 // to decide. The first decision stands: the same again answers 200, a different one 409.
@@ -93,7 +71,7 @@ func (a *API) decide(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cl, err := a.claim(c, id)
+	cl, err := a.store().Claim(c, id)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read claim", err)
 		return
@@ -117,27 +95,11 @@ func (a *API) decide(c *gin.Context) {
 	if !req.Passed {
 		reason = &req.ReasonCode
 	}
-	if err := a.DB.WithContext(c).Exec(`INSERT INTO claims.audit_decisions (claim_id, window_id, passed, reason_code, decided_by, decided_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO NOTHING`, id, cl.WindowID, req.Passed, reason, d.DecidedBy, d.DecidedAt).Error; err != nil {
+	k, err := a.store().RecordDecision(c, id, d, reason)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "record audit decision", err)
 		return
 	}
-	var kept []struct {
-		Passed     bool
-		ReasonCode *string
-		DecidedBy  string
-		DecidedAt  time.Time
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT passed, reason_code, decided_by, decided_at FROM claims.audit_decisions WHERE claim_id = ?`, id).
-		Scan(&kept).Error; err != nil {
-		httpapi.Fail(c, a.Log, "read the audit decision", err)
-		return
-	}
-	if len(kept) == 0 {
-		httpapi.Internal(c)
-		return
-	}
-	k := kept[0]
 	if k.Passed != req.Passed || (k.ReasonCode != nil && *k.ReasonCode != req.ReasonCode) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already decided",
 			Detail: "This claim was decided differently before; the first decision stands."})
@@ -188,47 +150,7 @@ func (a *API) pay(c *gin.Context) {
 	if !a.Guard.Record(c, string(policy.ClaimPay), "claim_window", planID+"/"+windowID, "paid on "+req.PaidAt.UTC().Format(time.DateOnly)) {
 		return
 	}
-	body := PaymentBody{PlanID: planID, WindowID: windowID}
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var done []PaymentBody
-		if err := tx.Raw(`SELECT plan_id, window_id, paid_at, claims_paid, amount_pence FROM claims.window_payments WHERE plan_id = ? AND window_id = ? FOR UPDATE`,
-			planID, windowID).Scan(&done).Error; err != nil {
-			return err
-		}
-		if len(done) > 0 {
-			body = done[0]
-			return nil
-		}
-		var claims []struct {
-			ID, FamilyID, PlanVersion string
-		}
-		if err := tx.Raw(`SELECT id::text AS id, family_id::text AS family_id, plan_version FROM claims.claims
-			WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'SUBMITTED' ORDER BY id FOR UPDATE`, windowID, planID).Scan(&claims).Error; err != nil {
-			return err
-		}
-		if len(claims) == 0 {
-			return ErrNothingSubmitted
-		}
-		for _, cl := range claims {
-			p, ok := a.Plans.ByKey(cl.PlanVersion)
-			if !ok {
-				return errors.New("plan version " + cl.PlanVersion + " is not loaded")
-			}
-			if err := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
-				VALUES (?, 'RESULT', ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
-				ledger.ResultEntryID(cl.ID), cl.FamilyID, cl.ID, p.Money.ResultPence, cl.PlanVersion, req.PaidAt).Error; err != nil {
-				return err
-			}
-			body.AmountPence += p.Money.ResultPence
-		}
-		if err := tx.Exec(`UPDATE claims.claims SET status = 'PAID' WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'SUBMITTED'`,
-			windowID, planID).Error; err != nil {
-			return err
-		}
-		body.PaidAt, body.ClaimsPaid = req.PaidAt.UTC(), len(claims)
-		return tx.Exec(`INSERT INTO claims.window_payments (plan_id, window_id, paid_at, claims_paid, amount_pence, recorded_by) VALUES (?, ?, ?, ?, ?, ?)`,
-			planID, windowID, body.PaidAt, body.ClaimsPaid, body.AmountPence, httpapi.Principal(c).Subject).Error
-	})
+	body, err := a.store().RecordPayment(c, a.Plans, planID, windowID, req.PaidAt, httpapi.Principal(c).Subject)
 	if errors.Is(err, ErrNothingSubmitted) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to pay",
 			Detail: "The window has no submitted claims: it has not been submitted yet, or does not exist."})
@@ -251,12 +173,8 @@ func (a *API) pay(c *gin.Context) {
 // took), and the families of claims imported into the window, which no window workflow took,
 // each itself. A window whose claims were all imported has no workflow to tell.
 func (a *API) tellPaid(ctx context.Context, planID, windowID string, paidAt time.Time) error {
-	var claims []struct {
-		ID, FamilyID string
-		Imported     bool
-	}
-	if err := a.DB.WithContext(ctx).Raw(`SELECT id::text AS id, family_id::text AS family_id, import_id IS NOT NULL AS imported FROM claims.claims
-		WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'PAID' ORDER BY id`, windowID, planID).Scan(&claims).Error; err != nil {
+	claims, err := a.store().PaidClaims(ctx, planID, windowID)
+	if err != nil {
 		return err
 	}
 	own := false
@@ -287,13 +205,16 @@ func (a *API) tellPaid(ctx context.Context, planID, windowID string, paidAt time
 // sample (a Schedule's run has its time appended to the id), or the plain id for a window
 // started by hand.
 func (a *API) windowWorkflow(ctx context.Context, planID, windowID string) string {
-	var ids []string
-	a.DB.WithContext(ctx).Raw(`SELECT workflow_id FROM claims.audit_samples WHERE plan_id = ? AND window_id = ? AND workflow_id IS NOT NULL`, planID, windowID).Scan(&ids)
-	if len(ids) == 1 {
+	// Unreadable, it is the plain id: signalling a workflow that does not exist fails, and the
+	// caller is told to send it again.
+	if ids, err := a.store().SampleWorkflowIDs(ctx, planID, windowID); err == nil && len(ids) == 1 {
 		return ids[0]
 	}
 	return contract.ClaimWindowWorkflowID(planID, windowID)
 }
+
+// store is the package's SQL over the API's database.
+func (a *API) store() Store { return Store{DB: a.DB} }
 
 // planParam is the route's plan id when it names a plan published here; otherwise it answers
 // 404. Queries match a plan's versions by its id as a prefix, so only a known id may reach

@@ -25,17 +25,7 @@ type QueueItem struct {
 // first, with the reminders the window's workflow has sent about it and whether it was
 // escalated.
 func (a *API) queue(c *gin.Context) {
-	var items []QueueItem
-	err := a.DB.WithContext(c).Raw(`
-SELECT s.claim_id, w.window_id, c.route, c.plan_version, s.reason AS sample_reason, w.recorded_at AS sampled_at,
-       (SELECT count(*) FROM claims.audit_reminders r WHERE r.plan_id = w.plan_id AND r.window_id = w.window_id AND s.claim_id = ANY(r.outstanding)) AS reminders,
-       EXISTS (SELECT 1 FROM claims.audit_reminders r WHERE r.plan_id = w.plan_id AND r.window_id = w.window_id AND s.claim_id = ANY(r.outstanding) AND r.escalated) AS escalated,
-       (SELECT max(r.sent_at) FROM claims.audit_reminders r WHERE r.plan_id = w.plan_id AND r.window_id = w.window_id AND s.claim_id = ANY(r.outstanding)) AS last_reminder
-FROM claims.audit_samples w
-CROSS JOIN LATERAL jsonb_to_recordset(w.sampled) AS s(claim_id text, reason text)
-JOIN claims.claims c ON c.id::text = s.claim_id
-WHERE c.status = 'IN_WINDOW' AND NOT EXISTS (SELECT 1 FROM claims.audit_decisions d WHERE d.claim_id::text = s.claim_id)
-ORDER BY w.recorded_at, s.claim_id`).Scan(&items).Error
+	items, err := a.store().Queue(c)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "audit queue", err)
 		return

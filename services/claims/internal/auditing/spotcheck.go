@@ -38,7 +38,7 @@ func (a *API) spotCheck(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cl, err := a.claim(c, id)
+	cl, err := a.store().Claim(c, id)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
@@ -50,21 +50,16 @@ func (a *API) spotCheck(c *gin.Context) {
 	if !a.Guard.Decide(c, policy.ClaimRead, "claim", id.String(), rel) {
 		return
 	}
-	var rows []struct {
-		Status    string
-		CreatedAt time.Time
-		Sealed    []byte
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT c.status, c.created_at, p.sealed FROM claims.claims c JOIN claims.evidence_packs p ON p.claim_id = c.id WHERE c.id = ?`, id).
-		Scan(&rows).Error; err != nil {
+	sp, err := a.store().Pack(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
 	}
-	if len(rows) == 0 {
+	if sp == nil {
 		httpapi.NotFound(c, "Claim")
 		return
 	}
-	pack, err := a.Packs.Open(id, rows[0].Sealed)
+	pack, err := a.Packs.Open(id, sp.Sealed)
 	if err == nil {
 		pack.Problems, err = exportProblems(pack.Problems)
 	}
@@ -72,14 +67,14 @@ func (a *API) spotCheck(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "open evidence pack", err)
 		return
 	}
-	trail, err := a.trail(c, id, rows[0].CreatedAt)
+	trail, err := a.trail(c, id, sp.CreatedAt)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "spotCheck", err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Disposition", `attachment; filename="claim-`+id.String()+`-spot-check.json"`)
-	c.JSON(http.StatusOK, SpotCheck{ClaimID: id.String(), Status: rows[0].Status, Pack: pack, Trail: trail})
+	c.JSON(http.StatusOK, SpotCheck{ClaimID: id.String(), Status: sp.Status, Pack: pack, Trail: trail})
 }
 
 // ProblemExport is a frozen problem judgement as the spot-check export shows it, in the API's
@@ -126,24 +121,7 @@ func exportProblems(frozen json.RawMessage) (json.RawMessage, error) {
 // trail is the claim's steps in time order, from claims' own tables.
 func (a *API) trail(c *gin.Context, id uuid.UUID, created time.Time) ([]TrailEntry, error) {
 	out := []TrailEntry{{At: created.UTC(), Step: "CLAIMED"}}
-	var steps []TrailEntry
-	err := a.DB.WithContext(c).Raw(`
-SELECT s.recorded_at AS at, 'SAMPLED' AS step, x.reason AS detail, '' AS by
-  FROM claims.claims c JOIN claims.audit_samples s ON s.window_id = c.window_id AND s.plan_id = split_part(c.plan_version, '@', 1)
-  CROSS JOIN LATERAL jsonb_to_recordset(s.sampled) AS x(claim_id text, reason text) WHERE c.id = ? AND x.claim_id = c.id::text
-UNION ALL
-SELECT r.sent_at, CASE WHEN r.escalated THEN 'ESCALATED' ELSE 'REMINDED' END, '', ''
-  FROM claims.claims c JOIN claims.audit_reminders r ON r.window_id = c.window_id AND r.plan_id = split_part(c.plan_version, '@', 1) WHERE c.id = ? AND c.id::text = ANY(r.outstanding)
-UNION ALL
-SELECT d.decided_at, 'DECIDED', CASE WHEN d.passed THEN 'PASSED' ELSE 'FAILED ' || d.reason_code END, d.decided_by
-  FROM claims.audit_decisions d WHERE d.claim_id = ?
-UNION ALL
-SELECT sub.submitted_at, 'SUBMITTED', 'submission ' || sub.id::text || ' of window ' || sub.window_id, ''
-  FROM claims.submissions sub WHERE ?::text = ANY(sub.claim_ids)
-UNION ALL
-SELECT l.occurred_at, 'PAID', 'result entry of ' || l.amount_pence || ' pence', ''
-  FROM claims.ledger l WHERE l.kind = 'RESULT' AND l.source_id = ?::text
-ORDER BY 1`, id, id, id, id, id).Scan(&steps).Error
+	steps, err := a.store().Steps(c, id)
 	if err != nil {
 		return nil, err
 	}

@@ -23,15 +23,12 @@ func (a *API) submission(c *gin.Context) {
 		return
 	}
 	windowID := c.Param("window")
-	var subs []struct {
-		ID          string
-		SubmittedAt time.Time
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE plan_id = ? AND window_id = ?`, planID, windowID).Scan(&subs).Error; err != nil {
+	sub, err := a.store().Submission(c, planID, windowID)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
-	if len(subs) == 0 {
+	if sub == nil {
 		httpapi.NotFound(c, "The window's submission")
 		return
 	}
@@ -40,25 +37,18 @@ func (a *API) submission(c *gin.Context) {
 		return
 	}
 	if !perFamily {
-		a.submissionCounts(c, planID, windowID, subs[0].ID)
+		a.submissionCounts(c, planID, windowID, sub.ID)
 		return
 	}
-	var rows []struct {
-		ID, FamilyID, Route, PlanVersion string
-		Attempt                          int
-		AchievedAt                       time.Time
-		Problems                         string
-		Sampled                          bool
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
-		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`, windowID, planID).Scan(&rows).Error; err != nil {
+	rows, err := a.store().SubmittedClaims(c, planID, windowID)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "submission", err)
 		return
 	}
 	w := csvFile(c, "submission-"+planID+"-"+windowID, SubmissionColumns)
 	for _, r := range rows {
-		_ = w.Write([]string{subs[0].ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
-			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), auditOf(r.Sampled), subs[0].SubmittedAt.UTC().Format(time.RFC3339)})
+		_ = w.Write([]string{sub.ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
+			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), auditOf(r.Sampled), sub.SubmittedAt.UTC().Format(time.RFC3339)})
 	}
 	w.Flush()
 }
@@ -84,13 +74,8 @@ var SubmissionCountColumns = []string{"submission_id", "window_id", "route", "au
 
 // submissionCounts answers a window's submission as counts of claims by route and audit.
 func (a *API) submissionCounts(c *gin.Context, planID, windowID, submissionID string) {
-	var rows []struct {
-		Route   string
-		Sampled bool
-		Claims  int
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT c.route, `+sampledExpr+` AS sampled, count(*) AS claims FROM claims.claims c
-		WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') GROUP BY 1, 2 ORDER BY 1, 2`, windowID, planID).Scan(&rows).Error; err != nil {
+	rows, err := a.store().SubmittedCounts(c, planID, windowID)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "submission counts", err)
 		return
 	}
