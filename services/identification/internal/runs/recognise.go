@@ -139,9 +139,8 @@ func (a *API) recognitions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var rows []RecognitionBody
-	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family
-		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run.ID, offset, page.Limit+1).Scan(&rows).Error; err != nil {
+	rows, err := a.Store.Recognitions(c, run.ID, offset, page.Limit+1)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "list recognitions", err)
 		return
 	}

@@ -180,21 +180,12 @@ func (a *API) changes(c *gin.Context) {
 	if !ok {
 		return
 	}
-	type change struct {
-		FamilyID      string  `json:"family_id"`
-		Kind          string  `json:"kind"`
-		OtherFamilyID *string `json:"other_family_id,omitempty"`
-		People        int     `json:"people"`
-		Explanation   string  `json:"explanation"`
-	}
-	var rows []change
-	if err := a.Store.DB.WithContext(c).Raw(`SELECT family_id::text, kind, other_family_id::text, people, explanation
-		FROM identification.family_changes WHERE run_id = ? AND kind <> 'NEW' ORDER BY family_id, kind, other_family_id
-		OFFSET ? LIMIT ?`, run.ID, offset, page.Limit+1).Scan(&rows).Error; err != nil {
+	rows, err := a.Store.FamilyChanges(c, run.ID, offset, page.Limit+1)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "list family changes", err)
 		return
 	}
-	c.JSON(http.StatusOK, httpapi.NewPage(rows, page.Limit, func(change) any { return offset + page.Limit }))
+	c.JSON(http.StatusOK, httpapi.NewPage(rows, page.Limit, func(FamilyChange) any { return offset + page.Limit }))
 }
 
 func (a *API) queue(c *gin.Context) {

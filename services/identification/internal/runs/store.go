@@ -156,3 +156,31 @@ func (s Store) Families(ctx context.Context, run uuid.UUID, f FamilyFilter, afte
 	var out []Family
 	return out, q.Find(&out).Error
 }
+
+// FamilyChange is how a run changed a family it found before: merged, split, members moved.
+type FamilyChange struct {
+	FamilyID      string  `json:"family_id"`
+	Kind          string  `json:"kind"`
+	OtherFamilyID *string `json:"other_family_id,omitempty"`
+	People        int     `json:"people"`
+	Explanation   string  `json:"explanation"`
+}
+
+// FamilyChanges are the run's changes to families found before (not new ones), a page of
+// limit from offset, in family order.
+func (s Store) FamilyChanges(ctx context.Context, run uuid.UUID, offset, limit int) ([]FamilyChange, error) {
+	var rows []FamilyChange
+	err := s.DB.WithContext(ctx).Raw(`SELECT family_id::text, kind, other_family_id::text, people, explanation
+		FROM identification.family_changes WHERE run_id = ? AND kind <> 'NEW' ORDER BY family_id, kind, other_family_id
+		OFFSET ? LIMIT ?`, run, offset, limit).Scan(&rows).Error
+	return rows, err
+}
+
+// Recognitions are the run's households that hold people of a family the programme held
+// before, certain ones first, a page of limit from offset.
+func (s Store) Recognitions(ctx context.Context, run uuid.UUID, offset, limit int) ([]RecognitionBody, error) {
+	var rows []RecognitionBody
+	err := s.DB.WithContext(ctx).Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family
+		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run, offset, limit).Scan(&rows).Error
+	return rows, err
+}
