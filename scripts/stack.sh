@@ -345,25 +345,22 @@ load_demo_data() {
       || die "loading demo data failed: see $RUN/logs/identification-serve.log"
   done
   log "demo data: 3 candidate families recorded and their workflows started"
-  # A small synthetic county (everyone in it made up), loaded as an analyst would, and a
-  # running programme imported, both from the Lancashire plan's years (2015-2020; the county's
-  # generator knows that plan's school terms): a past programme's records, for the reports and
-  # the dashboard. The same seed writes the same files, so the second `make up` finds them
-  # loaded and skips them.
-  local county="$RUN/demo-county"
-  "$RUN/bin/identification" county --out "$county" --households 300 --seed 2016 >>"$RUN/logs/demo-data.log" 2>&1 \
-    || die "writing the demo county failed: see $RUN/logs/demo-data.log"
+  # A small synthetic county (everyone in it made up), its extracts taken on 2026-10-01 and
+  # judged under the demo plan, loaded as an analyst would. The same seed and date write the
+  # same files, so the second `make up` finds them loaded and skips them.
+  local county="$RUN/demo-county-2026"
   svc_env
+  "${SVC_ENV[@]}" "$RUN/bin/identification" county --out "$county" --households 300 --seed 2016 --plan familypath-demo --reference 2026-10-01 \
+    >>"$RUN/logs/demo-data.log" 2>&1 || die "writing the demo county failed: see $RUN/logs/demo-data.log"
   local loaded="$RUN/logs/demo-ingest.out"
-  "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2016-10-01 --loaded-by demo "$county"/*.csv >"$loaded" 2>&1 \
+  "${SVC_ENV[@]}" "$RUN/bin/identification" ingest --as-of 2026-10-01 --loaded-by demo "$county"/*.csv >"$loaded" 2>&1 \
     || { cat "$loaded" >>"$RUN/logs/demo-data.log"; die "loading the demo county failed: see $RUN/logs/demo-data.log"; }
   cat "$loaded" >>"$RUN/logs/demo-data.log"
   log "demo data: a synthetic county of 300 households loaded ($county; uploads at $IDENTIFICATION_URL/v1/uploads)"
-  # A council's running programme brought in (everyone in it made up): the synthetic county's
-  # eligible families at every phase, imported as the data team would. The same seed writes the
-  # same file, which is imported once. Its first 300 households are the demo county's: a later
-  # identification run finds those families under their imported ids (the one below starts
-  # before the import has started their workflows, and a run only knows started families).
+  # A council's programme of the Lancashire plan's years (2015-2020) brought in (everyone in it
+  # made up): a synthetic county's eligible families at every phase, imported as the data team
+  # would, so the reports and the dashboard show a programme's records. The same seed writes
+  # the same file, which is imported once.
   local import="$RUN/demo-import.csv"
   "$RUN/bin/case" synthetic-import --out "$import" --households 2000 --seed 2016 --prefix DEMO >>"$RUN/logs/demo-data.log" 2>&1 \
     || die "writing the demo import failed: see $RUN/logs/demo-data.log"
@@ -380,9 +377,9 @@ load_demo_data() {
   local list; list=$(printf '"%s",' $ids); list="[${list%,}]"
   curl -fsS -o /dev/null -X POST "$IDENTIFICATION_URL/v1/identification-runs" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: $key" \
-    -d '{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":'"$list"'}' \
+    -d '{"plan_id":"familypath-demo","reference_date":"2026-10-01","upload_ids":'"$list"'}' \
     || die "starting the demo identification run failed: see $RUN/logs/identification-serve.log"
-  log "demo data: an identification run over the county started ($IDENTIFICATION_URL/v1/identification-runs; workflow identification-run/<id> in the UI)"
+  log "demo data: an identification run over the county under the demo plan started ($IDENTIFICATION_URL/v1/identification-runs; workflow identification-run/<id> in the UI)"
 }
 
 print_urls() {

@@ -56,8 +56,8 @@ log "make up's demo data, again after a user's own upload, then make demo"
 scripts/stack.sh demo-data "$RUN"
 command -v curl >/dev/null || apt_install curl
 user_token=$("$RUN/bin/devtoken" mint -dir "$RUN/oidc" -role data_analyst -sub test.user)
-head -n 40 "$RUN/demo-county/police.csv" | curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $user_token" -H 'Content-Type: text/csv' \
-  "$IDENTIFICATION_URL/v1/uploads?feed=police&as_of=2016-11-01&file_name=my-extract.csv" --data-binary @- || die "the user's upload failed"
+head -n 40 "$RUN/demo-county-2026/police.csv" | curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $user_token" -H 'Content-Type: text/csv' \
+  "$IDENTIFICATION_URL/v1/uploads?feed=police&as_of=2026-11-01&file_name=my-extract.csv" --data-binary @- || die "the user's upload failed"
 scripts/stack.sh demo-data "$RUN"
 scripts/stack.sh demo "$RUN"
 

@@ -63,8 +63,8 @@ func Definition() service.Definition {
 					return ingest.Command(ctx, ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, args, out)
 				}},
 			"county": {Summary: "write a synthetic county's extracts and ground truth",
-				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
-					return ingest.CountyCommand(ctx, args, out)
+				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
+					return ingest.CountyCommand(ctx, d.Plans, args, out)
 				}},
 			"batch": {Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {

@@ -30,9 +30,12 @@ type Config struct {
 	MultiProblemShare float64
 	// Clean turns every agency error off: each row then carries its person exactly.
 	Clean bool
+	// Plan is the Outcomes Plan the truth is judged under, whose school terms the census
+	// counts (default: the shipped PlanID). Its terms must reach three before Reference.
+	Plan *outcomes.Plan
 }
 
-// PlanID is the Outcomes Plan the truth is judged under.
+// PlanID is the Outcomes Plan the truth is judged under unless Config.Plan says otherwise.
 const PlanID = "lancashire-phase2"
 
 // Person is one made-up resident, with the truth every agency gets partly wrong.
@@ -93,13 +96,17 @@ func newGenerator(cfg Config) (*generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference date: %w", err)
 	}
-	ps, err := outcomes.Load(plans.FS)
-	if err != nil {
-		return nil, err
-	}
-	plan, ok := ps.Latest(PlanID)
-	if !ok {
-		return nil, fmt.Errorf("no plan %s", PlanID)
+	plan := cfg.Plan
+	if plan == nil {
+		ps, err := outcomes.Load(plans.FS)
+		if err != nil {
+			return nil, err
+		}
+		p, ok := ps.Latest(PlanID)
+		if !ok {
+			return nil, fmt.Errorf("no plan %s", PlanID)
+		}
+		plan = p
 	}
 	g := &generator{cfg: cfg, l: loadLists(), plan: plan, ref: ref, rows: map[string]int{}}
 	// The census counts each term begun by the reference date (the current one so far):

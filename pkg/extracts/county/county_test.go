@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/familypath/familypath/pkg/extracts"
+	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/plans"
 )
 
 func TestTheSameSeedMakesTheSameCountyAndHouseholdsDoNotDependOnSize(t *testing.T) {
@@ -149,5 +151,49 @@ func TestNamesComeInTheirOwnLettersAndAsAgenciesWriteThem(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("no row with %s", want)
 		}
+	}
+}
+
+// A county can be judged under another plan at another date (the demo plan today), its
+// census counting that plan's terms; the same seed then plants the same problems.
+func TestACountyIsJudgedUnderThePlanAsked(t *testing.T) {
+	ps, err := outcomes.LoadWithFolder(plans.FS, filepath.Join("..", "..", "..", "plans", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, ok := ps.Latest("familypath-demo")
+	if !ok {
+		t.Fatal("no demo plan")
+	}
+	census, _ := extracts.FeedNamed(extracts.SchoolCensus)
+	termColumn := slices.Index(census.Header(), "term")
+	count := func(cfg Config) (eligible int, terms map[string]bool) {
+		terms = map[string]bool{}
+		err := Generate(cfg, func(h *Household, rows []Row) error {
+			if h.Eligible {
+				eligible++
+			}
+			for _, r := range rows {
+				if r.Feed == extracts.SchoolCensus {
+					terms[r.Values[termColumn]] = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eligible, terms
+	}
+	then, thenTerms := count(Config{Seed: 7, Households: 200})
+	now, nowTerms := count(Config{Seed: 7, Households: 200, Reference: "2026-10-01", Plan: demo})
+	if now == 0 || now != then {
+		t.Errorf("eligible households: %d under the demo plan in 2026, %d under Lancashire's in 2016", now, then)
+	}
+	if !nowTerms["2026-SUM"] || nowTerms["2016-SUM"] || !thenTerms["2016-SUM"] {
+		t.Errorf("census terms %v (2026) and %v (2016)", nowTerms, thenTerms)
+	}
+	if _, err := newGenerator(Config{Reference: "2025-10-01", Plan: demo}); err == nil {
+		t.Error("a date before three of the plan's terms had begun was accepted")
 	}
 }

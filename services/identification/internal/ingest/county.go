@@ -10,11 +10,12 @@ import (
 
 	"github.com/familypath/familypath/pkg/extracts"
 	"github.com/familypath/familypath/pkg/extracts/county"
+	"github.com/familypath/familypath/pkg/outcomes"
 )
 
 // CountyCommand is `identification county`: write a synthetic county's extracts and ground
 // truth into a folder, for demos, tests and benchmarks (docs/synthetic-county.md).
-func CountyCommand(_ context.Context, args []string, out io.Writer) error {
+func CountyCommand(_ context.Context, plans func() (*outcomes.Plans, error), args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("county", flag.ContinueOnError)
 	fs.SetOutput(out)
 	dir := fs.String("out", "", "the folder to write the extracts and truth/ into (required)")
@@ -24,6 +25,7 @@ func CountyCommand(_ context.Context, args []string, out io.Writer) error {
 	format := fs.String("format", "csv", "csv or jsonl")
 	share := fs.Float64("multi-problem-share", 0.10, "the share of households planted with two or more problems")
 	clean := fs.Bool("clean", false, "no agency errors: every row carries its person exactly")
+	planID := fs.String("plan", county.PlanID, "the Outcomes Plan the truth is judged under (its school terms must reach three before --reference)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,9 +33,17 @@ func CountyCommand(_ context.Context, args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("give --out, a positive --households, --format csv or jsonl, and a --multi-problem-share in (0, 1]")
 	}
+	ps, err := plans()
+	if err != nil {
+		return err
+	}
+	plan, ok := ps.Latest(*planID)
+	if !ok {
+		return fmt.Errorf("no published plan %s", *planID)
+	}
 	start := time.Now()
 	s, err := county.WriteFiles(*dir, extracts.Format(*format), county.Config{Seed: *seed, Households: *households,
-		Reference: *reference, MultiProblemShare: *share, Clean: *clean})
+		Reference: *reference, MultiProblemShare: *share, Clean: *clean, Plan: plan})
 	if err != nil {
 		return err
 	}
