@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
@@ -27,20 +27,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // service's activity for longer than theirs, and only those.
 func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.T) {
 	ctx := context.Background()
-	addr, ns := testenv.TemporalAddress(t)
+	_, ns := testenv.TemporalAddress(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys, err := keyring.Parse(testenv.PayloadKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := temporalx.RegisterSearchAttributes(ctx, c, ns); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.TemporalClient(t)
 	// Only this test sets NextActionDate, and "now" is far enough ahead that no real date
 	// would count; the run's other workflows have no next action date and never count.
 	now := time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -81,20 +70,9 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 // Running families are counted by phase, each phase with its own label; only running ones.
 func TestRunningFamiliesAreCountedByPhase(t *testing.T) {
 	ctx := context.Background()
-	addr, ns := testenv.TemporalAddress(t)
+	_, ns := testenv.TemporalAddress(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys, err := keyring.Parse(testenv.PayloadKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := temporalx.RegisterSearchAttributes(ctx, c, ns); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.TemporalClient(t)
 	queue := "phase-test-" + testenv.Unique() // only this test's families count
 	start := func(phase string) string {
 		id := "family/phase-" + testenv.Unique()

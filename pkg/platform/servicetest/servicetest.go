@@ -37,6 +37,7 @@ import (
 	"github.com/nexus-rpc/sdk-go/nexus"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -293,6 +294,27 @@ func (registry) RegisterWorkflow(any)                                         {}
 func (registry) RegisterWorkflowWithOptions(any, workflow.RegisterOptions)    {}
 func (registry) RegisterDynamicWorkflow(any, workflow.DynamicRegisterOptions) {}
 func (registry) RegisterNexusService(*nexus.Service)                          {}
+
+// TemporalClient is a client of the test's Temporal server, with the test payload keys as every
+// service has them and the search attributes registered; it is closed when the test ends.
+func TemporalClient(t *testing.T) client.Client {
+	t.Helper()
+	ctx := context.Background()
+	addr, ns := testenv.TemporalAddress(t)
+	keys, err := keyring.Parse(testenv.PayloadKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if _, err := temporalx.RegisterSearchAttributes(ctx, c, ns); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // Token mints an access token for p.
 func (a *API) Token(p auth.Principal) string {

@@ -2,14 +2,13 @@ package ledger
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/plans"
@@ -27,16 +26,11 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // nothing.
 func TestClaimWindowsAreScheduledOnceEach(t *testing.T) {
 	ctx := context.Background()
-	addr, ns := testenv.TemporalAddress(t)
-	keys, err := keyring.Parse(testenv.PayloadKeys(t))
+	c := servicetest.TemporalClient(t)
+	keys, err := keyring.Parse(testenv.PayloadKeys(t)) // to open the schedule's stored input
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	ps, err := outcomes.Load(plans.FS)
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,11 @@ package forecasting
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/pkg/platform/servicetest"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/proto/contract"
@@ -21,12 +19,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // London, until the programme ends; a second run keeps it; an ended plan is not scheduled.
 func TestForecastsAreScheduledMonthlyWhileTheProgrammeRuns(t *testing.T) {
 	ctx := context.Background()
-	addr, ns := testenv.TemporalAddress(t)
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := servicetest.TemporalClient(t)
 	ps, err := outcomes.Load(plans.FS)
 	if err != nil {
 		t.Fatal(err)
