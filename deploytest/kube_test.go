@@ -27,14 +27,19 @@ type object struct {
 	Value              any
 }
 
-// prometheusRule is the part of the Prometheus Operator's CRD the chart uses.
-type prometheusRule struct {
+// operatorObject is what every Prometheus Operator object the chart renders starts with.
+type operatorObject struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	Metadata   struct {
 		Name   string            `json:"name"`
 		Labels map[string]string `json:"labels"`
 	} `json:"metadata"`
+}
+
+// prometheusRule is the part of the Prometheus Operator's CRD the chart uses.
+type prometheusRule struct {
+	operatorObject
 	Spec struct {
 		Groups []struct {
 			Name  string `json:"name"`
@@ -51,12 +56,7 @@ type prometheusRule struct {
 
 // podMonitor is the part of the Prometheus Operator's CRD the chart uses.
 type podMonitor struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Metadata   struct {
-		Name   string            `json:"name"`
-		Labels map[string]string `json:"labels"`
-	} `json:"metadata"`
+	operatorObject
 	Spec struct {
 		Selector struct {
 			MatchLabels map[string]string `json:"matchLabels"`
