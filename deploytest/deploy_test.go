@@ -144,7 +144,7 @@ func checkAlerts(t *testing.T, objs []object) {
 			for _, g := range r.Spec.Groups {
 				for _, rule := range g.Rules {
 					exprs[rule.Alert] = rule.Expr
-					for _, m := range regexp.MustCompile(`[a-z_]+\{`).FindAllString(rule.Expr, -1) {
+					for _, m := range seriesRef.FindAllString(rule.Expr, -1) {
 						if name := strings.TrimSuffix(m, "{"); !exportedSeries.MatchString(name) {
 							t.Errorf("alert %s reads %s, which nothing exports", rule.Alert, name)
 						}
@@ -184,11 +184,13 @@ func checkAlerts(t *testing.T, objs []object) {
 // (pkg/platform/temporalx names them temporal_*), kube-state-metrics' and Prometheus's.
 var exportedSeries = regexp.MustCompile(`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq)|temporal_[a-z_]+|kube_pod_status_ready|up)$`)
 
+// seriesRef finds the series a PromQL expression reads (a name before its selector).
+var seriesRef = regexp.MustCompile(`[a-z_]+\{`)
+
 // checkDashboards: each Grafana dashboard is JSON with a uid and a title, labelled for the
 // sidecar, and every panel's query reads series something exports.
 func checkDashboards(t *testing.T, objs []object) {
 	t.Helper()
-	series := regexp.MustCompile(`[a-z_]+\{`)
 	seen := 0
 	for _, o := range objs {
 		cm, ok := o.Value.(*corev1.ConfigMap)
@@ -209,7 +211,7 @@ func checkDashboards(t *testing.T, objs []object) {
 			}
 			for _, p := range d.Panels {
 				for _, target := range p.Targets {
-					for _, m := range series.FindAllString(target.Expr, -1) {
+					for _, m := range seriesRef.FindAllString(target.Expr, -1) {
 						if name := strings.TrimSuffix(m, "{"); !exportedSeries.MatchString(name) {
 							t.Errorf("dashboard %s, panel %q reads %s, which nothing exports", file, p.Title, name)
 						}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,15 +358,23 @@ func loadDocument(t *testing.T, def service.Definition) *openapi3.T {
 	return doc
 }
 
+// contractRouters are the services' documents read for Do's checks, by service: read once
+// per test binary, not for every API a test builds.
+var contractRouters sync.Map
+
 // contractRouter reads the service's OpenAPI document for Do's checks of every answer.
 func contractRouter(t *testing.T, def service.Definition) routers.Router {
 	t.Helper()
+	if r, ok := contractRouters.Load(def.Name); ok {
+		return r.(routers.Router)
+	}
 	doc := loadDocument(t, def)
 	doc.Servers = nil // any host: the tests' requests name none
 	r, err := legacyrouter.NewRouter(doc)
 	if err != nil {
 		t.Fatalf("%s's OpenAPI document: %v", def.Name, err)
 	}
+	contractRouters.Store(def.Name, r)
 	return r
 }
 

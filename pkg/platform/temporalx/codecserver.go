@@ -54,24 +54,9 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 			http.NotFound(w, r)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
-		if err != nil {
-			http.Error(w, "the request is too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		var req struct {
-			Payloads []json.RawMessage `json:"payloads"`
-		}
-		_ = json.Unmarshal(body, &req)
-		// The CLI asks to encode a query's arguments even when there are none: that writes
-		// nothing, so it is answered (an empty list) for an administrator like a decode.
-		if action == "encode" && len(req.Payloads) > 0 {
-			_ = record(r, trail, log, auth.Principal{Subject: audit.Anonymous}, action, audit.Refused, "payloads are written only by familypath's services")
-			http.Error(w, "this codec server decodes only: send a workflow what it needs through the services' APIs", http.StatusForbidden)
-			return
-		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		var p auth.Principal
+		var err error
 		if ok {
 			p, err = v.Verify(r.Context(), token)
 		}
@@ -84,6 +69,23 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 		case !p.Has(CodecServerRole):
 			_ = record(r, trail, log, p, action, audit.Refused, "the administrator role is required")
 			http.Error(w, "the administrator role is required", http.StatusForbidden)
+			return
+		}
+		// The body is read only for a caller who may use the server.
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
+		if err != nil {
+			http.Error(w, "the request is too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		var req struct {
+			Payloads []json.RawMessage `json:"payloads"`
+		}
+		_ = json.Unmarshal(body, &req)
+		// The CLI asks to encode a query's arguments even when there are none: that writes
+		// nothing, so it is answered (an empty list) like a decode; any payload is refused.
+		if action == "encode" && len(req.Payloads) > 0 {
+			_ = record(r, trail, log, p, action, audit.Refused, "payloads are written only by familypath's services")
+			http.Error(w, "this codec server decodes only: send a workflow what it needs through the services' APIs", http.StatusForbidden)
 			return
 		}
 		reason := fmt.Sprintf("role administrator; %d payloads", len(req.Payloads))
