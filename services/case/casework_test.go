@@ -105,6 +105,11 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 	if w := a.Do(stranger, "GET", base+"/evidence", ""); w.Code != 403 {
 		t.Errorf("another team reads evidence: %d", w.Code)
 	}
+	// Reading identification's snapshots does not make a data analyst one of the family's
+	// workers: the case's evidence needs the relationship; only services read it without.
+	if w := a.Do(auth.Principal{Subject: "da.one", Roles: []string{auth.RoleDataAnalyst}}, "GET", base+"/evidence", ""); w.Code != 403 {
+		t.Errorf("a data analyst with no relationship reads the case's evidence: %d", w.Code)
+	}
 	if kinds := historyKinds(a, fam); kinds != "NOTE,NOTE,EVIDENCE,STATUS" {
 		t.Errorf("history %v", kinds)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/proto/contract"
@@ -356,8 +357,10 @@ func (a *API) readEvidence(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// Services (tracking judging, claims freezing a pack) read any family's evidence; a person
+	// needs the relationship, whatever else their role may read (a data analyst's snapshots).
 	p := httpapi.Principal(c)
-	if d := policy.Decide(p, policy.EvidenceRead, policy.None); d.Allowed {
+	if d := policy.Decide(p, policy.EvidenceRead, policy.None); d.Allowed && p.Has(auth.RoleService) {
 		if !a.Guard.Record(c, string(policy.EvidenceRead), "family", id.String(), d.Reason) {
 			return
 		}
