@@ -100,7 +100,7 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 // refusal or absence that a later retry may find otherwise (401, 403, 404, 423 restricted, 429).
 func replayable(status int) bool {
 	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusLocked, http.StatusTooManyRequests:
+	case http.StatusAccepted, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusLocked, http.StatusTooManyRequests:
 		return false
 	}
 	return status < 500

@@ -50,18 +50,41 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/families/:id/attachment/corrections", write, idempotent, a.correct)
 }
 
-// update sends an update to the family's workflow and waits for its answer in out. The
-// update's activities give up within 2 minutes, so 3 minutes is enough to wait.
+// errStillRunning: the family's workflow had not answered the update (taken, or on its way) when the
+// request's own deadline came.
+var errStillRunning = errors.New("the update is still running")
+
+// answerMargin is kept of the request's deadline to answer in.
+const answerMargin = 2 * time.Second
+
+// update sends an update to the family's workflow and waits for its answer in out, within the
+// request's deadline (REQUEST_TIMEOUT) less a moment to answer. The update's id is the
+// request's Idempotency-Key, so a retry waits on the same update instead of sending another.
 func (a *API) update(c *gin.Context, family uuid.UUID, name string, arg, out any) error {
 	wf, _ := contract.FamilyWorkflowID(family.String())
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Minute) // the update's activities give up within 2
 	defer cancel()
-	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg}})
-	if err != nil {
-		return err
+	if deadline, ok := c.Request.Context().Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-answerMargin))
+		defer cancel()
 	}
-	return h.Get(ctx, out)
+	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name,
+		UpdateID: c.GetHeader(httpapi.HeaderIdempotencyKey), WaitForStage: client.WorkflowUpdateStageAccepted, Args: []any{arg}})
+	if err == nil {
+		err = h.Get(ctx, out)
+	}
+	if err != nil && ctx.Err() != nil && c.Request.Context().Err() == nil {
+		return errStillRunning
+	}
+	return err
+}
+
+// stillRunning answers 202: the workflow has the request and is carrying it out; the same
+// request again (same Idempotency-Key) answers its outcome. Never kept as the key's answer.
+func stillRunning(c *gin.Context, what string) {
+	c.Header("Retry-After", "5")
+	c.JSON(http.StatusAccepted, gin.H{"status": "IN_PROGRESS",
+		"detail": "The family's workflow is carrying out the " + what + "; send the same request again (same Idempotency-Key) for its outcome."})
 }
 
 // CorrectionRequest corrects what was recorded at attachment, before any claim.
@@ -104,6 +127,8 @@ func (a *API) correct(c *gin.Context) {
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {
+	case errors.Is(err, errStillRunning):
+		stillRunning(c, "correction")
 	case errors.As(err, &nf):
 		httpapi.NotFound(c, "Family")
 	case errors.As(err, &appErr) && appErr.Type() == "InvalidArgument":
@@ -139,6 +164,8 @@ func (a *API) attach(c *gin.Context) {
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {
+	case errors.Is(err, errStillRunning):
+		stillRunning(c, "attachment")
 	case errors.As(err, &nf):
 		httpapi.NotFound(c, "Family")
 	case errors.As(err, &appErr) && appErr.Type() == "FamilyEnded":
