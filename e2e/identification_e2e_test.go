@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -117,8 +118,41 @@ func TestAnIdentificationRunStartsTheEligibleFamiliesWorkflows(t *testing.T) {
 		t.Errorf("the family's workflow: %+v, the run's problems %v", state, fam.ProblemCodes)
 	}
 	historyIsCiphertext(t, "family/"+fam.FamilyID)
+	personFoundByIdentity(t, filepath.Join(dir, "social_care.csv"))
 	second := start(fmt.Sprintf("e2e-run-again-%d", time.Now().UnixNano()))
 	if second.Counts.Changed != 0 || second.Fanout.Started+second.Fanout.Signalled != 0 || second.Fanout.Unchanged != first.Counts.Eligible {
 		t.Errorf("a second run over the same uploads: %+v", second)
+	}
+}
+
+// personFoundByIdentity is a subject access request about a person of an extract:
+// identification finds their rows by surname and date of birth, and from them the person and
+// household the run found them in.
+func personFoundByIdentity(t *testing.T, extract string) {
+	t.Helper()
+	f, err := os.Open(extract) // #nosec G304 -- the test's own file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("%s: %v", extract, err)
+	}
+	person := map[string]string{}
+	for _, row := range rows[1:] { // the first with a surname and a well-formed date of birth
+		for i, col := range rows[0] {
+			person[col] = row[i]
+		}
+		if _, err := time.Parse(time.DateOnly, person["dob"]); err == nil && person["surname"] != "" {
+			break
+		}
+	}
+	e := exportSubject(t, "identification", "--reference", fmt.Sprintf("SAR-E2E-RUN-%d", time.Now().UnixNano()),
+		"--surname", person["surname"], "--dob", person["dob"])
+	if len(e.Sections["extract_rows"]) == 0 || len(e.Subject.PersonIDs) == 0 || len(e.Subject.FamilyIDs) == 0 ||
+		len(e.Sections["family_members"]) == 0 || len(e.Sections["run_families"]) == 0 || len(e.Sections["person_keys"]) == 0 {
+		t.Errorf("identification's export of a person its run found: subject %+v, %d extract rows, %d family_members, %d run_families",
+			e.Subject, len(e.Sections["extract_rows"]), len(e.Sections["family_members"]), len(e.Sections["run_families"]))
 	}
 }

@@ -84,6 +84,16 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_PAID
 	})
 	historyIsCiphertext(t, fam.WorkflowID, "CP_PLAN", "ASB_INTERVENTION", "p-2")
+
+	// The child's family asks what the council holds about the child: every service answers.
+	surname := fmt.Sprintf("Testchild%d", now.UnixNano())
+	must(t, http.StatusOK, "PUT", env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/members",
+		`{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER","known_as":"Pat Testparent","birth_date":"1984-05-02"},`+
+			`{"person_id":"p-2","role":"CHILD","relationship":"CHILD","known_as":"Sam `+surname+`","birth_date":"2014-09-14"}]}`, as(t, lead)...)
+	must(t, http.StatusCreated, "POST", env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/notes", `{"class":"ORDINARY","body":"Sam is settled at school."}`,
+		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-note-paid-%d", now.UnixNano()))...)
+	subjectAccessCoversTheFamily(t, fam.ID, surname, "2014-09-14")
+	erasedEverywhere(t, fam.ID)
 }
 
 // waitFor queries the family's workflow until ok holds, and returns that state.

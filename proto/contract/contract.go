@@ -44,6 +44,12 @@ const (
 	WorkflowIdentification  = "IdentificationRun"
 	WorkflowForecast        = "ProgrammeForecast"
 	WorkflowImport          = "ImportProgramme"
+	WorkflowFamilyRetention = "FamilyRetention"
+)
+
+// Messages of the FamilyRetention workflow.
+const (
+	QueryFamilyRetentionState = "family-retention-state"
 )
 
 // Messages of the IdentificationRun workflow.
@@ -95,6 +101,14 @@ const (
 	ActivityClaimsRejudgeClaims             = "claims.RejudgeClaims"
 	ActivityClaimsRecordForecast            = "claims.RecordForecast"
 	ActivityClaimsImportLedger              = "claims.ImportLedger"
+	// A family's records erased past the retention period, one activity per service.
+	ActivityIdentificationEraseFamily = "identification.EraseFamily"
+	ActivityCaseEraseFamily           = "case.EraseFamily"
+	ActivityAttachmentEraseFamily     = "attachment.EraseFamily"
+	ActivityTrackingEraseFamily       = "tracking.EraseFamily"
+	ActivityClaimsEraseFamily         = "claims.EraseFamily"
+	// The workflow worker's own: the retention period it is configured with.
+	ActivityWorkflowsRetentionPeriod = "workflows.RetentionPeriod"
 )
 
 var opaqueID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{7,63}$`)
@@ -110,6 +124,9 @@ func ForecastWorkflowID(planID string) string { return "forecast/" + planID }
 
 // ImportWorkflowID is the workflow id of an import of a running programme: its opaque id.
 func ImportWorkflowID(importID string) string { return "import/" + importID }
+
+// FamilyRetentionWorkflowID is the workflow id of a family's retention: the family's opaque id.
+func FamilyRetentionWorkflowID(familyID string) string { return "family-retention/" + familyID }
 
 // IdentificationRunWorkflowID is the workflow id of an identification run: its opaque id.
 func IdentificationRunWorkflowID(runID string) string { return "identification-run/" + runID }

@@ -13,3 +13,13 @@ func TestFamilyWorkflowIDAcceptsOnlyOpaqueIDs(t *testing.T) {
 		}
 	}
 }
+
+// Every service's EraseFamily activity is named as the platform registers it: <queue>.EraseFamily.
+func TestEraseActivitiesAreNamedByTheirQueue(t *testing.T) {
+	for queue, name := range map[string]string{QueueIdentification: ActivityIdentificationEraseFamily, QueueCase: ActivityCaseEraseFamily,
+		QueueAttachment: ActivityAttachmentEraseFamily, QueueTracking: ActivityTrackingEraseFamily, QueueClaims: ActivityClaimsEraseFamily} {
+		if name != queue+".EraseFamily" {
+			t.Errorf("%s's erase activity is %q", queue, name)
+		}
+	}
+}

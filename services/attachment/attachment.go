@@ -4,7 +4,9 @@ package attachment
 import (
 	_ "embed"
 
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/attachment/internal/attach"
 	"github.com/familypath/familypath/services/attachment/internal/register"
@@ -20,9 +22,11 @@ var openAPI []byte
 // Definition is the attachment service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:       contract.QueueAttachment,
-		Migrations: migrations.FS,
-		OpenAPI:    openAPI,
+		Name:          contract.QueueAttachment,
+		Migrations:    migrations.FS,
+		OpenAPI:       openAPI,
+		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
+		Erasure:       &erasure.Family{Statements: eraseFamily},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&attach.API{Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			ps, err := d.Plans()
@@ -41,4 +45,20 @@ func Definition() service.Definition {
 			return nil
 		},
 	}
+}
+
+// subjectSources are attachment's tables about a person's families (docs/data-protection.md,
+// "Subject access").
+var subjectSources = []subjectaccess.Source{
+	{Section: "attachments", Query: `SELECT * FROM attachment.attachments WHERE family_id = ANY(@families::uuid[]) ORDER BY attached_at, family_id`},
+	{Section: "corrections", Query: `SELECT * FROM attachment.corrections WHERE family_id = ANY(@families::uuid[]) ORDER BY corrected_at`},
+	{Section: "compliance_cases", Query: `SELECT * FROM attachment.compliance_cases WHERE family_id = ANY(@families::uuid[]) ORDER BY check_id, family_id`},
+}
+
+// eraseFamily removes attachment's rows about a family past its retention period
+// (docs/data-protection.md, "Retention").
+var eraseFamily = []string{
+	`DELETE FROM attachment.compliance_cases WHERE family_id = @family`,
+	`DELETE FROM attachment.corrections WHERE family_id = @family`,
+	`DELETE FROM attachment.attachments WHERE family_id = @family`,
 }

@@ -8,9 +8,11 @@ import (
 	"io"
 
 	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/case/internal/allocations"
 	"github.com/familypath/familypath/services/case/internal/imports"
@@ -33,8 +35,17 @@ func Definition() service.Definition {
 		// Members' names and birth dates are sealed under FIELD_KEYS.
 		PersonalData: true,
 		Sealed:       []sealed.Column{record.SealedMembers},
-		OpenAPI:      openAPI,
-		BodyLimits:   imports.FileLimits,
+		SubjectAccess: &service.SubjectAccess{
+			Find: func(ctx context.Context, d *service.Deps, s *subjectaccess.Subject, _ *subjectaccess.Export) error {
+				return record.FindSubject(ctx, d.DB, d.Settings.FieldKeys, s)
+			},
+			Sources: subjectSources,
+		},
+		Erasure: &erasure.Family{Statements: eraseFamily,
+			// A restriction of processing (UK GDPR Article 18) keeps the records until it is lifted.
+			Hold: `SELECT restriction_ground FROM "case".families WHERE id = @family AND restricted_at IS NOT NULL`},
+		OpenAPI:    openAPI,
+		BodyLimits: imports.FileLimits,
 		Commands: map[string]service.Command{
 			"synthetic-import": {Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
@@ -82,4 +93,38 @@ func Definition() service.Definition {
 			return nil
 		},
 	}
+}
+
+// subjectSources are the case service's tables about a person's families and the person
+// (docs/data-protection.md, "Subject access"): the whole case record, members' identities
+// opened.
+var subjectSources = []subjectaccess.Source{
+	{Section: "families", Query: `SELECT * FROM "case".families WHERE id = ANY(@families::uuid[]) ORDER BY id`},
+	{Section: "members", Query: `SELECT * FROM "case".members WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, person_id`,
+		Sealed: &record.SealedMembers},
+	{Section: "allocations", Query: `SELECT * FROM "case".allocations WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, allocated_at`},
+	{Section: "referrals", Query: `SELECT * FROM "case".referrals WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
+	{Section: "assessments", Query: `SELECT * FROM "case".assessments WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
+	{Section: "family_plans", Query: `SELECT * FROM "case".family_plans WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
+	{Section: "notes", Query: `SELECT * FROM "case".notes WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
+	{Section: "evidence", Query: `SELECT * FROM "case".evidence WHERE family_id = ANY(@families::uuid[]) ORDER BY recorded_at, id`},
+	{Section: "record_history", Query: `SELECT * FROM "case".record_history WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, seq`},
+	{Section: "imported_families", Query: `SELECT * FROM "case".imported_families WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
+	{Section: "family_merges", Query: `SELECT * FROM "case".family_merges WHERE family_id = ANY(@families::uuid[]) OR into_family_id = ANY(@families::uuid[]) ORDER BY merged_at`},
+}
+
+// eraseFamily removes the family's case record past its retention period, every part of it
+// (docs/data-protection.md, "Retention").
+var eraseFamily = []string{
+	`DELETE FROM "case".record_history WHERE family_id = @family`,
+	`DELETE FROM "case".notes WHERE family_id = @family`,
+	`DELETE FROM "case".evidence WHERE family_id = @family`,
+	`DELETE FROM "case".assessments WHERE family_id = @family`,
+	`DELETE FROM "case".family_plans WHERE family_id = @family`,
+	`DELETE FROM "case".members WHERE family_id = @family`,
+	`DELETE FROM "case".referrals WHERE family_id = @family`,
+	`DELETE FROM "case".allocations WHERE family_id = @family`,
+	`DELETE FROM "case".imported_families WHERE family_id = @family`,
+	`DELETE FROM "case".family_merges WHERE family_id = @family OR into_family_id = @family`,
+	`DELETE FROM "case".families WHERE id = @family`,
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/claims/internal/auditing"
 	"github.com/familypath/familypath/services/claims/internal/dashboard"
@@ -32,9 +34,11 @@ func Definition() service.Definition {
 		Migrations: migrations.FS,
 		OpenAPI:    openAPI,
 		// Evidence packs: CreateClaim reads the family's evidence from its owners, and seals it.
-		Calls:        []string{contract.QueueIdentification, contract.QueueCase},
-		PersonalData: true,
-		Sealed:       []sealed.Column{ledger.SealedPacks},
+		Calls:         []string{contract.QueueIdentification, contract.QueueCase},
+		PersonalData:  true,
+		Sealed:        []sealed.Column{ledger.SealedPacks},
+		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
+		Erasure:       &erasure.Family{Statements: eraseFamily},
 		Commands: map[string]service.Command{
 			"schedule-claim-windows": {Summary: "make a Temporal Schedule for each claim window of every plan that has not closed (one that exists is kept: run it at every deploy)",
 				Needs: service.Needs{Temporal: true},
@@ -77,4 +81,30 @@ func Definition() service.Definition {
 			return nil
 		},
 	}
+}
+
+// subjectSources are claims' tables about a person's families (docs/data-protection.md,
+// "Subject access"): claims, their frozen evidence opened, audit decisions, re-judgements and
+// the ledger's entries.
+var subjectSources = []subjectaccess.Source{
+	{Section: "claims", Query: `SELECT * FROM claims.claims WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
+	{Section: "evidence_packs", Query: `SELECT p.* FROM claims.evidence_packs p JOIN claims.claims c ON c.id = p.claim_id
+		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY p.frozen_at`, Sealed: &ledger.SealedPacks},
+	{Section: "audit_decisions", Query: `SELECT d.* FROM claims.audit_decisions d JOIN claims.claims c ON c.id = d.claim_id
+		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY d.decided_at`},
+	{Section: "rejudgements", Query: `SELECT r.* FROM claims.rejudgements r JOIN claims.claims c ON c.id = r.claim_id
+		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY r.judged_at`},
+	{Section: "ledger", Query: `SELECT * FROM claims.ledger WHERE family_id = ANY(@families::uuid[]) ORDER BY occurred_at, id`},
+}
+
+// eraseFamily removes claims' rows about a family past its retention period: its claims with
+// their evidence packs, audit decisions and re-judgements, and its ledger entries. A window's
+// payment, sample and submission records keep their totals and the claims' opaque ids
+// (docs/data-protection.md, "Retention").
+var eraseFamily = []string{
+	`DELETE FROM claims.evidence_packs WHERE claim_id IN (SELECT id FROM claims.claims WHERE family_id = @family)`,
+	`DELETE FROM claims.audit_decisions WHERE claim_id IN (SELECT id FROM claims.claims WHERE family_id = @family)`,
+	`DELETE FROM claims.rejudgements WHERE claim_id IN (SELECT id FROM claims.claims WHERE family_id = @family)`,
+	`DELETE FROM claims.ledger WHERE family_id = @family`,
+	`DELETE FROM claims.claims WHERE family_id = @family`,
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/testenv"
 	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
+	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 )
@@ -169,5 +171,58 @@ func TestMembersGiveTheirPersonIdsToThoseWhoMayReadTheFamily(t *testing.T) {
 	stranger := auth.Principal{Subject: "cw.x", Roles: []string{auth.RoleCaseworker}, Team: "burnley-2"}
 	if w := h.Do(stranger, "GET", "/v1/candidate-families/"+fam.ID+"/members", ""); w.Code != 503 && w.Code != 403 {
 		t.Errorf("a caseworker the case service cannot vouch for: %d", w.Code)
+	}
+}
+
+// Past its retention period a family's records in identification are erased by the
+// EraseFamily activity (its candidate record, snapshots, the people runs kept only in it);
+// another family's stay; a retry finds nothing.
+func TestAFamilysRecordsAreErasedPastRetention(t *testing.T) {
+	h, d := api(t)
+	var fams [2]string
+	for i := range fams {
+		w := call(h, "POST", "/v1/candidate-families", family(), "test-"+testenv.Unique())
+		var got struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != http.StatusCreated {
+			t.Fatalf("candidate: %d %s", w.Code, w.Body)
+		}
+		fams[i] = got.ID
+	}
+	// People a run found in the family, one of them in the other family too.
+	only, shared := uuid.New(), uuid.New()
+	run := uuid.New()
+	for _, err := range []error{
+		d.DB.Exec(`INSERT INTO identification.family_members (run_id, family_id, person_id) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)`,
+			run.String(), fams[0], only.String(), run.String(), fams[0], shared.String(), uuid.NewString(), fams[1], shared.String()).Error,
+		d.DB.Exec(`INSERT INTO identification.person_keys (pseudonym, key_id, person_id, last_run) VALUES (uuid_send(?::uuid), 'k', ?, ?), (uuid_send(?::uuid), 'k', ?, ?)`,
+			only.String(), only.String(), run.String(), shared.String(), shared.String(), run.String()).Error,
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string, args ...any) (n int64) {
+		d.DB.Raw(q, args...).Scan(&n)
+		return n
+	}
+	erase := h.Activities(Definition())[contract.ActivityIdentificationEraseFamily].(func(context.Context, *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error))
+	done, err := erase(context.Background(), &familypathv1.EraseFamilyRequest{FamilyId: fams[0]})
+	if err != nil || done.GetRows() == 0 {
+		t.Fatalf("erased %v: %v", done, err)
+	}
+	if n := count(`SELECT count(*) FROM identification.candidate_families WHERE id = ?`, fams[0]) +
+		count(`SELECT count(*) FROM identification.evidence_snapshots WHERE family_id = ?`, fams[0]) +
+		count(`SELECT count(*) FROM identification.family_members WHERE family_id = ?`, fams[0]) +
+		count(`SELECT count(*) FROM identification.person_keys WHERE person_id = ?`, only.String()); n != 0 {
+		t.Errorf("%d rows about the erased family remain", n)
+	}
+	if count(`SELECT count(*) FROM identification.person_keys WHERE person_id = ?`, shared.String()) != 1 ||
+		count(`SELECT count(*) FROM identification.candidate_families WHERE id = ?`, fams[1]) != 1 {
+		t.Error("another family's records went too")
+	}
+	if again, err := erase(context.Background(), &familypathv1.EraseFamilyRequest{FamilyId: fams[0]}); err != nil || again.GetRows() != 0 {
+		t.Errorf("a retry: %v %v", again, err)
 	}
 }

@@ -12,8 +12,10 @@ import (
 	"os"
 
 	"github.com/familypath/familypath/pkg/platform/config"
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/identification/internal/batch"
 	"github.com/familypath/familypath/services/identification/internal/candidates"
@@ -57,6 +59,13 @@ func Definition() service.Definition {
 			return nil
 		},
 		Sealed: []sealed.Column{ingest.SealedIdentities, evidence.SealedSnapshots},
+		SubjectAccess: &service.SubjectAccess{
+			Find: func(ctx context.Context, d *service.Deps, s *subjectaccess.Subject, e *subjectaccess.Export) error {
+				return runs.Subject{Store: runs.Store{DB: d.DB}, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Keys: d.Settings.FieldKeys}.Find(ctx, s, e)
+			},
+			Sources: subjectSources,
+		},
+		Erasure: &erasure.Family{Statements: eraseFamily},
 		Commands: map[string]service.Command{
 			"ingest": {Summary: "load extract files", Needs: service.Needs{DB: true, PersonalData: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
@@ -69,11 +78,6 @@ func Definition() service.Definition {
 			"batch": {Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
 					return batch.Command(ctx, args, out)
-				}},
-			"subject-access": {Summary: "export everything held about one person (a subject access request), as JSON",
-				Needs: service.Needs{DB: true, PersonalData: true},
-				Run: func(ctx context.Context, d *service.Deps, args []string, report io.Writer) error {
-					return ingest.SubjectAccessCommand(ctx, ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, d.Audit, args, os.Stdout, report)
 				}},
 			"retention": {Summary: "remove uploads past their retention period (RETENTION_EXTRACT_MONTHS, default 24)", Needs: service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
@@ -107,4 +111,40 @@ func Definition() service.Definition {
 			return nil
 		},
 	}
+}
+
+// subjectSources are identification's tables about a person's families and the person
+// (docs/data-protection.md, "Subject access"); the extract rows and run links are found by
+// runs.Subject.
+var subjectSources = []subjectaccess.Source{
+	{Section: "person_keys", Query: `SELECT * FROM identification.person_keys WHERE person_id::text = ANY(@people::text[]) ORDER BY person_id`},
+	{Section: "family_members", Query: `SELECT * FROM identification.family_members WHERE family_id = ANY(@families::uuid[]) OR person_id::text = ANY(@people::text[]) ORDER BY run_id, family_id, person_id`},
+	{Section: "candidate_families", Query: `SELECT * FROM identification.candidate_families WHERE id = ANY(@families::uuid[]) ORDER BY id`},
+	{Section: "run_families", Query: `SELECT * FROM identification.run_families WHERE family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
+	{Section: "family_changes", Query: `SELECT * FROM identification.family_changes WHERE family_id = ANY(@families::uuid[]) OR other_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
+	{Section: "run_recognitions", Query: `SELECT * FROM identification.run_recognitions WHERE family_id = ANY(@families::uuid[]) OR known_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
+	{Section: "review_pairs", Query: `SELECT * FROM identification.review_pairs WHERE person_a::text = ANY(@people::text[]) OR person_b::text = ANY(@people::text[]) ORDER BY run_id, rank`},
+	{Section: "review_decisions", Query: `SELECT * FROM identification.review_decisions WHERE pair_key IN (
+		SELECT pair_key FROM identification.review_pairs WHERE person_a::text = ANY(@people::text[]) OR person_b::text = ANY(@people::text[])) ORDER BY decided_at`},
+	{Section: "evidence_snapshots", Query: `SELECT * FROM identification.evidence_snapshots WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
+		Sealed: &evidence.SealedSnapshots},
+}
+
+// eraseFamily removes identification's rows about a family past its retention period: the
+// family as runs found it and as it was recorded, its evidence snapshots, and its people where
+// no other family holds them (their pseudonyms and review pairs). Agency extracts go by their
+// own, shorter period (RETENTION_EXTRACT_MONTHS); reviewers' decisions stay, keyed
+// pseudonyms of two records with no person or family (docs/data-protection.md, "Retention").
+var eraseFamily = []string{
+	`CREATE TEMP TABLE erased_people ON COMMIT DROP AS
+		SELECT person_id FROM identification.family_members WHERE family_id = @family
+		EXCEPT SELECT person_id FROM identification.family_members WHERE family_id <> @family`,
+	`DELETE FROM identification.review_pairs WHERE person_a IN (SELECT person_id FROM erased_people) OR person_b IN (SELECT person_id FROM erased_people)`,
+	`DELETE FROM identification.person_keys WHERE person_id IN (SELECT person_id FROM erased_people)`,
+	`DELETE FROM identification.family_members WHERE family_id = @family`,
+	`DELETE FROM identification.run_families WHERE family_id = @family`,
+	`DELETE FROM identification.family_changes WHERE family_id = @family OR other_family_id = @family`,
+	`DELETE FROM identification.run_recognitions WHERE family_id = @family OR known_family_id = @family`,
+	`DELETE FROM identification.evidence_snapshots WHERE family_id = @family`,
+	`DELETE FROM identification.candidate_families WHERE id = @family`,
 }

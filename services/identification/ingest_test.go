@@ -243,29 +243,31 @@ func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {
 	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
-	store := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
 	var out, report bytes.Buffer
-	err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit,
-		[]string{"--requested-by", "dpo.one", "--reference", "SAR-2026-0042", "--surname", "smith", "--dob", "2008-06-15"}, &out, &report)
-	if err != nil {
+	exportSubject := func(args ...string) error {
+		out.Reset()
+		return service.ExportSubject(context.Background(), Definition(), d, args, &out, &report)
+	}
+	if err := exportSubject("--requested-by", "dpo.one", "--reference", "SAR-2026-0042", "--surname", "smith", "--dob", "2008-06-15"); err != nil {
 		t.Fatal(err)
 	}
 	var export struct {
-		Reference   string                    `json:"reference"`
-		ExtractRows []ingest.SubjectAccessRow `json:"extract_rows"`
+		Reference string `json:"reference"`
+		Sections  struct {
+			ExtractRows []ingest.SubjectAccessRow `json:"extract_rows"`
+		} `json:"sections"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &export); err != nil || export.Reference != "SAR-2026-0042" || len(export.ExtractRows) != 1 ||
-		export.ExtractRows[0].Forename != "Amy" || export.ExtractRows[0].EventType != "CP_PLAN" || export.ExtractRows[0].RowNumber != 1 {
+	rows := &export.Sections.ExtractRows
+	if err := json.Unmarshal(out.Bytes(), &export); err != nil || export.Reference != "SAR-2026-0042" || len(*rows) != 1 ||
+		(*rows)[0].Forename != "Amy" || (*rows)[0].EventType != "CP_PLAN" || (*rows)[0].RowNumber != 1 {
 		t.Fatalf("export %s (%v)", out.String(), err)
 	}
-	out.Reset()
-	if err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit,
-		[]string{"--requested-by", "dpo.one", "--reference", "SAR-2026-0043", "--source-id", "lcs-2"}, &out, &report); err != nil ||
+	if err := exportSubject("--requested-by", "dpo.one", "--reference", "SAR-2026-0043", "--source-id", "lcs-2"); err != nil ||
 		!strings.Contains(out.String(), `"source_id": "LCS-2"`) {
 		t.Errorf("by source id: %v\n%s", err, out.String())
 	}
 	events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "subject-access-request"})
-	if len(events) != 2 || events[0].Actor != "dpo.one" || events[0].Reason != "1 extract rows exported" {
+	if len(events) != 2 || events[0].Actor != "dpo.one" || !strings.HasPrefix(events[0].Reason, "1 rows in ") {
 		t.Errorf("audited %+v", events)
 	}
 	for _, e := range events {
@@ -273,8 +275,11 @@ func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {
 			t.Errorf("the audit trail names the data subject: %+v", e)
 		}
 	}
-	if err := ingest.SubjectAccessCommand(context.Background(), store, d.Audit, []string{"--requested-by", "x", "--reference", "R1", "--surname", "Smith"}, &out, &report); err == nil {
+	if err := exportSubject("--requested-by", "x", "--reference", "R1", "--surname", "Smith"); err == nil {
 		t.Error("a surname without a date of birth was accepted")
+	}
+	if err := exportSubject("--requested-by", "x", "--reference", "R1", "--family-id", "not-a-uuid"); err == nil {
+		t.Error("an id that is not a uuid was accepted")
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/service"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/familypath/familypath/proto/contract"
 	"github.com/familypath/familypath/services/tracking/internal/forecasting"
 	"github.com/familypath/familypath/services/tracking/internal/judging"
@@ -29,9 +31,11 @@ var openAPI []byte
 // Definition is the tracking service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:       contract.QueueTracking,
-		Migrations: migrations.FS,
-		OpenAPI:    openAPI,
+		Name:          contract.QueueTracking,
+		Migrations:    migrations.FS,
+		OpenAPI:       openAPI,
+		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
+		Erasure:       &erasure.Family{Statements: eraseFamily},
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Commands: map[string]service.Command{
@@ -73,4 +77,18 @@ func Definition() service.Definition {
 			return nil
 		},
 	}
+}
+
+// subjectSources are tracking's tables about a person's families (docs/data-protection.md,
+// "Subject access").
+var subjectSources = []subjectaccess.Source{
+	{Section: "family_status", Query: `SELECT * FROM tracking.family_status WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
+	{Section: "problem_transitions", Query: `SELECT * FROM tracking.problem_transitions WHERE family_id = ANY(@families::uuid[]) ORDER BY seq`},
+}
+
+// eraseFamily removes tracking's rows about a family past its retention period
+// (docs/data-protection.md, "Retention").
+var eraseFamily = []string{
+	`DELETE FROM tracking.problem_transitions WHERE family_id = @family`,
+	`DELETE FROM tracking.family_status WHERE family_id = @family`,
 }

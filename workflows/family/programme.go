@@ -9,6 +9,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -349,7 +350,31 @@ func (p *programme) run(ctx workflow.Context) error {
 		}
 	}
 	// Let a running update (a late attach answered "already", say) finish before closing.
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	return p.startRetention(ctx)
+}
+
+// startRetention starts the family's FamilyRetention workflow as the journey ends: it outlives
+// this one (abandoned when this closes) and has every service erase the family's records once
+// the retention period has passed. One per family: a second start finds it running.
+func (p *programme) startRetention(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, changeRetention, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        contract.FamilyRetentionWorkflowID(p.state.GetFamilyId()),
+		TaskQueue:         contract.QueueFamilyLifecycle,
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, contract.WorkflowFamilyRetention, &familypathv1.FamilyRetentionInput{
+		FamilyId: p.state.GetFamilyId(), EndedAt: timestamppb.New(workflow.Now(ctx)), EndedPhase: p.state.GetPhase()})
+	err := child.GetChildWorkflowExecution().Get(ctx, nil)
+	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return nil
+	}
+	return err
 }
 
 // waitOn says what the workflow now waits on, and publishes it when this run shows it (a step

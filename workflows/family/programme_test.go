@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -38,7 +39,8 @@ type services struct {
 	judgedFor []string // plan versions asked for
 	// describeFailures: identification fails to describe the family this many times first.
 	describeFailures int
-	readinessCodes   [][]string // the problem codes each readiness judgement was asked with
+	readinessCodes   [][]string                           // the problem codes each readiness judgement was asked with
+	retained         []*familypathv1.FamilyRetentionInput // FamilyRetention workflows started
 }
 
 func (s *services) count(name string) {
@@ -49,6 +51,12 @@ func (s *services) count(name string) {
 
 func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 	reg := func(fn any, name string) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	env.RegisterWorkflowWithOptions(func(_ workflow.Context, in *familypathv1.FamilyRetentionInput) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.retained = append(s.retained, in)
+		return nil
+	}, workflow.RegisterOptions{Name: contract.WorkflowFamilyRetention})
 	reg(func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -586,6 +594,11 @@ func TestReferredFamilyTakesItsProblemsFromTheReferral(t *testing.T) {
 	env.ExecuteWorkflow(Lifecycle, in)
 	if st := finalState(t, env); st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID || len(s.claims) != 1 {
 		t.Errorf("final %v, claims %d", st, len(s.claims))
+	}
+	// The journey ended: the family's retention starts, from the moment it ended.
+	if len(s.retained) != 1 || s.retained[0].GetFamilyId() != familyID || s.retained[0].GetEndedPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID ||
+		!s.retained[0].GetEndedAt().AsTime().After(day(2017, 6, 1).Add(-time.Second)) {
+		t.Errorf("retention started %v", s.retained)
 	}
 }
 

@@ -45,4 +45,9 @@ const (
 	// the loop came straight back without yielding (a deadlock the SDK detects). Found when an
 	// identification run told an imported family with a submitted claim of its evidence.
 	changeOutcomeIgnoresEvidence = "family-outcome-ignores-evidence"
+	// changeRetention: a family whose journey ends starts its FamilyRetention workflow
+	// (family-retention/<id>), which outlives this one and has every service erase the
+	// family's records once the retention period has passed. Before it, ended families'
+	// records were kept with no end.
+	changeRetention = "family-retention"
 )

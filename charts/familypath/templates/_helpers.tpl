@@ -58,7 +58,7 @@ components:
   mode: worker
   args: [worker]
   needsData: false
-  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace" "stalledStepGrace" "workflowTaskPollers") | toJson }}
+  values: {{ mergeOverwrite (deepCopy $root.Values.defaults) (omit (deepCopy $root.Values.workflowWorker) "overdueGrace" "stalledStepGrace" "workflowTaskPollers" "familyRetention") | toJson }}
 {{- if $root.Values.codecServer.enabled }}
 - name: codec-server
   binary: workflow-worker
@@ -243,6 +243,8 @@ seccompProfile:
   value: {{ $v.workflowWorker.overdueGrace | quote }}
 - name: STALLED_STEP_GRACE
   value: {{ $v.workflowWorker.stalledStepGrace | quote }}
+- name: FAMILY_RETENTION
+  value: {{ $v.workflowWorker.familyRetention | quote }}
 - name: WORKFLOW_TASK_POLLERS
   value: {{ $v.workflowWorker.workflowTaskPollers | quote }}
 {{- end }}

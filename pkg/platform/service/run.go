@@ -22,6 +22,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/config"
 	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/erasure"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/metrics"
@@ -72,6 +73,13 @@ type Definition struct {
 	// Sealed lists every column the service seals under FIELD_KEYS: the service then has the
 	// commands reseal (after a key rotation) and keys-status (rows under each key).
 	Sealed []sealed.Column
+	// SubjectAccess is where the service holds data about a person and their families: the
+	// service then has the command subject-access.
+	SubjectAccess *SubjectAccess
+	// Erasure removes the service's rows about a family past its retention period (Hold and
+	// Statements; the worker fills in the database and trail): its worker then hosts the
+	// EraseFamily activity that the family's FamilyRetention workflow runs.
+	Erasure *erasure.Family
 }
 
 // Document is the service's OpenAPI document as it is served at /openapi.yaml and checked in
@@ -180,7 +188,7 @@ var errUsage = errors.New("usage")
 
 // Run runs one subcommand: serve, worker, migrate or version.
 func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) error {
-	def.Commands = withSealedCommands(def)
+	def.Commands = withDataCommands(def)
 	if len(args) < 1 {
 		usage(stderr, def)
 		return errUsage
@@ -431,11 +439,20 @@ func RegisterWorker(def Definition, d *Deps, r worker.Registry) error {
 		}
 		return &familypathv1.ServiceDescription{Service: def.Name, Version: Version, SchemaVersion: v}, nil
 	}, activity.RegisterOptions{Name: DescribeActivityName(def.Name)})
+	if def.Erasure != nil {
+		e := *def.Erasure
+		e.DB, e.Trail = d.DB, d.Audit
+		r.RegisterActivityWithOptions(e.Erase, activity.RegisterOptions{Name: EraseActivityName(def.Name)})
+	}
 	if def.Activities != nil {
 		return def.Activities(d, r)
 	}
 	return nil
 }
+
+// EraseActivityName is the activity a service hosts when it declares Erasure: a family's records
+// erased past their retention period (proto/contract names each).
+func EraseActivityName(service string) string { return service + ".EraseFamily" }
 
 func runWorker(ctx context.Context, def Definition, d *Deps) error {
 	checkAuditTail(ctx, d)
@@ -462,15 +479,18 @@ func RunTemporalWorker(ctx context.Context, w worker.Worker) error {
 	return nil
 }
 
-// withSealedCommands adds reseal and keys-status to the commands of a service that seals
-// columns.
-func withSealedCommands(def Definition) map[string]Command {
-	if len(def.Sealed) == 0 {
-		return def.Commands
-	}
+// withDataCommands adds the commands of a service that holds personal data: subject-access
+// where it declares SubjectAccess, reseal and keys-status where it seals columns.
+func withDataCommands(def Definition) map[string]Command {
 	cmds := maps.Clone(def.Commands)
 	if cmds == nil {
 		cmds = map[string]Command{}
+	}
+	if def.SubjectAccess != nil {
+		cmds["subject-access"] = subjectAccessCommand(def)
+	}
+	if len(def.Sealed) == 0 {
+		return cmds
 	}
 	need := Needs{DB: true, PersonalData: true}
 	cmds["reseal"] = Command{Summary: "seal every sealed column again under FIELD_KEYS' first key, after a rotation (safe to stop and run again)", Needs: need,

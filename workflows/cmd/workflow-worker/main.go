@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,15 +32,21 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/family"
 	"github.com/familypath/familypath/workflows/forecast"
 	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/imports"
 	"github.com/familypath/familypath/workflows/operations"
+	"github.com/familypath/familypath/workflows/retention"
+	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 const name = "workflow-worker"
@@ -61,6 +68,7 @@ var errUsage = errors.New("usage")
 var subcommands = [][2]string{
 	{"worker", "run FamilyLifecycle, ClaimWindow and IdentificationRun on task queue family-lifecycle"},
 	{"register-search-attributes", "add the custom search attributes to the namespace (idempotent; checks types)"},
+	{"start-retention", "start a family's FamilyRetention workflow: --family-id ID --ended-at YYYY-MM-DD (a family whose journey ended before retention existed)"},
 	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
 	{"audit-verify", "walk the codec server's audit trail end to end"},
 	{"version", "print the build's version"},
@@ -80,7 +88,8 @@ func run(args []string) error {
 		usage(os.Stdout)
 		return nil
 	}
-	if len(args) != 1 || !slices.ContainsFunc(subcommands, func(c [2]string) bool { return c[0] == args[0] }) && args[0] != "--version" {
+	if len(args) == 0 || len(args) != 1 && args[0] != "start-retention" ||
+		!slices.ContainsFunc(subcommands, func(c [2]string) bool { return c[0] == args[0] }) && args[0] != "--version" {
 		return errUsage
 	}
 	if args[0] == "version" || args[0] == "--version" {
@@ -93,7 +102,7 @@ func run(args []string) error {
 	if args[0] == "audit-verify" {
 		return verifyCodecAudit()
 	}
-	if !slices.Contains([]string{"worker", "register-search-attributes"}, args[0]) {
+	if !slices.Contains([]string{"worker", "register-search-attributes", "start-retention"}, args[0]) {
 		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)", args[0])
 	}
 	env := config.FromOS()
@@ -102,6 +111,8 @@ func run(args []string) error {
 	metricsAddr := env.Addr("METRICS_ADDR", ":9090")
 	overdueGrace := env.Duration("OVERDUE_GRACE", 24*time.Hour)
 	stalledStepGrace := env.Duration("STALLED_STEP_GRACE", 15*time.Minute)
+	// How long a family's records are kept after its journey ends (docs/data-protection.md).
+	familyRetention := env.Duration("FAMILY_RETENTION", 61362*time.Hour) // 7 years
 	// The SDK's default of 2 workflow-task pollers stalls signal handling (docs/workflows.md#speed).
 	pollers := env.Int("WORKFLOW_TASK_POLLERS", 16)
 	stopTimeout := env.Duration("WORKER_STOP_TIMEOUT", service.DefaultWorkerStopTimeout)
@@ -119,6 +130,9 @@ func run(args []string) error {
 	}
 	defer c.Close()
 
+	if args[0] == "start-retention" {
+		return startRetention(ctx, c, args[1:])
+	}
 	if args[0] == "register-search-attributes" {
 		added, err := temporalx.RegisterSearchAttributes(ctx, c, tcfg.Namespace)
 		if err != nil {
@@ -135,6 +149,7 @@ func run(args []string) error {
 	identification.Register(w)
 	forecast.Register(w)
 	imports.Register(w)
+	retention.Register(w, familyRetention)
 	counted := func() operations.Counted {
 		return operations.Counted{Client: c, Namespace: tcfg.Namespace, CacheFor: time.Minute, Log: log, Now: time.Now}
 	}
@@ -209,4 +224,33 @@ func verifyCodecAudit() error {
 		return err
 	}
 	return service.PrintAuditReport(ctx, audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}, os.Stdout)
+}
+
+// startRetention starts the FamilyRetention workflow of a family whose journey ended before the
+// workflow existed (docs/runbook.md, "Retention of a family's records"). A family that has one
+// already is left as it is.
+func startRetention(ctx context.Context, c client.Client, args []string) error {
+	fs := flag.NewFlagSet("start-retention", flag.ContinueOnError)
+	family := fs.String("family-id", "", "the family's id")
+	endedOn := fs.String("ended-at", "", "the day its journey ended, YYYY-MM-DD (its FamilyLifecycle's close time)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	ended, err := time.Parse(time.DateOnly, *endedOn)
+	if _, idErr := uuid.Parse(*family); idErr != nil || err != nil {
+		return errors.New("give --family-id (a uuid) and --ended-at (YYYY-MM-DD)")
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.FamilyRetentionWorkflowID(*family), TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, contract.WorkflowFamilyRetention,
+		&familypathv1.FamilyRetentionInput{FamilyId: *family, EndedAt: timestamppb.New(ended)})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		fmt.Printf("%s already has a retention workflow: left as it is\n", *family)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("started %s (run %s)\n", run.GetID(), run.GetRunID())
+	return nil
 }

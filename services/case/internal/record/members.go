@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/sealed"
+	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -208,4 +211,45 @@ func engineMembers(ms []Member) []outcomes.Member {
 		out = append(out, om)
 	}
 	return out
+}
+
+// FindSubject adds to a subject access request the members whose sealed identity is the
+// person's (surname and date of birth), and their families: a person referred to the
+// programme, never identified from agencies' data, is found here. Every member is opened (no
+// index over sealed values).
+func FindSubject(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, s *subjectaccess.Subject) error {
+	if s.Surname == "" {
+		return nil // an agency's identifier: only identification holds those
+	}
+	var rows []struct {
+		FamilyID uuid.UUID
+		PersonID string
+		Identity []byte
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT family_id, person_id, identity FROM "case".members ORDER BY family_id, person_id`).Scan(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		id, err := OpenIdentity(keys, r.FamilyID, r.PersonID, r.Identity)
+		if err != nil {
+			return fmt.Errorf("a member of family %s: %w", r.FamilyID, err)
+		}
+		if s.MatchesName(id.surname(), id.BirthDate) {
+			s.Add([]string{r.PersonID}, []string{r.FamilyID.String()})
+		}
+	}
+	return nil
+}
+
+// surname is the member's family name as the council held it, or else the last word of the
+// name the family uses.
+func (id Identity) surname() string {
+	if id.FamilyName != "" {
+		return id.FamilyName
+	}
+	words := strings.Fields(id.KnownAs)
+	if len(words) == 0 {
+		return ""
+	}
+	return words[len(words)-1]
 }

@@ -2,12 +2,10 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 
 // SubjectAccessRow is one extract row about the data subject, whole, for their copy.
 type SubjectAccessRow struct {
+	UploadID  string    `json:"upload_id"`
 	Feed      string    `json:"feed"`
 	FileName  string    `json:"file_name"`
 	LoadedAt  time.Time `json:"loaded_at"`
@@ -54,7 +53,8 @@ func (q SubjectQuery) matches(id Identity) bool {
 
 func normaliseID(s string) string { return strings.ToUpper(strings.ReplaceAll(s, " ", "")) }
 
-// SubjectAccess finds every extract row about the data subject, opening each row's sealed
+// SubjectAccess finds every extract row about the data subject (runs.Subject adds what runs
+// found them to be), opening each row's sealed
 // identity (there is no index over sealed values: the whole table is read, about 2 seconds a
 // million rows here).
 func (s Store) SubjectAccess(ctx context.Context, q SubjectQuery) ([]SubjectAccessRow, error) {
@@ -70,17 +70,16 @@ func (s Store) SubjectAccess(ctx context.Context, q SubjectQuery) ([]SubjectAcce
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var upload string
 			var sealed []byte
 			var r SubjectAccessRow
-			if err := rows.Scan(&upload, &r.RowNumber, &sealed, &r.Feed, &r.FileName, &r.LoadedAt, &r.Sex, &r.Town, &r.EventType,
+			if err := rows.Scan(&r.UploadID, &r.RowNumber, &sealed, &r.Feed, &r.FileName, &r.LoadedAt, &r.Sex, &r.Town, &r.EventType,
 				&r.EventDate, &r.StartDate, &r.EndDate, &r.SchoolURN, &r.Term, &r.SessionsPossible, &r.SessionsUnauthorised,
 				&r.Role, &r.Team, &r.UCRegime, &r.HoursPerWeek); err != nil {
 				return err
 			}
-			id, err := OpenIdentity(s.Keys, upload, r.RowNumber, sealed)
+			id, err := OpenIdentity(s.Keys, r.UploadID, r.RowNumber, sealed)
 			if err != nil {
-				return fmt.Errorf("row %d of upload %s: %w", r.RowNumber, upload, err)
+				return fmt.Errorf("row %d of upload %s: %w", r.RowNumber, r.UploadID, err)
 			}
 			if q.matches(id) {
 				r.Identity = id
@@ -91,51 +90,6 @@ func (s Store) SubjectAccess(ctx context.Context, q SubjectQuery) ([]SubjectAcce
 		return rows.Err()
 	})
 	return found, err
-}
-
-var reference = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
-
-// SubjectAccessCommand is `identification subject-access`: the data protection officer's
-// export of everything identification holds about one person, as JSON on standard output.
-// The request is recorded in the audit trail (who asked, the request's reference, how many
-// rows), never whom it was about.
-func SubjectAccessCommand(ctx context.Context, s Store, trail audit.Trail, args []string, out, report io.Writer) error {
-	fs := flag.NewFlagSet("subject-access", flag.ContinueOnError)
-	fs.SetOutput(report)
-	by := fs.String("requested-by", "", "who runs the export (recorded)")
-	ref := fs.String("reference", "", "the subject access request's reference, e.g. SAR-2026-0042 (recorded)")
-	var q SubjectQuery
-	fs.StringVar(&q.SourceID, "source-id", "", "the person's identifier in a feed (UPN, LCS id, PNC id, NINO, NHS number)")
-	fs.StringVar(&q.Surname, "surname", "", "the person's surname (with --dob)")
-	fs.StringVar(&q.DOB, "dob", "", "the person's date of birth, YYYY-MM-DD (with --surname)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *by == "" || !reference.MatchString(*ref) {
-		return errors.New("give --requested-by and a --reference (letters, digits, . _ / -)")
-	}
-	if (q.SourceID == "") == (q.Surname == "" || q.DOB == "") {
-		return errors.New("give either --source-id, or --surname with --dob")
-	}
-	rows, err := s.SubjectAccess(ctx, q)
-	if err != nil {
-		return err
-	}
-	if _, err := trail.Append(ctx, audit.Event{Actor: *by, Action: "subject-access.export", ResourceType: "subject-access-request",
-		ResourceID: *ref, Outcome: audit.Allowed, Reason: fmt.Sprintf("%d extract rows exported", len(rows))}); err != nil {
-		return err // no unrecorded export
-	}
-	if rows == nil {
-		rows = []SubjectAccessRow{}
-	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]any{"reference": *ref, "generated_at": time.Now().UTC(), "service": "identification",
-		"extract_rows": rows}); err != nil {
-		return err
-	}
-	fmt.Fprintf(report, "subject access %s: %d extract rows exported\n", *ref, len(rows))
-	return nil
 }
 
 // RetentionCommand is `identification retention`: removes every upload loaded longer ago

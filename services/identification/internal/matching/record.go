@@ -169,3 +169,10 @@ func CoverageOf(sources []Source, records []Record) outcomes.Coverage {
 	}
 	return c
 }
+
+// Fingerprint is what a record's key is made of (the person's prepared fields): keyed with
+// FIELD_KEYS it is the pseudonym a run keeps the record's person under.
+func Fingerprint(r *Record) []byte {
+	p := r.person()
+	return r.fingerprint(&p)
+}

@@ -184,3 +184,29 @@ func (s Store) Recognitions(ctx context.Context, run uuid.UUID, offset, limit in
 		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run, offset, limit).Scan(&rows).Error
 	return rows, err
 }
+
+// PeopleKnownBy are the people whose records runs kept under any of the pseudonyms.
+func (s Store) PeopleKnownBy(ctx context.Context, pseudonyms [][]byte) ([]string, error) {
+	var ids []string
+	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT person_id::text FROM identification.person_keys WHERE pseudonym IN ? ORDER BY 1`, pseudonyms).
+		Scan(&ids).Error
+	return ids, err
+}
+
+// FamiliesOf are the families any run found the people in.
+func (s Store) FamiliesOf(ctx context.Context, people []string) ([]string, error) {
+	var ids []string
+	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT family_id::text FROM identification.family_members WHERE person_id::text IN ? ORDER BY 1`, people).
+		Scan(&ids).Error
+	return ids, err
+}
+
+// LinksOf are the links runs made to or from the rows at places (upload, row number), as
+// rows of a subject access export.
+func (s Store) LinksOf(ctx context.Context, places [][]any) ([]map[string]any, error) {
+	var links []map[string]any
+	err := s.DB.WithContext(ctx).Raw(`SELECT run_id::text, upload_a::text, row_a, upload_b::text, row_b, weight, levels::int[] AS levels, linked_by
+		FROM identification.run_links WHERE (upload_a::text, row_a) IN ? OR (upload_b::text, row_b) IN ? ORDER BY run_id, upload_a, row_a, upload_b, row_b`, places, places).
+		Scan(&links).Error
+	return links, err
+}
