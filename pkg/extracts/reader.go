@@ -26,6 +26,10 @@ type Options struct {
 	// AsOf is the extract's date (YYYY-MM-DD): a date of birth after it is reported and
 	// treated as unknown. Empty: not checked.
 	AsOf string
+	// Issues, when set, is given each issue as it is found, in order, and the reader keeps
+	// none (Issues answers nil): a file of millions of rejected rows is reported in flat
+	// memory (identification's ingest spools them to disk for its report).
+	Issues func(Issue)
 }
 
 // Counts are a reader's tallies so far.
@@ -103,7 +107,8 @@ type Reader struct {
 	fields  map[string]field
 	counts  Counts
 	issues  []Issue
-	pending []Issue // the current row's issues
+	onIssue func(Issue) // Options.Issues
+	pending []Issue     // the current row's issues
 	row     Row
 	seen    []bool // which of the current row's columns had a value, by position in cols
 
@@ -124,7 +129,7 @@ func NewReader(in io.Reader, feedName string, format Format, o Options) (*Reader
 	if !ok {
 		return nil, &HeaderError{Problems: []Issue{{Kind: RejectedRow, Reason: "there is no feed of that name in the contract"}}}
 	}
-	r := &Reader{feed: feed, format: format, asOf: o.AsOf, fields: fieldsOf(feed)}
+	r := &Reader{feed: feed, format: format, asOf: o.AsOf, onIssue: o.Issues, fields: fieldsOf(feed)}
 	switch format {
 	case CSV:
 		r.limit = &lineLimit{in: in}
@@ -168,7 +173,7 @@ func (r *Reader) readHeader() error {
 		f, ok := r.fields[h]
 		if !ok {
 			r.counts.IgnoredColumns++
-			r.issues = append(r.issues, Issue{Line: 1, Field: column(h), Kind: IgnoredColumn, Reason: "the contract has no such column for this feed; its values were ignored"})
+			r.report(Issue{Line: 1, Field: column(h), Kind: IgnoredColumn, Reason: "the contract has no such column for this feed; its values were ignored"})
 			continue
 		}
 		r.cols[i] = &f
@@ -215,6 +220,15 @@ func (r *Reader) Next() (*Row, error) {
 
 // Issues returns every issue so far, in file order.
 func (r *Reader) Issues() []Issue { return r.issues }
+
+// report records an issue: given to Options.Issues when set, else kept.
+func (r *Reader) report(i Issue) {
+	if r.onIssue != nil {
+		r.onIssue(i)
+		return
+	}
+	r.issues = append(r.issues, i)
+}
 
 // Counts returns the tallies so far.
 func (r *Reader) Counts() Counts { return r.counts }
@@ -316,7 +330,7 @@ func (r *Reader) nextJSON() (bool, error) {
 			if !r.ignored[name] {
 				r.ignored[name] = true
 				r.counts.IgnoredColumns++
-				r.issues = append(r.issues, Issue{Line: r.line, Row: r.row.Row, Field: column(name), Kind: IgnoredColumn, Reason: "the contract has no such field for this feed; its values were ignored"})
+				r.report(Issue{Line: r.line, Row: r.row.Row, Field: column(name), Kind: IgnoredColumn, Reason: "the contract has no such field for this feed; its values were ignored"})
 			}
 			continue
 		}
@@ -418,7 +432,7 @@ func (r *Reader) end() bool {
 	rejected := slices.ContainsFunc(r.pending, func(i Issue) bool { return i.Kind == RejectedRow })
 	for _, i := range r.pending {
 		if (i.Kind == RejectedRow) == rejected {
-			r.issues = append(r.issues, i)
+			r.report(i)
 			if !rejected {
 				r.counts.UnknownValues++
 			}

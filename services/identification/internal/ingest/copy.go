@@ -1,9 +1,12 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -37,36 +40,77 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return "reading the file: " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// copyIssues writes the upload's report.
-func copyIssues(ctx context.Context, conn *pgx.Conn, upload uuid.UUID, issues []extracts.Issue) error {
-	if len(issues) == 0 {
+// issueSpool holds an upload's report on disk while its rows are copied (a connection runs one
+// COPY at a time), then copies it into upload_issues: a file of millions of rejected rows is
+// reported in flat memory.
+type issueSpool struct {
+	f    *os.File
+	w    *bufio.Writer
+	id   string
+	seq  int64
+	line []byte
+	err  error
+}
+
+func newIssueSpool(upload uuid.UUID) (*issueSpool, error) {
+	f, err := os.CreateTemp("", "upload-issues-*")
+	if err != nil {
+		return nil, fmt.Errorf("the upload's report needs a temporary file: %w", err)
+	}
+	return &issueSpool{f: f, w: bufio.NewWriterSize(f, 64<<10), id: upload.String()}, nil
+}
+
+// add writes an issue as a COPY text-format line (extracts.Options.Issues).
+func (s *issueSpool) add(is extracts.Issue) {
+	if s.err != nil {
+		return
+	}
+	s.seq++
+	b := append(s.line[:0], s.id...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, s.seq, 10)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(is.Line), 10)
+	b = append(b, '\t')
+	if is.Row > 0 {
+		b = strconv.AppendInt(b, int64(is.Row), 10)
+	} else {
+		b = append(b, `\N`...)
+	}
+	b = append(b, '\t')
+	b = appendText(b, is.Field, false)
+	b = append(b, '\t')
+	b = appendText(b, is.Kind, false)
+	b = append(b, '\t')
+	b = appendText(b, is.Reason, false)
+	b = append(b, '\n')
+	s.line = b
+	_, s.err = s.w.Write(b)
+}
+
+// copy writes the spooled report into upload_issues.
+func (s *issueSpool) copy(ctx context.Context, conn *pgx.Conn) error {
+	if s.err != nil {
+		return fmt.Errorf("spooling the upload's report: %w", s.err)
+	}
+	if s.seq == 0 {
 		return nil
 	}
-	id := upload.String()
-	var b []byte
-	for i, is := range issues {
-		b = append(b, id...)
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, int64(i+1), 10)
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, int64(is.Line), 10)
-		b = append(b, '\t')
-		if is.Row > 0 {
-			b = strconv.AppendInt(b, int64(is.Row), 10)
-		} else {
-			b = append(b, `\N`...)
-		}
-		b = append(b, '\t')
-		b = appendText(b, is.Field, false)
-		b = append(b, '\t')
-		b = appendText(b, is.Kind, false)
-		b = append(b, '\t')
-		b = appendText(b, is.Reason, false)
-		b = append(b, '\n')
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("spooling the upload's report: %w", err)
 	}
-	_, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(string(b)),
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := conn.PgConn().CopyFrom(ctx, bufio.NewReaderSize(s.f, 64<<10),
 		"COPY identification.upload_issues (upload_id, seq, line, row_number, field, kind, reason) FROM STDIN")
 	return err
+}
+
+// close removes the spool's file.
+func (s *issueSpool) close() {
+	_ = s.f.Close()
+	_ = os.Remove(s.f.Name())
 }
 
 // rowText is an io.Reader of COPY text-format lines, one per accepted row.

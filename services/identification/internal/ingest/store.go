@@ -85,11 +85,17 @@ func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, 
 	}
 	h := sha256.New()
 	counted := &countingReader{r: src}
-	rd, err := extracts.NewReader(io.TeeReader(counted, h), m.Feed, m.Format, extracts.Options{AsOf: m.AsOf})
+	id := uuid.New()
+	issues, err := newIssueSpool(id)
 	if err != nil {
 		return nil, false, err
 	}
-	up := &Upload{ID: uuid.New(), Feed: m.Feed, Format: string(m.Format), ContractVersion: extracts.ContractVersion,
+	defer issues.close()
+	rd, err := extracts.NewReader(io.TeeReader(counted, h), m.Feed, m.Format, extracts.Options{AsOf: m.AsOf, Issues: issues.add})
+	if err != nil {
+		return nil, false, err
+	}
+	up := &Upload{ID: id, Feed: m.Feed, Format: string(m.Format), ContractVersion: extracts.ContractVersion,
 		FileName: m.FileName, LoadedBy: m.LoadedBy, LoadedAt: time.Now().UTC()}
 	if m.AsOf != "" {
 		t, err := time.Parse(time.DateOnly, m.AsOf)
@@ -108,7 +114,7 @@ func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, 
 		if err := copyRows(ctx, conn, s.Keys, up.ID, m.Feed, rd); err != nil {
 			return err
 		}
-		if err := copyIssues(ctx, conn, up.ID, rd.Issues()); err != nil {
+		if err := issues.copy(ctx, conn); err != nil {
 			return err
 		}
 		finish(up, rd.Counts(), counted.n, h)
