@@ -13,6 +13,7 @@ import (
 	"github.com/familypath/familypath/workflows/claimwindow"
 	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/imports"
+	"github.com/familypath/familypath/workflows/retention"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -46,6 +47,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 			claimwindow.Register(r)
 			identification.Register(r)
 			imports.Register(r)
+			retention.RegisterWorkflow(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Errorf("%s does not replay: %v", f, err)
 			}

@@ -36,8 +36,13 @@ var erasers = []struct{ service, queue, activity string }{
 
 // Register registers the workflow and its period activity on the workflow worker.
 func Register(r worker.Registry, period time.Duration) {
-	r.RegisterWorkflowWithOptions(Family, workflow.RegisterOptions{Name: contract.WorkflowFamilyRetention})
+	RegisterWorkflow(r)
 	r.RegisterActivityWithOptions(Period{Period: period}.Read, activity.RegisterOptions{Name: contract.ActivityWorkflowsRetentionPeriod})
+}
+
+// RegisterWorkflow registers the workflow alone (a replayer).
+func RegisterWorkflow(r worker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(Family, workflow.RegisterOptions{Name: contract.WorkflowFamilyRetention})
 }
 
 // Family is the FamilyRetention workflow of one family.

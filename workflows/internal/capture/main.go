@@ -28,6 +28,7 @@ import (
 	"github.com/familypath/familypath/workflows/family"
 	"github.com/familypath/familypath/workflows/identification"
 	"github.com/familypath/familypath/workflows/imports"
+	"github.com/familypath/familypath/workflows/retention"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
@@ -81,6 +82,7 @@ func run() error {
 		"identification-run":      identificationRun,
 		"family-imported":         imported,
 		"import":                  importRun,
+		"family-retention":        familyRetention,
 	} {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), name) {
 			continue
@@ -103,6 +105,7 @@ const (
 	withdrawnFamily = "00000000-0000-4000-8000-000000000002"
 	referredFamily  = "00000000-0000-4000-8000-000000000003"
 	importedFamily  = "00000000-0000-4000-8000-000000000023"
+	retainedFamily  = "00000000-0000-4000-8000-000000000004"
 )
 
 // startWorkers runs the workflows and synthetic activities on their task queues. Deadlines
@@ -113,8 +116,13 @@ func startWorkers(c client.Client) (func(), error) {
 	claimwindow.Register(wf)
 	identification.Register(wf)
 	imports.Register(wf)
+	retention.Register(wf, time.Second) // records erased a second after the journey ends
+	erase := func(context.Context, *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
+		return &familypathv1.EraseFamilyResponse{Rows: 3}, nil
+	}
 	queues := map[string]map[string]any{
 		contract.QueueIdentification: {
+			contract.ActivityIdentificationEraseFamily: erase,
 			contract.ActivityIdentificationDescribeCandidate: func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
 				return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), PlanId: "lancashire-phase2", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
 			},
@@ -133,6 +141,7 @@ func startWorkers(c client.Client) (func(), error) {
 			},
 		},
 		contract.QueueCase: {
+			contract.ActivityCaseEraseFamily: erase,
 			contract.ActivityCaseGatherAttachment: func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
 				return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "team-a"}, nil
 			},
@@ -160,12 +169,14 @@ func startWorkers(c client.Client) (func(), error) {
 			},
 		},
 		contract.QueueTracking: {
+			contract.ActivityTrackingEraseFamily: erase,
 			contract.ActivityTrackingJudgeReadiness: func(context.Context, *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
 				return &familypathv1.Readiness{Ready: true, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"}, PlanVersion: "lancashire-phase2@1"}, nil
 			},
 			contract.ActivityTrackingJudgeFamily: judge,
 		},
 		contract.QueueAttachment: {
+			contract.ActivityAttachmentEraseFamily: erase,
 			contract.ActivityAttachmentRecordAttachment: func(_ context.Context, r *familypathv1.RecordAttachmentRequest) (*familypathv1.RecordAttachmentResponse, error) {
 				return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-" + r.GetFamilyId()[len(r.GetFamilyId())-4:]}, nil
 			},
@@ -181,6 +192,7 @@ func startWorkers(c client.Client) (func(), error) {
 			},
 		},
 		contract.QueueClaims: {
+			contract.ActivityClaimsEraseFamily: erase,
 			contract.ActivityClaimsRecordAttachmentFee: func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
 				return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
 			},
@@ -529,6 +541,19 @@ func identificationRun(ctx context.Context, c client.Client) (string, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
 		contract.WorkflowIdentification, &familypathv1.IdentificationRunInput{RunId: "00000000-0000-4000-8000-0000000000f1"})
+	if err != nil {
+		return "", err
+	}
+	return id, run.Get(ctx, nil)
+}
+
+// familyRetention: a family's retention from the end of its journey to its records erased by
+// every service (the period a second here).
+func familyRetention(ctx context.Context, c client.Client) (string, error) {
+	id := contract.FamilyRetentionWorkflowID(retainedFamily)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING}, contract.WorkflowFamilyRetention,
+		&familypathv1.FamilyRetentionInput{FamilyId: retainedFamily, EndedAt: timestamppb.Now(), EndedPhase: familypathv1.FamilyPhase_FAMILY_PHASE_PAID})
 	if err != nil {
 		return "", err
 	}
