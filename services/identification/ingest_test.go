@@ -281,6 +281,9 @@ func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {
 	if err := exportSubject("--requested-by", "x", "--reference", "R1", "--family-id", "not-a-uuid"); err == nil {
 		t.Error("an id that is not a uuid was accepted")
 	}
+	if err := exportSubject("--requested-by", "x", "--reference", "R2", "--surname", "smith", "--dob", "2008-06-15", "--timeout", "1ns"); err == nil {
+		t.Error("an export past its own timeout answered")
+	}
 }
 
 func TestRetentionRemovesOnlyUploadsPastTheirPeriod(t *testing.T) {

@@ -101,9 +101,12 @@ func RetentionCommand(ctx context.Context, s Store, trail audit.Trail, months in
 	fs.SetOutput(out)
 	dry := fs.Bool("dry-run", false, "report what would be removed, remove nothing")
 	by := fs.String("run-by", "retention", "who runs it (recorded)")
+	timeout := fs.Duration("timeout", time.Hour, "give up after this long, removing nothing (one transaction)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
 	if months < 1 {
 		return errors.New("the retention period must be at least 1 month")
 	}
