@@ -9,6 +9,7 @@ require (
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
+	github.com/familypath/familypath/services/attachment v0.0.0
 	github.com/familypath/familypath/services/case v0.0.0
 	github.com/familypath/familypath/services/identification v0.0.0
 	github.com/familypath/familypath/services/tracking v0.0.0
@@ -45,7 +46,6 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/leodido/go-urn v1.5.0 // indirect
-	github.com/lib/pq v1.12.3 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
@@ -62,9 +62,11 @@ require (
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/arch v0.20.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
 	gorm.io/driver/postgres v1.6.0 // indirect
 	gorm.io/gorm v1.31.1 // indirect
 )
@@ -108,6 +110,7 @@ replace github.com/familypath/familypath/pkg/platform => ../pkg/platform
 
 replace (
 	github.com/familypath/familypath/pkg/linkage => ../pkg/linkage
+	github.com/familypath/familypath/services/attachment => ../services/attachment
 	github.com/familypath/familypath/services/case => ../services/case
 	github.com/familypath/familypath/services/identification => ../services/identification
 	github.com/familypath/familypath/services/tracking => ../services/tracking

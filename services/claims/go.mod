@@ -11,7 +11,8 @@ require (
 
 require (
 	github.com/familypath/familypath/pkg/extracts v0.0.0 // indirect
-	github.com/lib/pq v1.12.3 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
 )
 
 require (

@@ -5,7 +5,6 @@ go 1.26.0
 require (
 	github.com/familypath/familypath/pkg/platform v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
-	github.com/lib/pq v1.12.3
 )
 
 require (
@@ -13,7 +12,9 @@ require (
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
 )
 
 require (

@@ -2,15 +2,14 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // TokenSource gives a service its own access token, for the few calls it makes to another
@@ -20,8 +19,8 @@ type TokenSource interface {
 }
 
 // ClientCredentials is the OAuth 2.0 client credentials grant (RFC 6749 §4.4) against the
-// council's identity provider: the service's client is given the "service" role there.
-// Tokens are kept until a minute before they expire.
+// council's identity provider (golang.org/x/oauth2/clientcredentials): the service's client is
+// given the "service" role there. Tokens are kept until a minute before they expire.
 type ClientCredentials struct {
 	TokenURL     string
 	ClientID     string
@@ -29,55 +28,35 @@ type ClientCredentials struct {
 	Scope        string // optional
 	HTTP         *http.Client
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	mu    sync.Mutex
+	token *oauth2.Token
 }
 
 // Token returns a token, fetching a new one when the last is near its expiry.
 func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.token != "" && time.Now().Before(c.expires) {
-		return c.token, nil
+	if c.token != nil && time.Now().Add(time.Minute).Before(c.token.Expiry) {
+		return c.token.AccessToken, nil
 	}
-	form := url.Values{"grant_type": {"client_credentials"}}
+	cfg := clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
 	if c.Scope != "" {
-		form.Set("scope", c.Scope)
+		cfg.Scopes = strings.Fields(c.Scope)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.TokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	resp, err := hc.Do(req)
+	t, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
 	if err != nil {
+		// The provider's answer may say why (invalid_client); it never holds the secret.
 		return "", fmt.Errorf("service token: %w", err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		// The body may say why (invalid_client); it never holds the secret.
-		return "", fmt.Errorf("service token: the identity provider answered %d: %.200s", resp.StatusCode, body)
+	if t.Expiry.IsZero() {
+		t.Expiry = time.Now().Add(5 * time.Minute) // no expires_in: ask again in a while
 	}
-	var t struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
-		return "", errors.New("service token: the identity provider's answer has no access_token")
-	}
-	life := time.Duration(t.ExpiresIn) * time.Second
-	if life <= 0 {
-		life = 5 * time.Minute
-	}
-	c.token, c.expires = t.AccessToken, time.Now().Add(life-min(time.Minute, life/2))
-	return c.token, nil
+	c.token = t
+	return t.AccessToken, nil
 }
 
 // ServiceToken makes the development issuer a TokenSource for a service: `make up` and the

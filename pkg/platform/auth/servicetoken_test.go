@@ -12,6 +12,7 @@ func TestClientCredentialsAsksOnceAndKeepsTheToken(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json") // as identity providers answer (RFC 6749 §5.1)
 		id, secret, ok := r.BasicAuth()
 		if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" || !ok || id != "tracking" || secret != "s3cret" {
 			w.WriteHeader(http.StatusUnauthorized)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	neturl "net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,29 +83,6 @@ func Ping(ctx context.Context, gdb *gorm.DB) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
-}
-
-// TextArray writes strings as a Postgres text[] literal, for a "?::text[]" parameter (gorm
-// would expand a Go slice into a list). Every element is quoted, with quotes and backslashes
-// escaped, so any string round-trips.
-func TextArray(ss []string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(s[j])
-		}
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
 }
 
 // WithPgx runs f on one pgx connection of gdb's pool: COPY, and reading many rows fast,

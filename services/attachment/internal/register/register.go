@@ -8,7 +8,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 )
@@ -46,7 +45,7 @@ func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.Corre
 	}
 	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var before []struct {
-			BaselineProblems pq.StringArray `gorm:"type:text[]"`
+			BaselineProblems db.TextArray `gorm:"type:text[]"`
 			AttachedAt       time.Time
 		}
 		if err := tx.Raw(`SELECT baseline_problems, attached_at FROM attachment.attachments WHERE family_id = ? FOR UPDATE`, family).Scan(&before).Error; err != nil {

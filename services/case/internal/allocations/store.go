@@ -12,7 +12,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -43,7 +42,7 @@ func (s Store) Get(ctx context.Context, id uuid.UUID) (*Family, error) {
 	// One round trip: the family and its caseworkers (every access check reads this).
 	var rows []struct {
 		Family
-		Allocated pq.StringArray `gorm:"type:text[]"`
+		Allocated db.TextArray `gorm:"type:text[]"`
 	}
 	err := s.DB.WithContext(ctx).Raw(`SELECT f.*, ARRAY(SELECT a.subject FROM "case".allocations a WHERE a.family_id = f.id ORDER BY a.subject) AS allocated
 		FROM "case".families f WHERE f.id = ?`, id).Scan(&rows).Error

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -40,8 +40,8 @@ type pendingRow struct {
 	Team             string
 	AttachedOn       time.Time
 	FeeReceived      bool
-	BaselineProblems pq.StringArray `gorm:"type:text[]"`
-	ClaimWindow      string         // "" without a claim
+	BaselineProblems db.TextArray `gorm:"type:text[]"`
+	ClaimWindow      string       // "" without a claim
 	ClaimRoute       string
 	ClaimStatus      string
 	RowHash          string

@@ -7,23 +7,23 @@ import (
 	"errors"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 // Candidate is a family identification has recorded. Codes and ids only.
 type Candidate struct {
-	ID                 uuid.UUID      `gorm:"type:uuid;primaryKey"`
-	PlanID             string         `gorm:"not null"`
-	EvidenceSnapshotID uuid.UUID      `gorm:"type:uuid;not null"`
-	ProblemCodes       pq.StringArray `gorm:"type:text[];not null"`
-	ReferenceDate      time.Time      `gorm:"type:date;not null"`
-	WorkflowID         string         `gorm:"not null"`
-	RequestHash        string         `gorm:"not null"`
-	Version            int64          `gorm:"not null;default:1"`
-	CreatedAt          time.Time      `gorm:"not null"`
+	ID                 uuid.UUID    `gorm:"type:uuid;primaryKey"`
+	PlanID             string       `gorm:"not null"`
+	EvidenceSnapshotID uuid.UUID    `gorm:"type:uuid;not null"`
+	ProblemCodes       db.TextArray `gorm:"type:text[];not null"`
+	ReferenceDate      time.Time    `gorm:"type:date;not null"`
+	WorkflowID         string       `gorm:"not null"`
+	RequestHash        string       `gorm:"not null"`
+	Version            int64        `gorm:"not null;default:1"`
+	CreatedAt          time.Time    `gorm:"not null"`
 	WorkflowStartedAt  *time.Time
 }
 

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -35,18 +35,18 @@ type Content struct {
 
 // Snapshot is a snapshot's row; its content is sealed.
 type Snapshot struct {
-	ID            uuid.UUID      `gorm:"type:uuid;primaryKey"`
-	FamilyID      uuid.UUID      `gorm:"type:uuid;not null"`
-	PlanID        string         `gorm:"not null"`
-	PlanVersion   string         `gorm:"not null"`
-	ReferenceDate time.Time      `gorm:"type:date;not null"`
-	ProblemCodes  pq.StringArray `gorm:"type:text[];not null"`
-	ContentHash   string         `gorm:"not null"`
-	Sealed        []byte         `gorm:"not null"`
-	MemberCount   int            `gorm:"not null"`
-	FactCount     int            `gorm:"not null"`
-	RecordedBy    string         `gorm:"not null"`
-	CreatedAt     time.Time      `gorm:"not null"`
+	ID            uuid.UUID    `gorm:"type:uuid;primaryKey"`
+	FamilyID      uuid.UUID    `gorm:"type:uuid;not null"`
+	PlanID        string       `gorm:"not null"`
+	PlanVersion   string       `gorm:"not null"`
+	ReferenceDate time.Time    `gorm:"type:date;not null"`
+	ProblemCodes  db.TextArray `gorm:"type:text[];not null"`
+	ContentHash   string       `gorm:"not null"`
+	Sealed        []byte       `gorm:"not null"`
+	MemberCount   int          `gorm:"not null"`
+	FactCount     int          `gorm:"not null"`
+	RecordedBy    string       `gorm:"not null"`
+	CreatedAt     time.Time    `gorm:"not null"`
 }
 
 // SealedSnapshots is the snapshots' sealed content column, for reseal and keys-status.

@@ -22,7 +22,6 @@ import (
 	"github.com/familypath/familypath/services/identification/internal/matching"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -384,7 +383,7 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 		id := uuid.MustParse(f.Evidence.ID)
 		eligible = append(eligible, id)
 		snaps = append(snaps, &evidence.Snapshot{FamilyID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: run.ReferenceDate,
-			ProblemCodes: pq.StringArray(f.Eligibility.Codes()), RecordedBy: "run:" + run.ID.String()})
+			ProblemCodes: db.TextArray(f.Eligibility.Codes()), RecordedBy: "run:" + run.ID.String()})
 		contents = append(contents, &evidence.Content{Members: f.Evidence.Members, Facts: f.Evidence.Facts, Coverage: f.Evidence.Coverage})
 	}
 	snaps, _, err := l.Evidence.RecordAll(ctx, tx, snaps, contents)

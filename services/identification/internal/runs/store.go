@@ -10,8 +10,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -25,15 +25,15 @@ const (
 
 // Run is one identification run. Ids, codes and counts only.
 type Run struct {
-	ID                       uuid.UUID      `gorm:"type:uuid;primaryKey"`
-	PlanID                   string         `gorm:"not null"`
-	PlanVersion              string         `gorm:"not null"`
-	ReferenceDate            time.Time      `gorm:"type:date;not null"`
-	UploadIDs                pq.StringArray `gorm:"column:upload_ids;type:uuid[];not null"`
-	Status                   string         `gorm:"not null"`
-	WorkflowID               string         `gorm:"not null"`
-	RequestHash              string         `gorm:"not null"`
-	RequestedBy              string         `gorm:"not null"`
+	ID                       uuid.UUID    `gorm:"type:uuid;primaryKey"`
+	PlanID                   string       `gorm:"not null"`
+	PlanVersion              string       `gorm:"not null"`
+	ReferenceDate            time.Time    `gorm:"type:date;not null"`
+	UploadIDs                db.TextArray `gorm:"column:upload_ids;type:uuid[];not null"`
+	Status                   string       `gorm:"not null"`
+	WorkflowID               string       `gorm:"not null"`
+	RequestHash              string       `gorm:"not null"`
+	RequestedBy              string       `gorm:"not null"`
 	KeyID                    *string
 	Records                  *int64
 	People                   *int64
@@ -111,16 +111,16 @@ func (s Store) Finish(ctx context.Context, id uuid.UUID, started, signalled, unc
 
 // Family is a run's family as judged, with what the fan-out did for it.
 type Family struct {
-	RunID              uuid.UUID      `gorm:"type:uuid;primaryKey"`
-	FamilyID           uuid.UUID      `gorm:"type:uuid;primaryKey"`
-	Members            int            `gorm:"not null"`
-	Eligible           bool           `gorm:"not null"`
-	OpenToService      bool           `gorm:"not null"`
-	ProblemCodes       pq.StringArray `gorm:"type:text[];not null"`
-	EvidenceSnapshotID *uuid.UUID     `gorm:"type:uuid"`
-	Changed            bool           `gorm:"not null"`
-	Fanout             string         `gorm:"not null"`
-	JoinedBy           pq.StringArray `gorm:"type:text[];not null"`
+	RunID              uuid.UUID    `gorm:"type:uuid;primaryKey"`
+	FamilyID           uuid.UUID    `gorm:"type:uuid;primaryKey"`
+	Members            int          `gorm:"not null"`
+	Eligible           bool         `gorm:"not null"`
+	OpenToService      bool         `gorm:"not null"`
+	ProblemCodes       db.TextArray `gorm:"type:text[];not null"`
+	EvidenceSnapshotID *uuid.UUID   `gorm:"type:uuid"`
+	Changed            bool         `gorm:"not null"`
+	Fanout             string       `gorm:"not null"`
+	JoinedBy           db.TextArray `gorm:"type:text[];not null"`
 }
 
 // TableName puts the table in the service's own schema.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/outcomes/forecast"
+	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -37,7 +37,7 @@ func (s Store) Families(ctx context.Context, planID string) ([]forecast.Family, 
 		FamilyID      string
 		PlanVersion   string
 		AttachedAt    time.Time
-		Baseline      pq.StringArray `gorm:"type:text[]"`
+		Baseline      db.TextArray `gorm:"type:text[]"`
 		Problems      string
 		ResultRoute   *string
 		AchievedAt    *time.Time
@@ -108,7 +108,7 @@ type Snapshot struct {
 	MadeAt        time.Time          `json:"made_at"`
 	ModelVersion  string             `json:"model_version"`
 	EngineVersion string             `json:"engine_version"`
-	PlanVersions  pq.StringArray     `json:"plan_versions" gorm:"type:text[]"`
+	PlanVersions  db.TextArray       `json:"plan_versions" gorm:"type:text[]"`
 	Families      int                `json:"families"`
 	Draws         int                `json:"draws"`
 	Seed          int64              `json:"seed"`
@@ -215,7 +215,7 @@ func (m Maker) Make(ctx context.Context, planID string, draws int, requestedBy s
 	signed := int64(seed) // #nosec G115 -- Seed keeps 63 bits
 	if err := m.Store.DB.WithContext(ctx).Exec(`INSERT INTO tracking.forecasts (id, plan_id, as_of, model_version, engine_version, plan_versions, families, draws, seed, requested_by, forecast)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (id) DO NOTHING`,
-		id, planID, asOf, forecast.ModelVersion, outcomes.EngineVersion, pq.StringArray(versions), len(families), draws, signed, requestedBy, string(body)).Error; err != nil {
+		id, planID, asOf, forecast.ModelVersion, outcomes.EngineVersion, db.TextArray(versions), len(families), draws, signed, requestedBy, string(body)).Error; err != nil {
 		return nil, err
 	}
 	return m.Store.Latest(ctx, planID, id)

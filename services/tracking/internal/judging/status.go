@@ -8,8 +8,8 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/outcomes/forecast"
+	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
-	"github.com/lib/pq"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"gorm.io/gorm"
 )
@@ -108,9 +108,9 @@ ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, atta
     blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at,
     engine_version = EXCLUDED.engine_version, coverage = EXCLUDED.coverage
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
-			r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), pq.StringArray(r.GetBaselineProblems()), snapshot,
+			r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), db.TextArray(r.GetBaselineProblems()), snapshot,
 			r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
-			timeOf(j.GetReviewAt()), outstanding, pq.StringArray(nonNil(j.GetBlocking())), pq.StringArray(nonNil(j.GetFlags())), string(pj), ceProjected,
+			timeOf(j.GetReviewAt()), outstanding, db.TextArray(nonNil(j.GetBlocking())), db.TextArray(nonNil(j.GetFlags())), string(pj), ceProjected,
 			j.GetEngineVersion(), string(cj)).Error
 	})
 }

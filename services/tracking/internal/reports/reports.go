@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -178,7 +178,7 @@ func (a *API) projection(c *gin.Context) {
 		ResultRoute           *string
 		AchievedAt            *time.Time
 		EarliestClaimAt       *time.Time
-		Blocking              pq.StringArray `gorm:"type:text[]"`
+		Blocking              db.TextArray `gorm:"type:text[]"`
 	}
 	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).
 		Select("family_id::text AS family_id, plan_version, attached_at, outstanding, result_route, achieved_at, earliest_claim_at, blocking").
