@@ -180,9 +180,9 @@ func checkAlerts(t *testing.T, objs []object) {
 }
 
 // exportedSeries are the series the dashboards and alerts may use: the code's own
-// (pkg/platform/httpapi, audit, workflows/operations, claims' dashboard), the Temporal SDK's
+// (pkg/platform/httpapi, audit, workflows/operations, claims' dashboard, identification's uploads), the Temporal SDK's
 // (pkg/platform/temporalx names them temporal_*), kube-state-metrics' and Prometheus's.
-var exportedSeries = regexp.MustCompile(`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq)|temporal_[a-z_]+|kube_pod_status_ready|up)$`)
+var exportedSeries = regexp.MustCompile(`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq|audit_write_failures_total|uploads_total)|temporal_[a-z_]+|kube_pod_status_ready|up)$`)
 
 // seriesRef finds the series a PromQL expression reads (a name before its selector).
 var seriesRef = regexp.MustCompile(`[a-z_]+\{`)

@@ -53,7 +53,7 @@ func Definition() service.Definition {
 			api.Routes(r, d.Idempotency.Require())
 			(&evidence.API{Store: snapshots, Guard: d.Guard, Log: d.Log}).Routes(r)
 			extracts := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
-			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log, Uploads: ingest.NewUploadCounter(d.Metrics)}).Routes(r)
 			(&runs.API{Store: runs.Store{DB: d.DB}, Review: runs.Review{DB: d.DB, Keys: d.Settings.FieldKeys}, Extracts: extracts,
 				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			return nil

@@ -87,6 +87,10 @@ type Trail struct {
 	// and exports it as a metric): a record outside the database, so a truncated or replaced
 	// trail shows as a head that went back.
 	Anchor func(seq int64, hash string)
+	// Failed, when set, is told of every append that could not be recorded (the service counts
+	// them as familypath_audit_write_failures_total, which an alert watches): the request it
+	// records was refused, but a trail that cannot be written is an outage of its own.
+	Failed func()
 }
 
 var (
@@ -128,8 +132,15 @@ func check(e *Event) error {
 
 // appendAll chains the checked events, in order, after the trail's head in one transaction,
 // setting each one's Seq, At and hashes: all are recorded or none.
-func (t Trail) appendAll(ctx context.Context, events []Event) error {
-	err := t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (t Trail) appendAll(ctx context.Context, events []Event) (err error) {
+	if t.Failed != nil {
+		defer func() {
+			if err != nil {
+				t.Failed()
+			}
+		}()
+	}
+	err = t.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "familypath.audit."+t.Schema).Error; err != nil {
 			return err
 		}

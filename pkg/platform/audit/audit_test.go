@@ -188,3 +188,19 @@ func TestAKeyedChainNeedsItsKey(t *testing.T) {
 		t.Errorf("anchored heads %v", heads)
 	}
 }
+
+// An append that cannot be recorded (here the trail's table is gone from under it) is told to
+// Failed, which the service counts for its alert; one that is recorded is not.
+func TestAnAppendThatCannotBeRecordedIsCounted(t *testing.T) {
+	tr := trail(t)
+	failed := 0
+	tr.Failed = func() { failed++ }
+	fill(t, tr, 1)
+	if failed != 0 {
+		t.Fatalf("a recorded append counted as failed")
+	}
+	tr.Schema = "no_such_schema"
+	if _, err := tr.Append(context.Background(), audit.Event{Actor: "user.1", Action: "family.read", ResourceType: "family", Outcome: audit.Allowed}); err == nil || failed != 1 {
+		t.Errorf("an append to no trail: %v, counted %d", err, failed)
+	}
+}

@@ -306,7 +306,8 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 		closers = append(closers, d.Temporal.Close)
 	}
 	if need.DB {
-		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name, Key: s.AuditKey, Anchor: auditAnchor(def.Name, log, d.Metrics)}
+		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name, Key: s.AuditKey, Anchor: auditAnchor(def.Name, log, d.Metrics),
+			Failed: AuditWriteFailures(def.Name, d.Metrics)}
 	}
 	if need.Auth {
 		v, err := auth.NewVerifier(ctx, s.OIDC)
@@ -543,6 +544,17 @@ func auditAnchor(schema string, log *slog.Logger, reg prometheus.Registerer) fun
 			log.Info("audit trail head", "trail", schema, "seq", seq, "hash", hash)
 		}
 	}
+}
+
+// AuditWriteFailures counts the appends to a trail that could not be recorded, as
+// familypath_audit_write_failures_total{trail} (the alert FamilypathAuditWriteFailures).
+func AuditWriteFailures(schema string, reg prometheus.Registerer) func() {
+	failed := prometheus.NewCounter(prometheus.CounterOpts{Name: "familypath_audit_write_failures_total",
+		Help: "Events this process could not append to its service's audit trail (each refused what it would have recorded).", ConstLabels: prometheus.Labels{"trail": schema}})
+	if reg != nil {
+		_ = reg.Register(failed) // registered once a process
+	}
+	return failed.Inc
 }
 
 // checkAuditTail verifies the newest events of the service's audit trail as it starts, so an

@@ -199,7 +199,7 @@ func codecServer() error {
 		return err
 	}
 	reg := metrics.NewRegistry()
-	trail := audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey}
+	trail := audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey, Failed: service.AuditWriteFailures(codecSchema, reg)}
 	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, trail, log)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpapi.Serve(ctx, log, "codec", addr, h, service.DefaultShutdownGrace) })

@@ -16,6 +16,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MaxUploadBytes caps one uploaded file (a county's largest monthly extract is a few hundred MB).
@@ -29,6 +30,44 @@ type API struct {
 	Store Store
 	Guard *httpapi.Guard
 	Log   *slog.Logger
+	// Uploads counts every upload by feed and outcome (NewUploadCounter); nil counts nothing.
+	Uploads *prometheus.CounterVec
+}
+
+// NewUploadCounter is familypath_uploads_total{feed, outcome}: uploads through the API by what
+// became of them: loaded, already_loaded, refused (the file's fault: its header, its size, cut
+// short) or failed (ours: nothing loaded, the alert FamilypathIngestFailures).
+func NewUploadCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "familypath_uploads_total",
+		Help: "Agency extract uploads through the API, by feed and outcome (loaded, already_loaded, refused, failed)."}, []string{"feed", "outcome"})
+	if reg != nil {
+		_ = reg.Register(c)
+	}
+	return c
+}
+
+// count records what became of an upload of the feed.
+func (a *API) count(feed string, already bool, err error) {
+	if a.Uploads == nil {
+		return
+	}
+	outcome := "loaded"
+	switch {
+	case err == nil && already:
+		outcome = "already_loaded"
+	case err != nil && refusedFile(err):
+		outcome = "refused"
+	case err != nil:
+		outcome = "failed"
+	}
+	a.Uploads.WithLabelValues(feed, outcome).Inc()
+}
+
+// refusedFile says whether a load failed for the file's own fault.
+func refusedFile(err error) bool {
+	var he *extracts.HeaderError
+	var tooLarge *http.MaxBytesError
+	return errors.As(err, &he) || errors.As(err, &tooLarge) || errors.As(err, new(*InputError))
 }
 
 // Routes adds the routes. Uploads are idempotent by content (the same file again is a no-op),
@@ -109,6 +148,7 @@ func (a *API) upload(c *gin.Context) {
 		return
 	}
 	up, already, err := a.Store.Load(c, c.Request.Body, Meta{Feed: feed, Format: format, FileName: fileName, AsOf: asOf, LoadedBy: actor})
+	a.count(feed, already, err)
 	if a.loadFailed(c, err) {
 		return
 	}
