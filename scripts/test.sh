@@ -39,6 +39,7 @@ set -a; source "$RUN/stack.env"; set +a
 
 log "unit, integration and deployment tests"
 HELM=$(helm_bin); export HELM   # deploytest renders the chart with the pinned helm
+PROMTOOL=$(promtool_bin); export PROMTOOL   # and tests its alert rules with the pinned promtool
 go test -count=1 "${PKGS[@]}"
 
 log "end-to-end tests against the running binaries"

@@ -15,3 +15,6 @@ GOSEC_MODULE=github.com/securego/gosec/v2/cmd/gosec
 GOSEC_VERSION=v2.29.0
 GOVULNCHECK_MODULE=golang.org/x/vuln/cmd/govulncheck
 GOVULNCHECK_VERSION=v1.8.0
+# promtool tests the chart's alert rules (deploytest, `promtool test rules`).
+PROMTOOL_MODULE=github.com/prometheus/prometheus/cmd/promtool
+PROMTOOL_VERSION=v0.316.0

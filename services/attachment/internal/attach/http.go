@@ -73,7 +73,10 @@ func (a *API) update(c *gin.Context, family uuid.UUID, name string, arg, out any
 	if err == nil {
 		err = h.Get(ctx, out)
 	}
-	if err != nil && ctx.Err() != nil && c.Request.Context().Err() == nil {
+	// Our wait ran out (the server's timer may fire a moment before ctx's: its error type says
+	// so) while the request itself still has time to answer.
+	var waitedOut *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if err != nil && (ctx.Err() != nil || errors.As(err, &waitedOut)) && c.Request.Context().Err() == nil {
 		return errStillRunning
 	}
 	return err
