@@ -33,12 +33,12 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			(&register.ProfileAPI{DB: d.DB, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&register.ComplianceAPI{DB: d.DB, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&register.ProfileAPI{Store: register.Store{DB: d.DB}, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&register.ComplianceAPI{Store: register.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log}).Routes(r)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
-			acts := register.Activities{DB: d.DB}
+			acts := register.Activities{Store: register.Store{DB: d.DB}}
 			r.RegisterActivityWithOptions(acts.RecordAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
 			r.RegisterActivityWithOptions(acts.CorrectAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentCorrectAttachment})
 			r.RegisterActivityWithOptions(acts.ImportAttachments, activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments})

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // first one.
 func TestAttachmentIsRecordedOncePerFamily(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := register.Activities{DB: a.Deps.DB}
+	acts := register.Activities{Store: register.Store{DB: a.Deps.DB}}
 	family := uuid.NewString()
 	req := &familypathv1.RecordAttachmentRequest{FamilyId: family, AttachedAt: timestamppb.New(time.Date(2016, 10, 3, 10, 0, 0, 0, time.UTC)),
 		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-1"}
@@ -62,7 +62,7 @@ func TestAttachmentIsRecordedOncePerFamily(t *testing.T) {
 // A correction changes the register once per request and keeps what it replaced.
 func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := register.Activities{DB: a.Deps.DB}
+	acts := register.Activities{Store: register.Store{DB: a.Deps.DB}}
 	ctx := context.Background()
 	family := uuid.NewString()
 	if _, err := acts.RecordAttachment(ctx, &familypathv1.RecordAttachmentRequest{FamilyId: family, AttachedAt: timestamppb.New(time.Date(2016, 10, 3, 0, 0, 0, 0, time.UTC)),
@@ -108,7 +108,7 @@ func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 // plan's agreed profile (Lancashire's seed figures).
 func TestAttachmentProfileCountsEachProgrammeYear(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := register.Activities{DB: a.Deps.DB}
+	acts := register.Activities{Store: register.Store{DB: a.Deps.DB}}
 	for i, d := range []time.Time{time.Date(2016, 3, 31, 12, 0, 0, 0, time.UTC), time.Date(2016, 4, 1, 9, 0, 0, 0, time.UTC), time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)} {
 		if _, err := acts.RecordAttachment(context.Background(), &familypathv1.RecordAttachmentRequest{FamilyId: uuid.NewString(), AttachedAt: timestamppb.New(d),
 			BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-" + string(rune('a'+i))}); err != nil {
@@ -142,7 +142,7 @@ func TestAttachmentProfileCountsEachProgrammeYear(t *testing.T) {
 // the same seed) and keeps each case's review; only internal auditors draw and review.
 func TestComplianceCheckSamplesAndRecordsReviews(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
-	acts := register.Activities{DB: a.Deps.DB}
+	acts := register.Activities{Store: register.Store{DB: a.Deps.DB}}
 	for i := range 12 {
 		if _, err := acts.RecordAttachment(context.Background(), &familypathv1.RecordAttachmentRequest{FamilyId: uuid.NewString(),
 			AttachedAt: timestamppb.New(time.Date(2016, 6, 1+i, 0, 0, 0, 0, time.UTC)), BaselineProblems: []string{"CRIME", "EDUCATION"},

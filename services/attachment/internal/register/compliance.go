@@ -14,13 +14,12 @@ import (
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // ComplianceAPI serves attachment compliance checks: internal auditors draw a sample of a
 // period's attachments and record, case by case, whether each requirement held.
 type ComplianceAPI struct {
-	DB    *gorm.DB
+	Store Store
 	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
@@ -89,26 +88,8 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 	_, _ = rand.Read(b[:])
 	seed := int64(binary.BigEndian.Uint64(b[:]) >> 1)
 	id := uuid.New()
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var families []string
-		if err := tx.Raw(`SELECT family_id::text FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ? ORDER BY family_id`,
-			req.PlanID, req.From, req.To).Scan(&families).Error; err != nil {
-			return err
-		}
-		if len(families) == 0 {
-			return errNoAttachments
-		}
-		if err := tx.Exec(`INSERT INTO attachment.compliance_checks (id, plan_id, period_from, period_to, population, seed, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, req.PlanID, req.From, req.To, len(families), seed, httpapi.Principal(c).Subject).Error; err != nil {
-			return err
-		}
-		for _, i := range Draw(len(families), req.Rate, seed) {
-			if err := tx.Exec(`INSERT INTO attachment.compliance_cases (check_id, family_id) VALUES (?, ?)`, id, families[i]).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := a.Store.CreateCheck(c, NewCheck{ID: id, PlanID: req.PlanID, From: req.From, To: req.To, Rate: req.Rate, Seed: seed,
+		CreatedBy: httpapi.Principal(c).Subject})
 	if errors.Is(err, errNoAttachments) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to check",
 			Detail: "No attachments under the plan in the period."})
@@ -122,8 +103,6 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 	a.answer(c, id, http.StatusCreated)
 }
 
-var errNoAttachments = errors.New("no attachments in the period")
-
 func (a *ComplianceAPI) get(c *gin.Context) {
 	id, ok := httpapi.PathUUID(c, "check")
 	if !ok {
@@ -133,36 +112,14 @@ func (a *ComplianceAPI) get(c *gin.Context) {
 }
 
 func (a *ComplianceAPI) answer(c *gin.Context, id uuid.UUID, status int) {
-	var checks []struct {
-		ID, PlanID string
-		PeriodFrom time.Time
-		PeriodTo   time.Time
-		Population int
-		Seed       int64
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, plan_id, period_from, period_to, population, seed FROM attachment.compliance_checks WHERE id = ?`, id).
-		Scan(&checks).Error; err != nil {
+	out, err := a.Store.Check(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "answer", err)
 		return
 	}
-	if len(checks) == 0 {
+	if out == nil {
 		httpapi.NotFound(c, "Compliance check")
 		return
-	}
-	ch := checks[0]
-	out := CheckBody{ID: ch.ID, PlanID: ch.PlanID, From: ch.PeriodFrom.Format(time.DateOnly), To: ch.PeriodTo.Format(time.DateOnly), Population: ch.Population, Seed: ch.Seed}
-	if err := a.DB.WithContext(c).Raw(`SELECT family_id::text AS family_id, problem_evidence, assessment, family_plan, lead_professional, finding_code, reviewed_by, reviewed_at
-		FROM attachment.compliance_cases WHERE check_id = ? ORDER BY family_id`, id).Scan(&out.Cases).Error; err != nil {
-		httpapi.Fail(c, a.Log, "answer", err)
-		return
-	}
-	for _, cs := range out.Cases {
-		if cs.ReviewedAt != nil {
-			out.Reviewed++
-			if *cs.ProblemEvidence && *cs.Assessment && *cs.FamilyPlan && *cs.LeadProfessional {
-				out.Compliant++
-			}
-		}
 	}
 	c.JSON(status, out)
 }
@@ -193,18 +150,12 @@ func (a *ComplianceAPI) review(c *gin.Context) {
 		httpapi.Invalid(c, httpapi.FieldError{Field: "finding_code", Message: "is required when a requirement was not met"})
 		return
 	}
-	var finding *string
-	if req.FindingCode != "" {
-		finding = &req.FindingCode
-	}
-	res := a.DB.WithContext(c).Exec(`UPDATE attachment.compliance_cases SET problem_evidence = ?, assessment = ?, family_plan = ?, lead_professional = ?,
-		finding_code = ?, reviewed_by = ?, reviewed_at = now() WHERE check_id = ? AND family_id = ?`,
-		*req.ProblemEvidence, *req.Assessment, *req.FamilyPlan, *req.LeadProfessional, finding, httpapi.Principal(c).Subject, check, family)
-	if res.Error != nil {
-		httpapi.Fail(c, a.Log, "review", res.Error)
+	found, err := a.Store.Review(c, check, family, req, httpapi.Principal(c).Subject)
+	if err != nil {
+		httpapi.Fail(c, a.Log, "review", err)
 		return
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		httpapi.NotFound(c, "Sampled case")
 		return
 	}

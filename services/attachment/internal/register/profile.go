@@ -9,13 +9,12 @@ import (
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 )
 
 // ProfileAPI answers how the register's attachments compare with the plan's agreed
 // attachment profile, year by year (counts only: managers and analysts).
 type ProfileAPI struct {
-	DB    *gorm.DB
+	Store Store
 	Plans *outcomes.Plans
 	Log   *slog.Logger
 	Guard *httpapi.Guard
@@ -49,9 +48,8 @@ func (a *ProfileAPI) profile(c *gin.Context) {
 	out := make([]YearCount, 0, len(p.Profiles))
 	for i, y := range p.Profiles {
 		end := p.YearEnd(i).Time
-		var n int64
-		if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ?`,
-			p.ID, y.Starts.Time, end).Scan(&n).Error; err != nil {
+		n, err := a.Store.CountAttachments(c, p.ID, y.Starts.Time, end)
+		if err != nil {
 			httpapi.Fail(c, a.Log, "count attachments", err)
 			return
 		}

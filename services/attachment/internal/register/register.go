@@ -3,17 +3,15 @@ package register
 
 import (
 	"context"
-	"time"
+	"errors"
 
-	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
-	"gorm.io/gorm"
 )
 
 // Activities are the attachment service's activities.
-type Activities struct{ DB *gorm.DB }
+type Activities struct{ Store Store }
 
 // idNamespace derives an attachment's id from its family's, so a retried activity, a
 // replayed workflow or a second attach request finds the same attachment.
@@ -27,10 +25,8 @@ func (a Activities) RecordAttachment(ctx context.Context, r *familypathv1.Record
 		return nil, temporal.NewNonRetryableApplicationError("an attachment needs a family id, a date, 2+ baseline problems and a plan version", "InvalidArgument", nil)
 	}
 	id := uuid.NewSHA1(idNamespace, family[:])
-	err = a.DB.WithContext(ctx).Exec(`INSERT INTO attachment.attachments (family_id, id, attached_at, baseline_problems, plan_version, request_id)
-		VALUES (?, ?, ?, ?::text[], ?, ?) ON CONFLICT (family_id) DO NOTHING`,
-		family, id, r.GetAttachedAt().AsTime(), db.TextArray(r.GetBaselineProblems()), r.GetPlanVersion(), r.GetRequestId()).Error
-	if err != nil {
+	if err := a.Store.Record(ctx, Attachment{FamilyID: family, ID: id, AttachedAt: r.GetAttachedAt().AsTime(), BaselineProblems: r.GetBaselineProblems(),
+		PlanVersion: r.GetPlanVersion(), RequestID: r.GetRequestId()}); err != nil {
 		return nil, err
 	}
 	return &familypathv1.RecordAttachmentResponse{AttachmentId: id.String()}, nil
@@ -43,33 +39,15 @@ func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.Corre
 	if err != nil || r.GetRequestId() == "" || r.GetReasonCode() == "" || (len(r.GetBaselineProblems()) == 0 && r.GetAttachedAt() == nil) {
 		return nil, temporal.NewNonRetryableApplicationError("a correction needs a family id, a request id, a reason and something to correct", "InvalidArgument", nil)
 	}
-	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var before []struct {
-			BaselineProblems db.TextArray `gorm:"type:text[]"`
-			AttachedAt       time.Time
-		}
-		if err := tx.Raw(`SELECT baseline_problems, attached_at FROM attachment.attachments WHERE family_id = ? FOR UPDATE`, family).Scan(&before).Error; err != nil {
-			return err
-		}
-		if len(before) == 0 {
-			return temporal.NewNonRetryableApplicationError("the family has no attachment to correct", "NotFound", nil)
-		}
-		baseline, at := []string(before[0].BaselineProblems), before[0].AttachedAt
-		if len(r.GetBaselineProblems()) > 0 {
-			baseline = r.GetBaselineProblems()
-		}
-		if r.GetAttachedAt() != nil {
-			at = r.GetAttachedAt().AsTime()
-		}
-		res := tx.Exec(`INSERT INTO attachment.corrections (request_id, family_id, baseline_problems_before, attached_at_before,
-			baseline_problems_after, attached_at_after, reason_code) VALUES (?, ?, ?::text[], ?, ?::text[], ?, ?) ON CONFLICT (family_id, request_id) DO NOTHING`,
-			r.GetRequestId(), family, db.TextArray(before[0].BaselineProblems), before[0].AttachedAt, db.TextArray(baseline), at, r.GetReasonCode())
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error // corrected before by this request
-		}
-		return tx.Exec(`UPDATE attachment.attachments SET baseline_problems = ?::text[], attached_at = ? WHERE family_id = ?`,
-			db.TextArray(baseline), at, family).Error
-	})
+	c := Correction{FamilyID: family, RequestID: r.GetRequestId(), ReasonCode: r.GetReasonCode(), BaselineProblems: r.GetBaselineProblems()}
+	if r.GetAttachedAt() != nil {
+		at := r.GetAttachedAt().AsTime()
+		c.AttachedAt = &at
+	}
+	err = a.Store.Correct(ctx, c)
+	if errors.Is(err, ErrNotAttached) {
+		return nil, temporal.NewNonRetryableApplicationError("the family has no attachment to correct", "NotFound", nil)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -82,23 +60,18 @@ func (a Activities) CorrectAttachment(ctx context.Context, r *familypathv1.Corre
 // answers each family's attachment id, in the request's order.
 func (a Activities) ImportAttachments(ctx context.Context, r *familypathv1.ImportAttachmentsRequest) (*familypathv1.ImportAttachmentsResponse, error) {
 	out := &familypathv1.ImportAttachmentsResponse{}
-	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, f := range r.GetFamilies() {
-			family, err := uuid.Parse(f.GetFamilyId())
-			if err != nil || f.GetAttachedAt() == nil || len(f.GetBaselineProblems()) < 2 || f.GetPlanVersion() == "" || r.GetImportId() == "" {
-				return temporal.NewNonRetryableApplicationError("an imported attachment needs a family id, a date, 2+ baseline problems, a plan version and its import", "InvalidArgument", nil)
-			}
-			id := uuid.NewSHA1(idNamespace, family[:])
-			if err := tx.Exec(`INSERT INTO attachment.attachments (family_id, id, attached_at, baseline_problems, plan_version, request_id)
-				VALUES (?, ?, ?, ?::text[], ?, ?) ON CONFLICT (family_id) DO NOTHING`,
-				family, id, f.GetAttachedAt().AsTime(), db.TextArray(f.GetBaselineProblems()), f.GetPlanVersion(), "import-"+r.GetImportId()).Error; err != nil {
-				return err
-			}
-			out.AttachmentIds = append(out.AttachmentIds, id.String())
+	rows := make([]Attachment, 0, len(r.GetFamilies()))
+	for _, f := range r.GetFamilies() {
+		family, err := uuid.Parse(f.GetFamilyId())
+		if err != nil || f.GetAttachedAt() == nil || len(f.GetBaselineProblems()) < 2 || f.GetPlanVersion() == "" || r.GetImportId() == "" {
+			return nil, temporal.NewNonRetryableApplicationError("an imported attachment needs a family id, a date, 2+ baseline problems, a plan version and its import", "InvalidArgument", nil)
 		}
-		return nil
-	})
-	if err != nil {
+		id := uuid.NewSHA1(idNamespace, family[:])
+		rows = append(rows, Attachment{FamilyID: family, ID: id, AttachedAt: f.GetAttachedAt().AsTime(), BaselineProblems: f.GetBaselineProblems(),
+			PlanVersion: f.GetPlanVersion(), RequestID: "import-" + r.GetImportId()})
+		out.AttachmentIds = append(out.AttachmentIds, id.String())
+	}
+	if err := a.Store.Record(ctx, rows...); err != nil {
 		return nil, err
 	}
 	return out, nil
