@@ -6,7 +6,6 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 )
 
 // DefaultStaleDays is how far a family's newest extract data may lag the newest any family
@@ -19,20 +18,6 @@ const (
 	EvidenceNotRefreshed = "EVIDENCE_NOT_REFRESHED" // newer extracts were judged for others, not for it
 	NoExtractCoverage    = "NO_EXTRACT_COVERAGE"    // no extract has covered it (a referred family, say)
 )
-
-// staleFamilies is the query of attached families without a result whose newest extract
-// coverage lags the newest of any family by more than days, or that no extract covers.
-func staleFamilies(c *gin.Context, db *gorm.DB, days int) *gorm.DB {
-	return db.WithContext(c).Raw(`WITH f AS (
-		SELECT family_id, plan_version, judged_for,
-			(SELECT max(v::timestamptz) FROM jsonb_each_text(coverage) AS cov(k, v) WHERE k <> 'caseworker') AS latest
-		FROM tracking.family_status WHERE result_route IS NULL AND (? = '' OR split_part(plan_version, '@', 1) = ?)),
-		g AS (SELECT max(latest) AS newest FROM f)
-		SELECT family_id::text AS family_id, plan_version, judged_for, latest, newest,
-			CASE WHEN latest IS NULL THEN ? ELSE ? END AS check_name
-		FROM f, g WHERE latest IS NULL OR latest < newest - make_interval(days => ?)
-		ORDER BY latest NULLS FIRST, family_id`, c.Query("plan"), c.Query("plan"), NoExtractCoverage, EvidenceNotRefreshed, days)
-}
 
 type staleRow struct {
 	FamilyID, PlanVersion, CheckName string
@@ -56,8 +41,8 @@ func (a *API) freshness(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var rows []staleRow
-	if err := staleFamilies(c, a.DB, days).Scan(&rows).Error; err != nil {
+	rows, err := a.store().Stale(c, c.Query("plan"), days)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}

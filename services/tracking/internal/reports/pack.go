@@ -29,40 +29,19 @@ func (a *API) pack(c *gin.Context) {
 		return
 	}
 	end := start.AddDate(0, 1, 0)
-	var f struct {
-		AttachedInMonth, AttachedByEnd                         int
-		AchievedInMonth, AchievedSSPInMonth, AchievedCEInMonth int
-		AchievedByEnd, Sustaining                              int
-		Next1, Next3, Next6                                    int
-	}
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Select(`
-		count(*) FILTER (WHERE attached_at >= @start AND attached_at < @end) AS attached_in_month,
-		count(*) FILTER (WHERE attached_at < @end) AS attached_by_end,
-		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end) AS achieved_in_month,
-		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end AND result_route = 'SSP') AS achieved_ssp_in_month,
-		count(*) FILTER (WHERE achieved_at >= @start AND achieved_at < @end AND result_route = 'CE') AS achieved_ce_in_month,
-		count(*) FILTER (WHERE achieved_at < @end) AS achieved_by_end,
-		count(*) FILTER (WHERE result_route IS NULL AND outstanding = 0) AS sustaining,
-		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in1) AS next1,
-		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in3) AS next3,
-		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in6) AS next6`,
-		map[string]any{"start": start, "end": end, "in1": end.AddDate(0, 1, 0), "in3": end.AddDate(0, 3, 0), "in6": end.AddDate(0, 6, 0)})
-	if err := q.Scan(&f).Error; err != nil {
+	s, plan := a.store(), c.Query("plan")
+	f, err := s.Month(c, plan, start, end)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	var outstanding []struct{ Outstanding, Families int }
-	if err := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL").
-		Select("outstanding, count(*) AS families").Group("outstanding").Order("outstanding").Scan(&outstanding).Error; err != nil {
+	outstanding, err := s.Outstanding(c, plan)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	var blocked []struct {
-		Problem  string
-		Families int
-	}
-	if err := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL AND cardinality(blocking) = 1").
-		Select("blocking[1] AS problem, count(*) AS families").Group("blocking[1]").Order("families DESC, problem").Scan(&blocked).Error; err != nil {
+	blocked, err := s.BlockedByOne(c, plan)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -86,8 +65,8 @@ func (a *API) pack(c *gin.Context) {
 	for _, b := range blocked {
 		add("blocked by one problem", b.Problem, b.Families)
 	}
-	var stale []staleRow
-	if err := staleFamilies(c, a.DB, DefaultStaleDays).Scan(&stale).Error; err != nil {
+	stale, err := s.Stale(c, plan, DefaultStaleDays)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -146,13 +145,8 @@ func (a *API) knownPlan(c *gin.Context) {
 	c.Next()
 }
 
-// planFilter narrows a query to one plan (?plan=lancashire-phase2) when asked.
-func planFilter(c *gin.Context, q *gorm.DB) *gorm.DB {
-	if p := c.Query("plan"); p != "" {
-		return q.Where("split_part(plan_version, '@', 1) = ?", p)
-	}
-	return q
-}
+// store is the reports' statements over the API's database.
+func (a *API) store() Store { return Store{DB: a.DB} }
 
 func (a *API) fail(c *gin.Context, err error) {
 	httpapi.Fail(c, a.Log, "report", err)
@@ -171,19 +165,8 @@ func (a *API) projection(c *gin.Context) {
 			`plan_version, outstanding::text, coalesce(result_route, ''), coalesce(to_char(coalesce(achieved_at, earliest_claim_at), 'YYYY-MM'), '')`, "")
 		return
 	}
-	var rows []struct {
-		FamilyID, PlanVersion string
-		AttachedAt            time.Time
-		Outstanding           int
-		ResultRoute           *string
-		AchievedAt            *time.Time
-		EarliestClaimAt       *time.Time
-		Blocking              db.TextArray `gorm:"type:text[]"`
-	}
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).
-		Select("family_id::text AS family_id, plan_version, attached_at, outstanding, result_route, achieved_at, earliest_claim_at, blocking").
-		Order("coalesce(achieved_at, earliest_claim_at) NULLS LAST, family_id")
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := a.store().Projection(c, c.Query("plan"))
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -201,10 +184,8 @@ func (a *API) projection(c *gin.Context) {
 
 // outstanding counts attached families without a result by their number of outstanding problems.
 func (a *API) outstanding(c *gin.Context) {
-	var rows []struct{ Outstanding, Families int }
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL").
-		Select("outstanding, count(*) AS families").Group("outstanding").Order("outstanding")
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := a.store().Outstanding(c, c.Query("plan"))
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -218,13 +199,8 @@ func (a *API) outstanding(c *gin.Context) {
 // blockedByOne is the seeds' table: families without a result that exactly one problem blocks,
 // counted by that problem.
 func (a *API) blockedByOne(c *gin.Context) {
-	var rows []struct {
-		Problem  string
-		Families int
-	}
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).Where("result_route IS NULL AND cardinality(blocking) = 1").
-		Select("blocking[1] AS problem, count(*) AS families").Group("blocking[1]").Order("families DESC, problem")
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := a.store().BlockedByOne(c, c.Query("plan"))
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -253,17 +229,8 @@ func (a *API) employment(c *gin.Context) {
 			`ce_projected_at IS NOT NULL OR '`+flagPossibleUCMove+`' = ANY(flags)`)
 		return
 	}
-	var rows []struct {
-		FamilyID, PlanVersion string
-		CEProjectedAt         *time.Time
-		ResultRoute           *string
-		Flagged               bool
-	}
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status")).
-		Where("ce_projected_at IS NOT NULL OR ? = ANY(flags)", flagPossibleUCMove).
-		Select("family_id::text AS family_id, plan_version, ce_projected_at, result_route, ? = ANY(flags) AS flagged", flagPossibleUCMove).
-		Order("flagged, ce_projected_at NULLS LAST, family_id")
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := a.store().Employment(c, c.Query("plan"))
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -285,31 +252,8 @@ func (a *API) employment(c *gin.Context) {
 // in header order), for a caller not entitled to its per-family rows: where is an optional
 // condition of the report's families.
 func (a *API) counted(c *gin.Context, name string, header []string, groups, where string) {
-	q := planFilter(c, a.DB.WithContext(c).Table("tracking.family_status"))
-	if where != "" {
-		q = q.Where(where)
-	}
-	cols := len(header) - 1
-	var out [][]string
-	rows, err := q.Select(groups + ", count(*)::text").Group(groups).Order(groups).Rows()
+	out, err := a.store().Counts(c, c.Query("plan"), groups, where, len(header)-1)
 	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		vals := make([]string, cols+1)
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			a.fail(c, err)
-			return
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
 		a.fail(c, err)
 		return
 	}
