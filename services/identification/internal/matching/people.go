@@ -131,52 +131,14 @@ func LinkPeople(records []Record, s Settings) *People {
 	s.defaults()
 	n := len(records)
 	out := &People{Of: make([]int32, n), Keys: make([]Key, n), Best: make([]float64, n)}
-	// Profiles: one per distinct fingerprint. Each record's key is made on every core (a
-	// keyed hash of its prepared fields); the profiles are then found in order, and prepared
-	// again on every core.
-	if s.Aliases != nil {
-		out.Aliases = make([][]Key, n)
-	}
-	linkage.InParallel(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			person := records[i].person()
-			fp := records[i].fingerprint(&person)
-			out.Keys[i] = s.Hash(fp)
-			if s.Aliases != nil {
-				out.Aliases[i] = s.Aliases(fp)
-			}
-		}
-	})
-	profileOf := make([]int32, n)
-	index := make(map[Key]int32, n/2)
-	var first []int32      // a record of each profile
-	alias := map[Key]Key{} // an earlier key to the run's own
-	for i, k := range out.Keys {
-		if s.Aliases != nil {
-			for _, a := range out.Aliases[i] {
-				alias[a] = k
-			}
-		}
-		p, ok := index[k]
-		if !ok {
-			p = int32(len(first)) // #nosec G115 -- a run holds well under 2^31 records
-			index[k] = p
-			first = append(first, int32(i)) // #nosec G115 -- as above
-		}
-		profileOf[i] = p
-	}
-	profiles := make([]linkage.Person, len(first))
-	linkage.InParallel(len(first), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			profiles[p] = records[first[p]].person()
-		}
-	})
+	ps := profilesOf(records, s, out)
+	profiles, first, index := ps.profiles, ps.first, ps.index
 	out.Stats.Records, out.Stats.Distinct = n, len(profiles)
-	s.Decisions = translate(s.Decisions, alias)
+	s.Decisions = translate(s.Decisions, ps.alias)
 	out.Decisions = s.Decisions
 	c := newClusters(profiles, s.MaxPerson)
 	for p := range profiles {
-		c.addIdentifier(int32(p), profiles[p].Source) // #nosec G115 -- as above
+		c.addIdentifier(int32(p), profiles[p].Source) // #nosec G115 -- a run holds well under 2^31 records
 	}
 	for pr, same := range s.Decisions {
 		a, okA := index[pr[0]]
@@ -198,35 +160,13 @@ func LinkPeople(records []Record, s Settings) *People {
 	out.Stats.Prior = min(0.5, share*float64(len(pairs))/max(1, d*(d-1)/2))
 	accept, review := linkage.Threshold(out.Stats.Prior, s.Accept), linkage.Threshold(out.Stats.Prior, s.Review)
 	out.Stats.AcceptWeight, out.Stats.ReviewWeight = accept, review
-
-	// Each core weighs and sorts its stretch of the pairs; the stretches are joined in order.
-	parts := linkage.Gather(len(pairs), func(lo, hi int) (k kinds) {
-		for i := lo; i < hi; i++ {
-			pr := pairs[i]
-			if len(s.Decisions) > 0 {
-				if _, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]; decided {
-					continue // a reviewer's decision wins over the score (below)
-				}
-			}
-			a, b, cmpn := &profiles[pr[0]], &profiles[pr[1]], comparisons[i]
-			w := model.Weigh(a, b, cmpn)
-			sc := scored{pr[0], pr[1], w, cmpn, false}
-			switch {
-			case cmpn[linkage.FieldIdentifier] == linkage.Exact:
-				// joined by identifier above
-			case w > accept && datesAgree(a, b, cmpn):
-				k.strong = append(k.strong, sc)
-			case w > accept && undatedPair(a, b):
-				k.undated = append(k.undated, sc)
-			case w > accept:
-				k.generations = append(k.generations, sc) // dates of birth a parent's and a child's
-			case w > review:
-				k.weak = append(k.weak, sc)
-			}
+	strong, weak, undated, generations := weighPairs(pairs, comparisons, profiles, model, accept, review, func(pr [2]int32) bool {
+		if len(s.Decisions) == 0 {
+			return false
 		}
-		return k
+		_, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]
+		return decided
 	})
-	strong, weak, undated, generations := joinKinds(parts)
 
 	// Reviewers' matches, in a fixed order, whether or not a blocking key brought them together.
 	var decided []scored
@@ -280,7 +220,7 @@ func LinkPeople(records []Record, s Settings) *People {
 	// Pairs whose dates of birth are a generation apart: a parent and child of one name, or
 	// a mistyped date, as the data says (SameNameGenerations).
 	out.Stats.GenerationPairs = len(generations)
-	if out.Stats.GenerationsCorroborated = corroborated(profiles, profileOf, generations, c.find); !out.Stats.SameNameGenerations() {
+	if out.Stats.GenerationsCorroborated = corroborated(profiles, ps.profileOf, generations, c.find); !out.Stats.SameNameGenerations() {
 		slices.SortStableFunc(generations, func(x, y scored) int { return cmp.Compare(y.w, x.w) })
 		for _, sc := range generations {
 			link(sc)
@@ -303,41 +243,137 @@ func LinkPeople(records []Record, s Settings) *People {
 	}
 	weak = append(weak, rest...)
 	out.Stats.Refused = c.refused
-	// The review queue: uncertain pairs between people still apart, one per two people.
+	out.Review = reviewQueue(weak, first, c.find, out.Stats.Probability)
+	numberPeople(out, ps.profileOf, best, c.find)
+	return out
+}
+
+// profileSet is a run's distinct records (profiles): each record's profile, each profile's
+// first record and prepared fields, and profiles by key.
+type profileSet struct {
+	profileOf []int32
+	first     []int32 // a record of each profile
+	index     map[Key]int32
+	alias     map[Key]Key // an earlier key to the run's own
+	profiles  []linkage.Person
+}
+
+// profilesOf finds the profiles, one per distinct fingerprint. Each record's key is made on
+// every core (a keyed hash of its prepared fields) into out.Keys; the profiles are then found
+// in order, and prepared again on every core.
+func profilesOf(records []Record, s Settings, out *People) profileSet {
+	n := len(records)
+	if s.Aliases != nil {
+		out.Aliases = make([][]Key, n)
+	}
+	linkage.InParallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			person := records[i].person()
+			fp := records[i].fingerprint(&person)
+			out.Keys[i] = s.Hash(fp)
+			if s.Aliases != nil {
+				out.Aliases[i] = s.Aliases(fp)
+			}
+		}
+	})
+	ps := profileSet{profileOf: make([]int32, n), index: make(map[Key]int32, n/2), alias: map[Key]Key{}}
+	for i, k := range out.Keys {
+		if s.Aliases != nil {
+			for _, a := range out.Aliases[i] {
+				ps.alias[a] = k
+			}
+		}
+		p, ok := ps.index[k]
+		if !ok {
+			p = int32(len(ps.first)) // #nosec G115 -- a run holds well under 2^31 records
+			ps.index[k] = p
+			ps.first = append(ps.first, int32(i)) // #nosec G115 -- as above
+		}
+		ps.profileOf[i] = p
+	}
+	ps.profiles = make([]linkage.Person, len(ps.first))
+	linkage.InParallel(len(ps.first), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			ps.profiles[p] = records[ps.first[p]].person()
+		}
+	})
+	return ps
+}
+
+// weighPairs weighs the candidate pairs (but those a reviewer decided) and sorts them by kind:
+// strong, weak (for review), with an undated side, and a generation apart. Each core weighs
+// and sorts its stretch of the pairs; the stretches are joined in order.
+func weighPairs(pairs [][2]int32, comparisons []linkage.Comparison, profiles []linkage.Person, model estimatedModel, accept, review float64,
+	decided func([2]int32) bool) (strong, weak, undated, generations []scored) {
+	parts := linkage.Gather(len(pairs), func(lo, hi int) (k kinds) {
+		for i := lo; i < hi; i++ {
+			pr := pairs[i]
+			if decided(pr) {
+				continue // a reviewer's decision wins over the score
+			}
+			a, b, cmpn := &profiles[pr[0]], &profiles[pr[1]], comparisons[i]
+			w := model.Weigh(a, b, cmpn)
+			sc := scored{pr[0], pr[1], w, cmpn, false}
+			switch {
+			case cmpn[linkage.FieldIdentifier] == linkage.Exact:
+				// joined by identifier
+			case w > accept && datesAgree(a, b, cmpn):
+				k.strong = append(k.strong, sc)
+			case w > accept && undatedPair(a, b):
+				k.undated = append(k.undated, sc)
+			case w > accept:
+				k.generations = append(k.generations, sc) // dates of birth a parent's and a child's
+			case w > review:
+				k.weak = append(k.weak, sc)
+			}
+		}
+		return k
+	})
+	return joinKinds(parts)
+}
+
+// reviewQueue is the uncertain pairs between people still apart, one (the strongest) per two
+// people.
+func reviewQueue(weak []scored, first []int32, find func(int32) int32, probability func(float64) float64) []Uncertain {
+	var queue []Uncertain
 	seen := map[[2]int32]int{}
 	for _, sc := range weak {
-		ra, rb := c.find(sc.a), c.find(sc.b)
+		ra, rb := find(sc.a), find(sc.b)
 		if ra == rb {
 			continue
 		}
 		if ra > rb {
 			ra, rb = rb, ra
 		}
-		u := Uncertain{A: first[sc.a], B: first[sc.b], Weight: sc.w, Probability: out.Stats.Probability(sc.w), Comparison: sc.c}
+		u := Uncertain{A: first[sc.a], B: first[sc.b], Weight: sc.w, Probability: probability(sc.w), Comparison: sc.c}
 		if i, ok := seen[[2]int32{ra, rb}]; ok {
-			if sc.w > out.Review[i].Weight {
-				out.Review[i] = u
+			if sc.w > queue[i].Weight {
+				queue[i] = u
 			}
 			continue
 		}
-		seen[[2]int32{ra, rb}] = len(out.Review)
-		out.Review = append(out.Review, u)
+		seen[[2]int32{ra, rb}] = len(queue)
+		queue = append(queue, u)
 	}
-	// People numbered in order of their first record.
-	number := make([]int32, len(profiles))
+	return queue
+}
+
+// numberPeople numbers the people in order of their first record, and gives each record its
+// person and its best link's weight.
+func numberPeople(out *People, profileOf []int32, best []float64, find func(int32) int32) {
+	number := make([]int32, len(best))
 	for i := range number {
 		number[i] = -1
 	}
-	for i := range records {
-		root := c.find(profileOf[i])
+	for i := range out.Of {
+		root := find(profileOf[i])
 		if number[root] < 0 {
-			number[root] = int32(out.Count) // #nosec G115 -- as above
+			number[root] = int32(out.Count) // #nosec G115 -- a run holds well under 2^31 records
 			out.Count++
 		}
 		out.Of[i] = number[root]
 		out.Best[i] = best[profileOf[i]]
 	}
-	return out
 }
 
 // estimatedModel is the run's model with the probabilities it was made from.
