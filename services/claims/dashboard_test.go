@@ -105,23 +105,10 @@ func TestClaimsByStatusAreExportedForTheDashboard(t *testing.T) {
 			t.Fatal(i, err)
 		}
 	}
-	families, err := a.Deps.Metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]float64{}
-	for _, f := range families {
-		if f.GetName() != "familypath_claims" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["plan"] == plan {
-				got[labels["status"]] = m.GetGauge().GetValue()
-			}
+	for _, s := range a.Series("familypath_claims") {
+		if s.Labels["plan"] == plan {
+			got[s.Labels["status"]] = s.Value
 		}
 	}
 	if got["READY"] != 2 || got["PAID"] != 1 || len(got) != 2 {

@@ -443,3 +443,32 @@ func (a *API) RotateFieldKeys(columns []sealed.Column, want int) {
 		t.Errorf("a second reseal: %d, %v", n, err)
 	}
 }
+
+// Sample is one series of a metric: its labels and value (a counter's or a gauge's).
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Series reads the metric of that name from the API's registry, every series of it.
+func (a *API) Series(name string) []Sample {
+	a.t.Helper()
+	families, err := a.Deps.Metrics.Gather()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out []Sample
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			s := Sample{Labels: map[string]string{}, Value: m.GetCounter().GetValue() + m.GetGauge().GetValue()}
+			for _, l := range m.GetLabel() {
+				s.Labels[l.GetName()] = l.GetValue()
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
