@@ -1,6 +1,7 @@
 // Package auth verifies the OIDC access tokens every API and the codec server accept:
-// signature by a key from the issuer's JWKS (cached, refreshed on rotation), an algorithm from
-// the allowlist, the issuer, the audience, and the token's times. The caller's roles, team
+// signature by a key from the issuer's JWKS (kept by MicahParks/keyfunc: read again every
+// RefreshEvery and on rotation), an algorithm from the allowlist, the issuer, the audience,
+// and the token's times. The caller's roles, team
 // and agency come from its claims. For development, devissuer.go makes a signing key and
 // mints tokens for each role (`make token ROLE=...`).
 package auth
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -76,14 +78,20 @@ var ErrUnauthenticated = errors.New("the access token is not valid")
 // Verifier checks access tokens.
 type Verifier struct {
 	cfg    Config
-	keys   *keySet
+	keys   keyfunc.Keyfunc
 	parser *jwt.Parser
 
-	// verified remembers tokens already verified, by their SHA-256, until they expire: a
-	// front end sends the same token with every request, and a signature check costs more
-	// than the request's own work. Bounded: emptied when it reaches verifiedMax.
+	// verified remembers tokens already verified, by their SHA-256, until they expire or the
+	// keys are next read (RefreshEvery), whichever is first, so that a withdrawn key's tokens are
+	// refused within it: a front end sends the same token with every request, and a signature
+	// check costs more than the request's own work. Bounded: emptied when it reaches verifiedMax.
 	mu       sync.Mutex
-	verified map[[32]byte]Principal
+	verified map[[32]byte]verifiedToken
+}
+
+type verifiedToken struct {
+	p     Principal
+	until time.Time
 }
 
 const verifiedMax = 10000
@@ -107,7 +115,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	if cfg.RefreshEvery == 0 {
 		cfg.RefreshEvery = 5 * time.Minute // a key the issuer withdraws is refused within this
 	}
-	ks, err := newKeySet(ctx, cfg.JWKSURL, cfg.RefreshEvery)
+	ks, err := issuerKeys(ctx, cfg.JWKSURL, cfg.RefreshEvery)
 	if err != nil {
 		return nil, err
 	}
@@ -121,10 +129,10 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	v.mu.Lock()
-	p, ok := v.verified[sum]
+	known, ok := v.verified[sum]
 	v.mu.Unlock()
-	if ok && time.Now().Before(p.ExpiresAt) {
-		return p, nil
+	if ok && time.Now().Before(known.until) {
+		return known.p, nil
 	}
 	p, err := v.verify(ctx, token)
 	if err != nil {
@@ -132,19 +140,20 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	}
 	v.mu.Lock()
 	if v.verified == nil || len(v.verified) >= verifiedMax {
-		v.verified = map[[32]byte]Principal{}
+		v.verified = map[[32]byte]verifiedToken{}
 	}
-	v.verified[sum] = p
+	until := time.Now().Add(v.cfg.RefreshEvery)
+	if p.ExpiresAt.Before(until) {
+		until = p.ExpiresAt
+	}
+	v.verified[sum] = verifiedToken{p: p, until: until}
 	v.mu.Unlock()
 	return p, nil
 }
 
 func (v *Verifier) verify(ctx context.Context, token string) (Principal, error) {
 	var c claims
-	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return v.keys.key(ctx, kid)
-	})
+	_, err := v.parser.ParseWithClaims(token, &c, verificationKey(ctx, v.keys))
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %s", ErrUnauthenticated, reason(err))
 	}

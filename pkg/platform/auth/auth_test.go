@@ -3,8 +3,13 @@ package auth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,3 +95,66 @@ func base64Claims(t *testing.T, js string) string {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// The issuer's JWKS is read again: a key it adds (a rotation) verifies at once, and a key it
+// withdraws is refused within RefreshEvery, even for a token verified before.
+func TestARotatedKeyIsTakenAndAWithdrawnOneRefused(t *testing.T) {
+	a, _ := OpenDevIssuer(t.TempDir())
+	b, _ := OpenDevIssuer(t.TempDir())
+	keysOf := func(d *DevIssuer) []any {
+		var set struct{ Keys []any }
+		body, _ := os.ReadFile(strings.TrimPrefix(d.Config().JWKSURL, "file://"))
+		_ = json.Unmarshal(body, &set)
+		return set.Keys
+	}
+	var mu sync.Mutex
+	serving := keysOf(a)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": serving})
+	}))
+	defer srv.Close()
+	serve := func(keys ...[]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		serving = nil
+		for _, k := range keys {
+			serving = append(serving, k...)
+		}
+	}
+	cfg := a.Config()
+	cfg.JWKSURL, cfg.RefreshEvery = srv.URL, 300*time.Millisecond
+	v, err := NewVerifier(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func(d *DevIssuer, who string) string {
+		tok, err := d.Mint(Principal{Subject: who, Roles: []string{RoleCaseworker}}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	before := mint(a, "alice")
+	if _, err := v.Verify(t.Context(), before); err != nil {
+		t.Fatalf("the issuer's key: %v", err)
+	}
+	serve(keysOf(a), keysOf(b)) // the issuer adds a key and signs with it
+	if _, err := v.Verify(t.Context(), mint(b, "bob")); err != nil {
+		t.Fatalf("a token of the new key: %v", err)
+	}
+	serve(keysOf(b)) // and withdraws the old one
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, errBefore := v.Verify(t.Context(), before)
+		_, errNew := v.Verify(t.Context(), mint(a, "carol"))
+		if errBefore != nil && errNew != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the withdrawn key's tokens are still accepted: %v, %v", errBefore, errNew)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

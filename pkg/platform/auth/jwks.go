@@ -2,163 +2,87 @@ package auth
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"sync"
 	"time"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
 )
 
-// keySet caches an issuer's public keys by key id.
-type keySet struct {
-	url          *url.URL
-	refreshEvery time.Duration
-	client       *http.Client
-
-	mu        sync.Mutex
-	keys      map[string]crypto.PublicKey
-	fetched   time.Time
-	lastTried time.Time
-}
-
-func newKeySet(ctx context.Context, raw string, refreshEvery time.Duration) (*keySet, error) {
+// issuerKeys are the issuer's public keys, kept by MicahParks/keyfunc over a jwkset storage:
+// read at start (a JWKS that cannot be read fails the start), again every refreshEvery (each
+// read replaces the set, so a key the issuer withdraws is refused within it), and at once, at
+// most every 30 s, for a key id the set does not hold (a rotation). Signing keys only (use
+// "sig" or none). The development issuer's file:// JWKS is read once.
+func issuerKeys(ctx context.Context, raw string, refreshEvery time.Duration) (keyfunc.Keyfunc, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "file" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
 		return nil, errors.New("the JWKS URL must be https:// (or file:// for the development issuer, http:// on loopback for tests)")
 	}
-	ks := &keySet{url: u, refreshEvery: refreshEvery, client: &http.Client{Timeout: 10 * time.Second}}
-	if err := ks.refresh(ctx); err != nil {
+	only := keyfunc.Options{Ctx: ctx, UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}}
+	if u.Scheme == "file" {
+		body, err := os.ReadFile(u.Path)
+		if err != nil {
+			return nil, fmt.Errorf("read the OIDC issuer's keys: %w", err)
+		}
+		set, err := keyfunc.NewJWKSetJSON(body)
+		if err != nil {
+			return nil, fmt.Errorf("the OIDC issuer's JWKS: %w", err)
+		}
+		only.Storage = set.Storage()
+		return keyfunc.New(only)
+	}
+	remote, err := jwkset.NewStorageFromHTTP(u.String(), jwkset.HTTPClientStorageOptions{Ctx: ctx, Client: &http.Client{Timeout: 10 * time.Second},
+		HTTPTimeout: 10 * time.Second, RefreshInterval: refreshEvery, RefreshErrorHandler: func(ctx context.Context, err error) {
+			slog.Default().WarnContext(ctx, "the OIDC issuer's keys could not be read again; the last read are kept", "error", err.Error())
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("read the OIDC issuer's keys: %w", err)
+	}
+	only.Storage, err = jwkset.NewHTTPClient(jwkset.HTTPClientOptions{HTTPURLs: map[string]jwkset.Storage{u.String(): remote},
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(30*time.Second), 1), RateLimitWaitMax: time.Second})
+	if err != nil {
 		return nil, err
 	}
-	return ks, nil
+	return keyfunc.New(only)
 }
 
 func isLoopback(host string) bool { return host == "127.0.0.1" || host == "localhost" || host == "::1" }
 
-// key returns the key with the id, re-reading the set when it is stale or the id unknown.
-func (ks *keySet) key(ctx context.Context, kid string) (crypto.PublicKey, error) {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	k, ok := ks.keys[kid]
-	stale := time.Since(ks.fetched) > ks.refreshEvery
-	if (!ok || stale) && time.Since(ks.lastTried) > 30*time.Second {
-		if err := ks.refreshLocked(ctx); err == nil {
-			k, ok = ks.keys[kid]
+// verificationKey is the key a token names (by its "kid"): an RSA key of 2048 bits or more, or
+// an EC key on P-256, P-384 or P-521.
+func verificationKey(ctx context.Context, keys keyfunc.Keyfunc) jwt.Keyfunc {
+	lookup := keys.KeyfuncCtx(ctx)
+	return func(t *jwt.Token) (any, error) {
+		if kid, _ := t.Header["kid"].(string); kid == "" {
+			return nil, errors.New("the token names no key")
 		}
-	}
-	if !ok {
-		return nil, errors.New("no key with that id")
-	}
-	return k, nil
-}
-
-func (ks *keySet) refresh(ctx context.Context) error {
-	ks.mu.Lock()
-	defer ks.mu.Unlock()
-	return ks.refreshLocked(ctx)
-}
-
-func (ks *keySet) refreshLocked(ctx context.Context) error {
-	ks.lastTried = time.Now()
-	body, err := ks.read(ctx)
-	if err != nil {
-		return fmt.Errorf("read the OIDC issuer's keys: %w", err)
-	}
-	keys, err := parseJWKS(body)
-	if err != nil {
-		return err
-	}
-	ks.keys, ks.fetched = keys, time.Now()
-	return nil
-}
-
-func (ks *keySet) read(ctx context.Context) ([]byte, error) {
-	if ks.url.Scheme == "file" {
-		return os.ReadFile(ks.url.Path)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ks.url.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := ks.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-}
-
-// jwk is one key of a JWKS (RFC 7517): RSA or EC P-256/384/521, for signatures.
-type jwk struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
-
-func parseJWKS(body []byte) (map[string]crypto.PublicKey, error) {
-	var set struct {
-		Keys []jwk `json:"keys"`
-	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, errors.New("the OIDC issuer's JWKS is not JSON")
-	}
-	keys := map[string]crypto.PublicKey{}
-	for _, k := range set.Keys {
-		if k.Use != "" && k.Use != "sig" {
-			continue
-		}
-		pub, err := k.public()
+		k, err := lookup(t)
 		if err != nil {
-			return nil, fmt.Errorf("JWKS key %q: %w", k.Kid, err)
+			return nil, err
 		}
-		keys[k.Kid] = pub
+		switch pub := k.(type) {
+		case *rsa.PublicKey:
+			if pub.N.BitLen() < 2048 {
+				return nil, errors.New("not an RSA key of 2048 bits or more")
+			}
+		case *ecdsa.PublicKey:
+			if pub.Curve != elliptic.P256() && pub.Curve != elliptic.P384() && pub.Curve != elliptic.P521() {
+				return nil, errors.New("not an EC key on P-256, P-384 or P-521")
+			}
+		default:
+			return nil, fmt.Errorf("key type %T is not RSA or EC", k)
+		}
+		return k, nil
 	}
-	if len(keys) == 0 {
-		return nil, errors.New("the OIDC issuer's JWKS holds no signing key")
-	}
-	return keys, nil
-}
-
-func (k jwk) public() (crypto.PublicKey, error) {
-	b := func(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
-	switch k.Kty {
-	case "RSA":
-		n, err1 := b(k.N)
-		e, err2 := b(k.E)
-		if err1 != nil || err2 != nil || len(n) < 256 {
-			return nil, errors.New("not an RSA key of 2048 bits or more")
-		}
-		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}, nil
-	case "EC":
-		curve := map[string]elliptic.Curve{"P-256": elliptic.P256(), "P-384": elliptic.P384(), "P-521": elliptic.P521()}[k.Crv]
-		x, err1 := b(k.X)
-		y, err2 := b(k.Y)
-		if curve == nil || err1 != nil || err2 != nil {
-			return nil, errors.New("not an EC key on P-256, P-384 or P-521")
-		}
-		size := (curve.Params().BitSize + 7) / 8
-		if len(x) != size || len(y) != size {
-			return nil, errors.New("EC coordinates of the wrong size")
-		}
-		return ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, x...), y...))
-	}
-	return nil, fmt.Errorf("key type %q is not RSA or EC", k.Kty)
 }
