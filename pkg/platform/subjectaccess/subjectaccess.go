@@ -149,7 +149,7 @@ func Collect(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, auditSche
 				if err != nil {
 					return fmt.Errorf("%s: %w", src.Section, err)
 				}
-				e.Sections[src.Section] = append(OrEmptyRows(e.Sections[src.Section]), rows...)
+				e.Sections[src.Section] = append(OrEmpty(e.Sections[src.Section]), rows...)
 			}
 			events, err := query(ctx, tx, keys, Source{Section: "audit_events", Query: fmt.Sprintf( // #nosec G201 -- the schema is the service's name
 				`SELECT seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id
@@ -164,20 +164,12 @@ func Collect(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, auditSche
 	})
 }
 
-// OrEmptyRows is rows, or none (never null in JSON).
-func OrEmptyRows(rows Rows) Rows {
-	if rows == nil {
-		return Rows{}
+// OrEmpty is s, or an empty slice: never null in JSON, never NULL as an SQL array.
+func OrEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return rows
-}
-
-// OrEmpty is ids, or none (never null in JSON or SQL).
-func OrEmpty(ids []string) []string {
-	if ids == nil {
-		return []string{}
-	}
-	return ids
+	return s
 }
 
 func query(ctx context.Context, tx pgx.Tx, keys *keyring.Keyring, src Source, ids pgx.NamedArgs) (Rows, error) {
@@ -199,10 +191,7 @@ func query(ctx context.Context, tx pgx.Tx, keys *keyring.Keyring, src Source, id
 			row[k] = plain(v)
 		}
 	}
-	if out == nil {
-		out = Rows{}
-	}
-	return out, nil
+	return OrEmpty(out), nil
 }
 
 // open replaces a row's sealed value with what it holds.

@@ -47,27 +47,10 @@ func NewUploadCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 }
 
 // count records what became of an upload of the feed.
-func (a *API) count(feed string, already bool, err error) {
-	if a.Uploads == nil {
-		return
+func (a *API) count(feed, outcome string) {
+	if a.Uploads != nil {
+		a.Uploads.WithLabelValues(feed, outcome).Inc()
 	}
-	outcome := "loaded"
-	switch {
-	case err == nil && already:
-		outcome = "already_loaded"
-	case err != nil && refusedFile(err):
-		outcome = "refused"
-	case err != nil:
-		outcome = "failed"
-	}
-	a.Uploads.WithLabelValues(feed, outcome).Inc()
-}
-
-// refusedFile says whether a load failed for the file's own fault.
-func refusedFile(err error) bool {
-	var he *extracts.HeaderError
-	var tooLarge *http.MaxBytesError
-	return errors.As(err, &he) || errors.As(err, &tooLarge) || errors.As(err, new(*InputError))
 }
 
 // Routes adds the routes. Uploads are idempotent by content (the same file again is a no-op),
@@ -148,22 +131,25 @@ func (a *API) upload(c *gin.Context) {
 		return
 	}
 	up, already, err := a.Store.Load(c, c.Request.Body, Meta{Feed: feed, Format: format, FileName: fileName, AsOf: asOf, LoadedBy: actor})
-	a.count(feed, already, err)
-	if a.loadFailed(c, err) {
+	if failed := a.loadFailed(c, err); failed != "" {
+		a.count(feed, failed)
 		return
 	}
 	c.Header("Location", "/v1/uploads/"+up.ID.String())
-	status := http.StatusCreated
+	status, outcome := http.StatusCreated, "loaded"
 	if already {
-		status = http.StatusOK
+		status, outcome = http.StatusOK, "already_loaded"
 	}
+	a.count(feed, outcome)
 	c.JSON(status, body(up, already))
 }
 
-// loadFailed answers a failed load: nothing of the file was loaded.
-func (a *API) loadFailed(c *gin.Context, err error) bool {
+// loadFailed answers a failed load (nothing of the file was loaded) and says whose fault it
+// was: "refused" (the file's: its header, its size, cut short) or "failed" (ours); "" when the
+// load did not fail.
+func (a *API) loadFailed(c *gin.Context, err error) string {
 	if err == nil {
-		return false
+		return ""
 	}
 	var he *extracts.HeaderError
 	var tooLarge *http.MaxBytesError
@@ -178,14 +164,15 @@ func (a *API) loadFailed(c *gin.Context, err error) bool {
 	case errors.As(err, &tooLarge):
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge,
 			Detail: "Nothing was loaded. The limit is " + strconv.FormatInt(tooLarge.Limit, 10) + " bytes a file; split the extract."})
+		return "refused"
 	case errors.As(err, new(*InputError)):
 		a.Log.WarnContext(c, "upload cut short", "error", err.Error())
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusBadRequest, Title: "The upload was cut short",
 			Detail: "Nothing was loaded; send the whole file again."})
-	default:
-		httpapi.Fail(c, a.Log, "load extract", err)
+		return "refused"
 	}
-	return true
+	httpapi.Fail(c, a.Log, "load extract", err)
+	return "failed"
 }
 
 func (a *API) byID(c *gin.Context) (*Upload, bool) {
