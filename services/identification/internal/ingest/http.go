@@ -161,6 +161,7 @@ func (a *API) loadFailed(c *gin.Context, err error) string {
 		}
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusUnprocessableEntity,
 			Title: "The file cannot be read", Detail: "Nothing was loaded. See errors for what the header lacks.", Errors: fields})
+		return "refused"
 	case errors.As(err, &tooLarge):
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge,
 			Detail: "Nothing was loaded. The limit is " + strconv.FormatInt(tooLarge.Limit, 10) + " bytes a file; split the extract."})
