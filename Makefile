@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up demo restart down test proto proto-baseline build clean logs env token histories bench-workflows
+.PHONY: help up demo restart down test proto proto-baseline build clean logs env token histories bench-workflows lines
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ down: ## stop exactly what `make up` started
 
 test: ## run every check and test, as CI does
 	@scripts/test.sh
+
+lines: ## break Go lines over 120 columns, as make test checks
+	@scripts/lines.sh
 
 proto: ## regenerate proto/gen from proto/familypath
 	@scripts/proto.sh generate

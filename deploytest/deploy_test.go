@@ -66,7 +66,9 @@ func TestChartRejectsUnknownAndMissingValues(t *testing.T) {
 		"development issuer outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "serviceCredentials.devIssuerSecret=familypath-dev-issuer"},
 		"JWKS from a ConfigMap outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "oidc.jwksConfigMap=familypath-dev-oidc"},
 	} {
-		cmd := exec.Command(os.Getenv("HELM"), append([]string{"template", "x", chart, "--kube-version", KubeVersion}, args...)...)
+		cmd := exec.Command(
+			os.Getenv("HELM"),
+			append([]string{"template", "x", chart, "--kube-version", KubeVersion}, args...)...)
 		if out, err := cmd.CombinedOutput(); err == nil {
 			t.Errorf("%s: rendered without error:\n%.300s", name, out)
 		}
@@ -83,7 +85,8 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 				if o.Kind == "Secret" {
 					t.Errorf("the chart renders Secret %s: it must only reference existing Secrets", o.Name)
 				}
-				if sa, ok := o.Value.(*corev1.ServiceAccount); ok && (sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken) {
+				if sa, ok := o.Value.(*corev1.ServiceAccount); ok &&
+					(sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken) {
 					t.Errorf("ServiceAccount %s mounts its token", o.Name)
 				}
 			}
@@ -152,13 +155,18 @@ func checkAlerts(t *testing.T, objs []object) {
 					// Every alert leads to its section of the runbook.
 					_, anchor, _ := strings.Cut(rule.Annotations["runbook_url"], "#")
 					if !strings.HasPrefix(rule.Annotations["runbook_url"], "https://") || !anchors[anchor] {
-						t.Errorf("alert %s: runbook_url %q is not a section of docs/runbook.md", rule.Alert, rule.Annotations["runbook_url"])
+						t.Errorf(
+							"alert %s: runbook_url %q is not a section of docs/runbook.md",
+							rule.Alert,
+							rule.Annotations["runbook_url"],
+						)
 					}
 				}
 			}
 		}
-		if m, ok := o.Value.(*podMonitor); ok && (len(m.Spec.PodMetricsEndpoints) != 1 || m.Spec.PodMetricsEndpoints[0].Port != "metrics" ||
-			m.Spec.Selector.MatchLabels["app.kubernetes.io/instance"] == "") {
+		if m, ok := o.Value.(*podMonitor); ok &&
+			(len(m.Spec.PodMetricsEndpoints) != 1 || m.Spec.PodMetricsEndpoints[0].Port != "metrics" ||
+				m.Spec.Selector.MatchLabels["app.kubernetes.io/instance"] == "") {
 			t.Errorf("PodMonitor %s does not scrape every pod's metrics port: %+v", m.Metadata.Name, m.Spec)
 		}
 	}
@@ -182,7 +190,9 @@ func checkAlerts(t *testing.T, objs []object) {
 // exportedSeries are the series the dashboards and alerts may use: the code's own
 // (pkg/platform/httpapi, audit, workflows/operations, claims' dashboard, identification's uploads), the Temporal SDK's
 // (pkg/platform/temporalx names them temporal_*), kube-state-metrics' and Prometheus's.
-var exportedSeries = regexp.MustCompile(`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq|audit_write_failures_total|uploads_total)|temporal_[a-z_]+|kube_pod_status_ready|up)$`)
+var exportedSeries = regexp.MustCompile(
+	`^(http_requests_total|http_request_duration_seconds_bucket|familypath_(overdue_families|stalled_service_steps|running_families|claims|audit_head_seq|audit_write_failures_total|uploads_total)|temporal_[a-z_]+|kube_pod_status_ready|up)$`,
+)
 
 // seriesRef finds the series a PromQL expression reads (a name before its selector).
 var seriesRef = regexp.MustCompile(`[a-z_]+\{`)
@@ -206,7 +216,8 @@ func checkDashboards(t *testing.T, objs []object) {
 					Targets []struct{ Expr string }
 				}
 			}
-			if err := json.Unmarshal([]byte(text), &d); err != nil || d.UID == "" || d.Title == "" || len(d.Panels) == 0 {
+			if err := json.Unmarshal([]byte(text), &d); err != nil || d.UID == "" || d.Title == "" ||
+				len(d.Panels) == 0 {
 				t.Errorf("dashboard %s: %v (uid %q, title %q, %d panels)", file, err, d.UID, d.Title, len(d.Panels))
 			}
 			for _, p := range d.Panels {
@@ -267,14 +278,19 @@ func checkHooks(t *testing.T, objs []object) {
 		}
 	}
 	// Claims owns the claim windows' schedules, tracking the forecasts'.
-	if j := jobs["familypath-schedule-claim-windows"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-claim-windows"}) ||
+	if j := jobs["familypath-schedule-claim-windows"]; j == nil ||
+		!slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-claim-windows"}) ||
 		!strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/claims:") ||
 		!slices.ContainsFunc(j.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.ConfigMap != nil }) {
 		t.Error("no post-install Job running claims schedule-claim-windows with the plans mounted")
 	}
-	if j := jobs["familypath-schedule-forecasts"]; j == nil || !slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-forecasts"}) ||
+	if j := jobs["familypath-schedule-forecasts"]; j == nil ||
+		!slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"schedule-forecasts"}) ||
 		!strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/tracking:") ||
-		!slices.ContainsFunc(j.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool { return e.Name == "FORECAST_DAY" && e.Value == "5" }) {
+		!slices.ContainsFunc(
+			j.Spec.Template.Spec.Containers[0].Env,
+			func(e corev1.EnvVar) bool { return e.Name == "FORECAST_DAY" && e.Value == "5" },
+		) {
 		t.Error("no post-install Job running tracking schedule-forecasts on the chart's day of the month")
 	}
 	j := jobs["familypath-register-search-attributes"]
@@ -370,14 +386,16 @@ func checkAccessSettings(t *testing.T, objs []object, production bool) {
 		}
 		readsEvidence := o.Name == "familypath-tracking-worker" || o.Name == "familypath-claims-worker"
 		// The identification worker reads the case service's imported families in each run.
-		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || readsEvidence || o.Name == "familypath-identification-worker"
+		wantCase := strings.HasSuffix(o.Name, "-api") && o.Name != "familypath-case-api" || readsEvidence ||
+			o.Name == "familypath-identification-worker"
 		if wantCase != (env["CASE_URL"] == "http://familypath-case-api:8080") {
 			t.Errorf("%s: CASE_URL %q", o.Name, env["CASE_URL"])
 		}
 		// Only the services' pods hold the key ring that seals personal data.
 		hasFieldKeys := false
 		for _, e := range c.Env {
-			hasFieldKeys = hasFieldKeys || (e.Name == "FIELD_KEYS" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil)
+			hasFieldKeys = hasFieldKeys ||
+				(e.Name == "FIELD_KEYS" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil)
 		}
 		if wantKeys := !strings.Contains(o.Name, "workflow-worker") && o.Name != "familypath-codec-server"; hasFieldKeys != wantKeys {
 			t.Errorf("%s: FIELD_KEYS from a Secret %v, want %v", o.Name, hasFieldKeys, wantKeys)
@@ -400,14 +418,23 @@ func checkAccessSettings(t *testing.T, objs []object, production bool) {
 		}
 		// The development issuer only with the development flag, which production never sets.
 		dev := env["FAMILYPATH_DEVELOPMENT"] == "true"
-		if usesDevIssuer := env["DEV_ISSUER_DIR"] != "" || strings.HasPrefix(env["OIDC_JWKS_URL"], "file://"); usesDevIssuer && !dev || dev && production {
-			t.Errorf("%s: FAMILYPATH_DEVELOPMENT %v (production %v), development issuer %v", o.Name, dev, production, usesDevIssuer)
+		if usesDevIssuer := env["DEV_ISSUER_DIR"] != "" || strings.HasPrefix(env["OIDC_JWKS_URL"], "file://"); usesDevIssuer &&
+			!dev ||
+			dev && production {
+			t.Errorf(
+				"%s: FAMILYPATH_DEVELOPMENT %v (production %v), development issuer %v",
+				o.Name,
+				dev,
+				production,
+				usesDevIssuer,
+			)
 		}
 		_, hasClient := env["SERVICE_CLIENT_SECRET"]
 		if readsEvidence && !(env["SERVICE_TOKEN_URL"] != "" && hasClient || env["DEV_ISSUER_DIR"] != "") {
 			t.Errorf("%s: no service credentials", o.Name)
 		}
-		if o.Name == "familypath-codec-server" && (!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {
+		if o.Name == "familypath-codec-server" &&
+			(!slices.Equal(c.Args, []string{"codec-server"}) || env["CODEC_ADDR"] != ":8080") {
 			t.Errorf("codec server: args %v, CODEC_ADDR %q", c.Args, env["CODEC_ADDR"])
 		}
 	}
@@ -432,7 +459,8 @@ func checkRetention(t *testing.T, objs []object) {
 		}
 		c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
 		env := envOf(c)
-		if !strings.Contains(c.Image, "/identification:") || c.Args[0] != "retention" || env["RETENTION_EXTRACT_MONTHS"] != "24" {
+		if !strings.Contains(c.Image, "/identification:") || c.Args[0] != "retention" ||
+			env["RETENTION_EXTRACT_MONTHS"] != "24" {
 			t.Errorf("retention CronJob: %s %v months=%q", c.Image, c.Args, env["RETENTION_EXTRACT_MONTHS"])
 		}
 		if _, has := env["FIELD_KEYS"]; has {

@@ -40,7 +40,12 @@ func TestModulesRequireOnlyWhatTheDesignAllows(t *testing.T) {
 		}
 		slices.Sort(refused)
 		if known := testOnlyRequirements[m]; !slices.Equal(refused, known) {
-			t.Errorf("%s requires %v, want %v: a service module reaches another only through its API and activities (docs/architecture.md)", m, refused, known)
+			t.Errorf(
+				"%s requires %v, want %v: a service module reaches another only through its API and activities (docs/architecture.md)",
+				m,
+				refused,
+				known,
+			)
 		}
 	}
 }

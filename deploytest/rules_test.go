@@ -17,7 +17,8 @@ func restricted(p *corev1.PodSpec) []string {
 	}
 	psc := p.SecurityContext
 	podNonRoot := psc != nil && psc.RunAsNonRoot != nil && *psc.RunAsNonRoot
-	podSeccomp := psc != nil && psc.SeccompProfile != nil && psc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault
+	podSeccomp := psc != nil && psc.SeccompProfile != nil &&
+		psc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault
 	if psc != nil && psc.RunAsUser != nil && *psc.RunAsUser == 0 {
 		bad = append(bad, "pod runs as uid 0")
 	}
@@ -51,7 +52,8 @@ func restricted(p *corev1.PodSpec) []string {
 		if !podNonRoot && (sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot) {
 			bad = append(bad, where+"runAsNonRoot is not true")
 		}
-		if !podSeccomp && (sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault) {
+		if !podSeccomp &&
+			(sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault) {
 			bad = append(bad, where+"seccomp profile is not RuntimeDefault")
 		}
 		for _, port := range c.Ports {
@@ -71,7 +73,8 @@ func houseRules(p *corev1.PodSpec, long bool) []string {
 	}
 	for _, c := range p.Containers {
 		where := "container " + c.Name + ": "
-		if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
+		if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil ||
+			!*c.SecurityContext.ReadOnlyRootFilesystem {
 			bad = append(bad, where+"root filesystem is writable")
 		}
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
@@ -82,7 +85,8 @@ func houseRules(p *corev1.PodSpec, long bool) []string {
 				bad = append(bad, fmt.Sprintf("%sno %s limit", where, r))
 			}
 		}
-		if i := strings.LastIndex(c.Image, ":"); i < 0 || strings.HasSuffix(c.Image, ":latest") || strings.Contains(c.Image[i:], "/") {
+		if i := strings.LastIndex(c.Image, ":"); i < 0 || strings.HasSuffix(c.Image, ":latest") ||
+			strings.Contains(c.Image[i:], "/") {
 			bad = append(bad, where+"image "+c.Image+" has no pinned tag")
 		}
 		if long && (c.LivenessProbe == nil || c.ReadinessProbe == nil) {

@@ -64,18 +64,24 @@ func arg(args starlark.Tuple, kwargs []starlark.Tuple, i int, name string) starl
 
 func (r *tiltRun) builtins() starlark.StringDict {
 	b := func(name string, fn func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)) *starlark.Builtin {
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			return fn(args, kwargs)
-		})
+		return starlark.NewBuiltin(
+			name,
+			func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+				return fn(args, kwargs)
+			},
+		)
 	}
 	return starlark.StringDict{
-		"local_resource": b("local_resource", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			r.declared[r.strings(arg(args, kwargs, 0, "name"))[0]] = true
-			for _, d := range r.strings(kw(kwargs, "deps")) {
-				r.path(d)
-			}
-			return starlark.None, nil
-		}),
+		"local_resource": b(
+			"local_resource",
+			func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+				r.declared[r.strings(arg(args, kwargs, 0, "name"))[0]] = true
+				for _, d := range r.strings(kw(kwargs, "deps")) {
+					r.path(d)
+				}
+				return starlark.None, nil
+			},
+		),
 		"k8s_yaml": b("k8s_yaml", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			if blob, ok := args[0].(*starlarkstruct.Struct); ok { // helm() output
 				names, _ := blob.Attr("deployments")
@@ -93,7 +99,13 @@ func (r *tiltRun) builtins() starlark.StringDict {
 		"helm": b("helm", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			chart := r.strings(args[0])[0]
 			r.path(chart)
-			cmd := []string{"template", r.strings(kw(kwargs, "name"))[0], filepath.Join(r.dir, chart), "--kube-version", KubeVersion}
+			cmd := []string{
+				"template",
+				r.strings(kw(kwargs, "name"))[0],
+				filepath.Join(r.dir, chart),
+				"--kube-version",
+				KubeVersion,
+			}
 			for _, v := range r.strings(kw(kwargs, "values")) {
 				r.path(v)
 				cmd = append(cmd, "-f", filepath.Join(r.dir, v))
@@ -110,7 +122,10 @@ func (r *tiltRun) builtins() starlark.StringDict {
 					}
 				}
 			}
-			return starlarkstruct.FromStringDict(starlark.String("blob"), starlark.StringDict{"deployments": starlark.NewList(deployments)}), nil
+			return starlarkstruct.FromStringDict(
+				starlark.String("blob"),
+				starlark.StringDict{"deployments": starlark.NewList(deployments)},
+			), nil
 		}),
 		"k8s_resource": b("k8s_resource", func(args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			r.k8sNames = append(r.k8sNames, r.strings(arg(args, kwargs, 0, "workload"))[0])
@@ -141,14 +156,16 @@ func (r *tiltRun) load(_ *starlark.Thread, module string) (starlark.StringDict, 
 	if module != "ext://restart_process" {
 		return nil, fmt.Errorf("the Tiltfile loads %s, which this check does not know", module)
 	}
-	return starlark.StringDict{"docker_build_with_restart": starlark.NewBuiltin("docker_build_with_restart",
+	return starlark.StringDict{"docker_build_with_restart": starlark.NewBuiltin(
+		"docker_build_with_restart",
 		func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			r.images = append(r.images, "built:"+r.strings(args[0])[0])
 			for _, lu := range []string{"context"} {
 				r.path(r.strings(kw(kwargs, lu))[0])
 			}
 			return starlark.None, nil
-		})}, nil
+		},
+	)}, nil
 }
 
 // The Tiltfile runs under a Starlark interpreter with Tilt's builtins stubbed: every path it

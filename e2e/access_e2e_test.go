@@ -26,8 +26,12 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 	partner := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 
-	code, body := request(t, "PUT", cases+"/v1/families/"+fam.ID+"/allocation",
-		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(t, admin)...)
+	code, body := request(
+		t,
+		"PUT",
+		cases+"/v1/families/"+fam.ID+"/allocation",
+		`{"team":"preston-1","lead_professional":{"subject":"e2e.lead","agency":"COUNCIL_FAMILY_SERVICE"}}`,
+		as(t, admin)...)
 	if code != http.StatusCreated {
 		t.Fatalf("allocate: %d %s", code, body)
 	}

@@ -35,7 +35,16 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 	if code, _ := request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, stranger), "Idempotency-Key", "e2e-attach-0"); code != http.StatusForbidden {
 		t.Errorf("another team's caseworker: %d", code)
 	}
-	code, body := request(t, "POST", attachURL, "", "Authorization", "Bearer "+token(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()))
+	code, body := request(
+		t,
+		"POST",
+		attachURL,
+		"",
+		"Authorization",
+		"Bearer "+token(t, lead),
+		"Idempotency-Key",
+		fmt.Sprintf("e2e-attach-%d", time.Now().UnixNano()),
+	)
 	var problem struct {
 		Type   string `json:"type"`
 		Errors []struct {
@@ -45,8 +54,10 @@ func TestAttachThroughTheRunningServicesSaysWhatIsMissing(t *testing.T) {
 	_ = json.Unmarshal(body, &problem)
 	// The family's plan (Lancashire's Phase 2) ended in 2020, so that is missing too: no family is
 	// attached, and no fee booked, under a programme that can pay no result.
-	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 3 || problem.Errors[0].Field != "PROGRAMME_ENDED" ||
-		problem.Errors[1].Field != "WHOLE_FAMILY_ASSESSMENT" || problem.Errors[2].Field != "FAMILY_PLAN" {
+	if code != http.StatusUnprocessableEntity || len(problem.Errors) != 3 ||
+		problem.Errors[0].Field != "PROGRAMME_ENDED" ||
+		problem.Errors[1].Field != "WHOLE_FAMILY_ASSESSMENT" ||
+		problem.Errors[2].Field != "FAMILY_PLAN" {
 		t.Errorf("attach answered %d %s", code, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -33,9 +33,20 @@ func browser(t *testing.T, p auth.Principal) context.Context {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("%s is missing: scripts/test.sh installs Debian's chromium package", chromium)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	opts := append(
+		chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag(
+			"disable-component-update",
+			true,
+		),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -134,7 +145,10 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 	title, h1 := value(chromedp.Title()), value(chromedp.Text(chromedp.CSS("h1")))
 	firstRow := value(chromedp.Text(chromedp.CSS("#main table tbody tr:first-child")))
 	totalRow := value(chromedp.Text(chromedp.CSS("#main table tfoot tr")))
-	years, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('#main table').tBodies[0].rows.length`))
+	years, err := chromedp.Run(
+		ctx,
+		chromedp.Evaluate[int](`document.querySelector('#main table').tBodies[0].rows.length`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +160,10 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forecastText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('forecast-chart-desc') || {}).textContent || ''`))
+	forecastText, err := chromedp.Run(
+		ctx,
+		chromedp.Evaluate[string](`(document.getElementById('forecast-chart-desc') || {}).textContent || ''`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +171,10 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 		t.Errorf("the forecast chart says %q", forecastText)
 	}
 	if !strings.Contains(title, "Programme dashboard") || h1 != "Programme dashboard" || years != 5 ||
-		!strings.Contains(firstRow, "2015/16") || !strings.Contains(firstRow, "1,470") || !strings.Contains(totalRow, "8,620") {
+		!strings.Contains(
+			firstRow,
+			"2015/16",
+		) || !strings.Contains(firstRow, "1,470") || !strings.Contains(totalRow, "8,620") {
 		t.Errorf("page: %q %q, %d years, first row %q, total %q", title, h1, years, firstRow, totalRow)
 	}
 	for _, f := range fails {
@@ -177,15 +197,19 @@ func TestTheDashboardPageIsReadableAndAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(chromedp.KeyEvent(kb.Tab))
-	afterTab, err := chromedp.Run(ctx, chromedp.Evaluate[focused](`(() => { const e = document.activeElement; const s = getComputedStyle(e);
-		return {Tag: e.tagName, Text: e.textContent, Background: s.backgroundColor, Left: e.getBoundingClientRect().left}; })()`))
+	afterTab, err := chromedp.Run(
+		ctx,
+		chromedp.Evaluate[focused](`(() => { const e = document.activeElement; const s = getComputedStyle(e);
+		return {Tag: e.tagName, Text: e.textContent, Background: s.backgroundColor, Left: e.getBoundingClientRect().left}; })()`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pageWidth > 320 {
 		t.Errorf("WCAG 1.4.10: the page is %d pixels wide at 320", pageWidth)
 	}
-	if afterTab.Tag != "A" || afterTab.Text != "Skip to the figures" || afterTab.Left < 0 || afterTab.Background != "rgb(255, 221, 0)" {
+	if afterTab.Tag != "A" || afterTab.Text != "Skip to the figures" || afterTab.Left < 0 ||
+		afterTab.Background != "rgb(255, 221, 0)" {
 		t.Errorf("WCAG 2.4.1/2.4.7: the first Tab focused %+v", afterTab)
 	}
 }
@@ -197,8 +221,13 @@ func forecastNow(t *testing.T, plan string) *familypathv1.ForecastSnapshot {
 	c := temporalClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.ForecastWorkflowID(plan) + "-e2e-" + uuid.NewString(),
-		TaskQueue: contract.QueueFamilyLifecycle}, contract.WorkflowForecast, &familypathv1.ForecastInput{PlanId: plan, Draws: 2000})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: contract.ForecastWorkflowID(plan) + "-e2e-" + uuid.NewString(),
+			TaskQueue: contract.QueueFamilyLifecycle},
+		contract.WorkflowForecast,
+		&familypathv1.ForecastInput{PlanId: plan, Draws: 2000},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,8 +253,10 @@ func TestTheForecastIsMadeMonthlyAndReadByFinance(t *testing.T) {
 			Summary string
 		}
 	}
-	if code != http.StatusOK || json.Unmarshal(body, &got) != nil || got.ID != snap.GetId() || len(got.Forecast.Windows) != 17 ||
-		got.Forecast.Total.Results.P10 > got.Forecast.Total.Results.P90 || !strings.Contains(got.Forecast.Summary, "By the last claim window") {
+	if code != http.StatusOK || json.Unmarshal(body, &got) != nil || got.ID != snap.GetId() ||
+		len(got.Forecast.Windows) != 17 ||
+		got.Forecast.Total.Results.P10 > got.Forecast.Total.Results.P90 ||
+		!strings.Contains(got.Forecast.Summary, "By the last claim window") {
 		t.Fatalf("forecast: %d %s", code, body)
 	}
 	code, hist := request(t, "GET", env(t, "TRACKING_URL")+"/v1/reports/forecast-history?plan=lancashire-phase2", "")

@@ -142,7 +142,8 @@ func historyIsCiphertext(t *testing.T, id string, words ...string) {
 				t.Errorf("%s event %d (%s) holds %q in plaintext", id, ev.GetEventId(), ev.GetEventType(), w)
 			}
 		}
-		if bytes.Contains(b, []byte("json/plain")) || bytes.Contains(b, []byte("json/protobuf")) || bytes.Contains(b, []byte("binary/plain")) {
+		if bytes.Contains(b, []byte("json/plain")) || bytes.Contains(b, []byte("json/protobuf")) ||
+			bytes.Contains(b, []byte("binary/plain")) {
 			t.Errorf("%s event %d (%s) holds an unencrypted payload", id, ev.GetEventId(), ev.GetEventType())
 		}
 		payloads += bytes.Count(b, []byte("binary/encrypted"))
@@ -170,7 +171,9 @@ func historyIsCiphertext(t *testing.T, id string, words ...string) {
 
 // opaque is what a search attribute may hold: codes, numbers, dates, ids and plan versions
 // ("lancashire-phase2@1"), never words.
-var opaque = regexp.MustCompile(`^(\[?"[A-Z0-9_:./-]*"\]?|-?[0-9]+|"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"|"[a-z0-9-]+(@[0-9]+)?"|\[("[A-Za-z0-9_-]+",?)*\])$`)
+var opaque = regexp.MustCompile(
+	`^(\[?"[A-Z0-9_:./-]*"\]?|-?[0-9]+|"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"|"[a-z0-9-]+(@[0-9]+)?"|\[("[A-Za-z0-9_-]+",?)*\])$`,
+)
 
 // Every service's API is ready and every worker polls its task queue.
 func TestEveryServiceIsReadyAndEveryWorkerPolls(t *testing.T) {
@@ -256,8 +259,13 @@ func temporalClient(t *testing.T) client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := temporalx.Dial(context.Background(), temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys},
-		nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	c, err := temporalx.Dial(
+		context.Background(),
+		temporalx.Config{Address: env(t, "TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys},
+		nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)),
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

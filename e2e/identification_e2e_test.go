@@ -42,7 +42,14 @@ func uploadCounty(t *testing.T, dir string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, body := request(t, "POST", env(t, "IDENTIFICATION_URL")+"/v1/uploads?feed="+f.Name+"&as_of=2016-10-01&file_name="+f.Name+".csv", string(file), "Content-Type", "text/csv")
+		code, body := request(
+			t,
+			"POST",
+			env(t, "IDENTIFICATION_URL")+"/v1/uploads?feed="+f.Name+"&as_of=2016-10-01&file_name="+f.Name+".csv",
+			string(file),
+			"Content-Type",
+			"text/csv",
+		)
 		var up struct {
 			ID string `json:"id"`
 		}
@@ -59,7 +66,10 @@ func uploadCounty(t *testing.T, dir string) []string {
 func identify(t *testing.T, uploads []string, key string) identificationRun {
 	t.Helper()
 	base := env(t, "IDENTIFICATION_URL")
-	body := fmt.Sprintf(`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["%s"]}`, strings.Join(uploads, `","`))
+	body := fmt.Sprintf(
+		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["%s"]}`,
+		strings.Join(uploads, `","`),
+	)
 	code, b := request(t, "POST", base+"/v1/identification-runs", body, "Idempotency-Key", key)
 	var r identificationRun
 	if err := json.Unmarshal(b, &r); err != nil || code != 202 {
@@ -114,13 +124,15 @@ func TestAnIdentificationRunStartsTheEligibleFamiliesWorkflows(t *testing.T) {
 		_, b = request(t, "GET", base+"/v1/candidate-families/"+fam.FamilyID+"/lifecycle", "")
 		_ = json.Unmarshal(b, &state)
 	}
-	if state.Phase != "IDENTIFIED" || strings.Join(state.ProblemCodes, ",") != strings.Join(fam.ProblemCodes, ",") || state.EvidenceReceivedCount != 1 {
+	if state.Phase != "IDENTIFIED" || strings.Join(state.ProblemCodes, ",") != strings.Join(fam.ProblemCodes, ",") ||
+		state.EvidenceReceivedCount != 1 {
 		t.Errorf("the family's workflow: %+v, the run's problems %v", state, fam.ProblemCodes)
 	}
 	historyIsCiphertext(t, "family/"+fam.FamilyID)
 	personFoundByIdentity(t, filepath.Join(dir, "social_care.csv"))
 	second := start(fmt.Sprintf("e2e-run-again-%d", time.Now().UnixNano()))
-	if second.Counts.Changed != 0 || second.Fanout.Started+second.Fanout.Signalled != 0 || second.Fanout.Unchanged != first.Counts.Eligible {
+	if second.Counts.Changed != 0 || second.Fanout.Started+second.Fanout.Signalled != 0 ||
+		second.Fanout.Unchanged != first.Counts.Eligible {
 		t.Errorf("a second run over the same uploads: %+v", second)
 	}
 }
@@ -151,8 +163,15 @@ func personFoundByIdentity(t *testing.T, extract string) {
 	e := exportSubject(t, "identification", "--reference", fmt.Sprintf("SAR-E2E-RUN-%d", time.Now().UnixNano()),
 		"--surname", person["surname"], "--dob", person["dob"])
 	if len(e.Sections["extract_rows"]) == 0 || len(e.Subject.PersonIDs) == 0 || len(e.Subject.FamilyIDs) == 0 ||
-		len(e.Sections["family_members"]) == 0 || len(e.Sections["run_families"]) == 0 || len(e.Sections["person_keys"]) == 0 {
-		t.Errorf("identification's export of a person its run found: subject %+v, %d extract rows, %d family_members, %d run_families",
-			e.Subject, len(e.Sections["extract_rows"]), len(e.Sections["family_members"]), len(e.Sections["run_families"]))
+		len(
+			e.Sections["family_members"],
+		) == 0 || len(e.Sections["run_families"]) == 0 || len(e.Sections["person_keys"]) == 0 {
+		t.Errorf(
+			"identification's export of a person its run found: subject %+v, %d extract rows, %d family_members, %d run_families",
+			e.Subject,
+			len(e.Sections["extract_rows"]),
+			len(e.Sections["family_members"]),
+			len(e.Sections["run_families"]),
+		)
 	}
 }

@@ -34,8 +34,12 @@ func TestAnImportFileIsCheckedBeforeAnythingChanges(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal(body, &got) != nil {
 		t.Fatalf("dry run: %d %s", code, body)
 	}
-	if got.Importable || got.Families != 2 || len(got.Would) != 1 || got.Would[0].CouncilFamilyRef != "E2E/1" || !got.Would[0].BookFee ||
-		got.Would[0].Phase != "TRACKING" || len(got.Issues) != 1 || got.Issues[0].Line != 4 || got.Issues[0].Field != "claim_route" {
+	if got.Importable || got.Families != 2 || len(got.Would) != 1 || got.Would[0].CouncilFamilyRef != "E2E/1" ||
+		!got.Would[0].BookFee ||
+		got.Would[0].Phase != "TRACKING" ||
+		len(got.Issues) != 1 ||
+		got.Issues[0].Line != 4 ||
+		got.Issues[0].Field != "claim_route" {
 		t.Fatalf("dry run: %s", body)
 	}
 	if strings.Contains(string(body), "A-1") {

@@ -27,8 +27,20 @@ import (
 func syntheticImport(t *testing.T, prefix string, households int, seed uint64, badShare float64) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), prefix+".csv")
-	cmd := exec.Command(filepath.Join(env(t, "FAMILYPATH_BIN_DIR"), "case"), "synthetic-import", "--out", out, "--prefix", prefix,
-		"--households", fmt.Sprint(households), "--seed", fmt.Sprint(seed), "--bad-share", fmt.Sprint(badShare)) // #nosec G204 -- the stack's own binary
+	cmd := exec.Command(
+		filepath.Join(env(t, "FAMILYPATH_BIN_DIR"), "case"),
+		"synthetic-import",
+		"--out",
+		out,
+		"--prefix",
+		prefix,
+		"--households",
+		fmt.Sprint(households),
+		"--seed",
+		fmt.Sprint(seed),
+		"--bad-share",
+		fmt.Sprint(badShare),
+	) // #nosec G204 -- the stack's own binary
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("synthetic-import: %v\n%s", err, b)
 	}
@@ -54,8 +66,12 @@ func familiesOf(t *testing.T, file string) map[string]importedFamily {
 	}
 	out := map[string]importedFamily{}
 	for _, r := range rows[1:] {
-		out[r[col["council_family_ref"]]] = importedFamily{ref: r[col["council_family_ref"]], window: r[col["claim_window"]],
-			status: r[col["claim_status"]], fee: r[col["attachment_fee_received"]]}
+		out[r[col["council_family_ref"]]] = importedFamily{
+			ref:    r[col["council_family_ref"]],
+			window: r[col["claim_window"]],
+			status: r[col["claim_status"]],
+			fee:    r[col["attachment_fee_received"]],
+		}
 	}
 	return out
 }
@@ -100,7 +116,8 @@ func importWhole(t *testing.T, file string, families int) string {
 		New      int    `json:"new_families"`
 	}
 	if err := json.Unmarshal(must(t, http.StatusAccepted, "POST", cases+"/v1/imports", file, append([]string{"Content-Type", "text/csv"}, as(t, analyst)...)...), &imported); err != nil ||
-		imported.Families != families || imported.New != families {
+		imported.Families != families ||
+		imported.New != families {
 		t.Fatalf("import: %+v %v (file has %d families)", imported, err, families)
 	}
 	var status struct {
@@ -189,7 +206,12 @@ func TestAnImportedFamilyFoundByARunIsOneFamily(t *testing.T) {
 	}
 	// Agency data carries typos and missing dates of birth: most, not all, are certain.
 	if certain < len(fams)/2 {
-		t.Fatalf("%d of %d imported families recognised for certain (%d recognitions)", certain, len(fams), len(recognitions.Items))
+		t.Fatalf(
+			"%d of %d imported families recognised for certain (%d recognitions)",
+			certain,
+			len(fams),
+			len(recognitions.Items),
+		)
 	}
 	// The run's eligible families include the imported ones under their own ids, and no run
 	// family is a second copy of one (its people matched to an imported family).
@@ -222,8 +244,14 @@ func TestAnImportedFamilyFoundByARunIsOneFamily(t *testing.T) {
 	if same == 0 {
 		t.Errorf("none of the run's %d eligible families is an imported one", len(families.Items))
 	}
-	t.Logf("%d imported families; the run recognised %d for certain; %d of its %d eligible families are imported ones (fan-out %+v)",
-		len(fams), certain, same, len(families.Items), run.Fanout)
+	t.Logf(
+		"%d imported families; the run recognised %d for certain; %d of its %d eligible families are imported ones (fan-out %+v)",
+		len(fams),
+		certain,
+		same,
+		len(families.Items),
+		run.Fanout,
+	)
 }
 
 // A council brings its running programme in: the synthetic county's families at every phase.
@@ -276,15 +304,26 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 		}
 	}
 	if claimed == 0 || paid == 0 || len(submittedIn) == 0 {
-		t.Fatalf("the synthetic file has %d claims, %d paid, submitted in %v: too few to check", claimed, paid, submittedIn)
+		t.Fatalf(
+			"the synthetic file has %d claims, %d paid, submitted in %v: too few to check",
+			claimed,
+			paid,
+			submittedIn,
+		)
 	}
 	after := dashboardOf(t, "lancashire-phase2")
 	const feePence, resultPence = 100000, 80000 // lancashire-phase2@1
 	if d := after.claimed - before.claimed; d != claimed {
 		t.Errorf("the dashboard counts %d more families claimed; the file has %d", d, claimed)
 	}
-	if d := after.attachments - before.attachments; d != len(fams) || after.feesPence-before.feesPence != int64(len(fams))*feePence {
-		t.Errorf("the dashboard counts %d more attachments (%d pence); the file has %d families", d, after.feesPence-before.feesPence, len(fams))
+	if d := after.attachments - before.attachments; d != len(fams) ||
+		after.feesPence-before.feesPence != int64(len(fams))*feePence {
+		t.Errorf(
+			"the dashboard counts %d more attachments (%d pence); the file has %d families",
+			d,
+			after.feesPence-before.feesPence,
+			len(fams),
+		)
 	}
 	if d := after.resultsPaidPence - before.resultsPaidPence; d != int64(paid)*resultPence {
 		t.Errorf("the dashboard counts %d pence more results paid; the file has %d paid", d, paid)
@@ -296,7 +335,8 @@ func TestARunningProgrammeIsImportedWholeAndReconciles(t *testing.T) {
 		Already  bool   `json:"already_imported"`
 	}
 	if err := json.Unmarshal(must(t, http.StatusOK, "POST", cases+"/v1/imports", file, append(csvType, as(t, analyst)...)...), &again); err != nil ||
-		!again.Already || again.ImportID != importID {
+		!again.Already ||
+		again.ImportID != importID {
 		t.Errorf("the same file again: %+v %v", again, err)
 	}
 

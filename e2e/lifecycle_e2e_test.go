@@ -35,13 +35,39 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	// Attached through the attachment API; a correction is refused before attachment and made after.
 	attachment := env(t, "ATTACHMENT_URL") + "/v1/families/" + fam.ID + "/attachment"
 	correction := `{"baseline_problems":["CRIME","CHILDREN_NEED_HELP"],"reason_code":"BASELINE_RECORDED_WRONGLY"}`
-	must(t, http.StatusConflict, "POST", attachment+"/corrections", correction, append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-0-%d", now.UnixNano()))...)
-	must(t, http.StatusCreated, "POST", attachment, "", append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
-	must(t, http.StatusOK, "POST", attachment+"/corrections", correction, append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-1-%d", now.UnixNano()))...)
+	must(
+		t,
+		http.StatusConflict,
+		"POST",
+		attachment+"/corrections",
+		correction,
+		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-0-%d", now.UnixNano()))...)
+	must(
+		t,
+		http.StatusCreated,
+		"POST",
+		attachment,
+		"",
+		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-attach-paid-%d", now.UnixNano()))...)
+	must(
+		t,
+		http.StatusOK,
+		"POST",
+		attachment+"/corrections",
+		correction,
+		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-fix-1-%d", now.UnixNano()))...)
 	c := temporalClient(t)
-	waitFor(t, c, fam.WorkflowID, "tracking, waiting for evidence", 60*time.Second, func(s *familypathv1.FamilyState) bool {
-		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() && len(s.GetProblems()) == 2
-	})
+	waitFor(
+		t,
+		c,
+		fam.WorkflowID,
+		"tracking, waiting for evidence",
+		60*time.Second,
+		func(s *familypathv1.FamilyState) bool {
+			return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING && s.GetFeeRecorded() &&
+				len(s.GetProblems()) == 2
+		},
+	)
 
 	// Data refreshes: the child protection plan ended now; the next extracts show both problems
 	// held for their sustained periods. The workflow judges again, and claims.
@@ -65,7 +91,13 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 	if code, _ := request(t, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, lead)...); code != http.StatusForbidden {
 		t.Errorf("a caseworker decided an audit: %d", code)
 	}
-	must(t, http.StatusOK, "POST", claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, auditor)...)
+	must(
+		t,
+		http.StatusOK,
+		"POST",
+		claims+"/v1/claims/"+st.GetClaimId()+"/audit-decision",
+		`{"passed":true}`,
+		as(t, auditor)...)
 	waitFor(t, c, fam.WorkflowID, "submission", 60*time.Second, func(s *familypathv1.FamilyState) bool {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED
 	})
@@ -77,7 +109,9 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 		AmountPence int64 `json:"amount_pence"`
 	}
 	if err := json.Unmarshal(must(t, http.StatusOK, "POST", claims+"/v1/plans/e2e-seconds/claim-windows/e2e-later/payment",
-		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(t, manager)...), &paid); err != nil || paid.ClaimsPaid != 1 || paid.AmountPence != 80000 {
+		`{"paid_at":"`+time.Now().UTC().Format(time.RFC3339)+`"}`, as(t, manager)...), &paid); err != nil ||
+		paid.ClaimsPaid != 1 ||
+		paid.AmountPence != 80000 {
 		t.Errorf("payment %+v %v", paid, err)
 	}
 	waitFor(t, c, fam.WorkflowID, "payment", 60*time.Second, func(s *familypathv1.FamilyState) bool {
@@ -87,17 +121,33 @@ func TestAFamilyGoesFromIdentificationToAPaidResult(t *testing.T) {
 
 	// The child's family asks what the council holds about the child: every service answers.
 	surname := fmt.Sprintf("Testchild%d", now.UnixNano())
-	must(t, http.StatusOK, "PUT", env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/members",
+	must(
+		t,
+		http.StatusOK,
+		"PUT",
+		env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/members",
 		`{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER","known_as":"Pat Testparent","birth_date":"1984-05-02"},`+
-			`{"person_id":"p-2","role":"CHILD","relationship":"CHILD","known_as":"Sam `+surname+`","birth_date":"2014-09-14"}]}`, as(t, lead)...)
-	must(t, http.StatusCreated, "POST", env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/notes", `{"class":"ORDINARY","body":"Sam is settled at school."}`,
+			`{"person_id":"p-2","role":"CHILD","relationship":"CHILD","known_as":"Sam `+surname+`","birth_date":"2014-09-14"}]}`,
+		as(t, lead)...)
+	must(
+		t,
+		http.StatusCreated,
+		"POST",
+		env(t, "CASE_URL")+"/v1/families/"+fam.ID+"/notes",
+		`{"class":"ORDINARY","body":"Sam is settled at school."}`,
 		append(as(t, lead), "Idempotency-Key", fmt.Sprintf("e2e-note-paid-%d", now.UnixNano()))...)
 	subjectAccessCoversTheFamily(t, fam.ID, surname, "2014-09-14")
 	erasedEverywhere(t, fam.ID)
 }
 
 // waitFor queries the family's workflow until ok holds, and returns that state.
-func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.Duration, ok func(*familypathv1.FamilyState) bool) *familypathv1.FamilyState {
+func waitFor(
+	t *testing.T,
+	c client.Client,
+	workflowID, what string,
+	limit time.Duration,
+	ok func(*familypathv1.FamilyState) bool,
+) *familypathv1.FamilyState {
 	t.Helper()
 	var st familypathv1.FamilyState
 	for deadline := time.Now().Add(limit); ; time.Sleep(500 * time.Millisecond) {
@@ -109,7 +159,13 @@ func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.
 		}
 		cancel()
 		if time.Now().After(deadline) {
-			t.Fatalf("the family never reached %s: phase %v, waiting for %q (%v)", what, st.GetPhase(), st.GetWaitingFor(), err)
+			t.Fatalf(
+				"the family never reached %s: phase %v, waiting for %q (%v)",
+				what,
+				st.GetPhase(),
+				st.GetWaitingFor(),
+				err,
+			)
 		}
 	}
 }
@@ -121,10 +177,14 @@ func waitFor(t *testing.T, c client.Client, workflowID, what string, limit time.
 func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 	police := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
 	cases := env(t, "CASE_URL")
-	code, body := request(t, "POST", cases+"/v1/referrals", `{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
-		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
-		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30*24*time.Hour)+`","document_ref":"police://asb/1"},`+
-		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20*24*time.Hour)+`","document_ref":"police://dva/1"}]}`,
+	code, body := request(
+		t,
+		"POST",
+		cases+"/v1/referrals",
+		`{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
+			`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
+			`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30*24*time.Hour)+`","document_ref":"police://asb/1"},`+
+			`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20*24*time.Hour)+`","document_ref":"police://dva/1"}]}`,
 		append(as(t, police), "Idempotency-Key", fmt.Sprintf("e2e-referral-%d", time.Now().UnixNano()))...)
 	var ref struct {
 		FamilyID   string `json:"family_id"`
@@ -152,7 +212,8 @@ func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 		if step.ifMatch != "" {
 			headers = append(headers, "If-Match", step.ifMatch)
 		}
-		if code, resp := request(t, step.method, step.url, step.body, headers...); code != http.StatusOK && code != http.StatusCreated {
+		if code, resp := request(t, step.method, step.url, step.body, headers...); code != http.StatusOK &&
+			code != http.StatusCreated {
 			t.Fatalf("%s %s: %d %s", step.method, step.url, code, resp)
 		}
 	}
@@ -161,10 +222,18 @@ func TestAReferredFamilyIsAttachedAndTrackedOnTheCasesEvidence(t *testing.T) {
 		t.Fatalf("attach: %d %s", code, resp)
 	}
 	// Its evidence is weeks old and the test plan sustains in 20 s: judged, it is claimed at once.
-	st := waitFor(t, temporalClient(t), ref.WorkflowID, "a judgement", 60*time.Second, func(s *familypathv1.FamilyState) bool {
-		return len(s.GetProblems()) == 2 && s.GetPhase() >= familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING
-	})
-	if st.GetReferralId() == "" || st.GetEvidenceSnapshotId() != "" || st.GetPhase() > familypathv1.FamilyPhase_FAMILY_PHASE_PAID {
+	st := waitFor(
+		t,
+		temporalClient(t),
+		ref.WorkflowID,
+		"a judgement",
+		60*time.Second,
+		func(s *familypathv1.FamilyState) bool {
+			return len(s.GetProblems()) == 2 && s.GetPhase() >= familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING
+		},
+	)
+	if st.GetReferralId() == "" || st.GetEvidenceSnapshotId() != "" ||
+		st.GetPhase() > familypathv1.FamilyPhase_FAMILY_PHASE_PAID {
 		t.Errorf("referred state %v", st)
 	}
 }

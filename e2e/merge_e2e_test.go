@@ -17,10 +17,15 @@ import (
 func referFamily(t *testing.T) (string, string) {
 	t.Helper()
 	police := auth.Principal{Subject: "e2e.police", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
-	body := must(t, http.StatusCreated, "POST", env(t, "CASE_URL")+"/v1/referrals", `{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
-		`"members":[{"person_id":"m-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"m-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
-		`"facts":[{"member":"m-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30*24*time.Hour)+`","document_ref":"police://asb/1"},`+
-		`{"member":"m-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20*24*time.Hour)+`","document_ref":"police://dva/1"}]}`,
+	body := must(
+		t,
+		http.StatusCreated,
+		"POST",
+		env(t, "CASE_URL")+"/v1/referrals",
+		`{"plan_id":"e2e-seconds","team":"preston-1","reason_code":"POLICE_CONCERN",`+
+			`"members":[{"person_id":"m-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"m-2","role":"CHILD","relationship":"CHILD","birth_date":"2014-09-14"}],`+
+			`"facts":[{"member":"m-2","feed":"police","type":"ASB_INTERVENTION","date":"`+day(-30*24*time.Hour)+`","document_ref":"police://asb/1"},`+
+			`{"member":"m-1","feed":"police","type":"DVA_INCIDENT","date":"`+day(-20*24*time.Hour)+`","document_ref":"police://dva/1"}]}`,
 		append(as(t, police), "Idempotency-Key", fmt.Sprintf("e2e-merge-referral-%d", time.Now().UnixNano()))...)
 	var ref struct {
 		FamilyID   string `json:"family_id"`
@@ -40,7 +45,14 @@ func TestTwoFamiliesFoundToBeOneAreMerged(t *testing.T) {
 	kept, keptWorkflow := referFamily(t)
 	merged, mergedWorkflow := referFamily(t)
 	c := temporalClient(t)
-	waitFor(t, c, keptWorkflow, "identified", 30*time.Second, func(s *familypathv1.FamilyState) bool { return len(s.GetProblemCodes()) > 0 })
+	waitFor(
+		t,
+		c,
+		keptWorkflow,
+		"identified",
+		30*time.Second,
+		func(s *familypathv1.FamilyState) bool { return len(s.GetProblemCodes()) > 0 },
+	)
 	analyst := auth.Principal{Subject: "e2e.data", Roles: []string{auth.RoleDataAnalyst}}
 	cases := env(t, "CASE_URL")
 	merge := `{"into_family_id":"` + kept + `","reason_code":"REFERRED_TWICE"}`
@@ -50,7 +62,9 @@ func TestTwoFamiliesFoundToBeOneAreMerged(t *testing.T) {
 		MergedBy     string `json:"merged_by"`
 	}
 	if err := json.Unmarshal(must(t, http.StatusOK, "POST", cases+"/v1/families/"+merged+"/merge", merge, as(t, analyst)...), &got); err != nil ||
-		got.FamilyID != merged || got.IntoFamilyID != kept || got.MergedBy != "e2e.data" {
+		got.FamilyID != merged ||
+		got.IntoFamilyID != kept ||
+		got.MergedBy != "e2e.data" {
 		t.Fatalf("merge: %+v %v", got, err)
 	}
 	waitFor(t, c, mergedWorkflow, "merged", 30*time.Second, func(s *familypathv1.FamilyState) bool {
@@ -60,7 +74,13 @@ func TestTwoFamiliesFoundToBeOneAreMerged(t *testing.T) {
 		return s.GetPhase() == familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED && s.GetEvidenceReceivedCount() > 0
 	})
 	must(t, http.StatusOK, "POST", cases+"/v1/families/"+merged+"/merge", merge, as(t, analyst)...)
-	must(t, http.StatusConflict, "POST", cases+"/v1/families/"+kept+"/merge", `{"into_family_id":"`+merged+`","reason_code":"WRONG_WAY"}`, as(t, analyst)...)
+	must(
+		t,
+		http.StatusConflict,
+		"POST",
+		cases+"/v1/families/"+kept+"/merge",
+		`{"into_family_id":"`+merged+`","reason_code":"WRONG_WAY"}`,
+		as(t, analyst)...)
 	caseworker := auth.Principal{Subject: "e2e.cw", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	must(t, http.StatusForbidden, "POST", cases+"/v1/families/"+kept+"/merge", merge, as(t, caseworker)...)
 	var known struct {

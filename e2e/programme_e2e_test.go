@@ -45,9 +45,15 @@ func protectionEvidence(cpEnd, asOf string) string {
 	if cpEnd != "" {
 		end = `,"end":"` + cpEnd + `"`
 	}
-	return `"reference_date":"` + day(0) + `","members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2014-09-14"}],` +
-		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"` + day(-150*24*time.Hour) + `"` + end + `},` +
-		`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"` + day(-60*24*time.Hour) + `"}],` +
+	return `"reference_date":"` + day(
+		0,
+	) + `","members":[{"id":"p-1","birth_date":"1984-05-02"},{"id":"p-2","birth_date":"2014-09-14"}],` +
+		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"` + day(
+		-150*24*time.Hour,
+	) + `"` + end + `},` +
+		`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"` + day(
+		-60*24*time.Hour,
+	) + `"}],` +
 		`"coverage":{"social_care":"` + asOf + `","police":"` + asOf + `"}}`
 }
 
@@ -62,12 +68,24 @@ func endProtection(t *testing.T, families ...family) {
 	t.Helper()
 	ended := instant()
 	for _, fam := range families {
-		must(t, http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+protectionEvidence(ended, ended))
+		must(
+			t,
+			http.StatusCreated,
+			"POST",
+			env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence",
+			"{"+protectionEvidence(ended, ended),
+		)
 	}
 	endedAt, _ := time.Parse(time.RFC3339, ended)
 	time.Sleep(time.Until(endedAt.Add(22 * time.Second))) // programme time passing, not a timed assertion
 	for _, fam := range families {
-		must(t, http.StatusCreated, "POST", env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence", "{"+protectionEvidence(ended, instant()))
+		must(
+			t,
+			http.StatusCreated,
+			"POST",
+			env(t, "IDENTIFICATION_URL")+"/v1/candidate-families/"+fam.ID+"/evidence",
+			"{"+protectionEvidence(ended, instant()),
+		)
 	}
 }
 
@@ -78,11 +96,31 @@ var e2eAdmin = auth.Principal{Subject: "e2e.admin", Roles: []string{auth.RoleAdm
 func openCase(t *testing.T, familyID string, lead auth.Principal) {
 	t.Helper()
 	cases := env(t, "CASE_URL") + "/v1/families/" + familyID
-	must(t, http.StatusCreated, "PUT", cases+"/allocation", `{"team":"`+lead.Team+`","lead_professional":{"subject":"`+lead.Subject+`","agency":"COUNCIL_FAMILY_SERVICE"}}`, as(t, e2eAdmin)...)
-	must(t, http.StatusOK, "PUT", cases+"/assessment", `{"completed_on":"`+day(0)+`","needs":[{"member":"p-2","problem":"CHILDREN_NEED_HELP","level":"HIGH"},`+
-		`{"member":"p-2","problem":"CRIME","level":"MEDIUM"}]}`, as(t, lead)...)
-	must(t, http.StatusOK, "PUT", cases+"/plan", `{"agreed_on":"`+day(0)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
-		`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`, as(t, lead)...)
+	must(
+		t,
+		http.StatusCreated,
+		"PUT",
+		cases+"/allocation",
+		`{"team":"`+lead.Team+`","lead_professional":{"subject":"`+lead.Subject+`","agency":"COUNCIL_FAMILY_SERVICE"}}`,
+		as(t, e2eAdmin)...)
+	must(
+		t,
+		http.StatusOK,
+		"PUT",
+		cases+"/assessment",
+		`{"completed_on":"`+day(0)+`","needs":[{"member":"p-2","problem":"CHILDREN_NEED_HELP","level":"HIGH"},`+
+			`{"member":"p-2","problem":"CRIME","level":"MEDIUM"}]}`,
+		as(t, lead)...)
+	must(
+		t,
+		http.StatusOK,
+		"PUT",
+		cases+"/plan",
+		`{"agreed_on":"`+day(
+			0,
+		)+`","outcomes":[{"problem":"CHILDREN_NEED_HELP","description":"Stepped down from the plan"},`+
+			`{"problem":"CRIME","description":"No further incidents"}],"actions":[]}`,
+		as(t, lead)...)
 }
 
 // runWindow triggers a claim window's schedule, as an operator running a window early would,

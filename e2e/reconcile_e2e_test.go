@@ -34,7 +34,10 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 
 	var families []family
 	for i := 0; i < 6; i++ {
-		families = append(families, recordFamily(t, `{"plan_id":"`+reconcilePlan+`",`+protectionEvidence("", instant())))
+		families = append(
+			families,
+			recordFamily(t, `{"plan_id":"`+reconcilePlan+`",`+protectionEvidence("", instant())),
+		)
 	}
 	attached, resolved := families[:5], families[:4]
 	for i, fam := range attached {
@@ -67,7 +70,13 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 	auditor := auth.Principal{Subject: "e2e.auditor", Roles: []string{auth.RoleAuditor}}
 	claims := env(t, "CLAIMS_URL")
 	for _, s := range window.GetSample().GetSampled() {
-		must(t, http.StatusOK, "POST", claims+"/v1/claims/"+s.GetClaimId()+"/audit-decision", `{"passed":true}`, as(t, auditor)...)
+		must(
+			t,
+			http.StatusOK,
+			"POST",
+			claims+"/v1/claims/"+s.GetClaimId()+"/audit-decision",
+			`{"passed":true}`,
+			as(t, auditor)...)
 	}
 	for _, fam := range resolved {
 		waitFor(t, c, fam.WorkflowID, "submission", 60*time.Second, func(s *familypathv1.FamilyState) bool {
@@ -95,7 +104,8 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 			Budget            int64 `json:"budget_assumption_pence"`
 		} `json:"years"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/dashboard", "", as(t, manager)...), &dash); err != nil || len(dash.Years) != 1 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/dashboard", "", as(t, manager)...), &dash); err != nil ||
+		len(dash.Years) != 1 {
 		t.Fatalf("dashboard: %+v %v", dash, err)
 	}
 	// Every claim was judged again before submission and stood (each family was paid), and
@@ -103,17 +113,20 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 	var risk struct {
 		Items []json.RawMessage `json:"items"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claims-at-risk", "", as(t, manager)...), &risk); err != nil || len(risk.Items) != 0 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claims-at-risk", "", as(t, manager)...), &risk); err != nil ||
+		len(risk.Items) != 0 {
 		t.Errorf("claims at risk after a clean programme: %v %v", risk.Items, err)
 	}
 	var register struct {
 		Years []struct{ Actual int } `json:"years"`
 	}
-	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "ATTACHMENT_URL")+"/v1/plans/"+reconcilePlan+"/attachment-profile", "", as(t, manager)...), &register); err != nil || len(register.Years) != 1 {
+	if err := json.Unmarshal(must(t, http.StatusOK, "GET", env(t, "ATTACHMENT_URL")+"/v1/plans/"+reconcilePlan+"/attachment-profile", "", as(t, manager)...), &register); err != nil ||
+		len(register.Years) != 1 {
 		t.Fatalf("attachment profile: %+v %v", register, err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(must(t, http.StatusOK, "GET", claims+"/v1/plans/"+reconcilePlan+"/claim-windows/"+reconcileWindow+"/submission", "",
-		append(as(t, manager), "Accept", "text/csv")...)))).ReadAll()
+		append(as(t, manager), "Accept", "text/csv")...)))).
+		ReadAll()
 	if err != nil || len(rows) < 1 {
 		t.Fatalf("submission file: %v", err)
 	}
@@ -141,11 +154,23 @@ func TestTheDashboardReconcilesWithTheClaimsAndAttachmentsRecorded(t *testing.T)
 
 	y := dash.Years[0]
 	if y.Attachments != len(attached) || register.Years[0].Actual != y.Attachments {
-		t.Errorf("attachments: dashboard %d, register %d, attached %d", y.Attachments, register.Years[0].Actual, len(attached))
+		t.Errorf(
+			"attachments: dashboard %d, register %d, attached %d",
+			y.Attachments,
+			register.Years[0].Actual,
+			len(attached),
+		)
 	}
-	if y.Results != len(resolved) || len(rows)-1 != y.Results || y.CumulativeResults != y.Results || dash.FamiliesClaimed != len(submitted) {
-		t.Errorf("results: dashboard %d (cumulative %d, families %d), submission file %d rows for %d families", y.Results, y.CumulativeResults,
-			dash.FamiliesClaimed, len(rows)-1, len(submitted))
+	if y.Results != len(resolved) || len(rows)-1 != y.Results || y.CumulativeResults != y.Results ||
+		dash.FamiliesClaimed != len(submitted) {
+		t.Errorf(
+			"results: dashboard %d (cumulative %d, families %d), submission file %d rows for %d families",
+			y.Results,
+			y.CumulativeResults,
+			dash.FamiliesClaimed,
+			len(rows)-1,
+			len(submitted),
+		)
 	}
 	for f, n := range submitted {
 		if n != 1 {

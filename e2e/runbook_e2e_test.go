@@ -31,9 +31,15 @@ func TestTheRunbooksCommandsWork(t *testing.T) {
 	}
 	fam := recordFamily(t, `{"plan_id":"e2e-seconds",`+protectionEvidence("", instant()))
 	admin := auth.Principal{Subject: "e2e.operator", Roles: []string{auth.RoleAdministrator}}
-	environ := append(os.Environ(), "PATH="+filepath.Dir(env(t, "TEMPORAL_CLI"))+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"TEMPORAL_CODEC_ENDPOINT="+env(t, "CODEC_URL"), "TEMPORAL_CODEC_AUTH=Bearer "+token(t, admin),
-		"FAMILY_ID="+fam.ID, "PLAN=e2e-seconds", "WINDOW=e2e-later")
+	environ := append(
+		os.Environ(),
+		"PATH="+filepath.Dir(env(t, "TEMPORAL_CLI"))+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"TEMPORAL_CODEC_ENDPOINT="+env(t, "CODEC_URL"),
+		"TEMPORAL_CODEC_AUTH=Bearer "+token(t, admin),
+		"FAMILY_ID="+fam.ID,
+		"PLAN=e2e-seconds",
+		"WINDOW=e2e-later",
+	)
 	run := func(command string) (string, error) {
 		cmd := exec.Command("bash", "-c", command)
 		cmd.Dir, cmd.Env = t.TempDir(), environ
@@ -95,7 +101,8 @@ func runbookCommands(t *testing.T, path string) (string, []string) {
 		case in && blocks == 1:
 			setup.WriteString(line + "\n")
 		case in:
-			if pending != "" || strings.HasPrefix(line, "temporal ") || strings.HasPrefix(line, "TEMPORAL_CODEC_ENDPOINT= temporal ") {
+			if pending != "" || strings.HasPrefix(line, "temporal ") ||
+				strings.HasPrefix(line, "TEMPORAL_CODEC_ENDPOINT= temporal ") {
 				pending += strings.TrimSuffix(line, "\\")
 				if !strings.HasSuffix(line, "\\") {
 					commands, pending = append(commands, pending), ""

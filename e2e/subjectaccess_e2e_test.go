@@ -36,7 +36,9 @@ type subjectExport struct {
 func exportSubject(t *testing.T, svc string, args ...string) subjectExport {
 	t.Helper()
 	args = append([]string{"subject-access", "--requested-by", "e2e.dpo"}, args...)
-	cmd := exec.Command(filepath.Join(env(t, "FAMILYPATH_BIN_DIR"), svc), args...) // #nosec G204 -- the stack's own binary
+	cmd := exec.Command(
+		filepath.Join(env(t, "FAMILYPATH_BIN_DIR"), svc),
+		args...) // #nosec G204 -- the stack's own binary
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -60,9 +62,24 @@ func subjectAccessCoversTheFamily(t *testing.T, familyID, surname, dob string) {
 	if strings.Join(found.Subject.FamilyIDs, ",") != familyID || len(found.Subject.PersonIDs) != 1 {
 		t.Fatalf("the case service found %+v for the member of %s", found.Subject, familyID)
 	}
-	ids := []string{"--reference", ref, "--family-id", strings.Join(found.Subject.FamilyIDs, ","), "--person-id", strings.Join(found.Subject.PersonIDs, ",")}
+	ids := []string{
+		"--reference",
+		ref,
+		"--family-id",
+		strings.Join(found.Subject.FamilyIDs, ","),
+		"--person-id",
+		strings.Join(found.Subject.PersonIDs, ","),
+	}
 	want := map[string][]string{
-		"case":           {"families", "members", "assessments", "family_plans", "notes", "record_history", "audit_events"},
+		"case": {
+			"families",
+			"members",
+			"assessments",
+			"family_plans",
+			"notes",
+			"record_history",
+			"audit_events",
+		},
 		"identification": {"candidate_families", "evidence_snapshots"},
 		"attachment":     {"attachments", "corrections", "audit_events"},
 		"tracking":       {"family_status", "problem_transitions"},
@@ -108,7 +125,8 @@ func erasedEverywhere(t *testing.T, familyID string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if years := st.GetEraseAt().AsTime().Sub(st.GetEndedAt().AsTime()).Hours() / 8766; years < 6.9 || years > 7.1 || len(st.GetErased()) != 0 {
+	if years := st.GetEraseAt().AsTime().Sub(st.GetEndedAt().AsTime()).Hours() / 8766; years < 6.9 || years > 7.1 ||
+		len(st.GetErased()) != 0 {
 		t.Fatalf("retention as the journey ended: %v", &st)
 	}
 	if err := c.TerminateWorkflow(ctx, id, "", "e2e: erase as of a journey ended eight years ago"); err != nil {

@@ -41,9 +41,19 @@ func TestClaimWindowRunsOnTheRunningWorkers(t *testing.T) {
 	}
 	c := temporalClient(t)
 	wid := contract.ClaimWindowWorkflowID(plan, "w1")
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: contract.QueueFamilyLifecycle}, contract.WorkflowClaimWindow,
-		&familypathv1.ClaimWindowInput{WindowId: plan + "-w1", PlanId: plan, ClosesAt: timestamppb.New(time.Now().Add(time.Hour)), AuditSampleRate: 0.10,
-			DecisionDue: durationpb.New(time.Hour), ReminderEvery: durationpb.New(time.Hour)})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: wid, TaskQueue: contract.QueueFamilyLifecycle},
+		contract.WorkflowClaimWindow,
+		&familypathv1.ClaimWindowInput{
+			WindowId:        plan + "-w1",
+			PlanId:          plan,
+			ClosesAt:        timestamppb.New(time.Now().Add(time.Hour)),
+			AuditSampleRate: 0.10,
+			DecisionDue:     durationpb.New(time.Hour),
+			ReminderEvery:   durationpb.New(time.Hour),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ helm_bin() { ensure_go_tool helm "$HELM_MODULE" "$HELM_VERSION"; }
 staticcheck_bin() { ensure_go_tool staticcheck "$STATICCHECK_MODULE" "$STATICCHECK_VERSION"; }
 gosec_bin() { ensure_go_tool gosec "$GOSEC_MODULE" "$GOSEC_VERSION"; }
 govulncheck_bin() { ensure_go_tool govulncheck "$GOVULNCHECK_MODULE" "$GOVULNCHECK_VERSION"; }
+golines_bin() { ensure_go_tool golines "$GOLINES_MODULE" "$GOLINES_VERSION"; }
 promtool_bin() { ensure_go_tool promtool "$PROMTOOL_MODULE" "$PROMTOOL_VERSION"; }
 
 apt_install() {

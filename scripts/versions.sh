@@ -18,3 +18,6 @@ GOVULNCHECK_VERSION=v1.8.0
 # promtool tests the chart's alert rules (deploytest, `promtool test rules`).
 PROMTOOL_MODULE=github.com/prometheus/prometheus/cmd/promtool
 PROMTOOL_VERSION=v0.316.0
+# golines keeps Go lines within 120 columns (make test fails on a file it would rewrite).
+GOLINES_MODULE=github.com/segmentio/golines
+GOLINES_VERSION=v0.13.0

@@ -77,7 +77,8 @@ func TestAnAttachLongerThanTheRequestIsAnsweredAndFinishedOnce(t *testing.T) {
 	key := "attach-" + testenv.Unique()
 	started := time.Now()
 	w := att.Do(lead, "POST", "/v1/families/"+family+"/attachment", "", "Idempotency-Key", key)
-	if w.Code != http.StatusAccepted || !strings.Contains(w.Body.String(), "IN_PROGRESS") || w.Header().Get("Retry-After") == "" {
+	if w.Code != http.StatusAccepted || !strings.Contains(w.Body.String(), "IN_PROGRESS") ||
+		w.Header().Get("Retry-After") == "" {
 		t.Fatalf("an attach not yet answered: %d %s", w.Code, w.Body)
 	}
 	if took := time.Since(started); took >= 4*time.Second {
@@ -96,7 +97,9 @@ func TestAnAttachLongerThanTheRequestIsAnsweredAndFinishedOnce(t *testing.T) {
 		FamilyID         string   `json:"family_id"`
 		BaselineProblems []string `json:"baseline_problems"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusCreated || body.FamilyID != family || len(body.BaselineProblems) != 2 {
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusCreated ||
+		body.FamilyID != family ||
+		len(body.BaselineProblems) != 2 {
 		t.Fatalf("the same attach again: %d %s", w.Code, w.Body)
 	}
 	v, err := att.Deps.Temporal.QueryWorkflow(ctx, wf, "", "asked")

@@ -44,7 +44,10 @@ func judgeWithOwners(t *testing.T) (judgeFamily, owners, *servicetest.API) {
 	o := owners{ident: servicetest.New(t, identification.Definition(), servicetest.Options{Issuer: iss}),
 		cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{Issuer: iss})}
 	tr := servicetest.New(t, tracking.Definition(), servicetest.Options{Issuer: iss,
-		Upstreams: map[string]string{contract.QueueIdentification: o.ident.Serve(), contract.QueueCase: o.cases.Serve()}})
+		Upstreams: map[string]string{
+			contract.QueueIdentification: o.ident.Serve(),
+			contract.QueueCase:           o.cases.Serve(),
+		}})
 	judge, ok := tr.Activities(tracking.Definition())[contract.ActivityTrackingJudgeFamily].(func(context.Context, *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error))
 	if !ok {
 		t.Fatal("tracking's worker hosts no JudgeFamily of the expected shape")
@@ -69,8 +72,12 @@ func evidence(cpEnds, jsaEnds, asOf string, ucShare bool) string {
 		coverage += `,"dwp_benefits:UC":"` + asOf + `"`
 	}
 	return `"reference_date":"2016-10-01","members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],` +
-		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"` + end(cpEnds) + `},` +
-		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"` + end(jsaEnds) + `}],` + coverage + `}}`
+		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01"` + end(
+		cpEnds,
+	) + `},` +
+		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"` + end(
+		jsaEnds,
+	) + `}],` + coverage + `}}`
 }
 
 func day(s string) *timestamppb.Timestamp {
@@ -85,7 +92,14 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	judge, o, tr := judgeWithOwners(t)
 	ident := o.ident
 	ctx := context.Background()
-	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence("", "", "2016-10-01", false), "Idempotency-Key", "test-"+testenv.Unique())
+	w := ident.Do(
+		analyst,
+		"POST",
+		"/v1/candidate-families",
+		`{"plan_id":"lancashire-phase2",`+evidence("", "", "2016-10-01", false),
+		"Idempotency-Key",
+		"test-"+testenv.Unique(),
+	)
 	var fam struct {
 		ID                 string `json:"id"`
 		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
@@ -93,16 +107,28 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
 		t.Fatalf("identify: %d %s", w.Code, w.Body)
 	}
-	req := &familypathv1.JudgeFamilyRequest{FamilyId: fam.ID, PlanVersion: "lancashire-phase2@1", EvidenceSnapshotId: fam.EvidenceSnapshotID,
-		BaselineProblems: []string{"CHILDREN_NEED_HELP", "WORKLESSNESS"}, AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
+	req := &familypathv1.JudgeFamilyRequest{
+		FamilyId:           fam.ID,
+		PlanVersion:        "lancashire-phase2@1",
+		EvidenceSnapshotId: fam.EvidenceSnapshotID,
+		BaselineProblems: []string{
+			"CHILDREN_NEED_HELP",
+			"WORKLESSNESS",
+		},
+		AttachedAt: day("2016-10-15"),
+		At:         day("2016-11-01"),
+	}
 
 	// At attachment both problems are present: nothing to wait for but new evidence.
 	j, err := judge(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(j.GetProblems()) != 2 || j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
-		j.GetReviewAt() != nil || j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED || len(j.GetBlocking()) != 2 {
+	if len(j.GetProblems()) != 2 ||
+		j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
+		j.GetReviewAt() != nil ||
+		j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED ||
+		len(j.GetBlocking()) != 2 {
 		t.Fatalf("at attachment: %v", j)
 	}
 
@@ -122,12 +148,19 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 		}
 		return refreshed.Snapshot.ID
 	}
-	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-02-01", false)), day("2017-02-01")
+	req.EvidenceSnapshotId, req.At = refresh(
+		evidence("2016-12-01", "2017-01-02", "2017-02-01", false),
+	), day(
+		"2017-02-01",
+	)
 	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if st := j.GetProblems()[1]; st.GetCode() != "WORKLESSNESS" || st.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
-		len(j.GetBlocking()) != 1 || !slices.Contains(j.GetFlags(), outcomes.FlagPossibleUCMove) || j.GetEngineVersion() != outcomes.EngineVersion {
+	if st := j.GetProblems()[1]; st.GetCode() != "WORKLESSNESS" ||
+		st.GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_OUTSTANDING ||
+		len(j.GetBlocking()) != 1 ||
+		!slices.Contains(j.GetFlags(), outcomes.FlagPossibleUCMove) ||
+		j.GetEngineVersion() != outcomes.EngineVersion {
 		t.Errorf("JSA ended with nothing after it: %v", j)
 	}
 
@@ -143,11 +176,18 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 			t.Errorf("%s: %v", p.GetCode(), p.GetStatus())
 		}
 	}
-	if cp := j.GetProblems()[0]; cp.GetWaiting() != outcomes.WaitingSustaining || !slices.Contains(cp.GetAwaiting(), "social_care after 2017-02-01") {
+	if cp := j.GetProblems()[0]; cp.GetWaiting() != outcomes.WaitingSustaining ||
+		!slices.Contains(cp.GetAwaiting(), "social_care after 2017-02-01") {
 		t.Errorf("what the child protection problem waits for: %v", cp)
 	}
-	if j.GetReviewAt() != nil || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) || len(j.GetBlocking()) != 0 {
-		t.Errorf("review %v, earliest claim %v, blocking %v", j.GetReviewAt(), j.GetEarliestClaimAt().AsTime(), j.GetBlocking())
+	if j.GetReviewAt() != nil || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) ||
+		len(j.GetBlocking()) != 0 {
+		t.Errorf(
+			"review %v, earliest claim %v, blocking %v",
+			j.GetReviewAt(),
+			j.GetEarliestClaimAt().AsTime(),
+			j.GetBlocking(),
+		)
 	}
 
 	// The lead professional records that the adult was not in work or training on 2017-03-01
@@ -166,13 +206,22 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if w := j.GetProblems()[1]; !w.GetSustainedAt().AsTime().Equal(day("2017-09-01").AsTime()) || !j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
-		t.Errorf("with the case's evidence: worklessness sustained %v, earliest claim %v", w.GetSustainedAt().AsTime(), j.GetEarliestClaimAt().AsTime())
+	if w := j.GetProblems()[1]; !w.GetSustainedAt().AsTime().Equal(day("2017-09-01").AsTime()) ||
+		!j.GetEarliestClaimAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+		t.Errorf(
+			"with the case's evidence: worklessness sustained %v, earliest claim %v",
+			w.GetSustainedAt().AsTime(),
+			j.GetEarliestClaimAt().AsTime(),
+		)
 	}
 
 	// The next extracts reach 2017-12-01: the day before it, the judgement waits for that
 	// day; on it, the result is achieved, and the read model shows it.
-	req.EvidenceSnapshotId, req.At = refresh(evidence("2016-12-01", "2017-01-02", "2017-12-01", true)), day("2017-11-30")
+	req.EvidenceSnapshotId, req.At = refresh(
+		evidence("2016-12-01", "2017-01-02", "2017-12-01", true),
+	), day(
+		"2017-11-30",
+	)
 	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +232,8 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	if j, err = judge(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP || !j.GetAchievedAt().AsTime().Equal(day("2017-12-01").AsTime()) {
+	if j.GetResultRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP ||
+		!j.GetAchievedAt().AsTime().Equal(day("2017-12-01").AsTime()) {
 		t.Fatalf("at the deadline: %v", j)
 	}
 	// An older judgement arriving late (a retried activity) does not overwrite it.
@@ -210,8 +260,13 @@ func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 
 func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
 	judge, _, _ := judgeWithOwners(t)
-	base := &familypathv1.JudgeFamilyRequest{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanVersion: "lancashire-phase2@1",
-		EvidenceSnapshotId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e45", AttachedAt: day("2016-10-15"), At: day("2016-11-01")}
+	base := &familypathv1.JudgeFamilyRequest{
+		FamilyId:           "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44",
+		PlanVersion:        "lancashire-phase2@1",
+		EvidenceSnapshotId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e45",
+		AttachedAt:         day("2016-10-15"),
+		At:                 day("2016-11-01"),
+	}
 	for name, want := range map[string]string{"missing snapshot": "EvidenceNotFound", "unknown plan": "PlanVersionMissing"} {
 		req := proto.Clone(base).(*familypathv1.JudgeFamilyRequest)
 		if name == "unknown plan" {
@@ -232,11 +287,17 @@ func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
 func TestJudgeFamilyJudgesAReferredFamilyOnItsCase(t *testing.T) {
 	judge, o, _ := judgeWithOwners(t)
 	police := auth.Principal{Subject: "pc.1", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
-	w := o.cases.Do(police, "POST", "/v1/referrals", `{"plan_id":"lancashire-phase2","team":"preston-1","reason_code":"POLICE_CONCERN",`+
-		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2012-09-14"}],`+
-		`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`","document_ref":"police://1"},`+
-		`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+time.Now().AddDate(0, -2, 0).Format(time.DateOnly)+`","document_ref":"police://2"}]}`,
-		"Idempotency-Key", "test-"+testenv.Unique())
+	w := o.cases.Do(
+		police,
+		"POST",
+		"/v1/referrals",
+		`{"plan_id":"lancashire-phase2","team":"preston-1","reason_code":"POLICE_CONCERN",`+
+			`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER","birth_date":"1984-05-02"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD","birth_date":"2012-09-14"}],`+
+			`"facts":[{"member":"r-2","feed":"police","type":"ASB_INTERVENTION","date":"`+time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`","document_ref":"police://1"},`+
+			`{"member":"r-1","feed":"police","type":"DVA_INCIDENT","date":"`+time.Now().AddDate(0, -2, 0).Format(time.DateOnly)+`","document_ref":"police://2"}]}`,
+		"Idempotency-Key",
+		"test-"+testenv.Unique(),
+	)
 	var ref struct {
 		FamilyID string `json:"family_id"`
 	}
@@ -244,13 +305,21 @@ func TestJudgeFamilyJudgesAReferredFamilyOnItsCase(t *testing.T) {
 		t.Fatalf("refer: %d %s", w.Code, w.Body)
 	}
 	now := time.Now()
-	j, err := judge(context.Background(), &familypathv1.JudgeFamilyRequest{FamilyId: ref.FamilyID, PlanVersion: "lancashire-phase2@1",
-		BaselineProblems: []string{"CRIME", "DOMESTIC_ABUSE"}, AttachedAt: timestamppb.New(now), At: timestamppb.New(now)})
+	j, err := judge(
+		context.Background(),
+		&familypathv1.JudgeFamilyRequest{FamilyId: ref.FamilyID, PlanVersion: "lancashire-phase2@1",
+			BaselineProblems: []string{
+				"CRIME",
+				"DOMESTIC_ABUSE",
+			}, AttachedAt: timestamppb.New(now), At: timestamppb.New(now)},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Both outcomes met since the incidents, sustained 6 months after each: the later is the claim date.
-	if len(j.GetProblems()) != 2 || j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS || j.GetEarliestClaimAt() == nil {
+	if len(j.GetProblems()) != 2 ||
+		j.GetProblems()[0].GetStatus() != familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS ||
+		j.GetEarliestClaimAt() == nil {
 		t.Errorf("judgement %v", j)
 	}
 }

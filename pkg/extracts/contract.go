@@ -29,7 +29,17 @@ const (
 )
 
 // PersonColumns are present in every feed; any may be missing or misspelled.
-var PersonColumns = []string{"forename", "surname", "dob", "sex", "address_line1", "address_line2", "town", "postcode", "uprn"}
+var PersonColumns = []string{
+	"forename",
+	"surname",
+	"dob",
+	"sex",
+	"address_line1",
+	"address_line2",
+	"town",
+	"postcode",
+	"uprn",
+}
 
 // Feed describes one feed: its own person identifier and its columns beyond the person fields.
 type Feed struct {
@@ -94,13 +104,30 @@ var feeds = []Feed{
 		{Name: "reported_on", Kind: KindDate, Required: true},
 	}},
 	{Name: SocialCare, Row: "a social care or early help episode", IDColumn: colLCS, Columns: []Column{
-		{Name: "episode_type", Kind: KindEnum, Required: true, Enum: []string{"EH_ASSESSMENT", "CIN", "S47", "CP_PLAN", "CSE", "MISSING", "YOUNG_CARER", "LAC"}},
+		{
+			Name:     "episode_type",
+			Kind:     KindEnum,
+			Required: true,
+			Enum:     []string{"EH_ASSESSMENT", "CIN", "S47", "CP_PLAN", "CSE", "MISSING", "YOUNG_CARER", "LAC"},
+		},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 		{Name: "team", Kind: KindText},
 	}},
 	{Name: Police, Row: "a police event about a person", IDColumn: colPNC, Columns: []Column{
-		{Name: "event_type", Kind: KindEnum, Required: true, Enum: []string{"PROVEN_OFFENCE", "ASB_INTERVENTION", "DVA_INCIDENT", "MARAC", "RELEASED_FROM_PRISON", "ON_LICENCE"}},
+		{
+			Name:     "event_type",
+			Kind:     KindEnum,
+			Required: true,
+			Enum: []string{
+				"PROVEN_OFFENCE",
+				"ASB_INTERVENTION",
+				"DVA_INCIDENT",
+				"MARAC",
+				"RELEASED_FROM_PRISON",
+				"ON_LICENCE",
+			},
+		},
 		{Name: "role", Kind: KindEnum, Enum: []string{"SUBJECT", "VICTIM", "PERPETRATOR"}},
 		{Name: "event_date", Kind: KindDate, Required: true},
 		{Name: "incident_ref", Kind: KindText},
@@ -111,33 +138,78 @@ var feeds = []Feed{
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 	}},
-	{Name: Employment, Row: "a spell of work (from employment advisers, payslips, employer letters or HMRC)", IDColumn: colNINO, Columns: []Column{
-		{Name: "employer", Kind: KindText},
-		{Name: "start_date", Kind: KindDate, Required: true},
-		{Name: "end_date", Kind: KindDate},
-		{Name: "hours_per_week", Kind: KindNumber},
-		{Name: "evidence", Kind: KindEnum, Required: true, Enum: []string{"PAYSLIP", "EMPLOYER_LETTER", "ADVISER_CONFIRMED", "HMRC"}},
-	}},
+	{
+		Name:     Employment,
+		Row:      "a spell of work (from employment advisers, payslips, employer letters or HMRC)",
+		IDColumn: colNINO,
+		Columns: []Column{
+			{Name: "employer", Kind: KindText},
+			{Name: "start_date", Kind: KindDate, Required: true},
+			{Name: "end_date", Kind: KindDate},
+			{Name: "hours_per_week", Kind: KindNumber},
+			{
+				Name:     "evidence",
+				Kind:     KindEnum,
+				Required: true,
+				Enum:     []string{"PAYSLIP", "EMPLOYER_LETTER", "ADVISER_CONFIRMED", "HMRC"},
+			},
+		},
+	},
 	{Name: Health, Row: "a health need", IDColumn: colNHS, Columns: []Column{
-		{Name: "need", Kind: KindEnum, Required: true, Enum: []string{"ADULT_MENTAL_HEALTH", "CHILD_MENTAL_HEALTH", "SUBSTANCE_MISUSE", "UNDER5_DEVELOPMENT", "TEENAGE_PREGNANCY"}},
+		{
+			Name:     "need",
+			Kind:     KindEnum,
+			Required: true,
+			Enum: []string{
+				"ADULT_MENTAL_HEALTH",
+				"CHILD_MENTAL_HEALTH",
+				"SUBSTANCE_MISUSE",
+				"UNDER5_DEVELOPMENT",
+				"TEENAGE_PREGNANCY",
+			},
+		},
 		{Name: "start_date", Kind: KindDate, Required: true},
 		{Name: "end_date", Kind: KindDate},
 	}},
 	{Name: Housing, Row: "a housing or money problem", Columns: []Column{
-		{Name: "event_type", Kind: KindEnum, Required: true, Enum: []string{"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"}},
+		{
+			Name:     "event_type",
+			Kind:     KindEnum,
+			Required: true,
+			Enum:     []string{"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"},
+		},
 		{Name: "event_date", Kind: KindDate, Required: true},
 	}},
-	{Name: HouseholdLinks, Row: "a known relationship between two people, each named as feed:identifier", Columns: []Column{
-		{Name: "person_ref_a", Kind: KindRef, Required: true},
-		{Name: "person_ref_b", Kind: KindRef, Required: true},
-		{Name: "relationship", Kind: KindEnum, Required: true, Enum: []string{"PARENT_OF", "PARTNER_OF", "SIBLING_OF", "CARER_OF"}},
-	}},
-	{Name: Residents, Row: "a person recorded as living at an address (council tax and housing benefit accounts, GP registrations)", Since: 2, Columns: []Column{
-		{Name: "source", Kind: KindEnum, Required: true, Enum: []string{"COUNCIL_TAX", "HOUSING_BENEFIT", "GP_REGISTRATION"}},
-		{Name: "account_ref", Kind: KindText},
-		{Name: "from_date", Kind: KindDate, Required: true},
-		{Name: "to_date", Kind: KindDate},
-	}},
+	{
+		Name: HouseholdLinks,
+		Row:  "a known relationship between two people, each named as feed:identifier",
+		Columns: []Column{
+			{Name: "person_ref_a", Kind: KindRef, Required: true},
+			{Name: "person_ref_b", Kind: KindRef, Required: true},
+			{
+				Name:     "relationship",
+				Kind:     KindEnum,
+				Required: true,
+				Enum:     []string{"PARENT_OF", "PARTNER_OF", "SIBLING_OF", "CARER_OF"},
+			},
+		},
+	},
+	{
+		Name:  Residents,
+		Row:   "a person recorded as living at an address (council tax and housing benefit accounts, GP registrations)",
+		Since: 2,
+		Columns: []Column{
+			{
+				Name:     "source",
+				Kind:     KindEnum,
+				Required: true,
+				Enum:     []string{"COUNCIL_TAX", "HOUSING_BENEFIT", "GP_REGISTRATION"},
+			},
+			{Name: "account_ref", Kind: KindText},
+			{Name: "from_date", Kind: KindDate, Required: true},
+			{Name: "to_date", Kind: KindDate},
+		},
+	},
 }
 
 // Feeds returns every feed of the contract, in the contract's order.
@@ -166,4 +238,10 @@ func (f Feed) Header() []string {
 }
 
 // refFeeds are the feeds whose identifiers a household link may name, by identifier column.
-var refFeeds = map[string]string{SchoolCensus: colUPN, SocialCare: colLCS, Police: colPNC, DWPBenefits: colNINO, Health: colNHS}
+var refFeeds = map[string]string{
+	SchoolCensus: colUPN,
+	SocialCare:   colLCS,
+	Police:       colPNC,
+	DWPBenefits:  colNINO,
+	Health:       colNHS,
+}

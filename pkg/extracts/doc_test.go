@@ -20,7 +20,9 @@ const (
 // feedsTable is the markdown table of every feed and its columns beyond the person fields.
 func feedsTable() string {
 	var b strings.Builder
-	b.WriteString("| feed | since | one row is | identifier | columns beyond the person fields (required in bold) |\n|---|---|---|---|---|\n")
+	b.WriteString(
+		"| feed | since | one row is | identifier | columns beyond the person fields (required in bold) |\n|---|---|---|---|---|\n",
+	)
 	for _, f := range Feeds() {
 		since := "1"
 		if f.Since > 0 {
@@ -69,5 +71,8 @@ func TestTheContractDocumentShowsEveryFeed(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("%s's table of feeds differs from the contract in pkg/extracts: run FAMILYPATH_UPDATE_DOCS=1 go test -run TestTheContractDocumentShowsEveryFeed ./pkg/extracts", contractDoc)
+	t.Errorf(
+		"%s's table of feeds differs from the contract in pkg/extracts: run FAMILYPATH_UPDATE_DOCS=1 go test -run TestTheContractDocumentShowsEveryFeed ./pkg/extracts",
+		contractDoc,
+	)
 }

@@ -127,7 +127,9 @@ type Reader struct {
 func NewReader(in io.Reader, feedName string, format Format, o Options) (*Reader, error) {
 	feed, ok := FeedNamed(feedName)
 	if !ok {
-		return nil, &HeaderError{Problems: []Issue{{Kind: RejectedRow, Reason: "there is no feed of that name in the contract"}}}
+		return nil, &HeaderError{
+			Problems: []Issue{{Kind: RejectedRow, Reason: "there is no feed of that name in the contract"}},
+		}
 	}
 	r := &Reader{feed: feed, format: format, asOf: o.AsOf, onIssue: o.Issues, fields: fieldsOf(feed)}
 	switch format {
@@ -149,10 +151,20 @@ func NewReader(in io.Reader, feedName string, format Format, o Options) (*Reader
 func (r *Reader) readHeader() error {
 	header, err := r.csv.Read()
 	if err == io.EOF {
-		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the file is empty: a header row is required"}}}
+		return &HeaderError{
+			Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the file is empty: a header row is required"}},
+		}
 	}
 	if r.limit.tripped || errors.Is(err, errLineTooLong) {
-		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the header row is longer than " + strconv.Itoa(maxLine) + " bytes"}}}
+		return &HeaderError{
+			Problems: []Issue{
+				{
+					Line:   1,
+					Kind:   RejectedRow,
+					Reason: "the header row is longer than " + strconv.Itoa(maxLine) + " bytes",
+				},
+			},
+		}
 	}
 	if err != nil {
 		return &HeaderError{Problems: []Issue{{Line: 1, Kind: RejectedRow, Reason: "the header row is not valid CSV"}}}
@@ -166,21 +178,34 @@ func (r *Reader) readHeader() error {
 		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		if named[h] {
-			problems = append(problems, Issue{Line: 1, Field: h, Kind: RejectedRow, Reason: "the column is named twice"})
+			problems = append(
+				problems,
+				Issue{Line: 1, Field: h, Kind: RejectedRow, Reason: "the column is named twice"},
+			)
 			continue
 		}
 		named[h] = true
 		f, ok := r.fields[h]
 		if !ok {
 			r.counts.IgnoredColumns++
-			r.report(Issue{Line: 1, Field: column(h), Kind: IgnoredColumn, Reason: "the contract has no such column for this feed; its values were ignored"})
+			r.report(
+				Issue{
+					Line:   1,
+					Field:  column(h),
+					Kind:   IgnoredColumn,
+					Reason: "the contract has no such column for this feed; its values were ignored",
+				},
+			)
 			continue
 		}
 		r.cols[i] = &f
 	}
 	for _, c := range r.feed.Columns {
 		if c.Required && !named[c.Name] {
-			problems = append(problems, Issue{Line: 1, Field: c.Name, Kind: RejectedRow, Reason: "a required column is missing"})
+			problems = append(
+				problems,
+				Issue{Line: 1, Field: c.Name, Kind: RejectedRow, Reason: "a required column is missing"},
+			)
 		}
 	}
 	if len(problems) > 0 {
@@ -244,7 +269,11 @@ func (r *Reader) nextCSV() (bool, error) {
 	}
 	if errors.Is(err, errLineTooLong) {
 		return false, &HeaderError{Problems: []Issue{{Line: r.limit.line + 1, Kind: RejectedRow,
-			Reason: "line " + strconv.Itoa(r.limit.line+1) + " is longer than " + strconv.Itoa(maxLine) + " bytes: not an extract this contract reads (nothing of the file was loaded)"}}}
+			Reason: "line " + strconv.Itoa(
+				r.limit.line+1,
+			) + " is longer than " + strconv.Itoa(
+				maxLine,
+			) + " bytes: not an extract this contract reads (nothing of the file was loaded)"}}}
 	}
 	if err != nil && !errors.As(err, &pe) {
 		return false, err // the input failed: the caller loads nothing
@@ -252,7 +281,10 @@ func (r *Reader) nextCSV() (bool, error) {
 	r.counts.Rows++
 	if pe != nil {
 		r.begin(pe.StartLine)
-		r.reject("", "is not valid CSV (check quotes: a field with a comma, quote or line break must be quoted, quotes doubled)")
+		r.reject(
+			"",
+			"is not valid CSV (check quotes: a field with a comma, quote or line break must be quoted, quotes doubled)",
+		)
 		return r.end(), nil
 	}
 	line, _ := r.csv.FieldPos(0)
@@ -330,7 +362,15 @@ func (r *Reader) nextJSON() (bool, error) {
 			if !r.ignored[name] {
 				r.ignored[name] = true
 				r.counts.IgnoredColumns++
-				r.report(Issue{Line: r.line, Row: r.row.Row, Field: column(name), Kind: IgnoredColumn, Reason: "the contract has no such field for this feed; its values were ignored"})
+				r.report(
+					Issue{
+						Line:   r.line,
+						Row:    r.row.Row,
+						Field:  column(name),
+						Kind:   IgnoredColumn,
+						Reason: "the contract has no such field for this feed; its values were ignored",
+					},
+				)
 			}
 			continue
 		}
@@ -394,7 +434,16 @@ func (r *Reader) take(f *field, v string) bool {
 	switch {
 	case reason == "":
 	case f.person:
-		r.pending = append(r.pending, Issue{Line: r.row.Line, Row: r.row.Row, Field: f.name, Kind: UnknownValue, Reason: reason + "; treated as unknown"})
+		r.pending = append(
+			r.pending,
+			Issue{
+				Line:   r.row.Line,
+				Row:    r.row.Row,
+				Field:  f.name,
+				Kind:   UnknownValue,
+				Reason: reason + "; treated as unknown",
+			},
+		)
 	default:
 		r.reject(f.name, reason)
 	}
@@ -402,7 +451,10 @@ func (r *Reader) take(f *field, v string) bool {
 }
 
 func (r *Reader) reject(field, reason string) {
-	r.pending = append(r.pending, Issue{Line: r.row.Line, Row: r.row.Row, Field: field, Kind: RejectedRow, Reason: reason})
+	r.pending = append(
+		r.pending,
+		Issue{Line: r.row.Line, Row: r.row.Row, Field: field, Kind: RejectedRow, Reason: reason},
+	)
 }
 
 // check applies the rules that span fields.
@@ -419,7 +471,16 @@ func (r *Reader) check() {
 	}
 	if row.DOB != "" && r.asOf != "" && row.DOB > r.asOf {
 		row.DOB = ""
-		r.pending = append(r.pending, Issue{Line: row.Line, Row: row.Row, Field: "dob", Kind: UnknownValue, Reason: "is after the extract's date; treated as unknown"})
+		r.pending = append(
+			r.pending,
+			Issue{
+				Line:   row.Line,
+				Row:    row.Row,
+				Field:  "dob",
+				Kind:   UnknownValue,
+				Reason: "is after the extract's date; treated as unknown",
+			},
+		)
 	}
 	if t, ok := fixedEventType[r.feed.Name]; ok {
 		row.EventType = t

@@ -9,12 +9,19 @@ import (
 // keeps none: a file of millions of rejected rows is reported in flat memory.
 func TestIssuesGoToTheCallerAndAreNotKept(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("forename,surname,dob,sex,address_line1,address_line2,town,postcode,uprn,lcs_id,episode_type,start_date,end_date,unknown_column\n")
+	b.WriteString(
+		"forename,surname,dob,sex,address_line1,address_line2,town,postcode,uprn,lcs_id,episode_type,start_date,end_date,unknown_column\n",
+	)
 	for i := 0; i < 1000; i++ {
 		b.WriteString("Amy,Smith,2008-06-15,F,1 Road,,Preston,PR1 1AA,,LCS-1,NOT_A_CODE,2016-01-01,,x\n")
 	}
 	var got []Issue
-	rd, err := NewReader(strings.NewReader(b.String()), SocialCare, CSV, Options{Issues: func(i Issue) { got = append(got, i) }})
+	rd, err := NewReader(
+		strings.NewReader(b.String()),
+		SocialCare,
+		CSV,
+		Options{Issues: func(i Issue) { got = append(got, i) }},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,19 +45,41 @@ func TestCSVRowsAreCheckedNormalisedAndReportedByLine(t *testing.T) {
 		t.Fatalf("counts %+v, want %+v", n, want)
 	}
 	first := rows[0]
-	if first.Row != 1 || first.Line != 2 || first.SourceID != "LCS-1" || first.Sex != "F" || first.Postcode != "PR1 2AB" ||
-		first.EventType != "CP_PLAN" || first.StartDate != "2015-01-01" || first.EndDate != "2016-05-01" || first.Surname != "Smith" {
+	if first.Row != 1 || first.Line != 2 || first.SourceID != "LCS-1" || first.Sex != "F" ||
+		first.Postcode != "PR1 2AB" ||
+		first.EventType != "CP_PLAN" ||
+		first.StartDate != "2015-01-01" ||
+		first.EndDate != "2016-05-01" ||
+		first.Surname != "Smith" {
 		t.Errorf("first row read as %+v", first)
 	}
-	if second := rows[1]; second.Line != 3 || second.DOB != "" || second.Sex != "" || second.Postcode != "" || second.Forename != "Bo" {
+	if second := rows[1]; second.Line != 3 || second.DOB != "" || second.Sex != "" || second.Postcode != "" ||
+		second.Forename != "Bo" {
 		t.Errorf("malformed person fields must be unknown, the row kept: %+v", second)
 	}
 	want := []Issue{
-		{Line: 1, Field: "shoe_size", Kind: IgnoredColumn, Reason: "the contract has no such column for this feed; its values were ignored"},
-		{Line: 3, Row: 2, Field: "dob", Kind: UnknownValue, Reason: "is not a possible date of birth (YYYY-MM-DD); treated as unknown"},
+		{
+			Line:   1,
+			Field:  "shoe_size",
+			Kind:   IgnoredColumn,
+			Reason: "the contract has no such column for this feed; its values were ignored",
+		},
+		{
+			Line:   3,
+			Row:    2,
+			Field:  "dob",
+			Kind:   UnknownValue,
+			Reason: "is not a possible date of birth (YYYY-MM-DD); treated as unknown",
+		},
 		{Line: 3, Row: 2, Field: "sex", Kind: UnknownValue, Reason: "is not M, F or U; treated as unknown"},
 		{Line: 3, Row: 2, Field: "postcode", Kind: UnknownValue, Reason: "is not a UK postcode; treated as unknown"},
-		{Line: 4, Row: 3, Field: "episode_type", Kind: RejectedRow, Reason: "is not one of EH_ASSESSMENT, CIN, S47, CP_PLAN, CSE, MISSING, YOUNG_CARER, LAC"},
+		{
+			Line:   4,
+			Row:    3,
+			Field:  "episode_type",
+			Kind:   RejectedRow,
+			Reason: "is not one of EH_ASSESSMENT, CIN, S47, CP_PLAN, CSE, MISSING, YOUNG_CARER, LAC",
+		},
 		{Line: 5, Row: 4, Field: "end_date", Kind: RejectedRow, Reason: "is before start_date"},
 		{Line: 7, Row: 5, Field: "start_date", Kind: RejectedRow, Reason: "is required"},
 		{Line: 8, Row: 6, Kind: RejectedRow, Reason: "has 2 fields; the header has 10"},
@@ -98,30 +120,72 @@ func TestEveryFeedReadsItsContractColumns(t *testing.T) {
 		extra, values string
 		check         func(Row) bool
 	}{
-		SchoolCensus: {"upn,school_urn,term,sessions_possible,sessions_unauthorised,sessions_authorised,fixed_term_exclusions,permanent_exclusion,alternative_provision",
-			"A12345678901B,119000,2016-aut,150,20,5,1,N,y", func(r Row) bool {
-				return r.SourceID == "A12345678901B" && r.Term == "2016-AUT" && r.SessionsPossible == 150 && r.SessionsUnauthorised == 20 &&
-					r.SessionsAuthorised == 5 && r.FixedTermExclusions == 1 && !r.PermanentExclusion && r.AlternativeProvision && r.EventType == "ATTENDANCE"
-			}},
-		NotOnRoll: {"upn,reported_on", "A12345678901B,2016-03-01", func(r Row) bool { return r.EventType == "NOT_ON_ROLL" && r.EventDate == "2016-03-01" }},
-		Police: {"pnc_id,event_type,role,event_date,incident_ref", "2001/0123456A,dva_incident,VICTIM,2016-02-01,INC-1", func(r Row) bool {
-			return r.SourceID == "2001/0123456A" && r.EventType == "DVA_INCIDENT" && r.Role == "VICTIM" && r.EventDate == "2016-02-01" && r.IncidentRef == "INC-1"
-		}},
-		DWPBenefits: {"nino,benefit,uc_regime,start_date,end_date", "ab 12 34 56 c,UC,SEARCHING,2016-01-01,", func(r Row) bool {
-			return r.SourceID == "AB123456C" && r.EventType == "UC" && r.UCRegime == "SEARCHING" && r.EndDate == ""
-		}},
-		Employment: {"nino,employer,start_date,end_date,hours_per_week,evidence", "AB123456C,Acme,2016-01-01,2016-06-30,37.5,PAYSLIP", func(r Row) bool {
-			return r.EventType == "EMPLOYMENT" && r.HoursPerWeek == "37.5" && r.Evidence == "PAYSLIP" && r.Employer == "Acme"
-		}},
-		Health: {"nhs_number,need,start_date,end_date", "943 476 5919,SUBSTANCE_MISUSE,2015-01-01,2016-01-01", func(r Row) bool {
-			return r.SourceID == "9434765919" && r.EventType == "SUBSTANCE_MISUSE"
-		}},
-		Housing: {"event_type,event_date", "RENT_ARREARS,2016-04-01", func(r Row) bool { return r.EventType == "RENT_ARREARS" && r.SourceID == "" }},
-		HouseholdLinks: {"person_ref_a,person_ref_b,relationship", "dwp_benefits:ab123456c,school_census:A12345678901B,PARENT_OF", func(r Row) bool {
-			return r.PersonRefA == "dwp_benefits:AB123456C" && r.PersonRefB == "school_census:A12345678901B" && r.EventType == "PARENT_OF"
-		}},
+		SchoolCensus: {
+			"upn,school_urn,term,sessions_possible,sessions_unauthorised,sessions_authorised,fixed_term_exclusions,permanent_exclusion,alternative_provision",
+			"A12345678901B,119000,2016-aut,150,20,5,1,N,y",
+			func(r Row) bool {
+				return r.SourceID == "A12345678901B" && r.Term == "2016-AUT" && r.SessionsPossible == 150 &&
+					r.SessionsUnauthorised == 20 &&
+					r.SessionsAuthorised == 5 &&
+					r.FixedTermExclusions == 1 &&
+					!r.PermanentExclusion &&
+					r.AlternativeProvision &&
+					r.EventType == "ATTENDANCE"
+			},
+		},
+		NotOnRoll: {
+			"upn,reported_on",
+			"A12345678901B,2016-03-01",
+			func(r Row) bool { return r.EventType == "NOT_ON_ROLL" && r.EventDate == "2016-03-01" },
+		},
+		Police: {
+			"pnc_id,event_type,role,event_date,incident_ref",
+			"2001/0123456A,dva_incident,VICTIM,2016-02-01,INC-1",
+			func(r Row) bool {
+				return r.SourceID == "2001/0123456A" && r.EventType == "DVA_INCIDENT" && r.Role == "VICTIM" &&
+					r.EventDate == "2016-02-01" &&
+					r.IncidentRef == "INC-1"
+			},
+		},
+		DWPBenefits: {
+			"nino,benefit,uc_regime,start_date,end_date",
+			"ab 12 34 56 c,UC,SEARCHING,2016-01-01,",
+			func(r Row) bool {
+				return r.SourceID == "AB123456C" && r.EventType == "UC" && r.UCRegime == "SEARCHING" && r.EndDate == ""
+			},
+		},
+		Employment: {
+			"nino,employer,start_date,end_date,hours_per_week,evidence",
+			"AB123456C,Acme,2016-01-01,2016-06-30,37.5,PAYSLIP",
+			func(r Row) bool {
+				return r.EventType == "EMPLOYMENT" && r.HoursPerWeek == "37.5" && r.Evidence == "PAYSLIP" &&
+					r.Employer == "Acme"
+			},
+		},
+		Health: {
+			"nhs_number,need,start_date,end_date",
+			"943 476 5919,SUBSTANCE_MISUSE,2015-01-01,2016-01-01",
+			func(r Row) bool {
+				return r.SourceID == "9434765919" && r.EventType == "SUBSTANCE_MISUSE"
+			},
+		},
+		Housing: {
+			"event_type,event_date",
+			"RENT_ARREARS,2016-04-01",
+			func(r Row) bool { return r.EventType == "RENT_ARREARS" && r.SourceID == "" },
+		},
+		HouseholdLinks: {
+			"person_ref_a,person_ref_b,relationship",
+			"dwp_benefits:ab123456c,school_census:A12345678901B,PARENT_OF",
+			func(r Row) bool {
+				return r.PersonRefA == "dwp_benefits:AB123456C" && r.PersonRefB == "school_census:A12345678901B" &&
+					r.EventType == "PARENT_OF"
+			},
+		},
 		Residents: {"source,account_ref,from_date,to_date", "council_tax,CT-0042-17,2014-05-01,", func(r Row) bool {
-			return r.EventType == "COUNCIL_TAX" && r.AccountRef == "CT-0042-17" && r.StartDate == "2014-05-01" && r.EndDate == "" && r.SourceID == ""
+			return r.EventType == "COUNCIL_TAX" && r.AccountRef == "CT-0042-17" && r.StartDate == "2014-05-01" &&
+				r.EndDate == "" &&
+				r.SourceID == ""
 		}},
 	}
 	for feed, c := range cases {
@@ -131,7 +195,8 @@ func TestEveryFeedReadsItsContractColumns(t *testing.T) {
 			t.Errorf("%s: rows %+v issues %+v err %v", feed, rows, issues, err)
 			continue
 		}
-		if r := rows[0]; r.Forename != "Amy" || r.UPRN != "100012345678" || r.Town != "Preston" || r.AddressLine2 != "" {
+		if r := rows[0]; r.Forename != "Amy" || r.UPRN != "100012345678" || r.Town != "Preston" ||
+			r.AddressLine2 != "" {
 			t.Errorf("%s: person fields %+v", feed, r)
 		}
 	}
@@ -141,7 +206,14 @@ func TestIdentifiersOfTheWrongShapeAreUnknown(t *testing.T) {
 	for feed, id := range map[string]string{DWPBenefits: "QQ123456Z", Health: "9434765918", SchoolCensus: "123"} {
 		col := map[string]string{DWPBenefits: "nino", Health: "nhs_number", SchoolCensus: "upn"}[feed]
 		f, _ := FeedNamed(feed)
-		values := map[string]string{"benefit": "JSA", "need": "SUBSTANCE_MISUSE", "term": "2016-AUT", "sessions_possible": "10", "start_date": "2016-01-01", "evidence": "HMRC"}
+		values := map[string]string{
+			"benefit":           "JSA",
+			"need":              "SUBSTANCE_MISUSE",
+			"term":              "2016-AUT",
+			"sessions_possible": "10",
+			"start_date":        "2016-01-01",
+			"evidence":          "HMRC",
+		}
 		header, row := []string{col}, []string{id}
 		for _, c := range f.Columns {
 			if c.Required {
@@ -149,7 +221,8 @@ func TestIdentifiersOfTheWrongShapeAreUnknown(t *testing.T) {
 			}
 		}
 		rows, issues, _, err := readAll(t, feed, CSV, strings.Join(header, ",")+"\n"+strings.Join(row, ",")+"\n")
-		if err != nil || len(rows) != 1 || rows[0].SourceID != "" || len(issues) != 1 || issues[0].Field != col || issues[0].Kind != UnknownValue {
+		if err != nil || len(rows) != 1 || rows[0].SourceID != "" || len(issues) != 1 || issues[0].Field != col ||
+			issues[0].Kind != UnknownValue {
 			t.Errorf("%s: rows %+v issues %+v err %v", feed, rows, issues, err)
 		}
 	}
@@ -169,7 +242,9 @@ func TestJSONLinesReadTheSameFields(t *testing.T) {
 	if want := (Counts{Rows: 5, Accepted: 2, Rejected: 3, UnknownValues: 1, IgnoredColumns: 1}); n != want {
 		t.Fatalf("counts %+v, want %+v; issues %+v", n, want, issues)
 	}
-	if r := rows[0]; r.Line != 1 || r.SessionsPossible != 150 || r.SessionsUnauthorised != 20 || !r.PermanentExclusion || r.Forename != "Amy" {
+	if r := rows[0]; r.Line != 1 || r.SessionsPossible != 150 || r.SessionsUnauthorised != 20 ||
+		!r.PermanentExclusion ||
+		r.Forename != "Amy" {
 		t.Errorf("row %+v", r)
 	}
 	if r := rows[1]; r.Line != 6 || r.Row != 5 {
@@ -250,7 +325,10 @@ func TestALineOverTheCapFailsTheFileWithoutHoldingIt(t *testing.T) {
 			t.Errorf("a line under the cap: %v", err)
 		}
 	}
-	if _, err := NewReader(strings.NewReader(strings.Repeat("a", maxLine+1)+"\n"), Housing, CSV, Options{}); !errors.As(err, &he) {
+	if _, err := NewReader(strings.NewReader(strings.Repeat("a", maxLine+1)+"\n"), Housing, CSV, Options{}); !errors.As(
+		err,
+		&he,
+	) {
 		t.Errorf("a header over the cap: %v", err)
 	}
 }

@@ -21,19 +21,47 @@ type field struct {
 // fieldsOf returns the feed's fields by column name.
 func fieldsOf(f Feed) map[string]field {
 	m := map[string]field{
-		"forename":      {name: "forename", person: true, set: func(r *Row, v string) string { return name(&r.Forename, v) }},
-		"surname":       {name: "surname", person: true, set: func(r *Row, v string) string { return name(&r.Surname, v) }},
-		"dob":           {name: "dob", person: true, set: func(r *Row, v string) string { return birthDate(&r.DOB, v) }},
-		"sex":           {name: "sex", person: true, set: func(r *Row, v string) string { return sex(&r.Sex, v) }},
-		"address_line1": {name: "address_line1", person: true, set: func(r *Row, v string) string { return text(&r.AddressLine1, v) }},
-		"address_line2": {name: "address_line2", person: true, set: func(r *Row, v string) string { return text(&r.AddressLine2, v) }},
-		"town":          {name: "town", person: true, set: func(r *Row, v string) string { return text(&r.Town, v) }},
-		"postcode":      {name: "postcode", person: true, set: func(r *Row, v string) string { return postcode(&r.Postcode, v) }},
-		"uprn":          {name: "uprn", person: true, set: func(r *Row, v string) string { return uprn(&r.UPRN, v) }},
+		"forename": {
+			name:   "forename",
+			person: true,
+			set:    func(r *Row, v string) string { return name(&r.Forename, v) },
+		},
+		"surname": {
+			name:   "surname",
+			person: true,
+			set:    func(r *Row, v string) string { return name(&r.Surname, v) },
+		},
+		"dob": {
+			name:   "dob",
+			person: true,
+			set:    func(r *Row, v string) string { return birthDate(&r.DOB, v) },
+		},
+		"sex": {name: "sex", person: true, set: func(r *Row, v string) string { return sex(&r.Sex, v) }},
+		"address_line1": {
+			name:   "address_line1",
+			person: true,
+			set:    func(r *Row, v string) string { return text(&r.AddressLine1, v) },
+		},
+		"address_line2": {
+			name:   "address_line2",
+			person: true,
+			set:    func(r *Row, v string) string { return text(&r.AddressLine2, v) },
+		},
+		"town": {name: "town", person: true, set: func(r *Row, v string) string { return text(&r.Town, v) }},
+		"postcode": {
+			name:   "postcode",
+			person: true,
+			set:    func(r *Row, v string) string { return postcode(&r.Postcode, v) },
+		},
+		"uprn": {name: "uprn", person: true, set: func(r *Row, v string) string { return uprn(&r.UPRN, v) }},
 	}
 	if f.IDColumn != "" {
 		check := identifierChecks[f.IDColumn]
-		m[f.IDColumn] = field{name: f.IDColumn, person: true, set: func(r *Row, v string) string { return check(&r.SourceID, v) }}
+		m[f.IDColumn] = field{
+			name:   f.IDColumn,
+			person: true,
+			set:    func(r *Row, v string) string { return check(&r.SourceID, v) },
+		}
 	}
 	for _, c := range f.Columns {
 		m[c.Name] = field{name: c.Name, required: c.Required, set: setter(f.Name, c)}

@@ -75,10 +75,16 @@ func BlockingKeys(p *Person, dst []BlockKey) []BlockKey {
 		dst = append(dst, key('o').num(dob).str(p.Postcode).whole()) // both names changed or missing
 	}
 	if p.Postcode != "" && p.ForenameSX != "" {
-		dst = append(dst, key('q').str(p.Postcode).str(p.ForenameSX).whole()) // a wrong or missing date of birth and a changed surname
+		dst = append(
+			dst,
+			key('q').str(p.Postcode).str(p.ForenameSX).whole(),
+		) // a wrong or missing date of birth and a changed surname
 	}
 	if p.Postcode != "" && p.SurnameSX != "" {
-		dst = append(dst, key('u').str(p.Postcode).str(p.SurnameSX).partial()) // the surname at the postcode, for records missing a date of birth or forename
+		dst = append(
+			dst,
+			key('u').str(p.Postcode).str(p.SurnameSX).partial(),
+		) // the surname at the postcode, for records missing a date of birth or forename
 	}
 	if known && p.ForenameSX != "" {
 		dst = append(dst, key('f').num(dob).str(p.ForenameSX).whole()) // a changed surname and a move
@@ -195,7 +201,9 @@ func CandidatePairs(people []Person) [][2]int32 {
 	n := 0
 	eachPair(func(_, _ int32) { n++ })
 	pairs := make([]uint64, 0, n)
-	eachPair(func(x, y int32) { pairs = append(pairs, uint64(x)<<32|uint64(y)) }) // #nosec G115 -- record numbers are not negative
+	eachPair(
+		func(x, y int32) { pairs = append(pairs, uint64(x)<<32|uint64(y)) },
+	) // #nosec G115 -- record numbers are not negative
 	radixSort(pairs, func(p uint64) uint64 { return p })
 	pairs = slices.Compact(pairs)
 	out := make([][2]int32, len(pairs))

@@ -16,7 +16,16 @@ func TestACoarseKeyPairsOnlyInSmallBlocks(t *testing.T) {
 	}
 	people := []Person{a, b}
 	for i := range MaxCoarseBlock {
-		people = append(people, Prepare(fmt.Sprintf("Other%c", 'A'+i), fmt.Sprintf("Person%c", 'A'+i), "1961-02-03", "F", fmt.Sprintf("LA%d 1AA", i)))
+		people = append(
+			people,
+			Prepare(
+				fmt.Sprintf("Other%c", 'A'+i),
+				fmt.Sprintf("Person%c", 'A'+i),
+				"1961-02-03",
+				"F",
+				fmt.Sprintf("LA%d 1AA", i),
+			),
+		)
 	}
 	for _, p := range CandidatePairs(people) {
 		if p == [2]int32{0, 1} {
@@ -39,7 +48,16 @@ func TestTheAddressAndPostcodePairAloneOnlyInSmallBlocks(t *testing.T) {
 	}
 	people := []Person{a, b}
 	for i := range MaxCoarseBlock {
-		people = append(people, Prepare(fmt.Sprintf("Other%c", 'A'+i), "Person", fmt.Sprintf("19%02d-01-01", 50+i), "F", fmt.Sprintf("LA%d 1AA", i)).WithAddress("14 Rene Street"))
+		people = append(
+			people,
+			Prepare(
+				fmt.Sprintf("Other%c", 'A'+i),
+				"Person",
+				fmt.Sprintf("19%02d-01-01", 50+i),
+				"F",
+				fmt.Sprintf("LA%d 1AA", i),
+			).WithAddress("14 Rene Street"),
+		)
 	}
 	for _, p := range CandidatePairs(people) {
 		if p == [2]int32{0, 1} {

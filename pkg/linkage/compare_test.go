@@ -49,7 +49,9 @@ func TestNormaliseSpellsEveryName(t *testing.T) {
 		}
 	}
 	if a, b := Prepare("Łukasz", "Wiśniewski", "", "", ""), Prepare("Lukasz", "Wisniewski", "", "", ""); a.ForenameSX != b.ForenameSX ||
-		a.SurnameSX != "W252" || a.Forename != b.Forename || a.Surname != b.Surname {
+		a.SurnameSX != "W252" ||
+		a.Forename != b.Forename ||
+		a.Surname != b.Surname {
 		t.Errorf("prepared %+v and %+v", a, b)
 	}
 }

@@ -59,7 +59,21 @@ func TestEstimateRecoversTheProbabilitiesThatMadeTheData(t *testing.T) {
 }
 
 func TestPatternIndexReadsAComparisonBackAndInOrder(t *testing.T) {
-	a, b := Comparison{Exact, Close, Differ, Missing, Exact, Missing}, Comparison{Exact, Close, Missing, Exact, Exact, Exact}
+	a, b := Comparison{
+		Exact,
+		Close,
+		Differ,
+		Missing,
+		Exact,
+		Missing,
+	}, Comparison{
+		Exact,
+		Close,
+		Missing,
+		Exact,
+		Exact,
+		Exact,
+	}
 	for _, c := range []Comparison{a, b, {}, {Missing, Missing, Missing, Missing, Missing, Missing}} {
 		if got := patternOf(patternIndex(c)); got != c {
 			t.Errorf("patternOf(patternIndex(%v)) = %v", c, got)

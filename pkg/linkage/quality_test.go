@@ -12,7 +12,13 @@ import (
 )
 
 // idColumn is each feed's own person identifier (data contracts).
-var idColumn = map[string]string{"school_census": "upn", "social_care": "lcs_id", "police": "pnc_id", "dwp_benefits": "nino", "health": "nhs_number"}
+var idColumn = map[string]string{
+	"school_census": "upn",
+	"social_care":   "lcs_id",
+	"police":        "pnc_id",
+	"dwp_benefits":  "nino",
+	"health":        "nhs_number",
+}
 
 // countyPeople reads every row of a synthetic county that names a person, prepared for
 // linkage, with the id of the person it really is.
@@ -24,21 +30,28 @@ func countyPeople(t testing.TB, households int) ([]linkage.Person, []string) {
 	for _, f := range extracts.Feeds() {
 		headers[f.Name] = f.Header()
 	}
-	err := county.Generate(county.Config{Seed: 7, Households: households}, func(_ *county.Household, rows []county.Row) error {
-		for _, r := range rows {
-			col := map[string]string{}
-			for i, h := range headers[r.Feed] {
-				col[h] = r.Values[i]
+	err := county.Generate(
+		county.Config{Seed: 7, Households: households},
+		func(_ *county.Household, rows []county.Row) error {
+			for _, r := range rows {
+				col := map[string]string{}
+				for i, h := range headers[r.Feed] {
+					col[h] = r.Values[i]
+				}
+				if col["surname"] == "" && col["forename"] == "" || r.Feed == extracts.Residents {
+					continue // residents rows (no identifier, often no date of birth) are linked by the fitted model: measured in services/identification/internal/batch
+				}
+				id := col[idColumn[r.Feed]]
+				people = append(
+					people,
+					linkage.Prepare(col["forename"], col["surname"], col["dob"], col["sex"], col["postcode"]).
+						WithSource(r.Feed, id),
+				)
+				truth = append(truth, r.Person.ID)
 			}
-			if col["surname"] == "" && col["forename"] == "" || r.Feed == extracts.Residents {
-				continue // residents rows (no identifier, often no date of birth) are linked by the fitted model: measured in services/identification/internal/batch
-			}
-			id := col[idColumn[r.Feed]]
-			people = append(people, linkage.Prepare(col["forename"], col["surname"], col["dob"], col["sex"], col["postcode"]).WithSource(r.Feed, id))
-			truth = append(truth, r.Person.ID)
-		}
-		return nil
-	})
+			return nil
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +95,19 @@ func TestBlockingAndScoringOnTheSyntheticCounty(t *testing.T) {
 	blockingRecall := float64(kept) / float64(truePairs)
 	precision, recall := float64(tp)/float64(tp+fp), float64(tp)/float64(truePairs)
 	f1 := 2 * precision * recall / (precision + recall)
-	t.Logf("%d rows, %d true pairs; blocking: %d candidate pairs (%.1f a row), keeps %.4f of true pairs; default model, weight > 10: precision %.4f, recall %.4f, F1 %.4f",
-		len(people), truePairs, len(pairs), float64(len(pairs))/float64(len(people)), blockingRecall, precision, recall, f1)
+	t.Logf(
+		"%d rows, %d true pairs; blocking: %d candidate pairs (%.1f a row), keeps %.4f of true pairs; default model, weight > 10: precision %.4f, recall %.4f, F1 %.4f",
+		len(
+			people,
+		),
+		truePairs,
+		len(pairs),
+		float64(len(pairs))/float64(len(people)),
+		blockingRecall,
+		precision,
+		recall,
+		f1,
+	)
 	if blockingRecall < 0.99 || float64(len(pairs)) > 5*float64(len(people)) || f1 < 0.9 {
 		t.Errorf("below the floor: blocking keeps %.3f with %d pairs, F1 %.3f", blockingRecall, len(pairs), f1)
 	}

@@ -185,7 +185,8 @@ func (m *Model) Score(a, b *Person) (float64, Comparison) {
 func Compare(a, b *Person) Comparison {
 	var c Comparison
 	c[FieldForename] = nameLevel(a.Forename, b.Forename, a.ForenameSX, b.ForenameSX)
-	if c[FieldForename] > Close && c[FieldForename] != Missing && (a.groups.shares(b.groups) || a.foreSpelt.shares(b.foreSpelt)) {
+	if c[FieldForename] > Close && c[FieldForename] != Missing &&
+		(a.groups.shares(b.groups) || a.foreSpelt.shares(b.foreSpelt)) {
 		c[FieldForename] = Close // a familiar form (JIM for JAMES) or another spelling (MUHAMMAD for MOHAMMED)
 	}
 	c[FieldSurname] = nameLevel(a.Surname, b.Surname, a.SurnameSX, b.SurnameSX)

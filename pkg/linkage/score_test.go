@@ -36,7 +36,20 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 	if _, c := m.Score(&ided, &amy); c[FieldIdentifier] != Missing {
 		t.Errorf("an identifier on one side only: %v", c)
 	}
-	same, other := Prepare("A", "S", "", "", "").WithSource("health", "9434765919"), Prepare("Amy", "Smith", "", "", "").WithSource("health", "1234567890")
+	same, other := Prepare(
+		"A",
+		"S",
+		"",
+		"",
+		"",
+	).WithSource("health", "9434765919"),
+		Prepare(
+			"Amy",
+			"Smith",
+			"",
+			"",
+			"",
+		).WithSource("health", "1234567890")
 	if _, c := m.Score(&ided, &same); c[FieldIdentifier] != Exact {
 		t.Errorf("the same NHS number: %v", c)
 	}
@@ -66,8 +79,21 @@ func benchmarkScore(b *testing.B, tf bool) {
 	m := NewModel(DefaultProbabilities())
 	var people []Person
 	for i := 0; i < 1024; i++ {
-		people = append(people, Prepare(fmt.Sprintf("Name%c%c", 'A'+i%26, 'A'+i/26%26), []string{"Smith", "Smyth", "Jones", "Brown"}[i%4],
-			fmt.Sprintf("20%02d-%02d-%02d", i%18, 1+i%12, 1+i%28), "MF"[i%2:i%2+1], fmt.Sprintf("PR%d %dAB", i%9, i%7)))
+		people = append(
+			people,
+			Prepare(
+				fmt.Sprintf("Name%c%c", 'A'+i%26, 'A'+i/26%26),
+				[]string{"Smith", "Smyth", "Jones", "Brown"}[i%4],
+				fmt.Sprintf(
+					"20%02d-%02d-%02d",
+					i%18,
+					1+i%12,
+					1+i%28,
+				),
+				"MF"[i%2:i%2+1],
+				fmt.Sprintf("PR%d %dAB", i%9, i%7),
+			),
+		)
 	}
 	if tf {
 		m.Frequencies = CountFrequencies(people)

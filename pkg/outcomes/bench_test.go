@@ -20,7 +20,10 @@ func realisticFamilies(n int) []*Family {
 	fams := make([]*Family, n)
 	for i := range fams {
 		f := &Family{ID: fmt.Sprintf("f%05d", i), Coverage: received("2016-09-01")}
-		f.Members = []Member{{ID: "a1", BirthDate: day("1975-01-01", 5000)}, {ID: "a2", BirthDate: day("1975-01-01", 5000)}}
+		f.Members = []Member{
+			{ID: "a1", BirthDate: day("1975-01-01", 5000)},
+			{ID: "a2", BirthDate: day("1975-01-01", 5000)},
+		}
 		for c := 0; c < 1+rng.IntN(3); c++ {
 			f.Members = append(f.Members, Member{ID: fmt.Sprintf("c%d", c), BirthDate: day("2002-01-01", 4000)})
 		}
@@ -35,15 +38,68 @@ func realisticFamilies(n int) []*Family {
 		add(Fact{Person: "c0", Feed: "police", Type: "PROVEN_OFFENCE", Date: day("2015-01-01", 500)})
 		add(Fact{Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: day("2015-01-01", 500)})
 		add(Fact{Person: "a2", Feed: "police", Type: "ASB_INTERVENTION", Date: day("2015-01-01", 500)})
-		add(Fact{Person: "c0", Feed: "social_care", Type: "CP_PLAN", Start: day("2014-06-01", 200), End: day("2015-09-01", 400)})
-		add(Fact{Person: "c0", Feed: "social_care", Type: "EH_ASSESSMENT", Start: day("2015-01-01", 300), End: day("2016-01-01", 300)})
-		add(Fact{Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: day("2014-06-01", 300), End: day("2016-01-01", 300)})
-		add(Fact{Person: "a1", Feed: "dwp_benefits", Type: "JSA", Start: day("2013-01-01", 300), End: day("2015-10-01", 200)})
-		add(Fact{Person: "a2", Feed: "dwp_benefits", Type: "ESA", Start: day("2013-01-01", 300), End: day("2015-10-01", 200)})
-		add(Fact{Person: "a1", Feed: "employment", Type: "EMPLOYMENT", Start: day("2016-01-01", 60), End: day("2016-09-01", 120)})
+		add(
+			Fact{
+				Person: "c0",
+				Feed:   "social_care",
+				Type:   "CP_PLAN",
+				Start:  day("2014-06-01", 200),
+				End:    day("2015-09-01", 400),
+			},
+		)
+		add(
+			Fact{
+				Person: "c0",
+				Feed:   "social_care",
+				Type:   "EH_ASSESSMENT",
+				Start:  day("2015-01-01", 300),
+				End:    day("2016-01-01", 300),
+			},
+		)
+		add(
+			Fact{
+				Person: "a1",
+				Feed:   "health",
+				Type:   "ADULT_MENTAL_HEALTH",
+				Start:  day("2014-06-01", 300),
+				End:    day("2016-01-01", 300),
+			},
+		)
+		add(
+			Fact{
+				Person: "a1",
+				Feed:   "dwp_benefits",
+				Type:   "JSA",
+				Start:  day("2013-01-01", 300),
+				End:    day("2015-10-01", 200),
+			},
+		)
+		add(
+			Fact{
+				Person: "a2",
+				Feed:   "dwp_benefits",
+				Type:   "ESA",
+				Start:  day("2013-01-01", 300),
+				End:    day("2015-10-01", 200),
+			},
+		)
+		add(
+			Fact{
+				Person: "a1",
+				Feed:   "employment",
+				Type:   "EMPLOYMENT",
+				Start:  day("2016-01-01", 60),
+				End:    day("2016-09-01", 120),
+			},
+		)
 		add(Fact{Person: "a1", Feed: "housing", Type: "RENT_ARREARS", Date: day("2015-06-01", 300)})
-		f.Attachment = &Attachment{Date: d("2016-01-10"), Baseline: []string{"CRIME", "EDUCATION", "CHILDREN_NEED_HELP", "WORKLESSNESS"},
-			Assessment: true, FamilyPlan: true, LeadProfessional: true}
+		f.Attachment = &Attachment{
+			Date:             d("2016-01-10"),
+			Baseline:         []string{"CRIME", "EDUCATION", "CHILDREN_NEED_HELP", "WORKLESSNESS"},
+			Assessment:       true,
+			FamilyPlan:       true,
+			LeadProfessional: true,
+		}
 		fams[i] = f
 	}
 	return fams

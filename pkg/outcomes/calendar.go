@@ -4,10 +4,10 @@ import "sort"
 
 // Term is one school term: "2016-AUT" (autumn 2016), "2017-SPR", "2017-SUM".
 type Term struct {
-	Code  string `yaml:"code" json:"code"`
+	Code  string `yaml:"code"  json:"code"`
 	Start Moment `yaml:"start" json:"start"`
 	// End is the first day after the term (so a term is [Start, End)).
-	End Moment `yaml:"end" json:"end"`
+	End Moment `yaml:"end"   json:"end"`
 }
 
 // Calendar is the plan's school terms in order.

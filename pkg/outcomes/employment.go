@@ -103,7 +103,8 @@ func (c *evaluation) adultEmployment(member int32, person string, at Moment) (Em
 	c.ids = append(c.ids, left.ID)
 	movedToUC := false
 	for _, u := range uc {
-		if window, _ := p.ContinuousEmployment.UCMoveWindow.after(*left.End, p.Terms); !u.Start.Before(left.End.Time) && !u.Start.After(window.Time) {
+		if window, _ := p.ContinuousEmployment.UCMoveWindow.after(*left.End, p.Terms); !u.Start.Before(left.End.Time) &&
+			!u.Start.After(window.Time) {
 			movedToUC = true
 			c.ids = append(c.ids, u.ID)
 		}
@@ -134,7 +135,12 @@ func (c *evaluation) adultEmployment(member int32, person string, at Moment) (Em
 			st.Flags = []string{FlagPossibleUCMove}
 		}
 		if c.words {
-			c.t.s("left ", left.Type, " on ").m(*left.End).s(" with no evidence of work since: leaving a benefit is not work (evidence ").list(st.Facts).s(")").end()
+			c.t.s("left ", left.Type, " on ").
+				m(*left.End).
+				s(" with no evidence of work since: leaving a benefit is not work (evidence ").
+				list(st.Facts).
+				s(")").
+				end()
 		}
 		return st, true
 	}
@@ -149,7 +155,10 @@ func (c *evaluation) adultEmployment(member int32, person string, at Moment) (Em
 			c.t.count(days, "day").s(" of work counted; ", st.Rule, " would have been met on ").m(projected).
 				s(" if work went on, but the data of work stops before it")
 		case !projected.IsZero():
-			c.t.count(days, "day").s(" of work counted so far; ", st.Rule, " met on ").m(projected).s(" if work continues")
+			c.t.count(days, "day").
+				s(" of work counted so far; ", st.Rule, " met on ").
+				m(projected).
+				s(" if work continues")
 		default:
 			c.t.count(days, "day").s(" of work counted; ", st.Rule, " not met")
 		}
@@ -173,9 +182,19 @@ func (r *EmploymentRule) String() string {
 		return r.text
 	}
 	if r.ConsecutiveWeeks > 0 {
-		return fmt.Sprintf("%d consecutive weeks in work (%d consecutive days)", r.ConsecutiveWeeks, 7*r.ConsecutiveWeeks)
+		return fmt.Sprintf(
+			"%d consecutive weeks in work (%d consecutive days)",
+			r.ConsecutiveWeeks,
+			7*r.ConsecutiveWeeks,
+		)
 	}
-	return fmt.Sprintf("%d weeks in work within the last %d (%d days of the last %d)", r.WeeksInWork, r.WithinWeeks, 7*r.WeeksInWork, 7*r.WithinWeeks)
+	return fmt.Sprintf(
+		"%d weeks in work within the last %d (%d days of the last %d)",
+		r.WeeksInWork,
+		r.WithinWeeks,
+		7*r.WeeksInWork,
+		7*r.WithinWeeks,
+	)
 }
 
 // span is a merged stretch of work over London calendar days [start, end): for a spell still

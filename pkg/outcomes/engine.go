@@ -149,7 +149,11 @@ type factInfo struct {
 func newEvaluation(p *Plan, f *Family) *evaluation {
 	c := evaluations.Get().(*evaluation)
 	c.p, c.f = p, f
-	c.ids = make([]string, 0, 2*len(f.Facts)+8) // about what a judgement cites (eligibility and progress); more grows it
+	c.ids = make(
+		[]string,
+		0,
+		2*len(f.Facts)+8,
+	) // about what a judgement cites (eligibility and progress); more grows it
 	c.members, c.facts = resize(c.members, len(f.Members)), resize(c.facts, len(f.Facts))
 	c.indFacts, c.counts = resize(c.indFacts, p.indicators), resize(c.counts, p.indicators)
 	c.factInds = resize(c.factInds, len(f.Facts))
@@ -266,14 +270,23 @@ func (c *evaluation) eligibility(at Moment, atAttachment bool) EligibilityResult
 	}
 	switch {
 	case n < p.Eligibility.MinProblems:
-		c.t.s("not eligible: ").count(n, "problem").s(" evidenced at ").m(at).s(", the plan needs ").n(p.Eligibility.MinProblems)
+		c.t.s("not eligible: ").
+			count(n, "problem").
+			s(" evidenced at ").
+			m(at).
+			s(", the plan needs ").
+			n(p.Eligibility.MinProblems)
 	case !r.Dependants:
 		c.t.s("not eligible: no dependent child")
 		if p.Eligibility.PregnancyCounts {
 			c.t.s(" or pregnancy")
 		}
 	default:
-		c.t.s("eligible: ").count(n, "problem").s(" evidenced (the plan needs ").n(p.Eligibility.MinProblems).s("), with a dependent child")
+		c.t.s("eligible: ").
+			count(n, "problem").
+			s(" evidenced (the plan needs ").
+			n(p.Eligibility.MinProblems).
+			s("), with a dependent child")
 		if p.Eligibility.PregnancyCounts {
 			c.t.s(" or pregnancy")
 		}
@@ -365,7 +378,8 @@ func (c *evaluation) indicatorMet(ind *Indicator, at Moment, collect bool) bool 
 		case fact.Date != nil: // an event inside (from, at]
 			hit = fact.Date.After(from.Time) && !fact.Date.After(at.Time) && c.subjectMatches(ind, i, *fact.Date)
 		case fact.Start != nil: // a spell overlapping (from, at]
-			hit = !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) && c.subjectMatches(ind, i, *fact.Start)
+			hit = !fact.Start.After(at.Time) && (fact.End == nil || fact.End.After(from.Time)) &&
+				c.subjectMatches(ind, i, *fact.Start)
 		}
 		if hit {
 			if !collect {
@@ -445,7 +459,14 @@ func (c *evaluation) readiness(a *Attachment) *Readiness {
 	p := c.p
 	r := &Readiness{}
 	if n := c.evidencedCount(a.Date); n < p.Eligibility.MinProblems {
-		r.Missing = append(r.Missing, "evidence against "+strconv.Itoa(p.Eligibility.MinProblems)+" or more problems ("+strconv.Itoa(n)+" evidenced at "+a.Date.String()+")")
+		r.Missing = append(
+			r.Missing,
+			"evidence against "+strconv.Itoa(
+				p.Eligibility.MinProblems,
+			)+" or more problems ("+strconv.Itoa(
+				n,
+			)+" evidenced at "+a.Date.String()+")",
+		)
 	}
 	if !a.Assessment {
 		r.Missing = append(r.Missing, "a whole-family assessment")
@@ -518,7 +539,11 @@ func (c *evaluation) sspDates(r *Result, problems []ProblemStatus, a *Attachment
 	minimum := c.p.Eligibility.MinProblems
 	if len(a.Baseline) < minimum {
 		if c.words {
-			c.t.s("no result by SSP: the baseline holds ").count(len(a.Baseline), "problem").s(" and the plan needs ").n(minimum).end()
+			c.t.s("no result by SSP: the baseline holds ").
+				count(len(a.Baseline), "problem").
+				s(" and the plan needs ").
+				n(minimum).
+				end()
 		}
 		return Moment{}, Moment{}
 	}

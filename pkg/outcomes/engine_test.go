@@ -85,7 +85,8 @@ func TestShippedPlansLoadSideBySide(t *testing.T) {
 	if len(l.Hash) != 64 || l.Hash == s.Hash {
 		t.Errorf("hashes %q %q", l.Hash, s.Hash)
 	}
-	if l.FamilyCap != 8620 || l.Money.AttachmentFeePence != 100000 || l.Money.ResultPence != 80000 || l.AuditSampleRate != 0.10 {
+	if l.FamilyCap != 8620 || l.Money.AttachmentFeePence != 100000 || l.Money.ResultPence != 80000 ||
+		l.AuditSampleRate != 0.10 {
 		t.Errorf("money or cap differ from the seeds: %+v cap %d", l.Money, l.FamilyCap)
 	}
 	total := 0
@@ -104,8 +105,17 @@ func TestShippedPlansLoadSideBySide(t *testing.T) {
 // Seed: a child protection plan that ended on 2016-05-01 is sustained on 2017-05-01, not a day earlier.
 func TestChildProtectionSustainedAfterTwelveMonths(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")})
+	f := family(
+		[]string{"CHILDREN_NEED_HELP"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
+	)
 	for at, want := range map[string]string{
 		"2016-04-30": Outstanding,
 		"2016-05-01": SignificantProgress,
@@ -117,7 +127,8 @@ func TestChildProtectionSustainedAfterTwelveMonths(t *testing.T) {
 			t.Errorf("at %s: %s (%s), want %s", at, st.Status, st.Explanation, want)
 		}
 	}
-	if st := status(Judge(p, f, d("2016-06-01")), "CHILDREN_NEED_HELP"); st.SustainedAt.IsZero() || st.SustainedAt.String() != "2017-05-01" {
+	if st := status(Judge(p, f, d("2016-06-01")), "CHILDREN_NEED_HELP"); st.SustainedAt.IsZero() ||
+		st.SustainedAt.String() != "2017-05-01" {
 		t.Errorf("sustained at %v", st.SustainedAt)
 	}
 }
@@ -125,9 +136,25 @@ func TestChildProtectionSustainedAfterTwelveMonths(t *testing.T) {
 // A recurrence in month 11, in any member, restarts the clock.
 func TestRecurrenceRestartsTheClock(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")},
-		Fact{ID: "sc-2", Person: "c1", Feed: "social_care", Type: "CIN", Start: dp("2017-04-01"), End: dp("2017-04-15")})
+	f := family(
+		[]string{"CHILDREN_NEED_HELP"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
+		Fact{
+			ID:     "sc-2",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CIN",
+			Start:  dp("2017-04-01"),
+			End:    dp("2017-04-15"),
+		},
+	)
 	st := status(Judge(p, f, d("2017-05-01")), "CHILDREN_NEED_HELP")
 	if st.Status != SignificantProgress || st.SustainedAt.String() != "2018-04-15" {
 		t.Errorf("after a recurrence: %s until %v (%s)", st.Status, st.SustainedAt, st.Explanation)
@@ -135,7 +162,16 @@ func TestRecurrenceRestartsTheClock(t *testing.T) {
 }
 
 func census(id, person, term string, possible, missed, excl int) Fact {
-	return Fact{ID: id, Person: person, Feed: "school_census", Type: "ATTENDANCE", Term: term, SessionsPossible: possible, SessionsUnauthorised: missed, FixedTermExclusions: excl}
+	return Fact{
+		ID:                   id,
+		Person:               person,
+		Feed:                 "school_census",
+		Type:                 "ATTENDANCE",
+		Term:                 term,
+		SessionsPossible:     possible,
+		SessionsUnauthorised: missed,
+		FixedTermExclusions:  excl,
+	}
 }
 
 // Seed: attendance needs three consecutive improved terms.
@@ -156,7 +192,8 @@ func TestAttendanceNeedsThreeConsecutiveImprovedTerms(t *testing.T) {
 	}
 	// A bad term in between restarts the count.
 	f.Facts[3] = census("s4", "c1", "2016-AUT", 140, 20, 0)
-	if st := status(Judge(p, f, d("2016-12-21")), "EDUCATION"); st.Status != SignificantProgress || st.SustainedAt.String() != "2017-12-21" {
+	if st := status(Judge(p, f, d("2016-12-21")), "EDUCATION"); st.Status != SignificantProgress ||
+		st.SustainedAt.String() != "2017-12-21" {
 		t.Errorf("after a bad autumn: %s until %v", st.Status, st.SustainedAt)
 	}
 }
@@ -261,7 +298,13 @@ func TestSupportingFamilies2022NeedsThreeNeeds(t *testing.T) {
 			{ID: "h1", Person: "a1", Feed: "housing", Type: "HOMELESS", Date: dp("2023-01-10")},
 			{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2023-02-10")},
 		},
-		Attachment: &Attachment{Date: d("2023-03-01"), Baseline: []string{"HOUSING", "DOMESTIC_ABUSE"}, Assessment: true, FamilyPlan: true, LeadProfessional: true},
+		Attachment: &Attachment{
+			Date:             d("2023-03-01"),
+			Baseline:         []string{"HOUSING", "DOMESTIC_ABUSE"},
+			Assessment:       true,
+			FamilyPlan:       true,
+			LeadProfessional: true,
+		},
 		CaseClosed: dp("2023-06-01"),
 		Coverage:   received("2024-07-01"),
 	}
@@ -270,7 +313,17 @@ func TestSupportingFamilies2022NeedsThreeNeeds(t *testing.T) {
 		t.Errorf("2 needs: eligible %v, ready %v, route %q", j.Eligibility.Eligible, j.Readiness.Ready, j.Result.Route)
 	}
 	// With a third need (and a pregnancy, no child), eligible; sustained 6 months after closure.
-	f.Facts = append(f.Facts, Fact{ID: "m1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2022-11-01"), End: dp("2023-05-01")})
+	f.Facts = append(
+		f.Facts,
+		Fact{
+			ID:     "m1",
+			Person: "a1",
+			Feed:   "health",
+			Type:   "ADULT_MENTAL_HEALTH",
+			Start:  dp("2022-11-01"),
+			End:    dp("2023-05-01"),
+		},
+	)
 	f.Attachment.Baseline = append(f.Attachment.Baseline, "HEALTH")
 	if j = Judge(p, f, d("2023-03-01")); !j.Eligibility.Eligible {
 		t.Errorf("3 needs with a pregnancy: %v", j.Eligibility.Explanation)
@@ -293,7 +346,8 @@ func TestEligibilityAndReadinessSayWhatIsMissing(t *testing.T) {
 	if !j.Eligibility.Eligible || len(j.Eligibility.Problems) != 2 {
 		t.Fatalf("eligibility: %v", j.Eligibility.Explanation)
 	}
-	if j.Readiness.Ready || len(j.Readiness.Missing) != 1 || !strings.Contains(j.Readiness.Missing[0], "whole-family assessment") {
+	if j.Readiness.Ready || len(j.Readiness.Missing) != 1 ||
+		!strings.Contains(j.Readiness.Missing[0], "whole-family assessment") {
 		t.Errorf("readiness: %+v", j.Readiness)
 	}
 	// An adult's offence is not CRIME-1 (a child's proven offence).
@@ -312,10 +366,19 @@ func TestEligibilityAndReadinessSayWhatIsMissing(t *testing.T) {
 // earliest claim date and what blocks it.
 func TestResultProjectsTheEarliestClaimAndBlockingProblems(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE", "HEALTH"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")},
+	f := family(
+		[]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE", "HEALTH"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
 		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2015-12-01")},
-		Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01")})
+		Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01")},
+	)
 	j := Judge(p, f, d("2016-06-01"))
 	if !j.Result.EarliestClaimAt.IsZero() || len(j.Result.Blocking) != 1 || j.Result.Blocking[0] != "HEALTH" {
 		t.Errorf("with health open: %+v", j.Result)

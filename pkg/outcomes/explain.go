@@ -70,8 +70,16 @@ func (t *text) lines() []string {
 // WriteText writes a judgement as text an analyst can read.
 func (j Judgement) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Family %s at %s, under plan %s version %d (sha256 %s), engine %s\n", j.FamilyID, j.At, j.Plan.ID, j.Plan.Version,
-		j.Plan.Hash[:min(12, len(j.Plan.Hash))], j.Engine)
+	fmt.Fprintf(
+		&b,
+		"Family %s at %s, under plan %s version %d (sha256 %s), engine %s\n",
+		j.FamilyID,
+		j.At,
+		j.Plan.ID,
+		j.Plan.Version,
+		j.Plan.Hash[:min(12, len(j.Plan.Hash))],
+		j.Engine,
+	)
 	b.WriteString("\nEligibility\n")
 	for _, e := range j.Eligibility.Explanation {
 		b.WriteString("  " + e + "\n")
@@ -79,7 +87,11 @@ func (j Judgement) WriteText(w io.Writer) error {
 	if r := j.Readiness; r != nil {
 		b.WriteString("\nAttachment readiness\n")
 		if r.Ready {
-			fmt.Fprintf(&b, "  ready: %d or more problems evidenced, assessment, family plan and lead professional in place\n", j.Eligibility.MinProblems)
+			fmt.Fprintf(
+				&b,
+				"  ready: %d or more problems evidenced, assessment, family plan and lead professional in place\n",
+				j.Eligibility.MinProblems,
+			)
 		}
 		for _, m := range r.Missing {
 			b.WriteString("  missing: " + m + "\n")

@@ -85,8 +85,13 @@ type Attachment struct {
 // does not have, caseworkers' evidence, closure and coverage). A referred family's is all
 // the case's.
 func Merge(identified, cased Family) Family {
-	out := Family{ID: identified.ID, Members: slices.Clone(identified.Members), Facts: append(slices.Clone(identified.Facts), cased.Facts...),
-		CaseClosed: cased.CaseClosed, Coverage: Coverage{}}
+	out := Family{
+		ID:         identified.ID,
+		Members:    slices.Clone(identified.Members),
+		Facts:      append(slices.Clone(identified.Facts), cased.Facts...),
+		CaseClosed: cased.CaseClosed,
+		Coverage:   Coverage{},
+	}
 	if out.ID == "" {
 		out.ID = cased.ID
 	}

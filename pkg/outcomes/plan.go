@@ -177,15 +177,43 @@ type ClaimWindow struct {
 
 // Feeds and their event types, from the data contracts.
 var feedEventTypes = map[string][]string{
-	"school_census":   {"ATTENDANCE"},
-	"not_on_roll":     {"NOT_ON_ROLL"},
-	"social_care":     {"EH_ASSESSMENT", "CIN", "S47", "CP_PLAN", "CSE", "MISSING", "YOUNG_CARER", "LAC"},
-	"police":          {"PROVEN_OFFENCE", "ASB_INTERVENTION", "DVA_INCIDENT", "MARAC", "RELEASED_FROM_PRISON", "ON_LICENCE"},
-	"dwp_benefits":    {"JSA", "ESA", "IS", "IB", "UC"},
-	"employment":      {"EMPLOYMENT"},
-	"health":          {"ADULT_MENTAL_HEALTH", "CHILD_MENTAL_HEALTH", "SUBSTANCE_MISUSE", "UNDER5_DEVELOPMENT", "TEENAGE_PREGNANCY"},
-	"housing":         {"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"},
-	"caseworker":      {"TRAINING", "VOLUNTEERING", "JOB_SEARCH", "NEET", "EDUCATION_NEED", "EARLY_YEARS_NEED", "FAMILY_RELATIONSHIPS", "HOUSING_NEED", "FINANCIAL_NEED", "HEALTH_NEED", "SUBSTANCE_NEED", "CRIME_NEED", "DOMESTIC_ABUSE_NEED", "SAFETY_NEED"},
+	"school_census": {"ATTENDANCE"},
+	"not_on_roll":   {"NOT_ON_ROLL"},
+	"social_care":   {"EH_ASSESSMENT", "CIN", "S47", "CP_PLAN", "CSE", "MISSING", "YOUNG_CARER", "LAC"},
+	"police": {
+		"PROVEN_OFFENCE",
+		"ASB_INTERVENTION",
+		"DVA_INCIDENT",
+		"MARAC",
+		"RELEASED_FROM_PRISON",
+		"ON_LICENCE",
+	},
+	"dwp_benefits": {"JSA", "ESA", "IS", "IB", "UC"},
+	"employment":   {"EMPLOYMENT"},
+	"health": {
+		"ADULT_MENTAL_HEALTH",
+		"CHILD_MENTAL_HEALTH",
+		"SUBSTANCE_MISUSE",
+		"UNDER5_DEVELOPMENT",
+		"TEENAGE_PREGNANCY",
+	},
+	"housing": {"RENT_ARREARS", "EVICTION_RISK", "HOMELESS", "PROBLEM_DEBT"},
+	"caseworker": {
+		"TRAINING",
+		"VOLUNTEERING",
+		"JOB_SEARCH",
+		"NEET",
+		"EDUCATION_NEED",
+		"EARLY_YEARS_NEED",
+		"FAMILY_RELATIONSHIPS",
+		"HOUSING_NEED",
+		"FINANCIAL_NEED",
+		"HEALTH_NEED",
+		"SUBSTANCE_NEED",
+		"CRIME_NEED",
+		"DOMESTIC_ABUSE_NEED",
+		"SAFETY_NEED",
+	},
 	"household_links": {},
 }
 
@@ -234,13 +262,22 @@ func (es Errors) Error() string {
 func Parse(file string, data []byte) (*Plan, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{{File: file, Line: yamlLine(err), Field: "(file)", Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+		return nil, Errors{
+			{
+				File:  file,
+				Line:  yamlLine(err),
+				Field: "(file)",
+				Msg:   "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+			},
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, Errors{{File: file, Line: yamlLine(err), Field: "(schema)", Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}
+		return nil, Errors{
+			{File: file, Line: yamlLine(err), Field: "(schema)", Msg: strings.TrimPrefix(err.Error(), "yaml: ")},
+		}
 	}
 	sum := sha256.Sum256(data)
 	p.Hash, p.File = hex.EncodeToString(sum[:]), file
@@ -310,7 +347,15 @@ func Load(fsys fs.FS) (*Plans, error) {
 		}
 		key := p.Key()
 		if prev, dup := ps.byKey[key]; dup {
-			errs = append(errs, Error{File: n, Line: 1, Field: "id", Msg: fmt.Sprintf("%s version %d is also published by %s", p.ID, p.Version, path.Base(prev.File))})
+			errs = append(
+				errs,
+				Error{
+					File:  n,
+					Line:  1,
+					Field: "id",
+					Msg:   fmt.Sprintf("%s version %d is also published by %s", p.ID, p.Version, path.Base(prev.File)),
+				},
+			)
 			continue
 		}
 		ps.byKey[key] = p
@@ -343,7 +388,12 @@ func LoadWithFolder(shipped fs.FS, dirs string) (*Plans, error) {
 			p := mounted.byKey[key]
 			if prev, ok := ps.byKey[key]; ok && prev.Hash != p.Hash {
 				errs = append(errs, Error{File: filepath.Join(dir, p.File), Line: 1, Field: "version",
-					Msg: fmt.Sprintf("%s version %d differs from %s: a published version never changes; publish a new version", p.ID, p.Version, prev.File)})
+					Msg: fmt.Sprintf(
+						"%s version %d differs from %s: a published version never changes; publish a new version",
+						p.ID,
+						p.Version,
+						prev.File,
+					)})
 				continue
 			}
 			ps.byKey[key] = p

@@ -25,10 +25,30 @@ func shipped(t testing.TB, name string) []byte {
 func TestPlanErrorsNameFileLineAndField(t *testing.T) {
 	src := string(shipped(t, "lancashire-phase2.yaml"))
 	cases := []struct{ name, from, to, want string }{
-		{"period with two units", "sustained: { months: 12 }", "sustained: { months: 12, weeks: 2 }", "problems[2].outcome.sustained: give exactly one unit"},
-		{"seconds outside a test plan", "sustained: { months: 6 }\n\n  - code: DOMESTIC_ABUSE", "sustained: { seconds: 30 }\n\n  - code: DOMESTIC_ABUSE", "minutes and seconds are for test plans only"},
-		{"unknown event type", "event_types: [PROVEN_OFFENCE]", "event_types: [BURGLARY]", "problems[0].indicators[0].event_types[0]: BURGLARY is not an event type of feed police"},
-		{"UC as a former benefit", "benefits: [ESA, IS, IB]", "benefits: [ESA, UC]", "continuous_employment.rules[1].benefits[1]"},
+		{
+			"period with two units",
+			"sustained: { months: 12 }",
+			"sustained: { months: 12, weeks: 2 }",
+			"problems[2].outcome.sustained: give exactly one unit",
+		},
+		{
+			"seconds outside a test plan",
+			"sustained: { months: 6 }\n\n  - code: DOMESTIC_ABUSE",
+			"sustained: { seconds: 30 }\n\n  - code: DOMESTIC_ABUSE",
+			"minutes and seconds are for test plans only",
+		},
+		{
+			"unknown event type",
+			"event_types: [PROVEN_OFFENCE]",
+			"event_types: [BURGLARY]",
+			"problems[0].indicators[0].event_types[0]: BURGLARY is not an event type of feed police",
+		},
+		{
+			"UC as a former benefit",
+			"benefits: [ESA, IS, IB]",
+			"benefits: [ESA, UC]",
+			"continuous_employment.rules[1].benefits[1]",
+		},
 		{"unknown field", "family_cap: 8620", "family_cap: 8620\nfamily_capp: 1", "field family_capp not found"},
 		{"bad default path", "  - claim_windows\n", "  - claim_window\n", `defaults[9]: "claim_window" names no value`},
 	}
@@ -85,7 +105,8 @@ func TestMountedPlansAddVersionsButNeverChangeOne(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "lancashire-phase2.yaml"), []byte(changed), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadWithFolder(plans.FS, dir); err == nil || !strings.Contains(err.Error(), "published version never changes") {
+	if _, err := LoadWithFolder(plans.FS, dir); err == nil ||
+		!strings.Contains(err.Error(), "published version never changes") {
 		t.Errorf("a changed published version was accepted: %v", err)
 	}
 }
@@ -112,7 +133,10 @@ func TestPlansComeFromEveryListedFolder(t *testing.T) {
 		t.Fatalf("the demo plan was not read as a test plan: %v", ok)
 	}
 	if time.Until(d.EffectiveTo.Time) < 365*24*time.Hour {
-		t.Errorf("the demo plan's programme ends %s: publish a demo plan whose years include today and the next", d.EffectiveTo.Format(time.DateOnly))
+		t.Errorf(
+			"the demo plan's programme ends %s: publish a demo plan whose years include today and the next",
+			d.EffectiveTo.Format(time.DateOnly),
+		)
 	}
 }
 

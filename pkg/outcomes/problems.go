@@ -110,7 +110,8 @@ func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) Proble
 		st.Status, st.Flags = Outstanding, []string{FlagPossibleUCMove}
 		if c.words {
 			c.t.s("a benefit spell ended with no Universal Credit data and no evidence of work, training, volunteering or job search: " +
-				"possible move to UC, evidence of work needed").end()
+				"possible move to UC, evidence of work needed").
+				end()
 		}
 		return st
 	}
@@ -120,7 +121,12 @@ func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) Proble
 		if closed == nil || closed.After(at.Time) {
 			st.Status, st.Waiting, st.ClockStart = SignificantProgress, WaitingCaseClosure, start
 			if c.words {
-				c.t.s("outcome met since ").m(start).s("; the ").p(pr.Outcome.Sustained).s(" sustained period starts when the case closes").end()
+				c.t.s("outcome met since ").
+					m(start).
+					s("; the ").
+					p(pr.Outcome.Sustained).
+					s(" sustained period starts when the case closes").
+					end()
 			}
 			return st
 		}
@@ -131,7 +137,11 @@ func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) Proble
 	if !ok {
 		st.Status, st.Waiting = SignificantProgress, WaitingTermDates
 		if c.words {
-			c.t.s("outcome met since ").m(start).s("; the plan's term dates do not reach the end of ").p(pr.Outcome.Sustained).end()
+			c.t.s("outcome met since ").
+				m(start).
+				s("; the plan's term dates do not reach the end of ").
+				p(pr.Outcome.Sustained).
+				end()
 		}
 		return st
 	}
@@ -141,21 +151,39 @@ func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) Proble
 	case at.Before(until.Time):
 		st.Status, st.Waiting = SignificantProgress, WaitingSustaining
 		if c.words {
-			c.t.s("outcome met since ").m(start).s("; sustained on ").m(until).s(" (").p(pr.Outcome.Sustained).s(") if it holds")
+			c.t.s("outcome met since ").
+				m(start).
+				s("; sustained on ").
+				m(until).
+				s(" (").
+				p(pr.Outcome.Sustained).
+				s(") if it holds")
 			c.awaitingText(st.Awaiting)
 			c.t.end()
 		}
 	case len(st.Awaiting) > 0:
 		st.Status, st.Waiting = SignificantProgress, WaitingData
 		if c.words {
-			c.t.s("outcome met since ").m(start).s("; ").p(pr.Outcome.Sustained).s(" would have passed on ").m(until).s(", but it cannot be shown to have held")
+			c.t.s("outcome met since ").
+				m(start).
+				s("; ").
+				p(pr.Outcome.Sustained).
+				s(" would have passed on ").
+				m(until).
+				s(", but it cannot be shown to have held")
 			c.awaitingText(st.Awaiting)
 			c.t.end()
 		}
 	default:
 		st.Status = Sustained
 		if c.words {
-			c.t.s("outcome met since ").m(start).s(" and held for ").p(pr.Outcome.Sustained).s(": sustained on ").m(until).end()
+			c.t.s("outcome met since ").
+				m(start).
+				s(" and held for ").
+				p(pr.Outcome.Sustained).
+				s(": sustained on ").
+				m(until).
+				end()
 		}
 	}
 	return st
@@ -271,7 +299,8 @@ func badTerm(a *Attendance, fact *Fact) bool {
 	missed := fact.SessionsUnauthorised + fact.SessionsAuthorised
 	return (a.MaxAbsenceRate > 0 && fact.SessionsPossible > 0 && float64(missed) >= a.MaxAbsenceRate*float64(fact.SessionsPossible)) ||
 		(a.MinFixedExclusions > 0 && fact.FixedTermExclusions > 0) ||
-		(a.PermanentExclusion && fact.PermanentExclusion) || (a.AlternativeProvided && fact.AlternativeProvision)
+		(a.PermanentExclusion && fact.PermanentExclusion) ||
+		(a.AlternativeProvided && fact.AlternativeProvision)
 }
 
 // gaps lists the data missing for the period [start, until) to be shown to have held: every

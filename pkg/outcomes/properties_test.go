@@ -51,7 +51,11 @@ func randomFamily(rng *rand.Rand, p *Plan, id int, attached Moment, terms bool) 
 		add(fact)
 	}
 	for range 1 + rng.IntN(3) {
-		event("police", []string{"ASB_INTERVENTION", "DVA_INCIDENT", "PROVEN_OFFENCE", "MARAC"}[rng.IntN(4)], rng.IntN(2) == 0)
+		event(
+			"police",
+			[]string{"ASB_INTERVENTION", "DVA_INCIDENT", "PROVEN_OFFENCE", "MARAC"}[rng.IntN(4)],
+			rng.IntN(2) == 0,
+		)
 	}
 	for range rng.IntN(3) {
 		spell("social_care", []string{"CP_PLAN", "CIN", "EH_ASSESSMENT"}[rng.IntN(3)], false)
@@ -67,7 +71,15 @@ func randomFamily(rng *rand.Rand, p *Plan, id int, attached Moment, terms bool) 
 		f.Facts[len(f.Facts)-1].Person = "a1"
 	}
 	if rng.IntN(3) == 0 {
-		add(Fact{Person: "a1", Feed: "dwp_benefits", Type: "UC", UCRegime: UCRegimes[rng.IntN(4)], Start: day(attached, -100, 300)})
+		add(
+			Fact{
+				Person:   "a1",
+				Feed:     "dwp_benefits",
+				Type:     "UC",
+				UCRegime: UCRegimes[rng.IntN(4)],
+				Start:    day(attached, -100, 300),
+			},
+		)
 	}
 	for range rng.IntN(3) {
 		spell("employment", "EMPLOYMENT", true)
@@ -82,8 +94,16 @@ func randomFamily(rng *rand.Rand, p *Plan, id int, attached Moment, terms bool) 
 				continue
 			}
 			if rng.IntN(6) > 0 {
-				add(Fact{Person: f.Members[len(f.Members)-1].ID, Feed: "school_census", Type: "ATTENDANCE", Term: p.Terms[ti].Code,
-					SessionsPossible: 130, SessionsUnauthorised: rng.IntN(25)})
+				add(
+					Fact{
+						Person:               f.Members[len(f.Members)-1].ID,
+						Feed:                 "school_census",
+						Type:                 "ATTENDANCE",
+						Term:                 p.Terms[ti].Code,
+						SessionsPossible:     130,
+						SessionsUnauthorised: rng.IntN(25),
+					},
+				)
 			}
 		}
 	}
@@ -98,7 +118,13 @@ func randomFamily(rng *rand.Rand, p *Plan, id int, attached Moment, terms bool) 
 			base = append(base, pr.Code)
 		}
 	}
-	f.Attachment = &Attachment{Date: attached, Baseline: base, Assessment: true, FamilyPlan: true, LeadProfessional: true}
+	f.Attachment = &Attachment{
+		Date:             attached,
+		Baseline:         base,
+		Assessment:       true,
+		FamilyPlan:       true,
+		LeadProfessional: true,
+	}
 	if rng.IntN(2) == 0 {
 		f.CaseClosed = day(attached, 30, 500)
 	}
@@ -125,8 +151,16 @@ func TestNothingAfterAttachmentMeansNoResult(t *testing.T) {
 			f := knownAt(randomFamily(rng, p, i, attached, true), attached, p)
 			for _, at := range moments(attached) {
 				if j := Evaluate(p, f, at); j.Result.Route != "" {
-					t.Fatalf("%s family %s, nothing known after attachment %s, has %s on %s:\n%+v\n%+v", id, f.ID, attached, j.Result.Route,
-						j.Result.AchievedAt, f, j)
+					t.Fatalf(
+						"%s family %s, nothing known after attachment %s, has %s on %s:\n%+v\n%+v",
+						id,
+						f.ID,
+						attached,
+						j.Result.Route,
+						j.Result.AchievedAt,
+						f,
+						j,
+					)
 				}
 			}
 		}
@@ -173,7 +207,12 @@ func checkShifts(t *testing.T, families int, seed uint64) {
 	var results, sustained, employment int // what the check saw, so that it cannot pass on nothing
 	defer func() {
 		if families >= 100 && (results == 0 || sustained == 0 || employment == 0) {
-			t.Errorf("the shifted families showed %d results, %d sustained problems, %d continuous employment dates", results, sustained, employment)
+			t.Errorf(
+				"the shifted families showed %d results, %d sustained problems, %d continuous employment dates",
+				results,
+				sustained,
+				employment,
+			)
 		}
 	}()
 	for _, id := range []string{"lancashire-phase2", "supporting-families-2022"} {
@@ -202,7 +241,17 @@ func checkShifts(t *testing.T, families int, seed uint64) {
 					}
 				}
 				if err := sameShifted(a, b, n); err != "" {
-					t.Fatalf("%s family %s shifted %d days, judged at %s: %s\nfamily %+v\n%+v\n%+v", id, f.ID, n, at, err, f, a, b)
+					t.Fatalf(
+						"%s family %s shifted %d days, judged at %s: %s\nfamily %+v\n%+v\n%+v",
+						id,
+						f.ID,
+						n,
+						at,
+						err,
+						f,
+						a,
+						b,
+					)
 				}
 			}
 		}
@@ -234,7 +283,8 @@ func shifted(f *Family, n int) *Family {
 // days: "" when it does not.
 func sameShifted(a, b Judgement, n int) string {
 	same := func(x, y Moment) bool { return x.IsZero() && y.IsZero() || !x.IsZero() && shift(x, n).Equal(y.Time) }
-	if a.Result.Route != b.Result.Route || !same(a.Result.AchievedAt, b.Result.AchievedAt) || !same(a.Result.EarliestClaimAt, b.Result.EarliestClaimAt) {
+	if a.Result.Route != b.Result.Route || !same(a.Result.AchievedAt, b.Result.AchievedAt) ||
+		!same(a.Result.EarliestClaimAt, b.Result.EarliestClaimAt) {
 		return fmt.Sprintf("result %+v, shifted %+v", a.Result, b.Result)
 	}
 	if len(a.Problems) != len(b.Problems) || len(a.Employment) != len(b.Employment) {
@@ -284,9 +334,18 @@ func TestLessCoverageNeverBringsAResultForward(t *testing.T) {
 				if full.Result.Route != "" {
 					results++
 				}
-				if less.Result.Route != "" && (full.Result.Route == "" || less.Result.AchievedAt.Before(full.Result.AchievedAt.Time)) {
-					t.Fatalf("%s family %s at %s: with less data %s on %s, with more %q on %s", id, f.ID, at, less.Result.Route,
-						less.Result.AchievedAt, full.Result.Route, full.Result.AchievedAt)
+				if less.Result.Route != "" &&
+					(full.Result.Route == "" || less.Result.AchievedAt.Before(full.Result.AchievedAt.Time)) {
+					t.Fatalf(
+						"%s family %s at %s: with less data %s on %s, with more %q on %s",
+						id,
+						f.ID,
+						at,
+						less.Result.Route,
+						less.Result.AchievedAt,
+						full.Result.Route,
+						full.Result.AchievedAt,
+					)
 				}
 			}
 		}

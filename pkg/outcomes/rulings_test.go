@@ -25,21 +25,34 @@ func TestEventsBeyondCoverageAwaitData(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
 	for wd := range 7 {
 		incident := shift(d("2015-11-30"), wd) // a Monday, then each day of the week
-		f := family([]string{"DOMESTIC_ABUSE", "HEALTH"}, Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: &incident},
-			Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01"), End: dp("2015-12-01")})
+		f := family(
+			[]string{"DOMESTIC_ABUSE", "HEALTH"},
+			Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: &incident},
+			Fact{
+				ID:     "h1",
+				Person: "a1",
+				Feed:   "health",
+				Type:   "ADULT_MENTAL_HEALTH",
+				Start:  dp("2015-06-01"),
+				End:    dp("2015-12-01"),
+			},
+		)
 		until := Moment{f.Attachment.Date.In(London).AddDate(0, 6, 0)} // progress counts from attachment
 		f.Coverage["police"] = shift(until, -1)
 		j := Judge(p, f, shift(until, 30))
 		st := status(j, "DOMESTIC_ABUSE")
-		if st.Status != SignificantProgress || st.Waiting != WaitingData || len(st.Awaiting) != 1 || st.Awaiting[0].Feed != "police" ||
+		if st.Status != SignificantProgress || st.Waiting != WaitingData || len(st.Awaiting) != 1 ||
+			st.Awaiting[0].Feed != "police" ||
 			!strings.Contains(st.Explanation, "awaiting data from police after "+shift(until, -1).String()) {
 			t.Errorf("incident %s, police data to the day before %s: %+v", incident, until, st)
 		}
-		if j.Result.Route != "" || len(j.Result.Blocking) != 0 || len(j.Result.Pending) != 1 || j.Result.Pending[0].Waiting != WaitingData {
+		if j.Result.Route != "" || len(j.Result.Blocking) != 0 || len(j.Result.Pending) != 1 ||
+			j.Result.Pending[0].Waiting != WaitingData {
 			t.Errorf("a problem awaiting data blocked or claimed: %+v", j.Result)
 		}
 		f.Coverage["police"] = until // an extract as of the sustained day holds every day before it
-		if st := status(Judge(p, f, shift(until, 30)), "DOMESTIC_ABUSE"); st.Status != Sustained || !st.SustainedAt.Equal(until.Time) {
+		if st := status(Judge(p, f, shift(until, 30)), "DOMESTIC_ABUSE"); st.Status != Sustained ||
+			!st.SustainedAt.Equal(until.Time) {
 			t.Errorf("police data to %s: %+v", until, st)
 		}
 	}
@@ -48,16 +61,26 @@ func TestEventsBeyondCoverageAwaitData(t *testing.T) {
 // Ruling 1: a feed the family's evidence came from, with no extract held at all, proves nothing.
 func TestNoCoverageAtAllIsNoEvidence(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP", "CRIME"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")},
-		Fact{ID: "p1", Person: "c1", Feed: "police", Type: "ASB_INTERVENTION", Date: dp("2015-12-01")})
+	f := family(
+		[]string{"CHILDREN_NEED_HELP", "CRIME"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
+		Fact{ID: "p1", Person: "c1", Feed: "police", Type: "ASB_INTERVENTION", Date: dp("2015-12-01")},
+	)
 	f.Coverage = nil
 	j := Judge(p, f, d("2018-01-01"))
 	if j.Result.Route != "" {
 		t.Fatalf("a result with no data held: %+v", j.Result)
 	}
 	for _, code := range []string{"CHILDREN_NEED_HELP", "CRIME"} {
-		if st := status(j, code); len(st.Awaiting) != 1 || !st.Awaiting[0].After.IsZero() || !strings.Contains(st.Explanation, "(none is held)") {
+		if st := status(j, code); len(st.Awaiting) != 1 || !st.Awaiting[0].After.IsZero() ||
+			!strings.Contains(st.Explanation, "(none is held)") {
 			t.Errorf("%s: %+v", code, st)
 		}
 	}
@@ -82,7 +105,9 @@ func TestAttendanceWithoutCensusRowsIsNotProgress(t *testing.T) {
 	}
 	// Two of the three terms on record: still not sustained.
 	f.Facts = append(f.Facts, census("s2", "c1", "2016-SPR", 120, 2, 0), census("s3", "c1", "2016-AUT", 120, 2, 0))
-	if st := status(Judge(p, f, d("2017-06-01")), "EDUCATION"); st.Status != SignificantProgress || len(st.Awaiting) != 1 || st.Awaiting[0].Term != "2016-SUM" {
+	if st := status(Judge(p, f, d("2017-06-01")), "EDUCATION"); st.Status != SignificantProgress ||
+		len(st.Awaiting) != 1 ||
+		st.Awaiting[0].Term != "2016-SUM" {
 		t.Errorf("summer missing: %+v", st)
 	}
 	// A row with no sessions shows nothing.
@@ -110,14 +135,21 @@ func TestWorklessnessInTheUCGapStaysOutstanding(t *testing.T) {
 		j := Judge(p, f, at)
 		st := status(j, "WORKLESSNESS")
 		if st.Status != Outstanding || !slices.Contains(st.Flags, FlagPossibleUCMove) || j.Result.Route != "" ||
-			!slices.Equal(j.Result.Blocking, []string{"WORKLESSNESS"}) || !strings.Contains(st.Explanation, "possible move to UC") {
+			!slices.Equal(
+				j.Result.Blocking,
+				[]string{"WORKLESSNESS"},
+			) || !strings.Contains(st.Explanation, "possible move to UC") {
 			t.Fatalf("JSA ended %s with nothing after: %+v, result %+v", ended, st, j.Result)
 		}
 		// A caseworker's evidence of job search nine days later: progress from that day.
 		search := shift(ended, 9)
-		f.Facts = append(f.Facts, Fact{ID: "case:1", Person: "a1", Feed: "caseworker", Type: "JOB_SEARCH", Date: &search})
+		f.Facts = append(
+			f.Facts,
+			Fact{ID: "case:1", Person: "a1", Feed: "caseworker", Type: "JOB_SEARCH", Date: &search},
+		)
 		st = status(Judge(p, f, at), "WORKLESSNESS")
-		if st.Status != Sustained || !st.ClockStart.Equal(search.Time) || !st.SustainedAt.Equal(search.In(London).AddDate(0, 6, 0)) {
+		if st.Status != Sustained || !st.ClockStart.Equal(search.Time) ||
+			!st.SustainedAt.Equal(search.In(London).AddDate(0, 6, 0)) {
 			t.Errorf("with job search from %s: %+v", search, st)
 		}
 		// A UC data share reaching past the end, and no UC claim on it: progress from the end.
@@ -127,7 +159,17 @@ func TestWorklessnessInTheUCGapStaysOutstanding(t *testing.T) {
 			t.Errorf("with the UC share: %+v", st)
 		}
 		// On the share, UC while searching for work is the problem going on.
-		f.Facts = append(f.Facts, Fact{ID: "b2", Person: "a1", Feed: "dwp_benefits", Type: "UC", UCRegime: "SEARCHING", Start: shiftp(&ended, 14)})
+		f.Facts = append(
+			f.Facts,
+			Fact{
+				ID:       "b2",
+				Person:   "a1",
+				Feed:     "dwp_benefits",
+				Type:     "UC",
+				UCRegime: "SEARCHING",
+				Start:    shiftp(&ended, 14),
+			},
+		)
 		if st := status(Judge(p, f, at), "WORKLESSNESS"); st.Status != Outstanding {
 			t.Errorf("UC searching after JSA: %+v", st)
 		}
@@ -139,7 +181,8 @@ func TestWorklessnessInTheUCGapStaysOutstanding(t *testing.T) {
 		// The share ending before the period does: awaiting UC data.
 		f.Facts = f.Facts[:2]
 		f.Coverage[UCDataShare] = shift(ended, 60)
-		if st := status(Judge(p, f, at), "WORKLESSNESS"); st.Status != SignificantProgress || st.Awaiting[0].Feed != UCDataShare ||
+		if st := status(Judge(p, f, at), "WORKLESSNESS"); st.Status != SignificantProgress ||
+			st.Awaiting[0].Feed != UCDataShare ||
 			!strings.Contains(st.Explanation, "awaiting Universal Credit data after") {
 			t.Errorf("a share ending before the sustained date: %+v", st)
 		}
@@ -157,7 +200,8 @@ func TestContinuousEmploymentCountsDays(t *testing.T) {
 		f := family([]string{"WORKLESSNESS", "HEALTH"}, benefit("b1", "ESA", "2015-01-05", ended.String()),
 			Fact{ID: "w1", Person: "a1", Feed: "employment", Type: "EMPLOYMENT", Start: &monday})
 		met := shift(monday, 91)
-		if e := Judge(p, f, shift(met, -1)).Employment[0]; !e.AchievedAt.IsZero() || !e.ProjectedAt.Equal(met.Time) || e.DaysInWork != 90 {
+		if e := Judge(p, f, shift(met, -1)).Employment[0]; !e.AchievedAt.IsZero() || !e.ProjectedAt.Equal(met.Time) ||
+			e.DaysInWork != 90 {
 			t.Errorf("ESA ended %s, work from %s, the day before 13 weeks: %+v", ended, monday, e)
 		}
 		j := Judge(p, f, met)
@@ -171,7 +215,8 @@ func TestContinuousEmploymentCountsDays(t *testing.T) {
 		f = family([]string{"WORKLESSNESS", "HEALTH"}, benefit("b1", "JSA", "2015-01-05", ended.String()),
 			job("w1", first, shift(first, 16*7)), job("w2", shift(first, 19*7), shift(first, 29*7)))
 		want := shift(first, 29*7)
-		if j := Judge(p, f, want); j.Result.Route != RouteCE || !j.Result.AchievedAt.Equal(want.Time) || j.Employment[0].DaysInWork != 182 {
+		if j := Judge(p, f, want); j.Result.Route != RouteCE || !j.Result.AchievedAt.Equal(want.Time) ||
+			j.Employment[0].DaysInWork != 182 {
 			t.Errorf("JSA ended %s, 16 + 10 weeks of work: %+v %+v", ended, j.Result, j.Employment)
 		}
 		if j := Judge(p, f, shift(want, -1)); j.Result.Route != "" {
@@ -216,16 +261,28 @@ func TestProgressCountsFromAttachment(t *testing.T) {
 // one waiting for the case to close says so.
 func TestBlockedListsOnlyOutstandingProblems(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE", "HEALTH"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")},
+	f := family(
+		[]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE", "HEALTH"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
 		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2015-12-01")},
-		Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01")})
+		Fact{ID: "h1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2015-06-01")},
+	)
 	j := Judge(p, f, d("2016-06-01"))
 	if !slices.Equal(j.Result.Blocking, []string{"HEALTH"}) || len(j.Result.Pending) != 2 ||
 		j.Result.Pending[0] != (Pending{Code: "CHILDREN_NEED_HELP", SustainedAt: d("2017-05-01"), Waiting: WaitingSustaining}) {
 		t.Errorf("blocking %v pending %+v", j.Result.Blocking, j.Result.Pending)
 	}
-	if !slices.Contains(j.Result.Explanation, "CHILDREN_NEED_HELP: in significant progress, sustained on 2017-05-01 if it holds") {
+	if !slices.Contains(
+		j.Result.Explanation,
+		"CHILDREN_NEED_HELP: in significant progress, sustained on 2017-05-01 if it holds",
+	) {
 		t.Errorf("explanation %q", j.Result.Explanation)
 	}
 	s := plan(t, "supporting-families-2022")
@@ -236,11 +293,21 @@ func TestBlockedListsOnlyOutstandingProblems(t *testing.T) {
 			{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2023-02-10")},
 			{ID: "m1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2022-11-01")},
 		},
-		Attachment: &Attachment{Date: d("2023-03-01"), Baseline: []string{"HOUSING", "DOMESTIC_ABUSE", "HEALTH"}, Assessment: true, FamilyPlan: true, LeadProfessional: true},
+		Attachment: &Attachment{
+			Date:             d("2023-03-01"),
+			Baseline:         []string{"HOUSING", "DOMESTIC_ABUSE", "HEALTH"},
+			Assessment:       true,
+			FamilyPlan:       true,
+			LeadProfessional: true,
+		},
 	}
 	j = Judge(s, g, d("2023-09-01"))
-	if !slices.Equal(j.Result.Blocking, []string{"HEALTH"}) || len(j.Result.Pending) != 2 || j.Result.Pending[0].Waiting != WaitingCaseClosure ||
-		!slices.ContainsFunc(j.Result.Explanation, func(e string) bool { return strings.Contains(e, "waiting for the case to close") }) {
+	if !slices.Equal(j.Result.Blocking, []string{"HEALTH"}) || len(j.Result.Pending) != 2 ||
+		j.Result.Pending[0].Waiting != WaitingCaseClosure ||
+		!slices.ContainsFunc(
+			j.Result.Explanation,
+			func(e string) bool { return strings.Contains(e, "waiting for the case to close") },
+		) {
 		t.Errorf("2022 plan, case open: %+v", j.Result)
 	}
 }
@@ -248,26 +315,58 @@ func TestBlockedListsOnlyOutstandingProblems(t *testing.T) {
 // Every sentence from the plan's own numbers; recurrences and evidence named.
 func TestExplanationsSayWhatTheEngineDid(t *testing.T) {
 	p := plan(t, "lancashire-phase2")
-	f := family([]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE"},
-		Fact{ID: "sc-1", Person: "c1", Feed: "social_care", Type: "CP_PLAN", Start: dp("2015-09-01"), End: dp("2016-05-01")},
-		Fact{ID: "sc-2", Person: "c1", Feed: "social_care", Type: "CIN", Start: dp("2016-09-01"), End: dp("2016-10-01")},
-		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2015-12-01")})
+	f := family(
+		[]string{"CHILDREN_NEED_HELP", "DOMESTIC_ABUSE"},
+		Fact{
+			ID:     "sc-1",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CP_PLAN",
+			Start:  dp("2015-09-01"),
+			End:    dp("2016-05-01"),
+		},
+		Fact{
+			ID:     "sc-2",
+			Person: "c1",
+			Feed:   "social_care",
+			Type:   "CIN",
+			Start:  dp("2016-09-01"),
+			End:    dp("2016-10-01"),
+		},
+		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2015-12-01")},
+	)
 	j := Judge(p, f, d("2018-01-01"))
 	if j.Engine != EngineVersion || j.Plan.Hash == "" {
 		t.Errorf("judgement names engine %q plan %+v", j.Engine, j.Plan)
 	}
-	if !j.Eligibility.At.Equal(f.Attachment.Date.Time) || !strings.HasPrefix(j.Eligibility.Explanation[len(j.Eligibility.Explanation)-1], "at attachment on 2016-01-10, eligible") {
+	if !j.Eligibility.At.Equal(f.Attachment.Date.Time) ||
+		!strings.HasPrefix(
+			j.Eligibility.Explanation[len(j.Eligibility.Explanation)-1],
+			"at attachment on 2016-01-10, eligible",
+		) {
 		t.Errorf("an attached family's eligibility is judged at attachment: %v", j.Eligibility.Explanation)
 	}
-	if st := status(j, "CHILDREN_NEED_HELP"); !strings.HasPrefix(st.Explanation, "recurred on 2016-09-01 (evidence sc-2), which restarted the clock") ||
+	if st := status(j, "CHILDREN_NEED_HELP"); !strings.HasPrefix(
+		st.Explanation,
+		"recurred on 2016-09-01 (evidence sc-2), which restarted the clock",
+	) ||
 		st.RecurredAt.String() != "2016-09-01" {
 		t.Errorf("recurrence: %+v", st)
 	}
 	s := plan(t, "supporting-families-2022")
 	var b strings.Builder
-	g := &Family{ID: "f3", Members: []Member{{ID: "a1", BirthDate: dp("1990-01-01")}, {ID: "c1", BirthDate: dp("2015-01-01")}},
-		Facts:      []Fact{{ID: "h1", Person: "a1", Feed: "housing", Type: "HOMELESS", Date: dp("2023-01-10")}},
-		Attachment: &Attachment{Date: d("2023-03-01"), Baseline: []string{"HOUSING"}, Assessment: true, FamilyPlan: true, LeadProfessional: true}}
+	g := &Family{
+		ID:      "f3",
+		Members: []Member{{ID: "a1", BirthDate: dp("1990-01-01")}, {ID: "c1", BirthDate: dp("2015-01-01")}},
+		Facts:   []Fact{{ID: "h1", Person: "a1", Feed: "housing", Type: "HOMELESS", Date: dp("2023-01-10")}},
+		Attachment: &Attachment{
+			Date:             d("2023-03-01"),
+			Baseline:         []string{"HOUSING"},
+			Assessment:       true,
+			FamilyPlan:       true,
+			LeadProfessional: true,
+		},
+	}
 	j = Judge(s, g, d("2023-03-01"))
 	if err := j.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -278,10 +377,14 @@ func TestExplanationsSayWhatTheEngineDid(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
 	}
-	g.Facts = append(g.Facts, Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2023-02-10")},
-		Fact{ID: "m1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2022-11-01")})
+	g.Facts = append(
+		g.Facts,
+		Fact{ID: "p1", Person: "a1", Feed: "police", Type: "DVA_INCIDENT", Date: dp("2023-02-10")},
+		Fact{ID: "m1", Person: "a1", Feed: "health", Type: "ADULT_MENTAL_HEALTH", Start: dp("2022-11-01")},
+	)
 	b.Reset()
-	if err := Judge(s, g, d("2023-03-01")).WriteText(&b); err != nil || !strings.Contains(b.String(), "ready: 3 or more problems evidenced") {
+	if err := Judge(s, g, d("2023-03-01")).WriteText(&b); err != nil ||
+		!strings.Contains(b.String(), "ready: 3 or more problems evidenced") {
 		t.Errorf("readiness text:\n%s", b.String())
 	}
 }

@@ -92,10 +92,10 @@ func (m *Moment) UnmarshalYAML(unmarshal func(any) error) error {
 // Period is a span of programme time in exactly one unit. Terms count school terms of the
 // plan's calendar; minutes and seconds are allowed in test plans only.
 type Period struct {
-	Terms   int `yaml:"terms,omitempty" json:"terms,omitempty"`
-	Months  int `yaml:"months,omitempty" json:"months,omitempty"`
-	Weeks   int `yaml:"weeks,omitempty" json:"weeks,omitempty"`
-	Days    int `yaml:"days,omitempty" json:"days,omitempty"`
+	Terms   int `yaml:"terms,omitempty"   json:"terms,omitempty"`
+	Months  int `yaml:"months,omitempty"  json:"months,omitempty"`
+	Weeks   int `yaml:"weeks,omitempty"   json:"weeks,omitempty"`
+	Days    int `yaml:"days,omitempty"    json:"days,omitempty"`
 	Minutes int `yaml:"minutes,omitempty" json:"minutes,omitempty"`
 	Seconds int `yaml:"seconds,omitempty" json:"seconds,omitempty"`
 }

@@ -17,7 +17,10 @@ type validator struct {
 
 // fail records a problem at a field path such as problems[2].outcome.sustained.
 func (v *validator) fail(path []any, format string, args ...any) {
-	v.errs = append(v.errs, Error{File: v.file, Line: lineOf(v.root, path), Field: fieldName(path), Msg: fmt.Sprintf(format, args...)})
+	v.errs = append(
+		v.errs,
+		Error{File: v.file, Line: lineOf(v.root, path), Field: fieldName(path), Msg: fmt.Sprintf(format, args...)},
+	)
 }
 
 func fieldName(path []any) string {
@@ -130,7 +133,13 @@ func (v *validator) plan(p *Plan) {
 			}
 			for k, et := range ind.EventTypes {
 				if known && !slices.Contains(types, et) {
-					v.fail(at(ip, "event_types", k), "%s is not an event type of feed %s (%s)", et, ind.Feed, strings.Join(types, ", "))
+					v.fail(
+						at(ip, "event_types", k),
+						"%s is not an event type of feed %s (%s)",
+						et,
+						ind.Feed,
+						strings.Join(types, ", "),
+					)
 				}
 			}
 			if ind.Subject != "child" && ind.Subject != "adult" && ind.Subject != "any" {
@@ -168,7 +177,10 @@ func (v *validator) plan(p *Plan) {
 			}
 			for k, b := range r.Benefits {
 				if b == "UC" || !slices.Contains(feedEventTypes["dwp_benefits"], b) {
-					v.fail(at(rp, "benefits", k), "must be a legacy benefit (JSA, ESA, IS, IB): leaving for Universal Credit is never work")
+					v.fail(
+						at(rp, "benefits", k),
+						"must be a legacy benefit (JSA, ESA, IS, IB): leaving for Universal Credit is never work",
+					)
 				}
 			}
 			byWindow := r.WeeksInWork > 0 && r.WithinWeeks >= r.WeeksInWork

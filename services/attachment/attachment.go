@@ -39,9 +39,18 @@ func Definition() service.Definition {
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			acts := register.Activities{Store: register.Store{DB: d.DB}}
-			r.RegisterActivityWithOptions(acts.RecordAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment})
-			r.RegisterActivityWithOptions(acts.CorrectAttachment, activity.RegisterOptions{Name: contract.ActivityAttachmentCorrectAttachment})
-			r.RegisterActivityWithOptions(acts.ImportAttachments, activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments})
+			r.RegisterActivityWithOptions(
+				acts.RecordAttachment,
+				activity.RegisterOptions{Name: contract.ActivityAttachmentRecordAttachment},
+			)
+			r.RegisterActivityWithOptions(
+				acts.CorrectAttachment,
+				activity.RegisterOptions{Name: contract.ActivityAttachmentCorrectAttachment},
+			)
+			r.RegisterActivityWithOptions(
+				acts.ImportAttachments,
+				activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments},
+			)
 			return nil
 		},
 	}
@@ -50,9 +59,18 @@ func Definition() service.Definition {
 // subjectSources are attachment's tables about a person's families (docs/data-protection.md,
 // "Subject access").
 var subjectSources = []subjectaccess.Source{
-	{Section: "attachments", Query: `SELECT * FROM attachment.attachments WHERE family_id = ANY(@families::uuid[]) ORDER BY attached_at, family_id`},
-	{Section: "corrections", Query: `SELECT * FROM attachment.corrections WHERE family_id = ANY(@families::uuid[]) ORDER BY corrected_at`},
-	{Section: "compliance_cases", Query: `SELECT * FROM attachment.compliance_cases WHERE family_id = ANY(@families::uuid[]) ORDER BY check_id, family_id`},
+	{
+		Section: "attachments",
+		Query:   `SELECT * FROM attachment.attachments WHERE family_id = ANY(@families::uuid[]) ORDER BY attached_at, family_id`,
+	},
+	{
+		Section: "corrections",
+		Query:   `SELECT * FROM attachment.corrections WHERE family_id = ANY(@families::uuid[]) ORDER BY corrected_at`,
+	},
+	{
+		Section: "compliance_cases",
+		Query:   `SELECT * FROM attachment.compliance_cases WHERE family_id = ANY(@families::uuid[]) ORDER BY check_id, family_id`,
+	},
 }
 
 // eraseFamily removes attachment's rows about a family past its retention period

@@ -36,8 +36,13 @@ func TestAttachmentIsRecordedOncePerFamily(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
 	acts := register.Activities{Store: register.Store{DB: a.Deps.DB}}
 	family := uuid.NewString()
-	req := &familypathv1.RecordAttachmentRequest{FamilyId: family, AttachedAt: timestamppb.New(time.Date(2016, 10, 3, 10, 0, 0, 0, time.UTC)),
-		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-1"}
+	req := &familypathv1.RecordAttachmentRequest{
+		FamilyId:         family,
+		AttachedAt:       timestamppb.New(time.Date(2016, 10, 3, 10, 0, 0, 0, time.UTC)),
+		BaselineProblems: []string{"CRIME", "EDUCATION"},
+		PlanVersion:      "lancashire-phase2@1",
+		RequestId:        "attach-1",
+	}
 	first, err := acts.RecordAttachment(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,17 +74,23 @@ func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 		BaselineProblems: []string{"CRIME", "EDUCATION"}, PlanVersion: "lancashire-phase2@1", RequestId: "attach-1"}); err != nil {
 		t.Fatal(err)
 	}
-	fix := &familypathv1.CorrectAttachmentRequest{FamilyId: family, RequestId: "fix-1", BaselineProblems: []string{"CRIME", "EDUCATION", "HEALTH"},
-		ReasonCode: "BASELINE_RECORDED_WRONGLY"}
+	fix := &familypathv1.CorrectAttachmentRequest{
+		FamilyId:         family,
+		RequestId:        "fix-1",
+		BaselineProblems: []string{"CRIME", "EDUCATION", "HEALTH"},
+		ReasonCode:       "BASELINE_RECORDED_WRONGLY",
+	}
 	for range 2 {
 		if _, err := acts.CorrectAttachment(ctx, fix); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var baseline []string
-	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ?", family).Scan(&baseline)
+	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ?", family).
+		Scan(&baseline)
 	var corrections []string
-	a.Deps.DB.Raw("SELECT array_to_string(baseline_problems_before, ',') FROM attachment.corrections WHERE family_id = ?", family).Scan(&corrections)
+	a.Deps.DB.Raw("SELECT array_to_string(baseline_problems_before, ',') FROM attachment.corrections WHERE family_id = ?", family).
+		Scan(&corrections)
 	if len(baseline) != 3 || len(corrections) != 1 || corrections[0] != "CRIME,EDUCATION" {
 		t.Errorf("baseline %v, corrections %v", baseline, corrections)
 	}
@@ -94,7 +105,8 @@ func TestCorrectionIsKeptWithWhatItReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var otherBaseline []string
-	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ? ORDER BY 1", other).Scan(&otherBaseline)
+	a.Deps.DB.Raw("SELECT unnest(baseline_problems) FROM attachment.attachments WHERE family_id = ? ORDER BY 1", other).
+		Scan(&otherBaseline)
 	if strings.Join(otherBaseline, ",") != "CRIME,HEALTH" {
 		t.Errorf("another family's correction under the same request id was not made: %v", otherBaseline)
 	}
@@ -151,9 +163,15 @@ func TestComplianceCheckSamplesAndRecordsReviews(t *testing.T) {
 		}
 	}
 	auditor := auth.Principal{Subject: "aud.1", Roles: []string{auth.RoleAuditor}}
-	w := a.Do(auditor, "POST", "/v1/compliance-checks", `{"plan_id":"lancashire-phase2","from":"2016-06-01","to":"2016-07-01","rate":0.1}`)
+	w := a.Do(
+		auditor,
+		"POST",
+		"/v1/compliance-checks",
+		`{"plan_id":"lancashire-phase2","from":"2016-06-01","to":"2016-07-01","rate":0.1}`,
+	)
 	var check register.CheckBody
-	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 201 || check.Population != 12 || len(check.Cases) != 2 {
+	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 201 || check.Population != 12 ||
+		len(check.Cases) != 2 {
 		t.Fatalf("draw: %d %s", w.Code, w.Body)
 	}
 	if got := register.Draw(12, 0.1, check.Seed); len(got) != 2 {
@@ -163,8 +181,14 @@ func TestComplianceCheckSamplesAndRecordsReviews(t *testing.T) {
 	if w := a.Do(auditor, "PUT", path, `{"problem_evidence":true,"whole_family_assessment":false,"family_plan":true,"lead_professional":true}`); w.Code != 400 {
 		t.Errorf("a failed requirement without a finding: %d", w.Code)
 	}
-	w = a.Do(auditor, "PUT", path, `{"problem_evidence":true,"whole_family_assessment":false,"family_plan":true,"lead_professional":true,"finding_code":"ASSESSMENT_AFTER_ATTACHMENT"}`)
-	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 200 || check.Reviewed != 1 || check.Compliant != 0 {
+	w = a.Do(
+		auditor,
+		"PUT",
+		path,
+		`{"problem_evidence":true,"whole_family_assessment":false,"family_plan":true,"lead_professional":true,"finding_code":"ASSESSMENT_AFTER_ATTACHMENT"}`,
+	)
+	if err := json.Unmarshal(w.Body.Bytes(), &check); err != nil || w.Code != 200 || check.Reviewed != 1 ||
+		check.Compliant != 0 {
 		t.Errorf("review: %d %s", w.Code, w.Body)
 	}
 	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}

@@ -25,8 +25,13 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 var (
-	admin    = auth.Principal{Subject: "admin.one", Roles: []string{auth.RoleAdministrator}}
-	lead     = auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1", Agency: "COUNCIL_FAMILY_SERVICE"}
+	admin = auth.Principal{Subject: "admin.one", Roles: []string{auth.RoleAdministrator}}
+	lead  = auth.Principal{
+		Subject: "cw.lead",
+		Roles:   []string{auth.RoleCaseworker},
+		Team:    "preston-1",
+		Agency:  "COUNCIL_FAMILY_SERVICE",
+	}
 	teammate = auth.Principal{Subject: "cw.teammate", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 	stranger = auth.Principal{Subject: "cw.stranger", Roles: []string{auth.RoleCaseworker}, Team: "burnley-2"}
 	police   = auth.Principal{Subject: "pc.partner", Roles: []string{auth.RolePartnerWorker}, Agency: "POLICE"}
@@ -60,8 +65,15 @@ func TestAccessIsRefusedWithTheRightStatusAndEachRefusalIsAudited(t *testing.T) 
 
 	now := time.Now()
 	claims := func(change func(jwt.MapClaims)) string {
-		c := jwt.MapClaims{"iss": auth.DevIssuerName, "aud": auth.DevAudience, "sub": "cw.lead", "roles": []string{auth.RoleCaseworker},
-			"team": "preston-1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		c := jwt.MapClaims{
+			"iss":   auth.DevIssuerName,
+			"aud":   auth.DevAudience,
+			"sub":   "cw.lead",
+			"roles": []string{auth.RoleCaseworker},
+			"team":  "preston-1",
+			"iat":   now.Unix(),
+			"exp":   now.Add(time.Hour).Unix(),
+		}
 		change(c)
 		s, err := a.Issuer.MintClaims(c)
 		if err != nil {
@@ -105,7 +117,8 @@ func TestAccessIsRefusedWithTheRightStatusAndEachRefusalIsAudited(t *testing.T) 
 			if w.Code != c.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
 			}
-			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" || strings.Contains(w.Body.String(), fam) {
+			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" ||
+				strings.Contains(w.Body.String(), fam) {
 				t.Errorf("body %s (%s)", w.Body, ct)
 			}
 			after, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{Outcome: audit.Refused, Limit: 1000})
@@ -128,14 +141,20 @@ func TestAccessIsRefusedWithTheRightStatusAndEachRefusalIsAudited(t *testing.T) 
 	if w := a.Do(police, "GET", "/v1/families/"+partnerFam+"/allocation", ""); w.Code != 200 {
 		t.Errorf("partner on their own family: %d", w.Code)
 	}
-	reads, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{ResourceID: fam, Outcome: audit.Allowed, Limit: 1000})
+	reads, _ := a.Deps.Audit.Query(
+		context.Background(),
+		audit.Filter{ResourceID: fam, Outcome: audit.Allowed, Limit: 1000},
+	)
 	var readers []string
 	for _, e := range reads {
 		if e.Action == "family.read" {
 			readers = append(readers, e.Actor+":"+e.Reason)
 		}
 	}
-	if strings.Join(readers, ",") != "cw.lead:role caseworker as lead_professional,cw.teammate:role caseworker as same_team,tm.preston:role team_manager as same_team" {
+	if strings.Join(
+		readers,
+		",",
+	) != "cw.lead:role caseworker as lead_professional,cw.teammate:role caseworker as same_team,tm.preston:role team_manager as same_team" {
 		t.Errorf("audited reads: %v", readers)
 	}
 
@@ -185,7 +204,8 @@ func TestAllocationChangesNeedTheTeamsManagerAndTheCurrentVersion(t *testing.T) 
 		}
 	}
 	if w := a.Do(manager, "PUT", path, `{"team":"Preston 1","caseworkers":["a","a"]}`, "If-Match", etag); w.Code != 400 ||
-		!strings.Contains(w.Body.String(), `"field":"team"`) || !strings.Contains(w.Body.String(), `"field":"caseworkers"`) {
+		!strings.Contains(w.Body.String(), `"field":"team"`) ||
+		!strings.Contains(w.Body.String(), `"field":"caseworkers"`) {
 		t.Errorf("bad body: %d %s", w.Code, w.Body)
 	}
 }
@@ -197,7 +217,8 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	if w := a.Do(lead, "PUT", restriction, `{"restricted":true,"ground":"ACCURACY_CONTESTED"}`); w.Code != 403 {
 		t.Errorf("a caseworker restricts: %d", w.Code)
 	}
-	if w := a.Do(admin, "PUT", restriction, `{"restricted":true}`); w.Code != 400 || !strings.Contains(w.Body.String(), `"field":"ground"`) {
+	if w := a.Do(admin, "PUT", restriction, `{"restricted":true}`); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), `"field":"ground"`) {
 		t.Errorf("no ground: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/restriction", `{"restricted":true,"ground":"OBJECTION_PENDING"}`); w.Code != 404 {
@@ -219,7 +240,11 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	if err := a.Deps.Temporal.TerminateWorkflow(context.Background(), wfID, "", "test: a stand-in takes the family's signals"); err != nil {
 		t.Fatal(err)
 	}
-	run, err := a.Deps.Temporal.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: wfID, TaskQueue: queue}, "restriction-listener")
+	run, err := a.Deps.Temporal.ExecuteWorkflow(
+		context.Background(),
+		client.StartWorkflowOptions{ID: wfID, TaskQueue: queue},
+		"restriction-listener",
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,19 +256,27 @@ func TestRestrictionOfProcessingReachesEveryAccessAnswer(t *testing.T) {
 	if err := run.Get(context.Background(), &told); err != nil || !told {
 		t.Errorf("the family's workflow was not told of the restriction: %v %v", told, err)
 	}
-	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(w.Body.String(), `"relationship":"lead_professional","restricted":true`) {
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(
+		w.Body.String(),
+		`"relationship":"lead_professional","restricted":true`,
+	) {
 		t.Errorf("relationship while restricted: %s", w.Body)
 	}
-	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/allocation", ""); w.Code != 200 || !strings.Contains(w.Body.String(), `"restriction":{`) {
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/allocation", ""); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"restriction":{`) {
 		t.Errorf("the record is not readable while restricted: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(manager, "PUT", "/v1/families/"+fam+"/allocation", `{"team":"preston-2","caseworkers":[]}`, "If-Match", `"v1"`); w.Code != http.StatusLocked {
 		t.Errorf("an allocation change while restricted: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(admin, "PUT", restriction, `{"restricted":false}`); w.Code != 200 || strings.Contains(w.Body.String(), `"restriction"`) {
+	if w := a.Do(admin, "PUT", restriction, `{"restricted":false}`); w.Code != 200 ||
+		strings.Contains(w.Body.String(), `"restriction"`) {
 		t.Errorf("lift: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(w.Body.String(), `"restricted":false`) {
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/relationship", ""); !strings.Contains(
+		w.Body.String(),
+		`"restricted":false`,
+	) {
 		t.Errorf("relationship after lifting: %s", w.Body)
 	}
 	events, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{ResourceID: fam, Limit: 100})
@@ -263,11 +296,14 @@ func TestGatherAttachmentAnswersFromTheAllocation(t *testing.T) {
 	fam, _ := allocate(t, a)
 	acts := allocations.Activities{Store: allocations.Store{DB: a.Deps.DB}}
 	facts, err := acts.GatherAttachment(context.Background(), &familypathv1.GatherAttachmentRequest{FamilyId: fam})
-	if err != nil || !facts.GetLeadProfessional() || facts.GetLeadAgency() != "COUNCIL_FAMILY_SERVICE" || facts.GetTeam() != "preston-1" ||
-		facts.GetWholeFamilyAssessment() || facts.GetFamilyPlan() {
+	if err != nil || !facts.GetLeadProfessional() || facts.GetLeadAgency() != "COUNCIL_FAMILY_SERVICE" ||
+		facts.GetTeam() != "preston-1" ||
+		facts.GetWholeFamilyAssessment() ||
+		facts.GetFamilyPlan() {
 		t.Errorf("facts %v %v", facts, err)
 	}
-	if none, err := acts.GatherAttachment(context.Background(), &familypathv1.GatherAttachmentRequest{FamilyId: uuid.NewString()}); err != nil || none.GetLeadProfessional() {
+	if none, err := acts.GatherAttachment(context.Background(), &familypathv1.GatherAttachmentRequest{FamilyId: uuid.NewString()}); err != nil ||
+		none.GetLeadProfessional() {
 		t.Errorf("no case: %v %v", none, err)
 	}
 }

@@ -47,14 +47,16 @@ func Definition() service.Definition {
 		OpenAPI:    openAPI,
 		BodyLimits: imports.FileLimits,
 		Commands: map[string]service.Command{
-			"synthetic-import": {Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",
+			"synthetic-import": {
+				Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
 					ps, err := d.Plans()
 					if err != nil {
 						return err
 					}
 					return imports.SyntheticCommand(ctx, ps, args, out)
-				}},
+				},
+			},
 		},
 		Relationships: func(d *service.Deps) httpapi.Relationships {
 			return allocations.Local{Store: allocations.Store{DB: d.DB}}
@@ -67,18 +69,32 @@ func Definition() service.Definition {
 				return err
 			}
 			imp := imports.Activities{DB: d.DB, Plans: ps, Temporal: d.Temporal}
-			r.RegisterActivityWithOptions(imp.ImportPage, activity.RegisterOptions{Name: contract.ActivityCaseImportPage})
-			r.RegisterActivityWithOptions(imp.StartImportedFamilies, activity.RegisterOptions{Name: contract.ActivityCaseStartImportedFamilies})
-			r.RegisterActivityWithOptions(imp.FinishImport, activity.RegisterOptions{Name: contract.ActivityCaseFinishImport})
+			r.RegisterActivityWithOptions(
+				imp.ImportPage,
+				activity.RegisterOptions{Name: contract.ActivityCaseImportPage},
+			)
+			r.RegisterActivityWithOptions(
+				imp.StartImportedFamilies,
+				activity.RegisterOptions{Name: contract.ActivityCaseStartImportedFamilies},
+			)
+			r.RegisterActivityWithOptions(
+				imp.FinishImport,
+				activity.RegisterOptions{Name: contract.ActivityCaseFinishImport},
+			)
 			return nil
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
-			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log, Temporal: d.Temporal}).Routes(r)
+			(&allocations.API{Store: allocations.Store{DB: d.DB}, Guard: d.Guard, Log: d.Log, Temporal: d.Temporal}).Routes(
+				r,
+			)
 			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}
-			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
+			(&record.API{DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(
+				r,
+				d.Idempotency.Require(),
+			)
 			env := config.FromOS()
 			weeks := env.Int("DATA_QUALITY_STALE_WEEKS", quality.DefaultWeeks)
 			if err := env.Err(); err != nil {
@@ -87,9 +103,13 @@ func Definition() service.Definition {
 			if weeks < 1 || weeks > 104 {
 				return fmt.Errorf("DATA_QUALITY_STALE_WEEKS must be from 1 to 104 weeks, not %d", weeks)
 			}
-			(&quality.API{Weeks: weeks, DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&quality.API{Weeks: weeks, DB: d.DB, Keys: d.Settings.FieldKeys, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(
+				r,
+			)
 			(&imports.API{Plans: ps, Store: imports.Store{DB: d.DB, Keys: d.Settings.FieldKeys, Plans: ps}, Temporal: d.Temporal,
-				Guard: d.Guard, Log: d.Log}).Routes(r)
+				Guard: d.Guard, Log: d.Log}).Routes(
+				r,
+			)
 			return nil
 		},
 	}
@@ -100,17 +120,47 @@ func Definition() service.Definition {
 // opened.
 var subjectSources = []subjectaccess.Source{
 	{Section: "families", Query: `SELECT * FROM "case".families WHERE id = ANY(@families::uuid[]) ORDER BY id`},
-	{Section: "members", Query: `SELECT * FROM "case".members WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, person_id`,
-		Sealed: &record.SealedMembers},
-	{Section: "allocations", Query: `SELECT * FROM "case".allocations WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, allocated_at`},
-	{Section: "referrals", Query: `SELECT * FROM "case".referrals WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
-	{Section: "assessments", Query: `SELECT * FROM "case".assessments WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
-	{Section: "family_plans", Query: `SELECT * FROM "case".family_plans WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
-	{Section: "notes", Query: `SELECT * FROM "case".notes WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
-	{Section: "evidence", Query: `SELECT * FROM "case".evidence WHERE family_id = ANY(@families::uuid[]) ORDER BY recorded_at, id`},
-	{Section: "record_history", Query: `SELECT * FROM "case".record_history WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, seq`},
-	{Section: "imported_families", Query: `SELECT * FROM "case".imported_families WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
-	{Section: "family_merges", Query: `SELECT * FROM "case".family_merges WHERE family_id = ANY(@families::uuid[]) OR into_family_id = ANY(@families::uuid[]) ORDER BY merged_at`},
+	{
+		Section: "members",
+		Query:   `SELECT * FROM "case".members WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, person_id`,
+		Sealed:  &record.SealedMembers,
+	},
+	{
+		Section: "allocations",
+		Query:   `SELECT * FROM "case".allocations WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, allocated_at`,
+	},
+	{
+		Section: "referrals",
+		Query:   `SELECT * FROM "case".referrals WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
+	},
+	{
+		Section: "assessments",
+		Query:   `SELECT * FROM "case".assessments WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`,
+	},
+	{
+		Section: "family_plans",
+		Query:   `SELECT * FROM "case".family_plans WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`,
+	},
+	{
+		Section: "notes",
+		Query:   `SELECT * FROM "case".notes WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
+	},
+	{
+		Section: "evidence",
+		Query:   `SELECT * FROM "case".evidence WHERE family_id = ANY(@families::uuid[]) ORDER BY recorded_at, id`,
+	},
+	{
+		Section: "record_history",
+		Query:   `SELECT * FROM "case".record_history WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id, seq`,
+	},
+	{
+		Section: "imported_families",
+		Query:   `SELECT * FROM "case".imported_families WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`,
+	},
+	{
+		Section: "family_merges",
+		Query:   `SELECT * FROM "case".family_merges WHERE family_id = ANY(@families::uuid[]) OR into_family_id = ANY(@families::uuid[]) ORDER BY merged_at`,
+	},
 }
 
 // eraseFamily removes the family's case record past its retention period, every part of it

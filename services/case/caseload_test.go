@@ -49,7 +49,8 @@ func TestCaseloadsTeamListsAndReassignment(t *testing.T) {
 	if _, items := list(lead, "/v1/caseload?limit=2"); len(items) != 4 || items[0].Relationship != "lead_professional" {
 		t.Errorf("lead's caseload: %+v", items)
 	}
-	if _, items := list(second, "/v1/caseload"); len(items) != 1 || items[0].FamilyID != fam || items[0].Relationship != "allocated" {
+	if _, items := list(second, "/v1/caseload"); len(items) != 1 || items[0].FamilyID != fam ||
+		items[0].Relationship != "allocated" {
 		t.Errorf("allocated caseworker's caseload: %+v", items)
 	}
 	if code, items := list(manager, "/v1/families?team=preston-1"); code != 200 || len(items) != 4 {

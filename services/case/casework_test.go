@@ -33,14 +33,21 @@ func startFamily(t *testing.T, a *servicetest.API, fam string) string {
 // caseSignals counts the evidence signals in the workflow's history.
 func caseSignals(t *testing.T, a *servicetest.API, wf string) int {
 	t.Helper()
-	it := a.Deps.Temporal.GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := a.Deps.Temporal.GetWorkflowHistory(
+		context.Background(),
+		wf,
+		"",
+		false,
+		enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
+	)
 	n := 0
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := ev.GetWorkflowExecutionSignaledEventAttributes(); s != nil && s.GetSignalName() == contract.SignalEvidenceReceived {
+		if s := ev.GetWorkflowExecutionSignaledEventAttributes(); s != nil &&
+			s.GetSignalName() == contract.SignalEvidenceReceived {
 			n++
 		}
 	}
@@ -65,7 +72,9 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 		}
 	}
 	w := a.Do(manager, "GET", base+"/notes", "")
-	if w.Code != 200 || strings.Contains(w.Body.String(), "Refuge") || !strings.Contains(w.Body.String(), `"withheld":true`) || !strings.Contains(w.Body.String(), "Home visit") {
+	if w.Code != 200 || strings.Contains(w.Body.String(), "Refuge") ||
+		!strings.Contains(w.Body.String(), `"withheld":true`) ||
+		!strings.Contains(w.Body.String(), "Home visit") {
 		t.Errorf("manager's notes: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "GET", base+"/notes", ""); !strings.Contains(w.Body.String(), "Refuge") {
@@ -99,7 +108,9 @@ func TestNotesEvidenceAndStatusAreKeptGuardedAndTold(t *testing.T) {
 		} `json:"facts"`
 		CaseClosed string `json:"case_closed"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &ev); err != nil || w.Code != 200 || len(ev.Facts) != 1 || ev.Facts[0].Type != "EMPLOYMENT" || ev.CaseClosed != "2017-06-30" {
+	if err := json.Unmarshal(w.Body.Bytes(), &ev); err != nil || w.Code != 200 || len(ev.Facts) != 1 ||
+		ev.Facts[0].Type != "EMPLOYMENT" ||
+		ev.CaseClosed != "2017-06-30" {
 		t.Errorf("tracking's read: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(stranger, "GET", base+"/evidence", ""); w.Code != 403 {
@@ -138,7 +149,8 @@ func TestChangesAfterTheWorkflowEndedAreRecorded(t *testing.T) {
 	if w := a.Do(lead, "POST", base+"/evidence", evidence, "Idempotency-Key", key); w.Code != 201 {
 		t.Errorf("evidence after the workflow ended: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(lead, "POST", base+"/evidence", evidence, "Idempotency-Key", key); w.Code != 201 || w.Header().Get("Idempotent-Replayed") != "true" {
+	if w := a.Do(lead, "POST", base+"/evidence", evidence, "Idempotency-Key", key); w.Code != 201 ||
+		w.Header().Get("Idempotent-Replayed") != "true" {
 		t.Errorf("a retry of the evidence: %d %s", w.Code, w.Body) // the count below shows it was added once
 	}
 	if w := a.Do(lead, "POST", base+"/notes", `{"class":"ORDINARY","body":"Home visit"}`); w.Code != 400 {

@@ -48,7 +48,14 @@ func TestANoteIsCorrectedOrWithdrawnAndKeptInTheHistory(t *testing.T) {
 	base := "/v1/families/" + fam
 	key := func() string { return "key-" + testenv.Unique() }
 
-	w := a.Do(lead, "POST", base+"/notes", `{"class":"ORDINARY","body":"Mum is staying at the refuge on Mill Lane"}`, "Idempotency-Key", key())
+	w := a.Do(
+		lead,
+		"POST",
+		base+"/notes",
+		`{"class":"ORDINARY","body":"Mum is staying at the refuge on Mill Lane"}`,
+		"Idempotency-Key",
+		key(),
+	)
 	var first struct{ ID string }
 	if json.Unmarshal(w.Body.Bytes(), &first); w.Code != 201 {
 		t.Fatalf("note: %d %s", w.Code, w.Body)
@@ -57,7 +64,8 @@ func TestANoteIsCorrectedOrWithdrawnAndKeptInTheHistory(t *testing.T) {
 	if w := a.Do(stranger, "POST", base+"/notes/"+first.ID+"/correction", correction, "Idempotency-Key", key()); w.Code != 403 {
 		t.Errorf("another team corrects a note: %d", w.Code)
 	}
-	if w := a.Do(lead, "POST", "/v1/families/"+other+"/notes/"+first.ID+"/correction", correction, "Idempotency-Key", key()); w.Code != 403 && w.Code != 404 {
+	if w := a.Do(lead, "POST", "/v1/families/"+other+"/notes/"+first.ID+"/correction", correction, "Idempotency-Key", key()); w.Code != 403 &&
+		w.Code != 404 {
 		t.Errorf("a note corrected through another family: %d", w.Code)
 	}
 	if w := a.Do(lead, "POST", base+"/notes/"+uuid.NewString()+"/correction", correction, "Idempotency-Key", key()); w.Code != 404 {
@@ -91,7 +99,8 @@ func TestANoteIsCorrectedOrWithdrawnAndKeptInTheHistory(t *testing.T) {
 	if w := a.Do(lead, "POST", base+"/notes/"+second.ID+"/withdrawal", withdrawal, "Idempotency-Key", retry); w.Code != 200 {
 		t.Fatalf("withdraw: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(lead, "POST", base+"/notes/"+second.ID+"/withdrawal", withdrawal, "Idempotency-Key", retry); w.Code != 200 || w.Header().Get("Idempotent-Replayed") != "true" {
+	if w := a.Do(lead, "POST", base+"/notes/"+second.ID+"/withdrawal", withdrawal, "Idempotency-Key", retry); w.Code != 200 ||
+		w.Header().Get("Idempotent-Replayed") != "true" {
 		t.Errorf("a retried withdrawal: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "POST", base+"/notes/"+second.ID+"/withdrawal", withdrawal, "Idempotency-Key", key()); w.Code != 409 {
@@ -120,7 +129,14 @@ func TestEvidenceCorrectedOrWithdrawnLeavesWhatIsJudged(t *testing.T) {
 	base := "/v1/families/" + fam
 	key := func() string { return "key-" + testenv.Unique() }
 
-	w := a.Do(lead, "POST", base+"/evidence", `{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`, "Idempotency-Key", key())
+	w := a.Do(
+		lead,
+		"POST",
+		base+"/evidence",
+		`{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-02-01","document_ref":"docs://payslip/1"}`,
+		"Idempotency-Key",
+		key(),
+	)
 	var first struct{ ID string }
 	if json.Unmarshal(w.Body.Bytes(), &first); w.Code != 201 {
 		t.Fatalf("evidence: %d %s", w.Code, w.Body)
@@ -128,8 +144,14 @@ func TestEvidenceCorrectedOrWithdrawnLeavesWhatIsJudged(t *testing.T) {
 	if w := a.Do(lead, "POST", base+"/evidence/"+first.ID+"/correction", `{"member":"p-1","feed":"police","type":"EMPLOYMENT","start":"2017-03-01","document_ref":"docs://payslip/1","reason":"x"}`, "Idempotency-Key", key()); w.Code != 400 {
 		t.Errorf("a correction that is not valid evidence: %d", w.Code)
 	}
-	w = a.Do(lead, "POST", base+"/evidence/"+first.ID+"/correction",
-		`{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-03-01","document_ref":"docs://payslip/1","reason":"The job started in March, not February"}`, "Idempotency-Key", key())
+	w = a.Do(
+		lead,
+		"POST",
+		base+"/evidence/"+first.ID+"/correction",
+		`{"member":"p-1","feed":"employment","type":"EMPLOYMENT","start":"2017-03-01","document_ref":"docs://payslip/1","reason":"The job started in March, not February"}`,
+		"Idempotency-Key",
+		key(),
+	)
 	var second struct{ ID, Replaces string }
 	if json.Unmarshal(w.Body.Bytes(), &second); w.Code != 201 || second.Replaces != first.ID {
 		t.Fatalf("correct: %d %s", w.Code, w.Body)
@@ -138,8 +160,10 @@ func TestEvidenceCorrectedOrWithdrawnLeavesWhatIsJudged(t *testing.T) {
 	if len(judged.Facts) != 1 || judged.Facts[0].ID != "case:"+second.ID || len(judged.Items) != 1 {
 		t.Errorf("what tracking judges after the correction: %+v", judged)
 	}
-	if all := readListing(t, a, lead, base+"/evidence?include=history"); len(all.Items) != 2 || len(all.Facts) != 1 || all.Items[0].ReplacedBy != second.ID ||
-		all.Items[0].Start != "2017-02-01" || all.Items[1].Start != "2017-03-01" { // dates as they were given, not date-times
+	if all := readListing(t, a, lead, base+"/evidence?include=history"); len(all.Items) != 2 || len(all.Facts) != 1 ||
+		all.Items[0].ReplacedBy != second.ID ||
+		all.Items[0].Start != "2017-02-01" ||
+		all.Items[1].Start != "2017-03-01" { // dates as they were given, not date-times
 		t.Errorf("evidence with its history: %+v", all)
 	}
 	if w := a.Do(lead, "POST", base+"/evidence/"+second.ID+"/withdrawal", `{"reason":"The payslip was another family's"}`, "Idempotency-Key", key()); w.Code != 200 {

@@ -42,23 +42,31 @@ func TestMembersAreSealedAndShownByRelationship(t *testing.T) {
 		t.Errorf("a stale If-Match: %d %s", w.Code, w.Body)
 	}
 	read := a.Do(lead, "GET", "/v1/families/"+fam+"/members", "")
-	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body, "If-Match", read.Header().Get("ETag")); w.Code != 200 || w.Header().Get("ETag") != `"v2"` {
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", body, "If-Match", read.Header().Get("ETag")); w.Code != 200 ||
+		w.Header().Get("ETag") != `"v2"` {
 		t.Errorf("a PUT on the version read (%s): %d %s", read.Header().Get("ETag"), w.Code, w.Body)
 	}
 	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/members", ""); !strings.Contains(w.Body.String(), "Sam Example") {
 		t.Errorf("lead: %s", w.Body)
 	}
-	if w := a.Do(teammate, "GET", "/v1/families/"+fam+"/members", ""); w.Code != 200 || strings.Contains(w.Body.String(), "Example") || strings.Contains(w.Body.String(), "1984") ||
+	if w := a.Do(teammate, "GET", "/v1/families/"+fam+"/members", ""); w.Code != 200 ||
+		strings.Contains(w.Body.String(), "Example") ||
+		strings.Contains(w.Body.String(), "1984") ||
 		!strings.Contains(w.Body.String(), `"withheld":true`) {
 		t.Errorf("teammate: %d %s", w.Code, w.Body)
 	}
 	var stored int64
-	a.Deps.DB.Raw(`SELECT count(*) FROM "case".members WHERE position('Example' in encode(identity, 'escape')) > 0`).Scan(&stored)
+	a.Deps.DB.Raw(`SELECT count(*) FROM "case".members WHERE position('Example' in encode(identity, 'escape')) > 0`).
+		Scan(&stored)
 	if stored != 0 {
 		t.Error("a name is stored in clear")
 	}
 	service := auth.Principal{Subject: "service:tracking", Roles: []string{auth.RoleService}}
-	if w := a.Do(service, "GET", "/v1/families/"+fam+"/evidence", ""); !strings.Contains(w.Body.String(), `"birth_date":"2012-09-14"`) || strings.Contains(w.Body.String(), "Example") {
+	if w := a.Do(service, "GET", "/v1/families/"+fam+"/evidence", ""); !strings.Contains(
+		w.Body.String(),
+		`"birth_date":"2012-09-14"`,
+	) ||
+		strings.Contains(w.Body.String(), "Example") {
 		t.Errorf("tracking's read: %s", w.Body)
 	}
 }
@@ -138,7 +146,8 @@ func TestASubjectAccessRequestFindsAMemberByNameAndExportsTheCase(t *testing.T) 
 			t.Errorf("nothing in %s", section)
 		}
 	}
-	if s := out.String(); !strings.Contains(s, "Alex "+surname) || !strings.Contains(s, "Alex is settled.") || strings.Contains(s, "Otherfamily") {
+	if s := out.String(); !strings.Contains(s, "Alex "+surname) || !strings.Contains(s, "Alex is settled.") ||
+		strings.Contains(s, "Otherfamily") {
 		t.Errorf("the export does not hold the family's record, names opened, and only it:\n%s", s)
 	}
 	events, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "subject-access-request"})
@@ -179,8 +188,13 @@ func TestAFamilysCaseRecordIsErasedPastRetentionUnlessRestricted(t *testing.T) {
 		return n
 	}
 	before := rowsOf(fam)
-	a.Deps.DB.Exec(`UPDATE "case".families SET restricted_at = now(), restriction_ground = 'NEEDED_FOR_LEGAL_CLAIMS' WHERE id = ?`, fam)
-	if _, err := erase(ctx, &familypathv1.EraseFamilyRequest{FamilyId: fam}); err == nil || !strings.Contains(err.Error(), "NEEDED_FOR_LEGAL_CLAIMS") || rowsOf(fam) != before {
+	a.Deps.DB.Exec(
+		`UPDATE "case".families SET restricted_at = now(), restriction_ground = 'NEEDED_FOR_LEGAL_CLAIMS' WHERE id = ?`,
+		fam,
+	)
+	if _, err := erase(ctx, &familypathv1.EraseFamilyRequest{FamilyId: fam}); err == nil ||
+		!strings.Contains(err.Error(), "NEEDED_FOR_LEGAL_CLAIMS") ||
+		rowsOf(fam) != before {
 		t.Fatalf("a restricted family's record was erased: %v (%d of %d rows left)", err, rowsOf(fam), before)
 	}
 	a.Deps.DB.Exec(`UPDATE "case".families SET restricted_at = NULL, restriction_ground = NULL WHERE id = ?`, fam)

@@ -84,11 +84,17 @@ func TestTheDataQualityReportFindsRecordsGoneStale(t *testing.T) {
 	// The workflows' visibility catches up within seconds.
 	var got report
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if got = read(manager, ""); got.Counts[quality.OpenWorkflowEnded] == 1 && got.Counts[quality.ClosedStillWaits] == 1 {
+		if got = read(manager, ""); got.Counts[quality.OpenWorkflowEnded] == 1 &&
+			got.Counts[quality.ClosedStillWaits] == 1 {
 			break
 		}
 	}
-	want := map[string]string{staleOne: quality.Stale, planned: quality.ActionOverdue, closedRunning: quality.ClosedStillWaits, openEnded: quality.OpenWorkflowEnded}
+	want := map[string]string{
+		staleOne:      quality.Stale,
+		planned:       quality.ActionOverdue,
+		closedRunning: quality.ClosedStillWaits,
+		openEnded:     quality.OpenWorkflowEnded,
+	}
 	if len(got.Items) != len(want) {
 		t.Fatalf("found %+v, want %v", got.Items, want)
 	}
@@ -100,14 +106,18 @@ func TestTheDataQualityReportFindsRecordsGoneStale(t *testing.T) {
 			t.Errorf("a plan's text in the report: %q", r.Detail)
 		}
 	}
-	if all := read(auth.Principal{Subject: "da.one", Roles: []string{auth.RoleDataAnalyst}}, "?weeks=4"); !strings.Contains(mustJSON(t, all), otherTeam) {
+	if all := read(auth.Principal{Subject: "da.one", Roles: []string{auth.RoleDataAnalyst}}, "?weeks=4"); !strings.Contains(
+		mustJSON(t, all),
+		otherTeam,
+	) {
 		t.Errorf("the data team does not see every team: %+v", all.Items)
 	}
 	if r := read(manager, "?weeks=52"); r.Counts[quality.Stale] != 0 {
 		t.Errorf("nothing is a year stale: %+v", r.Counts)
 	}
 	csv := a.Do(manager, "GET", "/v1/reports/data-quality", "", "Accept", "text/csv").Body.String()
-	if !strings.HasPrefix(csv, "check,family_id,team,lead_professional,since,detail\n") || !strings.Contains(csv, staleOne) {
+	if !strings.HasPrefix(csv, "check,family_id,team,lead_professional,since,detail\n") ||
+		!strings.Contains(csv, staleOne) {
 		t.Errorf("CSV:\n%s", csv)
 	}
 	for _, refused := range []struct {
@@ -156,11 +166,28 @@ func TestTheDataQualityReportSuspectsFamiliesHoldingOnePerson(t *testing.T) {
 		return id.String()
 	}
 	zoe := record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-04"}
-	imported := family("preston-1", "OPEN", record.Identity{GivenName: "Zoe", FamilyName: "Lukasiewicz", BirthDate: "2010-03-04", KnownAs: "Zoe Lukasiewicz"},
-		record.Identity{KnownAs: "Sam Other", BirthDate: "1980-01-01"})
+	imported := family(
+		"preston-1",
+		"OPEN",
+		record.Identity{
+			GivenName:  "Zoe",
+			FamilyName: "Lukasiewicz",
+			BirthDate:  "2010-03-04",
+			KnownAs:    "Zoe Lukasiewicz",
+		},
+		record.Identity{KnownAs: "Sam Other", BirthDate: "1980-01-01"},
+	)
 	referred := family("burnley-2", "OPEN", zoe)
-	family("preston-1", "OPEN", record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-05"}) // another day: nobody
-	family("preston-1", "CLOSED", zoe)                                                                // closed: not suspected
+	family(
+		"preston-1",
+		"OPEN",
+		record.Identity{KnownAs: "Zoë Łukasiewicz", BirthDate: "2010-03-05"},
+	) // another day: nobody
+	family(
+		"preston-1",
+		"CLOSED",
+		zoe,
+	) // closed: not suspected
 	merged := family("preston-1", "OPEN", zoe)
 	if err := db.Exec(`INSERT INTO "case".family_merges (family_id, into_family_id, reason_code, merged_by) VALUES (?, ?, 'SAME', 'test')`, merged, imported).Error; err != nil {
 		t.Fatal(err)
@@ -180,7 +207,8 @@ func TestTheDataQualityReportSuspectsFamiliesHoldingOnePerson(t *testing.T) {
 			dups = append(dups, r)
 		}
 	}
-	if len(dups) != 1 || got.Counts[quality.SuspectedDuplicate] != 1 || dups[0].FamilyID != imported || !strings.Contains(dups[0].Detail, referred) ||
+	if len(dups) != 1 || got.Counts[quality.SuspectedDuplicate] != 1 || dups[0].FamilyID != imported ||
+		!strings.Contains(dups[0].Detail, referred) ||
 		strings.Contains(w.Body.String(), "Zo") {
 		t.Errorf("suspected duplicates of preston-1: %+v", dups)
 	}

@@ -40,17 +40,20 @@ func TestAssessmentAndPlanAreRecordedVersionedAndGuarded(t *testing.T) {
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", strings.Replace(assessment, "HIGH", "MEDIUM", 1), "If-Match", `"v9"`); w.Code != 412 {
 		t.Errorf("a stale If-Match: %d", w.Code)
 	}
-	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", strings.Replace(assessment, "HIGH", "MEDIUM", 1), "If-Match", `"v1"`); w.Code != 200 || w.Header().Get("ETag") != `"v2"` {
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", strings.Replace(assessment, "HIGH", "MEDIUM", 1), "If-Match", `"v1"`); w.Code != 200 ||
+		w.Header().Get("ETag") != `"v2"` {
 		t.Errorf("second version: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/plan", `{"agreed_on":"2016-10-12","outcomes":[],"actions":[{"agency":"MI5"}]}`); w.Code != 400 ||
-		!strings.Contains(w.Body.String(), "outcomes") || !strings.Contains(w.Body.String(), "actions[0].agency") {
+		!strings.Contains(w.Body.String(), "outcomes") ||
+		!strings.Contains(w.Body.String(), "actions[0].agency") {
 		t.Errorf("bad plan: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/plan", plan); w.Code != 200 {
 		t.Fatalf("plan: %d %s", w.Code, w.Body)
 	}
-	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/plan", ""); w.Code != 200 || !strings.Contains(w.Body.String(), `"agreed_on":"2016-10-12"`) {
+	if w := a.Do(lead, "GET", "/v1/families/"+fam+"/plan", ""); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"agreed_on":"2016-10-12"`) {
 		t.Errorf("read plan: %d %s", w.Code, w.Body)
 	}
 	for _, m := range []string{"GET", "PUT"} {
@@ -59,7 +62,8 @@ func TestAssessmentAndPlanAreRecordedVersionedAndGuarded(t *testing.T) {
 		}
 	}
 	var versions []int64
-	a.Deps.DB.Raw(`SELECT version FROM "case".record_history WHERE family_id = ? AND kind = 'ASSESSMENT' ORDER BY seq`, fam).Scan(&versions)
+	a.Deps.DB.Raw(`SELECT version FROM "case".record_history WHERE family_id = ? AND kind = 'ASSESSMENT' ORDER BY seq`, fam).
+		Scan(&versions)
 	if len(versions) != 2 || versions[1] != 2 {
 		t.Errorf("history %v", versions)
 	}

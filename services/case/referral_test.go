@@ -29,10 +29,12 @@ func TestReferralOpensTheCaseAndStartsTheWorkflow(t *testing.T) {
 		WorkflowID   string   `json:"workflow_id"`
 		ProblemCodes []string `json:"problem_codes"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &ref); err != nil || w.Code != 201 || strings.Join(ref.ProblemCodes, ",") != "CRIME,DOMESTIC_ABUSE" {
+	if err := json.Unmarshal(w.Body.Bytes(), &ref); err != nil || w.Code != 201 ||
+		strings.Join(ref.ProblemCodes, ",") != "CRIME,DOMESTIC_ABUSE" {
 		t.Fatalf("refer: %d %s", w.Code, w.Body)
 	}
-	if again := a.Do(police, "POST", "/v1/referrals", body, "Idempotency-Key", key); again.Code != 201 || !strings.Contains(again.Body.String(), ref.FamilyID) {
+	if again := a.Do(police, "POST", "/v1/referrals", body, "Idempotency-Key", key); again.Code != 201 ||
+		!strings.Contains(again.Body.String(), ref.FamilyID) {
 		t.Errorf("retry: %d %s", again.Code, again.Body)
 	}
 	desc, err := a.Deps.Temporal.DescribeWorkflowExecution(context.Background(), ref.WorkflowID, "")
@@ -41,12 +43,14 @@ func TestReferralOpensTheCaseAndStartsTheWorkflow(t *testing.T) {
 	}
 	var counts struct{ Families, Members, Evidence int64 }
 	a.Deps.DB.Raw(`SELECT (SELECT count(*) FROM "case".families WHERE id = ?) AS families, (SELECT count(*) FROM "case".members WHERE family_id = ?) AS members,
-		(SELECT count(*) FROM "case".evidence WHERE family_id = ?) AS evidence`, ref.FamilyID, ref.FamilyID, ref.FamilyID).Scan(&counts)
+		(SELECT count(*) FROM "case".evidence WHERE family_id = ?) AS evidence`, ref.FamilyID, ref.FamilyID, ref.FamilyID).
+		Scan(&counts)
 	if counts.Families != 1 || counts.Members != 2 || counts.Evidence != 2 {
 		t.Errorf("opened %+v", counts)
 	}
 	one := strings.Replace(body, `"type":"DVA_INCIDENT"`, `"type":"ASB_INTERVENTION"`, 1)
-	if w := a.Do(police, "POST", "/v1/referrals", one, "Idempotency-Key", "test-"+testenv.Unique()); w.Code != 422 || !strings.Contains(w.Body.String(), "1 of the 2") {
+	if w := a.Do(police, "POST", "/v1/referrals", one, "Idempotency-Key", "test-"+testenv.Unique()); w.Code != 422 ||
+		!strings.Contains(w.Body.String(), "1 of the 2") {
 		t.Errorf("not eligible: %d %s", w.Code, w.Body)
 	}
 	auditor := auth.Principal{Subject: "aud", Roles: []string{auth.RoleAuditor}}

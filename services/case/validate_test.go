@@ -24,12 +24,14 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 	fam, _ := allocate(t, a)
 	lead := auth.Principal{Subject: "cw.lead", Roles: []string{auth.RoleCaseworker}, Team: "preston-1"}
 
-	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/allocation", `{"team":"preston-1"}`); w.Code != 422 || !strings.Contains(w.Body.String(), "unknown-family") {
+	if w := a.Do(admin, "PUT", "/v1/families/"+uuid.NewString()+"/allocation", `{"team":"preston-1"}`); w.Code != 422 ||
+		!strings.Contains(w.Body.String(), "unknown-family") {
 		t.Errorf("an allocation for a family the programme does not know: %d %s", w.Code, w.Body)
 	}
 
 	made := strings.Replace(assessment, `"problem":"EDUCATION"`, `"problem":"TRUANCY"`, 1)
-	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", made); w.Code != 400 || !strings.Contains(w.Body.String(), "needs[0].problem") {
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/assessment", made); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "needs[0].problem") {
 		t.Errorf("a made-up problem code: %d %s", w.Code, w.Body)
 	}
 	// EARLY_YEARS is a problem of the 2022 framework, not of Lancashire's phase 2 plan that
@@ -44,7 +46,8 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherPlan := strings.Replace(plan, `"problem":"EDUCATION"`, `"problem":"EARLY_YEARS"`, 1)
-	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/plan", otherPlan); w.Code != 400 || !strings.Contains(w.Body.String(), "lancashire-phase2@1") {
+	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/plan", otherPlan); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "lancashire-phase2@1") {
 		t.Errorf("another plan's problem: %d %s", w.Code, w.Body)
 	}
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/plan", plan); w.Code != 200 {
@@ -56,7 +59,8 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 		"a child who is a parent or carer":   `{"members":[{"person_id":"p-1","role":"CHILD","relationship":"PARENT_CARER"}]}`,
 		"born after today":                   `{"members":[{"person_id":"p-1","role":"CHILD","relationship":"CHILD","birth_date":"2999-01-01"}]}`,
 	} {
-		if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", members); w.Code != 400 || !strings.Contains(w.Body.String(), "members[0]") {
+		if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", members); w.Code != 400 ||
+			!strings.Contains(w.Body.String(), "members[0]") {
 			t.Errorf("%s: %d %s", name, w.Code, w.Body)
 		}
 	}
@@ -68,7 +72,8 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 	referral := `{"plan_id":"lancashire-phase2","team":"preston-1","reason_code":"POLICE_CONCERN",` +
 		`"members":[{"person_id":"r-1","role":"ADULT","relationship":"PARENT_CARER"},{"person_id":"r-2","role":"CHILD","relationship":"CHILD"}],` +
 		`"facts":[{"member":"r-9","feed":"police","type":"ASB_INTERVENTION","date":"` + daysAgo(30) + `","document_ref":"police://asb/9"}]}`
-	if w := a.Do(police, "POST", "/v1/referrals", referral, "Idempotency-Key", "test-"+testenv.Unique()); w.Code != 400 || !strings.Contains(w.Body.String(), "facts[0].member") {
+	if w := a.Do(police, "POST", "/v1/referrals", referral, "Idempotency-Key", "test-"+testenv.Unique()); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "facts[0].member") {
 		t.Errorf("a referral's evidence about someone not among its members: %d %s", w.Code, w.Body)
 	}
 }

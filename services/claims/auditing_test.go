@@ -50,8 +50,11 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	var queue struct {
 		Items []auditing.QueueItem `json:"items"`
 	}
-	if err := json.Unmarshal(q.Body.Bytes(), &queue); err != nil || q.Code != 200 || len(queue.Items) != 1 || queue.Items[0].ClaimID != ids[0] ||
-		queue.Items[0].Reminders != 1 || !queue.Items[0].Escalated || queue.Items[0].SampleReason != "RANDOM" {
+	if err := json.Unmarshal(q.Body.Bytes(), &queue); err != nil || q.Code != 200 || len(queue.Items) != 1 ||
+		queue.Items[0].ClaimID != ids[0] ||
+		queue.Items[0].Reminders != 1 ||
+		!queue.Items[0].Escalated ||
+		queue.Items[0].SampleReason != "RANDOM" {
 		t.Errorf("queue: %d %s", q.Code, q.Body)
 	}
 	if code := decide(auditor, ids[1], `{"passed":true}`); code != 403 {
@@ -79,7 +82,12 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	}
 
 	pay := func(p auth.Principal) (int, map[string]any) {
-		w := a.Do(p, "POST", "/v1/plans/lancashire-phase2/claim-windows/2017-07/payment", `{"paid_at":"2017-09-01T00:00:00Z"}`)
+		w := a.Do(
+			p,
+			"POST",
+			"/v1/plans/lancashire-phase2/claim-windows/2017-07/payment",
+			`{"paid_at":"2017-09-01T00:00:00Z"}`,
+		)
 		var b map[string]any
 		_ = json.Unmarshal(w.Body.Bytes(), &b)
 		return w.Code, b
@@ -101,11 +109,17 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	// manager's per-family read is in the audit trail.
 	teamManager := auth.Principal{Subject: "tm.1", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
 	counted := a.Do(teamManager, "GET", "/v1/plans/lancashire-phase2/claim-windows/2017-07/submission", "")
-	if counts := strings.Split(strings.TrimSpace(counted.Body.String()), "\n"); counted.Code != 200 || len(counts) != 2 ||
-		counts[0] != strings.Join(auditing.SubmissionCountColumns, ",") || strings.Contains(counted.Body.String(), ids[1]) || !strings.HasSuffix(counts[1], ",SSP,NOT_SAMPLED,1") {
+	if counts := strings.Split(strings.TrimSpace(counted.Body.String()), "\n"); counted.Code != 200 ||
+		len(counts) != 2 ||
+		counts[0] != strings.Join(auditing.SubmissionCountColumns, ",") ||
+		strings.Contains(counted.Body.String(), ids[1]) ||
+		!strings.HasSuffix(counts[1], ",SSP,NOT_SAMPLED,1") {
 		t.Errorf("submission counts: %d %q", counted.Code, counts)
 	}
-	if reads, _ := a.Deps.Audit.Query(ctx, audit.Filter{ResourceType: "report", Actor: manager.Subject}); len(reads) != 1 || reads[0].Action != string(policy.ReportFamilyRows) {
+	if reads, _ := a.Deps.Audit.Query(ctx, audit.Filter{ResourceType: "report", Actor: manager.Subject}); len(
+		reads,
+	) != 1 ||
+		reads[0].Action != string(policy.ReportFamilyRows) {
 		t.Errorf("the submission file's read in the audit trail: %+v", reads)
 	}
 	if code, _ := pay(caseworker); code != 403 {
@@ -127,8 +141,12 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 		}
 	}
 	// Every payment attempt by the finance role is in the audit trail, before it was made.
-	events, err := a.Deps.Audit.Query(ctx, audit.Filter{ResourceType: "claim_window", ResourceID: "lancashire-phase2/2017-07", Outcome: audit.Allowed})
-	if err != nil || len(events) < 2 || events[0].Action != string(policy.ClaimPay) || events[0].Actor != manager.Subject {
+	events, err := a.Deps.Audit.Query(
+		ctx,
+		audit.Filter{ResourceType: "claim_window", ResourceID: "lancashire-phase2/2017-07", Outcome: audit.Allowed},
+	)
+	if err != nil || len(events) < 2 || events[0].Action != string(policy.ClaimPay) ||
+		events[0].Actor != manager.Subject {
 		t.Errorf("payments in the audit trail: %+v %v", events, err)
 	}
 	var results []struct {
@@ -138,7 +156,9 @@ func TestAuditDecisionsAndPaymentsAreKeptOnceAndOnlyByThoseAllowed(t *testing.T)
 	a.Deps.DB.Raw("SELECT source_id, amount_pence FROM claims.ledger WHERE kind = 'RESULT'").Scan(&results)
 	var paid string
 	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id = ?", ids[1]).Scan(&paid)
-	if len(results) != 1 || results[0].SourceID != ids[1] || results[0].AmountPence != acts.Plans.All()[0].Money.ResultPence || paid != "PAID" {
+	if len(results) != 1 || results[0].SourceID != ids[1] ||
+		results[0].AmountPence != acts.Plans.All()[0].Money.ResultPence ||
+		paid != "PAID" {
 		t.Errorf("ledger %v, claim %s", results, paid)
 	}
 }

@@ -40,13 +40,19 @@ func Definition() service.Definition {
 		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
 		Erasure:       &erasure.Family{Statements: eraseFamily},
 		Commands: map[string]service.Command{
-			"schedule-claim-windows": {Summary: "make a Temporal Schedule for each claim window of every plan that has not closed (one that exists is kept: run it at every deploy)",
-				Needs: service.Needs{Temporal: true},
+			"schedule-claim-windows": {
+				Summary: "make a Temporal Schedule for each claim window of every plan that has not closed (one that exists is kept: run it at every deploy)",
+				Needs:   service.Needs{Temporal: true},
 				Run: func(ctx context.Context, d *service.Deps, _ []string, _ io.Writer) error {
-					return service.SchedulePlans(d, "claim windows", func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
-						return ledger.ScheduleClaimWindows(ctx, d.Temporal, p, time.Now())
-					})
-				}},
+					return service.SchedulePlans(
+						d,
+						"claim windows",
+						func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
+							return ledger.ScheduleClaimWindows(ctx, d.Temporal, p, time.Now())
+						},
+					)
+				},
+			},
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := d.Plans()
@@ -59,7 +65,9 @@ func Definition() service.Definition {
 				return err
 			}
 			(&dashboard.API{DB: d.DB, Plans: ps, Packs: packs, Guard: d.Guard, Log: d.Log}).Routes(r)
-			(&auditing.API{DB: d.DB, Plans: ps, Packs: packs, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&auditing.API{DB: d.DB, Plans: ps, Packs: packs, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(
+				r,
+			)
 			return nil
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
@@ -67,17 +75,48 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			acts := ledger.Activities{DB: d.DB, Plans: ps, Packs: &ledger.Freezer{Identification: d.Upstream(contract.QueueIdentification),
-				Case: d.Upstream(contract.QueueCase), Keys: d.Settings.FieldKeys}}
-			r.RegisterActivityWithOptions(acts.RecordAttachmentFee, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee})
-			r.RegisterActivityWithOptions(acts.CreateClaim, activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim})
-			r.RegisterActivityWithOptions(acts.ImportLedger, activity.RegisterOptions{Name: contract.ActivityClaimsImportLedger})
-			r.RegisterActivityWithOptions(acts.TakeWindowClaims, activity.RegisterOptions{Name: contract.ActivityClaimsTakeWindowClaims})
-			r.RegisterActivityWithOptions(acts.RecordAuditSample, activity.RegisterOptions{Name: contract.ActivityClaimsRecordAuditSample})
-			r.RegisterActivityWithOptions(acts.RemindAuditors, activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors})
-			r.RegisterActivityWithOptions(acts.SubmitWindow, activity.RegisterOptions{Name: contract.ActivityClaimsSubmitWindow})
-			r.RegisterActivityWithOptions(acts.RejudgeClaims, activity.RegisterOptions{Name: contract.ActivityClaimsRejudgeClaims})
-			r.RegisterActivityWithOptions(dashboard.Forecasts{DB: d.DB}.RecordForecast, activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast})
+			acts := ledger.Activities{
+				DB:    d.DB,
+				Plans: ps,
+				Packs: &ledger.Freezer{Identification: d.Upstream(contract.QueueIdentification),
+					Case: d.Upstream(contract.QueueCase), Keys: d.Settings.FieldKeys},
+			}
+			r.RegisterActivityWithOptions(
+				acts.RecordAttachmentFee,
+				activity.RegisterOptions{Name: contract.ActivityClaimsRecordAttachmentFee},
+			)
+			r.RegisterActivityWithOptions(
+				acts.CreateClaim,
+				activity.RegisterOptions{Name: contract.ActivityClaimsCreateClaim},
+			)
+			r.RegisterActivityWithOptions(
+				acts.ImportLedger,
+				activity.RegisterOptions{Name: contract.ActivityClaimsImportLedger},
+			)
+			r.RegisterActivityWithOptions(
+				acts.TakeWindowClaims,
+				activity.RegisterOptions{Name: contract.ActivityClaimsTakeWindowClaims},
+			)
+			r.RegisterActivityWithOptions(
+				acts.RecordAuditSample,
+				activity.RegisterOptions{Name: contract.ActivityClaimsRecordAuditSample},
+			)
+			r.RegisterActivityWithOptions(
+				acts.RemindAuditors,
+				activity.RegisterOptions{Name: contract.ActivityClaimsRemindAuditors},
+			)
+			r.RegisterActivityWithOptions(
+				acts.SubmitWindow,
+				activity.RegisterOptions{Name: contract.ActivityClaimsSubmitWindow},
+			)
+			r.RegisterActivityWithOptions(
+				acts.RejudgeClaims,
+				activity.RegisterOptions{Name: contract.ActivityClaimsRejudgeClaims},
+			)
+			r.RegisterActivityWithOptions(
+				dashboard.Forecasts{DB: d.DB}.RecordForecast,
+				activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast},
+			)
 			return nil
 		},
 	}
@@ -87,14 +126,27 @@ func Definition() service.Definition {
 // "Subject access"): claims, their frozen evidence opened, audit decisions, re-judgements and
 // the ledger's entries.
 var subjectSources = []subjectaccess.Source{
-	{Section: "claims", Query: `SELECT * FROM claims.claims WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`},
-	{Section: "evidence_packs", Query: `SELECT p.* FROM claims.evidence_packs p JOIN claims.claims c ON c.id = p.claim_id
-		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY p.frozen_at`, Sealed: &ledger.SealedPacks},
-	{Section: "audit_decisions", Query: `SELECT d.* FROM claims.audit_decisions d JOIN claims.claims c ON c.id = d.claim_id
-		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY d.decided_at`},
+	{
+		Section: "claims",
+		Query:   `SELECT * FROM claims.claims WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
+	},
+	{
+		Section: "evidence_packs",
+		Query: `SELECT p.* FROM claims.evidence_packs p JOIN claims.claims c ON c.id = p.claim_id
+		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY p.frozen_at`,
+		Sealed: &ledger.SealedPacks,
+	},
+	{
+		Section: "audit_decisions",
+		Query: `SELECT d.* FROM claims.audit_decisions d JOIN claims.claims c ON c.id = d.claim_id
+		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY d.decided_at`,
+	},
 	{Section: "rejudgements", Query: `SELECT r.* FROM claims.rejudgements r JOIN claims.claims c ON c.id = r.claim_id
 		WHERE c.family_id = ANY(@families::uuid[]) ORDER BY r.judged_at`},
-	{Section: "ledger", Query: `SELECT * FROM claims.ledger WHERE family_id = ANY(@families::uuid[]) ORDER BY occurred_at, id`},
+	{
+		Section: "ledger",
+		Query:   `SELECT * FROM claims.ledger WHERE family_id = ANY(@families::uuid[]) ORDER BY occurred_at, id`,
+	},
 }
 
 // eraseFamily removes claims' rows about a family past its retention period: its claims with

@@ -41,7 +41,12 @@ func plansWithCap(t *testing.T) *outcomes.Plans {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(strings.Replace(string(b), "id: lancashire-phase2", "id: capped-test", 1), "family_cap: 8620", "family_cap: 2", 1)
+	text := strings.Replace(
+		strings.Replace(string(b), "id: lancashire-phase2", "id: capped-test", 1),
+		"family_cap: 8620",
+		"family_cap: 2",
+		1,
+	)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "capped-test.yaml"), []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -54,20 +59,33 @@ func plansWithCap(t *testing.T) *outcomes.Plans {
 }
 
 func claimFor(family string, attempt int32, plan string) *familypathv1.CreateClaimRequest {
-	return &familypathv1.CreateClaimRequest{FamilyId: family, Attempt: attempt, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, PlanVersion: plan,
-		AchievedAt: timestamppb.New(time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC)),
-		Problems:   []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}}}
+	return &familypathv1.CreateClaimRequest{
+		FamilyId:    family,
+		Attempt:     attempt,
+		Route:       familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+		PlanVersion: plan,
+		AchievedAt:  timestamppb.New(time.Date(2017, 5, 1, 0, 0, 0, 0, time.UTC)),
+		Problems: []*familypathv1.ProblemJudgement{
+			{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED},
+		},
+	}
 }
 
 func TestAttachmentFeeIsEnteredOnceAtThePlansRate(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
 	acts, _ := activities(t, a)
-	req := &familypathv1.RecordAttachmentFeeRequest{FamilyId: uuid.NewString(), AttachmentId: "att-1", AttachedAt: timestamppb.Now(), PlanVersion: "lancashire-phase2@1"}
+	req := &familypathv1.RecordAttachmentFeeRequest{
+		FamilyId:     uuid.NewString(),
+		AttachmentId: "att-1",
+		AttachedAt:   timestamppb.Now(),
+		PlanVersion:  "lancashire-phase2@1",
+	}
 	first, err := acts.RecordAttachmentFee(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, err := acts.RecordAttachmentFee(context.Background(), req); err != nil || again.GetLedgerEntryId() != first.GetLedgerEntryId() {
+	if again, err := acts.RecordAttachmentFee(context.Background(), req); err != nil ||
+		again.GetLedgerEntryId() != first.GetLedgerEntryId() {
 		t.Errorf("repeat: %v %v", again, err)
 	}
 	var pence []int64
@@ -92,14 +110,16 @@ func TestClaimsAreExactlyOncePerFamilyAndCapped(t *testing.T) {
 	if err != nil || first.GetExisting() {
 		t.Fatalf("first: %v %v", first, err)
 	}
-	if again, err := acts.CreateClaim(ctx, claimFor(f1, 1, "capped-test@1")); err != nil || !again.GetExisting() || again.GetClaimId() != first.GetClaimId() {
+	if again, err := acts.CreateClaim(ctx, claimFor(f1, 1, "capped-test@1")); err != nil || !again.GetExisting() ||
+		again.GetClaimId() != first.GetClaimId() {
 		t.Errorf("retry: %v %v", again, err)
 	}
 	if _, err := acts.CreateClaim(ctx, claimFor(f1, 2, "capped-test@1")); err == nil {
 		t.Error("a second live claim for a family")
 	}
 	a.Deps.DB.Exec("UPDATE claims.claims SET status = 'FAILED_AUDIT' WHERE id = ?", first.GetClaimId())
-	if second, err := acts.CreateClaim(ctx, claimFor(f1, 2, "capped-test@1")); err != nil || second.GetClaimId() == first.GetClaimId() {
+	if second, err := acts.CreateClaim(ctx, claimFor(f1, 2, "capped-test@1")); err != nil ||
+		second.GetClaimId() == first.GetClaimId() {
 		t.Errorf("after a failed audit: %v %v", second, err)
 	}
 	if _, err := acts.CreateClaim(ctx, claimFor(f2, 1, "capped-test@1")); err != nil {
@@ -138,18 +158,27 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	}
 	flagged := 0
 	for _, c := range batch.GetClaims() {
-		if c.GetRoute() == familypathv1.ResultRoute_RESULT_ROUTE_CE && slices.Equal(c.GetRiskFlags(), []string{ledger.RiskContinuousEmployment}) {
+		if c.GetRoute() == familypathv1.ResultRoute_RESULT_ROUTE_CE &&
+			slices.Equal(c.GetRiskFlags(), []string{ledger.RiskContinuousEmployment}) {
 			flagged++
 		}
 	}
 	if again, _ := acts.TakeWindowClaims(ctx, take); flagged != 1 || len(again.GetClaims()) != 3 {
 		t.Errorf("flagged %d; retry took %d", flagged, len(again.GetClaims()))
 	}
-	if other, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(other.GetClaims()) != 0 {
+	if other, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(
+		other.GetClaims(),
+	) != 0 {
 		t.Errorf("a claim in two windows: %v", other)
 	}
-	sample := &familypathv1.AuditSample{PlanId: "lancashire-phase2", WindowId: "2017-07", Seed: 18446744073709551615, BatchSize: 3, Required: 1,
-		Sampled: []*familypathv1.SampledClaim{{ClaimId: ids[1], Reason: ledger.RiskContinuousEmployment}}}
+	sample := &familypathv1.AuditSample{
+		PlanId:    "lancashire-phase2",
+		WindowId:  "2017-07",
+		Seed:      18446744073709551615,
+		BatchSize: 3,
+		Required:  1,
+		Sampled:   []*familypathv1.SampledClaim{{ClaimId: ids[1], Reason: ledger.RiskContinuousEmployment}},
+	}
 	for i := 0; i < 2; i++ {
 		if _, err := acts.RecordAuditSample(ctx, sample); err != nil {
 			t.Fatal(err)
@@ -163,7 +192,13 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	if _, err := acts.RemindAuditors(ctx, &familypathv1.AuditReminder{PlanId: "lancashire-phase2", WindowId: "2017-07", OutstandingClaimIds: []string{ids[1]}, Escalate: true}); err != nil {
 		t.Fatal(err)
 	}
-	submit := &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: []string{ids[0]}, FailedClaimIds: []string{ids[1]}, CarriedOverClaimIds: []string{ids[2]}}
+	submit := &familypathv1.SubmitWindowRequest{
+		PlanId:              "lancashire-phase2",
+		WindowId:            "2017-07",
+		ClaimIds:            []string{ids[0]},
+		FailedClaimIds:      []string{ids[1]},
+		CarriedOverClaimIds: []string{ids[2]},
+	}
 	first, err := acts.SubmitWindow(ctx, submit)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +214,10 @@ func TestWindowTakesRecordsAndSubmitsItsBatch(t *testing.T) {
 	if status(ids[0]) != "SUBMITTED" || status(ids[1]) != "FAILED_AUDIT" || status(ids[2]) != "READY" {
 		t.Errorf("statuses %s %s %s", status(ids[0]), status(ids[1]), status(ids[2]))
 	}
-	if next, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(next.GetClaims()) != 1 || next.GetClaims()[0].GetClaimId() != ids[2] {
+	if next, _ := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-10", PlanId: "lancashire-phase2"}); len(
+		next.GetClaims(),
+	) != 1 ||
+		next.GetClaims()[0].GetClaimId() != ids[2] {
 		t.Errorf("the next window took %v", next)
 	}
 }
@@ -196,7 +234,10 @@ func TestWindowsOfTwoPlansWithOneIDStayApart(t *testing.T) {
 			t.Fatal(plan, err)
 		}
 		claim[plan] = c.GetClaimId()
-		batch, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: plan})
+		batch, err := acts.TakeWindowClaims(
+			ctx,
+			&familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: plan},
+		)
 		if err != nil || len(batch.GetClaims()) != 1 || batch.GetClaims()[0].GetClaimId() != c.GetClaimId() {
 			t.Fatalf("%s's window took %v (%v)", plan, batch, err)
 		}
@@ -205,11 +246,25 @@ func TestWindowsOfTwoPlansWithOneIDStayApart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "lancashire-phase2", WindowId: "2017-07", ClaimIds: []string{claim["lancashire-phase2"]}})
+	first, err := acts.SubmitWindow(
+		ctx,
+		&familypathv1.SubmitWindowRequest{
+			PlanId:   "lancashire-phase2",
+			WindowId: "2017-07",
+			ClaimIds: []string{claim["lancashire-phase2"]},
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := acts.SubmitWindow(ctx, &familypathv1.SubmitWindowRequest{PlanId: "supporting-families-2022", WindowId: "2017-07", FailedClaimIds: []string{claim["supporting-families-2022"]}})
+	second, err := acts.SubmitWindow(
+		ctx,
+		&familypathv1.SubmitWindowRequest{
+			PlanId:         "supporting-families-2022",
+			WindowId:       "2017-07",
+			FailedClaimIds: []string{claim["supporting-families-2022"]},
+		},
+	)
 	if err != nil || second.GetSubmissionId() == first.GetSubmissionId() {
 		t.Fatalf("the second plan's submission: %v %v", second, err)
 	}
@@ -217,7 +272,8 @@ func TestWindowsOfTwoPlansWithOneIDStayApart(t *testing.T) {
 	a.Deps.DB.Raw("SELECT count(*) FROM claims.audit_samples WHERE window_id = '2017-07'").Scan(&samples)
 	a.Deps.DB.Raw("SELECT count(*) FROM claims.submissions WHERE window_id = '2017-07'").Scan(&submissions)
 	var statuses []string
-	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id IN ? ORDER BY plan_version", []string{claim["lancashire-phase2"], claim["supporting-families-2022"]}).Scan(&statuses)
+	a.Deps.DB.Raw("SELECT status FROM claims.claims WHERE id IN ? ORDER BY plan_version", []string{claim["lancashire-phase2"], claim["supporting-families-2022"]}).
+		Scan(&statuses)
 	if samples != 2 || submissions != 2 || strings.Join(statuses, ",") != "SUBMITTED,FAILED_AUDIT" {
 		t.Errorf("samples %d, submissions %d, statuses %v", samples, submissions, statuses)
 	}
@@ -238,7 +294,10 @@ func TestAWindowAlreadyRunGivesASecondRunNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, err := acts.TakeWindowClaims(ctx, &familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"})
+	batch, err := acts.TakeWindowClaims(
+		ctx,
+		&familypathv1.TakeWindowClaimsRequest{WindowId: "2017-07", PlanId: "lancashire-phase2"},
+	)
 	if err != nil || batch.GetAlreadyRunBy() != first || len(batch.GetClaims()) != 0 {
 		t.Fatalf("a second run of the window took %v (%v)", batch, err)
 	}

@@ -46,7 +46,12 @@ func TestDashboardReconcilesWithTheLedgerAndTheClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
-	a.Do(manager, "POST", "/v1/plans/lancashire-phase2/claim-windows/2017-07/payment", `{"paid_at":"2017-09-01T00:00:00Z"}`) // 503: no window workflow here; kept
+	a.Do(
+		manager,
+		"POST",
+		"/v1/plans/lancashire-phase2/claim-windows/2017-07/payment",
+		`{"paid_at":"2017-09-01T00:00:00Z"}`,
+	) // 503: no window workflow here; kept
 	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/dashboard", "")
 	var d dashboard.Dashboard
 	if err := json.Unmarshal(w.Body.Bytes(), &d); err != nil || w.Code != 200 || len(d.Years) != 5 {
@@ -54,11 +59,15 @@ func TestDashboardReconcilesWithTheLedgerAndTheClaims(t *testing.T) {
 	}
 	y16, y17 := d.Years[1], d.Years[2]
 	p, _ := acts.Plans.ByKey("lancashire-phase2@1")
-	if y16.Year != "2016/17" || y16.Attachments != 3 || y16.IncomeFeesPence != 3*p.Money.AttachmentFeePence || y16.Results != 0 ||
-		y16.BudgetAssumptionPence != dashboard.BudgetAssumption(3, p.Money) || y16.AttachmentsProfile != 2833 {
+	if y16.Year != "2016/17" || y16.Attachments != 3 || y16.IncomeFeesPence != 3*p.Money.AttachmentFeePence ||
+		y16.Results != 0 ||
+		y16.BudgetAssumptionPence != dashboard.BudgetAssumption(3, p.Money) ||
+		y16.AttachmentsProfile != 2833 {
 		t.Errorf("2016/17: %+v", y16)
 	}
-	if y17.Results != 2 || y17.IncomeResultsPence != 2*p.Money.ResultPence || y17.CumulativeResults != 2 || y17.CumulativeTarget != 338+1500 || d.FamiliesClaimed != 2 {
+	if y17.Results != 2 || y17.IncomeResultsPence != 2*p.Money.ResultPence || y17.CumulativeResults != 2 ||
+		y17.CumulativeTarget != 338+1500 ||
+		d.FamiliesClaimed != 2 {
 		t.Errorf("2017/18: %+v, families claimed %d", y17, d.FamiliesClaimed)
 	}
 	if got := dashboard.BudgetAssumption(10, p.Money); got != 10*100000+7*80000 {
@@ -73,7 +82,11 @@ func TestTheDashboardKeepsTheLatestForecast(t *testing.T) {
 	kept := dashboard.Forecasts{DB: a.Deps.DB}
 	record := func(id string, asOf time.Time, p50 int) {
 		t.Helper()
-		body := `{"plan_id":"lancashire-phase2","as_of":"` + asOf.Format(time.RFC3339) + `","total":{"results":{"p10":1,"p50":` + strconv.Itoa(p50) + `,"p90":9000}}}`
+		body := `{"plan_id":"lancashire-phase2","as_of":"` + asOf.Format(
+			time.RFC3339,
+		) + `","total":{"results":{"p10":1,"p50":` + strconv.Itoa(
+			p50,
+		) + `,"p90":9000}}}`
 		if _, err := kept.RecordForecast(context.Background(), &familypathv1.ForecastSnapshot{Id: id, PlanId: "lancashire-phase2",
 			AsOf: timestamppb.New(asOf), ForecastJson: []byte(body)}); err != nil {
 			t.Fatal(err)
@@ -85,7 +98,8 @@ func TestTheDashboardKeepsTheLatestForecast(t *testing.T) {
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
 	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/dashboard", "")
 	var d dashboard.Dashboard
-	if err := json.Unmarshal(w.Body.Bytes(), &d); err != nil || d.Forecast == nil || d.Forecast.Total.Results.P50 != 5200 {
+	if err := json.Unmarshal(w.Body.Bytes(), &d); err != nil || d.Forecast == nil ||
+		d.Forecast.Total.Results.P50 != 5200 {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	if _, err := kept.RecordForecast(context.Background(), &familypathv1.ForecastSnapshot{Id: uuid.NewString(), PlanId: "lancashire-phase2",

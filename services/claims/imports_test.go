@@ -21,17 +21,43 @@ func TestAnImportsLedgerEntriesAreEnteredOnceAndHoldOnceOnly(t *testing.T) {
 	acts, _ := activities(t, a)
 	ctx := context.Background()
 	attached := timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC))
-	opens, closes := timestamppb.New(time.Date(2017, 4, 1, 0, 0, 0, 0, time.UTC)), timestamppb.New(time.Date(2017, 4, 28, 0, 0, 0, 0, time.UTC))
-	received := &familypathv1.ImportedFamily{FamilyId: uuid.NewString(), PlanVersion: "lancashire-phase2@1", AttachedAt: attached, FeeReceived: true}
-	paid := &familypathv1.ImportedFamily{FamilyId: uuid.NewString(), PlanVersion: "lancashire-phase2@1", AttachedAt: attached,
-		Claim: &familypathv1.ImportedClaim{WindowId: "2017-04", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Status: "PAID", WindowOpens: opens, WindowCloses: closes}}
-	req := &familypathv1.ImportLedgerRequest{ImportId: uuid.NewString(), Families: []*familypathv1.ImportedFamily{received, paid}, AttachmentIds: []string{"att-r", "att-p"}}
+	opens, closes := timestamppb.New(
+		time.Date(2017, 4, 1, 0, 0, 0, 0, time.UTC),
+	), timestamppb.New(
+		time.Date(2017, 4, 28, 0, 0, 0, 0, time.UTC),
+	)
+	received := &familypathv1.ImportedFamily{
+		FamilyId:    uuid.NewString(),
+		PlanVersion: "lancashire-phase2@1",
+		AttachedAt:  attached,
+		FeeReceived: true,
+	}
+	paid := &familypathv1.ImportedFamily{
+		FamilyId:    uuid.NewString(),
+		PlanVersion: "lancashire-phase2@1",
+		AttachedAt:  attached,
+		Claim: &familypathv1.ImportedClaim{
+			WindowId:     "2017-04",
+			Route:        familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+			Status:       "PAID",
+			WindowOpens:  opens,
+			WindowCloses: closes,
+		},
+	}
+	req := &familypathv1.ImportLedgerRequest{
+		ImportId:      uuid.NewString(),
+		Families:      []*familypathv1.ImportedFamily{received, paid},
+		AttachmentIds: []string{"att-r", "att-p"},
+	}
 	first, err := acts.ImportLedger(ctx, req)
-	if err != nil || first.GetFeesReceived() != 1 || first.GetFeesBooked() != 1 || first.GetClaims() != 1 || first.GetClaimIds()[0] != "" || first.GetClaimIds()[1] == "" {
+	if err != nil || first.GetFeesReceived() != 1 || first.GetFeesBooked() != 1 || first.GetClaims() != 1 ||
+		first.GetClaimIds()[0] != "" ||
+		first.GetClaimIds()[1] == "" {
 		t.Fatalf("first: %v %v", first, err)
 	}
 	again, err := acts.ImportLedger(ctx, req)
-	if err != nil || again.GetFeesReceived() != 0 || again.GetFeesBooked() != 0 || again.GetClaims() != 0 || again.GetClaimIds()[1] != first.GetClaimIds()[1] {
+	if err != nil || again.GetFeesReceived() != 0 || again.GetFeesBooked() != 0 || again.GetClaims() != 0 ||
+		again.GetClaimIds()[1] != first.GetClaimIds()[1] {
 		t.Fatalf("again: %v %v", again, err)
 	}
 	// The received family's workflow books nothing more.
@@ -45,13 +71,17 @@ func TestAnImportsLedgerEntriesAreEnteredOnceAndHoldOnceOnly(t *testing.T) {
 		Pence    int64
 	}
 	a.Deps.DB.Raw(`SELECT kind, received_before_import AS received, amount_pence AS pence FROM claims.ledger WHERE import_id IS NOT NULL
-		ORDER BY kind, received_before_import`).Scan(&entries)
-	if len(entries) != 3 || entries[0].Kind != "ATTACHMENT_FEE" || *entries[0].Received || !*entries[1].Received || entries[2].Kind != "RESULT" || entries[2].Pence <= 0 {
+		ORDER BY kind, received_before_import`).
+		Scan(&entries)
+	if len(entries) != 3 || entries[0].Kind != "ATTACHMENT_FEE" || *entries[0].Received || !*entries[1].Received ||
+		entries[2].Kind != "RESULT" ||
+		entries[2].Pence <= 0 {
 		t.Errorf("ledger %+v (want a fee booked, a fee received, a result)", entries)
 	}
 	// Once-only: the paid family cannot be claimed for again.
 	if _, err := acts.CreateClaim(ctx, &familypathv1.CreateClaimRequest{FamilyId: paid.GetFamilyId(), Attempt: 2, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP,
-		PlanVersion: "lancashire-phase2@1", AchievedAt: timestamppb.Now(), AttachedAt: attached, BaselineProblems: []string{"CRIME", "HEALTH"}}); err == nil || !strings.Contains(err.Error(), "live claim") {
+		PlanVersion: "lancashire-phase2@1", AchievedAt: timestamppb.Now(), AttachedAt: attached, BaselineProblems: []string{"CRIME", "HEALTH"}}); err == nil ||
+		!strings.Contains(err.Error(), "live claim") {
 		t.Errorf("a second claim for a family paid before the import: %v", err)
 	}
 }

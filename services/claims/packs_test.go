@@ -24,14 +24,25 @@ type owners struct{ ident, cases *servicetest.API }
 // identification and case services served on loopback (with their issuers' service tokens).
 func activities(t *testing.T, a *servicetest.API) (ledger.Activities, owners) {
 	t.Helper()
-	o := owners{ident: servicetest.New(t, identification.Definition(), servicetest.Options{}), cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{})}
+	o := owners{
+		ident: servicetest.New(t, identification.Definition(), servicetest.Options{}),
+		cases: servicetest.New(t, caseservice.Definition(), servicetest.Options{}),
+	}
 	serve := func(name string, s *servicetest.API) *upstream.Service {
 		srv := httptest.NewServer(s.Handler)
 		t.Cleanup(srv.Close)
 		return &upstream.Service{Name: name, URL: srv.URL, Token: s.Issuer.ServiceToken("claims")}
 	}
 	keys := a.Deps.Settings.FieldKeys
-	return ledger.Activities{DB: a.Deps.DB, Plans: plansWithCap(t), Packs: &ledger.Freezer{Identification: serve("identification", o.ident), Case: serve("case", o.cases), Keys: keys}}, o
+	return ledger.Activities{
+		DB:    a.Deps.DB,
+		Plans: plansWithCap(t),
+		Packs: &ledger.Freezer{
+			Identification: serve("identification", o.ident),
+			Case:           serve("case", o.cases),
+			Keys:           keys,
+		},
+	}, o
 }
 
 // A claim's evidence pack freezes the family's evidence snapshot (members and rows), the
@@ -40,10 +51,17 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 	a := servicetest.New(t, Definition(), servicetest.Options{})
 	acts, o := activities(t, a)
 	analyst := auth.Principal{Subject: "analyst", Roles: []string{auth.RoleDataAnalyst}}
-	w := o.ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",`+
-		`"members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],`+
-		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01","end":"2016-05-01"},`+
-		`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"}]}`, "Idempotency-Key", "test-"+testenv.Unique())
+	w := o.ident.Do(
+		analyst,
+		"POST",
+		"/v1/candidate-families",
+		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",`+
+			`"members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],`+
+			`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01","end":"2016-05-01"},`+
+			`{"id":"dwp_benefits:1","person":"p-1","feed":"dwp_benefits","type":"JSA","start":"2016-01-04"}]}`,
+		"Idempotency-Key",
+		"test-"+testenv.Unique(),
+	)
 	var fam struct {
 		ID                 string `json:"id"`
 		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
@@ -67,8 +85,11 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := acts.Plans.ByKey("lancashire-phase2@1")
-	if pack.Snapshot == nil || len(pack.Snapshot.Facts) != 2 || len(pack.Snapshot.Members) != 2 || pack.PlanHash != p.Hash || row.PlanHash != p.Hash ||
-		pack.Route != "SSP" || len(pack.Problems) == 0 {
+	if pack.Snapshot == nil || len(pack.Snapshot.Facts) != 2 || len(pack.Snapshot.Members) != 2 ||
+		pack.PlanHash != p.Hash ||
+		row.PlanHash != p.Hash ||
+		pack.Route != "SSP" ||
+		len(pack.Problems) == 0 {
 		t.Errorf("pack %+v", pack)
 	}
 	auditor := auth.Principal{Subject: "aud.1", Roles: []string{auth.RoleAuditor}}
@@ -82,13 +103,17 @@ func TestEvidencePackFreezesTheEvidenceTheClaimRestsOn(t *testing.T) {
 		} `json:"evidence_pack"`
 		Trail []struct{ Step string } `json:"decision_trail"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &export); err != nil || w.Code != 200 || len(export.Pack.EvidenceSnapshot.Facts) != 2 ||
-		len(export.Trail) != 1 || export.Trail[0].Step != "CLAIMED" {
+	if err := json.Unmarshal(w.Body.Bytes(), &export); err != nil || w.Code != 200 ||
+		len(export.Pack.EvidenceSnapshot.Facts) != 2 ||
+		len(export.Trail) != 1 ||
+		export.Trail[0].Step != "CLAIMED" {
 		t.Errorf("spot check: %d %s", w.Code, w.Body)
 	}
 	// The problems in the API's style, whatever the pack froze: snake_case, statuses by name.
-	if len(export.Pack.Problems) == 0 || export.Pack.Problems[0]["status"] != "SUSTAINED" || export.Pack.Problems[0]["code"] != "EDUCATION" ||
-		strings.Contains(w.Body.String(), "PROBLEM_STATUS_") || strings.Contains(w.Body.String(), "sustainedAt") {
+	if len(export.Pack.Problems) == 0 || export.Pack.Problems[0]["status"] != "SUSTAINED" ||
+		export.Pack.Problems[0]["code"] != "EDUCATION" ||
+		strings.Contains(w.Body.String(), "PROBLEM_STATUS_") ||
+		strings.Contains(w.Body.String(), "sustainedAt") {
 		t.Errorf("the pack's problems in the export: %v", export.Pack.Problems)
 	}
 	if w := a.Do(analyst, "GET", "/v1/claims/"+c.GetClaimId()+"/spot-check", ""); w.Code != 403 {

@@ -23,11 +23,18 @@ import (
 func identify(t *testing.T, o owners, asOf string) (string, string) {
 	t.Helper()
 	analyst := auth.Principal{Subject: "analyst", Roles: []string{auth.RoleDataAnalyst}}
-	w := o.ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",`+
-		`"members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],`+
-		`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01","end":"2016-05-01"},`+
-		`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"}],`+
-		`"coverage":{"social_care":"`+asOf+`","police":"`+asOf+`"}}`, "Idempotency-Key", "test-"+testenv.Unique())
+	w := o.ident.Do(
+		analyst,
+		"POST",
+		"/v1/candidate-families",
+		`{"plan_id":"lancashire-phase2","reference_date":"2016-10-01",`+
+			`"members":[{"id":"p-1","birth_date":"1985-02-01"},{"id":"p-2","birth_date":"2008-06-15"}],`+
+			`"facts":[{"id":"social_care:1","person":"p-2","feed":"social_care","type":"CP_PLAN","start":"2016-03-01","end":"2016-05-01"},`+
+			`{"id":"police:1","person":"p-2","feed":"police","type":"ASB_INTERVENTION","date":"2016-07-01"}],`+
+			`"coverage":{"social_care":"`+asOf+`","police":"`+asOf+`"}}`,
+		"Idempotency-Key",
+		"test-"+testenv.Unique(),
+	)
 	var fam struct {
 		ID                 string `json:"id"`
 		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
@@ -50,7 +57,9 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 	claim := func(asOf string, withAttachment bool) string {
 		family, snapshot := identify(t, o, asOf)
 		req := claimFor(family, 1, "lancashire-phase2@1")
-		req.EvidenceSnapshotId, req.AchievedAt = snapshot, timestamppb.New(time.Date(2017, 10, 14, 23, 0, 0, 0, time.UTC)) // 2017-10-15 in London
+		req.EvidenceSnapshotId, req.AchievedAt = snapshot, timestamppb.New(
+			time.Date(2017, 10, 14, 23, 0, 0, 0, time.UTC),
+		) // 2017-10-15 in London
 		if withAttachment {
 			req.AttachedAt, req.BaselineProblems = attached, []string{"CHILDREN_NEED_HELP", "CRIME"}
 		}
@@ -71,11 +80,13 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	verdicts := first.GetClaims()
-	if len(verdicts) != 2 || !verdicts[0].GetStands() || verdicts[1].GetStands() || verdicts[1].GetEngineVersion() != "2" ||
+	if len(verdicts) != 2 || !verdicts[0].GetStands() || verdicts[1].GetStands() ||
+		verdicts[1].GetEngineVersion() != "2" ||
 		!strings.Contains(verdicts[1].GetReason(), "awaiting data from social_care after 2017-06-01") {
 		t.Fatalf("judged again: %v", verdicts)
 	}
-	if again, err := acts.RejudgeClaims(ctx, req); err != nil || again.GetClaims()[1].GetReason() != verdicts[1].GetReason() {
+	if again, err := acts.RejudgeClaims(ctx, req); err != nil ||
+		again.GetClaims()[1].GetReason() != verdicts[1].GetReason() {
 		t.Errorf("a retry: %v %v", again, err)
 	}
 	// The window submits the claim that stands and the one a window before engine 2 took
@@ -89,7 +100,9 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 	if strings.Join(statuses, ",") != "SUBMITTED,HELD,SUBMITTED" {
 		t.Fatalf("statuses %v", statuses)
 	}
-	a.Deps.DB.Exec(`UPDATE claims.claims SET status = 'PAID' WHERE status = 'SUBMITTED' AND window_id = '2017-10'`) // as the payment route records it
+	a.Deps.DB.Exec(
+		`UPDATE claims.claims SET status = 'PAID' WHERE status = 'SUBMITTED' AND window_id = '2017-10'`,
+	) // as the payment route records it
 
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
 	w := a.Do(manager, "GET", "/v1/plans/lancashire-phase2/claims-at-risk", "")
@@ -100,16 +113,21 @@ func TestClaimsThatNoLongerStandAreHeldAndReported(t *testing.T) {
 		t.Fatalf("report: %d %s", w.Code, w.Body)
 	}
 	held, repay := report.Items[0], report.Items[1]
-	if held.Kind != ledger.RiskHeld || held.ClaimID != short || held.Reason != verdicts[1].GetReason() || held.Claimed.Route != "SSP" ||
-		held.JudgedAgain.Route != "" || held.JudgedAgain.EngineVersion != "2" || !strings.Contains(held.JudgedAgain.Problems, "CHILDREN_NEED_HELP:SIGNIFICANT_PROGRESS") {
+	if held.Kind != ledger.RiskHeld || held.ClaimID != short || held.Reason != verdicts[1].GetReason() ||
+		held.Claimed.Route != "SSP" ||
+		held.JudgedAgain.Route != "" ||
+		held.JudgedAgain.EngineVersion != "2" ||
+		!strings.Contains(held.JudgedAgain.Problems, "CHILDREN_NEED_HELP:SIGNIFICANT_PROGRESS") {
 		t.Errorf("held %+v", held)
 	}
-	if repay.Kind != ledger.RiskPossibleRepayment || repay.ClaimID != old || !strings.Contains(repay.Reason, "records no attachment date") {
+	if repay.Kind != ledger.RiskPossibleRepayment || repay.ClaimID != old ||
+		!strings.Contains(repay.Reason, "records no attachment date") {
 		t.Errorf("possible repayment %+v", repay)
 	}
 	w = a.Do(manager, "GET", "/v1/plans/lancashire-phase2/claims-at-risk", "", "Accept", "text/csv")
 	rows, err := csv.NewReader(w.Body).ReadAll()
-	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(auditing.RiskColumns, ",") || rows[1][0] != ledger.RiskHeld {
+	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(auditing.RiskColumns, ",") ||
+		rows[1][0] != ledger.RiskHeld {
 		t.Errorf("csv: %v %v", rows, err)
 	}
 	if w := a.Do(manager, "GET", "/v1/plans/no-such-plan/claims-at-risk", ""); w.Code != 404 {

@@ -99,7 +99,8 @@ func signals(t *testing.T, c client.Client, id string) int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == contract.SignalEvidenceReceived {
+		if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil &&
+			a.GetSignalName() == contract.SignalEvidenceReceived {
 			n++
 		}
 	}
@@ -124,8 +125,10 @@ func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var snap evidence.SnapshotBody
-	if err := json.Unmarshal(rec.Body.Bytes(), &snap); err != nil || rec.Code != 200 || len(snap.Members) != 2 || len(snap.Facts) != 2 ||
-		snap.PlanVersion != "lancashire-phase2@1" || snap.FamilyID != fam.ID {
+	if err := json.Unmarshal(rec.Body.Bytes(), &snap); err != nil || rec.Code != 200 || len(snap.Members) != 2 ||
+		len(snap.Facts) != 2 ||
+		snap.PlanVersion != "lancashire-phase2@1" ||
+		snap.FamilyID != fam.ID {
 		t.Fatalf("service read: %d %s", rec.Code, rec.Body)
 	}
 	if rec.Header().Get("Cache-Control") != "no-store" {
@@ -135,7 +138,10 @@ func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
 	if w := h.Do(caseworker, "GET", path, ""); w.Code != 403 {
 		t.Errorf("caseworker: %d", w.Code)
 	}
-	events, err := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "evidence_snapshot", ResourceID: fam.EvidenceSnapshotID})
+	events, err := d.Audit.Query(
+		context.Background(),
+		audit.Filter{ResourceType: "evidence_snapshot", ResourceID: fam.EvidenceSnapshotID},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +228,8 @@ func TestAFamilysRecordsAreErasedPastRetention(t *testing.T) {
 		count(`SELECT count(*) FROM identification.candidate_families WHERE id = ?`, fams[1]) != 1 {
 		t.Error("another family's records went too")
 	}
-	if again, err := erase(context.Background(), &familypathv1.EraseFamilyRequest{FamilyId: fams[0]}); err != nil || again.GetRows() != 0 {
+	if again, err := erase(context.Background(), &familypathv1.EraseFamilyRequest{FamilyId: fams[0]}); err != nil ||
+		again.GetRows() != 0 {
 		t.Errorf("a retry: %v %v", again, err)
 	}
 }

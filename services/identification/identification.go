@@ -53,15 +53,28 @@ func Definition() service.Definition {
 			api.Routes(r, d.Idempotency.Require())
 			(&evidence.API{Store: snapshots, Guard: d.Guard, Log: d.Log}).Routes(r)
 			extracts := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
-			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log, Uploads: ingest.NewUploadCounter(d.Metrics)}).Routes(r)
+			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log, Uploads: ingest.NewUploadCounter(d.Metrics)}).Routes(
+				r,
+			)
 			(&runs.API{Store: runs.Store{DB: d.DB}, Review: runs.Review{DB: d.DB, Keys: d.Settings.FieldKeys}, Extracts: extracts,
-				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
+				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(
+				r,
+				d.Idempotency.Require(),
+			)
 			return nil
 		},
 		Sealed: []sealed.Column{ingest.SealedIdentities, evidence.SealedSnapshots},
 		SubjectAccess: &service.SubjectAccess{
 			Find: func(ctx context.Context, d *service.Deps, s *subjectaccess.Subject, e *subjectaccess.Export) error {
-				return runs.Subject{Store: runs.Store{DB: d.DB}, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Keys: d.Settings.FieldKeys}.Find(ctx, s, e)
+				return runs.Subject{
+					Store:    runs.Store{DB: d.DB},
+					Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
+					Keys:     d.Settings.FieldKeys,
+				}.Find(
+					ctx,
+					s,
+					e,
+				)
 			},
 			Sources: subjectSources,
 		},
@@ -75,11 +88,15 @@ func Definition() service.Definition {
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
 					return ingest.CountyCommand(ctx, d.Plans, args, out)
 				}},
-			"batch": {Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
+			"batch": {
+				Summary: "identify a folder of extracts without the stack: people, families and the review queue as CSV",
 				Run: func(ctx context.Context, _ *service.Deps, args []string, out io.Writer) error {
 					return batch.Command(ctx, args, out)
-				}},
-			"retention": {Summary: "remove uploads past their retention period (RETENTION_EXTRACT_MONTHS, default 24)", Needs: service.Needs{DB: true},
+				},
+			},
+			"retention": {
+				Summary: "remove uploads past their retention period (RETENTION_EXTRACT_MONTHS, default 24)",
+				Needs:   service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, out io.Writer) error {
 					env := config.FromOS()
 					months := env.Int("RETENTION_EXTRACT_MONTHS", 24)
@@ -87,7 +104,8 @@ func Definition() service.Definition {
 						return err
 					}
 					return ingest.RetentionCommand(ctx, ingest.Store{DB: d.DB}, d.Audit, months, args, out)
-				}},
+				},
+			},
 			"upload-report": {Summary: "an upload's report as CSV on standard output", Needs: service.Needs{DB: true},
 				Run: func(ctx context.Context, d *service.Deps, args []string, _ io.Writer) error {
 					return ingest.ReportCommand(ctx, ingest.Store{DB: d.DB}, args, os.Stdout)
@@ -95,19 +113,44 @@ func Definition() service.Definition {
 		},
 		Activities: func(d *service.Deps, r worker.Registry) error {
 			acts := &candidates.Activities{Store: candidates.Store{DB: d.DB}}
-			r.RegisterActivityWithOptions(acts.DescribeCandidate, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
+			r.RegisterActivityWithOptions(
+				acts.DescribeCandidate,
+				activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate},
+			)
 			ps, err := d.Plans()
 			if err != nil {
 				return err
 			}
 			run := &runs.Activities{
-				Linker: runs.Linker{DB: d.DB, Keys: d.Settings.FieldKeys, Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
-					Evidence: evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Plans: ps, Held: runs.HeldByCase(d.Upstream(contract.QueueCase))},
-				Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB},
+				Linker: runs.Linker{
+					DB:       d.DB,
+					Keys:     d.Settings.FieldKeys,
+					Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
+					Evidence: evidence.Store{
+						DB:   d.DB,
+						Keys: d.Settings.FieldKeys,
+					},
+					Plans: ps,
+					Held:  runs.HeldByCase(d.Upstream(contract.QueueCase)),
+				},
+				Fanout: runs.Fanout{
+					DB:         d.DB,
+					Candidates: candidates.Store{DB: d.DB},
+					Lifecycles: candidates.Lifecycles{Temporal: d.Temporal},
+				}, Store: runs.Store{DB: d.DB},
 				Forecasts: runs.Forecasts{Temporal: d.Temporal}}
-			r.RegisterActivityWithOptions(run.LinkRun, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})
-			r.RegisterActivityWithOptions(run.StartFamilies, activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies})
-			r.RegisterActivityWithOptions(run.FinishRun, activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun})
+			r.RegisterActivityWithOptions(
+				run.LinkRun,
+				activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun},
+			)
+			r.RegisterActivityWithOptions(
+				run.StartFamilies,
+				activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies},
+			)
+			r.RegisterActivityWithOptions(
+				run.FinishRun,
+				activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun},
+			)
 			return nil
 		},
 	}
@@ -117,17 +160,41 @@ func Definition() service.Definition {
 // (docs/data-protection.md, "Subject access"); the extract rows and run links are found by
 // runs.Subject.
 var subjectSources = []subjectaccess.Source{
-	{Section: "person_keys", Query: `SELECT * FROM identification.person_keys WHERE person_id::text = ANY(@people::text[]) ORDER BY person_id`},
-	{Section: "family_members", Query: `SELECT * FROM identification.family_members WHERE family_id = ANY(@families::uuid[]) OR person_id::text = ANY(@people::text[]) ORDER BY run_id, family_id, person_id`},
-	{Section: "candidate_families", Query: `SELECT * FROM identification.candidate_families WHERE id = ANY(@families::uuid[]) ORDER BY id`},
-	{Section: "run_families", Query: `SELECT * FROM identification.run_families WHERE family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
-	{Section: "family_changes", Query: `SELECT * FROM identification.family_changes WHERE family_id = ANY(@families::uuid[]) OR other_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
-	{Section: "run_recognitions", Query: `SELECT * FROM identification.run_recognitions WHERE family_id = ANY(@families::uuid[]) OR known_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`},
-	{Section: "review_pairs", Query: `SELECT * FROM identification.review_pairs WHERE person_a::text = ANY(@people::text[]) OR person_b::text = ANY(@people::text[]) ORDER BY run_id, rank`},
+	{
+		Section: "person_keys",
+		Query:   `SELECT * FROM identification.person_keys WHERE person_id::text = ANY(@people::text[]) ORDER BY person_id`,
+	},
+	{
+		Section: "family_members",
+		Query:   `SELECT * FROM identification.family_members WHERE family_id = ANY(@families::uuid[]) OR person_id::text = ANY(@people::text[]) ORDER BY run_id, family_id, person_id`,
+	},
+	{
+		Section: "candidate_families",
+		Query:   `SELECT * FROM identification.candidate_families WHERE id = ANY(@families::uuid[]) ORDER BY id`,
+	},
+	{
+		Section: "run_families",
+		Query:   `SELECT * FROM identification.run_families WHERE family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`,
+	},
+	{
+		Section: "family_changes",
+		Query:   `SELECT * FROM identification.family_changes WHERE family_id = ANY(@families::uuid[]) OR other_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`,
+	},
+	{
+		Section: "run_recognitions",
+		Query:   `SELECT * FROM identification.run_recognitions WHERE family_id = ANY(@families::uuid[]) OR known_family_id = ANY(@families::uuid[]) ORDER BY run_id, family_id`,
+	},
+	{
+		Section: "review_pairs",
+		Query:   `SELECT * FROM identification.review_pairs WHERE person_a::text = ANY(@people::text[]) OR person_b::text = ANY(@people::text[]) ORDER BY run_id, rank`,
+	},
 	{Section: "review_decisions", Query: `SELECT * FROM identification.review_decisions WHERE pair_key IN (
 		SELECT pair_key FROM identification.review_pairs WHERE person_a::text = ANY(@people::text[]) OR person_b::text = ANY(@people::text[])) ORDER BY decided_at`},
-	{Section: "evidence_snapshots", Query: `SELECT * FROM identification.evidence_snapshots WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
-		Sealed: &evidence.SealedSnapshots},
+	{
+		Section: "evidence_snapshots",
+		Query:   `SELECT * FROM identification.evidence_snapshots WHERE family_id = ANY(@families::uuid[]) ORDER BY created_at, id`,
+		Sealed:  &evidence.SealedSnapshots,
+	},
 }
 
 // eraseFamily removes identification's rows about a family past its retention period: the

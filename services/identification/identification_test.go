@@ -88,7 +88,8 @@ func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 	if err := json.Unmarshal(first.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.WorkflowID != "family/"+got.ID || strings.Join(got.ProblemCodes, ",") != "CHILDREN_NEED_HELP,WORKLESSNESS" || got.WorkflowStartedAt == nil {
+	if got.WorkflowID != "family/"+got.ID || strings.Join(got.ProblemCodes, ",") != "CHILDREN_NEED_HELP,WORKLESSNESS" ||
+		got.WorkflowStartedAt == nil {
 		t.Errorf("created %+v", got)
 	}
 	if first.Header().Get("Location") != "/v1/candidate-families/"+got.ID || first.Header().Get("ETag") == "" {
@@ -134,7 +135,13 @@ func TestCreateRecordsTheFamilyAndStartsItsWorkflowOnce(t *testing.T) {
 
 func TestCreateRejectsBadRequestsFieldByField(t *testing.T) {
 	h, _ := api(t)
-	w := call(h, "POST", "/v1/candidate-families", `{"plan_id":"Bad Plan","reference_date":"01/10/2016"}`, "test-"+testenv.Unique())
+	w := call(
+		h,
+		"POST",
+		"/v1/candidate-families",
+		`{"plan_id":"Bad Plan","reference_date":"01/10/2016"}`,
+		"test-"+testenv.Unique(),
+	)
 	if w.Code != 400 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -149,7 +156,8 @@ func TestCreateRejectsBadRequestsFieldByField(t *testing.T) {
 			t.Errorf("no error for %s: %+v", f, p.Errors)
 		}
 	}
-	if w := call(h, "POST", "/v1/candidate-families", `{}`, ""); w.Code != 400 || !strings.Contains(w.Body.String(), "Idempotency-Key") {
+	if w := call(h, "POST", "/v1/candidate-families", `{}`, ""); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "Idempotency-Key") {
 		t.Errorf("missing key: %d %s", w.Code, w.Body)
 	}
 	if w := call(h, "GET", "/v1/candidate-families/not-a-uuid", "", ""); w.Code != 400 {

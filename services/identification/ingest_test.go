@@ -65,13 +65,23 @@ func rowsLoaded(t *testing.T, d *service.Deps) (rows, uploads, issues int64) {
 
 func TestUploadLoadsAcceptedRowsWithTheirReportOnceOnly(t *testing.T) {
 	h, d := api(t)
-	w := upload(h, "feed=social_care&as_of=2016-10-01&file_name=csc-2016-10.csv", "text/csv", strings.NewReader(socialCareCSV), "analyst.one")
+	w := upload(
+		h,
+		"feed=social_care&as_of=2016-10-01&file_name=csc-2016-10.csv",
+		"text/csv",
+		strings.NewReader(socialCareCSV),
+		"analyst.one",
+	)
 	if w.Code != http.StatusCreated {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
 	up := decode[ingest.UploadBody](t, w)
-	if up.RowsRead != 4 || up.RowsAccepted != 2 || up.RowsRejected != 2 || up.UnknownValues != 1 || up.LoadedBy != "analyst.one" ||
-		up.FileName != "csc-2016-10.csv" || up.AsOf != "2016-10-01" || up.Bytes != int64(len(socialCareCSV)) || up.AlreadyLoaded {
+	if up.RowsRead != 4 || up.RowsAccepted != 2 || up.RowsRejected != 2 || up.UnknownValues != 1 ||
+		up.LoadedBy != "analyst.one" ||
+		up.FileName != "csc-2016-10.csv" ||
+		up.AsOf != "2016-10-01" ||
+		up.Bytes != int64(len(socialCareCSV)) ||
+		up.AlreadyLoaded {
 		t.Errorf("upload %+v", up)
 	}
 	if rows, uploads, issues := rowsLoaded(t, d); rows != 2 || uploads != 1 || issues != 3 {
@@ -83,9 +93,11 @@ func TestUploadLoadsAcceptedRowsWithTheirReportOnceOnly(t *testing.T) {
 		EventType string
 		Identity  []byte
 	}
-	d.DB.Raw("SELECT upload_id::text, event_type, identity FROM identification.extract_rows WHERE row_number = 2").Scan(&stored)
+	d.DB.Raw("SELECT upload_id::text, event_type, identity FROM identification.extract_rows WHERE row_number = 2").
+		Scan(&stored)
 	id, err := ingest.OpenIdentity(d.Settings.FieldKeys, stored.UploadID, 2, stored.Identity)
-	if err != nil || stored.EventType != "CIN" || id.SourceID != "LCS-2" || id.Forename != "Bo" || id.DOB != "" || id.Postcode != "PR1 2AB" {
+	if err != nil || stored.EventType != "CIN" || id.SourceID != "LCS-2" || id.Forename != "Bo" || id.DOB != "" ||
+		id.Postcode != "PR1 2AB" {
 		t.Errorf("row 2 stored as %+v, identity %+v (%v)", stored.EventType, id, err)
 	}
 	if _, err := ingest.OpenIdentity(d.Settings.FieldKeys, stored.UploadID, 1, stored.Identity); err == nil {
@@ -100,24 +112,33 @@ func TestUploadLoadsAcceptedRowsWithTheirReportOnceOnly(t *testing.T) {
 	}
 
 	// The report, as JSON pages and as CSV.
-	page := decode[httpapi.Page[ingest.IssueBody]](t, call(h, "GET", "/v1/uploads/"+up.ID+"/issues?kind=REJECTED_ROW", "", ""))
-	if len(page.Items) != 2 || page.Items[0].Line != 4 || page.Items[0].Field != "episode_type" || page.Items[1].Line != 5 {
+	page := decode[httpapi.Page[ingest.IssueBody]](
+		t,
+		call(h, "GET", "/v1/uploads/"+up.ID+"/issues?kind=REJECTED_ROW", "", ""),
+	)
+	if len(page.Items) != 2 || page.Items[0].Line != 4 || page.Items[0].Field != "episode_type" ||
+		page.Items[1].Line != 5 {
 		t.Errorf("rejected rows %+v", page.Items)
 	}
 	req := httptest.NewRequest("GET", "/v1/uploads/"+up.ID+"/issues", nil)
 	req.Header.Set("Accept", "text/csv")
 	csvw := httptest.NewRecorder()
 	h.ServeHTTP(csvw, req)
-	if want := "line,row,field,kind,reason\n3,2,dob,UNKNOWN_VALUE,"; csvw.Code != 200 || !strings.HasPrefix(csvw.Body.String(), want) || strings.Count(csvw.Body.String(), "\n") != 4 {
+	if want := "line,row,field,kind,reason\n3,2,dob,UNKNOWN_VALUE,"; csvw.Code != 200 ||
+		!strings.HasPrefix(csvw.Body.String(), want) ||
+		strings.Count(csvw.Body.String(), "\n") != 4 {
 		t.Errorf("CSV report %d:\n%s", csvw.Code, csvw.Body)
 	}
-	if strings.Contains(csvw.Body.String()+w.Body.String(), "HOLIDAY") || strings.Contains(csvw.Body.String(), "2008-02-30") {
+	if strings.Contains(csvw.Body.String()+w.Body.String(), "HOLIDAY") ||
+		strings.Contains(csvw.Body.String(), "2008-02-30") {
 		t.Error("the report quotes values from the file")
 	}
 
 	// The same file again is a no-op answered with the first load.
 	again := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.two")
-	if first := decode[ingest.UploadBody](t, again); again.Code != http.StatusOK || first.ID != up.ID || !first.AlreadyLoaded || first.LoadedBy != "analyst.one" {
+	if first := decode[ingest.UploadBody](t, again); again.Code != http.StatusOK || first.ID != up.ID ||
+		!first.AlreadyLoaded ||
+		first.LoadedBy != "analyst.one" {
 		t.Errorf("re-upload: %d %s", again.Code, again.Body)
 	}
 	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
@@ -136,12 +157,26 @@ func TestUploadsThatCannotBeReadLoadNothing(t *testing.T) {
 		body                      io.Reader
 		status                    int
 	}{
-		{"required column missing", "feed=social_care", "text/csv", "a", strings.NewReader("forename,lcs_id\nAmy,LCS-1\n"), 422},
+		{
+			"required column missing",
+			"feed=social_care",
+			"text/csv",
+			"a",
+			strings.NewReader("forename,lcs_id\nAmy,LCS-1\n"),
+			422,
+		},
 		{"empty file", "feed=police", "text/csv", "a", strings.NewReader(""), 422},
 		{"unknown feed", "feed=library_loans", "text/csv", "a", strings.NewReader(socialCareCSV), 400},
 		{"no token", "feed=social_care", "text/csv", "", strings.NewReader(socialCareCSV), 401},
 		{"not CSV or JSON Lines", "feed=social_care", "application/pdf", "a", strings.NewReader(socialCareCSV), 415},
-		{"cut short", "feed=social_care", "text/csv", "a", io.MultiReader(strings.NewReader(socialCareCSV), failingReader{}), 400},
+		{
+			"cut short",
+			"feed=social_care",
+			"text/csv",
+			"a",
+			io.MultiReader(strings.NewReader(socialCareCSV), failingReader{}),
+			400,
+		},
 	}
 	for _, c := range cases {
 		w := upload(h, c.query, c.ctype, c.body, c.actor)
@@ -212,7 +247,8 @@ func TestIngestCommandLoadsFilesByTheirNamesAndSkipsThoseLoaded(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := ingest.Command(context.Background(), store, []string{csc}, &out); err != nil || !strings.Contains(out.String(), "already loaded as upload") {
+	if err := ingest.Command(context.Background(), store, []string{csc}, &out); err != nil ||
+		!strings.Contains(out.String(), "already loaded as upload") {
 		t.Errorf("second run: %v\n%s", err, out.String())
 	}
 	if rows, uploads, _ := rowsLoaded(t, d); rows != 2 || uploads != 1 {
@@ -228,10 +264,18 @@ func TestEverySealedColumnResealsUnderANewKey(t *testing.T) {
 	if w := upload(h, "feed=social_care", "text/csv", strings.NewReader(socialCareCSV), "analyst.one"); w.Code != 201 {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
-	_, err := (evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}).Record(context.Background(),
-		&evidence.Snapshot{FamilyID: uuid.New(), PlanID: "lancashire-phase2", PlanVersion: "lancashire-phase2@1", ReferenceDate: time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
-			ProblemCodes: []string{"CRIME"}, RecordedBy: "analyst.one"},
-		&evidence.Content{Members: []outcomes.Member{{ID: "m1", Role: "child"}}})
+	_, err := (evidence.Store{DB: d.DB, Keys: d.Settings.FieldKeys}).Record(
+		context.Background(),
+		&evidence.Snapshot{
+			FamilyID:      uuid.New(),
+			PlanID:        "lancashire-phase2",
+			PlanVersion:   "lancashire-phase2@1",
+			ReferenceDate: time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
+			ProblemCodes:  []string{"CRIME"},
+			RecordedBy:    "analyst.one",
+		},
+		&evidence.Content{Members: []outcomes.Member{{ID: "m1", Role: "child"}}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,8 +302,11 @@ func TestSubjectAccessExportsOnePersonsRowsAndIsAudited(t *testing.T) {
 		} `json:"sections"`
 	}
 	rows := &export.Sections.ExtractRows
-	if err := json.Unmarshal(out.Bytes(), &export); err != nil || export.Reference != "SAR-2026-0042" || len(*rows) != 1 ||
-		(*rows)[0].Forename != "Amy" || (*rows)[0].EventType != "CP_PLAN" || (*rows)[0].RowNumber != 1 {
+	if err := json.Unmarshal(out.Bytes(), &export); err != nil || export.Reference != "SAR-2026-0042" ||
+		len(*rows) != 1 ||
+		(*rows)[0].Forename != "Amy" ||
+		(*rows)[0].EventType != "CP_PLAN" ||
+		(*rows)[0].RowNumber != 1 {
 		t.Fatalf("export %s (%v)", out.String(), err)
 	}
 	if err := exportSubject("--requested-by", "dpo.one", "--reference", "SAR-2026-0043", "--source-id", "lcs-2"); err != nil ||
@@ -296,23 +343,28 @@ func TestRetentionRemovesOnlyUploadsPastTheirPeriod(t *testing.T) {
 		t.Fatalf("upload: %d", w.Code)
 	}
 	// The first was loaded 25 months ago.
-	d.DB.Exec(`UPDATE identification.uploads SET loaded_at = now() - interval '25 months' WHERE id = (SELECT id FROM identification.uploads ORDER BY loaded_at LIMIT 1)`)
+	d.DB.Exec(
+		`UPDATE identification.uploads SET loaded_at = now() - interval '25 months' WHERE id = (SELECT id FROM identification.uploads ORDER BY loaded_at LIMIT 1)`,
+	)
 	store := ingest.Store{DB: d.DB}
 	var out bytes.Buffer
-	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, []string{"--dry-run"}, &out); err != nil || !strings.Contains(out.String(), "would remove 1 uploads") {
+	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, []string{"--dry-run"}, &out); err != nil ||
+		!strings.Contains(out.String(), "would remove 1 uploads") {
 		t.Fatalf("dry run: %v %s", err, out.String())
 	}
 	if rows, uploads, _ := rowsLoaded(t, d); rows != 4 || uploads != 2 {
 		t.Fatalf("the dry run removed something: %d rows, %d uploads", rows, uploads)
 	}
 	out.Reset()
-	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, nil, &out); err != nil || !strings.Contains(out.String(), "removed 1 uploads") {
+	if err := ingest.RetentionCommand(context.Background(), store, d.Audit, 24, nil, &out); err != nil ||
+		!strings.Contains(out.String(), "removed 1 uploads") {
 		t.Fatalf("retention: %v %s", err, out.String())
 	}
 	if rows, uploads, issues := rowsLoaded(t, d); rows != 2 || uploads != 1 || issues != 3 {
 		t.Errorf("after retention: %d rows, %d uploads, %d issues", rows, uploads, issues)
 	}
-	if events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "uploads"}); len(events) != 1 || events[0].Action != "retention.delete" {
+	if events, _ := d.Audit.Query(context.Background(), audit.Filter{ResourceType: "uploads"}); len(events) != 1 ||
+		events[0].Action != "retention.delete" {
 		t.Errorf("audited %+v", events)
 	}
 }
@@ -326,8 +378,12 @@ func TestResidentsLoadWithTheirAccountSealed(t *testing.T) {
 	in := "forename,surname,dob,sex,address_line1,postcode,source,account_ref,from_date,to_date\n" +
 		"Zofia,Nowak,1988-02-01,F,9 New Road,PR1 2AB,COUNCIL_TAX,CT-0042,2016-01-01,\n" +
 		"Ola,Nowak,2014-03-03,F,9 New Road,PR1 2AB,GP_REGISTRATION,,2016-02-01,\n"
-	up, _, err := store.Load(context.Background(), strings.NewReader(in), ingest.Meta{Feed: extracts.Residents, Format: extracts.CSV,
-		FileName: "residents.csv", AsOf: "2016-10-01", LoadedBy: "test"})
+	up, _, err := store.Load(
+		context.Background(),
+		strings.NewReader(in),
+		ingest.Meta{Feed: extracts.Residents, Format: extracts.CSV,
+			FileName: "residents.csv", AsOf: "2016-10-01", LoadedBy: "test"},
+	)
 	if err != nil || up.RowsAccepted != 2 || up.ContractVersion != 2 {
 		t.Fatalf("load: %+v %v", up, err)
 	}
@@ -340,12 +396,16 @@ func TestResidentsLoadWithTheirAccountSealed(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].AccountRef != "CT-0042" || rows[0].EventType != "COUNCIL_TAX" || rows[0].StartDate != "2016-01-01" ||
-		rows[1].EventType != "GP_REGISTRATION" || rows[1].AccountRef != "" || rows[1].Forename != "Ola" {
+	if len(rows) != 2 || rows[0].AccountRef != "CT-0042" || rows[0].EventType != "COUNCIL_TAX" ||
+		rows[0].StartDate != "2016-01-01" ||
+		rows[1].EventType != "GP_REGISTRATION" ||
+		rows[1].AccountRef != "" ||
+		rows[1].Forename != "Ola" {
 		t.Errorf("read back %+v", rows)
 	}
 	var clear int64
-	d.DB.Raw(`SELECT count(*) FROM identification.extract_rows WHERE upload_id = ? AND position('CT-0042' in coalesce(team, '') || coalesce(town, '')) > 0`, up.ID).Scan(&clear)
+	d.DB.Raw(`SELECT count(*) FROM identification.extract_rows WHERE upload_id = ? AND position('CT-0042' in coalesce(team, '') || coalesce(town, '')) > 0`, up.ID).
+		Scan(&clear)
 	if clear != 0 {
 		t.Error("the account reference is stored in clear")
 	}
@@ -380,7 +440,8 @@ func TestUploadsAreCountedByOutcome(t *testing.T) {
 	for _, s := range h.Series("familypath_uploads_total") {
 		got[s.Labels["feed"]+"/"+s.Labels["outcome"]] = s.Value
 	}
-	if got["social_care/loaded"] != 1 || got["social_care/already_loaded"] != 1 || got["social_care/refused"] != 1 || got["social_care/failed"] != 0 {
+	if got["social_care/loaded"] != 1 || got["social_care/already_loaded"] != 1 || got["social_care/refused"] != 1 ||
+		got["social_care/failed"] != 0 {
 		t.Errorf("counted %v", got)
 	}
 }

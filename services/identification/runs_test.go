@@ -42,8 +42,12 @@ func loadCounty(t *testing.T, d *service.Deps, n int) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		up, _, err := store.Load(context.Background(), in, ingest.Meta{Feed: f.Name, Format: extracts.CSV, FileName: f.Name + ".csv",
-			AsOf: "2016-10-01", LoadedBy: "test"})
+		up, _, err := store.Load(
+			context.Background(),
+			in,
+			ingest.Meta{Feed: f.Name, Format: extracts.CSV, FileName: f.Name + ".csv",
+				AsOf: "2016-10-01", LoadedBy: "test"},
+		)
 		in.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -55,15 +59,29 @@ func loadCounty(t *testing.T, d *service.Deps, n int) []string {
 
 // runOnce records a run through the API, then does what its workflow does, in order, with
 // the worker's own activities: link, tell the eligible families a page at a time, finish.
-func runOnce(t *testing.T, h *testAPI, d *service.Deps, uploads []string) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
+func runOnce(
+	t *testing.T,
+	h *testAPI,
+	d *service.Deps,
+	uploads []string,
+) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
 	t.Helper()
 	return runUnder(t, h, d, d.Settings.FieldKeys, uploads)
 }
 
 // runUnder is runOnce with the worker holding keys as its FIELD_KEYS ring.
-func runUnder(t *testing.T, h *testAPI, d *service.Deps, keys *keyring.Keyring, uploads []string) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
+func runUnder(
+	t *testing.T,
+	h *testAPI,
+	d *service.Deps,
+	keys *keyring.Keyring,
+	uploads []string,
+) (runs.RunBody, int64, *familypathv1.StartFamiliesResponse) {
 	t.Helper()
-	body := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["` + strings.Join(uploads, `","`) + `"]}`
+	body := `{"plan_id":"lancashire-phase2","reference_date":"2016-10-01","upload_ids":["` + strings.Join(
+		uploads,
+		`","`,
+	) + `"]}`
 	w := call(h, "POST", "/v1/identification-runs", body, "test-"+testenv.Unique())
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("create run: %d %s", w.Code, w.Body)
@@ -76,7 +94,11 @@ func runUnder(t *testing.T, h *testAPI, d *service.Deps, keys *keyring.Keyring, 
 	acts := &runs.Activities{
 		Linker: runs.Linker{DB: d.DB, Keys: keys, Extracts: ingest.Store{DB: d.DB, Keys: keys},
 			Evidence: evidence.Store{DB: d.DB, Keys: keys}, Plans: ps},
-		Fanout: runs.Fanout{DB: d.DB, Candidates: candidates.Store{DB: d.DB}, Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}}, Store: runs.Store{DB: d.DB}}
+		Fanout: runs.Fanout{
+			DB:         d.DB,
+			Candidates: candidates.Store{DB: d.DB},
+			Lifecycles: candidates.Lifecycles{Temporal: d.Temporal},
+		}, Store: runs.Store{DB: d.DB}}
 	ctx := context.Background()
 	linked, err := acts.Linker.Link(ctx, uuid.MustParse(run.ID))
 	if err != nil {
@@ -85,7 +107,10 @@ func runUnder(t *testing.T, h *testAPI, d *service.Deps, keys *keyring.Keyring, 
 	total := &familypathv1.StartFamiliesResponse{}
 	after := ""
 	for {
-		page, err := acts.StartFamilies(ctx, &familypathv1.StartFamiliesRequest{RunId: run.ID, AfterFamilyId: after, Limit: 7})
+		page, err := acts.StartFamilies(
+			ctx,
+			&familypathv1.StartFamiliesRequest{RunId: run.ID, AfterFamilyId: after, Limit: 7},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +169,8 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 	t.Logf("first run: %+v, told %+v", first.Counts, told)
 	families := eligibleFamilies(t, h, first.ID, "eligible=true")
 	for _, f := range families[:3] {
-		if n := signals(t, d.Temporal, "family/"+f.FamilyID); n != 1 || f.Fanout != runs.FanoutStarted || f.EvidenceSnapshotID == "" {
+		if n := signals(t, d.Temporal, "family/"+f.FamilyID); n != 1 || f.Fanout != runs.FanoutStarted ||
+			f.EvidenceSnapshotID == "" {
 			t.Errorf("family %s: %d signals, %+v", f.FamilyID, n, f)
 		}
 	}
@@ -159,17 +185,25 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 	}
 	var links struct{ Scored, Identified, Levels int64 }
 	d.DB.Raw(`SELECT count(*) FILTER (WHERE linked_by = 'score' AND weight > 0) AS scored, count(*) FILTER (WHERE linked_by = 'identifier') AS identified,
-		count(*) FILTER (WHERE cardinality(levels) = 6) AS levels FROM identification.run_links WHERE run_id = ?`, first.ID).Scan(&links)
+		count(*) FILTER (WHERE cardinality(levels) = 6) AS levels FROM identification.run_links WHERE run_id = ?`, first.ID).
+		Scan(&links)
 	if links.Scored == 0 || links.Identified == 0 || links.Levels != links.Scored+links.Identified {
 		t.Errorf("the run's links, with their scores and comparisons: %+v", links)
 	}
 	closed := eligibleFamilies(t, h, first.ID, "eligible=true&open_to_service=false")
-	if int64(len(closed)) != first.Counts.GetEligibleNotOpenToService() || len(closed) == 0 || len(closed) == len(families) {
-		t.Errorf("%d families open to no service, counted %d, of %d", len(closed), first.Counts.GetEligibleNotOpenToService(), len(families))
+	if int64(len(closed)) != first.Counts.GetEligibleNotOpenToService() || len(closed) == 0 ||
+		len(closed) == len(families) {
+		t.Errorf(
+			"%d families open to no service, counted %d, of %d",
+			len(closed),
+			first.Counts.GetEligibleNotOpenToService(),
+			len(families),
+		)
 	}
 
 	second, changed, told := runOnce(t, h, d, uploads)
-	if changed != 0 || told.Started+told.Signalled != 0 || int64(told.Unchanged) != eligible || second.Counts.GetEligible() != eligible {
+	if changed != 0 || told.Started+told.Signalled != 0 || int64(told.Unchanged) != eligible ||
+		second.Counts.GetEligible() != eligible {
 		t.Errorf("second run over the same data: changed %d, told %+v", changed, told)
 	}
 	again := eligibleFamilies(t, h, second.ID, "eligible=true")
@@ -193,7 +227,8 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 			t.Errorf("family %s lost its id in next month's run", f.FamilyID)
 		}
 	}
-	if newOnes := third.Counts.GetEligible() - eligible; changed != newOnes || int64(told.Started) != newOnes || told.Signalled != 0 {
+	if newOnes := third.Counts.GetEligible() - eligible; changed != newOnes || int64(told.Started) != newOnes ||
+		told.Signalled != 0 {
 		t.Errorf("next month: %d more eligible, changed %d, told %+v", newOnes, changed, told)
 	}
 }
@@ -226,12 +261,14 @@ func TestReviewersDecisionsAreKeptAndWinInTheNextRun(t *testing.T) {
 	var pair struct {
 		Records [2]runs.RecordBody `json:"records"`
 	}
-	if err := json.Unmarshal(detail.Body.Bytes(), &pair); err != nil || detail.Code != 200 || pair.Records[0].Surname == "" ||
+	if err := json.Unmarshal(detail.Body.Bytes(), &pair); err != nil || detail.Code != 200 ||
+		pair.Records[0].Surname == "" ||
 		detail.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("pair: %d %s", detail.Code, detail.Body)
 	}
 	holds := func(v string) bool { return v != "" && strings.Contains(list, v) } // a record may lack a field
-	if holds(pair.Records[0].Surname) || holds(pair.Records[1].Surname) || holds(pair.Records[0].Postcode) || holds(pair.Records[1].Postcode) {
+	if holds(pair.Records[0].Surname) || holds(pair.Records[1].Surname) || holds(pair.Records[0].Postcode) ||
+		holds(pair.Records[1].Postcode) {
 		t.Errorf("the queue's list holds personal data: %s", list)
 	}
 	var audited int64
@@ -260,7 +297,12 @@ func TestReviewersDecisionsAreKeptAndWinInTheNextRun(t *testing.T) {
 	d.DB.Raw(`SELECT count(*) FROM identification.review_pairs WHERE run_id = ? AND pair_key =
 		(SELECT pair_key FROM identification.review_pairs WHERE run_id = ? AND rank = 1)`, second.ID, first.ID).Scan(&again)
 	if again != 0 || second.Counts.GetReviewPairs() >= first.Counts.GetReviewPairs() {
-		t.Errorf("the decided pair is asked again (%d); queue %d then %d", again, first.Counts.GetReviewPairs(), second.Counts.GetReviewPairs())
+		t.Errorf(
+			"the decided pair is asked again (%d); queue %d then %d",
+			again,
+			first.Counts.GetReviewPairs(),
+			second.Counts.GetReviewPairs(),
+		)
 	}
 }
 

@@ -40,8 +40,15 @@ func TestJudgementsKeepTheProblemsHistory(t *testing.T) {
 	id := uuid.NewString()
 	save := func(month time.Month, j *familypathv1.FamilyJudgement) {
 		t.Helper()
-		req := &familypathv1.JudgeFamilyRequest{FamilyId: id, PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "HEALTH"},
-			AttachedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, month, 1, 0, 0, 0, 0, time.UTC))}
+		req := &familypathv1.JudgeFamilyRequest{
+			FamilyId:         id,
+			PlanVersion:      "lancashire-phase2@1",
+			BaselineProblems: []string{"CRIME", "HEALTH"},
+			AttachedAt: timestamppb.New(
+				time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
+			),
+			At: timestamppb.New(time.Date(2017, month, 1, 0, 0, 0, 0, time.UTC)),
+		}
 		if err := store.Save(context.Background(), req, j, nil, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +62,8 @@ func TestJudgementsKeepTheProblemsHistory(t *testing.T) {
 	if err := tr.Deps.DB.Raw(`SELECT problem, to_status FROM tracking.problem_transitions WHERE family_id = ? ORDER BY seq`, id).Scan(&moves).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(moves) != 2 || moves[0] != (struct{ Problem, ToStatus string }{"CRIME", "SIGNIFICANT_PROGRESS"}) || moves[1].ToStatus != "OUTSTANDING" {
+	if len(moves) != 2 || moves[0] != (struct{ Problem, ToStatus string }{"CRIME", "SIGNIFICANT_PROGRESS"}) ||
+		moves[1].ToStatus != "OUTSTANDING" {
 		t.Fatalf("history %+v", moves)
 	}
 }
@@ -75,8 +83,15 @@ func TestTheForecastIsMadeFromTheReadModelAndKept(t *testing.T) {
 		if i%2 == 0 {
 			j = judgement(progress, out)
 		}
-		req := &familypathv1.JudgeFamilyRequest{FamilyId: id, PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "HEALTH"},
-			AttachedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC))}
+		req := &familypathv1.JudgeFamilyRequest{
+			FamilyId:         id,
+			PlanVersion:      "lancashire-phase2@1",
+			BaselineProblems: []string{"CRIME", "HEALTH"},
+			AttachedAt: timestamppb.New(
+				time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
+			),
+			At: timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)),
+		}
 		if err := store.Save(context.Background(), req, j, nil, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -91,11 +106,18 @@ func TestTheForecastIsMadeFromTheReadModelAndKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := maker.Make(context.Background(), "lancashire-phase2", 400, "forecast/lancashire-phase2/run-1", asOf.Add(time.Hour))
+	again, err := maker.Make(
+		context.Background(),
+		"lancashire-phase2",
+		400,
+		"forecast/lancashire-phase2/run-1",
+		asOf.Add(time.Hour),
+	)
 	if err != nil || again.ID != first.ID || !again.AsOf.Equal(first.AsOf) {
 		t.Fatalf("a retry made another snapshot: %v %v", again, err)
 	}
-	if first.Families != 40 || first.Forecast.Inputs.Families != 40 || len(first.PlanVersions) != 1 || !strings.HasPrefix(first.PlanVersions[0], "lancashire-phase2@1#") {
+	if first.Families != 40 || first.Forecast.Inputs.Families != 40 || len(first.PlanVersions) != 1 ||
+		!strings.HasPrefix(first.PlanVersions[0], "lancashire-phase2@1#") {
 		t.Fatalf("snapshot %+v", first)
 	}
 	if _, err := maker.MakeForecast(context.Background(), &familypathv1.MakeForecastRequest{PlanId: "no-such-plan", RequestedBy: "x"}); err == nil {
@@ -105,11 +127,14 @@ func TestTheForecastIsMadeFromTheReadModelAndKept(t *testing.T) {
 	manager := auth.Principal{Subject: "finance", Roles: []string{auth.RoleProgrammeManager}}
 	w := tr.Do(manager, "GET", "/v1/reports/forecast?plan=lancashire-phase2", "")
 	var got forecasting.Snapshot
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.ID != first.ID || got.Forecast.Total.Results.P50 == 0 {
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.ID != first.ID ||
+		got.Forecast.Total.Results.P50 == 0 {
 		t.Fatalf("forecast: %d %s", w.Code, w.Body.String())
 	}
 	csv := tr.Do(manager, "GET", "/v1/reports/forecast?plan=lancashire-phase2", "", "Accept", "text/csv").Body.String()
-	if !strings.HasPrefix(csv, "as_of,kind,id,year,past,achieved,results_p10") || strings.Count(csv, ",window,") != 17 || !strings.Contains(csv, ",total,") {
+	if !strings.HasPrefix(csv, "as_of,kind,id,year,past,achieved,results_p10") ||
+		strings.Count(csv, ",window,") != 17 ||
+		!strings.Contains(csv, ",total,") {
 		t.Fatalf("forecast CSV:\n%s", csv)
 	}
 	hist := tr.Do(manager, "GET", "/v1/reports/forecast-history?plan=lancashire-phase2", "").Body.String()
@@ -117,7 +142,8 @@ func TestTheForecastIsMadeFromTheReadModelAndKept(t *testing.T) {
 		t.Fatalf("history %s", hist)
 	}
 	pack := tr.Do(manager, "GET", "/v1/reports/management-pack?plan=lancashire-phase2&month=2017-02", "").Body.String()
-	if !strings.Contains(pack, "results forecast as of 2017-02-15") || !strings.Contains(pack, "chance of reaching the budget's assumption (%)") {
+	if !strings.Contains(pack, "results forecast as of 2017-02-15") ||
+		!strings.Contains(pack, "chance of reaching the budget's assumption (%)") {
 		t.Fatalf("pack %s", pack)
 	}
 	for _, body := range []string{w.Body.String(), csv, hist, pack} {
@@ -148,19 +174,41 @@ func TestFamiliesWhoseEvidenceWentStaleAreReported(t *testing.T) {
 	save := func(coverage outcomes.Coverage) string {
 		t.Helper()
 		id := uuid.NewString()
-		req := &familypathv1.JudgeFamilyRequest{FamilyId: id, PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "HEALTH"},
-			AttachedAt: timestamppb.New(time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 1, 5, 0, 0, 0, 0, time.UTC))}
+		req := &familypathv1.JudgeFamilyRequest{
+			FamilyId:         id,
+			PlanVersion:      "lancashire-phase2@1",
+			BaselineProblems: []string{"CRIME", "HEALTH"},
+			AttachedAt: timestamppb.New(
+				time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC),
+			),
+			At: timestamppb.New(time.Date(2017, 1, 5, 0, 0, 0, 0, time.UTC)),
+		}
 		if err := store.Save(context.Background(), req, judgement(out, out), nil, coverage); err != nil {
 			t.Fatal(err)
 		}
 		return id
 	}
-	fresh := save(outcomes.Coverage{"police": outcomes.Date(2017, 1, 1), "health": outcomes.Date(2016, 12, 1), "caseworker": outcomes.Date(2017, 1, 5)})
+	fresh := save(
+		outcomes.Coverage{
+			"police":     outcomes.Date(2017, 1, 1),
+			"health":     outcomes.Date(2016, 12, 1),
+			"caseworker": outcomes.Date(2017, 1, 5),
+		},
+	)
 	stale := save(outcomes.Coverage{"police": outcomes.Date(2016, 9, 1), "caseworker": outcomes.Date(2017, 1, 5)})
 	referred := save(nil)
 	manager := auth.Principal{Subject: "pm", Roles: []string{auth.RoleProgrammeManager}}
-	body := tr.Do(manager, "GET", "/v1/reports/stale-evidence?plan=lancashire-phase2", "", "Accept", "text/csv").Body.String()
-	if !strings.Contains(body, "EVIDENCE_NOT_REFRESHED,"+stale) || !strings.Contains(body, "NO_EXTRACT_COVERAGE,"+referred) || strings.Contains(body, fresh) {
+	body := tr.Do(
+		manager,
+		"GET",
+		"/v1/reports/stale-evidence?plan=lancashire-phase2",
+		"",
+		"Accept",
+		"text/csv",
+	).Body.String()
+	if !strings.Contains(body, "EVIDENCE_NOT_REFRESHED,"+stale) ||
+		!strings.Contains(body, "NO_EXTRACT_COVERAGE,"+referred) ||
+		strings.Contains(body, fresh) {
 		t.Fatalf("stale evidence:\n%s", body)
 	}
 	team := auth.Principal{Subject: "tm", Roles: []string{auth.RoleTeamManager}, Team: "preston-1"}
@@ -184,7 +232,8 @@ func TestFamiliesWhoseEvidenceWentStaleAreReported(t *testing.T) {
 			quality[it.Measure] = it.Value
 		}
 	}
-	if quality["attached families whose evidence no extract has refreshed for 45 days (now)"] != 1 || quality["attached families no extract covers (now)"] != 1 {
+	if quality["attached families whose evidence no extract has refreshed for 45 days (now)"] != 1 ||
+		quality["attached families no extract covers (now)"] != 1 {
 		t.Fatalf("pack's data quality: %v", quality)
 	}
 	if w := tr.Do(manager, "GET", "/v1/reports/stale-evidence?days=0", ""); w.Code != http.StatusBadRequest {

@@ -45,9 +45,16 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 		{&familypathv1.FamilyJudgement{Problems: problems(progress, progress), ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, AchievedAt: timestamppb.New(ce)}, nil},
 		{&familypathv1.FamilyJudgement{Problems: problems(progress, progress), Flags: []string{"POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"}}, nil},
 	} {
-		req := &familypathv1.JudgeFamilyRequest{FamilyId: uuid.NewString(), PlanVersion: "lancashire-phase2@1", BaselineProblems: []string{"CRIME", "EDUCATION"},
-			AttachedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC)), At: timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)),
-			EvidenceSnapshotId: uuid.NewString()}
+		req := &familypathv1.JudgeFamilyRequest{
+			FamilyId:         uuid.NewString(),
+			PlanVersion:      "lancashire-phase2@1",
+			BaselineProblems: []string{"CRIME", "EDUCATION"},
+			AttachedAt: timestamppb.New(
+				time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC),
+			),
+			At:                 timestamppb.New(time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)),
+			EvidenceSnapshotId: uuid.NewString(),
+		}
 		if err := store.Save(context.Background(), req, f.j, f.ce, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -136,13 +143,17 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 		return out
 	}
 	oct := pack("2016-10")
-	if oct["attachments: attached in the month"] != "5" || oct["progress to claims: results achieved by the month's end"] != "0" ||
-		oct["attached families by outstanding problems: 1 outstanding"] != "2" || oct["blocked by one problem: EDUCATION"] != "2" {
+	if oct["attachments: attached in the month"] != "5" ||
+		oct["progress to claims: results achieved by the month's end"] != "0" ||
+		oct["attached families by outstanding problems: 1 outstanding"] != "2" ||
+		oct["blocked by one problem: EDUCATION"] != "2" {
 		t.Errorf("October 2016: %v", oct)
 	}
 	sep, aug := pack("2017-09"), pack("2017-08")
-	if sep["progress to claims: results achieved in the month: significant and sustained progress"] != "1" || sep["attachments: attached in the month"] != "0" ||
-		sep["attachments: attached by the month's end"] != "5" || aug["potential claims: claimable within 1 month of the month's end, if progress holds"] != "1" {
+	if sep["progress to claims: results achieved in the month: significant and sustained progress"] != "1" ||
+		sep["attachments: attached in the month"] != "0" ||
+		sep["attachments: attached by the month's end"] != "5" ||
+		aug["potential claims: claimable within 1 month of the month's end, if progress holds"] != "1" {
 		t.Errorf("September 2017: %v; August: %v", sep, aug)
 	}
 	if w := tr.Do(manager, "GET", "/v1/reports/management-pack?month=May", ""); w.Code != 400 {
@@ -150,7 +161,8 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 	}
 	w := tr.Do(manager, "GET", "/v1/reports/claim-projection", "", "Accept", "text/csv")
 	lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
-	if w.Code != 200 || len(lines) != 6 || !strings.HasPrefix(lines[0], "family_id,plan_version,attached_at") || !strings.Contains(w.Body.String(), ",SSP,2017-09-01") {
+	if w.Code != 200 || len(lines) != 6 || !strings.HasPrefix(lines[0], "family_id,plan_version,attached_at") ||
+		!strings.Contains(w.Body.String(), ",SSP,2017-09-01") {
 		t.Errorf("projection CSV: %d %q", w.Code, lines)
 	}
 	if w := tr.Do(manager, "GET", "/v1/reports/outstanding-problems?plan=no-such-plan", ""); w.Code != 404 {
@@ -166,18 +178,25 @@ func TestReportsCountAndProjectTheReadModel(t *testing.T) {
 	for _, report := range []string{"claim-projection", "continuous-employment"} {
 		w := tr.Do(teamManager, "GET", "/v1/reports/"+report, "", "Accept", "text/csv")
 		lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
-		if w.Code != 200 || strings.Contains(w.Body.String(), "family_id") || !strings.HasSuffix(lines[0], ",families") || len(lines) < 2 {
+		if w.Code != 200 || strings.Contains(w.Body.String(), "family_id") ||
+			!strings.HasSuffix(lines[0], ",families") ||
+			len(lines) < 2 {
 			t.Errorf("%s for a team manager: %d %q", report, w.Code, lines)
 		}
 	}
-	if w := tr.Do(teamManager, "GET", "/v1/reports/claim-projection?plan=lancashire-phase2", ""); !strings.Contains(w.Body.String(), `"earliest_claim_month":"2017-09","families":1,"outstanding_problems":1`) {
+	if w := tr.Do(teamManager, "GET", "/v1/reports/claim-projection?plan=lancashire-phase2", ""); !strings.Contains(
+		w.Body.String(),
+		`"earliest_claim_month":"2017-09","families":1,"outstanding_problems":1`,
+	) {
 		t.Errorf("projection counts: %s", w.Body)
 	}
 	events, err := tr.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "report", Actor: "pm"})
 	if err != nil || len(events) < 2 || events[0].Action != string(policy.ReportFamilyRows) {
 		t.Errorf("per-family report reads audited: %+v %v", events, err)
 	}
-	if events, _ := tr.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "report", Actor: "tm"}); len(events) != 0 {
+	if events, _ := tr.Deps.Audit.Query(context.Background(), audit.Filter{ResourceType: "report", Actor: "tm"}); len(
+		events,
+	) != 0 {
 		t.Errorf("counts recorded as per-family reads: %+v", events)
 	}
 }

@@ -39,8 +39,9 @@ func Definition() service.Definition {
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Commands: map[string]service.Command{
-			"schedule-forecasts": {Summary: "make a Temporal Schedule for each running plan's monthly results forecast on day FORECAST_DAY (default 5; one that exists is kept: run it at every deploy)",
-				Needs: service.Needs{Temporal: true},
+			"schedule-forecasts": {
+				Summary: "make a Temporal Schedule for each running plan's monthly results forecast on day FORECAST_DAY (default 5; one that exists is kept: run it at every deploy)",
+				Needs:   service.Needs{Temporal: true},
 				Run: func(ctx context.Context, d *service.Deps, _ []string, _ io.Writer) error {
 					env := config.FromOS()
 					day := env.Int("FORECAST_DAY", 5)
@@ -50,10 +51,15 @@ func Definition() service.Definition {
 					if day < 1 || day > 28 {
 						return fmt.Errorf("FORECAST_DAY must be a day of the month from 1 to 28, not %d", day)
 					}
-					return service.SchedulePlans(d, "forecast", func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
-						return forecasting.ScheduleForecasts(ctx, d.Temporal, p, day, time.Now())
-					})
-				}},
+					return service.SchedulePlans(
+						d,
+						"forecast",
+						func(p *outcomes.Plan) (temporalx.ScheduleReport, error) {
+							return forecasting.ScheduleForecasts(ctx, d.Temporal, p, day, time.Now())
+						},
+					)
+				},
+			},
 		},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			ps, err := d.Plans()
@@ -70,10 +76,21 @@ func Definition() service.Definition {
 			}
 			r.RegisterActivityWithOptions(judging.Activities{Plans: ps}.JudgeReadiness,
 				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeReadiness})
-			judge := judging.Judge{Plans: ps, Identification: d.Upstream(contract.QueueIdentification), Case: d.Upstream(contract.QueueCase), Status: judging.StatusStore{DB: d.DB}}
-			r.RegisterActivityWithOptions(judge.JudgeFamily, activity.RegisterOptions{Name: contract.ActivityTrackingJudgeFamily})
+			judge := judging.Judge{
+				Plans:          ps,
+				Identification: d.Upstream(contract.QueueIdentification),
+				Case:           d.Upstream(contract.QueueCase),
+				Status:         judging.StatusStore{DB: d.DB},
+			}
+			r.RegisterActivityWithOptions(
+				judge.JudgeFamily,
+				activity.RegisterOptions{Name: contract.ActivityTrackingJudgeFamily},
+			)
 			maker := forecasting.Maker{Store: forecasting.Store{DB: d.DB}, Plans: ps}
-			r.RegisterActivityWithOptions(maker.MakeForecast, activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast})
+			r.RegisterActivityWithOptions(
+				maker.MakeForecast,
+				activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast},
+			)
 			return nil
 		},
 	}
@@ -82,8 +99,14 @@ func Definition() service.Definition {
 // subjectSources are tracking's tables about a person's families (docs/data-protection.md,
 // "Subject access").
 var subjectSources = []subjectaccess.Source{
-	{Section: "family_status", Query: `SELECT * FROM tracking.family_status WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`},
-	{Section: "problem_transitions", Query: `SELECT * FROM tracking.problem_transitions WHERE family_id = ANY(@families::uuid[]) ORDER BY seq`},
+	{
+		Section: "family_status",
+		Query:   `SELECT * FROM tracking.family_status WHERE family_id = ANY(@families::uuid[]) ORDER BY family_id`,
+	},
+	{
+		Section: "problem_transitions",
+		Query:   `SELECT * FROM tracking.problem_transitions WHERE family_id = ANY(@families::uuid[]) ORDER BY seq`,
+	},
 }
 
 // eraseFamily removes tracking's rows about a family past its retention period

@@ -21,7 +21,10 @@ func Required(n int, rate float64) int {
 // so a recorded seed lets anyone check the draw. Claims are returned in claim id order.
 func Draw(claims []*familypathv1.WindowClaim, rate float64, seed uint64) []*familypathv1.SampledClaim {
 	sorted := slices.Clone(claims)
-	slices.SortFunc(sorted, func(a, b *familypathv1.WindowClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) })
+	slices.SortFunc(
+		sorted,
+		func(a, b *familypathv1.WindowClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) },
+	)
 	var picked []*familypathv1.SampledClaim
 	var rest []*familypathv1.WindowClaim
 	for _, c := range sorted {
@@ -31,11 +34,16 @@ func Draw(claims []*familypathv1.WindowClaim, rate float64, seed uint64) []*fami
 			rest = append(rest, c)
 		}
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) // #nosec G404 -- a recorded, reproducible draw, not a secret
+	rng := rand.New(
+		rand.NewPCG(seed, seed^0x9e3779b97f4a7c15),
+	) // #nosec G404 -- a recorded, reproducible draw, not a secret
 	rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
 	for i := 0; len(picked) < Required(len(claims), rate) && i < len(rest); i++ {
 		picked = append(picked, &familypathv1.SampledClaim{ClaimId: rest[i].GetClaimId(), Reason: "RANDOM"})
 	}
-	slices.SortFunc(picked, func(a, b *familypathv1.SampledClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) })
+	slices.SortFunc(
+		picked,
+		func(a, b *familypathv1.SampledClaim) int { return strings.Compare(a.GetClaimId(), b.GetClaimId()) },
+	)
 	return picked
 }

@@ -41,8 +41,12 @@ const (
 func claimsActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: contract.QueueClaims, StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-			NonRetryableErrorTypes: []string{"InvalidArgument"}},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Minute,
+			NonRetryableErrorTypes: []string{"InvalidArgument"},
+		},
 	})
 }
 
@@ -122,7 +126,8 @@ func (w *window) take(ctx workflow.Context) error {
 		&familypathv1.TakeWindowClaimsRequest{WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId()}).Get(ctx, &batch); err != nil {
 		return err
 	}
-	if by := batch.GetAlreadyRunBy(); by != "" && workflow.GetVersion(ctx, changeRunOnce, workflow.DefaultVersion, 1) >= 1 {
+	if by := batch.GetAlreadyRunBy(); by != "" &&
+		workflow.GetVersion(ctx, changeRunOnce, workflow.DefaultVersion, 1) >= 1 {
 		w.state.Stage, w.state.AlreadyRunBy = stageAlreadyRun, by
 		w.waiting(ctx, "nothing: the window was run by "+by)
 		return nil
@@ -133,14 +138,23 @@ func (w *window) take(ctx workflow.Context) error {
 	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return rand.Uint64() }).Get(&seed); err != nil { // #nosec G404 -- recorded, not a secret
 		return err
 	}
-	sample := &familypathv1.AuditSample{WindowId: w.in.GetWindowId(), PlanId: w.in.GetPlanId(), Seed: seed, BatchSize: int32(len(w.claims)), // #nosec G115 -- a batch is hundreds
-		Required: int32(Required(len(w.claims), w.in.GetAuditSampleRate())), Sampled: Draw(w.claims, w.in.GetAuditSampleRate(), seed)} // #nosec G115 -- as above
+	sample := &familypathv1.AuditSample{
+		WindowId:  w.in.GetWindowId(),
+		PlanId:    w.in.GetPlanId(),
+		Seed:      seed,
+		BatchSize: int32(len(w.claims)), // #nosec G115 -- a batch is hundreds
+		Required: int32(
+			Required(len(w.claims), w.in.GetAuditSampleRate()),
+		),
+		Sampled: Draw(w.claims, w.in.GetAuditSampleRate(), seed),
+	} // #nosec G115 -- as above
 	for _, s := range sample.GetSampled() {
 		w.sampled[s.GetClaimId()] = true
 	}
 	w.state.BatchSize, w.state.Sample = sample.GetBatchSize(), sample
 	var rec familypathv1.RecordAuditSampleResponse
-	return workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsRecordAuditSample, sample).Get(ctx, &rec)
+	return workflow.ExecuteActivity(claimsActivity(ctx), contract.ActivityClaimsRecordAuditSample, sample).
+		Get(ctx, &rec)
 }
 
 // audit waits for a decision on every sampled claim, reminding the auditors every
@@ -206,7 +220,10 @@ func (w *window) sort() (passed, failed, carried []*familypathv1.WindowClaim) {
 // rejudge has claims judge again each claim the window would submit, under its pinned plan
 // with the engine claims runs now (docs/outcomes.md, ruling 5): those that no longer stand are
 // held back, with the reason.
-func (w *window) rejudge(ctx workflow.Context, passed []*familypathv1.WindowClaim) (standing, held []*familypathv1.WindowClaim, err error) {
+func (w *window) rejudge(
+	ctx workflow.Context,
+	passed []*familypathv1.WindowClaim,
+) (standing, held []*familypathv1.WindowClaim, err error) {
 	if len(passed) == 0 {
 		return passed, nil, nil
 	}
@@ -253,15 +270,39 @@ func (w *window) submit(ctx workflow.Context, passed, failed, carried, held []*f
 	w.state.SubmissionId = resp.GetSubmissionId()
 	now := timestamppb.New(workflow.Now(ctx))
 	for _, c := range passed {
-		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_SUBMITTED, At: now})
+		w.tell(
+			ctx,
+			c,
+			&familypathv1.ClaimOutcome{
+				ClaimId: c.GetClaimId(),
+				Kind:    familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_SUBMITTED,
+				At:      now,
+			},
+		)
 	}
 	for _, c := range failed {
-		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT,
-			ReasonCode: w.decisions[c.GetClaimId()].GetReasonCode(), At: now})
+		w.tell(
+			ctx,
+			c,
+			&familypathv1.ClaimOutcome{
+				ClaimId:    c.GetClaimId(),
+				Kind:       familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT,
+				ReasonCode: w.decisions[c.GetClaimId()].GetReasonCode(),
+				At:         now,
+			},
+		)
 	}
 	for i, c := range held {
-		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK,
-			Reason: w.state.GetHeld()[i].GetReason(), At: now})
+		w.tell(
+			ctx,
+			c,
+			&familypathv1.ClaimOutcome{
+				ClaimId: c.GetClaimId(),
+				Kind:    familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK,
+				Reason:  w.state.GetHeld()[i].GetReason(),
+				At:      now,
+			},
+		)
 	}
 	return nil
 }
@@ -274,7 +315,8 @@ func (w *window) tell(ctx workflow.Context, c *familypathv1.WindowClaim, o *fami
 		err = workflow.SignalExternalWorkflow(ctx, id, "", contract.SignalClaimOutcome, o).Get(ctx, nil)
 	}
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("family not told its claim's outcome", "claim_id", c.GetClaimId(), "error", err.Error())
+		workflow.GetLogger(ctx).
+			Warn("family not told its claim's outcome", "claim_id", c.GetClaimId(), "error", err.Error())
 	}
 }
 
@@ -286,7 +328,15 @@ func (w *window) awaitPayment(ctx workflow.Context, submitted []*familypathv1.Wi
 		return err
 	}
 	for _, c := range submitted {
-		w.tell(ctx, c, &familypathv1.ClaimOutcome{ClaimId: c.GetClaimId(), Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID, At: w.paid.GetPaidAt()})
+		w.tell(
+			ctx,
+			c,
+			&familypathv1.ClaimOutcome{
+				ClaimId: c.GetClaimId(),
+				Kind:    familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID,
+				At:      w.paid.GetPaidAt(),
+			},
+		)
 	}
 	w.state.Stage = stagePaid
 	w.waiting(ctx, "nothing: paid")

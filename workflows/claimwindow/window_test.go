@@ -20,8 +20,11 @@ import (
 func batchOf(n int, risky ...int) []*familypathv1.WindowClaim {
 	var cs []*familypathv1.WindowClaim
 	for i := 1; i <= n; i++ {
-		c := &familypathv1.WindowClaim{ClaimId: fmt.Sprintf("claim-%02d", i), FamilyId: fmt.Sprintf("0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e%02d", i),
-			Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP}
+		c := &familypathv1.WindowClaim{
+			ClaimId:  fmt.Sprintf("claim-%02d", i),
+			FamilyId: fmt.Sprintf("0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e%02d", i),
+			Route:    familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+		}
 		if slices.Contains(risky, i) {
 			c.Route, c.RiskFlags = familypathv1.ResultRoute_RESULT_ROUTE_CE, []string{"CE_NEAR_UC_MIGRATION"}
 		}
@@ -119,7 +122,10 @@ func (s *claimsService) register(env *testsuite.TestWorkflowEnvironment) {
 		out := &familypathv1.RejudgeClaimsResponse{}
 		for _, id := range r.GetClaimIds() {
 			reason, fell := s.fallen[id]
-			out.Claims = append(out.Claims, &familypathv1.ClaimRejudgement{ClaimId: id, Stands: !fell, Reason: reason, EngineVersion: "2"})
+			out.Claims = append(
+				out.Claims,
+				&familypathv1.ClaimRejudgement{ClaimId: id, Stands: !fell, Reason: reason, EngineVersion: "2"},
+			)
 		}
 		return out, nil
 	}, contract.ActivityClaimsRejudgeClaims)
@@ -128,8 +134,14 @@ func (s *claimsService) register(env *testsuite.TestWorkflowEnvironment) {
 var opens = time.Date(2017, 7, 1, 9, 0, 0, 0, time.UTC)
 
 func input() *familypathv1.ClaimWindowInput {
-	return &familypathv1.ClaimWindowInput{WindowId: "2017-07", PlanId: "lancashire-phase2", ClosesAt: timestamppb.New(time.Date(2017, 7, 28, 0, 0, 0, 0, time.UTC)),
-		AuditSampleRate: 0.10, DecisionDue: durationpb.New(7 * 24 * time.Hour), ReminderEvery: durationpb.New(2 * 24 * time.Hour)}
+	return &familypathv1.ClaimWindowInput{
+		WindowId:        "2017-07",
+		PlanId:          "lancashire-phase2",
+		ClosesAt:        timestamppb.New(time.Date(2017, 7, 28, 0, 0, 0, 0, time.UTC)),
+		AuditSampleRate: 0.10,
+		DecisionDue:     durationpb.New(7 * 24 * time.Hour),
+		ReminderEvery:   durationpb.New(2 * 24 * time.Hour),
+	}
 }
 
 type told struct {
@@ -157,7 +169,10 @@ func newWindow(t *testing.T, s *claimsService) (*testsuite.TestWorkflowEnvironme
 
 func decide(env *testsuite.TestWorkflowEnvironment, after time.Duration, claim string, passed bool, reason string) {
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(contract.SignalAuditDecision, &familypathv1.AuditDecision{ClaimId: claim, Passed: passed, ReasonCode: reason})
+		env.SignalWorkflow(
+			contract.SignalAuditDecision,
+			&familypathv1.AuditDecision{ClaimId: claim, Passed: passed, ReasonCode: reason},
+		)
 	}, after)
 }
 
@@ -184,10 +199,16 @@ func TestWindowOfSevenSamplesAtLeastOneAndSubmitsTheBatch(t *testing.T) {
 		if fmt.Sprint(Draw(s.batch, 0.10, sample.GetSeed())) != fmt.Sprint(sample.GetSampled()) {
 			t.Error("the recorded seed does not reproduce the recorded sample")
 		}
-		env.SignalWorkflow(contract.SignalAuditDecision, &familypathv1.AuditDecision{ClaimId: sample.GetSampled()[0].GetClaimId(), Passed: true})
+		env.SignalWorkflow(
+			contract.SignalAuditDecision,
+			&familypathv1.AuditDecision{ClaimId: sample.GetSampled()[0].GetClaimId(), Passed: true},
+		)
 	}, time.Hour)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(contract.SignalWindowPaid, &familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))})
+		env.SignalWorkflow(
+			contract.SignalWindowPaid,
+			&familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))},
+		)
 	}, 60*24*time.Hour)
 	env.ExecuteWorkflow(Window, input())
 	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
@@ -221,14 +242,19 @@ func TestFailedAuditRemindersEscalationAndCarryOver(t *testing.T) {
 	decide(env, 3*24*time.Hour, "claim-03", false, "EVIDENCE_INCOMPLETE") // after one reminder
 	decide(env, 4*24*time.Hour, "claim-03", true, "")                     // a second decision: ignored
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(contract.SignalWindowPaid, &familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))})
+		env.SignalWorkflow(
+			contract.SignalWindowPaid,
+			&familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))},
+		)
 	}, 60*24*time.Hour)
 	env.ExecuteWorkflow(Window, input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if s.submitted == nil || slices.Contains(s.submitted.GetClaimIds(), "claim-03") || !slices.Equal(s.submitted.GetFailedClaimIds(), []string{"claim-03"}) ||
-		!slices.Equal(s.submitted.GetCarriedOverClaimIds(), []string{"claim-09"}) || len(s.submitted.GetClaimIds()) != 18 {
+	if s.submitted == nil || slices.Contains(s.submitted.GetClaimIds(), "claim-03") ||
+		!slices.Equal(s.submitted.GetFailedClaimIds(), []string{"claim-03"}) ||
+		!slices.Equal(s.submitted.GetCarriedOverClaimIds(), []string{"claim-09"}) ||
+		len(s.submitted.GetClaimIds()) != 18 {
 		t.Errorf("submitted %v", s.submitted)
 	}
 	escalations := 0
@@ -237,11 +263,13 @@ func TestFailedAuditRemindersEscalationAndCarryOver(t *testing.T) {
 			escalations++
 		}
 	}
-	if len(s.reminders) < 3 || escalations != 1 || !slices.Equal(s.reminders[len(s.reminders)-1].GetOutstandingClaimIds(), []string{"claim-09"}) {
+	if len(s.reminders) < 3 || escalations != 1 ||
+		!slices.Equal(s.reminders[len(s.reminders)-1].GetOutstandingClaimIds(), []string{"claim-09"}) {
 		t.Errorf("reminders %v (escalations %d)", s.reminders, escalations)
 	}
 	k := kinds(*out)
-	if k["claim-03"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT || k["claim-01"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID {
+	if k["claim-03"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_FAILED_AUDIT ||
+		k["claim-01"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID {
 		t.Errorf("outcomes %v", k)
 	}
 	if _, told := k["claim-09"]; told {
@@ -265,22 +293,30 @@ func TestClaimsThatNoLongerStandAreHeldBack(t *testing.T) {
 		sampled := s.sample.GetSampled()
 		s.mu.Unlock()
 		for _, c := range sampled {
-			env.SignalWorkflow(contract.SignalAuditDecision, &familypathv1.AuditDecision{ClaimId: c.GetClaimId(), Passed: true})
+			env.SignalWorkflow(
+				contract.SignalAuditDecision,
+				&familypathv1.AuditDecision{ClaimId: c.GetClaimId(), Passed: true},
+			)
 		}
 	}, time.Hour)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(contract.SignalWindowPaid, &familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))})
+		env.SignalWorkflow(
+			contract.SignalWindowPaid,
+			&familypathv1.WindowPaid{PaidAt: timestamppb.New(opens.AddDate(0, 2, 0))},
+		)
 	}, 60*24*time.Hour)
 	env.ExecuteWorkflow(Window, input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.rejudged) != 7 || slices.Contains(s.submitted.GetClaimIds(), "claim-05") || len(s.submitted.GetClaimIds()) != 6 ||
+	if len(s.rejudged) != 7 || slices.Contains(s.submitted.GetClaimIds(), "claim-05") ||
+		len(s.submitted.GetClaimIds()) != 6 ||
 		!slices.Equal(s.submitted.GetHeldClaimIds(), []string{"claim-05"}) {
 		t.Fatalf("judged again %v; submitted %v", s.rejudged, s.submitted)
 	}
 	k := kinds(*out)
-	if k["claim-05"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK || k["claim-01"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID {
+	if k["claim-05"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK ||
+		k["claim-01"] != familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID {
 		t.Errorf("outcomes %v", k)
 	}
 	for _, o := range *out {
@@ -289,7 +325,9 @@ func TestClaimsThatNoLongerStandAreHeldBack(t *testing.T) {
 		}
 	}
 	var st familypathv1.ClaimWindowState
-	if v, err := env.QueryWorkflow(contract.QueryClaimWindowState); err != nil || v.Get(&st) != nil || len(st.GetHeld()) != 1 || st.GetHeld()[0].GetReason() != reason {
+	if v, err := env.QueryWorkflow(contract.QueryClaimWindowState); err != nil || v.Get(&st) != nil ||
+		len(st.GetHeld()) != 1 ||
+		st.GetHeld()[0].GetReason() != reason {
 		t.Errorf("window state held %v (%v)", st.GetHeld(), err)
 	}
 }

@@ -13,9 +13,24 @@ import (
 func importedInput(phase familypathv1.FamilyPhase, feeReceived bool) *familypathv1.FamilyLifecycleInput {
 	in := input()
 	in.ImportId = "imp-1"
-	in.Continued = &familypathv1.FamilyState{FamilyId: familyID, Phase: phase, PlanId: "lancashire-phase2", PlanVersion: "lancashire-phase2@1",
-		ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
-		AttachedAt: timestamppb.New(day(2016, 5, 1)), AttachmentId: "att-imp", FeeRecorded: feeReceived, EvidencePending: true, Team: "preston-1"}
+	in.Continued = &familypathv1.FamilyState{
+		FamilyId:    familyID,
+		Phase:       phase,
+		PlanId:      "lancashire-phase2",
+		PlanVersion: "lancashire-phase2@1",
+		ProblemCodes: []string{
+			"CHILDREN_NEED_HELP",
+			"EDUCATION",
+		},
+		BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
+		AttachedAt: timestamppb.New(
+			day(2016, 5, 1),
+		),
+		AttachmentId:    "att-imp",
+		FeeRecorded:     feeReceived,
+		EvidencePending: true,
+		Team:            "preston-1",
+	}
 	return in
 }
 
@@ -35,8 +50,10 @@ func TestAnImportedFamilyIsTrackedFromItsHistoricalAttachment(t *testing.T) {
 		env.ExecuteWorkflow(Lifecycle, importedInput(tracking, received))
 		st := finalState(t, env)
 		wantFee := map[bool]int{true: 0, false: 1}[received]
-		if st.GetPhase() != paid || s.calls["fee"] != wantFee || s.calls["record"] != 0 || s.calls["gather"] != 0 || len(s.claims) != 1 ||
-			!s.judgedAt[0].Equal(start) || !s.claims[0].GetAttachedAt().AsTime().Equal(day(2016, 5, 1)) {
+		if st.GetPhase() != paid || s.calls["fee"] != wantFee || s.calls["record"] != 0 || s.calls["gather"] != 0 ||
+			len(s.claims) != 1 ||
+			!s.judgedAt[0].Equal(start) ||
+			!s.claims[0].GetAttachedAt().AsTime().Equal(day(2016, 5, 1)) {
 			t.Errorf("fee received %v: final %v, calls %v, judged at %v", received, st, s.calls, s.judgedAt)
 		}
 	}
@@ -58,7 +75,9 @@ func TestAnImportedSubmittedClaimIsPaidWithoutAnotherClaim(t *testing.T) {
 	outcome(env, "claim-imp", paidKind, day(2017, 1, 31), "")
 	env.ExecuteWorkflow(Lifecycle, in)
 	st := finalState(t, env)
-	if st.GetPhase() != paid || !st.GetExitedAt().AsTime().Equal(day(2017, 1, 31)) || len(s.claims) != 0 || len(s.judgedAt) != 0 || s.calls["fee"] != 0 {
+	if st.GetPhase() != paid || !st.GetExitedAt().AsTime().Equal(day(2017, 1, 31)) || len(s.claims) != 0 ||
+		len(s.judgedAt) != 0 ||
+		s.calls["fee"] != 0 {
 		t.Errorf("final %v, claims %v, judged %v, calls %v", st, s.claims, s.judgedAt, s.calls)
 	}
 }
@@ -84,7 +103,10 @@ func TestEvidenceWhileAClaimAwaitsItsOutcomeWaitsForTheOutcome(t *testing.T) {
 	in := importedInput(submitted, true)
 	in.Continued.ClaimId, in.Continued.ClaimAttempts, in.Continued.EvidencePending = "claim-imp", 1, false
 	at(env, day(2016, 11, 1), func() {
-		env.SignalWorkflow(contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-run", Source: "identification"})
+		env.SignalWorkflow(
+			contract.SignalEvidenceReceived,
+			&familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-run", Source: "identification"},
+		)
 	})
 	at(env, day(2016, 12, 1), func() {
 		if st := query(t, env); st.GetPhase() != submitted || st.GetEvidenceSnapshotId() != "e-run" {

@@ -143,11 +143,15 @@ func awaitEvidence(ctx workflow.Context, state *familypathv1.FamilyState) error 
 			for evidence.ReceiveAsync(&sig) {
 				take(&sig)
 			}
-			return workflow.NewContinueAsNewError(ctx, contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{
-				FamilyId: state.GetFamilyId(), PlanId: state.GetPlanId(),
-				EvidenceSnapshotId: state.GetEvidenceSnapshotId(), IdentifiedAt: state.GetIdentifiedAt(),
-				Continued: state,
-			})
+			return workflow.NewContinueAsNewError(
+				ctx,
+				contract.WorkflowFamilyLifecycle,
+				&familypathv1.FamilyLifecycleInput{
+					FamilyId: state.GetFamilyId(), PlanId: state.GetPlanId(),
+					EvidenceSnapshotId: state.GetEvidenceSnapshotId(), IdentifiedAt: state.GetIdentifiedAt(),
+					Continued: state,
+				},
+			)
 		}
 	}
 }

@@ -15,11 +15,17 @@ import (
 
 const familyID = "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44"
 
-func newEnv(t *testing.T, describe func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error)) *testsuite.TestWorkflowEnvironment {
+func newEnv(
+	t *testing.T,
+	describe func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error),
+) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	Register(env)
-	env.RegisterActivityWithOptions(describe, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
+	env.RegisterActivityWithOptions(
+		describe,
+		activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate},
+	)
 	return env
 }
 
@@ -44,18 +50,28 @@ func query(t *testing.T, env *testsuite.TestWorkflowEnvironment) *familypathv1.F
 }
 
 func TestIdentifiedFamilyIsDescribedAndTakesEvidence(t *testing.T) {
-	env := newEnv(t, func(_ context.Context, req *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-		if req.GetFamilyId() != familyID {
-			t.Errorf("described family %q", req.GetFamilyId())
-		}
-		return &familypathv1.DescribeCandidateResponse{FamilyId: familyID, ProblemCodes: []string{"EDUCATION", "WORKLESSNESS"}}, nil
-	})
+	env := newEnv(
+		t,
+		func(_ context.Context, req *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+			if req.GetFamilyId() != familyID {
+				t.Errorf("described family %q", req.GetFamilyId())
+			}
+			return &familypathv1.DescribeCandidateResponse{
+				FamilyId:     familyID,
+				ProblemCodes: []string{"EDUCATION", "WORKLESSNESS"},
+			}, nil
+		},
+	)
 	env.RegisterDelayedCallback(func() {
 		st := query(t, env)
-		if st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED || len(st.GetProblemCodes()) != 2 || st.GetWaitingFor() != waitingAttachment {
+		if st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED || len(st.GetProblemCodes()) != 2 ||
+			st.GetWaitingFor() != waitingAttachment {
 			t.Errorf("state after describe: %v", st)
 		}
-		env.SignalWorkflow(contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-2", Source: "identification"})
+		env.SignalWorkflow(
+			contract.SignalEvidenceReceived,
+			&familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-2", Source: "identification"},
+		)
 	}, time.Hour)
 	env.RegisterDelayedCallback(func() {
 		st := query(t, env)
@@ -75,10 +91,13 @@ func TestIdentifiedFamilyIsDescribedAndTakesEvidence(t *testing.T) {
 
 func TestUnknownFamilyFailsWithoutRetrying(t *testing.T) {
 	calls := 0
-	env := newEnv(t, func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-		calls++
-		return nil, temporal.NewNonRetryableApplicationError("no candidate family with this id", "NotFound", nil)
-	})
+	env := newEnv(
+		t,
+		func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+			calls++
+			return nil, temporal.NewNonRetryableApplicationError("no candidate family with this id", "NotFound", nil)
+		},
+	)
 	env.ExecuteWorkflow(contract.WorkflowFamilyLifecycle, input())
 	if err := env.GetWorkflowError(); err == nil {
 		t.Fatal("want an error for an unknown family")
@@ -89,13 +108,20 @@ func TestUnknownFamilyFailsWithoutRetrying(t *testing.T) {
 }
 
 func TestContinuedRunKeepsStateAndSkipsDescribe(t *testing.T) {
-	env := newEnv(t, func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-		t.Error("a continued run must not describe again")
-		return nil, nil
-	})
+	env := newEnv(
+		t,
+		func(context.Context, *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+			t.Error("a continued run must not describe again")
+			return nil, nil
+		},
+	)
 	in := input()
-	in.Continued = &familypathv1.FamilyState{FamilyId: familyID, Phase: familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED,
-		ProblemCodes: []string{"CRIME", "HEALTH"}, EvidenceReceivedCount: 41}
+	in.Continued = &familypathv1.FamilyState{
+		FamilyId:              familyID,
+		Phase:                 familypathv1.FamilyPhase_FAMILY_PHASE_IDENTIFIED,
+		ProblemCodes:          []string{"CRIME", "HEALTH"},
+		EvidenceReceivedCount: 41,
+	}
 	env.RegisterDelayedCallback(func() {
 		if st := query(t, env); st.GetEvidenceReceivedCount() != 41 || len(st.GetProblemCodes()) != 2 {
 			t.Errorf("continued state lost: %v", st)

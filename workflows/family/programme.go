@@ -106,16 +106,24 @@ type programme struct {
 func updateActivity(ctx workflow.Context, queue string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: queue, StartToCloseTimeout: 30 * time.Second, ScheduleToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 20 * time.Second,
-			NonRetryableErrorTypes: []string{"NotFound", "InvalidArgument"}},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        20 * time.Second,
+			NonRetryableErrorTypes: []string{"NotFound", "InvalidArgument"},
+		},
 	})
 }
 
 func loopActivity(ctx workflow.Context, queue string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: queue, StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-			NonRetryableErrorTypes: []string{"InvalidArgument"}},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Minute,
+			NonRetryableErrorTypes: []string{"InvalidArgument"},
+		},
 	})
 }
 
@@ -177,7 +185,10 @@ func (p *programme) takeEvidence(sig *familypathv1.EvidenceReceived) {
 
 func (p *programme) validateAttach(_ workflow.Context, req *familypathv1.AttachRequest) error {
 	if ended(p.state.GetPhase()) {
-		return temporal.NewApplicationError("the family has left the programme ("+p.state.GetPhase().String()+")", "FamilyEnded")
+		return temporal.NewApplicationError(
+			"the family has left the programme ("+p.state.GetPhase().String()+")",
+			"FamilyEnded",
+		)
 	}
 	if req.GetRequestId() == "" {
 		return temporal.NewApplicationError("attach needs a request id", "InvalidArgument")
@@ -246,13 +257,19 @@ func (p *programme) attachedResult(already bool) *familypathv1.AttachResult {
 func (p *programme) validateClose(_ workflow.Context, req *familypathv1.CloseRequest) error {
 	switch ph := p.state.GetPhase(); {
 	case !slices.Contains(closingExits, req.GetExit()):
-		return temporal.NewApplicationError("close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA, CASE_CLOSED_WITHOUT_RESULT or MERGED", "InvalidArgument")
+		return temporal.NewApplicationError(
+			"close takes NOT_ATTACHABLE, WITHDRAWN, MOVED_OUT_OF_AREA, CASE_CLOSED_WITHOUT_RESULT or MERGED",
+			"InvalidArgument",
+		)
 	case req.GetReasonCode() == "":
 		return temporal.NewApplicationError("close needs a reason code", "InvalidArgument")
 	case ended(ph):
 		return temporal.NewApplicationError("the family has left the programme ("+ph.String()+")", "FamilyEnded")
 	case ph == claimCandidate || ph == claimed || ph == submitted:
-		return temporal.NewApplicationError("a claim is in progress: close the family after its outcome", "ClaimInProgress")
+		return temporal.NewApplicationError(
+			"a claim is in progress: close the family after its outcome",
+			"ClaimInProgress",
+		)
 	case req.GetExit() == familypathv1.FamilyPhase_FAMILY_PHASE_NOT_ATTACHABLE && ph != identified:
 		return temporal.NewApplicationError("an attached family is not 'not attachable'", "InvalidArgument")
 	}
@@ -273,11 +290,17 @@ func (p *programme) validateCorrect(ctx workflow.Context, req *familypathv1.Corr
 	case req.GetRequestId() == "" || req.GetReasonCode() == "":
 		return temporal.NewApplicationError("a correction needs a request id and a reason code", "InvalidArgument")
 	case len(baseline) == 0 && req.GetAttachedAt() == nil:
-		return temporal.NewApplicationError("a correction changes the baseline problems, the attachment date, or both", "InvalidArgument")
+		return temporal.NewApplicationError(
+			"a correction changes the baseline problems, the attachment date, or both",
+			"InvalidArgument",
+		)
 	case len(baseline) == 1 || len(slices.Compact(sorted)) != len(baseline):
 		return temporal.NewApplicationError("a baseline holds 2 or more different problems", "InvalidArgument")
 	case req.GetAttachedAt() != nil && (req.GetAttachedAt().AsTime().After(workflow.Now(ctx)) || req.GetAttachedAt().AsTime().Before(p.state.GetIdentifiedAt().AsTime())):
-		return temporal.NewApplicationError("the attachment date must be between identification and now", "InvalidArgument")
+		return temporal.NewApplicationError(
+			"the attachment date must be between identification and now",
+			"InvalidArgument",
+		)
 	case ended(ph):
 		return temporal.NewApplicationError("the family has left the programme ("+ph.String()+")", "FamilyEnded")
 	case ph == identified:
@@ -291,7 +314,10 @@ func (p *programme) validateCorrect(ctx workflow.Context, req *familypathv1.Corr
 // correct applies a correction of the attachment: the workflow's state at once (so the main
 // loop judges again under it), then the attachment register; if the register cannot be
 // corrected, the state goes back and the update fails (the caller retries).
-func (p *programme) correct(ctx workflow.Context, req *familypathv1.CorrectRequest) (*familypathv1.CorrectResult, error) {
+func (p *programme) correct(
+	ctx workflow.Context,
+	req *familypathv1.CorrectRequest,
+) (*familypathv1.CorrectResult, error) {
 	s := p.state
 	baseline, at := s.GetBaselineProblems(), s.GetAttachedAt()
 	if len(req.GetBaselineProblems()) > 0 {
@@ -301,14 +327,25 @@ func (p *programme) correct(ctx workflow.Context, req *familypathv1.CorrectReque
 		s.AttachedAt = req.GetAttachedAt()
 	}
 	err := workflow.ExecuteActivity(updateActivity(ctx, contract.QueueAttachment), contract.ActivityAttachmentCorrectAttachment,
-		&familypathv1.CorrectAttachmentRequest{FamilyId: s.GetFamilyId(), RequestId: req.GetRequestId(), BaselineProblems: req.GetBaselineProblems(),
-			AttachedAt: req.GetAttachedAt(), ReasonCode: req.GetReasonCode()}).Get(ctx, nil)
+		&familypathv1.CorrectAttachmentRequest{
+			FamilyId:         s.GetFamilyId(),
+			RequestId:        req.GetRequestId(),
+			BaselineProblems: req.GetBaselineProblems(),
+			AttachedAt:       req.GetAttachedAt(),
+			ReasonCode:       req.GetReasonCode(),
+		}).
+		Get(ctx, nil)
 	if err != nil {
 		s.BaselineProblems, s.AttachedAt = baseline, at
 		return nil, err
 	}
 	s.EvidencePending = true // judge again under the corrected attachment
-	return &familypathv1.CorrectResult{BaselineProblems: s.GetBaselineProblems(), AttachedAt: s.GetAttachedAt()}, p.publish(ctx)
+	return &familypathv1.CorrectResult{
+			BaselineProblems: s.GetBaselineProblems(),
+			AttachedAt:       s.GetAttachedAt(),
+		}, p.publish(
+			ctx,
+		)
 }
 
 func (p *programme) exit(phase familypathv1.FamilyPhase, reason string, at time.Time) {
@@ -340,7 +377,11 @@ func (p *programme) run(ctx workflow.Context) error {
 		case claimed, submitted:
 			err = p.awaitOutcome(ctx)
 		default:
-			return temporal.NewNonRetryableApplicationError("unknown phase "+p.state.GetPhase().String(), "InvalidState", nil)
+			return temporal.NewNonRetryableApplicationError(
+				"unknown phase "+p.state.GetPhase().String(),
+				"InvalidState",
+				nil,
+			)
 		}
 		if err != nil {
 			return err
@@ -498,10 +539,21 @@ func (p *programme) claim(ctx workflow.Context) error {
 	}
 	attempt := s.GetClaimAttempts() + 1
 	var resp familypathv1.CreateClaimResponse
-	err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueClaims), contract.ActivityClaimsCreateClaim,
-		&familypathv1.CreateClaimRequest{FamilyId: s.GetFamilyId(), Attempt: attempt, Route: s.GetClaimRoute(), PlanVersion: s.GetPlanVersion(),
-			EvidenceSnapshotId: s.GetEvidenceSnapshotId(), Problems: s.GetProblems(), AchievedAt: timestamppb.New(workflow.Now(ctx)),
-			AttachedAt: s.GetAttachedAt(), BaselineProblems: s.GetBaselineProblems()}).Get(ctx, &resp)
+	err := workflow.ExecuteActivity(
+		loopActivity(ctx, contract.QueueClaims),
+		contract.ActivityClaimsCreateClaim,
+		&familypathv1.CreateClaimRequest{
+			FamilyId:           s.GetFamilyId(),
+			Attempt:            attempt,
+			Route:              s.GetClaimRoute(),
+			PlanVersion:        s.GetPlanVersion(),
+			EvidenceSnapshotId: s.GetEvidenceSnapshotId(),
+			Problems:           s.GetProblems(),
+			AchievedAt:         timestamppb.New(workflow.Now(ctx)),
+			AttachedAt:         s.GetAttachedAt(),
+			BaselineProblems:   s.GetBaselineProblems(),
+		},
+	).Get(ctx, &resp)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == "FamilyCapReached" {
 		// A result no claim can be made for: the family waits, visible to operators, until
@@ -562,7 +614,8 @@ func (p *programme) awaitOutcome(ctx workflow.Context) error {
 				p.exit(paid, "RESULT_PAID", o.GetAt().AsTime())
 			}
 		case familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK:
-			if s.GetPhase() == claimed && workflow.GetVersion(ctx, changeClaimHeldBack, workflow.DefaultVersion, 1) >= 1 {
+			if s.GetPhase() == claimed &&
+				workflow.GetVersion(ctx, changeClaimHeldBack, workflow.DefaultVersion, 1) >= 1 {
 				s.Phase, s.AuditStatus, s.LastHoldReason, s.ClaimId = tracking, "HELD_BACK", o.GetReason(), ""
 				s.ClaimRoute, s.EvidencePending = familypathv1.ResultRoute_RESULT_ROUTE_UNSPECIFIED, true
 			}
@@ -589,7 +642,8 @@ func (p *programme) wait(ctx workflow.Context, why string, wake time.Time, timer
 	// evidence, and woken by it would only come back here without yielding (runs recorded
 	// before changeOutcomeIgnoresEvidence never had evidence while a claim awaited its outcome).
 	evidenceWakes := phase != identified
-	if (phase == claimed || phase == submitted) && workflow.GetVersion(ctx, changeOutcomeIgnoresEvidence, workflow.DefaultVersion, 1) == 1 {
+	if (phase == claimed || phase == submitted) &&
+		workflow.GetVersion(ctx, changeOutcomeIgnoresEvidence, workflow.DefaultVersion, 1) == 1 {
 		evidenceWakes = false
 	}
 	woken := func() bool {
@@ -603,7 +657,11 @@ func (p *programme) wait(ctx workflow.Context, why string, wake time.Time, timer
 	if d <= 0 {
 		return nil
 	}
-	_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: timerSummary}}, woken)
+	_, err := workflow.AwaitWithOptions(
+		ctx,
+		workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: timerSummary}},
+		woken,
+	)
 	return err
 }
 
@@ -638,11 +696,16 @@ func (p *programme) publish(ctx workflow.Context) error {
 	keyword(temporalx.SAAuditStatus, s.GetAuditStatus())
 	if p.waitingShown && s.GetWaitingFor() != "" {
 		if code, ok := shown.GetKeyword(temporalx.SAWaitingFor); !ok || code != waitingCode(s.GetWaitingFor()) {
-			updates = append(updates, temporalx.SAWaitingFor.ValueSet(waitingCode(s.GetWaitingFor())), temporalx.SAWaitingSince.ValueSet(workflow.Now(ctx)))
+			updates = append(
+				updates,
+				temporalx.SAWaitingFor.ValueSet(waitingCode(s.GetWaitingFor())),
+				temporalx.SAWaitingSince.ValueSet(workflow.Now(ctx)),
+			)
 		}
 	}
 	if p.restrictable {
-		if cur, ok := shown.GetBool(temporalx.SARestricted); !ok && s.GetRestricted() || ok && cur != s.GetRestricted() {
+		if cur, ok := shown.GetBool(temporalx.SARestricted); !ok && s.GetRestricted() ||
+			ok && cur != s.GetRestricted() {
 			updates = append(updates, temporalx.SARestricted.ValueSet(s.GetRestricted()))
 		}
 	}

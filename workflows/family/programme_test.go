@@ -57,15 +57,21 @@ func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 		s.retained = append(s.retained, in)
 		return nil
 	}, workflow.RegisterOptions{Name: contract.WorkflowFamilyRetention})
-	reg(func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.describeFailures > 0 {
-			s.describeFailures--
-			return nil, temporal.NewApplicationError("identification is busy", "Unavailable")
-		}
-		return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
-	}, contract.ActivityIdentificationDescribeCandidate)
+	reg(
+		func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.describeFailures > 0 {
+				s.describeFailures--
+				return nil, temporal.NewApplicationError("identification is busy", "Unavailable")
+			}
+			return &familypathv1.DescribeCandidateResponse{
+				FamilyId:     r.GetFamilyId(),
+				ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
+			}, nil
+		},
+		contract.ActivityIdentificationDescribeCandidate,
+	)
 	reg(func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
 		s.count("gather")
 		s.mu.Lock()
@@ -100,14 +106,20 @@ func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 		s.count("record")
 		return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-1"}, nil
 	}, contract.ActivityAttachmentRecordAttachment)
-	reg(func(_ context.Context, r *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
-		s.count("correct")
-		return &familypathv1.CorrectAttachmentResponse{}, nil
-	}, contract.ActivityAttachmentCorrectAttachment)
-	reg(func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
-		s.count("fee")
-		return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
-	}, contract.ActivityClaimsRecordAttachmentFee)
+	reg(
+		func(_ context.Context, r *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
+			s.count("correct")
+			return &familypathv1.CorrectAttachmentResponse{}, nil
+		},
+		contract.ActivityAttachmentCorrectAttachment,
+	)
+	reg(
+		func(context.Context, *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
+			s.count("fee")
+			return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: "fee-1"}, nil
+		},
+		contract.ActivityClaimsRecordAttachmentFee,
+	)
 	reg(func(_ context.Context, r *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error) {
 		s.mu.Lock()
 		s.judgedAt = append(s.judgedAt, r.GetAt().AsTime())
@@ -119,28 +131,54 @@ func (s *services) register(env *testsuite.TestWorkflowEnvironment) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.claims = append(s.claims, r)
-		return &familypathv1.CreateClaimResponse{ClaimId: "claim-" + string(rune('0'+r.GetAttempt())), WindowId: "2017-06"}, nil
+		return &familypathv1.CreateClaimResponse{
+			ClaimId:  "claim-" + string(rune('0'+r.GetAttempt())),
+			WindowId: "2017-06",
+		}, nil
 	}, contract.ActivityClaimsCreateClaim)
 }
 
 func ready() *familypathv1.AttachmentFacts {
-	return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "preston-1"}
+	return &familypathv1.AttachmentFacts{
+		WholeFamilyAssessment: true,
+		FamilyPlan:            true,
+		LeadProfessional:      true,
+		LeadAgency:            "COUNCIL_FAMILY_SERVICE",
+		Team:                  "preston-1",
+	}
 }
 
 // sustainedOn judges a family whose problems have met their outcomes, sustained on the date
 // (a claim by SSP from then on); recurrence evidence restarts the clock.
-func sustainedOn(clock, sustained time.Time, recurrence string, recurredOn time.Time) func(time.Time, string) *familypathv1.FamilyJudgement {
+func sustainedOn(
+	clock, sustained time.Time,
+	recurrence string,
+	recurredOn time.Time,
+) func(time.Time, string) *familypathv1.FamilyJudgement {
 	return func(at time.Time, evidence string) *familypathv1.FamilyJudgement {
 		c, s := clock, sustained
 		if evidence == recurrence && recurrence != "" {
 			c, s = recurredOn, recurredOn.AddDate(1, 0, 0)
 		}
-		pr := &familypathv1.ProblemJudgement{Code: "CHILDREN_NEED_HELP", ClockStart: timestamppb.New(c), SustainedAt: timestamppb.New(s),
-			Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS}
-		edu := &familypathv1.ProblemJudgement{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}
+		pr := &familypathv1.ProblemJudgement{
+			Code:        "CHILDREN_NEED_HELP",
+			ClockStart:  timestamppb.New(c),
+			SustainedAt: timestamppb.New(s),
+			Status:      familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
+		}
+		edu := &familypathv1.ProblemJudgement{
+			Code:   "EDUCATION",
+			Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED,
+		}
 		j := &familypathv1.FamilyJudgement{Problems: []*familypathv1.ProblemJudgement{pr, edu}}
 		if at.Before(s) {
-			j.ReviewAt, j.EarliestClaimAt, j.Blocking = timestamppb.New(s), timestamppb.New(s), []string{"CHILDREN_NEED_HELP"}
+			j.ReviewAt, j.EarliestClaimAt, j.Blocking = timestamppb.New(
+				s,
+			), timestamppb.New(
+				s,
+			), []string{
+				"CHILDREN_NEED_HELP",
+			}
 			return j
 		}
 		pr.Status = familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED
@@ -216,9 +254,18 @@ func attachResult(t *testing.T, u *sent) *familypathv1.AttachResult {
 	return &res
 }
 
-func outcome(env *testsuite.TestWorkflowEnvironment, claim string, kind familypathv1.ClaimOutcomeKind, when time.Time, reason string) {
+func outcome(
+	env *testsuite.TestWorkflowEnvironment,
+	claim string,
+	kind familypathv1.ClaimOutcomeKind,
+	when time.Time,
+	reason string,
+) {
 	at(env, when, func() {
-		env.SignalWorkflow(contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: claim, Kind: kind, ReasonCode: reason, At: timestamppb.New(when)})
+		env.SignalWorkflow(
+			contract.SignalClaimOutcome,
+			&familypathv1.ClaimOutcome{ClaimId: claim, Kind: kind, ReasonCode: reason, At: timestamppb.New(when)},
+		)
 	})
 }
 
@@ -250,11 +297,13 @@ func TestChildProtectionFamilySustainedAfterTwelveMonthsIsClaimedOnceAndPaid(t *
 		attach = send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
 	})
 	at(env, day(2017, 1, 1), func() {
-		if res := attachResult(t, attach); !res.GetAttached() || res.GetPlanVersion() != "lancashire-phase2@1" || len(res.GetBaselineProblems()) != 2 {
+		if res := attachResult(t, attach); !res.GetAttached() || res.GetPlanVersion() != "lancashire-phase2@1" ||
+			len(res.GetBaselineProblems()) != 2 {
 			t.Errorf("attach: %v", res)
 		}
 		st := query(t, env)
-		if st.GetPhase() != tracking || !st.GetNextActionAt().AsTime().Equal(day(2017, 5, 1)) || st.GetWaitingFor() != "review CHILDREN_NEED_HELP sustained at 2017-05-01" {
+		if st.GetPhase() != tracking || !st.GetNextActionAt().AsTime().Equal(day(2017, 5, 1)) ||
+			st.GetWaitingFor() != "review CHILDREN_NEED_HELP sustained at 2017-05-01" {
 			t.Errorf("while sustaining: %v", st)
 		}
 	})
@@ -263,13 +312,17 @@ func TestChildProtectionFamilySustainedAfterTwelveMonthsIsClaimedOnceAndPaid(t *
 	outcome(env, "claim-1", paidKind, day(2017, 9, 30), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
-	if st.GetPhase() != paid || st.GetClaimId() != "claim-1" || st.GetClaimRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP || st.GetAuditStatus() != "PASSED" {
+	if st.GetPhase() != paid || st.GetClaimId() != "claim-1" ||
+		st.GetClaimRoute() != familypathv1.ResultRoute_RESULT_ROUTE_SSP ||
+		st.GetAuditStatus() != "PASSED" {
 		t.Errorf("final state: %v", st)
 	}
-	if len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 5, 1)) || s.calls["fee"] != 1 || s.calls["record"] != 1 {
+	if len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 5, 1)) || s.calls["fee"] != 1 ||
+		s.calls["record"] != 1 {
 		t.Errorf("claims %v, calls %v", s.claims, s.calls)
 	}
-	if len(s.judgedAt) != 2 || !s.judgedAt[1].Equal(day(2017, 5, 1)) || slices.ContainsFunc(s.judgedFor, func(v string) bool { return v != "lancashire-phase2@1" }) {
+	if len(s.judgedAt) != 2 || !s.judgedAt[1].Equal(day(2017, 5, 1)) ||
+		slices.ContainsFunc(s.judgedFor, func(v string) bool { return v != "lancashire-phase2@1" }) {
 		t.Errorf("judged at %v under %v", s.judgedAt, s.judgedFor)
 	}
 }
@@ -283,7 +336,10 @@ func TestRecurrenceInMonthElevenRestartsTheClock(t *testing.T) {
 		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
 	})
 	at(env, day(2017, 4, 1), func() {
-		env.SignalWorkflow(contract.SignalEvidenceReceived, &familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-recurrence", Source: "case"})
+		env.SignalWorkflow(
+			contract.SignalEvidenceReceived,
+			&familypathv1.EvidenceReceived{EvidenceSnapshotId: "e-recurrence", Source: "case"},
+		)
 	})
 	at(env, day(2017, 6, 1), func() {
 		if st := query(t, env); st.GetPhase() != tracking || !st.GetNextActionAt().AsTime().Equal(day(2018, 4, 1)) {
@@ -307,7 +363,10 @@ func TestJSALeaverClaimedByContinuousEmploymentAtTwentySixWeeks(t *testing.T) {
 		if at.Before(due) {
 			return &familypathv1.FamilyJudgement{ReviewAt: timestamppb.New(due), Blocking: []string{"WORKLESSNESS"}}
 		}
-		return &familypathv1.FamilyJudgement{ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_CE, AchievedAt: timestamppb.New(due)}
+		return &familypathv1.FamilyJudgement{
+			ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_CE,
+			AchievedAt:  timestamppb.New(due),
+		}
 	}}
 	env := newProgramme(t, s)
 	at(env, start.Add(time.Hour), func() {
@@ -316,7 +375,8 @@ func TestJSALeaverClaimedByContinuousEmploymentAtTwentySixWeeks(t *testing.T) {
 	outcome(env, "claim-1", paidKind, due.AddDate(0, 2, 0), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
-	if len(s.claims) != 1 || s.claims[0].GetRoute() != familypathv1.ResultRoute_RESULT_ROUTE_CE || st.GetPhase() != paid {
+	if len(s.claims) != 1 || s.claims[0].GetRoute() != familypathv1.ResultRoute_RESULT_ROUTE_CE ||
+		st.GetPhase() != paid {
 		t.Errorf("claims %v, state %v", s.claims, st)
 	}
 }
@@ -325,7 +385,10 @@ func TestJSALeaverClaimedByContinuousEmploymentAtTwentySixWeeks(t *testing.T) {
 // the family, never claimed, closes when the programme ends.
 func TestPossibleUCMoveIsNeverClaimedAndTheProgrammeEndClosesTheFamily(t *testing.T) {
 	s := &services{end: day(2020, 3, 31), judge: func(time.Time, string) *familypathv1.FamilyJudgement {
-		return &familypathv1.FamilyJudgement{Flags: []string{"POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"}, Blocking: []string{"WORKLESSNESS"}}
+		return &familypathv1.FamilyJudgement{
+			Flags:    []string{"POSSIBLE_MOVE_TO_UC_EVIDENCE_OF_WORK_NEEDED"},
+			Blocking: []string{"WORKLESSNESS"},
+		}
 	}}
 	env := newProgramme(t, s)
 	at(env, start.Add(time.Hour), func() {
@@ -389,7 +452,8 @@ func TestAHeldClaimReturnsTheFamilyToTrackingWithTheReason(t *testing.T) {
 			Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_HELD_BACK, Reason: reason, At: timestamppb.New(day(2017, 6, 15))})
 	}, day(2017, 6, 15).Sub(start))
 	at(env, day(2017, 6, 16), func() {
-		if st := query(t, env); st.GetLastHoldReason() != reason || st.GetClaimAttempts() != 2 || st.GetClaimId() != "claim-2" {
+		if st := query(t, env); st.GetLastHoldReason() != reason || st.GetClaimAttempts() != 2 ||
+			st.GetClaimId() != "claim-2" {
 			t.Errorf("after the hold: %v", st)
 		}
 	})
@@ -397,7 +461,8 @@ func TestAHeldClaimReturnsTheFamilyToTrackingWithTheReason(t *testing.T) {
 	outcome(env, "claim-2", paidKind, day(2017, 12, 1), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
-	if st.GetPhase() != paid || len(s.claims) != 2 || s.claims[0].GetAttachedAt() == nil || len(s.claims[0].GetBaselineProblems()) == 0 {
+	if st.GetPhase() != paid || len(s.claims) != 2 || s.claims[0].GetAttachedAt() == nil ||
+		len(s.claims[0].GetBaselineProblems()) == 0 {
 		t.Errorf("final %v, claims %v", st, s.claims)
 	}
 }
@@ -413,7 +478,8 @@ func TestAttachSaysWhatIsMissingAndRepeatsHaveNoEffect(t *testing.T) {
 		first = send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
 	})
 	at(env, start.Add(2*time.Hour), func() {
-		if res := attachResult(t, first); res.GetAttached() || !slices.Equal(res.GetMissing(), []string{"WHOLE_FAMILY_ASSESSMENT"}) {
+		if res := attachResult(t, first); res.GetAttached() ||
+			!slices.Equal(res.GetMissing(), []string{"WHOLE_FAMILY_ASSESSMENT"}) {
 			t.Errorf("first attach: %v", res)
 		}
 		if st := query(t, env); st.GetPhase() != identified {
@@ -423,28 +489,50 @@ func TestAttachSaysWhatIsMissingAndRepeatsHaveNoEffect(t *testing.T) {
 		s.facts = ready()
 		s.mu.Unlock()
 		second = send(env, contract.UpdateAttach, "attach-2", &familypathv1.AttachRequest{RequestId: "attach-2"})
-		repeat = send(env, contract.UpdateAttach, "attach-3", &familypathv1.AttachRequest{RequestId: "attach-2"}) // the caseworker pressed twice
+		repeat = send(
+			env,
+			contract.UpdateAttach,
+			"attach-3",
+			&familypathv1.AttachRequest{RequestId: "attach-2"},
+		) // the caseworker pressed twice
 	})
 	at(env, start.Add(3*time.Hour), func() {
 		a, b := attachResult(t, second), attachResult(t, repeat)
 		if !a.GetAttached() || a.GetAlreadyAttached() || !b.GetAttached() || !b.GetAlreadyAttached() {
 			t.Errorf("attach %v, repeated %v", a, b)
 		}
-		notAttachable = send(env, contract.UpdateClose, "close-1", &familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_NOT_ATTACHABLE, ReasonCode: "X"})
+		notAttachable = send(
+			env,
+			contract.UpdateClose,
+			"close-1",
+			&familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_NOT_ATTACHABLE, ReasonCode: "X"},
+		)
 	})
 	at(env, day(2017, 1, 1), func() {
 		if err := notAttachable.result(t, nil); err == nil {
 			t.Error("an attached family was closed as not attachable")
 		}
-		withdraw = send(env, contract.UpdateClose, "close-2", &familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN, ReasonCode: "FAMILY_DECLINED"})
+		withdraw = send(
+			env,
+			contract.UpdateClose,
+			"close-2",
+			&familypathv1.CloseRequest{
+				Exit:       familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN,
+				ReasonCode: "FAMILY_DECLINED",
+			},
+		)
 	})
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
 	var res familypathv1.CloseResult
-	if err := withdraw.result(t, &res); err != nil || res.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN {
+	if err := withdraw.result(t, &res); err != nil ||
+		res.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN {
 		t.Errorf("withdraw: %v %v", &res, err)
 	}
-	if s.calls["record"] != 1 || s.calls["fee"] != 1 || st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN || st.GetExitReason() != "FAMILY_DECLINED" || len(s.claims) != 0 {
+	if s.calls["record"] != 1 || s.calls["fee"] != 1 ||
+		st.GetPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN ||
+		st.GetExitReason() != "FAMILY_DECLINED" ||
+		len(s.claims) != 0 {
 		t.Errorf("calls %v, final %v", s.calls, st)
 	}
 }
@@ -457,18 +545,22 @@ func TestContinuedRunKeepsEveryDeadlineAndThePinnedPlan(t *testing.T) {
 	in := input()
 	in.Continued = &familypathv1.FamilyState{
 		FamilyId: familyID, Phase: tracking, PlanId: "lancashire-phase2", PlanVersion: "lancashire-phase2@1", EvidenceSnapshotId: "e-1",
-		AttachedAt: timestamppb.New(day(2016, 9, 1)), AttachmentId: "att-1", FeeRecorded: true, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
+		AttachedAt: timestamppb.New(
+			day(2016, 9, 1),
+		), AttachmentId: "att-1", FeeRecorded: true, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
 		NextActionAt: timestamppb.New(day(2017, 5, 1)), EvidenceReceivedCount: 7,
 	}
 	at(env, day(2017, 1, 1), func() {
-		if st := query(t, env); !st.GetNextActionAt().AsTime().Equal(day(2017, 5, 1)) || st.GetEvidenceReceivedCount() != 7 {
+		if st := query(t, env); !st.GetNextActionAt().AsTime().Equal(day(2017, 5, 1)) ||
+			st.GetEvidenceReceivedCount() != 7 {
 			t.Errorf("continued state: %v", st)
 		}
 	})
 	outcome(env, "claim-1", paidKind, day(2017, 6, 1), "")
 	env.ExecuteWorkflow(Lifecycle, in)
 	finalState(t, env)
-	if s.calls["fee"] != 0 || s.calls["record"] != 0 || len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 5, 1)) ||
+	if s.calls["fee"] != 0 || s.calls["record"] != 0 || len(s.claims) != 1 ||
+		!s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 5, 1)) ||
 		slices.ContainsFunc(s.judgedFor, func(v string) bool { return v != "lancashire-phase2@1" }) {
 		t.Errorf("calls %v, claims %v, judged under %v", s.calls, s.claims, s.judgedFor)
 	}
@@ -485,7 +577,8 @@ func TestAFamilyOverTheCapWaitsFlaggedUntilTheProgrammeEnds(t *testing.T) {
 		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
 	})
 	at(env, day(2017, 6, 1), func() {
-		if st := query(t, env); st.GetPhase() != claimCandidate || !slices.Contains(st.GetFlags(), "FAMILY_CAP_REACHED") {
+		if st := query(t, env); st.GetPhase() != claimCandidate ||
+			!slices.Contains(st.GetFlags(), "FAMILY_CAP_REACHED") {
 			t.Errorf("over the cap: %v", st)
 		}
 	})
@@ -503,11 +596,16 @@ func TestAttendanceSustainedOverThreeTermsIsClaimedAfterTheThird(t *testing.T) {
 		for _, end := range terms {
 			if at.Before(end) {
 				return &familypathv1.FamilyJudgement{ReviewAt: timestamppb.New(end), Blocking: []string{"EDUCATION"},
-					Problems: []*familypathv1.ProblemJudgement{{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
-						ClockStart: timestamppb.New(day(2016, 9, 5)), SustainedAt: timestamppb.New(terms[2])}}}
+					Problems: []*familypathv1.ProblemJudgement{
+						{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
+							ClockStart: timestamppb.New(day(2016, 9, 5)), SustainedAt: timestamppb.New(terms[2])},
+					}}
 			}
 		}
-		return &familypathv1.FamilyJudgement{ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, AchievedAt: timestamppb.New(terms[2])}
+		return &familypathv1.FamilyJudgement{
+			ResultRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+			AchievedAt:  timestamppb.New(terms[2]),
+		}
 	}}
 	env := newProgramme(t, s)
 	at(env, start.Add(time.Hour), func() {
@@ -516,7 +614,8 @@ func TestAttendanceSustainedOverThreeTermsIsClaimedAfterTheThird(t *testing.T) {
 	outcome(env, "claim-1", paidKind, day(2017, 10, 1), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	finalState(t, env)
-	if len(s.judgedAt) != 4 || !s.judgedAt[1].Equal(terms[0]) || !s.judgedAt[2].Equal(terms[1]) || !s.judgedAt[3].Equal(terms[2]) {
+	if len(s.judgedAt) != 4 || !s.judgedAt[1].Equal(terms[0]) || !s.judgedAt[2].Equal(terms[1]) ||
+		!s.judgedAt[3].Equal(terms[2]) {
 		t.Errorf("judged at %v", s.judgedAt)
 	}
 	if len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(terms[2]) {
@@ -542,16 +641,44 @@ func TestCorrectionChangesTheBaselineAndTheFamilyIsJudgedAgain(t *testing.T) {
 		})
 	var tooSmall, before, fixed, late *sent
 	at(env, start.Add(time.Hour), func() {
-		before = send(env, contract.UpdateCorrect, "fix-0", &familypathv1.CorrectRequest{RequestId: "fix-0", ReasonCode: "X", BaselineProblems: []string{"CRIME", "EDUCATION"}})
+		before = send(
+			env,
+			contract.UpdateCorrect,
+			"fix-0",
+			&familypathv1.CorrectRequest{
+				RequestId:        "fix-0",
+				ReasonCode:       "X",
+				BaselineProblems: []string{"CRIME", "EDUCATION"},
+			},
+		)
 		send(env, contract.UpdateAttach, "attach-1", &familypathv1.AttachRequest{RequestId: "attach-1"})
 	})
 	at(env, day(2016, 11, 1), func() {
-		tooSmall = send(env, contract.UpdateCorrect, "fix-1", &familypathv1.CorrectRequest{RequestId: "fix-1", ReasonCode: "X", BaselineProblems: []string{"CRIME"}})
-		fixed = send(env, contract.UpdateCorrect, "fix-2", &familypathv1.CorrectRequest{RequestId: "fix-2", ReasonCode: "BASELINE_RECORDED_WRONGLY",
-			BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"}})
+		tooSmall = send(
+			env,
+			contract.UpdateCorrect,
+			"fix-1",
+			&familypathv1.CorrectRequest{RequestId: "fix-1", ReasonCode: "X", BaselineProblems: []string{"CRIME"}},
+		)
+		fixed = send(
+			env,
+			contract.UpdateCorrect,
+			"fix-2",
+			&familypathv1.CorrectRequest{RequestId: "fix-2", ReasonCode: "BASELINE_RECORDED_WRONGLY",
+				BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"}},
+		)
 	})
 	at(env, day(2017, 5, 2), func() {
-		late = send(env, contract.UpdateCorrect, "fix-3", &familypathv1.CorrectRequest{RequestId: "fix-3", ReasonCode: "X", BaselineProblems: []string{"CRIME", "HEALTH"}})
+		late = send(
+			env,
+			contract.UpdateCorrect,
+			"fix-3",
+			&familypathv1.CorrectRequest{
+				RequestId:        "fix-3",
+				ReasonCode:       "X",
+				BaselineProblems: []string{"CRIME", "HEALTH"},
+			},
+		)
 	})
 	outcome(env, "claim-1", paidKind, day(2017, 6, 1), "")
 	env.ExecuteWorkflow(Lifecycle, input())
@@ -596,7 +723,8 @@ func TestReferredFamilyTakesItsProblemsFromTheReferral(t *testing.T) {
 		t.Errorf("final %v, claims %d", st, len(s.claims))
 	}
 	// The journey ended: the family's retention starts, from the moment it ended.
-	if len(s.retained) != 1 || s.retained[0].GetFamilyId() != familyID || s.retained[0].GetEndedPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID ||
+	if len(s.retained) != 1 || s.retained[0].GetFamilyId() != familyID ||
+		s.retained[0].GetEndedPhase() != familypathv1.FamilyPhase_FAMILY_PHASE_PAID ||
 		!s.retained[0].GetEndedAt().AsTime().After(day(2017, 6, 1).Add(-time.Second)) {
 		t.Errorf("retention started %v", s.retained)
 	}
@@ -605,7 +733,11 @@ func TestReferredFamilyTakesItsProblemsFromTheReferral(t *testing.T) {
 // An attach that arrives while identification has not yet described the family (its
 // worker busy, the activity retrying) waits for the family's problems and is judged on them.
 func TestAnAttachBeforeTheFamilyIsDescribedWaitsForItsProblems(t *testing.T) {
-	s := &services{facts: ready(), describeFailures: 3, judge: sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{})}
+	s := &services{
+		facts:            ready(),
+		describeFailures: 3,
+		judge:            sustainedOn(day(2016, 5, 1), day(2017, 5, 1), "", time.Time{}),
+	}
 	env := newProgramme(t, s)
 	var attach *sent
 	at(env, start.Add(time.Millisecond), func() {
@@ -622,7 +754,13 @@ func TestAnAttachBeforeTheFamilyIsDescribedWaitsForItsProblems(t *testing.T) {
 		}
 		env.CancelWorkflow()
 	})
-	env.ExecuteWorkflow(Lifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44", PlanId: "lancashire-phase2"})
+	env.ExecuteWorkflow(
+		Lifecycle,
+		&familypathv1.FamilyLifecycleInput{
+			FamilyId: "0b5e3c1e-7f2a-4c39-9d7e-2a6f0c1d9e44",
+			PlanId:   "lancashire-phase2",
+		},
+	)
 }
 
 // A restriction of processing (UK GDPR Article 18) set while the family is tracked pauses it:
@@ -637,13 +775,17 @@ func TestARestrictedFamilyIsNeitherJudgedNorClaimedUntilTheRestrictionIsLifted(t
 	})
 	restrict := func(when time.Time, on bool) {
 		at(env, when, func() {
-			env.SignalWorkflow(contract.SignalRestrictionChanged, &familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.New(when)})
+			env.SignalWorkflow(
+				contract.SignalRestrictionChanged,
+				&familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.New(when)},
+			)
 		})
 	}
 	restrict(day(2017, 1, 10), true)
 	at(env, day(2017, 7, 1), func() {
 		st := query(t, env)
-		if !st.GetRestricted() || st.GetPhase() != tracking || st.GetWaitingFor() != waitingLifted || len(s.claims) != 0 {
+		if !st.GetRestricted() || st.GetPhase() != tracking || st.GetWaitingFor() != waitingLifted ||
+			len(s.claims) != 0 {
 			t.Errorf("while restricted: %v; claims %d", st, len(s.claims))
 		}
 		if got := len(s.judgedAt); got != 1 {
@@ -655,7 +797,8 @@ func TestARestrictedFamilyIsNeitherJudgedNorClaimedUntilTheRestrictionIsLifted(t
 	outcome(env, "claim-1", paidKind, day(2017, 12, 30), "")
 	env.ExecuteWorkflow(Lifecycle, input())
 	st := finalState(t, env)
-	if st.GetPhase() != paid || st.GetRestricted() || len(s.claims) != 1 || !s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 8, 1)) {
+	if st.GetPhase() != paid || st.GetRestricted() || len(s.claims) != 1 ||
+		!s.claims[0].GetAchievedAt().AsTime().Equal(day(2017, 8, 1)) {
 		t.Errorf("final state %v; claims %v", st, s.claims)
 	}
 }

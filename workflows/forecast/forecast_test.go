@@ -17,16 +17,22 @@ import (
 func TestTheForecastIsKeptThenHandedToTheDashboard(t *testing.T) {
 	env := (&testsuite.WorkflowTestSuite{}).NewTestWorkflowEnvironment()
 	var recorded *familypathv1.ForecastSnapshot
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
-		if r.GetPlanId() != "lancashire-phase2" || r.GetDraws() != 500 {
-			return nil, errors.New("unexpected request")
-		}
-		return &familypathv1.ForecastSnapshot{Id: "s-1", PlanId: r.GetPlanId(), ForecastJson: []byte(`{}`)}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast})
-	env.RegisterActivityWithOptions(func(_ context.Context, s *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
-		recorded = s
-		return &familypathv1.RecordForecastResponse{}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast})
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
+			if r.GetPlanId() != "lancashire-phase2" || r.GetDraws() != 500 {
+				return nil, errors.New("unexpected request")
+			}
+			return &familypathv1.ForecastSnapshot{Id: "s-1", PlanId: r.GetPlanId(), ForecastJson: []byte(`{}`)}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, s *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
+			recorded = s
+			return &familypathv1.RecordForecastResponse{}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast},
+	)
 	env.ExecuteWorkflow(Forecast, &familypathv1.ForecastInput{PlanId: "lancashire-phase2", Draws: 500})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -39,14 +45,20 @@ func TestTheForecastIsKeptThenHandedToTheDashboard(t *testing.T) {
 func TestAnUnknownPlanEndsTheWorkflowWithoutRetrying(t *testing.T) {
 	env := (&testsuite.WorkflowTestSuite{}).NewTestWorkflowEnvironment()
 	calls := 0
-	env.RegisterActivityWithOptions(func(_ context.Context, _ *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
-		calls++
-		return nil, temporal.NewNonRetryableApplicationError("no published plan", "NotFound", nil)
-	}, activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast})
-	env.RegisterActivityWithOptions(func(_ context.Context, _ *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
-		t.Error("nothing to record")
-		return nil, nil
-	}, activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast})
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, _ *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
+			calls++
+			return nil, temporal.NewNonRetryableApplicationError("no published plan", "NotFound", nil)
+		},
+		activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, _ *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
+			t.Error("nothing to record")
+			return nil, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast},
+	)
 	env.ExecuteWorkflow(Forecast, &familypathv1.ForecastInput{PlanId: "nope"})
 	if err := env.GetWorkflowError(); err == nil || calls != 1 {
 		t.Fatalf("error %v after %d calls", err, calls)
@@ -58,14 +70,23 @@ func TestAForecastAfterARunWaitsForItsFamilies(t *testing.T) {
 	env := (&testsuite.WorkflowTestSuite{}).NewTestWorkflowEnvironment()
 	start := env.Now()
 	var madeAt time.Time
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
-		madeAt = env.Now()
-		return &familypathv1.ForecastSnapshot{Id: "s-1", PlanId: r.GetPlanId(), ForecastJson: []byte(`{}`)}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast})
-	env.RegisterActivityWithOptions(func(_ context.Context, _ *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
-		return &familypathv1.RecordForecastResponse{}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast})
-	env.ExecuteWorkflow(Forecast, &familypathv1.ForecastInput{PlanId: "lancashire-phase2", Settle: durationpb.New(time.Hour)})
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
+			madeAt = env.Now()
+			return &familypathv1.ForecastSnapshot{Id: "s-1", PlanId: r.GetPlanId(), ForecastJson: []byte(`{}`)}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityTrackingMakeForecast},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, _ *familypathv1.ForecastSnapshot) (*familypathv1.RecordForecastResponse, error) {
+			return &familypathv1.RecordForecastResponse{}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityClaimsRecordForecast},
+	)
+	env.ExecuteWorkflow(
+		Forecast,
+		&familypathv1.ForecastInput{PlanId: "lancashire-phase2", Settle: durationpb.New(time.Hour)},
+	)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -67,8 +67,12 @@ func Run(ctx workflow.Context, in *familypathv1.IdentificationRunInput) error {
 func activities(ctx workflow.Context, startToClose, heartbeat time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: contract.QueueIdentification, StartToCloseTimeout: startToClose, HeartbeatTimeout: heartbeat,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-			NonRetryableErrorTypes: []string{"NotFound", "InvalidArgument", "PlanVersionMissing"}},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        5 * time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Minute,
+			NonRetryableErrorTypes: []string{"NotFound", "InvalidArgument", "PlanVersionMissing"},
+		},
 	})
 }
 
@@ -90,7 +94,15 @@ func fanOut(ctx workflow.Context, state *familypathv1.IdentificationRunState) er
 	actx := activities(ctx, 10*time.Minute, 0)
 	for {
 		told := state.GetStarted() + state.GetSignalled() + state.GetUnchanged() + state.GetClosed()
-		setWaiting(ctx, state, fmt.Sprintf("identification to tell eligible families: %d of %d told", told, state.GetCounts().GetEligible()))
+		setWaiting(
+			ctx,
+			state,
+			fmt.Sprintf(
+				"identification to tell eligible families: %d of %d told",
+				told,
+				state.GetCounts().GetEligible(),
+			),
+		)
 		var page familypathv1.StartFamiliesResponse
 		if err := workflow.ExecuteActivity(actx, contract.ActivityIdentificationStartFamilies, &familypathv1.StartFamiliesRequest{
 			RunId: state.GetRunId(), AfterFamilyId: state.GetAfterFamilyId(), Limit: PageSize}).Get(ctx, &page); err != nil {
@@ -122,8 +134,18 @@ func finish(ctx workflow.Context, state *familypathv1.IdentificationRunState) er
 		return err
 	}
 	state.Stage, state.WaitingFor = StageFinished, ""
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("finished: %d eligible families; %d started, %d signalled, %d unchanged, %d closed",
-		state.GetCounts().GetEligible(), state.GetStarted(), state.GetSignalled(), state.GetUnchanged(), state.GetClosed()))
+	workflow.SetCurrentDetails(
+		ctx,
+		fmt.Sprintf(
+			"finished: %d eligible families; %d started, %d signalled, %d unchanged, %d closed",
+			state.GetCounts().
+				GetEligible(),
+			state.GetStarted(),
+			state.GetSignalled(),
+			state.GetUnchanged(),
+			state.GetClosed(),
+		),
+	)
 	return nil
 }
 

@@ -22,38 +22,49 @@ type fakeIdentification struct {
 }
 
 func (f *fakeIdentification) register(env *testsuite.TestWorkflowEnvironment) {
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
-		return &familypathv1.LinkRunResponse{Counts: &familypathv1.RunCounts{Records: 100, Eligible: int64(f.n)}}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
-		f.pages = append(f.pages, r.GetAfterFamilyId())
-		if r.GetAfterFamilyId() == "" && f.failures > 0 {
-			f.failures--
-			return nil, errors.New("Temporal frontend unavailable")
-		}
-		from := 0
-		if r.GetAfterFamilyId() != "" {
-			fmt.Sscanf(r.GetAfterFamilyId(), "family-%04d", &from)
-		}
-		to := min(f.n, from+int(r.GetLimit()))
-		out := &familypathv1.StartFamiliesResponse{Done: to == f.n}
-		for i := from + 1; i <= to; i++ {
-			switch i % 3 {
-			case 0:
-				out.Started++
-			case 1:
-				out.Signalled++
-			default:
-				out.Unchanged++
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
+			return &familypathv1.LinkRunResponse{
+				Counts: &familypathv1.RunCounts{Records: 100, Eligible: int64(f.n)},
+			}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
+			f.pages = append(f.pages, r.GetAfterFamilyId())
+			if r.GetAfterFamilyId() == "" && f.failures > 0 {
+				f.failures--
+				return nil, errors.New("Temporal frontend unavailable")
 			}
-			out.LastFamilyId = fmt.Sprintf("family-%04d", i)
-		}
-		return out, nil
-	}, activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies})
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
-		f.finished = r
-		return &familypathv1.FinishRunResponse{}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun})
+			from := 0
+			if r.GetAfterFamilyId() != "" {
+				fmt.Sscanf(r.GetAfterFamilyId(), "family-%04d", &from)
+			}
+			to := min(f.n, from+int(r.GetLimit()))
+			out := &familypathv1.StartFamiliesResponse{Done: to == f.n}
+			for i := from + 1; i <= to; i++ {
+				switch i % 3 {
+				case 0:
+					out.Started++
+				case 1:
+					out.Signalled++
+				default:
+					out.Unchanged++
+				}
+				out.LastFamilyId = fmt.Sprintf("family-%04d", i)
+			}
+			return out, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityIdentificationStartFamilies},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
+			f.finished = r
+			return &familypathv1.FinishRunResponse{}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityIdentificationFinishRun},
+	)
 }
 
 // A run links once, tells every eligible family a page at a time (a failed page is
@@ -90,9 +101,12 @@ func TestARunWithoutItsPlanFails(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	Register(env)
-	env.RegisterActivityWithOptions(func(context.Context, *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
-		return nil, temporal.NewNonRetryableApplicationError("missing", "PlanVersionMissing", nil)
-	}, activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun})
+	env.RegisterActivityWithOptions(
+		func(context.Context, *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
+			return nil, temporal.NewNonRetryableApplicationError("missing", "PlanVersionMissing", nil)
+		},
+		activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun},
+	)
 	env.ExecuteWorkflow(Run, &familypathv1.IdentificationRunInput{RunId: "run-2"})
 	var app *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != "PlanVersionMissing" {
@@ -107,9 +121,12 @@ func TestAContinuedRunCarriesOnFromItsPlace(t *testing.T) {
 	Register(env)
 	fake := &fakeIdentification{n: 1201}
 	fake.register(env)
-	env.ExecuteWorkflow(Run, &familypathv1.IdentificationRunInput{RunId: "run-3", Continued: &familypathv1.IdentificationRunState{
-		RunId: "run-3", Stage: StageStarting, Counts: &familypathv1.RunCounts{Eligible: 1201}, Started: 333, Signalled: 334, Unchanged: 333,
-		AfterFamilyId: "family-1000"}})
+	env.ExecuteWorkflow(
+		Run,
+		&familypathv1.IdentificationRunInput{RunId: "run-3", Continued: &familypathv1.IdentificationRunState{
+			RunId: "run-3", Stage: StageStarting, Counts: &familypathv1.RunCounts{Eligible: 1201}, Started: 333, Signalled: 334, Unchanged: 333,
+			AfterFamilyId: "family-1000"}},
+	)
 	if env.GetWorkflowError() != nil || fmt.Sprint(fake.pages) != "[family-1000]" {
 		t.Fatalf("%v pages %v", env.GetWorkflowError(), fake.pages)
 	}

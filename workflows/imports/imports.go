@@ -39,8 +39,12 @@ const pagesPerRun = 25
 func on(ctx workflow.Context, queue string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: queue, StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: []string{"InvalidArgument", "NotFound"}},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        5 * time.Minute,
+			NonRetryableErrorTypes: []string{"InvalidArgument", "NotFound"},
+		},
 	})
 }
 
@@ -86,7 +90,14 @@ func apply(ctx workflow.Context, importID string, fams []*familypathv1.ImportedF
 		&familypathv1.ImportLedgerRequest{ImportId: importID, Families: fams, AttachmentIds: att.GetAttachmentIds()}).Get(ctx, &led); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(on(ctx, contract.QueueCase), contract.ActivityCaseStartImportedFamilies,
-		&familypathv1.StartImportedFamiliesRequest{ImportId: importID, Families: fams, AttachmentIds: att.GetAttachmentIds(),
-			ClaimIds: led.GetClaimIds()}).Get(ctx, nil)
+	return workflow.ExecuteActivity(
+		on(ctx, contract.QueueCase),
+		contract.ActivityCaseStartImportedFamilies,
+		&familypathv1.StartImportedFamiliesRequest{
+			ImportId:      importID,
+			Families:      fams,
+			AttachmentIds: att.GetAttachmentIds(),
+			ClaimIds:      led.GetClaimIds(),
+		},
+	).Get(ctx, nil)
 }

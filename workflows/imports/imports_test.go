@@ -44,50 +44,68 @@ func (f *fakeImport) fail(name string) error {
 }
 
 func (f *fakeImport) register(env *testsuite.TestWorkflowEnvironment) {
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.ImportPageRequest) (*familypathv1.ImportPageResponse, error) {
-		out := &familypathv1.ImportPageResponse{}
-		for _, id := range f.ids {
-			if id > r.GetAfterFamilyId() && !f.applied[id] && len(out.Families) < int(r.GetLimit()) {
-				out.Families = append(out.Families, &familypathv1.ImportedFamily{FamilyId: id})
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.ImportPageRequest) (*familypathv1.ImportPageResponse, error) {
+			out := &familypathv1.ImportPageResponse{}
+			for _, id := range f.ids {
+				if id > r.GetAfterFamilyId() && !f.applied[id] && len(out.Families) < int(r.GetLimit()) {
+					out.Families = append(out.Families, &familypathv1.ImportedFamily{FamilyId: id})
+				}
 			}
-		}
-		out.Done = len(out.Families) < int(r.GetLimit())
-		return out, nil
-	}, activity.RegisterOptions{Name: contract.ActivityCaseImportPage})
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.ImportAttachmentsRequest) (*familypathv1.ImportAttachmentsResponse, error) {
-		if err := f.fail("attachment"); err != nil {
-			return nil, err
-		}
-		f.steps = append(f.steps, "attachment")
-		out := &familypathv1.ImportAttachmentsResponse{}
-		for _, fam := range r.GetFamilies() {
-			out.AttachmentIds = append(out.AttachmentIds, "a-"+fam.GetFamilyId())
-		}
-		return out, nil
-	}, activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments})
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.ImportLedgerRequest) (*familypathv1.ImportLedgerResponse, error) {
-		if len(r.GetAttachmentIds()) != len(r.GetFamilies()) {
-			return nil, temporal.NewNonRetryableApplicationError("attachment ids", "InvalidArgument", nil)
-		}
-		f.steps = append(f.steps, "claims")
-		return &familypathv1.ImportLedgerResponse{ClaimIds: make([]string, len(r.GetFamilies()))}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityClaimsImportLedger})
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.StartImportedFamiliesRequest) (*familypathv1.StartImportedFamiliesResponse, error) {
-		if err := f.fail("case"); err != nil {
-			return nil, err
-		}
-		f.steps = append(f.steps, "case")
-		for i, fam := range r.GetFamilies() {
-			if r.GetAttachmentIds()[i] != "a-"+fam.GetFamilyId() {
-				return nil, temporal.NewNonRetryableApplicationError("attachment of another family", "InvalidArgument", nil)
+			out.Done = len(out.Families) < int(r.GetLimit())
+			return out, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityCaseImportPage},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.ImportAttachmentsRequest) (*familypathv1.ImportAttachmentsResponse, error) {
+			if err := f.fail("attachment"); err != nil {
+				return nil, err
 			}
-			if !f.applied[fam.GetFamilyId()] {
-				f.applied[fam.GetFamilyId()] = true
-				f.started++
+			f.steps = append(f.steps, "attachment")
+			out := &familypathv1.ImportAttachmentsResponse{}
+			for _, fam := range r.GetFamilies() {
+				out.AttachmentIds = append(out.AttachmentIds, "a-"+fam.GetFamilyId())
 			}
-		}
-		return &familypathv1.StartImportedFamiliesResponse{Started: int32(len(r.GetFamilies()))}, nil // #nosec G115 -- a page
-	}, activity.RegisterOptions{Name: contract.ActivityCaseStartImportedFamilies})
+			return out, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityAttachmentImportAttachments},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.ImportLedgerRequest) (*familypathv1.ImportLedgerResponse, error) {
+			if len(r.GetAttachmentIds()) != len(r.GetFamilies()) {
+				return nil, temporal.NewNonRetryableApplicationError("attachment ids", "InvalidArgument", nil)
+			}
+			f.steps = append(f.steps, "claims")
+			return &familypathv1.ImportLedgerResponse{ClaimIds: make([]string, len(r.GetFamilies()))}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityClaimsImportLedger},
+	)
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.StartImportedFamiliesRequest) (*familypathv1.StartImportedFamiliesResponse, error) {
+			if err := f.fail("case"); err != nil {
+				return nil, err
+			}
+			f.steps = append(f.steps, "case")
+			for i, fam := range r.GetFamilies() {
+				if r.GetAttachmentIds()[i] != "a-"+fam.GetFamilyId() {
+					return nil, temporal.NewNonRetryableApplicationError(
+						"attachment of another family",
+						"InvalidArgument",
+						nil,
+					)
+				}
+				if !f.applied[fam.GetFamilyId()] {
+					f.applied[fam.GetFamilyId()] = true
+					f.started++
+				}
+			}
+			return &familypathv1.StartImportedFamiliesResponse{
+				Started: int32(len(r.GetFamilies())),
+			}, nil // #nosec G115 -- a page
+		},
+		activity.RegisterOptions{Name: contract.ActivityCaseStartImportedFamilies},
+	)
 }
 
 func TestEveryFamilyIsAttachedBookedThenStartedOnce(t *testing.T) {
@@ -96,10 +114,13 @@ func TestEveryFamilyIsAttachedBookedThenStartedOnce(t *testing.T) {
 	env := (&testsuite.WorkflowTestSuite{}).NewTestWorkflowEnvironment()
 	f.register(env)
 	var finished *familypathv1.FinishImportRequest
-	env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
-		finished = r
-		return &familypathv1.FinishImportResponse{}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityCaseFinishImport})
+	env.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
+			finished = r
+			return &familypathv1.FinishImportResponse{}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityCaseFinishImport},
+	)
 	env.ExecuteWorkflow(Import, &familypathv1.ImportInput{ImportId: "imp-1"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -122,10 +143,13 @@ func TestALongImportContinuesAsNewWithItsCursor(t *testing.T) {
 	f := newFake(PageSize*pagesPerRun + 10)
 	env := (&testsuite.WorkflowTestSuite{}).NewTestWorkflowEnvironment()
 	f.register(env)
-	env.RegisterActivityWithOptions(func(context.Context, *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
-		t.Error("the first run does not finish the import")
-		return nil, nil
-	}, activity.RegisterOptions{Name: contract.ActivityCaseFinishImport})
+	env.RegisterActivityWithOptions(
+		func(context.Context, *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
+			t.Error("the first run does not finish the import")
+			return nil, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityCaseFinishImport},
+	)
 	env.ExecuteWorkflow(Import, &familypathv1.ImportInput{ImportId: "imp-2"})
 	var cont *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &cont) {
@@ -136,7 +160,8 @@ func TestALongImportContinuesAsNewWithItsCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := f.ids[PageSize*pagesPerRun-1]
-	if next.GetAfterFamilyId() != last || next.GetFamiliesDone() != int32(PageSize*pagesPerRun) || next.GetImportId() != "imp-2" {
+	if next.GetAfterFamilyId() != last || next.GetFamiliesDone() != int32(PageSize*pagesPerRun) ||
+		next.GetImportId() != "imp-2" {
 		t.Fatalf("continued with %v", &next)
 	}
 }

@@ -35,13 +35,21 @@ type Counted struct {
 // collect sends the count of workflows the query matches as desc. When visibility cannot
 // answer, the gauge is absent rather than a misleading zero (the alert rules also watch for
 // its absence).
-func (c *Counted) collect(ch chan<- prometheus.Metric, desc *prometheus.Desc, query func(time.Time) string, labels ...string) {
+func (c *Counted) collect(
+	ch chan<- prometheus.Metric,
+	desc *prometheus.Desc,
+	query func(time.Time) string,
+	labels ...string,
+) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
 	if now.Sub(c.fetched) >= c.CacheFor {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		resp, err := c.Client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: c.Namespace, Query: query(now)})
+		resp, err := c.Client.CountWorkflow(
+			ctx,
+			&workflowservice.CountWorkflowExecutionsRequest{Namespace: c.Namespace, Query: query(now)},
+		)
 		cancel()
 		c.fetched, c.ok = now, err == nil
 		if err != nil {

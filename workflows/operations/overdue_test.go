@@ -46,14 +46,20 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 	start("overdue-"+testenv.Unique(), now.Add(-48*time.Hour))
 	start("due-soon-"+testenv.Unique(), now.Add(-time.Hour))
 
-	o := &OverdueFamilies{Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }}, Grace: 24 * time.Hour}
+	o := &OverdueFamilies{
+		Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }},
+		Grace:   24 * time.Hour,
+	}
 	eventually(t, o, 1)
 
 	// Families waiting on a service's activity: one for an hour (stalled), one for a minute,
 	// one for an hour on a claim window (the calendar, not a service).
 	waiting := func(id, code string, since time.Time) {
 		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "family/" + id, TaskQueue: queue,
-			TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.SAWaitingFor.ValueSet(code), temporalx.SAWaitingSince.ValueSet(since))},
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				temporalx.SAWaitingFor.ValueSet(code),
+				temporalx.SAWaitingSince.ValueSet(since),
+			)},
 			contract.WorkflowFamilyLifecycle)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +69,10 @@ func TestOverdueFamiliesCountsRunningFamiliesPastTheirNextActionDate(t *testing.
 	waiting("stalled-"+testenv.Unique(), "TRACKING_JUDGEMENT", now.Add(-time.Hour))
 	waiting("judging-"+testenv.Unique(), "TRACKING_JUDGEMENT", now.Add(-time.Minute))
 	waiting("window-"+testenv.Unique(), "CLAIM_WINDOW_OUTCOME", now.Add(-time.Hour))
-	s := &StalledSteps{Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }}, Grace: 15 * time.Minute}
+	s := &StalledSteps{
+		Counted: Counted{Client: c, Namespace: ns, Log: log, Now: func() time.Time { return now }},
+		Grace:   15 * time.Minute,
+	}
 	eventually(t, s, 1)
 }
 
@@ -77,7 +86,9 @@ func TestRunningFamiliesAreCountedByPhase(t *testing.T) {
 	start := func(phase string) string {
 		id := "family/phase-" + testenv.Unique()
 		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
-			TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.SAFamilyPhase.ValueSet(phase))}, contract.WorkflowFamilyLifecycle)
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				temporalx.SAFamilyPhase.ValueSet(phase),
+			)}, contract.WorkflowFamilyLifecycle)
 		if err != nil {
 			t.Fatal(err)
 		}

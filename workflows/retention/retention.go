@@ -37,7 +37,10 @@ var erasers = []struct{ service, queue, activity string }{
 // Register registers the workflow and its period activity on the workflow worker.
 func Register(r worker.Registry, period time.Duration) {
 	RegisterWorkflow(r)
-	r.RegisterActivityWithOptions(Period{Period: period}.Read, activity.RegisterOptions{Name: contract.ActivityWorkflowsRetentionPeriod})
+	r.RegisterActivityWithOptions(
+		Period{Period: period}.Read,
+		activity.RegisterOptions{Name: contract.ActivityWorkflowsRetentionPeriod},
+	)
 }
 
 // RegisterWorkflow registers the workflow alone (a replayer).
@@ -86,7 +89,11 @@ func options(ctx workflow.Context, queue string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           queue,
 		StartToCloseTimeout: 5 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Hour},
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Hour,
+		},
 	})
 }
 

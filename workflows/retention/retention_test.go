@@ -29,23 +29,27 @@ func TestAFamilysRecordsAreErasedEverywhereOnceThePeriodHasPassed(t *testing.T) 
 	var erasedAt []time.Time
 	caseFailures := 2 // the case service is down at first
 	for _, e := range erasers {
-		env.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
-			if r.GetFamilyId() != familyID {
-				t.Errorf("%s asked to erase %q", e.service, r.GetFamilyId())
-			}
-			if e.service == "case" && caseFailures > 0 {
-				caseFailures--
-				return nil, temporal.NewApplicationError("the family's processing is restricted", "Restricted")
-			}
-			order = append(order, e.service)
-			erasedAt = append(erasedAt, env.Now())
-			return &familypathv1.EraseFamilyResponse{Rows: 3}, nil
-		}, activity.RegisterOptions{Name: e.activity})
+		env.RegisterActivityWithOptions(
+			func(_ context.Context, r *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
+				if r.GetFamilyId() != familyID {
+					t.Errorf("%s asked to erase %q", e.service, r.GetFamilyId())
+				}
+				if e.service == "case" && caseFailures > 0 {
+					caseFailures--
+					return nil, temporal.NewApplicationError("the family's processing is restricted", "Restricted")
+				}
+				order = append(order, e.service)
+				erasedAt = append(erasedAt, env.Now())
+				return &familypathv1.EraseFamilyResponse{Rows: 3}, nil
+			},
+			activity.RegisterOptions{Name: e.activity},
+		)
 	}
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(contract.QueryFamilyRetentionState)
 		var st familypathv1.FamilyRetentionState
-		if err != nil || v.Get(&st) != nil || !st.GetEraseAt().AsTime().Equal(ended.Add(period)) || len(st.GetErased()) != 0 {
+		if err != nil || v.Get(&st) != nil || !st.GetEraseAt().AsTime().Equal(ended.Add(period)) ||
+			len(st.GetErased()) != 0 {
 			t.Errorf("a year on: %v %v", &st, err)
 		}
 	}, 365*24*time.Hour)
@@ -75,15 +79,21 @@ func TestAFamilyPastThePeriodIsErasedAtOnce(t *testing.T) {
 	Register(env, 24*time.Hour)
 	erased := 0
 	for _, e := range erasers {
-		env.RegisterActivityWithOptions(func(context.Context, *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
-			erased++
-			if !env.Now().Equal(start) {
-				t.Errorf("%s erased at %v, want at once", e.service, env.Now())
-			}
-			return &familypathv1.EraseFamilyResponse{}, nil
-		}, activity.RegisterOptions{Name: e.activity})
+		env.RegisterActivityWithOptions(
+			func(context.Context, *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
+				erased++
+				if !env.Now().Equal(start) {
+					t.Errorf("%s erased at %v, want at once", e.service, env.Now())
+				}
+				return &familypathv1.EraseFamilyResponse{}, nil
+			},
+			activity.RegisterOptions{Name: e.activity},
+		)
 	}
-	env.ExecuteWorkflow(Family, &familypathv1.FamilyRetentionInput{FamilyId: familyID, EndedAt: timestamppb.New(start.AddDate(-3, 0, 0))})
+	env.ExecuteWorkflow(
+		Family,
+		&familypathv1.FamilyRetentionInput{FamilyId: familyID, EndedAt: timestamppb.New(start.AddDate(-3, 0, 0))},
+	)
 	if env.GetWorkflowError() != nil || erased != len(erasers) {
 		t.Errorf("erased by %d services: %v", erased, env.GetWorkflowError())
 	}

@@ -37,7 +37,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	plan := fs.String("plan", "familypath-demo", "the Outcomes Plan the families are taken through (a test plan with minutes-long sustained periods)")
+	plan := fs.String(
+		"plan",
+		"familypath-demo",
+		"the Outcomes Plan the families are taken through (a test plan with minutes-long sustained periods)",
+	)
 	timeout := fs.Duration("timeout", 8*time.Minute, "give up when the whole story has not finished in this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

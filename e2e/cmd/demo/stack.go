@@ -48,14 +48,22 @@ func connect(ctx context.Context, planID string, out io.Writer) (*stack, error) 
 	}
 	plan, ok := ps.Latest(planID)
 	if !ok {
-		return nil, fmt.Errorf("no plan %s: the stack loads the demo plan from plans/demo (FAMILYPATH_PLANS_DIR)", planID)
+		return nil, fmt.Errorf(
+			"no plan %s: the stack loads the demo plan from plans/demo (FAMILYPATH_PLANS_DIR)",
+			planID,
+		)
 	}
 	if !plan.TestPlan {
-		return nil, fmt.Errorf("plan %s is a council's published plan: the demo runs only under a test plan, whose periods are minutes", planID)
+		return nil, fmt.Errorf(
+			"plan %s is a council's published plan: the demo runs only under a test plan, whose periods are minutes",
+			planID,
+		)
 	}
 	jwks := settings["OIDC_JWKS_URL"]
 	if !strings.HasPrefix(jwks, "file://") {
-		return nil, errors.New("the stack takes tokens from your own OIDC issuer: the demo mints its people's tokens from the development issuer only")
+		return nil, errors.New(
+			"the stack takes tokens from your own OIDC issuer: the demo mints its people's tokens from the development issuer only",
+		)
 	}
 	issuer, err := auth.OpenDevIssuer(filepath.Dir(strings.TrimPrefix(jwks, "file://")))
 	if err != nil {
@@ -73,8 +81,13 @@ func connect(ctx context.Context, planID string, out io.Writer) (*stack, error) 
 	if ns == "" {
 		ns = "default"
 	}
-	tc, err := temporalx.Dial(ctx, temporalx.Config{Address: settings["TEMPORAL_ADDRESS"], Namespace: ns, PayloadKeys: keys},
-		nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	tc, err := temporalx.Dial(
+		ctx,
+		temporalx.Config{Address: settings["TEMPORAL_ADDRESS"], Namespace: ns, PayloadKeys: keys},
+		nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)),
+		nil,
+	)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s: %w", settings["TEMPORAL_ADDRESS"], err)
 	}
@@ -94,7 +107,15 @@ func (s *stack) say(format string, args ...any) {
 
 // call sends a request as who to a service's path and decodes the answer into into (when
 // not nil). Any status but want is an error naming the call and carrying the problem.
-func (s *stack) call(ctx context.Context, who auth.Principal, method, service, path string, body any, want int, into any, headers ...string) error {
+func (s *stack) call(
+	ctx context.Context,
+	who auth.Principal,
+	method, service, path string,
+	body any,
+	want int,
+	into any,
+	headers ...string,
+) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -59,7 +59,12 @@ type problem struct {
 // tell runs the story: two families identified and attached; their data refreshed; one
 // claimed, audited, submitted and paid; the other waits on data that never came.
 func (s *stack) tell(ctx context.Context) error {
-	s.say("the demo under plan %s (%s): sustained periods of %s, claim windows monthly", s.plan.ID, s.plan.Title, s.sustained())
+	s.say(
+		"the demo under plan %s (%s): sustained periods of %s, claim windows monthly",
+		s.plan.ID,
+		s.plan.Title,
+		s.sustained(),
+	)
 	fams := []*family{
 		{name: "family A", adult: "demo-" + s.stamp + "-a1", child: "demo-" + s.stamp + "-a2"},
 		{name: "family B", adult: "demo-" + s.stamp + "-b1", child: "demo-" + s.stamp + "-b2", policeStops: true},
@@ -124,7 +129,13 @@ func (s *stack) identify(ctx context.Context, f *family) error {
 	if err := s.await(ctx, analyst, f, "its problems judged", &lc, func(l *lifecycle) bool { return len(l.ProblemCodes) > 0 }); err != nil {
 		return err
 	}
-	s.say("identification: %s recorded as family %s (workflow %s), eligible with %s", f.name, f.ID, f.WorkflowID, strings.Join(lc.ProblemCodes, " and "))
+	s.say(
+		"identification: %s recorded as family %s (workflow %s), eligible with %s",
+		f.name,
+		f.ID,
+		f.WorkflowID,
+		strings.Join(lc.ProblemCodes, " and "),
+	)
 	return nil
 }
 
@@ -132,15 +143,30 @@ func (s *stack) identify(ctx context.Context, f *family) error {
 // the social care data received up to careTo and the police data up to policeTo.
 func (s *stack) evidence(f *family, cpEnd string, careTo, policeTo time.Time) map[string]any {
 	day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
-	plan := map[string]any{"id": "social_care:1", "person": f.child, "feed": "social_care", "type": "CP_PLAN", "start": day(-150)}
+	plan := map[string]any{
+		"id":     "social_care:1",
+		"person": f.child,
+		"feed":   "social_care",
+		"type":   "CP_PLAN",
+		"start":  day(-150),
+	}
 	if cpEnd != "" {
 		plan["end"] = cpEnd
 	}
 	return map[string]any{
 		"reference_date": day(0),
-		"members":        []map[string]string{{"id": f.adult, "birth_date": "1986-03-11"}, {"id": f.child, "birth_date": "2015-06-20"}},
-		"facts":          []map[string]any{plan, {"id": "police:1", "person": f.child, "feed": "police", "type": "ASB_INTERVENTION", "date": day(-60)}},
-		"coverage":       map[string]string{"social_care": careTo.Format(time.RFC3339), "police": policeTo.Format(time.RFC3339)},
+		"members": []map[string]string{
+			{"id": f.adult, "birth_date": "1986-03-11"},
+			{"id": f.child, "birth_date": "2015-06-20"},
+		},
+		"facts": []map[string]any{
+			plan,
+			{"id": "police:1", "person": f.child, "feed": "police", "type": "ASB_INTERVENTION", "date": day(-60)},
+		},
+		"coverage": map[string]string{
+			"social_care": careTo.Format(time.RFC3339),
+			"police":      policeTo.Format(time.RFC3339),
+		},
 	}
 }
 
@@ -156,13 +182,28 @@ func (s *stack) openCase(ctx context.Context, f *family) error {
 		want int
 		said string
 	}{
-		{admin, "/allocation", map[string]any{"team": lead.Team, "lead_professional": map[string]string{"subject": lead.Subject, "agency": "COUNCIL_FAMILY_SERVICE"}},
-			http.StatusCreated, "allocated to " + lead.Subject + " in team " + lead.Team},
+		{
+			admin,
+			"/allocation",
+			map[string]any{
+				"team":              lead.Team,
+				"lead_professional": map[string]string{"subject": lead.Subject, "agency": "COUNCIL_FAMILY_SERVICE"},
+			},
+			http.StatusCreated,
+			"allocated to " + lead.Subject + " in team " + lead.Team,
+		},
 		{lead, "/assessment", map[string]any{"completed_on": today, "needs": []map[string]string{
-			{"member": f.child, "problem": "CHILDREN_NEED_HELP", "level": "HIGH"}, {"member": f.child, "problem": "CRIME", "level": "MEDIUM"}}},
+			{
+				"member":  f.child,
+				"problem": "CHILDREN_NEED_HELP",
+				"level":   "HIGH",
+			}, {"member": f.child, "problem": "CRIME", "level": "MEDIUM"}}},
 			http.StatusOK, "whole-family assessment recorded"},
 		{lead, "/plan", map[string]any{"agreed_on": today, "outcomes": []map[string]string{
-			{"problem": "CHILDREN_NEED_HELP", "description": "Stepped down from the child protection plan"}, {"problem": "CRIME", "description": "No further incidents"}},
+			{
+				"problem":     "CHILDREN_NEED_HELP",
+				"description": "Stepped down from the child protection plan",
+			}, {"problem": "CRIME", "description": "No further incidents"}},
 			"actions": []any{}}, http.StatusOK, "family plan agreed"},
 	}
 	for _, st := range steps {
@@ -183,7 +224,12 @@ func (s *stack) attach(ctx context.Context, f *family) error {
 	if err := s.await(ctx, lead, f, "tracking", &lc, func(l *lifecycle) bool { return l.Phase == "TRACKING" && len(l.Problems) > 0 }); err != nil {
 		return err
 	}
-	s.say("attachment: %s attached (fee of £%d booked); tracking its %d problems from their baseline", f.name, s.plan.Money.AttachmentFeePence/100, len(lc.Problems))
+	s.say(
+		"attachment: %s attached (fee of £%d booked); tracking its %d problems from their baseline",
+		f.name,
+		s.plan.Money.AttachmentFeePence/100,
+		len(lc.Problems),
+	)
 	return nil
 }
 
@@ -204,7 +250,10 @@ func (s *stack) refreshData(ctx context.Context, fams []*family) error {
 			heldUntil = e.Time
 		}
 	}
-	s.say("data refresh: both children's protection plans ended now; the outcomes must hold until %s", heldUntil.Local().Format(time.TimeOnly))
+	s.say(
+		"data refresh: both children's protection plans ended now; the outcomes must hold until %s",
+		heldUntil.Local().Format(time.TimeOnly),
+	)
 	wait := time.Until(heldUntil.Add(3 * time.Second))
 	for wait > 0 { // programme time passing
 		step := min(wait, 30*time.Second)
@@ -254,7 +303,11 @@ func (s *stack) notClaimed(ctx context.Context, f *family) error {
 	}); err != nil {
 		return err
 	}
-	s.say("tracking: %s is not claimed (%s): without police data past the sustained period, no result is assumed", f.name, s.statuses(&lc))
+	s.say(
+		"tracking: %s is not claimed (%s): without police data past the sustained period, no result is assumed",
+		f.name,
+		s.statuses(&lc),
+	)
 	return nil
 }
 
@@ -271,7 +324,14 @@ func (s *stack) statuses(lc *lifecycle) string {
 }
 
 // await polls the family's lifecycle (identification's API) as who reads it until ok holds.
-func (s *stack) await(ctx context.Context, who auth.Principal, f *family, what string, lc *lifecycle, ok func(*lifecycle) bool) error {
+func (s *stack) await(
+	ctx context.Context,
+	who auth.Principal,
+	f *family,
+	what string,
+	lc *lifecycle,
+	ok func(*lifecycle) bool,
+) error {
 	return until(ctx, f.name+" reaching "+what, func() (bool, error) {
 		*lc = lifecycle{}
 		if err := s.call(ctx, who, "GET", "identification", "/v1/candidate-families/"+f.ID+"/lifecycle", nil, http.StatusOK, lc); err != nil {

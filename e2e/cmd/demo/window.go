@@ -35,7 +35,11 @@ func (s *stack) runWindow(ctx context.Context) (string, error) {
 		if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 			return "", fmt.Errorf("running claim window %s: %w", w.ID, err)
 		}
-		s.say("operator: claim window %s (due to open %s) run now from its schedule", w.ID, w.Opens.Format(time.DateOnly))
+		s.say(
+			"operator: claim window %s (due to open %s) run now from its schedule",
+			w.ID,
+			w.Opens.Format(time.DateOnly),
+		)
 		return w.ID, s.sampled(ctx, h, w.ID)
 	}
 	return "", fmt.Errorf("every claim window of %s has run: start a fresh demo stack (make clean up)", s.plan.ID)
@@ -94,7 +98,11 @@ func (s *stack) audit(ctx context.Context, window, claimID string, f *family) er
 		if err := s.call(ctx, auditor, "GET", "claims", "/v1/claims/"+it.ClaimID+"/spot-check", nil, http.StatusOK, &pack); err != nil {
 			return fmt.Errorf("reading claim %s's spot-check pack: %w", it.ClaimID, err)
 		}
-		s.say("audit: claim %s's spot-check pack read (%d problem judgements frozen at the claim)", it.ClaimID, len(pack.Pack.Problems))
+		s.say(
+			"audit: claim %s's spot-check pack read (%d problem judgements frozen at the claim)",
+			it.ClaimID,
+			len(pack.Pack.Problems),
+		)
 		if err := s.call(ctx, auditor, "POST", "claims", "/v1/claims/"+it.ClaimID+"/audit-decision", map[string]any{"passed": true}, http.StatusOK, nil); err != nil {
 			return fmt.Errorf("deciding claim %s's audit: %w", it.ClaimID, err)
 		}
@@ -120,7 +128,12 @@ func (s *stack) pay(ctx context.Context, window string, f *family) error {
 	if err := s.call(ctx, finance, "POST", "claims", "/v1/plans/"+s.plan.ID+"/claim-windows/"+window+"/payment", body, http.StatusOK, &paid); err != nil {
 		return fmt.Errorf("recording window %s's payment: %w", window, err)
 	}
-	s.say("payment: the programme manager recorded £%d for %d result(s) in window %s", paid.AmountPence/100, paid.ClaimsPaid, window)
+	s.say(
+		"payment: the programme manager recorded £%d for %d result(s) in window %s",
+		paid.AmountPence/100,
+		paid.ClaimsPaid,
+		window,
+	)
 	var lc lifecycle
 	if err := s.await(ctx, lead, f, "payment", &lc, func(l *lifecycle) bool { return l.Phase == "PAID" }); err != nil {
 		return err
@@ -150,11 +163,23 @@ func (s *stack) showDashboard(ctx context.Context) error {
 	today := time.Now().UTC().Format(time.DateOnly)
 	for _, y := range d.Years {
 		if y.Starts <= today && today < y.Ends {
-			s.say("dashboard %s: %d attachments (profile %d), %d results, income £%d in fees and £%d in results; %d families claimed in all",
-				y.Year, y.Attachments, y.ProfileAttach, y.Results, y.FeesPence/100, y.ResultsPence/100, d.FamiliesClaimed)
+			s.say(
+				"dashboard %s: %d attachments (profile %d), %d results, income £%d in fees and £%d in results; %d families claimed in all",
+				y.Year,
+				y.Attachments,
+				y.ProfileAttach,
+				y.Results,
+				y.FeesPence/100,
+				y.ResultsPence/100,
+				d.FamiliesClaimed,
+			)
 		}
 	}
-	s.say("done in %s: see %s/v1/plans/%s/dashboard in a browser (with a token), and the families' workflows in the Temporal UI",
-		time.Since(s.began).Round(time.Second), s.url["claims"], s.plan.ID)
+	s.say(
+		"done in %s: see %s/v1/plans/%s/dashboard in a browser (with a token), and the families' workflows in the Temporal UI",
+		time.Since(s.began).Round(time.Second),
+		s.url["claims"],
+		s.plan.ID,
+	)
 	return nil
 }

@@ -133,7 +133,9 @@ func Generate(cfg Config, f func(h *Household, rows []Row) error) error {
 		h, events := g.household(i)
 		rows := make([]Row, 0, len(events))
 		facts := make([]outcomes.Fact, 0, len(events))
-		rng := rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(i))) // #nosec G404 G115 -- synthetic data, seeded to be reproducible; i >= 0
+		rng := rand.New(
+			rand.NewPCG(cfg.Seed^0x5eed, uint64(i)),
+		) // #nosec G404 G115 -- synthetic data, seeded to be reproducible; i >= 0
 		for _, e := range events {
 			g.rows[e.feed]++
 			n := g.rows[e.feed]

@@ -32,8 +32,14 @@ func TestTheSameSeedMakesTheSameCountyAndHouseholdsDoNotDependOnSize(t *testing.
 		}
 	}
 	var small, large []*Household
-	_ = Generate(Config{Seed: 7, Households: 20}, func(h *Household, _ []Row) error { small = append(small, h); return nil })
-	_ = Generate(Config{Seed: 7, Households: 40}, func(h *Household, _ []Row) error { large = append(large, h); return nil })
+	_ = Generate(
+		Config{Seed: 7, Households: 20},
+		func(h *Household, _ []Row) error { small = append(small, h); return nil },
+	)
+	_ = Generate(
+		Config{Seed: 7, Households: 40},
+		func(h *Household, _ []Row) error { large = append(large, h); return nil },
+	)
 	for i := range small {
 		if !reflect.DeepEqual(small[i], large[i]) {
 			t.Fatalf("household %d differs between a county of 20 and one of 40", i)

@@ -50,7 +50,9 @@ var problemCodes = []string{"CRIME", "EDUCATION", "CHILDREN_NEED_HELP", "WORKLES
 
 // household makes household i: the same i always makes the same household.
 func (g *generator) household(i int) (*Household, []event) {
-	rng := rand.New(rand.NewPCG(g.cfg.Seed, uint64(i))) // #nosec G404 G115 -- synthetic data, seeded to be reproducible; i >= 0
+	rng := rand.New(
+		rand.NewPCG(g.cfg.Seed, uint64(i)),
+	) // #nosec G404 G115 -- synthetic data, seeded to be reproducible; i >= 0
 	h := &Household{ID: fmt.Sprintf("H%07d", i+1)}
 	h.Address = g.address(rng)
 	if rng.Float64() < 0.15 { // moved within the last two years
@@ -74,7 +76,10 @@ func (g *generator) household(i int) (*Household, []event) {
 		if oldest < 0 {
 			break
 		}
-		children = append(children, g.person(rng, h, i, 2+c, false, []string{"F", "M"}[rng.IntN(2)], surname, rng.IntN(oldest+1)))
+		children = append(
+			children,
+			g.person(rng, h, i, 2+c, false, []string{"F", "M"}[rng.IntN(2)], surname, rng.IntN(oldest+1)),
+		)
 	}
 	h.Members = append(h.Members, children...)
 	if g.age(mother) < 44 && rng.Float64() < 0.05 {
@@ -107,7 +112,10 @@ func (g *generator) household(i int) (*Household, []event) {
 		if a := g.age(c); a >= 5 && a <= 16 {
 			c.UPN = upn(rng)
 			if c == absent && offRoll {
-				events = append(events, event{feed: extracts.NotOnRoll, p: c, typ: "NOT_ON_ROLL", date: day(g.within(rng, 300))})
+				events = append(
+					events,
+					event{feed: extracts.NotOnRoll, p: c, typ: "NOT_ON_ROLL", date: day(g.within(rng, 300))},
+				)
 				continue
 			}
 			events = append(events, g.census(rng, c, c == absent)...)
@@ -125,8 +133,11 @@ func (g *generator) household(i int) (*Household, []event) {
 			start = adult
 		}
 		if rng.Float64() < 0.25 && start.Before(end) {
-			events = append(events, event{feed: extracts.DWPBenefits, p: a, typ: []string{"JSA", "ESA", "IS"}[rng.IntN(3)],
-				start: day(start), end: day(end)})
+			events = append(
+				events,
+				event{feed: extracts.DWPBenefits, p: a, typ: []string{"JSA", "ESA", "IS"}[rng.IntN(3)],
+					start: day(start), end: day(end)},
+			)
 			if rng.Float64() < 0.6 {
 				events = append(events, g.work(rng, a, end.AddDate(0, 0, 7+rng.IntN(60))))
 			}
@@ -137,7 +148,17 @@ func (g *generator) household(i int) (*Household, []event) {
 		if rng.Float64() < 0.04 { // social care closed long ago
 			c.LCS = lcs(rng)
 			end := g.ref.AddDate(-1, -6-rng.IntN(24), 0)
-			events = append(events, event{feed: extracts.SocialCare, p: c, typ: "EH_ASSESSMENT", start: day(end.AddDate(0, -6, 0)), end: day(end), team: team(rng)})
+			events = append(
+				events,
+				event{
+					feed:  extracts.SocialCare,
+					p:     c,
+					typ:   "EH_ASSESSMENT",
+					start: day(end.AddDate(0, -6, 0)),
+					end:   day(end),
+					team:  team(rng),
+				},
+			)
 		}
 	}
 	for _, problem := range problems {
@@ -148,7 +169,9 @@ func (g *generator) household(i int) (*Household, []event) {
 	}
 	slices.Sort(h.Planted)
 	events = append(events, g.links(rng, adults, children, events)...)
-	events = append(events, g.residents(rng, h, i, adults, children)...) // last: the other feeds' draws stay as they were
+	events = append(
+		events,
+		g.residents(rng, h, i, adults, children)...) // last: the other feeds' draws stay as they were
 	return h, events
 }
 
@@ -189,7 +212,10 @@ func (g *generator) residents(rng *rand.Rand, h *Household, i int, adults, child
 			if slices.Contains(children, m) && rng.Float64() < childOffClaim {
 				continue
 			}
-			out = append(out, event{feed: extracts.Residents, p: m, typ: "HOUSING_BENEFIT", account: ref, start: from(m)})
+			out = append(
+				out,
+				event{feed: extracts.Residents, p: m, typ: "HOUSING_BENEFIT", account: ref, start: from(m)},
+			)
 		}
 	}
 	for _, m := range h.Members {
@@ -249,7 +275,13 @@ func (g *generator) person(rng *rand.Rand, h *Household, i, k int, adult bool, s
 func (g *generator) address(rng *rand.Rand) Address {
 	t := g.l.towns[rng.IntN(len(g.l.towns))]
 	const inward = "ABDEFGHJLNPQRSTUWXYZ"
-	pc := t.outwards[rng.IntN(len(t.outwards))] + " " + strconv.Itoa(rng.IntN(10)) + string(inward[rng.IntN(len(inward))]) + string(inward[rng.IntN(len(inward))])
+	pc := t.outwards[rng.IntN(len(t.outwards))] + " " + strconv.Itoa(
+		rng.IntN(10),
+	) + string(
+		inward[rng.IntN(len(inward))],
+	) + string(
+		inward[rng.IntN(len(inward))],
+	)
 	return Address{Line1: strconv.Itoa(1+rng.IntN(180)) + " " + g.l.streets[rng.IntN(len(g.l.streets))], Town: t.name,
 		Postcode: pc, UPRN: strconv.FormatInt(100000000000+rng.Int64N(9000000000), 10)}
 }
@@ -261,7 +293,14 @@ func (g *generator) census(rng *rand.Rand, c *Person, bad bool) []event {
 	excluded := bad && rng.Float64() < 0.3
 	var out []event
 	for _, t := range g.terms {
-		e := event{feed: extracts.SchoolCensus, p: c, typ: "ATTENDANCE", term: t.Code, school: school, possible: 110 + rng.IntN(50)}
+		e := event{
+			feed:     extracts.SchoolCensus,
+			p:        c,
+			typ:      "ATTENDANCE",
+			term:     t.Code,
+			school:   school,
+			possible: 110 + rng.IntN(50),
+		}
 		switch {
 		case excluded:
 			e.fixed, e.unauth = 2, rng.IntN(e.possible/25+1)
@@ -276,8 +315,15 @@ func (g *generator) census(rng *rand.Rand, c *Person, bad bool) []event {
 }
 
 func (g *generator) work(rng *rand.Rand, a *Person, start time.Time) event {
-	e := event{feed: extracts.Employment, p: a, typ: "EMPLOYMENT", start: day(start), employer: []string{"Care Home", "Warehouse", "Retail", "Council", "Factory", "Cafe"}[rng.IntN(6)],
-		evidence: []string{"PAYSLIP", "EMPLOYER_LETTER", "ADVISER_CONFIRMED", "HMRC"}[rng.IntN(4)], hours: strconv.Itoa(16 + rng.IntN(22))}
+	e := event{
+		feed:     extracts.Employment,
+		p:        a,
+		typ:      "EMPLOYMENT",
+		start:    day(start),
+		employer: []string{"Care Home", "Warehouse", "Retail", "Council", "Factory", "Cafe"}[rng.IntN(6)],
+		evidence: []string{"PAYSLIP", "EMPLOYER_LETTER", "ADVISER_CONFIRMED", "HMRC"}[rng.IntN(4)],
+		hours:    strconv.Itoa(16 + rng.IntN(22)),
+	}
 	if rng.Float64() < 0.3 {
 		if end := start.AddDate(0, 2+rng.IntN(10), 0); end.Before(g.ref) {
 			e.end = day(end)
@@ -300,10 +346,28 @@ func (g *generator) plant(rng *rand.Rand, problem string, adults, children []*Pe
 	case "CRIME":
 		if c := pickChild(10, 17); c != nil {
 			c.PNC = pnc(rng, c)
-			return []event{{feed: extracts.Police, p: c, typ: "PROVEN_OFFENCE", role: "SUBJECT", date: day(g.within(rng, 330)), incident: incident(rng)}}
+			return []event{
+				{
+					feed:     extracts.Police,
+					p:        c,
+					typ:      "PROVEN_OFFENCE",
+					role:     "SUBJECT",
+					date:     day(g.within(rng, 330)),
+					incident: incident(rng),
+				},
+			}
 		}
 		adult.PNC = pnc(rng, adult)
-		return []event{{feed: extracts.Police, p: adult, typ: "ASB_INTERVENTION", role: "SUBJECT", date: day(g.within(rng, 330)), incident: incident(rng)}}
+		return []event{
+			{
+				feed:     extracts.Police,
+				p:        adult,
+				typ:      "ASB_INTERVENTION",
+				role:     "SUBJECT",
+				date:     day(g.within(rng, 330)),
+				incident: incident(rng),
+			},
+		}
 	// EDUCATION is planted in the census rows of the household's background.
 	case "CHILDREN_NEED_HELP":
 		if c := pickChild(0, 17); c != nil {
@@ -313,8 +377,15 @@ func (g *generator) plant(rng *rand.Rand, problem string, adults, children []*Pe
 			if born := c.birth.AddDate(0, 0, 7); start.Before(born) {
 				start = born
 			}
-			e := event{feed: extracts.SocialCare, p: c, typ: []string{"CIN", "CP_PLAN", "EH_ASSESSMENT", "S47"}[rng.IntN(4)], start: day(start), team: team(rng)}
-			if end := start.AddDate(0, 3+rng.IntN(9), 0); rng.Float64() < 0.4 && end.Before(g.ref) && end.After(g.ref.AddDate(-1, 0, 1)) {
+			e := event{
+				feed:  extracts.SocialCare,
+				p:     c,
+				typ:   []string{"CIN", "CP_PLAN", "EH_ASSESSMENT", "S47"}[rng.IntN(4)],
+				start: day(start),
+				team:  team(rng),
+			}
+			if end := start.AddDate(0, 3+rng.IntN(9), 0); rng.Float64() < 0.4 && end.Before(g.ref) &&
+				end.After(g.ref.AddDate(-1, 0, 1)) {
 				e.end = day(end)
 			}
 			return []event{e}
@@ -329,10 +400,26 @@ func (g *generator) plant(rng *rand.Rand, problem string, adults, children []*Pe
 			}
 			return []event{e}
 		}
-		return []event{{feed: extracts.Housing, p: adult, typ: []string{"RENT_ARREARS", "EVICTION_RISK", "PROBLEM_DEBT"}[rng.IntN(3)], date: day(g.within(rng, 330))}}
+		return []event{
+			{
+				feed: extracts.Housing,
+				p:    adult,
+				typ:  []string{"RENT_ARREARS", "EVICTION_RISK", "PROBLEM_DEBT"}[rng.IntN(3)],
+				date: day(g.within(rng, 330)),
+			},
+		}
 	case "DOMESTIC_ABUSE":
 		adult.PNC = pnc(rng, adult)
-		return []event{{feed: extracts.Police, p: adult, typ: "DVA_INCIDENT", role: "VICTIM", date: day(g.within(rng, 330)), incident: incident(rng)}}
+		return []event{
+			{
+				feed:     extracts.Police,
+				p:        adult,
+				typ:      "DVA_INCIDENT",
+				role:     "VICTIM",
+				date:     day(g.within(rng, 330)),
+				incident: incident(rng),
+			},
+		}
 	case "HEALTH":
 		p, need := adult, []string{"ADULT_MENTAL_HEALTH", "SUBSTANCE_MISUSE"}[rng.IntN(2)]
 		if c := pickChild(0, 4); c != nil && rng.Float64() < 0.4 {
@@ -362,7 +449,16 @@ func (g *generator) links(rng *rand.Rand, adults, children []*Person, events []e
 				ref = extracts.SocialCare + ":" + c.LCS
 			}
 			if ref != "" && a.NINO != "" {
-				out = append(out, event{feed: extracts.HouseholdLinks, p: a, typ: "PARENT_OF", refA: extracts.DWPBenefits + ":" + a.NINO, refB: ref})
+				out = append(
+					out,
+					event{
+						feed: extracts.HouseholdLinks,
+						p:    a,
+						typ:  "PARENT_OF",
+						refA: extracts.DWPBenefits + ":" + a.NINO,
+						refB: ref,
+					},
+				)
 			}
 		}
 	}
@@ -402,7 +498,15 @@ func nhs(rng *rand.Rand) string {
 }
 
 func upn(rng *rand.Rand) string {
-	return string(rune('A'+rng.IntN(26))) + fmt.Sprintf("%03d%04d%02d%03d", 888, rng.IntN(10000), rng.IntN(100), rng.IntN(1000)) // #nosec G115 -- a letter
+	return string(
+		rune('A'+rng.IntN(26)),
+	) + fmt.Sprintf(
+		"%03d%04d%02d%03d",
+		888,
+		rng.IntN(10000),
+		rng.IntN(100),
+		rng.IntN(1000),
+	) // #nosec G115 -- a letter
 }
 
 func lcs(rng *rand.Rand) string { return "LCS" + strconv.Itoa(1000000+rng.IntN(9000000)) }
@@ -411,5 +515,12 @@ func pnc(rng *rand.Rand, p *Person) string {
 	if p.PNC != "" {
 		return p.PNC
 	}
-	return strconv.Itoa(1995+rng.IntN(22)) + "/" + fmt.Sprintf("%07d", rng.IntN(10000000)) + string(rune('A'+rng.IntN(26))) // #nosec G115 -- a letter
+	return strconv.Itoa(
+		1995+rng.IntN(22),
+	) + "/" + fmt.Sprintf(
+		"%07d",
+		rng.IntN(10000000),
+	) + string(
+		rune('A'+rng.IntN(26)),
+	) // #nosec G115 -- a letter
 }

@@ -84,10 +84,28 @@ func WriteFiles(dir string, format extracts.Format, cfg Config) (Summary, error)
 			if p.Adult {
 				role = "adult"
 			}
-			_ = truth["people"].Write([]string{p.ID, h.ID, role, p.Forename, p.Surname, p.DOB, p.Sex, yn(p.Pregnant), p.NINO, p.NHS, p.UPN, p.LCS, p.PNC})
+			_ = truth["people"].Write(
+				[]string{
+					p.ID,
+					h.ID,
+					role,
+					p.Forename,
+					p.Surname,
+					p.DOB,
+					p.Sex,
+					yn(p.Pregnant),
+					p.NINO,
+					p.NHS,
+					p.UPN,
+					p.LCS,
+					p.PNC,
+				},
+			)
 		}
-		_ = truth["households"].Write([]string{h.ID, strings.Join(ids, ";"), h.Address.Line1, h.Address.Town, h.Address.Postcode, h.MovedOn,
-			strings.Join(h.Planted, ";"), strings.Join(h.Problems, ";"), yn(h.Dependants), yn(h.Eligible)})
+		_ = truth["households"].Write(
+			[]string{h.ID, strings.Join(ids, ";"), h.Address.Line1, h.Address.Town, h.Address.Postcode, h.MovedOn,
+				strings.Join(h.Planted, ";"), strings.Join(h.Problems, ";"), yn(h.Dependants), yn(h.Eligible)},
+		)
 		for _, r := range rows {
 			s.Rows[r.Feed]++
 			if err := feeds[r.Feed].write(r.Values); err != nil {

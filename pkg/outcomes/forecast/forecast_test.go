@@ -27,18 +27,40 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 
 func TestChangesDateProgressFromItsClockAndSplitJumps(t *testing.T) {
 	judged := date(2017, 3, 1)
-	before := []ProblemState{{Code: "CRIME", Status: outcomes.Outstanding}, {Code: "HEALTH", Status: outcomes.SignificantProgress, ClockStart: date(2016, 10, 1)},
-		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2016, 9, 1)}}
+	before := []ProblemState{
+		{Code: "CRIME", Status: outcomes.Outstanding},
+		{Code: "HEALTH", Status: outcomes.SignificantProgress, ClockStart: date(2016, 10, 1)},
+		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2016, 9, 1)},
+	}
 	after := []ProblemState{
-		{Code: "CRIME", Status: outcomes.Sustained, ClockStart: date(2016, 8, 1), SustainedAt: date(2017, 2, 1)}, // two steps at once
-		{Code: "HEALTH", Status: outcomes.Outstanding},                                                           // a lapse
-		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2017, 1, 10)},                 // lapsed and began again
-		{Code: "WORKLESSNESS", Status: outcomes.Outstanding},                                                     // unchanged (absent before: outstanding)
+		{
+			Code:        "CRIME",
+			Status:      outcomes.Sustained,
+			ClockStart:  date(2016, 8, 1),
+			SustainedAt: date(2017, 2, 1),
+		}, // two steps at once
+		{
+			Code:   "HEALTH",
+			Status: outcomes.Outstanding,
+		}, // a lapse
+		{
+			Code:       "EDUCATION",
+			Status:     outcomes.SignificantProgress,
+			ClockStart: date(2017, 1, 10),
+		}, // lapsed and began again
+		{
+			Code:   "WORKLESSNESS",
+			Status: outcomes.Outstanding,
+		}, // unchanged (absent before: outstanding)
 	}
 	want := []Transition{
 		{"CRIME", outcomes.SignificantProgress, date(2016, 8, 1)}, {"CRIME", outcomes.Sustained, date(2017, 2, 1)},
 		{"HEALTH", outcomes.Outstanding, judged},
-		{"EDUCATION", outcomes.Outstanding, date(2017, 1, 10)}, {"EDUCATION", outcomes.SignificantProgress, date(2017, 1, 10)},
+		{
+			"EDUCATION",
+			outcomes.Outstanding,
+			date(2017, 1, 10),
+		}, {"EDUCATION", outcomes.SignificantProgress, date(2017, 1, 10)},
 	}
 	if got := Changes(before, after, judged); !reflect.DeepEqual(got, want) {
 		t.Fatalf("changes:\n got %v\nwant %v", got, want)
@@ -48,16 +70,24 @@ func TestChangesDateProgressFromItsClockAndSplitJumps(t *testing.T) {
 func TestObserveCountsEventsOverTheTimeTheyCouldHappen(t *testing.T) {
 	p := lancashire(t)
 	f := Family{AttachedAt: date(2016, 1, 1),
-		Problems: []ProblemState{{Code: "CRIME", Status: outcomes.Sustained, ClockStart: date(2016, 7, 1), SustainedAt: date(2017, 1, 1)},
-			{Code: "HEALTH", Status: outcomes.Outstanding}},
-		History: []Transition{{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)}, {"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
-			{"CRIME", outcomes.SignificantProgress, date(2016, 7, 1)}, {"CRIME", outcomes.Sustained, date(2017, 1, 1)}}}
+		Problems: []ProblemState{
+			{Code: "CRIME", Status: outcomes.Sustained, ClockStart: date(2016, 7, 1), SustainedAt: date(2017, 1, 1)},
+			{Code: "HEALTH", Status: outcomes.Outstanding},
+		},
+		History: []Transition{
+			{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)},
+			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
+			{"CRIME", outcomes.SignificantProgress, date(2016, 7, 1)},
+			{"CRIME", outcomes.Sustained, date(2017, 1, 1)},
+		}}
 	o := Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
 	days := func(a, b time.Time) float64 { return b.Sub(a).Hours() / 24 }
-	if c := o.Progress["CRIME"].Total(); c.Events != 2 || c.ExposureDays != days(date(2016, 1, 1), date(2016, 2, 1))+days(date(2016, 3, 1), date(2016, 7, 1)) {
+	if c := o.Progress["CRIME"].Total(); c.Events != 2 ||
+		c.ExposureDays != days(date(2016, 1, 1), date(2016, 2, 1))+days(date(2016, 3, 1), date(2016, 7, 1)) {
 		t.Errorf("crime progress %+v", c)
 	}
-	if c := o.Lapse["CRIME"].Total(); c.Events != 1 || c.ExposureDays != days(date(2016, 2, 1), date(2016, 3, 1))+days(date(2016, 7, 1), date(2017, 1, 1)) {
+	if c := o.Lapse["CRIME"].Total(); c.Events != 1 ||
+		c.ExposureDays != days(date(2016, 2, 1), date(2016, 3, 1))+days(date(2016, 7, 1), date(2017, 1, 1)) {
 		t.Errorf("crime lapses %+v", c)
 	}
 	if c := o.Progress["HEALTH"].Total(); c.Events != 0 || c.ExposureDays != days(date(2016, 1, 1), date(2017, 1, 1)) {
@@ -167,7 +197,12 @@ func TestResultsAlreadyAchievedAreCertainAndNothingIsAssumedAfterTheLastWindow(t
 	p := lancashire(t)
 	asOf := date(2020, 2, 1) // after the last window opened
 	fams := []Family{
-		{AttachedAt: date(2016, 1, 1), Route: outcomes.RouteSSP, AchievedAt: date(2016, 9, 1), Problems: []ProblemState{{Code: "CRIME", Status: outcomes.Sustained}}},
+		{
+			AttachedAt: date(2016, 1, 1),
+			Route:      outcomes.RouteSSP,
+			AchievedAt: date(2016, 9, 1),
+			Problems:   []ProblemState{{Code: "CRIME", Status: outcomes.Sustained}},
+		},
 		{AttachedAt: date(2016, 1, 1), Problems: []ProblemState{{Code: "CRIME"}, {Code: "HEALTH"}}},
 	}
 	f, err := Run(p, fams, Options{AsOf: asOf, Draws: 50, Seed: 1})

@@ -69,7 +69,11 @@ func Changes(before, after []ProblemState, judgedFor time.Time) []Transition {
 		case a.Status == outcomes.Outstanding:
 			out = append(out, Transition{a.Code, outcomes.Outstanding, judgedFor})
 		case a.Status == outcomes.SignificantProgress && b.Status == outcomes.SignificantProgress:
-			out = append(out, Transition{a.Code, outcomes.Outstanding, progressAt}, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+			out = append(
+				out,
+				Transition{a.Code, outcomes.Outstanding, progressAt},
+				Transition{a.Code, outcomes.SignificantProgress, progressAt},
+			)
 		case a.Status == outcomes.SignificantProgress:
 			out = append(out, Transition{a.Code, outcomes.SignificantProgress, progressAt})
 		case a.Status == outcomes.Sustained:
@@ -207,8 +211,13 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 			}
 			o.Progress[ps.Code].plus(progress)
 		}
-		if p.ContinuousEmployment != nil && slices.ContainsFunc(f.Problems, func(ps ProblemState) bool { return ceProblems[ps.Code] }) {
-			o.CE.ExposureDays += end.Sub(f.AttachedAt).Hours() / 24 * r.weight(f.AttachedAt.Add(end.Sub(f.AttachedAt)/2))
+		if p.ContinuousEmployment != nil &&
+			slices.ContainsFunc(f.Problems, func(ps ProblemState) bool { return ceProblems[ps.Code] }) {
+			o.CE.ExposureDays += end.Sub(f.AttachedAt).
+				Hours() /
+				24 * r.weight(
+				f.AttachedAt.Add(end.Sub(f.AttachedAt)/2),
+			)
 			if f.Route == outcomes.RouteCE {
 				o.CE.Events += r.weight(end)
 			}
@@ -301,7 +310,14 @@ type Prior struct {
 // results a month; each worth a year of one problem's (or family's) observation. All history
 // counts alike (weighting recent history, measured on the backtest, did worse: the cohorts'
 // paces follow a programme that changes).
-var DefaultPrior = Prior{ProgressMedianDays: 90, HoldChance: 0.9, HoldDays: 182, CEMonthly: 0.01, WeightDays: 365, HalfLifeDays: 0}
+var DefaultPrior = Prior{
+	ProgressMedianDays: 90,
+	HoldChance:         0.9,
+	HoldDays:           182,
+	CEMonthly:          0.01,
+	WeightDays:         365,
+	HalfLifeDays:       0,
+}
 
 // Gamma is a rate's distribution (per day): shape and rate.
 type Gamma struct {

@@ -551,11 +551,24 @@ func chance(v []int32, atLeast int) float64 {
 	return math.Round(float64(n)/float64(len(v))*1000) / 1000
 }
 
-func (s *sim) summarise(results, blocked []int32, o Options, observed Observed, rates Rates, families []Family) *Forecast {
+func (s *sim) summarise(
+	results, blocked []int32,
+	o Options,
+	observed Observed,
+	rates Rates,
+	families []Family,
+) *Forecast {
 	p := s.plan
 	nw, draws := len(s.opens), o.Draws
-	f := &Forecast{PlanID: p.ID, PlanVersion: p.Version, ModelVersion: ModelVersion, AsOf: o.AsOf, Draws: draws, Seed: o.Seed,
-		Inputs: Inputs{Families: len(families), Observed: observed, Rates: rates}}
+	f := &Forecast{
+		PlanID:       p.ID,
+		PlanVersion:  p.Version,
+		ModelVersion: ModelVersion,
+		AsOf:         o.AsOf,
+		Draws:        draws,
+		Seed:         o.Seed,
+		Inputs:       Inputs{Families: len(families), Observed: observed, Rates: rates},
+	}
 	for _, c := range s.cohorts {
 		f.Inputs.ToAttach += c.mean
 	}
@@ -578,7 +591,13 @@ func (s *sim) summarise(results, blocked []int32, o Options, observed Observed, 
 			column[d] = results[d*nw+w]
 		}
 		b := band(column)
-		win := Window{ID: cw.ID, Opens: cw.Opens.String()[:10], Past: s.opens[w] < 0, Results: b, Income: b.pence(p.Money.ResultPence)}
+		win := Window{
+			ID:      cw.ID,
+			Opens:   cw.Opens.String()[:10],
+			Past:    s.opens[w] < 0,
+			Results: b,
+			Income:  b.pence(p.Money.ResultPence),
+		}
 		if yearOf[w] >= 0 {
 			win.Year = p.Profiles[yearOf[w]].Year
 		}
@@ -587,7 +606,12 @@ func (s *sim) summarise(results, blocked []int32, o Options, observed Observed, 
 	cumulative := make([]int32, draws)
 	cumProfile := 0
 	for i, y := range p.Profiles {
-		yr := Year{Year: y.Year, Starts: y.Starts.String()[:10], Ends: p.YearEnd(i).String()[:10], ResultsProfile: y.Results}
+		yr := Year{
+			Year:           y.Year,
+			Starts:         y.Starts.String()[:10],
+			Ends:           p.YearEnd(i).String()[:10],
+			ResultsProfile: y.Results,
+		}
 		for d := range draws {
 			column[d] = 0
 			for w := range nw {
@@ -617,7 +641,11 @@ func (s *sim) summarise(results, blocked []int32, o Options, observed Observed, 
 		}
 	}
 	families64 := float64(len(families)) + f.Inputs.ToAttach
-	f.Total = Total{BudgetResults: int(math.Round(families64 * p.Money.ConversionAssumption)), ProfileResults: cumProfile, FamilyCap: p.FamilyCap}
+	f.Total = Total{
+		BudgetResults:  int(math.Round(families64 * p.Money.ConversionAssumption)),
+		ProfileResults: cumProfile,
+		FamilyCap:      p.FamilyCap,
+	}
 	f.Total.ChanceOfBudget = chance(column, f.Total.BudgetResults)
 	f.Total.ChanceOfProfile = chance(column, cumProfile)
 	f.Total.Results = band(column)
@@ -646,7 +674,11 @@ func (s *sim) drivers(blocked []int32, draws int, observed Observed, families []
 		total += variance
 		open := 0
 		for _, f := range families {
-			if f.AchievedAt.IsZero() && slices.ContainsFunc(f.Problems, func(ps ProblemState) bool { return ps.Code == pr.Code && ps.Status != outcomes.Sustained }) {
+			if f.AchievedAt.IsZero() &&
+				slices.ContainsFunc(
+					f.Problems,
+					func(ps ProblemState) bool { return ps.Code == pr.Code && ps.Status != outcomes.Sustained },
+				) {
 				open++
 			}
 		}
@@ -670,15 +702,27 @@ func percent(x float64) string { return fmt.Sprintf("%.0f%%", x*100) }
 func summary(f *Forecast) string {
 	var b strings.Builder
 	t := f.Total
-	fmt.Fprintf(&b, "By the last claim window: %d results at P50 (P10 %d, P90 %d), against the budget's assumption of %d (a %s chance of reaching it) and the profile's %d (a %s chance).",
-		t.Results.P50, t.Results.P10, t.Results.P90, t.BudgetResults, percent(t.ChanceOfBudget), t.ProfileResults, percent(t.ChanceOfProfile))
+	fmt.Fprintf(
+		&b,
+		"By the last claim window: %d results at P50 (P10 %d, P90 %d), against the budget's assumption of %d (a %s chance of reaching it) and the profile's %d (a %s chance).",
+		t.Results.P50,
+		t.Results.P10,
+		t.Results.P90,
+		t.BudgetResults,
+		percent(t.ChanceOfBudget),
+		t.ProfileResults,
+		percent(t.ChanceOfProfile),
+	)
 	var parts []string
 	for _, d := range f.Drivers {
 		if d.Share < 0.15 || len(parts) == 2 {
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s outcomes for %d families (%s of it; %.0f progress and %.0f lapses seen so far)",
-			strings.ToLower(d.Name), d.Families, percent(d.Share), d.Progress.Events, d.Lapse.Events))
+		parts = append(
+			parts,
+			fmt.Sprintf("%s outcomes for %d families (%s of it; %.0f progress and %.0f lapses seen so far)",
+				strings.ToLower(d.Name), d.Families, percent(d.Share), d.Progress.Events, d.Lapse.Events),
+		)
 	}
 	if len(parts) > 0 {
 		b.WriteString(" Most of the spread comes from " + strings.Join(parts, ", then ") + ".")

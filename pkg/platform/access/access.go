@@ -56,7 +56,10 @@ func (c *Client) Family(ctx context.Context, p auth.Principal, token, familyID s
 	if c.Redis != nil {
 		if v, err := c.Redis.Get(ctx, key).Result(); err == nil {
 			rel, restricted, _ := strings.Cut(v, "|")
-			return policy.Access{Relationship: policy.ParseRelationship(rel), Restricted: restricted == "restricted"}, nil
+			return policy.Access{
+				Relationship: policy.ParseRelationship(rel),
+				Restricted:   restricted == "restricted",
+			}, nil
 		} else if !errors.Is(err, redis.Nil) {
 			c.Log.WarnContext(ctx, "access cache unavailable; asking the case service", "error", err.Error())
 		}
@@ -109,6 +112,8 @@ func (c *Client) ask(ctx context.Context, token, familyID string) (policy.Access
 // cacheKey names the answer for this user (subject, team, agency, roles) and family,
 // hashed so that Redis holds no ids of people in clear.
 func cacheKey(p auth.Principal, familyID string) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{p.Subject, p.Team, p.Agency, strings.Join(p.Roles, ","), familyID}, "\x00")))
+	sum := sha256.Sum256(
+		[]byte(strings.Join([]string{p.Subject, p.Team, p.Agency, strings.Join(p.Roles, ","), familyID}, "\x00")),
+	)
 	return "familypath:access:v2:" + hex.EncodeToString(sum[:16])
 }

@@ -166,10 +166,30 @@ func (t Trail) appendAll(ctx context.Context, events []Event) (err error) {
 			prev, _ := hex.DecodeString(e.PrevHash)
 			sum, _ := hex.DecodeString(e.Hash)
 			values = append(values, "(?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, e.Seq, e.At, e.Actor, db.TextArray(e.Roles), e.Action, e.ResourceType, e.ResourceID, e.Outcome, e.Reason, e.RequestID, prev, sum, e.Keyed)
+			args = append(
+				args,
+				e.Seq,
+				e.At,
+				e.Actor,
+				db.TextArray(e.Roles),
+				e.Action,
+				e.ResourceType,
+				e.ResourceID,
+				e.Outcome,
+				e.Reason,
+				e.RequestID,
+				prev,
+				sum,
+				e.Keyed,
+			)
 		}
-		return tx.Exec("INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash, keyed)
-			VALUES `+strings.Join(values, ", "), args...).Error
+		return tx.Exec(
+			"INSERT INTO "+t.table()+` (seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash, keyed)
+			VALUES `+strings.Join(
+				values,
+				", ",
+			),
+			args...).Error
 	})
 	if err != nil {
 		return fmt.Errorf("append to the audit trail: %w", err)

@@ -36,8 +36,11 @@ func fill(t *testing.T, tr audit.Trail, n int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := tr.Append(context.Background(), audit.Event{Actor: fmt.Sprintf("user.%d", i%3), Roles: []string{"caseworker"},
-				Action: "family.read", ResourceType: "family", ResourceID: fmt.Sprintf("f-%d", i), Outcome: audit.Allowed, Reason: "role caseworker as allocated"})
+			_, err := tr.Append(
+				context.Background(),
+				audit.Event{Actor: fmt.Sprintf("user.%d", i%3), Roles: []string{"caseworker"},
+					Action: "family.read", ResourceType: "family", ResourceID: fmt.Sprintf("f-%d", i), Outcome: audit.Allowed, Reason: "role caseworker as allocated"},
+			)
 			if err != nil {
 				t.Error(err)
 			}
@@ -122,7 +125,15 @@ func TestBatcherKeepsOneChainUnderConcurrentAppends(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e, err := b.Append(context.Background(), audit.Event{Actor: fmt.Sprintf("user-%d", i), Action: "family.read", ResourceType: "family", Outcome: audit.Allowed})
+			e, err := b.Append(
+				context.Background(),
+				audit.Event{
+					Actor:        fmt.Sprintf("user-%d", i),
+					Action:       "family.read",
+					ResourceType: "family",
+					Outcome:      audit.Allowed,
+				},
+			)
 			if err != nil {
 				t.Error(err)
 				return
@@ -166,7 +177,12 @@ func TestAKeyedChainNeedsItsKey(t *testing.T) {
 	}
 	var heads []int64
 	key := []byte("0123456789abcdef0123456789abcdef-key")
-	keyed := audit.Trail{DB: gdb, Schema: "keyed", Key: key, Anchor: func(seq int64, _ string) { heads = append(heads, seq) }}
+	keyed := audit.Trail{
+		DB:     gdb,
+		Schema: "keyed",
+		Key:    key,
+		Anchor: func(seq int64, _ string) { heads = append(heads, seq) },
+	}
 	for i := range 3 {
 		if _, err := keyed.Append(ctx, audit.Event{Actor: "a", Action: "read", ResourceType: "family", ResourceID: fmt.Sprintf("f-%d", i+2), Outcome: audit.Allowed}); err != nil {
 			t.Fatal(err)
@@ -181,7 +197,8 @@ func TestAKeyedChainNeedsItsKey(t *testing.T) {
 	if rep, _ := plain.Verify(ctx); rep.OK() || rep.BrokenAt != 2 {
 		t.Errorf("without the key: %+v", rep)
 	}
-	if rep, _ := (audit.Trail{DB: gdb, Schema: "keyed", Key: []byte("another-key-of-thirty-two-bytes-!!")}).Verify(ctx); rep.OK() || rep.BrokenAt != 2 {
+	if rep, _ := (audit.Trail{DB: gdb, Schema: "keyed", Key: []byte("another-key-of-thirty-two-bytes-!!")}).Verify(ctx); rep.OK() ||
+		rep.BrokenAt != 2 {
 		t.Errorf("under another key: %+v", rep)
 	}
 	if fmt.Sprint(heads) != "[2 3 4]" {
@@ -200,7 +217,8 @@ func TestAnAppendThatCannotBeRecordedIsCounted(t *testing.T) {
 		t.Fatalf("a recorded append counted as failed")
 	}
 	tr.Schema = "no_such_schema"
-	if _, err := tr.Append(context.Background(), audit.Event{Actor: "user.1", Action: "family.read", ResourceType: "family", Outcome: audit.Allowed}); err == nil || failed != 1 {
+	if _, err := tr.Append(context.Background(), audit.Event{Actor: "user.1", Action: "family.read", ResourceType: "family", Outcome: audit.Allowed}); err == nil ||
+		failed != 1 {
 		t.Errorf("an append to no trail: %v, counted %d", err, failed)
 	}
 }

@@ -39,8 +39,20 @@ type row struct {
 const columns = "seq, at, actor, array_to_json(roles)::text AS roles, action, resource_type, resource_id, outcome, reason, request_id, prev_hash, hash, keyed"
 
 func (r row) event() Event {
-	e := Event{Seq: r.Seq, At: r.At.UTC(), Actor: r.Actor, Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID,
-		Outcome: r.Outcome, Reason: r.Reason, RequestID: r.RequestID, PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash), Keyed: r.Keyed}
+	e := Event{
+		Seq:          r.Seq,
+		At:           r.At.UTC(),
+		Actor:        r.Actor,
+		Action:       r.Action,
+		ResourceType: r.ResourceType,
+		ResourceID:   r.ResourceID,
+		Outcome:      r.Outcome,
+		Reason:       r.Reason,
+		RequestID:    r.RequestID,
+		PrevHash:     hex.EncodeToString(r.PrevHash),
+		Hash:         hex.EncodeToString(r.Hash),
+		Keyed:        r.Keyed,
+	}
 	_ = json.Unmarshal([]byte(r.Roles), &e.Roles)
 	if e.Roles == nil {
 		e.Roles = []string{}
@@ -121,7 +133,14 @@ func (t Trail) verifyFrom(ctx context.Context, from int64, prev string) (Report,
 	const batch = 5000
 	for {
 		var rows []row
-		err := t.DB.WithContext(ctx).Table(t.table()).Select(columns).Where("seq > ?", rep.HeadSeq).Order("seq").Limit(batch).Scan(&rows).Error
+		err := t.DB.WithContext(ctx).
+			Table(t.table()).
+			Select(columns).
+			Where("seq > ?", rep.HeadSeq).
+			Order("seq").
+			Limit(batch).
+			Scan(&rows).
+			Error
 		if err != nil {
 			return rep, fmt.Errorf("read the audit trail: %w", err)
 		}
@@ -129,7 +148,11 @@ func (t Trail) verifyFrom(ctx context.Context, from int64, prev string) (Report,
 			e := r.event()
 			switch {
 			case e.Seq != rep.HeadSeq+1:
-				rep.BrokenAt, rep.Problem = e.Seq, fmt.Sprintf("sequence jumps from %d to %d (events removed)", rep.HeadSeq, e.Seq)
+				rep.BrokenAt, rep.Problem = e.Seq, fmt.Sprintf(
+					"sequence jumps from %d to %d (events removed)",
+					rep.HeadSeq,
+					e.Seq,
+				)
 			case e.PrevHash != prev:
 				rep.BrokenAt, rep.Problem = e.Seq, "its previous hash is not the hash of the event before it"
 			case e.Keyed && len(t.Key) == 0:

@@ -34,7 +34,16 @@ const (
 )
 
 // Roles lists every role.
-var Roles = []string{RoleCaseworker, RoleTeamManager, RoleDataAnalyst, RoleAuditor, RoleProgrammeManager, RolePartnerWorker, RoleAdministrator, RoleService}
+var Roles = []string{
+	RoleCaseworker,
+	RoleTeamManager,
+	RoleDataAnalyst,
+	RoleAuditor,
+	RoleProgrammeManager,
+	RolePartnerWorker,
+	RoleAdministrator,
+	RoleService,
+}
 
 // Principal is who a verified token speaks for.
 type Principal struct {
@@ -105,7 +114,10 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		cfg.Algorithms = []string{"RS256", "ES256"}
 	}
 	for _, a := range cfg.Algorithms {
-		if !slices.Contains([]string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}, a) {
+		if !slices.Contains(
+			[]string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"},
+			a,
+		) {
 			return nil, fmt.Errorf("OIDC algorithm %q is not allowed (asymmetric signatures only)", a)
 		}
 	}

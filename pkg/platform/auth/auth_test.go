@@ -25,19 +25,29 @@ func TestVerifyAcceptsTheIssuersTokensAndNothingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := dev.Mint(Principal{Subject: "alice", Roles: []string{RoleCaseworker, "astronaut"}, Team: "preston-1", Agency: "council"}, time.Hour)
+	good, err := dev.Mint(
+		Principal{Subject: "alice", Roles: []string{RoleCaseworker, "astronaut"}, Team: "preston-1", Agency: "council"},
+		time.Hour,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, err := v.Verify(context.Background(), good)
-	if err != nil || p.Subject != "alice" || !p.Has(RoleCaseworker) || p.Has("astronaut") || p.Team != "preston-1" || p.Agency != "council" {
+	if err != nil || p.Subject != "alice" || !p.Has(RoleCaseworker) || p.Has("astronaut") || p.Team != "preston-1" ||
+		p.Agency != "council" {
 		t.Fatalf("a good token: %+v, %v", p, err)
 	}
 
 	now := time.Now()
 	base := func() jwt.MapClaims {
-		return jwt.MapClaims{"iss": DevIssuerName, "aud": DevAudience, "sub": "alice", "roles": []string{RoleCaseworker},
-			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		return jwt.MapClaims{
+			"iss":   DevIssuerName,
+			"aud":   DevAudience,
+			"sub":   "alice",
+			"roles": []string{RoleCaseworker},
+			"iat":   now.Unix(),
+			"exp":   now.Add(time.Hour).Unix(),
+		}
 	}
 	mint := func(change func(jwt.MapClaims)) string {
 		c := base()
@@ -53,7 +63,10 @@ func TestVerifyAcceptsTheIssuersTokensAndNothingElse(t *testing.T) {
 	hmac := jwt.NewWithClaims(jwt.SigningMethodHS256, base())
 	hmacToken, _ := hmac.SignedString([]byte("guessable"))
 	parts := strings.Split(good, ".")
-	forged := parts[0] + "." + base64Claims(t, `{"iss":"`+DevIssuerName+`","aud":"`+DevAudience+`","sub":"alice","roles":["administrator"],"exp":9999999999,"iat":1}`) + "." + parts[2]
+	forged := parts[0] + "." + base64Claims(
+		t,
+		`{"iss":"`+DevIssuerName+`","aud":"`+DevAudience+`","sub":"alice","roles":["administrator"],"exp":9999999999,"iat":1}`,
+	) + "." + parts[2]
 	for name, token := range map[string]string{
 		"expired":           mint(func(c jwt.MapClaims) { c["exp"] = now.Add(-2 * time.Minute).Unix() }),
 		"no expiry":         mint(func(c jwt.MapClaims) { delete(c, "exp") }),

@@ -27,7 +27,9 @@ import (
 func issuerKeys(ctx context.Context, raw string, refreshEvery time.Duration) (keyfunc.Keyfunc, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "file" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
-		return nil, errors.New("the JWKS URL must be https:// (or file:// for the development issuer, http:// on loopback for tests)")
+		return nil, errors.New(
+			"the JWKS URL must be https:// (or file:// for the development issuer, http:// on loopback for tests)",
+		)
 	}
 	only := keyfunc.Options{Ctx: ctx, UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}}
 	if u.Scheme == "file" {
@@ -42,15 +44,21 @@ func issuerKeys(ctx context.Context, raw string, refreshEvery time.Duration) (ke
 		only.Storage = set.Storage()
 		return keyfunc.New(only)
 	}
-	remote, err := jwkset.NewStorageFromHTTP(u.String(), jwkset.HTTPClientStorageOptions{Ctx: ctx, Client: &http.Client{Timeout: 10 * time.Second},
-		HTTPTimeout: 10 * time.Second, RefreshInterval: refreshEvery, RefreshErrorHandler: func(ctx context.Context, err error) {
-			slog.Default().WarnContext(ctx, "the OIDC issuer's keys could not be read again; the last read are kept", "error", err.Error())
-		}})
+	remote, err := jwkset.NewStorageFromHTTP(
+		u.String(),
+		jwkset.HTTPClientStorageOptions{Ctx: ctx, Client: &http.Client{Timeout: 10 * time.Second},
+			HTTPTimeout: 10 * time.Second, RefreshInterval: refreshEvery, RefreshErrorHandler: func(ctx context.Context, err error) {
+				slog.Default().
+					WarnContext(ctx, "the OIDC issuer's keys could not be read again; the last read are kept", "error", err.Error())
+			}},
+	)
 	if err != nil {
 		return nil, fmt.Errorf("read the OIDC issuer's keys: %w", err)
 	}
-	only.Storage, err = jwkset.NewHTTPClient(jwkset.HTTPClientOptions{HTTPURLs: map[string]jwkset.Storage{u.String(): remote},
-		RefreshUnknownKID: rate.NewLimiter(rate.Every(30*time.Second), 1), RateLimitWaitMax: time.Second})
+	only.Storage, err = jwkset.NewHTTPClient(
+		jwkset.HTTPClientOptions{HTTPURLs: map[string]jwkset.Storage{u.String(): remote},
+			RefreshUnknownKID: rate.NewLimiter(rate.Every(30*time.Second), 1), RateLimitWaitMax: time.Second},
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,12 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	if c.token != nil && time.Now().Add(time.Minute).Before(c.token.Expiry) {
 		return c.token.AccessToken, nil
 	}
-	cfg := clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
+	cfg := clientcredentials.Config{
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret,
+		TokenURL:     c.TokenURL,
+		AuthStyle:    oauth2.AuthStyleInHeader,
+	}
 	if c.Scope != "" {
 		cfg.Scopes = strings.Fields(c.Scope)
 	}

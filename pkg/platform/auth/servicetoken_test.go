@@ -14,7 +14,9 @@ func TestClientCredentialsAsksOnceAndKeepsTheToken(t *testing.T) {
 		calls.Add(1)
 		w.Header().Set("Content-Type", "application/json") // as identity providers answer (RFC 6749 §5.1)
 		id, secret, ok := r.BasicAuth()
-		if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" || !ok || id != "tracking" || secret != "s3cret" {
+		if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" || !ok ||
+			id != "tracking" ||
+			secret != "s3cret" {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
 			return

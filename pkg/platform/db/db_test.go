@@ -18,7 +18,8 @@ func TestTextArrayRoundTripsThroughPostgres(t *testing.T) {
 			t.Errorf("%q came back as %q", in, out)
 		}
 		var whole struct{ A TextArray }
-		if err := gdb.Raw("SELECT ?::text[] AS a", TextArray(in)).Scan(&whole).Error; err != nil || !slices.Equal(whole.A, in) && len(in) > 0 {
+		if err := gdb.Raw("SELECT ?::text[] AS a", TextArray(in)).Scan(&whole).Error; err != nil ||
+			!slices.Equal(whole.A, in) && len(in) > 0 {
 			t.Errorf("%q scanned whole as %q (%v)", in, whole.A, err)
 		}
 	}

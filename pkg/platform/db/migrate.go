@@ -99,7 +99,11 @@ func MigrateSet(ctx context.Context, gdb *gorm.DB, schema, set string, ms []Migr
 		for _, m := range ms {
 			if sum, ok := done[m.Version]; ok {
 				if sum != m.Checksum {
-					return fmt.Errorf("migration %04d_%s.sql changed after it was applied: add a new migration instead", m.Version, m.Name)
+					return fmt.Errorf(
+						"migration %04d_%s.sql changed after it was applied: add a new migration instead",
+						m.Version,
+						m.Name,
+					)
 				}
 				continue
 			}
@@ -126,7 +130,10 @@ func MigrateSet(ctx context.Context, gdb *gorm.DB, schema, set string, ms []Migr
 // SchemaVersion returns the highest applied migration of schema (0 when none).
 func SchemaVersion(ctx context.Context, gdb *gorm.DB, schema string) (int64, error) {
 	var v *int64
-	err := gdb.WithContext(ctx).Raw("SELECT max(version) FROM " + quoteIdent(schema) + ".schema_migrations").Scan(&v).Error
+	err := gdb.WithContext(ctx).
+		Raw("SELECT max(version) FROM " + quoteIdent(schema) + ".schema_migrations").
+		Scan(&v).
+		Error
 	if err != nil || v == nil {
 		return 0, err
 	}

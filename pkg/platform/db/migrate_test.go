@@ -61,7 +61,8 @@ func TestMigrateAppliesOnceInOrderAndRefusesEditedMigrations(t *testing.T) {
 	}
 
 	ms[0].Checksum = "edited"
-	if _, err := Migrate(ctx, gdb, "svc", ms); err == nil || !strings.Contains(err.Error(), "changed after it was applied") {
+	if _, err := Migrate(ctx, gdb, "svc", ms); err == nil ||
+		!strings.Contains(err.Error(), "changed after it was applied") {
 		t.Fatalf("edited migration accepted: %v", err)
 	}
 }

@@ -33,7 +33,10 @@ type Family struct {
 // Erase is the EraseFamily activity. It records the erasure in the service's audit trail
 // before it removes anything (never an unrecorded erasure; a retry records it again), and
 // answers the rows removed: 0 when a retry finds them gone.
-func (f Family) Erase(ctx context.Context, req *familypathv1.EraseFamilyRequest) (*familypathv1.EraseFamilyResponse, error) {
+func (f Family) Erase(
+	ctx context.Context,
+	req *familypathv1.EraseFamilyRequest,
+) (*familypathv1.EraseFamilyResponse, error) {
 	family, err := uuid.Parse(req.GetFamilyId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("the family id is not a uuid", "InvalidArgument", nil)

@@ -61,7 +61,10 @@ func readBody(c *gin.Context) ([]byte, bool) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"})
+			Abort(
+				c,
+				Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large"},
+			)
 			return nil, false
 		}
 		Invalid(c, FieldError{Field: "body", Message: "could not be read"})
@@ -108,7 +111,11 @@ var patternMessages = map[string]string{}
 // The programme's codes, shared by every service's requests.
 func init() {
 	RegisterPattern("planid", `^[a-z0-9][a-z0-9-]*$`, "must be a plan id: lower-case letters, digits and dashes")
-	RegisterPattern("problemcode", `^[A-Z][A-Z0-9_]{1,31}$`, "must be a problem code: upper-case letters, digits and underscores")
+	RegisterPattern(
+		"problemcode",
+		`^[A-Z][A-Z0-9_]{1,31}$`,
+		"must be a problem code: upper-case letters, digits and underscores",
+	)
 	// Reason, event type and finding codes.
 	RegisterPattern("code", `^[A-Z][A-Z0-9_]{1,47}$`, "must be a code: upper-case letters, digits and underscores")
 }
@@ -166,7 +173,10 @@ func decodeError(err error) FieldError {
 	case errors.Is(err, io.EOF):
 		return FieldError{Field: "body", Message: "is required"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "is not a known field"}
+		return FieldError{
+			Field:   strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`),
+			Message: "is not a known field",
+		}
 	default:
 		return FieldError{Field: "body", Message: "is not valid JSON for this request"}
 	}

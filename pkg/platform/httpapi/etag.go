@@ -19,8 +19,15 @@ func SetETag(c *gin.Context, version int64) { c.Header("ETag", ETag(version)) }
 func RequireIfMatch(c *gin.Context, current int64) bool {
 	im := strings.TrimSpace(c.GetHeader("If-Match"))
 	if im == "" {
-		Abort(c, Problem{Type: TypePreconditionNeeded, Status: http.StatusPreconditionRequired, Title: "If-Match is required",
-			Detail: "Send the ETag you last read in If-Match, so that you do not overwrite someone else's change."})
+		Abort(
+			c,
+			Problem{
+				Type:   TypePreconditionNeeded,
+				Status: http.StatusPreconditionRequired,
+				Title:  "If-Match is required",
+				Detail: "Send the ETag you last read in If-Match, so that you do not overwrite someone else's change.",
+			},
+		)
 		return false
 	}
 	want := ETag(current)
@@ -30,7 +37,10 @@ func RequireIfMatch(c *gin.Context, current int64) bool {
 		}
 	}
 	SetETag(c, current)
-	Abort(c, Problem{Type: TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "The resource has changed",
-		Detail: "Read it again, then retry your change with its new ETag."})
+	Abort(
+		c,
+		Problem{Type: TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "The resource has changed",
+			Detail: "Read it again, then retry your change with its new ETag."},
+	)
 	return false
 }

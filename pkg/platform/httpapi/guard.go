@@ -65,10 +65,21 @@ func (g *Guard) Authenticate() gin.HandlerFunc {
 			if ok {
 				reason = err.Error()
 			}
-			_ = g.record(c, auth.Principal{Subject: audit.Anonymous}, "request", "route", routeOf(c), audit.Refused, reason) // logged inside
+			_ = g.record(
+				c,
+				auth.Principal{Subject: audit.Anonymous},
+				"request",
+				"route",
+				routeOf(c),
+				audit.Refused,
+				reason,
+			) // logged inside
 			c.Header("WWW-Authenticate", `Bearer realm="familypath", error="invalid_token"`)
-			Abort(c, Problem{Type: TypeUnauthenticated, Title: "Authentication required", Status: http.StatusUnauthorized,
-				Detail: "Send a valid access token: Authorization: Bearer <token>."})
+			Abort(
+				c,
+				Problem{Type: TypeUnauthenticated, Title: "Authentication required", Status: http.StatusUnauthorized,
+					Detail: "Send a valid access token: Authorization: Bearer <token>."},
+			)
 			return
 		}
 		if !g.Limiter.Allow(c, "sub:"+p.Subject) {
@@ -152,7 +163,15 @@ func (g *Guard) Family(c *gin.Context, a policy.Action, familyID string) (policy
 		var err error
 		if acc, err = g.Relationships.Family(c.Request.Context(), p, s, familyID); err != nil {
 			g.Log.WarnContext(c.Request.Context(), "relationship unknown: access refused", "error", err.Error())
-			_ = g.record(c, p, string(a), "family", familyID, audit.Refused, "relationship could not be checked") // logged inside
+			_ = g.record(
+				c,
+				p,
+				string(a),
+				"family",
+				familyID,
+				audit.Refused,
+				"relationship could not be checked",
+			) // logged inside
 			Unavailable(c, "Access to this family cannot be checked now; try again shortly.")
 			return policy.None, false
 		}
@@ -204,8 +223,11 @@ func (g *Guard) refuse(c *gin.Context, p auth.Principal, a policy.Action, resour
 }
 
 func (g *Guard) record(c *gin.Context, p auth.Principal, action, resourceType, id, outcome, reason string) error {
-	_, err := g.Trail.Append(c.Request.Context(), audit.Event{Actor: p.Subject, Roles: p.Roles, Action: action, ResourceType: resourceType,
-		ResourceID: id, Outcome: outcome, Reason: reason, RequestID: c.GetString(requestIDKey)})
+	_, err := g.Trail.Append(
+		c.Request.Context(),
+		audit.Event{Actor: p.Subject, Roles: p.Roles, Action: action, ResourceType: resourceType,
+			ResourceID: id, Outcome: outcome, Reason: reason, RequestID: c.GetString(requestIDKey)},
+	)
 	if err != nil {
 		g.Log.ErrorContext(c.Request.Context(), "audit trail append failed", "error", err.Error(), "outcome", outcome)
 	}

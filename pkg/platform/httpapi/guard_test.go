@@ -153,13 +153,15 @@ func TestIdempotentReplaysComeAfterAuthorisationAndOnlyToTheirCaller(t *testing.
 	if w := send("cw.lead"); w.Code != http.StatusCreated || calls != 1 {
 		t.Fatalf("lead: %d %s", w.Code, w.Body)
 	}
-	if w := send("cw.lead"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "true" || calls != 1 {
+	if w := send("cw.lead"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "true" ||
+		calls != 1 {
 		t.Errorf("the lead's retry was not replayed: %d, calls %d", w.Code, calls)
 	}
 	if w := send("cw.stranger"); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "cw.lead") {
 		t.Errorf("a caller with no relationship got %d %s", w.Code, w.Body)
 	}
-	if w := send("cw.second"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "" || !strings.Contains(w.Body.String(), "cw.second") {
+	if w := send("cw.second"); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "" ||
+		!strings.Contains(w.Body.String(), "cw.second") {
 		t.Errorf("another allowed caller with the same key got another's answer: %d %s", w.Code, w.Body)
 	}
 }

@@ -49,14 +49,22 @@ func problemOf(t *testing.T, w *httptest.ResponseRecorder) Problem {
 }
 
 type thing struct {
-	Name  string   `json:"name" validate:"required,max=5"`
+	Name  string   `json:"name"  validate:"required,max=5"`
 	Codes []string `json:"codes" validate:"required,min=2,dive,oneof=A B C"`
 	Count int      `json:"count" validate:"min=0,max=10"`
 }
 
 func engine(checks ...metrics.Check) *gin.Engine {
-	r := NewEngine(Options{Log: quiet, Registerer: prometheus.NewRegistry(), Checks: checks, OpenAPI: []byte("openapi: 3.0.3"), MaxBodyBytes: 256,
-		RouteBodyLimits: map[string]int64{"POST /uploads/:kind": 1024}})
+	r := NewEngine(
+		Options{
+			Log:             quiet,
+			Registerer:      prometheus.NewRegistry(),
+			Checks:          checks,
+			OpenAPI:         []byte("openapi: 3.0.3"),
+			MaxBodyBytes:    256,
+			RouteBodyLimits: map[string]int64{"POST /uploads/:kind": 1024},
+		},
+	)
 	r.POST("/uploads/:kind", func(c *gin.Context) {
 		n, err := io.Copy(io.Discard, c.Request.Body)
 		if err != nil {
@@ -142,7 +150,8 @@ func TestIfMatch(t *testing.T) {
 	if w.Code != http.StatusPreconditionFailed || w.Header().Get("ETag") != `"v3"` {
 		t.Errorf("stale If-Match: %d etag %q", w.Code, w.Header().Get("ETag"))
 	}
-	if w := do(t, engine(), "PUT", "/things/1", "{}", "If-Match", `W/"v3"`); w.Code != 204 || w.Header().Get("ETag") != `"v4"` {
+	if w := do(t, engine(), "PUT", "/things/1", "{}", "If-Match", `W/"v3"`); w.Code != 204 ||
+		w.Header().Get("ETag") != `"v4"` {
 		t.Errorf("current If-Match: %d", w.Code)
 	}
 }
@@ -154,7 +163,8 @@ func TestReadyzReportsEachDependency(t *testing.T) {
 		t.Errorf("ready: %d", w.Code)
 	}
 	w := do(t, engine(ok, down), "GET", "/readyz", "")
-	if w.Code != 503 || !strings.Contains(w.Body.String(), `"redis":"unreachable"`) || strings.Contains(w.Body.String(), "refused") {
+	if w.Code != 503 || !strings.Contains(w.Body.String(), `"redis":"unreachable"`) ||
+		strings.Contains(w.Body.String(), "refused") {
 		t.Errorf("not ready: %d %s", w.Code, w.Body)
 	}
 	if w := do(t, engine(down), "GET", "/healthz", ""); w.Code != 200 {
@@ -308,7 +318,12 @@ func TestRateLimitCountsEachCallerAcrossReplicas(t *testing.T) {
 		t.Errorf("bob is limited by alice's requests: %d", w.Code)
 	}
 	// Redis down: requests go through (limits protect; they do not decide access).
-	down := &RateLimiter{Redis: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond}), Service: service, PerMinute: 1, Log: quiet}
+	down := &RateLimiter{
+		Redis:     redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond}),
+		Service:   service,
+		PerMinute: 1,
+		Log:       quiet,
+	}
 	r := engine()
 	r.GET("/x", func(c *gin.Context) {
 		first := down.Allow(c, "carol") // over the limit of 1 on the second, were Redis counting
@@ -322,7 +337,13 @@ func TestRateLimitCountsEachCallerAcrossReplicas(t *testing.T) {
 }
 
 func TestRequestsHaveADeadline(t *testing.T) {
-	r := NewEngine(Options{Log: quiet, RequestTimeout: 50 * time.Millisecond, RouteBodyLimits: map[string]int64{"POST /stream": 1 << 20}})
+	r := NewEngine(
+		Options{
+			Log:             quiet,
+			RequestTimeout:  50 * time.Millisecond,
+			RouteBodyLimits: map[string]int64{"POST /stream": 1 << 20},
+		},
+	)
 	deadline := func(c *gin.Context) {
 		_, ok := c.Request.Context().Deadline()
 		c.String(http.StatusOK, "%v", ok)
@@ -358,7 +379,8 @@ func TestIdempotencyKeepsNoRefusal(t *testing.T) {
 		}
 		status = http.StatusCreated
 		before := calls
-		if w := do(t, r, "POST", "/orders", `{}`, HeaderIdempotencyKey, key); w.Code != http.StatusCreated || calls != before+1 {
+		if w := do(t, r, "POST", "/orders", `{}`, HeaderIdempotencyKey, key); w.Code != http.StatusCreated ||
+			calls != before+1 {
 			t.Errorf("after a %d the retry was not run: %d, calls %d", refused, w.Code, calls-before)
 		}
 	}

@@ -51,7 +51,13 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader(HeaderIdempotencyKey)
 		if !validIdempotencyKey.MatchString(key) {
-			Invalid(c, FieldError{Field: "header " + HeaderIdempotencyKey, Message: "is required on this request: 8 to 128 letters, digits or ._:- (a UUID is ideal)"})
+			Invalid(
+				c,
+				FieldError{
+					Field:   "header " + HeaderIdempotencyKey,
+					Message: "is required on this request: 8 to 128 letters, digits or ._:- (a UUID is ideal)",
+				},
+			)
 			return
 		}
 		body, ok := readBody(c)
@@ -89,7 +95,9 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 			return
 		}
 		done, _ := json.Marshal(storedAnswer{State: "done", Fingerprint: fp, Status: status,
-			ContentType: rec.Header().Get("Content-Type"), Location: rec.Header().Get("Location"), Body: rec.body.Bytes()})
+			ContentType: rec.Header().
+				Get("Content-Type"),
+			Location: rec.Header().Get("Location"), Body: rec.body.Bytes()})
 		if err := i.Redis.Set(context.WithoutCancel(ctx), rkey, done, ttl).Err(); err != nil {
 			i.Log.WarnContext(ctx, "could not store idempotent answer", "error", err.Error())
 		}
@@ -100,7 +108,12 @@ func (i *Idempotency) Require() gin.HandlerFunc {
 // refusal or absence that a later retry may find otherwise (401, 403, 404, 423 restricted, 429).
 func replayable(status int) bool {
 	switch status {
-	case http.StatusAccepted, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusLocked, http.StatusTooManyRequests:
+	case http.StatusAccepted,
+		http.StatusUnauthorized,
+		http.StatusForbidden,
+		http.StatusNotFound,
+		http.StatusLocked,
+		http.StatusTooManyRequests:
 		return false
 	}
 	return status < 500

@@ -12,7 +12,13 @@ import (
 // ByID reads the resource named by the path's :id: 400 when the id is not a UUID, 404 when
 // get answers notFound, 500 (logged) on any other error. what names the resource in
 // answers and logs ("Upload"); the id itself is never echoed.
-func ByID[T any](c *gin.Context, log *slog.Logger, what string, get func(context.Context, uuid.UUID) (T, error), notFound error) (T, bool) {
+func ByID[T any](
+	c *gin.Context,
+	log *slog.Logger,
+	what string,
+	get func(context.Context, uuid.UUID) (T, error),
+	notFound error,
+) (T, bool) {
 	var zero T
 	id, ok := PathUUID(c, "id")
 	if !ok {

@@ -73,7 +73,14 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				log.ErrorContext(c.Request.Context(), "panic in handler", "route", c.FullPath(), "panic_type", typeName(r))
+				log.ErrorContext(
+					c.Request.Context(),
+					"panic in handler",
+					"route",
+					c.FullPath(),
+					"panic_type",
+					typeName(r),
+				)
 				Internal(c)
 			}
 		}()
@@ -101,8 +108,11 @@ func bodyLimit(def int64, routes map[string]int64) gin.HandlerFunc {
 			max = l
 		}
 		if c.Request.ContentLength > max {
-			Abort(c, Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large",
-				Detail: "The limit is " + strconv.FormatInt(max, 10) + " bytes."})
+			Abort(
+				c,
+				Problem{Type: TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Request body too large",
+					Detail: "The limit is " + strconv.FormatInt(max, 10) + " bytes."},
+			)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)

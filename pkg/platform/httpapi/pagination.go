@@ -34,7 +34,10 @@ func ParsePage(c *gin.Context) (PageRequest, bool) {
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxPageSize {
-			errs = append(errs, FieldError{Field: "limit", Message: "must be a whole number from 1 to " + strconv.Itoa(MaxPageSize)})
+			errs = append(
+				errs,
+				FieldError{Field: "limit", Message: "must be a whole number from 1 to " + strconv.Itoa(MaxPageSize)},
+			)
 		}
 		pr.Limit = n
 	}

@@ -78,7 +78,15 @@ func NotFound(c *gin.Context, what string) {
 // logged, not returned.
 func Unavailable(c *gin.Context, detail string) {
 	c.Header("Retry-After", RetryAfterSeconds)
-	Abort(c, Problem{Type: TypeUnavailable, Title: "A dependency is unavailable", Status: http.StatusServiceUnavailable, Detail: detail})
+	Abort(
+		c,
+		Problem{
+			Type:   TypeUnavailable,
+			Title:  "A dependency is unavailable",
+			Status: http.StatusServiceUnavailable,
+			Detail: detail,
+		},
+	)
 }
 
 // Internal answers 500 with a generic body; the cause is logged by the caller.

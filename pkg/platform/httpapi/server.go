@@ -75,7 +75,14 @@ func Serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Hand
 }
 
 // ServeListener is Serve on an open listener (tests pass port 0 listeners).
-func ServeListener(ctx context.Context, log *slog.Logger, name string, lis net.Listener, h http.Handler, grace time.Duration) error {
+func ServeListener(
+	ctx context.Context,
+	log *slog.Logger,
+	name string,
+	lis net.Listener,
+	h http.Handler,
+	grace time.Duration,
+) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

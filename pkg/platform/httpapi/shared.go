@@ -33,7 +33,11 @@ func WithSharedComponents(doc []byte) ([]byte, error) {
 		for j := 0; j+1 < len(items.Content); j += 2 {
 			name := items.Content[j].Value
 			if lookup(target, name) != nil {
-				return nil, fmt.Errorf("the document defines components.%s.%s, which every service shares (pkg/platform/httpapi/openapi-shared.yaml): refer to it, do not define it", section, name)
+				return nil, fmt.Errorf(
+					"the document defines components.%s.%s, which every service shares (pkg/platform/httpapi/openapi-shared.yaml): refer to it, do not define it",
+					section,
+					name,
+				)
 			}
 			target.Content = append(target.Content, items.Content[j], items.Content[j+1])
 		}

@@ -25,7 +25,10 @@ const RetryAfterSeconds = "5"
 func Fail(c *gin.Context, log *slog.Logger, what string, err error) {
 	if Unreachable(err) {
 		log.WarnContext(c.Request.Context(), what+": a dependency is unreachable", "error", err.Error())
-		Unavailable(c, "A dependency (the database, the cache or the workflow service) did not answer; nothing was changed by this request. Retry shortly.")
+		Unavailable(
+			c,
+			"A dependency (the database, the cache or the workflow service) did not answer; nothing was changed by this request. Retry shortly.",
+		)
 		return
 	}
 	log.ErrorContext(c.Request.Context(), what, "error", err.Error())
@@ -45,16 +48,22 @@ func Unreachable(err error) bool {
 	var unavailable *serviceerror.Unavailable
 	var deadline *serviceerror.DeadlineExceeded
 	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed),
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, sql.ErrConnDone):
 		return true
 	case errors.As(err, &connectErr), errors.As(err, &netErr), errors.As(err, &unavailable), errors.As(err, &deadline):
 		return true
 	case errors.As(err, &pgErr):
 		// Class 08: connection exceptions; 57P01-57P03: shut down, crashed, starting up;
 		// 53300: too many connections.
-		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || pgErr.Code == "53300"
+		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" ||
+			pgErr.Code == "53300"
 	}
 	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }

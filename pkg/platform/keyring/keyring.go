@@ -50,7 +50,10 @@ func Parse(text string) (*Keyring, error) {
 		}
 		id, b64, ok := strings.Cut(line, ":")
 		if !ok || !idPattern.MatchString(id) {
-			return nil, fmt.Errorf("key line %d: want id:base64key with an id of 1 to 32 letters, digits, '.', '_' or '-'", n+1)
+			return nil, fmt.Errorf(
+				"key line %d: want id:base64key with an id of 1 to 32 letters, digits, '.', '_' or '-'",
+				n+1,
+			)
 		}
 		key, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil || len(key) != 32 {

@@ -84,7 +84,9 @@ func mustGenerate(t *testing.T, id string) string {
 }
 
 func TestCommentsMayHoldCommas(t *testing.T) {
-	ring, err := Parse("# test only, committed on purpose, protects nothing\n" + mustGenerate(t, "k1") + "," + mustGenerate(t, "k2"))
+	ring, err := Parse(
+		"# test only, committed on purpose, protects nothing\n" + mustGenerate(t, "k1") + "," + mustGenerate(t, "k2"),
+	)
 	if err != nil || ring.ActiveID() != "k1" {
 		t.Fatalf("%v %v", ring, err)
 	}

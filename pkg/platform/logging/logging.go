@@ -24,7 +24,24 @@ func New(w io.Writer, level, service, mode string) *slog.Logger {
 }
 
 // Keys that must never carry a value into a log line.
-var personalKeys = []string{"name", "forename", "surname", "dob", "birth", "address", "postcode", "uprn", "nino", "nhs", "upn", "pnc", "email", "phone", "note", "body"}
+var personalKeys = []string{
+	"name",
+	"forename",
+	"surname",
+	"dob",
+	"birth",
+	"address",
+	"postcode",
+	"uprn",
+	"nino",
+	"nhs",
+	"upn",
+	"pnc",
+	"email",
+	"phone",
+	"note",
+	"body",
+}
 
 func redact(_ []string, a slog.Attr) slog.Attr {
 	k := strings.ToLower(a.Key)

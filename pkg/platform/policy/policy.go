@@ -40,8 +40,25 @@ const (
 )
 
 // Actions lists every action (for the table test).
-var Actions = []Action{FamilyRead, FamilyWrite, FamilyAllocate, FamilyRestrict, ClaimRead, ClaimDecide, ExtractLoad, ExtractRead,
-	IdentifyRun, ReviewDecide, ReportRead, AuditRead, PayloadDecode, EvidenceRead, ClaimPay, FamilyRefer, ReportFamilyRows}
+var Actions = []Action{
+	FamilyRead,
+	FamilyWrite,
+	FamilyAllocate,
+	FamilyRestrict,
+	ClaimRead,
+	ClaimDecide,
+	ExtractLoad,
+	ExtractRead,
+	IdentifyRun,
+	ReviewDecide,
+	ReportRead,
+	AuditRead,
+	PayloadDecode,
+	EvidenceRead,
+	ClaimPay,
+	FamilyRefer,
+	ReportFamilyRows,
+}
 
 // Relationship is the caller's relationship to one record, strongest first.
 type Relationship int
@@ -55,7 +72,13 @@ const (
 	AuditAssigned                 // the claim is in audit and assigned to the caller
 )
 
-var relationshipNames = map[Relationship]string{None: "none", SameTeam: "same_team", Allocated: "allocated", LeadProfessional: "lead_professional", AuditAssigned: "audit_assigned"}
+var relationshipNames = map[Relationship]string{
+	None:             "none",
+	SameTeam:         "same_team",
+	Allocated:        "allocated",
+	LeadProfessional: "lead_professional",
+	AuditAssigned:    "audit_assigned",
+}
 
 // Relationships lists every relationship (for the table test).
 var Relationships = []Relationship{None, SameTeam, Allocated, LeadProfessional, AuditAssigned}
@@ -74,9 +97,17 @@ func ParseRelationship(s string) Relationship {
 
 // byRole: actions a role may take on no record in particular.
 var byRole = map[string][]Action{
-	auth.RoleCaseworker:       {FamilyRefer},
-	auth.RoleTeamManager:      {ReportRead, FamilyRefer},
-	auth.RoleDataAnalyst:      {ExtractLoad, ExtractRead, IdentifyRun, ReviewDecide, ReportRead, ReportFamilyRows, EvidenceRead},
+	auth.RoleCaseworker:  {FamilyRefer},
+	auth.RoleTeamManager: {ReportRead, FamilyRefer},
+	auth.RoleDataAnalyst: {
+		ExtractLoad,
+		ExtractRead,
+		IdentifyRun,
+		ReviewDecide,
+		ReportRead,
+		ReportFamilyRows,
+		EvidenceRead,
+	},
 	auth.RoleAuditor:          {AuditRead},
 	auth.RoleProgrammeManager: {ReportRead, ReportFamilyRows, ClaimPay},
 	auth.RolePartnerWorker:    {FamilyRefer},
@@ -100,7 +131,13 @@ var onRecord = map[string]map[Action][]Relationship{
 		FamilyWrite: {LeadProfessional},
 	},
 	auth.RoleAuditor: {
-		ClaimRead:   {None, SameTeam, Allocated, LeadProfessional, AuditAssigned}, // spot checks of any claim (each read audited)
+		ClaimRead: {
+			None,
+			SameTeam,
+			Allocated,
+			LeadProfessional,
+			AuditAssigned,
+		}, // spot checks of any claim (each read audited)
 		ClaimDecide: {AuditAssigned},
 	},
 	auth.RoleAdministrator: { // allocate any family and restrict its processing (for the data protection officer); read none

@@ -23,8 +23,16 @@ var allowed = map[string][]string{
 		"family.write@same_team", "family.write@allocated", "family.write@lead_professional",
 		"family.allocate@same_team",
 	},
-	auth.RolePartnerWorker:    {"family.refer", "family.read@lead_professional", "family.write@lead_professional"},
-	auth.RoleDataAnalyst:      {"extract.load", "extract.read", "identify.run", "review.decide", "report.read", "report.family_rows", "evidence.read"},
+	auth.RolePartnerWorker: {"family.refer", "family.read@lead_professional", "family.write@lead_professional"},
+	auth.RoleDataAnalyst: {
+		"extract.load",
+		"extract.read",
+		"identify.run",
+		"review.decide",
+		"report.read",
+		"report.family_rows",
+		"evidence.read",
+	},
 	auth.RoleAuditor:          {"audit.read", "claim.read", "claim.decide@audit_assigned"},
 	auth.RoleProgrammeManager: {"report.read", "report.family_rows", "claim.pay"},
 	auth.RoleService:          {"evidence.read"},
@@ -39,7 +47,8 @@ func TestEveryRoleRelationshipAndAction(t *testing.T) {
 		p := auth.Principal{Subject: "u", Roles: []string{role}}
 		for _, rel := range Relationships {
 			for _, a := range Actions {
-				want := slices.Contains(allowed[role], string(a)) || slices.Contains(allowed[role], fmt.Sprintf("%s@%s", a, rel))
+				want := slices.Contains(allowed[role], string(a)) ||
+					slices.Contains(allowed[role], fmt.Sprintf("%s@%s", a, rel))
 				got := Decide(p, a, rel)
 				if got.Allowed != want {
 					t.Errorf("%s %s as %s: allowed=%v, want %v (%s)", role, a, rel, got.Allowed, want, got.Reason)
@@ -68,7 +77,8 @@ func TestNoRoleMeansNothing(t *testing.T) {
 
 func TestRolesAddUp(t *testing.T) {
 	p := auth.Principal{Subject: "u", Roles: []string{auth.RoleDataAnalyst, auth.RoleCaseworker}}
-	if !Decide(p, ExtractLoad, None).Allowed || !Decide(p, FamilyRead, Allocated).Allowed || Decide(p, FamilyRead, None).Allowed {
+	if !Decide(p, ExtractLoad, None).Allowed || !Decide(p, FamilyRead, Allocated).Allowed ||
+		Decide(p, FamilyRead, None).Allowed {
 		t.Error("a caller with two roles has exactly the union of their rights")
 	}
 }
@@ -115,7 +125,8 @@ func TestARestrictedFamilyIsReadButNotChanged(t *testing.T) {
 	if !DecideFamily(lead, FamilyWrite, Access{Relationship: LeadProfessional}).Allowed {
 		t.Error("the lead professional cannot change an unrestricted family")
 	}
-	if d := DecideFamily(auth.Principal{Subject: "s", Roles: []string{auth.RoleCaseworker}}, FamilyWrite, Access{Restricted: true}); d.Allowed || d.Restricted {
+	if d := DecideFamily(auth.Principal{Subject: "s", Roles: []string{auth.RoleCaseworker}}, FamilyWrite, Access{Restricted: true}); d.Allowed ||
+		d.Restricted {
 		t.Errorf("a stranger is refused for restriction, not for having no relationship: %+v", d)
 	}
 }

@@ -51,7 +51,12 @@ func Status(ctx context.Context, gdb *gorm.DB, columns []Column) ([]Count, error
 			KeyID string
 			Rows  int64
 		}
-		q := fmt.Sprintf("SELECT %s AS key_id, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1 ORDER BY 1", c.keyID(), c.Table, c.Column) // #nosec G201 -- names from the service's code, not input
+		q := fmt.Sprintf(
+			"SELECT %s AS key_id, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1 ORDER BY 1",
+			c.keyID(),
+			c.Table,
+			c.Column,
+		) // #nosec G201 -- names from the service's code, not input
 		if err := gdb.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("%s: %w", c, err)
 		}
@@ -67,7 +72,14 @@ var ErrKeyInUse = errors.New("the key still seals rows: run reseal until none re
 
 // PrintStatus writes the counts, and when dropping names a key, fails with ErrKeyInUse while
 // any row is sealed under it (or the key is the ring's first, which seals new rows).
-func PrintStatus(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []Column, dropping string, out io.Writer) error {
+func PrintStatus(
+	ctx context.Context,
+	gdb *gorm.DB,
+	keys *keyring.Keyring,
+	columns []Column,
+	dropping string,
+	out io.Writer,
+) error {
 	counts, err := Status(ctx, gdb, columns)
 	if err != nil {
 		return err
@@ -102,7 +114,14 @@ func PrintStatus(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, colum
 // Reseal seals again, under the ring's first key, every value of every column sealed under
 // another key, batch by batch, each batch in its own transaction: safe to stop and run again.
 // It answers how many values it resealed.
-func Reseal(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []Column, batch int, out io.Writer) (int, error) {
+func Reseal(
+	ctx context.Context,
+	gdb *gorm.DB,
+	keys *keyring.Keyring,
+	columns []Column,
+	batch int,
+	out io.Writer,
+) (int, error) {
 	total := 0
 	err := db.WithPgx(ctx, gdb, func(pc *pgx.Conn) error {
 		for _, c := range columns {
@@ -133,8 +152,19 @@ func resealBatch(ctx context.Context, pc *pgx.Conn, keys *keyring.Keyring, c Col
 	defer func() { _ = tx.Rollback(ctx) }()
 	keyCols := strings.Join(c.Key, ", ")
 	// #nosec G201 -- table and column names come from the service's code, never from input
-	rows, err := tx.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s <> $1 LIMIT $2 FOR UPDATE", keyCols, c.Column, c.Table, c.Column, c.keyID()),
-		keys.ActiveID(), batch)
+	rows, err := tx.Query(
+		ctx,
+		fmt.Sprintf(
+			"SELECT %s, %s FROM %s WHERE %s IS NOT NULL AND %s <> $1 LIMIT $2 FOR UPDATE",
+			keyCols,
+			c.Column,
+			c.Table,
+			c.Column,
+			c.keyID(),
+		),
+		keys.ActiveID(),
+		batch,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -194,7 +224,16 @@ func Verify(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, columns []
 	err := db.WithPgx(ctx, gdb, func(pc *pgx.Conn) error {
 		for _, c := range columns {
 			// #nosec G201 -- table and column names come from the service's code, never from input
-			rows, err := pc.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s IS NOT NULL", strings.Join(c.Key, ", "), c.Column, c.Table, c.Column))
+			rows, err := pc.Query(
+				ctx,
+				fmt.Sprintf(
+					"SELECT %s, %s FROM %s WHERE %s IS NOT NULL",
+					strings.Join(c.Key, ", "),
+					c.Column,
+					c.Table,
+					c.Column,
+				),
+			)
 			if err != nil {
 				return fmt.Errorf("%s: %w", c, err)
 			}

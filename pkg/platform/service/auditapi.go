@@ -42,8 +42,13 @@ func listAuditEvents(c *gin.Context, d *Deps) {
 	if !ok {
 		return
 	}
-	f := audit.Filter{Actor: c.Query("actor"), ResourceType: c.Query("resource_type"), ResourceID: c.Query("resource_id"),
-		Outcome: c.Query("outcome"), Limit: page.Limit + 1}
+	f := audit.Filter{
+		Actor:        c.Query("actor"),
+		ResourceType: c.Query("resource_type"),
+		ResourceID:   c.Query("resource_id"),
+		Outcome:      c.Query("outcome"),
+		Limit:        page.Limit + 1,
+	}
 	if after != nil {
 		f.AfterSeq = *after
 	}

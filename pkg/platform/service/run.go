@@ -106,7 +106,12 @@ var builtin = []struct{ name, summary string }{
 
 // usage writes the service's subcommands with what each does.
 func usage(w io.Writer, def Definition) {
-	fmt.Fprintf(w, "usage: %s <subcommand> [flags]   (%s <subcommand> --help for its flags)\n\nsubcommands:\n", def.Name, def.Name)
+	fmt.Fprintf(
+		w,
+		"usage: %s <subcommand> [flags]   (%s <subcommand> --help for its flags)\n\nsubcommands:\n",
+		def.Name,
+		def.Name,
+	)
 	for _, b := range builtin {
 		fmt.Fprintf(w, "  %-18s %s\n", b.name, b.summary)
 	}
@@ -167,7 +172,19 @@ func SchedulePlans(d *Deps, what string, schedule func(*outcomes.Plan) (temporal
 		if err != nil {
 			return fmt.Errorf("schedule the %s of %s: %w", what, id, err)
 		}
-		d.Log.Info(what+" scheduled", "plan", id, "version", p.Version, "created", len(rep.Created), "existing", len(rep.Existing), "closed", len(rep.Closed))
+		d.Log.Info(
+			what+" scheduled",
+			"plan",
+			id,
+			"version",
+			p.Version,
+			"created",
+			len(rep.Created),
+			"existing",
+			len(rep.Existing),
+			"closed",
+			len(rep.Closed),
+		)
 	}
 	return nil
 }
@@ -306,8 +323,13 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 		closers = append(closers, d.Temporal.Close)
 	}
 	if need.DB {
-		d.Audit = audit.Trail{DB: d.DB, Schema: def.Name, Key: s.AuditKey, Anchor: auditAnchor(def.Name, log, d.Metrics),
-			Failed: AuditWriteFailures(def.Name, d.Metrics)}
+		d.Audit = audit.Trail{
+			DB:     d.DB,
+			Schema: def.Name,
+			Key:    s.AuditKey,
+			Anchor: auditAnchor(def.Name, log, d.Metrics),
+			Failed: AuditWriteFailures(def.Name, d.Metrics),
+		}
 	}
 	if need.Auth {
 		v, err := auth.NewVerifier(ctx, s.OIDC)
@@ -326,7 +348,12 @@ func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog
 func NewGuard(def Definition, d *Deps, v *auth.Verifier) *httpapi.Guard {
 	// Requests' audit rows go through one batcher (group commit): reads do not queue for the chain one by one.
 	g := &httpapi.Guard{Verifier: v, Trail: &audit.Batcher{Trail: d.Audit}, Log: d.Log,
-		Limiter: &httpapi.RateLimiter{Redis: d.Redis, Service: def.Name, PerMinute: d.Settings.RateLimitPerMinute, Log: d.Log}}
+		Limiter: &httpapi.RateLimiter{
+			Redis:     d.Redis,
+			Service:   def.Name,
+			PerMinute: d.Settings.RateLimitPerMinute,
+			Log:       d.Log,
+		}}
 	if def.Relationships != nil {
 		g.Relationships = def.Relationships(d)
 	} else if d.Settings.CaseURL != "" {
@@ -343,13 +370,25 @@ func (d *Deps) Upstream(name string) *upstream.Service {
 func (d *Deps) checks() []metrics.Check {
 	var cs []metrics.Check
 	if d.DB != nil {
-		cs = append(cs, metrics.Check{Name: "postgres", Ping: func(ctx context.Context) error { return db.Ping(ctx, d.DB) }})
+		cs = append(
+			cs,
+			metrics.Check{Name: "postgres", Ping: func(ctx context.Context) error { return db.Ping(ctx, d.DB) }},
+		)
 	}
 	if d.Redis != nil {
-		cs = append(cs, metrics.Check{Name: "redis", Ping: func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() }})
+		cs = append(
+			cs,
+			metrics.Check{Name: "redis", Ping: func(ctx context.Context) error { return d.Redis.Ping(ctx).Err() }},
+		)
 	}
 	if d.Temporal != nil {
-		cs = append(cs, metrics.Check{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, d.Temporal) }})
+		cs = append(
+			cs,
+			metrics.Check{
+				Name: "temporal",
+				Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, d.Temporal) },
+			},
+		)
 	}
 	return cs
 }
@@ -391,8 +430,17 @@ func NewEngine(def Definition, d *Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := httpapi.NewEngine(httpapi.Options{Log: d.Log, Registerer: d.Metrics, Checks: d.checks(), OpenAPI: doc, RouteBodyLimits: def.BodyLimits,
-		RequestTimeout: d.Settings.RequestTimeout, TrustedProxies: d.Settings.TrustedProxies})
+	r := httpapi.NewEngine(
+		httpapi.Options{
+			Log:             d.Log,
+			Registerer:      d.Metrics,
+			Checks:          d.checks(),
+			OpenAPI:         doc,
+			RouteBodyLimits: def.BodyLimits,
+			RequestTimeout:  d.Settings.RequestTimeout,
+			TrustedProxies:  d.Settings.TrustedProxies,
+		},
+	)
 	if d.Guard == nil {
 		return nil, errors.New("the API needs its guard (OIDC settings)")
 	}
@@ -424,7 +472,14 @@ func serve(ctx context.Context, def Definition, d *Deps) error {
 // serveOps serves metrics, /healthz and /readyz: ready while the dependencies answer and,
 // for a worker, while Temporal sees its pollers (extra checks).
 func serveOps(ctx context.Context, d *Deps, extra ...metrics.Check) error {
-	return httpapi.Serve(ctx, d.Log, "metrics", d.Settings.MetricsAddr, metrics.Handler(d.Log, d.Metrics, append(d.checks(), extra...)), d.Settings.ShutdownGrace)
+	return httpapi.Serve(
+		ctx,
+		d.Log,
+		"metrics",
+		d.Settings.MetricsAddr,
+		metrics.Handler(d.Log, d.Metrics, append(d.checks(), extra...)),
+		d.Settings.ShutdownGrace,
+	)
 }
 
 // DescribeActivityName is the activity every service worker hosts on its own task queue, so
@@ -458,11 +513,20 @@ func EraseActivityName(service string) string { return service + ".EraseFamily" 
 func runWorker(ctx context.Context, def Definition, d *Deps) error {
 	checkAuditTail(ctx, d)
 	identity := temporalx.WorkerIdentity(def.Name)
-	w := worker.New(d.Temporal, def.Name, worker.Options{Identity: identity, WorkerStopTimeout: d.Settings.WorkerStopTimeout})
+	w := worker.New(
+		d.Temporal,
+		def.Name,
+		worker.Options{Identity: identity, WorkerStopTimeout: d.Settings.WorkerStopTimeout},
+	)
 	if err := RegisterWorker(def, d, w); err != nil {
 		return err
 	}
-	polling := temporalx.PollerCheck{Client: d.Temporal, TaskQueue: def.Name, Type: enumspb.TASK_QUEUE_TYPE_ACTIVITY, Identity: identity}
+	polling := temporalx.PollerCheck{
+		Client:    d.Temporal,
+		TaskQueue: def.Name,
+		Type:      enumspb.TASK_QUEUE_TYPE_ACTIVITY,
+		Identity:  identity,
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serveOps(ctx, d, metrics.Check{Name: "pollers", Ping: polling.Ping}) })
 	g.Go(func() error { return RunTemporalWorker(ctx, w) })
@@ -494,7 +558,9 @@ func withDataCommands(def Definition) map[string]Command {
 		return cmds
 	}
 	need := Needs{DB: true, PersonalData: true}
-	cmds["reseal"] = Command{Summary: "seal every sealed column again under FIELD_KEYS' first key, after a rotation (safe to stop and run again)", Needs: need,
+	cmds["reseal"] = Command{
+		Summary: "seal every sealed column again under FIELD_KEYS' first key, after a rotation (safe to stop and run again)",
+		Needs:   need,
 		Run: func(ctx context.Context, d *Deps, args []string, out io.Writer) error {
 			fs := flag.NewFlagSet("reseal", flag.ContinueOnError)
 			fs.SetOutput(out)
@@ -507,13 +573,24 @@ func withDataCommands(def Definition) map[string]Command {
 				err = sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, "", out)
 			}
 			return err
-		}}
-	cmds["keys-status"] = Command{Summary: "count each sealed column's rows under each FIELD_KEYS key; --dropping ID fails while any row needs key ID; --verify opens every value", Needs: need,
+		},
+	}
+	cmds["keys-status"] = Command{
+		Summary: "count each sealed column's rows under each FIELD_KEYS key; --dropping ID fails while any row needs key ID; --verify opens every value",
+		Needs:   need,
 		Run: func(ctx context.Context, d *Deps, args []string, out io.Writer) error {
 			fs := flag.NewFlagSet("keys-status", flag.ContinueOnError)
 			fs.SetOutput(out)
-			dropping := fs.String("dropping", "", "a key id about to be dropped from FIELD_KEYS: fail while any row is sealed under it")
-			verify := fs.Bool("verify", false, "open every sealed value with FIELD_KEYS, failing on the first that does not open")
+			dropping := fs.String(
+				"dropping",
+				"",
+				"a key id about to be dropped from FIELD_KEYS: fail while any row is sealed under it",
+			)
+			verify := fs.Bool(
+				"verify",
+				false,
+				"open every sealed value with FIELD_KEYS, failing on the first that does not open",
+			)
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -525,7 +602,8 @@ func withDataCommands(def Definition) map[string]Command {
 				fmt.Fprintf(os.Stdout, "every sealed value opens with FIELD_KEYS (%d)\n", n)
 			}
 			return sealed.PrintStatus(ctx, d.DB, d.Settings.FieldKeys, def.Sealed, *dropping, os.Stdout)
-		}}
+		},
+	}
 	return cmds
 }
 
@@ -566,7 +644,14 @@ func checkAuditTail(ctx context.Context, d *Deps) {
 	case err != nil:
 		d.Log.WarnContext(ctx, "the audit trail could not be checked at start", "error", err.Error())
 	case !rep.OK():
-		d.Log.ErrorContext(ctx, "the audit trail is broken: run audit-verify and see docs/runbook.md", "broken_at", rep.BrokenAt, "problem", rep.Problem)
+		d.Log.ErrorContext(
+			ctx,
+			"the audit trail is broken: run audit-verify and see docs/runbook.md",
+			"broken_at",
+			rep.BrokenAt,
+			"problem",
+			rep.Problem,
+		)
 	default:
 		d.Log.InfoContext(ctx, "audit trail head", "seq", rep.HeadSeq, "hash", rep.HeadHash)
 	}

@@ -26,7 +26,11 @@ func TestSettingsNameEveryMissingVariable(t *testing.T) {
 }
 
 func TestMigrateNeedsOnlyTheDatabase(t *testing.T) {
-	s, err := LoadSettings(config.FromMap(map[string]string{"DATABASE_URL": "postgres://u@h:5/db"}), "case", Needs{DB: true})
+	s, err := LoadSettings(
+		config.FromMap(map[string]string{"DATABASE_URL": "postgres://u@h:5/db"}),
+		"case",
+		Needs{DB: true},
+	)
 	if err != nil || s.DatabaseURL == "" {
 		t.Fatalf("migrate settings: %+v, %v", s, err)
 	}
@@ -34,11 +38,13 @@ func TestMigrateNeedsOnlyTheDatabase(t *testing.T) {
 
 func TestRunRejectsUnknownSubcommands(t *testing.T) {
 	var out bytes.Buffer
-	if err := Run(context.Background(), Definition{Name: "case"}, []string{"serve-all"}, &out); err == nil || !strings.Contains(out.String(), "unknown subcommand") {
+	if err := Run(context.Background(), Definition{Name: "case"}, []string{"serve-all"}, &out); err == nil ||
+		!strings.Contains(out.String(), "unknown subcommand") {
 		t.Errorf("got %v, %q", err, out.String())
 	}
 	out.Reset()
-	if err := Run(context.Background(), Definition{Name: "case"}, nil, &out); err == nil || !strings.Contains(out.String(), "usage") {
+	if err := Run(context.Background(), Definition{Name: "case"}, nil, &out); err == nil ||
+		!strings.Contains(out.String(), "usage") {
 		t.Errorf("got %v, %q", err, out.String())
 	}
 }
@@ -46,10 +52,13 @@ func TestRunRejectsUnknownSubcommands(t *testing.T) {
 func TestRunRunsAServicesOwnCommands(t *testing.T) {
 	var got []string
 	def := Definition{Name: "case", Commands: map[string]Command{
-		"reassign": {Summary: "move a caseload", Run: func(_ context.Context, d *Deps, args []string, _ io.Writer) error {
-			got = append(args, d.Settings.Service)
-			return nil
-		}},
+		"reassign": {
+			Summary: "move a caseload",
+			Run: func(_ context.Context, d *Deps, args []string, _ io.Writer) error {
+				got = append(args, d.Settings.Service)
+				return nil
+			},
+		},
 	}}
 	if err := Run(context.Background(), def, []string{"reassign", "--from", "a"}, io.Discard); err != nil {
 		t.Fatal(err)
@@ -58,7 +67,8 @@ func TestRunRunsAServicesOwnCommands(t *testing.T) {
 		t.Errorf("the command got %v", got)
 	}
 	var out bytes.Buffer
-	if err := Run(context.Background(), def, nil, &out); !errors.Is(err, errUsage) || !strings.Contains(out.String(), "reassign           move a caseload") {
+	if err := Run(context.Background(), def, nil, &out); !errors.Is(err, errUsage) ||
+		!strings.Contains(out.String(), "reassign           move a caseload") {
 		t.Errorf("usage does not list the command with its summary: %v %q", err, out.String())
 	}
 }
@@ -68,16 +78,20 @@ func TestRunRunsAServicesOwnCommands(t *testing.T) {
 func TestHelpNeedsNoSettings(t *testing.T) {
 	ran := false
 	def := Definition{Name: "case", Commands: map[string]Command{
-		"reassign": {Summary: "move a caseload", Needs: Needs{DB: true}, Run: func(_ context.Context, d *Deps, args []string, out io.Writer) error {
-			fs := flag.NewFlagSet("reassign", flag.ContinueOnError)
-			fs.SetOutput(out)
-			fs.String("from", "", "the caseworker whose caseload moves")
-			if err := fs.Parse(args); err != nil {
-				return err
-			}
-			ran = true
-			return nil
-		}},
+		"reassign": {
+			Summary: "move a caseload",
+			Needs:   Needs{DB: true},
+			Run: func(_ context.Context, d *Deps, args []string, out io.Writer) error {
+				fs := flag.NewFlagSet("reassign", flag.ContinueOnError)
+				fs.SetOutput(out)
+				fs.String("from", "", "the caseworker whose caseload moves")
+				if err := fs.Parse(args); err != nil {
+					return err
+				}
+				ran = true
+				return nil
+			},
+		},
 	}}
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"reassign", "--help"}, {"--version"}} {
 		if err := Run(context.Background(), def, args, io.Discard); err != nil {

@@ -140,7 +140,10 @@ func LoadTemporal(env *config.Env) temporalx.Config {
 func LoadServiceToken(env *config.Env, svc string) auth.TokenSource {
 	if dir := env.String("DEV_ISSUER_DIR", ""); dir != "" {
 		if !Development(env) {
-			env.Fail("DEV_ISSUER_DIR", "is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true): give SERVICE_TOKEN_URL and the client's credentials")
+			env.Fail(
+				"DEV_ISSUER_DIR",
+				"is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true): give SERVICE_TOKEN_URL and the client's credentials",
+			)
 			return nil
 		}
 		d, err := auth.OpenDevIssuer(dir)
@@ -178,10 +181,16 @@ func LoadOIDC(env *config.Env) auth.Config {
 	}
 	if !Development(env) {
 		if c.JWKSURL != "" && !strings.HasPrefix(c.JWKSURL, "https://") {
-			env.Fail("OIDC_JWKS_URL", "must be https:// outside development (a file:// or http:// JWKS is the development issuer's; FAMILYPATH_DEVELOPMENT=true accepts it)")
+			env.Fail(
+				"OIDC_JWKS_URL",
+				"must be https:// outside development (a file:// or http:// JWKS is the development issuer's; FAMILYPATH_DEVELOPMENT=true accepts it)",
+			)
 		}
 		if c.Issuer == auth.DevIssuerName {
-			env.Fail("OIDC_ISSUER", "is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true)")
+			env.Fail(
+				"OIDC_ISSUER",
+				"is the development issuer, refused outside development (FAMILYPATH_DEVELOPMENT=true)",
+			)
 		}
 	}
 	if algs := env.String("OIDC_ALGORITHMS", ""); algs != "" {

@@ -17,7 +17,11 @@ func TestTheDevelopmentIssuerIsRefusedOutsideDevelopment(t *testing.T) {
 	}
 	oidc := dev.Config()
 	settings := func(development bool) map[string]string {
-		m := map[string]string{"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL}
+		m := map[string]string{
+			"OIDC_ISSUER":   oidc.Issuer,
+			"OIDC_AUDIENCE": oidc.Audience,
+			"OIDC_JWKS_URL": oidc.JWKSURL,
+		}
 		if development {
 			m["FAMILYPATH_DEVELOPMENT"] = "true"
 		}
@@ -25,7 +29,8 @@ func TestTheDevelopmentIssuerIsRefusedOutsideDevelopment(t *testing.T) {
 	}
 	env := config.FromMap(settings(false))
 	LoadOIDC(env)
-	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "OIDC_JWKS_URL") || !strings.Contains(err.Error(), "OIDC_ISSUER") {
+	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "OIDC_JWKS_URL") ||
+		!strings.Contains(err.Error(), "OIDC_ISSUER") {
 		t.Errorf("the development issuer outside development: %v", err)
 	}
 	env = config.FromMap(settings(true))
@@ -36,7 +41,13 @@ func TestTheDevelopmentIssuerIsRefusedOutsideDevelopment(t *testing.T) {
 	if LoadServiceToken(env, "tracking"); env.Err() == nil || !strings.Contains(env.Err().Error(), "DEV_ISSUER_DIR") {
 		t.Errorf("the development issuer's service tokens outside development: %v", env.Err())
 	}
-	env = config.FromMap(map[string]string{"OIDC_ISSUER": "https://login.council.example", "OIDC_AUDIENCE": "familypath", "OIDC_JWKS_URL": "https://login.council.example/jwks"})
+	env = config.FromMap(
+		map[string]string{
+			"OIDC_ISSUER":   "https://login.council.example",
+			"OIDC_AUDIENCE": "familypath",
+			"OIDC_JWKS_URL": "https://login.council.example/jwks",
+		},
+	)
 	if LoadOIDC(env); env.Err() != nil {
 		t.Errorf("a production issuer: %v", env.Err())
 	}

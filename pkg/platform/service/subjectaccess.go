@@ -43,11 +43,13 @@ func (l *idList) Set(v string) error {
 // request as JSON on standard output, recorded in its audit trail (who asked, the reference,
 // how many rows; never whom it was about).
 func subjectAccessCommand(def Definition) Command {
-	return Command{Summary: "export everything the service holds about one person and their families (a subject access request), as JSON",
-		Needs: Needs{DB: true, PersonalData: def.PersonalData},
+	return Command{
+		Summary: "export everything the service holds about one person and their families (a subject access request), as JSON",
+		Needs:   Needs{DB: true, PersonalData: def.PersonalData},
 		Run: func(ctx context.Context, d *Deps, args []string, report io.Writer) error {
 			return ExportSubject(ctx, def, d, args, os.Stdout, report)
-		}}
+		},
+	}
 }
 
 // ExportSubject runs subject-access with args, writing the export to out and what it did to
@@ -58,12 +60,29 @@ func ExportSubject(ctx context.Context, def Definition, d *Deps, args []string, 
 	fs.SetOutput(report)
 	fs.StringVar(&s.RequestedBy, "requested-by", "", "who runs the export (recorded)")
 	fs.StringVar(&s.Reference, "reference", "", "the request's reference, e.g. SAR-2026-0042 (recorded)")
-	fs.StringVar(&s.SourceID, "source-id", "", "the person's identifier in an agency's feed (UPN, LCS id, PNC id, NINO, NHS number)")
+	fs.StringVar(
+		&s.SourceID,
+		"source-id",
+		"",
+		"the person's identifier in an agency's feed (UPN, LCS id, PNC id, NINO, NHS number)",
+	)
 	fs.StringVar(&s.Surname, "surname", "", "the person's surname (with --dob)")
 	fs.StringVar(&s.DOB, "dob", "", "the person's date of birth, YYYY-MM-DD (with --surname)")
-	fs.Var((*idList)(&s.PersonIDs), "person-id", "the person's id in the programme, as identification's or case's export lists it (repeat or comma-separate)")
-	fs.Var((*idList)(&s.FamilyIDs), "family-id", "a family's id in the programme, as identification's or case's export lists it (repeat or comma-separate)")
-	timeout := fs.Duration("timeout", time.Hour, "give up after this long (the export reads every sealed identity; about 2 s a million rows)")
+	fs.Var(
+		(*idList)(&s.PersonIDs),
+		"person-id",
+		"the person's id in the programme, as identification's or case's export lists it (repeat or comma-separate)",
+	)
+	fs.Var(
+		(*idList)(&s.FamilyIDs),
+		"family-id",
+		"a family's id in the programme, as identification's or case's export lists it (repeat or comma-separate)",
+	)
+	timeout := fs.Duration(
+		"timeout",
+		time.Hour,
+		"give up after this long (the export reads every sealed identity; about 2 s a million rows)",
+	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,9 +93,17 @@ func ExportSubject(ctx context.Context, def Definition, d *Deps, args []string, 
 	}
 	sa := def.SubjectAccess
 	if sa.Find == nil && len(s.PersonIDs) == 0 && len(s.FamilyIDs) == 0 {
-		return fmt.Errorf("%s holds no names or identifiers: give the --person-id and --family-id that identification's and case's exports list", def.Name)
+		return fmt.Errorf(
+			"%s holds no names or identifiers: give the --person-id and --family-id that identification's and case's exports list",
+			def.Name,
+		)
 	}
-	e := subjectaccess.Export{Reference: s.Reference, Service: def.Name, GeneratedAt: time.Now().UTC(), Sections: map[string]subjectaccess.Rows{}}
+	e := subjectaccess.Export{
+		Reference:   s.Reference,
+		Service:     def.Name,
+		GeneratedAt: time.Now().UTC(),
+		Sections:    map[string]subjectaccess.Rows{},
+	}
 	if sa.Find != nil && s.ByIdentity() {
 		if err := sa.Find(ctx, d, &s, &e); err != nil {
 			return err
@@ -86,7 +113,13 @@ func ExportSubject(ctx context.Context, def Definition, d *Deps, args []string, 
 		return err
 	}
 	e.Subject.PersonIDs, e.Subject.FamilyIDs = subjectaccess.OrEmpty(s.PersonIDs), subjectaccess.OrEmpty(s.FamilyIDs)
-	summary := fmt.Sprintf("%d rows in %d sections about %d people and %d families exported", e.Rows(), len(e.Sections), len(s.PersonIDs), len(s.FamilyIDs))
+	summary := fmt.Sprintf(
+		"%d rows in %d sections about %d people and %d families exported",
+		e.Rows(),
+		len(e.Sections),
+		len(s.PersonIDs),
+		len(s.FamilyIDs),
+	)
 	if _, err := d.Audit.Append(ctx, audit.Event{Actor: s.RequestedBy, Action: "subject-access.export", ResourceType: "subject-access-request",
 		ResourceID: s.Reference, Outcome: audit.Allowed, Reason: summary}); err != nil {
 		return err // no unrecorded export
@@ -98,8 +131,14 @@ func ExportSubject(ctx context.Context, def Definition, d *Deps, args []string, 
 	}
 	fmt.Fprintf(report, "subject access %s: %s\n", s.Reference, summary)
 	if sa.Find != nil && s.ByIdentity() && len(s.FamilyIDs)+len(s.PersonIDs) > 0 {
-		fmt.Fprintf(report, "the other services' parts: <service> subject-access --reference %s --requested-by %s --family-id %s --person-id %s\n",
-			s.Reference, s.RequestedBy, strings.Join(s.FamilyIDs, ","), strings.Join(s.PersonIDs, ","))
+		fmt.Fprintf(
+			report,
+			"the other services' parts: <service> subject-access --reference %s --requested-by %s --family-id %s --person-id %s\n",
+			s.Reference,
+			s.RequestedBy,
+			strings.Join(s.FamilyIDs, ","),
+			strings.Join(s.PersonIDs, ","),
+		)
 	}
 	return nil
 }

@@ -25,8 +25,13 @@ func APIReferenceIsCurrent(t *testing.T, def service.Definition, path string) {
 	}
 	got, err := os.ReadFile(path) // #nosec G304 -- the path is the calling test's own constant
 	if err != nil || string(got) != want {
-		t.Errorf("%s is not the reference %s's OpenAPI document gives: run `FAMILYPATH_UPDATE_API_DOCS=1 go test -run TestAPIReferenceIsCurrent ./services/%s/` and commit it (%v)",
-			path, def.Name, def.Name, err)
+		t.Errorf(
+			"%s is not the reference %s's OpenAPI document gives: run `FAMILYPATH_UPDATE_API_DOCS=1 go test -run TestAPIReferenceIsCurrent ./services/%s/` and commit it (%v)",
+			path,
+			def.Name,
+			def.Name,
+			err,
+		)
 	}
 }
 
@@ -35,8 +40,14 @@ func APIReferenceIsCurrent(t *testing.T, def service.Definition, path string) {
 func Reference(doc *openapi3.T, name string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s API reference\n\n", name)
-	fmt.Fprintf(&b, "Generated from `services/%s/openapi.yaml` (served at `/openapi.yaml`) by its tests; do not edit.\n", name)
-	b.WriteString("Conventions (tokens, errors, pagination, ETags, Idempotency-Key): [API conventions](../api-conventions.md).\n")
+	fmt.Fprintf(
+		&b,
+		"Generated from `services/%s/openapi.yaml` (served at `/openapi.yaml`) by its tests; do not edit.\n",
+		name,
+	)
+	b.WriteString(
+		"Conventions (tokens, errors, pagination, ETags, Idempotency-Key): [API conventions](../api-conventions.md).\n",
+	)
 	type entry struct {
 		method, path string
 		op           *openapi3.Operation

@@ -102,7 +102,8 @@ func OpenAPIFollowsHouseRules(t *testing.T, def service.Definition) {
 				t.Errorf("%s: want a tag that the document's tags describe, not %v", at, op.Tags)
 			}
 			for code, resp := range op.Responses.Map() {
-				if strings.HasPrefix(path, "/v1/") && code >= "4" && resp.Value != nil && resp.Value.Content.Get("application/problem+json") == nil {
+				if strings.HasPrefix(path, "/v1/") && code >= "4" && resp.Value != nil &&
+					resp.Value.Content.Get("application/problem+json") == nil {
 					t.Errorf("%s: answer %s is not a problem (application/problem+json)", at, code)
 				}
 			}
@@ -206,10 +207,18 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	}
 	dev, v := iss.Dev, iss.verifier
 	oidc := dev.Config()
-	vars := map[string]string{"DATABASE_URL": testenv.Database(t), "REDIS_URL": testenv.RedisURL(t), "TEMPORAL_ADDRESS": addr,
-		"TEMPORAL_NAMESPACE": ns, "PAYLOAD_KEYS": testenv.PayloadKeys(t),
-		"OIDC_ISSUER": oidc.Issuer, "OIDC_AUDIENCE": oidc.Audience, "OIDC_JWKS_URL": oidc.JWKSURL, "CASE_URL": "http://127.0.0.1:1",
-		"FAMILYPATH_DEVELOPMENT": "true"} // the development issuer
+	vars := map[string]string{
+		"DATABASE_URL":           testenv.Database(t),
+		"REDIS_URL":              testenv.RedisURL(t),
+		"TEMPORAL_ADDRESS":       addr,
+		"TEMPORAL_NAMESPACE":     ns,
+		"PAYLOAD_KEYS":           testenv.PayloadKeys(t),
+		"OIDC_ISSUER":            oidc.Issuer,
+		"OIDC_AUDIENCE":          oidc.Audience,
+		"OIDC_JWKS_URL":          oidc.JWKSURL,
+		"CASE_URL":               "http://127.0.0.1:1",
+		"FAMILYPATH_DEVELOPMENT": "true",
+	} // the development issuer
 	if def.PersonalData {
 		ring, err := keyring.Generate("test-fields")
 		if err != nil {
@@ -230,7 +239,11 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &service.Deps{Settings: s, Log: logging.New(testWriter{t}, "warn", def.Name, "test"), Metrics: prometheus.NewRegistry()}
+	d := &service.Deps{
+		Settings: s,
+		Log:      logging.New(testWriter{t}, "warn", def.Name, "test"),
+		Metrics:  prometheus.NewRegistry(),
+	}
 	if d.DB, err = db.Open(ctx, s.DatabaseURL, db.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +274,14 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &API{Handler: engine, Deps: d, Issuer: dev, FieldKeys: vars["FIELD_KEYS"], contract: contractRouter(t, def), t: t}
+	return &API{
+		Handler:   engine,
+		Deps:      d,
+		Issuer:    dev,
+		FieldKeys: vars["FIELD_KEYS"],
+		contract:  contractRouter(t, def),
+		t:         t,
+	}
 }
 
 // Serve serves the API on loopback until the test ends, and answers its base URL (for
@@ -306,7 +326,13 @@ func TemporalClient(t *testing.T) client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	c, err := temporalx.Dial(
+		ctx,
+		temporalx.Config{Address: addr, Namespace: ns, PayloadKeys: keys},
+		nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)),
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +420,13 @@ func (a *API) followsContract(req *http.Request, w *httptest.ResponseRecorder) {
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
-		a.t.Errorf("%s %s answered %d in a shape its OpenAPI document does not give: %v", req.Method, req.URL.Path, w.Code, err)
+		a.t.Errorf(
+			"%s %s answered %d in a shape its OpenAPI document does not give: %v",
+			req.Method,
+			req.URL.Path,
+			w.Code,
+			err,
+		)
 	}
 }
 
@@ -424,7 +456,10 @@ func (a *API) RotateFieldKeys(columns []sealed.Column, want int) {
 	}
 	onlyNew, _ := keyring.Parse(line)
 	var out bytes.Buffer
-	if err := sealed.PrintStatus(ctx, a.Deps.DB, both, columns, old.ActiveID(), &out); !errors.Is(err, sealed.ErrKeyInUse) {
+	if err := sealed.PrintStatus(ctx, a.Deps.DB, both, columns, old.ActiveID(), &out); !errors.Is(
+		err,
+		sealed.ErrKeyInUse,
+	) {
 		t.Errorf("the old key could be dropped before reseal: %v\n%s", err, out.String())
 	}
 	if n, err := sealed.Reseal(ctx, a.Deps.DB, both, columns, 2, &out); err != nil || n != want {

@@ -56,7 +56,9 @@ func (s *Subject) Check() error {
 		}
 	}
 	if s.SourceID == "" && s.Surname == "" && len(s.PersonIDs) == 0 && len(s.FamilyIDs) == 0 {
-		return errors.New("give whom the request is about: --source-id, --surname with --dob, --person-id or --family-id")
+		return errors.New(
+			"give whom the request is about: --source-id, --surname with --dob, --person-id or --family-id",
+		)
 	}
 	for _, id := range s.FamilyIDs {
 		if _, err := uuid.Parse(id); err != nil {
@@ -80,7 +82,8 @@ func (s *Subject) ByIdentity() bool { return s.SourceID != "" || s.Surname != ""
 // MatchesName says whether a surname and date of birth are the subject's (case and spacing
 // of the surname ignored).
 func (s *Subject) MatchesName(surname, dob string) bool {
-	return s.Surname != "" && dob == s.DOB && strings.EqualFold(strings.TrimSpace(surname), strings.TrimSpace(s.Surname))
+	return s.Surname != "" && dob == s.DOB &&
+		strings.EqualFold(strings.TrimSpace(surname), strings.TrimSpace(s.Surname))
 }
 
 // Add records ids found, once each, in order.
@@ -137,30 +140,53 @@ func (e *Export) Rows() int {
 
 // Collect runs every source for the subject's ids, in one read-only transaction, and adds the
 // service's audit events about those families and people (who read or changed what, when).
-func Collect(ctx context.Context, gdb *gorm.DB, keys *keyring.Keyring, auditSchema string, sources []Source, s *Subject, e *Export) error {
+func Collect(
+	ctx context.Context,
+	gdb *gorm.DB,
+	keys *keyring.Keyring,
+	auditSchema string,
+	sources []Source,
+	s *Subject,
+	e *Export,
+) error {
 	if e.Sections == nil {
 		e.Sections = map[string]Rows{}
 	}
 	ids := pgx.NamedArgs{"families": OrEmpty(s.FamilyIDs), "people": OrEmpty(s.PersonIDs)}
 	return db.WithPgx(ctx, gdb, func(conn *pgx.Conn) error {
-		return pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-			for _, src := range sources {
-				rows, err := query(ctx, tx, keys, src, ids)
-				if err != nil {
-					return fmt.Errorf("%s: %w", src.Section, err)
+		return pgx.BeginTxFunc(
+			ctx,
+			conn,
+			pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead},
+			func(tx pgx.Tx) error {
+				for _, src := range sources {
+					rows, err := query(ctx, tx, keys, src, ids)
+					if err != nil {
+						return fmt.Errorf("%s: %w", src.Section, err)
+					}
+					e.Sections[src.Section] = append(OrEmpty(e.Sections[src.Section]), rows...)
 				}
-				e.Sections[src.Section] = append(OrEmpty(e.Sections[src.Section]), rows...)
-			}
-			events, err := query(ctx, tx, keys, Source{Section: "audit_events", Query: fmt.Sprintf( // #nosec G201 -- the schema is the service's name
-				`SELECT seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id
-				FROM %q.audit_events WHERE resource_id = ANY(@families::text[]) OR resource_id = ANY(@people::text[]) ORDER BY seq`, auditSchema)},
-				ids)
-			if err != nil {
-				return fmt.Errorf("audit events: %w", err)
-			}
-			e.Sections["audit_events"] = events
-			return nil
-		})
+				events, err := query(
+					ctx,
+					tx,
+					keys,
+					Source{
+						Section: "audit_events",
+						Query: fmt.Sprintf( // #nosec G201 -- the schema is the service's name
+							`SELECT seq, at, actor, roles, action, resource_type, resource_id, outcome, reason, request_id
+				FROM %q.audit_events WHERE resource_id = ANY(@families::text[]) OR resource_id = ANY(@people::text[]) ORDER BY seq`,
+							auditSchema,
+						),
+					},
+					ids,
+				)
+				if err != nil {
+					return fmt.Errorf("audit events: %w", err)
+				}
+				e.Sections["audit_events"] = events
+				return nil
+			},
+		)
 	})
 }
 

@@ -52,7 +52,13 @@ func (cs Codecs) DataConverter() converter.DataConverter {
 // Dial connects a client. It checks the connection, so a wrong address fails at start.
 // With a registerer, the SDK's metrics (and so those of every worker built on the client)
 // are exported to it.
-func Dial(ctx context.Context, cfg Config, codecs Codecs, log *slog.Logger, reg prometheus.Registerer) (client.Client, error) {
+func Dial(
+	ctx context.Context,
+	cfg Config,
+	codecs Codecs,
+	log *slog.Logger,
+	reg prometheus.Registerer,
+) (client.Client, error) {
 	if cfg.PayloadKeys != nil {
 		codecs = append(Codecs{EncryptionCodec{Keys: cfg.PayloadKeys}}, codecs...)
 	}
@@ -63,8 +69,10 @@ func Dial(ctx context.Context, cfg Config, codecs Codecs, log *slog.Logger, reg 
 		DataConverter: dc,
 		// Failure messages and stack traces can carry data: they travel as encoded
 		// attributes, through the same codecs as every payload.
-		FailureConverter: temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}),
-		Logger:           tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		FailureConverter: temporal.NewDefaultFailureConverter(
+			temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true},
+		),
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 	}
 	if reg != nil {
 		opts.MetricsHandler = NewPrometheusMetrics(reg)

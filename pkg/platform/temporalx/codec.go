@@ -17,7 +17,9 @@ const (
 )
 
 // ErrPlaintextPayload refuses a payload that is not encrypted (it says nothing of its content).
-var ErrPlaintextPayload = errors.New("a payload that is not encrypted was refused: familypath's services write every payload encrypted, so this one came from elsewhere (see the runbook: reset the workflow to before it)")
+var ErrPlaintextPayload = errors.New(
+	"a payload that is not encrypted was refused: familypath's services write every payload encrypted, so this one came from elsewhere (see the runbook: reset the workflow to before it)",
+)
 
 // EncryptionCodec encrypts every payload (workflow inputs, results, signals, queries,
 // activity arguments, memos, and failure messages, which the failure converter turns into
@@ -36,8 +38,11 @@ func (c EncryptionCodec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Paylo
 			return nil, fmt.Errorf("encrypt payload: %w", err)
 		}
 		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(EncodingEncrypted), MetadataKeyID: []byte(c.Keys.ActiveID())},
-			Data:     c.Keys.Seal(b, nil),
+			Metadata: map[string][]byte{
+				converter.MetadataEncoding: []byte(EncodingEncrypted),
+				MetadataKeyID:              []byte(c.Keys.ActiveID()),
+			},
+			Data: c.Keys.Seal(b, nil),
 		}
 	}
 	return out, nil

@@ -61,8 +61,13 @@ func TestPayloadsAndFailuresReachTheServerEncrypted(t *testing.T) {
 	}
 	defer w.Stop()
 
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "codec-test/" + testenv.Unique(), TaskQueue: queue,
-		Memo: map[string]any{"note": secret}}, leakyWorkflow, secret)
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: "codec-test/" + testenv.Unique(), TaskQueue: queue,
+			Memo: map[string]any{"note": secret}},
+		leakyWorkflow,
+		secret,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +113,8 @@ func TestPayloadsAndFailuresReachTheServerEncrypted(t *testing.T) {
 		t.Fatal(err)
 	}
 	memo := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()["note"]
-	if string(memo.GetMetadata()[converter.MetadataEncoding]) != EncodingEncrypted || strings.Contains(string(memo.GetData()), "Amy") {
+	if string(memo.GetMetadata()[converter.MetadataEncoding]) != EncodingEncrypted ||
+		strings.Contains(string(memo.GetData()), "Amy") {
 		t.Errorf("the memo is not encrypted: %v", memo)
 	}
 }

@@ -30,13 +30,27 @@ const CodecServerRole = auth.RoleAdministrator
 // are answered only for the listed UI origins. Every request and every refusal is recorded
 // in the codec server's audit trail (who, the namespace, how many payloads), never the data;
 // when it cannot be recorded, nothing is decoded.
-func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []string, trail AuditTrail, log *slog.Logger) http.Handler {
+func CodecServer(
+	codec converter.PayloadCodec,
+	v *auth.Verifier,
+	origins []string,
+	trail AuditTrail,
+	log *slog.Logger,
+) http.Handler {
 	inner := converter.NewPayloadCodecHTTPHandler(codec)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		action := strings.TrimPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/"):], "/")
 		if o := r.Header.Get("Origin"); o != "" {
 			if !slices.Contains(origins, o) {
-				_ = record(r, trail, log, auth.Principal{Subject: audit.Anonymous}, action, audit.Refused, "origin not allowed")
+				_ = record(
+					r,
+					trail,
+					log,
+					auth.Principal{Subject: audit.Anonymous},
+					action,
+					audit.Refused,
+					"origin not allowed",
+				)
 				http.Error(w, "origin not allowed", http.StatusForbidden)
 				return
 			}
@@ -85,7 +99,11 @@ func CodecServer(codec converter.PayloadCodec, v *auth.Verifier, origins []strin
 		// nothing, so it is answered (an empty list) like a decode; any payload is refused.
 		if action == "encode" && len(req.Payloads) > 0 {
 			_ = record(r, trail, log, p, action, audit.Refused, "payloads are written only by familypath's services")
-			http.Error(w, "this codec server decodes only: send a workflow what it needs through the services' APIs", http.StatusForbidden)
+			http.Error(
+				w,
+				"this codec server decodes only: send a workflow what it needs through the services' APIs",
+				http.StatusForbidden,
+			)
 			return
 		}
 		reason := fmt.Sprintf("role administrator; %d payloads", len(req.Payloads))
@@ -109,7 +127,13 @@ type AuditTrail interface {
 }
 
 // record appends one event: action encode or decode of the payloads of a namespace.
-func record(r *http.Request, trail AuditTrail, log *slog.Logger, p auth.Principal, action, outcome, reason string) error {
+func record(
+	r *http.Request,
+	trail AuditTrail,
+	log *slog.Logger,
+	p auth.Principal,
+	action, outcome, reason string,
+) error {
 	ns := r.Header.Get("X-Namespace")
 	if !namespacePattern.MatchString(ns) {
 		ns = "unnamed"

@@ -43,7 +43,15 @@ func TestCodecServerDecodesOnlyForAdministratorsAndAuditsEveryRequest(t *testing
 	}
 	trail := audit.Trail{DB: gdb, Schema: "codec_server"}
 	var logs bytes.Buffer
-	srv := httptest.NewServer(CodecServer(codec, v, []string{"https://temporal-ui.example"}, trail, slog.New(slog.NewJSONHandler(&logs, nil))))
+	srv := httptest.NewServer(
+		CodecServer(
+			codec,
+			v,
+			[]string{"https://temporal-ui.example"},
+			trail,
+			slog.New(slog.NewJSONHandler(&logs, nil)),
+		),
+	)
 	defer srv.Close()
 
 	plain, _ := converter.GetDefaultDataConverter().ToPayload("a family's evidence")
@@ -86,7 +94,8 @@ func TestCodecServerDecodesOnlyForAdministratorsAndAuditsEveryRequest(t *testing
 		Payloads []json.RawMessage `json:"payloads"`
 	}
 	_ = json.Unmarshal([]byte(out), &decoded)
-	if resp.StatusCode != 200 || len(decoded.Payloads) != 1 || resp.Header.Get("Access-Control-Allow-Origin") != "https://temporal-ui.example" {
+	if resp.StatusCode != 200 || len(decoded.Payloads) != 1 ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "https://temporal-ui.example" {
 		t.Fatalf("an administrator: %d %s", resp.StatusCode, out)
 	}
 	var p commonpb.Payload
@@ -103,8 +112,12 @@ func TestCodecServerDecodesOnlyForAdministratorsAndAuditsEveryRequest(t *testing
 	for _, e := range events {
 		got = append(got, e.Actor+" "+e.Action+" "+e.Outcome+" "+e.ResourceID)
 	}
-	want := []string{"anonymous payload.decode refused namespace:familypath", "ops.one payload.decode refused namespace:familypath",
-		"anonymous payload.decode refused namespace:familypath", "ops.one payload.decode allowed namespace:familypath"}
+	want := []string{
+		"anonymous payload.decode refused namespace:familypath",
+		"ops.one payload.decode refused namespace:familypath",
+		"anonymous payload.decode refused namespace:familypath",
+		"ops.one payload.decode allowed namespace:familypath",
+	}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("audit trail:\n%s", strings.Join(got, "\n"))
 	}
@@ -131,7 +144,9 @@ func TestCodecServerRefusesToEncode(t *testing.T) {
 		t.Fatal(err)
 	}
 	trail := audit.Trail{DB: gdb, Schema: "codec_encode"}
-	srv := httptest.NewServer(CodecServer(EncryptionCodec{Keys: keys}, v, nil, trail, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(
+		CodecServer(EncryptionCodec{Keys: keys}, v, nil, trail, slog.New(slog.NewTextHandler(io.Discard, nil))),
+	)
 	defer srv.Close()
 	plain, _ := converter.GetDefaultDataConverter().ToPayload(map[string]string{"decision": "PAY"})
 	js, _ := protojson.Marshal(plain)
@@ -147,7 +162,8 @@ func TestCodecServerRefusesToEncode(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("encode answered %d", resp.StatusCode)
 	}
-	if events, _ := trail.Query(context.Background(), audit.Filter{}); len(events) != 1 || events[0].Outcome != audit.Refused {
+	if events, _ := trail.Query(context.Background(), audit.Filter{}); len(events) != 1 ||
+		events[0].Outcome != audit.Refused {
 		t.Errorf("the refusal was not recorded: %+v", events)
 	}
 	// The CLI asks to encode a query's arguments when there are none (`temporal workflow
@@ -166,7 +182,8 @@ func TestCodecServerRefusesToEncode(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != c.want || (c.want == http.StatusOK && strings.TrimSpace(string(body)) != `{"payloads":[]}`) {
+		if resp.StatusCode != c.want ||
+			(c.want == http.StatusOK && strings.TrimSpace(string(body)) != `{"payloads":[]}`) {
 			t.Errorf("encoding nothing with token %t: %d %s", c.token != "", resp.StatusCode, body)
 		}
 	}

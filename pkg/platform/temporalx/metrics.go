@@ -59,7 +59,10 @@ func (m *PrometheusMetrics) labels() prometheus.Labels {
 // Counter returns the counter name + "_total".
 func (m *PrometheusMetrics) Counter(name string) client.MetricsCounter {
 	c := vec(m.vecs, m.vecs.counters, name, func() *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name + "_total", Help: "Temporal SDK counter " + name + "."}, sdkLabels)
+		return prometheus.NewCounterVec(
+			prometheus.CounterOpts{Name: name + "_total", Help: "Temporal SDK counter " + name + "."},
+			sdkLabels,
+		)
 	})
 	return counter{c.With(m.labels())}
 }
@@ -67,7 +70,10 @@ func (m *PrometheusMetrics) Counter(name string) client.MetricsCounter {
 // Gauge returns the gauge name.
 func (m *PrometheusMetrics) Gauge(name string) client.MetricsGauge {
 	g := vec(m.vecs, m.vecs.gauges, name, func() *prometheus.GaugeVec {
-		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: "Temporal SDK gauge " + name + "."}, sdkLabels)
+		return prometheus.NewGaugeVec(
+			prometheus.GaugeOpts{Name: name, Help: "Temporal SDK gauge " + name + "."},
+			sdkLabels,
+		)
 	})
 	return gauge{g.With(m.labels())}
 }
@@ -75,8 +81,11 @@ func (m *PrometheusMetrics) Gauge(name string) client.MetricsGauge {
 // Timer returns the histogram name + "_seconds".
 func (m *PrometheusMetrics) Timer(name string) client.MetricsTimer {
 	h := vec(m.vecs, m.vecs.histograms, name, func() *prometheus.HistogramVec {
-		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name + "_seconds", Help: "Temporal SDK timer " + name + ".",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, sdkLabels)
+		return prometheus.NewHistogramVec(
+			prometheus.HistogramOpts{Name: name + "_seconds", Help: "Temporal SDK timer " + name + ".",
+				Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
+			sdkLabels,
+		)
 	})
 	return timer{h.With(m.labels())}
 }

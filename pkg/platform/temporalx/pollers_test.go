@@ -26,7 +26,12 @@ func TestAWorkerIsReadyOnlyWhileTemporalSeesItPolling(t *testing.T) {
 	}
 	defer c.Close()
 	queue := "pollers-test-" + testenv.Unique()
-	check := PollerCheck{Client: c, TaskQueue: queue, Type: enumspb.TASK_QUEUE_TYPE_ACTIVITY, Identity: WorkerIdentity(queue)}
+	check := PollerCheck{
+		Client:    c,
+		TaskQueue: queue,
+		Type:      enumspb.TASK_QUEUE_TYPE_ACTIVITY,
+		Identity:  WorkerIdentity(queue),
+	}
 	if err := check.Ping(ctx); err == nil || !strings.Contains(err.Error(), "not among its pollers") {
 		t.Fatalf("ready before the worker started: %v", err)
 	}

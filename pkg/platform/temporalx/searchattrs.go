@@ -37,7 +37,17 @@ type SearchAttribute struct {
 
 // SearchAttributes lists every custom search attribute, in name order.
 func SearchAttributes() []SearchAttribute {
-	keys := []temporal.SearchAttributeKey{SAFamilyPhase, SANextActionDate, SAPlanVersion, SATeam, SAAuditStatus, SAOutstandingProblemCount, SARestricted, SAWaitingFor, SAWaitingSince}
+	keys := []temporal.SearchAttributeKey{
+		SAFamilyPhase,
+		SANextActionDate,
+		SAPlanVersion,
+		SATeam,
+		SAAuditStatus,
+		SAOutstandingProblemCount,
+		SARestricted,
+		SAWaitingFor,
+		SAWaitingSince,
+	}
 	out := make([]SearchAttribute, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, SearchAttribute{Name: k.GetName(), Type: k.GetValueType()})
@@ -69,7 +79,10 @@ func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace st
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	_, err = ops.AddSearchAttributes(
+		ctx,
+		&operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing},
+	)
 	if err != nil {
 		return nil, fmt.Errorf("add search attributes %v: %w", added, err)
 	}

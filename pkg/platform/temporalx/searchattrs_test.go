@@ -27,7 +27,8 @@ func TestRegisterSearchAttributesIsIdempotentAgainstARealServer(t *testing.T) {
 	if err != nil || len(added) != 0 {
 		t.Fatalf("second registration added %v, %v; want nothing", added, err)
 	}
-	got, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
+	got, err := c.OperatorService().
+		ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,10 @@ func TestReadsCarryARequestIDTheOwnerLogs(t *testing.T) {
 	}
 	var env testsuite.WorkflowTestSuite
 	ae := env.NewTestActivityEnvironment()
-	ae.RegisterActivityWithOptions(func(ctx context.Context) error { return s.GetJSON(ctx, "/x", &v) }, activity.RegisterOptions{Name: "read"})
+	ae.RegisterActivityWithOptions(
+		func(ctx context.Context) error { return s.GetJSON(ctx, "/x", &v) },
+		activity.RegisterOptions{Name: "read"},
+	)
 	if _, err := ae.ExecuteActivity("read"); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +44,8 @@ func TestReadsCarryARequestIDTheOwnerLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	valid := regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`) // what an API accepts (httpapi)
-	if len(got) != 3 || got[0] != "req-12345678" || !strings.HasPrefix(got[1], "run-") || !strings.HasPrefix(got[2], "call-") {
+	if len(got) != 3 || got[0] != "req-12345678" || !strings.HasPrefix(got[1], "run-") ||
+		!strings.HasPrefix(got[2], "call-") {
 		t.Fatalf("request ids %q", got)
 	}
 	for _, id := range got {

@@ -68,7 +68,10 @@ var errUsage = errors.New("usage")
 var subcommands = [][2]string{
 	{"worker", "run FamilyLifecycle, ClaimWindow and IdentificationRun on task queue family-lifecycle"},
 	{"register-search-attributes", "add the custom search attributes to the namespace (idempotent; checks types)"},
-	{"start-retention", "start a family's FamilyRetention workflow: --family-id ID --ended-at YYYY-MM-DD (a family whose journey ended before retention existed)"},
+	{
+		"start-retention",
+		"start a family's FamilyRetention workflow: --family-id ID --ended-at YYYY-MM-DD (a family whose journey ended before retention existed)",
+	},
 	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
 	{"audit-verify", "walk the codec server's audit trail end to end"},
 	{"version", "print the build's version"},
@@ -103,7 +106,10 @@ func run(args []string) error {
 		return verifyCodecAudit()
 	}
 	if !slices.Contains([]string{"worker", "register-search-attributes", "start-retention"}, args[0]) {
-		return fmt.Errorf("unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)", args[0])
+		return fmt.Errorf(
+			"unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)",
+			args[0],
+		)
 	}
 	env := config.FromOS()
 	tcfg := service.LoadTemporal(env)
@@ -138,12 +144,24 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		log.Info("search attributes registered", "namespace", tcfg.Namespace, "added", added, "total", len(temporalx.SearchAttributes()))
+		log.Info(
+			"search attributes registered",
+			"namespace",
+			tcfg.Namespace,
+			"added",
+			added,
+			"total",
+			len(temporalx.SearchAttributes()),
+		)
 		return nil
 	}
 
 	identity := temporalx.WorkerIdentity(contract.QueueFamilyLifecycle)
-	w := worker.New(c, contract.QueueFamilyLifecycle, worker.Options{Identity: identity, MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout})
+	w := worker.New(
+		c,
+		contract.QueueFamilyLifecycle,
+		worker.Options{Identity: identity, MaxConcurrentWorkflowTaskPollers: pollers, WorkerStopTimeout: stopTimeout},
+	)
 	family.Register(w)
 	claimwindow.Register(w)
 	identification.Register(w)
@@ -155,12 +173,26 @@ func run(args []string) error {
 	}
 	reg.MustRegister(&operations.OverdueFamilies{Counted: counted(), Grace: overdueGrace},
 		&operations.StalledSteps{Counted: counted(), Grace: stalledStepGrace}, operations.NewFamiliesByPhase(counted))
-	polling := temporalx.PollerCheck{Client: c, TaskQueue: contract.QueueFamilyLifecycle, Type: enumspb.TASK_QUEUE_TYPE_WORKFLOW, Identity: identity}
-	checks := []metrics.Check{{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }},
-		{Name: "pollers", Ping: polling.Ping}}
+	polling := temporalx.PollerCheck{
+		Client:    c,
+		TaskQueue: contract.QueueFamilyLifecycle,
+		Type:      enumspb.TASK_QUEUE_TYPE_WORKFLOW,
+		Identity:  identity,
+	}
+	checks := []metrics.Check{
+		{Name: "temporal", Ping: func(ctx context.Context) error { return temporalx.Ping(ctx, c) }},
+		{Name: "pollers", Ping: polling.Ping},
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, checks), service.DefaultShutdownGrace)
+		return httpapi.Serve(
+			ctx,
+			log,
+			"metrics",
+			metricsAddr,
+			metrics.Handler(log, reg, checks),
+			service.DefaultShutdownGrace,
+		)
 	})
 	g.Go(func() error { return service.RunTemporalWorker(ctx, w) })
 	return g.Wait()
@@ -199,13 +231,25 @@ func codecServer() error {
 		return err
 	}
 	reg := metrics.NewRegistry()
-	trail := audit.Trail{DB: gdb, Schema: codecSchema, Key: auditKey, Failed: service.AuditWriteFailures(codecSchema, reg)}
+	trail := audit.Trail{
+		DB:     gdb,
+		Schema: codecSchema,
+		Key:    auditKey,
+		Failed: service.AuditWriteFailures(codecSchema, reg),
+	}
 	h := temporalx.CodecServer(temporalx.EncryptionCodec{Keys: tcfg.PayloadKeys}, v, origins, trail, log)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpapi.Serve(ctx, log, "codec", addr, h, service.DefaultShutdownGrace) })
 	g.Go(func() error {
 		ready := []metrics.Check{{Name: "postgres", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }}}
-		return httpapi.Serve(ctx, log, "metrics", metricsAddr, metrics.Handler(log, reg, ready), service.DefaultShutdownGrace)
+		return httpapi.Serve(
+			ctx,
+			log,
+			"metrics",
+			metricsAddr,
+			metrics.Handler(log, reg, ready),
+			service.DefaultShutdownGrace,
+		)
 	})
 	return g.Wait()
 }
@@ -240,9 +284,16 @@ func startRetention(ctx context.Context, c client.Client, args []string) error {
 	if _, idErr := uuid.Parse(*family); idErr != nil || err != nil {
 		return errors.New("give --family-id (a uuid) and --ended-at (YYYY-MM-DD)")
 	}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.FamilyRetentionWorkflowID(*family), TaskQueue: contract.QueueFamilyLifecycle,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, contract.WorkflowFamilyRetention,
-		&familypathv1.FamilyRetentionInput{FamilyId: *family, EndedAt: timestamppb.New(ended)})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{
+			ID:                    contract.FamilyRetentionWorkflowID(*family),
+			TaskQueue:             contract.QueueFamilyLifecycle,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		},
+		contract.WorkflowFamilyRetention,
+		&familypathv1.FamilyRetentionInput{FamilyId: *family, EndedAt: timestamppb.New(ended)},
+	)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		fmt.Printf("%s already has a retention workflow: left as it is\n", *family)

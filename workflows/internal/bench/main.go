@@ -52,8 +52,13 @@ func run() error {
 		return err
 	}
 	ctx := context.Background()
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: os.Getenv("TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys}, nil,
-		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	c, err := temporalx.Dial(
+		ctx,
+		temporalx.Config{Address: os.Getenv("TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys},
+		nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)),
+		nil,
+	)
 	if err != nil {
 		return err
 	}
@@ -73,9 +78,15 @@ func run() error {
 	}
 	// The family workflow calls identification on its own queue: a worker there too.
 	ident := worker.New(c, contract.QueueIdentification, worker.Options{})
-	ident.RegisterActivityWithOptions(func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-		return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), ProblemCodes: []string{"CRIME", "EDUCATION"}}, nil
-	}, activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate})
+	ident.RegisterActivityWithOptions(
+		func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+			return &familypathv1.DescribeCandidateResponse{
+				FamilyId:     r.GetFamilyId(),
+				ProblemCodes: []string{"CRIME", "EDUCATION"},
+			}, nil
+		},
+		activity.RegisterOptions{Name: contract.ActivityIdentificationDescribeCandidate},
+	)
 	for _, wk := range []worker.Worker{w, ident} {
 		if err := wk.Start(); err != nil {
 			return err
@@ -127,9 +138,24 @@ func run() error {
 	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)] }
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("%s pollers=%d n=%d: started %d in %.1fs (%.0f/s; all running after %.1fs); signals %.0f/s; latency p50 %s p99 %s max %s; heap %d MiB, RSS %s\n",
-		*kind, *pollers, *n, *n, startSecs, float64(*n)/startSecs, settled, float64(len(lat))/last.Sub(first).Seconds(),
-		pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), ms.HeapInuse>>20, rss())
+	fmt.Printf(
+		"%s pollers=%d n=%d: started %d in %.1fs (%.0f/s; all running after %.1fs); signals %.0f/s; latency p50 %s p99 %s max %s; heap %d MiB, RSS %s\n",
+		*kind,
+		*pollers,
+		*n,
+		*n,
+		startSecs,
+		float64(*n)/startSecs,
+		settled,
+		float64(len(lat))/last.Sub(first).Seconds(),
+		pct(
+			0.5,
+		).Round(time.Millisecond),
+		pct(0.99).Round(time.Millisecond),
+		lat[len(lat)-1].Round(time.Millisecond),
+		ms.HeapInuse>>20,
+		rss(),
+	)
 	_ = fanOut(*clients, ids, func(id string) error { return c.TerminateWorkflow(ctx, "family/"+id, "", "bench over") })
 	return nil
 }
@@ -186,7 +212,10 @@ type recorder struct {
 	got                sync.Map // workflow id -> when its signal reached it
 }
 
-func (r *recorder) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+func (r *recorder) InterceptWorkflow(
+	_ workflow.Context,
+	next interceptor.WorkflowInboundInterceptor,
+) interceptor.WorkflowInboundInterceptor {
 	return &inbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, r: r}
 }
 

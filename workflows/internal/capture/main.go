@@ -61,7 +61,13 @@ func run() error {
 	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := temporalx.Dial(ctx, temporalx.Config{Address: os.Getenv("TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys}, nil, log, nil)
+	c, err := temporalx.Dial(
+		ctx,
+		temporalx.Config{Address: os.Getenv("TEMPORAL_ADDRESS"), Namespace: "default", PayloadKeys: keys},
+		nil,
+		log,
+		nil,
+	)
 	if err != nil {
 		return err
 	}
@@ -124,17 +130,31 @@ func startWorkers(c client.Client) (func(), error) {
 		contract.QueueIdentification: {
 			contract.ActivityIdentificationEraseFamily: erase,
 			contract.ActivityIdentificationDescribeCandidate: func(_ context.Context, r *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
-				return &familypathv1.DescribeCandidateResponse{FamilyId: r.GetFamilyId(), PlanId: "lancashire-phase2", ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"}}, nil
+				return &familypathv1.DescribeCandidateResponse{
+					FamilyId:     r.GetFamilyId(),
+					PlanId:       "lancashire-phase2",
+					ProblemCodes: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
+				}, nil
 			},
 			contract.ActivityIdentificationLinkRun: func(context.Context, *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
-				return &familypathv1.LinkRunResponse{Counts: &familypathv1.RunCounts{Records: 1500, People: 980, Households: 300, Families: 240,
-					Eligible: 3, EligibleNotOpenToService: 1, ReviewPairs: 12, Changed: 3}}, nil
+				return &familypathv1.LinkRunResponse{
+					Counts: &familypathv1.RunCounts{Records: 1500, People: 980, Households: 300, Families: 240,
+						Eligible: 3, EligibleNotOpenToService: 1, ReviewPairs: 12, Changed: 3},
+				}, nil
 			},
 			contract.ActivityIdentificationStartFamilies: func(_ context.Context, r *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
 				if r.GetAfterFamilyId() == "" { // two pages: two families, then one
-					return &familypathv1.StartFamiliesResponse{Started: 1, Signalled: 1, LastFamilyId: "00000000-0000-4000-8000-000000000011"}, nil
+					return &familypathv1.StartFamiliesResponse{
+						Started:      1,
+						Signalled:    1,
+						LastFamilyId: "00000000-0000-4000-8000-000000000011",
+					}, nil
 				}
-				return &familypathv1.StartFamiliesResponse{Unchanged: 1, LastFamilyId: "00000000-0000-4000-8000-000000000012", Done: true}, nil
+				return &familypathv1.StartFamiliesResponse{
+					Unchanged:    1,
+					LastFamilyId: "00000000-0000-4000-8000-000000000012",
+					Done:         true,
+				}, nil
 			},
 			contract.ActivityIdentificationFinishRun: func(context.Context, *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
 				return &familypathv1.FinishRunResponse{}, nil
@@ -143,26 +163,50 @@ func startWorkers(c client.Client) (func(), error) {
 		contract.QueueCase: {
 			contract.ActivityCaseEraseFamily: erase,
 			contract.ActivityCaseGatherAttachment: func(context.Context, *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
-				return &familypathv1.AttachmentFacts{WholeFamilyAssessment: true, FamilyPlan: true, LeadProfessional: true, LeadAgency: "COUNCIL_FAMILY_SERVICE", Team: "team-a"}, nil
+				return &familypathv1.AttachmentFacts{
+					WholeFamilyAssessment: true,
+					FamilyPlan:            true,
+					LeadProfessional:      true,
+					LeadAgency:            "COUNCIL_FAMILY_SERVICE",
+					Team:                  "team-a",
+				}, nil
 			},
 			// An import of three families, in two pages (the workflow asks for PageSize a page).
 			contract.ActivityCaseImportPage: func(_ context.Context, r *familypathv1.ImportPageRequest) (*familypathv1.ImportPageResponse, error) {
 				fam := func(n int, claim *familypathv1.ImportedClaim) *familypathv1.ImportedFamily {
-					return &familypathv1.ImportedFamily{FamilyId: fmt.Sprintf("00000000-0000-4000-8000-00000000002%d", n), PlanId: "lancashire-phase2",
-						PlanVersion: "lancashire-phase2@1", Team: "team-a", AttachedAt: timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC)),
-						BaselineProblems: []string{"CRIME", "HEALTH"}, FeeReceived: n != 2, Claim: claim, RowHash: fmt.Sprintf("hash-%d", n)}
+					return &familypathv1.ImportedFamily{
+						FamilyId:    fmt.Sprintf("00000000-0000-4000-8000-00000000002%d", n),
+						PlanId:      "lancashire-phase2",
+						PlanVersion: "lancashire-phase2@1",
+						Team:        "team-a",
+						AttachedAt:  timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC)),
+						BaselineProblems: []string{
+							"CRIME",
+							"HEALTH",
+						},
+						FeeReceived: n != 2,
+						Claim:       claim,
+						RowHash:     fmt.Sprintf("hash-%d", n),
+					}
 				}
 				switch r.GetAfterFamilyId() {
 				case "":
-					return &familypathv1.ImportPageResponse{Families: []*familypathv1.ImportedFamily{fam(1, nil), fam(2, &familypathv1.ImportedClaim{
-						WindowId: "2017-04", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Status: "PAID"})}}, nil
+					return &familypathv1.ImportPageResponse{
+						Families: []*familypathv1.ImportedFamily{fam(1, nil), fam(2, &familypathv1.ImportedClaim{
+							WindowId: "2017-04", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Status: "PAID"})},
+					}, nil
 				case "00000000-0000-4000-8000-000000000022":
-					return &familypathv1.ImportPageResponse{Families: []*familypathv1.ImportedFamily{fam(3, nil)}, Done: true}, nil
+					return &familypathv1.ImportPageResponse{
+						Families: []*familypathv1.ImportedFamily{fam(3, nil)},
+						Done:     true,
+					}, nil
 				}
 				return &familypathv1.ImportPageResponse{Done: true}, nil
 			},
 			contract.ActivityCaseStartImportedFamilies: func(_ context.Context, r *familypathv1.StartImportedFamiliesRequest) (*familypathv1.StartImportedFamiliesResponse, error) {
-				return &familypathv1.StartImportedFamiliesResponse{Started: int32(len(r.GetFamilies()))}, nil // #nosec G115 -- a page
+				return &familypathv1.StartImportedFamiliesResponse{
+					Started: int32(len(r.GetFamilies())),
+				}, nil // #nosec G115 -- a page
 			},
 			contract.ActivityCaseFinishImport: func(context.Context, *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
 				return &familypathv1.FinishImportResponse{}, nil
@@ -171,14 +215,20 @@ func startWorkers(c client.Client) (func(), error) {
 		contract.QueueTracking: {
 			contract.ActivityTrackingEraseFamily: erase,
 			contract.ActivityTrackingJudgeReadiness: func(context.Context, *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
-				return &familypathv1.Readiness{Ready: true, BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"}, PlanVersion: "lancashire-phase2@1"}, nil
+				return &familypathv1.Readiness{
+					Ready:            true,
+					BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION"},
+					PlanVersion:      "lancashire-phase2@1",
+				}, nil
 			},
 			contract.ActivityTrackingJudgeFamily: judge,
 		},
 		contract.QueueAttachment: {
 			contract.ActivityAttachmentEraseFamily: erase,
 			contract.ActivityAttachmentRecordAttachment: func(_ context.Context, r *familypathv1.RecordAttachmentRequest) (*familypathv1.RecordAttachmentResponse, error) {
-				return &familypathv1.RecordAttachmentResponse{AttachmentId: "att-" + r.GetFamilyId()[len(r.GetFamilyId())-4:]}, nil
+				return &familypathv1.RecordAttachmentResponse{
+					AttachmentId: "att-" + r.GetFamilyId()[len(r.GetFamilyId())-4:],
+				}, nil
 			},
 			contract.ActivityAttachmentCorrectAttachment: func(context.Context, *familypathv1.CorrectAttachmentRequest) (*familypathv1.CorrectAttachmentResponse, error) {
 				return &familypathv1.CorrectAttachmentResponse{}, nil
@@ -208,13 +258,29 @@ func startWorkers(c client.Client) (func(), error) {
 				return out, nil
 			},
 			contract.ActivityClaimsCreateClaim: func(_ context.Context, r *familypathv1.CreateClaimRequest) (*familypathv1.CreateClaimResponse, error) {
-				return &familypathv1.CreateClaimResponse{ClaimId: fmt.Sprintf("claim-%s-%d", r.GetFamilyId()[len(r.GetFamilyId())-4:], r.GetAttempt()), WindowId: "w-1"}, nil
+				return &familypathv1.CreateClaimResponse{
+					ClaimId:  fmt.Sprintf("claim-%s-%d", r.GetFamilyId()[len(r.GetFamilyId())-4:], r.GetAttempt()),
+					WindowId: "w-1",
+				}, nil
 			},
 			contract.ActivityClaimsTakeWindowClaims: func(context.Context, *familypathv1.TakeWindowClaimsRequest) (*familypathv1.WindowClaims, error) {
 				return &familypathv1.WindowClaims{Claims: []*familypathv1.WindowClaim{
-					{ClaimId: "claim-a", FamilyId: "00000000-0000-4000-8000-00000000000a", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP},
-					{ClaimId: "claim-b", FamilyId: "00000000-0000-4000-8000-00000000000b", Route: familypathv1.ResultRoute_RESULT_ROUTE_CE, RiskFlags: []string{"CE_NEAR_UC_MIGRATION"}},
-					{ClaimId: "claim-c", FamilyId: "00000000-0000-4000-8000-00000000000c", Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP},
+					{
+						ClaimId:  "claim-a",
+						FamilyId: "00000000-0000-4000-8000-00000000000a",
+						Route:    familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+					},
+					{
+						ClaimId:   "claim-b",
+						FamilyId:  "00000000-0000-4000-8000-00000000000b",
+						Route:     familypathv1.ResultRoute_RESULT_ROUTE_CE,
+						RiskFlags: []string{"CE_NEAR_UC_MIGRATION"},
+					},
+					{
+						ClaimId:  "claim-c",
+						FamilyId: "00000000-0000-4000-8000-00000000000c",
+						Route:    familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+					},
 				}}, nil
 			},
 			contract.ActivityClaimsRecordAuditSample: func(context.Context, *familypathv1.AuditSample) (*familypathv1.RecordAuditSampleResponse, error) {
@@ -264,12 +330,22 @@ func startWorkers(c client.Client) (func(), error) {
 // for its 12 months), education already is.
 func judge(_ context.Context, r *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error) {
 	sustained := r.GetAttachedAt().AsTime().Add(3 * time.Second).Truncate(time.Second).Add(time.Second)
-	pr := &familypathv1.ProblemJudgement{Code: "CHILDREN_NEED_HELP", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
-		ClockStart: r.GetAttachedAt(), SustainedAt: timestamppb.New(sustained)}
+	pr := &familypathv1.ProblemJudgement{
+		Code:        "CHILDREN_NEED_HELP",
+		Status:      familypathv1.ProblemStatus_PROBLEM_STATUS_SIGNIFICANT_PROGRESS,
+		ClockStart:  r.GetAttachedAt(),
+		SustainedAt: timestamppb.New(sustained),
+	}
 	j := &familypathv1.FamilyJudgement{Problems: []*familypathv1.ProblemJudgement{pr,
 		{Code: "EDUCATION", Status: familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED}}}
 	if r.GetAt().AsTime().Before(sustained) {
-		j.ReviewAt, j.EarliestClaimAt, j.Blocking = timestamppb.New(sustained), timestamppb.New(sustained), []string{"CHILDREN_NEED_HELP"}
+		j.ReviewAt, j.EarliestClaimAt, j.Blocking = timestamppb.New(
+			sustained,
+		), timestamppb.New(
+			sustained,
+		), []string{
+			"CHILDREN_NEED_HELP",
+		}
 		return j, nil
 	}
 	pr.Status = familypathv1.ProblemStatus_PROBLEM_STATUS_SUSTAINED
@@ -283,10 +359,14 @@ func startFamily(ctx context.Context, c client.Client, familyID string) (string,
 		return "", err
 	}
 	_ = c.TerminateWorkflow(ctx, id, "", "a new capture") // a previous capture's run, if any
-	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
-		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: familyID, PlanId: "lancashire-phase2",
-			EvidenceSnapshotId: "snapshot-1", IdentifiedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC))})
+	_, err = c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowFamilyLifecycle,
+		&familypathv1.FamilyLifecycleInput{FamilyId: familyID, PlanId: "lancashire-phase2",
+			EvidenceSnapshotId: "snapshot-1", IdentifiedAt: timestamppb.New(time.Date(2016, 10, 1, 0, 0, 0, 0, time.UTC))},
+	)
 	return id, err
 }
 
@@ -312,7 +392,13 @@ func claimedAndPaid(ctx context.Context, c client.Client) (string, error) {
 	}
 	// Restricted before attachment: once attached the family waits, unjudged, until lifted.
 	restrict := func(on bool) error {
-		return c.SignalWorkflow(ctx, id, "", contract.SignalRestrictionChanged, &familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.Now()})
+		return c.SignalWorkflow(
+			ctx,
+			id,
+			"",
+			contract.SignalRestrictionChanged,
+			&familypathv1.RestrictionChanged{Restricted: on, At: timestamppb.Now()},
+		)
 	}
 	if err := restrict(true); err != nil {
 		return "", err
@@ -363,8 +449,20 @@ func referred(ctx context.Context, c client.Client) (string, error) {
 	if _, err := waitFor(ctx, c, id, func(s *familypathv1.FamilyState) bool { return len(s.GetProblems()) > 0 }); err != nil {
 		return "", err
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateClose, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{&familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN, ReasonCode: "FAMILY_DECLINED"}}})
+	h, err := c.UpdateWorkflow(
+		ctx,
+		client.UpdateWorkflowOptions{
+			WorkflowID:   id,
+			UpdateName:   contract.UpdateClose,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{
+				&familypathv1.CloseRequest{
+					Exit:       familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN,
+					ReasonCode: "FAMILY_DECLINED",
+				},
+			},
+		},
+	)
 	if err != nil {
 		return "", err
 	}
@@ -383,16 +481,41 @@ func withdrawn(ctx context.Context, c client.Client) (string, error) {
 	if err := attach(ctx, c, id); err != nil {
 		return "", err
 	}
-	fix, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateCorrect, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{&familypathv1.CorrectRequest{RequestId: "fix-1", BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"}, ReasonCode: "BASELINE_RECORDED_WRONGLY"}}})
+	fix, err := c.UpdateWorkflow(
+		ctx,
+		client.UpdateWorkflowOptions{
+			WorkflowID:   id,
+			UpdateName:   contract.UpdateCorrect,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{
+				&familypathv1.CorrectRequest{
+					RequestId:        "fix-1",
+					BaselineProblems: []string{"CHILDREN_NEED_HELP", "EDUCATION", "HEALTH"},
+					ReasonCode:       "BASELINE_RECORDED_WRONGLY",
+				},
+			},
+		},
+	)
 	if err != nil {
 		return "", err
 	}
 	if err := fix.Get(ctx, nil); err != nil {
 		return "", err
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateClose, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{&familypathv1.CloseRequest{Exit: familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN, ReasonCode: "FAMILY_DECLINED"}}})
+	h, err := c.UpdateWorkflow(
+		ctx,
+		client.UpdateWorkflowOptions{
+			WorkflowID:   id,
+			UpdateName:   contract.UpdateClose,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{
+				&familypathv1.CloseRequest{
+					Exit:       familypathv1.FamilyPhase_FAMILY_PHASE_WITHDRAWN,
+					ReasonCode: "FAMILY_DECLINED",
+				},
+			},
+		},
+	)
 	if err != nil {
 		return "", err
 	}
@@ -406,9 +529,19 @@ func withdrawn(ctx context.Context, c client.Client) (string, error) {
 func window(ctx context.Context, c client.Client) (string, error) {
 	id := contract.ClaimWindowWorkflowID("lancashire-phase2", "capture")
 	_ = c.TerminateWorkflow(ctx, id, "", "a new capture")
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle}, contract.WorkflowClaimWindow,
-		&familypathv1.ClaimWindowInput{WindowId: "capture", PlanId: "lancashire-phase2", ClosesAt: timestamppb.New(time.Now().Add(time.Hour)),
-			AuditSampleRate: 0.5, DecisionDue: durationpb.New(2 * time.Second), ReminderEvery: durationpb.New(time.Second)})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle},
+		contract.WorkflowClaimWindow,
+		&familypathv1.ClaimWindowInput{
+			WindowId:        "capture",
+			PlanId:          "lancashire-phase2",
+			ClosesAt:        timestamppb.New(time.Now().Add(time.Hour)),
+			AuditSampleRate: 0.5,
+			DecisionDue:     durationpb.New(2 * time.Second),
+			ReminderEvery:   durationpb.New(time.Second),
+		},
+	)
 	if err != nil {
 		return "", err
 	}
@@ -460,10 +593,22 @@ func imported(ctx context.Context, c client.Client) (string, error) {
 		return "", err
 	}
 	attached := timestamppb.New(time.Date(2016, 5, 10, 0, 0, 0, 0, time.UTC))
-	state := &familypathv1.FamilyState{FamilyId: importedFamily, Phase: familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED, PlanId: "lancashire-phase2",
-		PlanVersion: "lancashire-phase2@1", ProblemCodes: []string{"CRIME", "HEALTH"}, BaselineProblems: []string{"CRIME", "HEALTH"}, AttachedAt: attached,
-		IdentifiedAt: attached, AttachmentId: "att-0023", FeeRecorded: true, ClaimId: "claim-imported", ClaimAttempts: 1,
-		ClaimRoute: familypathv1.ResultRoute_RESULT_ROUTE_SSP, Team: "team-a"}
+	state := &familypathv1.FamilyState{
+		FamilyId:         importedFamily,
+		Phase:            familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED,
+		PlanId:           "lancashire-phase2",
+		PlanVersion:      "lancashire-phase2@1",
+		ProblemCodes:     []string{"CRIME", "HEALTH"},
+		BaselineProblems: []string{"CRIME", "HEALTH"},
+		AttachedAt:       attached,
+		IdentifiedAt:     attached,
+		AttachmentId:     "att-0023",
+		FeeRecorded:      true,
+		ClaimId:          "claim-imported",
+		ClaimAttempts:    1,
+		ClaimRoute:       familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+		Team:             "team-a",
+	}
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
 		contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: importedFamily, PlanId: "lancashire-phase2",
@@ -486,7 +631,12 @@ func imported(ctx context.Context, c client.Client) (string, error) {
 	return id, c.GetWorkflow(ctx, id, "").Get(ctx, nil)
 }
 
-func waitFor(ctx context.Context, c client.Client, id string, ok func(*familypathv1.FamilyState) bool) (*familypathv1.FamilyState, error) {
+func waitFor(
+	ctx context.Context,
+	c client.Client,
+	id string,
+	ok func(*familypathv1.FamilyState) bool,
+) (*familypathv1.FamilyState, error) {
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		v, err := c.QueryWorkflow(ctx, id, "", contract.QueryFamilyState)
 		if err != nil {
@@ -538,9 +688,13 @@ func save(ctx context.Context, c client.Client, id, file string) error {
 // identificationRun: a run over synthetic counts, whose fan-out takes two pages.
 func identificationRun(ctx context.Context, c client.Client) (string, error) {
 	id := contract.IdentificationRunWorkflowID("00000000-0000-4000-8000-0000000000f1")
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
-		contract.WorkflowIdentification, &familypathv1.IdentificationRunInput{RunId: "00000000-0000-4000-8000-0000000000f1"})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowIdentification,
+		&familypathv1.IdentificationRunInput{RunId: "00000000-0000-4000-8000-0000000000f1"},
+	)
 	if err != nil {
 		return "", err
 	}
@@ -551,9 +705,17 @@ func identificationRun(ctx context.Context, c client.Client) (string, error) {
 // every service (the period a second here).
 func familyRetention(ctx context.Context, c client.Client) (string, error) {
 	id := contract.FamilyRetentionWorkflowID(retainedFamily)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING}, contract.WorkflowFamilyRetention,
-		&familypathv1.FamilyRetentionInput{FamilyId: retainedFamily, EndedAt: timestamppb.Now(), EndedPhase: familypathv1.FamilyPhase_FAMILY_PHASE_PAID})
+	run, err := c.ExecuteWorkflow(
+		ctx,
+		client.StartWorkflowOptions{ID: id, TaskQueue: contract.QueueFamilyLifecycle,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING},
+		contract.WorkflowFamilyRetention,
+		&familypathv1.FamilyRetentionInput{
+			FamilyId:   retainedFamily,
+			EndedAt:    timestamppb.Now(),
+			EndedPhase: familypathv1.FamilyPhase_FAMILY_PHASE_PAID,
+		},
+	)
 	if err != nil {
 		return "", err
 	}

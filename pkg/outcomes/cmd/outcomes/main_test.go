@@ -30,7 +30,8 @@ func TestExplainTextAndJSON(t *testing.T) {
 			EarliestClaimAt string `json:"earliest_claim_at"`
 		}
 	}
-	if err := json.Unmarshal(out.Bytes(), &j); err != nil || j.Plan.ID != "lancashire-phase2" || j.Result.EarliestClaimAt != "2017-05-01" {
+	if err := json.Unmarshal(out.Bytes(), &j); err != nil || j.Plan.ID != "lancashire-phase2" ||
+		j.Result.EarliestClaimAt != "2017-05-01" {
 		t.Errorf("json: %v %+v\n%s", err, j, out.String())
 	}
 }

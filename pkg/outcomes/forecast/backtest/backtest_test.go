@@ -19,7 +19,8 @@ func TestACountyLikeTheModelIsForecastWell(t *testing.T) {
 	b := Lancashire
 	b.ProgressShape, b.LapseShape, b.Engagement, b.Learning, b.PaceNoise = 1, 1, 1e6, 0, 0
 	c := Simulate(p, b, 1)
-	if again := Simulate(p, b, 1); len(again.families) != len(c.families) || again.families[100].result != c.families[100].result {
+	if again := Simulate(p, b, 1); len(again.families) != len(c.families) ||
+		again.families[100].result != c.families[100].result {
 		t.Fatal("the same seed simulated a different county")
 	}
 	attached := len(c.families)

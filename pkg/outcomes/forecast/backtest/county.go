@@ -43,9 +43,30 @@ func of(m map[string]float64, code string, def float64) float64 {
 // Lancashire is a behaviour shaped like the seed reports' county: worklessness and health
 // common and slow, crime rarer and quicker.
 var Lancashire = Behaviour{
-	Prevalence:    map[string]float64{"WORKLESSNESS": 0.7, "HEALTH": 0.6, "CHILDREN_NEED_HELP": 0.5, "EDUCATION": 0.45, "CRIME": 0.3, "DOMESTIC_ABUSE": 0.3},
-	ProgressScale: map[string]float64{"WORKLESSNESS": 14, "HEALTH": 8, "CHILDREN_NEED_HELP": 10, "EDUCATION": 9, "CRIME": 5, "DOMESTIC_ABUSE": 6},
-	LapseScale:    map[string]float64{"WORKLESSNESS": 24, "HEALTH": 40, "CHILDREN_NEED_HELP": 36, "EDUCATION": 30, "CRIME": 40, "DOMESTIC_ABUSE": 30},
+	Prevalence: map[string]float64{
+		"WORKLESSNESS":       0.7,
+		"HEALTH":             0.6,
+		"CHILDREN_NEED_HELP": 0.5,
+		"EDUCATION":          0.45,
+		"CRIME":              0.3,
+		"DOMESTIC_ABUSE":     0.3,
+	},
+	ProgressScale: map[string]float64{
+		"WORKLESSNESS":       14,
+		"HEALTH":             8,
+		"CHILDREN_NEED_HELP": 10,
+		"EDUCATION":          9,
+		"CRIME":              5,
+		"DOMESTIC_ABUSE":     6,
+	},
+	LapseScale: map[string]float64{
+		"WORKLESSNESS":       24,
+		"HEALTH":             40,
+		"CHILDREN_NEED_HELP": 36,
+		"EDUCATION":          30,
+		"CRIME":              40,
+		"DOMESTIC_ABUSE":     30,
+	},
 	ProgressShape: 1.4, LapseShape: 0.7, Engagement: 1.5, Learning: 0.1, CEMonthly: 0.006, PaceNoise: 0.25,
 }
 
@@ -87,7 +108,17 @@ func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
 		months := max(1, int(math.Round(end.Sub(start).Hours()/24/30.4375)))
 		for m := range months {
 			from := start.AddDate(0, m, 0)
-			n := int(math.Round(float64(y.Attachments) / float64(months) * math.Exp(b.PaceNoise*r.NormFloat64()-b.PaceNoise*b.PaceNoise/2)))
+			n := int(
+				math.Round(
+					float64(
+						y.Attachments,
+					) / float64(
+						months,
+					) * math.Exp(
+						b.PaceNoise*r.NormFloat64()-b.PaceNoise*b.PaceNoise/2,
+					),
+				),
+			)
 			n = min(n, p.FamilyCap-attached)
 			for range n {
 				c.families = append(c.families, c.live(r, b, from.Add(time.Duration(r.Float64()*float64(month)))))
@@ -176,17 +207,30 @@ func (c *County) At(asOf time.Time) []forecast.Family {
 				if s.start.After(asOf) {
 					break
 				}
-				ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.SignificantProgress, At: s.start})
+				ff.History = append(
+					ff.History,
+					forecast.Transition{Problem: pr.code, To: outcomes.SignificantProgress, At: s.start},
+				)
 				ps = forecast.ProblemState{Code: pr.code, Status: outcomes.SignificantProgress, ClockStart: s.start}
 				switch {
 				case s.sustained && !s.end.After(asOf):
 					ps.Status, ps.SustainedAt = outcomes.Sustained, s.end
-					ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.Sustained, At: s.end})
+					ff.History = append(
+						ff.History,
+						forecast.Transition{Problem: pr.code, To: outcomes.Sustained, At: s.end},
+					)
 				case s.sustained:
 					ps.SustainedAt = s.end
 				case !s.end.After(asOf): // a lapse, seen at the next monthly judgement
 					ps = forecast.ProblemState{Code: pr.code, Status: outcomes.Outstanding}
-					ff.History = append(ff.History, forecast.Transition{Problem: pr.code, To: outcomes.Outstanding, At: s.end.Add(15 * 24 * time.Hour)})
+					ff.History = append(
+						ff.History,
+						forecast.Transition{
+							Problem: pr.code,
+							To:      outcomes.Outstanding,
+							At:      s.end.Add(15 * 24 * time.Hour),
+						},
+					)
 				default: // in progress; its date if it holds
 					if end, ok := c.plan.SustainedEnd(pr.code, outcomes.Moment{Time: s.start}); ok {
 						ps.SustainedAt = end.Time

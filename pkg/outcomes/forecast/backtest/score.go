@@ -62,10 +62,33 @@ func Run(p *outcomes.Plan, c *County, first time.Time, every int, draws int, see
 			if !ok || !last.After(asOf) {
 				continue // nothing left to forecast in the year
 			}
-			rep.add(Point{AsOf: asOf, Year: y.Year, MonthsAhead: months(asOf, last), P10: y.Results.P10, P50: y.Results.P50, P90: y.Results.P90, Actual: yearActual[y.Year]}, errs, counts)
+			rep.add(
+				Point{
+					AsOf:        asOf,
+					Year:        y.Year,
+					MonthsAhead: months(asOf, last),
+					P10:         y.Results.P10,
+					P50:         y.Results.P50,
+					P90:         y.Results.P90,
+					Actual:      yearActual[y.Year],
+				},
+				errs,
+				counts,
+			)
 		}
-		rep.add(Point{AsOf: asOf, Year: "total", MonthsAhead: months(asOf, c.end), P10: f.Total.Results.P10, P50: f.Total.Results.P50,
-			P90: f.Total.Results.P90, Actual: total}, errs, counts)
+		rep.add(
+			Point{
+				AsOf:        asOf,
+				Year:        "total",
+				MonthsAhead: months(asOf, c.end),
+				P10:         f.Total.Results.P10,
+				P50:         f.Total.Results.P50,
+				P90:         f.Total.Results.P90,
+				Actual:      total,
+			},
+			errs,
+			counts,
+		)
 	}
 	inside, n, tin, tn := 0, 0, 0, 0
 	for _, pt := range rep.Points {
@@ -113,11 +136,39 @@ func ratio(a, b int) float64 {
 
 // Write prints the report as a table, then its scores.
 func (r Report) Write(w io.Writer) {
-	fmt.Fprintf(w, "%-10s %-8s %6s %7s %7s %7s %7s %s\n", "as of", "year", "ahead", "p10", "p50", "p90", "actual", "inside")
+	fmt.Fprintf(
+		w,
+		"%-10s %-8s %6s %7s %7s %7s %7s %s\n",
+		"as of",
+		"year",
+		"ahead",
+		"p10",
+		"p50",
+		"p90",
+		"actual",
+		"inside",
+	)
 	for _, p := range r.Points {
-		fmt.Fprintf(w, "%-10s %-8s %6d %7d %7d %7d %7d %v\n", p.AsOf.Format(time.DateOnly), p.Year, p.MonthsAhead, p.P10, p.P50, p.P90, p.Actual, p.Inside())
+		fmt.Fprintf(
+			w,
+			"%-10s %-8s %6d %7d %7d %7d %7d %v\n",
+			p.AsOf.Format(time.DateOnly),
+			p.Year,
+			p.MonthsAhead,
+			p.P10,
+			p.P50,
+			p.P90,
+			p.Actual,
+			p.Inside(),
+		)
 	}
-	fmt.Fprintf(w, "\nforecasts %d; P10–P90 coverage by year %.3f, of the total %.3f\n", r.Forecasts, r.Coverage, r.TotalCoverage)
+	fmt.Fprintf(
+		w,
+		"\nforecasts %d; P10–P90 coverage by year %.3f, of the total %.3f\n",
+		r.Forecasts,
+		r.Coverage,
+		r.TotalCoverage,
+	)
 	for _, y := range []string{"2015/16", "2016/17", "2017/18", "2018/19", "2019/20", "all years", "total"} {
 		if e, ok := r.MeanAbsError[y]; ok {
 			fmt.Fprintf(w, "P50 mean absolute error %-9s %.1f%%\n", y, e*100)

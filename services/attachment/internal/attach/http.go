@@ -69,7 +69,9 @@ func (a *API) update(c *gin.Context, family uuid.UUID, name string, arg, out any
 		defer cancel()
 	}
 	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name,
-		UpdateID: c.GetHeader(httpapi.HeaderIdempotencyKey), WaitForStage: client.WorkflowUpdateStageAccepted, Args: []any{arg}})
+		UpdateID: c.GetHeader(
+			httpapi.HeaderIdempotencyKey,
+		), WaitForStage: client.WorkflowUpdateStageAccepted, Args: []any{arg}})
 	if err == nil {
 		err = h.Get(ctx, out)
 	}
@@ -93,8 +95,8 @@ func stillRunning(c *gin.Context, what string) {
 // CorrectionRequest corrects what was recorded at attachment, before any claim.
 type CorrectionRequest struct {
 	BaselineProblems []string `json:"baseline_problems" validate:"omitempty,min=2,max=20,unique,dive,problemcode"`
-	AttachedOn       string   `json:"attached_on" validate:"omitempty,datetime=2006-01-02"`
-	ReasonCode       string   `json:"reason_code" validate:"required,problemcode"`
+	AttachedOn       string   `json:"attached_on"       validate:"omitempty,datetime=2006-01-02"`
+	ReasonCode       string   `json:"reason_code"       validate:"required,problemcode"`
 }
 
 // CorrectionBody answers a correction: the attachment as it now stands.
@@ -117,10 +119,20 @@ func (a *API) correct(c *gin.Context) {
 		return
 	}
 	if len(req.BaselineProblems) == 0 && req.AttachedOn == "" {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "baseline_problems", Message: "or attached_on is needed: there is nothing to correct"})
+		httpapi.Invalid(
+			c,
+			httpapi.FieldError{
+				Field:   "baseline_problems",
+				Message: "or attached_on is needed: there is nothing to correct",
+			},
+		)
 		return
 	}
-	upd := &familypathv1.CorrectRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), BaselineProblems: req.BaselineProblems, ReasonCode: req.ReasonCode}
+	upd := &familypathv1.CorrectRequest{
+		RequestId:        c.GetHeader(httpapi.HeaderIdempotencyKey),
+		BaselineProblems: req.BaselineProblems,
+		ReasonCode:       req.ReasonCode,
+	}
 	if req.AttachedOn != "" {
 		day, _ := outcomes.ParseMoment(req.AttachedOn) // midnight in London, the programme's calendar
 		upd.AttachedAt = timestamppb.New(day.Time)
@@ -135,16 +147,40 @@ func (a *API) correct(c *gin.Context) {
 	case errors.As(err, &nf):
 		httpapi.NotFound(c, "Family")
 	case errors.As(err, &appErr) && appErr.Type() == "InvalidArgument":
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusUnprocessableEntity, Title: "The correction cannot be made",
-			Detail: appErr.Message()})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeValidation,
+				Status: http.StatusUnprocessableEntity,
+				Title:  "The correction cannot be made",
+				Detail: appErr.Message(),
+			},
+		)
 	case errors.As(err, &appErr) && (appErr.Type() == "NotAttached" || appErr.Type() == "ClaimInProgress" || appErr.Type() == "FamilyEnded"):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "The family's attachment cannot be corrected now",
-			Detail: appErr.Message()})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeConflict,
+				Status: http.StatusConflict,
+				Title:  "The family's attachment cannot be corrected now",
+				Detail: appErr.Message(),
+			},
+		)
 	case err != nil:
 		a.Log.ErrorContext(c, "correct update", "error", err.Error())
-		httpapi.Unavailable(c, "The family's workflow or the attachment register did not answer; nothing was corrected. Retry shortly.")
+		httpapi.Unavailable(
+			c,
+			"The family's workflow or the attachment register did not answer; nothing was corrected. Retry shortly.",
+		)
 	default:
-		c.JSON(http.StatusOK, CorrectionBody{FamilyID: id.String(), AttachedAt: res.GetAttachedAt().AsTime().UTC(), BaselineProblems: res.GetBaselineProblems()})
+		c.JSON(
+			http.StatusOK,
+			CorrectionBody{
+				FamilyID:         id.String(),
+				AttachedAt:       res.GetAttachedAt().AsTime().UTC(),
+				BaselineProblems: res.GetBaselineProblems(),
+			},
+		)
 	}
 }
 
@@ -163,7 +199,16 @@ func (a *API) attach(c *gin.Context) {
 		return
 	}
 	var res familypathv1.AttachResult
-	err := a.update(c, id, contract.UpdateAttach, &familypathv1.AttachRequest{RequestId: c.GetHeader(httpapi.HeaderIdempotencyKey), RequestedAt: timestamppb.Now()}, &res)
+	err := a.update(
+		c,
+		id,
+		contract.UpdateAttach,
+		&familypathv1.AttachRequest{
+			RequestId:   c.GetHeader(httpapi.HeaderIdempotencyKey),
+			RequestedAt: timestamppb.Now(),
+		},
+		&res,
+	)
 	var nf *serviceerror.NotFound
 	var appErr *temporal.ApplicationError
 	switch {
@@ -172,17 +217,35 @@ func (a *API) attach(c *gin.Context) {
 	case errors.As(err, &nf):
 		httpapi.NotFound(c, "Family")
 	case errors.As(err, &appErr) && appErr.Type() == "FamilyEnded":
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "The family has left the programme"})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeConflict,
+				Status: http.StatusConflict,
+				Title:  "The family has left the programme",
+			},
+		)
 	case err != nil:
 		a.Log.ErrorContext(c, "attach update", "error", err.Error())
-		httpapi.Unavailable(c, "The family's workflow or a service it asks did not answer; nothing was attached. Retry shortly.")
+		httpapi.Unavailable(
+			c,
+			"The family's workflow or a service it asks did not answer; nothing was attached. Retry shortly.",
+		)
 	case !res.GetAttached():
 		var errs []httpapi.FieldError
 		for _, m := range res.GetMissing() {
 			errs = append(errs, httpapi.FieldError{Field: m, Message: missingWords[m]})
 		}
-		httpapi.Abort(c, httpapi.Problem{Type: TypeNotReady, Status: http.StatusUnprocessableEntity, Title: "The family cannot be attached yet",
-			Detail: "See errors for each requirement that is missing.", Errors: errs})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   TypeNotReady,
+				Status: http.StatusUnprocessableEntity,
+				Title:  "The family cannot be attached yet",
+				Detail: "See errors for each requirement that is missing.",
+				Errors: errs,
+			},
+		)
 	default:
 		status := http.StatusCreated
 		if res.GetAlreadyAttached() {

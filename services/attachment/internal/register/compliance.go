@@ -35,9 +35,9 @@ func (a *ComplianceAPI) Routes(r gin.IRouter) {
 // CheckRequest draws a check's sample: a share of the period's attachments (at least one).
 type CheckRequest struct {
 	PlanID string  `json:"plan_id" validate:"required,planid"`
-	From   string  `json:"from" validate:"required,datetime=2006-01-02"`
-	To     string  `json:"to" validate:"required,datetime=2006-01-02"`
-	Rate   float64 `json:"rate" validate:"required,gt=0,lte=1"`
+	From   string  `json:"from"    validate:"required,datetime=2006-01-02"`
+	To     string  `json:"to"      validate:"required,datetime=2006-01-02"`
+	Rate   float64 `json:"rate"    validate:"required,gt=0,lte=1"`
 }
 
 // CaseFinding is one sampled case and what its review found.
@@ -71,7 +71,9 @@ func Draw(n int, rate float64, seed int64) []int {
 	if k > n {
 		k = n
 	}
-	r := mrand.New(mrand.NewPCG(uint64(seed), 0x5eed)) // #nosec G404 G115 -- a recorded, repeatable draw, not a secret; the seed is drawn non-negative
+	r := mrand.New(
+		mrand.NewPCG(uint64(seed), 0x5eed),
+	) // #nosec G404 G115 -- a recorded, repeatable draw, not a secret; the seed is drawn non-negative
 	return r.Perm(n)[:k]
 }
 
@@ -88,11 +90,17 @@ func (a *ComplianceAPI) create(c *gin.Context) {
 	_, _ = rand.Read(b[:])
 	seed := int64(binary.BigEndian.Uint64(b[:]) >> 1)
 	id := uuid.New()
-	err := a.Store.CreateCheck(c, NewCheck{ID: id, PlanID: req.PlanID, From: req.From, To: req.To, Rate: req.Rate, Seed: seed,
-		CreatedBy: httpapi.Principal(c).Subject})
+	err := a.Store.CreateCheck(
+		c,
+		NewCheck{ID: id, PlanID: req.PlanID, From: req.From, To: req.To, Rate: req.Rate, Seed: seed,
+			CreatedBy: httpapi.Principal(c).Subject},
+	)
 	if errors.Is(err, errNoAttachments) {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to check",
-			Detail: "No attachments under the plan in the period."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to check",
+				Detail: "No attachments under the plan in the period."},
+		)
 		return
 	}
 	if err != nil {
@@ -126,11 +134,11 @@ func (a *ComplianceAPI) answer(c *gin.Context, id uuid.UUID, status int) {
 
 // ReviewRequest is the reviewer's finding on one sampled case.
 type ReviewRequest struct {
-	ProblemEvidence  *bool  `json:"problem_evidence" validate:"required"`
+	ProblemEvidence  *bool  `json:"problem_evidence"        validate:"required"`
 	Assessment       *bool  `json:"whole_family_assessment" validate:"required"`
-	FamilyPlan       *bool  `json:"family_plan" validate:"required"`
-	LeadProfessional *bool  `json:"lead_professional" validate:"required"`
-	FindingCode      string `json:"finding_code" validate:"omitempty,problemcode"`
+	FamilyPlan       *bool  `json:"family_plan"             validate:"required"`
+	LeadProfessional *bool  `json:"lead_professional"       validate:"required"`
+	FindingCode      string `json:"finding_code"            validate:"omitempty,problemcode"`
 }
 
 func (a *ComplianceAPI) review(c *gin.Context) {
@@ -147,7 +155,10 @@ func (a *ComplianceAPI) review(c *gin.Context) {
 		return
 	}
 	if !(*req.ProblemEvidence && *req.Assessment && *req.FamilyPlan && *req.LeadProfessional) && req.FindingCode == "" {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "finding_code", Message: "is required when a requirement was not met"})
+		httpapi.Invalid(
+			c,
+			httpapi.FieldError{Field: "finding_code", Message: "is required when a requirement was not met"},
+		)
 		return
 	}
 	found, err := a.Store.Review(c, check, family, req, httpapi.Principal(c).Subject)

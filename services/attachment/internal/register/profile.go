@@ -53,8 +53,18 @@ func (a *ProfileAPI) profile(c *gin.Context) {
 			httpapi.Fail(c, a.Log, "count attachments", err)
 			return
 		}
-		out = append(out, YearCount{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(), Profile: y.Attachments,
-			Actual: int(n), Variance: int(n) - y.Attachments, AsOf: now})
+		out = append(
+			out,
+			YearCount{
+				Year:     y.Year,
+				Starts:   y.Starts.String(),
+				Ends:     outcomes.Moment{Time: end}.String(),
+				Profile:  y.Attachments,
+				Actual:   int(n),
+				Variance: int(n) - y.Attachments,
+				AsOf:     now,
+			},
+		)
 	}
 	c.JSON(http.StatusOK, gin.H{"plan_id": p.ID, "years": out})
 }

@@ -71,22 +71,37 @@ func (s Store) Correct(ctx context.Context, c Correction) error {
 		if c.AttachedAt != nil {
 			at = *c.AttachedAt
 		}
-		res := tx.Exec(`INSERT INTO attachment.corrections (request_id, family_id, baseline_problems_before, attached_at_before,
+		res := tx.Exec(
+			`INSERT INTO attachment.corrections (request_id, family_id, baseline_problems_before, attached_at_before,
 			baseline_problems_after, attached_at_after, reason_code) VALUES (?, ?, ?::text[], ?, ?::text[], ?, ?) ON CONFLICT (family_id, request_id) DO NOTHING`,
-			c.RequestID, c.FamilyID, before[0].BaselineProblems, before[0].AttachedAt, db.TextArray(baseline), at, c.ReasonCode)
+			c.RequestID,
+			c.FamilyID,
+			before[0].BaselineProblems,
+			before[0].AttachedAt,
+			db.TextArray(baseline),
+			at,
+			c.ReasonCode,
+		)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // corrected before by this request
 		}
-		return tx.Exec(`UPDATE attachment.attachments SET baseline_problems = ?::text[], attached_at = ? WHERE family_id = ?`,
-			db.TextArray(baseline), at, c.FamilyID).Error
+		return tx.Exec(
+			`UPDATE attachment.attachments SET baseline_problems = ?::text[], attached_at = ? WHERE family_id = ?`,
+			db.TextArray(baseline),
+			at,
+			c.FamilyID,
+		).Error
 	})
 }
 
 // CountAttachments counts a plan's attachments (every version of it) made in [from, to).
 func (s Store) CountAttachments(ctx context.Context, planID string, from, to time.Time) (int64, error) {
 	var n int64
-	err := s.DB.WithContext(ctx).Raw(`SELECT count(*) FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ?`,
-		planID, from, to).Scan(&n).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT count(*) FROM attachment.attachments WHERE split_part(plan_version, '@', 1) = ? AND attached_at >= ? AND attached_at < ?`,
+			planID, from, to).
+		Scan(&n).
+		Error
 	return n, err
 }
 
@@ -138,11 +153,19 @@ func (s Store) Check(ctx context.Context, id uuid.UUID) (*CheckBody, error) {
 		Seed       int64
 	}
 	if err := s.DB.WithContext(ctx).Raw(`SELECT id::text AS id, plan_id, period_from, period_to, population, seed FROM attachment.compliance_checks WHERE id = ?`, id).
-		Scan(&checks).Error; err != nil || len(checks) == 0 {
+		Scan(&checks).Error; err != nil ||
+		len(checks) == 0 {
 		return nil, err
 	}
 	ch := checks[0]
-	out := &CheckBody{ID: ch.ID, PlanID: ch.PlanID, From: ch.PeriodFrom.Format(time.DateOnly), To: ch.PeriodTo.Format(time.DateOnly), Population: ch.Population, Seed: ch.Seed}
+	out := &CheckBody{
+		ID:         ch.ID,
+		PlanID:     ch.PlanID,
+		From:       ch.PeriodFrom.Format(time.DateOnly),
+		To:         ch.PeriodTo.Format(time.DateOnly),
+		Population: ch.Population,
+		Seed:       ch.Seed,
+	}
 	if err := s.DB.WithContext(ctx).Raw(`SELECT family_id::text AS family_id, problem_evidence, assessment, family_plan, lead_professional, finding_code, reviewed_by, reviewed_at
 		FROM attachment.compliance_cases WHERE check_id = ? ORDER BY family_id`, id).Scan(&out.Cases).Error; err != nil {
 		return nil, err
@@ -165,8 +188,9 @@ func (s Store) Review(ctx context.Context, check, family uuid.UUID, r ReviewRequ
 	if r.FindingCode != "" {
 		finding = &r.FindingCode
 	}
-	res := s.DB.WithContext(ctx).Exec(`UPDATE attachment.compliance_cases SET problem_evidence = ?, assessment = ?, family_plan = ?, lead_professional = ?,
+	res := s.DB.WithContext(ctx).
+		Exec(`UPDATE attachment.compliance_cases SET problem_evidence = ?, assessment = ?, family_plan = ?, lead_professional = ?,
 		finding_code = ?, reviewed_by = ?, reviewed_at = now() WHERE check_id = ? AND family_id = ?`,
-		*r.ProblemEvidence, *r.Assessment, *r.FamilyPlan, *r.LeadProfessional, finding, by, check, family)
+			*r.ProblemEvidence, *r.Assessment, *r.FamilyPlan, *r.LeadProfessional, finding, by, check, family)
 	return res.RowsAffected > 0, res.Error
 }

@@ -16,7 +16,10 @@ type Activities struct{ Store Store }
 // GatherAttachment answers what the case holds for attachment: the lead professional and
 // team from the allocation, and whether the whole-family assessment and a family plan with
 // an outcome are recorded (the caseworker APIs of internal/record).
-func (a Activities) GatherAttachment(ctx context.Context, r *familypathv1.GatherAttachmentRequest) (*familypathv1.AttachmentFacts, error) {
+func (a Activities) GatherAttachment(
+	ctx context.Context,
+	r *familypathv1.GatherAttachmentRequest,
+) (*familypathv1.AttachmentFacts, error) {
 	id, err := uuid.Parse(r.GetFamilyId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("family id must be a UUID", "InvalidArgument", nil)
@@ -32,7 +35,12 @@ func (a Activities) GatherAttachment(ctx context.Context, r *familypathv1.Gather
 	if err != nil {
 		return nil, err
 	}
-	facts := &familypathv1.AttachmentFacts{Team: f.Team, LeadProfessional: f.LeadProfessional != nil, WholeFamilyAssessment: assessed, FamilyPlan: planned}
+	facts := &familypathv1.AttachmentFacts{
+		Team:                  f.Team,
+		LeadProfessional:      f.LeadProfessional != nil,
+		WholeFamilyAssessment: assessed,
+		FamilyPlan:            planned,
+	}
 	if f.LeadProfessionalAgency != nil {
 		facts.LeadAgency = *f.LeadProfessionalAgency
 	}

@@ -116,7 +116,7 @@ func (a *API) search(c *gin.Context) {
 
 // ReassignRequest moves a departing caseworker's whole caseload to another.
 type ReassignRequest struct {
-	To     string `json:"to" validate:"required,subject"`
+	To     string `json:"to"     validate:"required,subject"`
 	Agency string `json:"agency" validate:"omitempty,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE"`
 }
 
@@ -157,7 +157,13 @@ func (a *API) reassign(c *gin.Context) {
 			restricted++
 			continue
 		}
-		if !a.Guard.Record(c, string(policy.FamilyAllocate), "family", r.ID, "caseload reassigned from "+from+" to "+req.To) {
+		if !a.Guard.Record(
+			c,
+			string(policy.FamilyAllocate),
+			"family",
+			r.ID,
+			"caseload reassigned from "+from+" to "+req.To,
+		) {
 			return
 		}
 		moved = append(moved, r.ID)
@@ -185,5 +191,14 @@ func (a *API) reassign(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "reassign caseload", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"from": from, "to": req.To, "families_moved": len(moved), "family_ids": moved, "restricted_not_moved": restricted})
+	c.JSON(
+		http.StatusOK,
+		gin.H{
+			"from":                 from,
+			"to":                   req.To,
+			"families_moved":       len(moved),
+			"family_ids":           moved,
+			"restricted_not_moved": restricted,
+		},
+	)
 }

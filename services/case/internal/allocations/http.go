@@ -21,8 +21,16 @@ import (
 )
 
 func init() {
-	httpapi.RegisterPattern("subject", `^[A-Za-z0-9][A-Za-z0-9._@:|-]{0,127}$`, "must be a user's subject: letters, digits and . _ @ : | -")
-	httpapi.RegisterPattern("team", `^[a-z0-9][a-z0-9-]{0,63}$`, "must be a team code: lower-case letters, digits and dashes")
+	httpapi.RegisterPattern(
+		"subject",
+		`^[A-Za-z0-9][A-Za-z0-9._@:|-]{0,127}$`,
+		"must be a user's subject: letters, digits and . _ @ : | -",
+	)
+	httpapi.RegisterPattern(
+		"team",
+		`^[a-z0-9][a-z0-9-]{0,63}$`,
+		"must be a team code: lower-case letters, digits and dashes",
+	)
 }
 
 // Agencies a lead professional may come from (docs/programme.md, "Who uses it").
@@ -54,7 +62,7 @@ var Grounds = []string{"ACCURACY_CONTESTED", "UNLAWFUL_PROCESSING", "NEEDED_FOR_
 // RestrictionRequest restricts processing (restricted with a ground) or lifts it.
 type RestrictionRequest struct {
 	Restricted bool   `json:"restricted"`
-	Ground     string `json:"ground" validate:"required_if=Restricted true,excluded_if=Restricted false,omitempty,oneof=ACCURACY_CONTESTED UNLAWFUL_PROCESSING NEEDED_FOR_LEGAL_CLAIMS OBJECTION_PENDING"`
+	Ground     string `json:"ground"     validate:"required_if=Restricted true,excluded_if=Restricted false,omitempty,oneof=ACCURACY_CONTESTED UNLAWFUL_PROCESSING NEEDED_FOR_LEGAL_CLAIMS OBJECTION_PENDING"`
 }
 
 // restrict sets or lifts the restriction of processing of a family's data (administrators,
@@ -91,7 +99,10 @@ func (a *API) restrict(c *gin.Context) {
 	var notFound *serviceerror.NotFound
 	if err != nil && !errors.As(err, &notFound) {
 		a.Log.ErrorContext(c, "signal the restriction", "error", err.Error())
-		httpapi.Unavailable(c, "The restriction was recorded but the family's workflow could not be told; send the same request again.")
+		httpapi.Unavailable(
+			c,
+			"The restriction was recorded but the family's workflow could not be told; send the same request again.",
+		)
 		return
 	}
 	httpapi.SetETag(c, f.Version)
@@ -107,14 +118,14 @@ func familyWorkflow(id uuid.UUID) string {
 // LeadProfessional names the family's lead professional and their agency.
 type LeadProfessional struct {
 	Subject string `json:"subject" validate:"required,subject"`
-	Agency  string `json:"agency" validate:"required,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE"`
+	Agency  string `json:"agency"  validate:"required,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE"`
 }
 
 // AllocationRequest sets who works with a family, whole.
 type AllocationRequest struct {
-	Team             string            `json:"team" validate:"required,team"`
+	Team             string            `json:"team"              validate:"required,team"`
 	LeadProfessional *LeadProfessional `json:"lead_professional"`
-	Caseworkers      []string          `json:"caseworkers" validate:"max=50,unique,dive,subject"`
+	Caseworkers      []string          `json:"caseworkers"       validate:"max=50,unique,dive,subject"`
 }
 
 // AllocationBody is a family's allocation as the API shows it.
@@ -161,7 +172,14 @@ func (a *API) relationship(c *gin.Context) {
 		httpapi.Unavailable(c, "The relationship cannot be read now; retry shortly.")
 		return
 	}
-	c.JSON(http.StatusOK, access.RelationshipBody{FamilyID: id.String(), Relationship: acc.Relationship.String(), Restricted: acc.Restricted})
+	c.JSON(
+		http.StatusOK,
+		access.RelationshipBody{
+			FamilyID:     id.String(),
+			Relationship: acc.Relationship.String(),
+			Restricted:   acc.Restricted,
+		},
+	)
 }
 
 func (a *API) get(c *gin.Context) {
@@ -249,8 +267,15 @@ func (a *API) known(c *gin.Context, id uuid.UUID) bool {
 	var missing *serviceerror.NotFound
 	switch {
 	case errors.As(err, &missing):
-		httpapi.Abort(c, httpapi.Problem{Type: TypeUnknownFamily, Status: http.StatusUnprocessableEntity, Title: "The family is not known to the programme",
-			Detail: "Only a family that identification, a referral or an import has brought into the programme can be allocated."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   TypeUnknownFamily,
+				Status: http.StatusUnprocessableEntity,
+				Title:  "The family is not known to the programme",
+				Detail: "Only a family that identification, a referral or an import has brought into the programme can be allocated.",
+			},
+		)
 		return false
 	case err != nil:
 		httpapi.Fail(c, a.Log, "check the family is known", err)

@@ -44,8 +44,11 @@ func (s Store) Get(ctx context.Context, id uuid.UUID) (*Family, error) {
 		Family
 		Allocated db.TextArray `gorm:"type:text[]"`
 	}
-	err := s.DB.WithContext(ctx).Raw(`SELECT f.*, ARRAY(SELECT a.subject FROM "case".allocations a WHERE a.family_id = f.id ORDER BY a.subject) AS allocated
-		FROM "case".families f WHERE f.id = ?`, id).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT f.*, ARRAY(SELECT a.subject FROM "case".allocations a WHERE a.family_id = f.id ORDER BY a.subject) AS allocated
+		FROM "case".families f WHERE f.id = ?`, id).
+		Scan(&rows).
+		Error
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +65,14 @@ func (s Store) Get(ctx context.Context, id uuid.UUID) (*Family, error) {
 func (s Store) Put(ctx context.Context, f Family, readVersion int64, by string) (*Family, error) {
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if readVersion == 0 {
-			res := tx.Exec(`INSERT INTO "case".families (id, team, lead_professional, lead_professional_agency) VALUES (?, ?, ?, ?)
-				ON CONFLICT (id) DO NOTHING`, f.ID, f.Team, f.LeadProfessional, f.LeadProfessionalAgency)
+			res := tx.Exec(
+				`INSERT INTO "case".families (id, team, lead_professional, lead_professional_agency) VALUES (?, ?, ?, ?)
+				ON CONFLICT (id) DO NOTHING`,
+				f.ID,
+				f.Team,
+				f.LeadProfessional,
+				f.LeadProfessionalAgency,
+			)
 			if res.Error != nil {
 				return res.Error
 			}

@@ -49,15 +49,22 @@ type pendingRow struct {
 
 // ImportPage answers the import's next families (after a family id) whose rows are not yet
 // applied at their content: codes and dates only, for attachment, claims and the workflow.
-func (a Activities) ImportPage(ctx context.Context, r *familypathv1.ImportPageRequest) (*familypathv1.ImportPageResponse, error) {
+func (a Activities) ImportPage(
+	ctx context.Context,
+	r *familypathv1.ImportPageRequest,
+) (*familypathv1.ImportPageResponse, error) {
 	id, err := uuid.Parse(r.GetImportId())
 	if err != nil || r.GetLimit() < 1 {
 		return nil, invalid("an import page needs the import's id and a limit")
 	}
-	q := a.DB.WithContext(ctx).Table(`"case".imported_families i`).Joins(`JOIN "case".families f ON f.id = i.family_id`).
+	q := a.DB.WithContext(ctx).
+		Table(`"case".imported_families i`).
+		Joins(`JOIN "case".families f ON f.id = i.family_id`).
 		Select(`i.family_id, i.plan_id, i.plan_version, f.team, i.attached_on, i.fee_received, i.baseline_problems,
 			coalesce(i.claim_window, '') AS claim_window, coalesce(i.claim_route, '') AS claim_route, coalesce(i.claim_status, '') AS claim_status, i.row_hash`).
-		Where("i.import_id = ? AND i.applied_hash IS DISTINCT FROM i.row_hash", id).Order("i.family_id").Limit(int(r.GetLimit()))
+		Where("i.import_id = ? AND i.applied_hash IS DISTINCT FROM i.row_hash", id).
+		Order("i.family_id").
+		Limit(int(r.GetLimit()))
 	if after := r.GetAfterFamilyId(); after != "" {
 		q = q.Where("i.family_id > ?", after)
 	}
@@ -84,13 +91,27 @@ func (a Activities) imported(row pendingRow) (*familypathv1.ImportedFamily, erro
 	}
 	// A date is a day in London: the attachment counts from its midnight there.
 	day := time.Date(row.AttachedOn.Year(), row.AttachedOn.Month(), row.AttachedOn.Day(), 0, 0, 0, 0, outcomes.London)
-	f := &familypathv1.ImportedFamily{FamilyId: row.FamilyID.String(), PlanId: row.PlanID, PlanVersion: row.PlanVersion, Team: row.Team,
-		AttachedAt: timestamppb.New(day), BaselineProblems: row.BaselineProblems, FeeReceived: row.FeeReceived, RowHash: row.RowHash}
+	f := &familypathv1.ImportedFamily{
+		FamilyId:    row.FamilyID.String(),
+		PlanId:      row.PlanID,
+		PlanVersion: row.PlanVersion,
+		Team:        row.Team,
+		AttachedAt: timestamppb.New(
+			day,
+		),
+		BaselineProblems: row.BaselineProblems,
+		FeeReceived:      row.FeeReceived,
+		RowHash:          row.RowHash,
+	}
 	if n := len(p.ClaimWindows); n > 0 {
 		f.ProgrammeEndsAt = timestamppb.New(p.ClaimWindows[n-1].Closes.Time)
 	}
 	if row.ClaimWindow != "" {
-		c := &familypathv1.ImportedClaim{WindowId: row.ClaimWindow, Status: row.ClaimStatus, Route: familypathv1.ResultRoute_RESULT_ROUTE_SSP}
+		c := &familypathv1.ImportedClaim{
+			WindowId: row.ClaimWindow,
+			Status:   row.ClaimStatus,
+			Route:    familypathv1.ResultRoute_RESULT_ROUTE_SSP,
+		}
 		if row.ClaimRoute == "CE" {
 			c.Route = familypathv1.ResultRoute_RESULT_ROUTE_CE
 		}
@@ -111,7 +132,10 @@ func (a Activities) imported(row pendingRow) (*familypathv1.ImportedFamily, erro
 // import gives it, and marks its row applied. A family whose workflow already runs (a
 // corrected file) is told of a changed attachment by the workflow's own correct update; one
 // whose workflow has ended is left alone. A retry starts nothing twice.
-func (a Activities) StartImportedFamilies(ctx context.Context, r *familypathv1.StartImportedFamiliesRequest) (*familypathv1.StartImportedFamiliesResponse, error) {
+func (a Activities) StartImportedFamilies(
+	ctx context.Context,
+	r *familypathv1.StartImportedFamiliesRequest,
+) (*familypathv1.StartImportedFamiliesResponse, error) {
 	fams := r.GetFamilies()
 	if len(r.GetAttachmentIds()) != len(fams) || len(r.GetClaimIds()) != len(fams) {
 		return nil, invalid("each family needs its attachment id and claim id (\"\" for none)")
@@ -129,13 +153,19 @@ func (a Activities) StartImportedFamilies(ctx context.Context, r *familypathv1.S
 				return err
 			}
 			counts[outcome].Add(1)
-			return a.DB.WithContext(gctx).Exec(`UPDATE "case".imported_families SET applied_hash = ? WHERE family_id = ?`, f.GetRowHash(), f.GetFamilyId()).Error
+			return a.DB.WithContext(gctx).
+				Exec(`UPDATE "case".imported_families SET applied_hash = ? WHERE family_id = ?`, f.GetRowHash(), f.GetFamilyId()).
+				Error
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return &familypathv1.StartImportedFamiliesResponse{Started: counts[started].Load(), Corrected: counts[corrected].Load(), Ended: counts[ended].Load()}, nil
+	return &familypathv1.StartImportedFamiliesResponse{
+		Started:   counts[started].Load(),
+		Corrected: counts[corrected].Load(),
+		Ended:     counts[ended].Load(),
+	}, nil
 }
 
 // parallel is how many families of a page are started at once.
@@ -152,11 +182,26 @@ func (a Activities) identifiedAt(f *familypathv1.ImportedFamily) *timestamppb.Ti
 
 // startState is the family's state as the import knows it: tracking (judged at once), a claim
 // submitted and awaiting payment, or paid (the family has left the programme).
-func startState(f *familypathv1.ImportedFamily, attachmentID, claimID string, identified *timestamppb.Timestamp) *familypathv1.FamilyState {
-	s := &familypathv1.FamilyState{FamilyId: f.GetFamilyId(), Phase: familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING, PlanId: f.GetPlanId(),
-		ProblemCodes: f.GetBaselineProblems(), IdentifiedAt: identified, PlanVersion: f.GetPlanVersion(), AttachedAt: f.GetAttachedAt(),
-		BaselineProblems: f.GetBaselineProblems(), ProgrammeEndsAt: f.GetProgrammeEndsAt(), AttachmentId: attachmentID,
-		FeeRecorded: true, EvidencePending: true, Team: f.GetTeam()} // claims entered the fee, received or booked
+func startState(
+	f *familypathv1.ImportedFamily,
+	attachmentID, claimID string,
+	identified *timestamppb.Timestamp,
+) *familypathv1.FamilyState {
+	s := &familypathv1.FamilyState{
+		FamilyId:         f.GetFamilyId(),
+		Phase:            familypathv1.FamilyPhase_FAMILY_PHASE_TRACKING,
+		PlanId:           f.GetPlanId(),
+		ProblemCodes:     f.GetBaselineProblems(),
+		IdentifiedAt:     identified,
+		PlanVersion:      f.GetPlanVersion(),
+		AttachedAt:       f.GetAttachedAt(),
+		BaselineProblems: f.GetBaselineProblems(),
+		ProgrammeEndsAt:  f.GetProgrammeEndsAt(),
+		AttachmentId:     attachmentID,
+		FeeRecorded:      true,
+		EvidencePending:  true,
+		Team:             f.GetTeam(),
+	} // claims entered the fee, received or booked
 	if c := f.GetClaim(); c != nil && claimID != "" {
 		s.ClaimId, s.ClaimRoute, s.ClaimAttempts = claimID, c.GetRoute(), 1
 		s.Phase, s.EvidencePending = familypathv1.FamilyPhase_FAMILY_PHASE_SUBMITTED, false
@@ -179,7 +224,12 @@ const (
 // start starts the family's workflow; when it exists, a changed attachment goes to it as a
 // correction (its validator refuses one while a claim is in progress: the register then keeps
 // what the workflow holds, and the import's row says what the file wanted).
-func (a Activities) start(ctx context.Context, importID string, f *familypathv1.ImportedFamily, state *familypathv1.FamilyState) (startOutcome, error) {
+func (a Activities) start(
+	ctx context.Context,
+	importID string,
+	f *familypathv1.ImportedFamily,
+	state *familypathv1.FamilyState,
+) (startOutcome, error) {
 	wf, err := contract.FamilyWorkflowID(f.GetFamilyId())
 	if err != nil {
 		return 0, invalid(err.Error())
@@ -209,9 +259,12 @@ func (a Activities) start(ctx context.Context, importID string, f *familypathv1.
 	case sameAttachment(&now, f):
 		return unchanged, nil
 	}
-	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateCorrect,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.CorrectRequest{RequestId: "import-" + importID,
-			BaselineProblems: f.GetBaselineProblems(), AttachedAt: f.GetAttachedAt(), ReasonCode: "IMPORT_CORRECTED"}}})
+	h, err := a.Temporal.UpdateWorkflow(
+		ctx,
+		client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateCorrect,
+			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.CorrectRequest{RequestId: "import-" + importID,
+				BaselineProblems: f.GetBaselineProblems(), AttachedAt: f.GetAttachedAt(), ReasonCode: "IMPORT_CORRECTED"}}},
+	)
 	if err == nil {
 		err = h.Get(ctx, nil)
 	}
@@ -226,11 +279,15 @@ func (a Activities) start(ctx context.Context, importID string, f *familypathv1.
 }
 
 func sameAttachment(s *familypathv1.FamilyState, f *familypathv1.ImportedFamily) bool {
-	return s.GetAttachedAt().AsTime().Equal(f.GetAttachedAt().AsTime()) && slices.Equal(s.GetBaselineProblems(), f.GetBaselineProblems())
+	return s.GetAttachedAt().AsTime().Equal(f.GetAttachedAt().AsTime()) &&
+		slices.Equal(s.GetBaselineProblems(), f.GetBaselineProblems())
 }
 
 // FinishImport marks the import applied.
-func (a Activities) FinishImport(ctx context.Context, r *familypathv1.FinishImportRequest) (*familypathv1.FinishImportResponse, error) {
+func (a Activities) FinishImport(
+	ctx context.Context,
+	r *familypathv1.FinishImportRequest,
+) (*familypathv1.FinishImportResponse, error) {
 	if err := a.DB.WithContext(ctx).Exec(`UPDATE "case".imports SET status = 'DONE', finished_at = coalesce(finished_at, now()) WHERE id = ?`,
 		r.GetImportId()).Error; err != nil {
 		return nil, err

@@ -22,14 +22,20 @@ func SyntheticCommand(_ context.Context, plans *outcomes.Plans, args []string, r
 	seed := fs.Uint64("seed", 1, "the seed: the same seed and size always write the same file")
 	bad := fs.Float64("bad-share", 0, "the share of families given one planted mistake (the dry run reports each)")
 	prefix := fs.String("prefix", "SYN", "the council references' prefix (letters and digits)")
-	plan := fs.String("plan", "lancashire-phase2", "the Outcomes Plan the families are attached under (its latest version)")
+	plan := fs.String(
+		"plan",
+		"lancashire-phase2",
+		"the Outcomes Plan the families are attached under (its latest version)",
+	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	p, ok := plans.Latest(*plan)
 	if *out == "" || *households < 1 || *bad < 0 || *bad > 1 || !ok || !refPattern.MatchString(*prefix) {
 		fs.Usage()
-		return errors.New("give --out, a positive --households, a --bad-share in [0, 1], a published --plan and a --prefix of letters and digits")
+		return errors.New(
+			"give --out, a positive --households, a --bad-share in [0, 1], a published --plan and a --prefix of letters and digits",
+		)
 	}
 	w := io.Writer(os.Stdout)
 	if *out != "-" {

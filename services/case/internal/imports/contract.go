@@ -42,24 +42,49 @@ type Column struct {
 // Columns are the contract's, in the order a file should have them (any order is read).
 var Columns = []Column{
 	{"contract_version", FamilyLevel, true, "`1`"},
-	{"council_family_ref", FamilyLevel, true, "the council's own reference of the family (its rows share it); letters, digits, `-`, `/`, up to 64"},
+	{
+		"council_family_ref",
+		FamilyLevel,
+		true,
+		"the council's own reference of the family (its rows share it); letters, digits, `-`, `/`, up to 64",
+	},
 	{"plan_id", FamilyLevel, true, "the Outcomes Plan the family is attached under (`lancashire-phase2`)"},
 	{"plan_version", FamilyLevel, true, "the plan version pinned at its attachment"},
 	{"team", FamilyLevel, true, "the team that holds the case"},
 	{"lead_professional", FamilyLevel, false, "the lead professional's user subject (with `lead_professional_agency`)"},
 	{"lead_professional_agency", FamilyLevel, false, "the lead professional's agency code"},
 	{"attached_on", FamilyLevel, true, "YYYY-MM-DD, within the plan's programme"},
-	{"attachment_fee_received", FamilyLevel, true, "`Y` when the attachment fee was received (the import books none), `N` when it was not (the import books it)"},
-	{"baseline_problems", FamilyLevel, true, "the plan's problem codes evidenced at attachment, separated by `;`; at least the plan's minimum"},
+	{
+		"attachment_fee_received",
+		FamilyLevel,
+		true,
+		"`Y` when the attachment fee was received (the import books none), `N` when it was not (the import books it)",
+	},
+	{
+		"baseline_problems",
+		FamilyLevel,
+		true,
+		"the plan's problem codes evidenced at attachment, separated by `;`; at least the plan's minimum",
+	},
 	{"assessment_on", FamilyLevel, false, "YYYY-MM-DD the whole-family assessment was completed"},
 	{"plan_agreed_on", FamilyLevel, false, "YYYY-MM-DD the family plan was agreed"},
-	{"progress", FamilyLevel, false, "significant progress so far: `PROBLEM:YYYY-MM-DD` (the day progress began) separated by `;`, baseline problems only"},
+	{
+		"progress",
+		FamilyLevel,
+		false,
+		"significant progress so far: `PROBLEM:YYYY-MM-DD` (the day progress began) separated by `;`, baseline problems only",
+	},
 	{"claim_window", FamilyLevel, false, "a claim already made: the plan's claim window id"},
 	{"claim_route", FamilyLevel, false, "with a claim: `SSP` or `CE`"},
 	{"claim_status", FamilyLevel, false, "with a claim: `SUBMITTED` or `PAID`"},
 	{"person_ref", MemberLevel, true, "the council's reference of the member, unique in the family"},
 	{"role", MemberLevel, true, "`ADULT` or `CHILD`"},
-	{"relationship", MemberLevel, true, "`PARENT_CARER` or `OTHER_ADULT` for an `ADULT`, `CHILD` or `OTHER_CHILD` for a `CHILD`"},
+	{
+		"relationship",
+		MemberLevel,
+		true,
+		"`PARENT_CARER` or `OTHER_ADULT` for an `ADULT`, `CHILD` or `OTHER_CHILD` for a `CHILD`",
+	},
 	{"given_name", MemberLevel, false, "as the council holds it (sealed in the case)"},
 	{"family_name", MemberLevel, false, "as the council holds it"},
 	{"birth_date", MemberLevel, false, "YYYY-MM-DD"},
@@ -123,7 +148,9 @@ func Read(in io.Reader, plans *outcomes.Plans) (*File, error) {
 			return nil, err // the body could not be read (too large, the client gone)
 		}
 		if errors.Is(err, io.EOF) {
-			return &File{Issues: []Issue{{Line: 1, Reason: "the file is empty: a header and at least one row are needed"}}}, nil
+			return &File{
+				Issues: []Issue{{Line: 1, Reason: "the file is empty: a header and at least one row are needed"}},
+			}, nil
 		}
 		return &File{Issues: []Issue{{Line: 1, Reason: "the header is not CSV: " + csvReason(err)}}}, nil
 	}
@@ -165,11 +192,17 @@ func Read(in io.Reader, plans *outcomes.Plans) (*File, error) {
 			continue
 		}
 		if f.Rows > maxRows {
-			f.Issues = append(f.Issues, Issue{Line: line, Reason: fmt.Sprintf("more than %d rows: split the file by team", maxRows)})
+			f.Issues = append(
+				f.Issues,
+				Issue{Line: line, Reason: fmt.Sprintf("more than %d rows: split the file by team", maxRows)},
+			)
 			break
 		}
 		if len(rec) != len(header) {
-			f.Issues = append(f.Issues, Issue{Line: line, Reason: fmt.Sprintf("%d fields where the header has %d", len(rec), len(header))})
+			f.Issues = append(
+				f.Issues,
+				Issue{Line: line, Reason: fmt.Sprintf("%d fields where the header has %d", len(rec), len(header))},
+			)
 			continue
 		}
 		value := func(name string) string {

@@ -76,7 +76,14 @@ func (a *API) dryRun(c *gin.Context) {
 		w.Flush()
 		return
 	}
-	out := DryRun{ContractVersion: ContractVersion, Importable: len(f.Issues) == 0, Rows: f.Rows, Families: len(f.Families), Issues: f.Issues, Would: []Would{}}
+	out := DryRun{
+		ContractVersion: ContractVersion,
+		Importable:      len(f.Issues) == 0,
+		Rows:            f.Rows,
+		Families:        len(f.Families),
+		Issues:          f.Issues,
+		Would:           []Would{},
+	}
 	if out.Issues == nil {
 		out.Issues = []Issue{}
 	}
@@ -101,8 +108,15 @@ func (a *API) read(c *gin.Context) (*File, []byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxFileBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge, Title: "Import file too large",
-			Detail: "An import file is at most 128 MiB: split it by team."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeTooLarge,
+				Status: http.StatusRequestEntityTooLarge,
+				Title:  "Import file too large",
+				Detail: "An import file is at most 128 MiB: split it by team.",
+			},
+		)
 		return nil, nil, false
 	}
 	if err == nil {
@@ -128,8 +142,14 @@ func (a *API) importFile(c *gin.Context) {
 		return
 	}
 	if len(f.Issues) > 0 {
-		p := httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusUnprocessableEntity, Title: "The file has issues: nothing was imported",
-			Detail: strconv.Itoa(len(f.Issues)) + " issues; the dry run (POST /v1/imports/dry-run, Accept: text/csv) lists them all by line. Fix the file and send it whole again."}
+		p := httpapi.Problem{
+			Type:   httpapi.TypeValidation,
+			Status: http.StatusUnprocessableEntity,
+			Title:  "The file has issues: nothing was imported",
+			Detail: strconv.Itoa(
+				len(f.Issues),
+			) + " issues; the dry run (POST /v1/imports/dry-run, Accept: text/csv) lists them all by line. Fix the file and send it whole again.",
+		}
 		for _, i := range f.Issues[:min(len(f.Issues), maxListed)] {
 			field := "line " + strconv.Itoa(i.Line)
 			if i.Field != "" {
@@ -141,7 +161,13 @@ func (a *API) importFile(c *gin.Context) {
 		return
 	}
 	hash := FileHash(body)
-	if !a.Guard.Record(c, "import.commit", "import", "file-"+hash[:16], "imported "+strconv.Itoa(len(f.Families))+" families") {
+	if !a.Guard.Record(
+		c,
+		"import.commit",
+		"import",
+		"file-"+hash[:16],
+		"imported "+strconv.Itoa(len(f.Families))+" families",
+	) {
 		return
 	}
 	done, err := a.Store.Commit(c, f, hash, httpapi.Principal(c).Subject)
@@ -194,10 +220,13 @@ func (a *API) status(c *gin.Context) {
 		return
 	}
 	var rows []StatusBody
-	err := a.Store.DB.WithContext(c).Raw(`SELECT i.id AS import_id, i.rows, i.families, i.new_families AS new, i.changed, i.unchanged, i.status,
+	err := a.Store.DB.WithContext(c).
+		Raw(`SELECT i.id AS import_id, i.rows, i.families, i.new_families AS new, i.changed, i.unchanged, i.status,
 		i.imported_by, i.created_at, i.finished_at,
 		(SELECT count(*) FROM "case".imported_families f WHERE f.import_id = i.id AND f.applied_hash = f.row_hash) AS applied
-		FROM "case".imports i WHERE i.id = ?`, id).Scan(&rows).Error
+		FROM "case".imports i WHERE i.id = ?`, id).
+		Scan(&rows).
+		Error
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read import", err)
 		return
@@ -240,7 +269,9 @@ func (a *API) families(c *gin.Context) {
 		w := httpapi.CSVAttachment(c, "import-families")
 		_ = w.Write([]string{"council_family_ref", "family_id", "plan_version", "claim_status", "applied"})
 		for _, r := range rows {
-			_ = w.Write([]string{r.CouncilFamilyRef, r.FamilyID, r.PlanVersion, r.ClaimStatus, strconv.FormatBool(r.Applied)})
+			_ = w.Write(
+				[]string{r.CouncilFamilyRef, r.FamilyID, r.PlanVersion, r.ClaimStatus, strconv.FormatBool(r.Applied)},
+			)
 		}
 		w.Flush()
 		return

@@ -31,10 +31,12 @@ func TestAGoodFileSaysWhatTheImportWouldDo(t *testing.T) {
 		t.Fatalf("%v %+v", err, f)
 	}
 	a, b := f.Families[0].Would(published(t)), f.Families[1].Would(published(t))
-	if a.Members != 2 || a.BookFee || a.Phase != PhaseTracking || a.PlanVersion != "lancashire-phase2@1" || a.Line != 2 {
+	if a.Members != 2 || a.BookFee || a.Phase != PhaseTracking || a.PlanVersion != "lancashire-phase2@1" ||
+		a.Line != 2 {
 		t.Errorf("first family: %+v", a)
 	}
-	if !b.BookFee || b.Phase != PhasePaid || b.Claim != "2017-01 SSP PAID" || !strings.Contains(strings.Join(b.Steps, "\n"), "booking its attachment fee (never received) (£1000)") {
+	if !b.BookFee || b.Phase != PhasePaid || b.Claim != "2017-01 SSP PAID" ||
+		!strings.Contains(strings.Join(b.Steps, "\n"), "booking its attachment fee (never received) (£1000)") {
 		t.Errorf("second family: %+v", b)
 	}
 }
@@ -61,7 +63,11 @@ func TestEveryProblemIsReportedByLineAndField(t *testing.T) {
 		field string
 		in    string
 	}{
-		{2, "attached_on", "outside the programme"}, {2, "baseline_problems", "a baseline problem the plan lacks: ALIENS"},
+		{
+			2,
+			"attached_on",
+			"outside the programme",
+		}, {2, "baseline_problems", "a baseline problem the plan lacks: ALIENS"},
 		{2, "claim_route", "a claim without a route"}, {2, "claim_window", "opened before the family was attached"},
 		{3, "team", "differs from line 2"}, {3, "person_ref", "a second row of the same member"},
 		{4, "plan_version", "no published plan"}, {4, "attached_on", "YYYY-MM-DD"}, {4, "role", "ADULT or CHILD"},
@@ -96,7 +102,9 @@ func TestAHeaderThatIsNotTheContractsStopsTheFile(t *testing.T) {
 		}
 		fields = append(fields, i.Field)
 	}
-	if !strings.Contains(strings.Join(fields, ","), "surname") || !strings.Contains(strings.Join(fields, ","), "plan_id") || f.Rows != 0 {
+	if !strings.Contains(strings.Join(fields, ","), "surname") ||
+		!strings.Contains(strings.Join(fields, ","), "plan_id") ||
+		f.Rows != 0 {
 		t.Errorf("issues %+v", f.Issues)
 	}
 	if f, _ := Read(strings.NewReader(""), published(t)); len(f.Issues) != 1 {

@@ -28,7 +28,13 @@ var (
 
 // takeRow reads one row: the family's columns the first time its reference is seen (the same
 // values on its later rows), and the member's.
-func takeRow(byRef map[string]*Family, families *[]*Family, line int, value func(string) string, plans *outcomes.Plans) []Issue {
+func takeRow(
+	byRef map[string]*Family,
+	families *[]*Family,
+	line int,
+	value func(string) string,
+	plans *outcomes.Plans,
+) []Issue {
 	var issues []Issue
 	bad := func(field, reason string) { issues = append(issues, Issue{Line: line, Field: field, Reason: reason}) }
 	if v := value("contract_version"); v != ContractVersion {
@@ -56,7 +62,9 @@ func takeRow(byRef map[string]*Family, families *[]*Family, line int, value func
 		}
 	}
 	m := Member{Line: line, PersonRef: value("person_ref"), Role: value("role"), Relationship: value("relationship"),
-		GivenName: value("given_name"), FamilyName: value("family_name"), BirthDate: value("birth_date"), Postcode: value("postcode")}
+		GivenName: value(
+			"given_name",
+		), FamilyName: value("family_name"), BirthDate: value("birth_date"), Postcode: value("postcode")}
 	switch {
 	case !refPattern.MatchString(m.PersonRef):
 		bad("person_ref", "required: letters, digits, - and /, up to 64")
@@ -174,8 +182,12 @@ func checkFamily(f *Family, plans *outcomes.Plans) []Issue {
 		bad("plan_version", "no published plan "+f.PlanID+" version "+strconv.Itoa(f.PlanVersion))
 		return issues
 	}
-	if !f.AttachedOn.IsZero() && (f.AttachedOn.Before(p.EffectiveFrom.Time) || !f.AttachedOn.Before(p.EffectiveTo.Time)) {
-		bad("attached_on", "outside the programme: the plan runs from "+p.EffectiveFrom.String()[:10]+" to "+p.EffectiveTo.String()[:10])
+	if !f.AttachedOn.IsZero() &&
+		(f.AttachedOn.Before(p.EffectiveFrom.Time) || !f.AttachedOn.Before(p.EffectiveTo.Time)) {
+		bad(
+			"attached_on",
+			"outside the programme: the plan runs from "+p.EffectiveFrom.String()[:10]+" to "+p.EffectiveTo.String()[:10],
+		)
 	}
 	for _, code := range f.Baseline {
 		if _, ok := p.Problem(code); !ok {
@@ -195,7 +207,8 @@ func checkFamily(f *Family, plans *outcomes.Plans) []Issue {
 			bad("progress", "progress on "+code+" dated in the future")
 		}
 	}
-	if !slices.ContainsFunc(f.Members, func(m Member) bool { return m.Role == "CHILD" }) && !p.Eligibility.PregnancyCounts {
+	if !slices.ContainsFunc(f.Members, func(m Member) bool { return m.Role == "CHILD" }) &&
+		!p.Eligibility.PregnancyCounts {
 		bad("role", "no CHILD member: the plan's families have dependent children")
 	}
 	checkClaim(f, p, bad)

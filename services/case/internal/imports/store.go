@@ -73,7 +73,11 @@ func (s Store) Commit(ctx context.Context, f *File, fileHash, by string) (*Commi
 	if len(f.Issues) > 0 {
 		return nil, ErrNotImportable
 	}
-	out := &Committed{ImportID: uuid.NewSHA1(importNamespace, []byte(fileHash)), Rows: f.Rows, Families: len(f.Families)}
+	out := &Committed{
+		ImportID: uuid.NewSHA1(importNamespace, []byte(fileHash)),
+		Rows:     f.Rows,
+		Families: len(f.Families),
+	}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// One import at a time: two files naming one family must not both open it.
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('familypath.case.import'))").Error; err != nil {
@@ -202,8 +206,16 @@ func (s Store) memberRows(family uuid.UUID, fam *Family, by string, now time.Tim
 		person := PersonID(family, m.PersonRef)
 		id := record.Identity{KnownAs: strings.TrimSpace(m.GivenName + " " + m.FamilyName), BirthDate: m.BirthDate,
 			GivenName: m.GivenName, FamilyName: m.FamilyName, Postcode: m.Postcode}
-		out[i] = map[string]any{"family_id": family, "person_id": person, "role": m.Role, "relationship": m.Relationship,
-			"pregnant": false, "identity": record.SealIdentity(s.Keys, family, person, id), "updated_by": by, "updated_at": now}
+		out[i] = map[string]any{
+			"family_id":    family,
+			"person_id":    person,
+			"role":         m.Role,
+			"relationship": m.Relationship,
+			"pregnant":     false,
+			"identity":     record.SealIdentity(s.Keys, family, person, id),
+			"updated_by":   by,
+			"updated_at":   now,
+		}
 	}
 	return out
 }
@@ -215,19 +227,48 @@ func importRow(fam *Family, importID uuid.UUID) map[string]any {
 		progress[code] = d.Format(time.DateOnly)
 	}
 	p, _ := json.Marshal(progress)
-	return map[string]any{"council_ref": fam.Ref, "plan_id": fam.PlanID, "family_id": FamilyID(fam.PlanID, fam.Ref), "import_id": importID,
-		"row_hash": fam.Hash(), "applied_hash": nil, "plan_version": fam.PlanID + "@" + strconv.Itoa(fam.PlanVersion),
-		"attached_on": fam.AttachedOn.Format(time.DateOnly), "fee_received": fam.FeeReceived, "baseline_problems": db.TextArray(fam.Baseline),
-		"assessment_on": dateOrNil(fam.AssessmentOn), "plan_agreed_on": dateOrNil(fam.PlanAgreedOn), "progress": string(p),
-		"claim_window": nullable(fam.ClaimWindow), "claim_route": nullable(fam.ClaimRoute), "claim_status": nullable(fam.ClaimStatus)}
+	return map[string]any{
+		"council_ref":  fam.Ref,
+		"plan_id":      fam.PlanID,
+		"family_id":    FamilyID(fam.PlanID, fam.Ref),
+		"import_id":    importID,
+		"row_hash":     fam.Hash(),
+		"applied_hash": nil,
+		"plan_version": fam.PlanID + "@" + strconv.Itoa(fam.PlanVersion),
+		"attached_on": fam.AttachedOn.Format(
+			time.DateOnly,
+		),
+		"fee_received":      fam.FeeReceived,
+		"baseline_problems": db.TextArray(fam.Baseline),
+		"assessment_on": dateOrNil(
+			fam.AssessmentOn,
+		),
+		"plan_agreed_on": dateOrNil(fam.PlanAgreedOn),
+		"progress":       string(p),
+		"claim_window": nullable(
+			fam.ClaimWindow,
+		),
+		"claim_route":  nullable(fam.ClaimRoute),
+		"claim_status": nullable(fam.ClaimStatus),
+	}
 }
 
 // historyRow records the import in the family's history: the import and what it set, never
 // the council's references or names.
 func historyRow(family, importID uuid.UUID, fam *Family, by string) map[string]any {
-	content, _ := json.Marshal(map[string]any{"import_id": importID, "plan_version": fam.PlanID + "@" + strconv.Itoa(fam.PlanVersion),
-		"attached_on": fam.AttachedOn.Format(time.DateOnly), "baseline_problems": fam.Baseline, "members": len(fam.Members), "claim_status": fam.ClaimStatus})
-	return map[string]any{"family_id": family, "kind": "IMPORT", "version": 1, "content": string(content), "changed_by": by}
+	content, _ := json.Marshal(
+		map[string]any{"import_id": importID, "plan_version": fam.PlanID + "@" + strconv.Itoa(fam.PlanVersion),
+			"attached_on": fam.AttachedOn.Format(
+				time.DateOnly,
+			), "baseline_problems": fam.Baseline, "members": len(fam.Members), "claim_status": fam.ClaimStatus},
+	)
+	return map[string]any{
+		"family_id":  family,
+		"kind":       "IMPORT",
+		"version":    1,
+		"content":    string(content),
+		"changed_by": by,
+	}
 }
 
 // Hash is the family's content: its family columns and its members, in a stable order. A
@@ -287,7 +328,15 @@ func (s Store) Known(ctx context.Context, planID string) ([]KnownFamily, error) 
 			out = append(out, KnownFamily{FamilyID: r.FamilyID.String()})
 		}
 		f := &out[len(out)-1]
-		f.Members = append(f.Members, KnownPerson{GivenName: id.GivenName, FamilyName: id.FamilyName, BirthDate: id.BirthDate, Postcode: id.Postcode})
+		f.Members = append(
+			f.Members,
+			KnownPerson{
+				GivenName:  id.GivenName,
+				FamilyName: id.FamilyName,
+				BirthDate:  id.BirthDate,
+				Postcode:   id.Postcode,
+			},
+		)
 	}
 	return out, nil
 }

@@ -52,49 +52,53 @@ func (s Synthetic) Write(w io.Writer, p *outcomes.Plan) (map[string]string, erro
 	}
 	bad := map[string]string{}
 	n := 0
-	err := county.Generate(county.Config{Seed: s.Seed, Households: s.Households, Clean: true}, func(h *county.Household, _ []county.Row) error {
-		if !h.Eligible {
+	err := county.Generate(
+		county.Config{Seed: s.Seed, Households: s.Households, Clean: true},
+		func(h *county.Household, _ []county.Row) error {
+			if !h.Eligible {
+				return nil
+			}
+			n++
+			ref := cmp.Or(s.RefPrefix, "SYN") + "/" + strconv.Itoa(n)
+			v := s.family(r, p, h, teams)
+			v["council_family_ref"] = ref
+			mistake := -1
+			if r.Float64() < s.BadShare {
+				mistake = r.IntN(len(Mistakes))
+				if Mistakes[mistake].Field == "team" &&
+					len(h.Members) < 2 { // a family of one has no second row to disagree
+					mistake = 0
+				}
+				bad[ref] = Mistakes[mistake].Field
+			}
+			for i, m := range h.Members {
+				row := map[string]string{}
+				for k, x := range v {
+					row[k] = x
+				}
+				row["person_ref"], row["given_name"], row["family_name"], row["birth_date"], row["postcode"] =
+					m.ID, m.Forename, m.Surname, m.DOB, h.Address.Postcode
+				row["role"], row["relationship"] = "CHILD", "CHILD"
+				if m.Adult {
+					row["role"], row["relationship"] = "ADULT", "PARENT_CARER"
+				}
+				if i == 0 && mistake >= 0 {
+					plant(row, Mistakes[mistake].Field)
+				}
+				if i == 1 && mistake >= 0 && Mistakes[mistake].Field == "team" {
+					row["team"] = "elsewhere-9"
+				}
+				rec := make([]string, len(header))
+				for j, c := range header {
+					rec[j] = row[c]
+				}
+				if err := out.Write(rec); err != nil {
+					return err
+				}
+			}
 			return nil
-		}
-		n++
-		ref := cmp.Or(s.RefPrefix, "SYN") + "/" + strconv.Itoa(n)
-		v := s.family(r, p, h, teams)
-		v["council_family_ref"] = ref
-		mistake := -1
-		if r.Float64() < s.BadShare {
-			mistake = r.IntN(len(Mistakes))
-			if Mistakes[mistake].Field == "team" && len(h.Members) < 2 { // a family of one has no second row to disagree
-				mistake = 0
-			}
-			bad[ref] = Mistakes[mistake].Field
-		}
-		for i, m := range h.Members {
-			row := map[string]string{}
-			for k, x := range v {
-				row[k] = x
-			}
-			row["person_ref"], row["given_name"], row["family_name"], row["birth_date"], row["postcode"] =
-				m.ID, m.Forename, m.Surname, m.DOB, h.Address.Postcode
-			row["role"], row["relationship"] = "CHILD", "CHILD"
-			if m.Adult {
-				row["role"], row["relationship"] = "ADULT", "PARENT_CARER"
-			}
-			if i == 0 && mistake >= 0 {
-				plant(row, Mistakes[mistake].Field)
-			}
-			if i == 1 && mistake >= 0 && Mistakes[mistake].Field == "team" {
-				row["team"] = "elsewhere-9"
-			}
-			rec := make([]string, len(header))
-			for j, c := range header {
-				rec[j] = row[c]
-			}
-			if err := out.Write(rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		},
+	)
 	out.Flush()
 	if err == nil {
 		err = out.Error()
@@ -106,9 +110,15 @@ func (s Synthetic) Write(w io.Writer, p *outcomes.Plan) (map[string]string, erro
 func (s Synthetic) family(r *rand.Rand, p *outcomes.Plan, h *county.Household, teams []string) map[string]string {
 	from, to := p.EffectiveFrom.Time, p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time.AddDate(0, -18, 0)
 	attached := from.AddDate(0, 0, r.IntN(int(to.Sub(from).Hours()/24)))
-	v := map[string]string{"contract_version": ContractVersion, "plan_id": p.ID, "plan_version": strconv.Itoa(p.Version),
-		"team": teams[r.IntN(len(teams))], "attached_on": attached.Format(time.DateOnly), "attachment_fee_received": "Y",
-		"baseline_problems": strings.Join(h.Problems, ";")}
+	v := map[string]string{
+		"contract_version":        ContractVersion,
+		"plan_id":                 p.ID,
+		"plan_version":            strconv.Itoa(p.Version),
+		"team":                    teams[r.IntN(len(teams))],
+		"attached_on":             attached.Format(time.DateOnly),
+		"attachment_fee_received": "Y",
+		"baseline_problems":       strings.Join(h.Problems, ";"),
+	}
 	if r.IntN(5) == 0 {
 		v["attachment_fee_received"] = "N"
 	}

@@ -30,8 +30,16 @@ const (
 
 // Would says what importing the family would do.
 func (f *Family) Would(plans *outcomes.Plans) Would {
-	w := Would{CouncilFamilyRef: f.Ref, Line: f.firstLine, Team: f.Team, Members: len(f.Members), PlanVersion: f.PlanID + "@" + strconv.Itoa(f.PlanVersion),
-		AttachedOn: f.AttachedOn.Format(time.DateOnly), BookFee: !f.FeeReceived, Phase: PhaseTracking}
+	w := Would{
+		CouncilFamilyRef: f.Ref,
+		Line:             f.firstLine,
+		Team:             f.Team,
+		Members:          len(f.Members),
+		PlanVersion:      f.PlanID + "@" + strconv.Itoa(f.PlanVersion),
+		AttachedOn:       f.AttachedOn.Format(time.DateOnly),
+		BookFee:          !f.FeeReceived,
+		Phase:            PhaseTracking,
+	}
 	w.Steps = append(w.Steps, "open the case for team "+f.Team+" with "+strconv.Itoa(len(f.Members))+
 		" members (their names and birth dates sealed)")
 	fee := "keeping its attachment fee as received before the import"
@@ -46,17 +54,26 @@ func (f *Family) Would(plans *outcomes.Plans) Would {
 		w.Steps = append(w.Steps, "keep the assessment and family plan dates beside the case")
 	}
 	if n := len(f.Progress); n > 0 {
-		w.Steps = append(w.Steps, "keep the progress the previous system recorded on "+strconv.Itoa(n)+" of "+strconv.Itoa(len(f.Baseline))+
-			" baseline problems beside the case (tracking judges results only from evidence it holds)")
+		w.Steps = append(
+			w.Steps,
+			"keep the progress the previous system recorded on "+strconv.Itoa(n)+" of "+strconv.Itoa(len(f.Baseline))+
+				" baseline problems beside the case (tracking judges results only from evidence it holds)",
+		)
 	}
 	if f.ClaimWindow != "" {
 		w.Claim = f.ClaimWindow + " " + f.ClaimRoute + " " + f.ClaimStatus
-		w.Steps = append(w.Steps, "record the claim in window "+f.ClaimWindow+" by "+f.ClaimRoute+" as "+f.ClaimStatus+" in the ledger (the family counts against the cap, once)")
+		w.Steps = append(
+			w.Steps,
+			"record the claim in window "+f.ClaimWindow+" by "+f.ClaimRoute+" as "+f.ClaimStatus+" in the ledger (the family counts against the cap, once)",
+		)
 		w.Phase = PhaseSubmitted
 		if f.ClaimStatus == "PAID" {
 			w.Phase = PhasePaid
 		}
 	}
-	w.Steps = append(w.Steps, "start the family's workflow in phase "+w.Phase+" with "+w.PlanVersion+" pinned; tracking judges its deadlines from the evidence it holds")
+	w.Steps = append(
+		w.Steps,
+		"start the family's workflow in phase "+w.Phase+" with "+w.PlanVersion+" pinned; tracking judges its deadlines from the evidence it holds",
+	)
 	return w
 }

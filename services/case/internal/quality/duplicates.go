@@ -82,9 +82,14 @@ func (a *API) duplicates(ctx context.Context, team string) ([]Row, error) {
 		if o.created.After(since) {
 			since = o.created // the duplicate appeared with the later of the two
 		}
-		rows = append(rows, Row{Check: SuspectedDuplicate, FamilyID: p[0].String(), Team: f.team, LeadProfessional: f.lead,
-			Since: since.UTC().Format(time.DateOnly), Detail: fmt.Sprintf("shares %d member(s), by name and date of birth, with family %s (team %s): "+
-				"if they are one family, merge them (POST /v1/families/{id}/merge)", shared[p], p[1], o.team)})
+		rows = append(
+			rows,
+			Row{Check: SuspectedDuplicate, FamilyID: p[0].String(), Team: f.team, LeadProfessional: f.lead,
+				Since: since.UTC().
+					Format(time.DateOnly),
+				Detail: fmt.Sprintf("shares %d member(s), by name and date of birth, with family %s (team %s): "+
+					"if they are one family, merge them (POST /v1/families/{id}/merge)", shared[p], p[1], o.team)},
+		)
 	}
 	return rows, nil
 }

@@ -21,7 +21,7 @@ import (
 // MergeRequest merges the family in the path into another: the two are one family.
 type MergeRequest struct {
 	IntoFamilyID string `json:"into_family_id" validate:"required,uuid"`
-	ReasonCode   string `json:"reason_code" validate:"required,code"`
+	ReasonCode   string `json:"reason_code"    validate:"required,code"`
 }
 
 // MergeBody is a merge as recorded.
@@ -61,7 +61,10 @@ func (a *API) merge(c *gin.Context) {
 	if _, err := a.Temporal.DescribeWorkflowExecution(c, intoWorkflow, ""); err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			httpapi.Invalid(c, httpapi.FieldError{Field: "into_family_id", Message: "is not a family the programme holds"})
+			httpapi.Invalid(
+				c,
+				httpapi.FieldError{Field: "into_family_id", Message: "is not a family the programme holds"},
+			)
 			return
 		}
 		httpapi.Fail(c, a.Log, "describe the surviving family", err)
@@ -89,13 +92,23 @@ func (a *API) merge(c *gin.Context) {
 				return nil // merged before: answered as recorded
 			}
 		}
-		body = MergeBody{FamilyID: id.String(), IntoFamilyID: into.String(), ReasonCode: req.ReasonCode, MergedBy: by, MergedAt: time.Now().UTC()}
+		body = MergeBody{
+			FamilyID:     id.String(),
+			IntoFamilyID: into.String(),
+			ReasonCode:   req.ReasonCode,
+			MergedBy:     by,
+			MergedAt:     time.Now().UTC(),
+		}
 		if err := tx.Exec(`INSERT INTO "case".family_merges (family_id, into_family_id, reason_code, merged_by, merged_at) VALUES (?, ?, ?, ?, ?)`,
 			id, into, req.ReasonCode, by, body.MergedAt).Error; err != nil {
 			return err
 		}
-		res := tx.Exec(`UPDATE "case".families SET status = 'CLOSED', status_reason = 'MERGED', status_since = ?, version = version + 1, updated_at = now()
-			WHERE id = ? AND status <> 'CLOSED'`, body.MergedAt.Format(time.DateOnly), id)
+		res := tx.Exec(
+			`UPDATE "case".families SET status = 'CLOSED', status_reason = 'MERGED', status_since = ?, version = version + 1, updated_at = now()
+			WHERE id = ? AND status <> 'CLOSED'`,
+			body.MergedAt.Format(time.DateOnly),
+			id,
+		)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -111,12 +124,18 @@ func (a *API) merge(c *gin.Context) {
 	})
 	switch {
 	case errors.Is(err, errMergedElsewhere), errors.Is(err, errIntoMerged):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already merged",
-			Detail: "The family was merged into another before, or the family to merge into was itself merged: merge into the family that carries on."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already merged",
+				Detail: "The family was merged into another before, or the family to merge into was itself merged: merge into the family that carries on."},
+		)
 		return
 	case errors.Is(err, errRefused):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "A claim is in progress",
-			Detail: "The family's claim awaits its window's outcome: merge it after the outcome. Nothing was merged."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "A claim is in progress",
+				Detail: "The family's claim awaits its window's outcome: merge it after the outcome. Nothing was merged."},
+		)
 		return
 	case err != nil:
 		httpapi.Fail(c, a.Log, "merge families", err)
@@ -128,7 +147,10 @@ func (a *API) merge(c *gin.Context) {
 		var nf *serviceerror.NotFound
 		if !errors.As(err, &nf) { // ended since: nothing to tell
 			a.Log.ErrorContext(c, "tell the surviving family", "family_id", into.String(), "error", err.Error())
-			httpapi.Unavailable(c, "The merge was recorded but the surviving family's workflow could not be told; send the merge again.")
+			httpapi.Unavailable(
+				c,
+				"The merge was recorded but the surviving family's workflow could not be told; send the merge again.",
+			)
 			return
 		}
 	}
@@ -139,9 +161,12 @@ func (a *API) merge(c *gin.Context) {
 // started, has nothing to close; one whose claim awaits its outcome refuses.
 func (a *API) closeMerged(ctx context.Context, id uuid.UUID) error {
 	wf, _ := contract.FamilyWorkflowID(id.String())
-	h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateClose,
-		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.CloseRequest{
-			Exit: familypathv1.FamilyPhase_FAMILY_PHASE_MERGED, ReasonCode: "MERGED"}}})
+	h, err := a.Temporal.UpdateWorkflow(
+		ctx,
+		client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: contract.UpdateClose,
+			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{&familypathv1.CloseRequest{
+				Exit: familypathv1.FamilyPhase_FAMILY_PHASE_MERGED, ReasonCode: "MERGED"}}},
+	)
 	if err == nil {
 		err = h.Get(ctx, nil)
 	}
@@ -165,6 +190,9 @@ type Merge struct {
 // Merges are every merge recorded (identification's runs follow them).
 func Merges(ctx context.Context, db *gorm.DB) ([]Merge, error) {
 	out := []Merge{}
-	err := db.WithContext(ctx).Raw(`SELECT family_id::text, into_family_id::text FROM "case".family_merges ORDER BY family_id`).Scan(&out).Error
+	err := db.WithContext(ctx).
+		Raw(`SELECT family_id::text, into_family_id::text FROM "case".family_merges ORDER BY family_id`).
+		Scan(&out).
+		Error
 	return out, err
 }

@@ -67,7 +67,10 @@ func (a *API) report(c *gin.Context) {
 	if w := c.Query("weeks"); w != "" {
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 1 || n > 104 {
-			httpapi.Invalid(c, httpapi.FieldError{Field: "weeks", Message: "must be a whole number of weeks from 1 to 104"})
+			httpapi.Invalid(
+				c,
+				httpapi.FieldError{Field: "weeks", Message: "must be a whole number of weeks from 1 to 104"},
+			)
 			return
 		}
 		weeks = n
@@ -90,11 +93,20 @@ func (a *API) report(c *gin.Context) {
 		w.Flush() // a client gone mid-answer has nothing to be told
 		return
 	}
-	counts := map[string]int{Stale: 0, ActionOverdue: 0, OpenWorkflowEnded: 0, ClosedStillWaits: 0, SuspectedDuplicate: 0}
+	counts := map[string]int{
+		Stale:              0,
+		ActionOverdue:      0,
+		OpenWorkflowEnded:  0,
+		ClosedStillWaits:   0,
+		SuspectedDuplicate: 0,
+	}
 	for _, r := range rows {
 		counts[r.Check]++
 	}
-	c.JSON(http.StatusOK, gin.H{"report": "data-quality", "weeks": weeks, "team": team, "counts": counts, "items": rows})
+	c.JSON(
+		http.StatusOK,
+		gin.H{"report": "data-quality", "weeks": weeks, "team": team, "counts": counts, "items": rows},
+	)
 }
 
 // scope is whose records the caller may see: a team manager, their own team's (a family's
@@ -114,7 +126,13 @@ func (a *API) scope(c *gin.Context) (team string, ok bool) {
 	default: // it lists families: for team managers (their team), the data team and the programme manager
 		return "", a.Guard.Decide(c, policy.ReportFamilyRows, "report", "data-quality", policy.None)
 	}
-	return team, a.Guard.Record(c, string(policy.ReportFamilyRows), "report", "data-quality", "per-family rows of "+cmp.Or(team, "every team"))
+	return team, a.Guard.Record(
+		c,
+		string(policy.ReportFamilyRows),
+		"report",
+		"data-quality",
+		"per-family rows of "+cmp.Or(team, "every team"),
+	)
 }
 
 // Find lists the findings for a team ("" for every team), oldest first within each check.
@@ -137,8 +155,17 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 		return nil, err
 	}
 	for _, s := range stale {
-		rows = append(rows, Row{Check: Stale, FamilyID: s.FamilyID, Team: s.Team, LeadProfessional: s.Lead, Since: s.Since.UTC().Format(time.DateOnly),
-			Detail: fmt.Sprintf("no note or evidence for %d weeks", int(today.Sub(s.Since).Hours()/24/7))})
+		rows = append(
+			rows,
+			Row{
+				Check:            Stale,
+				FamilyID:         s.FamilyID,
+				Team:             s.Team,
+				LeadProfessional: s.Lead,
+				Since:            s.Since.UTC().Format(time.DateOnly),
+				Detail:           fmt.Sprintf("no note or evidence for %d weeks", int(today.Sub(s.Since).Hours()/24/7)),
+			},
+		)
 	}
 	var overdue []struct {
 		FamilyID, Team, Lead, Agency string
@@ -154,8 +181,22 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 		return nil, err
 	}
 	for _, o := range overdue {
-		rows = append(rows, Row{Check: ActionOverdue, FamilyID: o.FamilyID, Team: o.Team, LeadProfessional: o.Lead, Since: o.Due.Format(time.DateOnly),
-			Detail: fmt.Sprintf("action %d of the family plan (%s) was due %s", o.Number, cmp.Or(o.Agency, "no agency"), o.Due.Format(time.DateOnly))})
+		rows = append(
+			rows,
+			Row{
+				Check:            ActionOverdue,
+				FamilyID:         o.FamilyID,
+				Team:             o.Team,
+				LeadProfessional: o.Lead,
+				Since:            o.Due.Format(time.DateOnly),
+				Detail: fmt.Sprintf(
+					"action %d of the family plan (%s) was due %s",
+					o.Number,
+					cmp.Or(o.Agency, "no agency"),
+					o.Due.Format(time.DateOnly),
+				),
+			},
+		)
 	}
 	more, err := a.workflowMismatches(ctx, team)
 	if err != nil {
@@ -200,11 +241,29 @@ func (a *API) workflowMismatches(ctx context.Context, team string) ([]Row, error
 		}
 		switch {
 		case cs.Status == "OPEN" && !running[wf] && ended[wf]:
-			rows = append(rows, Row{Check: OpenWorkflowEnded, FamilyID: cs.FamilyID, Team: cs.Team, LeadProfessional: cs.Lead, Since: since,
-				Detail: "the case is open but the family's workflow has ended: close the case, or refer the family again"})
+			rows = append(
+				rows,
+				Row{
+					Check:            OpenWorkflowEnded,
+					FamilyID:         cs.FamilyID,
+					Team:             cs.Team,
+					LeadProfessional: cs.Lead,
+					Since:            since,
+					Detail:           "the case is open but the family's workflow has ended: close the case, or refer the family again",
+				},
+			)
 		case cs.Status == "CLOSED" && running[wf]:
-			rows = append(rows, Row{Check: ClosedStillWaits, FamilyID: cs.FamilyID, Team: cs.Team, LeadProfessional: cs.Lead, Since: since,
-				Detail: "the case is closed but the family's workflow still waits: tell the workflow (PUT .../status again), or reopen the case"})
+			rows = append(
+				rows,
+				Row{
+					Check:            ClosedStillWaits,
+					FamilyID:         cs.FamilyID,
+					Team:             cs.Team,
+					LeadProfessional: cs.Lead,
+					Since:            since,
+					Detail:           "the case is closed but the family's workflow still waits: tell the workflow (PUT .../status again), or reopen the case",
+				},
+			)
 		}
 	}
 	return rows, nil
@@ -215,8 +274,11 @@ func (a *API) workflows(ctx context.Context, query string) (map[string]bool, err
 	out := map[string]bool{}
 	var token []byte
 	for {
-		resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 1000, NextPageToken: token,
-			Query: "WorkflowType = '" + contract.WorkflowFamilyLifecycle + "' AND " + query})
+		resp, err := a.Temporal.ListWorkflow(
+			ctx,
+			&workflowservice.ListWorkflowExecutionsRequest{PageSize: 1000, NextPageToken: token,
+				Query: "WorkflowType = '" + contract.WorkflowFamilyLifecycle + "' AND " + query},
+		)
 		if err != nil {
 			return nil, err
 		}

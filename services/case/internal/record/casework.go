@@ -22,7 +22,7 @@ import (
 // NoteRequest is a case note.
 type NoteRequest struct {
 	Class string `json:"class" validate:"required,oneof=ORDINARY SPECIAL RESTRICTED"`
-	Body  string `json:"body" validate:"required,max=20000"`
+	Body  string `json:"body"  validate:"required,max=20000"`
 }
 
 // NoteBody is a note as the caller may see it: the body of a note whose class the caller's
@@ -37,18 +37,22 @@ type NoteBody struct {
 	Change
 }
 
-var noteClasses = map[string]policy.FieldClass{"ORDINARY": policy.Ordinary, "SPECIAL": policy.Special, "RESTRICTED": policy.Restricted}
+var noteClasses = map[string]policy.FieldClass{
+	"ORDINARY":   policy.Ordinary,
+	"SPECIAL":    policy.Special,
+	"RESTRICTED": policy.Restricted,
+}
 
 // FactRequest is a piece of evidence as a professional records it: a fact the Outcomes Plan
 // reads (data-contracts.md: a feed's event, or a spell) and the reference of the document
 // that shows it.
 type FactRequest struct {
-	Member      string `json:"member" validate:"required,memberid"`
-	Feed        string `json:"feed" validate:"required,max=32"`
-	Type        string `json:"type" validate:"required,code"`
-	Date        string `json:"date" validate:"required_without=Start,omitempty,datetime=2006-01-02"`
-	Start       string `json:"start" validate:"omitempty,datetime=2006-01-02"`
-	End         string `json:"end" validate:"omitempty,datetime=2006-01-02"`
+	Member      string `json:"member"       validate:"required,memberid"`
+	Feed        string `json:"feed"         validate:"required,max=32"`
+	Type        string `json:"type"         validate:"required,code"`
+	Date        string `json:"date"         validate:"required_without=Start,omitempty,datetime=2006-01-02"`
+	Start       string `json:"start"        validate:"omitempty,datetime=2006-01-02"`
+	End         string `json:"end"          validate:"omitempty,datetime=2006-01-02"`
 	DocumentRef string `json:"document_ref" validate:"required,max=500"`
 }
 
@@ -56,7 +60,13 @@ type FactRequest struct {
 func (f FactRequest) check(at string) []httpapi.FieldError {
 	var errs []httpapi.FieldError
 	if !outcomes.KnownEvent(f.Feed, f.Type) {
-		errs = append(errs, httpapi.FieldError{Field: at + "type", Message: "must be an event type of the feed (see data-contracts.md)"})
+		errs = append(
+			errs,
+			httpapi.FieldError{
+				Field:   at + "type",
+				Message: "must be an event type of the feed (see data-contracts.md)",
+			},
+		)
 	}
 	if f.Start != "" && f.End != "" && f.End < f.Start {
 		errs = append(errs, httpapi.FieldError{Field: at + "end", Message: "must not be before start"})
@@ -75,34 +85,80 @@ func (f FactRequest) check(at string) []httpapi.FieldError {
 // (a family whose members are not yet recorded cannot be checked).
 func (a *API) isMember(c *gin.Context, family uuid.UUID, person string) (bool, error) {
 	var n struct{ Members, This int64 }
-	err := a.DB.WithContext(c).Raw(`SELECT count(*) AS members, count(*) FILTER (WHERE person_id = ?) AS this FROM "case".members WHERE family_id = ?`,
-		person, family).Scan(&n).Error
+	err := a.DB.WithContext(c).
+		Raw(`SELECT count(*) AS members, count(*) FILTER (WHERE person_id = ?) AS this FROM "case".members WHERE family_id = ?`,
+			person, family).
+		Scan(&n).
+		Error
 	return n.Members == 0 || n.This > 0, err
 }
 
 // body is the fact as recorded, by whom and when.
 func (f FactRequest) body(by string, at time.Time) EvidenceBody {
-	return EvidenceBody{ID: uuid.NewString(), Member: f.Member, Feed: f.Feed, Type: f.Type, Date: moment(day(f.Date)), Start: moment(day(f.Start)),
-		End: moment(day(f.End)), DocumentRef: f.DocumentRef, RecordedBy: by, RecordedAt: at}
+	return EvidenceBody{
+		ID:          uuid.NewString(),
+		Member:      f.Member,
+		Feed:        f.Feed,
+		Type:        f.Type,
+		Date:        moment(day(f.Date)),
+		Start:       moment(day(f.Start)),
+		End:         moment(day(f.End)),
+		DocumentRef: f.DocumentRef,
+		RecordedBy:  by,
+		RecordedAt:  at,
+	}
 }
 
 // fact is the recorded evidence as the engine reads it.
 func (e EvidenceBody) fact() outcomes.Fact {
-	return outcomes.Fact{ID: "case:" + e.ID, Person: e.Member, Feed: e.Feed, Type: e.Type, Date: e.Date, Start: e.Start, End: e.End}
+	return outcomes.Fact{
+		ID:     "case:" + e.ID,
+		Person: e.Member,
+		Feed:   e.Feed,
+		Type:   e.Type,
+		Date:   e.Date,
+		Start:  e.Start,
+		End:    e.End,
+	}
 }
 
 // insertNote records a note of the family (and, for a correction, the note it replaces and why).
 func insertNote(tx *gorm.DB, family uuid.UUID, n NoteBody) error {
-	return tx.Exec(`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.ID, family, n.Class, n.Body, n.Author, n.CreatedAt, n.Replaces, n.CorrectionReason).Error
+	return tx.Exec(
+		`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID,
+		family,
+		n.Class,
+		n.Body,
+		n.Author,
+		n.CreatedAt,
+		n.Replaces,
+		n.CorrectionReason,
+	).Error
 }
 
 // insertEvidence records a piece of evidence of the family (and, for a correction, the
 // piece it replaces and why).
 func insertEvidence(tx *gorm.DB, family uuid.UUID, e EvidenceBody) error {
-	return tx.Exec(`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at,
-		replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, family, e.Member, e.Feed, e.Type,
-		instant(e.Date), instant(e.Start), instant(e.End), e.DocumentRef, e.RecordedBy, e.RecordedAt, e.Replaces, e.CorrectionReason).Error
+	return tx.Exec(
+		`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at,
+		replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID,
+		family,
+		e.Member,
+		e.Feed,
+		e.Type,
+		instant(
+			e.Date,
+		),
+		instant(e.Start),
+		instant(e.End),
+		e.DocumentRef,
+		e.RecordedBy,
+		e.RecordedAt,
+		e.Replaces,
+		e.CorrectionReason,
+	).Error
 }
 
 // caseworkerFeeds are the feeds a caseworker's own evidence comes from (progress and employment).
@@ -143,9 +199,9 @@ type CaseEvidence struct {
 // StatusRequest moves the case: open, stepped down (to universal services), or closed, with
 // a reason and the date it took effect.
 type StatusRequest struct {
-	Status string `json:"status" validate:"required,oneof=OPEN STEPPED_DOWN CLOSED"`
+	Status string `json:"status"      validate:"required,oneof=OPEN STEPPED_DOWN CLOSED"`
 	Reason string `json:"reason_code" validate:"required_unless=Status OPEN,omitempty,code"`
-	On     string `json:"on" validate:"required,datetime=2006-01-02"`
+	On     string `json:"on"          validate:"required,datetime=2006-01-02"`
 }
 
 // caseworkRoutes adds notes, evidence and status, and their corrections and withdrawals.
@@ -176,8 +232,13 @@ func (a *API) hasCase(c *gin.Context, id uuid.UUID) bool {
 }
 
 func (a *API) history(tx *gorm.DB, family uuid.UUID, kind string, content any, by string) error {
-	return tx.Exec(`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, 1, ?::jsonb, ?)`,
-		family, kind, jsonOf(content), by).Error
+	return tx.Exec(
+		`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, 1, ?::jsonb, ?)`,
+		family,
+		kind,
+		jsonOf(content),
+		by,
+	).Error
 }
 
 func (a *API) addNote(c *gin.Context) {
@@ -189,12 +250,24 @@ func (a *API) addNote(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) || !a.hasCase(c, id) {
 		return
 	}
-	n := NoteBody{ID: uuid.NewString(), Class: req.Class, Body: &req.Body, Author: httpapi.Principal(c).Subject, CreatedAt: time.Now().UTC()}
+	n := NoteBody{
+		ID:        uuid.NewString(),
+		Class:     req.Class,
+		Body:      &req.Body,
+		Author:    httpapi.Principal(c).Subject,
+		CreatedAt: time.Now().UTC(),
+	}
 	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
 		if err := insertNote(tx, id, n); err != nil {
 			return err
 		}
-		return a.history(tx, id, "NOTE", map[string]string{"note_id": n.ID, "class": n.Class}, n.Author) // the body stays in notes
+		return a.history(
+			tx,
+			id,
+			"NOTE",
+			map[string]string{"note_id": n.ID, "class": n.Class},
+			n.Author,
+		) // the body stays in notes
 	})
 	if err != nil {
 		httpapi.Fail(c, a.Log, "add note", err)
@@ -299,7 +372,13 @@ func (a *API) validEvidence(c *gin.Context, family uuid.UUID, req FactRequest) b
 		return false
 	}
 	if !member {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "member", Message: "is not a member of the family (record the member first: PUT .../members)"})
+		httpapi.Invalid(
+			c,
+			httpapi.FieldError{
+				Field:   "member",
+				Message: "is not a member of the family (record the member first: PUT .../members)",
+			},
+		)
 		return false
 	}
 	return true
@@ -308,8 +387,17 @@ func (a *API) validEvidence(c *gin.Context, family uuid.UUID, req FactRequest) b
 // tell signals the family's workflow that its case evidence changed.
 func (a *API) tell(c *gin.Context, family uuid.UUID, ref string, at time.Time) bool {
 	wf, _ := contract.FamilyWorkflowID(family.String())
-	err := a.Temporal.SignalWorkflow(c, wf, "", contract.SignalEvidenceReceived,
-		&familypathv1.EvidenceReceived{Source: contract.QueueCase, CaseEvidenceId: ref, RecordedAt: timestamppb.New(at)})
+	err := a.Temporal.SignalWorkflow(
+		c,
+		wf,
+		"",
+		contract.SignalEvidenceReceived,
+		&familypathv1.EvidenceReceived{
+			Source:         contract.QueueCase,
+			CaseEvidenceId: ref,
+			RecordedAt:     timestamppb.New(at),
+		},
+	)
 	var ended *serviceerror.NotFound
 	if errors.As(err, &ended) {
 		// The family's workflow has ended (paid, withdrawn, closed) or never ran: the change is
@@ -408,10 +496,26 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID, history bool) (*CaseEvi
 	if err != nil {
 		return nil, err
 	}
-	out := &CaseEvidence{FamilyID: id.String(), Members: engineMembers(ms), Facts: []outcomes.Fact{}, Items: []EvidenceBody{}}
+	out := &CaseEvidence{
+		FamilyID: id.String(),
+		Members:  engineMembers(ms),
+		Facts:    []outcomes.Fact{},
+		Items:    []EvidenceBody{},
+	}
 	for _, r := range rows {
-		e := EvidenceBody{ID: r.ID, Member: r.Member, Feed: r.Feed, Type: r.Type, Date: moment(r.Date), Start: moment(r.StartAt), End: moment(r.EndAt),
-			DocumentRef: r.DocumentRef, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt.UTC(), Change: r.Change}
+		e := EvidenceBody{
+			ID:          r.ID,
+			Member:      r.Member,
+			Feed:        r.Feed,
+			Type:        r.Type,
+			Date:        moment(r.Date),
+			Start:       moment(r.StartAt),
+			End:         moment(r.EndAt),
+			DocumentRef: r.DocumentRef,
+			RecordedBy:  r.RecordedBy,
+			RecordedAt:  r.RecordedAt.UTC(),
+			Change:      r.Change,
+		}
 		if r.current() {
 			out.Facts = append(out.Facts, e.fact())
 		}

@@ -92,7 +92,13 @@ func replace(tx *gorm.DB, t changeable, old, by string) error {
 
 // withdraw marks the item withdrawn.
 func withdraw(tx *gorm.DB, t changeable, item uuid.UUID, by, reason string, at time.Time) error {
-	return tx.Exec(`UPDATE `+t.table+` SET withdrawn_at = ?, withdrawn_by = ?, withdrawal_reason = ? WHERE id = ?`, at, by, reason, item).Error
+	return tx.Exec(
+		`UPDATE `+t.table+` SET withdrawn_at = ?, withdrawn_by = ?, withdrawal_reason = ? WHERE id = ?`,
+		at,
+		by,
+		reason,
+		item,
+	).Error
 }
 
 // changeFailed answers a change that could not be made: 404, 409 (no longer stands), or the
@@ -102,8 +108,11 @@ func (a *API) changeFailed(c *gin.Context, t changeable, what string, err error)
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		httpapi.NotFound(c, "The family's "+t.noun)
 	case errors.Is(err, errGone):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "No longer current",
-			Detail: "The " + t.noun + " has been replaced or withdrawn: change the one that replaced it (list them with ?include=history)."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "No longer current",
+				Detail: "The " + t.noun + " has been replaced or withdrawn: change the one that replaced it (list them with ?include=history)."},
+		)
 	default:
 		httpapi.Fail(c, a.Log, what, err)
 	}
@@ -143,7 +152,13 @@ func (a *API) correctNote(c *gin.Context) {
 			return err
 		}
 		// The bodies and the reason stay in notes: the history says what happened, by whom.
-		return a.history(tx, family, "NOTE_CORRECTION", map[string]string{"note_id": n.ID, "replaces": was, "class": n.Class}, by)
+		return a.history(
+			tx,
+			family,
+			"NOTE_CORRECTION",
+			map[string]string{"note_id": n.ID, "replaces": was, "class": n.Class},
+			by,
+		)
 	})
 	if err != nil {
 		a.changeFailed(c, notesTable, "correct note", err)

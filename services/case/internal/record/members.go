@@ -21,13 +21,13 @@ import (
 
 // Member is a family member as the case knows them, linked to identification's person.
 type Member struct {
-	PersonID     string `json:"person_id" validate:"required,memberid"`
-	Role         string `json:"role" validate:"required,oneof=ADULT CHILD"`
-	Relationship string `json:"relationship" validate:"required,oneof=PARENT_CARER CHILD OTHER_ADULT OTHER_CHILD"`
+	PersonID     string `json:"person_id"            validate:"required,memberid"`
+	Role         string `json:"role"                 validate:"required,oneof=ADULT CHILD"`
+	Relationship string `json:"relationship"         validate:"required,oneof=PARENT_CARER CHILD OTHER_ADULT OTHER_CHILD"`
 	Pregnant     bool   `json:"pregnant"`
 	// KnownAs and BirthDate identify the member: sealed at rest, shown only to those whose
 	// relationship allows special category fields.
-	KnownAs   string `json:"known_as,omitempty" validate:"max=200"`
+	KnownAs   string `json:"known_as,omitempty"   validate:"max=200"`
 	BirthDate string `json:"birth_date,omitempty" validate:"omitempty,datetime=2006-01-02"`
 	Withheld  bool   `json:"withheld,omitempty"`
 }
@@ -105,12 +105,26 @@ func (a *API) putMembers(c *gin.Context) {
 	})
 	switch {
 	case errors.Is(err, errPreconditionNeeded):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionNeeded, Status: http.StatusPreconditionRequired, Title: "If-Match is required",
-			Detail: "The family's members are recorded: send the ETag you read them with in If-Match, so that a change made since is not overwritten."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypePreconditionNeeded,
+				Status: http.StatusPreconditionRequired,
+				Title:  "If-Match is required",
+				Detail: "The family's members are recorded: send the ETag you read them with in If-Match, so that a change made since is not overwritten.",
+			},
+		)
 		return
 	case errors.Is(err, errPrecondition):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "Changed since you read it",
-			Detail: "The members changed since the version in If-Match; read them again and send your change on the new version."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypePreconditionFailed,
+				Status: http.StatusPreconditionFailed,
+				Title:  "Changed since you read it",
+				Detail: "The members changed since the version in If-Match; read them again and send your change on the new version.",
+			},
+		)
 		return
 	case err != nil:
 		httpapi.Fail(c, a.Log, "put members", err)
@@ -193,7 +207,17 @@ func loadMembers(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, id uui
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, Member{PersonID: r.PersonID, Role: r.Role, Relationship: r.Relationship, Pregnant: r.Pregnant, KnownAs: idn.KnownAs, BirthDate: idn.BirthDate})
+		ms = append(
+			ms,
+			Member{
+				PersonID:     r.PersonID,
+				Role:         r.Role,
+				Relationship: r.Relationship,
+				Pregnant:     r.Pregnant,
+				KnownAs:      idn.KnownAs,
+				BirthDate:    idn.BirthDate,
+			},
+		)
 	}
 	return ms, nil
 }

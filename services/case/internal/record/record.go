@@ -27,37 +27,37 @@ func init() {
 
 // Need is one member's need under one problem.
 type Need struct {
-	Member  string `json:"member" validate:"required,memberid"`
+	Member  string `json:"member"  validate:"required,memberid"`
 	Problem string `json:"problem" validate:"required,code"`
-	Level   string `json:"level" validate:"required,oneof=LOW MEDIUM HIGH"`
+	Level   string `json:"level"   validate:"required,oneof=LOW MEDIUM HIGH"`
 	Summary string `json:"summary" validate:"max=2000"`
 }
 
 // Assessment is the whole-family assessment.
 type Assessment struct {
 	CompletedOn string `json:"completed_on" validate:"required,datetime=2006-01-02"`
-	Needs       []Need `json:"needs" validate:"required,min=1,max=200,dive"`
+	Needs       []Need `json:"needs"        validate:"required,min=1,max=200,dive"`
 }
 
 // Outcome is an outcome of the family plan, tied to a problem of the Outcomes Plan.
 type Outcome struct {
-	Problem     string `json:"problem" validate:"required,code"`
+	Problem     string `json:"problem"     validate:"required,code"`
 	Description string `json:"description" validate:"required,max=2000"`
 }
 
 // Action is a step of the family plan, owned by an agency.
 type Action struct {
 	Description string `json:"description" validate:"required,max=2000"`
-	Agency      string `json:"agency" validate:"required,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE SCHOOL DWP HOUSING VOLUNTARY_SECTOR"`
-	Due         string `json:"due" validate:"required,datetime=2006-01-02"`
-	Status      string `json:"status" validate:"required,oneof=OPEN DONE DROPPED"`
+	Agency      string `json:"agency"      validate:"required,oneof=COUNCIL_FAMILY_SERVICE POLICE HEALTH DISTRICT_COUNCIL FIRE_AND_RESCUE SCHOOL DWP HOUSING VOLUNTARY_SECTOR"`
+	Due         string `json:"due"         validate:"required,datetime=2006-01-02"`
+	Status      string `json:"status"      validate:"required,oneof=OPEN DONE DROPPED"`
 }
 
 // Plan is the family plan.
 type Plan struct {
 	AgreedOn string    `json:"agreed_on" validate:"required,datetime=2006-01-02"`
-	Outcomes []Outcome `json:"outcomes" validate:"required,min=1,max=50,dive"`
-	Actions  []Action  `json:"actions" validate:"max=200,dive"`
+	Outcomes []Outcome `json:"outcomes"  validate:"required,min=1,max=50,dive"`
+	Actions  []Action  `json:"actions"   validate:"max=200,dive"`
 }
 
 // part is one replaceable part of the record: its table, its history kind, its columns.
@@ -152,18 +152,38 @@ func put(a *API, c *gin.Context, p part, v any) {
 				return err
 			}
 		}
-		return tx.Exec(`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, ?, ?::jsonb, ?)`,
-			id, p.kind, version, jsonOf(v), by).Error
+		return tx.Exec(
+			`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, ?, ?::jsonb, ?)`,
+			id,
+			p.kind,
+			version,
+			jsonOf(v),
+			by,
+		).Error
 	})
 	switch {
 	case errors.Is(err, ErrNoCase):
 		httpapi.NotFound(c, "The family's case (allocate the family first)")
 	case errors.Is(err, errPreconditionNeeded):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionNeeded, Status: http.StatusPreconditionRequired, Title: "If-Match is required",
-			Detail: "This record exists: send the ETag you read it with in If-Match, so that a change made since is not overwritten."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypePreconditionNeeded,
+				Status: http.StatusPreconditionRequired,
+				Title:  "If-Match is required",
+				Detail: "This record exists: send the ETag you read it with in If-Match, so that a change made since is not overwritten.",
+			},
+		)
 	case errors.Is(err, errPrecondition):
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypePreconditionFailed, Status: http.StatusPreconditionFailed, Title: "Changed since you read it",
-			Detail: "The record changed since the version in If-Match; read it again and send your change on the new version."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypePreconditionFailed,
+				Status: http.StatusPreconditionFailed,
+				Title:  "Changed since you read it",
+				Detail: "The record changed since the version in If-Match; read it again and send your change on the new version.",
+			},
+		)
 	case err != nil:
 		httpapi.Fail(c, a.Log, "write case record", err)
 	default:

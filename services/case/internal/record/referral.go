@@ -27,11 +27,11 @@ import (
 // ReferralRequest refers a family: its plan, the team to take it, why, who is in it, and the
 // evidence of its problems.
 type ReferralRequest struct {
-	PlanID     string        `json:"plan_id" validate:"required,planid"`
-	Team       string        `json:"team" validate:"required,team"`
+	PlanID     string        `json:"plan_id"     validate:"required,planid"`
+	Team       string        `json:"team"        validate:"required,team"`
 	ReasonCode string        `json:"reason_code" validate:"required,code"`
-	Members    []Member      `json:"members" validate:"required,min=1,max=30,unique=PersonID,dive"`
-	Facts      []FactRequest `json:"facts" validate:"required,min=1,max=500,dive"`
+	Members    []Member      `json:"members"     validate:"required,min=1,max=30,unique=PersonID,dive"`
+	Facts      []FactRequest `json:"facts"       validate:"required,min=1,max=500,dive"`
 }
 
 // ReferralBody answers a referral.
@@ -62,7 +62,13 @@ func (a *API) refer(c *gin.Context) {
 	for i, f := range req.Facts {
 		errs = append(errs, f.check(fmt.Sprintf("facts[%d].", i))...)
 		if !members[f.Member] {
-			errs = append(errs, httpapi.FieldError{Field: fmt.Sprintf("facts[%d].member", i), Message: "must be one of the referral's members"})
+			errs = append(
+				errs,
+				httpapi.FieldError{
+					Field:   fmt.Sprintf("facts[%d].member", i),
+					Message: "must be one of the referral's members",
+				},
+			)
 		}
 	}
 	if len(errs) > 0 {
@@ -84,11 +90,27 @@ func (a *API) refer(c *gin.Context) {
 		facts[i] = evidence[i].fact()
 	}
 	today := outcomes.Date(now.In(outcomes.London).Date())
-	elig := outcomes.Evaluate(plan, &outcomes.Family{ID: family.String(), Members: engineMembers(req.Members), Facts: facts}, today).Eligibility
+	elig := outcomes.Evaluate(
+		plan,
+		&outcomes.Family{ID: family.String(), Members: engineMembers(req.Members), Facts: facts},
+		today,
+	).Eligibility
 	if !elig.Eligible {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible",
-			Detail: fmt.Sprintf("Under %s the referral's evidence shows %d of the %d problems needed; dependent child or pregnancy: %v.",
-				plan.Key(), len(elig.Problems), elig.MinProblems, elig.Dependants)})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeNotEligible,
+				Status: http.StatusUnprocessableEntity,
+				Title:  "Not eligible",
+				Detail: fmt.Sprintf(
+					"Under %s the referral's evidence shows %d of the %d problems needed; dependent child or pregnancy: %v.",
+					plan.Key(),
+					len(elig.Problems),
+					elig.MinProblems,
+					elig.Dependants,
+				),
+			},
+		)
 		return
 	}
 	codes := elig.Codes()
@@ -122,11 +144,29 @@ func (a *API) refer(c *gin.Context) {
 				return err
 			}
 		}
-		return a.history(tx, family, "REFERRAL", map[string]any{"referral_id": referral, "plan_id": plan.ID, "problem_codes": codes, "reason_code": req.ReasonCode}, by)
+		return a.history(
+			tx,
+			family,
+			"REFERRAL",
+			map[string]any{
+				"referral_id":   referral,
+				"plan_id":       plan.ID,
+				"problem_codes": codes,
+				"reason_code":   req.ReasonCode,
+			},
+			by,
+		)
 	})
 	if err == errKeyReused {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeIdempotency, Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused",
-			Detail: "This key was used for a different referral; use a new key for a new referral."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeIdempotency,
+				Status: http.StatusUnprocessableEntity,
+				Title:  "Idempotency-Key reused",
+				Detail: "This key was used for a different referral; use a new key for a new referral.",
+			},
+		)
 		return
 	}
 	if err != nil {
@@ -146,14 +186,22 @@ func (a *API) refer(c *gin.Context) {
 			temporalx.SAPlanVersion.ValueSet(plan.ID)),
 		StaticSummary: "Family lifecycle under plan " + plan.ID + " (referred)",
 	}, contract.WorkflowFamilyLifecycle, &familypathv1.FamilyLifecycleInput{FamilyId: family.String(), PlanId: plan.ID,
-		IdentifiedAt: timestamppb.New(now.UTC()), Referral: &familypathv1.Referral{ReferralId: referral.String(), ProblemCodes: codes}})
+		IdentifiedAt: timestamppb.New(
+			now.UTC(),
+		), Referral: &familypathv1.Referral{ReferralId: referral.String(), ProblemCodes: codes}})
 	if err != nil {
 		a.Log.ErrorContext(c, "start family workflow", "family_id", family.String(), "error", err.Error())
-		httpapi.Unavailable(c, "The referral was recorded but the family's workflow could not be started; retry with the same Idempotency-Key.")
+		httpapi.Unavailable(
+			c,
+			"The referral was recorded but the family's workflow could not be started; retry with the same Idempotency-Key.",
+		)
 		return
 	}
 	c.Header("Location", "/v1/families/"+family.String()+"/allocation")
-	c.JSON(http.StatusCreated, ReferralBody{ReferralID: referral.String(), FamilyID: family.String(), WorkflowID: wf, ProblemCodes: codes})
+	c.JSON(
+		http.StatusCreated,
+		ReferralBody{ReferralID: referral.String(), FamilyID: family.String(), WorkflowID: wf, ProblemCodes: codes},
+	)
 }
 
 var errKeyReused = fmt.Errorf("idempotency key reused")

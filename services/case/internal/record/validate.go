@@ -115,10 +115,19 @@ func memberErrors(ms []Member) []httpapi.FieldError {
 	var errs []httpapi.FieldError
 	for i, m := range ms {
 		if !RelationshipFits(m.Role, m.Relationship) {
-			errs = append(errs, httpapi.FieldError{Field: fmt.Sprintf("members[%d].relationship", i), Message: RelationshipMismatch})
+			errs = append(
+				errs,
+				httpapi.FieldError{Field: fmt.Sprintf("members[%d].relationship", i), Message: RelationshipMismatch},
+			)
 		}
 		if m.BirthDate > today {
-			errs = append(errs, httpapi.FieldError{Field: fmt.Sprintf("members[%d].birth_date", i), Message: "must not be in the future"})
+			errs = append(
+				errs,
+				httpapi.FieldError{
+					Field:   fmt.Sprintf("members[%d].birth_date", i),
+					Message: "must not be in the future",
+				},
+			)
 		}
 	}
 	return errs

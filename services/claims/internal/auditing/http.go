@@ -101,13 +101,26 @@ func (a *API) decide(c *gin.Context) {
 		return
 	}
 	if k.Passed != req.Passed || (k.ReasonCode != nil && *k.ReasonCode != req.ReasonCode) {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already decided",
-			Detail: "This claim was decided differently before; the first decision stands."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Already decided",
+				Detail: "This claim was decided differently before; the first decision stands."},
+		)
 		return
 	}
 	d.DecidedBy, d.DecidedAt = k.DecidedBy, k.DecidedAt.UTC()
-	err = a.Temporal.SignalWorkflow(c, a.windowWorkflow(c, planID, cl.WindowID), "", contract.SignalAuditDecision,
-		&familypathv1.AuditDecision{ClaimId: id.String(), Passed: req.Passed, ReasonCode: req.ReasonCode, DecidedAt: timestamppb.New(d.DecidedAt)})
+	err = a.Temporal.SignalWorkflow(
+		c,
+		a.windowWorkflow(c, planID, cl.WindowID),
+		"",
+		contract.SignalAuditDecision,
+		&familypathv1.AuditDecision{
+			ClaimId:    id.String(),
+			Passed:     req.Passed,
+			ReasonCode: req.ReasonCode,
+			DecidedAt:  timestamppb.New(d.DecidedAt),
+		},
+	)
 	if err != nil {
 		a.Log.ErrorContext(c, "signal claim window", "claim_id", id.String(), "error", err.Error())
 		httpapi.Unavailable(c, "The decision was recorded but the claim window could not be told; send it again.")
@@ -147,13 +160,22 @@ func (a *API) pay(c *gin.Context) {
 		return
 	}
 	// Every payment is in the audit trail, recorded before it is made (as every allowed action).
-	if !a.Guard.Record(c, string(policy.ClaimPay), "claim_window", planID+"/"+windowID, "paid on "+req.PaidAt.UTC().Format(time.DateOnly)) {
+	if !a.Guard.Record(
+		c,
+		string(policy.ClaimPay),
+		"claim_window",
+		planID+"/"+windowID,
+		"paid on "+req.PaidAt.UTC().Format(time.DateOnly),
+	) {
 		return
 	}
 	body, err := a.store().RecordPayment(c, a.Plans, planID, windowID, req.PaidAt, httpapi.Principal(c).Subject)
 	if errors.Is(err, ErrNothingSubmitted) {
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to pay",
-			Detail: "The window has no submitted claims: it has not been submitted yet, or does not exist."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{Type: httpapi.TypeConflict, Status: http.StatusConflict, Title: "Nothing to pay",
+				Detail: "The window has no submitted claims: it has not been submitted yet, or does not exist."},
+		)
 		return
 	}
 	if err != nil {
@@ -187,8 +209,14 @@ func (a *API) tellPaid(ctx context.Context, planID, windowID string, paidAt time
 		if err != nil {
 			return err
 		}
-		err = a.Temporal.SignalWorkflow(ctx, wf, "", contract.SignalClaimOutcome, &familypathv1.ClaimOutcome{ClaimId: cl.ID,
-			Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID, At: timestamppb.New(paidAt)})
+		err = a.Temporal.SignalWorkflow(
+			ctx,
+			wf,
+			"",
+			contract.SignalClaimOutcome,
+			&familypathv1.ClaimOutcome{ClaimId: cl.ID,
+				Kind: familypathv1.ClaimOutcomeKind_CLAIM_OUTCOME_KIND_PAID, At: timestamppb.New(paidAt)},
+		)
 		var gone *serviceerror.NotFound
 		if err != nil && !errors.As(err, &gone) { // gone: its workflow has ended (told before)
 			return err

@@ -11,9 +11,23 @@ import (
 )
 
 // RiskColumns are the claims-at-risk CSV's columns, in order (docs/services/claims.md).
-var RiskColumns = []string{"kind", "claim_id", "family_id", "window_id", "plan_version", "claimed_route", "claimed_achieved_at",
-	"claimed_engine", "claimed_problems", "judged_again_at", "judged_again_engine", "judged_again_route", "judged_again_achieved_at",
-	"judged_again_problems", "reason"}
+var RiskColumns = []string{
+	"kind",
+	"claim_id",
+	"family_id",
+	"window_id",
+	"plan_version",
+	"claimed_route",
+	"claimed_achieved_at",
+	"claimed_engine",
+	"claimed_problems",
+	"judged_again_at",
+	"judged_again_engine",
+	"judged_again_route",
+	"judged_again_achieved_at",
+	"judged_again_problems",
+	"reason",
+}
 
 // atRisk answers a plan's claims at risk for programme managers (ledger.ClaimsAtRisk): JSON,
 // or CSV when the client accepts text/csv.
@@ -62,9 +76,25 @@ func writeRisk(c *gin.Context, planID string, items []ledger.AtRisk) {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, it := range items {
-		_ = w.Write([]string{it.Kind, it.ClaimID, it.FamilyID, it.WindowID, it.PlanVersion, it.Claimed.Route, date(it.Claimed.AchievedAt),
-			it.Claimed.EngineVersion, it.Claimed.Problems, stamp(it.JudgedAgain.JudgedAt), it.JudgedAgain.EngineVersion, it.JudgedAgain.Route,
-			date(it.JudgedAgain.AchievedAt), it.JudgedAgain.Problems, it.Reason})
+		_ = w.Write(
+			[]string{
+				it.Kind,
+				it.ClaimID,
+				it.FamilyID,
+				it.WindowID,
+				it.PlanVersion,
+				it.Claimed.Route,
+				date(it.Claimed.AchievedAt),
+				it.Claimed.EngineVersion,
+				it.Claimed.Problems,
+				stamp(it.JudgedAgain.JudgedAt),
+				it.JudgedAgain.EngineVersion,
+				it.JudgedAgain.Route,
+				date(it.JudgedAgain.AchievedAt),
+				it.JudgedAgain.Problems,
+				it.Reason,
+			},
+		)
 	}
 	w.Flush()
 }

@@ -29,8 +29,11 @@ type sampledClaim struct {
 // Claim is the claim with its window and whether it was sampled; nil when there is none.
 func (s Store) Claim(ctx context.Context, id uuid.UUID) (*sampledClaim, error) {
 	var rows []sampledClaim
-	err := s.DB.WithContext(ctx).Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version, `+sampledExpr+` AS sampled
-		FROM claims.claims c WHERE c.id = ?`, id).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT coalesce(c.window_id, '') AS window_id, c.plan_version, `+sampledExpr+` AS sampled
+		FROM claims.claims c WHERE c.id = ?`, id).
+		Scan(&rows).
+		Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -66,7 +69,13 @@ func (s Store) RecordDecision(ctx context.Context, id uuid.UUID, d DecisionBody,
 // RecordPayment records the window's payment once, in one transaction: its submitted claims
 // become PAID, each with a result entry in the ledger at its plan version's rate. A window
 // paid before answers its recorded payment; one with no submitted claims ErrNothingSubmitted.
-func (s Store) RecordPayment(ctx context.Context, plans *outcomes.Plans, planID, windowID string, paidAt time.Time, by string) (PaymentBody, error) {
+func (s Store) RecordPayment(
+	ctx context.Context,
+	plans *outcomes.Plans,
+	planID, windowID string,
+	paidAt time.Time,
+	by string,
+) (PaymentBody, error) {
 	body := PaymentBody{PlanID: planID, WindowID: windowID}
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var done []PaymentBody
@@ -105,8 +114,15 @@ func (s Store) RecordPayment(ctx context.Context, plans *outcomes.Plans, planID,
 			return err
 		}
 		body.PaidAt, body.ClaimsPaid = paidAt.UTC(), len(claims)
-		return tx.Exec(`INSERT INTO claims.window_payments (plan_id, window_id, paid_at, claims_paid, amount_pence, recorded_by) VALUES (?, ?, ?, ?, ?, ?)`,
-			planID, windowID, body.PaidAt, body.ClaimsPaid, body.AmountPence, by).Error
+		return tx.Exec(
+			`INSERT INTO claims.window_payments (plan_id, window_id, paid_at, claims_paid, amount_pence, recorded_by) VALUES (?, ?, ?, ?, ?, ?)`,
+			planID,
+			windowID,
+			body.PaidAt,
+			body.ClaimsPaid,
+			body.AmountPence,
+			by,
+		).Error
 	})
 	return body, err
 }
@@ -120,16 +136,22 @@ type paidClaim struct {
 // PaidClaims are the window's paid claims.
 func (s Store) PaidClaims(ctx context.Context, planID, windowID string) ([]paidClaim, error) {
 	var claims []paidClaim
-	err := s.DB.WithContext(ctx).Raw(`SELECT id::text AS id, family_id::text AS family_id, import_id IS NOT NULL AS imported FROM claims.claims
-		WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'PAID' ORDER BY id`, windowID, planID).Scan(&claims).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT id::text AS id, family_id::text AS family_id, import_id IS NOT NULL AS imported FROM claims.claims
+		WHERE window_id = ? AND split_part(plan_version, '@', 1) = ? AND status = 'PAID' ORDER BY id`, windowID, planID).
+		Scan(&claims).
+		Error
 	return claims, err
 }
 
 // SampleWorkflowIDs are the ids of the workflows that recorded the window's audit sample.
 func (s Store) SampleWorkflowIDs(ctx context.Context, planID, windowID string) ([]string, error) {
 	var ids []string
-	err := s.DB.WithContext(ctx).Raw(`SELECT workflow_id FROM claims.audit_samples WHERE plan_id = ? AND window_id = ? AND workflow_id IS NOT NULL`,
-		planID, windowID).Scan(&ids).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT workflow_id FROM claims.audit_samples WHERE plan_id = ? AND window_id = ? AND workflow_id IS NOT NULL`,
+			planID, windowID).
+		Scan(&ids).
+		Error
 	return ids, err
 }
 
@@ -160,8 +182,10 @@ type sealedPack struct {
 // Pack is the claim's sealed evidence pack; nil when there is no such claim.
 func (s Store) Pack(ctx context.Context, id uuid.UUID) (*sealedPack, error) {
 	var rows []sealedPack
-	err := s.DB.WithContext(ctx).Raw(`SELECT c.status, c.created_at, p.sealed FROM claims.claims c JOIN claims.evidence_packs p ON p.claim_id = c.id WHERE c.id = ?`, id).
-		Scan(&rows).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT c.status, c.created_at, p.sealed FROM claims.claims c JOIN claims.evidence_packs p ON p.claim_id = c.id WHERE c.id = ?`, id).
+		Scan(&rows).
+		Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -200,8 +224,10 @@ type windowSubmission struct {
 // Submission is the window's submission; nil before the window has submitted.
 func (s Store) Submission(ctx context.Context, planID, windowID string) (*windowSubmission, error) {
 	var subs []windowSubmission
-	err := s.DB.WithContext(ctx).Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE plan_id = ? AND window_id = ?`, planID, windowID).
-		Scan(&subs).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT id::text AS id, submitted_at FROM claims.submissions WHERE plan_id = ? AND window_id = ?`, planID, windowID).
+		Scan(&subs).
+		Error
 	if err != nil || len(subs) == 0 {
 		return nil, err
 	}
@@ -220,9 +246,12 @@ type submittedClaim struct {
 // SubmittedClaims are the window's submitted (and since paid) claims, by id.
 func (s Store) SubmittedClaims(ctx context.Context, planID, windowID string) ([]submittedClaim, error) {
 	var rows []submittedClaim
-	err := s.DB.WithContext(ctx).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, c.route, c.plan_version, c.attempt, c.achieved_at, c.problems::text AS problems,
 		`+sampledExpr+` AS sampled FROM claims.claims c WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') ORDER BY c.id`,
-		windowID, planID).Scan(&rows).Error
+			windowID, planID).
+		Scan(&rows).
+		Error
 	return rows, err
 }
 
@@ -236,7 +265,10 @@ type submittedCount struct {
 // SubmittedCounts are the window's submitted claims counted by route and whether sampled.
 func (s Store) SubmittedCounts(ctx context.Context, planID, windowID string) ([]submittedCount, error) {
 	var rows []submittedCount
-	err := s.DB.WithContext(ctx).Raw(`SELECT c.route, `+sampledExpr+` AS sampled, count(*) AS claims FROM claims.claims c
-		WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') GROUP BY 1, 2 ORDER BY 1, 2`, windowID, planID).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT c.route, `+sampledExpr+` AS sampled, count(*) AS claims FROM claims.claims c
+		WHERE c.window_id = ? AND split_part(c.plan_version, '@', 1) = ? AND c.status IN ('SUBMITTED', 'PAID') GROUP BY 1, 2 ORDER BY 1, 2`, windowID, planID).
+		Scan(&rows).
+		Error
 	return rows, err
 }

@@ -11,8 +11,19 @@ import (
 )
 
 // SubmissionColumns are the submission file's columns, in order (docs/services/claims.md).
-var SubmissionColumns = []string{"submission_id", "window_id", "claim_id", "family_id", "attempt", "route", "plan_version",
-	"achieved_at", "problems", "audit", "submitted_at"}
+var SubmissionColumns = []string{
+	"submission_id",
+	"window_id",
+	"claim_id",
+	"family_id",
+	"attempt",
+	"route",
+	"plan_version",
+	"achieved_at",
+	"problems",
+	"audit",
+	"submitted_at",
+}
 
 // submission answers a window's submission file as CSV: one row per claim submitted in the
 // window, with its route, when its result was achieved, each baseline problem's status, and
@@ -48,7 +59,9 @@ func (a *API) submission(c *gin.Context) {
 	w := csvFile(c, "submission-"+planID+"-"+windowID, SubmissionColumns)
 	for _, r := range rows {
 		_ = w.Write([]string{sub.ID, windowID, r.ID, r.FamilyID, strconv.Itoa(r.Attempt), r.Route, r.PlanVersion,
-			r.AchievedAt.UTC().Format(time.DateOnly), ledger.ProblemList(r.Problems), auditOf(r.Sampled), sub.SubmittedAt.UTC().Format(time.RFC3339)})
+			r.AchievedAt.UTC().
+				Format(time.DateOnly),
+			ledger.ProblemList(r.Problems), auditOf(r.Sampled), sub.SubmittedAt.UTC().Format(time.RFC3339)})
 	}
 	w.Flush()
 }

@@ -72,7 +72,11 @@ type Dashboard struct {
 // BudgetAssumption is what the budget expects a year to earn: the fee for each attachment
 // plus a result for the assumed share of them (the seeds' 70% conversion).
 func BudgetAssumption(attachments int, m outcomes.Money) int64 {
-	return int64(attachments)*m.AttachmentFeePence + int64(math.Round(float64(attachments)*m.ConversionAssumption))*m.ResultPence
+	return int64(
+		attachments,
+	)*m.AttachmentFeePence + int64(
+		math.Round(float64(attachments)*m.ConversionAssumption),
+	)*m.ResultPence
 }
 
 func (a *API) dashboard(c *gin.Context) {
@@ -115,7 +119,12 @@ func (a *API) dashboard(c *gin.Context) {
 // Figures computes the dashboard of plan p (every version of it) from the database.
 func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, error) {
 	plan := p.ID // its versions are "<plan>@<n>"
-	d := &Dashboard{PlanID: p.ID, ConversionAssumption: p.Money.ConversionAssumption, FamilyCap: p.FamilyCap, AsOf: time.Now().UTC().Format(time.RFC3339)}
+	d := &Dashboard{
+		PlanID:               p.ID,
+		ConversionAssumption: p.Money.ConversionAssumption,
+		FamilyCap:            p.FamilyCap,
+		AsOf:                 time.Now().UTC().Format(time.RFC3339),
+	}
 	if err := db.WithContext(ctx).Raw(`SELECT count(DISTINCT family_id) FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status IN ('SUBMITTED', 'PAID')`, plan).
 		Scan(&d.FamiliesClaimed).Error; err != nil {
 		return nil, err
@@ -156,10 +165,13 @@ func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, er
 		}
 		cumTarget += y.Results
 		cumResults += results
-		d.Years = append(d.Years, Year{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(),
-			AttachmentsProfile: y.Attachments, Attachments: f.Attachments, ResultsProfile: y.Results, ResultsAspirational: y.Aspirational,
-			Results: results, CumulativeTarget: cumTarget, CumulativeResults: cumResults, IncomeFeesPence: f.Fees, IncomeResultsPence: f.Paid,
-			BudgetAssumptionPence: BudgetAssumption(f.Attachments, p.Money)})
+		d.Years = append(
+			d.Years,
+			Year{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(),
+				AttachmentsProfile: y.Attachments, Attachments: f.Attachments, ResultsProfile: y.Results, ResultsAspirational: y.Aspirational,
+				Results: results, CumulativeTarget: cumTarget, CumulativeResults: cumResults, IncomeFeesPence: f.Fees, IncomeResultsPence: f.Paid,
+				BudgetAssumptionPence: BudgetAssumption(f.Attachments, p.Money)},
+		)
 	}
 	return d, nil
 }

@@ -30,7 +30,12 @@ type claimCount struct {
 	N            int64
 }
 
-var claimsDesc = prometheus.NewDesc("familypath_claims", "Claims in the ledger by plan and status.", []string{"plan", "status"}, nil)
+var claimsDesc = prometheus.NewDesc(
+	"familypath_claims",
+	"Claims in the ledger by plan and status.",
+	[]string{"plan", "status"},
+	nil,
+)
 
 // Describe implements prometheus.Collector.
 func (c *ClaimsByStatus) Describe(ch chan<- *prometheus.Desc) { ch <- claimsDesc }

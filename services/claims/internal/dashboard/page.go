@@ -30,7 +30,9 @@ var style = func() string {
 // ContentSecurityPolicy is the page's: nothing loads but its own inline style sheet.
 var ContentSecurityPolicy = func() string {
 	sum := sha256.Sum256([]byte(style))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(
+		sum[:],
+	) + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }()
 
 var page = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -124,7 +126,12 @@ const (
 
 // NewPage lays the dashboard out for plan p.
 func NewPage(d *Dashboard, p *outcomes.Plan) *Page {
-	pg := &Page{Dashboard: d, Title: p.Title, ConversionPercent: d.ConversionAssumption*100 + 0.5, Style: template.CSS(style)} // #nosec G203 -- our own embedded style sheet
+	pg := &Page{
+		Dashboard:         d,
+		Title:             p.Title,
+		ConversionPercent: d.ConversionAssumption*100 + 0.5,
+		Style:             template.CSS(style),
+	} // #nosec G203 -- our own embedded style sheet
 	pg.Totals.Year = "Total"
 	for _, y := range d.Years {
 		pg.Totals.AttachmentsProfile += y.AttachmentsProfile
@@ -181,9 +188,15 @@ func scale(max int) (top int, ticks []Tick, y func(int) int) {
 }
 
 func attachmentsChart(years []Year) Chart {
-	c := Chart{ID: "attachments-chart", Title: "Attachments by programme year: profile and actual", Width: chartW, Height: chartH,
-		Baseline: marginTop + plotH, Left: marginLeft,
-		Legend: []Legend{{"profile", "Profile of attachments"}, {"actual", "Attachments in the year"}}}
+	c := Chart{
+		ID:       "attachments-chart",
+		Title:    "Attachments by programme year: profile and actual",
+		Width:    chartW,
+		Height:   chartH,
+		Baseline: marginTop + plotH,
+		Left:     marginLeft,
+		Legend:   []Legend{{"profile", "Profile of attachments"}, {"actual", "Attachments in the year"}},
+	}
 	max := 0
 	for _, y := range years {
 		max = maxInt(max, y.AttachmentsProfile, y.Attachments)
@@ -200,19 +213,42 @@ func attachmentsChart(years []Year) Chart {
 			value int
 		}{{"profile", y.AttachmentsProfile}, {"actual", y.Attachments}} {
 			top := yOf(v.value)
-			g.Bars = append(g.Bars, Bar{X: x + step/8 + j*(step*3/8), Y: top, W: step * 3 / 8, H: c.Baseline - top, Class: v.class, Value: thousands(v.value)})
+			g.Bars = append(
+				g.Bars,
+				Bar{
+					X:     x + step/8 + j*(step*3/8),
+					Y:     top,
+					W:     step * 3 / 8,
+					H:     c.Baseline - top,
+					Class: v.class,
+					Value: thousands(v.value),
+				},
+			)
 		}
 		c.Groups = append(c.Groups, g)
-		desc = append(desc, fmt.Sprintf("%s: profile %s, actual %s", y.Year, thousands(y.AttachmentsProfile), thousands(y.Attachments)))
+		desc = append(
+			desc,
+			fmt.Sprintf("%s: profile %s, actual %s", y.Year, thousands(y.AttachmentsProfile), thousands(y.Attachments)),
+		)
 	}
 	c.Description = strings.Join(desc, "; ") + "."
 	return c
 }
 
 func cumulativeChart(years []Year) Chart {
-	c := Chart{ID: "results-chart", Title: "Cumulative results (payment by results) against the profile and the aspiration", Width: chartW, Height: chartH,
-		Baseline: marginTop + plotH, Left: marginLeft,
-		Legend: []Legend{{"actual", "Results claimed (cumulative)"}, {"profile", "Profile (cumulative target)"}, {"aspiration", "Aspirational (cumulative)"}}}
+	c := Chart{
+		ID:       "results-chart",
+		Title:    "Cumulative results (payment by results) against the profile and the aspiration",
+		Width:    chartW,
+		Height:   chartH,
+		Baseline: marginTop + plotH,
+		Left:     marginLeft,
+		Legend: []Legend{
+			{"actual", "Results claimed (cumulative)"},
+			{"profile", "Profile (cumulative target)"},
+			{"aspiration", "Aspirational (cumulative)"},
+		},
+	}
 	var actual, target, aspiration []int
 	a, t, s := 0, 0, 0
 	for _, y := range years {
@@ -241,7 +277,16 @@ func cumulativeChart(years []Year) Chart {
 	}
 	var desc []string
 	for i, y := range years {
-		desc = append(desc, fmt.Sprintf("by the end of %s: %s claimed, profile %s, aspiration %s", y.Year, thousands(actual[i]), thousands(target[i]), thousands(aspiration[i])))
+		desc = append(
+			desc,
+			fmt.Sprintf(
+				"by the end of %s: %s claimed, profile %s, aspiration %s",
+				y.Year,
+				thousands(actual[i]),
+				thousands(target[i]),
+				thousands(aspiration[i]),
+			),
+		)
 	}
 	c.Description = strings.Join(desc, "; ") + "."
 	return c
@@ -252,10 +297,24 @@ func cumulativeChart(years []Year) Chart {
 // budget's assumption as a level line.
 func forecastChart(d *Dashboard) Chart {
 	f := d.Forecast
-	c := Chart{ID: "forecast-chart", Title: "Results forecast: cumulative results by programme year, claimed so far, forecast (P50, with the P10 to P90 band), profile and budget",
-		Width: chartW, Height: chartH, Baseline: marginTop + plotH, Left: marginLeft,
-		Legend: []Legend{{"actual", "Results claimed (cumulative)"}, {"forecast", "Forecast, P50 (cumulative)"}, {"band", "Forecast, P10 to P90"},
-			{"profile", "Profile (cumulative target)"}, {"budget", "Budget's assumption (" + thousands(f.Total.BudgetResults) + " results)"}}}
+	c := Chart{
+		ID:       "forecast-chart",
+		Title:    "Results forecast: cumulative results by programme year, claimed so far, forecast (P50, with the P10 to P90 band), profile and budget",
+		Width:    chartW,
+		Height:   chartH,
+		Baseline: marginTop + plotH,
+		Left:     marginLeft,
+		Legend: []Legend{
+			{"actual", "Results claimed (cumulative)"},
+			{"forecast", "Forecast, P50 (cumulative)"},
+			{"band", "Forecast, P10 to P90"},
+			{
+				"profile",
+				"Profile (cumulative target)",
+			},
+			{"budget", "Budget's assumption (" + thousands(f.Total.BudgetResults) + " results)"},
+		},
+	}
 	byYear := map[string]int{}
 	for i, y := range f.Years {
 		byYear[y.Year] = i
@@ -310,7 +369,14 @@ func forecastChart(d *Dashboard) Chart {
 		b := f.Years[fy].CumulativeResults
 		p10, p50, p90 = append(p10, b.P10), append(p50, b.P50), append(p90, b.P90)
 		upper, lower = append(upper, pt(i, b.P90)), append([]string{pt(i, b.P10)}, lower...)
-		text := fmt.Sprintf("by the end of %s: forecast %s (P10 %s, P90 %s), profile %s", y.Year, thousands(b.P50), thousands(b.P10), thousands(b.P90), thousands(cumProfile))
+		text := fmt.Sprintf(
+			"by the end of %s: forecast %s (P10 %s, P90 %s), profile %s",
+			y.Year,
+			thousands(b.P50),
+			thousands(b.P10),
+			thousands(b.P90),
+			thousands(cumProfile),
+		)
 		if claimed >= 0 {
 			text += ", claimed so far " + thousands(claimed)
 		}
@@ -319,8 +385,14 @@ func forecastChart(d *Dashboard) Chart {
 	c.Areas = []Area{{Class: "band", Points: strings.Join(append(upper, lower...), " ")}}
 	budgetLine := line("budget", "Budget's assumption", budget, 0)
 	budgetLine.Marks = nil
-	c.Lines = []Line{line("bound", "P10", p10, 0), line("bound", "P90", p90, 0), line("profile", "Profile", profile, 0), budgetLine,
-		line("forecast", "Forecast P50", p50, 0), line("actual", "Results claimed", actual, 0)}
+	c.Lines = []Line{
+		line("bound", "P10", p10, 0),
+		line("bound", "P90", p90, 0),
+		line("profile", "Profile", profile, 0),
+		budgetLine,
+		line("forecast", "Forecast P50", p50, 0),
+		line("actual", "Results claimed", actual, 0),
+	}
 	c.Description = fmt.Sprintf("Forecast as of %s. ", f.AsOf.Format(time.DateOnly)) + strings.Join(desc, "; ") +
 		fmt.Sprintf(". The budget's assumption is %s results.", thousands(f.Total.BudgetResults))
 	return c

@@ -16,15 +16,51 @@ import (
 // The page shows the seeds' table (a row a programme year, a total), money against the
 // budget, and charts whose text alternatives say what they show.
 func TestThePageShowsTheSeedsTableAndChartsWithTheirText(t *testing.T) {
-	d := &Dashboard{PlanID: "lancashire-phase2", ConversionAssumption: 0.7, FamilyCap: 8620, FamiliesClaimed: 2097, AsOf: "2018-03-31T00:00:00Z",
+	d := &Dashboard{
+		PlanID:               "lancashire-phase2",
+		ConversionAssumption: 0.7,
+		FamilyCap:            8620,
+		FamiliesClaimed:      2097,
+		AsOf:                 "2018-03-31T00:00:00Z",
 		Years: []Year{
 			{Year: "2015/16", Starts: "2015-04-01", AttachmentsProfile: 1470, Attachments: 1470},
-			{Year: "2016/17", Starts: "2016-04-01", AttachmentsProfile: 2833, Attachments: 4747, ResultsProfile: 338, Results: 338, ResultsAspirational: 338,
-				IncomeFeesPence: 474_700_000, IncomeResultsPence: 27_040_000, BudgetAssumptionPence: 740_532_000},
-			{Year: "2017/18", Starts: "2017-04-01", AttachmentsProfile: 2190, Attachments: 4435, ResultsProfile: 1500, Results: 1759, ResultsAspirational: 2250},
-			{Year: "2018/19", Starts: "2018-04-01", AttachmentsProfile: 1696, ResultsProfile: 2600, ResultsAspirational: 2600},
-			{Year: "2019/20", Starts: "2019-04-01", AttachmentsProfile: 431, ResultsProfile: 2512, ResultsAspirational: 3432},
-		}}
+			{
+				Year:                  "2016/17",
+				Starts:                "2016-04-01",
+				AttachmentsProfile:    2833,
+				Attachments:           4747,
+				ResultsProfile:        338,
+				Results:               338,
+				ResultsAspirational:   338,
+				IncomeFeesPence:       474_700_000,
+				IncomeResultsPence:    27_040_000,
+				BudgetAssumptionPence: 740_532_000,
+			},
+			{
+				Year:                "2017/18",
+				Starts:              "2017-04-01",
+				AttachmentsProfile:  2190,
+				Attachments:         4435,
+				ResultsProfile:      1500,
+				Results:             1759,
+				ResultsAspirational: 2250,
+			},
+			{
+				Year:                "2018/19",
+				Starts:              "2018-04-01",
+				AttachmentsProfile:  1696,
+				ResultsProfile:      2600,
+				ResultsAspirational: 2600,
+			},
+			{
+				Year:                "2019/20",
+				Starts:              "2019-04-01",
+				AttachmentsProfile:  431,
+				ResultsProfile:      2512,
+				ResultsAspirational: 3432,
+			},
+		},
+	}
 	achieved := time.Date(2017, 10, 14, 23, 0, 0, 0, time.UTC)
 	d.ClaimsHeld, d.AtRisk = 1, []ledger.AtRisk{{Kind: ledger.RiskHeld, ClaimID: "c-1", WindowID: "2017-10",
 		Claimed:     ledger.Judged{Route: "SSP", AchievedAt: &achieved, EngineVersion: "1"},
@@ -79,12 +115,46 @@ func TestThePageShowsTheForecastWithItsBandAndText(t *testing.T) {
 	d.Forecast = &forecast.Forecast{AsOf: time.Date(2017, 6, 15, 0, 0, 0, 0, time.UTC), Draws: 10000, ModelVersion: "1",
 		Summary: "By the last claim window: 3100 results at P50. Most of the spread comes from worklessness and financial exclusion outcomes for 412 families.",
 		Years: []forecast.Year{
-			{Year: "2016/17", Achieved: 300, Results: band(300, 300, 300), CumulativeResults: band(300, 300, 300), ResultsProfile: 338},
-			{Year: "2017/18", Achieved: 100, Results: band(900, 1000, 1100), CumulativeResults: band(1200, 1300, 1400), ResultsProfile: 1500, ChanceOfProfile: 0.02},
-			{Year: "2018/19", Results: band(1500, 1800, 2100), Income: forecast.Pence{P50: 144_000_000}, CumulativeResults: band(2700, 3100, 3500), ResultsProfile: 2600, ChanceOfProfile: 0.15},
+			{
+				Year:              "2016/17",
+				Achieved:          300,
+				Results:           band(300, 300, 300),
+				CumulativeResults: band(300, 300, 300),
+				ResultsProfile:    338,
+			},
+			{
+				Year:              "2017/18",
+				Achieved:          100,
+				Results:           band(900, 1000, 1100),
+				CumulativeResults: band(1200, 1300, 1400),
+				ResultsProfile:    1500,
+				ChanceOfProfile:   0.02,
+			},
+			{
+				Year:              "2018/19",
+				Results:           band(1500, 1800, 2100),
+				Income:            forecast.Pence{P50: 144_000_000},
+				CumulativeResults: band(2700, 3100, 3500),
+				ResultsProfile:    2600,
+				ChanceOfProfile:   0.15,
+			},
 		},
-		Windows: []forecast.Window{{ID: "2017-07", Opens: "2017-07-01", Year: "2017/18", Results: band(200, 250, 300), Income: forecast.Pence{P50: 20_000_000}}},
-		Total:   forecast.Total{Results: band(2700, 3100, 3500), BudgetResults: 3000, ProfileResults: 4438, ChanceOfBudget: 0.6, ChanceOfProfile: 0.01}}
+		Windows: []forecast.Window{
+			{
+				ID:      "2017-07",
+				Opens:   "2017-07-01",
+				Year:    "2017/18",
+				Results: band(200, 250, 300),
+				Income:  forecast.Pence{P50: 20_000_000},
+			},
+		},
+		Total: forecast.Total{
+			Results:         band(2700, 3100, 3500),
+			BudgetResults:   3000,
+			ProfileResults:  4438,
+			ChanceOfBudget:  0.6,
+			ChanceOfProfile: 0.01,
+		}}
 	var b bytes.Buffer
 	if err := NewPage(d, &outcomes.Plan{Title: "Lancashire Phase 2"}).Render(&b); err != nil {
 		t.Fatal(err)

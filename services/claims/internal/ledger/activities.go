@@ -57,7 +57,10 @@ func (a Activities) plan(version string) (*outcomes.Plan, error) {
 }
 
 // RecordAttachmentFee enters the plan's attachment fee in the ledger, once per attachment.
-func (a Activities) RecordAttachmentFee(ctx context.Context, r *familypathv1.RecordAttachmentFeeRequest) (*familypathv1.RecordAttachmentFeeResponse, error) {
+func (a Activities) RecordAttachmentFee(
+	ctx context.Context,
+	r *familypathv1.RecordAttachmentFeeRequest,
+) (*familypathv1.RecordAttachmentFeeResponse, error) {
 	family, err := uuid.Parse(r.GetFamilyId())
 	if err != nil || r.GetAttachmentId() == "" || r.GetAttachedAt() == nil {
 		return nil, invalid("a fee needs a family id, an attachment id and its date")
@@ -67,9 +70,11 @@ func (a Activities) RecordAttachmentFee(ctx context.Context, r *familypathv1.Rec
 		return nil, err
 	}
 	id := FeeEntryID(r.GetAttachmentId())
-	err = a.DB.WithContext(ctx).Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
+	err = a.DB.WithContext(ctx).
+		Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at)
 		VALUES (?, 'ATTACHMENT_FEE', ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
-		id, family, r.GetAttachmentId(), p.Money.AttachmentFeePence, r.GetPlanVersion(), r.GetAttachedAt().AsTime()).Error
+			id, family, r.GetAttachmentId(), p.Money.AttachmentFeePence, r.GetPlanVersion(), r.GetAttachedAt().AsTime()).
+		Error
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,10 @@ var ErrLiveClaim = errors.New("the family already has a live claim")
 // CreateClaim creates the family's claim for an attempt, exactly once: a retry (same family
 // and attempt) answers the claim made first. A family with another live claim, or over the
 // plan's family cap, gets a non-retryable error.
-func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaimRequest) (*familypathv1.CreateClaimResponse, error) {
+func (a Activities) CreateClaim(
+	ctx context.Context,
+	r *familypathv1.CreateClaimRequest,
+) (*familypathv1.CreateClaimResponse, error) {
 	family, err := uuid.Parse(r.GetFamilyId())
 	if err != nil || r.GetAttempt() < 1 || r.GetAchievedAt() == nil {
 		return nil, invalid("a claim needs a family id, an attempt and the date its result was achieved")
@@ -137,8 +145,16 @@ func (a Activities) CreateClaim(ctx context.Context, r *familypathv1.CreateClaim
 			r.GetAchievedAt().AsTime(), string(frozen)).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO claims.evidence_packs (claim_id, plan_version, plan_hash, engine_version, sealed, frozen_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, id, pack.PlanVersion, pack.PlanHash, pack.EngineVersion, sealed, pack.FrozenAt).Error
+		return tx.Exec(
+			`INSERT INTO claims.evidence_packs (claim_id, plan_version, plan_hash, engine_version, sealed, frozen_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			id,
+			pack.PlanVersion,
+			pack.PlanHash,
+			pack.EngineVersion,
+			sealed,
+			pack.FrozenAt,
+		).Error
 	})
 	if errors.Is(err, ErrLiveClaim) {
 		return nil, temporal.NewNonRetryableApplicationError(ErrLiveClaim.Error(), "LiveClaim", nil)

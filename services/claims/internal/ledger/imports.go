@@ -15,7 +15,10 @@ import (
 // workflow's own are, so a retry, a second import or the workflow itself never enters one
 // twice; a family with a live claim already keeps it (once-only). It answers each family's
 // claim id ("" without one), in the request's order.
-func (a Activities) ImportLedger(ctx context.Context, r *familypathv1.ImportLedgerRequest) (*familypathv1.ImportLedgerResponse, error) {
+func (a Activities) ImportLedger(
+	ctx context.Context,
+	r *familypathv1.ImportLedgerRequest,
+) (*familypathv1.ImportLedgerResponse, error) {
 	fams := r.GetFamilies()
 	if len(r.GetAttachmentIds()) != len(fams) {
 		return nil, invalid("each imported family needs its attachment id")
@@ -41,10 +44,20 @@ func (a Activities) ImportLedger(ctx context.Context, r *familypathv1.ImportLedg
 			}
 			// One fee entry per attachment, as the workflow's own: received before the import
 			// (kept), or never received (booked now, dated at the attachment).
-			res := tx.Exec(`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at, import_id, received_before_import)
+			res := tx.Exec(
+				`INSERT INTO claims.ledger (id, kind, family_id, source_id, amount_pence, plan_version, occurred_at, import_id, received_before_import)
 				VALUES (?, 'ATTACHMENT_FEE', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, source_id) DO NOTHING`,
-				FeeEntryID(r.GetAttachmentIds()[i]), family, r.GetAttachmentIds()[i], p.Money.AttachmentFeePence, f.GetPlanVersion(), f.GetAttachedAt().AsTime(),
-				importID, f.GetFeeReceived())
+				FeeEntryID(
+					r.GetAttachmentIds()[i],
+				),
+				family,
+				r.GetAttachmentIds()[i],
+				p.Money.AttachmentFeePence,
+				f.GetPlanVersion(),
+				f.GetAttachedAt().AsTime(),
+				importID,
+				f.GetFeeReceived(),
+			)
 			if res.Error != nil {
 				return res.Error
 			}
@@ -85,7 +98,12 @@ func (a Activities) ImportLedger(ctx context.Context, r *familypathv1.ImportLedg
 
 // importClaim enters the family's imported claim as its first attempt, unless it has a live
 // claim already (imported before, or made here): that one is answered.
-func importClaim(tx *gorm.DB, family uuid.UUID, f *familypathv1.ImportedFamily, importID uuid.UUID) (string, bool, error) {
+func importClaim(
+	tx *gorm.DB,
+	family uuid.UUID,
+	f *familypathv1.ImportedFamily,
+	importID uuid.UUID,
+) (string, bool, error) {
 	var live []string
 	if err := tx.Raw(`SELECT id::text FROM claims.claims WHERE family_id = ? AND status <> 'FAILED_AUDIT'`, family).Scan(&live).Error; err != nil {
 		return "", false, err
@@ -101,7 +119,17 @@ func importClaim(tx *gorm.DB, family uuid.UUID, f *familypathv1.ImportedFamily, 
 	id := ClaimID(family, 1)
 	// The result was achieved by the time the window opened; the claim's problems were judged
 	// in the previous system, so none are frozen here.
-	err := tx.Exec(`INSERT INTO claims.claims (id, family_id, attempt, route, plan_version, evidence_snapshot_id, achieved_at, problems, status, window_id, import_id)
-		VALUES (?, ?, 1, ?, ?, '', ?, '[]'::jsonb, ?, ?, ?)`, id, family, route, f.GetPlanVersion(), c.GetWindowOpens().AsTime(), c.GetStatus(), c.GetWindowId(), importID).Error
+	err := tx.Exec(
+		`INSERT INTO claims.claims (id, family_id, attempt, route, plan_version, evidence_snapshot_id, achieved_at, problems, status, window_id, import_id)
+		VALUES (?, ?, 1, ?, ?, '', ?, '[]'::jsonb, ?, ?, ?)`,
+		id,
+		family,
+		route,
+		f.GetPlanVersion(),
+		c.GetWindowOpens().AsTime(),
+		c.GetStatus(),
+		c.GetWindowId(),
+		importID,
+	).Error
 	return id.String(), err == nil, err
 }

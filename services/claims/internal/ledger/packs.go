@@ -44,15 +44,31 @@ type Pack struct {
 }
 
 // Freeze reads and assembles the pack for the claim request under plan p.
-func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest, route string, p *outcomes.Plan) (*Pack, error) {
+func (f *Freezer) Freeze(
+	ctx context.Context,
+	r *familypathv1.CreateClaimRequest,
+	route string,
+	p *outcomes.Plan,
+) (*Pack, error) {
 	problems := make([]json.RawMessage, 0, len(r.GetProblems()))
 	for _, pr := range r.GetProblems() {
 		b, _ := protojson.Marshal(pr)
 		problems = append(problems, b)
 	}
 	pb, _ := json.Marshal(problems)
-	pack := &Pack{FamilyID: r.GetFamilyId(), Route: route, PlanVersion: p.Key(), PlanHash: p.Hash, EngineVersion: outcomes.EngineVersion,
-		AchievedAt: r.GetAchievedAt().AsTime().UTC(), Problems: pb, Baseline: r.GetBaselineProblems(), FrozenAt: time.Now().UTC()}
+	pack := &Pack{
+		FamilyID:      r.GetFamilyId(),
+		Route:         route,
+		PlanVersion:   p.Key(),
+		PlanHash:      p.Hash,
+		EngineVersion: outcomes.EngineVersion,
+		AchievedAt: r.GetAchievedAt().
+			AsTime().
+			UTC(),
+		Problems: pb,
+		Baseline: r.GetBaselineProblems(),
+		FrozenAt: time.Now().UTC(),
+	}
 	if at := r.GetAttachedAt(); at != nil {
 		t := at.AsTime().UTC()
 		pack.AttachedAt = &t
@@ -61,13 +77,18 @@ func (f *Freezer) Freeze(ctx context.Context, r *familypathv1.CreateClaimRequest
 		pack.SnapshotID, pack.Snapshot = id, &outcomes.Family{}
 		err := f.Identification.GetJSON(ctx, "/v1/evidence-snapshots/"+id, pack.Snapshot)
 		if errors.Is(err, upstream.ErrNotFound) {
-			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+id+" not found", "EvidenceNotFound", nil)
+			return nil, temporal.NewNonRetryableApplicationError(
+				"evidence snapshot "+id+" not found",
+				"EvidenceNotFound",
+				nil,
+			)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := f.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &pack.Case); err != nil && !errors.Is(err, upstream.ErrNotFound) {
+	if err := f.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &pack.Case); err != nil &&
+		!errors.Is(err, upstream.ErrNotFound) {
 		return nil, err
 	}
 	return pack, nil

@@ -37,7 +37,9 @@ func Rejudge(ps *outcomes.Plans, claimID string, pack *Pack) Rejudgement {
 		r.Reason = "its plan version " + pack.PlanVersion + " is not published here, so it cannot be judged again"
 		return r
 	case pack.AttachedAt == nil || len(pack.Baseline) == 0:
-		r.Reason = "its evidence pack (engine " + versionOr(pack.EngineVersion) + ") records no attachment date and baseline, so it cannot be judged again"
+		r.Reason = "its evidence pack (engine " + versionOr(
+			pack.EngineVersion,
+		) + ") records no attachment date and baseline, so it cannot be judged again"
 		return r
 	}
 	var snapshot outcomes.Family
@@ -58,8 +60,13 @@ func Rejudge(ps *outcomes.Plans, claimID string, pack *Pack) Rejudgement {
 		r.Stands, r.Route, r.AchievedAt = true, j.Result.Route, &t
 		return r
 	}
-	r.Reason = fmt.Sprintf("judged again under %s with engine %s, the family has no result on %s: %s", pack.PlanVersion, outcomes.EngineVersion,
-		at, strings.Join(j.Result.Explanation, "; "))
+	r.Reason = fmt.Sprintf(
+		"judged again under %s with engine %s, the family has no result on %s: %s",
+		pack.PlanVersion,
+		outcomes.EngineVersion,
+		at,
+		strings.Join(j.Result.Explanation, "; "),
+	)
 	return r
 }
 
@@ -74,7 +81,10 @@ func versionOr(v string) string {
 // RejudgeClaims judges a window's claims again before it submits them: each is kept with its
 // judgement, and the first judgement of a claim for a window stands, so a retry answers the
 // same. A claim with no evidence pack cannot be judged again and does not stand.
-func (a Activities) RejudgeClaims(ctx context.Context, r *familypathv1.RejudgeClaimsRequest) (*familypathv1.RejudgeClaimsResponse, error) {
+func (a Activities) RejudgeClaims(
+	ctx context.Context,
+	r *familypathv1.RejudgeClaimsRequest,
+) (*familypathv1.RejudgeClaimsResponse, error) {
 	if r.GetWindowId() == "" {
 		return nil, invalid("a window id is needed")
 	}
@@ -88,7 +98,15 @@ func (a Activities) RejudgeClaims(ctx context.Context, r *familypathv1.RejudgeCl
 		if err != nil {
 			return nil, fmt.Errorf("judging claim %s again: %w", id, err)
 		}
-		out.Claims = append(out.Claims, &familypathv1.ClaimRejudgement{ClaimId: id, Stands: rj.Stands, Reason: rj.Reason, EngineVersion: rj.EngineVersion})
+		out.Claims = append(
+			out.Claims,
+			&familypathv1.ClaimRejudgement{
+				ClaimId:       id,
+				Stands:        rj.Stands,
+				Reason:        rj.Reason,
+				EngineVersion: rj.EngineVersion,
+			},
+		)
 	}
 	return out, nil
 }
@@ -111,9 +129,11 @@ func (a Activities) rejudgeOnce(ctx context.Context, claim uuid.UUID, occasion s
 	if rj.Route != "" {
 		route = &rj.Route
 	}
-	err = a.DB.WithContext(ctx).Exec(`INSERT INTO claims.rejudgements (claim_id, occasion, engine_version, plan_version, stands, route, achieved_at, problems, reason)
+	err = a.DB.WithContext(ctx).
+		Exec(`INSERT INTO claims.rejudgements (claim_id, occasion, engine_version, plan_version, stands, route, achieved_at, problems, reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id, occasion) DO NOTHING`,
-		claim, occasion, rj.EngineVersion, rj.PlanVersion, rj.Stands, route, rj.AchievedAt, rj.Problems, rj.Reason).Error
+			claim, occasion, rj.EngineVersion, rj.PlanVersion, rj.Stands, route, rj.AchievedAt, rj.Problems, rj.Reason).
+		Error
 	return rj, err
 }
 
@@ -131,8 +151,12 @@ func (a Activities) rejudge(ctx context.Context, claim uuid.UUID) (*Rejudgement,
 	case len(rows) == 0:
 		return nil, invalid("no claim " + claim.String())
 	case rows[0].Sealed == nil:
-		return &Rejudgement{ClaimID: claim.String(), EngineVersion: outcomes.EngineVersion, PlanVersion: rows[0].PlanVersion,
-			Reason: "it has no evidence pack, so it cannot be judged again"}, nil
+		return &Rejudgement{
+			ClaimID:       claim.String(),
+			EngineVersion: outcomes.EngineVersion,
+			PlanVersion:   rows[0].PlanVersion,
+			Reason:        "it has no evidence pack, so it cannot be judged again",
+		}, nil
 	}
 	pack, err := a.Packs.Open(claim, rows[0].Sealed)
 	if err != nil {
@@ -186,15 +210,25 @@ type claimRow struct {
 // under their pinned plan with this engine, would no longer stand: possible repayments. Only
 // paid claims not already judged again by this engine are opened, so the dashboard reads
 // packs only after the engine changes.
-func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *Freezer, planID string, log *slog.Logger) ([]AtRisk, error) {
+func ClaimsAtRisk(
+	ctx context.Context,
+	db *gorm.DB,
+	ps *outcomes.Plans,
+	packs *Freezer,
+	planID string,
+	log *slog.Logger,
+) ([]AtRisk, error) {
 	var rows []claimRow
-	err := db.WithContext(ctx).Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, coalesce(c.window_id, '') AS window_id, c.status, c.route,
+	err := db.WithContext(ctx).
+		Raw(`SELECT c.id::text AS id, c.family_id::text AS family_id, coalesce(c.window_id, '') AS window_id, c.status, c.route,
 		c.plan_version, c.problems::text AS problems, c.achieved_at, coalesce(p.engine_version, '1') AS pack_engine, p.sealed,
 		coalesce(r.route, '') AS again_route, coalesce(r.problems, '') AS again_problems,
 		coalesce(r.stands, false) AS again_stands, coalesce(r.engine_version, '') AS again_engine, coalesce(r.reason, '') AS again_reason, r.achieved_at AS again_achieved_at, r.judged_at AS again_at
 		FROM claims.claims c LEFT JOIN claims.evidence_packs p ON p.claim_id = c.id
 		LEFT JOIN claims.rejudgements r ON r.claim_id = c.id AND r.occasion = c.window_id
-		WHERE split_part(c.plan_version, '@', 1) = ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID).Scan(&rows).Error
+		WHERE split_part(c.plan_version, '@', 1) = ? AND c.status IN ('HELD', 'PAID') ORDER BY c.status, c.id`, planID).
+		Scan(&rows).
+		Error
 	if err != nil {
 		return nil, err
 	}
@@ -203,10 +237,21 @@ func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *F
 	for i := range rows {
 		r := &rows[i]
 		item := AtRisk{ClaimID: r.ID, FamilyID: r.FamilyID, WindowID: r.WindowID, PlanVersion: r.PlanVersion,
-			Claimed: Judged{Route: r.Route, AchievedAt: &r.AchievedAt, EngineVersion: r.PackEngine, Problems: ProblemList(r.Problems)}}
+			Claimed: Judged{
+				Route:         r.Route,
+				AchievedAt:    &r.AchievedAt,
+				EngineVersion: r.PackEngine,
+				Problems:      ProblemList(r.Problems),
+			}}
 		if r.Status == "HELD" { // its judgement before submission
 			item.Kind, item.Reason = RiskHeld, r.AgainReason
-			item.JudgedAgain = Judged{Route: r.AgainRoute, AchievedAt: r.AgainAchievedAt, EngineVersion: r.AgainEngine, Problems: r.AgainProblems, JudgedAt: r.AgainAt}
+			item.JudgedAgain = Judged{
+				Route:         r.AgainRoute,
+				AchievedAt:    r.AgainAchievedAt,
+				EngineVersion: r.AgainEngine,
+				Problems:      r.AgainProblems,
+				JudgedAt:      r.AgainAt,
+			}
 			out = append(out, item)
 			continue
 		}
@@ -218,7 +263,13 @@ func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *F
 			continue
 		}
 		item.Kind, item.Reason = RiskPossibleRepayment, again.Reason
-		item.JudgedAgain = Judged{Route: again.Route, AchievedAt: again.AchievedAt, EngineVersion: again.EngineVersion, Problems: again.Problems, JudgedAt: &now}
+		item.JudgedAgain = Judged{
+			Route:         again.Route,
+			AchievedAt:    again.AchievedAt,
+			EngineVersion: again.EngineVersion,
+			Problems:      again.Problems,
+			JudgedAt:      &now,
+		}
 		out = append(out, item)
 	}
 	return out, nil
@@ -228,12 +279,20 @@ func ClaimsAtRisk(ctx context.Context, db *gorm.DB, ps *outcomes.Plans, packs *F
 // cannot show the claim stands.
 func judgeAgain(ctx context.Context, ps *outcomes.Plans, packs *Freezer, r *claimRow, log *slog.Logger) Rejudgement {
 	if r.Sealed == nil {
-		return Rejudgement{ClaimID: r.ID, EngineVersion: outcomes.EngineVersion, Reason: "it has no evidence pack, so it cannot be judged again"}
+		return Rejudgement{
+			ClaimID:       r.ID,
+			EngineVersion: outcomes.EngineVersion,
+			Reason:        "it has no evidence pack, so it cannot be judged again",
+		}
 	}
 	pack, err := packs.Open(uuid.MustParse(r.ID), r.Sealed)
 	if err != nil {
 		log.ErrorContext(ctx, "open evidence pack", "claim_id", r.ID, "error", err.Error())
-		return Rejudgement{ClaimID: r.ID, EngineVersion: outcomes.EngineVersion, Reason: "its evidence pack cannot be opened with the keys held"}
+		return Rejudgement{
+			ClaimID:       r.ID,
+			EngineVersion: outcomes.EngineVersion,
+			Reason:        "its evidence pack cannot be opened with the keys held",
+		}
 	}
 	return Rejudge(ps, r.ID, pack)
 }

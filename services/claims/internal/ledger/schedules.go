@@ -22,7 +22,12 @@ const WindowOpensAt = 9 // 09:00 Europe/London
 // now starts at once). A schedule that exists is left as it is, so `claims
 // schedule-claim-windows` runs at every deploy. Windows that have closed are reported, not
 // scheduled.
-func ScheduleClaimWindows(ctx context.Context, c client.Client, p *outcomes.Plan, now time.Time) (temporalx.ScheduleReport, error) {
+func ScheduleClaimWindows(
+	ctx context.Context,
+	c client.Client,
+	p *outcomes.Plan,
+	now time.Time,
+) (temporalx.ScheduleReport, error) {
 	var rep temporalx.ScheduleReport
 	for _, w := range p.ClaimWindows {
 		id := contract.ClaimWindowWorkflowID(p.ID, w.ID)
@@ -34,19 +39,27 @@ func ScheduleClaimWindows(ctx context.Context, c client.Client, p *outcomes.Plan
 		err := rep.Ensure(ctx, c, client.ScheduleOptions{
 			ID: id,
 			Spec: client.ScheduleSpec{TimeZoneName: "Europe/London", Calendars: []client.ScheduleCalendarSpec{{
-				Year: []client.ScheduleRange{{Start: opens.Year()}}, Month: []client.ScheduleRange{{Start: int(opens.Month())}},
-				DayOfMonth: []client.ScheduleRange{{Start: opens.Day()}}, Hour: []client.ScheduleRange{{Start: WindowOpensAt}},
+				Year: []client.ScheduleRange{
+					{Start: opens.Year()},
+				}, Month: []client.ScheduleRange{{Start: int(opens.Month())}},
+				DayOfMonth: []client.ScheduleRange{
+					{Start: opens.Day()},
+				}, Hour: []client.ScheduleRange{{Start: WindowOpensAt}},
 				Comment: "claim window " + w.ID + " opens",
 			}}},
 			Action: &client.ScheduleWorkflowAction{
 				ID: id, Workflow: contract.WorkflowClaimWindow, TaskQueue: contract.QueueFamilyLifecycle,
 				StaticSummary: "claim window " + w.ID + " of " + p.ID,
-				Args: []any{&familypathv1.ClaimWindowInput{WindowId: w.ID, PlanId: p.ID, ClosesAt: timestamppb.New(closes),
-					AuditSampleRate: p.AuditSampleRate, DecisionDue: durationpb.New(14 * 24 * time.Hour), ReminderEvery: durationpb.New(3 * 24 * time.Hour)}},
+				Args: []any{
+					&familypathv1.ClaimWindowInput{WindowId: w.ID, PlanId: p.ID, ClosesAt: timestamppb.New(closes),
+						AuditSampleRate: p.AuditSampleRate, DecisionDue: durationpb.New(14 * 24 * time.Hour), ReminderEvery: durationpb.New(3 * 24 * time.Hour)},
+				},
 			},
 			RemainingActions:   1,
 			TriggerImmediately: !now.Before(opens),
-			Note:               "made by claims schedule-claim-windows from " + p.ID + " version " + strconv.Itoa(p.Version),
+			Note: "made by claims schedule-claim-windows from " + p.ID + " version " + strconv.Itoa(
+				p.Version,
+			),
 		})
 		if err != nil {
 			return rep, err

@@ -44,7 +44,11 @@ func TestClaimWindowsAreScheduledOnceEach(t *testing.T) {
 	for _, id := range rep.Created {
 		t.Cleanup(func() { _ = c.ScheduleClient().GetHandle(context.Background(), id).Delete(context.Background()) })
 	}
-	want := []string{contract.ClaimWindowWorkflowID(p.ID, "2019-07"), contract.ClaimWindowWorkflowID(p.ID, "2019-10"), contract.ClaimWindowWorkflowID(p.ID, "2020-01")}
+	want := []string{
+		contract.ClaimWindowWorkflowID(p.ID, "2019-07"),
+		contract.ClaimWindowWorkflowID(p.ID, "2019-10"),
+		contract.ClaimWindowWorkflowID(p.ID, "2020-01"),
+	}
 	if strings.Join(rep.Created, ",") != strings.Join(want, ",") || len(rep.Closed) != len(p.ClaimWindows)-3 {
 		t.Fatalf("created %v, closed %d", rep.Created, len(rep.Closed))
 	}
@@ -53,12 +57,15 @@ func TestClaimWindowsAreScheduledOnceEach(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := desc.Schedule.Spec.Calendars[0]
-	if desc.Schedule.Spec.TimeZoneName != "Europe/London" || cal.Year[0].Start != 2019 || cal.Month[0].Start != 7 || cal.DayOfMonth[0].Start != 1 ||
-		cal.Hour[0].Start != WindowOpensAt || desc.Schedule.State.RemainingActions != 1 {
+	if desc.Schedule.Spec.TimeZoneName != "Europe/London" || cal.Year[0].Start != 2019 || cal.Month[0].Start != 7 ||
+		cal.DayOfMonth[0].Start != 1 ||
+		cal.Hour[0].Start != WindowOpensAt ||
+		desc.Schedule.State.RemainingActions != 1 {
 		t.Errorf("schedule %+v", desc.Schedule.Spec)
 	}
 	action := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
-	if len(action.Args) != 1 || action.Workflow != contract.WorkflowClaimWindow || action.TaskQueue != contract.QueueFamilyLifecycle {
+	if len(action.Args) != 1 || action.Workflow != contract.WorkflowClaimWindow ||
+		action.TaskQueue != contract.QueueFamilyLifecycle {
 		t.Fatalf("action %+v", action)
 	}
 	// The stored input is encrypted like every payload; opened, it is the window's.
@@ -68,8 +75,10 @@ func TestClaimWindowsAreScheduledOnceEach(t *testing.T) {
 	}
 	plain, err := temporalx.EncryptionCodec{Keys: keys}.Decode([]*commonpb.Payload{stored})
 	var in familypathv1.ClaimWindowInput
-	if err != nil || converter.GetDefaultDataConverter().FromPayload(plain[0], &in) != nil || in.GetWindowId() != "2019-07" ||
-		in.GetAuditSampleRate() != 0.10 || !in.GetClosesAt().AsTime().Equal(time.Date(2019, 7, 28, 0, 0, 0, 0, time.UTC).Add(-time.Hour)) {
+	if err != nil || converter.GetDefaultDataConverter().FromPayload(plain[0], &in) != nil ||
+		in.GetWindowId() != "2019-07" ||
+		in.GetAuditSampleRate() != 0.10 ||
+		!in.GetClosesAt().AsTime().Equal(time.Date(2019, 7, 28, 0, 0, 0, 0, time.UTC).Add(-time.Hour)) {
 		t.Errorf("input %v (%v)", &in, err)
 	}
 	again, err := ScheduleClaimWindows(ctx, c, p, now)

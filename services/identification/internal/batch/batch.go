@@ -61,11 +61,18 @@ func Read(dir, asOf string) ([]matching.Record, []File, error) {
 		files = append(files, File{Path: filepath.Join(dir, name), Feed: feed, Format: format})
 	}
 	if len(unknown) > 0 { // never skipped: a misnamed extract would be a feed silently missing
-		return nil, nil, fmt.Errorf("%s holds files that are not extracts (%s): an extract's name starts with its feed's name (%s) and ends in .csv or .jsonl, e.g. police-2016-09.csv",
-			dir, strings.Join(unknown, ", "), strings.Join(feedNames(), ", "))
+		return nil, nil, fmt.Errorf(
+			"%s holds files that are not extracts (%s): an extract's name starts with its feed's name (%s) and ends in .csv or .jsonl, e.g. police-2016-09.csv",
+			dir,
+			strings.Join(unknown, ", "),
+			strings.Join(feedNames(), ", "),
+		)
 	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("%s holds no extract files (names start with a feed's name and end in .csv or .jsonl)", dir)
+		return nil, nil, fmt.Errorf(
+			"%s holds no extract files (names start with a feed's name and end in .csv or .jsonl)",
+			dir,
+		)
 	}
 	// One slice for every record, each file read into its own stretch of it (a file's rows
 	// are at most its lines), then the stretches closed up: a county's records are gigabytes,
@@ -88,7 +95,12 @@ func Read(dir, asOf string) ([]matching.Record, []File, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			read[i], errs[i] = readFile(&files[i], int32(i), asOf, records[start:start+lines[i]]) // #nosec G115 -- a folder holds few files
+			read[i], errs[i] = readFile(
+				&files[i],
+				int32(i),
+				asOf,
+				records[start:start+lines[i]],
+			) // #nosec G115 -- a folder holds few files
 		}()
 	}
 	wg.Wait()
@@ -198,7 +210,13 @@ func (t *timer) stage(name string) {
 
 // Run reads the folder and identifies its families under plan at the reference date, saying
 // each stage as it ends on progress (when not nil): a county takes tens of seconds.
-func Run(dir string, plan *outcomes.Plan, at outcomes.Moment, settings matching.Settings, progress io.Writer) (*Output, error) {
+func Run(
+	dir string,
+	plan *outcomes.Plan,
+	at outcomes.Moment,
+	settings matching.Settings,
+	progress io.Writer,
+) (*Output, error) {
 	var timings []Timing
 	clock := &timer{out: &timings, last: time.Now(), progress: progress}
 	records, files, err := Read(dir, at.Format(time.DateOnly))

@@ -132,7 +132,10 @@ func TestReviewersDecisionsWin(t *testing.T) {
 	if of[uncertain.A] != of[uncertain.B] {
 		t.Error("a pair decided the same is still two people")
 	}
-	if slices.ContainsFunc(second.Review, func(it matching.ReviewItem) bool { return it.A == uncertain.A && it.B == uncertain.B }) {
+	if slices.ContainsFunc(
+		second.Review,
+		func(it matching.ReviewItem) bool { return it.A == uncertain.A && it.B == uncertain.B },
+	) {
 		t.Error("a decided pair is still in the review queue")
 	}
 }
@@ -161,7 +164,8 @@ func TestAFileThatNamesNoFeedFailsTheBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := Read(in, "2016-10-01")
-	if err == nil || !strings.Contains(err.Error(), "notes.txt, polise.csv") || !strings.Contains(err.Error(), "school_census") ||
+	if err == nil || !strings.Contains(err.Error(), "notes.txt, polise.csv") ||
+		!strings.Contains(err.Error(), "school_census") ||
 		strings.Contains(err.Error(), "DS_Store") {
 		t.Fatalf("a misnamed file: %v", err)
 	}

@@ -24,13 +24,29 @@ func Command(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
 	fs.SetOutput(out)
 	in := fs.String("in", "", "the folder of extract files, each named after its feed (required)")
-	dest := fs.String("out", "", "the folder to write people.csv, families.csv, review.csv and rejected.csv into (required)")
+	dest := fs.String(
+		"out",
+		"",
+		"the folder to write people.csv, families.csv, review.csv and rejected.csv into (required)",
+	)
 	planID := fs.String("plan", "lancashire-phase2", "the Outcomes Plan to judge under (its latest version)")
 	date := fs.String("date", "", "the reference date, YYYY-MM-DD (required)")
-	decisions := fs.String("decisions", "", "a review.csv whose decision column a reviewer filled (same or different), remembered in this run")
-	plansDir := fs.String("plans-dir", os.Getenv("FAMILYPATH_PLANS_DIR"), "a folder of published plan versions beside the built-in ones")
+	decisions := fs.String(
+		"decisions",
+		"",
+		"a review.csv whose decision column a reviewer filled (same or different), remembered in this run",
+	)
+	plansDir := fs.String(
+		"plans-dir",
+		os.Getenv("FAMILYPATH_PLANS_DIR"),
+		"a folder of published plan versions beside the built-in ones",
+	)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
-	memoryLimit := fs.Int64("memory-limit", 3072, "a soft limit on the heap in MiB, which the garbage collector works to keep under (0: none; GOMEMLIMIT, when set, wins)")
+	memoryLimit := fs.Int64(
+		"memory-limit",
+		3072,
+		"a soft limit on the heap in MiB, which the garbage collector works to keep under (0: none; GOMEMLIMIT, when set, wins)",
+	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,19 +104,49 @@ func Command(_ context.Context, args []string, out io.Writer) error {
 	for _, f := range o.Files {
 		rejected += f.Counts.Rejected
 	}
-	fmt.Fprintf(out, "%d files, %d rows (%d rejected, in %s): %d people, %d families, %d eligible under %s at %s (%d open to no service), %d pairs to review; written to %s in %s\n",
-		len(o.Files), len(o.Records), rejected, RejectedFile, o.People.Count, len(o.Families), eligible, plan.Key(), *date, closed, len(o.Review),
-		*dest, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(
+		out,
+		"%d files, %d rows (%d rejected, in %s): %d people, %d families, %d eligible under %s at %s (%d open to no service), %d pairs to review; written to %s in %s\n",
+		len(
+			o.Files,
+		),
+		len(o.Records),
+		rejected,
+		RejectedFile,
+		o.People.Count,
+		len(o.Families),
+		eligible,
+		plan.Key(),
+		*date,
+		closed,
+		len(o.Review),
+		*dest,
+		time.Since(start).Round(time.Millisecond),
+	)
 	st := o.People.Stats
-	fmt.Fprintf(out, "linkage: %d distinct records, %d candidate pairs (%.1f a distinct record), match share %.4f, accept above %.1f, review above %.1f, %d links refused\n",
-		st.Distinct, st.CandidatePairs, float64(st.CandidatePairs)/float64(max(1, st.Distinct)), st.MatchShare, st.AcceptWeight, st.ReviewWeight, st.Refused)
+	fmt.Fprintf(
+		out,
+		"linkage: %d distinct records, %d candidate pairs (%.1f a distinct record), match share %.4f, accept above %.1f, review above %.1f, %d links refused\n",
+		st.Distinct,
+		st.CandidatePairs,
+		float64(st.CandidatePairs)/float64(max(1, st.Distinct)),
+		st.MatchShare,
+		st.AcceptWeight,
+		st.ReviewWeight,
+		st.Refused,
+	)
 	if st.GenerationPairs > 0 {
 		verdict := "linked: the data shows no parent and child of one name, so the dates are mistyped"
 		if st.SameNameGenerations() {
 			verdict = "kept for review: the data may hold parents and children of one name"
 		}
-		fmt.Fprintf(out, "dates of birth a generation apart: %d pairs above the acceptance weight, %d with both dates given by other records, %s\n",
-			st.GenerationPairs, st.GenerationsCorroborated, verdict)
+		fmt.Fprintf(
+			out,
+			"dates of birth a generation apart: %d pairs above the acceptance weight, %d with both dates given by other records, %s\n",
+			st.GenerationPairs,
+			st.GenerationsCorroborated,
+			verdict,
+		)
 	}
 	for _, t := range o.Timings {
 		fmt.Fprintf(out, "  %-24s %8s\n", t.Stage, t.Duration.Round(time.Millisecond))
@@ -151,7 +197,11 @@ func ReadDecisions(path string) (map[matching.Pair]bool, error) {
 		}
 		pair, ok := parsePairKey(rec[keyCol])
 		if !ok || (decision != "same" && decision != "different") {
-			return nil, fmt.Errorf("%s line %d: want a pair_key as written and a decision of same or different", path, line)
+			return nil, fmt.Errorf(
+				"%s line %d: want a pair_key as written and a decision of same or different",
+				path,
+				line,
+			)
 		}
 		out[pair] = decision == "same"
 	}

@@ -135,7 +135,10 @@ func missReasons(out *Output, truth map[string][2]string, eligible, found map[st
 		familyOf[index[out.Families[i].Household]] = &out.Families[i]
 	}
 	for i, r := range out.Records {
-		rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]] = append(rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]], int32(i))
+		rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]] = append(
+			rowsOf[truth[r.Feed+":"+strconv.Itoa(r.Row.Row)][1]],
+			int32(i),
+		)
 	}
 	missed := map[string]int{}
 	for h := range eligible {
@@ -243,8 +246,15 @@ func TestQualityOnTheSyntheticCounty(t *testing.T) {
 	q := measure(t, dir)
 	t.Logf("%d records; people: precision %.4f, recall %.4f, F1 %.4f; families: precision %.4f, recall %.4f, F1 %.4f",
 		q.Records, q.PeoplePrecision, q.PeopleRecall, q.PeopleF1, q.FamilyPrecision, q.FamilyRecall, q.FamilyF1)
-	t.Logf("review queue: %d pairs, %d records (%.4f of records); eligible households %d, eligible families found %d, of which true households found %d",
-		q.ReviewItems, q.ReviewRecords, q.ReviewShare, q.TrueEligible, q.FoundEligible, q.EligibleFound)
+	t.Logf(
+		"review queue: %d pairs, %d records (%.4f of records); eligible households %d, eligible families found %d, of which true households found %d",
+		q.ReviewItems,
+		q.ReviewRecords,
+		q.ReviewShare,
+		q.TrueEligible,
+		q.FoundEligible,
+		q.EligibleFound,
+	)
 	missed := 0
 	for why, n := range q.Missed {
 		t.Logf("missed, %s: %d", why, n)

@@ -14,7 +14,10 @@ type Activities struct{ Store Store }
 
 // DescribeCandidate returns what identification recorded about a candidate family: codes
 // and ids only, so that nothing personal enters the workflow's history.
-func (a *Activities) DescribeCandidate(ctx context.Context, req *familypathv1.DescribeCandidateRequest) (*familypathv1.DescribeCandidateResponse, error) {
+func (a *Activities) DescribeCandidate(
+	ctx context.Context,
+	req *familypathv1.DescribeCandidateRequest,
+) (*familypathv1.DescribeCandidateResponse, error) {
 	id, err := uuid.Parse(req.GetFamilyId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("family id is not a UUID", "InvalidArgument", nil)

@@ -71,8 +71,8 @@ type CreateRequest struct {
 // EvidenceRequest is new evidence for a recorded family (a data refresh).
 type EvidenceRequest struct {
 	ReferenceDate string            `json:"reference_date" validate:"required,datetime=2006-01-02"`
-	Members       []outcomes.Member `json:"members" validate:"required"`
-	Facts         []outcomes.Fact   `json:"facts" validate:"required"`
+	Members       []outcomes.Member `json:"members"        validate:"required"`
+	Facts         []outcomes.Fact   `json:"facts"          validate:"required"`
 	// Coverage is how far each feed's data reaches (per feed the as-of date of the extract
 	// the facts came from; docs/outcomes.md): without it the absence of events shows nothing.
 	Coverage outcomes.Coverage `json:"coverage"`
@@ -117,10 +117,20 @@ func bindEvidence(c *gin.Context, req any, ev *EvidenceRequest) (*evidence.Conte
 
 // snapshot keeps the content as the family's latest evidence snapshot, with the problems the
 // plan finds in it at the reference date.
-func (a *API) snapshot(c *gin.Context, family uuid.UUID, plan *outcomes.Plan, ref time.Time, elig outcomes.EligibilityResult,
-	content *evidence.Content) (*evidence.Snapshot, error) {
-	return a.Evidence.Record(c, &evidence.Snapshot{FamilyID: family, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref,
-		ProblemCodes: elig.Codes(), RecordedBy: httpapi.Principal(c).Subject}, content)
+func (a *API) snapshot(
+	c *gin.Context,
+	family uuid.UUID,
+	plan *outcomes.Plan,
+	ref time.Time,
+	elig outcomes.EligibilityResult,
+	content *evidence.Content,
+) (*evidence.Snapshot, error) {
+	return a.Evidence.Record(
+		c,
+		&evidence.Snapshot{FamilyID: family, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref,
+			ProblemCodes: elig.Codes(), RecordedBy: httpapi.Principal(c).Subject},
+		content,
+	)
 }
 
 func (a *API) create(c *gin.Context) {
@@ -167,7 +177,10 @@ func (a *API) create(c *gin.Context) {
 	if err := a.Lifecycles.Start(c, cand); err != nil {
 		// The row stands; a retry with the same key starts the workflow (or finds it started).
 		a.Log.ErrorContext(c, "start family workflow", "family_id", cand.ID.String(), "error", err.Error())
-		httpapi.Unavailable(c, "The family was recorded but its workflow could not be started; retry with the same Idempotency-Key.")
+		httpapi.Unavailable(
+			c,
+			"The family was recorded but its workflow could not be started; retry with the same Idempotency-Key.",
+		)
 		return
 	}
 	now := time.Now().UTC()
@@ -183,8 +196,16 @@ func (a *API) create(c *gin.Context) {
 }
 
 // record keeps a new family's first evidence snapshot and its row (a retry finds both).
-func (a *API) record(c *gin.Context, id uuid.UUID, wfID string, plan *outcomes.Plan, ref time.Time, elig outcomes.EligibilityResult,
-	content *evidence.Content, hash string) (*Candidate, error) {
+func (a *API) record(
+	c *gin.Context,
+	id uuid.UUID,
+	wfID string,
+	plan *outcomes.Plan,
+	ref time.Time,
+	elig outcomes.EligibilityResult,
+	content *evidence.Content,
+	hash string,
+) (*Candidate, error) {
 	snap, err := a.snapshot(c, id, plan, ref, elig, content)
 	if err != nil {
 		return nil, err
@@ -199,11 +220,25 @@ func (a *API) record(c *gin.Context, id uuid.UUID, wfID string, plan *outcomes.P
 // codes only).
 func notEligible(c *gin.Context, plan *outcomes.Plan, e outcomes.EligibilityResult) {
 	codes := e.Codes()
-	detail := fmt.Sprintf("Under %s the evidence shows %d of the %d problems needed (%s)", plan.Key(), len(codes), e.MinProblems, strings.Join(codes, ", "))
+	detail := fmt.Sprintf(
+		"Under %s the evidence shows %d of the %d problems needed (%s)",
+		plan.Key(),
+		len(codes),
+		e.MinProblems,
+		strings.Join(codes, ", "),
+	)
 	if !e.Dependants {
 		detail += " and no dependent child or pregnancy"
 	}
-	httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeNotEligible, Status: http.StatusUnprocessableEntity, Title: "Not eligible", Detail: detail + "."})
+	httpapi.Abort(
+		c,
+		httpapi.Problem{
+			Type:   httpapi.TypeNotEligible,
+			Status: http.StatusUnprocessableEntity,
+			Title:  "Not eligible",
+			Detail: detail + ".",
+		},
+	)
 }
 
 // RefreshBody answers new evidence: the family's latest snapshot, whether it is new, and
@@ -243,7 +278,10 @@ func (a *API) refresh(c *gin.Context) {
 	if changed {
 		if err := a.Lifecycles.SignalEvidence(c, cand.WorkflowID, snap.ID.String(), snap.CreatedAt); err != nil {
 			a.Log.ErrorContext(c, "signal family workflow", "family_id", cand.ID.String(), "error", err.Error())
-			httpapi.Unavailable(c, "The evidence was recorded but the family's workflow could not be told; send it again.")
+			httpapi.Unavailable(
+				c,
+				"The evidence was recorded but the family's workflow could not be told; send it again.",
+			)
 			return
 		}
 		if err := a.Store.MarkEvidenceDelivered(c, cand.ID, snap.ID); err != nil {
@@ -352,21 +390,44 @@ func when(ts *timestamppb.Timestamp) *time.Time {
 
 // lifecycleBody is the family's programme as its workflow's state holds it.
 func lifecycleBody(st *familypathv1.FamilyState, workflowID string) LifecycleBody {
-	b := LifecycleBody{FamilyID: st.GetFamilyId(), WorkflowID: workflowID, Phase: PhaseName(st.GetPhase().String()), PlanID: st.GetPlanId(),
-		ProblemCodes: append([]string{}, st.GetProblemCodes()...), WaitingFor: st.GetWaitingFor(), EvidenceReceivedCount: st.GetEvidenceReceivedCount(),
-		PlanVersion: st.GetPlanVersion(), AttachedAt: when(st.GetAttachedAt()), BaselineProblems: append([]string{}, st.GetBaselineProblems()...),
-		Problems: []ProblemProgress{}, NextActionAt: when(st.GetNextActionAt()), Restricted: st.GetRestricted(), Flags: append([]string{}, st.GetFlags()...)}
+	b := LifecycleBody{
+		FamilyID:   st.GetFamilyId(),
+		WorkflowID: workflowID,
+		Phase:      PhaseName(st.GetPhase().String()),
+		PlanID:     st.GetPlanId(),
+		ProblemCodes: append(
+			[]string{},
+			st.GetProblemCodes()...),
+		WaitingFor:            st.GetWaitingFor(),
+		EvidenceReceivedCount: st.GetEvidenceReceivedCount(),
+		PlanVersion:           st.GetPlanVersion(),
+		AttachedAt:            when(st.GetAttachedAt()),
+		BaselineProblems:      append([]string{}, st.GetBaselineProblems()...),
+		Problems:              []ProblemProgress{},
+		NextActionAt:          when(st.GetNextActionAt()),
+		Restricted:            st.GetRestricted(),
+		Flags:                 append([]string{}, st.GetFlags()...),
+	}
 	for _, p := range st.GetProblems() {
-		b.Problems = append(b.Problems, ProblemProgress{Code: p.GetCode(), Status: strings.TrimPrefix(p.GetStatus().String(), "PROBLEM_STATUS_"),
-			ClockStart: when(p.GetClockStart()), SustainedAt: when(p.GetSustainedAt()), Waiting: p.GetWaiting()})
+		b.Problems = append(
+			b.Problems,
+			ProblemProgress{Code: p.GetCode(), Status: strings.TrimPrefix(p.GetStatus().String(), "PROBLEM_STATUS_"),
+				ClockStart: when(p.GetClockStart()), SustainedAt: when(p.GetSustainedAt()), Waiting: p.GetWaiting()},
+		)
 	}
 	if st.GetClaimId() != "" || st.GetClaimAttempts() > 0 {
 		route := strings.TrimPrefix(st.GetClaimRoute().String(), "RESULT_ROUTE_")
 		if route == "UNSPECIFIED" {
 			route = ""
 		}
-		b.Claim = &ClaimProgress{ClaimID: st.GetClaimId(), Route: route, AuditStatus: st.GetAuditStatus(), Attempts: st.GetClaimAttempts(),
-			LastAuditFailure: st.GetLastAuditFailure(), LastHoldReason: st.GetLastHoldReason()}
+		b.Claim = &ClaimProgress{
+			ClaimID:          st.GetClaimId(),
+			Route:            route,
+			AuditStatus:      st.GetAuditStatus(),
+			Attempts:         st.GetClaimAttempts(),
+			LastAuditFailure: st.GetLastAuditFailure(),
+			LastHoldReason:   st.GetLastHoldReason(),
+		}
 	}
 	if st.GetExitReason() != "" {
 		b.Exit = &ExitBody{Reason: st.GetExitReason(), At: when(st.GetExitedAt())}

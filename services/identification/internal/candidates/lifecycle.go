@@ -29,8 +29,15 @@ func (l Lifecycles) Start(ctx context.Context, c *Candidate) error {
 // snapshot (signal-with-start: a running workflow only takes the signal). A workflow that ran
 // and ended is not started again: serviceerror.WorkflowExecutionAlreadyStarted.
 func (l Lifecycles) StartWithEvidence(ctx context.Context, c *Candidate, at time.Time) error {
-	_, err := l.Temporal.SignalWithStartWorkflow(ctx, c.WorkflowID, contract.SignalEvidenceReceived, evidenceSignal(c.EvidenceSnapshotID.String(), at),
-		startOptions(c), contract.WorkflowFamilyLifecycle, lifecycleInput(c))
+	_, err := l.Temporal.SignalWithStartWorkflow(
+		ctx,
+		c.WorkflowID,
+		contract.SignalEvidenceReceived,
+		evidenceSignal(c.EvidenceSnapshotID.String(), at),
+		startOptions(c),
+		contract.WorkflowFamilyLifecycle,
+		lifecycleInput(c),
+	)
 	return err
 }
 
@@ -54,12 +61,22 @@ func startOptions(c *Candidate) client.StartWorkflowOptions {
 }
 
 func evidenceSignal(snapshotID string, at time.Time) *familypathv1.EvidenceReceived {
-	return &familypathv1.EvidenceReceived{EvidenceSnapshotId: snapshotID, Source: contract.QueueIdentification, RecordedAt: timestamppb.New(at)}
+	return &familypathv1.EvidenceReceived{
+		EvidenceSnapshotId: snapshotID,
+		Source:             contract.QueueIdentification,
+		RecordedAt:         timestamppb.New(at),
+	}
 }
 
 // SignalEvidence tells the family's workflow of new evidence, by its snapshot's id.
 func (l Lifecycles) SignalEvidence(ctx context.Context, workflowID, snapshotID string, at time.Time) error {
-	return l.Temporal.SignalWorkflow(ctx, workflowID, "", contract.SignalEvidenceReceived, evidenceSignal(snapshotID, at))
+	return l.Temporal.SignalWorkflow(
+		ctx,
+		workflowID,
+		"",
+		contract.SignalEvidenceReceived,
+		evidenceSignal(snapshotID, at),
+	)
 }
 
 // State asks the family's workflow for its state.

@@ -68,7 +68,13 @@ func (a *API) get(c *gin.Context) {
 		return
 	}
 	// Recorded before the read: a read that cannot be recorded does not happen.
-	if !a.Guard.Record(c, string(policy.EvidenceRead), "evidence_snapshot", id.String(), "role allows reading evidence snapshots") {
+	if !a.Guard.Record(
+		c,
+		string(policy.EvidenceRead),
+		"evidence_snapshot",
+		id.String(),
+		"role allows reading evidence snapshots",
+	) {
 		return
 	}
 	snap, content, err := a.Store.Get(c, id)

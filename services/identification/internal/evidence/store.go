@@ -129,7 +129,12 @@ const runLock = 0x1de5_0a75
 // RecordAll keeps many families' snapshots in the pgx transaction tx, as Record keeps one:
 // a family whose latest snapshot holds the same content keeps it. It answers each family's
 // snapshot, and whether it is new.
-func (s Store) RecordAll(ctx context.Context, tx pgx.Tx, snaps []*Snapshot, contents []*Content) ([]*Snapshot, []bool, error) {
+func (s Store) RecordAll(
+	ctx context.Context,
+	tx pgx.Tx,
+	snaps []*Snapshot,
+	contents []*Content,
+) ([]*Snapshot, []bool, error) {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", runLock); err != nil {
 		return nil, nil, err
 	}
@@ -142,8 +147,12 @@ func (s Store) RecordAll(ctx context.Context, tx pgx.Tx, snaps []*Snapshot, cont
 		hash, plan string
 	}
 	found := map[uuid.UUID]latest{}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (family_id) family_id, id, content_hash, plan_id FROM identification.evidence_snapshots
-		WHERE family_id = ANY($1) ORDER BY family_id, created_at DESC, id DESC`, families)
+	rows, err := tx.Query(
+		ctx,
+		`SELECT DISTINCT ON (family_id) family_id, id, content_hash, plan_id FROM identification.evidence_snapshots
+		WHERE family_id = ANY($1) ORDER BY family_id, created_at DESC, id DESC`,
+		families,
+	)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,7 +173,11 @@ func (s Store) RecordAll(ctx context.Context, tx pgx.Tx, snaps []*Snapshot, cont
 	var copyRows [][]any
 	now := time.Now().UTC()
 	for i, sn := range snaps {
-		sn.ContentHash, sn.MemberCount, sn.FactCount = contents[i].Hash(), len(contents[i].Members), len(contents[i].Facts)
+		sn.ContentHash, sn.MemberCount, sn.FactCount = contents[i].Hash(), len(
+			contents[i].Members,
+		), len(
+			contents[i].Facts,
+		)
 		if l, ok := found[sn.FamilyID]; ok && l.hash == sn.ContentHash && l.plan == sn.PlanID {
 			sn.ID = l.id
 			continue
@@ -176,12 +189,31 @@ func (s Store) RecordAll(ctx context.Context, tx pgx.Tx, snaps []*Snapshot, cont
 		sn.ID, sn.CreatedAt = uuid.New(), now
 		sn.Sealed = s.Keys.Seal(plain, sn.ID[:])
 		fresh[i] = true
-		copyRows = append(copyRows, []any{sn.ID, sn.FamilyID, sn.PlanID, sn.PlanVersion, sn.ReferenceDate, []string(sn.ProblemCodes),
-			sn.ContentHash, sn.Sealed, sn.MemberCount, sn.FactCount, sn.RecordedBy, sn.CreatedAt})
+		copyRows = append(
+			copyRows,
+			[]any{sn.ID, sn.FamilyID, sn.PlanID, sn.PlanVersion, sn.ReferenceDate, []string(sn.ProblemCodes),
+				sn.ContentHash, sn.Sealed, sn.MemberCount, sn.FactCount, sn.RecordedBy, sn.CreatedAt},
+		)
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"identification", "evidence_snapshots"},
-		[]string{"id", "family_id", "plan_id", "plan_version", "reference_date", "problem_codes", "content_hash", "sealed",
-			"member_count", "fact_count", "recorded_by", "created_at"}, pgx.CopyFromRows(copyRows))
+	_, err = tx.CopyFrom(
+		ctx,
+		pgx.Identifier{"identification", "evidence_snapshots"},
+		[]string{
+			"id",
+			"family_id",
+			"plan_id",
+			"plan_version",
+			"reference_date",
+			"problem_codes",
+			"content_hash",
+			"sealed",
+			"member_count",
+			"fact_count",
+			"recorded_by",
+			"created_at",
+		},
+		pgx.CopyFromRows(copyRows),
+	)
 	return snaps, fresh, err
 }
 

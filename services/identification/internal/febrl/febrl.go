@@ -56,7 +56,20 @@ func Convert(r io.Reader, dir string) ([]string, error) {
 	}
 	defer f.Close()
 	out := csv.NewWriter(f)
-	_ = out.Write([]string{"event_type", "event_date", "forename", "surname", "dob", "sex", "address_line1", "address_line2", "town", "postcode"})
+	_ = out.Write(
+		[]string{
+			"event_type",
+			"event_date",
+			"forename",
+			"surname",
+			"dob",
+			"sex",
+			"address_line1",
+			"address_line2",
+			"town",
+			"postcode",
+		},
+	)
 	var truth []string
 	for line := 2; ; line++ {
 		rec, err := in.Read()
@@ -73,8 +86,10 @@ func Convert(r io.Reader, dir string) ([]string, error) {
 		}
 		truth = append(truth, person)
 		line1 := strings.TrimSpace(get("street_number") + " " + get("address_1"))
-		_ = out.Write([]string{"RENT_ARREARS", "2016-06-01", get("given_name"), get("surname"), date(get("date_of_birth")), "",
-			line1, get("address_2"), get("suburb"), Postcode(get("postcode"))})
+		_ = out.Write(
+			[]string{"RENT_ARREARS", "2016-06-01", get("given_name"), get("surname"), date(get("date_of_birth")), "",
+				line1, get("address_2"), get("suburb"), Postcode(get("postcode"))},
+		)
 	}
 	out.Flush()
 	if err := out.Error(); err != nil {

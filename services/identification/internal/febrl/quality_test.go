@@ -97,11 +97,30 @@ func TestFEBRLQuality(t *testing.T) {
 	} {
 		t.Run(c.set, func(t *testing.T) {
 			q := measure(t, c.set)
-			t.Logf("%s: %d records, people P %.4f R %.4f F1 %.4f, review %.2f%%, pairs completeness %.4f (%d of %d true pairs), %.2f candidate pairs a record",
-				c.set, q.Records, q.Precision, q.Recall, q.F1, 100*q.ReviewShare, q.PairsCompleteness, q.TruePairsCandidate, q.TruePairs, q.CandidatesPerRecord)
+			t.Logf(
+				"%s: %d records, people P %.4f R %.4f F1 %.4f, review %.2f%%, pairs completeness %.4f (%d of %d true pairs), %.2f candidate pairs a record",
+				c.set,
+				q.Records,
+				q.Precision,
+				q.Recall,
+				q.F1,
+				100*q.ReviewShare,
+				q.PairsCompleteness,
+				q.TruePairsCandidate,
+				q.TruePairs,
+				q.CandidatesPerRecord,
+			)
 			if q.F1 < c.f1 || q.PairsCompleteness < c.pc || q.ReviewShare > c.share {
-				t.Errorf("%s below its floor: F1 %.4f (floor %.2f), pairs completeness %.4f (floor %.2f), review %.4f (ceiling %.2f)",
-					c.set, q.F1, c.f1, q.PairsCompleteness, c.pc, q.ReviewShare, c.share)
+				t.Errorf(
+					"%s below its floor: F1 %.4f (floor %.2f), pairs completeness %.4f (floor %.2f), review %.4f (ceiling %.2f)",
+					c.set,
+					q.F1,
+					c.f1,
+					q.PairsCompleteness,
+					c.pc,
+					q.ReviewShare,
+					c.share,
+				)
 			}
 		})
 	}

@@ -23,12 +23,19 @@ import (
 func Command(ctx context.Context, s Store, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(out)
-	feed := fs.String("feed", "", "the feed of every file (default: from each file's name, e.g. school_census-2016-10.csv)")
+	feed := fs.String(
+		"feed",
+		"",
+		"the feed of every file (default: from each file's name, e.g. school_census-2016-10.csv)",
+	)
 	asOf := fs.String("as-of", "", "the extracts' date, YYYY-MM-DD (dates of birth after it are reported as unknown)")
 	loadedBy := fs.String("loaded-by", currentUser(), "who loads the files, recorded with each upload")
 	parallel := fs.Int("parallel", 2, "how many files load at once (each in its own transaction)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: identification ingest [--feed FEED] [--as-of YYYY-MM-DD] [--loaded-by NAME] FILE.csv|FILE.jsonl ...")
+		fmt.Fprintln(
+			out,
+			"usage: identification ingest [--feed FEED] [--as-of YYYY-MM-DD] [--loaded-by NAME] FILE.csv|FILE.jsonl ...",
+		)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -127,8 +134,18 @@ func ingestFile(ctx context.Context, s Store, path, feed, asOf, loadedBy string,
 		fmt.Fprintf(out, "%s: already loaded as upload %s\n", name, up.ID)
 		return nil
 	}
-	fmt.Fprintf(out, "%s: loaded as upload %s (%s): %d rows, %d accepted, %d rejected, %d person fields unknown, %d columns ignored\n",
-		name, up.ID, feed, up.RowsRead, up.RowsAccepted, up.RowsRejected, up.UnknownValues, up.IgnoredColumns)
+	fmt.Fprintf(
+		out,
+		"%s: loaded as upload %s (%s): %d rows, %d accepted, %d rejected, %d person fields unknown, %d columns ignored\n",
+		name,
+		up.ID,
+		feed,
+		up.RowsRead,
+		up.RowsAccepted,
+		up.RowsRejected,
+		up.UnknownValues,
+		up.IgnoredColumns,
+	)
 	return nil
 }
 
@@ -156,7 +173,10 @@ func ReportCommand(ctx context.Context, s Store, args []string, stdout io.Writer
 	fs := flag.NewFlagSet("upload-report", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: identification upload-report UPLOAD_ID\n\nWrites the upload's report (every rejected row and unknown field, never a value) as CSV on standard output.")
+		fmt.Fprintln(
+			fs.Output(),
+			"usage: identification upload-report UPLOAD_ID\n\nWrites the upload's report (every rejected row and unknown field, never a value) as CSV on standard output.",
+		)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err

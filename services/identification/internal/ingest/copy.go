@@ -24,7 +24,14 @@ const rowColumns = `upload_id, row_number, line, feed, sex, town, event_type, ev
 // copyRows streams the reader's accepted rows into extract_rows with COPY (text format):
 // rows are written as the file is read, so memory stays flat whatever the file's size.
 // Each row's identity is sealed on the way (identity.go).
-func copyRows(ctx context.Context, conn *pgx.Conn, keys *keyring.Keyring, upload uuid.UUID, feed string, rd *extracts.Reader) error {
+func copyRows(
+	ctx context.Context,
+	conn *pgx.Conn,
+	keys *keyring.Keyring,
+	upload uuid.UUID,
+	feed string,
+	rd *extracts.Reader,
+) error {
 	src := &rowText{rd: rd, keys: keys, upload: upload.String(), feed: feed, census: feed == extracts.SchoolCensus}
 	_, err := conn.PgConn().CopyFrom(ctx, src, "COPY identification.extract_rows ("+rowColumns+") FROM STDIN")
 	if src.err != nil {

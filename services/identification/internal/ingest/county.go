@@ -25,13 +25,19 @@ func CountyCommand(_ context.Context, plans func() (*outcomes.Plans, error), arg
 	format := fs.String("format", "csv", "csv or jsonl")
 	share := fs.Float64("multi-problem-share", 0.10, "the share of households planted with two or more problems")
 	clean := fs.Bool("clean", false, "no agency errors: every row carries its person exactly")
-	planID := fs.String("plan", county.PlanID, "the Outcomes Plan the truth is judged under (its school terms must reach three before --reference)")
+	planID := fs.String(
+		"plan",
+		county.PlanID,
+		"the Outcomes Plan the truth is judged under (its school terms must reach three before --reference)",
+	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" || *households < 1 || (*format != "csv" && *format != "jsonl") || *share <= 0 || *share > 1 {
 		fs.Usage()
-		return errors.New("give --out, a positive --households, --format csv or jsonl, and a --multi-problem-share in (0, 1]")
+		return errors.New(
+			"give --out, a positive --households, --format csv or jsonl, and a --multi-problem-share in (0, 1]",
+		)
 	}
 	ps, err := plans()
 	if err != nil {

@@ -109,7 +109,10 @@ func (a *API) upload(c *gin.Context) {
 	var errs []httpapi.FieldError
 	feed := c.Query("feed")
 	if _, known := extracts.FeedNamed(feed); !known {
-		errs = append(errs, httpapi.FieldError{Field: "feed", Message: "must name a feed of the contract (see /openapi.yaml)"})
+		errs = append(
+			errs,
+			httpapi.FieldError{Field: "feed", Message: "must name a feed of the contract (see /openapi.yaml)"},
+		)
 	}
 	asOf := c.Query("as_of")
 	if _, err := time.Parse(time.DateOnly, asOf); asOf != "" && err != nil {
@@ -130,7 +133,11 @@ func (a *API) upload(c *gin.Context) {
 			Detail: "Send the file as text/csv or application/x-ndjson (JSON Lines)."})
 		return
 	}
-	up, already, err := a.Store.Load(c, c.Request.Body, Meta{Feed: feed, Format: format, FileName: fileName, AsOf: asOf, LoadedBy: actor})
+	up, already, err := a.Store.Load(
+		c,
+		c.Request.Body,
+		Meta{Feed: feed, Format: format, FileName: fileName, AsOf: asOf, LoadedBy: actor},
+	)
 	if failed := a.loadFailed(c, err); failed != "" {
 		a.count(feed, failed)
 		return
@@ -164,12 +171,22 @@ func (a *API) loadFailed(c *gin.Context, err error) string {
 		return "refused"
 	case errors.As(err, &tooLarge):
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeTooLarge, Status: http.StatusRequestEntityTooLarge,
-			Detail: "Nothing was loaded. The limit is " + strconv.FormatInt(tooLarge.Limit, 10) + " bytes a file; split the extract."})
+			Detail: "Nothing was loaded. The limit is " + strconv.FormatInt(
+				tooLarge.Limit,
+				10,
+			) + " bytes a file; split the extract."})
 		return "refused"
 	case errors.As(err, new(*InputError)):
 		a.Log.WarnContext(c, "upload cut short", "error", err.Error())
-		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeValidation, Status: http.StatusBadRequest, Title: "The upload was cut short",
-			Detail: "Nothing was loaded; send the whole file again."})
+		httpapi.Abort(
+			c,
+			httpapi.Problem{
+				Type:   httpapi.TypeValidation,
+				Status: http.StatusBadRequest,
+				Title:  "The upload was cut short",
+				Detail: "Nothing was loaded; send the whole file again.",
+			},
+		)
 		return "refused"
 	}
 	httpapi.Fail(c, a.Log, "load extract", err)
@@ -246,7 +263,10 @@ func (a *API) issues(c *gin.Context) {
 	}
 	kind := c.Query("kind")
 	if kind != "" && kind != extracts.RejectedRow && kind != extracts.UnknownValue && kind != extracts.IgnoredColumn {
-		httpapi.Invalid(c, httpapi.FieldError{Field: "kind", Message: "must be REJECTED_ROW, UNKNOWN_VALUE or IGNORED_COLUMN"})
+		httpapi.Invalid(
+			c,
+			httpapi.FieldError{Field: "kind", Message: "must be REJECTED_ROW, UNKNOWN_VALUE or IGNORED_COLUMN"},
+		)
 		return
 	}
 	after, ok := httpapi.After[issuePosition](c, page)
@@ -264,9 +284,19 @@ func (a *API) issues(c *gin.Context) {
 	}
 	bodies := make([]IssueBody, len(rows))
 	for i, r := range rows {
-		bodies[i] = IssueBody{Seq: r.Seq, Line: r.Line, Row: r.RowNumber, Field: r.Field, Kind: r.Kind, Reason: r.Reason}
+		bodies[i] = IssueBody{
+			Seq:    r.Seq,
+			Line:   r.Line,
+			Row:    r.RowNumber,
+			Field:  r.Field,
+			Kind:   r.Kind,
+			Reason: r.Reason,
+		}
 	}
-	c.JSON(http.StatusOK, httpapi.NewPage(bodies, page.Limit, func(b IssueBody) any { return issuePosition{Seq: b.Seq} }))
+	c.JSON(
+		http.StatusOK,
+		httpapi.NewPage(bodies, page.Limit, func(b IssueBody) any { return issuePosition{Seq: b.Seq} }),
+	)
 }
 
 func (a *API) issuesCSV(c *gin.Context, up *Upload) {

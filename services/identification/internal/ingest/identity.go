@@ -36,16 +36,43 @@ type Identity struct {
 
 // identityOf takes the identifying fields of a row.
 func identityOf(r *extracts.Row) Identity {
-	return Identity{SourceID: r.SourceID, Forename: r.Forename, Surname: r.Surname, DOB: r.DOB, AddressLine1: r.AddressLine1,
-		AddressLine2: r.AddressLine2, Postcode: r.Postcode, UPRN: r.UPRN, IncidentRef: r.IncidentRef, Employer: r.Employer,
-		Evidence: r.Evidence, PersonRefA: r.PersonRefA, PersonRefB: r.PersonRefB, AccountRef: r.AccountRef}
+	return Identity{
+		SourceID:     r.SourceID,
+		Forename:     r.Forename,
+		Surname:      r.Surname,
+		DOB:          r.DOB,
+		AddressLine1: r.AddressLine1,
+		AddressLine2: r.AddressLine2,
+		Postcode:     r.Postcode,
+		UPRN:         r.UPRN,
+		IncidentRef:  r.IncidentRef,
+		Employer:     r.Employer,
+		Evidence:     r.Evidence,
+		PersonRefA:   r.PersonRefA,
+		PersonRefB:   r.PersonRefB,
+		AccountRef:   r.AccountRef,
+	}
 }
 
 // fields are the identity's fields in encoding order: version 1 wrote the first 13, version
 // 2 all.
 func (id *Identity) fields() [14]*string {
-	return [...]*string{&id.SourceID, &id.Forename, &id.Surname, &id.DOB, &id.AddressLine1, &id.AddressLine2, &id.Postcode,
-		&id.UPRN, &id.IncidentRef, &id.Employer, &id.Evidence, &id.PersonRefA, &id.PersonRefB, &id.AccountRef}
+	return [...]*string{
+		&id.SourceID,
+		&id.Forename,
+		&id.Surname,
+		&id.DOB,
+		&id.AddressLine1,
+		&id.AddressLine2,
+		&id.Postcode,
+		&id.UPRN,
+		&id.IncidentRef,
+		&id.Employer,
+		&id.Evidence,
+		&id.PersonRefA,
+		&id.PersonRefB,
+		&id.AccountRef,
+	}
 }
 
 // identityVersion is the first byte of the encoding, so that its layout can change: 2 added
@@ -91,14 +118,21 @@ func decodeIdentity(b []byte) (Identity, error) {
 
 // identityAAD binds a sealed identity to its row.
 func identityAAD(upload string, row int) []byte {
-	return binary.AppendUvarint([]byte("extract_rows.identity/"+upload+"/"), uint64(row)) // #nosec G115 -- row numbers count from 1
+	return binary.AppendUvarint(
+		[]byte("extract_rows.identity/"+upload+"/"),
+		uint64(row),
+	) // #nosec G115 -- row numbers count from 1
 }
 
 // SealedIdentities is the extract rows' sealed identity column, for reseal and keys-status.
-var SealedIdentities = sealed.Column{Table: "identification.extract_rows", Key: []string{"upload_id", "row_number"}, Column: "identity",
+var SealedIdentities = sealed.Column{
+	Table:  "identification.extract_rows",
+	Key:    []string{"upload_id", "row_number"},
+	Column: "identity",
 	AAD: func(key []any) []byte {
 		return identityAAD(uuid.UUID(sealed.UUID(key[0])).String(), int(key[1].(int32)))
-	}}
+	},
+}
 
 // SealIdentity seals a row's identity for its place (upload, row number).
 func SealIdentity(keys *keyring.Keyring, upload string, row int, id Identity) []byte {

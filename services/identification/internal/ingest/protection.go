@@ -60,11 +60,14 @@ func normaliseID(s string) string { return strings.ToUpper(strings.ReplaceAll(s,
 func (s Store) SubjectAccess(ctx context.Context, q SubjectQuery) ([]SubjectAccessRow, error) {
 	var found []SubjectAccessRow
 	err := s.withConn(ctx, func(pc *pgx.Conn) error {
-		rows, err := pc.Query(ctx, `SELECT r.upload_id::text, r.row_number, r.identity, u.feed, u.file_name, u.loaded_at,
+		rows, err := pc.Query(
+			ctx,
+			`SELECT r.upload_id::text, r.row_number, r.identity, u.feed, u.file_name, u.loaded_at,
 			coalesce(r.sex, ''), coalesce(r.town, ''), coalesce(r.event_type, ''), coalesce(r.event_date::text, ''), coalesce(r.start_date::text, ''),
 			coalesce(r.end_date::text, ''), coalesce(r.school_urn, ''), coalesce(r.term, ''), r.sessions_possible, r.sessions_unauthorised,
 			coalesce(r.role, ''), coalesce(r.team, ''), coalesce(r.uc_regime, ''), coalesce(r.hours_per_week::text, '')
-			FROM identification.extract_rows r JOIN identification.uploads u ON u.id = r.upload_id ORDER BY u.loaded_at, r.upload_id, r.row_number`)
+			FROM identification.extract_rows r JOIN identification.uploads u ON u.id = r.upload_id ORDER BY u.loaded_at, r.upload_id, r.row_number`,
+		)
 		if err != nil {
 			return err
 		}
@@ -147,6 +150,13 @@ func RetentionCommand(ctx context.Context, s Store, trail audit.Trail, months in
 			return err
 		}
 	}
-	fmt.Fprintf(out, "retention: %s %d uploads loaded before %s and their %d extract rows\n", verb, uploads, cutoff.Format(time.DateOnly), rows)
+	fmt.Fprintf(
+		out,
+		"retention: %s %d uploads loaded before %s and their %d extract rows\n",
+		verb,
+		uploads,
+		cutoff.Format(time.DateOnly),
+		rows,
+	)
 	return nil
 }

@@ -14,7 +14,11 @@ import (
 // Rows reads uploads' accepted rows back as the reader gave them, identities opened, upload
 // by upload in row order, handing each to f with its upload's position in ids. The row f is
 // given is reused: f copies what it keeps.
-func (s Store) Rows(ctx context.Context, ids []uuid.UUID, f func(source int32, feed string, r *extracts.Row) error) error {
+func (s Store) Rows(
+	ctx context.Context,
+	ids []uuid.UUID,
+	f func(source int32, feed string, r *extracts.Row) error,
+) error {
 	return s.withConn(ctx, func(conn *pgx.Conn) error {
 		for i, id := range ids {
 			if err := s.uploadRows(ctx, conn, int32(i), id, 0, f); err != nil { // #nosec G115 -- a run names few uploads
@@ -43,14 +47,26 @@ func (s Store) Row(ctx context.Context, upload uuid.UUID, number int) (*extracts
 }
 
 // uploadRows reads an upload's rows, or only row number when it is not 0.
-func (s Store) uploadRows(ctx context.Context, conn *pgx.Conn, source int32, id uuid.UUID, number int, f func(int32, string, *extracts.Row) error) error {
-	rows, err := conn.Query(ctx, `SELECT row_number, line, feed, coalesce(sex, ''), coalesce(town, ''), coalesce(event_type, ''),
+func (s Store) uploadRows(
+	ctx context.Context,
+	conn *pgx.Conn,
+	source int32,
+	id uuid.UUID,
+	number int,
+	f func(int32, string, *extracts.Row) error,
+) error {
+	rows, err := conn.Query(
+		ctx,
+		`SELECT row_number, line, feed, coalesce(sex, ''), coalesce(town, ''), coalesce(event_type, ''),
 		coalesce(event_date, '0001-01-01'), coalesce(start_date, '0001-01-01'), coalesce(end_date, '0001-01-01'),
 		coalesce(school_urn, ''), coalesce(term, ''), coalesce(sessions_possible, 0), coalesce(sessions_unauthorised, 0),
 		coalesce(sessions_authorised, 0), coalesce(fixed_term_exclusions, 0), coalesce(permanent_exclusion, false),
 		coalesce(alternative_provision, false), coalesce(role, ''), coalesce(team, ''), coalesce(uc_regime, ''),
 		coalesce(hours_per_week::text, ''), identity
-		FROM identification.extract_rows WHERE upload_id = $1 AND ($2 = 0 OR row_number = $2) ORDER BY row_number`, id, number)
+		FROM identification.extract_rows WHERE upload_id = $1 AND ($2 = 0 OR row_number = $2) ORDER BY row_number`,
+		id,
+		number,
+	)
 	if err != nil {
 		return err
 	}

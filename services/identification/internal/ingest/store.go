@@ -91,7 +91,12 @@ func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, 
 		return nil, false, err
 	}
 	defer issues.close()
-	rd, err := extracts.NewReader(io.TeeReader(counted, h), m.Feed, m.Format, extracts.Options{AsOf: m.AsOf, Issues: issues.add})
+	rd, err := extracts.NewReader(
+		io.TeeReader(counted, h),
+		m.Feed,
+		m.Format,
+		extracts.Options{AsOf: m.AsOf, Issues: issues.add},
+	)
 	if err != nil {
 		return nil, false, err
 	}
@@ -124,7 +129,8 @@ func (s Store) Load(ctx context.Context, src io.Reader, m Meta) (*Upload, bool, 
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
 			ON CONFLICT (feed, content_sha256) DO NOTHING RETURNING id`,
 			up.ID, up.Feed, up.Format, up.ContractVersion, up.ContentSHA256, up.FileName, up.Bytes, up.AsOf,
-			up.RowsRead, up.RowsAccepted, up.RowsRejected, up.UnknownValues, up.IgnoredColumns, up.LoadedBy, up.LoadedAt).Scan(&id)
+			up.RowsRead, up.RowsAccepted, up.RowsRejected, up.UnknownValues, up.IgnoredColumns, up.LoadedBy, up.LoadedAt).
+			Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			dup = true // loaded before (perhaps at this moment by another request): keep that one
 			return nil

@@ -89,7 +89,10 @@ func GroupHouseholds(records []Record, people *People) []Household {
 		if len(sps) < 2 {
 			continue
 		}
-		slices.SortFunc(sps, func(a, b spell) int { return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.person, b.person)) })
+		slices.SortFunc(
+			sps,
+			func(a, b spell) int { return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.person, b.person)) },
+		)
 		reach := sps[0]
 		for _, sp := range sps[1:] {
 			if sp.from <= reach.to {

@@ -107,7 +107,10 @@ func review(plan *outcomes.Plan, res *Result, householdOf []int32, judged []outc
 		items = append(items, item)
 	}
 	slices.SortStableFunc(items, func(x, y ReviewItem) int {
-		return cmp.Or(cmp.Compare(y.Value, x.Value), cmp.Compare(math.Abs(x.Probability-0.5), math.Abs(y.Probability-0.5)))
+		return cmp.Or(
+			cmp.Compare(y.Value, x.Value),
+			cmp.Compare(math.Abs(x.Probability-0.5), math.Abs(y.Probability-0.5)),
+		)
 	})
 	return items
 }

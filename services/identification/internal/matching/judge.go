@@ -28,7 +28,14 @@ type Names struct {
 }
 
 // Judge builds a household's evidence and judges it under plan at the reference date.
-func Judge(plan *outcomes.Plan, at outcomes.Moment, records []Record, people *People, h *Household, names Names) Family {
+func Judge(
+	plan *outcomes.Plan,
+	at outcomes.Moment,
+	records []Record,
+	people *People,
+	h *Household,
+	names Names,
+) Family {
 	f := Family{Household: h}
 	members := map[int32]*memberFacts{}
 	for _, p := range h.Members {
@@ -48,7 +55,8 @@ func Judge(plan *outcomes.Plan, at outcomes.Moment, records []Record, people *Pe
 		if fact, ok := r.fact(names.Fact(i, id), id); ok && !seenFact[fact.ID] {
 			seenFact[fact.ID] = true
 			f.Evidence.Facts = append(f.Evidence.Facts, fact)
-			if r.Feed == extracts.Health && r.EventType == "TEENAGE_PREGNANCY" && (fact.End == nil || !fact.End.Before(at.Time)) {
+			if r.Feed == extracts.Health && r.EventType == "TEENAGE_PREGNANCY" &&
+				(fact.End == nil || !fact.End.Before(at.Time)) {
 				m.pregnant = true
 			}
 		}

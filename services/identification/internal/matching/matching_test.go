@@ -12,7 +12,18 @@ import (
 // estimate its model from (names' frequencies, random pairs).
 func background(n int) []Record {
 	fore := []string{"Amy", "Ben", "Cara", "Dan", "Eve", "Finn", "Gail", "Hugh", "Ivy", "Jack", "Kim", "Leo"}
-	sur := []string{"Ashworth", "Booth", "Clegg", "Dewhurst", "Entwistle", "Fletcher", "Greenwood", "Howarth", "Ingham", "Jolly"}
+	sur := []string{
+		"Ashworth",
+		"Booth",
+		"Clegg",
+		"Dewhurst",
+		"Entwistle",
+		"Fletcher",
+		"Greenwood",
+		"Howarth",
+		"Ingham",
+		"Jolly",
+	}
 	var out []Record
 	for i := 0; i < n; i++ {
 		f, s := fore[i%len(fore)], sur[(i/len(fore))%len(sur)]
@@ -52,11 +63,26 @@ func TestDifferentIdentifiersOfOneAgencyStayApart(t *testing.T) {
 // the adults lived there; they are one household. A stranger later at the old address is not.
 func TestHouseholdsFollowOverlappingSpellsAtAnAddress(t *testing.T) {
 	records := []Record{
-		rec(extracts.DWPBenefits, "AB123456C", "Tyler", "Turner", "1980-05-01", "PR6 7LT", "180 Station Road", "2015-06-20"),
-		{Feed: extracts.SocialCare, Row: extracts.Row{SourceID: "LCS1", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
-			Postcode: "PR6 7LT", AddressLine1: "180 Station Road", StartDate: "2014-01-01", EndDate: "2015-09-01", EventType: "CIN"}},
-		{Feed: extracts.SchoolCensus, Row: extracts.Row{SourceID: "A123", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
-			Postcode: "LA3 8XE", AddressLine1: "19 Station Road", Term: "2016-AUT", EventType: "ATTENDANCE"}},
+		rec(
+			extracts.DWPBenefits,
+			"AB123456C",
+			"Tyler",
+			"Turner",
+			"1980-05-01",
+			"PR6 7LT",
+			"180 Station Road",
+			"2015-06-20",
+		),
+		{
+			Feed: extracts.SocialCare,
+			Row: extracts.Row{SourceID: "LCS1", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
+				Postcode: "PR6 7LT", AddressLine1: "180 Station Road", StartDate: "2014-01-01", EndDate: "2015-09-01", EventType: "CIN"},
+		},
+		{
+			Feed: extracts.SchoolCensus,
+			Row: extracts.Row{SourceID: "A123", Forename: "Lisa", Surname: "Turner", DOB: "2008-03-03",
+				Postcode: "LA3 8XE", AddressLine1: "19 Station Road", Term: "2016-AUT", EventType: "ATTENDANCE"},
+		},
 	}
 	others := background(400)
 	records = append(records, others...)
@@ -73,9 +99,22 @@ func TestHouseholdsFollowOverlappingSpellsAtAnAddress(t *testing.T) {
 	if hs := GroupHouseholds(records, p); households(hs, 3) != 1 {
 		t.Fatalf("%d households", households(hs, 3))
 	}
-	stranger := rec(extracts.Health, "9434765919", "Omar", "Iqbal", "1970-01-01", "PR6 7LT", "180 Station Road", "2010-01-01")
+	stranger := rec(
+		extracts.Health,
+		"9434765919",
+		"Omar",
+		"Iqbal",
+		"1970-01-01",
+		"PR6 7LT",
+		"180 Station Road",
+		"2010-01-01",
+	)
 	stranger.EndDate = "2011-01-01"
-	records = append(records[:3:3], stranger, rec(extracts.Health, "9434765919", "Omar", "Iqbal", "1970-01-01", "BB1 1AA", "2 Other Street", "2012-01-01"))
+	records = append(
+		records[:3:3],
+		stranger,
+		rec(extracts.Health, "9434765919", "Omar", "Iqbal", "1970-01-01", "BB1 1AA", "2 Other Street", "2012-01-01"),
+	)
 	records = append(records, others...)
 	p = LinkPeople(records, Settings{})
 	if hs := GroupHouseholds(records, p); households(hs, 5) != 2 {
@@ -89,8 +128,11 @@ func TestHouseholdsFollowOverlappingSpellsAtAnAddress(t *testing.T) {
 // joined it, and a residence is not evidence of a problem.
 func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
 	resident := func(fore, dob, postcode, line1, source, account, from string) Record {
-		return Record{Feed: extracts.Residents, Row: extracts.Row{Forename: fore, Surname: "Nowak", DOB: dob, Postcode: postcode, AddressLine1: line1,
-			EventType: source, AccountRef: account, StartDate: from}}
+		return Record{
+			Feed: extracts.Residents,
+			Row: extracts.Row{Forename: fore, Surname: "Nowak", DOB: dob, Postcode: postcode, AddressLine1: line1,
+				EventType: source, AccountRef: account, StartDate: from},
+		}
 	}
 	records := []Record{
 		// Mother: benefits at an older address only.
@@ -99,8 +141,11 @@ func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
 		// with her son of 7 at the new one, and her daughter of 2.
 		resident("Zofia", "1988-02-01", "BB1 1AA", "2 Old Street", "COUNCIL_TAX", "CT 0042", "2016-01-01"),
 		resident("Jan", "2009-05-05", "PR1 2AB", "9 New Road", "COUNCIL_TAX", "ct0042", "2016-01-01"),
-		{Feed: extracts.SchoolCensus, Row: extracts.Row{SourceID: "A999", Forename: "Jan", Surname: "Nowak", DOB: "2009-05-05",
-			Postcode: "PR1 2AB", AddressLine1: "9 New Road", Term: "2016-AUT", EventType: "ATTENDANCE"}},
+		{
+			Feed: extracts.SchoolCensus,
+			Row: extracts.Row{SourceID: "A999", Forename: "Jan", Surname: "Nowak", DOB: "2009-05-05",
+				Postcode: "PR1 2AB", AddressLine1: "9 New Road", Term: "2016-AUT", EventType: "ATTENDANCE"},
+		},
 		// The daughter: a GP registration alone.
 		resident("Ola", "2014-03-03", "PR1 2AB", "9 New Road", "GP_REGISTRATION", "", "2016-02-01"),
 	}
@@ -129,8 +174,11 @@ func TestResidentsJoinChildrenAndStaleAddresses(t *testing.T) {
 // by both (before, by whichever of the address and the account a map's order visited first).
 func TestAHouseholdSaysEveryReasonItsPeopleAreJoinedBy(t *testing.T) {
 	resident := func(fore, dob string) Record {
-		return Record{Feed: extracts.Residents, Row: extracts.Row{Forename: fore, Surname: "Kowalski", DOB: dob, Postcode: "PR3 3MM",
-			AddressLine1: "3 Mill Lane", EventType: "COUNCIL_TAX", AccountRef: "CT 0077", StartDate: "2016-01-01"}}
+		return Record{
+			Feed: extracts.Residents,
+			Row: extracts.Row{Forename: fore, Surname: "Kowalski", DOB: dob, Postcode: "PR3 3MM",
+				AddressLine1: "3 Mill Lane", EventType: "COUNCIL_TAX", AccountRef: "CT 0077", StartDate: "2016-01-01"},
+		}
 	}
 	records := append([]Record{resident("Adam", "1980-01-01"), resident("Beth", "1982-02-02")}, background(400)...)
 	for range 5 {
@@ -145,8 +193,26 @@ func TestAHouseholdSaysEveryReasonItsPeopleAreJoinedBy(t *testing.T) {
 // father and son of one name at one address it waits for a reviewer; with one of them gone
 // from the run it is him.
 func TestAnUndatedRecordLinksOnlyWhenItCanBeOnePerson(t *testing.T) {
-	father := rec(extracts.DWPBenefits, "AB123456C", "Kevin", "Ashcroft", "1970-04-04", "PR2 9ZZ", "7 Hill Street", "2015-01-01")
-	son := rec(extracts.DWPBenefits, "CD654321A", "Kevin", "Ashcroft", "1998-09-09", "PR2 9ZZ", "7 Hill Street", "2016-01-01")
+	father := rec(
+		extracts.DWPBenefits,
+		"AB123456C",
+		"Kevin",
+		"Ashcroft",
+		"1970-04-04",
+		"PR2 9ZZ",
+		"7 Hill Street",
+		"2015-01-01",
+	)
+	son := rec(
+		extracts.DWPBenefits,
+		"CD654321A",
+		"Kevin",
+		"Ashcroft",
+		"1998-09-09",
+		"PR2 9ZZ",
+		"7 Hill Street",
+		"2016-01-01",
+	)
 	undated := rec(extracts.Housing, "", "Kevin", "Ashcroft", "", "PR2 9ZZ", "7 Hill Street", "2016-05-01")
 	run := func(records ...Record) *People {
 		return LinkPeople(append(records, background(400)...), Settings{})
@@ -163,7 +229,8 @@ func TestAnUndatedRecordLinksOnlyWhenItCanBeOnePerson(t *testing.T) {
 	if p = run(undated, again); p.Of[1] != p.Of[0] {
 		t.Errorf("two undated records of one name, and nobody else of it, stayed apart: %v", p.Of[:2])
 	}
-	if p = run(father, son, undated, again); p.Of[2] == p.Of[0] || p.Of[2] == p.Of[1] || p.Of[3] == p.Of[0] || p.Of[3] == p.Of[1] {
+	if p = run(father, son, undated, again); p.Of[2] == p.Of[0] || p.Of[2] == p.Of[1] || p.Of[3] == p.Of[0] ||
+		p.Of[3] == p.Of[1] {
 		t.Errorf("undated records that could be the father or the son were linked to one of them: %v", p.Of[:4])
 	}
 }
@@ -200,18 +267,46 @@ func TestGenerationApartDatesFollowWhatTheDataShows(t *testing.T) {
 	sur := []string{"Ashcroft", "Bramley", "Catterall", "Dunderdale", "Eccleston", "Fairclough"}
 	var lone []Record
 	for i, f := range fore {
-		lone = append(lone,
-			rec(extracts.Housing, "", f, sur[i], fmt.Sprintf("1970-04-%02d", i+1), fmt.Sprintf("PR%d 9ZZ", i+1), fmt.Sprint(i+1, " Hill Street"), "2015-01-01"),
-			rec(extracts.Housing, "", f, sur[i], fmt.Sprintf("1998-09-%02d", i+10), fmt.Sprintf("PR%d 9ZZ", i+1), fmt.Sprint(i+1, " Hill Street"), "2016-01-01"))
+		lone = append(
+			lone,
+			rec(
+				extracts.Housing,
+				"",
+				f,
+				sur[i],
+				fmt.Sprintf("1970-04-%02d", i+1),
+				fmt.Sprintf("PR%d 9ZZ", i+1),
+				fmt.Sprint(i+1, " Hill Street"),
+				"2015-01-01",
+			),
+			rec(
+				extracts.Housing,
+				"",
+				f,
+				sur[i],
+				fmt.Sprintf("1998-09-%02d", i+10),
+				fmt.Sprintf("PR%d 9ZZ", i+1),
+				fmt.Sprint(i+1, " Hill Street"),
+				"2016-01-01",
+			),
+		)
 	}
 	p := LinkPeople(append(slices.Clone(lone), background(400)...), Settings{})
 	for i := range fore {
 		if p.Of[2*i] != p.Of[2*i+1] {
-			t.Errorf("%s: lone dates a generation apart, in data with no parent and child of one name, stayed apart", fore[i])
+			t.Errorf(
+				"%s: lone dates a generation apart, in data with no parent and child of one name, stayed apart",
+				fore[i],
+			)
 		}
 	}
 	if p.Stats.GenerationPairs != len(fore) || p.Stats.GenerationsCorroborated != 0 {
-		t.Errorf("generation pairs %d, corroborated %d; want %d, 0", p.Stats.GenerationPairs, p.Stats.GenerationsCorroborated, len(fore))
+		t.Errorf(
+			"generation pairs %d, corroborated %d; want %d, 0",
+			p.Stats.GenerationPairs,
+			p.Stats.GenerationsCorroborated,
+			len(fore),
+		)
 	}
 	// A father and son of one name, each with two records of his date: the data has such
 	// people, and every pair a generation apart waits for a reviewer.

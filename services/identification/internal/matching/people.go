@@ -160,13 +160,21 @@ func LinkPeople(records []Record, s Settings) *People {
 	out.Stats.Prior = min(0.5, share*float64(len(pairs))/max(1, d*(d-1)/2))
 	accept, review := linkage.Threshold(out.Stats.Prior, s.Accept), linkage.Threshold(out.Stats.Prior, s.Review)
 	out.Stats.AcceptWeight, out.Stats.ReviewWeight = accept, review
-	strong, weak, undated, generations := weighPairs(pairs, comparisons, profiles, model, accept, review, func(pr [2]int32) bool {
-		if len(s.Decisions) == 0 {
-			return false
-		}
-		_, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]
-		return decided
-	})
+	strong, weak, undated, generations := weighPairs(
+		pairs,
+		comparisons,
+		profiles,
+		model,
+		accept,
+		review,
+		func(pr [2]int32) bool {
+			if len(s.Decisions) == 0 {
+				return false
+			}
+			_, decided := s.Decisions[PairOf(out.Keys[first[pr[0]]], out.Keys[first[pr[1]]])]
+			return decided
+		},
+	)
 
 	// Reviewers' matches, in a fixed order, whether or not a blocking key brought them together.
 	var decided []scored
@@ -197,7 +205,10 @@ func LinkPeople(records []Record, s Settings) *People {
 		if q, ok := byID[id]; ok {
 			if c.union(q, int32(p)) { // #nosec G115 -- as above
 				w, cmpn := model.Score(&profiles[q], &profiles[p])
-				out.Links = append(out.Links, Link{A: first[q], B: first[p], Weight: w, Comparison: cmpn, By: ByIdentifier})
+				out.Links = append(
+					out.Links,
+					Link{A: first[q], B: first[p], Weight: w, Comparison: cmpn, By: ByIdentifier},
+				)
 				keepBest(best, q, w)
 				keepBest(best, int32(p), w) // #nosec G115 -- as above
 			}
@@ -210,7 +221,10 @@ func LinkPeople(records []Record, s Settings) *People {
 		if !c.union(sc.a, sc.b) {
 			return
 		}
-		out.Links = append(out.Links, Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.how()})
+		out.Links = append(
+			out.Links,
+			Link{A: first[sc.a], B: first[sc.b], Weight: sc.w, Comparison: sc.c, By: sc.how()},
+		)
 		keepBest(best, sc.a, sc.w)
 		keepBest(best, sc.b, sc.w)
 	}
@@ -303,8 +317,14 @@ func profilesOf(records []Record, s Settings, out *People) profileSet {
 // weighPairs weighs the candidate pairs (but those a reviewer decided) and sorts them by kind:
 // strong, weak (for review), with an undated side, and a generation apart. Each core weighs
 // and sorts its stretch of the pairs; the stretches are joined in order.
-func weighPairs(pairs [][2]int32, comparisons []linkage.Comparison, profiles []linkage.Person, model estimatedModel, accept, review float64,
-	decided func([2]int32) bool) (strong, weak, undated, generations []scored) {
+func weighPairs(
+	pairs [][2]int32,
+	comparisons []linkage.Comparison,
+	profiles []linkage.Person,
+	model estimatedModel,
+	accept, review float64,
+	decided func([2]int32) bool,
+) (strong, weak, undated, generations []scored) {
 	parts := linkage.Gather(len(pairs), func(lo, hi int) (k kinds) {
 		for i := lo; i < hi; i++ {
 			pr := pairs[i]
@@ -410,7 +430,12 @@ func estimate(profiles []linkage.Person, candidates []linkage.Comparison) (estim
 	for _, f := range []int{linkage.FieldForename, linkage.FieldSurname, linkage.FieldPostcode, linkage.FieldSex, linkage.FieldIdentifier} {
 		p.M[f] = byDOB.M[f]
 	}
-	byPostcode := fit(func(x *linkage.Person) string { return x.Postcode }, linkage.FieldPostcode, linkage.FieldForename, linkage.FieldSurname)
+	byPostcode := fit(
+		func(x *linkage.Person) string { return x.Postcode },
+		linkage.FieldPostcode,
+		linkage.FieldForename,
+		linkage.FieldSurname,
+	)
 	p.M[linkage.FieldDOB] = byPostcode.M[linkage.FieldDOB]
 
 	share := linkage.EstimateShare(candidates, p, 30)

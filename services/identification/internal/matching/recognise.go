@@ -104,5 +104,6 @@ func indexOf(known []Known, id string) int {
 func sameName(a, b string) bool { return a != "" && (a == b || linkage.Spelling(a, b)) }
 
 func sameForename(a, b string) bool {
-	return a != "" && b != "" && (a == b || linkage.Familiar(a, b) || linkage.Spelling(a, b) || linkage.JaroWinkler(a, b) >= 0.94)
+	return a != "" && b != "" &&
+		(a == b || linkage.Familiar(a, b) || linkage.Spelling(a, b) || linkage.JaroWinkler(a, b) >= 0.94)
 }

@@ -87,7 +87,13 @@ type Change struct {
 // family splits, the part with more of its people keeps the id; when families merge, the
 // merged family keeps the id of the one most of its people came from. Each change is
 // recorded and explained.
-func StableFamilies(households []Household, personIDs []string, previous map[string]string, before map[string]int, newID func() string) ([]string, []Change) {
+func StableFamilies(
+	households []Household,
+	personIDs []string,
+	previous map[string]string,
+	before map[string]int,
+	newID func() string,
+) ([]string, []Change) {
 	votes := make([]map[string]int, len(households))
 	for h := range households {
 		for _, p := range households[h].Members {

@@ -42,7 +42,11 @@ func TestFamiliesKeepTheirIDsAndEachChangeIsExplained(t *testing.T) {
 			t.Errorf("unexplained %+v", c)
 		}
 	}
-	want := map[string][]string{"F1": {ChangeMembersLeft, ChangeMembersJoined}, "new-1": {ChangeSplit}, "F2": {ChangeMerged}}
+	want := map[string][]string{
+		"F1":    {ChangeMembersLeft, ChangeMembersJoined},
+		"new-1": {ChangeSplit},
+		"F2":    {ChangeMerged},
+	}
 	for f, w := range want {
 		if !slices.Equal(kinds[f], w) {
 			t.Errorf("%s: %v, want %v", f, kinds[f], w)

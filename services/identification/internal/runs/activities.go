@@ -34,7 +34,9 @@ type Forecasts struct{ Temporal client.Client }
 // After starts, once per run, the forecast of the run's plan, ForecastSettle from now.
 func (f Forecasts) After(ctx context.Context, planID string, run uuid.UUID) error {
 	_, err := f.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: contract.ForecastWorkflowID(planID) + "/after-run/" + run.String(), TaskQueue: contract.QueueFamilyLifecycle,
+		ID: contract.ForecastWorkflowID(
+			planID,
+		) + "/after-run/" + run.String(), TaskQueue: contract.QueueFamilyLifecycle,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		StaticSummary:            "results forecast of " + planID + " after identification run " + run.String(),
@@ -49,7 +51,10 @@ func (f Forecasts) After(ctx context.Context, planID string, run uuid.UUID) erro
 // LinkRun links, groups and judges the run's rows and keeps the result (once). It beats its
 // heart at each stage, so a worker that dies is noticed within the heartbeat timeout and the
 // activity runs again elsewhere.
-func (a *Activities) LinkRun(ctx context.Context, req *familypathv1.LinkRunRequest) (*familypathv1.LinkRunResponse, error) {
+func (a *Activities) LinkRun(
+	ctx context.Context,
+	req *familypathv1.LinkRunRequest,
+) (*familypathv1.LinkRunResponse, error) {
 	id, err := uuid.Parse(req.GetRunId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
@@ -63,7 +68,11 @@ func (a *Activities) LinkRun(ctx context.Context, req *familypathv1.LinkRunReque
 	case errors.Is(err, ErrNotFound):
 		return nil, temporal.NewNonRetryableApplicationError("no such run", "NotFound", err)
 	case errors.Is(err, ErrPlanMissing):
-		return nil, temporal.NewNonRetryableApplicationError("the run's plan version is not published here", "PlanVersionMissing", err)
+		return nil, temporal.NewNonRetryableApplicationError(
+			"the run's plan version is not published here",
+			"PlanVersionMissing",
+			err,
+		)
 	case err != nil:
 		return nil, err
 	}
@@ -92,13 +101,19 @@ func beat(ctx context.Context) func() {
 }
 
 // StartFamilies tells a page of the run's eligible families' workflows.
-func (a *Activities) StartFamilies(ctx context.Context, req *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
+func (a *Activities) StartFamilies(
+	ctx context.Context,
+	req *familypathv1.StartFamiliesRequest,
+) (*familypathv1.StartFamiliesResponse, error) {
 	return a.Fanout.Page(ctx, req)
 }
 
 // FinishRun records the fan-out's counts and completes the run, then has the run's plan
 // forecast again once its families have been judged (docs/forecast.md).
-func (a *Activities) FinishRun(ctx context.Context, req *familypathv1.FinishRunRequest) (*familypathv1.FinishRunResponse, error) {
+func (a *Activities) FinishRun(
+	ctx context.Context,
+	req *familypathv1.FinishRunRequest,
+) (*familypathv1.FinishRunResponse, error) {
 	id, err := uuid.Parse(req.GetRunId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)

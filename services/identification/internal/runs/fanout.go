@@ -27,12 +27,18 @@ type Fanout struct {
 // whose evidence did not change is left alone; one whose workflow has ended (it left the
 // programme) is not started again. Each family's outcome is kept as it is done, so a retried
 // page does nothing twice and counts what was done before it failed.
-func (f Fanout) Page(ctx context.Context, req *familypathv1.StartFamiliesRequest) (*familypathv1.StartFamiliesResponse, error) {
+func (f Fanout) Page(
+	ctx context.Context,
+	req *familypathv1.StartFamiliesRequest,
+) (*familypathv1.StartFamiliesResponse, error) {
 	run, err := uuid.Parse(req.GetRunId())
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
 	}
-	q := f.DB.WithContext(ctx).Where("run_id = ? AND eligible", run).Order("family_id").Limit(int(max(1, req.GetLimit())))
+	q := f.DB.WithContext(ctx).
+		Where("run_id = ? AND eligible", run).
+		Order("family_id").
+		Limit(int(max(1, req.GetLimit())))
 	if after := req.GetAfterFamilyId(); after != "" {
 		q = q.Where("family_id > ?", after)
 	}

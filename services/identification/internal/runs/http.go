@@ -52,9 +52,9 @@ func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 // CreateRequest asks for a run: a plan, a reference date and (optionally) the uploads to
 // run over; by default each feed's newest upload as of the reference date.
 type CreateRequest struct {
-	PlanID        string   `json:"plan_id" validate:"required,min=3,max=64,planid"`
+	PlanID        string   `json:"plan_id"        validate:"required,min=3,max=64,planid"`
 	ReferenceDate string   `json:"reference_date" validate:"required,datetime=2006-01-02"`
-	UploadIDs     []string `json:"upload_ids" validate:"omitempty,max=100,dive,uuid"`
+	UploadIDs     []string `json:"upload_ids"     validate:"omitempty,max=100,dive,uuid"`
 }
 
 // RunBody is a run as the API shows it.
@@ -85,7 +85,12 @@ type FanoutBody struct {
 func body(r *Run) RunBody {
 	b := RunBody{ID: r.ID.String(), PlanVersion: r.PlanVersion, ReferenceDate: r.ReferenceDate.Format(time.DateOnly),
 		UploadIDs: r.UploadIDs, Status: r.Status, WorkflowID: r.WorkflowID, RequestedBy: r.RequestedBy,
-		Fanout: FanoutBody{r.Started, r.Signalled, r.Unchanged, r.Closed}, CreatedAt: r.CreatedAt.UTC(), LinkedAt: r.LinkedAt, FinishedAt: r.FinishedAt}
+		Fanout: FanoutBody{
+			r.Started,
+			r.Signalled,
+			r.Unchanged,
+			r.Closed,
+		}, CreatedAt: r.CreatedAt.UTC(), LinkedAt: r.LinkedAt, FinishedAt: r.FinishedAt}
 	if r.Status != StatusRunning {
 		b.Counts = countsOf(r)
 	}
@@ -111,9 +116,12 @@ func (a *API) create(c *gin.Context) {
 	}
 	id := uuid.NewSHA1(idNamespace, []byte(c.GetHeader(httpapi.HeaderIdempotencyKey)))
 	sum := sha256.Sum256([]byte(plan.Key() + "|" + req.ReferenceDate + "|" + strings.Join(uploads, ",")))
-	run, err := a.Store.Create(c, &Run{ID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref, UploadIDs: uploads,
-		Status: StatusRunning, WorkflowID: contract.IdentificationRunWorkflowID(id.String()), RequestHash: hex.EncodeToString(sum[:]),
-		RequestedBy: httpapi.Principal(c).Subject, CreatedAt: time.Now().UTC()})
+	run, err := a.Store.Create(
+		c,
+		&Run{ID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: ref, UploadIDs: uploads,
+			Status: StatusRunning, WorkflowID: contract.IdentificationRunWorkflowID(id.String()), RequestHash: hex.EncodeToString(sum[:]),
+			RequestedBy: httpapi.Principal(c).Subject, CreatedAt: time.Now().UTC()},
+	)
 	if errors.Is(err, ErrRequestMismatch) {
 		httpapi.Abort(c, httpapi.Problem{Type: httpapi.TypeIdempotency, Status: http.StatusUnprocessableEntity,
 			Title: "Idempotency-Key reused", Detail: "This key was used for a different request; use a new key for a new request."})
@@ -123,17 +131,29 @@ func (a *API) create(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "record identification run", err)
 		return
 	}
-	_, err = a.Temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{ID: run.WorkflowID, TaskQueue: contract.QueueFamilyLifecycle,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary: fmt.Sprintf("Identification run under %s at %s over %d uploads", run.PlanVersion, req.ReferenceDate, len(uploads))},
-		contract.WorkflowIdentification, &familypathv1.IdentificationRunInput{RunId: run.ID.String()})
+	_, err = a.Temporal.ExecuteWorkflow(
+		c,
+		client.StartWorkflowOptions{ID: run.WorkflowID, TaskQueue: contract.QueueFamilyLifecycle,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			StaticSummary: fmt.Sprintf(
+				"Identification run under %s at %s over %d uploads",
+				run.PlanVersion,
+				req.ReferenceDate,
+				len(uploads),
+			)},
+		contract.WorkflowIdentification,
+		&familypathv1.IdentificationRunInput{RunId: run.ID.String()},
+	)
 	var done *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &done) {
 		err = nil // a retry after the run's workflow finished: it ran once
 	}
 	if err != nil {
 		a.Log.ErrorContext(c, "start identification run", "run_id", run.ID.String(), "error", err.Error())
-		httpapi.Unavailable(c, "The run was recorded but its workflow could not be started; retry with the same Idempotency-Key.")
+		httpapi.Unavailable(
+			c,
+			"The run was recorded but its workflow could not be started; retry with the same Idempotency-Key.",
+		)
 		return
 	}
 	c.Header("Location", "/v1/identification-runs/"+run.ID.String())
@@ -152,7 +172,13 @@ func (a *API) uploads(c *gin.Context, named []string, ref time.Time) ([]string, 
 			named = append(named, u.ID.String())
 		}
 		if len(named) == 0 {
-			httpapi.Invalid(c, httpapi.FieldError{Field: "upload_ids", Message: "no upload is dated on or before the reference date: load extracts first"})
+			httpapi.Invalid(
+				c,
+				httpapi.FieldError{
+					Field:   "upload_ids",
+					Message: "no upload is dated on or before the reference date: load extracts first",
+				},
+			)
 			return nil, false
 		}
 		slices.Sort(named)
@@ -161,7 +187,10 @@ func (a *API) uploads(c *gin.Context, named []string, ref time.Time) ([]string, 
 	var errs []httpapi.FieldError
 	for i, s := range named {
 		if _, err := a.Extracts.Get(c, uuid.MustParse(s)); err != nil {
-			errs = append(errs, httpapi.FieldError{Field: fmt.Sprintf("upload_ids[%d]", i), Message: "is not an upload"})
+			errs = append(
+				errs,
+				httpapi.FieldError{Field: fmt.Sprintf("upload_ids[%d]", i), Message: "is not an upload"},
+			)
 		}
 	}
 	if len(errs) > 0 {
@@ -290,11 +319,22 @@ func (a *API) families(c *gin.Context) {
 	}
 	bodies := make([]FamilyBody, len(rows))
 	for i, r := range rows {
-		bodies[i] = FamilyBody{FamilyID: r.FamilyID.String(), Members: r.Members, Eligible: r.Eligible, OpenToService: r.OpenToService,
-			ProblemCodes: r.ProblemCodes, Changed: r.Changed, Fanout: r.Fanout, JoinedBy: append([]string{}, r.JoinedBy...)}
+		bodies[i] = FamilyBody{
+			FamilyID:      r.FamilyID.String(),
+			Members:       r.Members,
+			Eligible:      r.Eligible,
+			OpenToService: r.OpenToService,
+			ProblemCodes:  r.ProblemCodes,
+			Changed:       r.Changed,
+			Fanout:        r.Fanout,
+			JoinedBy:      append([]string{}, r.JoinedBy...),
+		}
 		if r.EvidenceSnapshotID != nil {
 			bodies[i].EvidenceSnapshotID = r.EvidenceSnapshotID.String()
 		}
 	}
-	c.JSON(http.StatusOK, httpapi.NewPage(bodies, page.Limit, func(b FamilyBody) any { return uuid.MustParse(b.FamilyID) }))
+	c.JSON(
+		http.StatusOK,
+		httpapi.NewPage(bodies, page.Limit, func(b FamilyBody) any { return uuid.MustParse(b.FamilyID) }),
+	)
 }

@@ -97,8 +97,11 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	at := outcomes.Date(run.ReferenceDate.Year(), run.ReferenceDate.Month(), run.ReferenceDate.Day())
 	res := matching.Identify(records, matching.Options{
 		Plan: plan, At: at,
-		Settings: matching.Settings{Decisions: prior.decisions, Hash: func(b []byte) matching.Key { return l.Keys.Pseudonym(b) },
-			Aliases: l.aliases()},
+		Settings: matching.Settings{
+			Decisions: prior.decisions,
+			Hash:      func(b []byte) matching.Key { return l.Keys.Pseudonym(b) },
+			Aliases:   l.aliases(),
+		},
 		PersonIDs: func(p *matching.People) []string { return matching.StablePeople(p, prior.people, uuid.NewString) },
 		FamilyIDs: func(h []matching.Household, people []string) []string {
 			recognised = matching.Recognise(records, h, held.Known)
@@ -196,10 +199,19 @@ type earlier struct {
 // before reads what earlier runs found: people by their records' pseudonyms (under the
 // active key), the latest run's households, and reviewers' decisions.
 func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
-	e := &earlier{people: map[matching.Key]string{}, families: map[string]string{}, sizes: map[string]int{}, decisions: map[matching.Pair]bool{}}
+	e := &earlier{
+		people:    map[matching.Key]string{},
+		families:  map[string]string{},
+		sizes:     map[string]int{},
+		decisions: map[matching.Pair]bool{},
+	}
 	key := l.Keys.ActiveID()
 	err := db.WithPgx(ctx, l.DB, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, `SELECT pseudonym, person_id::text FROM identification.person_keys WHERE key_id = ANY($1)`, l.Keys.IDs())
+		rows, err := conn.Query(
+			ctx,
+			`SELECT pseudonym, person_id::text FROM identification.person_keys WHERE key_id = ANY($1)`,
+			l.Keys.IDs(),
+		)
 		if err != nil {
 			return err
 		}
@@ -214,8 +226,12 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 		if err != nil {
 			return err
 		}
-		rows, err = conn.Query(ctx, `SELECT person_id::text, family_id::text FROM identification.family_members WHERE run_id = (
-			SELECT id FROM identification.runs WHERE status <> 'RUNNING' AND id <> $1 ORDER BY linked_at DESC LIMIT 1)`, run)
+		rows, err = conn.Query(
+			ctx,
+			`SELECT person_id::text, family_id::text FROM identification.family_members WHERE run_id = (
+			SELECT id FROM identification.runs WHERE status <> 'RUNNING' AND id <> $1 ORDER BY linked_at DESC LIMIT 1)`,
+			run,
+		)
 		if err != nil {
 			return err
 		}
@@ -228,21 +244,29 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 		if err != nil {
 			return err
 		}
-		rows, err = conn.Query(ctx, `SELECT DISTINCT ON (pair_key) pair_key, key_id, same_person, reason, decided_by, decided_at, run_id, rank
-			FROM identification.review_decisions WHERE key_id = ANY($1) ORDER BY pair_key, decided_at DESC`, l.Keys.IDs())
+		rows, err = conn.Query(
+			ctx,
+			`SELECT DISTINCT ON (pair_key) pair_key, key_id, same_person, reason, decided_by, decided_at, run_id, rank
+			FROM identification.review_decisions WHERE key_id = ANY($1) ORDER BY pair_key, decided_at DESC`,
+			l.Keys.IDs(),
+		)
 		if err != nil {
 			return err
 		}
 		var d Decision
-		_, err = pgx.ForEachRow(rows, []any{&d.PairKey, &d.KeyID, &d.SamePerson, &d.Reason, &d.DecidedBy, &d.DecidedAt, &d.RunID, &d.Rank}, func() error {
-			if len(d.PairKey) == 32 {
-				e.decisions[matching.PairOf(matching.Key(d.PairKey[:16]), matching.Key(d.PairKey[16:]))] = d.SamePerson
-				if d.KeyID != key {
-					e.rekey = append(e.rekey, d)
+		_, err = pgx.ForEachRow(
+			rows,
+			[]any{&d.PairKey, &d.KeyID, &d.SamePerson, &d.Reason, &d.DecidedBy, &d.DecidedAt, &d.RunID, &d.Rank},
+			func() error {
+				if len(d.PairKey) == 32 {
+					e.decisions[matching.PairOf(matching.Key(d.PairKey[:16]), matching.Key(d.PairKey[16:]))] = d.SamePerson
+					if d.KeyID != key {
+						e.rekey = append(e.rekey, d)
+					}
 				}
-			}
-			return nil
-		})
+				return nil
+			},
+		)
 		return err
 	})
 	return e, err
@@ -251,8 +275,17 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 // keep writes the run's result in tx: people's ids by their records' pseudonyms, households,
 // how families changed, eligible families' evidence snapshots and candidate rows, the run's
 // families and review queue, and the run's counts. A run found linked already keeps nothing.
-func (l Linker) keep(ctx context.Context, tx pgx.Tx, run *Run, plan *outcomes.Plan, records []matching.Record, uploads []uuid.UUID,
-	res *matching.Result, changes []matching.Change, counts *familypathv1.RunCounts) error {
+func (l Linker) keep(
+	ctx context.Context,
+	tx pgx.Tx,
+	run *Run,
+	plan *outcomes.Plan,
+	records []matching.Record,
+	uploads []uuid.UUID,
+	res *matching.Result,
+	changes []matching.Change,
+	counts *familypathv1.RunCounts,
+) error {
 	var status string
 	if err := tx.QueryRow(ctx, `SELECT status FROM identification.runs WHERE id = $1 FOR UPDATE`, run.ID).Scan(&status); err != nil {
 		return err
@@ -281,10 +314,22 @@ func (l Linker) keep(ctx context.Context, tx pgx.Tx, run *Run, plan *outcomes.Pl
 	if err := keepReview(ctx, tx, run.ID, records, uploads, res); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE identification.runs SET status = $2, key_id = $3, records = $4, people = $5, households = $6,
+	_, err = tx.Exec(
+		ctx,
+		`UPDATE identification.runs SET status = $2, key_id = $3, records = $4, people = $5, households = $6,
 		families = $7, eligible = $8, eligible_not_open_to_service = $9, review_pairs = $10, changed = $11, linked_at = now() WHERE id = $1`,
-		run.ID, StatusLinked, l.Keys.ActiveID(), counts.Records, counts.People, counts.Households, counts.Families, counts.Eligible,
-		counts.EligibleNotOpenToService, counts.ReviewPairs, counts.Changed)
+		run.ID,
+		StatusLinked,
+		l.Keys.ActiveID(),
+		counts.Records,
+		counts.People,
+		counts.Households,
+		counts.Families,
+		counts.Eligible,
+		counts.EligibleNotOpenToService,
+		counts.ReviewPairs,
+		counts.Changed,
+	)
 	return err
 }
 
@@ -311,7 +356,14 @@ func keepPeople(ctx context.Context, tx pgx.Tx, run uuid.UUID, keyID string, res
 }
 
 // keepLinks records the links the run made, each with its score and comparisons.
-func keepLinks(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matching.Record, uploads []uuid.UUID, res *matching.Result) error {
+func keepLinks(
+	ctx context.Context,
+	tx pgx.Tx,
+	run uuid.UUID,
+	records []matching.Record,
+	uploads []uuid.UUID,
+	res *matching.Result,
+) error {
 	rows := make([][]any, 0, len(res.People.Links))
 	for _, l := range res.People.Links {
 		a, b := &records[l.A], &records[l.B]
@@ -319,10 +371,26 @@ func keepLinks(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matching
 		if math.IsInf(l.Weight, 0) || math.IsNaN(l.Weight) {
 			weight = nil
 		}
-		rows = append(rows, []any{run, uploads[a.Source], a.Row.Row, uploads[b.Source], b.Row.Row, weight, levels(l.Comparison), l.By})
+		rows = append(
+			rows,
+			[]any{run, uploads[a.Source], a.Row.Row, uploads[b.Source], b.Row.Row, weight, levels(l.Comparison), l.By},
+		)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "run_links"},
-		[]string{"run_id", "upload_a", "row_a", "upload_b", "row_b", "weight", "levels", "linked_by"}, pgx.CopyFromRows(rows))
+	_, err := tx.CopyFrom(
+		ctx,
+		pgx.Identifier{"identification", "run_links"},
+		[]string{
+			"run_id",
+			"upload_a",
+			"row_a",
+			"upload_b",
+			"row_b",
+			"weight",
+			"levels",
+			"linked_by",
+		},
+		pgx.CopyFromRows(rows),
+	)
 	return err
 }
 
@@ -336,7 +404,13 @@ func levels(c linkage.Comparison) []int16 {
 }
 
 // keepHouseholds records who is in which household, and how the families changed.
-func keepHouseholds(ctx context.Context, tx pgx.Tx, run uuid.UUID, res *matching.Result, changes []matching.Change) error {
+func keepHouseholds(
+	ctx context.Context,
+	tx pgx.Tx,
+	run uuid.UUID,
+	res *matching.Result,
+	changes []matching.Change,
+) error {
 	var members [][]any
 	for h, hh := range res.Households {
 		for _, p := range hh.Members {
@@ -382,16 +456,26 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 		}
 		id := uuid.MustParse(f.Evidence.ID)
 		eligible = append(eligible, id)
-		snaps = append(snaps, &evidence.Snapshot{FamilyID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: run.ReferenceDate,
-			ProblemCodes: db.TextArray(f.Eligibility.Codes()), RecordedBy: "run:" + run.ID.String()})
-		contents = append(contents, &evidence.Content{Members: f.Evidence.Members, Facts: f.Evidence.Facts, Coverage: f.Evidence.Coverage})
+		snaps = append(
+			snaps,
+			&evidence.Snapshot{FamilyID: id, PlanID: plan.ID, PlanVersion: plan.Key(), ReferenceDate: run.ReferenceDate,
+				ProblemCodes: db.TextArray(f.Eligibility.Codes()), RecordedBy: "run:" + run.ID.String()},
+		)
+		contents = append(
+			contents,
+			&evidence.Content{Members: f.Evidence.Members, Facts: f.Evidence.Facts, Coverage: f.Evidence.Coverage},
+		)
 	}
 	snaps, _, err := l.Evidence.RecordAll(ctx, tx, snaps, contents)
 	if err != nil {
 		return nil, err
 	}
 	told := map[uuid.UUID]uuid.UUID{} // the snapshot each known family's workflow was last told of
-	rows, err := tx.Query(ctx, `SELECT id, evidence_snapshot_id FROM identification.candidate_families WHERE id = ANY($1)`, eligible)
+	rows, err := tx.Query(
+		ctx,
+		`SELECT id, evidence_snapshot_id FROM identification.candidate_families WHERE id = ANY($1)`,
+		eligible,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +493,19 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 			if err != nil {
 				return nil, err
 			}
-			fresh = append(fresh, []any{sn.FamilyID, plan.ID, sn.ID, []string(sn.ProblemCodes), run.ReferenceDate, wf, "run:" + run.ID.String(), now})
+			fresh = append(
+				fresh,
+				[]any{
+					sn.FamilyID,
+					plan.ID,
+					sn.ID,
+					[]string(sn.ProblemCodes),
+					run.ReferenceDate,
+					wf,
+					"run:" + run.ID.String(),
+					now,
+				},
+			)
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "candidate_families"},
@@ -421,8 +517,18 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 	for i := range res.Families {
 		f := &res.Families[i]
 		id := uuid.MustParse(f.Evidence.ID)
-		row := []any{run.ID, id, len(f.Evidence.Members), f.Eligibility.Eligible, f.OpenToService, f.Eligibility.Codes(), nil, false, FanoutNotEligible,
-			append([]string{}, f.Household.JoinedBy...)}
+		row := []any{
+			run.ID,
+			id,
+			len(f.Evidence.Members),
+			f.Eligibility.Eligible,
+			f.OpenToService,
+			f.Eligibility.Codes(),
+			nil,
+			false,
+			FanoutNotEligible,
+			append([]string{}, f.Household.JoinedBy...),
+		}
 		if sn, ok := snapshotOf[id]; ok {
 			last, known := told[id]
 			changed := !known || last != sn.ID
@@ -437,7 +543,14 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 }
 
 // keepReview records the run's review queue, most valuable first.
-func keepReview(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matching.Record, uploads []uuid.UUID, res *matching.Result) error {
+func keepReview(
+	ctx context.Context,
+	tx pgx.Tx,
+	run uuid.UUID,
+	records []matching.Record,
+	uploads []uuid.UUID,
+	res *matching.Result,
+) error {
 	rows := make([][]any, 0, len(res.Review))
 	family := func(id string) any {
 		if id == "" {
@@ -448,13 +561,49 @@ func keepReview(ctx context.Context, tx pgx.Tx, run uuid.UUID, records []matchin
 	for i, it := range res.Review {
 		pair := matching.PairOf(res.People.Keys[it.A], res.People.Keys[it.B])
 		a, b := &records[it.A], &records[it.B]
-		rows = append(rows, []any{run, i + 1, append(pair[0][:], pair[1][:]...), uploads[a.Source], a.Row.Row, uploads[b.Source], b.Row.Row,
-			res.PersonIDs[res.People.Of[it.A]], res.PersonIDs[res.People.Of[it.B]], family(it.FamilyA), family(it.FamilyB),
-			it.Weight, it.Probability, levels(it.Comparison), it.Value})
+		rows = append(
+			rows,
+			[]any{
+				run,
+				i + 1,
+				append(pair[0][:], pair[1][:]...),
+				uploads[a.Source],
+				a.Row.Row,
+				uploads[b.Source],
+				b.Row.Row,
+				res.PersonIDs[res.People.Of[it.A]],
+				res.PersonIDs[res.People.Of[it.B]],
+				family(it.FamilyA),
+				family(it.FamilyB),
+				it.Weight,
+				it.Probability,
+				levels(it.Comparison),
+				it.Value,
+			},
+		)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"identification", "review_pairs"},
-		[]string{"run_id", "rank", "pair_key", "upload_a", "row_a", "upload_b", "row_b", "person_a", "person_b", "family_a", "family_b",
-			"weight", "probability", "levels", "value"}, pgx.CopyFromRows(rows))
+	_, err := tx.CopyFrom(
+		ctx,
+		pgx.Identifier{"identification", "review_pairs"},
+		[]string{
+			"run_id",
+			"rank",
+			"pair_key",
+			"upload_a",
+			"row_a",
+			"upload_b",
+			"row_b",
+			"person_a",
+			"person_b",
+			"family_a",
+			"family_b",
+			"weight",
+			"probability",
+			"levels",
+			"value",
+		},
+		pgx.CopyFromRows(rows),
+	)
 	return err
 }
 
@@ -466,8 +615,18 @@ func countsOf(r *Run) *familypathv1.RunCounts {
 		}
 		return *p
 	}
-	return &familypathv1.RunCounts{Records: v(r.Records), People: v(r.People), Households: v(r.Households), Families: v(r.Families),
-		Eligible: v(r.Eligible), EligibleNotOpenToService: v(r.EligibleNotOpenToService), ReviewPairs: v(r.ReviewPairs), Changed: v(r.Changed)}
+	return &familypathv1.RunCounts{
+		Records:    v(r.Records),
+		People:     v(r.People),
+		Households: v(r.Households),
+		Families:   v(r.Families),
+		Eligible: v(
+			r.Eligible,
+		),
+		EligibleNotOpenToService: v(r.EligibleNotOpenToService),
+		ReviewPairs:              v(r.ReviewPairs),
+		Changed:                  v(r.Changed),
+	}
 }
 
 // rekeyDecisions keeps, under the active key, the decisions made under another key of the ring

@@ -28,7 +28,12 @@ type Held struct {
 // gives such households the surviving or known family's id. A person an earlier run already
 // placed in a family keeps that family: a family found before it was imported is a suspected
 // duplicate, recorded for people to decide (and merge), never merged here.
-func (held *Held) previous(prior *earlier, households []matching.Household, people []string, rec []matching.Recognition) (map[string]string, map[string]int) {
+func (held *Held) previous(
+	prior *earlier,
+	households []matching.Household,
+	people []string,
+	rec []matching.Recognition,
+) (map[string]string, map[string]int) {
 	if len(rec) == 0 && len(held.Merged) == 0 {
 		return prior.families, prior.sizes
 	}
@@ -76,7 +81,13 @@ func (held *Held) survivor(f string) string {
 // family the run gave each, the known family, how many people matched, and whether that was
 // certain (the household took the known family's id unless an earlier run had placed its
 // people) or only suspected.
-func keepRecognitions(ctx context.Context, tx pgx.Tx, run uuid.UUID, res *matching.Result, rec []matching.Recognition) error {
+func keepRecognitions(
+	ctx context.Context,
+	tx pgx.Tx,
+	run uuid.UUID,
+	res *matching.Result,
+	rec []matching.Recognition,
+) error {
 	rows := make([][]any, 0, len(rec))
 	for _, r := range rec {
 		rows = append(rows, []any{run, res.FamilyIDs[r.Household], r.FamilyID, r.Matched, r.Partial, r.Certain})
@@ -112,7 +123,10 @@ func HeldByCase(c *upstream.Service) func(ctx context.Context, planID string) (*
 		for i, f := range body.Families {
 			held.Known[i].FamilyID = f.FamilyID
 			for _, m := range f.Members {
-				held.Known[i].Members = append(held.Known[i].Members, linkage.Prepare(m.GivenName, m.FamilyName, m.BirthDate, "", m.Postcode))
+				held.Known[i].Members = append(
+					held.Known[i].Members,
+					linkage.Prepare(m.GivenName, m.FamilyName, m.BirthDate, "", m.Postcode),
+				)
 			}
 		}
 		for _, m := range body.Merges {

@@ -71,7 +71,13 @@ const pairColumns = "run_id, rank, pair_key, upload_a, row_a, upload_b, row_b, p
 // with its latest decision.
 func (r Review) Queue(ctx context.Context, run uuid.UUID, after, limit int) ([]Pair, error) {
 	var out []Pair
-	err := r.DB.WithContext(ctx).Select(pairColumns).Where("run_id = ? AND rank > ?", run, after).Order("rank").Limit(limit + 1).Find(&out).Error
+	err := r.DB.WithContext(ctx).
+		Select(pairColumns).
+		Where("run_id = ? AND rank > ?", run, after).
+		Order("rank").
+		Limit(limit + 1).
+		Find(&out).
+		Error
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
@@ -155,15 +161,27 @@ func pairBody(p *Pair) PairBody {
 		}
 		return r
 	}
-	b := PairBody{Rank: p.Rank, Value: p.Value, Probability: p.Probability, Weight: p.Weight, Levels: map[string]string{},
-		A: ref(p.UploadA, p.RowA, p.PersonA, p.FamilyA), B: ref(p.UploadB, p.RowB, p.PersonB, p.FamilyB)}
+	b := PairBody{
+		Rank:        p.Rank,
+		Value:       p.Value,
+		Probability: p.Probability,
+		Weight:      p.Weight,
+		Levels:      map[string]string{},
+		A:           ref(p.UploadA, p.RowA, p.PersonA, p.FamilyA),
+		B:           ref(p.UploadB, p.RowB, p.PersonB, p.FamilyB),
+	}
 	for f, l := range p.Levels {
 		if f < len(fieldNames) && int(l) < len(levelNames) && l >= 0 {
 			b.Levels[fieldNames[f]] = levelNames[l]
 		}
 	}
 	if d := p.Decision; d != nil {
-		b.Decision = &DecisionBody{Decision: decisionName(d.SamePerson), Reason: d.Reason, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt.UTC()}
+		b.Decision = &DecisionBody{
+			Decision:  decisionName(d.SamePerson),
+			Reason:    d.Reason,
+			DecidedBy: d.DecidedBy,
+			DecidedAt: d.DecidedAt.UTC(),
+		}
 	}
 	return b
 }
@@ -251,7 +269,13 @@ func (a *API) pair(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !a.Guard.Record(c, string(policy.ReviewDecide), "review_pair", p.RunID.String()+"/"+strconv.Itoa(p.Rank), "reviewer reads a pair to decide it") {
+	if !a.Guard.Record(
+		c,
+		string(policy.ReviewDecide),
+		"review_pair",
+		p.RunID.String()+"/"+strconv.Itoa(p.Rank),
+		"reviewer reads a pair to decide it",
+	) {
 		return
 	}
 	var recs [2]RecordBody
@@ -266,8 +290,20 @@ func (a *API) pair(c *gin.Context) {
 			httpapi.NotFound(c, "The pair's record (its upload may have been removed)")
 			return
 		}
-		recs[i] = RecordBody{Feed: feed, Row: r.Row, Identifier: r.SourceID, Forename: r.Forename, Surname: r.Surname, DOB: r.DOB,
-			Sex: r.Sex, AddressLine1: r.AddressLine1, AddressLine2: r.AddressLine2, Town: r.Town, Postcode: r.Postcode, EventType: r.EventType}
+		recs[i] = RecordBody{
+			Feed:         feed,
+			Row:          r.Row,
+			Identifier:   r.SourceID,
+			Forename:     r.Forename,
+			Surname:      r.Surname,
+			DOB:          r.DOB,
+			Sex:          r.Sex,
+			AddressLine1: r.AddressLine1,
+			AddressLine2: r.AddressLine2,
+			Town:         r.Town,
+			Postcode:     r.Postcode,
+			EventType:    r.EventType,
+		}
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, struct {
@@ -279,7 +315,7 @@ func (a *API) pair(c *gin.Context) {
 // DecisionRequest is a reviewer's decision about a pair.
 type DecisionRequest struct {
 	Decision string `json:"decision" validate:"required,oneof=same different"`
-	Reason   string `json:"reason" validate:"max=500"`
+	Reason   string `json:"reason"   validate:"max=500"`
 }
 
 // decide keeps a reviewer's decision: it wins over any score in every later run. The same
@@ -293,7 +329,13 @@ func (a *API) decide(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
-	if !a.Guard.Record(c, string(policy.ReviewDecide), "review_pair", p.RunID.String()+"/"+strconv.Itoa(p.Rank), "reviewer decides "+req.Decision) {
+	if !a.Guard.Record(
+		c,
+		string(policy.ReviewDecide),
+		"review_pair",
+		p.RunID.String()+"/"+strconv.Itoa(p.Rank),
+		"reviewer decides "+req.Decision,
+	) {
 		return
 	}
 	d, fresh, err := a.Review.Decide(c, p, req.Decision == "same", req.Reason, httpapi.Principal(c).Subject)

@@ -103,10 +103,16 @@ func (s Store) List(ctx context.Context, after *Position, limit int) ([]Run, err
 }
 
 // Finish records the fan-out's counts and completes the run (once).
-func (s Store) Finish(ctx context.Context, id uuid.UUID, started, signalled, unchanged, closed int64, at time.Time) error {
+func (s Store) Finish(
+	ctx context.Context,
+	id uuid.UUID,
+	started, signalled, unchanged, closed int64,
+	at time.Time,
+) error {
 	return s.DB.WithContext(ctx).Model(&Run{}).Where("id = ? AND status = ?", id, StatusLinked).
 		Updates(map[string]any{"status": StatusCompleted, "started": started, "signalled": signalled, "unchanged": unchanged,
-			"closed": closed, "finished_at": at}).Error
+			"closed": closed, "finished_at": at}).
+		Error
 }
 
 // Family is a run's family as judged, with what the fan-out did for it.
@@ -142,7 +148,13 @@ type FamilyFilter struct {
 }
 
 // Families returns up to limit+1 of a run's families after a family id, in id order.
-func (s Store) Families(ctx context.Context, run uuid.UUID, f FamilyFilter, after *uuid.UUID, limit int) ([]Family, error) {
+func (s Store) Families(
+	ctx context.Context,
+	run uuid.UUID,
+	f FamilyFilter,
+	after *uuid.UUID,
+	limit int,
+) ([]Family, error) {
 	q := s.DB.WithContext(ctx).Where("run_id = ?", run).Order("family_id").Limit(limit + 1)
 	if f.Eligible != nil {
 		q = q.Where("eligible = ?", *f.Eligible)
@@ -180,24 +192,31 @@ func (s Store) FamilyChanges(ctx context.Context, run uuid.UUID, offset, limit i
 // before, certain ones first, a page of limit from offset.
 func (s Store) Recognitions(ctx context.Context, run uuid.UUID, offset, limit int) ([]RecognitionBody, error) {
 	var rows []RecognitionBody
-	err := s.DB.WithContext(ctx).Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family
-		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run, offset, limit).Scan(&rows).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT family_id::text, known_family_id::text, matched, partial, certain, family_id = known_family_id AS same_family
+		FROM identification.run_recognitions WHERE run_id = ? ORDER BY certain DESC, family_id OFFSET ? LIMIT ?`, run, offset, limit).
+		Scan(&rows).
+		Error
 	return rows, err
 }
 
 // PeopleKnownBy are the people whose records runs kept under any of the pseudonyms.
 func (s Store) PeopleKnownBy(ctx context.Context, pseudonyms [][]byte) ([]string, error) {
 	var ids []string
-	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT person_id::text FROM identification.person_keys WHERE pseudonym IN ? ORDER BY 1`, pseudonyms).
-		Scan(&ids).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT DISTINCT person_id::text FROM identification.person_keys WHERE pseudonym IN ? ORDER BY 1`, pseudonyms).
+		Scan(&ids).
+		Error
 	return ids, err
 }
 
 // FamiliesOf are the families any run found the people in.
 func (s Store) FamiliesOf(ctx context.Context, people []string) ([]string, error) {
 	var ids []string
-	err := s.DB.WithContext(ctx).Raw(`SELECT DISTINCT family_id::text FROM identification.family_members WHERE person_id::text IN ? ORDER BY 1`, people).
-		Scan(&ids).Error
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT DISTINCT family_id::text FROM identification.family_members WHERE person_id::text IN ? ORDER BY 1`, people).
+		Scan(&ids).
+		Error
 	return ids, err
 }
 
@@ -205,8 +224,10 @@ func (s Store) FamiliesOf(ctx context.Context, people []string) ([]string, error
 // rows of a subject access export.
 func (s Store) LinksOf(ctx context.Context, places [][]any) ([]map[string]any, error) {
 	var links []map[string]any
-	err := s.DB.WithContext(ctx).Raw(`SELECT run_id::text, upload_a::text, row_a, upload_b::text, row_b, weight, levels::int[] AS levels, linked_by
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT run_id::text, upload_a::text, row_a, upload_b::text, row_b, weight, levels::int[] AS levels, linked_by
 		FROM identification.run_links WHERE (upload_a::text, row_a) IN ? OR (upload_b::text, row_b) IN ? ORDER BY run_id, upload_a, row_a, upload_b, row_b`, places, places).
-		Scan(&links).Error
+		Scan(&links).
+		Error
 	return links, err
 }

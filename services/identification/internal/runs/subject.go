@@ -24,7 +24,10 @@ type Subject struct {
 
 // Find adds what it finds to the request's subject and export.
 func (f Subject) Find(ctx context.Context, s *subjectaccess.Subject, e *subjectaccess.Export) error {
-	rows, err := f.Extracts.SubjectAccess(ctx, ingest.SubjectQuery{SourceID: s.SourceID, Surname: s.Surname, DOB: s.DOB})
+	rows, err := f.Extracts.SubjectAccess(
+		ctx,
+		ingest.SubjectQuery{SourceID: s.SourceID, Surname: s.Surname, DOB: s.DOB},
+	)
 	if err != nil {
 		return err
 	}

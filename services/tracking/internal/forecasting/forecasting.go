@@ -59,7 +59,10 @@ func (s Store) Families(ctx context.Context, planID string) ([]forecast.Family, 
 	}
 	history := map[string][]forecast.Transition{}
 	for _, m := range moves {
-		history[m.FamilyID] = append(history[m.FamilyID], forecast.Transition{Problem: m.Problem, To: m.ToStatus, At: m.At})
+		history[m.FamilyID] = append(
+			history[m.FamilyID],
+			forecast.Transition{Problem: m.Problem, To: m.ToStatus, At: m.At},
+		)
 	}
 	families := make([]forecast.Family, 0, len(rows))
 	versions := map[string]bool{}
@@ -108,13 +111,13 @@ type Snapshot struct {
 	MadeAt        time.Time          `json:"made_at"`
 	ModelVersion  string             `json:"model_version"`
 	EngineVersion string             `json:"engine_version"`
-	PlanVersions  db.TextArray       `json:"plan_versions" gorm:"type:text[]"`
+	PlanVersions  db.TextArray       `json:"plan_versions"  gorm:"type:text[]"`
 	Families      int                `json:"families"`
 	Draws         int                `json:"draws"`
 	Seed          int64              `json:"seed"`
 	RequestedBy   string             `json:"requested_by"`
-	Forecast      *forecast.Forecast `json:"forecast" gorm:"-"`
-	Body          string             `json:"-" gorm:"column:forecast"`
+	Forecast      *forecast.Forecast `json:"forecast"       gorm:"-"`
+	Body          string             `json:"-"              gorm:"column:forecast"`
 }
 
 const snapshotColumns = `id::text AS id, plan_id, as_of, made_at, model_version, engine_version, plan_versions, families, draws, seed, requested_by, forecast::text AS forecast`
@@ -148,7 +151,12 @@ func (s *Snapshot) decode() error {
 
 // Before is the plan's latest snapshot made for a moment before t; nil when none.
 func (s Store) Before(ctx context.Context, planID string, t time.Time) (*Snapshot, error) {
-	return first(s.DB.WithContext(ctx).Table("tracking.forecasts").Select(snapshotColumns).Where("plan_id = ? AND as_of < ?", planID, t))
+	return first(
+		s.DB.WithContext(ctx).
+			Table("tracking.forecasts").
+			Select(snapshotColumns).
+			Where("plan_id = ? AND as_of < ?", planID, t),
+	)
 }
 
 // History is the plan's snapshots, newest first, each with its forecast.
@@ -182,7 +190,13 @@ func Seed(planID string, asOf time.Time) uint64 {
 
 // Make forecasts plan planID at asOf and keeps the snapshot under an id derived from
 // requestedBy, so that a retry keeps one snapshot, not two.
-func (m Maker) Make(ctx context.Context, planID string, draws int, requestedBy string, asOf time.Time) (*Snapshot, error) {
+func (m Maker) Make(
+	ctx context.Context,
+	planID string,
+	draws int,
+	requestedBy string,
+	asOf time.Time,
+) (*Snapshot, error) {
 	p, ok := m.Plans.Latest(planID)
 	if !ok {
 		return nil, ErrUnknownPlan
@@ -226,7 +240,10 @@ var ErrUnknownPlan = errors.New("no published plan has the id")
 
 // MakeForecast is the activity: forecast the plan now, keep the snapshot, answer it. The
 // snapshot's id derives from the workflow run, so a retried activity keeps one.
-func (m Maker) MakeForecast(ctx context.Context, r *familypathv1.MakeForecastRequest) (*familypathv1.ForecastSnapshot, error) {
+func (m Maker) MakeForecast(
+	ctx context.Context,
+	r *familypathv1.MakeForecastRequest,
+) (*familypathv1.ForecastSnapshot, error) {
 	by := r.GetRequestedBy()
 	if activity.IsActivity(ctx) {
 		info := activity.GetInfo(ctx)
@@ -242,5 +259,10 @@ func (m Maker) MakeForecast(ctx context.Context, r *familypathv1.MakeForecastReq
 	if err != nil {
 		return nil, err
 	}
-	return &familypathv1.ForecastSnapshot{Id: s.ID, PlanId: s.PlanID, AsOf: timestamppb.New(s.AsOf), ForecastJson: []byte(s.Body)}, nil
+	return &familypathv1.ForecastSnapshot{
+		Id:           s.ID,
+		PlanId:       s.PlanID,
+		AsOf:         timestamppb.New(s.AsOf),
+		ForecastJson: []byte(s.Body),
+	}, nil
 }

@@ -22,7 +22,13 @@ const ForecastAt = 6 // 06:00 Europe/London
 // a new deployment has a forecast. A schedule that exists is left as it is (`tracking
 // schedule-forecasts` runs at every deploy); a plan whose programme has ended is reported, not
 // scheduled.
-func ScheduleForecasts(ctx context.Context, c client.Client, p *outcomes.Plan, dayOfMonth int, now time.Time) (temporalx.ScheduleReport, error) {
+func ScheduleForecasts(
+	ctx context.Context,
+	c client.Client,
+	p *outcomes.Plan,
+	dayOfMonth int,
+	now time.Time,
+) (temporalx.ScheduleReport, error) {
 	var rep temporalx.ScheduleReport
 	id := contract.ForecastWorkflowID(p.ID)
 	if !now.Before(p.EffectiveTo.Time) {
@@ -31,11 +37,19 @@ func ScheduleForecasts(ctx context.Context, c client.Client, p *outcomes.Plan, d
 	}
 	return rep, rep.Ensure(ctx, c, client.ScheduleOptions{
 		ID: id,
-		Spec: client.ScheduleSpec{TimeZoneName: "Europe/London", EndAt: p.EffectiveTo.Time, Calendars: []client.ScheduleCalendarSpec{{
-			DayOfMonth: []client.ScheduleRange{{Start: dayOfMonth}}, Hour: []client.ScheduleRange{{Start: ForecastAt}},
-			Month: []client.ScheduleRange{{Start: 1, End: 12}}, Year: []client.ScheduleRange{{Start: now.Year(), End: p.EffectiveTo.Time.Year()}},
-			Comment: "monthly results forecast",
-		}}},
+		Spec: client.ScheduleSpec{
+			TimeZoneName: "Europe/London",
+			EndAt:        p.EffectiveTo.Time,
+			Calendars: []client.ScheduleCalendarSpec{{
+				DayOfMonth: []client.ScheduleRange{
+					{Start: dayOfMonth},
+				}, Hour: []client.ScheduleRange{{Start: ForecastAt}},
+				Month: []client.ScheduleRange{
+					{Start: 1, End: 12},
+				}, Year: []client.ScheduleRange{{Start: now.Year(), End: p.EffectiveTo.Time.Year()}},
+				Comment: "monthly results forecast",
+			}},
+		},
 		Action: &client.ScheduleWorkflowAction{
 			ID: id, Workflow: contract.WorkflowForecast, TaskQueue: contract.QueueFamilyLifecycle,
 			StaticSummary: "results forecast of " + p.ID,

@@ -25,7 +25,9 @@ func TestForecastsAreScheduledMonthlyWhileTheProgrammeRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := ps.Latest("lancashire-phase2")
-	if rep, err := ScheduleForecasts(ctx, c, p, 5, p.EffectiveTo.Time.Add(time.Hour)); err != nil || len(rep.Closed) != 1 || len(rep.Created) != 0 {
+	if rep, err := ScheduleForecasts(ctx, c, p, 5, p.EffectiveTo.Time.Add(time.Hour)); err != nil ||
+		len(rep.Closed) != 1 ||
+		len(rep.Created) != 0 {
 		t.Fatalf("an ended programme: %+v %v", rep, err)
 	}
 	// A copy of the plan under an id of this test's own, so that runs of the suite do not meet.
@@ -43,10 +45,12 @@ func TestForecastsAreScheduledMonthlyWhileTheProgrammeRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := desc.Schedule.Spec.Calendars[0]
-	if cal.DayOfMonth[0].Start != 5 || cal.Hour[0].Start != ForecastAt || !desc.Schedule.Spec.EndAt.Equal(p.EffectiveTo.Time) {
+	if cal.DayOfMonth[0].Start != 5 || cal.Hour[0].Start != ForecastAt ||
+		!desc.Schedule.Spec.EndAt.Equal(p.EffectiveTo.Time) {
 		t.Errorf("schedule %+v", desc.Schedule.Spec)
 	}
-	if a := desc.Schedule.Action.(*client.ScheduleWorkflowAction); a.Workflow != contract.WorkflowForecast || a.TaskQueue != contract.QueueFamilyLifecycle {
+	if a := desc.Schedule.Action.(*client.ScheduleWorkflowAction); a.Workflow != contract.WorkflowForecast ||
+		a.TaskQueue != contract.QueueFamilyLifecycle {
 		t.Errorf("action %+v", a)
 	}
 	again, err := ScheduleForecasts(ctx, c, &own, 5, now)

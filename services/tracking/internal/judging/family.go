@@ -31,10 +31,17 @@ type Judge struct {
 // is kept in tracking's read model for reports. Evidence that cannot be found, or a plan
 // version this deployment does not have, are not retried: the workflow shows the failure to
 // operators (docs/runbook.md).
-func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyRequest) (*familypathv1.FamilyJudgement, error) {
+func (j Judge) JudgeFamily(
+	ctx context.Context,
+	r *familypathv1.JudgeFamilyRequest,
+) (*familypathv1.FamilyJudgement, error) {
 	p, ok := j.Plans.ByKey(r.GetPlanVersion())
 	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError("plan version "+r.GetPlanVersion()+" is not loaded", "PlanVersionMissing", nil)
+		return nil, temporal.NewNonRetryableApplicationError(
+			"plan version "+r.GetPlanVersion()+" is not loaded",
+			"PlanVersionMissing",
+			nil,
+		)
 	}
 	if r.GetAttachedAt() == nil || r.GetAt() == nil {
 		return nil, temporal.NewNonRetryableApplicationError("attached_at and at are required", "InvalidArgument", nil)
@@ -45,20 +52,32 @@ func (j Judge) JudgeFamily(ctx context.Context, r *familypathv1.JudgeFamilyReque
 	if id := r.GetEvidenceSnapshotId(); id != "" {
 		err := j.Identification.GetJSON(ctx, snapshotPath+id, &ev)
 		if errors.Is(err, upstream.ErrNotFound) {
-			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot "+id+" not found", "EvidenceNotFound", nil)
+			return nil, temporal.NewNonRetryableApplicationError(
+				"evidence snapshot "+id+" not found",
+				"EvidenceNotFound",
+				nil,
+			)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if ev.ID != r.GetFamilyId() {
-			return nil, temporal.NewNonRetryableApplicationError("evidence snapshot belongs to another family", "InvalidArgument", nil)
+			return nil, temporal.NewNonRetryableApplicationError(
+				"evidence snapshot belongs to another family",
+				"InvalidArgument",
+				nil,
+			)
 		}
 	}
-	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &cased); err != nil && !errors.Is(err, upstream.ErrNotFound) {
+	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &cased); err != nil &&
+		!errors.Is(err, upstream.ErrNotFound) {
 		return nil, err // no case: no caseworkers' evidence
 	}
 	f := outcomes.Merge(ev, cased)
-	f.ID, f.Attachment = r.GetFamilyId(), outcomes.Attached(outcomes.Moment{Time: r.GetAttachedAt().AsTime()}, r.GetBaselineProblems())
+	f.ID, f.Attachment = r.GetFamilyId(), outcomes.Attached(
+		outcomes.Moment{Time: r.GetAttachedAt().AsTime()},
+		r.GetBaselineProblems(),
+	)
 	at := r.GetAt().AsTime()
 	judged := outcomes.Evaluate(p, &f, outcomes.Moment{Time: at})
 	out := Translate(judged, at)
@@ -93,8 +112,14 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 		}
 	}
 	for _, ps := range j.Problems {
-		pj := &familypathv1.ProblemJudgement{Code: ps.Code, Status: statusOf[ps.Status], ClockStart: stamp(ps.ClockStart), SustainedAt: stamp(ps.SustainedAt),
-			Waiting: ps.Waiting, Awaiting: awaitingWords(ps.Awaiting)}
+		pj := &familypathv1.ProblemJudgement{
+			Code:        ps.Code,
+			Status:      statusOf[ps.Status],
+			ClockStart:  stamp(ps.ClockStart),
+			SustainedAt: stamp(ps.SustainedAt),
+			Waiting:     ps.Waiting,
+			Awaiting:    awaitingWords(ps.Awaiting),
+		}
 		out.Problems = append(out.Problems, pj)
 		if ps.Status != outcomes.Sustained && len(ps.Awaiting) == 0 {
 			consider(ps.SustainedAt)

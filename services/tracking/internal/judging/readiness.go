@@ -31,7 +31,10 @@ type Activities struct{ Plans *outcomes.Plans }
 // family plan and a lead professional, while the programme runs (its last claim window has not
 // closed at the request's time); otherwise exactly which are missing. The baseline is the
 // evidenced problems.
-func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadinessRequest) (*familypathv1.Readiness, error) {
+func (a Activities) JudgeReadiness(
+	_ context.Context,
+	r *familypathv1.JudgeReadinessRequest,
+) (*familypathv1.Readiness, error) {
 	p, ok := a.Plans.Latest(r.GetPlanId())
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError("no published plan "+r.GetPlanId(), "InvalidArgument", nil)
@@ -62,5 +65,10 @@ func (a Activities) JudgeReadiness(_ context.Context, r *familypathv1.JudgeReadi
 	if len(missing) > 0 {
 		return &familypathv1.Readiness{Missing: missing}, nil
 	}
-	return &familypathv1.Readiness{Ready: true, BaselineProblems: codes, PlanVersion: p.Key(), ProgrammeEndsAt: ends}, nil
+	return &familypathv1.Readiness{
+		Ready:            true,
+		BaselineProblems: codes,
+		PlanVersion:      p.Key(),
+		ProgrammeEndsAt:  ends,
+	}, nil
 }

@@ -37,8 +37,13 @@ func timeOf(ts *timestamppb.Timestamp) *time.Time {
 
 // Save keeps the judgement unless a judgement of a later moment is already kept (activity
 // retries and replays may arrive out of order).
-func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyRequest, j *familypathv1.FamilyJudgement, ceProjected *time.Time,
-	coverage outcomes.Coverage) error {
+func (s StatusStore) Save(
+	ctx context.Context,
+	r *familypathv1.JudgeFamilyRequest,
+	j *familypathv1.FamilyJudgement,
+	ceProjected *time.Time,
+	coverage outcomes.Coverage,
+) error {
 	problems := make([]problemRow, 0, len(j.GetProblems()))
 	outstanding := 0
 	for _, p := range j.GetProblems() {
@@ -46,7 +51,9 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 			outstanding++
 		}
 		problems = append(problems, problemRow{Code: p.GetCode(), Status: p.GetStatus().String(),
-			ClockStart: timeOf(p.GetClockStart()), SustainedAt: timeOf(p.GetSustainedAt()), Waiting: p.GetWaiting(), Awaiting: p.GetAwaiting()})
+			ClockStart: timeOf(
+				p.GetClockStart(),
+			), SustainedAt: timeOf(p.GetSustainedAt()), Waiting: p.GetWaiting(), Awaiting: p.GetAwaiting()})
 	}
 	pj, err := json.Marshal(problems)
 	if err != nil {
@@ -97,7 +104,8 @@ func (s StatusStore) Save(ctx context.Context, r *familypathv1.JudgeFamilyReques
 				return err
 			}
 		}
-		return tx.Exec(`
+		return tx.Exec(
+			`
 INSERT INTO tracking.family_status (family_id, plan_version, attached_at, baseline, evidence_snapshot_id, judged_for, judged_at,
     result_route, achieved_at, earliest_claim_at, review_at, outstanding, blocking, flags, problems, ce_projected_at, engine_version, coverage)
 VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -108,10 +116,26 @@ ON CONFLICT (family_id) DO UPDATE SET plan_version = EXCLUDED.plan_version, atta
     blocking = EXCLUDED.blocking, flags = EXCLUDED.flags, problems = EXCLUDED.problems, ce_projected_at = EXCLUDED.ce_projected_at,
     engine_version = EXCLUDED.engine_version, coverage = EXCLUDED.coverage
 WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
-			r.GetFamilyId(), r.GetPlanVersion(), r.GetAttachedAt().AsTime(), db.TextArray(r.GetBaselineProblems()), snapshot,
-			r.GetAt().AsTime(), route, timeOf(j.GetAchievedAt()), timeOf(j.GetEarliestClaimAt()),
-			timeOf(j.GetReviewAt()), outstanding, db.TextArray(nonNil(j.GetBlocking())), db.TextArray(nonNil(j.GetFlags())), string(pj), ceProjected,
-			j.GetEngineVersion(), string(cj)).Error
+			r.GetFamilyId(),
+			r.GetPlanVersion(),
+			r.GetAttachedAt().AsTime(),
+			db.TextArray(r.GetBaselineProblems()),
+			snapshot,
+			r.GetAt().AsTime(),
+			route,
+			timeOf(j.GetAchievedAt()),
+			timeOf(j.GetEarliestClaimAt()),
+			timeOf(
+				j.GetReviewAt(),
+			),
+			outstanding,
+			db.TextArray(nonNil(j.GetBlocking())),
+			db.TextArray(nonNil(j.GetFlags())),
+			string(pj),
+			ceProjected,
+			j.GetEngineVersion(),
+			string(cj),
+		).Error
 	})
 }
 

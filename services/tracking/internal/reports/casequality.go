@@ -31,7 +31,12 @@ func caseQuality(ctx context.Context, caseURL, authorization string) (weeks int,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(caseURL, "/")+"/v1/reports/data-quality", nil)
+	req, err := http.NewRequestWithContext(
+		ctx,
+		http.MethodGet,
+		strings.TrimSuffix(caseURL, "/")+"/v1/reports/data-quality",
+		nil,
+	)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -35,16 +35,56 @@ func (a *API) forecastReport(c *gin.Context) {
 		"results_p10", "results_p50", "results_p90", "results_income_p10_pence", "results_income_p50_pence", "results_income_p90_pence", "profile", "chance_of_profile"}}
 	asOf := f.AsOf.UTC().Format("2006-01-02")
 	row := func(kind, id, year, past, achieved string, b forecast.Band, m forecast.Pence, profile, chance string) {
-		t.rows = append(t.rows, []string{asOf, kind, id, year, past, achieved, strconv.Itoa(b.P10), strconv.Itoa(b.P50), strconv.Itoa(b.P90),
-			strconv.FormatInt(m.P10, 10), strconv.FormatInt(m.P50, 10), strconv.FormatInt(m.P90, 10), profile, chance})
+		t.rows = append(
+			t.rows,
+			[]string{
+				asOf,
+				kind,
+				id,
+				year,
+				past,
+				achieved,
+				strconv.Itoa(b.P10),
+				strconv.Itoa(b.P50),
+				strconv.Itoa(b.P90),
+				strconv.FormatInt(
+					m.P10,
+					10,
+				),
+				strconv.FormatInt(m.P50, 10),
+				strconv.FormatInt(m.P90, 10),
+				profile,
+				chance,
+			},
+		)
 	}
 	for _, w := range f.Windows {
 		row("window", w.ID, w.Year, strconv.FormatBool(w.Past), "", w.Results, w.Income, "", "")
 	}
 	for _, y := range f.Years {
-		row("year", y.Year, y.Year, "", strconv.Itoa(y.Achieved), y.Results, y.Income, strconv.Itoa(y.ResultsProfile), strconv.FormatFloat(y.ChanceOfProfile, 'f', 3, 64))
+		row(
+			"year",
+			y.Year,
+			y.Year,
+			"",
+			strconv.Itoa(y.Achieved),
+			y.Results,
+			y.Income,
+			strconv.Itoa(y.ResultsProfile),
+			strconv.FormatFloat(y.ChanceOfProfile, 'f', 3, 64),
+		)
 	}
-	row("total", "", "", "", "", f.Total.Results, f.Total.Income, strconv.Itoa(f.Total.ProfileResults), strconv.FormatFloat(f.Total.ChanceOfProfile, 'f', 3, 64))
+	row(
+		"total",
+		"",
+		"",
+		"",
+		"",
+		f.Total.Results,
+		f.Total.Income,
+		strconv.Itoa(f.Total.ProfileResults),
+		strconv.FormatFloat(f.Total.ChanceOfProfile, 'f', 3, 64),
+	)
 	a.answer(c, t)
 }
 
@@ -63,9 +103,19 @@ func (a *API) forecastHistory(c *gin.Context) {
 		"results_p10", "results_p50", "results_p90", "budget_results", "chance_of_budget", "profile_results", "chance_of_profile"}}
 	for _, s := range snaps {
 		tot := s.Forecast.Total
-		t.rows = append(t.rows, []string{s.ID, s.AsOf.UTC().Format("2006-01-02"), s.ModelVersion, strconv.Itoa(s.Families),
-			strconv.Itoa(tot.Results.P10), strconv.Itoa(tot.Results.P50), strconv.Itoa(tot.Results.P90), strconv.Itoa(tot.BudgetResults),
-			strconv.FormatFloat(tot.ChanceOfBudget, 'f', 3, 64), strconv.Itoa(tot.ProfileResults), strconv.FormatFloat(tot.ChanceOfProfile, 'f', 3, 64)})
+		t.rows = append(
+			t.rows,
+			[]string{s.ID, s.AsOf.UTC().Format("2006-01-02"), s.ModelVersion, strconv.Itoa(s.Families),
+				strconv.Itoa(
+					tot.Results.P10,
+				), strconv.Itoa(tot.Results.P50), strconv.Itoa(tot.Results.P90), strconv.Itoa(tot.BudgetResults),
+				strconv.FormatFloat(
+					tot.ChanceOfBudget,
+					'f',
+					3,
+					64,
+				), strconv.Itoa(tot.ProfileResults), strconv.FormatFloat(tot.ChanceOfProfile, 'f', 3, 64)},
+		)
 	}
 	a.answer(c, t)
 }

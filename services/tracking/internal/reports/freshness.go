@@ -32,7 +32,10 @@ func (a *API) freshness(c *gin.Context) {
 	if d := c.Query("days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 365 {
-			httpapi.Invalid(c, httpapi.FieldError{Field: "days", Message: "must be a whole number of days from 1 to 365"})
+			httpapi.Invalid(
+				c,
+				httpapi.FieldError{Field: "days", Message: "must be a whole number of days from 1 to 365"},
+			)
 			return
 		}
 		days = n
@@ -58,9 +61,22 @@ func (a *API) freshness(c *gin.Context) {
 		a.answer(c, t)
 		return
 	}
-	t := table{name: "stale-evidence", header: []string{"check", "family_id", "plan_version", "judged_for", "extracts_through", "newest_extracts_through"}}
+	t := table{
+		name: "stale-evidence",
+		header: []string{
+			"check",
+			"family_id",
+			"plan_version",
+			"judged_for",
+			"extracts_through",
+			"newest_extracts_through",
+		},
+	}
 	for _, r := range rows {
-		t.rows = append(t.rows, []string{r.CheckName, r.FamilyID, r.PlanVersion, day(&r.JudgedFor), day(r.Latest), day(r.Newest)})
+		t.rows = append(
+			t.rows,
+			[]string{r.CheckName, r.FamilyID, r.PlanVersion, day(&r.JudgedFor), day(r.Latest), day(r.Newest)},
+		)
 	}
 	a.answer(c, t)
 }

@@ -76,7 +76,11 @@ func (a *API) pack(c *gin.Context) {
 			notRefreshed++
 		}
 	}
-	add("data quality", "attached families whose evidence no extract has refreshed for "+strconv.Itoa(DefaultStaleDays)+" days (now)", notRefreshed)
+	add(
+		"data quality",
+		"attached families whose evidence no extract has refreshed for "+strconv.Itoa(DefaultStaleDays)+" days (now)",
+		notRefreshed,
+	)
 	add("data quality", "attached families no extract covers (now)", len(stale)-notRefreshed)
 	// The case records' checks, as the reader may see them. A pack is still answered when the
 	// case service does not answer or does not show the reader its records, and says so.
@@ -87,7 +91,11 @@ func (a *API) pack(c *gin.Context) {
 		add("data quality", "case records' checks: not shown to your role", 0)
 	case err != nil:
 		a.Log.ErrorContext(c, "management pack: case data-quality report", "error", err.Error())
-		add("data quality", "case records' checks: not available (the case service did not answer; ask for the pack again)", 0)
+		add(
+			"data quality",
+			"case records' checks: not available (the case service did not answer; ask for the pack again)",
+			0,
+		)
 	default:
 		for _, k := range caseChecks {
 			words := k.words

@@ -161,8 +161,13 @@ func (a *API) projection(c *gin.Context) {
 		return
 	}
 	if !perFamily {
-		a.counted(c, "claim-projection", []string{"plan_version", "outstanding_problems", "result_route", "earliest_claim_month", "families"},
-			`plan_version, outstanding::text, coalesce(result_route, ''), coalesce(to_char(coalesce(achieved_at, earliest_claim_at), 'YYYY-MM'), '')`, "")
+		a.counted(
+			c,
+			"claim-projection",
+			[]string{"plan_version", "outstanding_problems", "result_route", "earliest_claim_month", "families"},
+			`plan_version, outstanding::text, coalesce(result_route, ''), coalesce(to_char(coalesce(achieved_at, earliest_claim_at), 'YYYY-MM'), '')`,
+			"",
+		)
 		return
 	}
 	rows, err := a.store().Projection(c, c.Query("plan"))
@@ -170,14 +175,37 @@ func (a *API) projection(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	t := table{name: "claim-projection", header: []string{"family_id", "plan_version", "attached_at", "outstanding_problems", "result_route", "achieved_at", "earliest_claim_at", "blocking"}}
+	t := table{
+		name: "claim-projection",
+		header: []string{
+			"family_id",
+			"plan_version",
+			"attached_at",
+			"outstanding_problems",
+			"result_route",
+			"achieved_at",
+			"earliest_claim_at",
+			"blocking",
+		},
+	}
 	for _, r := range rows {
 		route := ""
 		if r.ResultRoute != nil {
 			route = *r.ResultRoute
 		}
-		t.rows = append(t.rows, []string{r.FamilyID, r.PlanVersion, day(&r.AttachedAt), strconv.Itoa(r.Outstanding), route, day(r.AchievedAt), day(r.EarliestClaimAt),
-			strings.Join(r.Blocking, " ")})
+		t.rows = append(
+			t.rows,
+			[]string{
+				r.FamilyID,
+				r.PlanVersion,
+				day(&r.AttachedAt),
+				strconv.Itoa(r.Outstanding),
+				route,
+				day(r.AchievedAt),
+				day(r.EarliestClaimAt),
+				strings.Join(r.Blocking, " "),
+			},
+		)
 	}
 	a.answer(c, t)
 }
@@ -224,9 +252,13 @@ func (a *API) employment(c *gin.Context) {
 		return
 	}
 	if !perFamily {
-		a.counted(c, "continuous-employment", []string{"plan_version", "status", "families"},
+		a.counted(
+			c,
+			"continuous-employment",
+			[]string{"plan_version", "status", "families"},
 			`plan_version, CASE WHEN '`+flagPossibleUCMove+`' = ANY(flags) THEN 'KEPT_OUT_UNTIL_WORK_EVIDENCED' WHEN result_route IS NOT NULL THEN 'ACHIEVED' ELSE 'CANDIDATE' END`,
-			`ce_projected_at IS NOT NULL OR '`+flagPossibleUCMove+`' = ANY(flags)`)
+			`ce_projected_at IS NOT NULL OR '`+flagPossibleUCMove+`' = ANY(flags)`,
+		)
 		return
 	}
 	rows, err := a.store().Employment(c, c.Query("plan"))
@@ -234,7 +266,10 @@ func (a *API) employment(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	t := table{name: "continuous-employment", header: []string{"family_id", "plan_version", "ce_date", "claimed_by", "possible_uc_move", "status"}}
+	t := table{
+		name:   "continuous-employment",
+		header: []string{"family_id", "plan_version", "ce_date", "claimed_by", "possible_uc_move", "status"},
+	}
 	for _, r := range rows {
 		route, status := "", "CANDIDATE"
 		if r.ResultRoute != nil {
@@ -243,7 +278,10 @@ func (a *API) employment(c *gin.Context) {
 		if r.Flagged {
 			status = "KEPT_OUT_UNTIL_WORK_EVIDENCED"
 		}
-		t.rows = append(t.rows, []string{r.FamilyID, r.PlanVersion, day(r.CEProjectedAt), route, strconv.FormatBool(r.Flagged), status})
+		t.rows = append(
+			t.rows,
+			[]string{r.FamilyID, r.PlanVersion, day(r.CEProjectedAt), route, strconv.FormatBool(r.Flagged), status},
+		)
 	}
 	a.answer(c, t)
 }

@@ -62,7 +62,8 @@ type BlockedRow struct {
 func (s Store) BlockedByOne(ctx context.Context, plan string) ([]BlockedRow, error) {
 	var rows []BlockedRow
 	err := s.statuses(ctx, plan).Where("result_route IS NULL AND cardinality(blocking) = 1").
-		Select("blocking[1] AS problem, count(*) AS families").Group("blocking[1]").Order("families DESC, problem").Scan(&rows).Error
+		Select("blocking[1] AS problem, count(*) AS families").
+		Group("blocking[1]").Order("families DESC, problem").Scan(&rows).Error
 	return rows, err
 }
 
@@ -135,7 +136,14 @@ func (s Store) Month(ctx context.Context, plan string, start, end time.Time) (Mo
 		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in1) AS next1,
 		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in3) AS next3,
 		count(*) FILTER (WHERE result_route IS NULL AND earliest_claim_at >= @end AND earliest_claim_at < @in6) AS next6`,
-		map[string]any{"start": start, "end": end, "in1": end.AddDate(0, 1, 0), "in3": end.AddDate(0, 3, 0), "in6": end.AddDate(0, 6, 0)}).Scan(&f).Error
+		map[string]any{
+			"start": start,
+			"end":   end,
+			"in1":   end.AddDate(0, 1, 0),
+			"in3":   end.AddDate(0, 3, 0),
+			"in6":   end.AddDate(0, 6, 0),
+		}).
+		Scan(&f).Error
 	return f, err
 }
 
