@@ -37,7 +37,7 @@ func Definition() service.Definition {
 		Sealed:       []sealed.Column{record.SealedMembers},
 		SubjectAccess: &service.SubjectAccess{
 			Find: func(ctx context.Context, d *service.Deps, s *subjectaccess.Subject, _ *subjectaccess.Export) error {
-				return record.FindSubject(ctx, d.DB, d.Settings.FieldKeys, s)
+				return record.Store{DB: d.DB, Keys: d.Settings.FieldKeys}.FindSubject(ctx, s)
 			},
 			Sources: subjectSources,
 		},

@@ -31,7 +31,7 @@ func (a Activities) GatherAttachment(
 	if err != nil {
 		return nil, err
 	}
-	assessed, planned, err := record.Has(ctx, a.Store.DB, id)
+	assessed, planned, err := record.Store{DB: a.Store.DB}.Has(ctx, id)
 	if err != nil {
 		return nil, err
 	}

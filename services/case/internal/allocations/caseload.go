@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/auth"
-	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // CaseloadItem is one family in a caseload or a team's list: ids, codes and dates only.
@@ -32,12 +30,12 @@ type caseloadPosition struct {
 	ID        uuid.UUID `json:"id"`
 }
 
-const caseloadColumns = `f.id::text AS family_id, f.team, f.lead_professional, f.lead_professional_agency AS lead_agency, f.status,
-	f.restricted_at IS NOT NULL AS restricted, f.updated_at`
+// lister reads a page of families, most recently changed first: after the position (nil
+// from the first), at most limit.
+type lister func(after *caseloadPosition, limit int) ([]CaseloadItem, error)
 
-// page reads one page of q (which selects caseloadColumns from "case".families f), most
-// recently changed first, and answers it.
-func page(c *gin.Context, log *slog.Logger, q *gorm.DB, relate func(*CaseloadItem)) {
+// page answers one page of what list reads, relate adding the caller's relationship.
+func page(c *gin.Context, log *slog.Logger, list lister, relate func(*CaseloadItem)) {
 	pr, ok := httpapi.ParsePage(c)
 	if !ok {
 		return
@@ -46,11 +44,8 @@ func page(c *gin.Context, log *slog.Logger, q *gorm.DB, relate func(*CaseloadIte
 	if !ok {
 		return
 	}
-	if after != nil {
-		q = q.Where("(f.updated_at, f.id) < (?, ?)", after.UpdatedAt, after.ID)
-	}
-	var rows []CaseloadItem
-	if err := q.Order(CaseloadOrder).Limit(pr.Limit + 1).Scan(&rows).Error; err != nil {
+	rows, err := list(after, pr.Limit+1)
+	if err != nil {
 		httpapi.Fail(c, log, "list families", err)
 		return
 	}
@@ -66,25 +61,14 @@ func page(c *gin.Context, log *slog.Logger, q *gorm.DB, relate func(*CaseloadIte
 	}))
 }
 
-// CaseloadQuery selects a user's own families: those they lead or are allocated to (each
-// side by its own index, then joined: an OR across the two would scan every family).
-func CaseloadQuery(db *gorm.DB, subject string) *gorm.DB {
-	return db.Table(`"case".families f`).Select(caseloadColumns).
-		Where(`f.id IN (SELECT l.id FROM "case".families l WHERE l.lead_professional = ? UNION ALL
-			SELECT al.family_id FROM "case".allocations al WHERE al.subject = ?)`, subject, subject)
-}
-
-// CaseloadOrder is the caseload's order (most recently changed first).
-const CaseloadOrder = "f.updated_at DESC, f.id DESC"
-
 // caseload is the caller's own families: those they lead or are allocated to.
 func (a *API) caseload(c *gin.Context) {
 	p := httpapi.Principal(c)
-	q := CaseloadQuery(a.Store.DB.WithContext(c), p.Subject)
-	if s := c.Query("status"); s != "" {
-		q = q.Where("f.status = ?", s)
+	status := c.Query("status")
+	list := func(after *caseloadPosition, limit int) ([]CaseloadItem, error) {
+		return a.Store.Caseload(c, p.Subject, status, after, limit)
 	}
-	page(c, a.Log, q, func(it *CaseloadItem) {
+	page(c, a.Log, list, func(it *CaseloadItem) {
 		it.Relationship = policy.Allocated.String()
 		if it.LeadProfessional != nil && *it.LeadProfessional == p.Subject {
 			it.Relationship = policy.LeadProfessional.String()
@@ -105,13 +89,11 @@ func (a *API) search(c *gin.Context) {
 		a.Guard.Decide(c, policy.FamilyAllocate, "team", team, policy.None) // refused and recorded
 		return
 	}
-	q := a.Store.DB.WithContext(c).Table(`"case".families f`).Select(caseloadColumns)
-	for col, v := range map[string]string{"f.team": team, "f.status": c.Query("status"), "f.lead_professional": c.Query("lead_professional")} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
-		}
+	filter := TeamFilter{Team: team, Status: c.Query("status"), LeadProfessional: c.Query("lead_professional")}
+	list := func(after *caseloadPosition, limit int) ([]CaseloadItem, error) {
+		return a.Store.TeamFamilies(c, filter, after, limit)
 	}
-	page(c, a.Log, q, nil)
+	page(c, a.Log, list, nil)
 }
 
 // ReassignRequest moves a departing caseworker's whole caseload to another.
@@ -141,13 +123,8 @@ func (a *API) reassign(c *gin.Context) {
 	if !httpapi.BindJSON(c, &req) {
 		return
 	}
-	var rows []struct {
-		ID         string
-		Restricted bool
-	}
-	if err := a.Store.DB.WithContext(c).Raw(`SELECT f.id::text AS id, f.restricted_at IS NOT NULL AS restricted FROM "case".families f
-		WHERE (f.lead_professional = ? OR EXISTS (SELECT 1 FROM "case".allocations al WHERE al.family_id = f.id AND al.subject = ?))
-		AND (? = '' OR f.team = ?) ORDER BY f.id`, from, from, team, team).Scan(&rows).Error; err != nil {
+	rows, err := a.Store.CaseloadOf(c, from, team)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "reassign", err)
 		return
 	}
@@ -168,25 +145,7 @@ func (a *API) reassign(c *gin.Context) {
 		}
 		moved = append(moved, r.ID)
 	}
-	ids := db.TextArray(moved)
-	err := a.Store.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		for _, stmt := range []struct {
-			sql  string
-			args []any
-		}{
-			{`UPDATE "case".families SET lead_professional = ?, lead_professional_agency = coalesce(NULLIF(?, ''), lead_professional_agency)
-				WHERE id::text = ANY(?::text[]) AND lead_professional = ?`, []any{req.To, req.Agency, ids, from}},
-			{`INSERT INTO "case".allocations (family_id, subject, allocated_by) SELECT family_id, ?, ? FROM "case".allocations
-				WHERE subject = ? AND family_id::text = ANY(?::text[]) ON CONFLICT DO NOTHING`, []any{req.To, p.Subject, from, ids}},
-			{`DELETE FROM "case".allocations WHERE subject = ? AND family_id::text = ANY(?::text[])`, []any{from, ids}},
-			{`UPDATE "case".families SET version = version + 1, updated_at = now() WHERE id::text = ANY(?::text[])`, []any{ids}},
-		} {
-			if err := tx.Exec(stmt.sql, stmt.args...).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = a.Store.Reassign(c, moved, from, req.To, req.Agency, p.Subject)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "reassign caseload", err)
 		return

@@ -152,3 +152,108 @@ func Relate(p auth.Principal, f *Family) policy.Relationship {
 	}
 	return policy.None
 }
+
+const caseloadColumns = `f.id::text AS family_id, f.team, f.lead_professional,
+	f.lead_professional_agency AS lead_agency, f.status, f.restricted_at IS NOT NULL AS restricted, f.updated_at`
+
+// CaseloadOrder is the caseload's order (most recently changed first).
+const CaseloadOrder = "f.updated_at DESC, f.id DESC"
+
+// CaseloadQuery selects a user's own families: those they lead or are allocated to (each
+// side by its own index, then joined: an OR across the two would scan every family).
+func CaseloadQuery(db *gorm.DB, subject string) *gorm.DB {
+	return db.Table(`"case".families f`).Select(caseloadColumns).
+		Where(`f.id IN (SELECT l.id FROM "case".families l WHERE l.lead_professional = ? UNION ALL
+			SELECT al.family_id FROM "case".allocations al WHERE al.subject = ?)`, subject, subject)
+}
+
+// Caseload reads a page of the subject's own families (in status, "" for any).
+func (s Store) Caseload(
+	ctx context.Context,
+	subject, status string,
+	after *caseloadPosition,
+	limit int,
+) ([]CaseloadItem, error) {
+	q := CaseloadQuery(s.DB.WithContext(ctx), subject)
+	if status != "" {
+		q = q.Where("f.status = ?", status)
+	}
+	return pageOf(q, after, limit)
+}
+
+// TeamFilter narrows a team's families; an empty field does not narrow.
+type TeamFilter struct{ Team, Status, LeadProfessional string }
+
+// TeamFamilies reads a page of the families matching the filter.
+func (s Store) TeamFamilies(
+	ctx context.Context,
+	f TeamFilter,
+	after *caseloadPosition,
+	limit int,
+) ([]CaseloadItem, error) {
+	q := s.DB.WithContext(ctx).Table(`"case".families f`).Select(caseloadColumns)
+	for _, w := range []struct{ column, value string }{
+		{"f.team", f.Team},
+		{"f.status", f.Status},
+		{"f.lead_professional", f.LeadProfessional},
+	} {
+		if w.value != "" {
+			q = q.Where(w.column+" = ?", w.value)
+		}
+	}
+	return pageOf(q, after, limit)
+}
+
+// pageOf reads up to limit rows of q (which selects caseloadColumns) after the position.
+func pageOf(q *gorm.DB, after *caseloadPosition, limit int) ([]CaseloadItem, error) {
+	if after != nil {
+		q = q.Where("(f.updated_at, f.id) < (?, ?)", after.UpdatedAt, after.ID)
+	}
+	var rows []CaseloadItem
+	return rows, q.Order(CaseloadOrder).Limit(limit).Scan(&rows).Error
+}
+
+// caseloadFamily is a family of a caseload, and whether its processing is restricted.
+type caseloadFamily struct {
+	ID         string
+	Restricted bool
+}
+
+// CaseloadOf lists the families the subject leads or is allocated to, in the team ("" for
+// every team), by id.
+func (s Store) CaseloadOf(ctx context.Context, subject, team string) ([]caseloadFamily, error) {
+	var rows []caseloadFamily
+	err := s.DB.WithContext(ctx).Raw(`SELECT f.id::text AS id, f.restricted_at IS NOT NULL AS restricted
+		FROM "case".families f
+		WHERE (f.lead_professional = ?
+			OR EXISTS (SELECT 1 FROM "case".allocations al WHERE al.family_id = f.id AND al.subject = ?))
+		AND (? = '' OR f.team = ?) ORDER BY f.id`, subject, subject, team, team).Scan(&rows).Error
+	return rows, err
+}
+
+// Reassign moves the families (ids) from one subject to another in one transaction: the lead
+// where from leads (with the agency, when given), the allocations where from is allocated.
+func (s Store) Reassign(ctx context.Context, families []string, from, to, agency, by string) error {
+	ids := db.TextArray(families)
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, stmt := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE "case".families SET lead_professional = ?,
+				lead_professional_agency = coalesce(NULLIF(?, ''), lead_professional_agency)
+				WHERE id::text = ANY(?::text[]) AND lead_professional = ?`, []any{to, agency, ids, from}},
+			{`INSERT INTO "case".allocations (family_id, subject, allocated_by)
+				SELECT family_id, ?, ? FROM "case".allocations
+				WHERE subject = ? AND family_id::text = ANY(?::text[]) ON CONFLICT DO NOTHING`, []any{to, by, from, ids}},
+			{`DELETE FROM "case".allocations WHERE subject = ? AND family_id::text = ANY(?::text[])`, []any{from, ids}},
+			{`UPDATE "case".families SET version = version + 1, updated_at = now()
+				WHERE id::text = ANY(?::text[])`, []any{ids}},
+		} {
+			if err := tx.Exec(stmt.sql, stmt.args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ type Activities struct {
 	Plans    *outcomes.Plans
 	Temporal client.Client
 }
+
+// store is the package's SQL (store.go), over the activities' database.
+func (a Activities) store() Store { return Store{DB: a.DB, Plans: a.Plans} }
 
 func invalid(msg string) error {
 	return temporal.NewNonRetryableApplicationError(msg, "InvalidArgument", nil)
@@ -57,20 +61,9 @@ func (a Activities) ImportPage(
 	if err != nil || r.GetLimit() < 1 {
 		return nil, invalid("an import page needs the import's id and a limit")
 	}
-	q := a.DB.WithContext(ctx).
-		Table(`"case".imported_families i`).
-		Joins(`JOIN "case".families f ON f.id = i.family_id`).
-		Select(`i.family_id, i.plan_id, i.plan_version, f.team, i.attached_on, i.fee_received, i.baseline_problems,
-			coalesce(i.claim_window, '') AS claim_window, coalesce(i.claim_route, '') AS claim_route, coalesce(i.claim_status, '') AS claim_status, i.row_hash`).
-		Where("i.import_id = ? AND i.applied_hash IS DISTINCT FROM i.row_hash", id).
-		Order("i.family_id").
-		Limit(int(r.GetLimit()))
-	if after := r.GetAfterFamilyId(); after != "" {
-		q = q.Where("i.family_id > ?", after)
-	}
-	var rows []pendingRow
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
+	rows, err := a.store().Pending(ctx, id, r.GetAfterFamilyId(), int(r.GetLimit()))
+	if err != nil {
+		return nil, fmt.Errorf("read the import's pending families: %w", err)
 	}
 	out := &familypathv1.ImportPageResponse{Done: len(rows) < int(r.GetLimit())}
 	for _, row := range rows {
@@ -153,9 +146,7 @@ func (a Activities) StartImportedFamilies(
 				return err
 			}
 			counts[outcome].Add(1)
-			return a.DB.WithContext(gctx).
-				Exec(`UPDATE "case".imported_families SET applied_hash = ? WHERE family_id = ?`, f.GetRowHash(), f.GetFamilyId()).
-				Error
+			return a.store().MarkApplied(gctx, f.GetFamilyId(), f.GetRowHash())
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -288,8 +279,7 @@ func (a Activities) FinishImport(
 	ctx context.Context,
 	r *familypathv1.FinishImportRequest,
 ) (*familypathv1.FinishImportResponse, error) {
-	if err := a.DB.WithContext(ctx).Exec(`UPDATE "case".imports SET status = 'DONE', finished_at = coalesce(finished_at, now()) WHERE id = ?`,
-		r.GetImportId()).Error; err != nil {
+	if err := a.store().Finish(ctx, r.GetImportId()); err != nil {
 		return nil, err
 	}
 	return &familypathv1.FinishImportResponse{}, nil

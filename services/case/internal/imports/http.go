@@ -219,24 +219,17 @@ func (a *API) status(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var rows []StatusBody
-	err := a.Store.DB.WithContext(c).
-		Raw(`SELECT i.id AS import_id, i.rows, i.families, i.new_families AS new, i.changed, i.unchanged, i.status,
-		i.imported_by, i.created_at, i.finished_at,
-		(SELECT count(*) FROM "case".imported_families f WHERE f.import_id = i.id AND f.applied_hash = f.row_hash) AS applied
-		FROM "case".imports i WHERE i.id = ?`, id).
-		Scan(&rows).
-		Error
+	st, err := a.Store.Status(c, id)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read import", err)
 		return
 	}
-	if len(rows) == 0 {
+	if st == nil {
 		httpapi.NotFound(c, "Import")
 		return
 	}
-	rows[0].WorkflowID = contract.ImportWorkflowID(id.String())
-	c.JSON(http.StatusOK, rows[0])
+	st.WorkflowID = contract.ImportWorkflowID(id.String())
+	c.JSON(http.StatusOK, st)
 }
 
 // FamilyRow maps a council's family reference to familypath's family id: how the data team
@@ -259,9 +252,8 @@ func (a *API) families(c *gin.Context) {
 	if !a.Guard.Record(c, "import.families", "import", id.String(), "listed an import's family references") {
 		return
 	}
-	var rows []FamilyRow
-	if err := a.Store.DB.WithContext(c).Raw(`SELECT council_ref AS council_family_ref, family_id::text AS family_id, plan_version, coalesce(claim_status, '') AS claim_status,
-		applied_hash IS NOT DISTINCT FROM row_hash AS applied FROM "case".imported_families WHERE import_id = ? ORDER BY council_ref`, id).Scan(&rows).Error; err != nil {
+	rows, err := a.Store.Families(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "list import families", err)
 		return
 	}
@@ -315,7 +307,7 @@ func (a *API) known(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "read imported members", err)
 		return
 	}
-	merges, err := quality.Merges(c, a.Store.DB)
+	merges, err := quality.Store{DB: a.Store.DB}.Merges(c)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read merges", err)
 		return

@@ -340,3 +340,63 @@ func (s Store) Known(ctx context.Context, planID string) ([]KnownFamily, error) 
 	}
 	return out, nil
 }
+
+// Pending answers up to limit of the import's families (after family id after, "" from the
+// first) whose rows are not yet applied at their content, in family id order.
+func (s Store) Pending(ctx context.Context, importID uuid.UUID, after string, limit int) ([]pendingRow, error) {
+	q := s.DB.WithContext(ctx).
+		Table(`"case".imported_families i`).
+		Joins(`JOIN "case".families f ON f.id = i.family_id`).
+		Select(`i.family_id, i.plan_id, i.plan_version, f.team, i.attached_on, i.fee_received, i.baseline_problems,
+			coalesce(i.claim_window, '') AS claim_window, coalesce(i.claim_route, '') AS claim_route,
+			coalesce(i.claim_status, '') AS claim_status, i.row_hash`).
+		Where("i.import_id = ? AND i.applied_hash IS DISTINCT FROM i.row_hash", importID).
+		Order("i.family_id").
+		Limit(limit)
+	if after != "" {
+		q = q.Where("i.family_id > ?", after)
+	}
+	var rows []pendingRow
+	return rows, q.Scan(&rows).Error
+}
+
+// MarkApplied records that the family's imported row is applied at content hash rowHash.
+func (s Store) MarkApplied(ctx context.Context, familyID, rowHash string) error {
+	return s.DB.WithContext(ctx).
+		Exec(`UPDATE "case".imported_families SET applied_hash = ? WHERE family_id = ?`, rowHash, familyID).Error
+}
+
+// Finish marks the import applied (the first finish's time stands).
+func (s Store) Finish(ctx context.Context, importID string) error {
+	return s.DB.WithContext(ctx).
+		Exec(`UPDATE "case".imports SET status = 'DONE', finished_at = coalesce(finished_at, now())
+		WHERE id = ?`, importID).
+		Error
+}
+
+// Status is the import's progress; nil when there is no such import.
+func (s Store) Status(ctx context.Context, id uuid.UUID) (*StatusBody, error) {
+	var rows []StatusBody
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT i.id AS import_id, i.rows, i.families, i.new_families AS new, i.changed, i.unchanged, i.status,
+		i.imported_by, i.created_at, i.finished_at,
+		(SELECT count(*) FROM "case".imported_families f WHERE f.import_id = i.id AND f.applied_hash = f.row_hash) AS applied
+		FROM "case".imports i WHERE i.id = ?`, id).
+		Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// Families lists the families the import last changed, by council reference.
+func (s Store) Families(ctx context.Context, id uuid.UUID) ([]FamilyRow, error) {
+	var rows []FamilyRow
+	err := s.DB.WithContext(ctx).
+		Raw(`SELECT council_ref AS council_family_ref, family_id::text AS family_id, plan_version,
+		coalesce(claim_status, '') AS claim_status, applied_hash IS NOT DISTINCT FROM row_hash AS applied
+		FROM "case".imported_families WHERE import_id = ? ORDER BY council_ref`, id).
+		Scan(&rows).
+		Error
+	return rows, err
+}

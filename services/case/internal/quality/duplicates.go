@@ -24,19 +24,9 @@ const SuspectedDuplicate = "SUSPECTED_DUPLICATE"
 // merged already are not suspected. Names and dates are compared here and never shown: the
 // row names the other family by its id.
 func (a *API) duplicates(ctx context.Context, team string) ([]Row, error) {
-	var members []struct {
-		FamilyID  uuid.UUID
-		PersonID  string
-		Identity  []byte
-		Team      string
-		Lead      string
-		CreatedAt time.Time
-	}
-	if err := a.DB.WithContext(ctx).Raw(`SELECT m.family_id, m.person_id, m.identity, f.team, coalesce(f.lead_professional, '') AS lead, f.created_at
-		FROM "case".members m JOIN "case".families f ON f.id = m.family_id
-		WHERE f.status <> 'CLOSED' AND NOT EXISTS (SELECT 1 FROM "case".family_merges g WHERE g.family_id = f.id)
-		ORDER BY m.family_id, m.person_id`).Scan(&members).Error; err != nil {
-		return nil, err
+	members, err := a.store().MembersOfOpenFamilies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read members of open families: %w", err)
 	}
 	type family struct {
 		team, lead string

@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/timestamppb"
-	"gorm.io/gorm"
 )
 
 // MergeRequest merges the family in the path into another: the two are one family.
@@ -74,54 +73,9 @@ func (a *API) merge(c *gin.Context) {
 		return
 	}
 	by := httpapi.Principal(c).Subject
-	var body MergeBody
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var before []MergeBody
-		if err := tx.Raw(`SELECT family_id::text, into_family_id::text, reason_code, merged_by, merged_at FROM "case".family_merges WHERE family_id IN (?, ?) FOR UPDATE`,
-			id, into).Scan(&before).Error; err != nil {
-			return err
-		}
-		for _, b := range before {
-			switch {
-			case b.FamilyID == into.String():
-				return errIntoMerged
-			case b.IntoFamilyID != into.String():
-				return errMergedElsewhere
-			default:
-				body = b
-				return nil // merged before: answered as recorded
-			}
-		}
-		body = MergeBody{
-			FamilyID:     id.String(),
-			IntoFamilyID: into.String(),
-			ReasonCode:   req.ReasonCode,
-			MergedBy:     by,
-			MergedAt:     time.Now().UTC(),
-		}
-		if err := tx.Exec(`INSERT INTO "case".family_merges (family_id, into_family_id, reason_code, merged_by, merged_at) VALUES (?, ?, ?, ?, ?)`,
-			id, into, req.ReasonCode, by, body.MergedAt).Error; err != nil {
-			return err
-		}
-		res := tx.Exec(
-			`UPDATE "case".families SET status = 'CLOSED', status_reason = 'MERGED', status_since = ?, version = version + 1, updated_at = now()
-			WHERE id = ? AND status <> 'CLOSED'`,
-			body.MergedAt.Format(time.DateOnly),
-			id,
-		)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected > 0 {
-			if err := tx.Exec(`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, 'STATUS', 1, ?::jsonb, ?)`,
-				id, `{"status":"CLOSED","reason":"MERGED","into_family_id":"`+into.String()+`"}`, by).Error; err != nil {
-				return err
-			}
-		}
-		// The merged family's workflow closes before the merge is kept: one with a claim in
-		// progress refuses, and nothing is merged.
-		return a.closeMerged(c, id)
-	})
+	// The merged family's workflow closes before the merge is kept: one with a claim in
+	// progress refuses, and nothing is merged.
+	body, err := a.store().Merge(c, id, into, req.ReasonCode, by, func() error { return a.closeMerged(c, id) })
 	switch {
 	case errors.Is(err, errMergedElsewhere), errors.Is(err, errIntoMerged):
 		httpapi.Abort(
@@ -185,14 +139,4 @@ func (a *API) closeMerged(ctx context.Context, id uuid.UUID) error {
 type Merge struct {
 	FamilyID     string `json:"family_id"`
 	IntoFamilyID string `json:"into_family_id"`
-}
-
-// Merges are every merge recorded (identification's runs follow them).
-func Merges(ctx context.Context, db *gorm.DB) ([]Merge, error) {
-	out := []Merge{}
-	err := db.WithContext(ctx).
-		Raw(`SELECT family_id::text, into_family_id::text FROM "case".family_merges ORDER BY family_id`).
-		Scan(&out).
-		Error
-	return out, err
 }

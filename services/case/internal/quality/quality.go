@@ -56,6 +56,9 @@ type API struct {
 	Log      *slog.Logger
 }
 
+// store is the package's SQL (store.go).
+func (a *API) store() Store { return Store{DB: a.DB} }
+
 // Routes adds the route.
 func (a *API) Routes(r gin.IRouter) {
 	r.GET("/v1/reports/data-quality", a.Guard.Require(policy.ReportRead), a.report)
@@ -139,20 +142,10 @@ func (a *API) scope(c *gin.Context) (team string, ok bool) {
 func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	var rows []Row
-	var stale []struct {
-		FamilyID, Team, Lead string
-		Since                time.Time
-	}
 	// An open case's last sign of work: its latest note or evidence, or its opening.
-	if err := a.DB.WithContext(ctx).Raw(`SELECT f.id::text AS family_id, f.team, coalesce(f.lead_professional, '') AS lead,
-		greatest(f.created_at, coalesce(max(n.created_at), f.created_at), coalesce(max(e.recorded_at), f.created_at)) AS since
-		FROM "case".families f
-		LEFT JOIN "case".notes n ON n.family_id = f.id
-		LEFT JOIN "case".evidence e ON e.family_id = f.id
-		WHERE f.status = 'OPEN' AND (? = '' OR f.team = ?)
-		GROUP BY f.id HAVING greatest(f.created_at, coalesce(max(n.created_at), f.created_at), coalesce(max(e.recorded_at), f.created_at)) < ?
-		ORDER BY since, f.id`, team, team, today.AddDate(0, 0, -7*weeks)).Scan(&stale).Error; err != nil {
-		return nil, err
+	stale, err := a.store().StaleCases(ctx, team, today.AddDate(0, 0, -7*weeks))
+	if err != nil {
+		return nil, fmt.Errorf("read stale cases: %w", err)
 	}
 	for _, s := range stale {
 		rows = append(
@@ -167,18 +160,9 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 			},
 		)
 	}
-	var overdue []struct {
-		FamilyID, Team, Lead, Agency string
-		Number                       int
-		Due                          time.Time
-	}
-	if err := a.DB.WithContext(ctx).Raw(`SELECT f.id::text AS family_id, f.team, coalesce(f.lead_professional, '') AS lead,
-		a.ord AS number, (a.action->>'due')::date AS due, coalesce(a.action->>'agency', '') AS agency
-		FROM "case".families f JOIN "case".family_plans p ON p.family_id = f.id,
-		jsonb_array_elements(CASE WHEN jsonb_typeof(p.actions) = 'array' THEN p.actions ELSE '[]' END) WITH ORDINALITY AS a(action, ord)
-		WHERE f.status = 'OPEN' AND (? = '' OR f.team = ?) AND a.action->>'status' = 'OPEN' AND (a.action->>'due')::date < ?
-		ORDER BY due, f.id, number`, team, team, today).Scan(&overdue).Error; err != nil {
-		return nil, err
+	overdue, err := a.store().OverdueActions(ctx, team, today)
+	if err != nil {
+		return nil, fmt.Errorf("read overdue plan actions: %w", err)
 	}
 	for _, o := range overdue {
 		rows = append(
@@ -200,11 +184,11 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 	}
 	more, err := a.workflowMismatches(ctx, team)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("compare cases with their workflows: %w", err)
 	}
 	dups, err := a.duplicates(ctx, team)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("find suspected duplicates: %w", err)
 	}
 	return append(append(rows, more...), dups...), nil
 }
@@ -213,13 +197,9 @@ func (a *API) Find(ctx context.Context, team string, weeks int) ([]Row, error) {
 // workflow has ended, closed cases whose workflow still runs. A case without a workflow (a
 // family not yet in the programme's workflows) is neither.
 func (a *API) workflowMismatches(ctx context.Context, team string) ([]Row, error) {
-	var cases []struct {
-		FamilyID, Team, Lead, Status string
-		Since                        *time.Time
-	}
-	if err := a.DB.WithContext(ctx).Raw(`SELECT id::text AS family_id, team, coalesce(lead_professional, '') AS lead, status, status_since::timestamptz AS since
-		FROM "case".families WHERE status IN ('OPEN', 'CLOSED') AND (? = '' OR team = ?) ORDER BY id`, team, team).Scan(&cases).Error; err != nil {
-		return nil, err
+	cases, err := a.store().OpenAndClosed(ctx, team)
+	if err != nil {
+		return nil, fmt.Errorf("read open and closed cases: %w", err)
 	}
 	if len(cases) == 0 {
 		return nil, nil

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -16,7 +17,6 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"google.golang.org/protobuf/types/known/timestamppb"
-	"gorm.io/gorm"
 )
 
 // NoteRequest is a case note.
@@ -81,18 +81,6 @@ func (f FactRequest) check(at string) []httpapi.FieldError {
 	return errs
 }
 
-// isMember says whether the person is a member of the family, when its members are recorded
-// (a family whose members are not yet recorded cannot be checked).
-func (a *API) isMember(c *gin.Context, family uuid.UUID, person string) (bool, error) {
-	var n struct{ Members, This int64 }
-	err := a.DB.WithContext(c).
-		Raw(`SELECT count(*) AS members, count(*) FILTER (WHERE person_id = ?) AS this FROM "case".members WHERE family_id = ?`,
-			person, family).
-		Scan(&n).
-		Error
-	return n.Members == 0 || n.This > 0, err
-}
-
 // body is the fact as recorded, by whom and when.
 func (f FactRequest) body(by string, at time.Time) EvidenceBody {
 	return EvidenceBody{
@@ -120,45 +108,6 @@ func (e EvidenceBody) fact() outcomes.Fact {
 		Start:  e.Start,
 		End:    e.End,
 	}
-}
-
-// insertNote records a note of the family (and, for a correction, the note it replaces and why).
-func insertNote(tx *gorm.DB, family uuid.UUID, n NoteBody) error {
-	return tx.Exec(
-		`INSERT INTO "case".notes (id, family_id, class, body, author, created_at, replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.ID,
-		family,
-		n.Class,
-		n.Body,
-		n.Author,
-		n.CreatedAt,
-		n.Replaces,
-		n.CorrectionReason,
-	).Error
-}
-
-// insertEvidence records a piece of evidence of the family (and, for a correction, the
-// piece it replaces and why).
-func insertEvidence(tx *gorm.DB, family uuid.UUID, e EvidenceBody) error {
-	return tx.Exec(
-		`INSERT INTO "case".evidence (id, family_id, member, feed, type, date, start_at, end_at, document_ref, recorded_by, recorded_at,
-		replaces, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID,
-		family,
-		e.Member,
-		e.Feed,
-		e.Type,
-		instant(
-			e.Date,
-		),
-		instant(e.Start),
-		instant(e.End),
-		e.DocumentRef,
-		e.RecordedBy,
-		e.RecordedAt,
-		e.Replaces,
-		e.CorrectionReason,
-	).Error
 }
 
 // caseworkerFeeds are the feeds a caseworker's own evidence comes from (progress and employment).
@@ -219,26 +168,16 @@ func (a *API) caseworkRoutes(r gin.IRouter, idempotent gin.HandlerFunc) {
 
 // hasCase answers 404 when the family has no case.
 func (a *API) hasCase(c *gin.Context, id uuid.UUID) bool {
-	var n int64
-	if err := a.DB.WithContext(c).Raw(`SELECT count(*) FROM "case".families WHERE id = ?`, id).Scan(&n).Error; err != nil {
+	has, err := a.store().HasCase(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "hasCase", err)
 		return false
 	}
-	if n == 0 {
+	if !has {
 		httpapi.NotFound(c, "The family's case (allocate the family first)")
 		return false
 	}
 	return true
-}
-
-func (a *API) history(tx *gorm.DB, family uuid.UUID, kind string, content any, by string) error {
-	return tx.Exec(
-		`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, 1, ?::jsonb, ?)`,
-		family,
-		kind,
-		jsonOf(content),
-		by,
-	).Error
 }
 
 func (a *API) addNote(c *gin.Context) {
@@ -257,18 +196,7 @@ func (a *API) addNote(c *gin.Context) {
 		Author:    httpapi.Principal(c).Subject,
 		CreatedAt: time.Now().UTC(),
 	}
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := insertNote(tx, id, n); err != nil {
-			return err
-		}
-		return a.history(
-			tx,
-			id,
-			"NOTE",
-			map[string]string{"note_id": n.ID, "class": n.Class},
-			n.Author,
-		) // the body stays in notes
-	})
+	err := a.store().AddNote(c, id, n)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "add note", err)
 		return
@@ -290,18 +218,12 @@ func (a *API) listNotes(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var notes []NoteBody
-	var rows []struct {
-		ID, Class, Body, Author string
-		CreatedAt               time.Time
-		Change
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, class, body, author, created_at, replaces::text AS replaces, correction_reason,
-		replaced_by::text AS replaced_by, withdrawn_at, withdrawn_by, withdrawal_reason
-		FROM "case".notes WHERE family_id = ? ORDER BY created_at, id`, id).Scan(&rows).Error; err != nil {
+	rows, err := a.store().Notes(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "listNotes", err)
 		return
 	}
+	var notes []NoteBody
 	p := httpapi.Principal(c)
 	for _, r := range rows {
 		if !history && !r.current() {
@@ -336,12 +258,7 @@ func (a *API) addEvidence(c *gin.Context) {
 		return
 	}
 	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := insertEvidence(tx, id, e); err != nil {
-			return err
-		}
-		return a.history(tx, id, "EVIDENCE", e, e.RecordedBy)
-	})
+	err := a.store().AddEvidence(c, id, e)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "add evidence", err)
 		return
@@ -366,7 +283,7 @@ func (a *API) validEvidence(c *gin.Context, family uuid.UUID, req FactRequest) b
 	if !a.hasCase(c, family) {
 		return false
 	}
-	member, err := a.isMember(c, family, req.Member)
+	member, err := a.store().IsMember(c, family, req.Member)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "check evidence", err)
 		return false
@@ -470,29 +387,8 @@ func (a *API) readEvidence(c *gin.Context) {
 
 // caseEvidence is the family's case evidence: facts from the current pieces only; the items
 // too, or every piece when history is asked for.
-func (a *API) caseEvidence(c *gin.Context, id uuid.UUID, history bool) (*CaseEvidence, error) {
-	var fam []struct {
-		Status      string
-		StatusSince *time.Time
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT status, status_since FROM "case".families WHERE id = ?`, id).Scan(&fam).Error; err != nil {
-		return nil, err
-	}
-	if len(fam) == 0 {
-		return nil, ErrNoCase
-	}
-	var rows []struct {
-		ID, Member, Feed, Type, DocumentRef, RecordedBy string
-		Date, StartAt, EndAt                            *time.Time
-		RecordedAt                                      time.Time
-		Change
-	}
-	if err := a.DB.WithContext(c).Raw(`SELECT id::text AS id, member, feed, type, document_ref, recorded_by, date, start_at, end_at, recorded_at,
-		replaces::text AS replaces, correction_reason, replaced_by::text AS replaced_by, withdrawn_at, withdrawn_by, withdrawal_reason
-		FROM "case".evidence WHERE family_id = ? ORDER BY recorded_at, id`, id).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	ms, err := loadMembers(c, a.DB, a.Keys, id)
+func (a *API) caseEvidence(c context.Context, id uuid.UUID, history bool) (*CaseEvidence, error) {
+	fam, rows, ms, err := a.store().Evidence(c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -527,8 +423,8 @@ func (a *API) caseEvidence(c *gin.Context, id uuid.UUID, history bool) (*CaseEvi
 		l := rows[n-1].RecordedAt.In(outcomes.London)
 		out.Coverage = outcomes.Coverage{"caseworker": outcomes.Date(l.Year(), l.Month(), l.Day())}
 	}
-	if fam[0].Status == "CLOSED" && fam[0].StatusSince != nil {
-		s := fam[0].StatusSince.Format(time.DateOnly)
+	if fam.Status == "CLOSED" && fam.StatusSince != nil {
+		s := fam.StatusSince.Format(time.DateOnly)
 		out.CaseClosed = &s
 	}
 	return out, nil
@@ -550,13 +446,7 @@ func (a *API) putStatus(c *gin.Context) {
 		return
 	}
 	by := httpapi.Principal(c).Subject
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`UPDATE "case".families SET status = ?, status_reason = NULLIF(?, ''), status_since = ?, version = version + 1, updated_at = now() WHERE id = ?`,
-			req.Status, req.Reason, req.On, id).Error; err != nil {
-			return err
-		}
-		return a.history(tx, id, "STATUS", req, by)
-	})
+	err := a.store().SetStatus(c, id, req, by)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "put status", err)
 		return

@@ -68,39 +68,6 @@ var (
 // errGone is a note or a piece of evidence already replaced or withdrawn.
 var errGone = errors.New("already replaced or withdrawn")
 
-// lockCurrent locks the family's item for a change, answering errNotFound when the family
-// has no such item and errGone when it no longer stands.
-func lockCurrent(tx *gorm.DB, t changeable, family, item uuid.UUID) error {
-	var rows []Change
-	if err := tx.Raw(`SELECT replaced_by::text AS replaced_by, withdrawn_at FROM `+t.table+` WHERE id = ? AND family_id = ? FOR UPDATE`,
-		item, family).Scan(&rows).Error; err != nil {
-		return err
-	}
-	switch {
-	case len(rows) == 0:
-		return gorm.ErrRecordNotFound
-	case !rows[0].current():
-		return errGone
-	}
-	return nil
-}
-
-// replace marks the old item replaced by the new one.
-func replace(tx *gorm.DB, t changeable, old, by string) error {
-	return tx.Exec(`UPDATE `+t.table+` SET replaced_by = ? WHERE id = ?`, by, old).Error
-}
-
-// withdraw marks the item withdrawn.
-func withdraw(tx *gorm.DB, t changeable, item uuid.UUID, by, reason string, at time.Time) error {
-	return tx.Exec(
-		`UPDATE `+t.table+` SET withdrawn_at = ?, withdrawn_by = ?, withdrawal_reason = ? WHERE id = ?`,
-		at,
-		by,
-		reason,
-		item,
-	).Error
-}
-
 // changeFailed answers a change that could not be made: 404, 409 (no longer stands), or the
 // failure as Fail classifies it.
 func (a *API) changeFailed(c *gin.Context, t changeable, what string, err error) {
@@ -141,25 +108,7 @@ func (a *API) correctNote(c *gin.Context) {
 	reason, was := req.Reason, old.String()
 	n := NoteBody{ID: uuid.NewString(), Class: req.Class, Body: &req.Body, Author: by, CreatedAt: at,
 		Change: Change{Replaces: &was, CorrectionReason: &reason}}
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := lockCurrent(tx, notesTable, family, old); err != nil {
-			return err
-		}
-		if err := insertNote(tx, family, n); err != nil {
-			return err
-		}
-		if err := replace(tx, notesTable, old.String(), n.ID); err != nil {
-			return err
-		}
-		// The bodies and the reason stay in notes: the history says what happened, by whom.
-		return a.history(
-			tx,
-			family,
-			"NOTE_CORRECTION",
-			map[string]string{"note_id": n.ID, "replaces": was, "class": n.Class},
-			by,
-		)
-	})
+	err := a.store().CorrectNote(c, family, old, n)
 	if err != nil {
 		a.changeFailed(c, notesTable, "correct note", err)
 		return
@@ -200,15 +149,7 @@ func (a *API) withdrawItem(c *gin.Context, t changeable) (withdrawn, bool) {
 		return withdrawn{}, false
 	}
 	by, at := httpapi.Principal(c).Subject, time.Now().UTC()
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := lockCurrent(tx, t, family, item); err != nil {
-			return err
-		}
-		if err := withdraw(tx, t, item, by, req.Reason, at); err != nil {
-			return err
-		}
-		return a.history(tx, family, t.kind+"_WITHDRAWAL", map[string]string{t.idField: item.String()}, by)
-	})
+	err := a.store().Withdraw(c, t, family, item, by, req.Reason, at)
 	if err != nil {
 		a.changeFailed(c, t, "withdraw "+t.noun, err)
 		return withdrawn{}, false
@@ -230,20 +171,7 @@ func (a *API) correctEvidence(c *gin.Context) {
 	e := req.body(httpapi.Principal(c).Subject, time.Now().UTC())
 	was, reason := old.String(), req.Reason
 	e.Change = Change{Replaces: &was, CorrectionReason: &reason}
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		if err := lockCurrent(tx, evidenceTable, family, old); err != nil {
-			return err
-		}
-		if err := insertEvidence(tx, family, e); err != nil {
-			return err
-		}
-		if err := replace(tx, evidenceTable, was, e.ID); err != nil {
-			return err
-		}
-		kept := e // the reason stays in evidence, as a note's does in notes
-		kept.Change = Change{Replaces: &was}
-		return a.history(tx, family, "EVIDENCE_CORRECTION", kept, e.RecordedBy)
-	})
+	err := a.store().CorrectEvidence(c, family, old, e)
 	if err != nil {
 		a.changeFailed(c, evidenceTable, "correct evidence", err)
 		return

@@ -1,10 +1,8 @@
 package record
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -13,10 +11,8 @@ import (
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/sealed"
-	"github.com/familypath/familypath/pkg/platform/subjectaccess"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // Member is a family member as the case knows them, linked to identification's person.
@@ -74,35 +70,7 @@ func (a *API) putMembers(c *gin.Context) {
 		return
 	}
 	by := httpapi.Principal(c).Subject
-	var version int64
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var current int64
-		if err := tx.Raw(`SELECT members_version FROM "case".families WHERE id = ? FOR UPDATE`, id).Scan(&current).Error; err != nil {
-			return err
-		}
-		// Replacing members someone has recorded needs the version they were read at.
-		switch m := c.GetHeader("If-Match"); {
-		case m == "" && current > 0:
-			return errPreconditionNeeded
-		case m != "" && m != httpapi.ETag(current):
-			return errPrecondition
-		}
-		version = current + 1
-		if err := tx.Exec(`UPDATE "case".families SET members_version = ? WHERE id = ?`, version, id).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`DELETE FROM "case".members WHERE family_id = ?`, id).Error; err != nil {
-			return err
-		}
-		if err := a.insertMembers(tx, id, req.Members, by); err != nil {
-			return err
-		}
-		ids := make([]string, len(req.Members))
-		for i, m := range req.Members {
-			ids[i] = m.PersonID
-		}
-		return a.history(tx, id, "MEMBERS", map[string]any{"person_ids": ids}, by) // who, never their names
-	})
+	version, err := a.store().PutMembers(c, id, req.Members, ifMatch(c), by)
 	switch {
 	case errors.Is(err, errPreconditionNeeded):
 		httpapi.Abort(
@@ -151,17 +119,6 @@ func OpenIdentity(keys *keyring.Keyring, family uuid.UUID, person string, sealed
 	return id, err
 }
 
-// insertMembers adds the members to the family, each one's identity sealed.
-func (a *API) insertMembers(tx *gorm.DB, family uuid.UUID, members []Member, by string) error {
-	for _, m := range members {
-		if err := tx.Exec(`INSERT INTO "case".members (family_id, person_id, role, relationship, pregnant, identity, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			family, m.PersonID, m.Role, m.Relationship, m.Pregnant, SealIdentity(a.Keys, family, m.PersonID, Identity{KnownAs: m.KnownAs, BirthDate: m.BirthDate}), by).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (a *API) getMembers(c *gin.Context) {
 	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
@@ -171,13 +128,13 @@ func (a *API) getMembers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ms, err := loadMembers(c, a.DB, a.Keys, id)
+	ms, err := a.store().Members(c, id)
 	if err != nil {
 		httpapi.Fail(c, a.Log, "read members", err)
 		return
 	}
-	var version int64
-	if err := a.DB.WithContext(c).Raw(`SELECT members_version FROM "case".families WHERE id = ?`, id).Scan(&version).Error; err != nil {
+	version, err := a.store().MembersVersion(c, id)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "read members", err)
 		return
 	}
@@ -188,38 +145,6 @@ func (a *API) getMembers(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"members": ms})
-}
-
-// loadMembers reads and opens the family's members.
-func loadMembers(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, id uuid.UUID) ([]Member, error) {
-	var rows []struct {
-		PersonID, Role, Relationship string
-		Pregnant                     bool
-		Identity                     []byte
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT person_id, role, relationship, pregnant, identity FROM "case".members WHERE family_id = ? ORDER BY person_id`, id).
-		Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	ms := make([]Member, 0, len(rows))
-	for _, r := range rows {
-		idn, err := OpenIdentity(keys, id, r.PersonID, r.Identity)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(
-			ms,
-			Member{
-				PersonID:     r.PersonID,
-				Role:         r.Role,
-				Relationship: r.Relationship,
-				Pregnant:     r.Pregnant,
-				KnownAs:      idn.KnownAs,
-				BirthDate:    idn.BirthDate,
-			},
-		)
-	}
-	return ms, nil
 }
 
 // engineMembers is the members as the Outcomes Plan engine reads them (ids, birth dates, roles).
@@ -235,34 +160,6 @@ func engineMembers(ms []Member) []outcomes.Member {
 		out = append(out, om)
 	}
 	return out
-}
-
-// FindSubject adds to a subject access request the members whose sealed identity is the
-// person's (surname and date of birth), and their families: a person referred to the
-// programme, never identified from agencies' data, is found here. Every member is opened (no
-// index over sealed values).
-func FindSubject(ctx context.Context, db *gorm.DB, keys *keyring.Keyring, s *subjectaccess.Subject) error {
-	if s.Surname == "" {
-		return nil // an agency's identifier: only identification holds those
-	}
-	var rows []struct {
-		FamilyID uuid.UUID
-		PersonID string
-		Identity []byte
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT family_id, person_id, identity FROM "case".members ORDER BY family_id, person_id`).Scan(&rows).Error; err != nil {
-		return err
-	}
-	for _, r := range rows {
-		id, err := OpenIdentity(keys, r.FamilyID, r.PersonID, r.Identity)
-		if err != nil {
-			return fmt.Errorf("a member of family %s: %w", r.FamilyID, err)
-		}
-		if s.MatchesName(id.surname(), id.BirthDate) {
-			s.Add([]string{r.PersonID}, []string{r.FamilyID.String()})
-		}
-	}
-	return nil
 }
 
 // surname is the member's family name as the council held it, or else the last word of the

@@ -4,7 +4,6 @@
 package record
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 )
@@ -92,6 +90,9 @@ type API struct {
 	Log      *slog.Logger
 }
 
+// store is the package's SQL (store.go).
+func (a *API) store() Store { return Store{DB: a.DB, Keys: a.Keys} }
+
 // Routes adds the routes; referrals, notes and evidence need the idempotency middleware.
 func (a *API) Routes(r gin.IRouter, idempotent gin.HandlerFunc) {
 	r.POST("/v1/referrals", a.Guard.Require(policy.FamilyRefer), idempotent, a.refer)
@@ -115,52 +116,7 @@ func put(a *API, c *gin.Context, p part, v any) {
 	if !httpapi.BindJSON(c, v) || !a.checkProblems(c, id, v) {
 		return
 	}
-	by := httpapi.Principal(c).Subject
-	cols := p.columns(v)
-	var version int64
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var exists int64
-		if err := tx.Raw(`SELECT count(*) FROM "case".families WHERE id = ?`, id).Scan(&exists).Error; err != nil {
-			return err
-		}
-		if exists == 0 {
-			return ErrNoCase
-		}
-		var current []int64
-		if err := tx.Raw(`SELECT version FROM `+p.table+` WHERE family_id = ? FOR UPDATE`, id).Scan(&current).Error; err != nil {
-			return err
-		}
-		// Changing an existing record needs the version it was read at (a concurrent change is
-		// never lost); the first write of a part needs none.
-		switch m := c.GetHeader("If-Match"); {
-		case m == "" && len(current) > 0:
-			return errPreconditionNeeded
-		case m != "" && (len(current) == 0 || m != httpapi.ETag(current[0])):
-			return errPrecondition
-		}
-		cols["updated_by"], cols["updated_at"] = by, time.Now().UTC()
-		if len(current) == 0 {
-			version = 1
-			cols["family_id"], cols["version"] = id, version
-			if err := tx.Table(p.table).Create(cols).Error; err != nil {
-				return err
-			}
-		} else {
-			version = current[0] + 1
-			cols["version"] = version
-			if err := tx.Table(p.table).Where("family_id = ?", id).Updates(cols).Error; err != nil {
-				return err
-			}
-		}
-		return tx.Exec(
-			`INSERT INTO "case".record_history (family_id, kind, version, content, changed_by) VALUES (?, ?, ?, ?::jsonb, ?)`,
-			id,
-			p.kind,
-			version,
-			jsonOf(v),
-			by,
-		).Error
-	})
+	version, err := a.store().PutPart(c, id, p, p.columns(v), v, ifMatch(c), httpapi.Principal(c).Subject)
 	switch {
 	case errors.Is(err, ErrNoCase):
 		httpapi.NotFound(c, "The family's case (allocate the family first)")
@@ -197,6 +153,21 @@ var (
 	errPreconditionNeeded = errors.New("precondition required")
 )
 
+// ifMatch checks a change against the request's If-Match: a change that would overwrite what
+// is recorded needs it, and a sent one must name the version recorded.
+func ifMatch(c *gin.Context) versionCheck {
+	m := c.GetHeader("If-Match")
+	return func(recorded bool, current *int64) error {
+		switch {
+		case m == "" && recorded:
+			return errPreconditionNeeded
+		case m != "" && (current == nil || m != httpapi.ETag(*current)):
+			return errPrecondition
+		}
+		return nil
+	}
+}
+
 // get reads the part (the read is audited by the guard).
 func get(a *API, c *gin.Context, p part, v any) {
 	id, ok := httpapi.PathUUID(c, "id")
@@ -206,16 +177,15 @@ func get(a *API, c *gin.Context, p part, v any) {
 	if _, ok := a.Guard.Family(c, policy.FamilyRead, id.String()); !ok {
 		return
 	}
-	var rows []map[string]any
-	if err := a.DB.WithContext(c).Table(p.table).Where("family_id = ?", id).Find(&rows).Error; err != nil {
+	row, err := a.store().Part(c, id, p)
+	if err != nil {
 		httpapi.Fail(c, a.Log, "read case record", err)
 		return
 	}
-	if len(rows) == 0 {
+	if row == nil {
 		httpapi.NotFound(c, "This part of the family's record")
 		return
 	}
-	row := rows[0]
 	delete(row, "family_id")
 	for _, k := range []string{"needs", "outcomes", "actions"} {
 		if s, ok := row[k].(string); ok {
@@ -231,12 +201,4 @@ func get(a *API, c *gin.Context, p part, v any) {
 		httpapi.SetETag(c, ver)
 	}
 	c.JSON(http.StatusOK, row)
-}
-
-// Has says whether the family has an assessment and a family plan with an outcome.
-func Has(ctx context.Context, db *gorm.DB, id uuid.UUID) (assessment, plan bool, err error) {
-	var r struct{ A, P bool }
-	err = db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM "case".assessments WHERE family_id = ?) AS a,
-		EXISTS (SELECT 1 FROM "case".family_plans WHERE family_id = ? AND jsonb_array_length(outcomes) > 0) AS p`, id, id).Scan(&r).Error
-	return r.A, r.P, err
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
-	"github.com/familypath/familypath/pkg/platform/db"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -21,7 +20,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/types/known/timestamppb"
-	"gorm.io/gorm"
 )
 
 // ReferralRequest refers a family: its plan, the team to take it, why, who is in it, and the
@@ -118,44 +116,17 @@ func (a *API) refer(c *gin.Context) {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	referral := uuid.NewSHA1(family, []byte("referral"))
-	err := a.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
-		var existing []string
-		if err := tx.Raw(`SELECT request_hash FROM "case".referrals WHERE id = ?`, referral).Scan(&existing).Error; err != nil {
-			return err
-		}
-		if len(existing) > 0 {
-			if existing[0] != hash {
-				return errKeyReused
-			}
-			return nil // opened before: start the workflow again (idempotent)
-		}
-		if err := tx.Exec(`INSERT INTO "case".families (id, team, members_version) VALUES (?, ?, 1)`, family, req.Team).Error; err != nil { // its members: version 1
-			return err
-		}
-		if err := tx.Exec(`INSERT INTO "case".referrals (id, family_id, plan_id, problem_codes, reason_code, referred_by, request_hash) VALUES (?, ?, ?, ?::text[], ?, ?, ?)`,
-			referral, family, plan.ID, db.TextArray(codes), req.ReasonCode, by, hash).Error; err != nil {
-			return err
-		}
-		if err := a.insertMembers(tx, family, req.Members, by); err != nil {
-			return err
-		}
-		for _, e := range evidence {
-			if err := insertEvidence(tx, family, e); err != nil {
-				return err
-			}
-		}
-		return a.history(
-			tx,
-			family,
-			"REFERRAL",
-			map[string]any{
-				"referral_id":   referral,
-				"plan_id":       plan.ID,
-				"problem_codes": codes,
-				"reason_code":   req.ReasonCode,
-			},
-			by,
-		)
+	err := a.store().Refer(c, newReferral{
+		ID:          referral,
+		Family:      family,
+		PlanID:      plan.ID,
+		Team:        req.Team,
+		Codes:       codes,
+		ReasonCode:  req.ReasonCode,
+		RequestHash: hash,
+		Members:     req.Members,
+		Evidence:    evidence,
+		By:          by,
 	})
 	if err == errKeyReused {
 		httpapi.Abort(

@@ -6,6 +6,7 @@ package dashboard
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -85,12 +86,13 @@ func (a *API) dashboard(c *gin.Context) {
 		httpapi.NotFound(c, "Plan")
 		return
 	}
-	d, err := Figures(c, a.DB, p)
+	store := Store{DB: a.DB}
+	d, err := store.Figures(c, p)
 	if err == nil {
 		d.AtRisk, err = ledger.ClaimsAtRisk(c, a.DB, a.Plans, a.Packs, p.ID, a.Log)
 	}
 	if err == nil {
-		d.Forecast, err = Forecasts{DB: a.DB}.Latest(c, p.ID)
+		d.Forecast, err = store.LatestForecast(c, p.ID)
 	}
 	if err != nil {
 		httpapi.Fail(c, a.Log, "dashboard", err)
@@ -116,27 +118,22 @@ func (a *API) dashboard(c *gin.Context) {
 	c.JSON(http.StatusOK, d)
 }
 
-// Figures computes the dashboard of plan p (every version of it) from the database.
-func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, error) {
-	plan := p.ID // its versions are "<plan>@<n>"
+// Figures computes the dashboard of plan p (every version of it) from claims' records.
+func (s Store) Figures(ctx context.Context, p *outcomes.Plan) (*Dashboard, error) {
 	d := &Dashboard{
 		PlanID:               p.ID,
 		ConversionAssumption: p.Money.ConversionAssumption,
 		FamilyCap:            p.FamilyCap,
 		AsOf:                 time.Now().UTC().Format(time.RFC3339),
 	}
-	if err := db.WithContext(ctx).Raw(`SELECT count(DISTINCT family_id) FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status IN ('SUBMITTED', 'PAID')`, plan).
-		Scan(&d.FamiliesClaimed).Error; err != nil {
-		return nil, err
+	var err error
+	if d.FamiliesClaimed, err = s.FamiliesClaimed(ctx, p.ID); err != nil {
+		return nil, fmt.Errorf("families claimed: %w", err)
 	}
 	// Results count in the year their claim window opens (the plan's national windows).
-	var perWindow []struct {
-		WindowID string
-		Results  int
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT window_id, count(*) AS results FROM claims.claims WHERE split_part(plan_version, '@', 1) = ? AND status IN ('SUBMITTED', 'PAID')
-		GROUP BY window_id`, plan).Scan(&perWindow).Error; err != nil {
-		return nil, err
+	perWindow, err := s.ResultsPerWindow(ctx, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("results per claim window: %w", err)
 	}
 	opens := map[string]time.Time{}
 	for _, w := range p.ClaimWindows {
@@ -145,33 +142,33 @@ func Figures(ctx context.Context, db *gorm.DB, p *outcomes.Plan) (*Dashboard, er
 	cumTarget, cumResults := 0, 0
 	for i, y := range p.Profiles {
 		end := p.YearEnd(i).Time
-		var f struct {
-			Attachments int
-			Fees        int64
-			Paid        int64
-		}
 		results := 0
 		for _, w := range perWindow {
 			if o, ok := opens[w.WindowID]; ok && !o.Before(y.Starts.Time) && o.Before(end) {
 				results += w.Results
 			}
 		}
-		if err := db.WithContext(ctx).Raw(`SELECT
-			(SELECT count(*) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS attachments,
-			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'ATTACHMENT_FEE' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS fees,
-			(SELECT coalesce(sum(amount_pence), 0) FROM claims.ledger WHERE kind = 'RESULT' AND split_part(plan_version, '@', 1) = ? AND occurred_at >= ? AND occurred_at < ?) AS paid`,
-			plan, y.Starts.Time, end, plan, y.Starts.Time, end, plan, y.Starts.Time, end).Scan(&f).Error; err != nil {
-			return nil, err
+		f, err := s.Income(ctx, p.ID, y.Starts.Time, end)
+		if err != nil {
+			return nil, fmt.Errorf("income of programme year %s: %w", y.Year, err)
 		}
 		cumTarget += y.Results
 		cumResults += results
-		d.Years = append(
-			d.Years,
-			Year{Year: y.Year, Starts: y.Starts.String(), Ends: outcomes.Moment{Time: end}.String(),
-				AttachmentsProfile: y.Attachments, Attachments: f.Attachments, ResultsProfile: y.Results, ResultsAspirational: y.Aspirational,
-				Results: results, CumulativeTarget: cumTarget, CumulativeResults: cumResults, IncomeFeesPence: f.Fees, IncomeResultsPence: f.Paid,
-				BudgetAssumptionPence: BudgetAssumption(f.Attachments, p.Money)},
-		)
+		d.Years = append(d.Years, Year{
+			Year:                  y.Year,
+			Starts:                y.Starts.String(),
+			Ends:                  outcomes.Moment{Time: end}.String(),
+			AttachmentsProfile:    y.Attachments,
+			Attachments:           f.Attachments,
+			ResultsProfile:        y.Results,
+			ResultsAspirational:   y.Aspirational,
+			Results:               results,
+			CumulativeTarget:      cumTarget,
+			CumulativeResults:     cumResults,
+			IncomeFeesPence:       f.Fees,
+			IncomeResultsPence:    f.Paid,
+			BudgetAssumptionPence: BudgetAssumption(f.Attachments, p.Money),
+		})
 	}
 	return d, nil
 }

@@ -27,21 +27,6 @@ func (f Forecasts) RecordForecast(
 			nil,
 		)
 	}
-	return &familypathv1.RecordForecastResponse{}, f.DB.WithContext(ctx).
-		Exec(`INSERT INTO claims.forecasts (plan_id, snapshot_id, as_of, forecast)
-		VALUES (?, ?, ?, ?::jsonb)
-		ON CONFLICT (plan_id) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, as_of = EXCLUDED.as_of, forecast = EXCLUDED.forecast, received_at = now()
-		WHERE claims.forecasts.as_of <= EXCLUDED.as_of`, s.GetPlanId(), s.GetId(), s.GetAsOf().AsTime(), string(s.GetForecastJson())).
-		Error
-}
-
-// Latest is the plan's latest forecast, nil before the first.
-func (f Forecasts) Latest(ctx context.Context, planID string) (*forecast.Forecast, error) {
-	var body []string
-	if err := f.DB.WithContext(ctx).Raw(`SELECT forecast::text FROM claims.forecasts WHERE plan_id = ?`, planID).Scan(&body).Error; err != nil ||
-		len(body) == 0 {
-		return nil, err
-	}
-	out := &forecast.Forecast{}
-	return out, json.Unmarshal([]byte(body[0]), out)
+	err := Store(f).KeepForecast(ctx, s.GetPlanId(), s.GetId(), s.GetAsOf().AsTime(), s.GetForecastJson())
+	return &familypathv1.RecordForecastResponse{}, err
 }

@@ -25,11 +25,6 @@ type ClaimsByStatus struct {
 	ok      bool
 }
 
-type claimCount struct {
-	Plan, Status string
-	N            int64
-}
-
 var claimsDesc = prometheus.NewDesc(
 	"familypath_claims",
 	"Claims in the ledger by plan and status.",
@@ -46,9 +41,7 @@ func (c *ClaimsByStatus) Collect(ch chan<- prometheus.Metric) {
 	defer c.mu.Unlock()
 	if time.Since(c.fetched) >= c.CacheFor {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		var rows []claimCount
-		err := c.DB.WithContext(ctx).Raw(`SELECT split_part(plan_version, '@', 1) AS plan, status, count(*) AS n
-			FROM claims.claims GROUP BY 1, 2 ORDER BY 1, 2`).Scan(&rows).Error
+		rows, err := Store{DB: c.DB}.ClaimsByStatus(ctx)
 		cancel()
 		c.fetched, c.ok = time.Now(), err == nil
 		if err != nil {
