@@ -21,6 +21,8 @@ import (
 	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/familypath/familypath/services/identification/internal/linking"
+	"github.com/familypath/familypath/services/identification/internal/review"
 	"github.com/familypath/familypath/services/identification/internal/runs"
 	"github.com/familypath/familypath/services/identification/migrations"
 	"github.com/gin-gonic/gin"
@@ -56,7 +58,7 @@ func Definition() service.Definition {
 			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log, Uploads: ingest.NewUploadCounter(d.Metrics)}).Routes(
 				r,
 			)
-			(&runs.API{Store: runs.Store{DB: d.DB}, Review: runs.Review{DB: d.DB, Keys: d.Settings.FieldKeys}, Extracts: extracts,
+			(&runs.API{Store: runs.Store{DB: d.DB}, Review: review.Store{DB: d.DB, Keys: d.Settings.FieldKeys}, Extracts: extracts,
 				Plans: ps, Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(
 				r,
 				d.Idempotency.Require(),
@@ -121,8 +123,8 @@ func Definition() service.Definition {
 			if err != nil {
 				return err
 			}
-			run := &runs.Activities{
-				Linker: runs.Linker{
+			run := &linking.Activities{
+				Linker: linking.Linker{
 					DB:       d.DB,
 					Keys:     d.Settings.FieldKeys,
 					Extracts: ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys},
@@ -131,14 +133,14 @@ func Definition() service.Definition {
 						Keys: d.Settings.FieldKeys,
 					},
 					Plans: ps,
-					Held:  runs.HeldByCase(d.Upstream(contract.QueueCase)),
+					Held:  linking.HeldByCase(d.Upstream(contract.QueueCase)),
 				},
 				Fanout: runs.Fanout{
 					DB:         d.DB,
 					Candidates: candidates.Store{DB: d.DB},
 					Lifecycles: candidates.Lifecycles{Temporal: d.Temporal},
 				}, Store: runs.Store{DB: d.DB},
-				Forecasts: runs.Forecasts{Temporal: d.Temporal}}
+				Forecasts: linking.Forecasts{Temporal: d.Temporal}}
 			r.RegisterActivityWithOptions(
 				run.LinkRun,
 				activity.RegisterOptions{Name: contract.ActivityIdentificationLinkRun},

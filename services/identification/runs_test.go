@@ -23,6 +23,7 @@ import (
 	"github.com/familypath/familypath/services/identification/internal/candidates"
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/familypath/familypath/services/identification/internal/linking"
 	"github.com/familypath/familypath/services/identification/internal/runs"
 	"github.com/google/uuid"
 )
@@ -91,8 +92,8 @@ func runUnder(
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &runs.Activities{
-		Linker: runs.Linker{DB: d.DB, Keys: keys, Extracts: ingest.Store{DB: d.DB, Keys: keys},
+	acts := &linking.Activities{
+		Linker: linking.Linker{DB: d.DB, Keys: keys, Extracts: ingest.Store{DB: d.DB, Keys: keys},
 			Evidence: evidence.Store{DB: d.DB, Keys: keys}, Plans: ps},
 		Fanout: runs.Fanout{
 			DB:         d.DB,

@@ -17,6 +17,7 @@ import (
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
+	"github.com/familypath/familypath/services/identification/internal/review"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -27,7 +28,7 @@ import (
 // API serves identification runs and their review queues to data analysts.
 type API struct {
 	Store    Store
-	Review   Review
+	Review   review.Store
 	Extracts ingest.Store
 	Plans    *outcomes.Plans
 	Temporal client.Client
@@ -92,7 +93,7 @@ func body(r *Run) RunBody {
 			r.Closed,
 		}, CreatedAt: r.CreatedAt.UTC(), LinkedAt: r.LinkedAt, FinishedAt: r.FinishedAt}
 	if r.Status != StatusRunning {
-		b.Counts = countsOf(r)
+		b.Counts = CountsOf(r)
 	}
 	return b
 }

@@ -1,8 +1,8 @@
-// Package runs is the identification run: the pipeline (internal/matching) over rows loaded
-// into Postgres, its result kept (people with stable ids, households, families with their
-// evidence snapshots, the review queue), and every eligible family's FamilyLifecycle
-// workflow told, by the IdentificationRun workflow's activities. Reviewers' decisions on
-// the review queue are kept here and win in every later run.
+// Package runs is the identification run's record and its API: runs, the families each found
+// with their evidence snapshots, the fan-out that tells every eligible family's
+// FamilyLifecycle workflow, the review queue's HTTP side, and subject access over what runs
+// kept. Linking a run (internal/linking) writes what this package reads; reviewers' decisions
+// are kept by internal/review.
 package runs
 
 import (
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/db"
+	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -230,4 +231,26 @@ func (s Store) LinksOf(ctx context.Context, places [][]any) ([]map[string]any, e
 		Scan(&links).
 		Error
 	return links, err
+}
+
+// CountsOf is a linked run's counts as kept.
+func CountsOf(r *Run) *familypathv1.RunCounts {
+	v := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	return &familypathv1.RunCounts{
+		Records:    v(r.Records),
+		People:     v(r.People),
+		Households: v(r.Households),
+		Families:   v(r.Families),
+		Eligible: v(
+			r.Eligible,
+		),
+		EligibleNotOpenToService: v(r.EligibleNotOpenToService),
+		ReviewPairs:              v(r.ReviewPairs),
+		Changed:                  v(r.Changed),
+	}
 }

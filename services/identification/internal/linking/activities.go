@@ -1,4 +1,4 @@
-package runs
+package linking
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/identification/internal/runs"
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -19,8 +20,8 @@ import (
 // Activities are the IdentificationRun workflow's activities, on task queue identification.
 type Activities struct {
 	Linker    Linker
-	Fanout    Fanout
-	Store     Store
+	Fanout    runs.Fanout
+	Store     runs.Store
 	Forecasts Forecasts
 }
 
@@ -65,7 +66,7 @@ func (a *Activities) LinkRun(
 	l.Progress = func(stage string) { activity.RecordHeartbeat(ctx, stage) }
 	counts, err := l.Link(ctx, id)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, runs.ErrNotFound):
 		return nil, temporal.NewNonRetryableApplicationError("no such run", "NotFound", err)
 	case errors.Is(err, ErrPlanMissing):
 		return nil, temporal.NewNonRetryableApplicationError(

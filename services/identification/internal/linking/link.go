@@ -1,4 +1,10 @@
-package runs
+// Package linking is the identification run's linking step and activities: the pipeline
+// (internal/matching) over the run's rows loaded into Postgres, with what earlier runs found
+// and what the case service holds (imported and merged families), and its result kept in one
+// transaction (people with stable ids, households, families with their evidence snapshots,
+// the review queue); then the fan-out and the run's finish. Reviewers' decisions
+// (internal/review) win in every later run.
+package linking
 
 import (
 	"context"
@@ -20,6 +26,8 @@ import (
 	"github.com/familypath/familypath/services/identification/internal/evidence"
 	"github.com/familypath/familypath/services/identification/internal/ingest"
 	"github.com/familypath/familypath/services/identification/internal/matching"
+	"github.com/familypath/familypath/services/identification/internal/review"
+	"github.com/familypath/familypath/services/identification/internal/runs"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -53,12 +61,12 @@ var ErrPlanMissing = errors.New("the run's plan version is not published here")
 // Link runs the pipeline over the run's uploads and keeps the result in one transaction: a
 // run already linked answers what it kept, so a retry after a crash does nothing twice.
 func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts, error) {
-	run, err := Store{DB: l.DB}.Get(ctx, id)
+	run, err := runs.Store{DB: l.DB}.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if run.Status != StatusRunning {
-		return countsOf(run), nil
+	if run.Status != runs.StatusRunning {
+		return runs.CountsOf(run), nil
 	}
 	plan, ok := l.Plans.ByKey(run.PlanVersion)
 	if !ok {
@@ -193,7 +201,7 @@ type earlier struct {
 	families  map[string]string       // person id to family id, in the latest run before
 	sizes     map[string]int          // people in each of those families
 	decisions map[matching.Pair]bool  // reviewers' latest decisions
-	rekey     []Decision              // decisions made under another key of the ring, to keep under the active one
+	rekey     []review.Decision       // decisions made under another key of the ring, to keep under the active one
 }
 
 // before reads what earlier runs found: people by their records' pseudonyms (under the
@@ -253,7 +261,7 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 		if err != nil {
 			return err
 		}
-		var d Decision
+		var d review.Decision
 		_, err = pgx.ForEachRow(
 			rows,
 			[]any{&d.PairKey, &d.KeyID, &d.SamePerson, &d.Reason, &d.DecidedBy, &d.DecidedAt, &d.RunID, &d.Rank},
@@ -278,7 +286,7 @@ func (l Linker) before(ctx context.Context, run uuid.UUID) (*earlier, error) {
 func (l Linker) keep(
 	ctx context.Context,
 	tx pgx.Tx,
-	run *Run,
+	run *runs.Run,
 	plan *outcomes.Plan,
 	records []matching.Record,
 	uploads []uuid.UUID,
@@ -290,7 +298,7 @@ func (l Linker) keep(
 	if err := tx.QueryRow(ctx, `SELECT status FROM identification.runs WHERE id = $1 FOR UPDATE`, run.ID).Scan(&status); err != nil {
 		return err
 	}
-	if status != StatusRunning {
+	if status != runs.StatusRunning {
 		return nil
 	}
 	if err := keepPeople(ctx, tx, run.ID, l.Keys.ActiveID(), res); err != nil {
@@ -319,7 +327,7 @@ func (l Linker) keep(
 		`UPDATE identification.runs SET status = $2, key_id = $3, records = $4, people = $5, households = $6,
 		families = $7, eligible = $8, eligible_not_open_to_service = $9, review_pairs = $10, changed = $11, linked_at = now() WHERE id = $1`,
 		run.ID,
-		StatusLinked,
+		runs.StatusLinked,
 		l.Keys.ActiveID(),
 		counts.Records,
 		counts.People,
@@ -444,7 +452,7 @@ func keepHouseholds(
 // keepEvidence keeps each eligible family's evidence as a snapshot (unchanged evidence
 // keeps the family's latest), records a candidate row for each family identified for the
 // first time, and answers the run's families as rows of run_families.
-func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *outcomes.Plan, res *matching.Result,
+func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *runs.Run, plan *outcomes.Plan, res *matching.Result,
 	counts *familypathv1.RunCounts) ([][]any, error) {
 	var snaps []*evidence.Snapshot
 	var contents []*evidence.Content
@@ -526,7 +534,7 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 			f.Eligibility.Codes(),
 			nil,
 			false,
-			FanoutNotEligible,
+			runs.FanoutNotEligible,
 			append([]string{}, f.Household.JoinedBy...),
 		}
 		if sn, ok := snapshotOf[id]; ok {
@@ -535,7 +543,7 @@ func (l Linker) keepEvidence(ctx context.Context, tx pgx.Tx, run *Run, plan *out
 			if changed {
 				counts.Changed++
 			}
-			row[6], row[7], row[8] = sn.ID, changed, FanoutPending
+			row[6], row[7], row[8] = sn.ID, changed, runs.FanoutPending
 		}
 		out = append(out, row)
 	}
@@ -607,32 +615,10 @@ func keepReview(
 	return err
 }
 
-// countsOf is a linked run's counts as kept.
-func countsOf(r *Run) *familypathv1.RunCounts {
-	v := func(p *int64) int64 {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	return &familypathv1.RunCounts{
-		Records:    v(r.Records),
-		People:     v(r.People),
-		Households: v(r.Households),
-		Families:   v(r.Families),
-		Eligible: v(
-			r.Eligible,
-		),
-		EligibleNotOpenToService: v(r.EligibleNotOpenToService),
-		ReviewPairs:              v(r.ReviewPairs),
-		Changed:                  v(r.Changed),
-	}
-}
-
 // rekeyDecisions keeps, under the active key, the decisions made under another key of the ring
 // that this run found its records by, so that they outlive the old key. A decision whose
 // records were not in the run is left as it is (a later run may find them).
-func (l Linker) rekeyDecisions(ctx context.Context, tx pgx.Tx, old []Decision, res *matching.Result) error {
+func (l Linker) rekeyDecisions(ctx context.Context, tx pgx.Tx, old []review.Decision, res *matching.Result) error {
 	if len(old) == 0 {
 		return nil
 	}
