@@ -14,7 +14,8 @@ COPY go.work ./
 COPY proto/go.mod proto/go.sum proto/
 COPY pkg/platform/go.mod pkg/platform/go.sum pkg/platform/
 COPY pkg/outcomes/go.mod pkg/outcomes/go.sum pkg/outcomes/
-COPY pkg/extracts/go.mod pkg/extracts/go.sum pkg/extracts/
+COPY pkg/extracts/go.mod pkg/extracts/
+COPY pkg/synthetic/go.mod pkg/synthetic/go.sum pkg/synthetic/
 COPY pkg/linkage/go.mod pkg/linkage/go.sum pkg/linkage/
 COPY plans/go.mod plans/
 COPY workflows/go.mod workflows/go.sum workflows/

@@ -7,6 +7,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/familypath/familypath/pkg/extracts v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
+	github.com/familypath/familypath/pkg/synthetic v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/familypath/familypath/services/attachment v0.0.0
@@ -104,6 +105,7 @@ require (
 replace (
 	github.com/familypath/familypath/pkg/extracts => ../pkg/extracts
 	github.com/familypath/familypath/pkg/outcomes => ../pkg/outcomes
+	github.com/familypath/familypath/pkg/synthetic => ../pkg/synthetic
 	github.com/familypath/familypath/plans => ../plans
 	github.com/familypath/familypath/proto => ../proto
 )

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 )
 
 // An analyst uploads a county's extracts and starts an identification run through the API:

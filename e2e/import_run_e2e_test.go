@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/platform/auth"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 )

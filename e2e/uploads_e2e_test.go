@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 )
 
 // An analyst uploads a synthetic county's extracts to the running identification API: every

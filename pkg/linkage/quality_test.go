@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/linkage"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 )
 
 // idColumn is each feed's own person identifier (data contracts).

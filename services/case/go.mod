@@ -3,10 +3,10 @@ module github.com/familypath/familypath/services/case
 go 1.26.0
 
 require (
-	github.com/familypath/familypath/pkg/extracts v0.0.0
 	github.com/familypath/familypath/pkg/linkage v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/pkg/synthetic v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
@@ -30,6 +30,7 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
+	github.com/familypath/familypath/pkg/extracts v0.0.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
@@ -93,6 +94,7 @@ require (
 
 replace (
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
+	github.com/familypath/familypath/pkg/synthetic => ../../pkg/synthetic
 	github.com/familypath/familypath/proto => ../../proto
 )
 

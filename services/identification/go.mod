@@ -7,6 +7,7 @@ require (
 	github.com/familypath/familypath/pkg/linkage v0.0.0
 	github.com/familypath/familypath/pkg/outcomes v0.0.0
 	github.com/familypath/familypath/pkg/platform v0.0.0
+	github.com/familypath/familypath/pkg/synthetic v0.0.0
 	github.com/familypath/familypath/plans v0.0.0
 	github.com/familypath/familypath/proto v0.0.0
 	github.com/gin-gonic/gin v1.11.0
@@ -99,6 +100,7 @@ replace (
 	github.com/familypath/familypath/pkg/linkage => ../../pkg/linkage
 	github.com/familypath/familypath/pkg/outcomes => ../../pkg/outcomes
 	github.com/familypath/familypath/pkg/platform => ../../pkg/platform
+	github.com/familypath/familypath/pkg/synthetic => ../../pkg/synthetic
 	github.com/familypath/familypath/plans => ../../plans
 	github.com/familypath/familypath/proto => ../../proto
 )

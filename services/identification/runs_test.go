@@ -12,12 +12,12 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/keyring"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/identification/internal/candidates"

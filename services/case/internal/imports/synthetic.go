@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 )
 
 // Synthetic is a mid-programme import file made from the synthetic county (everyone in it

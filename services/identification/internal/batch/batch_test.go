@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 	"github.com/familypath/familypath/services/identification/internal/matching"
 )
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 	"github.com/familypath/familypath/plans"
 	"github.com/familypath/familypath/services/identification/internal/matching"
 )

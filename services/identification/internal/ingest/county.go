@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/extracts"
-	"github.com/familypath/familypath/pkg/extracts/county"
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/synthetic/county"
 )
 
 // CountyCommand is `identification county`: write a synthetic county's extracts and ground
