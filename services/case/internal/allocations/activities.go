@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/case/internal/record"
 	"github.com/google/uuid"
@@ -29,11 +30,11 @@ func (a Activities) GatherAttachment(
 		return &familypathv1.AttachmentFacts{}, nil // no case yet: nothing for attachment
 	}
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("read the family's allocation", err)
 	}
 	assessed, planned, err := record.Store{DB: a.Store.DB}.Has(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("read the family's assessment and plan", err)
 	}
 	facts := &familypathv1.AttachmentFacts{
 		Team:                  f.Team,

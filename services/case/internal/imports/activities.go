@@ -10,6 +10,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/db"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
@@ -150,7 +151,7 @@ func (a Activities) StartImportedFamilies(
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, temporalx.Step("start the imported families", err)
 	}
 	return &familypathv1.StartImportedFamiliesResponse{
 		Started:   counts[started].Load(),
@@ -280,7 +281,7 @@ func (a Activities) FinishImport(
 	r *familypathv1.FinishImportRequest,
 ) (*familypathv1.FinishImportResponse, error) {
 	if err := a.store().Finish(ctx, r.GetImportId()); err != nil {
-		return nil, err
+		return nil, temporalx.Step("mark the import applied", err)
 	}
 	return &familypathv1.FinishImportResponse{}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -76,7 +77,7 @@ func (a Activities) RecordAttachmentFee(
 			id, family, r.GetAttachmentId(), p.Money.AttachmentFeePence, r.GetPlanVersion(), r.GetAttachedAt().AsTime()).
 		Error
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("enter the attachment fee", err)
 	}
 	return &familypathv1.RecordAttachmentFeeResponse{LedgerEntryId: id.String()}, nil
 }
@@ -105,13 +106,13 @@ func (a Activities) CreateClaim(
 	}
 	pack, err := a.Packs.Freeze(ctx, r, route, p)
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("freeze the evidence pack", err)
 	}
 	frozen := pack.Problems
 	id := ClaimID(family, r.GetAttempt())
 	sealed, err := a.Packs.Seal(id, pack)
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("seal the evidence pack", err)
 	}
 	resp := &familypathv1.CreateClaimResponse{ClaimId: id.String()}
 	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -160,7 +161,7 @@ func (a Activities) CreateClaim(
 		return nil, temporal.NewNonRetryableApplicationError(ErrLiveClaim.Error(), "LiveClaim", nil)
 	}
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("create the claim", err)
 	}
 	return resp, nil
 }

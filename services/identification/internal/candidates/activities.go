@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -27,7 +28,7 @@ func (a *Activities) DescribeCandidate(
 		return nil, temporal.NewNonRetryableApplicationError("no candidate family with this id", "NotFound", nil)
 	}
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("read the candidate family", err)
 	}
 	return &familypathv1.DescribeCandidateResponse{
 		FamilyId:           c.ID.String(),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/proto/contract"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"github.com/familypath/familypath/services/identification/internal/runs"
@@ -75,7 +76,7 @@ func (a *Activities) LinkRun(
 			err,
 		)
 	case err != nil:
-		return nil, err
+		return nil, temporalx.Step("link the run", err)
 	}
 	return &familypathv1.LinkRunResponse{Counts: counts}, nil
 }
@@ -120,15 +121,15 @@ func (a *Activities) FinishRun(
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
 	}
 	if err := a.Store.Finish(ctx, id, req.GetStarted(), req.GetSignalled(), req.GetUnchanged(), req.GetClosed(), time.Now().UTC()); err != nil {
-		return nil, err
+		return nil, temporalx.Step("record the run's fan-out", err)
 	}
 	run, err := a.Store.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, temporalx.Step("read the run", err)
 	}
 	if run != nil && a.Forecasts.Temporal != nil {
 		if err := a.Forecasts.After(ctx, run.PlanID, id); err != nil {
-			return nil, err
+			return nil, temporalx.Step("start the plan's forecast", err)
 		}
 	}
 	return &familypathv1.FinishRunResponse{}, nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"strings"
 	"time"
@@ -210,7 +211,7 @@ func (m Maker) Make(
 	}
 	families, versions, err := m.Store.Families(ctx, planID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read the plan's families: %w", err)
 	}
 	for i, v := range versions {
 		if pv, ok := m.Plans.ByKey(v); ok {
@@ -220,7 +221,7 @@ func (m Maker) Make(
 	seed := Seed(planID, asOf)
 	f, err := forecast.Run(p, families, forecast.Options{AsOf: asOf, Draws: draws, Seed: seed})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("forecast: %w", err)
 	}
 	body, err := json.Marshal(f)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/upstream"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
 	"go.temporal.io/sdk/temporal"
@@ -59,7 +60,7 @@ func (j Judge) JudgeFamily(
 			)
 		}
 		if err != nil {
-			return nil, err
+			return nil, temporalx.Step("read the evidence snapshot", err)
 		}
 		if ev.ID != r.GetFamilyId() {
 			return nil, temporal.NewNonRetryableApplicationError(
@@ -71,7 +72,7 @@ func (j Judge) JudgeFamily(
 	}
 	if err := j.Case.GetJSON(ctx, "/v1/families/"+r.GetFamilyId()+"/evidence", &cased); err != nil &&
 		!errors.Is(err, upstream.ErrNotFound) {
-		return nil, err // no case: no caseworkers' evidence
+		return nil, temporalx.Step("read the case evidence", err) // no case: no caseworkers' evidence
 	}
 	f := outcomes.Merge(ev, cased)
 	f.ID, f.Attachment = r.GetFamilyId(), outcomes.Attached(
@@ -82,7 +83,7 @@ func (j Judge) JudgeFamily(
 	judged := outcomes.Evaluate(p, &f, outcomes.Moment{Time: at})
 	out := Translate(judged, at)
 	if err := j.Status.Save(ctx, r, out, employmentDate(judged.Employment), f.Coverage); err != nil {
-		return nil, err
+		return nil, temporalx.Step("save the judgement", err)
 	}
 	return out, nil
 }
