@@ -44,9 +44,11 @@ func TestCaseRecordAccessCrossesServicesThroughTheCaseService(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	for name, p := range map[string]auth.Principal{"another team's caseworker": stranger, "partner not leading": partner} {
-		if code, body := request(t, "GET", lifecycle, "", as(t, p)...); code != http.StatusForbidden {
-			t.Errorf("%s: %d %s", name, code, body)
-		}
+		t.Run(name, func(t *testing.T) {
+			if code, body := request(t, "GET", lifecycle, "", as(t, p)...); code != http.StatusForbidden {
+				t.Errorf("%s: %d %s", name, code, body)
+			}
+		})
 	}
 	if code, _ := request(t, "GET", lifecycle, "", "Authorization", "Bearer not-a-token"); code != http.StatusUnauthorized {
 		t.Errorf("bad token: %d", code)

@@ -268,18 +268,20 @@ func TestJudgeFamilyRefusesWhatNoRetryCanMend(t *testing.T) {
 		At:                 day("2016-11-01"),
 	}
 	for name, want := range map[string]string{"missing snapshot": "EvidenceNotFound", "unknown plan": "PlanVersionMissing"} {
-		req := proto.Clone(base).(*familypathv1.JudgeFamilyRequest)
-		if name == "unknown plan" {
-			req.PlanVersion = "lancashire-phase2@99"
-		}
-		_, err := judge(context.Background(), req)
-		var app *temporal.ApplicationError
-		if !errors.As(err, &app) || app.Type() != want || !app.NonRetryable() {
-			t.Errorf("%s: %v", name, err)
-		}
-		if err != nil && strings.Contains(err.Error(), "p-1") {
-			t.Errorf("%s: the error names a person", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			req := proto.Clone(base).(*familypathv1.JudgeFamilyRequest)
+			if name == "unknown plan" {
+				req.PlanVersion = "lancashire-phase2@99"
+			}
+			_, err := judge(context.Background(), req)
+			var app *temporal.ApplicationError
+			if !errors.As(err, &app) || app.Type() != want || !app.NonRetryable() {
+				t.Errorf("%s: %v", name, err)
+			}
+			if err != nil && strings.Contains(err.Error(), "p-1") {
+				t.Errorf("%s: the error names a person", name)
+			}
+		})
 	}
 }
 

@@ -103,11 +103,13 @@ func TestCSVHeaderProblemsLoadNothing(t *testing.T) {
 		"required missing": "forename,surname,upn,school_urn\nA,B,C,D\n",
 		"named twice":      "forename,forename,term,sessions_possible\n",
 	} {
-		_, _, _, err := readAll(t, SchoolCensus, CSV, in)
-		var he *HeaderError
-		if !errors.As(err, &he) {
-			t.Errorf("%s: want a header error, got %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			_, _, _, err := readAll(t, SchoolCensus, CSV, in)
+			var he *HeaderError
+			if !errors.As(err, &he) {
+				t.Errorf("%s: want a header error, got %v", name, err)
+			}
+		})
 	}
 	if _, _, _, err := readAll(t, "no_such_feed", CSV, "a\n"); err == nil {
 		t.Error("an unknown feed must be refused")

@@ -24,13 +24,15 @@ func TestScoreRanksTheSamePersonAboveOthers(t *testing.T) {
 		{"sister", Prepare("Beth", "Smith", "2010-02-01", "F", "PR1 2AB"), false, Comparison{Differ, Exact, Differ, Exact, Exact, Missing}},
 		{"stranger", Prepare("Tom", "Jones", "1979-01-01", "M", "LA1 1AA"), false, Comparison{Differ, Differ, Differ, Differ, Differ, Missing}},
 	} {
-		w, cmp := m.Score(&amy, &c.other)
-		if cmp != c.comparison {
-			t.Errorf("%s: comparison %v, want %v", c.name, cmp, c.comparison)
-		}
-		if (w > 10) != c.match {
-			t.Errorf("%s: weight %.1f", c.name, w)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			w, cmp := m.Score(&amy, &c.other)
+			if cmp != c.comparison {
+				t.Errorf("%s: comparison %v, want %v", c.name, cmp, c.comparison)
+			}
+			if (w > 10) != c.match {
+				t.Errorf("%s: weight %.1f", c.name, w)
+			}
+		})
 	}
 	ided := Prepare("Amy", "Smith", "2008-06-15", "F", "PR1 2AB").WithSource("health", "943 476 5919")
 	if _, c := m.Score(&ided, &amy); c[FieldIdentifier] != Missing {

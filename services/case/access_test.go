@@ -103,32 +103,34 @@ func TestAccessIsRefusedWithTheRightStatusAndEachRefusalIsAudited(t *testing.T) 
 		{"caseworker may not allocate", lead, "", path, 403, lead.Subject},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var before []audit.Event
-			before, _ = a.Deps.Audit.Query(context.Background(), audit.Filter{Outcome: audit.Refused, Limit: 1000})
-			method, body := "GET", ""
-			if c.name == "caseworker may not allocate" {
-				method, body = "PUT", `{"team":"preston-1"}`
-			}
-			headers := []string{}
-			if c.token != "" {
-				headers = append(headers, "Authorization", "Bearer "+c.token)
-			}
-			w := a.Do(c.who, method, c.path, body, headers...)
-			if w.Code != c.status {
-				t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
-			}
-			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" ||
-				strings.Contains(w.Body.String(), fam) {
-				t.Errorf("body %s (%s)", w.Body, ct)
-			}
-			after, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{Outcome: audit.Refused, Limit: 1000})
-			if len(after) != len(before)+1 {
-				t.Fatalf("%d refusal rows added, want 1", len(after)-len(before))
-			}
-			e := after[len(after)-1]
-			if e.Actor != c.actor || e.Reason == "" || e.RequestID == "" {
-				t.Errorf("audit row %+v", e)
-			}
+			t.Run(c.name, func(t *testing.T) {
+				var before []audit.Event
+				before, _ = a.Deps.Audit.Query(context.Background(), audit.Filter{Outcome: audit.Refused, Limit: 1000})
+				method, body := "GET", ""
+				if c.name == "caseworker may not allocate" {
+					method, body = "PUT", `{"team":"preston-1"}`
+				}
+				headers := []string{}
+				if c.token != "" {
+					headers = append(headers, "Authorization", "Bearer "+c.token)
+				}
+				w := a.Do(c.who, method, c.path, body, headers...)
+				if w.Code != c.status {
+					t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
+				}
+				if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" ||
+					strings.Contains(w.Body.String(), fam) {
+					t.Errorf("body %s (%s)", w.Body, ct)
+				}
+				after, _ := a.Deps.Audit.Query(context.Background(), audit.Filter{Outcome: audit.Refused, Limit: 1000})
+				if len(after) != len(before)+1 {
+					t.Fatalf("%d refusal rows added, want 1", len(after)-len(before))
+				}
+				e := after[len(after)-1]
+				if e.Actor != c.actor || e.Reason == "" || e.RequestID == "" {
+					t.Errorf("audit row %+v", e)
+				}
+			})
 		})
 	}
 

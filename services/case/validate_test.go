@@ -59,10 +59,12 @@ func TestTheCaseRecordRefusesWhatAFrontEndGetsWrong(t *testing.T) {
 		"a child who is a parent or carer":   `{"members":[{"person_id":"p-1","role":"CHILD","relationship":"PARENT_CARER"}]}`,
 		"born after today":                   `{"members":[{"person_id":"p-1","role":"CHILD","relationship":"CHILD","birth_date":"2999-01-01"}]}`,
 	} {
-		if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", members); w.Code != 400 ||
-			!strings.Contains(w.Body.String(), "members[0]") {
-			t.Errorf("%s: %d %s", name, w.Code, w.Body)
-		}
+		t.Run(name, func(t *testing.T) {
+			if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", members); w.Code != 400 ||
+				!strings.Contains(w.Body.String(), "members[0]") {
+				t.Errorf("%s: %d %s", name, w.Code, w.Body)
+			}
+		})
 	}
 	if w := a.Do(lead, "PUT", "/v1/families/"+fam+"/members", `{"members":[{"person_id":"p-1","role":"ADULT","relationship":"PARENT_CARER"},{"person_id":"p-2","role":"CHILD","relationship":"OTHER_CHILD"}]}`); w.Code != 200 {
 		t.Errorf("members as they should be: %d %s", w.Code, w.Body)

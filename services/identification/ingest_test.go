@@ -179,10 +179,12 @@ func TestUploadsThatCannotBeReadLoadNothing(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		w := upload(h, c.query, c.ctype, c.body, c.actor)
-		if w.Code != c.status || w.Header().Get("Content-Type") != httpapi.ProblemContentType {
-			t.Errorf("%s: %d %s", c.name, w.Code, w.Body)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			w := upload(h, c.query, c.ctype, c.body, c.actor)
+			if w.Code != c.status || w.Header().Get("Content-Type") != httpapi.ProblemContentType {
+				t.Errorf("%s: %d %s", c.name, w.Code, w.Body)
+			}
+		})
 	}
 	if rows, uploads, issues := rowsLoaded(t, d); rows+uploads+issues != 0 {
 		t.Errorf("failed uploads left %d rows, %d uploads, %d issues", rows, uploads, issues)

@@ -688,9 +688,11 @@ func TestCorrectionChangesTheBaselineAndTheFamilyIsJudgedAgain(t *testing.T) {
 		t.Fatalf("correction: %v %v", &res, err)
 	}
 	for name, u := range map[string]*sent{"before attachment": before, "one problem": tooSmall, "with a claim": late} {
-		if err := u.result(t, nil); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if err := u.result(t, nil); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		})
 	}
 	if s.calls["correct"] != 1 || len(st.GetBaselineProblems()) != 3 || len(s.claims) != 1 {
 		t.Errorf("corrections %d, baseline %v, claims %d", s.calls["correct"], st.GetBaselineProblems(), len(s.claims))

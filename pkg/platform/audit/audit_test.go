@@ -84,17 +84,19 @@ func TestVerifyFindsEditsRemovalsAndReorders(t *testing.T) {
 		"swapped events": `UPDATE svc.audit_events SET seq = 1000 WHERE seq = 2; UPDATE svc.audit_events SET seq = 2 WHERE seq = 3; UPDATE svc.audit_events SET seq = 3 WHERE seq = 1000`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			tr := trail(t)
-			fill(t, tr, 10)
-			for _, sql := range []string{`ALTER TABLE svc.audit_events DISABLE TRIGGER USER`, tamper, `ALTER TABLE svc.audit_events ENABLE TRIGGER USER`} {
-				if err := tr.DB.Exec(sql).Error; err != nil {
-					t.Fatal(err)
+			t.Run(name, func(t *testing.T) {
+				tr := trail(t)
+				fill(t, tr, 10)
+				for _, sql := range []string{`ALTER TABLE svc.audit_events DISABLE TRIGGER USER`, tamper, `ALTER TABLE svc.audit_events ENABLE TRIGGER USER`} {
+					if err := tr.DB.Exec(sql).Error; err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			rep, err := tr.Verify(context.Background())
-			if err != nil || rep.OK() || rep.BrokenAt == 0 || rep.Problem == "" {
-				t.Fatalf("tampering not found: %+v %v", rep, err)
-			}
+				rep, err := tr.Verify(context.Background())
+				if err != nil || rep.OK() || rep.BrokenAt == 0 || rep.Problem == "" {
+					t.Fatalf("tampering not found: %+v %v", rep, err)
+				}
+			})
 		})
 	}
 }

@@ -48,11 +48,13 @@ func TestFailAnswers503ForAnUnreachableDependency(t *testing.T) {
 		{"a unique violation", &pgconn.PgError{Code: "23505"}, http.StatusInternalServerError},
 		{"a bug", errors.New("nil map"), http.StatusInternalServerError},
 	} {
-		r := engine()
-		r.GET("/x", func(g *gin.Context) { Fail(g, quiet, "read", c.err) })
-		w := do(t, r, "GET", "/x", "")
-		if w.Code != c.status || (c.status == 503) != (w.Header().Get("Retry-After") != "") {
-			t.Errorf("%s: %d, Retry-After %q", c.name, w.Code, w.Header().Get("Retry-After"))
-		}
+		t.Run(c.name, func(t *testing.T) {
+			r := engine()
+			r.GET("/x", func(g *gin.Context) { Fail(g, quiet, "read", c.err) })
+			w := do(t, r, "GET", "/x", "")
+			if w.Code != c.status || (c.status == 503) != (w.Header().Get("Retry-After") != "") {
+				t.Errorf("%s: %d, Retry-After %q", c.name, w.Code, w.Header().Get("Retry-After"))
+			}
+		})
 	}
 }

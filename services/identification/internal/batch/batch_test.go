@@ -156,9 +156,11 @@ func TestAFileThatNamesNoFeedFailsTheBatch(t *testing.T) {
 	in := t.TempDir()
 	police := "pnc_id,event_type,event_date,forename,surname,dob,sex,postcode\n,ASB_INTERVENTION,2016-07-01,Ann,Lee,1980-01-02,F,PR1 2AB\n"
 	for name, text := range map[string]string{"police-2016-09.csv": police, ".DS_Store": "x", "polise.csv": police, "notes.txt": "read me"} {
-		if err := os.WriteFile(filepath.Join(in, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(in, name), []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 	if err := os.Mkdir(filepath.Join(in, "old"), 0o700); err != nil {
 		t.Fatal(err)

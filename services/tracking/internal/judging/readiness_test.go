@@ -30,21 +30,23 @@ func TestReadinessNamesExactlyWhatIsMissing(t *testing.T) {
 		{"no assessment or plan", []string{"EDUCATION", "CRIME"}, &familypathv1.AttachmentFacts{LeadProfessional: true}, []string{MissingAssessment, MissingFamilyPlan}},
 		{"nothing", nil, nil, []string{MissingProblemEvidence, MissingAssessment, MissingFamilyPlan, MissingLeadProfessional}},
 	} {
-		r, err := a.JudgeReadiness(
-			context.Background(),
-			&familypathv1.JudgeReadinessRequest{PlanId: "lancashire-phase2", ProblemCodes: c.codes, Facts: c.facts},
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(r.GetMissing(), c.missing) || r.GetReady() != (c.missing == nil) {
-			t.Errorf("%s: %v", c.name, r)
-		}
-		if r.GetReady() &&
-			(r.GetPlanVersion() != "lancashire-phase2@1" || !slices.Equal(r.GetBaselineProblems(), []string{"CRIME", "EDUCATION"}) ||
-				r.GetProgrammeEndsAt().AsTime().Format("2006-01-02") != "2020-01-28") {
-			t.Errorf("%s: %v", c.name, r)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			r, err := a.JudgeReadiness(
+				context.Background(),
+				&familypathv1.JudgeReadinessRequest{PlanId: "lancashire-phase2", ProblemCodes: c.codes, Facts: c.facts},
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(r.GetMissing(), c.missing) || r.GetReady() != (c.missing == nil) {
+				t.Errorf("%s: %v", c.name, r)
+			}
+			if r.GetReady() &&
+				(r.GetPlanVersion() != "lancashire-phase2@1" || !slices.Equal(r.GetBaselineProblems(), []string{"CRIME", "EDUCATION"}) ||
+					r.GetProgrammeEndsAt().AsTime().Format("2006-01-02") != "2020-01-28") {
+				t.Errorf("%s: %v", c.name, r)
+			}
+		})
 	}
 	// Under a programme that has ended (the plan's last window closed 2020-01-28), no family is
 	// attached, whatever else it has: no fee is booked for a programme that can pay no result.
