@@ -74,8 +74,8 @@ func OpenDevIssuer(dir string) (*DevIssuer, error) {
 	}}}, "", "  ")
 	// Written only when it differs: running services re-read it, and must never see it half-written.
 	jwksFile := filepath.Join(dir, "jwks.json")
-	if old, err := os.ReadFile(jwksFile); err != nil ||
-		!bytes.Equal(old, jwks) { // #nosec G304 -- the stack's own folder
+	old, err := os.ReadFile(jwksFile) // #nosec G304 -- the stack's own folder
+	if err != nil || !bytes.Equal(old, jwks) {
 		if err := os.WriteFile(jwksFile, jwks, 0o600); err != nil {
 			return nil, err
 		}
