@@ -434,3 +434,31 @@ func TestJudgementsKeepTheirOwnMemory(t *testing.T) {
 		}
 	}
 }
+
+// A member's role is the engine's: a child from birth until the plan's child age (18 under
+// Lancashire's), the role given when the birth date is unknown.
+func TestAMembersRoleIsTheEnginesAtTheMoment(t *testing.T) {
+	p := plan(t, "lancashire-phase2")
+	born := Date(2000, time.March, 1)
+	for _, c := range []struct {
+		name   string
+		member Member
+		when   Moment
+		want   string
+	}{
+		{"the day before the 18th birthday", Member{BirthDate: &born}, Date(2018, time.February, 28), "child"},
+		{"the 18th birthday", Member{BirthDate: &born}, Date(2018, time.March, 1), "adult"},
+		{"not yet born", Member{BirthDate: &born}, Date(1999, time.December, 31), ""},
+		{"no birth date, a role", Member{Role: "child"}, Date(2018, time.March, 1), "child"},
+		{"neither", Member{}, Date(2018, time.March, 1), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.member.RoleAt(p, c.when); got != c.want {
+				t.Errorf("RoleAt = %q, want %q", got, c.want)
+			}
+			if w := c.member.WithoutBirthDate(p, c.when); w.BirthDate != nil || w.Role != c.want {
+				t.Errorf("WithoutBirthDate = %+v", w)
+			}
+		})
+	}
+}

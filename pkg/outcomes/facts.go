@@ -44,6 +44,29 @@ type Member struct {
 	Pregnant bool   `json:"pregnant,omitempty"`
 }
 
+// RoleAt is the member's role at a moment under the plan, "child" or "adult", as the engine
+// judges it: a dependent child from birth until the plan's child age; the member's own role
+// when the birth date is unknown ("" when that is unknown too, or the member is not yet born).
+func (m Member) RoleAt(p *Plan, when Moment) string {
+	if m.BirthDate == nil {
+		return m.Role
+	}
+	if when.Before(m.BirthDate.Time) {
+		return ""
+	}
+	adultFrom := m.BirthDate.In(London).AddDate(p.Eligibility.ChildMaxAge, 0, 0)
+	if when.Before(adultFrom) {
+		return "child"
+	}
+	return "adult"
+}
+
+// WithoutBirthDate is the member as a reader without the right to birth dates sees them: the
+// role at the moment under the plan instead of the date.
+func (m Member) WithoutBirthDate(p *Plan, when Moment) Member {
+	return Member{ID: m.ID, Role: m.RoleAt(p, when), Pregnant: m.Pregnant}
+}
+
 // Fact is one evidence row, by reference (ID) with the fields the rules read.
 type Fact struct {
 	ID     string  `json:"id"`

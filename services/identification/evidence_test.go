@@ -134,6 +134,19 @@ func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
 	if rec.Header().Get("Cache-Control") != "no-store" {
 		t.Error("a snapshot may be cached")
 	}
+	if snap.Members[0].BirthDate == nil || snap.Members[1].BirthDate == nil {
+		t.Errorf("the service read no birth dates: %s", rec.Body)
+	}
+	// A data analyst reads the evidence, and each member's role at the reference date, never
+	// a birth date (an identifying field).
+	analyst := auth.Principal{Subject: "da", Roles: []string{auth.RoleDataAnalyst}}
+	w = h.Do(analyst, "GET", path, "")
+	var seen evidence.SnapshotBody
+	if err := json.Unmarshal(w.Body.Bytes(), &seen); err != nil || w.Code != 200 || len(seen.Facts) != 2 ||
+		len(seen.Members) != 2 || strings.Contains(w.Body.String(), "birth_date") ||
+		seen.Members[0].Role != "adult" || seen.Members[1].Role != "child" {
+		t.Errorf("analyst read: %d %s", w.Code, w.Body)
+	}
 	caseworker := auth.Principal{Subject: "cw", Roles: []string{auth.RoleCaseworker}}
 	if w := h.Do(caseworker, "GET", path, ""); w.Code != 403 {
 		t.Errorf("caseworker: %d", w.Code)
@@ -145,7 +158,7 @@ func TestSnapshotsAreReadByTrackingsServiceTokenAndAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) != 1 || events[0].Actor != "service:tracking" {
+	if len(events) != 2 || events[0].Actor != "service:tracking" || events[1].Actor != "da" {
 		t.Errorf("audit events %+v", events)
 	}
 }

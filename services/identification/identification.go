@@ -53,7 +53,7 @@ func Definition() service.Definition {
 			api := &candidates.API{Store: candidates.Store{DB: d.DB}, Evidence: snapshots, Plans: ps,
 				Lifecycles: candidates.Lifecycles{Temporal: d.Temporal}, Guard: d.Guard, Log: d.Log}
 			api.Routes(r, d.Idempotency.Require())
-			(&evidence.API{Store: snapshots, Guard: d.Guard, Log: d.Log}).Routes(r)
+			(&evidence.API{Store: snapshots, Plans: ps, Guard: d.Guard, Log: d.Log}).Routes(r)
 			extracts := ingest.Store{DB: d.DB, Keys: d.Settings.FieldKeys}
 			(&ingest.API{Store: extracts, Guard: d.Guard, Log: d.Log, Uploads: ingest.NewUploadCounter(d.Metrics)}).Routes(
 				r,

@@ -482,9 +482,9 @@ func (a *API) members(c *gin.Context) {
 		return
 	}
 	out := []MemberRef{}
-	for _, m := range content.Members {
-		role := "CHILD"
-		if m.Role == "adult" || m.BirthDate != nil && !m.BirthDate.Time.AddDate(18, 0, 0).After(snap.ReferenceDate) {
+	for _, m := range snap.WithoutBirthDates(a.Plans, content.Members) {
+		role := "CHILD" // a member not yet born, or of no known age, counts as a child
+		if m.Role == "adult" {
 			role = "ADULT"
 		}
 		out = append(out, MemberRef{PersonID: m.ID, Role: role})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
+	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/httpapi"
 	"github.com/familypath/familypath/pkg/platform/policy"
 	"github.com/gin-gonic/gin"
@@ -18,6 +19,7 @@ const SnapshotPath = "/v1/evidence-snapshots/"
 // and data analysts. Every read is in the audit trail; a read that cannot be recorded is refused.
 type API struct {
 	Store Store
+	Plans *outcomes.Plans // the snapshots' plans, for members' roles where birth dates are withheld
 	Guard *httpapi.Guard
 	Log   *slog.Logger
 }
@@ -62,6 +64,27 @@ func SummaryOf(s *Snapshot) Summary {
 		MemberCount: s.MemberCount, FactCount: s.FactCount, CreatedAt: s.CreatedAt.UTC()}
 }
 
+// WithoutBirthDates are the snapshot's members without their birth dates, each with the role
+// the engine gave them at the reference date instead. Birth dates are identifying
+// (docs/data-protection.md): services read them (tracking judges ages, claims freezes them
+// into a pack), people reading a snapshot (a data analyst checking a judgement) do not.
+func (s *Snapshot) WithoutBirthDates(ps *outcomes.Plans, members []outcomes.Member) []outcomes.Member {
+	p, ok := ps.ByKey(s.PlanVersion)
+	if !ok {
+		p, ok = ps.Latest(s.PlanID)
+	}
+	at := outcomes.Date(s.ReferenceDate.Year(), s.ReferenceDate.Month(), s.ReferenceDate.Day())
+	out := make([]outcomes.Member, len(members))
+	for i, m := range members {
+		if ok {
+			out[i] = m.WithoutBirthDate(p, at)
+		} else { // a plan this service no longer holds: the role only if the snapshot gave one
+			out[i] = outcomes.Member{ID: m.ID, Role: m.Role, Pregnant: m.Pregnant}
+		}
+	}
+	return out
+}
+
 func (a *API) get(c *gin.Context) {
 	id, ok := httpapi.PathUUID(c, "id")
 	if !ok {
@@ -86,8 +109,12 @@ func (a *API) get(c *gin.Context) {
 		httpapi.Fail(c, a.Log, "read evidence snapshot", err)
 		return
 	}
+	members := content.Members
+	if !httpapi.Principal(c).Has(auth.RoleService) {
+		members = snap.WithoutBirthDates(a.Plans, members)
+	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, SnapshotBody{ID: snap.ID.String(), FamilyID: snap.FamilyID.String(), PlanID: snap.PlanID,
 		PlanVersion: snap.PlanVersion, ReferenceDate: snap.ReferenceDate.Format(time.DateOnly), ProblemCodes: snap.ProblemCodes,
-		ContentHash: snap.ContentHash, CreatedAt: snap.CreatedAt.UTC(), Members: content.Members, Facts: content.Facts, Coverage: content.Coverage})
+		ContentHash: snap.ContentHash, CreatedAt: snap.CreatedAt.UTC(), Members: members, Facts: content.Facts, Coverage: content.Coverage})
 }
