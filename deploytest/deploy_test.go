@@ -65,6 +65,7 @@ func TestChartRejectsUnknownAndMissingValues(t *testing.T) {
 		"no Postgres Secret":                     {"--set", "temporal.address=temporal.example:443,redis.existingSecret=b"},
 		"development issuer outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "serviceCredentials.devIssuerSecret=familypath-dev-issuer"},
 		"JWKS from a ConfigMap outside development": {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "oidc.jwksConfigMap=familypath-dev-oidc"},
+		"no owner role outside development":         {"-f", filepath.Join(chart, "values-production.yaml"), "--set", "postgres.migrationSecret="},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(
@@ -132,6 +133,7 @@ func TestChartObjectsAreValidAndFollowTheRules(t *testing.T) {
 				checkDashboards(t, objs)
 			}
 			checkHooks(t, objs)
+			checkOwnerCredentials(t, objs, values == "values-production.yaml")
 			checkProbes(t, objs)
 			checkAccessSettings(t, objs, values == "values-production.yaml")
 			checkRetention(t, objs)
@@ -299,6 +301,32 @@ func checkHooks(t *testing.T, objs []object) {
 	if j == nil || !strings.Contains(j.Spec.Template.Spec.Containers[0].Image, "/workflow-worker:") ||
 		!slices.Equal(j.Spec.Template.Spec.Containers[0].Args, []string{"register-search-attributes"}) {
 		t.Error("no Job running workflow-worker register-search-attributes")
+	}
+}
+
+// Only the migrate Jobs (every service's and the codec server's) log in as the role that owns
+// the schemas; the running services and every other Job hold the application's role alone, so
+// they cannot alter the audit trails (docs/deployment.md). Production gives them the owner.
+func checkOwnerCredentials(t *testing.T, objs []object, production bool) {
+	t.Helper()
+	migrations := 0
+	for where, spec := range podSpecs(objs) {
+		migrate := strings.HasPrefix(where, "Job/") && strings.HasSuffix(where, "-migrate")
+		if migrate {
+			migrations++
+		}
+		for _, c := range spec.Containers {
+			_, owner := envOf(c)["MIGRATION_DATABASE_URL"]
+			switch {
+			case owner && !migrate:
+				t.Errorf("%s holds MIGRATION_DATABASE_URL: only migrate Jobs may", where)
+			case !owner && migrate && production:
+				t.Errorf("%s migrates without MIGRATION_DATABASE_URL", where)
+			}
+		}
+	}
+	if migrations != len(services)+1 {
+		t.Errorf("%d migrate Jobs, want one per service and the codec server's", migrations)
 	}
 }
 

@@ -71,7 +71,7 @@ health_url() {
 save_state() {
   {
     echo "# familypath local stack ($(date -u +%FT%TZ)); source this file to reach it"
-    for v in DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
+    for v in DATABASE_URL APP_DATABASE_URL REDIS_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_UI_URL PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT \
              TEMPORAL_HTTP_PORT TEMPORAL_METRICS_PORT TEMPORAL_CLI PAYLOAD_KEYS_FILE FIELD_KEYS_FILE \
              OIDC_ISSUER OIDC_AUDIENCE OIDC_JWKS_URL CODEC_URL FAMILYPATH_PLANS_DIR FAMILYPATH_BIN_DIR \
              "${SERVICES[@]/%/_URL}" $(compgen -v | grep '_HEALTH_URL$'); do
@@ -104,7 +104,7 @@ pg_home() {
 }
 
 start_postgres() {
-  if [[ -n "$EXT_DATABASE_URL" ]]; then DATABASE_URL=$EXT_DATABASE_URL; log "Postgres: using DATABASE_URL"; return; fi
+  if [[ -n "$EXT_DATABASE_URL" ]]; then DATABASE_URL=$EXT_DATABASE_URL APP_DATABASE_URL=""; log "Postgres: using DATABASE_URL"; return; fi
   local bin home; bin=$(pg_bindir); home=$(pg_home)
   printf '%s\n' "$home" > "$RUN/pids/postgres.home"
   if ! as_pg "$bin/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
@@ -122,6 +122,11 @@ start_postgres() {
   "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='familypath'" postgres | grep -q 1 \
     || "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres familypath
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/familypath?sslmode=disable"
+  # The services log in as familypath_app, which owns nothing: `migrate` (as postgres, the
+  # owner) grants it its rows and only appends to the audit trails (docs/deployment.md).
+  "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc "SELECT 1 FROM pg_roles WHERE rolname='familypath_app'" postgres \
+    | grep -q 1 || "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE ROLE familypath_app LOGIN" postgres >/dev/null
+  APP_DATABASE_URL="postgres://familypath_app@127.0.0.1:$PG_PORT/familypath?sslmode=disable"
   log "Postgres: 127.0.0.1:$PG_PORT (data in $home/data)"
 }
 
@@ -206,7 +211,9 @@ schedule_forecasts() {
 
 # svc_env: the `env` command line that gives a service the stack's settings.
 svc_env() {
-  SVC_ENV=(env DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
+  # DATABASE_URL (the stack's own, the owner) migrates; the services run as the application's
+  # role (APP_DATABASE_URL; a DATABASE_URL given from outside is both).
+  SVC_ENV=(env DATABASE_URL="${APP_DATABASE_URL:-$DATABASE_URL}" MIGRATION_DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" TEMPORAL_ADDRESS="$TEMPORAL_ADDRESS"
     TEMPORAL_NAMESPACE="$TEMPORAL_NAMESPACE" PAYLOAD_KEYS_FILE="$PAYLOAD_KEYS_FILE" FIELD_KEYS_FILE="$FIELD_KEYS_FILE" LOG_LEVEL="${LOG_LEVEL:-info}"
     OIDC_ISSUER="$OIDC_ISSUER" OIDC_AUDIENCE="$OIDC_AUDIENCE" OIDC_JWKS_URL="$OIDC_JWKS_URL")
   # The development issuer (a JWKS on disk) is accepted only with this flag.
@@ -302,7 +309,7 @@ restart_service() {
 start_services() {
   local s port
   svc_env
-  for s in "${SERVICES[@]}"; do
+  for s in "${SERVICES[@]}" workflow-worker; do # workflow-worker: the codec server's audit trail
     "${SVC_ENV[@]}" "$RUN/bin/$s" migrate >>"$RUN/logs/$s-migrate.log" 2>&1 || die "$s migrate failed: see $RUN/logs/$s-migrate.log"
   done
   # Every API's port first: the others ask the case API "may this user see family X?".

@@ -141,6 +141,14 @@ seccompProfile:
       name: {{ required "redis.existingSecret is required (a Secret holding the REDIS_URL)" $v.redis.existingSecret }}
       key: {{ $v.redis.key }}
 {{- end }}
+{{- if and .owner $v.postgres.migrationSecret }}
+{{- /* Only migrate jobs hold the owner's credentials: the running services never do. */}}
+- name: MIGRATION_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.postgres.migrationSecret }}
+      key: {{ $v.postgres.migrationKey }}
+{{- end }}
 {{- if $v.temporal.tls.enabled }}
 - name: TEMPORAL_TLS
   value: "true"

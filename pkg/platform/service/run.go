@@ -233,7 +233,7 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	needs := map[string]Needs{
 		"serve":   {DB: true, Redis: true, Temporal: true, Auth: true},
 		"worker":  {DB: true, Redis: true, Temporal: true},
-		"migrate": {DB: true},
+		"migrate": {DB: true, Owner: true},
 		// audit-verify walks the service's audit trail and exits non-zero on a break.
 		"audit-verify": {DB: true},
 	}
@@ -391,22 +391,6 @@ func (d *Deps) checks() []metrics.Check {
 		)
 	}
 	return cs
-}
-
-func migrate(ctx context.Context, def Definition, d *Deps) error {
-	ms, err := db.LoadMigrations(def.Migrations)
-	if err != nil {
-		return err
-	}
-	v, err := db.Migrate(ctx, d.DB, def.Name, ms)
-	if err != nil {
-		return err
-	}
-	if err := audit.Migrate(ctx, d.DB, def.Name); err != nil {
-		return err
-	}
-	d.Log.Info("schema migrated", "schema", def.Name, "version", v)
-	return nil
 }
 
 // PrintAuditReport prints what the audit trail's verification found, as JSON; a broken

@@ -20,14 +20,17 @@ var Version = "dev"
 
 // Settings are the variables every service reads. Names are documented in docs/configuration.md.
 type Settings struct {
-	Service       string
-	LogLevel      string
-	HTTPAddr      string // API listen address (serve)
-	MetricsAddr   string // metrics, /healthz and /readyz for workers
-	DatabaseURL   string
-	RedisURL      string
-	Temporal      temporalx.Config
-	ShutdownGrace time.Duration
+	Service     string
+	LogLevel    string
+	HTTPAddr    string // API listen address (serve)
+	MetricsAddr string // metrics, /healthz and /readyz for workers
+	DatabaseURL string
+	// MigrationDatabaseURL logs in as the role that owns the service's schema (migrate only;
+	// unset: DATABASE_URL's role owns it, for development).
+	MigrationDatabaseURL string
+	RedisURL             string
+	Temporal             temporalx.Config
+	ShutdownGrace        time.Duration
 	// WorkerStopTimeout is how long a stopping worker lets its running activities finish
 	// before cancelling them (worker): a deploy should not restart a run's linking from the
 	// start. The pod's termination grace period must be longer (the chart adds 30 s).
@@ -62,6 +65,8 @@ type Settings struct {
 // Temporal settings.
 type Needs struct {
 	DB, Redis, Temporal, Auth bool
+	// Owner: the mode changes the schema, as the role that owns it (migrate).
+	Owner bool
 	// PersonalData: the mode reads or writes sealed personal data (FIELD_KEYS).
 	PersonalData bool
 	// Calls names the services the mode reads from with its own token.
@@ -82,6 +87,9 @@ func LoadSettings(env *config.Env, svc string, needs Needs) (Settings, error) {
 	s.AuditKey = LoadAuditKey(env)
 	if needs.DB {
 		s.DatabaseURL = env.URL("DATABASE_URL", "", "postgres", "postgresql")
+	}
+	if needs.Owner {
+		s.MigrationDatabaseURL = env.URL("MIGRATION_DATABASE_URL", s.DatabaseURL, "postgres", "postgresql")
 	}
 	if needs.Redis {
 		s.RedisURL = env.URL("REDIS_URL", "", "redis", "rediss")

@@ -47,6 +47,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/types/known/timestamppb"
+	"gorm.io/gorm"
 )
 
 const name = "workflow-worker"
@@ -73,6 +74,7 @@ var subcommands = [][2]string{
 		"start a family's FamilyRetention workflow: --family-id ID --ended-at YYYY-MM-DD (a family whose journey ended before retention existed)",
 	},
 	{"codec-server", "decode payloads for the Temporal UI and CLI (administrators only, audited)"},
+	{"migrate", "create or update the codec server's audit trail, as the role that owns it (MIGRATION_DATABASE_URL)"},
 	{"audit-verify", "walk the codec server's audit trail end to end"},
 	{"version", "print the build's version"},
 }
@@ -105,9 +107,12 @@ func run(args []string) error {
 	if args[0] == "audit-verify" {
 		return verifyCodecAudit()
 	}
+	if args[0] == "migrate" {
+		return migrateCodecAudit()
+	}
 	if !slices.Contains([]string{"worker", "register-search-attributes", "start-retention"}, args[0]) {
 		return fmt.Errorf(
-			"unknown subcommand %q (want worker, register-search-attributes, codec-server, audit-verify or version)",
+			"unknown subcommand %q (want worker, register-search-attributes, codec-server, migrate, audit-verify or version)",
 			args[0],
 		)
 	}
@@ -201,6 +206,27 @@ func run(args []string) error {
 // codecSchema holds the codec server's audit trail.
 const codecSchema = "codec_server"
 
+// migrateCodecAudit creates or updates the codec server's audit trail as the role that owns
+// its schema, and lets the application's role append to it (service.MigrateAsOwner).
+func migrateCodecAudit() error {
+	env := config.FromOS()
+	dbURL := env.URL("DATABASE_URL", "", "postgres", "postgresql")
+	ownerURL := env.URL("MIGRATION_DATABASE_URL", dbURL, "postgres", "postgresql")
+	level := env.OneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, level, name, "migrate")
+	ctx := context.Background()
+	err := service.MigrateAsOwner(ctx, log, dbURL, ownerURL, codecSchema, func(owner *gorm.DB) error {
+		return audit.Migrate(ctx, owner, codecSchema)
+	})
+	if err == nil {
+		log.Info("codec server's audit trail migrated", "schema", codecSchema)
+	}
+	return err
+}
+
 // codecServer serves the remote codec for the Temporal UI and CLI: it needs the payload keys,
 // the OIDC issuer and Postgres for its audit trail, not a Temporal connection.
 func codecServer() error {
@@ -227,8 +253,9 @@ func codecServer() error {
 	if err != nil {
 		return err
 	}
-	if err := audit.Migrate(ctx, gdb, codecSchema); err != nil { // idempotent, under an advisory lock
-		return err
+	// The trail is made by `migrate` (as the role that owns it): the codec server only appends.
+	if err := gdb.WithContext(ctx).Exec("SELECT 1 FROM " + codecSchema + ".audit_events LIMIT 0").Error; err != nil {
+		return fmt.Errorf("the codec server's audit trail cannot be read (run `%s migrate` first): %w", name, err)
 	}
 	reg := metrics.NewRegistry()
 	trail := audit.Trail{
