@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help up demo restart down test proto proto-baseline build clean logs env token histories bench-workflows lines
+.PHONY: help up demo restart down test proto proto-baseline build clean logs env token histories bench-workflows lines chaos
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ down: ## stop exactly what `make up` started
 
 test: ## run every check and test, as CI does
 	@scripts/test.sh
+
+chaos: ## the fault suite: a county and families to payment while every process is killed and restarted (10 minutes): [CHAOS_SEED=N]
+	@scripts/chaos.sh
 
 lines: ## break Go lines over 120 columns, as make test checks
 	@scripts/lines.sh

@@ -113,10 +113,7 @@ start_postgres() {
         || die "initdb failed: see $RUN/logs/initdb.log"
     fi
     alloc_port PG_PORT
-    local opts="-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200"
-    [[ "$FAST_PG" == 1 ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    as_pg "$bin/pg_ctl" -D "$home/data" -l "$home/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
-      || die "Postgres did not start: see $home/postgres.log"
+    pg_start "$bin" "$home"
     ln -sf "$home/postgres.log" "$RUN/logs/postgres.log"
   fi
   "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='familypath'" postgres | grep -q 1 \
@@ -130,6 +127,14 @@ start_postgres() {
   log "Postgres: 127.0.0.1:$PG_PORT (data in $home/data)"
 }
 
+# pg_start BIN HOME: the stack's Postgres on PG_PORT.
+pg_start() {
+  local opts="-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200"
+  [[ "$FAST_PG" == 1 ]] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  as_pg "$1/pg_ctl" -D "$2/data" -l "$2/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+    || die "Postgres did not start: see $2/postgres.log"
+}
+
 stop_postgres() {
   [[ -f "$RUN/pids/postgres.home" ]] || return 0
   local home bin; home=$(cat "$RUN/pids/postgres.home"); bin=$(pg_bindir)
@@ -140,16 +145,21 @@ stop_postgres() {
 
 # ---- Redis -------------------------------------------------------------------------------
 
+# launch_redis: Redis on REDIS_PORT. It keeps only what may be lost (caches, idempotency keys):
+# no persistence.
+launch_redis() {
+  mkdir -p "$RUN/redis"
+  launch redis redis-server redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$RUN/redis" --protected-mode yes
+  wait_for Redis 20 port_open "$REDIS_PORT"
+}
+
 start_redis() {
   if [[ -n "$EXT_REDIS_URL" ]]; then REDIS_URL=$EXT_REDIS_URL; log "Redis: using REDIS_URL"; return; fi
   ensure_redis
   if ! alive redis; then
     alloc_port REDIS_PORT
-    mkdir -p "$RUN/redis"
-    # Redis keeps only what may be lost (caches, idempotency keys): no persistence.
-    launch redis redis-server redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-      --dir "$RUN/redis" --protected-mode yes
-    wait_for Redis 20 port_open "$REDIS_PORT"
+    launch_redis
   fi
   REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
   log "Redis: 127.0.0.1:$REDIS_PORT"
@@ -157,22 +167,27 @@ start_redis() {
 
 # ---- Temporal ----------------------------------------------------------------------------
 
+# launch_temporal: the dev server on the stack's Temporal ports. Its database file keeps
+# workflows across restarts.
+launch_temporal() {
+  mkdir -p "$RUN/temporal"
+  local ui=(--headless)
+  [[ -n "${TEMPORAL_UI_PORT:-}" ]] && ui=(--ui-port "$TEMPORAL_UI_PORT")
+  launch temporal "server start-dev" "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
+    --http-port "$TEMPORAL_HTTP_PORT" --metrics-port "$TEMPORAL_METRICS_PORT" "${ui[@]}" \
+    --db-filename "$RUN/temporal/temporal.db" --namespace "$TEMPORAL_NAMESPACE" --log-level warn
+  wait_for "Temporal dev server" 90 "$TEMPORAL_CLI" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+}
+
 start_temporal() {
   TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
   # The pinned CLI, for operators (docs/runbook.md) as well as the dev server.
   TEMPORAL_CLI=$(temporal_bin)
   if [[ -n "$EXT_TEMPORAL_ADDRESS" ]]; then TEMPORAL_ADDRESS=$EXT_TEMPORAL_ADDRESS; log "Temporal: using TEMPORAL_ADDRESS"; return; fi
-  local temporal=$TEMPORAL_CLI
   if ! alive temporal; then
     alloc_port TEMPORAL_PORT; alloc_port TEMPORAL_HTTP_PORT; alloc_port TEMPORAL_METRICS_PORT; alloc_port TEMPORAL_UI_PORT
-    mkdir -p "$RUN/temporal"
-    local ui=(--ui-port "$TEMPORAL_UI_PORT")
-    [[ "$HEADLESS" == 1 ]] && { ui=(--headless); TEMPORAL_UI_PORT=""; }
-    # The database file persists workflows across restarts of the dev server.
-    launch temporal "server start-dev" "$temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
-      --http-port "$TEMPORAL_HTTP_PORT" --metrics-port "$TEMPORAL_METRICS_PORT" "${ui[@]}" \
-      --db-filename "$RUN/temporal/temporal.db" --namespace "$TEMPORAL_NAMESPACE" --log-level warn
-    wait_for "Temporal dev server" 90 "$temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+    [[ "$HEADLESS" == 1 ]] && TEMPORAL_UI_PORT=""
+    launch_temporal
   fi
   TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
   TEMPORAL_UI_URL=""
@@ -282,7 +297,7 @@ restart_service() {
   [[ -f "$STATE" && -n "${CASE_URL:-}" ]] || die "no stack with services is running in $RUN: make up first"
   [[ "$s" == workflow-worker || "$s" == codec-server || " ${SERVICES[*]} " == *" $s "* ]] \
     || die "unknown service '$s' (want SVC= one of ${SERVICES[*]} workflow-worker codec-server)"
-  build
+  [[ "${NO_BUILD:-0}" == 1 ]] || build # bounce restarts what is built
   svc_env
   if [[ "$s" == codec-server ]]; then
     launch_codec_server "${CODEC_URL##*:}"
@@ -447,6 +462,33 @@ dev_token() {
   "$(devtoken_bin)" mint -dir "$RUN/oidc" -role "$1" -sub "$2"
 }
 
+# bounce NAME: a fault, as `make chaos` injects them: NAME killed without warning (SIGKILL;
+# Postgres stopped in immediate mode, as a crash) and started again where it was (same port,
+# same data). NAME: postgres, redis, temporal, workflow-worker, codec-server, or a service's
+# <service>-serve or <service>-worker (the service's API and worker start again together).
+bounce() {
+  local name=$1 pid home bin
+  [[ -f "$STATE" ]] || die "no stack is running in $RUN"
+  case "$name" in
+    postgres)
+      home=$(cat "$RUN/pids/postgres.home"); bin=$(pg_bindir)
+      as_pg "$bin/pg_ctl" -D "$home/data" -m immediate -w stop >/dev/null || true
+      pg_start "$bin" "$home" ;;
+    redis|temporal)
+      pid=$(head -n1 "$(pidfile "$name")"); kill -9 "$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      if [[ "$name" == redis ]]; then launch_redis; else TEMPORAL_CLI=$(temporal_bin); launch_temporal; fi ;;
+    *)
+      alive "$name" || die "$name is not running in $RUN"
+      pid=$(head -n1 "$(pidfile "$name")"); kill -9 "$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      local svc=${name%-serve}; svc=${svc%-worker}
+      [[ "$name" == workflow-worker ]] && svc=workflow-worker
+      NO_BUILD=1 restart_service "$svc" >/dev/null ;;
+  esac
+  log "bounced $name"
+}
+
 deps_up() {
   start_postgres
   start_redis
@@ -492,7 +534,8 @@ case "$cmd" in
   services)
     build; register_search_attributes; schedule_claim_windows; start_services; save_state; schedule_forecasts ;;
   restart) restart_service "${SVC:-}" ;;
+  bounce) bounce "${3:?bounce needs a NAME}" ;;
   down) down ;;
   env) [[ -f "$STATE" ]] && cat "$STATE" || die "no stack is running in $RUN" ;;
-  *) die "unknown command $cmd (want up, deps, services, demo-data, demo, restart, down or env)" ;;
+  *) die "unknown command $cmd (want up, deps, services, demo-data, demo, restart, bounce, down or env)" ;;
 esac
