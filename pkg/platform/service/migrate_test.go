@@ -104,4 +104,19 @@ func TestTheApplicationRoleOnlyAppendsToTheAuditTrail(t *testing.T) {
 	if rep, err := (audit.Trail{DB: owner, Schema: "svc"}).Verify(ctx); err != nil || rep.Events != 1 {
 		t.Errorf("trail after the attempts: %+v %v", rep, err)
 	}
+
+	// A schema of the audit trail alone (the codec server's) is granted the same way.
+	if err := MigrateAsOwner(ctx, log, appURL, ownerURL, "trail_only", func(o *gorm.DB) error {
+		return audit.Migrate(ctx, o, "trail_only")
+	}); err != nil {
+		t.Fatalf("a trail alone: %v", err)
+	}
+	if _, err := (audit.Trail{DB: app, Schema: "trail_only"}).Append(ctx, audit.Event{Actor: "admin", Action: "decode",
+		ResourceType: "payload", Outcome: audit.Allowed}); err != nil {
+		t.Errorf("append to a trail alone: %v", err)
+	}
+	if err := app.Exec(`DELETE FROM trail_only.audit_events`).Error; err == nil ||
+		!strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("removed from a trail alone: %v", err)
+	}
 }
