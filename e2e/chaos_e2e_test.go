@@ -207,8 +207,9 @@ func throughToAClaim(t *testing.T, c client.Client, key string) family {
 }
 
 // insist sends a request until it is answered with one of want, as a client retrying through
-// an outage would (the same request, the same Idempotency-Key): a refused connection, a 5xx
-// or a 429 is tried again for up to three minutes; any other answer fails the test.
+// an outage would (the same request, the same Idempotency-Key): a refused connection, a 5xx,
+// a 429, a 202 (in progress) or a 409 "Request in progress" is tried again for up to three
+// minutes; any other answer fails the test.
 func insist(t *testing.T, want []int, method, url, body string, headers ...string) []byte {
 	t.Helper()
 	var last string
@@ -233,7 +234,9 @@ func insist(t *testing.T, want []int, method, url, body string, headers ...strin
 		case slices.Contains(want, resp.StatusCode):
 			return b
 		case resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests,
-			resp.StatusCode == http.StatusAccepted: // 202: in progress, ask again
+			resp.StatusCode == http.StatusAccepted, // 202: in progress, ask again
+			// the same key's request still held by a process that died: its hold runs out
+			resp.StatusCode == http.StatusConflict && bytes.Contains(b, []byte("Request in progress")):
 			last = fmt.Sprintf("%d %.200s", resp.StatusCode, b)
 		default:
 			t.Errorf("%s %s: %d %.300s", method, url, resp.StatusCode, b)
