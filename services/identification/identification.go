@@ -65,7 +65,7 @@ func Definition() service.Definition {
 			)
 			return nil
 		},
-		Sealed: []sealed.Column{ingest.SealedIdentities, evidence.SealedSnapshots},
+		Sealed: []sealed.Column{ingest.SealedIdentities, evidence.SealedSnapshots, linking.SealedCheckpoints},
 		SubjectAccess: &service.SubjectAccess{
 			Find: func(ctx context.Context, d *service.Deps, s *subjectaccess.Subject, e *subjectaccess.Export) error {
 				return runs.Subject{

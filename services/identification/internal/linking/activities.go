@@ -3,6 +3,7 @@ package linking
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/temporalx"
@@ -52,7 +53,7 @@ func (f Forecasts) After(ctx context.Context, planID string, run uuid.UUID) erro
 
 // LinkRun links, groups and judges the run's rows and keeps the result (once). It beats its
 // heart at each stage, so a worker that dies is noticed within the heartbeat timeout and the
-// activity runs again elsewhere.
+// activity runs again elsewhere, resuming after the people linked (the run's checkpoint).
 func (a *Activities) LinkRun(
 	ctx context.Context,
 	req *familypathv1.LinkRunRequest,
@@ -62,9 +63,17 @@ func (a *Activities) LinkRun(
 		return nil, temporal.NewNonRetryableApplicationError("run id", "InvalidArgument", err)
 	}
 	l := a.Linker
-	stop := beat(ctx)
+	// An attempt after one that got under way (a worker killed, or stopped by a deploy past
+	// WORKER_STOP_TIMEOUT) resumes from the run's checkpoint: the heartbeat it left says so.
+	l.Resume = activity.HasHeartbeatDetails(ctx)
+	var stage atomic.Value
+	stage.Store("started")
+	stop := beat(ctx, &stage)
 	defer stop()
-	l.Progress = func(stage string) { activity.RecordHeartbeat(ctx, stage) }
+	l.Progress = func(s string) {
+		stage.Store(s)
+		activity.RecordHeartbeat(ctx, s)
+	}
 	counts, err := l.Link(ctx, id)
 	switch {
 	case errors.Is(err, runs.ErrNotFound):
@@ -82,8 +91,9 @@ func (a *Activities) LinkRun(
 }
 
 // beat records a heartbeat every few seconds while a long stage runs (linking a million
-// rows takes a quarter of a minute), until stopped.
-func beat(ctx context.Context) func() {
+// rows takes a quarter of a minute), until stopped; its details are the last stage reached,
+// which the Temporal UI shows as the activity's progress.
+func beat(ctx context.Context, stage *atomic.Value) func() {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(5 * time.Second)
@@ -95,7 +105,7 @@ func beat(ctx context.Context) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx, "working")
+				activity.RecordHeartbeat(ctx, stage.Load())
 			}
 		}
 	}()

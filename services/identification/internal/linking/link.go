@@ -42,6 +42,10 @@ type Linker struct {
 	Plans    *outcomes.Plans
 	// Progress, when set, is told as each stage ends (an activity's heartbeat).
 	Progress func(stage string)
+	// Resume: an earlier attempt of this run's linking got under way (its activity left
+	// heartbeat details): the people it linked are read from the run's checkpoint, not
+	// linked again.
+	Resume bool
 	// Held, when set, answers what the case service holds that runs must respect: the plan's
 	// families no run found (imports), with what identifies their members (a household holding
 	// them keeps their family id instead of becoming a second family), and families merged
@@ -103,13 +107,17 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 	var changes []matching.Change
 	var recognised []matching.Recognition
 	at := outcomes.Date(run.ReferenceDate.Year(), run.ReferenceDate.Month(), run.ReferenceDate.Day())
+	settings := matching.Settings{
+		Decisions: prior.decisions,
+		Hash:      func(b []byte) matching.Key { return l.Keys.Pseudonym(b) },
+		Aliases:   l.aliases(),
+	}
+	people, err := l.people(ctx, run.ID, records, settings)
+	if err != nil {
+		return nil, err
+	}
 	res := matching.Identify(records, matching.Options{
-		Plan: plan, At: at,
-		Settings: matching.Settings{
-			Decisions: prior.decisions,
-			Hash:      func(b []byte) matching.Key { return l.Keys.Pseudonym(b) },
-			Aliases:   l.aliases(),
-		},
+		Plan: plan, At: at, Settings: settings, People: people,
 		PersonIDs: func(p *matching.People) []string { return matching.StablePeople(p, prior.people, uuid.NewString) },
 		FamilyIDs: func(h []matching.Household, people []string) []string {
 			recognised = matching.Recognise(records, h, held.Known)
@@ -138,6 +146,9 @@ func (l Linker) Link(ctx context.Context, id uuid.UUID) (*familypathv1.RunCounts
 				return err
 			}
 			if err := keepRecognitions(ctx, tx, run.ID, res, recognised); err != nil {
+				return err
+			}
+			if err := dropCheckpoints(ctx, tx, run.ID); err != nil {
 				return err
 			}
 			return l.rekeyDecisions(ctx, tx, prior.rekey, res)

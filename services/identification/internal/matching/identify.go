@@ -25,6 +25,9 @@ type Options struct {
 	// Stage, when set, is told as each stage ends (link, group, judge, review), so that a
 	// caller can time them; this package reads no clock.
 	Stage func(name string)
+	// People, when set, are the records' people linked already (LinkPeople; a run resuming
+	// from its checkpoint): they are not linked again.
+	People *People
 }
 
 func (o *Options) stage(name string) {
@@ -59,8 +62,11 @@ type ReviewItem struct {
 
 // Identify links, groups and judges a run's records.
 func Identify(records []Record, o Options) *Result {
-	res := &Result{People: LinkPeople(records, o.Settings)}
-	o.stage("link people")
+	res := &Result{People: o.People}
+	if res.People == nil {
+		res.People = LinkPeople(records, o.Settings)
+		o.stage("link people")
+	}
 	res.PersonIDs = o.PersonIDs(res.People)
 	res.Households = GroupHouseholds(records, res.People)
 	res.FamilyIDs = o.FamilyIDs(res.Households, res.PersonIDs)
