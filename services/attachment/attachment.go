@@ -19,14 +19,21 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// openAPIExamples are examples of the API's answers, recorded from its tests
+// (FAMILYPATH_RECORD_EXAMPLES=1 go test .).
+//
+//go:embed openapi-examples.json
+var openAPIExamples []byte
+
 // Definition is the attachment service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:          contract.QueueAttachment,
-		Migrations:    migrations.FS,
-		OpenAPI:       openAPI,
-		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
-		Erasure:       &erasure.Family{Statements: eraseFamily},
+		Name:            contract.QueueAttachment,
+		Migrations:      migrations.FS,
+		OpenAPI:         openAPI,
+		OpenAPIExamples: openAPIExamples,
+		SubjectAccess:   &service.SubjectAccess{Sources: subjectSources},
+		Erasure:         &erasure.Family{Statements: eraseFamily},
 		Routes: func(d *service.Deps, r *gin.Engine) error {
 			(&attach.API{Temporal: d.Temporal, Guard: d.Guard, Log: d.Log}).Routes(r, d.Idempotency.Require())
 			ps, err := d.Plans()

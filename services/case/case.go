@@ -27,6 +27,12 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// openAPIExamples are examples of the API's answers, recorded from its tests
+// (FAMILYPATH_RECORD_EXAMPLES=1 go test .).
+//
+//go:embed openapi-examples.json
+var openAPIExamples []byte
+
 // Definition is the case service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
@@ -44,8 +50,9 @@ func Definition() service.Definition {
 		Erasure: &erasure.Family{Statements: eraseFamily,
 			// A restriction of processing (UK GDPR Article 18) keeps the records until it is lifted.
 			Hold: `SELECT restriction_ground FROM "case".families WHERE id = @family AND restricted_at IS NOT NULL`},
-		OpenAPI:    openAPI,
-		BodyLimits: imports.FileLimits,
+		OpenAPI:         openAPI,
+		OpenAPIExamples: openAPIExamples,
+		BodyLimits:      imports.FileLimits,
 		Commands: map[string]service.Command{
 			"synthetic-import": {
 				Summary: "write a mid-programme import file from the synthetic county (docs/import-contract.md)",

@@ -27,12 +27,19 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// openAPIExamples are examples of the API's answers, recorded from its tests
+// (FAMILYPATH_RECORD_EXAMPLES=1 go test .).
+//
+//go:embed openapi-examples.json
+var openAPIExamples []byte
+
 // Definition is the claims service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:       contract.QueueClaims,
-		Migrations: migrations.FS,
-		OpenAPI:    openAPI,
+		Name:            contract.QueueClaims,
+		Migrations:      migrations.FS,
+		OpenAPI:         openAPI,
+		OpenAPIExamples: openAPIExamples,
 		// Evidence packs: CreateClaim reads the family's evidence from its owners, and seals it.
 		Calls:         []string{contract.QueueIdentification, contract.QueueCase},
 		PersonalData:  true,

@@ -33,13 +33,20 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// openAPIExamples are examples of the API's answers, recorded from its tests
+// (FAMILYPATH_RECORD_EXAMPLES=1 go test .).
+//
+//go:embed openapi-examples.json
+var openAPIExamples []byte
+
 // Definition is the identification service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:       contract.QueueIdentification,
-		Migrations: migrations.FS,
-		OpenAPI:    openAPI,
-		BodyLimits: map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
+		Name:            contract.QueueIdentification,
+		Migrations:      migrations.FS,
+		OpenAPI:         openAPI,
+		OpenAPIExamples: openAPIExamples,
+		BodyLimits:      map[string]int64{ingest.UploadRoute: ingest.MaxUploadBytes},
 		// Agency extracts: who each row is about is sealed under FIELD_KEYS.
 		PersonalData: true,
 		// The worker reads the case service's imported families to recognise them in a run.

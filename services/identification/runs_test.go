@@ -232,6 +232,24 @@ func TestIdentificationRunsStartFamiliesOnceAndKeepTheirIDs(t *testing.T) {
 		told.Signalled != 0 {
 		t.Errorf("next month: %d more eligible, changed %d, told %+v", newOnes, changed, told)
 	}
+
+	// What an analyst reads of them: the runs newest first, the families a run changed (none:
+	// families merged or split), the households it recognised, and an upload it read.
+	var listed struct{ Items []runs.RunBody }
+	if w := call(h, "GET", "/v1/identification-runs?limit=3", "", ""); w.Code != http.StatusOK ||
+		json.Unmarshal(w.Body.Bytes(), &listed) != nil || len(listed.Items) != 3 || listed.Items[0].ID != third.ID {
+		t.Errorf("runs: %d %.300s", w.Code, w.Body)
+	}
+	if w := call(h, "GET", "/v1/identification-runs/"+third.ID+"/family-changes", "", ""); w.Code != http.StatusOK {
+		t.Errorf("the run's family changes: %d %.300s", w.Code, w.Body)
+	}
+	if w := call(h, "GET", "/v1/identification-runs/"+third.ID+"/recognitions", "", ""); w.Code != http.StatusOK {
+		t.Errorf("the run's recognitions: %d %.300s", w.Code, w.Body)
+	}
+	if w := call(h, "GET", "/v1/uploads/"+next[0], "", ""); w.Code != http.StatusOK ||
+		!strings.Contains(w.Body.String(), next[0]) {
+		t.Errorf("an upload: %d %.300s", w.Code, w.Body)
+	}
 }
 
 func ids(fs []runs.FamilyBody) []string {

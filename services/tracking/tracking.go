@@ -28,14 +28,21 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+// openAPIExamples are examples of the API's answers, recorded from its tests
+// (FAMILYPATH_RECORD_EXAMPLES=1 go test .).
+//
+//go:embed openapi-examples.json
+var openAPIExamples []byte
+
 // Definition is the tracking service for the platform's runner.
 func Definition() service.Definition {
 	return service.Definition{
-		Name:          contract.QueueTracking,
-		Migrations:    migrations.FS,
-		OpenAPI:       openAPI,
-		SubjectAccess: &service.SubjectAccess{Sources: subjectSources},
-		Erasure:       &erasure.Family{Statements: eraseFamily},
+		Name:            contract.QueueTracking,
+		Migrations:      migrations.FS,
+		OpenAPI:         openAPI,
+		OpenAPIExamples: openAPIExamples,
+		SubjectAccess:   &service.SubjectAccess{Sources: subjectSources},
+		Erasure:         &erasure.Family{Statements: eraseFamily},
 		// JudgeFamily reads the evidence snapshots identification keeps and the case's evidence.
 		Calls: []string{contract.QueueIdentification, contract.QueueCase},
 		Commands: map[string]service.Command{

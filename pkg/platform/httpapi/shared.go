@@ -57,6 +57,9 @@ func entry(m *yaml.Node, key string) *yaml.Node {
 
 // lookup is the value under key in the mapping m, or nil.
 func lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil {
+		return nil
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			return m.Content[i+1]

@@ -51,6 +51,9 @@ type Definition struct {
 	Migrations fs.FS
 	// OpenAPI is the service's OpenAPI 3 document; Document adds the shared components to it.
 	OpenAPI []byte
+	// OpenAPIExamples are examples of its answers by operationId and status (JSON, recorded
+	// from its tests: FAMILYPATH_RECORD_EXAMPLES=1); Document puts them in.
+	OpenAPIExamples []byte
 	// Routes adds the service's API routes to the engine.
 	Routes func(d *Deps, r *gin.Engine) error
 	// Activities registers the service's activities on its task queue.
@@ -84,7 +87,13 @@ type Definition struct {
 
 // Document is the service's OpenAPI document as it is served at /openapi.yaml and checked in
 // tests: its own, with the components every service shares (httpapi.WithSharedComponents).
-func (def Definition) Document() ([]byte, error) { return httpapi.WithSharedComponents(def.OpenAPI) }
+func (def Definition) Document() ([]byte, error) {
+	doc, err := httpapi.WithExamples(def.OpenAPI, def.OpenAPIExamples)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.WithSharedComponents(doc)
+}
 
 // Command is a service's own subcommand.
 type Command struct {

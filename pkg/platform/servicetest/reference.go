@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -116,6 +117,34 @@ func operation(b *strings.Builder, method, path string, op *openapi3.Operation) 
 		}
 		fmt.Fprintf(b, "- `%s` %s%s\n", code, desc, inParens(contentOf(r.Value.Content)))
 	}
+	for _, code := range codes {
+		if ex := example(op.Responses.Value(code)); strings.HasPrefix(code, "2") && ex != "" {
+			fmt.Fprintf(b, "\nExample of a `%s` answer:\n\n```json\n%s\n```\n", code, ex)
+		}
+	}
+}
+
+// example is the JSON answer's example (its own, or its schema's), indented; "" when none.
+func example(r *openapi3.ResponseRef) string {
+	if r == nil || r.Value == nil {
+		return ""
+	}
+	mt := r.Value.Content.Get("application/json")
+	if mt == nil {
+		return ""
+	}
+	ex := mt.Example
+	if ex == nil && mt.Schema != nil && mt.Schema.Value != nil {
+		ex = mt.Schema.Value.Example
+	}
+	if ex == nil {
+		return ""
+	}
+	out, err := json.MarshalIndent(ex, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(out)
 }
 
 // contentOf names each media type of a body with its schema.

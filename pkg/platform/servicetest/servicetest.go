@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,11 +113,32 @@ func OpenAPIFollowsHouseRules(t *testing.T, def service.Definition) {
 					t.Errorf("%s: %s is not documented", at, code)
 				}
 			}
+			if !hasExample(op) {
+				t.Errorf("%s (%s): no example of a successful JSON answer: record the service's "+
+					"(FAMILYPATH_RECORD_EXAMPLES=1 go test ./services/%s/) or give one in openapi.yaml",
+					at, op.OperationID, def.Name)
+			}
 		}
 	}
 	for name, schema := range doc.Components.Schemas {
 		checkPropertyNames(t, name, schema)
 	}
+}
+
+// hasExample says whether the operation shows what it answers: an example on each successful
+// answer with a JSON body (answers without one, or only CSV or HTML, need none).
+func hasExample(op *openapi3.Operation) bool {
+	for code, resp := range op.Responses.Map() {
+		if !strings.HasPrefix(code, "2") || resp.Value == nil {
+			continue
+		}
+		mt := resp.Value.Content.Get("application/json")
+		if mt != nil && mt.Example == nil && len(mt.Examples) == 0 &&
+			(mt.Schema == nil || mt.Schema.Value == nil || mt.Schema.Value.Example == nil) {
+			return false
+		}
+	}
+	return true
 }
 
 var (
@@ -182,6 +204,7 @@ type API struct {
 	// contract finds each request's operation in the service's OpenAPI document, whose
 	// responses every answer Do gets must follow.
 	contract routers.Router
+	service  string // the service's name, whose folder keeps its examples
 	t        *testing.T
 }
 
@@ -274,14 +297,28 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &API{
+	a := &API{
 		Handler:   engine,
 		Deps:      d,
 		Issuer:    dev,
 		FieldKeys: vars["FIELD_KEYS"],
 		contract:  contractRouter(t, def),
+		service:   def.Name,
 		t:         t,
 	}
+	if os.Getenv("FAMILYPATH_RECORD_EXAMPLES") == "1" { // every answer, however the test asks
+		a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			engine.ServeHTTP(rec, r)
+			a.recordExample(r, rec)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	}
+	return a
 }
 
 // Serve serves the API on loopback until the test ends, and answers its base URL (for
