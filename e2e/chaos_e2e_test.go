@@ -214,16 +214,7 @@ func insist(t *testing.T, want []int, method, url, body string, headers ...strin
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
-		req, err := http.NewRequest(method, url, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token(t, analyst))
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		resp, err := (&http.Client{Timeout: 40 * time.Second}).Do(req)
+		resp, err := (&http.Client{Timeout: 40 * time.Second}).Do(newRequest(t, method, url, body, headers...))
 		if err != nil {
 			last = err.Error()
 			continue

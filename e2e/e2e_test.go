@@ -56,8 +56,9 @@ func token(t *testing.T, p auth.Principal) string {
 	return s
 }
 
-// request sends a request as the analyst, or as the Authorization header among headers.
-func request(t *testing.T, method, url, body string, headers ...string) (int, []byte) {
+// newRequest is a JSON request as the analyst, or as the Authorization header among headers
+// (name, value pairs).
+func newRequest(t *testing.T, method, url, body string, headers ...string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -68,7 +69,13 @@ func request(t *testing.T, method, url, body string, headers ...string) (int, []
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// request sends a request as the analyst, or as the Authorization header among headers.
+func request(t *testing.T, method, url, body string, headers ...string) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(newRequest(t, method, url, body, headers...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,10 @@ paths:
 // Recorded examples go under their operation's answer; the document's own example wins; an
 // example of nothing the document has is refused.
 func TestExamplesGoUnderTheirAnswers(t *testing.T) {
-	out, err := WithExamples([]byte(exampleDoc), []byte(`{"getThing":{"200":{"id":"t-1"}},"listOthers":{"200":{"own":false}}}`))
+	out, err := WithExamples(
+		[]byte(exampleDoc),
+		[]byte(`{"getThing":{"200":{"id":"t-1"}},"listOthers":{"200":{"own":false}}}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
