@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 )
 
 var services = []string{"identification", "attachment", "case", "tracking", "claims"}
@@ -508,4 +509,59 @@ func envOf(c corev1.Container) map[string]string {
 		env[e.Name] = e.Value
 	}
 	return env
+}
+
+// Tracing is off by default; with an OTLP endpoint every process exports to it, sampled as set,
+// with the receiver's headers only from a Secret, and the egress policy lets them reach it.
+func TestTracingOnlyWhenAnEndpointIsSet(t *testing.T) {
+	exporting := func(objs []object) (containers int, egress bool) {
+		for _, o := range objs {
+			switch v := o.Value.(type) {
+			case *appsv1.Deployment:
+				if _, on := envOf(v.Spec.Template.Spec.Containers[0])["OTEL_EXPORTER_OTLP_ENDPOINT"]; on {
+					containers++
+				}
+			case *networkingv1.NetworkPolicy:
+				for _, r := range v.Spec.Egress {
+					for _, p := range r.Ports {
+						egress = egress || p.Port.IntValue() == 4318
+					}
+				}
+			}
+		}
+		return containers, egress
+	}
+	if n, egress := exporting(render(t, "values-development.yaml")); n != 0 || egress {
+		t.Errorf("by default %d deployments export spans (egress to a receiver: %v)", n, egress)
+	}
+	objs := render(t, "values-development.yaml", "tracing.otlpEndpoint=http://otel-collector.observability:4318",
+		"tracing.headersSecret=otlp-auth")
+	n, egress := exporting(objs)
+	deployments := 0
+	for _, o := range objs {
+		d, ok := o.Value.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		deployments++
+		c := d.Spec.Template.Spec.Containers[0]
+		env := envOf(c)
+		if env["OTEL_TRACES_SAMPLER"] != "parentbased_traceidratio" || env["OTEL_TRACES_SAMPLER_ARG"] != "1" {
+			t.Errorf("%s: sampler %q %q", o.Name, env["OTEL_TRACES_SAMPLER"], env["OTEL_TRACES_SAMPLER_ARG"])
+		}
+		for _, e := range c.Env {
+			if e.Name == "OTEL_EXPORTER_OTLP_HEADERS" && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil ||
+				e.ValueFrom.SecretKeyRef.Name != "otlp-auth") {
+				t.Errorf("%s: the receiver's headers are not from their Secret", o.Name)
+			}
+		}
+	}
+	if n != deployments || !egress {
+		t.Errorf(
+			"with an endpoint %d of %d deployments export spans (egress to the receiver: %v)",
+			n,
+			deployments,
+			egress,
+		)
+	}
 }

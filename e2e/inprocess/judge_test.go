@@ -88,25 +88,29 @@ func day(s string) *timestamppb.Timestamp {
 	return timestamppb.New(m.Time)
 }
 
+// identified is a candidate family as identification answers it.
+type identified struct {
+	ID                 string `json:"id"`
+	EvidenceSnapshotID string `json:"evidence_snapshot_id"`
+}
+
+// identify has identification identify a family from its evidence under lancashire-phase2.
+func identify(t *testing.T, ident *servicetest.API, evidence string) identified {
+	t.Helper()
+	w := ident.Do(analyst, "POST", "/v1/candidate-families", `{"plan_id":"lancashire-phase2",`+evidence,
+		"Idempotency-Key", "test-"+testenv.Unique())
+	var fam identified
+	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
+		t.Fatalf("identify: %d %s", w.Code, w.Body)
+	}
+	return fam
+}
+
 func TestJudgeFamilyFollowsTheEvidenceToAResult(t *testing.T) {
 	judge, o, tr := judgeWithOwners(t)
 	ident := o.ident
 	ctx := context.Background()
-	w := ident.Do(
-		analyst,
-		"POST",
-		"/v1/candidate-families",
-		`{"plan_id":"lancashire-phase2",`+evidence("", "", "2016-10-01", false),
-		"Idempotency-Key",
-		"test-"+testenv.Unique(),
-	)
-	var fam struct {
-		ID                 string `json:"id"`
-		EvidenceSnapshotID string `json:"evidence_snapshot_id"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &fam); err != nil || w.Code != 201 {
-		t.Fatalf("identify: %d %s", w.Code, w.Body)
-	}
+	fam := identify(t, ident, evidence("", "", "2016-10-01", false))
 	req := &familypathv1.JudgeFamilyRequest{
 		FamilyId:           fam.ID,
 		PlanVersion:        "lancashire-phase2@1",

@@ -486,8 +486,11 @@ func (p *programme) track(ctx workflow.Context) error {
 		return err
 	}
 	s.EvidencePending = false
+	// The judgement joins the trace of the evidence signal that woke the loop, if one did: the
+	// caseworker's request that recorded the evidence goes on to its judging.
+	judging := temporalx.FollowSignal(ctx, contract.SignalEvidenceReceived)
 	var j familypathv1.FamilyJudgement
-	if err := workflow.ExecuteActivity(loopActivity(ctx, contract.QueueTracking), contract.ActivityTrackingJudgeFamily,
+	if err := workflow.ExecuteActivity(loopActivity(judging, contract.QueueTracking), contract.ActivityTrackingJudgeFamily,
 		&familypathv1.JudgeFamilyRequest{FamilyId: s.GetFamilyId(), PlanVersion: s.GetPlanVersion(), BaselineProblems: s.GetBaselineProblems(),
 			AttachedAt: s.GetAttachedAt(), At: timestamppb.New(now), EvidenceSnapshotId: s.GetEvidenceSnapshotId()}).Get(ctx, &j); err != nil {
 		return err

@@ -4,7 +4,8 @@ package family
 // workflow.GetVersion ids. Every change to deployed workflow logic adds an id here and
 // branches on workflow.GetVersion(ctx, id, workflow.DefaultVersion, N), so that histories
 // recorded by older code replay on newer workers (testdata/histories and replay_test.go).
-// Never remove, rename or reuse one while a workflow that recorded it may still run.
+// Never remove, rename or reuse one while a workflow that recorded it may still run. A change
+// that issues no other command needs none (temporalx.FollowSignal: only the trace a step joins).
 const (
 	// changeAttachAndTrack: attachment by update, judgement by tracking with timers on its
 	// deadlines, claims and their outcomes, exits. Before it, an identified family only

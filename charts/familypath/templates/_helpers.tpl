@@ -113,6 +113,21 @@ seccompProfile:
   value: {{ $v.logLevel | quote }}
 - name: METRICS_ADDR
   value: ":9090"
+{{- with $v.tracing }}{{ if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .sampleRatio | default 0 | toString | quote }}
+{{- with .headersSecret }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: headers
+{{- end }}
+{{- end }}{{ end }}
 {{- if eq .mode "worker" }}
 - name: WORKER_STOP_TIMEOUT
   value: {{ printf "%ds" (int (.values.stopTimeoutSeconds | default 120)) | quote }}

@@ -22,6 +22,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/logging"
 	"github.com/familypath/familypath/pkg/platform/policy"
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -39,7 +40,7 @@ type RelationshipBody struct {
 }
 
 // defaultHTTP is shared, so that connections to the case service are reused.
-var defaultHTTP = &http.Client{Timeout: 3 * time.Second}
+var defaultHTTP = &http.Client{Timeout: 3 * time.Second, Transport: tracing.Transport(nil)}
 
 // Client asks the case service, through a short Redis cache.
 type Client struct {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
@@ -38,7 +39,12 @@ func Open(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	gdb, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), &gorm.Config{
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	cfg.Tracer = tracing.Postgres{} // statements in a traced request or activity
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), &gorm.Config{
 		Logger:                 logger.Discard, // SQL text can hold personal data: never logged
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -34,6 +35,7 @@ func requestID() gin.HandlerFunc {
 		}
 		c.Set(requestIDKey, id)
 		c.Header(HeaderRequestID, id)
+		tracing.NameByRoute(c.Request, routeOf(c), id)
 		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 		c.Next()
 	}

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // New returns a JSON logger tagged with the service and mode (serve, worker, migrate).
@@ -80,12 +82,16 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// contextHandler adds the request id from the context to each record.
+// contextHandler adds the request id and the trace id from the context to each record, so an
+// operator goes from a log line to its trace and back.
 type contextHandler struct{ slog.Handler }
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/platform/access"
@@ -29,6 +30,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/redisx"
 	"github.com/familypath/familypath/pkg/platform/sealed"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"github.com/familypath/familypath/pkg/platform/upstream"
 	"github.com/familypath/familypath/plans"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
@@ -275,6 +277,11 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	log := logging.New(stderr, settings.LogLevel, def.Name, mode)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	stopTracing, err := StartTracing(ctx, def.Name, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 
 	d, closeDeps, err := open(ctx, def, settings, need, log)
 	if err != nil {
@@ -295,6 +302,25 @@ func Run(ctx context.Context, def Definition, args []string, stderr io.Writer) e
 	default:
 		return runWorker(ctx, def, d)
 	}
+}
+
+// StartTracing starts OpenTelemetry tracing as the environment says (off unless an OTLP
+// endpoint is set: tracing.Start) and returns what flushes it at exit, within 5 seconds.
+func StartTracing(ctx context.Context, name string, log *slog.Logger) (func(), error) {
+	shutdown, err := tracing.Start(ctx, os.Getenv, name, Version)
+	if err != nil {
+		return nil, err
+	}
+	if tracing.Enabled(os.Getenv) {
+		log.Info("tracing on: spans are exported over OTLP")
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := shutdown(sctx); err != nil {
+			log.Warn("tracing: spans not flushed at exit", "error", err.Error())
+		}
+	}, nil
 }
 
 func open(ctx context.Context, def Definition, s Settings, need Needs, log *slog.Logger) (*Deps, func(), error) {
@@ -456,7 +482,7 @@ func serve(ctx context.Context, def Definition, d *Deps) error {
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return httpapi.Serve(ctx, d.Log, "api", d.Settings.HTTPAddr, engine, d.Settings.ShutdownGrace)
+		return httpapi.Serve(ctx, d.Log, "api", d.Settings.HTTPAddr, tracing.Handler(engine), d.Settings.ShutdownGrace)
 	})
 	g.Go(func() error { return serveOps(ctx, d) })
 	return g.Wait()

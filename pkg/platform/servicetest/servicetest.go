@@ -32,6 +32,7 @@ import (
 	"github.com/familypath/familypath/pkg/platform/service"
 	"github.com/familypath/familypath/pkg/platform/temporalx"
 	"github.com/familypath/familypath/pkg/platform/testenv"
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -297,8 +298,9 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
+	traced := tracing.Handler(engine) // as service serve serves it
 	a := &API{
-		Handler:   engine,
+		Handler:   traced,
 		Deps:      d,
 		Issuer:    dev,
 		FieldKeys: vars["FIELD_KEYS"],
@@ -309,7 +311,7 @@ func New(t *testing.T, def service.Definition, o Options) *API {
 	if os.Getenv("FAMILYPATH_RECORD_EXAMPLES") == "1" { // every answer, however the test asks
 		a.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
-			engine.ServeHTTP(rec, r)
+			traced.ServeHTTP(rec, r)
 			a.recordExample(r, rec)
 			for k, v := range rec.Header() {
 				w.Header()[k] = v

@@ -63,6 +63,10 @@ func Dial(
 		codecs = append(Codecs{EncryptionCodec{Keys: cfg.PayloadKeys}}, codecs...)
 	}
 	dc := codecs.DataConverter()
+	traced, err := tracingInterceptors()
+	if err != nil {
+		return nil, err
+	}
 	opts := client.Options{
 		HostPort:      cfg.Address,
 		Namespace:     cfg.Namespace,
@@ -72,7 +76,8 @@ func Dial(
 		FailureConverter: temporal.NewDefaultFailureConverter(
 			temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true},
 		),
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		Logger:       tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		Interceptors: traced,
 	}
 	if reg != nil {
 		opts.MetricsHandler = NewPrometheusMetrics(reg)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/familypath/familypath/pkg/platform/auth"
 	"github.com/familypath/familypath/pkg/platform/logging"
+	"github.com/familypath/familypath/pkg/platform/tracing"
 	"go.temporal.io/sdk/activity"
 )
 
@@ -31,7 +32,7 @@ type Service struct {
 	HTTP  *http.Client // default: 10 s timeout
 }
 
-var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+var defaultHTTP = &http.Client{Timeout: 10 * time.Second, Transport: tracing.Transport(nil)}
 
 // GetJSON reads path (already escaped) and decodes a 200 answer into v. Other answers are
 // errors naming the service and the status, never the body (it may hold personal data).

@@ -133,6 +133,11 @@ func run(args []string) error {
 	log := logging.New(os.Stderr, level, name, args[0])
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	stopTracing, err := service.StartTracing(ctx, name, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 
 	reg := metrics.NewRegistry()
 	c, err := temporalx.Dial(ctx, tcfg, nil, log, reg)
