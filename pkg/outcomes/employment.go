@@ -30,6 +30,21 @@ type EmploymentStatus struct {
 	Facts       []string `json:"facts,omitempty"`
 }
 
+// EarliestCE is the earliest moment an adult's work made or would make the family's result by
+// continuous employment (achieved or projected), or zero: what tracking keeps as the family's
+// CE day.
+func EarliestCE(es []EmploymentStatus) Moment {
+	var first Moment
+	for _, e := range es {
+		for _, m := range []Moment{e.AchievedAt, e.ProjectedAt} {
+			if !m.IsZero() && (first.IsZero() || m.Before(first.Time)) {
+				first = m
+			}
+		}
+	}
+	return first
+}
+
 // The feeds continuous employment reads (docs/data-contracts.md).
 const (
 	feedBenefits   = "dwp_benefits"

@@ -104,6 +104,43 @@ func TestObserveCountsEventsOverTheTimeTheyCouldHappen(t *testing.T) {
 	}
 }
 
+// A problem evidenced by events is judged in progress from attachment and again the moment it
+// recurs (forecast.Changes gives a lapse and new progress on the same day): that progress is
+// counted apart, as progress at once, never as a wait of no time. A problem outstanding for a
+// while before progress is a wait, and a trial that was not at once.
+func TestProgressAtOnceIsCountedApartFromWaits(t *testing.T) {
+	p := lancashire(t)
+	f := Family{AttachedAt: date(2016, 1, 1),
+		Problems: []ProblemState{
+			{Code: "CRIME", Status: outcomes.SignificantProgress, ClockStart: date(2016, 5, 1)},
+			{Code: "WORKLESSNESS", Status: outcomes.SignificantProgress, ClockStart: date(2016, 4, 1)},
+		},
+		History: []Transition{
+			{"CRIME", outcomes.SignificantProgress, date(2016, 1, 1)}, // at attachment
+			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},         // recurred ...
+			{"CRIME", outcomes.SignificantProgress, date(2016, 3, 1)}, // ... and in progress again at once
+			{"CRIME", outcomes.Outstanding, date(2016, 5, 1)},
+			{"CRIME", outcomes.SignificantProgress, date(2016, 5, 1)},
+			{"WORKLESSNESS", outcomes.SignificantProgress, date(2016, 4, 1)}, // a benefit spell ended
+		}}
+	o := Observe(p, []Family{f}, date(2016, 7, 1), Prior{})
+	if c := o.Progress["CRIME"].Total(); c.Events != 0 || c.ExposureDays != 0 {
+		t.Errorf("crime's progress at once counted as waits: %+v", c)
+	}
+	if got := o.Immediate["CRIME"]; got.Hits != 3 || got.Trials != 3 {
+		t.Errorf("crime at once %+v, want 3 of 3", got)
+	}
+	if got, c := o.Immediate["WORKLESSNESS"], o.Progress["WORKLESSNESS"].Total(); got.Hits != 0 || got.Trials != 1 ||
+		c.Events != 1 || c.ExposureDays != 91 {
+		t.Errorf("worklessness: at once %+v, progress %+v", got, c)
+	}
+	r := Estimate(p, o, DefaultPrior)
+	if crime, work := r.Immediate["CRIME"], r.Immediate["WORKLESSNESS"]; crime.A/(crime.A+crime.B) < 0.6 ||
+		work.A/(work.A+work.B) > 0.1 {
+		t.Errorf("chances of progress at once: crime %+v, worklessness %+v", crime, work)
+	}
+}
+
 // county makes n attached families at asOf with problems in every state, from a seeded source.
 func county(n int, asOf time.Time, seed uint64) []Family {
 	r := rand.New(rand.NewPCG(seed, 1))
@@ -275,5 +312,30 @@ func BenchmarkForecast10k(b *testing.B) {
 		if _, err := Run(p, fams, Options{AsOf: asOf, Draws: 10000, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A result by continuous employment needs the plan's work period first (13 weeks at the
+// shortest under Lancashire's rules): however likely work is, no family not in work today earns
+// one in the window that opens within it.
+func TestNoResultByWorkSoonerThanItsWorkPeriod(t *testing.T) {
+	p := lancashire(t)
+	asOf := date(2016, 12, 1) // the 2017-01 window opens in a month
+	var fams []Family
+	for range 200 {
+		fams = append(fams, Family{AttachedAt: date(2016, 6, 1), Problems: []ProblemState{
+			{Code: "WORKLESSNESS", Status: outcomes.Outstanding}, {Code: "HEALTH", Status: outcomes.Outstanding}}})
+	}
+	prior := DefaultPrior
+	prior.CEMonthly = 0.9 // work all but certain, month by month
+	f, err := Run(p, fams, Options{AsOf: asOf, Draws: 200, Seed: 1, Prior: &prior})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Windows[4]; w.ID != "2017-01" || w.Results.P90 != 0 {
+		t.Errorf("window %s: %+v results, within a month of the forecast", w.ID, w.Results)
+	}
+	if w := f.Windows[5]; w.ID != "2017-04" || w.Results.P50 == 0 {
+		t.Errorf("window %s (four months on): %+v results", w.ID, w.Results)
 	}
 }

@@ -18,7 +18,9 @@ import (
 )
 
 // ModelVersion names the model; every snapshot records it beside its inputs' versions.
-const ModelVersion = "1"
+// 2: progress the moment a problem becomes outstanding is counted apart from waits (Immediate),
+// and a result by continuous employment comes the plan's work period after work starts.
+const ModelVersion = "2"
 
 const day = 24 * time.Hour
 
@@ -170,6 +172,12 @@ type Observed struct {
 	Lapse     map[string]Hazard `json:"lapse"`
 	Sustained map[string]int    `json:"sustained"`
 	CE        Count             `json:"continuous_employment"`
+	// Immediate: of the times a problem became outstanding (at attachment, or on a lapse), those
+	// whose progress began that same moment. The engine judges a problem evidenced by events
+	// (an offence, an incident, a bad school term) in progress from the day after its latest
+	// event: at attachment, and again at once when it recurs, it is never outstanding for a
+	// while. Such progress is not a wait, and counted as one it would say progress is instant.
+	Immediate map[string]Share `json:"immediate_progress"`
 
 	// progress per family: len(plan problems) * len(ProgressBands) counts a family, in the
 	// plan's order of problems, for the engagement model.
@@ -177,10 +185,17 @@ type Observed struct {
 	cohort   []int // each family's cohort: the half-year it was attached in (-1: not observed)
 }
 
+// Share is how often something happened of the times it could have.
+type Share struct {
+	Hits   float64 `json:"hits"`
+	Trials float64 `json:"trials"`
+}
+
 // Observe reads the history of the families up to asOf. A problem's time counts from the
 // family's attachment until its result (nothing is judged after it).
 func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Observed {
-	o := Observed{Progress: map[string]Hazard{}, Lapse: map[string]Hazard{}, Sustained: map[string]int{}}
+	o := Observed{Progress: map[string]Hazard{}, Lapse: map[string]Hazard{}, Sustained: map[string]int{},
+		Immediate: map[string]Share{}}
 	index := map[string]int{}
 	for i, prob := range p.Problems {
 		o.Progress[prob.Code], o.Lapse[prob.Code] = make(Hazard, len(ProgressBands)), make(Hazard, len(LapseBands))
@@ -190,7 +205,7 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 	o.families = make([]Count, len(families)*len(p.Problems)*nb)
 	o.cohort = make([]int, len(families))
 	r := recency{asOf: asOf, halfLife: pr.HalfLifeDays}
-	ceProblems := employmentProblems(p)
+	ceProblems, ceWork := employmentProblems(p), ceWorkDays(p)
 	for i := range families {
 		f := &families[i]
 		end, ok := observedUntil(f, asOf)
@@ -205,19 +220,18 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 				continue // a problem the plan no longer has
 			}
 			progress := Hazard(o.families[(i*len(p.Problems)+j)*nb:][:nb])
-			lapse := o.Lapse[ps.Code]
-			if walkProblem(f, ps, end, progress, lapse, r) {
+			lapse, immediate := o.Lapse[ps.Code], o.Immediate[ps.Code]
+			if walkProblem(f, ps, end, progress, lapse, &immediate, r) {
 				o.Sustained[ps.Code]++
 			}
+			o.Immediate[ps.Code] = immediate
 			o.Progress[ps.Code].plus(progress)
 		}
 		if p.ContinuousEmployment != nil &&
 			slices.ContainsFunc(f.Problems, func(ps ProblemState) bool { return ceProblems[ps.Code] }) {
-			o.CE.ExposureDays += end.Sub(f.AttachedAt).
-				Hours() /
-				24 * r.weight(
-				f.AttachedAt.Add(end.Sub(f.AttachedAt)/2),
-			)
+			// Work starts at the rate counted; its result comes ceWork days later at the soonest.
+			exposed := max(0, end.Sub(f.AttachedAt).Hours()/24-ceWork)
+			o.CE.ExposureDays += exposed * r.weight(f.AttachedAt.Add(end.Sub(f.AttachedAt)/2))
 			if f.Route == outcomes.RouteCE {
 				o.CE.Events += r.weight(end)
 			}
@@ -238,8 +252,16 @@ func observedUntil(f *Family, asOf time.Time) (time.Time, bool) {
 
 // walkProblem counts one problem's time and events, from the family's attachment through its
 // transitions, then whatever the last judgement says that the history does not; true when
-// the problem's outcome was sustained.
-func walkProblem(f *Family, ps ProblemState, end time.Time, progress, lapse Hazard, r recency) (sustained bool) {
+// the problem's outcome was sustained. Progress the moment a problem became outstanding is
+// counted in immediate, not as a wait.
+func walkProblem(
+	f *Family,
+	ps ProblemState,
+	end time.Time,
+	progress, lapse Hazard,
+	immediate *Share,
+	r recency,
+) (sustained bool) {
 	state, since := ProblemState{Code: ps.Code, Status: outcomes.Outstanding}, f.AttachedAt
 	step := func(t Transition) {
 		at := t.At
@@ -249,10 +271,18 @@ func walkProblem(f *Family, ps ProblemState, end time.Time, progress, lapse Haza
 		if at.After(end) {
 			at = end
 		}
-		switch state.Status {
-		case outcomes.Outstanding:
-			progress.add(ProgressBands, since, at, t.To != outcomes.Outstanding, r)
-		case outcomes.SignificantProgress:
+		switch {
+		case state.Status == outcomes.Outstanding && t.To != outcomes.Outstanding:
+			w := r.weight(at)
+			immediate.Trials += w
+			if at.Equal(since) {
+				immediate.Hits += w
+			} else {
+				progress.add(ProgressBands, since, at, true, r)
+			}
+		case state.Status == outcomes.Outstanding:
+			progress.add(ProgressBands, since, at, false, r)
+		case state.Status == outcomes.SignificantProgress:
 			lapse.add(LapseBands, since, at, t.To == outcomes.Outstanding, r)
 		}
 		sustained = sustained || t.To == outcomes.Sustained && state.Status != outcomes.Sustained
@@ -271,11 +301,33 @@ func walkProblem(f *Family, ps ProblemState, end time.Time, progress, lapse Haza
 	}
 	switch state.Status {
 	case outcomes.Outstanding:
+		if end.After(since) { // outstanding for a while: not at once
+			immediate.Trials += r.weight(end)
+		}
 		progress.add(ProgressBands, since, end, false, r)
 	case outcomes.SignificantProgress:
 		lapse.add(LapseBands, since, end, false, r)
 	}
 	return sustained
+}
+
+// ceWorkDays is the shortest work the plan's continuous employment rules take, in days: no
+// result by continuous employment comes sooner after work starts (0 without rules).
+func ceWorkDays(p *outcomes.Plan) float64 {
+	if p.ContinuousEmployment == nil {
+		return 0
+	}
+	shortest := 0
+	for _, r := range p.ContinuousEmployment.Rules {
+		weeks := r.WeeksInWork
+		if r.ConsecutiveWeeks > 0 {
+			weeks = r.ConsecutiveWeeks
+		}
+		if shortest == 0 || (weeks > 0 && weeks < shortest) {
+			shortest = weeks
+		}
+	}
+	return float64(shortest * 7)
 }
 
 // employmentProblems are the plan's problems evidenced by out-of-work benefits: a family with
@@ -328,6 +380,12 @@ type Gamma struct {
 // Mean is the distribution's mean.
 func (g Gamma) Mean() float64 { return g.Shape / g.Rate }
 
+// Beta is a chance's distribution.
+type Beta struct {
+	A float64 `json:"a"`
+	B float64 `json:"b"`
+}
+
 func posterior(perDay, weight float64, c Count) Gamma {
 	return Gamma{Shape: perDay*weight + c.Events, Rate: weight + c.ExposureDays}
 }
@@ -337,6 +395,9 @@ type Rates struct {
 	Progress map[string][]Gamma `json:"progress"` // per band of ProgressBands, for a family of average engagement
 	Lapse    map[string][]Gamma `json:"lapse"`    // per band of LapseBands
 	CE       Gamma              `json:"continuous_employment"`
+	// Immediate: per problem, the chance that progress begins the moment the problem becomes
+	// outstanding (Observed.Immediate), with its uncertainty.
+	Immediate map[string]Beta `json:"immediate_progress"`
 	// Engagement is the variance of families' shared multiplier of progress (0: none).
 	Engagement float64 `json:"engagement_variance"`
 	// Drift is the spread (standard deviation, log scale) of the programme's pace from one
@@ -375,6 +436,12 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 		}
 	}
 	r.CE = posterior(-math.Log(1-pr.CEMonthly)/30.4375, 2*pr.WeightDays, o.CE)
+	r.Immediate = map[string]Beta{}
+	for _, prob := range p.Problems {
+		// The prior: rarely at once, worth two observations.
+		seen := o.Immediate[prob.Code]
+		r.Immediate[prob.Code] = Beta{A: 0.1 + seen.Hits, B: 1.9 + seen.Trials - seen.Hits}
+	}
 
 	families := len(o.families) / max(1, np*nb)
 	z := make([]float64, families)

@@ -164,7 +164,9 @@ type sim struct {
 	cohorts    []cohort
 	mix        [][]uint8 // baselines new families are drawn from
 	ceProblem  []bool
+	ceWork     float64    // days of work before continuous employment can make a result
 	rates      [3][]Gamma // progress and lapse, per problem and band (problem-major); CE at [2][0]
+	immediate  []Beta     // per problem: progress the moment it becomes outstanding
 	engagement float64    // the variance of families' engagement
 	newcomers  float64    // and the mean of families still to attach
 	drift      float64    // the spread of the programme's pace
@@ -219,7 +221,7 @@ func dayOf(asOf, t time.Time) int32 {
 }
 
 func newSim(p *outcomes.Plan, families []Family, rates Rates, asOf time.Time) *sim {
-	s := &sim{plan: p, ceProblem: make([]bool, len(p.Problems))}
+	s := &sim{plan: p, ceProblem: make([]bool, len(p.Problems)), ceWork: ceWorkDays(p)}
 	index := map[string]uint8{}
 	ce := employmentProblems(p)
 	for i, pr := range p.Problems {
@@ -227,6 +229,7 @@ func newSim(p *outcomes.Plan, families []Family, rates Rates, asOf time.Time) *s
 		s.ceProblem[i] = ce[pr.Code] && p.ContinuousEmployment != nil
 		s.rates[0] = append(s.rates[0], rates.Progress[pr.Code]...)
 		s.rates[1] = append(s.rates[1], rates.Lapse[pr.Code]...)
+		s.immediate = append(s.immediate, rates.Immediate[pr.Code])
 	}
 	s.rates[2] = []Gamma{rates.CE}
 	for _, w := range p.ClaimWindows {
@@ -371,10 +374,11 @@ func choices(n, k int) [][]uint8 {
 }
 
 // scratch is one worker's draw of the rates, per problem and band.
-type scratch struct{ progress, lapse []float64 }
+type scratch struct{ progress, lapse, immediate []float64 }
 
 func newScratch(np int) *scratch {
-	return &scratch{progress: make([]float64, np*len(ProgressBands)), lapse: make([]float64, np*len(LapseBands))}
+	return &scratch{progress: make([]float64, np*len(ProgressBands)), lapse: make([]float64, np*len(LapseBands)),
+		immediate: make([]float64, np)}
 }
 
 // draw is one possible future: rates drawn from their distributions, then every family's.
@@ -384,6 +388,9 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 	}
 	for i := range sc.lapse {
 		sc.lapse[i] = s.rates[1][i].draw(r)
+	}
+	for i := range sc.immediate {
+		sc.immediate[i] = s.immediate[i].draw(r)
 	}
 	ce := s.rates[2][0].draw(r)
 	// The programme's pace in this future: every family's progress (and work) moves with it.
@@ -440,7 +447,7 @@ func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProb
 		ssp = never
 	}
 	if f.ce >= 0 {
-		ssp = min(ssp, int32(min(float64(f.from)+r.ExpFloat64()/(ce*z), never)))
+		ssp = min(ssp, int32(min(float64(f.from)+s.ceWork+r.ExpFloat64()/(ce*z), never)))
 		// Work that would make the result holds as progress on the problem holds.
 		if f.ceAt != never && wait(r, sc.lapse[int(f.ce)*len(LapseBands):], LapseBands, 0, 1) >= float64(f.ceAt) {
 			ssp = min(ssp, f.ceAt)
@@ -467,7 +474,7 @@ func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, 
 		ssp = never
 	}
 	if employment {
-		ssp = min(ssp, int32(min(float64(from)+r.ExpFloat64()/(ce*z), never)))
+		ssp = min(ssp, int32(min(float64(from)+s.ceWork+r.ExpFloat64()/(ce*z), never)))
 	}
 	return ssp, failed
 }
@@ -489,13 +496,17 @@ func (s *sim) problem(r *rand.Rand, sc *scratch, pr simProblem, from, z float64)
 }
 
 // outstanding is when a problem outstanding from day t (for age days already) is first
-// sustained: progress after a wait, then held for the outcome's period unless it lapses
-// first, then again.
+// sustained: progress after a wait (none, by the problem's chance of progress at once, when it
+// has just become outstanding), then held for the outcome's period unless it lapses first,
+// then again.
 func (s *sim) outstanding(r *rand.Rand, sc *scratch, p uint8, t, age, z float64) int32 {
 	progress, lapse, deadline := sc.progress[int(p)*len(ProgressBands):], sc.lapse[int(p)*len(LapseBands):], s.deadline[p]
 	h := float64(s.horizon)
 	for {
-		t += wait(r, progress, ProgressBands, age, z)
+		// Becoming outstanding (age 0), a problem may be in progress again at once (Immediate).
+		if age > 0 || r.Float64() >= sc.immediate[p] {
+			t += wait(r, progress, ProgressBands, age, z)
+		}
 		if t >= h {
 			return never
 		}

@@ -29,6 +29,11 @@ func DrawGamma(r *rand.Rand, shape float64) float64 {
 // draw draws a rate from its distribution.
 func (g Gamma) draw(r *rand.Rand) float64 { return DrawGamma(r, g.Shape) / g.Rate }
 
+func (b Beta) draw(r *rand.Rand) float64 {
+	x := DrawGamma(r, b.A)
+	return x / (x + DrawGamma(r, b.B))
+}
+
 // drawPoisson draws a count with the mean (a normal approximation above 50).
 func drawPoisson(r *rand.Rand, mean float64) int {
 	if mean <= 0 {

@@ -1,17 +1,19 @@
-// Package backtest takes a simulated county through a plan's programme years and scores the
-// forecast made each month, from what was known that month, against what then happened.
+// Package backtest takes a simulated county through a plan's programme years, judged month by
+// month by the Outcomes Plan engine as tracking judges, and scores the forecast made each month,
+// from what tracking held that month, against the results the engine then gave.
 //
 // The county's behaviour is deliberately unlike the forecast's model: families differ in
 // engagement, time to progress is not memoryless, a lapse is likelier early in progress than
 // late, attachments run ahead of and behind the profile month by month, and teams get faster
-// as the programme matures. A forecast that is calibrated here is calibrated for its method,
-// not because the data was drawn from its own assumptions.
+// as the programme matures. Its course reaches the engine as evidence in the shapes the plan's
+// indicators read (evidence.go), so the forecast meets problems as the engine judges them. A
+// forecast that is calibrated here is calibrated for its method, not because the data was
+// drawn from its own assumptions.
 package backtest
 
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
@@ -30,6 +32,9 @@ type Behaviour struct {
 	Learning      float64 // teams' speed-up per programme year
 	CEMonthly     float64 // continuous employment's monthly chance for a family with worklessness
 	PaceNoise     float64 // month-by-month spread of attachments around the profile (log scale)
+	// AllSpells tells every problem to the engine as spells, outstanding until progress (the
+	// forecast model's own picture), instead of in the shape of its plan's indicators.
+	AllSpells bool
 }
 
 // of is a problem's value in m, or def for a problem the behaviour does not name.
@@ -86,22 +91,23 @@ type problem struct {
 type family struct {
 	attached time.Time
 	problems []problem
-	ce       time.Time // continuous employment makes the result (zero: never)
-	result   time.Time // the result: the earlier of SSP and CE (zero: none in the programme)
-	route    string
+	baseline []string        // the problems' codes, frozen at attachment
+	ce       time.Time       // continuous employment would make the result (zero: never)
+	facts    []outcomes.Fact // the family's evidence to the programme's end (evidence.go)
 }
 
 // County is a simulated county's whole programme.
 type County struct {
-	plan     *outcomes.Plan
-	families []family
-	end      time.Time // the last claim window's opening: nothing is claimed after it
+	plan      *outcomes.Plan
+	allSpells bool
+	families  []family
+	end       time.Time // the last claim window's opening: nothing is claimed after it
 }
 
 // Simulate attaches families to p at its profile's pace (with noise) and lives out each one.
 func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
 	r := rand.New(rand.NewPCG(seed, 0x5eed)) // #nosec G404 -- a seeded simulation, reproducible by design
-	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time}
+	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time, allSpells: b.AllSpells}
 	attached := 0
 	for i, y := range p.Profiles {
 		start, end := y.Starts.Time, p.YearEnd(i).Time
@@ -121,7 +127,9 @@ func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
 			)
 			n = min(n, p.FamilyCap-attached)
 			for range n {
-				c.families = append(c.families, c.live(r, b, from.Add(time.Duration(r.Float64()*float64(month)))))
+				f := c.live(r, b, from.Add(time.Duration(r.Float64()*float64(month))))
+				f.facts = c.evidence(r, &f)
+				c.families = append(c.families, f)
 			}
 			attached += n
 		}
@@ -148,9 +156,9 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 	engagement := forecast.DrawGamma(r, b.Engagement) / b.Engagement
 	years := attached.Sub(c.plan.Profiles[0].Starts.Time).Hours() / 24 / 365.25
 	speed := engagement * (1 + b.Learning*years)
-	ssp := attached
 	for i := range f.problems {
 		pr := &f.problems[i]
+		f.baseline = append(f.baseline, pr.code)
 		t := attached
 		for t.Before(c.end) {
 			t = t.Add(weibull(r, of(b.ProgressScale, pr.code, 9), b.ProgressShape, speed))
@@ -166,103 +174,9 @@ func (c *County) live(r *rand.Rand, b Behaviour, attached time.Time) family {
 			pr.spells = append(pr.spells, spell{start: t, end: lapse})
 			t = lapse
 		}
-		if n := len(pr.spells); n == 0 || !pr.spells[n-1].sustained {
-			ssp = time.Time{}
-		} else if ssp != (time.Time{}) && pr.spells[n-1].end.After(ssp) {
-			ssp = pr.spells[n-1].end
-		}
-	}
-	for _, pr := range f.problems {
 		if pr.code == "WORKLESSNESS" && c.plan.ContinuousEmployment != nil {
 			f.ce = attached.Add(time.Duration(min(1200, r.ExpFloat64()/(b.CEMonthly*engagement)) * float64(month)))
 		}
 	}
-	switch {
-	case !ssp.IsZero() && (f.ce.IsZero() || !f.ce.Before(ssp)):
-		f.result, f.route = ssp, outcomes.RouteSSP
-	case !f.ce.IsZero():
-		f.result, f.route = f.ce, outcomes.RouteCE
-	}
-	if !f.result.Before(c.end) {
-		f.result, f.route = time.Time{}, ""
-	}
 	return f
-}
-
-// At is what tracking would know at asOf: the families attached by then, each problem's
-// status as a monthly judgement would see it, and what changed, dated as tracking dates it.
-func (c *County) At(asOf time.Time) []forecast.Family {
-	var out []forecast.Family
-	for _, f := range c.families {
-		if f.attached.After(asOf) {
-			continue
-		}
-		ff := forecast.Family{AttachedAt: f.attached}
-		if !f.result.IsZero() && !f.result.After(asOf) {
-			ff.Route, ff.AchievedAt = f.route, f.result
-		}
-		for _, pr := range f.problems {
-			ps := forecast.ProblemState{Code: pr.code, Status: outcomes.Outstanding}
-			for _, s := range pr.spells {
-				if s.start.After(asOf) {
-					break
-				}
-				ff.History = append(
-					ff.History,
-					forecast.Transition{Problem: pr.code, To: outcomes.SignificantProgress, At: s.start},
-				)
-				ps = forecast.ProblemState{Code: pr.code, Status: outcomes.SignificantProgress, ClockStart: s.start}
-				switch {
-				case s.sustained && !s.end.After(asOf):
-					ps.Status, ps.SustainedAt = outcomes.Sustained, s.end
-					ff.History = append(
-						ff.History,
-						forecast.Transition{Problem: pr.code, To: outcomes.Sustained, At: s.end},
-					)
-				case s.sustained:
-					ps.SustainedAt = s.end
-				case !s.end.After(asOf): // a lapse, seen at the next monthly judgement
-					ps = forecast.ProblemState{Code: pr.code, Status: outcomes.Outstanding}
-					ff.History = append(
-						ff.History,
-						forecast.Transition{
-							Problem: pr.code,
-							To:      outcomes.Outstanding,
-							At:      s.end.Add(15 * 24 * time.Hour),
-						},
-					)
-				default: // in progress; its date if it holds
-					if end, ok := c.plan.SustainedEnd(pr.code, outcomes.Moment{Time: s.start}); ok {
-						ps.SustainedAt = end.Time
-					}
-				}
-			}
-			ff.Problems = append(ff.Problems, ps)
-		}
-		sort.SliceStable(ff.History, func(i, j int) bool { return ff.History[i].At.Before(ff.History[j].At) })
-		out = append(out, ff)
-	}
-	return out
-}
-
-// Actual is how many results each claim window took, under the family cap.
-func (c *County) Actual() []int {
-	out := make([]int, len(c.plan.ClaimWindows))
-	for _, f := range c.families {
-		if f.result.IsZero() {
-			continue
-		}
-		for w, cw := range c.plan.ClaimWindows {
-			if !cw.Opens.Time.Before(f.result.Truncate(24 * time.Hour)) {
-				out[w]++
-				break
-			}
-		}
-	}
-	total := 0
-	for w := range out {
-		out[w] = min(out[w], c.plan.FamilyCap-total)
-		total += out[w]
-	}
-	return out
 }

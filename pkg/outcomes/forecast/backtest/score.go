@@ -31,64 +31,51 @@ type Report struct {
 	// MeanAbsError: the P50's mean absolute error as a share of the actual, per year and over all.
 	MeanAbsError map[string]float64
 	Forecasts    int
+	Judgements   int // the engine's monthly judgements of families
 }
 
-// Run forecasts each month from first to the last window's opening with what was known then,
-// and scores each year whose windows were still to open.
+// Run steps tracking through the programme month by month (Tracker: the engine judging the
+// evidence each month's extracts hold), forecasts every `every` months from first to the last
+// window's opening with what tracking held then, and scores each year whose windows were still
+// to open against the results the engine then gave.
 func Run(p *outcomes.Plan, c *County, first time.Time, every int, draws int, seed uint64) (Report, error) {
-	actual := c.Actual()
-	yearActual := map[string]int{}
-	yearLast := map[string]time.Time{}
-	total := 0
-	for w, cw := range p.ClaimWindows {
-		for i, y := range p.Profiles {
-			if !cw.Opens.Before(y.Starts.Time) && cw.Opens.Before(p.YearEnd(i).Time) {
-				yearActual[y.Year] += actual[w]
-				yearLast[y.Year] = cw.Opens.Time
-			}
-		}
-		total += actual[w]
-	}
 	rep := Report{MeanAbsError: map[string]float64{}}
-	errs, counts := map[string]float64{}, map[string]int{}
+	tr := c.Track()
+	yearLast := map[string]time.Time{}
+	for _, cw := range p.ClaimWindows {
+		if y, ok := yearOf(p, cw.Opens.Time); ok {
+			yearLast[y] = cw.Opens.Time
+		}
+	}
 	for asOf := first; asOf.Before(c.end); asOf = asOf.AddDate(0, every, 0) {
-		f, err := forecast.Run(p, c.At(asOf), forecast.Options{AsOf: asOf, Draws: draws, Seed: seed})
+		tr.Advance(asOf)
+		f, err := forecast.Run(p, tr.Known(), forecast.Options{AsOf: asOf, Draws: draws, Seed: seed})
 		if err != nil {
 			return rep, err
 		}
 		rep.Forecasts++
 		for _, y := range f.Years {
-			last, ok := yearLast[y.Year]
-			if !ok || !last.After(asOf) {
-				continue // nothing left to forecast in the year
+			if last, ok := yearLast[y.Year]; ok && last.After(asOf) { // else nothing left to forecast in the year
+				rep.Points = append(rep.Points, Point{AsOf: asOf, Year: y.Year, MonthsAhead: months(asOf, last),
+					P10: y.Results.P10, P50: y.Results.P50, P90: y.Results.P90})
 			}
-			rep.add(
-				Point{
-					AsOf:        asOf,
-					Year:        y.Year,
-					MonthsAhead: months(asOf, last),
-					P10:         y.Results.P10,
-					P50:         y.Results.P50,
-					P90:         y.Results.P90,
-					Actual:      yearActual[y.Year],
-				},
-				errs,
-				counts,
-			)
 		}
-		rep.add(
-			Point{
-				AsOf:        asOf,
-				Year:        "total",
-				MonthsAhead: months(asOf, c.end),
-				P10:         f.Total.Results.P10,
-				P50:         f.Total.Results.P50,
-				P90:         f.Total.Results.P90,
-				Actual:      total,
-			},
-			errs,
-			counts,
-		)
+		rep.Points = append(rep.Points, Point{AsOf: asOf, Year: "total", MonthsAhead: months(asOf, c.end),
+			P10: f.Total.Results.P10, P50: f.Total.Results.P50, P90: f.Total.Results.P90})
+	}
+	tr.Advance(c.end)
+	rep.Judgements = tr.Judgements
+	actual := map[string]int{}
+	for w, n := range tr.Actual() {
+		if y, ok := yearOf(p, p.ClaimWindows[w].Opens.Time); ok {
+			actual[y] += n
+		}
+		actual["total"] += n
+	}
+	errs, counts := map[string]float64{}, map[string]int{}
+	for i := range rep.Points {
+		rep.Points[i].Actual = actual[rep.Points[i].Year]
+		rep.score(rep.Points[i], errs, counts)
 	}
 	inside, n, tin, tn := 0, 0, 0, 0
 	for _, pt := range rep.Points {
@@ -112,8 +99,17 @@ func Run(p *outcomes.Plan, c *County, first time.Time, every int, draws int, see
 	return rep, nil
 }
 
-func (r *Report) add(pt Point, errs map[string]float64, counts map[string]int) {
-	r.Points = append(r.Points, pt)
+// yearOf is the programme year a day falls in.
+func yearOf(p *outcomes.Plan, t time.Time) (string, bool) {
+	for i, y := range p.Profiles {
+		if !t.Before(y.Starts.Time) && t.Before(p.YearEnd(i).Time) {
+			return y.Year, true
+		}
+	}
+	return "", false
+}
+
+func (r *Report) score(pt Point, errs map[string]float64, counts map[string]int) {
 	if pt.Actual > 0 {
 		e := math.Abs(float64(pt.P50-pt.Actual)) / float64(pt.Actual)
 		errs[pt.Year] += e
@@ -164,8 +160,9 @@ func (r Report) Write(w io.Writer) {
 	}
 	fmt.Fprintf(
 		w,
-		"\nforecasts %d; P10–P90 coverage by year %.3f, of the total %.3f\n",
+		"\nforecasts %d (over %d judgements by the engine); P10–P90 coverage by year %.3f, of the total %.3f\n",
 		r.Forecasts,
+		r.Judgements,
 		r.Coverage,
 		r.TotalCoverage,
 	)

@@ -163,16 +163,11 @@ func addFlags(out *familypathv1.FamilyJudgement, flags []string) {
 
 // employmentDate is the earliest moment an adult's work made or would make a CE result.
 func employmentDate(es []outcomes.EmploymentStatus) *time.Time {
-	var first *time.Time
-	for _, e := range es {
-		for _, m := range []outcomes.Moment{e.AchievedAt, e.ProjectedAt} {
-			if !m.IsZero() && (first == nil || m.Before(*first)) {
-				t := m.Time
-				first = &t
-			}
-		}
+	first := outcomes.EarliestCE(es)
+	if first.IsZero() {
+		return nil
 	}
-	return first
+	return &first.Time
 }
 
 func stamp(m outcomes.Moment) *timestamppb.Timestamp {
