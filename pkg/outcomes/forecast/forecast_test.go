@@ -339,3 +339,35 @@ func TestNoResultByWorkSoonerThanItsWorkPeriod(t *testing.T) {
 		t.Errorf("window %s (four months on): %+v results", w.ID, w.Results)
 	}
 }
+
+// A lapse is counted in the stage of the programme its progress began in (days since
+// attachment), and a stage no family has reached yet behaves as the stage before it.
+func TestLapsesAreCountedByTheStageTheirProgressBeganIn(t *testing.T) {
+	p := lancashire(t)
+	f := Family{AttachedAt: date(2016, 1, 1),
+		Problems: []ProblemState{{Code: "CRIME", Status: outcomes.SignificantProgress, ClockStart: date(2016, 10, 1)}},
+		History: []Transition{
+			{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)}, // 31 days in: the first stage
+			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
+			{"CRIME", outcomes.SignificantProgress, date(2016, 10, 1)}, // 274 days in: 182 to 365
+		}}
+	o := Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
+	nb := len(LapseBands)
+	stage := func(g int) Count { return Hazard(o.Lapse["CRIME"][g*nb : (g+1)*nb]).Total() }
+	if c := stage(0); c.Events != 1 || c.ExposureDays != 29 {
+		t.Errorf("first stage: %+v", c)
+	}
+	if c := stage(2); c.Events != 0 || c.ExposureDays != 92 {
+		t.Errorf("182-365 days: %+v", c)
+	}
+	if c := stage(1); c.ExposureDays != 0 {
+		t.Errorf("91-182 days: %+v", c)
+	}
+	r := Estimate(p, o, DefaultPrior)
+	last := len(LapseStages) - 1
+	for k := range nb {
+		if got, before := r.Lapse["CRIME"][last*nb+k].Mean(), r.Lapse["CRIME"][(last-1)*nb+k].Mean(); got != before {
+			t.Errorf("band %d: the stage no family reached has rate %v, the stage before %v", k, got, before)
+		}
+	}
+}

@@ -20,7 +20,8 @@ import (
 // ModelVersion names the model; every snapshot records it beside its inputs' versions.
 // 2: progress the moment a problem becomes outstanding is counted apart from waits (Immediate),
 // and a result by continuous employment comes the plan's work period after work starts.
-const ModelVersion = "2"
+// 3: lapses by the stage of the programme their progress began in (LapseStages).
+const ModelVersion = "3"
 
 const day = 24 * time.Hour
 
@@ -109,7 +110,29 @@ type Hazard []Count
 var (
 	ProgressBands = []float64{0, 91, 182, 365}
 	LapseBands    = []float64{0, 61, 122, 244}
+	// LapseStages split lapses by how long the family had been in the programme when progress
+	// began (days): a problem that recurs early in the work is not one that recurs after a year
+	// of it, when teams and families have had their effect. A lapse hazard is kept per stage and
+	// band, stage-major.
+	LapseStages = []float64{0, 91, 182, 365, 730}
 )
+
+// stageOf is the lapse stage of progress begun `days` after attachment.
+func stageOf(days float64) int {
+	g := 0
+	for g+1 < len(LapseStages) && days >= LapseStages[g+1] {
+		g++
+	}
+	return g
+}
+
+// lapseHazard is the part of a problem's lapse hazard (all stages) for progress begun `days`
+// after attachment.
+func lapseHazard(all []Count, days float64) Hazard {
+	nb := len(LapseBands)
+	g := stageOf(days)
+	return Hazard(all[g*nb : (g+1)*nb])
+}
 
 // recency weighs what happened at t against what happened at asOf: teams change, and the
 // forecast should follow the programme as it is now.
@@ -169,7 +192,7 @@ func (h Hazard) Total() Count {
 // sustained, and results by continuous employment among families that could earn one.
 type Observed struct {
 	Progress  map[string]Hazard `json:"progress"`
-	Lapse     map[string]Hazard `json:"lapse"`
+	Lapse     map[string]Hazard `json:"lapse"` // per stage of LapseStages, then band
 	Sustained map[string]int    `json:"sustained"`
 	CE        Count             `json:"continuous_employment"`
 	// Immediate: of the times a problem became outstanding (at attachment, or on a lapse), those
@@ -198,7 +221,13 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 		Immediate: map[string]Share{}}
 	index := map[string]int{}
 	for i, prob := range p.Problems {
-		o.Progress[prob.Code], o.Lapse[prob.Code] = make(Hazard, len(ProgressBands)), make(Hazard, len(LapseBands))
+		o.Progress[prob.Code], o.Lapse[prob.Code] = make(
+			Hazard,
+			len(ProgressBands),
+		), make(
+			Hazard,
+			len(LapseStages)*len(LapseBands),
+		)
 		index[prob.Code] = i
 	}
 	nb := len(ProgressBands)
@@ -283,7 +312,8 @@ func walkProblem(
 		case state.Status == outcomes.Outstanding:
 			progress.add(ProgressBands, since, at, false, r)
 		case state.Status == outcomes.SignificantProgress:
-			lapse.add(LapseBands, since, at, t.To == outcomes.Outstanding, r)
+			lapseHazard(lapse, since.Sub(f.AttachedAt).Hours()/24).
+				add(LapseBands, since, at, t.To == outcomes.Outstanding, r)
 		}
 		sustained = sustained || t.To == outcomes.Sustained && state.Status != outcomes.Sustained
 		state.Status, since = t.To, at
@@ -306,7 +336,7 @@ func walkProblem(
 		}
 		progress.add(ProgressBands, since, end, false, r)
 	case outcomes.SignificantProgress:
-		lapse.add(LapseBands, since, end, false, r)
+		lapseHazard(lapse, since.Sub(f.AttachedAt).Hours()/24).add(LapseBands, since, end, false, r)
 	}
 	return sustained
 }
@@ -393,7 +423,7 @@ func posterior(perDay, weight float64, c Count) Gamma {
 // Rates are the model's rates per day, per problem, with their uncertainty.
 type Rates struct {
 	Progress map[string][]Gamma `json:"progress"` // per band of ProgressBands, for a family of average engagement
-	Lapse    map[string][]Gamma `json:"lapse"`    // per band of LapseBands
+	Lapse    map[string][]Gamma `json:"lapse"`    // per stage of LapseStages and band of LapseBands
 	CE       Gamma              `json:"continuous_employment"`
 	// Immediate: per problem, the chance that progress begins the moment the problem becomes
 	// outstanding (Observed.Immediate), with its uncertainty.
@@ -431,8 +461,15 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 	// The prior's weight is shared among the bands, so that it weighs as much in all.
 	weight := pr.WeightDays / float64(nb)
 	for _, prob := range p.Problems {
-		for _, c := range o.Lapse[prob.Code] {
-			r.Lapse[prob.Code] = append(r.Lapse[prob.Code], posterior(lapse, pr.WeightDays/float64(len(LapseBands)), c))
+		// A later stage is shrunk towards the stage before it, not towards the prior: until
+		// families reach it, it behaves as the stage they are in.
+		nl := len(LapseBands)
+		for i, c := range o.Lapse[prob.Code] {
+			mean := lapse
+			if i >= nl {
+				mean = r.Lapse[prob.Code][i-nl].Mean()
+			}
+			r.Lapse[prob.Code] = append(r.Lapse[prob.Code], posterior(mean, pr.WeightDays/float64(nl), c))
 		}
 	}
 	r.CE = posterior(-math.Log(1-pr.CEMonthly)/30.4375, 2*pr.WeightDays, o.CE)

@@ -126,6 +126,7 @@ type simProblem struct {
 	status   uint8
 	deadline int32 // progressing: the day it is sustained if progress holds; sustained: the day it was
 	age      int32 // days it has been outstanding (since attachment or its last lapse) or progressing
+	stage    uint8 // progressing: the lapse stage its progress began in
 }
 
 const (
@@ -138,6 +139,7 @@ const (
 type simFamily struct {
 	first, n int32 // its problems in sim.problems
 	from     int32 // when its outstanding problems can begin to progress
+	attached int32 // its attachment (days from the forecast, negative when past)
 	ssp      bool  // its baseline can earn a result by SSP
 	ce       int16 // index of its first employment problem, -1 without one
 	ceAt     int32 // projected continuous employment, or never
@@ -282,7 +284,8 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 		return
 	}
 	first := int32(len(s.problems)) // #nosec G115 -- a few problems a family, far below 2^31 in all
-	sf := simFamily{first: first, from: max(0, dayOf(asOf, f.AttachedAt)), ce: -1, ceAt: never,
+	sf := simFamily{first: first, from: max(0, dayOf(asOf, f.AttachedAt)), attached: dayOf(asOf, f.AttachedAt),
+		ce: -1, ceAt: never,
 		ssp: len(f.Problems) >= s.plan.Eligibility.MinProblems}
 	var baseline []uint8
 	for _, ps := range f.Problems {
@@ -300,6 +303,7 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 			// Without a date (the period runs from an event still to come), as if progress began today;
 			// a date already past is waiting for the data that shows it: the next monthly extract.
 			sp.status, sp.deadline, sp.age = stProgressing, s.deadline[i][0], max(0, dayOf(ps.ClockStart, asOf))
+			sp.stage = uint8(stageOf(ps.ClockStart.Sub(f.AttachedAt).Hours() / 24)) // #nosec G115 -- a few stages
 			if !ps.SustainedAt.IsZero() {
 				if sp.deadline = dayOf(asOf, ps.SustainedAt); sp.deadline <= 0 {
 					sp.deadline = 31
@@ -377,8 +381,22 @@ func choices(n, k int) [][]uint8 {
 type scratch struct{ progress, lapse, immediate []float64 }
 
 func newScratch(np int) *scratch {
-	return &scratch{progress: make([]float64, np*len(ProgressBands)), lapse: make([]float64, np*len(LapseBands)),
-		immediate: make([]float64, np)}
+	return &scratch{
+		progress:  make([]float64, np*len(ProgressBands)),
+		lapse:     make([]float64, np*len(LapseStages)*len(LapseBands)),
+		immediate: make([]float64, np),
+	}
+}
+
+// lapses are a problem's lapse rates for progress begun `days` after the family's attachment.
+func (sc *scratch) lapses(p int16, days float64) []float64 {
+	return sc.stageLapses(int(p), stageOf(days))
+}
+
+// stageLapses are a problem's lapse rates in one stage.
+func (sc *scratch) stageLapses(p, stage int) []float64 {
+	nb := len(LapseBands)
+	return sc.lapse[(p*len(LapseStages)+stage)*nb:][:nb]
 }
 
 // draw is one possible future: rates drawn from their distributions, then every family's.
@@ -437,7 +455,7 @@ func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProb
 	v := max(0.01, f.a+f.b*r.NormFloat64())
 	ssp, failed, z := int32(0), uint64(0), pace*f.scale*v*v*v
 	for _, pr := range problems {
-		d := s.problem(r, sc, pr, float64(f.from), z)
+		d := s.problem(r, sc, pr, float64(f.from), float64(f.attached), z)
 		if d > s.horizon {
 			failed |= 1 << pr.p
 		}
@@ -449,7 +467,7 @@ func (s *sim) family(r *rand.Rand, sc *scratch, f *simFamily, problems []simProb
 	if f.ce >= 0 {
 		ssp = min(ssp, int32(min(float64(f.from)+s.ceWork+r.ExpFloat64()/(ce*z), never)))
 		// Work that would make the result holds as progress on the problem holds.
-		if f.ceAt != never && wait(r, sc.lapse[int(f.ce)*len(LapseBands):], LapseBands, 0, 1) >= float64(f.ceAt) {
+		if f.ceAt != never && wait(r, sc.lapses(f.ce, -float64(f.attached)), LapseBands, 0, 1) >= float64(f.ceAt) {
 			ssp = min(ssp, f.ceAt)
 		}
 	}
@@ -463,7 +481,7 @@ func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, 
 		z *= DrawGamma(r, 1/s.engagement) * s.engagement
 	}
 	for _, p := range baseline {
-		d := s.outstanding(r, sc, p, float64(from), 0, z)
+		d := s.outstanding(r, sc, p, float64(from), 0, float64(from), z)
 		if d > s.horizon {
 			failed |= 1 << p
 		}
@@ -480,27 +498,27 @@ func (s *sim) newcomer(r *rand.Rand, sc *scratch, from int32, baseline []uint8, 
 }
 
 // problem is the day a problem is sustained in this draw (past the horizon: never in time).
-func (s *sim) problem(r *rand.Rand, sc *scratch, pr simProblem, from, z float64) int32 {
+func (s *sim) problem(r *rand.Rand, sc *scratch, pr simProblem, from, attached, z float64) int32 {
 	switch pr.status {
 	case stSustained:
 		return pr.deadline
 	case stProgressing:
 		// Progress has held until now; whether it holds on depends on how long it has held.
-		lapse := wait(r, sc.lapse[int(pr.p)*len(LapseBands):], LapseBands, float64(pr.age), 1)
+		lapse := wait(r, sc.stageLapses(int(pr.p), int(pr.stage)), LapseBands, float64(pr.age), 1)
 		if lapse >= float64(pr.deadline) {
 			return pr.deadline
 		}
-		return s.outstanding(r, sc, pr.p, max(from, lapse), 0, z)
+		return s.outstanding(r, sc, pr.p, max(from, lapse), 0, attached, z)
 	}
-	return s.outstanding(r, sc, pr.p, from, float64(pr.age), z)
+	return s.outstanding(r, sc, pr.p, from, float64(pr.age), attached, z)
 }
 
 // outstanding is when a problem outstanding from day t (for age days already) is first
 // sustained: progress after a wait (none, by the problem's chance of progress at once, when it
 // has just become outstanding), then held for the outcome's period unless it lapses first,
 // then again.
-func (s *sim) outstanding(r *rand.Rand, sc *scratch, p uint8, t, age, z float64) int32 {
-	progress, lapse, deadline := sc.progress[int(p)*len(ProgressBands):], sc.lapse[int(p)*len(LapseBands):], s.deadline[p]
+func (s *sim) outstanding(r *rand.Rand, sc *scratch, p uint8, t, age, attached, z float64) int32 {
+	progress, deadline := sc.progress[int(p)*len(ProgressBands):], s.deadline[p]
 	h := float64(s.horizon)
 	for {
 		// Becoming outstanding (age 0), a problem may be in progress again at once (Immediate).
@@ -514,7 +532,7 @@ func (s *sim) outstanding(r *rand.Rand, sc *scratch, p uint8, t, age, z float64)
 		if d > s.horizon {
 			return never
 		}
-		hold := wait(r, lapse, LapseBands, 0, 1)
+		hold := wait(r, sc.lapses(int16(p), t-attached), LapseBands, 0, 1)
 		if t+hold >= float64(d) {
 			return d
 		}
