@@ -101,13 +101,18 @@ type County struct {
 	plan      *outcomes.Plan
 	allSpells bool
 	families  []family
-	end       time.Time // the last claim window's opening: nothing is claimed after it
+	end       time.Time            // the last claim window's opening: nothing is claimed after it
+	termEnds  map[string]time.Time // each census term's end, by code: when its rows arrive
 }
 
 // Simulate attaches families to p at its profile's pace (with noise) and lives out each one.
 func Simulate(p *outcomes.Plan, b Behaviour, seed uint64) *County {
 	r := rand.New(rand.NewPCG(seed, 0x5eed)) // #nosec G404 -- a seeded simulation, reproducible by design
-	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time, allSpells: b.AllSpells}
+	c := &County{plan: p, end: p.ClaimWindows[len(p.ClaimWindows)-1].Opens.Time, allSpells: b.AllSpells,
+		termEnds: map[string]time.Time{}}
+	for _, t := range p.Terms {
+		c.termEnds[t.Code] = t.End.Time
+	}
 	attached := 0
 	for i, y := range p.Profiles {
 		start, end := y.Starts.Time, p.YearEnd(i).Time

@@ -198,7 +198,7 @@ func (c *County) knownAt(all []outcomes.Fact, asOf time.Time, out []outcomes.Fac
 	for _, f := range all {
 		switch {
 		case f.Term != "":
-			t, ok := c.term(f.Term)
+			t, ok := c.termEnds[f.Term]
 			if !ok || t.After(asOf) {
 				continue
 			}
@@ -217,16 +217,6 @@ func (c *County) knownAt(all []outcomes.Fact, asOf time.Time, out []outcomes.Fac
 		out = append(out, f)
 	}
 	return out
-}
-
-// term is a census term's end.
-func (c *County) term(code string) (time.Time, bool) {
-	for _, t := range c.plan.Terms {
-		if t.Code == code {
-			return t.End.Time, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // coverage is every feed's data reaching asOf, and the council's UC data share with it.
