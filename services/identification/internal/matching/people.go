@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"math"
@@ -263,7 +264,7 @@ func LinkPeople(records []Record, s Settings) *People {
 }
 
 // profileSet is a run's distinct records (profiles): each record's profile, each profile's
-// first record and prepared fields, and profiles by key.
+// record (first) and prepared fields, and profiles by key.
 type profileSet struct {
 	profileOf []int32
 	first     []int32 // a record of each profile
@@ -273,8 +274,8 @@ type profileSet struct {
 }
 
 // profilesOf finds the profiles, one per distinct fingerprint. Each record's key is made on
-// every core (a keyed hash of its prepared fields) into out.Keys; the profiles are then found
-// in order, and prepared again on every core.
+// every core (a keyed hash of its prepared fields) into out.Keys; the profiles are then found,
+// prepared again on every core, and numbered in the order of their places.
 func profilesOf(records []Record, s Settings, out *People) profileSet {
 	n := len(records)
 	if s.Aliases != nil {
@@ -298,20 +299,51 @@ func profilesOf(records []Record, s Settings, out *People) profileSet {
 			}
 		}
 		p, ok := ps.index[k]
-		if !ok {
-			p = int32(len(ps.first)) // #nosec G115 -- a run holds well under 2^31 records
-			ps.index[k] = p
+		switch {
+		case !ok:
+			ps.index[k] = int32(len(ps.first))    // #nosec G115 -- a run holds well under 2^31 records
 			ps.first = append(ps.first, int32(i)) // #nosec G115 -- as above
+		case records[i].AddressLine1 < records[ps.first[p]].AddressLine1:
+			// the profile's record is its least address, not its first: the one field
+			// beside the fingerprint that linking compares, chosen whatever the order
+			ps.first[p] = int32(i) // #nosec G115 -- as above
 		}
-		ps.profileOf[i] = p
 	}
 	ps.profiles = make([]linkage.Person, len(ps.first))
+	places := make([][]byte, len(ps.first))
 	linkage.InParallel(len(ps.first), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			ps.profiles[p] = records[ps.first[p]].person()
+			places[p] = records[ps.first[p]].place(&ps.profiles[p])
 		}
 	})
+	ps.inPlace(places)
+	for i, k := range out.Keys {
+		ps.profileOf[i] = ps.index[k]
+	}
 	return ps
+}
+
+// inPlace numbers the profiles in the order of their places (Record.place), not of their
+// first records: everything linking samples, blocks and breaks ties by follows the numbering,
+// and a run's records come in the order of its uploads' ids, which is no order of the data.
+// So the same records link alike in any order (and under any key).
+func (ps *profileSet) inPlace(places [][]byte) {
+	order := make([]int32, len(ps.first))
+	for p := range order {
+		order[p] = int32(p) // #nosec G115 -- as above
+	}
+	slices.SortFunc(order, func(a, b int32) int { return bytes.Compare(places[a], places[b]) })
+	renumber := make([]int32, len(order))
+	first, profiles := make([]int32, len(order)), make([]linkage.Person, len(order))
+	for q, p := range order {
+		renumber[p] = int32(q) // #nosec G115 -- as above
+		first[q], profiles[q] = ps.first[p], ps.profiles[p]
+	}
+	for k, p := range ps.index {
+		ps.index[k] = renumber[p]
+	}
+	ps.first, ps.profiles = first, profiles
 }
 
 // weighPairs weighs the candidate pairs (but those a reviewer decided) and sorts them by kind:
