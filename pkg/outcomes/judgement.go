@@ -62,6 +62,10 @@ type ProblemStatus struct {
 	SustainedAt Moment `json:"sustained_at,omitzero"`
 	// RecurredAt is the latest recurrence after attachment, which restarted the clock.
 	RecurredAt Moment `json:"recurred_at,omitzero"`
+	// LatestFrom is when the latest evidence of the problem began: an event's date, a spell's
+	// start, a bad school term's start (a run of bad terms counts each term). A lapse seen
+	// after it happened (a bad term, seen after the term) dates from here.
+	LatestFrom Moment `json:"latest_from,omitzero"`
 	// Waiting says what a problem in significant progress waits for (Waiting*), and
 	// Awaiting the data it needs before it can be sustained.
 	Waiting     string     `json:"waiting,omitempty"`

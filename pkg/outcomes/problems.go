@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,44 @@ func (w Awaiting) String() string {
 	return w.Feed + " after " + w.After.String()
 }
 
+// ParseAwaiting reads an Awaiting back from its String, as a read model keeps it.
+func ParseAwaiting(s string) (Awaiting, bool) {
+	feed, rest, ok := strings.Cut(s, " ")
+	switch {
+	case !ok || feed == "":
+		return Awaiting{}, false
+	case rest == "(none held)":
+		return Awaiting{Feed: feed}, true
+	case strings.HasPrefix(rest, "after "):
+		m, err := ParseMoment(strings.TrimPrefix(rest, "after "))
+		return Awaiting{Feed: feed, After: m}, err == nil
+	}
+	return Awaiting{Feed: feed, Term: rest}, true
+}
+
+// EvidencedTo is how far the data shows that progress begun at start has held, judged at at
+// with awaiting missing: to the end of the shortest feed's data, and to the start of the first
+// school term begun by at whose census rows are missing; nothing past at. Between it and at
+// the progress is not known to have held: a term's rows arrive after the term, and an extract
+// after its as-of date.
+func (p *Plan) EvidencedTo(start, at Moment, awaiting []Awaiting) Moment {
+	to := at
+	for _, w := range awaiting {
+		reach := w.After // a feed not held at all reaches nowhere: the zero moment
+		if w.Term != "" {
+			i := p.termAt(w.Term)
+			if i < 0 || !p.Terms[i].Start.Before(at.Time) {
+				continue // a term still to begin is no gap yet
+			}
+			reach = p.Terms[i].Start
+		}
+		if reach.Before(to.Time) {
+			to = reach
+		}
+	}
+	return maxMoment(to, start)
+}
+
 // occurrence is one time a problem was present: an event (start = end = its date), a spell
 // that ended, or a bad school census term. Instants as Unix nanoseconds: no pointers, so the
 // scratch list costs the collector nothing.
@@ -54,6 +93,7 @@ type history struct {
 	ids            []string
 	recurred       Moment // an occurrence after attachment that began after an earlier one had ended
 	recurredBy     string
+	latest         Moment // when the latest occurrence began (a term of a run of bad terms, too)
 }
 
 // problemStatuses judges each baseline problem: its clock starts at its last occurrence in
@@ -97,7 +137,7 @@ func (c *evaluation) problemStatus(pr *Problem, a *Attachment, at Moment) Proble
 		}
 		return st
 	}
-	st.RecurredAt = h.recurred
+	st.RecurredAt, st.LatestFrom = h.recurred, h.latest
 	if c.words && !h.recurred.IsZero() {
 		c.t.s("recurred on ").m(h.recurred).s(" (evidence ", h.recurredBy, "), which restarted the clock; ")
 	}
@@ -230,6 +270,7 @@ func (c *evaluation) history(pr *Problem, attached, at Moment) history {
 				if !t.Start.Before(at.Time) || !badTerm(ind.Attendance, fact) || !c.subjectMatches(ind, i, t.Start) {
 					continue
 				}
+				h.latest = maxMoment(h.latest, t.Start)
 				if t.End.After(at.Time) {
 					h.ongoing = true
 					c.ids = append(c.ids, fact.ID)
@@ -241,10 +282,12 @@ func (c *evaluation) history(pr *Problem, attached, at Moment) history {
 					continue
 				}
 				o.start, ended = fact.Date.UnixNano(), *fact.Date
+				h.latest = maxMoment(h.latest, *fact.Date)
 			case fact.Start != nil:
 				if fact.Start.After(at.Time) || !c.subjectMatches(ind, i, *fact.Start) {
 					continue
 				}
+				h.latest = maxMoment(h.latest, *fact.Start)
 				if fact.End == nil || fact.End.After(at.Time) {
 					h.ongoing = true
 					c.ids = append(c.ids, fact.ID)

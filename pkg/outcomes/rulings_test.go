@@ -421,3 +421,47 @@ func TestPlanRolesAreChecked(t *testing.T) {
 func TestShiftingAFamilyShiftsItsDates(t *testing.T) {
 	checkShifts(t, 300, 1)
 }
+
+// What a problem in progress awaits says how far its data shows the progress held
+// (Plan.EvidencedTo): to the start of the first term begun without its census rows, and to
+// the end of the shortest feed's data; a feed not held shows nothing. The words a read model
+// keeps (Awaiting.String) read back as the same Awaiting.
+func TestProgressIsEvidencedOnlyAsFarAsItsData(t *testing.T) {
+	p := plan(t, "lancashire-phase2")
+	f := family([]string{"EDUCATION", "CRIME"},
+		census("s1", "c1", "2015-AUT", 150, 30, 0),
+		census("s2", "c1", "2016-SPR", 120, 2, 0),
+		Fact{ID: "p1", Person: "c1", Feed: "police", Type: "ASB_INTERVENTION", Date: dp("2015-10-01")},
+		Fact{ID: "p2", Person: "c1", Feed: "police", Type: "ASB_INTERVENTION", Date: dp("2016-03-01")})
+	f.Attachment.Date = d("2015-11-02")
+	f.Coverage["police"] = d("2016-06-01")
+	at := d("2016-06-15")
+	j := Judge(p, f, at)
+	school := status(j, "EDUCATION") // the summer term begun, its rows to come after it
+	if got := p.EvidencedTo(school.ClockStart, at, school.Awaiting); school.Status != SignificantProgress ||
+		!got.Equal(p.Terms[p.termAt("2016-SUM")].Start.Time) {
+		t.Errorf("school progress evidenced to %s: %+v", got, school)
+	}
+	crime := status(j, "CRIME") // recurred in March; police data to June 1st
+	if got := p.EvidencedTo(crime.ClockStart, at, crime.Awaiting); crime.Status != SignificantProgress ||
+		!crime.LatestFrom.Equal(d("2016-03-01").Time) ||
+		!got.Equal(d("2016-06-01").Time) {
+		t.Errorf("crime progress evidenced to %s: %+v", got, crime)
+	}
+	if got := p.EvidencedTo(crime.ClockStart, at, []Awaiting{{Feed: "police"}}); !got.Equal(crime.ClockStart.Time) {
+		t.Errorf("no police data held: evidenced to %s", got)
+	}
+	if got := p.EvidencedTo(crime.ClockStart, at, nil); !got.Equal(at.Time) {
+		t.Errorf("nothing awaited: evidenced to %s", got)
+	}
+	for _, w := range append(slices.Clone(school.Awaiting), crime.Awaiting[0], Awaiting{Feed: "health"},
+		Awaiting{Feed: UCDataShare, After: d("2016-05-01")}) {
+		if back, ok := ParseAwaiting(w.String()); !ok || back.Feed != w.Feed || back.Term != w.Term ||
+			!back.After.Equal(w.After.Time) {
+			t.Errorf("%q read back as %+v", w.String(), back)
+		}
+	}
+	if _, ok := ParseAwaiting("police after yesterday"); ok {
+		t.Error("a date that is not one read back")
+	}
+}

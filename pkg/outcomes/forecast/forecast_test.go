@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -54,13 +55,17 @@ func TestChangesDateProgressFromItsClockAndSplitJumps(t *testing.T) {
 		}, // unchanged (absent before: outstanding)
 	}
 	want := []Transition{
-		{"CRIME", outcomes.SignificantProgress, date(2016, 8, 1)}, {"CRIME", outcomes.Sustained, date(2017, 2, 1)},
-		{"HEALTH", outcomes.Outstanding, judged},
 		{
-			"EDUCATION",
-			outcomes.Outstanding,
-			date(2017, 1, 10),
-		}, {"EDUCATION", outcomes.SignificantProgress, date(2017, 1, 10)},
+			Problem: "CRIME",
+			To:      outcomes.SignificantProgress,
+			At:      date(2016, 8, 1),
+		}, {Problem: "CRIME", To: outcomes.Sustained, At: date(2017, 2, 1)},
+		{Problem: "HEALTH", To: outcomes.Outstanding, At: judged},
+		{
+			Problem: "EDUCATION",
+			To:      outcomes.Outstanding,
+			At:      date(2017, 1, 10),
+		}, {Problem: "EDUCATION", To: outcomes.SignificantProgress, At: date(2017, 1, 10)},
 	}
 	if got := Changes(before, after, judged); !reflect.DeepEqual(got, want) {
 		t.Fatalf("changes:\n got %v\nwant %v", got, want)
@@ -75,10 +80,10 @@ func TestObserveCountsEventsOverTheTimeTheyCouldHappen(t *testing.T) {
 			{Code: "HEALTH", Status: outcomes.Outstanding},
 		},
 		History: []Transition{
-			{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)},
-			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
-			{"CRIME", outcomes.SignificantProgress, date(2016, 7, 1)},
-			{"CRIME", outcomes.Sustained, date(2017, 1, 1)},
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 2, 1)},
+			{Problem: "CRIME", To: outcomes.Outstanding, At: date(2016, 3, 1)},
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 7, 1)},
+			{Problem: "CRIME", To: outcomes.Sustained, At: date(2017, 1, 1)},
 		}}
 	o := Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
 	days := func(a, b time.Time) float64 { return b.Sub(a).Hours() / 24 }
@@ -116,12 +121,16 @@ func TestProgressAtOnceIsCountedApartFromWaits(t *testing.T) {
 			{Code: "WORKLESSNESS", Status: outcomes.SignificantProgress, ClockStart: date(2016, 4, 1)},
 		},
 		History: []Transition{
-			{"CRIME", outcomes.SignificantProgress, date(2016, 1, 1)}, // at attachment
-			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},         // recurred ...
-			{"CRIME", outcomes.SignificantProgress, date(2016, 3, 1)}, // ... and in progress again at once
-			{"CRIME", outcomes.Outstanding, date(2016, 5, 1)},
-			{"CRIME", outcomes.SignificantProgress, date(2016, 5, 1)},
-			{"WORKLESSNESS", outcomes.SignificantProgress, date(2016, 4, 1)}, // a benefit spell ended
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 1, 1)}, // at attachment
+			{Problem: "CRIME", To: outcomes.Outstanding, At: date(2016, 3, 1)},         // recurred ...
+			{
+				Problem: "CRIME",
+				To:      outcomes.SignificantProgress,
+				At:      date(2016, 3, 1),
+			}, // ... and in progress again at once
+			{Problem: "CRIME", To: outcomes.Outstanding, At: date(2016, 5, 1)},
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 5, 1)},
+			{Problem: "WORKLESSNESS", To: outcomes.SignificantProgress, At: date(2016, 4, 1)}, // a benefit spell ended
 		}}
 	o := Observe(p, []Family{f}, date(2016, 7, 1), Prior{})
 	if c := o.Progress["CRIME"].Total(); c.Events != 0 || c.ExposureDays != 0 {
@@ -347,9 +356,9 @@ func TestLapsesAreCountedByTheStageTheirProgressBeganIn(t *testing.T) {
 	f := Family{AttachedAt: date(2016, 1, 1),
 		Problems: []ProblemState{{Code: "CRIME", Status: outcomes.SignificantProgress, ClockStart: date(2016, 10, 1)}},
 		History: []Transition{
-			{"CRIME", outcomes.SignificantProgress, date(2016, 2, 1)}, // 31 days in: the first stage
-			{"CRIME", outcomes.Outstanding, date(2016, 3, 1)},
-			{"CRIME", outcomes.SignificantProgress, date(2016, 10, 1)}, // 274 days in: 182 to 365
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 2, 1)}, // 31 days in: the first stage
+			{Problem: "CRIME", To: outcomes.Outstanding, At: date(2016, 3, 1)},
+			{Problem: "CRIME", To: outcomes.SignificantProgress, At: date(2016, 10, 1)}, // 274 days in: 182 to 365
 		}}
 	o := Observe(p, []Family{f}, date(2017, 1, 1), Prior{})
 	nb := len(LapseBands)
@@ -369,5 +378,116 @@ func TestLapsesAreCountedByTheStageTheirProgressBeganIn(t *testing.T) {
 		if got, before := r.Lapse["CRIME"][last*nb+k].Mean(), r.Lapse["CRIME"][(last-1)*nb+k].Mean(); got != before {
 			t.Errorf("band %d: the stage no family reached has rate %v, the stage before %v", k, got, before)
 		}
+	}
+}
+
+// Evidence that comes late (a school term's census rows arrive after the term) must not be
+// read as progress holding: a lapse dates from the recurrence the engine found, not from the
+// judgement that saw it, and is marked seen late when its evidence began long before that
+// judgement; progress counts as held only as far as its data reaches.
+func TestProgressHoldsOnlyAsFarAsItsData(t *testing.T) {
+	judged := date(2017, 5, 1)
+	before := []ProblemState{
+		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2016, 7, 20)},
+		{Code: "HEALTH", Status: outcomes.SignificantProgress, ClockStart: date(2016, 12, 20)},
+		{Code: "WORKLESSNESS", Status: outcomes.SignificantProgress, ClockStart: date(2016, 6, 1)},
+	}
+	after := []ProblemState{
+		// bad spring terms, seen in May: a recurrence from January, in progress from April
+		{Code: "EDUCATION", Status: outcomes.SignificantProgress, ClockStart: date(2017, 4, 1),
+			RecurredAt: date(2017, 1, 5), LatestFrom: date(2017, 1, 5)},
+		// a bad spring term straight after a bad autumn one: one occurrence, no recurrence
+		{Code: "HEALTH", Status: outcomes.SignificantProgress, ClockStart: date(2017, 4, 1),
+			RecurredAt: date(2016, 3, 1), LatestFrom: date(2017, 1, 5)},
+		// a new benefit spell since April, seen in May
+		{
+			Code:       "WORKLESSNESS",
+			Status:     outcomes.Outstanding,
+			RecurredAt: date(2017, 4, 10),
+			LatestFrom: date(2017, 4, 10),
+		},
+	}
+	want := []Transition{
+		{Problem: "EDUCATION", To: outcomes.Outstanding, At: date(2017, 1, 5), Late: true},
+		{Problem: "EDUCATION", To: outcomes.SignificantProgress, At: date(2017, 4, 1)},
+		{Problem: "HEALTH", To: outcomes.Outstanding, At: date(2017, 4, 1), Late: true},
+		{Problem: "HEALTH", To: outcomes.SignificantProgress, At: date(2017, 4, 1)},
+		{Problem: "WORKLESSNESS", To: outcomes.Outstanding, At: date(2017, 4, 10)},
+	}
+	if got := Changes(before, after, judged); !reflect.DeepEqual(got, want) {
+		t.Fatalf("changes:\n got %v\nwant %v", got, want)
+	}
+	// A recurrence from before the progress began is not this lapse: it dates from the
+	// judgement; and evidence from before the progress, seen only now, was seen late.
+	old := []ProblemState{
+		{
+			Code:       "WORKLESSNESS",
+			Status:     outcomes.Outstanding,
+			RecurredAt: date(2016, 3, 1),
+			LatestFrom: date(2016, 3, 1),
+		},
+	}
+	if got := Changes(before[2:], old, judged); !reflect.DeepEqual(
+		got,
+		[]Transition{{Problem: "WORKLESSNESS", To: outcomes.Outstanding, At: judged, Late: true}},
+	) {
+		t.Fatalf("an earlier recurrence: %v", got)
+	}
+
+	// In progress since July, its data reaching only September: held July to September, and
+	// past it only as far as its lapses are seen at once. Its one earlier lapse was seen late:
+	// 2 in 3 with the prior.
+	p := lancashire(t)
+	f := Family{AttachedAt: date(2016, 1, 1), Problems: []ProblemState{{Code: "EDUCATION",
+		Status: outcomes.SignificantProgress, ClockStart: date(2016, 7, 20), EvidencedTo: date(2016, 9, 5)}},
+		History: []Transition{
+			{Problem: "EDUCATION", To: outcomes.SignificantProgress, At: date(2016, 1, 1)},
+			{Problem: "EDUCATION", To: outcomes.Outstanding, At: date(2016, 1, 10), Late: true},
+			{Problem: "EDUCATION", To: outcomes.SignificantProgress, At: date(2016, 7, 20)},
+		}}
+	asOf := date(2016, 12, 1)
+	days := func(a, b time.Time) float64 { return b.Sub(a).Hours() / 24 }
+	o := Observe(p, []Family{f}, asOf, Prior{})
+	held := days(date(2016, 1, 1), date(2016, 1, 10)) + days(date(2016, 7, 20), date(2016, 9, 5)) +
+		days(date(2016, 9, 5), asOf)/3
+	if c := o.Lapse["EDUCATION"].Total(); c.Events != 1 || math.Abs(c.ExposureDays-held) > 1e-9 {
+		t.Errorf("held to the data: %+v, want %.2f days", c, held)
+	}
+	if l := o.LateLapses["EDUCATION"]; l.Hits != 1 || l.Trials != 1 {
+		t.Errorf("lapses seen late: %+v", l)
+	}
+	// and forecast so: sustained less often than if the data reached today
+	s := newSim(p, []Family{f}, Estimate(p, Observe(p, []Family{f}, asOf, Prior{}), DefaultPrior), asOf)
+	sc := newScratch(len(p.Problems))
+	for i := range sc.lapse {
+		sc.lapse[i] = s.rates[1][i].Mean()
+	}
+	for i := range sc.late {
+		sc.late[i] = 1 // every lapse seen late
+	}
+	pr := s.problems[0]
+	if pr.known != -87 { // 2016-09-05 to 2016-12-01
+		t.Fatalf("known to day %d", pr.known)
+	}
+	sustained := func(pr simProblem) int {
+		r, n := rand.New(rand.NewPCG(1, 2)), 0
+		for range 20000 {
+			if s.problem(r, sc, pr, 0, float64(s.families[0].attached), 1) == pr.deadline {
+				n++
+			}
+		}
+		return n
+	}
+	today := pr
+	today.known = 0
+	if gap, full := sustained(pr), sustained(today); gap >= full {
+		t.Fatalf("held to September: sustained %d times in 20,000; held to today %d", gap, full)
+	}
+	// A problem whose lapses are all seen at once (a benefit spell): nothing can hide in the gap.
+	for i := range sc.late {
+		sc.late[i] = 0
+	}
+	if gap, full := sustained(pr), sustained(today); gap != full {
+		t.Fatalf("lapses never seen late: held to September sustained %d times, held to today %d", gap, full)
 	}
 }

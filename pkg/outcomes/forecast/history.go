@@ -21,9 +21,16 @@ import (
 // 2: progress the moment a problem becomes outstanding is counted apart from waits (Immediate),
 // and a result by continuous employment comes the plan's work period after work starts.
 // 3: lapses by the stage of the programme their progress began in (LapseStages).
-const ModelVersion = "3"
+// 4: progress counts as held only as far as its data reaches (ProblemState.EvidencedTo), past it
+// as far as the problem's lapses are seen at once (Transition.Late), and a lapse seen late dates
+// from the recurrence (ProblemState.RecurredAt).
+const ModelVersion = "4"
 
 const day = 24 * time.Hour
+
+// lateDays: a lapse seen more than this long after its evidence began was seen late, not by
+// the next monthly extract.
+const lateDays = 45
 
 // ProblemState is one baseline problem of a family as tracking last judged it.
 type ProblemState struct {
@@ -31,6 +38,17 @@ type ProblemState struct {
 	Status      string    // outcomes.Outstanding, SignificantProgress or Sustained
 	ClockStart  time.Time // when significant progress began (zero while outstanding)
 	SustainedAt time.Time // when it is, or will be if progress holds, sustained (zero: unknown)
+	// RecurredAt: when its latest recurrence after attachment began (the engine's): a lapse
+	// seen after it happened dates from it.
+	RecurredAt time.Time
+	// LatestFrom: when the latest evidence of the problem began (the engine's; each term of a
+	// run of bad terms counts): a lapse whose evidence began long before the judgement that saw
+	// it was seen late.
+	LatestFrom time.Time
+	// EvidencedTo: in significant progress, how far the data shows it has held
+	// (outcomes.Plan.EvidencedTo; zero: to the judgement). Past it the progress is not known
+	// to hold: a school term's census rows arrive after the term.
+	EvidencedTo time.Time
 }
 
 // Transition is a change of a problem's status, as tracking saw it between two judgements.
@@ -38,6 +56,9 @@ type Transition struct {
 	Problem string
 	To      string
 	At      time.Time
+	// Late: a lapse seen more than lateDays after its evidence began (a bad school term, seen
+	// after the term): how this problem's lapses hide in data still to come.
+	Late bool
 }
 
 // Family is an attached family as tracking knows it: no names, no ids.
@@ -67,27 +88,42 @@ func Changes(before, after []ProblemState, judgedFor time.Time) []Transition {
 		if progressAt.IsZero() {
 			progressAt = judgedFor
 		}
+		// A lapse dates from the recurrence that ended the progress, when the engine found one
+		// since the progress began; it was seen late when it came long before the judgement.
+		lapse := func(seen time.Time) Transition {
+			at := seen
+			if r := a.RecurredAt; r.After(b.ClockStart) && r.Before(seen) {
+				at = r
+			}
+			// the lapse came after both its evidence began and the progress did
+			from := a.LatestFrom
+			if from.Before(b.ClockStart) {
+				from = b.ClockStart
+			}
+			late := !a.LatestFrom.IsZero() && judgedFor.Sub(from) > lateDays*day
+			return Transition{Problem: a.Code, To: outcomes.Outstanding, At: at, Late: late}
+		}
 		switch {
 		case a.Status == b.Status && (a.Status != outcomes.SignificantProgress || !a.ClockStart.After(b.ClockStart)):
 		case a.Status == outcomes.Outstanding:
-			out = append(out, Transition{a.Code, outcomes.Outstanding, judgedFor})
+			out = append(out, lapse(judgedFor))
 		case a.Status == outcomes.SignificantProgress && b.Status == outcomes.SignificantProgress:
 			out = append(
 				out,
-				Transition{a.Code, outcomes.Outstanding, progressAt},
-				Transition{a.Code, outcomes.SignificantProgress, progressAt},
+				lapse(progressAt),
+				Transition{Problem: a.Code, To: outcomes.SignificantProgress, At: progressAt},
 			)
 		case a.Status == outcomes.SignificantProgress:
-			out = append(out, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+			out = append(out, Transition{Problem: a.Code, To: outcomes.SignificantProgress, At: progressAt})
 		case a.Status == outcomes.Sustained:
 			if b.Status != outcomes.SignificantProgress {
-				out = append(out, Transition{a.Code, outcomes.SignificantProgress, progressAt})
+				out = append(out, Transition{Problem: a.Code, To: outcomes.SignificantProgress, At: progressAt})
 			}
 			at := a.SustainedAt
 			if at.IsZero() {
 				at = judgedFor
 			}
-			out = append(out, Transition{a.Code, outcomes.Sustained, at})
+			out = append(out, Transition{Problem: a.Code, To: outcomes.Sustained, At: at})
 		}
 	}
 	return out
@@ -170,6 +206,19 @@ func (h Hazard) add(bands []float64, from, to time.Time, event bool, r recency) 
 	}
 }
 
+// hold counts the time from (in the state since it began) to to, w times, with no event.
+func (h Hazard) hold(bands []float64, from, to time.Time, w float64, r recency) {
+	if w <= 0 {
+		return
+	}
+	var buf [8]Count // more than any bands' count
+	part := Hazard(buf[:len(h)])
+	part.add(bands, from, to, false, r)
+	for k := range h {
+		h[k].ExposureDays += w * part[k].ExposureDays
+	}
+}
+
 func (h Hazard) plus(o Hazard) {
 	for k := range h {
 		h[k].Events += o[k].Events
@@ -201,6 +250,8 @@ type Observed struct {
 	// event: at attachment, and again at once when it recurs, it is never outstanding for a
 	// while. Such progress is not a wait, and counted as one it would say progress is instant.
 	Immediate map[string]Share `json:"immediate_progress"`
+	// LateLapses: of a problem's lapses, those seen more than lateDays after they happened.
+	LateLapses map[string]Share `json:"lapses_seen_late"`
 
 	// progress per family: len(plan problems) * len(ProgressBands) counts a family, in the
 	// plan's order of problems, for the engagement model.
@@ -235,6 +286,11 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 	o.cohort = make([]int, len(families))
 	r := recency{asOf: asOf, halfLife: pr.HalfLifeDays}
 	ceProblems, ceWork := employmentProblems(p), ceWorkDays(p)
+	o.LateLapses = lateLapses(families, asOf, r)
+	seenLate := map[string]float64{}
+	for _, prob := range p.Problems {
+		seenLate[prob.Code] = o.LateLapses[prob.Code].seenLate().mean()
+	}
 	for i := range families {
 		f := &families[i]
 		end, ok := observedUntil(f, asOf)
@@ -250,7 +306,7 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 			}
 			progress := Hazard(o.families[(i*len(p.Problems)+j)*nb:][:nb])
 			lapse, immediate := o.Lapse[ps.Code], o.Immediate[ps.Code]
-			if walkProblem(f, ps, end, progress, lapse, &immediate, r) {
+			if walkProblem(f, ps, end, progress, lapse, &immediate, seenLate[ps.Code], r) {
 				o.Sustained[ps.Code]++
 			}
 			o.Immediate[ps.Code] = immediate
@@ -282,13 +338,14 @@ func observedUntil(f *Family, asOf time.Time) (time.Time, bool) {
 // walkProblem counts one problem's time and events, from the family's attachment through its
 // transitions, then whatever the last judgement says that the history does not; true when
 // the problem's outcome was sustained. Progress the moment a problem became outstanding is
-// counted in immediate, not as a wait.
+// counted in immediate, not as a wait; lapses seen late in late.
 func walkProblem(
 	f *Family,
 	ps ProblemState,
 	end time.Time,
 	progress, lapse Hazard,
 	immediate *Share,
+	seenLate float64,
 	r recency,
 ) (sustained bool) {
 	state, since := ProblemState{Code: ps.Code, Status: outcomes.Outstanding}, f.AttachedAt
@@ -336,10 +393,48 @@ func walkProblem(
 		}
 		progress.add(ProgressBands, since, end, false, r)
 	case outcomes.SignificantProgress:
-		lapseHazard(lapse, since.Sub(f.AttachedAt).Hours()/24).add(LapseBands, since, end, false, r)
+		// Held as far as the data shows; past it, only as far as this problem's lapses are seen
+		// at once: one seen late (a bad term, after the term) would not be seen yet, and that
+		// time counted in full would say progress holds better than it does.
+		known := end
+		if ps.EvidencedTo.After(since) && ps.EvidencedTo.Before(end) {
+			known = ps.EvidencedTo
+		}
+		h := lapseHazard(lapse, since.Sub(f.AttachedAt).Hours()/24)
+		h.hold(LapseBands, since, end, 1-seenLate, r)
+		h.hold(LapseBands, since, known, seenLate, r)
 	}
 	return sustained
 }
+
+// lateLapses counts, per problem, the lapses seen late of all those seen, up to each family's
+// end.
+func lateLapses(families []Family, asOf time.Time, r recency) map[string]Share {
+	out := map[string]Share{}
+	for i := range families {
+		f := &families[i]
+		end, ok := observedUntil(f, asOf)
+		if !ok {
+			continue
+		}
+		for _, t := range f.History {
+			if t.To != outcomes.Outstanding || t.At.After(end) {
+				continue // only a lapse makes a problem outstanding again
+			}
+			sh, w := out[t.Problem], r.weight(t.At)
+			sh.Trials += w
+			if t.Late {
+				sh.Hits += w
+			}
+			out[t.Problem] = sh
+		}
+	}
+	return out
+}
+
+// seenLate is the share of a problem's lapses seen late: the prior, as likely as not, worth
+// two lapses, and what was seen.
+func (s Share) seenLate() Beta { return Beta{A: 1 + s.Hits, B: 1 + s.Trials - s.Hits} }
 
 // ceWorkDays is the shortest work the plan's continuous employment rules take, in days: no
 // result by continuous employment comes sooner after work starts (0 without rules).
@@ -416,6 +511,8 @@ type Beta struct {
 	B float64 `json:"b"`
 }
 
+func (b Beta) mean() float64 { return b.A / (b.A + b.B) }
+
 func posterior(perDay, weight float64, c Count) Gamma {
 	return Gamma{Shape: perDay*weight + c.Events, Rate: weight + c.ExposureDays}
 }
@@ -428,6 +525,9 @@ type Rates struct {
 	// Immediate: per problem, the chance that progress begins the moment the problem becomes
 	// outstanding (Observed.Immediate), with its uncertainty.
 	Immediate map[string]Beta `json:"immediate_progress"`
+	// LateLapses: per problem, the chance that a lapse is seen late (Observed.LateLapses), with
+	// its uncertainty: how likely progress past its data has lapsed unseen.
+	LateLapses map[string]Beta `json:"lapses_seen_late"`
 	// Engagement is the variance of families' shared multiplier of progress (0: none).
 	Engagement float64 `json:"engagement_variance"`
 	// Drift is the spread (standard deviation, log scale) of the programme's pace from one
@@ -473,11 +573,12 @@ func Estimate(p *outcomes.Plan, o Observed, pr Prior) Rates {
 		}
 	}
 	r.CE = posterior(-math.Log(1-pr.CEMonthly)/30.4375, 2*pr.WeightDays, o.CE)
-	r.Immediate = map[string]Beta{}
+	r.Immediate, r.LateLapses = map[string]Beta{}, map[string]Beta{}
 	for _, prob := range p.Problems {
 		// The prior: rarely at once, worth two observations.
 		seen := o.Immediate[prob.Code]
 		r.Immediate[prob.Code] = Beta{A: 0.1 + seen.Hits, B: 1.9 + seen.Trials - seen.Hits}
+		r.LateLapses[prob.Code] = o.LateLapses[prob.Code].seenLate()
 	}
 
 	families := len(o.families) / max(1, np*nb)

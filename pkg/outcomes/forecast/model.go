@@ -124,9 +124,10 @@ const never = math.MaxInt32
 type simProblem struct {
 	p        uint8 // index into the plan's problems
 	status   uint8
+	stage    uint8 // progressing: the lapse stage its progress began in
 	deadline int32 // progressing: the day it is sustained if progress holds; sustained: the day it was
 	age      int32 // days it has been outstanding (since attachment or its last lapse) or progressing
-	stage    uint8 // progressing: the lapse stage its progress began in
+	known    int32 // progressing: the day (0 or before) to which the data shows it held
 }
 
 const (
@@ -169,6 +170,7 @@ type sim struct {
 	ceWork     float64    // days of work before continuous employment can make a result
 	rates      [3][]Gamma // progress and lapse, per problem and band (problem-major); CE at [2][0]
 	immediate  []Beta     // per problem: progress the moment it becomes outstanding
+	late       []Beta     // per problem: a lapse seen late
 	engagement float64    // the variance of families' engagement
 	newcomers  float64    // and the mean of families still to attach
 	drift      float64    // the spread of the programme's pace
@@ -232,6 +234,7 @@ func newSim(p *outcomes.Plan, families []Family, rates Rates, asOf time.Time) *s
 		s.rates[0] = append(s.rates[0], rates.Progress[pr.Code]...)
 		s.rates[1] = append(s.rates[1], rates.Lapse[pr.Code]...)
 		s.immediate = append(s.immediate, rates.Immediate[pr.Code])
+		s.late = append(s.late, rates.LateLapses[pr.Code])
 	}
 	s.rates[2] = []Gamma{rates.CE}
 	for _, w := range p.ClaimWindows {
@@ -304,6 +307,9 @@ func (s *sim) addFamily(f *Family, engaged Gamma, index map[string]uint8, asOf t
 			// a date already past is waiting for the data that shows it: the next monthly extract.
 			sp.status, sp.deadline, sp.age = stProgressing, s.deadline[i][0], max(0, dayOf(ps.ClockStart, asOf))
 			sp.stage = uint8(stageOf(ps.ClockStart.Sub(f.AttachedAt).Hours() / 24)) // #nosec G115 -- a few stages
+			if !ps.EvidencedTo.IsZero() {
+				sp.known = min(0, max(-sp.age, dayOf(asOf, ps.EvidencedTo)))
+			}
 			if !ps.SustainedAt.IsZero() {
 				if sp.deadline = dayOf(asOf, ps.SustainedAt); sp.deadline <= 0 {
 					sp.deadline = 31
@@ -378,13 +384,14 @@ func choices(n, k int) [][]uint8 {
 }
 
 // scratch is one worker's draw of the rates, per problem and band.
-type scratch struct{ progress, lapse, immediate []float64 }
+type scratch struct{ progress, lapse, immediate, late []float64 }
 
 func newScratch(np int) *scratch {
 	return &scratch{
 		progress:  make([]float64, np*len(ProgressBands)),
 		lapse:     make([]float64, np*len(LapseStages)*len(LapseBands)),
 		immediate: make([]float64, np),
+		late:      make([]float64, np),
 	}
 }
 
@@ -408,7 +415,7 @@ func (s *sim) draw(r *rand.Rand, sc *scratch, results, blocked []int32) {
 		sc.lapse[i] = s.rates[1][i].draw(r)
 	}
 	for i := range sc.immediate {
-		sc.immediate[i] = s.immediate[i].draw(r)
+		sc.immediate[i], sc.late[i] = s.immediate[i].draw(r), s.late[i].draw(r)
 	}
 	ce := s.rates[2][0].draw(r)
 	// The programme's pace in this future: every family's progress (and work) moves with it.
@@ -503,8 +510,17 @@ func (s *sim) problem(r *rand.Rand, sc *scratch, pr simProblem, from, attached, 
 	case stSustained:
 		return pr.deadline
 	case stProgressing:
+		rates := sc.stageLapses(int(pr.p), int(pr.stage))
+		if pr.known < 0 {
+			// Progress is known to have held only as far as its data: it may have lapsed since,
+			// unseen as yet, as this problem's lapses are seen late (a bad term, after the term).
+			q := 1 - math.Exp(-hazardBetween(rates, LapseBands, float64(pr.age+pr.known), float64(pr.age)))
+			if unseen := sc.late[pr.p] * q / (1 - (1-sc.late[pr.p])*q); unseen > 0 && r.Float64() < unseen {
+				return s.outstanding(r, sc, pr.p, from, 0, attached, z)
+			}
+		}
 		// Progress has held until now; whether it holds on depends on how long it has held.
-		lapse := wait(r, sc.stageLapses(int(pr.p), int(pr.stage)), LapseBands, float64(pr.age), 1)
+		lapse := wait(r, rates, LapseBands, float64(pr.age), 1)
 		if lapse >= float64(pr.deadline) {
 			return pr.deadline
 		}
@@ -558,6 +574,22 @@ func wait(r *rand.Rand, rates, bands []float64, age, z float64) float64 {
 		hazard, age = hazard-left, bands[k+1]
 	}
 	return age + hazard/(rates[k]*z) - start
+}
+
+// hazardBetween is the cumulative hazard from age a to age b (days in the state) under rates
+// constant within each band.
+func hazardBetween(rates, bands []float64, a, b float64) float64 {
+	h := 0.0
+	for k := range bands {
+		lo, hi := bands[k], math.Inf(1)
+		if k+1 < len(bands) {
+			hi = bands[k+1]
+		}
+		if overlap := min(b, hi) - max(a, lo); overlap > 0 {
+			h += overlap * rates[k]
+		}
+	}
+	return h
 }
 
 func band(v []int32) Band {

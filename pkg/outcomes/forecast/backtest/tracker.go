@@ -64,7 +64,10 @@ func (t *Tracker) judge(day time.Time) {
 		states := make([]forecast.ProblemState, len(j.Problems))
 		for k, p := range j.Problems {
 			states[k] = forecast.ProblemState{Code: p.Code, Status: p.Status, ClockStart: p.ClockStart.Time,
-				SustainedAt: p.SustainedAt.Time}
+				SustainedAt: p.SustainedAt.Time, RecurredAt: p.RecurredAt.Time, LatestFrom: p.LatestFrom.Time}
+			if p.Status == outcomes.SignificantProgress {
+				states[k].EvidencedTo = t.c.plan.EvidencedTo(p.ClockStart, at, p.Awaiting).Time
+			}
 		}
 		tr.known.History = append(tr.known.History, forecast.Changes(tr.known.Problems, states, day)...)
 		tr.known.Problems = states

@@ -813,7 +813,14 @@ type ProblemJudgement struct {
 	Waiting string `protobuf:"bytes,5,opt,name=waiting,proto3" json:"waiting,omitempty"`
 	// The data it needs before it can be sustained, in words: "police after 2017-03-31",
 	// "school_census 2016-AUT", "dwp_benefits:UC after 2017-03-31", "health (none held)".
-	Awaiting      []string `protobuf:"bytes,6,rep,name=awaiting,proto3" json:"awaiting,omitempty"`
+	Awaiting []string `protobuf:"bytes,6,rep,name=awaiting,proto3" json:"awaiting,omitempty"`
+	// When its latest recurrence after attachment began (which restarted its clock): a lapse
+	// seen after it happened dates from here.
+	RecurredAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recurred_at,json=recurredAt,proto3" json:"recurred_at,omitempty"`
+	// When the latest evidence of the problem began (an event's date, a spell's or a bad school
+	// term's start, each term of a run of bad terms counted): a lapse whose evidence began long
+	// before the judgement that saw it was seen late.
+	LatestFrom    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=latest_from,json=latestFrom,proto3" json:"latest_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -886,6 +893,20 @@ func (x *ProblemJudgement) GetWaiting() string {
 func (x *ProblemJudgement) GetAwaiting() []string {
 	if x != nil {
 		return x.Awaiting
+	}
+	return nil
+}
+
+func (x *ProblemJudgement) GetRecurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecurredAt
+	}
+	return nil
+}
+
+func (x *ProblemJudgement) GetLatestFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LatestFrom
 	}
 	return nil
 }
@@ -3965,7 +3986,7 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"\x10last_hold_reason\x18\x1c \x01(\tR\x0elastHoldReason\x12\x1e\n" +
 	"\n" +
 	"restricted\x18\x1d \x01(\bR\n" +
-	"restricted\"\x8e\x02\n" +
+	"restricted\"\x88\x03\n" +
 	"\x10ProblemJudgement\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.familypath.v1.ProblemStatusR\x06status\x12;\n" +
@@ -3973,7 +3994,11 @@ const file_familypath_v1_family_proto_rawDesc = "" +
 	"clockStart\x12=\n" +
 	"\fsustained_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vsustainedAt\x12\x18\n" +
 	"\awaiting\x18\x05 \x01(\tR\awaiting\x12\x1a\n" +
-	"\bawaiting\x18\x06 \x03(\tR\bawaiting\"m\n" +
+	"\bawaiting\x18\x06 \x03(\tR\bawaiting\x12;\n" +
+	"\vrecurred_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recurredAt\x12;\n" +
+	"\vlatest_from\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"latestFrom\"m\n" +
 	"\rAttachRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12=\n" +
@@ -4328,52 +4353,54 @@ var file_familypath_v1_family_proto_depIdxs = []int32{
 	1,  // 12: familypath.v1.ProblemJudgement.status:type_name -> familypath.v1.ProblemStatus
 	55, // 13: familypath.v1.ProblemJudgement.clock_start:type_name -> google.protobuf.Timestamp
 	55, // 14: familypath.v1.ProblemJudgement.sustained_at:type_name -> google.protobuf.Timestamp
-	55, // 15: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
-	55, // 16: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
-	12, // 17: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
-	55, // 18: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
-	55, // 19: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
-	55, // 20: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 21: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 22: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 23: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
-	8,  // 24: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
-	2,  // 25: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
-	55, // 26: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
-	55, // 27: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
-	55, // 28: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
-	2,  // 29: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
-	55, // 30: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
-	8,  // 31: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
-	55, // 32: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 33: familypath.v1.RestrictionChanged.at:type_name -> google.protobuf.Timestamp
-	3,  // 34: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
-	55, // 35: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
-	0,  // 36: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
-	55, // 37: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
-	0,  // 38: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
-	55, // 39: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 40: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 41: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
-	55, // 42: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
-	56, // 43: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
-	56, // 44: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
-	2,  // 45: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
-	36, // 46: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
-	38, // 47: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
-	55, // 48: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
-	46, // 49: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
-	55, // 50: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
-	39, // 51: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
-	41, // 52: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
-	46, // 53: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
-	56, // 54: familypath.v1.ForecastInput.settle:type_name -> google.protobuf.Duration
-	55, // 55: familypath.v1.ForecastSnapshot.as_of:type_name -> google.protobuf.Timestamp
-	56, // [56:56] is the sub-list for method output_type
-	56, // [56:56] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	55, // 15: familypath.v1.ProblemJudgement.recurred_at:type_name -> google.protobuf.Timestamp
+	55, // 16: familypath.v1.ProblemJudgement.latest_from:type_name -> google.protobuf.Timestamp
+	55, // 17: familypath.v1.AttachRequest.requested_at:type_name -> google.protobuf.Timestamp
+	55, // 18: familypath.v1.AttachResult.attached_at:type_name -> google.protobuf.Timestamp
+	12, // 19: familypath.v1.JudgeReadinessRequest.facts:type_name -> familypath.v1.AttachmentFacts
+	55, // 20: familypath.v1.JudgeReadinessRequest.at:type_name -> google.protobuf.Timestamp
+	55, // 21: familypath.v1.Readiness.programme_ends_at:type_name -> google.protobuf.Timestamp
+	55, // 22: familypath.v1.RecordAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 23: familypath.v1.RecordAttachmentFeeRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 24: familypath.v1.JudgeFamilyRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 25: familypath.v1.JudgeFamilyRequest.at:type_name -> google.protobuf.Timestamp
+	8,  // 26: familypath.v1.FamilyJudgement.problems:type_name -> familypath.v1.ProblemJudgement
+	2,  // 27: familypath.v1.FamilyJudgement.result_route:type_name -> familypath.v1.ResultRoute
+	55, // 28: familypath.v1.FamilyJudgement.achieved_at:type_name -> google.protobuf.Timestamp
+	55, // 29: familypath.v1.FamilyJudgement.earliest_claim_at:type_name -> google.protobuf.Timestamp
+	55, // 30: familypath.v1.FamilyJudgement.review_at:type_name -> google.protobuf.Timestamp
+	2,  // 31: familypath.v1.CreateClaimRequest.route:type_name -> familypath.v1.ResultRoute
+	55, // 32: familypath.v1.CreateClaimRequest.achieved_at:type_name -> google.protobuf.Timestamp
+	8,  // 33: familypath.v1.CreateClaimRequest.problems:type_name -> familypath.v1.ProblemJudgement
+	55, // 34: familypath.v1.CreateClaimRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 35: familypath.v1.RestrictionChanged.at:type_name -> google.protobuf.Timestamp
+	3,  // 36: familypath.v1.ClaimOutcome.kind:type_name -> familypath.v1.ClaimOutcomeKind
+	55, // 37: familypath.v1.ClaimOutcome.at:type_name -> google.protobuf.Timestamp
+	0,  // 38: familypath.v1.CloseRequest.exit:type_name -> familypath.v1.FamilyPhase
+	55, // 39: familypath.v1.CloseRequest.closed_at:type_name -> google.protobuf.Timestamp
+	0,  // 40: familypath.v1.CloseResult.phase:type_name -> familypath.v1.FamilyPhase
+	55, // 41: familypath.v1.CorrectRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 42: familypath.v1.CorrectResult.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 43: familypath.v1.CorrectAttachmentRequest.attached_at:type_name -> google.protobuf.Timestamp
+	55, // 44: familypath.v1.ClaimWindowInput.closes_at:type_name -> google.protobuf.Timestamp
+	56, // 45: familypath.v1.ClaimWindowInput.decision_due:type_name -> google.protobuf.Duration
+	56, // 46: familypath.v1.ClaimWindowInput.reminder_every:type_name -> google.protobuf.Duration
+	2,  // 47: familypath.v1.WindowClaim.route:type_name -> familypath.v1.ResultRoute
+	36, // 48: familypath.v1.WindowClaims.claims:type_name -> familypath.v1.WindowClaim
+	38, // 49: familypath.v1.AuditSample.sampled:type_name -> familypath.v1.SampledClaim
+	55, // 50: familypath.v1.AuditDecision.decided_at:type_name -> google.protobuf.Timestamp
+	46, // 51: familypath.v1.RejudgeClaimsResponse.claims:type_name -> familypath.v1.ClaimRejudgement
+	55, // 52: familypath.v1.WindowPaid.paid_at:type_name -> google.protobuf.Timestamp
+	39, // 53: familypath.v1.ClaimWindowState.sample:type_name -> familypath.v1.AuditSample
+	41, // 54: familypath.v1.ClaimWindowState.decisions:type_name -> familypath.v1.AuditDecision
+	46, // 55: familypath.v1.ClaimWindowState.held:type_name -> familypath.v1.ClaimRejudgement
+	56, // 56: familypath.v1.ForecastInput.settle:type_name -> google.protobuf.Duration
+	55, // 57: familypath.v1.ForecastSnapshot.as_of:type_name -> google.protobuf.Timestamp
+	58, // [58:58] is the sub-list for method output_type
+	58, // [58:58] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_familypath_v1_family_proto_init() }

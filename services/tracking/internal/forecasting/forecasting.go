@@ -9,13 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"github.com/familypath/familypath/pkg/outcomes"
 	"github.com/familypath/familypath/pkg/outcomes/forecast"
 	"github.com/familypath/familypath/pkg/platform/db"
 	familypathv1 "github.com/familypath/familypath/proto/gen/familypath/v1"
+	"github.com/familypath/familypath/services/tracking/internal/judging"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -33,11 +33,13 @@ type Store struct{ DB *gorm.DB }
 
 // Families are plan's attached families as tracking last judged them, with what changed,
 // and the plan versions they are pinned to.
-func (s Store) Families(ctx context.Context, planID string) ([]forecast.Family, []string, error) {
+func (s Store) Families(ctx context.Context, plan *outcomes.Plan) ([]forecast.Family, []string, error) {
+	planID := plan.ID
 	var rows []struct {
 		FamilyID      string
 		PlanVersion   string
 		AttachedAt    time.Time
+		JudgedFor     time.Time
 		Baseline      db.TextArray `gorm:"type:text[]"`
 		Problems      string
 		ResultRoute   *string
@@ -45,15 +47,16 @@ func (s Store) Families(ctx context.Context, planID string) ([]forecast.Family, 
 		CeProjectedAt *time.Time
 	}
 	db := s.DB.WithContext(ctx)
-	if err := db.Raw(`SELECT family_id::text AS family_id, plan_version, attached_at, baseline, problems::text AS problems, result_route, achieved_at, ce_projected_at
+	if err := db.Raw(`SELECT family_id::text AS family_id, plan_version, attached_at, judged_for, baseline, problems::text AS problems, result_route, achieved_at, ce_projected_at
 		FROM tracking.family_status WHERE split_part(plan_version, '@', 1) = ? ORDER BY family_id`, planID).Scan(&rows).Error; err != nil {
 		return nil, nil, err
 	}
 	var moves []struct {
 		FamilyID, Problem, ToStatus string
 		At                          time.Time
+		SeenLate                    bool
 	}
-	if err := db.Raw(`SELECT t.family_id::text AS family_id, t.problem, t.to_status, t.at FROM tracking.problem_transitions t
+	if err := db.Raw(`SELECT t.family_id::text AS family_id, t.problem, t.to_status, t.at, t.seen_late FROM tracking.problem_transitions t
 		JOIN tracking.family_status s USING (family_id) WHERE split_part(s.plan_version, '@', 1) = ? ORDER BY t.family_id, t.seq`, planID).
 		Scan(&moves).Error; err != nil {
 		return nil, nil, err
@@ -62,32 +65,17 @@ func (s Store) Families(ctx context.Context, planID string) ([]forecast.Family, 
 	for _, m := range moves {
 		history[m.FamilyID] = append(
 			history[m.FamilyID],
-			forecast.Transition{Problem: m.Problem, To: m.ToStatus, At: m.At},
+			forecast.Transition{Problem: m.Problem, To: m.ToStatus, At: m.At, Late: m.SeenLate},
 		)
 	}
 	families := make([]forecast.Family, 0, len(rows))
 	versions := map[string]bool{}
 	for _, r := range rows {
-		var problems []struct {
-			Code        string     `json:"code"`
-			Status      string     `json:"status"`
-			ClockStart  *time.Time `json:"clock_start"`
-			SustainedAt *time.Time `json:"sustained_at"`
-		}
-		if err := json.Unmarshal([]byte(r.Problems), &problems); err != nil {
+		problems, err := judging.States(r.Problems, plan, r.JudgedFor)
+		if err != nil {
 			return nil, nil, err
 		}
-		f := forecast.Family{AttachedAt: r.AttachedAt, History: history[r.FamilyID]}
-		for _, p := range problems {
-			ps := forecast.ProblemState{Code: p.Code, Status: strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")}
-			if p.ClockStart != nil {
-				ps.ClockStart = *p.ClockStart
-			}
-			if p.SustainedAt != nil {
-				ps.SustainedAt = *p.SustainedAt
-			}
-			f.Problems = append(f.Problems, ps)
-		}
+		f := forecast.Family{AttachedAt: r.AttachedAt, History: history[r.FamilyID], Problems: problems}
 		if r.ResultRoute != nil && r.AchievedAt != nil {
 			f.Route, f.AchievedAt = *r.ResultRoute, *r.AchievedAt
 		}
@@ -209,7 +197,7 @@ func (m Maker) Make(
 	if kept, err := m.Store.Latest(ctx, planID, id); err != nil || kept != nil {
 		return kept, err
 	}
-	families, versions, err := m.Store.Families(ctx, planID)
+	families, versions, err := m.Store.Families(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("read the plan's families: %w", err)
 	}

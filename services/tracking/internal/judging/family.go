@@ -120,6 +120,8 @@ func Translate(j outcomes.Judgement, at time.Time) *familypathv1.FamilyJudgement
 			SustainedAt: stamp(ps.SustainedAt),
 			Waiting:     ps.Waiting,
 			Awaiting:    awaitingWords(ps.Awaiting),
+			RecurredAt:  stamp(ps.RecurredAt),
+			LatestFrom:  stamp(ps.LatestFrom),
 		}
 		out.Problems = append(out.Problems, pj)
 		if ps.Status != outcomes.Sustained && len(ps.Awaiting) == 0 {

@@ -25,6 +25,8 @@ type problemRow struct {
 	SustainedAt *time.Time `json:"sustained_at,omitempty"`
 	Waiting     string     `json:"waiting,omitempty"`
 	Awaiting    []string   `json:"awaiting,omitempty"`
+	RecurredAt  *time.Time `json:"recurred_at,omitempty"`
+	LatestFrom  *time.Time `json:"latest_from,omitempty"`
 }
 
 func timeOf(ts *timestamppb.Timestamp) *time.Time {
@@ -53,7 +55,8 @@ func (s StatusStore) Save(
 		problems = append(problems, problemRow{Code: p.GetCode(), Status: p.GetStatus().String(),
 			ClockStart: timeOf(
 				p.GetClockStart(),
-			), SustainedAt: timeOf(p.GetSustainedAt()), Waiting: p.GetWaiting(), Awaiting: p.GetAwaiting()})
+			), SustainedAt: timeOf(p.GetSustainedAt()), Waiting: p.GetWaiting(), Awaiting: p.GetAwaiting(),
+			RecurredAt: timeOf(p.GetRecurredAt()), LatestFrom: timeOf(p.GetLatestFrom())})
 	}
 	pj, err := json.Marshal(problems)
 	if err != nil {
@@ -98,9 +101,9 @@ func (s StatusStore) Save(
 				return err
 			}
 		}
-		for _, t := range forecast.Changes(states(prev), states(problems), r.GetAt().AsTime()) {
-			if err := tx.Exec(`INSERT INTO tracking.problem_transitions (family_id, problem, to_status, at, judged_for) VALUES (?, ?, ?, ?, ?)`,
-				r.GetFamilyId(), t.Problem, t.To, t.At, r.GetAt().AsTime()).Error; err != nil {
+		for _, t := range forecast.Changes(states(prev, nil, time.Time{}), states(problems, nil, time.Time{}), r.GetAt().AsTime()) {
+			if err := tx.Exec(`INSERT INTO tracking.problem_transitions (family_id, problem, to_status, at, judged_for, seen_late)
+				VALUES (?, ?, ?, ?, ?, ?)`, r.GetFamilyId(), t.Problem, t.To, t.At, r.GetAt().AsTime(), t.Late).Error; err != nil {
 				return err
 			}
 		}
@@ -139,19 +142,46 @@ WHERE tracking.family_status.judged_for <= EXCLUDED.judged_for`,
 	})
 }
 
-// states are the problems as the forecast reads them.
-func states(rows []problemRow) []forecast.ProblemState {
+// States are a family's problems as the read model keeps them (family_status.problems, judged
+// for judgedFor), as the forecast reads them: with how far the data shows each problem in
+// progress has held, under plan (nil: not asked).
+func States(problems string, plan *outcomes.Plan, judgedFor time.Time) ([]forecast.ProblemState, error) {
+	var rows []problemRow
+	if err := json.Unmarshal([]byte(problems), &rows); err != nil {
+		return nil, err
+	}
+	return states(rows, plan, judgedFor), nil
+}
+
+func states(rows []problemRow, plan *outcomes.Plan, judgedFor time.Time) []forecast.ProblemState {
 	out := make([]forecast.ProblemState, len(rows))
 	for i, p := range rows {
-		out[i] = forecast.ProblemState{Code: p.Code, Status: strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")}
-		if p.ClockStart != nil {
-			out[i].ClockStart = *p.ClockStart
+		ps := forecast.ProblemState{Code: p.Code, Status: strings.TrimPrefix(p.Status, "PROBLEM_STATUS_")}
+		ps.ClockStart, ps.SustainedAt = orZero(p.ClockStart), orZero(p.SustainedAt)
+		ps.RecurredAt, ps.LatestFrom = orZero(p.RecurredAt), orZero(p.LatestFrom)
+		if plan != nil && ps.Status == outcomes.SignificantProgress {
+			var awaiting []outcomes.Awaiting
+			for _, w := range p.Awaiting {
+				if a, ok := outcomes.ParseAwaiting(w); ok {
+					awaiting = append(awaiting, a)
+				}
+			}
+			ps.EvidencedTo = plan.EvidencedTo(
+				outcomes.Moment{Time: ps.ClockStart},
+				outcomes.Moment{Time: judgedFor},
+				awaiting,
+			).Time
 		}
-		if p.SustainedAt != nil {
-			out[i].SustainedAt = *p.SustainedAt
-		}
+		out[i] = ps
 	}
 	return out
+}
+
+func orZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func nonNil(s []string) []string {
