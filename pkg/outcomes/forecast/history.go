@@ -28,8 +28,8 @@ const ModelVersion = "4"
 
 const day = 24 * time.Hour
 
-// lateDays: a lapse seen more than this long after its evidence began was seen late, not by
-// the next monthly extract.
+// lateDays: a lapse seen more than this long after it came (after both its evidence began and
+// the progress did) was seen late, not by the next monthly extract.
 const lateDays = 45
 
 // ProblemState is one baseline problem of a family as tracking last judged it.
@@ -56,8 +56,8 @@ type Transition struct {
 	Problem string
 	To      string
 	At      time.Time
-	// Late: a lapse seen more than lateDays after its evidence began (a bad school term, seen
-	// after the term): how this problem's lapses hide in data still to come.
+	// Late: a lapse seen more than lateDays after it came (a bad school term, seen after the
+	// term): how this problem's lapses hide in data still to come.
 	Late bool
 }
 
@@ -250,7 +250,7 @@ type Observed struct {
 	// event: at attachment, and again at once when it recurs, it is never outstanding for a
 	// while. Such progress is not a wait, and counted as one it would say progress is instant.
 	Immediate map[string]Share `json:"immediate_progress"`
-	// LateLapses: of a problem's lapses, those seen more than lateDays after they happened.
+	// LateLapses: of a problem's lapses, those seen late (Transition.Late).
 	LateLapses map[string]Share `json:"lapses_seen_late"`
 
 	// progress per family: len(plan problems) * len(ProgressBands) counts a family, in the
@@ -286,6 +286,7 @@ func Observe(p *outcomes.Plan, families []Family, asOf time.Time, pr Prior) Obse
 	o.cohort = make([]int, len(families))
 	r := recency{asOf: asOf, halfLife: pr.HalfLifeDays}
 	ceProblems, ceWork := employmentProblems(p), ceWorkDays(p)
+	// How often each problem's lapses were seen late, before the walk that needs it.
 	o.LateLapses = lateLapses(families, asOf, r)
 	seenLate := map[string]float64{}
 	for _, prob := range p.Problems {
@@ -338,7 +339,8 @@ func observedUntil(f *Family, asOf time.Time) (time.Time, bool) {
 // walkProblem counts one problem's time and events, from the family's attachment through its
 // transitions, then whatever the last judgement says that the history does not; true when
 // the problem's outcome was sustained. Progress the moment a problem became outstanding is
-// counted in immediate, not as a wait; lapses seen late in late.
+// counted in immediate, not as a wait; progress past its data counts as held by the share of
+// the problem's lapses seen at once (1 - seenLate).
 func walkProblem(
 	f *Family,
 	ps ProblemState,

@@ -515,6 +515,7 @@ func (s *sim) problem(r *rand.Rand, sc *scratch, pr simProblem, from, attached, 
 			// Progress is known to have held only as far as its data: it may have lapsed since,
 			// unseen as yet, as this problem's lapses are seen late (a bad term, after the term).
 			q := 1 - math.Exp(-hazardBetween(rates, LapseBands, float64(pr.age+pr.known), float64(pr.age)))
+			// (no draw when none can be: such a problem's future is drawn as before)
 			if unseen := sc.late[pr.p] * q / (1 - (1-sc.late[pr.p])*q); unseen > 0 && r.Float64() < unseen {
 				return s.outstanding(r, sc, pr.p, from, 0, attached, z)
 			}
